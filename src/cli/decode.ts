@@ -1,0 +1,66 @@
+// `igtl-rx decode FILE [--json]`: decodes a file of concatenated messages.
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MessageDecoder } from '../protocol/framer.js';
+import { IgtlError } from '../protocol/errors.js';
+import { stringifyJSON, toJSON } from '../protocol/json.js';
+import { summarize } from '../protocol/summary.js';
+import type { IgtlMessage } from '../protocol/types.js';
+import { CliError, LineWriter } from './output.js';
+
+export const usage = `usage: igtl-rx decode FILE [--json] [--no-crc] [--max-body-size BYTES]
+
+Decodes every message in FILE (concatenated OpenIGTLink messages; "-" reads stdin) and prints
+one line per message: a readable summary, or with --json the canonical JSON form. A bad message
+prints an error line ({"error": "crc-mismatch" | "truncated" | "body-too-large" |
+"unsupported-header-version" | "malformed", ...} with --json) and decoding goes on.
+Exit status: 0 if every message decoded, 1 if any was bad, 2 on a usage error.`;
+
+/** The error line printed for a bad message in --json mode. */
+export function errorToJSON(err: IgtlError): Record<string, unknown> {
+  return { error: err.code, message: err.message, ...(err.header ? { header: err.header.toJSON() } : {}) };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      'no-crc': { type: 'boolean', default: false },
+      'max-body-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError(`decode takes one FILE\n${usage}`, 2);
+  const maxBodySize = values['max-body-size'] === undefined ? undefined : Number(values['max-body-size']);
+  if (maxBodySize !== undefined && !(maxBodySize >= 0)) throw new CliError('--max-body-size must be a number of bytes', 2);
+  const out = new LineWriter();
+  let bad = 0;
+  const decoder = new MessageDecoder(
+    {
+      message(msg: IgtlMessage) {
+        out.line(values.json ? stringifyJSON(toJSON(msg)) : summarize(msg));
+      },
+      error(err: IgtlError) {
+        bad++;
+        out.line(values.json ? JSON.stringify(errorToJSON(err)) : `error: ${err.code}: ${err.message}`);
+      },
+    },
+    { verifyCrc: !values['no-crc'], ...(maxBodySize === undefined ? {} : { maxBodySize }) },
+  );
+  const file = positionals[0]!;
+  const input: NodeJS.ReadableStream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 16 });
+  await new Promise<void>((resolve, reject) => {
+    input.on('data', (chunk: Uint8Array) => decoder.push(chunk));
+    input.on('end', () => resolve());
+    input.on('error', (err: Error) => reject(new CliError(`cannot read ${file}: ${(err as Error).message}`)));
+  });
+  decoder.end();
+  await out.flush();
+  return bad > 0 ? 1 : 0;
+}

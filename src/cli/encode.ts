@@ -1,0 +1,55 @@
+// `igtl-rx encode FILE.jsonl`: canonical JSON lines in, packed messages out (stdout).
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { encodeMessage } from '../protocol/encode.js';
+import { IgtlError } from '../protocol/errors.js';
+import { fromJSON } from '../protocol/json.js';
+import { CliError } from './output.js';
+
+export const usage = `usage: igtl-rx encode FILE.jsonl [-o OUT]
+
+Reads one canonical-JSON message per line (as printed by \`igtl-rx decode --json\`; "-" reads
+stdin) and writes the packed messages to OUT or stdout. \`decode --json\` then \`encode\`
+reproduces the original bytes exactly. A line that is not a valid message is reported on stderr
+with its line number and the rest go on; the exit status is then 1.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError(`encode takes one FILE\n${usage}`, 2);
+  const file = positionals[0]!;
+  const input: NodeJS.ReadableStream = file === '-' ? process.stdin : createReadStream(file);
+  const { createWriteStream } = await import('node:fs');
+  const out: NodeJS.WritableStream = values.output ? createWriteStream(values.output) : process.stdout;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNo = 0;
+  let bad = 0;
+  const inputFailed = new Promise<never>((_, reject) => {
+    input.on('error', (err: Error) => reject(new CliError(`cannot read ${file}: ${(err as Error).message}`)));
+  });
+  const work = (async () => {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      try {
+        const bytes = encodeMessage(fromJSON(line));
+        if (!out.write(bytes)) await new Promise((r) => out.once('drain', r));
+      } catch (err) {
+        if (!(err instanceof IgtlError)) throw err;
+        bad++;
+        process.stderr.write(`igtl-rx: line ${lineNo}: ${err.message}\n`);
+      }
+    }
+  })();
+  await Promise.race([work, inputFailed]);
+  if (values.output) await new Promise<void>((r) => (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(r));
+  return bad > 0 ? 1 : 0;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// The igtl-rx command line: one file per verb, loaded only when used.
+import { CliError, reportError } from './output.js';
+
+type Verb = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; usage: string }> };
+
+const verbs: Record<string, Verb> = {
+  decode: { summary: 'decode a file of messages (readable or canonical JSON)', load: () => import('./decode.js') },
+  encode: { summary: 'encode canonical JSON lines into messages', load: () => import('./encode.js') },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(verbs).map((v) => v.length));
+  return `usage: igtl-rx <verb> [options]     (igtl-rx <verb> --help for details)\n\n${Object.entries(verbs)
+    .map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`)
+    .join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(help());
+    return verb === undefined ? 2 : 0;
+  }
+  const entry = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
+  if (!entry) throw new CliError(`unknown verb "${verb}"\n${help()}`, 2);
+  const mod = await entry.load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportError(err);
+  },
+);

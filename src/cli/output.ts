@@ -1,0 +1,61 @@
+// Shared CLI plumbing: one clear error line and an exit code, never a stack trace.
+import { IgtlError } from '../protocol/errors.js';
+
+/** An error the CLI reports as one line (with exit status 2 = usage, 1 = failure). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Prints `igtl-rx: <message>` for any error and returns the exit status to use. */
+export function reportError(err: unknown): number {
+  if (err instanceof CliError) {
+    process.stderr.write(`igtl-rx: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof IgtlError) {
+    process.stderr.write(`igtl-rx: ${err.message}\n`);
+    return 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string') {
+    process.stderr.write(`igtl-rx: ${e.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`igtl-rx: ${err instanceof Error ? err.message : String(err)}\n`);
+  return 1;
+}
+
+/** Buffers stdout writes and respects backpressure (piping into `head` must not crash). */
+export class LineWriter {
+  private chunks: string[] = [];
+  private size = 0;
+
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+
+  line(text: string): void {
+    this.chunks.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size > 65536) this.flushSync();
+  }
+
+  private flushSync(): void {
+    if (this.chunks.length === 0) return;
+    this.stream.write(this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+
+  /** Writes what is buffered and waits until the stream has taken it. */
+  async flush(): Promise<void> {
+    this.flushSync();
+    await new Promise<void>((resolve) => {
+      if (this.stream.write('')) resolve();
+      else this.stream.once('drain', () => resolve());
+    });
+  }
+}

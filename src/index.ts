@@ -1,0 +1,6 @@
+/**
+ * igtl-rx: reactive OpenIGTLink for TypeScript. This entry point is isomorphic (browser and
+ * Node): the protocol codec, the framer and the message types. Operators are in
+ * `igtl-rx/operators`, Node transports (TCP, TLS, UDP, server) in `igtl-rx/node`.
+ */
+export * from './protocol/index.js';

@@ -1,0 +1,35 @@
+import type { JsonObject } from './json-types.js';
+import type { CodecRegistry } from './registry.js';
+
+/** What a content decoder may need besides the bytes. */
+export interface DecodeContext {
+  /** The registry in use (BIND decodes its children with it). */
+  readonly registry: CodecRegistry;
+}
+
+/**
+ * Encoder and decoder of one message type's content (the part after the header, and in v3
+ * framing between the extended header and the metadata). One per file in `messages/`.
+ *
+ * Offsets are absolute: `view` is a DataView over the same bytes as `bytes`, with the same
+ * indexing (`view.getUint8(i) === bytes[i]`), so a codec reads fields at `offset + FIELD`.
+ */
+export interface ContentCodec<T extends string = string, C = unknown> {
+  /** The wire type name (the 12-byte TYPE field), e.g. `'TRANSFORM'`. */
+  readonly type: T;
+  /**
+   * Decodes `length` content bytes at `offset`. Throws {@link MalformedMessageError} when the
+   * bytes do not have the type's layout. Large payloads are returned as views on `bytes`.
+   */
+  decode(bytes: Uint8Array, view: DataView, offset: number, length: number, ctx: DecodeContext): C;
+  /** Encoded size of `content` in bytes; throws {@link EncodeError} when it cannot be encoded. */
+  size(content: C): number;
+  /** Writes exactly `size(content)` bytes at `offset`. */
+  encode(content: C, bytes: Uint8Array, view: DataView, offset: number): void;
+  /** The canonical JSON form of the content (see docs/json.md). */
+  toJSON(content: C): JsonObject;
+  /** Rebuilds content from its canonical JSON form; throws {@link InvalidJsonMessageError}. */
+  fromJSON(json: JsonObject, path: string): C;
+  /** Header version a new message of this type gets by default (COMMAND and RTS_COMMAND: 2). */
+  readonly defaultHeaderVersion?: 1 | 2;
+}

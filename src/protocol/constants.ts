@@ -1,0 +1,20 @@
+/** Size of the fixed OpenIGTLink header (spec header.md §2). */
+export const HEADER_SIZE = 58;
+/** Size of the extended header written by every v3 sender (spec header.md §6). */
+export const EXTENDED_HEADER_SIZE = 12;
+/** Default limit on BODY_SIZE: larger messages are refused before anything is allocated. */
+export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 * 1024;
+/** Length of the TYPE header field. */
+export const TYPE_NAME_SIZE = 12;
+/** Length of the DEVICE_NAME header field. */
+export const DEVICE_NAME_SIZE = 20;
+/** Conventional OpenIGTLink TCP port. */
+export const DEFAULT_PORT = 18944;
+
+// Header field offsets (spec header.md §2).
+export const OFFSET_VERSION = 0;
+export const OFFSET_TYPE = 2;
+export const OFFSET_DEVICE_NAME = 14;
+export const OFFSET_TIMESTAMP = 34;
+export const OFFSET_BODY_SIZE = 42;
+export const OFFSET_CRC = 50;

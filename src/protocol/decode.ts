@@ -1,0 +1,152 @@
+// Decoding one whole message (header + body) into a typed message.
+import type { DecodeContext } from './codec.js';
+import { EXTENDED_HEADER_SIZE, HEADER_SIZE } from './constants.js';
+import { crc64Parts, crcResult } from './crc64.js';
+import {
+  BodyTooLargeError,
+  CrcMismatchError,
+  IgtlError,
+  MalformedMessageError,
+  TruncatedMessageError,
+  UnsupportedHeaderVersionError,
+} from './errors.js';
+import { readHeader, type FrameHeader } from './header.js';
+import { EMPTY_METADATA } from './metadata.js';
+import { readMetadata } from './metadata-codec.js';
+import { defaultRegistry } from './messages/index.js';
+import type { CodecRegistry } from './registry.js';
+import { Timestamp } from './timestamp.js';
+import type { IgtlMessage } from './types.js';
+import { DEFAULT_MAX_BODY_SIZE } from './constants.js';
+
+/** Options of every decoding entry point. */
+export interface DecodeOptions {
+  /** Codecs to use (default: every standard type plus what `registerCodec` added). */
+  readonly registry?: CodecRegistry;
+  /** Check the CRC-64 of every body (default true). */
+  readonly verifyCrc?: boolean;
+  /** Largest BODY_SIZE accepted, in bytes (default 256 MiB); larger is refused before allocation. */
+  readonly maxBodySize?: number;
+}
+
+/** True when a header version can be decoded (0 is read as 1, as the C++ library does). */
+export function isSupportedHeaderVersion(version: number): boolean {
+  return version === 1 || version === 2 || version === 0;
+}
+
+/**
+ * Decodes the message whose 58-byte header (already read as `header`) starts at `offset` of
+ * `bytes`; the whole body must be present. Throws only {@link IgtlError}s.
+ */
+export function decodeFrame(
+  header: FrameHeader,
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  registry: CodecRegistry,
+  verifyCrc: boolean,
+): IgtlMessage {
+  const bodySize = header.bodySize;
+  const bodyStart = offset + HEADER_SIZE;
+  const bodyEnd = bodyStart + bodySize;
+  const type = header.type;
+  if (verifyCrc) {
+    crc64Parts(view, bodyStart, bodyEnd);
+    if (crcResult.hi !== header.crcHi || crcResult.lo !== header.crcLo) {
+      const actual = (BigInt(crcResult.hi) << 32n) | BigInt(crcResult.lo);
+      throw new CrcMismatchError(header.crc, actual, header, bytes.subarray(offset, bodyEnd));
+    }
+  }
+  let contentStart = bodyStart;
+  let contentEnd = bodyEnd;
+  let messageId = 0;
+  let metadata = EMPTY_METADATA;
+  let headerVersion: 1 | 2 = 1;
+  try {
+    if (type === '') throw new MalformedMessageError('(empty type)', 'the TYPE field is empty');
+    if (header.version === 2) {
+      headerVersion = 2;
+      if (bodySize < EXTENDED_HEADER_SIZE) {
+        throw new MalformedMessageError(type, `v3 body of ${bodySize} bytes is shorter than the 12-byte extended header`);
+      }
+      const extSize = view.getUint16(bodyStart);
+      const metaHeaderSize = view.getUint16(bodyStart + 2);
+      const metaSize = view.getUint32(bodyStart + 4);
+      messageId = view.getUint32(bodyStart + 8);
+      if (extSize < EXTENDED_HEADER_SIZE || extSize + metaHeaderSize + metaSize > bodySize) {
+        throw new MalformedMessageError(type, `extended header (${extSize}) + metadata header (${metaHeaderSize}) + metadata (${metaSize}) exceed BODY_SIZE ${bodySize}`);
+      }
+      // Extended headers longer than 12 bytes are skipped, as the C++ library does (spec header.md §6).
+      contentStart = bodyStart + extSize;
+      contentEnd = bodyEnd - metaHeaderSize - metaSize;
+      if (metaHeaderSize > 0) metadata = readMetadata(bytes, view, contentEnd, metaHeaderSize, metaSize, type);
+    }
+    const timestamp = new Timestamp(header.timestampSeconds, header.timestampFraction);
+    const codec = registry.get(type);
+    if (codec === undefined) {
+      return {
+        type: 'UNKNOWN',
+        typeName: type,
+        headerVersion,
+        deviceName: header.deviceName,
+        timestamp,
+        messageId,
+        metadata,
+        content: { raw: bytes.subarray(contentStart, contentEnd) },
+      };
+    }
+    const ctx: DecodeContext = { registry };
+    const content = codec.decode(bytes, view, contentStart, contentEnd - contentStart, ctx);
+    return {
+      type,
+      headerVersion,
+      deviceName: header.deviceName,
+      timestamp,
+      messageId,
+      metadata,
+      content,
+    } as IgtlMessage;
+  } catch (err) {
+    throw asDecodeError(err, header, bytes.subarray(offset, bodyEnd));
+  }
+}
+
+/** Turns anything a codec threw into an IgtlError that carries the header and the frame. */
+function asDecodeError(err: unknown, header: FrameHeader, frame: Uint8Array): IgtlError {
+  if (err instanceof MalformedMessageError) {
+    return err.header ? err : new MalformedMessageError(err.messageType, err.detail, { header, frame, cause: err.cause });
+  }
+  if (err instanceof IgtlError) return err;
+  // A RangeError from a DataView read past the content, or a bug in a user codec: still a typed report.
+  return new MalformedMessageError(header.type, err instanceof Error ? err.message : String(err), { header, frame, cause: err });
+}
+
+/**
+ * Checks a header before its body is read: an unsupported version or an oversized BODY_SIZE is
+ * reported from the header alone (spec vectors README), without allocating anything.
+ */
+export function checkHeader(header: FrameHeader, maxBodySize: number): IgtlError | undefined {
+  if (header.bodySizeHi >= 0x200000 || header.bodySize > maxBodySize) {
+    return new BodyTooLargeError(header.bodySizeBig, maxBodySize, header);
+  }
+  if (!isSupportedHeaderVersion(header.version)) return new UnsupportedHeaderVersionError(header.version, header);
+  return undefined;
+}
+
+/**
+ * Decodes exactly one message from `bytes` (a whole message, nothing before or after).
+ * Throws an {@link IgtlError}: TruncatedMessageError, BodyTooLargeError, CrcMismatchError, ...
+ */
+export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): IgtlMessage {
+  if (bytes.length < HEADER_SIZE) throw new TruncatedMessageError(HEADER_SIZE, bytes.length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header = readHeader(bytes, view, 0);
+  const problem = checkHeader(header, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE);
+  if (problem) throw problem;
+  const total = HEADER_SIZE + header.bodySize;
+  if (bytes.length < total) throw new TruncatedMessageError(total, bytes.length, header, bytes);
+  if (bytes.length > total) {
+    throw new MalformedMessageError(header.type, `${bytes.length - total} bytes after the end of the message`, { header, frame: bytes });
+  }
+  return decodeFrame(header, bytes, view, 0, options.registry ?? defaultRegistry, options.verifyCrc ?? true);
+}

@@ -1,0 +1,95 @@
+// Encoding a typed message into its wire bytes (spec header.md §10).
+import type { ContentCodec } from './codec.js';
+import { EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_CRC } from './constants.js';
+import { crc64Parts, crcResult } from './crc64.js';
+import { EncodeError } from './errors.js';
+import { writeHeader } from './header.js';
+import { encodeMetadata, writeMetadata, type EncodedMetadata } from './metadata-codec.js';
+import { defaultRegistry } from './messages/index.js';
+import type { CodecRegistry } from './registry.js';
+import { wireType, type IgtlMessage } from './types.js';
+
+/** Options of the encoding entry points. */
+export interface EncodeOptions {
+  /** Codecs to use (default: the default registry). */
+  readonly registry?: CodecRegistry;
+}
+
+/** A message measured and ready to be written: what `encodedSize` computed, kept for the write. */
+interface Plan {
+  readonly codec: ContentCodec<string, unknown> | undefined;
+  readonly type: string;
+  readonly contentSize: number;
+  readonly meta: EncodedMetadata | undefined;
+  readonly bodySize: number;
+}
+
+function plan(msg: IgtlMessage, registry: CodecRegistry): Plan {
+  const type = wireType(msg);
+  const codec = msg.type === 'UNKNOWN' ? undefined : registry.get(type);
+  if (msg.type !== 'UNKNOWN' && codec === undefined) throw new EncodeError(type, 'no codec is registered for this type');
+  const contentSize = codec ? codec.size(msg.content) : (msg.content as { raw: Uint8Array }).raw.length;
+  if (msg.headerVersion === 1) {
+    // Legacy framing has nowhere to put these; refusing beats dropping them silently.
+    if (msg.metadata.size > 0) throw new EncodeError(type, 'metadata needs headerVersion 2 (v3 framing)');
+    if (msg.messageId !== 0) throw new EncodeError(type, 'a message ID needs headerVersion 2 (v3 framing)');
+    return { codec, type, contentSize, meta: undefined, bodySize: contentSize };
+  }
+  if (msg.headerVersion !== 2) throw new EncodeError(type, `headerVersion must be 1 or 2, got ${String(msg.headerVersion)}`);
+  if (!Number.isInteger(msg.messageId) || msg.messageId < 0 || msg.messageId > 0xffffffff) {
+    throw new EncodeError(type, `messageId must be a uint32, got ${msg.messageId}`);
+  }
+  const meta = encodeMetadata(msg.metadata, type);
+  return { codec, type, contentSize, meta, bodySize: EXTENDED_HEADER_SIZE + contentSize + meta.headerSize + meta.size };
+}
+
+function write(msg: IgtlMessage, p: Plan, bytes: Uint8Array, view: DataView, offset: number): number {
+  writeHeader(bytes, view, offset, msg.headerVersion, p.type, msg.deviceName, msg.timestamp, p.bodySize);
+  const bodyStart = offset + HEADER_SIZE;
+  let contentStart = bodyStart;
+  if (p.meta) {
+    view.setUint16(bodyStart, EXTENDED_HEADER_SIZE);
+    view.setUint16(bodyStart + 2, p.meta.headerSize);
+    view.setUint32(bodyStart + 4, p.meta.size);
+    view.setUint32(bodyStart + 8, msg.messageId);
+    contentStart += EXTENDED_HEADER_SIZE;
+  }
+  if (p.codec) p.codec.encode(msg.content, bytes, view, contentStart);
+  else bytes.set((msg.content as { raw: Uint8Array }).raw, contentStart);
+  if (p.meta) writeMetadata(p.meta, bytes, view, contentStart + p.contentSize);
+  const bodyEnd = bodyStart + p.bodySize;
+  crc64Parts(view, bodyStart, bodyEnd);
+  view.setUint32(offset + OFFSET_CRC, crcResult.hi);
+  view.setUint32(offset + OFFSET_CRC + 4, crcResult.lo);
+  return HEADER_SIZE + p.bodySize;
+}
+
+/** Number of bytes `msg` takes on the wire. Throws an {@link EncodeError} if it cannot be encoded. */
+export function encodedSize(msg: IgtlMessage, options: EncodeOptions = {}): number {
+  return HEADER_SIZE + plan(msg, options.registry ?? defaultRegistry).bodySize;
+}
+
+/**
+ * Encodes a message: header, body (with extended header and metadata in v3 framing) and CRC-64,
+ * in one allocation. Large payloads are written once, straight from their views.
+ * Throws an {@link EncodeError} when the message cannot be encoded.
+ */
+export function encodeMessage(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array {
+  const p = plan(msg, options.registry ?? defaultRegistry);
+  const bytes = new Uint8Array(HEADER_SIZE + p.bodySize);
+  write(msg, p, bytes, new DataView(bytes.buffer), 0);
+  return bytes;
+}
+
+/**
+ * Encodes a message into `bytes` at `offset` (for batching many messages into one buffer) and
+ * returns the number of bytes written. Throws a RangeError if it does not fit.
+ */
+export function encodeMessageInto(msg: IgtlMessage, bytes: Uint8Array, offset: number, options: EncodeOptions & { view?: DataView } = {}): number {
+  const p = plan(msg, options.registry ?? defaultRegistry);
+  if (offset + HEADER_SIZE + p.bodySize > bytes.length) {
+    throw new RangeError(`message of ${HEADER_SIZE + p.bodySize} bytes does not fit at offset ${offset} of ${bytes.length}`);
+  }
+  const view = options.view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return write(msg, p, bytes, view, offset);
+}

@@ -1,0 +1,129 @@
+import type { FrameHeader } from './header.js';
+
+/** Machine-readable kind of an {@link IgtlError}; the CLI prints it as `{"error": code}`. */
+export type IgtlErrorCode =
+  | 'crc-mismatch'
+  | 'truncated'
+  | 'body-too-large'
+  | 'unsupported-header-version'
+  | 'malformed'
+  | 'encode'
+  | 'invalid-json'
+  | 'timeout'
+  | 'connection'
+  | 'queue-full'
+  | 'datagram-too-large'
+  | 'command-failed'
+  | 'query-failed';
+
+/**
+ * Base class of every error igtl-rx raises or reports. Decoders never throw anything else.
+ * When the error concerns a received message, `header` is the decoded 58-byte header and
+ * `frame` holds the raw bytes that were received for it (so nothing is lost).
+ */
+export class IgtlError extends Error {
+  override name = 'IgtlError';
+  readonly code: IgtlErrorCode;
+  readonly header: FrameHeader | undefined;
+  readonly frame: Uint8Array | undefined;
+
+  constructor(code: IgtlErrorCode, message: string, options?: { header?: FrameHeader; frame?: Uint8Array; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.header = options?.header;
+    this.frame = options?.frame;
+  }
+}
+
+/** The CRC-64 in the header does not match the body. The message is dropped, the stream goes on. */
+export class CrcMismatchError extends IgtlError {
+  override name = 'CrcMismatchError';
+  constructor(
+    readonly expected: bigint,
+    readonly actual: bigint,
+    header: FrameHeader,
+    frame?: Uint8Array,
+  ) {
+    super('crc-mismatch', `CRC mismatch in ${header.type} "${header.deviceName}": header says ${hex64(expected)}, body hashes to ${hex64(actual)}`, { header, frame });
+  }
+}
+
+/** The input ended inside a header or a body. */
+export class TruncatedMessageError extends IgtlError {
+  override name = 'TruncatedMessageError';
+  constructor(
+    /** Bytes that were expected (58 for a header, 58 + BODY_SIZE for a message). */
+    readonly expectedBytes: number,
+    /** Bytes that arrived. */
+    readonly receivedBytes: number,
+    header?: FrameHeader,
+    frame?: Uint8Array,
+  ) {
+    super('truncated', header
+      ? `truncated ${header.type} "${header.deviceName}": ${receivedBytes} of ${expectedBytes} bytes received`
+      : `truncated header: ${receivedBytes} of ${expectedBytes} bytes received`, { header, frame });
+  }
+}
+
+/** BODY_SIZE exceeds the configured limit; refused from the header alone, before any allocation. */
+export class BodyTooLargeError extends IgtlError {
+  override name = 'BodyTooLargeError';
+  constructor(
+    readonly bodySize: bigint,
+    readonly limit: number,
+    header: FrameHeader,
+  ) {
+    super('body-too-large', `${header.type} "${header.deviceName}" declares BODY_SIZE ${bodySize}, over the limit of ${limit} bytes`, { header });
+  }
+}
+
+/** The header version field is neither 1 nor 2 (0 is read as 1); the body is skipped by BODY_SIZE. */
+export class UnsupportedHeaderVersionError extends IgtlError {
+  override name = 'UnsupportedHeaderVersionError';
+  constructor(
+    readonly version: number,
+    header: FrameHeader,
+    frame?: Uint8Array,
+  ) {
+    super('unsupported-header-version', `unsupported header version ${version} in ${header.type} "${header.deviceName}"`, { header, frame });
+  }
+}
+
+/** The body does not have the layout its type requires (the message names the field and numbers). */
+export class MalformedMessageError extends IgtlError {
+  override name = 'MalformedMessageError';
+  constructor(
+    readonly messageType: string,
+    readonly detail: string,
+    options?: { header?: FrameHeader; frame?: Uint8Array; cause?: unknown },
+  ) {
+    super('malformed', `malformed ${messageType}: ${detail}`, options);
+  }
+}
+
+/** A message could not be encoded (a name too long for its field, an array of the wrong length, ...). */
+export class EncodeError extends IgtlError {
+  override name = 'EncodeError';
+  constructor(
+    readonly messageType: string,
+    readonly detail: string,
+  ) {
+    super('encode', `cannot encode ${messageType}: ${detail}`);
+  }
+}
+
+/** A canonical-JSON message (see `fromJSON`) is not valid. */
+export class InvalidJsonMessageError extends IgtlError {
+  override name = 'InvalidJsonMessageError';
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super('invalid-json', `invalid message JSON at ${path}: ${detail}`);
+  }
+}
+
+/** Formats a 64-bit value as 16 lowercase hex digits. */
+export function hex64(value: bigint): string {
+  return value.toString(16).padStart(16, '0');
+}

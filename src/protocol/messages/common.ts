@@ -1,0 +1,224 @@
+// Shared building blocks of the message codecs: matrix layout, scalar types, JSON field readers.
+import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../json-types.js';
+import { fromBase64, toBase64 } from '../base64.js';
+
+/** Three numbers (a position, a size, an index triple). */
+export type Vec3 = readonly [number, number, number];
+/** Four numbers (a quaternion x, y, z, w; or r, g, b, a). */
+export type Vec4 = readonly [number, number, number, number];
+/**
+ * A 4x4 homogeneous matrix as 16 numbers in row-major order (`m[row * 4 + col]`). OpenIGTLink
+ * sends only the upper 3x4 part (column by column); the bottom row is always 0 0 0 1 on receive
+ * and is not sent.
+ */
+export type Matrix4 = readonly number[];
+/** The content of messages that have none (GET_*, STP_*, most STT_*). */
+export type EmptyContent = Record<string, never>;
+
+/** Scalar type codes shared by IMAGE, IMGMETA, VIDEOMETA and NDARRAY (spec messages.md §3). */
+export const ScalarType = {
+  INT8: 2,
+  UINT8: 3,
+  INT16: 4,
+  UINT16: 5,
+  INT32: 6,
+  UINT32: 7,
+  FLOAT32: 10,
+  FLOAT64: 11,
+  /** Two float64 (real, imaginary); NDARRAY only. */
+  COMPLEX: 13,
+} as const;
+/** One of the {@link ScalarType} codes. */
+export type ScalarTypeCode = (typeof ScalarType)[keyof typeof ScalarType];
+
+/** Bytes per scalar for each scalar type code (undefined for unknown codes). */
+export function scalarSize(code: number): number | undefined {
+  switch (code) {
+    case 2: case 3: return 1;
+    case 4: case 5: return 2;
+    case 6: case 7: case 10: return 4;
+    case 11: return 8;
+    case 13: return 16;
+    default: return undefined;
+  }
+}
+
+/** Byte order codes of IMAGE and VIDEO pixel data. */
+export const Endian = { BIG: 1, LITTLE: 2 } as const;
+/** Coordinate system codes of IMAGE and VIDEO. */
+export const Coordinate = { RAS: 1, LPS: 2 } as const;
+
+/**
+ * Reads 12 float32 stored column by column (R11 R21 R31 R12 ... TX TY TZ: TRANSFORM, TDATA,
+ * and the IMAGE/VIDEO axis+origin block) into a row-major 4x4 with bottom row 0 0 0 1.
+ */
+export function readMatrix(view: DataView, offset: number): number[] {
+  return [
+    view.getFloat32(offset), view.getFloat32(offset + 12), view.getFloat32(offset + 24), view.getFloat32(offset + 36),
+    view.getFloat32(offset + 4), view.getFloat32(offset + 16), view.getFloat32(offset + 28), view.getFloat32(offset + 40),
+    view.getFloat32(offset + 8), view.getFloat32(offset + 20), view.getFloat32(offset + 32), view.getFloat32(offset + 44),
+    0, 0, 0, 1,
+  ];
+}
+
+/** Writes the upper 3x4 of a row-major 4x4 as 12 float32, column by column (48 bytes). */
+export function writeMatrix(view: DataView, offset: number, m: Matrix4): void {
+  for (let c = 0; c < 4; c++) {
+    for (let r = 0; r < 3; r++) view.setFloat32(offset + (c * 3 + r) * 4, m[r * 4 + c]!);
+  }
+}
+
+/** Throws an EncodeError unless `m` has 16 numbers. */
+export function checkMatrix(type: string, field: string, m: Matrix4 | undefined): void {
+  if (!m || m.length !== 16) throw new EncodeError(type, `${field} must have 16 numbers (row-major 4x4), got ${m?.length}`);
+}
+
+/** Throws an EncodeError unless `v` is an array of `n` numbers. */
+export function checkTuple(type: string, field: string, v: readonly number[] | undefined, n: number): void {
+  if (!v || v.length !== n) throw new EncodeError(type, `${field} must have ${n} numbers, got ${v?.length}`);
+}
+
+/** Throws an EncodeError unless `v` is an integer in [min, max]. */
+export function checkInt(type: string, field: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) throw new EncodeError(type, `${field} must be an integer in ${min}..${max}, got ${v}`);
+}
+
+/** Throws a MalformedMessageError unless `length` is exactly `expected`. */
+export function expectLength(type: string, length: number, expected: number): void {
+  if (length !== expected) throw new MalformedMessageError(type, `content is ${length} bytes, expected ${expected}`);
+}
+
+/** Throws a MalformedMessageError unless `length` is a whole number of `element`-byte elements. */
+export function expectElements(type: string, length: number, element: number): number {
+  if (length % element !== 0) throw new MalformedMessageError(type, `content is ${length} bytes, not a multiple of the ${element}-byte element`);
+  return length / element;
+}
+
+/** Reads three uint16. */
+export function readU16x3(view: DataView, offset: number): [number, number, number] {
+  return [view.getUint16(offset), view.getUint16(offset + 2), view.getUint16(offset + 4)];
+}
+
+/** Writes three uint16. */
+export function writeU16x3(view: DataView, offset: number, v: Vec3): void {
+  view.setUint16(offset, v[0]);
+  view.setUint16(offset + 2, v[1]);
+  view.setUint16(offset + 4, v[2]);
+}
+
+/** Reads `n` float32. */
+export function readF32s(view: DataView, offset: number, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(offset + i * 4);
+  return out;
+}
+
+/** Writes float32 values. */
+export function writeF32s(view: DataView, offset: number, v: readonly number[]): void {
+  for (let i = 0; i < v.length; i++) view.setFloat32(offset + i * 4, v[i]!);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical JSON helpers. Numbers that JSON cannot hold (NaN, +-Infinity) are written as those
+// strings; -0 stays a number and is written as `-0` by the project's serializer (json.ts).
+
+/** A number for the canonical JSON form. */
+export function num(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+/** Numbers for the canonical JSON form. */
+export function nums(v: ArrayLike<number>): (number | string)[] {
+  const out = new Array<number | string>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = num(v[i]!);
+  return out;
+}
+
+/** A row-major 4x4 as four rows (the manifest's "4x4"). */
+export function matrixToJSON(m: Matrix4): (number | string)[][] {
+  return [nums(m.slice(0, 4)), nums(m.slice(4, 8)), nums(m.slice(8, 12)), nums(m.slice(12, 16))];
+}
+
+function fail(path: string, detail: string): never {
+  throw new InvalidJsonMessageError(path, detail);
+}
+
+/** `json` as an object, or an InvalidJsonMessageError. */
+export function asObject(json: JsonValue | undefined, path: string): JsonObject {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(path, 'expected an object');
+  return json;
+}
+
+/** A JSON number (or "NaN"/"Infinity"/"-Infinity") as a number. */
+export function asNumber(v: JsonValue | undefined, path: string): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return fail(path, `expected a number, got ${JSON.stringify(v)}`);
+}
+
+/** An integer field in [min, max]. */
+export function asInt(v: JsonValue | undefined, path: string, min = 0, max = 0xffffffff): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(path, `expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A string field. */
+export function asString(v: JsonValue | undefined, path: string): string {
+  if (typeof v !== 'string') fail(path, `expected a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** An array field. */
+export function asArray(v: JsonValue | undefined, path: string): JsonValue[] {
+  if (!Array.isArray(v)) fail(path, `expected an array, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return v;
+}
+
+/** An array of `n` numbers (any length when `n` is undefined). */
+export function asNumbers(v: JsonValue | undefined, path: string, n?: number): number[] {
+  const a = asArray(v, path);
+  if (n !== undefined && a.length !== n) fail(path, `expected ${n} numbers, got ${a.length}`);
+  return a.map((x, i) => asNumber(x, `${path}[${i}]`));
+}
+
+/** Three numbers. */
+export function asVec3(v: JsonValue | undefined, path: string): [number, number, number] {
+  return asNumbers(v, path, 3) as [number, number, number];
+}
+
+/** Four numbers. */
+export function asVec4(v: JsonValue | undefined, path: string): [number, number, number, number] {
+  return asNumbers(v, path, 4) as [number, number, number, number];
+}
+
+/** A 64-bit integer given as a decimal string (or a safe integer number). */
+export function asBigInt(v: JsonValue | undefined, path: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  return fail(path, `expected a decimal integer string, got ${JSON.stringify(v)}`);
+}
+
+/** A 4x4 given as four rows of four numbers, as a row-major flat matrix. */
+export function asMatrix(v: JsonValue | undefined, path: string): number[] {
+  const rows = asArray(v, path);
+  if (rows.length !== 4) fail(path, `expected 4 rows, got ${rows.length}`);
+  const m: number[] = [];
+  rows.forEach((row, r) => m.push(...asNumbers(row, `${path}[${r}]`, 4)));
+  return m;
+}
+
+/** Bytes given as `<name>Base64`. */
+export function asBytes(json: JsonObject, name: string, path: string): Uint8Array {
+  const key = `${name}Base64`;
+  const bytes = fromBase64(asString(json[key], `${path}.${key}`));
+  if (!bytes) fail(`${path}.${key}`, 'not valid base64');
+  return bytes;
+}
+
+/** Bytes as base64 text for the canonical JSON form. */
+export function bytesToJSON(bytes: Uint8Array): string {
+  return toBase64(bytes);
+}

@@ -1,0 +1,89 @@
+// Reading and writing the v3 metadata header and body (spec header.md §7).
+import { EncodeError, MalformedMessageError } from './errors.js';
+import type { Metadata, MetadataValue } from './metadata.js';
+import { decodeText, encodeText, utf8Bytes, utf8Text } from './text.js';
+
+const ENTRY_SIZE = 8;
+
+/**
+ * Reads `count` entries: the metadata header at `headerOffset` (`headerSize` bytes) and the
+ * metadata body right after it (`size` bytes).
+ */
+export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: number, headerSize: number, size: number, type: string): Metadata {
+  if (headerSize < 2) return new Map();
+  const count = view.getUint16(headerOffset);
+  if (2 + count * ENTRY_SIZE > headerSize) {
+    throw new MalformedMessageError(type, `metadata header of ${headerSize} bytes cannot hold ${count} entries`);
+  }
+  const map = new Map<string, MetadataValue>();
+  let data = headerOffset + headerSize;
+  const dataEnd = data + size;
+  for (let i = 0; i < count; i++) {
+    const e = headerOffset + 2 + i * ENTRY_SIZE;
+    const keySize = view.getUint16(e);
+    const encoding = view.getUint16(e + 2);
+    const valueSize = view.getUint32(e + 4);
+    if (data + keySize + valueSize > dataEnd) {
+      throw new MalformedMessageError(type, `metadata entry ${i} (key ${keySize} + value ${valueSize} bytes) runs past the ${size}-byte metadata body`);
+    }
+    const key = utf8Text(bytes, data, data + keySize);
+    data += keySize;
+    const text = decodeText(bytes, data, data + valueSize, encoding);
+    data += valueSize;
+    // Duplicate keys: the later one wins, as in the C++ library (a std::map).
+    map.set(key, text.raw ? { value: text.value, encoding, raw: text.raw } : { value: text.value, encoding });
+  }
+  return map;
+}
+
+/** Metadata encoded for writing: keys and values as bytes, sizes summed. */
+export interface EncodedMetadata {
+  readonly keys: Uint8Array[];
+  readonly values: Uint8Array[];
+  readonly encodings: number[];
+  /** META_HEADER_SIZE: 2 + 8 N. */
+  readonly headerSize: number;
+  /** META_SIZE: sum of key and value sizes. */
+  readonly size: number;
+}
+
+const EMPTY_ENCODED: EncodedMetadata = { keys: [], values: [], encodings: [], headerSize: 2, size: 0 };
+
+/** Encodes metadata (in map order) ahead of writing it. */
+export function encodeMetadata(metadata: Metadata, type: string): EncodedMetadata {
+  if (metadata.size === 0) return EMPTY_ENCODED;
+  if (metadata.size > 8191) throw new EncodeError(type, `${metadata.size} metadata entries; at most 8191 fit the header`);
+  const keys: Uint8Array[] = [];
+  const values: Uint8Array[] = [];
+  const encodings: number[] = [];
+  let size = 0;
+  for (const [key, v] of metadata) {
+    const k = utf8Bytes(key);
+    if (k.length > 0xffff) throw new EncodeError(type, `metadata key of ${k.length} bytes (max 65535)`);
+    const value = encodeText(v.value, v.encoding, v.raw, type, `metadata "${key}"`);
+    keys.push(k);
+    values.push(value);
+    encodings.push(v.encoding);
+    size += k.length + value.length;
+  }
+  return { keys, values, encodings, headerSize: 2 + ENTRY_SIZE * keys.length, size };
+}
+
+/** Writes the metadata header and body at `offset`. */
+export function writeMetadata(encoded: EncodedMetadata, bytes: Uint8Array, view: DataView, offset: number): void {
+  const n = encoded.keys.length;
+  view.setUint16(offset, n);
+  let data = offset + encoded.headerSize;
+  for (let i = 0; i < n; i++) {
+    const e = offset + 2 + i * ENTRY_SIZE;
+    const k = encoded.keys[i]!;
+    const v = encoded.values[i]!;
+    view.setUint16(e, k.length);
+    view.setUint16(e + 2, encoded.encodings[i]!);
+    view.setUint32(e + 4, v.length);
+    bytes.set(k, data);
+    data += k.length;
+    bytes.set(v, data);
+    data += v.length;
+  }
+}

@@ -1,0 +1,253 @@
+import { EncodeError } from './errors.js';
+
+/** IANA MIBenum numbers that OpenIGTLink uses for text (spec README §4). */
+export const Encoding = {
+  US_ASCII: 3,
+  ISO_8859_1: 4,
+  UTF_8: 106,
+  UTF_16BE: 1013,
+  UTF_16LE: 1014,
+  UTF_16: 1015,
+} as const;
+
+const utf8Decoder = new TextDecoder('utf-8');
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** True when every byte of `bytes[start, end)` is below 0x80. */
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+function asciiString(bytes: Uint8Array, start: number, end: number): string {
+  // fromCharCode on a short run is the fastest way V8 has to build a one-byte string.
+  if (end - start <= 64) {
+    let s = '';
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  }
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+}
+
+function latin1String(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i += 8192) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
+  }
+  return s;
+}
+
+/**
+ * Reads a fixed-size `char[N]` field: the bytes up to the first NUL or the end of the field
+ * (a name that fills its field has no NUL; spec README §3). ASCII is the norm; other bytes are
+ * read as UTF-8, with U+FFFD for invalid sequences (names are opaque bytes in the C++ library).
+ */
+export function readFixedString(bytes: Uint8Array, offset: number, size: number): string {
+  let end = offset;
+  const limit = offset + size;
+  let ascii = true;
+  while (end < limit) {
+    const b = bytes[end]!;
+    if (b === 0) break;
+    if (b >= 0x80) ascii = false;
+    end++;
+  }
+  if (end === offset) return '';
+  return ascii ? asciiString(bytes, offset, end) : utf8Decoder.decode(bytes.subarray(offset, end));
+}
+
+/** Number of bytes `text` takes in a fixed-size field (UTF-8; ASCII is one byte per character). */
+export function fixedStringLength(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) >= 0x80) {
+      n = utf8Encoder.encode(text).length;
+      break;
+    }
+  }
+  return n;
+}
+
+/**
+ * Writes `text` into a fixed-size `char[size]` field, zero-filled. Text that does not fit is
+ * refused with an {@link EncodeError} naming the field, rather than cut silently.
+ */
+export function writeFixedString(bytes: Uint8Array, offset: number, size: number, text: string, messageType: string, field: string): void {
+  let n = 0;
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    if (text.length > size) throw new EncodeError(messageType, `${field} "${text}" is ${text.length} bytes, the field holds ${size}`);
+    for (; n < text.length; n++) bytes[offset + n] = text.charCodeAt(n);
+  } else {
+    const encoded = utf8Encoder.encode(text);
+    if (encoded.length > size) throw new EncodeError(messageType, `${field} "${text}" is ${encoded.length} bytes (UTF-8), the field holds ${size}`);
+    bytes.set(encoded, offset);
+    n = encoded.length;
+  }
+  bytes.fill(0, offset + n, offset + size);
+}
+
+/** Text decoded from the wire with its declared encoding. */
+export interface DecodedText {
+  /** The text. */
+  value: string;
+  /**
+   * The bytes as received, present only when encoding `value` again would not give them back
+   * (invalid bytes for the encoding, or an encoding igtl-rx cannot write): re-encoding uses them,
+   * so a relayed message stays byte-identical.
+   */
+  raw?: Uint8Array;
+}
+
+const decoders = new Map<number, TextDecoder | null>();
+function decoderFor(encoding: number): TextDecoder | null {
+  let d = decoders.get(encoding);
+  if (d === undefined) {
+    const label = WHATWG_LABELS.get(encoding);
+    try {
+      d = label ? new TextDecoder(label, { fatal: true }) : null;
+    } catch {
+      d = null;
+    }
+    decoders.set(encoding, d);
+  }
+  return d;
+}
+
+// MIBenum -> WHATWG encoding label for the encodings a TextDecoder can read besides the ones
+// handled by hand (3, 4, 106). Unknown numbers fall back to ISO-8859-1 with the raw bytes kept.
+const WHATWG_LABELS = new Map<number, string>([
+  [1013, 'utf-16be'],
+  [1014, 'utf-16le'],
+  [1015, 'utf-16le'],
+  [17, 'shift_jis'],
+  [18, 'euc-jp'],
+  [38, 'euc-kr'],
+  [39, 'iso-2022-jp'],
+  [2026, 'big5'],
+  [2025, 'gb2312'],
+  [113, 'gbk'],
+  [114, 'gb18030'],
+  [5, 'iso-8859-2'],
+  [6, 'iso-8859-3'],
+  [7, 'iso-8859-4'],
+  [8, 'iso-8859-5'],
+  [9, 'iso-8859-6'],
+  [10, 'iso-8859-7'],
+  [11, 'iso-8859-8'],
+  [12, 'iso-8859-9'],
+  [2084, 'koi8-r'],
+  [2252, 'windows-1252'],
+]);
+
+/**
+ * Decodes text with an IANA MIBenum encoding. Never throws: bytes that are invalid for the
+ * encoding, or an encoding this platform cannot read, give a best-effort `value` (U+FFFD for
+ * invalid UTF-8, ISO-8859-1 otherwise) plus the untouched bytes in `raw`.
+ */
+export function decodeText(bytes: Uint8Array, start: number, end: number, encoding: number): DecodedText {
+  if (end <= start) return { value: '' };
+  // ASCII bytes mean the same in every encoding igtl-rx writes, so they are lossless as they are.
+  if ((encoding === 3 || encoding === 4 || encoding === 106) && isAscii(bytes, start, end)) {
+    return { value: asciiString(bytes, start, end) };
+  }
+  const slice = bytes.subarray(start, end);
+  if (encoding === 4) return { value: latin1String(bytes, start, end) };
+  if (encoding === 106) {
+    try {
+      const value = utf8Strict.decode(slice);
+      // A leading BOM is dropped by TextDecoder; keep the bytes so the round trip is exact.
+      return slice[0] === 0xef && slice[1] === 0xbb && slice[2] === 0xbf ? { value, raw: slice } : { value };
+    } catch {
+      return { value: utf8Decoder.decode(slice), raw: slice };
+    }
+  }
+  if (encoding === 3) return { value: latin1String(bytes, start, end), raw: slice };
+  const decoder = decoderFor(encoding);
+  if (decoder) {
+    try {
+      const value = decoder.decode(slice);
+      const again = tryEncodeText(value, encoding);
+      return again && equalBytes(again, slice) ? { value } : { value, raw: slice };
+    } catch {
+      // fall through to the lossless fallback
+    }
+  }
+  return { value: latin1String(bytes, start, end), raw: slice };
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Encodes text for the wire, or returns undefined when `encoding` cannot represent it here. */
+export function tryEncodeText(text: string, encoding: number): Uint8Array | undefined {
+  switch (encoding) {
+    case 106:
+      return utf8Encoder.encode(text);
+    case 3:
+    case 4: {
+      const max = encoding === 3 ? 0x7f : 0xff;
+      const out = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c > max) return undefined;
+        out[i] = c;
+      }
+      return out;
+    }
+    case 1013:
+    case 1014:
+    case 1015: {
+      // 1015 (UTF-16 with no byte order given) is written little-endian, as x86 peers do.
+      const little = encoding !== 1013;
+      const out = new Uint8Array(text.length * 2);
+      const view = new DataView(out.buffer);
+      for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), little);
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Encodes text for the wire. `raw`, when given (from {@link decodeText}), is written as it is.
+ * Throws an {@link EncodeError} when the encoding cannot represent the text.
+ */
+export function encodeText(text: string, encoding: number, raw: Uint8Array | undefined, messageType: string, field: string): Uint8Array {
+  if (raw) return raw;
+  const out = tryEncodeText(text, encoding);
+  if (!out) {
+    throw new EncodeError(messageType, `${field} cannot be written in encoding ${encoding}` +
+      (encoding === 3 ? ' (US-ASCII: use 106 for UTF-8 text)' : ' (igtl-rx writes 3, 4, 106, 1013-1015; pass raw bytes for others)'));
+  }
+  return out;
+}
+
+/** Chooses US-ASCII (3) for ASCII text and UTF-8 (106) otherwise. */
+export function defaultEncodingFor(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return Encoding.UTF_8;
+  return Encoding.US_ASCII;
+}
+
+/** Encodes UTF-8 (used for metadata keys and names). */
+export function utf8Bytes(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** Decodes UTF-8, never throwing (U+FFFD for invalid sequences). */
+export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
+  return utf8Decoder.decode(bytes.subarray(start, end));
+}

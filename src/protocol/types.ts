@@ -1,0 +1,143 @@
+// The message types: one content type per OpenIGTLink type name, and the discriminated union.
+import type { Metadata } from './metadata.js';
+import type { Timestamp } from './timestamp.js';
+import type { EmptyContent } from './messages/common.js';
+import type { BindContent, GetBindContent, StartBindContent } from './messages/bind.js';
+import type { CapabilityContent } from './messages/capability.js';
+import type { ColorTableContent } from './messages/colort.js';
+import type { CommandContent } from './messages/command.js';
+import type { ImageContent } from './messages/image.js';
+import type { ImageMetaContent } from './messages/imgmeta.js';
+import type { LabelMetaContent } from './messages/lbmeta.js';
+import type { NdArrayContent } from './messages/ndarray.js';
+import type { PointContent } from './messages/point.js';
+import type { PolyDataContent } from './messages/polydata.js';
+import type { PositionContent } from './messages/position.js';
+import type { QuaternionTrackingDataContent } from './messages/qtdata.js';
+import type { EmptyQueryType, RtsContent, StartPolyDataContent, StartTrackingContent, StartVideoContent, StatusReplyType } from './messages/query.js';
+import type { SensorContent } from './messages/sensor.js';
+import type { StatusContent } from './messages/status.js';
+import type { StringContent } from './messages/string.js';
+import type { TrackingDataContent } from './messages/tdata.js';
+import type { TrajectoryContent } from './messages/traj.js';
+import type { TransformContent } from './messages/transform.js';
+import type { VideoContent } from './messages/video.js';
+import type { VideoMetaContent } from './messages/videometa.js';
+
+/**
+ * Wire type name -> content type, for every type igtl-rx knows. Add your own types by
+ * augmenting this interface (and registering a codec, see `registerCodec`):
+ *
+ * ```ts
+ * declare module 'igtl-rx' {
+ *   interface IgtlContentMap { MYPOSE: { x: number } }
+ * }
+ * ```
+ */
+export interface IgtlContentMap extends Record<EmptyQueryType, EmptyContent>, Record<StatusReplyType, RtsContent> {
+  TRANSFORM: TransformContent;
+  POSITION: PositionContent;
+  IMAGE: ImageContent;
+  STATUS: StatusContent;
+  STRING: StringContent;
+  POINT: PointContent;
+  TRAJ: TrajectoryContent;
+  TDATA: TrackingDataContent;
+  QTDATA: QuaternionTrackingDataContent;
+  IMGMETA: ImageMetaContent;
+  LBMETA: LabelMetaContent;
+  COLORT: ColorTableContent;
+  COLORTABLE: ColorTableContent;
+  SENSOR: SensorContent;
+  NDARRAY: NdArrayContent;
+  POLYDATA: PolyDataContent;
+  BIND: BindContent;
+  GET_BIND: GetBindContent;
+  STT_BIND: StartBindContent;
+  CAPABILITY: CapabilityContent;
+  COMMAND: CommandContent;
+  RTS_COMMAND: CommandContent;
+  VIDEO: VideoContent;
+  VIDEOMETA: VideoMetaContent;
+  STT_TDATA: StartTrackingContent;
+  STT_QTDATA: StartTrackingContent;
+  STT_VIDEO: StartVideoContent;
+  STT_POLYDATA: StartPolyDataContent;
+}
+
+/** A type name igtl-rx has a content type for. */
+export type IgtlType = Extract<keyof IgtlContentMap, string>;
+
+/** 1 = legacy framing (protocol 1 and 2), 2 = v3 framing with extended header and metadata. */
+export type HeaderVersion = 1 | 2;
+
+/** The fields every message has besides its type and content. */
+export interface MessageFields {
+  /** Framing it travels in: 1 legacy, 2 v3 (the first uint16 of the header). */
+  readonly headerVersion: HeaderVersion;
+  /** DEVICE_NAME (at most 20 bytes); empty in a GET_ query means "any". */
+  readonly deviceName: string;
+  /** TIMESTAMP, exact (zero means "not set"). */
+  readonly timestamp: Timestamp;
+  /** v3 MSG_ID (0 in legacy framing). */
+  readonly messageId: number;
+  /** v3 metadata, in wire order (empty in legacy framing). */
+  readonly metadata: Metadata;
+}
+
+/** A message of one known type: `IgtlMessageOf<'TRANSFORM'>`. */
+export interface IgtlMessageOf<K extends IgtlType> extends MessageFields {
+  readonly type: K;
+  readonly content: IgtlContentMap[K];
+}
+
+/** Content of an {@link UnknownMessage}. */
+export interface UnknownContent {
+  /** The content section exactly as received (a view), re-encoded as it is. */
+  readonly raw: Uint8Array;
+}
+
+/**
+ * A message whose type name has no codec. It is not an error: it passes through and re-encodes
+ * byte for byte. Its discriminant is the literal `'UNKNOWN'` (so that `msg.type === 'TRANSFORM'`
+ * narrows cleanly); the wire type name is `typeName`.
+ */
+export interface UnknownMessage extends MessageFields {
+  readonly type: 'UNKNOWN';
+  /** The TYPE field as received, e.g. `CLIENTINFO`. */
+  readonly typeName: string;
+  readonly content: UnknownContent;
+}
+
+/** Every known message type as a union, discriminated on `type`. */
+export type KnownMessage = { [K in IgtlType]: IgtlMessageOf<K> }[IgtlType];
+
+/** Any decoded message: `msg.type === 'TRANSFORM'` narrows it to a {@link TransformMessage}. */
+export type IgtlMessage = KnownMessage | UnknownMessage;
+
+/** The type name on the wire: `type`, or `typeName` for an unknown message. */
+export function wireType(msg: IgtlMessage): string {
+  return msg.type === 'UNKNOWN' ? msg.typeName : msg.type;
+}
+
+export type TransformMessage = IgtlMessageOf<'TRANSFORM'>;
+export type PositionMessage = IgtlMessageOf<'POSITION'>;
+export type ImageMessage = IgtlMessageOf<'IMAGE'>;
+export type StatusMessage = IgtlMessageOf<'STATUS'>;
+export type StringMessage = IgtlMessageOf<'STRING'>;
+export type PointMessage = IgtlMessageOf<'POINT'>;
+export type TrajectoryMessage = IgtlMessageOf<'TRAJ'>;
+export type TrackingDataMessage = IgtlMessageOf<'TDATA'>;
+export type QuaternionTrackingDataMessage = IgtlMessageOf<'QTDATA'>;
+export type ImageMetaMessage = IgtlMessageOf<'IMGMETA'>;
+export type LabelMetaMessage = IgtlMessageOf<'LBMETA'>;
+export type ColorTableMessage = IgtlMessageOf<'COLORT'>;
+export type SensorMessage = IgtlMessageOf<'SENSOR'>;
+export type NdArrayMessage = IgtlMessageOf<'NDARRAY'>;
+export type PolyDataMessage = IgtlMessageOf<'POLYDATA'>;
+export type BindMessage = IgtlMessageOf<'BIND'>;
+export type CapabilityMessage = IgtlMessageOf<'CAPABILITY'>;
+export type CommandMessage = IgtlMessageOf<'COMMAND'>;
+export type RtsCommandMessage = IgtlMessageOf<'RTS_COMMAND'>;
+export type VideoMessage = IgtlMessageOf<'VIDEO'>;
+export type VideoMetaMessage = IgtlMessageOf<'VIDEOMETA'>;
