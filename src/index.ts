@@ -4,3 +4,10 @@
  * `igtl-rx/operators`, Node transports (TCP, TLS, UDP, server) in `igtl-rx/node`.
  */
 export * from './protocol/index.js';
+export * from './connection/channel.js';
+export * from './connection/state.js';
+export * from './connection/backoff.js';
+export * from './connection/send-queue.js';
+export * from './connection/pull.js';
+export * from './connection/connection.js';
+export * from './connection/housekeeping.js';

@@ -127,3 +127,44 @@ export class InvalidJsonMessageError extends IgtlError {
 export function hex64(value: bigint): string {
   return value.toString(16).padStart(16, '0');
 }
+
+/** A send was refused: the queue is over its high-water mark and the policy is `lossless`. */
+export class QueueFullError extends IgtlError {
+  override name = 'QueueFullError';
+  constructor(
+    readonly queuedMessages: number,
+    readonly queuedBytes: number,
+  ) {
+    super('queue-full', `send queue full (${queuedMessages} messages, ${queuedBytes} bytes queued)`);
+  }
+}
+
+/** The connection failed, closed, or was given up on; `cause` holds the transport's error. */
+export class ConnectionError extends IgtlError {
+  override name = 'ConnectionError';
+  constructor(message: string, cause?: unknown) {
+    super('connection', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** A query, command or negotiation got no answer in time. */
+export class TimeoutError extends IgtlError {
+  override name = 'TimeoutError';
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super('timeout', message);
+  }
+}
+
+/** A message is larger than one datagram can carry (UDP). */
+export class DatagramTooLargeError extends IgtlError {
+  override name = 'DatagramTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super('datagram-too-large', `message of ${size} bytes does not fit a datagram (limit ${limit})`);
+  }
+}

@@ -1,6 +1,13 @@
 // CAPABILITY: the list of type names a peer understands (spec messages.md §17).
+// The C++ library refuses to pack an empty list and reports an empty one as an unpack failure.
+// We accept an empty list on receive (it is well-formed: zero 12-byte entries) but refuse to
+// send one, since C++ receivers would reject it.
 import type { ContentCodec } from '../codec.js';
-import { stubCodec } from './_stub.js';
+import { EncodeError } from '../errors.js';
+import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { asArray, asObject, asString, expectElements } from './common.js';
+
+const ENTRY_SIZE = 12; // char[12] TYPE_i
 
 /** Content of a CAPABILITY message. */
 export interface CapabilityContent {
@@ -9,4 +16,28 @@ export interface CapabilityContent {
 }
 
 /** Codec of CAPABILITY. */
-export const capabilityCodec: ContentCodec<'CAPABILITY', CapabilityContent> = stubCodec('CAPABILITY');
+export const capabilityCodec: ContentCodec<'CAPABILITY', CapabilityContent> = {
+  type: 'CAPABILITY',
+  decode(bytes, _view, offset, length) {
+    const n = expectElements('CAPABILITY', length, ENTRY_SIZE);
+    const types = new Array<string>(n);
+    for (let i = 0; i < n; i++) types[i] = readFixedString(bytes, offset + i * ENTRY_SIZE, ENTRY_SIZE);
+    return { types };
+  },
+  size(content) {
+    if (content.types.length === 0) throw new EncodeError('CAPABILITY', 'types is empty; C++ receivers reject a CAPABILITY with no entries (spec messages.md §17)');
+    content.types.forEach((t, i) => {
+      const n = fixedStringLength(t);
+      if (n > ENTRY_SIZE) throw new EncodeError('CAPABILITY', `types[${i}] "${t}" is ${n} bytes, the field holds ${ENTRY_SIZE}`);
+    });
+    return content.types.length * ENTRY_SIZE;
+  },
+  encode(content, bytes, _view, offset) {
+    content.types.forEach((t, i) => writeFixedString(bytes, offset + i * ENTRY_SIZE, ENTRY_SIZE, t, 'CAPABILITY', `types[${i}]`));
+  },
+  toJSON: (c) => ({ types: [...c.types] }),
+  fromJSON(json, path) {
+    const types = asArray(asObject(json, path).types, `${path}.types`).map((t, i) => asString(t, `${path}.types[${i}]`));
+    return { types };
+  },
+};

@@ -1,7 +1,22 @@
 // LBMETA: label meta data, a list of 116-byte elements (spec messages.md §11).
 import type { ContentCodec } from '../codec.js';
-import type { Vec3, Vec4 } from './common.js';
-import { stubCodec } from './_stub.js';
+import type { JsonValue } from '../json-types.js';
+import { EncodeError, InvalidJsonMessageError } from '../errors.js';
+import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { asArray, asInt, asObject, asString, checkInt, checkTuple, expectElements, readU16x3, writeU16x3, type Vec3, type Vec4 } from './common.js';
+
+// Offsets inside one element (spec messages.md §11 table).
+const OFFSET_NAME = 0;
+const NAME_SIZE = 64;
+const OFFSET_DEVICE_NAME = 64;
+const DEVICE_NAME_SIZE = 20;
+const OFFSET_LABEL = 84; // uint8
+const OFFSET_RESERVED = 85; // uint8, written 0
+const OFFSET_RGBA = 86; // uint8[4]
+const OFFSET_SIZE = 90; // uint16[3]
+const OFFSET_OWNER = 96;
+const OWNER_SIZE = 20;
+const ELEMENT_SIZE = 116;
 
 /** One label description of an LBMETA message. */
 export interface LabelMetaElement {
@@ -20,5 +35,95 @@ export interface LabelMetaContent {
   readonly labels: readonly LabelMetaElement[];
 }
 
-/** Codec of LBMETA. */
-export const labelMetaCodec: ContentCodec<'LBMETA', LabelMetaContent> = stubCodec('LBMETA');
+const TEXT_FIELDS = [
+  ['name', OFFSET_NAME, NAME_SIZE],
+  ['deviceName', OFFSET_DEVICE_NAME, DEVICE_NAME_SIZE],
+  ['owner', OFFSET_OWNER, OWNER_SIZE],
+] as const;
+
+function checkElement(e: LabelMetaElement, i: number): void {
+  const at = `labels[${i}]`;
+  for (const [field, , size] of TEXT_FIELDS) {
+    const n = fixedStringLength(e[field]);
+    if (n > size) throw new EncodeError('LBMETA', `${at}.${field} "${e[field]}" is ${n} bytes, the field holds ${size}`);
+  }
+  checkInt('LBMETA', `${at}.label`, e.label, 0, 255);
+  checkTuple('LBMETA', `${at}.rgba`, e.rgba, 4);
+  for (let c = 0; c < 4; c++) checkInt('LBMETA', `${at}.rgba[${c}]`, e.rgba[c]!, 0, 255);
+  checkTuple('LBMETA', `${at}.size`, e.size, 3);
+  for (let a = 0; a < 3; a++) checkInt('LBMETA', `${at}.size[${a}]`, e.size[a]!, 0, 0xffff);
+}
+
+function asInts(v: JsonValue | undefined, path: string, n: number, max: number): number[] {
+  const a = asArray(v, path);
+  if (a.length !== n) throw new InvalidJsonMessageError(path, `expected ${n} integers, got ${a.length}`);
+  return a.map((x, i) => asInt(x, `${path}[${i}]`, 0, max));
+}
+
+/** Codec of LBMETA. The content is a whole number of 116-byte elements (none is valid). */
+export const labelMetaCodec: ContentCodec<'LBMETA', LabelMetaContent> = {
+  type: 'LBMETA',
+  decode(bytes, view, offset, length) {
+    const n = expectElements('LBMETA', length, ELEMENT_SIZE);
+    const labels = new Array<LabelMetaElement>(n);
+    for (let i = 0; i < n; i++) {
+      const at = offset + i * ELEMENT_SIZE;
+      labels[i] = {
+        name: readFixedString(bytes, at + OFFSET_NAME, NAME_SIZE),
+        deviceName: readFixedString(bytes, at + OFFSET_DEVICE_NAME, DEVICE_NAME_SIZE),
+        label: bytes[at + OFFSET_LABEL]!,
+        rgba: [bytes[at + OFFSET_RGBA]!, bytes[at + OFFSET_RGBA + 1]!, bytes[at + OFFSET_RGBA + 2]!, bytes[at + OFFSET_RGBA + 3]!],
+        size: readU16x3(view, at + OFFSET_SIZE),
+        owner: readFixedString(bytes, at + OFFSET_OWNER, OWNER_SIZE),
+      };
+    }
+    return { labels };
+  },
+  size(c) {
+    c.labels.forEach(checkElement);
+    return c.labels.length * ELEMENT_SIZE;
+  },
+  encode(c, bytes, view, offset) {
+    c.labels.forEach((e, i) => {
+      const at = offset + i * ELEMENT_SIZE;
+      for (const [field, fieldOffset, size] of TEXT_FIELDS) {
+        writeFixedString(bytes, at + fieldOffset, size, e[field], 'LBMETA', `labels[${i}].${field}`);
+      }
+      bytes[at + OFFSET_LABEL] = e.label;
+      bytes[at + OFFSET_RESERVED] = 0;
+      for (let k = 0; k < 4; k++) bytes[at + OFFSET_RGBA + k] = e.rgba[k]!;
+      writeU16x3(view, at + OFFSET_SIZE, e.size);
+    });
+  },
+  toJSON(c) {
+    return {
+      labels: c.labels.map((e) => ({
+        name: e.name,
+        deviceName: e.deviceName,
+        label: e.label,
+        rgba: [...e.rgba],
+        size: [...e.size],
+        owner: e.owner,
+      })),
+    };
+  },
+  fromJSON(json, path) {
+    const list = asArray(asObject(json, path).labels, `${path}.labels`);
+    return {
+      labels: list.map((item, i): LabelMetaElement => {
+        const p = `${path}.labels[${i}]`;
+        const o = asObject(item, p);
+        const rgba = asInts(o.rgba, `${p}.rgba`, 4, 255);
+        const size = asInts(o.size, `${p}.size`, 3, 0xffff);
+        return {
+          name: asString(o.name ?? '', `${p}.name`),
+          deviceName: asString(o.deviceName ?? '', `${p}.deviceName`),
+          label: asInt(o.label ?? 0, `${p}.label`, 0, 255),
+          rgba: [rgba[0]!, rgba[1]!, rgba[2]!, rgba[3]!],
+          size: [size[0]!, size[1]!, size[2]!],
+          owner: asString(o.owner ?? '', `${p}.owner`),
+        };
+      }),
+    };
+  },
+};

@@ -1,7 +1,23 @@
 // POINT: a list of 136-byte points (spec messages.md §6).
 import type { ContentCodec } from '../codec.js';
-import type { Vec3, Vec4 } from './common.js';
-import { stubCodec } from './_stub.js';
+import type { JsonValue } from '../json-types.js';
+import { EncodeError, InvalidJsonMessageError } from '../errors.js';
+import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import {
+  asArray, asInt, asNumber, asObject, asString, asVec3, checkInt, checkTuple, expectElements, num, nums,
+  type Vec3, type Vec4,
+} from './common.js';
+
+const ELEMENT_SIZE = 136;
+const NAME = 0; // char[64]
+const NAME_SIZE = 64;
+const GROUP = 64; // char[32]
+const GROUP_SIZE = 32;
+const RGBA = 96; // uint8[4]
+const POSITION = 100; // float32[3]
+const RADIUS = 112; // float32
+const OWNER = 116; // char[20]
+const OWNER_SIZE = 20;
 
 /** One point of a POINT message. */
 export interface PointElement {
@@ -24,5 +40,86 @@ export interface PointContent {
   readonly points: readonly PointElement[];
 }
 
+function checkName(field: string, text: string, size: number): void {
+  const n = fixedStringLength(text);
+  if (n > size) throw new EncodeError('POINT', `${field} "${text}" is ${n} bytes, the field holds ${size}`);
+}
+
+function asRgba(v: JsonValue | undefined, path: string): Vec4 {
+  const a = asArray(v, path);
+  if (a.length !== 4) throw new InvalidJsonMessageError(path, `expected 4 integers (r, g, b, a), got ${a.length}`);
+  return [asInt(a[0], `${path}[0]`, 0, 255), asInt(a[1], `${path}[1]`, 0, 255), asInt(a[2], `${path}[2]`, 0, 255), asInt(a[3], `${path}[3]`, 0, 255)];
+}
+
 /** Codec of POINT. */
-export const pointCodec: ContentCodec<'POINT', PointContent> = stubCodec('POINT');
+export const pointCodec: ContentCodec<'POINT', PointContent> = {
+  type: 'POINT',
+  decode(bytes, view, offset, length) {
+    const n = expectElements('POINT', length, ELEMENT_SIZE);
+    const points = new Array<PointElement>(n);
+    for (let i = 0; i < n; i++) {
+      const o = offset + i * ELEMENT_SIZE;
+      points[i] = {
+        name: readFixedString(bytes, o + NAME, NAME_SIZE),
+        group: readFixedString(bytes, o + GROUP, GROUP_SIZE),
+        rgba: [bytes[o + RGBA]!, bytes[o + RGBA + 1]!, bytes[o + RGBA + 2]!, bytes[o + RGBA + 3]!],
+        position: [view.getFloat32(o + POSITION), view.getFloat32(o + POSITION + 4), view.getFloat32(o + POSITION + 8)],
+        radius: view.getFloat32(o + RADIUS),
+        owner: readFixedString(bytes, o + OWNER, OWNER_SIZE),
+      };
+    }
+    return { points };
+  },
+  size(content) {
+    content.points.forEach((p, i) => {
+      const at = `points[${i}]`;
+      checkName(`${at}.name`, p.name, NAME_SIZE);
+      checkName(`${at}.group`, p.group, GROUP_SIZE);
+      checkName(`${at}.owner`, p.owner, OWNER_SIZE);
+      checkTuple('POINT', `${at}.rgba`, p.rgba, 4);
+      p.rgba.forEach((c, k) => checkInt('POINT', `${at}.rgba[${k}]`, c, 0, 255));
+      checkTuple('POINT', `${at}.position`, p.position, 3);
+    });
+    return content.points.length * ELEMENT_SIZE;
+  },
+  encode(content, bytes, view, offset) {
+    content.points.forEach((p, i) => {
+      const o = offset + i * ELEMENT_SIZE;
+      writeFixedString(bytes, o + NAME, NAME_SIZE, p.name, 'POINT', 'name');
+      writeFixedString(bytes, o + GROUP, GROUP_SIZE, p.group, 'POINT', 'group');
+      bytes.set(p.rgba, o + RGBA);
+      view.setFloat32(o + POSITION, p.position[0]);
+      view.setFloat32(o + POSITION + 4, p.position[1]);
+      view.setFloat32(o + POSITION + 8, p.position[2]);
+      view.setFloat32(o + RADIUS, p.radius);
+      writeFixedString(bytes, o + OWNER, OWNER_SIZE, p.owner, 'POINT', 'owner');
+    });
+  },
+  toJSON(content) {
+    return {
+      points: content.points.map((p) => ({
+        name: p.name,
+        group: p.group,
+        rgba: [p.rgba[0], p.rgba[1], p.rgba[2], p.rgba[3]],
+        position: nums(p.position),
+        radius: num(p.radius),
+        owner: p.owner,
+      })),
+    };
+  },
+  fromJSON(json, path) {
+    const points = asArray(asObject(json, path).points, `${path}.points`).map((v, i): PointElement => {
+      const at = `${path}.points[${i}]`;
+      const p = asObject(v, at);
+      return {
+        name: asString(p.name, `${at}.name`),
+        group: asString(p.group, `${at}.group`),
+        rgba: asRgba(p.rgba, `${at}.rgba`),
+        position: asVec3(p.position, `${at}.position`),
+        radius: asNumber(p.radius, `${at}.radius`),
+        owner: asString(p.owner, `${at}.owner`),
+      };
+    });
+    return { points };
+  },
+};

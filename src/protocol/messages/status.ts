@@ -1,6 +1,19 @@
 // STATUS: code, sub-code, error name and a NUL-terminated message (spec messages.md §4).
+// The C++ sender always appends one NUL to the message (content = 30 + L + 1); we do the same,
+// and on receive accept any content of at least 30 bytes, reading the text up to the first NUL.
 import type { ContentCodec } from '../codec.js';
-import { stubCodec } from './_stub.js';
+import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
+import { fixedStringLength, readFixedString, utf8Bytes, utf8Text, writeFixedString } from '../text.js';
+import { asBigInt, asInt, asObject, asString, checkInt } from './common.js';
+
+const CODE = 0; // uint16
+const SUB_CODE = 2; // int64
+const ERROR_NAME = 10; // char[20]
+const ERROR_NAME_SIZE = 20;
+const MESSAGE = 30; // L bytes of text, then 0x00
+const FIXED_SIZE = 30;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** STATUS codes (spec messages.md §4). Unknown codes are accepted as numbers. */
 export const StatusCode = {
@@ -39,4 +52,55 @@ export interface StatusContent {
 }
 
 /** Codec of STATUS. */
-export const statusCodec: ContentCodec<'STATUS', StatusContent> = stubCodec('STATUS');
+export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
+  type: 'STATUS',
+  decode(bytes, view, offset, length) {
+    if (length < FIXED_SIZE) throw new MalformedMessageError('STATUS', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
+    // The text ends at the first NUL, which also drops the terminator the C++ sender appends.
+    // C++ keeps the text only when the last byte is NUL; we keep it either way (spec §4).
+    const start = offset + MESSAGE;
+    const limit = offset + length;
+    let end = start;
+    while (end < limit && bytes[end] !== 0) end++;
+    return {
+      code: view.getUint16(offset + CODE),
+      subcode: view.getBigInt64(offset + SUB_CODE),
+      errorName: readFixedString(bytes, offset + ERROR_NAME, ERROR_NAME_SIZE),
+      statusMessage: utf8Text(bytes, start, end),
+    };
+  },
+  size(content) {
+    checkInt('STATUS', 'code', content.code, 0, 0xffff);
+    if (typeof content.subcode !== 'bigint' || content.subcode < INT64_MIN || content.subcode > INT64_MAX) {
+      throw new EncodeError('STATUS', `subcode must be a bigint in ${INT64_MIN}..${INT64_MAX}, got ${String(content.subcode)}`);
+    }
+    const nameLength = fixedStringLength(content.errorName);
+    if (nameLength > ERROR_NAME_SIZE) {
+      throw new EncodeError('STATUS', `errorName "${content.errorName}" is ${nameLength} bytes, the field holds ${ERROR_NAME_SIZE}`);
+    }
+    // A receiver stops at the first NUL, so text after an embedded one would be lost.
+    const nul = content.statusMessage.indexOf('\0');
+    if (nul >= 0) throw new EncodeError('STATUS', `statusMessage contains a NUL at index ${nul}; receivers would cut the text there`);
+    return FIXED_SIZE + fixedStringLength(content.statusMessage) + 1;
+  },
+  encode(content, bytes, view, offset) {
+    view.setUint16(offset + CODE, content.code);
+    view.setBigInt64(offset + SUB_CODE, content.subcode);
+    writeFixedString(bytes, offset + ERROR_NAME, ERROR_NAME_SIZE, content.errorName, 'STATUS', 'errorName');
+    const text = utf8Bytes(content.statusMessage);
+    bytes.set(text, offset + MESSAGE);
+    bytes[offset + MESSAGE + text.length] = 0;
+  },
+  toJSON: (c) => ({ code: c.code, subcode: c.subcode.toString(), errorName: c.errorName, statusMessage: c.statusMessage }),
+  fromJSON(json, path) {
+    const o = asObject(json, path);
+    const subcode = asBigInt(o.subcode, `${path}.subcode`);
+    if (subcode < INT64_MIN || subcode > INT64_MAX) throw new InvalidJsonMessageError(`${path}.subcode`, `${subcode} is outside the int64 range`);
+    return {
+      code: asInt(o.code, `${path}.code`, 0, 0xffff),
+      subcode,
+      errorName: asString(o.errorName, `${path}.errorName`),
+      statusMessage: asString(o.statusMessage, `${path}.statusMessage`),
+    };
+  },
+};

@@ -1,6 +1,15 @@
 // STRING: encoding, length and text (spec messages.md §5).
 import type { ContentCodec } from '../codec.js';
-import { stubCodec } from './_stub.js';
+import type { JsonObject } from '../json-types.js';
+import { EncodeError, MalformedMessageError } from '../errors.js';
+import { decodeText, encodeText, tryEncodeText } from '../text.js';
+import { asBytes, asInt, asObject, asString, bytesToJSON, checkInt } from './common.js';
+
+const ENCODING = 0; // uint16 IANA MIBenum
+const LENGTH = 2; // uint16 L
+const TEXT = 4; // L bytes, no terminator
+const FIXED_SIZE = 4;
+const MAX_LENGTH = 0xffff;
 
 /** Content of a STRING message. */
 export interface StringContent {
@@ -12,5 +21,49 @@ export interface StringContent {
   readonly raw?: Uint8Array;
 }
 
+function textBytes(content: StringContent): Uint8Array {
+  return encodeText(content.value, content.encoding, content.raw, 'STRING', 'value');
+}
+
 /** Codec of STRING. */
-export const stringCodec: ContentCodec<'STRING', StringContent> = stubCodec('STRING');
+export const stringCodec: ContentCodec<'STRING', StringContent> = {
+  type: 'STRING',
+  decode(bytes, view, offset, length) {
+    if (length < FIXED_SIZE) throw new MalformedMessageError('STRING', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
+    const textLength = view.getUint16(offset + LENGTH);
+    // C++ ignores bytes after the text (spec §5); we refuse them, as they could not be re-encoded.
+    if (length !== FIXED_SIZE + textLength) {
+      throw new MalformedMessageError('STRING', `content is ${length} bytes, LENGTH ${textLength} needs ${FIXED_SIZE + textLength}`);
+    }
+    const encoding = view.getUint16(offset + ENCODING);
+    const text = decodeText(bytes, offset + TEXT, offset + TEXT + textLength, encoding);
+    return text.raw ? { encoding, value: text.value, raw: text.raw } : { encoding, value: text.value };
+  },
+  size(content) {
+    checkInt('STRING', 'encoding', content.encoding, 0, 0xffff);
+    const n = textBytes(content).length;
+    if (n > MAX_LENGTH) throw new EncodeError('STRING', `value is ${n} bytes, LENGTH (uint16) holds at most ${MAX_LENGTH}`);
+    return FIXED_SIZE + n;
+  },
+  encode(content, bytes, view, offset) {
+    const text = textBytes(content);
+    view.setUint16(offset + ENCODING, content.encoding);
+    view.setUint16(offset + LENGTH, text.length);
+    bytes.set(text, offset + TEXT);
+  },
+  toJSON(content) {
+    const json: JsonObject = { encoding: content.encoding };
+    // `length` is derived (bytes on the wire); left out when the text cannot be written at all.
+    const length = content.raw?.length ?? tryEncodeText(content.value, content.encoding)?.length;
+    if (length !== undefined) json.length = length;
+    json.value = content.value;
+    if (content.raw) json.valueBase64 = bytesToJSON(content.raw);
+    return json;
+  },
+  fromJSON(json, path) {
+    const o = asObject(json, path);
+    const encoding = asInt(o.encoding, `${path}.encoding`, 0, 0xffff);
+    const value = asString(o.value, `${path}.value`);
+    return o.valueBase64 === undefined ? { encoding, value } : { encoding, value, raw: asBytes(o, 'value', path) };
+  },
+};

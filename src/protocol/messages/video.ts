@@ -1,7 +1,29 @@
 // VIDEO (protocol 3.1): 76-byte frame header + encoded frame (spec messages.md §19).
+// The struct in the C++ library (and the 76-byte total) has a uint8 COORD and a uint16[3] SIZE;
+// video.md swaps their types (vectors README, quirk 15).
 import type { ContentCodec } from '../codec.js';
-import type { Matrix4, Vec3 } from './common.js';
-import { stubCodec } from './_stub.js';
+import type { JsonValue } from '../json-types.js';
+import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
+import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import {
+  asArray, asBytes, asInt, asMatrix, asObject, asString, bytesToJSON, checkInt, checkMatrix, checkTuple,
+  matrixToJSON, readMatrix, readU16x3, writeMatrix, writeU16x3,
+  type Matrix4, type Vec3,
+} from './common.js';
+
+// Offsets of the frame header (spec messages.md §19 table).
+const OFFSET_VERSION = 0; // uint16, must be 1
+const OFFSET_ENDIAN = 2; // uint8
+const OFFSET_CODEC = 3; // char[4] FourCC
+const CODEC_SIZE = 4;
+const OFFSET_FRAME_TYPE = 7; // uint16
+const OFFSET_COORDINATE = 9; // uint8
+const OFFSET_SIZE = 10; // uint16[3]
+const OFFSET_MATRIX = 16; // float32[12], IMAGE layout
+const OFFSET_SUBVOLUME_OFFSET = 64; // uint16[3]
+const OFFSET_SUBVOLUME_SIZE = 70; // uint16[3]
+const HEADER_SIZE = 76; // the encoded frame starts here
+const FRAME_HEADER_VERSION = 1;
 
 /** Content of a VIDEO message. */
 export interface VideoContent {
@@ -23,5 +45,93 @@ export interface VideoContent {
   readonly data: Uint8Array;
 }
 
-/** Codec of VIDEO. */
-export const videoCodec: ContentCodec<'VIDEO', VideoContent> = stubCodec('VIDEO');
+function checkU16x3(field: string, v: Vec3 | undefined): void {
+  checkTuple('VIDEO', field, v, 3);
+  for (let a = 0; a < 3; a++) checkInt('VIDEO', `${field}[${a}]`, v![a]!, 0, 0xffff);
+}
+
+function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
+  const a = asArray(v, path);
+  if (a.length !== 3) throw new InvalidJsonMessageError(path, `expected 3 integers, got ${a.length}`);
+  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
+}
+
+/**
+ * Codec of VIDEO. The content is the 76-byte frame header (version must be 1, as in C++) and
+ * the encoded frame, which may have any length (0 included) and is carried as an opaque view.
+ */
+export const videoCodec: ContentCodec<'VIDEO', VideoContent> = {
+  type: 'VIDEO',
+  decode(bytes, view, offset, length) {
+    if (length < HEADER_SIZE) {
+      throw new MalformedMessageError('VIDEO', `content is ${length} bytes, shorter than the ${HEADER_SIZE}-byte frame header`);
+    }
+    const version = view.getUint16(offset + OFFSET_VERSION);
+    if (version !== FRAME_HEADER_VERSION) throw new MalformedMessageError('VIDEO', `frame header version ${version}, expected 1`);
+    return {
+      endian: view.getUint8(offset + OFFSET_ENDIAN),
+      codec: readFixedString(bytes, offset + OFFSET_CODEC, CODEC_SIZE),
+      frameType: view.getUint16(offset + OFFSET_FRAME_TYPE),
+      coordinate: view.getUint8(offset + OFFSET_COORDINATE),
+      size: readU16x3(view, offset + OFFSET_SIZE),
+      matrix: readMatrix(view, offset + OFFSET_MATRIX),
+      subvolumeOffset: readU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET),
+      subvolumeSize: readU16x3(view, offset + OFFSET_SUBVOLUME_SIZE),
+      data: bytes.subarray(offset + HEADER_SIZE, offset + length),
+    };
+  },
+  size(c) {
+    checkInt('VIDEO', 'endian', c.endian, 0, 255);
+    const codecLength = fixedStringLength(c.codec);
+    if (codecLength > CODEC_SIZE) throw new EncodeError('VIDEO', `codec "${c.codec}" is ${codecLength} bytes, the field holds ${CODEC_SIZE}`);
+    checkInt('VIDEO', 'frameType', c.frameType, 0, 0xffff);
+    checkInt('VIDEO', 'coordinate', c.coordinate, 0, 255);
+    checkU16x3('size', c.size);
+    checkMatrix('VIDEO', 'matrix', c.matrix);
+    checkU16x3('subvolumeOffset', c.subvolumeOffset);
+    checkU16x3('subvolumeSize', c.subvolumeSize);
+    return HEADER_SIZE + c.data.length;
+  },
+  encode(c, bytes, view, offset) {
+    view.setUint16(offset + OFFSET_VERSION, FRAME_HEADER_VERSION);
+    view.setUint8(offset + OFFSET_ENDIAN, c.endian);
+    writeFixedString(bytes, offset + OFFSET_CODEC, CODEC_SIZE, c.codec, 'VIDEO', 'codec');
+    view.setUint16(offset + OFFSET_FRAME_TYPE, c.frameType);
+    view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
+    writeU16x3(view, offset + OFFSET_SIZE, c.size);
+    writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
+    writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
+    writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+    bytes.set(c.data, offset + HEADER_SIZE);
+  },
+  toJSON(c) {
+    return {
+      version: FRAME_HEADER_VERSION,
+      endian: c.endian,
+      codec: c.codec,
+      frameType: c.frameType,
+      coordinate: c.coordinate,
+      size: [...c.size],
+      matrix: matrixToJSON(c.matrix),
+      subvolumeOffset: [...c.subvolumeOffset],
+      subvolumeSize: [...c.subvolumeSize],
+      dataBase64: bytesToJSON(c.data),
+    };
+  },
+  fromJSON(json, path) {
+    const o = asObject(json, path);
+    if (o.version !== undefined) asInt(o.version, `${path}.version`, FRAME_HEADER_VERSION, FRAME_HEADER_VERSION);
+    const size = asU16x3(o.size, `${path}.size`);
+    return {
+      endian: asInt(o.endian, `${path}.endian`, 0, 255),
+      codec: asString(o.codec, `${path}.codec`),
+      frameType: asInt(o.frameType, `${path}.frameType`, 0, 0xffff),
+      coordinate: asInt(o.coordinate ?? 1, `${path}.coordinate`, 0, 255),
+      size,
+      matrix: asMatrix(o.matrix, `${path}.matrix`),
+      subvolumeOffset: o.subvolumeOffset === undefined ? [0, 0, 0] : asU16x3(o.subvolumeOffset, `${path}.subvolumeOffset`),
+      subvolumeSize: o.subvolumeSize === undefined ? size : asU16x3(o.subvolumeSize, `${path}.subvolumeSize`),
+      data: asBytes(o, 'data', path),
+    };
+  },
+};

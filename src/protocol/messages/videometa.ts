@@ -1,7 +1,30 @@
 // VIDEOMETA (protocol 3.1): a list of 322-byte video stream descriptions (spec messages.md §20).
 import type { ContentCodec } from '../codec.js';
-import type { Matrix4, Vec3 } from './common.js';
-import { stubCodec } from './_stub.js';
+import type { JsonValue } from '../json-types.js';
+import { EncodeError, InvalidJsonMessageError } from '../errors.js';
+import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import {
+  asArray, asInt, asMatrix, asNumber, asObject, asString, checkInt, checkMatrix, checkTuple, expectElements,
+  matrixToJSON, num, readMatrix, readU16x3, writeMatrix, writeU16x3,
+  type Matrix4, type Vec3,
+} from './common.js';
+
+// Offsets inside one element (spec messages.md §20 table).
+const OFFSET_NAME = 0;
+const NAME_SIZE = 64;
+const OFFSET_DEVICE_NAME = 64;
+const DEVICE_NAME_SIZE = 64; // 64 here, though header device names are 20
+const OFFSET_PATIENT_NAME = 128;
+const PATIENT_NAME_SIZE = 64;
+const OFFSET_PATIENT_ID = 192;
+const PATIENT_ID_SIZE = 64;
+const OFFSET_ZOOM_LEVEL = 256; // int16
+const OFFSET_FOCAL_LENGTH = 258; // float64
+const OFFSET_SIZE = 266; // uint16[3]
+const OFFSET_MATRIX = 272; // float32[12], IMAGE layout
+const OFFSET_SCALAR_TYPE = 320; // uint8
+const OFFSET_RESERVED = 321; // uint8, written 0
+const ELEMENT_SIZE = 322;
 
 /** One stream description of a VIDEOMETA message. */
 export interface VideoMetaElement {
@@ -23,5 +46,106 @@ export interface VideoMetaContent {
   readonly videos: readonly VideoMetaElement[];
 }
 
-/** Codec of VIDEOMETA. */
-export const videoMetaCodec: ContentCodec<'VIDEOMETA', VideoMetaContent> = stubCodec('VIDEOMETA');
+const TEXT_FIELDS = [
+  ['name', OFFSET_NAME, NAME_SIZE],
+  ['deviceName', OFFSET_DEVICE_NAME, DEVICE_NAME_SIZE],
+  ['patientName', OFFSET_PATIENT_NAME, PATIENT_NAME_SIZE],
+  ['patientId', OFFSET_PATIENT_ID, PATIENT_ID_SIZE],
+] as const;
+
+function checkElement(e: VideoMetaElement, i: number): void {
+  const at = `videos[${i}]`;
+  for (const [field, , size] of TEXT_FIELDS) {
+    const n = fixedStringLength(e[field]);
+    if (n > size) throw new EncodeError('VIDEOMETA', `${at}.${field} "${e[field]}" is ${n} bytes, the field holds ${size}`);
+  }
+  checkInt('VIDEOMETA', `${at}.zoomLevel`, e.zoomLevel, -0x8000, 0x7fff);
+  if (typeof e.focalLength !== 'number') throw new EncodeError('VIDEOMETA', `${at}.focalLength must be a number`);
+  checkTuple('VIDEOMETA', `${at}.size`, e.size, 3);
+  for (let a = 0; a < 3; a++) checkInt('VIDEOMETA', `${at}.size[${a}]`, e.size[a]!, 0, 0xffff);
+  checkMatrix('VIDEOMETA', `${at}.matrix`, e.matrix);
+  checkInt('VIDEOMETA', `${at}.scalarType`, e.scalarType, 0, 255);
+}
+
+function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
+  const a = asArray(v, path);
+  if (a.length !== 3) throw new InvalidJsonMessageError(path, `expected 3 integers, got ${a.length}`);
+  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
+}
+
+/** Codec of VIDEOMETA. The content is a whole number of 322-byte elements (none is valid). */
+export const videoMetaCodec: ContentCodec<'VIDEOMETA', VideoMetaContent> = {
+  type: 'VIDEOMETA',
+  decode(bytes, view, offset, length) {
+    const n = expectElements('VIDEOMETA', length, ELEMENT_SIZE);
+    const videos = new Array<VideoMetaElement>(n);
+    for (let i = 0; i < n; i++) {
+      const at = offset + i * ELEMENT_SIZE;
+      videos[i] = {
+        name: readFixedString(bytes, at + OFFSET_NAME, NAME_SIZE),
+        deviceName: readFixedString(bytes, at + OFFSET_DEVICE_NAME, DEVICE_NAME_SIZE),
+        patientName: readFixedString(bytes, at + OFFSET_PATIENT_NAME, PATIENT_NAME_SIZE),
+        patientId: readFixedString(bytes, at + OFFSET_PATIENT_ID, PATIENT_ID_SIZE),
+        zoomLevel: view.getInt16(at + OFFSET_ZOOM_LEVEL),
+        focalLength: view.getFloat64(at + OFFSET_FOCAL_LENGTH),
+        size: readU16x3(view, at + OFFSET_SIZE),
+        matrix: readMatrix(view, at + OFFSET_MATRIX),
+        scalarType: view.getUint8(at + OFFSET_SCALAR_TYPE),
+      };
+    }
+    return { videos };
+  },
+  size(c) {
+    c.videos.forEach(checkElement);
+    return c.videos.length * ELEMENT_SIZE;
+  },
+  encode(c, bytes, view, offset) {
+    c.videos.forEach((e, i) => {
+      const at = offset + i * ELEMENT_SIZE;
+      for (const [field, fieldOffset, size] of TEXT_FIELDS) {
+        writeFixedString(bytes, at + fieldOffset, size, e[field], 'VIDEOMETA', `videos[${i}].${field}`);
+      }
+      view.setInt16(at + OFFSET_ZOOM_LEVEL, e.zoomLevel);
+      view.setFloat64(at + OFFSET_FOCAL_LENGTH, e.focalLength);
+      writeU16x3(view, at + OFFSET_SIZE, e.size);
+      writeMatrix(view, at + OFFSET_MATRIX, e.matrix);
+      view.setUint8(at + OFFSET_SCALAR_TYPE, e.scalarType);
+      view.setUint8(at + OFFSET_RESERVED, 0);
+    });
+  },
+  toJSON(c) {
+    return {
+      videos: c.videos.map((e) => ({
+        name: e.name,
+        deviceName: e.deviceName,
+        patientName: e.patientName,
+        patientId: e.patientId,
+        zoomLevel: e.zoomLevel,
+        focalLength: num(e.focalLength),
+        size: [...e.size],
+        matrix: matrixToJSON(e.matrix),
+        scalarType: e.scalarType,
+      })),
+    };
+  },
+  fromJSON(json, path) {
+    const list = asArray(asObject(json, path).videos, `${path}.videos`);
+    return {
+      videos: list.map((item, i): VideoMetaElement => {
+        const p = `${path}.videos[${i}]`;
+        const o = asObject(item, p);
+        return {
+          name: asString(o.name ?? '', `${p}.name`),
+          deviceName: asString(o.deviceName ?? '', `${p}.deviceName`),
+          patientName: asString(o.patientName ?? '', `${p}.patientName`),
+          patientId: asString(o.patientId ?? '', `${p}.patientId`),
+          zoomLevel: asInt(o.zoomLevel ?? 0, `${p}.zoomLevel`, -0x8000, 0x7fff),
+          focalLength: asNumber(o.focalLength ?? 0, `${p}.focalLength`),
+          size: asU16x3(o.size, `${p}.size`),
+          matrix: asMatrix(o.matrix, `${p}.matrix`),
+          scalarType: asInt(o.scalarType, `${p}.scalarType`, 0, 255),
+        };
+      }),
+    };
+  },
+};

@@ -1,0 +1,41 @@
+// The contract between a connection and a transport: a byte channel that opens when subscribed.
+import type { Observable } from 'rxjs';
+
+/** One open byte connection: a TCP or TLS socket, a WebSocket, a UDP socket bound to a peer. */
+export interface ByteChannel {
+  /**
+   * `stream`: chunks are arbitrary slices of one byte stream (TCP, TLS, WebSocket).
+   * `datagram`: each chunk holds whole messages and nothing else (UDP).
+   */
+  readonly kind: 'stream' | 'datagram';
+  /** Largest chunk a datagram channel can write, in bytes. */
+  readonly maxDatagramSize?: number;
+  /** The peer, for logs (e.g. `127.0.0.1:18944`). */
+  readonly remote: string;
+  /**
+   * Writes bytes. Returns false when the channel's own buffer is full: write no more until the
+   * channel emits `drain`. The bytes must not be modified afterwards.
+   */
+  write(bytes: Uint8Array): boolean;
+  /** Groups the writes made inside `fn` into as few system calls as possible (TCP cork/uncork). */
+  batch?(fn: () => void): void;
+  /** Stops reading (TCP flow control pushes back on the sender). */
+  pause(): void;
+  /** Resumes reading. */
+  resume(): void;
+  /** Closes gracefully (pending writes are flushed first). */
+  close(): void;
+}
+
+/** What a channel reports while it is open. */
+export type ChannelEvent =
+  | { readonly type: 'open'; readonly channel: ByteChannel }
+  | { readonly type: 'data'; readonly chunk: Uint8Array }
+  | { readonly type: 'drain' };
+
+/**
+ * Opens a channel when subscribed and emits `open` first, then `data` and `drain`. Completes
+ * when the peer closes cleanly, errors when connecting fails or the connection breaks.
+ * Unsubscribing closes the channel. Each subscription is a new connection attempt.
+ */
+export type ChannelFactory = () => Observable<ChannelEvent>;

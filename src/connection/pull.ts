@@ -1,0 +1,114 @@
+// Pull-based consumption: an AsyncIterable that pauses the channel when its consumer falls behind.
+import { create, type AsyncIterableX } from 'ix/asynciterable';
+import type { Observable, Subscription } from 'rxjs';
+
+/** Watermarks of a pull-based consumer's buffer, in messages. */
+export interface PullOptions {
+  /** Pause reading when this many messages wait for the consumer (default 1000). */
+  readonly highWaterMark?: number;
+  /** Resume reading when the buffer is back down to this many (default highWaterMark / 4). */
+  readonly lowWaterMark?: number;
+}
+
+/** What a pull consumer needs from its source: the messages and a way to pause their producer. */
+export interface PausableSource<T> {
+  readonly source: Observable<T>;
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * Turns a hot source into an AsyncIterable with bounded memory: while the consumer is more than
+ * `highWaterMark` messages behind, the producer (the socket) is paused, so TCP flow control
+ * slows the sender down and every message still arrives.
+ */
+export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): AsyncIterableX<T> {
+  const high = Math.max(1, options.highWaterMark ?? 1000);
+  const low = Math.min(high - 1, options.lowWaterMark ?? Math.floor(high / 4));
+  return create<T>(() => {
+    const buffer: T[] = [];
+    let head = 0;
+    let paused = false;
+    let done = false;
+    let failure: { error: unknown } | undefined;
+    let waiting: ((r: IteratorResult<T>) => void) | undefined;
+    let waitingReject: ((e: unknown) => void) | undefined;
+    let sub: Subscription | undefined;
+
+    const pending = () => buffer.length - head;
+    const release = () => {
+      if (paused) {
+        paused = false;
+        src.resume();
+      }
+    };
+    const stop = () => {
+      sub?.unsubscribe();
+      sub = undefined;
+      release();
+    };
+
+    sub = src.source.subscribe({
+      next(value) {
+        if (waiting) {
+          const w = waiting;
+          waiting = waitingReject = undefined;
+          w({ value, done: false });
+          return;
+        }
+        buffer.push(value);
+        if (!paused && pending() >= high) {
+          paused = true;
+          src.pause();
+        }
+      },
+      error(error: unknown) {
+        failure = { error };
+        release();
+        if (waitingReject) {
+          const r = waitingReject;
+          waiting = waitingReject = undefined;
+          r(error);
+        }
+      },
+      complete() {
+        done = true;
+        release();
+        if (waiting) {
+          const w = waiting;
+          waiting = waitingReject = undefined;
+          w({ value: undefined, done: true });
+        }
+      },
+    });
+
+    return {
+      next(): Promise<IteratorResult<T>> {
+        if (pending() > 0) {
+          const value = buffer[head]!;
+          buffer[head] = undefined as T;
+          head++;
+          if (head > 4096 && head * 2 > buffer.length) {
+            buffer.splice(0, head);
+            head = 0;
+          }
+          if (paused && pending() <= low) release();
+          return Promise.resolve({ value, done: false });
+        }
+        if (failure) return Promise.reject(failure.error);
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => {
+          waiting = resolve;
+          waitingReject = reject;
+        });
+      },
+      return(): Promise<IteratorResult<T>> {
+        done = true;
+        stop();
+        buffer.length = 0;
+        head = 0;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  });
+}

@@ -1,0 +1,168 @@
+// The send queue between `send()` and a channel whose buffer may be full (backpressure).
+import { Subject, defer, map, startWith, type Observable } from 'rxjs';
+import { ConnectionError, QueueFullError, type IgtlError } from '../protocol/errors.js';
+
+/**
+ * What to do with a message when the channel cannot take it now:
+ * - `lossless`: queue it; `send` settles once it is handed to the channel; over the high-water
+ *   mark the send fails with a QueueFullError instead of growing without bound.
+ * - `latest`: keep only the newest message per (type, device) waiting: a stale pose is worse
+ *   than none (the right policy for tracking).
+ * - `drop`: drop new messages while the queue is over its high-water mark.
+ */
+export type SendPolicy = 'lossless' | 'latest' | 'drop';
+
+/** How a send ended. */
+export type SendResult = 'written' | 'replaced' | 'dropped';
+
+/** Limits of a send queue. */
+export interface QueueLimits {
+  /** High-water mark in bytes (default 16 MiB). */
+  readonly maxBytes?: number;
+  /** High-water mark in messages (default 10 000). */
+  readonly maxMessages?: number;
+}
+
+/** What the queue holds, and what it has dropped or replaced so far. */
+export interface QueueStatus {
+  readonly messages: number;
+  readonly bytes: number;
+  /** Messages dropped (policy `drop`, or `latest` for a new key when full) since creation. */
+  readonly dropped: number;
+  /** Messages replaced by a newer one of the same key (policy `latest`) since creation. */
+  readonly replaced: number;
+}
+
+interface Entry {
+  bytes: Uint8Array;
+  key: string | undefined;
+  resolve: ((r: SendResult) => void) | undefined;
+  reject: ((e: IgtlError) => void) | undefined;
+}
+
+/**
+ * A FIFO of encoded messages with per-message policies. `latest` entries keep their place in
+ * the line when replaced, so one busy device cannot starve the others.
+ */
+export class SendQueue {
+  private entries: (Entry | undefined)[] = [];
+  private head = 0;
+  private readonly latest = new Map<string, Entry>();
+  private queuedBytes = 0;
+  private count = 0;
+  private dropped = 0;
+  private replaced = 0;
+  private readonly maxBytes: number;
+  private readonly maxMessages: number;
+  private readonly changes = new Subject<void>();
+
+  /** The queue status now and after every change (no work is done while nobody watches). */
+  readonly status$: Observable<QueueStatus> = defer(() => this.changes.pipe(startWith(undefined), map(() => this.snapshot)));
+
+  constructor(limits: QueueLimits = {}) {
+    this.maxBytes = limits.maxBytes ?? 16 * 1024 * 1024;
+    this.maxMessages = limits.maxMessages ?? 10_000;
+  }
+
+  /** Messages waiting. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes waiting. */
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Current status. */
+  get snapshot(): QueueStatus {
+    return { messages: this.count, bytes: this.queuedBytes, dropped: this.dropped, replaced: this.replaced };
+  }
+
+  private full(extra: number): boolean {
+    return this.count >= this.maxMessages || this.queuedBytes + extra > this.maxBytes;
+  }
+
+  /**
+   * Adds a message. `key` identifies (type, device) for `latest`. `resolve`/`reject`, when
+   * given, settle the caller's promise. Returns false if the message was not queued (its
+   * callbacks have then been settled already).
+   */
+  push(bytes: Uint8Array, policy: SendPolicy, key: string, resolve?: (r: SendResult) => void, reject?: (e: IgtlError) => void): boolean {
+    if (policy === 'latest') {
+      const prev = this.latest.get(key);
+      if (prev) {
+        // Replace in place: the newest pose takes the queued one's turn.
+        this.queuedBytes += bytes.length - prev.bytes.length;
+        prev.bytes = bytes;
+        const oldResolve = prev.resolve;
+        prev.resolve = resolve;
+        prev.reject = reject;
+        this.replaced++;
+        oldResolve?.('replaced');
+        this.publish();
+        return true;
+      }
+    }
+    if (this.full(bytes.length) && this.count > 0) {
+      if (policy === 'lossless') {
+        reject?.(new QueueFullError(this.count, this.queuedBytes));
+        return false;
+      }
+      this.dropped++;
+      resolve?.('dropped');
+      this.publish();
+      return false;
+    }
+    const entry: Entry = { bytes, key: policy === 'latest' ? key : undefined, resolve, reject };
+    if (entry.key !== undefined) this.latest.set(key, entry);
+    this.entries.push(entry);
+    this.count++;
+    this.queuedBytes += bytes.length;
+    this.publish();
+    return true;
+  }
+
+  /** Takes the oldest message, resolving its sender with `written`; undefined when empty. */
+  shift(): Uint8Array | undefined {
+    if (this.count === 0) return undefined;
+    const entry = this.entries[this.head]!;
+    this.entries[this.head] = undefined;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    this.count--;
+    this.queuedBytes -= entry.bytes.length;
+    if (entry.key !== undefined) this.latest.delete(entry.key);
+    entry.resolve?.('written');
+    if (this.count === 0) {
+      this.entries = [];
+      this.head = 0;
+    }
+    this.publish();
+    return entry.bytes;
+  }
+
+  /** Fails every waiting `lossless` send and drops everything (the connection closed for good). */
+  clear(reason: string): void {
+    const err = new ConnectionError(reason);
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (!e) continue;
+      if (e.reject) e.reject(err);
+      else e.resolve?.('dropped');
+    }
+    this.entries = [];
+    this.head = 0;
+    this.latest.clear();
+    this.count = 0;
+    this.queuedBytes = 0;
+    this.publish();
+  }
+
+  private publish(): void {
+    if (this.changes.observed) this.changes.next();
+  }
+}

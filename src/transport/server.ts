@@ -1,0 +1,188 @@
+// TCP and TLS servers: an Observable of client sessions, each with the interface of a client
+// connection; broadcast with per-session queues so a slow client never slows the others.
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions as NodeTlsServerOptions } from 'node:tls';
+import createDebug from 'debug';
+import { Observable, Subject, type Subscription } from 'rxjs';
+import type { ChannelEvent } from '../connection/channel.js';
+import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
+import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
+import type { SendResult } from '../connection/send-queue.js';
+import { DEFAULT_PORT } from '../protocol/constants.js';
+import { defaultRegistry } from '../protocol/messages/index.js';
+import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
+import { pipeSocketEvents, socketChannel } from './socket-channel.js';
+
+const log = createDebug('igtl-rx:server');
+
+/** Options of {@link createServer}. Connection options apply to every session. */
+export interface ServerOptions extends ConnectionOptions {
+  /** Address to bind (default 127.0.0.1: pass '0.0.0.0' or '::' to accept other hosts). */
+  readonly host?: string;
+  /** Port (default 18944; 0 picks a free one). */
+  readonly port?: number;
+  /** Serve TLS with these options (key, cert, ca, requestCert, ...). */
+  readonly tls?: NodeTlsServerOptions;
+  /** Most clients at once (default 64); more are refused with a log line. */
+  readonly maxClients?: number;
+  /** Client addresses allowed to connect (default: any). IPv4-mapped IPv6 addresses match their IPv4 form. */
+  readonly allow?: readonly string[];
+  /** Automatic replies (GET_CAPABIL, GET_STATUS, COMMAND Version); false turns them all off. */
+  readonly housekeeping?: boolean | HousekeepingOptions;
+}
+
+/**
+ * One client of a server: an {@link IgtlConnection} over its socket. It reads from the moment
+ * the client connects (subscribers see messages from when they subscribe), never reconnects,
+ * answers housekeeping queries, and answers each client in the header version it has shown it
+ * understands (min(server maximum, highest version received): PLUS's rule).
+ */
+export class IgtlSession extends IgtlConnection {
+  constructor(
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    socket: Socket,
+    options: ConnectionOptions,
+    private readonly housekeeping: HousekeepingOptions | undefined,
+    private readonly serverMaxVersion: HeaderVersion,
+  ) {
+    const remote = `${remoteAddress}:${remotePort}`;
+    let used = false;
+    super(
+      () =>
+        new Observable<ChannelEvent>((subscriber) => {
+          if (used) {
+            subscriber.complete();
+            return;
+          }
+          used = true;
+          const teardown = pipeSocketEvents(socket, remote, subscriber);
+          subscriber.next({ type: 'open', channel: socketChannel(socket, remote) });
+          socket.resume();
+          return teardown;
+        }),
+      { logNamespace: 'igtl-rx:server', name: remote, ...options, reconnect: false, keepOpen: true, followPeerHeaderVersion: true },
+    );
+    this.start(1);
+  }
+
+  protected override onMessage(msg: IgtlMessage): void {
+    if (!this.housekeeping) return;
+    const reply = housekeepingReply(msg, this.serverMaxVersion, defaultRegistry.types(), this.housekeeping);
+    if (reply) void this.send(reply);
+  }
+}
+
+/** A running server. */
+export class IgtlServer {
+  private readonly server: Server;
+  private readonly live = new Set<IgtlSession>();
+  private readonly sessionSubject = new Subject<IgtlSession>();
+  private readonly messageSubject = new Subject<{ readonly session: IgtlSession; readonly message: IgtlMessage }>();
+  private readonly subs = new Map<IgtlSession, Subscription>();
+  private closed = false;
+
+  /** Every session as it connects (hot: sessions that connected earlier are in {@link sessions}). */
+  readonly sessions$: Observable<IgtlSession> = this.sessionSubject.asObservable();
+  /** Every message from every session, with its session. */
+  readonly messages$ = this.messageSubject.asObservable();
+
+  constructor(private readonly options: ServerOptions = {}) {
+    const housekeeping = options.housekeeping === false ? undefined : options.housekeeping === true || options.housekeeping === undefined ? {} : options.housekeeping;
+    const maxVersion = options.maxHeaderVersion ?? 2;
+    const onSocket = (socket: Socket) => {
+      const address = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+      const port = socket.remotePort ?? 0;
+      if (this.options.allow && !this.options.allow.includes(address)) {
+        log('refused %s:%d: not in the allow-list', address, port);
+        socket.destroy();
+        return;
+      }
+      const max = this.options.maxClients ?? 64;
+      if (this.live.size >= max) {
+        log('refused %s:%d: %d clients connected (maxClients)', address, port, this.live.size);
+        socket.destroy();
+        return;
+      }
+      socket.setNoDelay(true);
+      socket.pause();
+      const session = new IgtlSession(address, port, socket, this.options, housekeeping, maxVersion);
+      this.live.add(session);
+      log('client %s:%d connected (%d now)', address, port, this.live.size);
+      this.subs.set(
+        session,
+        session.subscribe({
+          next: (message) => this.messageSubject.next({ session, message }),
+          error: () => this.drop(session),
+          complete: () => this.drop(session),
+        }),
+      );
+      this.sessionSubject.next(session);
+    };
+    this.server = options.tls ? createTlsServer(options.tls, onSocket) : createNetServer(onSocket);
+    this.server.on('error', (err) => log('server error: %s', err.message));
+  }
+
+  private drop(session: IgtlSession): void {
+    if (!this.live.delete(session)) return;
+    this.subs.get(session)?.unsubscribe();
+    this.subs.delete(session);
+    log('client %s:%d left (%d now)', session.remoteAddress, session.remotePort, this.live.size);
+  }
+
+  /** Sessions connected now. */
+  get sessions(): ReadonlySet<IgtlSession> {
+    return this.live;
+  }
+
+  /** The bound address (after `listen`). */
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port ?? DEFAULT_PORT, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', onError);
+        log('listening on %s:%d', this.address.address, this.address.port);
+        resolve(this.address);
+      });
+    });
+  }
+
+  /**
+   * Sends a message to every session, each through its own queue with its own backpressure
+   * (policy from `options`, else the sessions' default).
+   */
+  broadcast(msg: IgtlMessage, options: SendOptions = {}): Promise<SendResult[]> {
+    return Promise.all([...this.live].map((s) => s.send(msg, options).catch(() => 'dropped' as const)));
+  }
+
+  /** Closes every session and stops listening. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const s of [...this.live]) {
+      s.close();
+      this.drop(s);
+    }
+    this.sessionSubject.complete();
+    this.messageSubject.complete();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * Creates an OpenIGTLink server (TCP, or TLS with `tls`). Call `listen()` to start it.
+ *
+ * @example
+ * const server = createServer({ port: 18944 });
+ * await server.listen();
+ * server.sessions$.subscribe((s) => s.send(createMessage('STATUS', ...)));
+ */
+export function createServer(options: ServerOptions = {}): IgtlServer {
+  return new IgtlServer(options);
+}

@@ -1,0 +1,47 @@
+// TLS client transport (Node). Certificates are verified by default.
+import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions } from 'node:tls';
+import type { ChannelFactory } from '../connection/channel.js';
+import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { DEFAULT_PORT } from '../protocol/constants.js';
+import { socketChannelFactory } from './socket-channel.js';
+import type { TcpOptions } from './tcp.js';
+
+/** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
+export interface TlsOptions extends TcpOptions {
+  /** Node TLS options passed to `tls.connect` (ca, cert, key, servername, minVersion, ...). */
+  readonly tls?: NodeTlsOptions;
+  /**
+   * Accept a certificate that does not verify (self-signed, wrong name). Off by default; for
+   * lab set-ups only, never on an OR network.
+   */
+  readonly allowUnverifiedCertificate?: boolean;
+}
+
+/** A channel factory for TLS. */
+export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? DEFAULT_PORT;
+  const keepAlive = options.keepAliveMs ?? 10_000;
+  return socketChannelFactory(
+    () => {
+      const socket = tlsConnect({
+        host,
+        port,
+        servername: host,
+        ...options.tls,
+        rejectUnauthorized: !options.allowUnverifiedCertificate,
+      });
+      socket.setNoDelay(true);
+      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+      return socket;
+    },
+    `tls://${host}:${port}`,
+    'secureConnect',
+    options.connectTimeoutMs ?? 5000,
+  );
+}
+
+/** Connects to an OpenIGTLink peer over TLS (same interface as `connectTcp`). */
+export function connectTls(options: TlsOptions & ConnectionOptions = {}): IgtlConnection {
+  return new IgtlConnection(tlsChannel(options), { logNamespace: 'igtl-rx:tls', name: `tls://${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, ...options });
+}

@@ -1,0 +1,80 @@
+// UDP transport (Node): one whole message per datagram, for low-latency tracking.
+import { createSocket, type Socket } from 'node:dgram';
+import { Observable } from 'rxjs';
+import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
+import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { ConnectionError } from '../protocol/errors.js';
+
+/** Largest UDP payload over IPv4. */
+export const MAX_DATAGRAM_SIZE = 65507;
+
+/** Where to send and where to listen. */
+export interface UdpOptions {
+  /** Peer to send to (default 127.0.0.1). Received datagrams are accepted from any sender. */
+  readonly host?: string;
+  /** Peer port to send to; leave out for a receive-only socket. */
+  readonly port?: number;
+  /** Local port to bind (default: any free port). */
+  readonly localPort?: number;
+  /** Local address to bind (default 127.0.0.1). */
+  readonly localAddress?: string;
+  /** 'udp4' (default) or 'udp6'. */
+  readonly family?: 'udp4' | 'udp6';
+}
+
+/** A channel factory for UDP: the "connection" is a bound socket, open as soon as it is bound. */
+export function udpChannel(options: UdpOptions = {}): ChannelFactory {
+  const host = options.host ?? '127.0.0.1';
+  return () =>
+    new Observable<ChannelEvent>((subscriber) => {
+      const socket: Socket = createSocket(options.family ?? 'udp4');
+      let paused = false;
+      const remote = options.port === undefined ? `udp://*:${options.localPort ?? '?'}` : `udp://${host}:${options.port}`;
+      const channel: ByteChannel = {
+        kind: 'datagram',
+        maxDatagramSize: MAX_DATAGRAM_SIZE,
+        remote,
+        write(bytes) {
+          if (options.port === undefined) throw new ConnectionError('this UDP socket has no peer to send to (give `port`)');
+          socket.send(bytes, options.port, host);
+          return true;
+        },
+        // Datagrams cannot be held back by the sender; a paused reader drops them (counted by the OS).
+        pause: () => {
+          paused = true;
+        },
+        resume: () => {
+          paused = false;
+        },
+        close: () => socket.close(),
+      };
+      socket.on('message', (chunk: Buffer) => {
+        if (!paused) subscriber.next({ type: 'data', chunk });
+      });
+      socket.on('error', (err) => subscriber.error(new ConnectionError(`${remote}: ${err.message}`, err)));
+      socket.on('close', () => subscriber.complete());
+      socket.bind({ port: options.localPort ?? 0, address: options.localAddress ?? '127.0.0.1' }, () => {
+        subscriber.next({ type: 'open', channel });
+      });
+      return () => {
+        try {
+          socket.close();
+        } catch {
+          // already closed
+        }
+      };
+    });
+}
+
+/**
+ * A UDP connection: sends each message as one datagram to `host:port` and receives datagrams
+ * on `localPort`. A message larger than a datagram fails with a DatagramTooLargeError.
+ */
+export function connectUdp(options: UdpOptions & ConnectionOptions = {}): IgtlConnection {
+  return new IgtlConnection(udpChannel(options), {
+    logNamespace: 'igtl-rx:udp',
+    maxMessageSize: MAX_DATAGRAM_SIZE,
+    reconnect: false,
+    ...options,
+  });
+}

@@ -1,0 +1,129 @@
+import { describe, it, expect } from 'vitest';
+import {
+  decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA, EncodeError, InvalidJsonMessageError, MalformedMessageError,
+  statusCodec, StatusCode, stringifyJSON, Timestamp, type ContentCodec, type StatusContent,
+} from '../../../src/index.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
+function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
+  const buf = new Uint8Array(content.length + 9);
+  buf.set(content, 5);
+  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
+}
+
+/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
+function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
+  const n = codec.size(content);
+  const buf = new Uint8Array(n + 6).fill(0xee);
+  codec.encode(content, buf, new DataView(buf.buffer), 3);
+  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
+  return buf.slice(3, 3 + n);
+}
+
+/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
+function decodeError(type: string, content: Uint8Array): MalformedMessageError {
+  const frame = encodeMessage({
+    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
+    metadata: EMPTY_METADATA, content: { raw: content },
+  });
+  try {
+    decodeMessage(frame);
+  } catch (err) {
+    if (err instanceof MalformedMessageError) return err;
+    throw err;
+  }
+  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
+}
+
+/** Content -> canonical JSON text -> content again. */
+function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
+  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
+}
+
+const zeros = (n: number): string => '00'.repeat(n);
+const base: StatusContent = { code: StatusCode.OK, subcode: -2n, errorName: 'OK', statusMessage: 'hi' };
+
+describe('STATUS', () => {
+  it('writes code, subcode, a zero-padded error name and the NUL-terminated message', () => {
+    const bytes = encode(statusCodec, base);
+    expect(toHex(bytes)).toBe(`0001 fffffffffffffffe 4f4b${zeros(18)} 6869 00`.replace(/ /g, ''));
+    expect(decode(statusCodec, bytes)).toEqual(base);
+  });
+
+  it('sends an empty message as a lone NUL (31 bytes)', () => {
+    const bytes = encode(statusCodec, { ...base, statusMessage: '' });
+    expect(bytes.length).toBe(31);
+    expect(bytes[30]).toBe(0);
+    expect(decode(statusCodec, bytes).statusMessage).toBe('');
+  });
+
+  it('accepts 30 bytes with no message and no terminator', () => {
+    const c = decode(statusCodec, hex(`0007 0000000000000000 ${zeros(20)}`));
+    expect(c).toEqual({ code: 7, subcode: 0n, errorName: '', statusMessage: '' });
+  });
+
+  it('keeps a message that lacks its terminator (C++ would drop it)', () => {
+    expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 6869`)).statusMessage).toBe('hi');
+  });
+
+  it('stops the message at the first NUL', () => {
+    expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 6869 00 7878 00`)).statusMessage).toBe('hi');
+  });
+
+  it('reads invalid UTF-8 in the message as U+FFFD instead of throwing', () => {
+    expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 61ff62 00`)).statusMessage).toBe('a\uFFFDb');
+  });
+
+  it('writes a UTF-8 message and counts its bytes, not its characters', () => {
+    const bytes = encode(statusCodec, { ...base, statusMessage: 'Größe ✓' });
+    expect(bytes.length).toBe(30 + 11 + 1);
+    expect(decode(statusCodec, bytes).statusMessage).toBe('Größe ✓');
+  });
+
+  it('reads and writes an error name that fills its 20 bytes without a NUL', () => {
+    const name = 'E'.repeat(20);
+    const bytes = encode(statusCodec, { ...base, errorName: name, statusMessage: '' });
+    expect(toHex(bytes.subarray(10, 30))).toBe('45'.repeat(20));
+    expect(decode(statusCodec, bytes).errorName).toBe(name);
+  });
+
+  it('refuses an error name longer than 20 bytes when sizing', () => {
+    expect(() => statusCodec.size({ ...base, errorName: 'E'.repeat(21) })).toThrow(EncodeError);
+    expect(() => statusCodec.size({ ...base, errorName: 'é'.repeat(11) })).toThrow('22 bytes');
+  });
+
+  it('refuses a message holding a NUL, which receivers would cut', () => {
+    expect(() => statusCodec.size({ ...base, statusMessage: 'a\0b' })).toThrow(EncodeError);
+  });
+
+  it('accepts codes beyond the known table and refuses ones that do not fit a uint16', () => {
+    expect(decode(statusCodec, encode(statusCodec, { ...base, code: 0xffff })).code).toBe(0xffff);
+    expect(() => statusCodec.size({ ...base, code: 0x10000 })).toThrow(EncodeError);
+    expect(() => statusCodec.size({ ...base, code: -1 })).toThrow(EncodeError);
+  });
+
+  it('round-trips the int64 extremes of subcode as decimal strings', () => {
+    for (const subcode of [-(2n ** 63n), 2n ** 63n - 1n]) {
+      const c = { ...base, subcode };
+      expect(statusCodec.toJSON(c).subcode).toBe(subcode.toString());
+      expect(viaJSON(statusCodec, c)).toEqual(c);
+      expect(decode(statusCodec, encode(statusCodec, c)).subcode).toBe(subcode);
+    }
+  });
+
+  it('refuses a subcode outside int64, in content and in JSON', () => {
+    expect(() => statusCodec.size({ ...base, subcode: 2n ** 63n })).toThrow(EncodeError);
+    expect(() => statusCodec.fromJSON({ code: 1, subcode: (2n ** 63n).toString(), errorName: '', statusMessage: '' }, '$.content'))
+      .toThrow(InvalidJsonMessageError);
+    expect(() => statusCodec.fromJSON({ code: 1, subcode: '1.5', errorName: '', statusMessage: '' }, '$.content')).toThrow('$.content.subcode');
+  });
+
+  it.each([0, 1, 10, 29])('refuses %i content bytes with the header attached', (n) => {
+    const err = decodeError('STATUS', new Uint8Array(n));
+    expect(err.header?.type).toBe('STATUS');
+    expect(err.detail).toBe(`content is ${n} bytes, expected at least 30`);
+  });
+});
