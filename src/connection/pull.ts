@@ -1,5 +1,5 @@
 // Pull-based consumption: an AsyncIterable that pauses the channel when its consumer falls behind.
-import { create, type AsyncIterableX } from 'ix/asynciterable';
+import { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable, Subscription } from 'rxjs';
 
 /** Watermarks of a pull-based consumer's buffer, in messages. */
@@ -23,9 +23,30 @@ export interface PausableSource<T> {
  * slows the sender down and every message still arrives.
  */
 export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): AsyncIterableX<T> {
+  return new PullIterable(src, options);
+}
+
+// Our own AsyncIterableX rather than ix's `create`: its generator wrapper never forwards
+// `return()`, so a `for await` loop that breaks early would leave the connection subscribed.
+class PullIterable<T> extends AsyncIterableX<T> {
+  constructor(
+    private readonly src: PausableSource<T>,
+    private readonly options: PullOptions,
+  ) {
+    super();
+  }
+
+  [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterator<T> {
+    const it = pullIterator(this.src, this.options);
+    signal?.addEventListener('abort', () => void it.return!(), { once: true });
+    return it;
+  }
+}
+
+function pullIterator<T>(src: PausableSource<T>, options: PullOptions): AsyncIterator<T> {
   const high = Math.max(1, options.highWaterMark ?? 1000);
   const low = Math.min(high - 1, options.lowWaterMark ?? Math.floor(high / 4));
-  return create<T>(() => {
+  {
     const buffer: T[] = [];
     let head = 0;
     let paused = false;
@@ -105,10 +126,15 @@ export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): 
       return(): Promise<IteratorResult<T>> {
         done = true;
         stop();
+        if (waiting) {
+          const w = waiting;
+          waiting = waitingReject = undefined;
+          w({ value: undefined, done: true });
+        }
         buffer.length = 0;
         head = 0;
         return Promise.resolve({ value: undefined, done: true });
       },
     };
-  });
+  }
 }

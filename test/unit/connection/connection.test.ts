@@ -1,0 +1,428 @@
+import { describe, expect, it, vi } from 'vitest';
+import { VirtualTimeScheduler } from 'rxjs';
+import {
+  ConnectionError,
+  EncodeError,
+  IDENTITY,
+  IgtlConnection,
+  QueueFullError,
+  Timestamp,
+  TruncatedMessageError,
+  CrcMismatchError,
+  createMessage,
+  decodeMessage,
+  encodeMessage,
+  type ConnectionState,
+  type IgtlError,
+  type IgtlMessage,
+} from '../../../src/index.js';
+import { fakeFactory, settle } from './fake-channel.js';
+
+const pose = (n: number, device = 'Stylus') =>
+  createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
+const bytesOf = (n: number, device?: string) => encodeMessage(pose(n, device));
+const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
+
+describe('IgtlConnection lifecycle', () => {
+  it('connects only when the first subscriber arrives and shares one channel', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    expect(attempts).toHaveLength(0);
+    expect(conn.state.kind).toBe('idle');
+    const a: number[] = [];
+    const b: number[] = [];
+    const s1 = conn.subscribe((m) => a.push(xOf(m)));
+    const s2 = conn.subscribe((m) => b.push(xOf(m)));
+    expect(attempts).toHaveLength(1);
+    attempts[0]!.open();
+    expect(conn.state).toEqual({ kind: 'open', remote: 'fake:1' });
+    attempts[0]!.data(bytesOf(7));
+    expect(a).toEqual([7]);
+    expect(b).toEqual([7]);
+    s1.unsubscribe();
+    expect(attempts[0]!.torn).toBe(false);
+    s2.unsubscribe();
+    expect(attempts[0]!.torn).toBe(true);
+    expect(conn.state.kind).toBe('closed');
+  });
+
+  it('stays open after the last subscriber leaves with keepOpen', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { keepOpen: true });
+    conn.subscribe().unsubscribe();
+    expect(attempts[0]!.torn).toBe(false);
+    conn.close();
+    expect(attempts[0]!.torn).toBe(true);
+  });
+
+  it('opens a new connection when subscribed again after closing', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    conn.subscribe().unsubscribe();
+    const got: number[] = [];
+    conn.subscribe((m) => got.push(xOf(m)));
+    expect(attempts).toHaveLength(2);
+    attempts[1]!.open();
+    attempts[1]!.data(bytesOf(3));
+    expect(got).toEqual([3]);
+  });
+
+  it('completes subscribers when the peer closes cleanly and reconnect is off', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const complete = vi.fn();
+    conn.subscribe({ complete });
+    attempts[0]!.open();
+    attempts[0]!.end();
+    expect(complete).toHaveBeenCalledOnce();
+    expect(conn.state).toEqual({ kind: 'closed', reason: undefined });
+  });
+
+  it('errors subscribers with a ConnectionError when the connection fails and reconnect is off', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const error = vi.fn();
+    conn.subscribe({ error });
+    attempts[0]!.fail(new Error('ECONNREFUSED'));
+    expect(error).toHaveBeenCalledOnce();
+    expect(error.mock.calls[0]![0]).toBeInstanceOf(ConnectionError);
+    expect(conn.state.kind).toBe('closed');
+  });
+});
+
+describe('IgtlConnection reconnection', () => {
+  it('backs off exponentially and gives one continuous message stream across reconnects', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { scheduler, random: () => 0.5, reconnect: { initialDelayMs: 100, factor: 2, maxDelayMs: 1000 } });
+    const states: ConnectionState[] = [];
+    conn.state$.subscribe((s) => states.push(s));
+    const got: number[] = [];
+    const complete = vi.fn();
+    conn.subscribe({ next: (m) => got.push(xOf(m)), complete });
+    attempts[0]!.open();
+    attempts[0]!.data(bytesOf(1));
+    attempts[0]!.fail();
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', attempt: 1, delayMs: 100 });
+    scheduler.flush();
+    expect(attempts).toHaveLength(2);
+    attempts[1]!.fail(new Error('ECONNREFUSED'));
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', attempt: 2, delayMs: 100 });
+    scheduler.flush();
+    attempts[2]!.fail(new Error('ECONNREFUSED'));
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', attempt: 3, delayMs: 200 });
+    scheduler.flush();
+    attempts[3]!.open();
+    attempts[3]!.data(bytesOf(2));
+    expect(got).toEqual([1, 2]);
+    expect(complete).not.toHaveBeenCalled();
+    expect(states.map((s) => s.kind)).toEqual(['idle', 'connecting', 'open', 'reconnecting', 'connecting', 'reconnecting', 'connecting', 'reconnecting', 'connecting', 'open']);
+  });
+
+  it('gives up after maxAttempts with a ConnectionError and a closed state that says why', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { scheduler, random: () => 0.5, reconnect: { initialDelayMs: 10, maxAttempts: 3 } });
+    const error = vi.fn();
+    conn.subscribe({ error });
+    for (let i = 0; i < 3; i++) {
+      attempts[i]!.fail(new Error('ECONNREFUSED'));
+      scheduler.flush();
+    }
+    expect(attempts).toHaveLength(3);
+    expect(error).toHaveBeenCalledOnce();
+    expect(error.mock.calls[0]![0]).toBeInstanceOf(ConnectionError);
+    expect(conn.state.kind).toBe('closed');
+    expect((conn.state as { reason: Error }).reason.message).toMatch(/gave up after 3/);
+  });
+
+  it('stops retrying when the last subscriber leaves during a backoff', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { scheduler, reconnect: { initialDelayMs: 10 } });
+    const sub = conn.subscribe();
+    attempts[0]!.fail();
+    sub.unsubscribe();
+    scheduler.flush();
+    expect(attempts).toHaveLength(1);
+    expect(conn.state.kind).toBe('closed');
+  });
+
+  it('reports a message cut off by the close as truncated, then loses and duplicates nothing', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { scheduler, reconnect: { initialDelayMs: 1 } });
+    const got: number[] = [];
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.subscribe((m) => got.push(xOf(m)));
+    attempts[0]!.open();
+    const cut = bytesOf(3);
+    attempts[0]!.data(new Uint8Array([...bytesOf(1), ...bytesOf(2), ...cut.subarray(0, 70)]));
+    attempts[0]!.fail();
+    scheduler.flush();
+    attempts[1]!.open();
+    attempts[1]!.data(new Uint8Array([...bytesOf(3), ...bytesOf(4)]));
+    expect(got).toEqual([1, 2, 3, 4]);
+    const truncated = errors.find((e) => e instanceof TruncatedMessageError) as TruncatedMessageError;
+    expect(truncated).toBeDefined();
+    expect(truncated.header?.type).toBe('TRANSFORM');
+    expect(truncated.receivedBytes).toBe(70);
+  });
+});
+
+describe('IgtlConnection receiving', () => {
+  it('reports a bad message on errors$ and keeps the stream going', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    const got: number[] = [];
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.subscribe((m) => got.push(xOf(m)));
+    attempts[0]!.open();
+    const bad = bytesOf(2);
+    bad[60] ^= 0xff;
+    attempts[0]!.data(new Uint8Array([...bytesOf(1), ...bad, ...bytesOf(3)]));
+    expect(got).toEqual([1, 3]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(CrcMismatchError);
+    expect(errors[0]!.header?.deviceName).toBe('Stylus');
+  });
+
+  it('decodes each datagram on its own: a truncated one does not poison the next', () => {
+    const { factory, attempts } = fakeFactory('datagram');
+    const conn = new IgtlConnection(factory);
+    const got: number[] = [];
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.subscribe((m) => got.push(xOf(m)));
+    attempts[0]!.open();
+    attempts[0]!.data(bytesOf(1).subarray(0, 80));
+    attempts[0]!.data(bytesOf(2));
+    expect(got).toEqual([2]);
+    expect(errors.map((e) => e.code)).toEqual(['truncated']);
+  });
+
+  it('tracks the highest header version the peer has sent', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    conn.subscribe();
+    attempts[0]!.open();
+    expect(conn.peerHeaderVersion).toBe(1);
+    attempts[0]!.data(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { metadata: { a: 'b' } })));
+    expect(conn.peerHeaderVersion).toBe(2);
+  });
+});
+
+describe('IgtlConnection sending', () => {
+  it('queues sends made while connecting and writes them in order once open', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    conn.subscribe();
+    const results = [conn.send(pose(1)), conn.send(pose(2)), conn.send(pose(3))];
+    await settle();
+    expect(attempts[0]!.written).toHaveLength(0);
+    attempts[0]!.open();
+    expect(await Promise.all(results)).toEqual(['written', 'written', 'written']);
+    expect(attempts[0]!.written.map((b) => xOf(decodeMessage(b)))).toEqual([1, 2, 3]);
+  });
+
+  it('stops writing when the channel is full and resumes on drain', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    conn.subscribe();
+    attempts[0]!.open();
+    attempts[0]!.full = true;
+    for (let i = 0; i < 5; i++) conn.next(pose(i));
+    await settle();
+    expect(attempts[0]!.written).toHaveLength(1);
+    let status = { messages: -1 };
+    conn.queue$.subscribe((s) => (status = s));
+    expect(status.messages).toBe(4);
+    attempts[0]!.drain();
+    expect(attempts[0]!.written.map((b) => xOf(decodeMessage(b)))).toEqual([0, 1, 2, 3, 4]);
+    expect(status.messages).toBe(0);
+  });
+
+  it('latest policy keeps only the newest message per type and device while blocked', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { sendPolicy: 'latest' });
+    conn.subscribe();
+    attempts[0]!.open();
+    attempts[0]!.full = true;
+    conn.next(pose(0, 'A'));
+    await settle();
+    const results = [conn.send(pose(1, 'A')), conn.send(pose(1, 'B')), conn.send(pose(2, 'A')), conn.send(pose(3, 'A'))];
+    attempts[0]!.drain();
+    expect(await Promise.all(results)).toEqual(['replaced', 'written', 'replaced', 'written']);
+    const sent = attempts[0]!.written.map((b) => decodeMessage(b));
+    expect(sent.map((m) => `${m.deviceName}${xOf(m)}`)).toEqual(['A0', 'A3', 'B1']);
+  });
+
+  it('lossless policy fails with QueueFullError over the high-water mark instead of growing', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { queue: { maxMessages: 3 } });
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.subscribe();
+    const results = [1, 2, 3, 4].map((n) => conn.send(pose(n)).then((r) => r, (e: unknown) => e));
+    const settled = await Promise.all(results.slice(3));
+    expect(settled[0]).toBeInstanceOf(QueueFullError);
+    expect(errors.some((e) => e instanceof QueueFullError)).toBe(true);
+    attempts[0]!.open();
+    expect(await Promise.all(results.slice(0, 3))).toEqual(['written', 'written', 'written']);
+  });
+
+  it('drop policy drops new messages while full and counts them', async () => {
+    const { factory } = fakeFactory();
+    const conn = new IgtlConnection(factory, { sendPolicy: 'drop', queue: { maxMessages: 2 } });
+    conn.subscribe();
+    const results = await Promise.all([1, 2, 3, 4].map((n) => (n > 2 ? conn.send(pose(n)) : (conn.next(pose(n)), Promise.resolve('queued')))));
+    expect(results).toEqual(['queued', 'queued', 'dropped', 'dropped']);
+    let dropped = 0;
+    conn.queue$.subscribe((s) => (dropped = s.dropped));
+    expect(dropped).toBe(2);
+  });
+
+  it('fails waiting lossless sends with a ConnectionError when the connection closes for good', async () => {
+    const { factory } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    const sub = conn.subscribe();
+    const p = conn.send(pose(1));
+    sub.unsubscribe();
+    await expect(p).rejects.toBeInstanceOf(ConnectionError);
+  });
+
+  it('rejects an unencodable message with an EncodeError, reports it, and never leaves an unhandled rejection', async () => {
+    const { factory } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const tooLong = createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'x'.repeat(21) });
+      void conn.send(tooLong);
+      await expect(conn.send(tooLong)).rejects.toBeInstanceOf(EncodeError);
+      await settle();
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(errors.filter((e) => e instanceof EncodeError)).toHaveLength(2);
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
+  it('sends in one batch what was sent in one tick', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    conn.subscribe();
+    attempts[0]!.open();
+    const batches: number[] = [];
+    attempts[0]!.channel.batch = (fn) => {
+      const before = attempts[0]!.written.length;
+      fn();
+      batches.push(attempts[0]!.written.length - before);
+    };
+    for (let i = 0; i < 10; i++) conn.next(pose(i));
+    await settle();
+    expect(batches).toEqual([10]);
+  });
+});
+
+describe('IgtlConnection header versions', () => {
+  const status = (headerVersion: 1 | 2, metadata?: Record<string, string>) =>
+    createMessage('STATUS', { code: 1, subcode: 0n, errorName: 'OK', statusMessage: '' }, { headerVersion, timestamp: Timestamp.ZERO, ...(metadata ? { metadata } : {}) });
+
+  async function sentBy(options: ConstructorParameters<typeof IgtlConnection>[1], msgs: IgtlMessage[], peerSends?: Uint8Array): Promise<IgtlMessage[]> {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, options);
+    conn.subscribe();
+    attempts[0]!.open();
+    if (peerSends) attempts[0]!.data(peerSends);
+    for (const m of msgs) conn.next(m);
+    await settle();
+    return attempts[0]!.written.map((b) => decodeMessage(b));
+  }
+
+  it('sends v3 messages as built and numbers them from 1', async () => {
+    const sent = await sentBy({}, [status(2, { a: '1' }), status(2, { a: '2' })]);
+    expect(sent.map((m) => [m.headerVersion, m.messageId, m.metadata.get('a')?.value])).toEqual([[2, 1, '1'], [2, 2, '2']]);
+  });
+
+  it('sends legacy framing to a v1-only peer, dropping metadata it cannot carry', async () => {
+    const sent = await sentBy({ maxHeaderVersion: 1 }, [status(2, { a: '1' })]);
+    expect(sent[0]!.headerVersion).toBe(1);
+    expect(sent[0]!.metadata.size).toBe(0);
+  });
+
+  it('sends empty queries without metadata in legacy framing (the C++ library drops 14-byte v3 bodies)', async () => {
+    const get = createMessage('GET_STATUS', {}, { headerVersion: 2, timestamp: Timestamp.ZERO });
+    expect((await sentBy({}, [get]))[0]!.headerVersion).toBe(1);
+    expect((await sentBy({ legacyEmptyQueries: false }, [get]))[0]!.headerVersion).toBe(2);
+  });
+
+  it('answers in the peer\'s header version when following the peer (server rule)', async () => {
+    const v1 = await sentBy({ followPeerHeaderVersion: true }, [status(2, { a: '1' })]);
+    expect(v1[0]!.headerVersion).toBe(1);
+    const v2 = await sentBy({ followPeerHeaderVersion: true }, [status(2, { a: '1' })], encodeMessage(status(2, { hello: 'v3' })));
+    expect(v2[0]!.headerVersion).toBe(2);
+  });
+
+  it('upgrades legacy messages with forceHeaderVersion', async () => {
+    const sent = await sentBy({ forceHeaderVersion: 2 }, [status(1)]);
+    expect(sent[0]!.headerVersion).toBe(2);
+    expect(sent[0]!.messageId).toBe(1);
+  });
+
+  it('announces v3 on open with a STATUS in v3 framing, before anything queued', async () => {
+    const sent = await sentBy({ announceV3: true }, [pose(1)]);
+    expect(sent[0]!.type).toBe('STATUS');
+    expect(sent[0]!.headerVersion).toBe(2);
+    expect(sent[0]!.deviceName).toBe('');
+    expect(sent[0]!.metadata.size).toBeGreaterThan(0);
+    expect(sent[1]!.type).toBe('TRANSFORM');
+  });
+});
+
+describe('IgtlConnection pull consumption', () => {
+  it('pauses the channel when the consumer falls behind and resumes when it catches up, losing nothing', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory);
+    const it = conn.messages({ highWaterMark: 10, lowWaterMark: 2 })[Symbol.asyncIterator]();
+    const first = it.next();
+    attempts[0]!.open();
+    const chunk = new Uint8Array(Array.from({ length: 30 }, (_, i) => [...bytesOf(i)]).flat());
+    attempts[0]!.data(chunk);
+    expect(xOf((await first).value as IgtlMessage)).toBe(0);
+    expect(attempts[0]!.paused).toBe(true);
+    const got: number[] = [];
+    for (let i = 1; i < 30; i++) {
+      got.push(xOf((await it.next()).value as IgtlMessage));
+      if (i === 20) expect(attempts[0]!.paused).toBe(true);
+    }
+    expect(attempts[0]!.paused).toBe(false);
+    expect(got).toEqual(Array.from({ length: 29 }, (_, i) => i + 1));
+    await it.return!();
+    expect(attempts[0]!.torn).toBe(true);
+  });
+
+  it('ends the iteration when the connection completes and throws when it errors', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const it = conn.messages()[Symbol.asyncIterator]();
+    const p = it.next();
+    attempts[0]!.open();
+    attempts[0]!.data(bytesOf(1));
+    attempts[0]!.end();
+    expect(xOf((await p).value as IgtlMessage)).toBe(1);
+    expect((await it.next()).done).toBe(true);
+    const conn2 = new IgtlConnection(fakeFactory().factory, { reconnect: false });
+    const f2 = fakeFactory();
+    const conn3 = new IgtlConnection(f2.factory, { reconnect: false });
+    const it3 = conn3.messages()[Symbol.asyncIterator]();
+    const p3 = it3.next();
+    f2.attempts[0]!.fail(new Error('boom'));
+    await expect(p3).rejects.toBeInstanceOf(ConnectionError);
+    expect(conn2.state.kind).toBe('idle');
+  });
+});

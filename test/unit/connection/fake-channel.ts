@@ -1,0 +1,70 @@
+// A scripted ByteChannel for connection tests: each subscription of the factory is one attempt
+// the test drives by hand (open, deliver bytes, fail, end), recording what was written.
+import { Observable, type Subscriber } from 'rxjs';
+import type { ByteChannel, ChannelEvent, ChannelFactory } from '../../../src/index.js';
+
+export class FakeAttempt {
+  readonly written: Uint8Array[] = [];
+  paused = false;
+  closed = false;
+  torn = false;
+  /** When true, write() reports a full buffer (backpressure). */
+  full = false;
+  readonly channel: ByteChannel;
+
+  constructor(
+    private readonly sub: Subscriber<ChannelEvent>,
+    kind: 'stream' | 'datagram',
+  ) {
+    this.channel = {
+      kind,
+      remote: 'fake:1',
+      write: (bytes) => {
+        this.written.push(bytes);
+        return !this.full;
+      },
+      pause: () => {
+        this.paused = true;
+      },
+      resume: () => {
+        this.paused = false;
+      },
+      close: () => {
+        this.closed = true;
+      },
+    };
+  }
+
+  open(): void {
+    this.sub.next({ type: 'open', channel: this.channel });
+  }
+  data(bytes: Uint8Array): void {
+    this.sub.next({ type: 'data', chunk: bytes });
+  }
+  drain(): void {
+    this.full = false;
+    this.sub.next({ type: 'drain' });
+  }
+  fail(err = new Error('connection reset')): void {
+    this.sub.error(err);
+  }
+  end(): void {
+    this.sub.complete();
+  }
+}
+
+export function fakeFactory(kind: 'stream' | 'datagram' = 'stream'): { factory: ChannelFactory; attempts: FakeAttempt[] } {
+  const attempts: FakeAttempt[] = [];
+  const factory: ChannelFactory = () =>
+    new Observable<ChannelEvent>((sub) => {
+      const a = new FakeAttempt(sub, kind);
+      attempts.push(a);
+      return () => {
+        a.torn = true;
+      };
+    });
+  return { factory, attempts };
+}
+
+/** Lets queued microtasks (the connection's batched flush) run. */
+export const settle = () => new Promise<void>((r) => setTimeout(r, 0));

@@ -1,0 +1,176 @@
+import { describe, it, expect } from 'vitest';
+import {
+  commandCodec, commandReplyXml, commandXml, createMessage, decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA,
+  EncodeError, Encoding, escapeXmlAttribute, InvalidJsonMessageError, MalformedMessageError, rtsCommandCodec, stringifyJSON,
+  Timestamp, type CommandContent, type ContentCodec,
+} from '../../../src/index.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
+function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
+  const buf = new Uint8Array(content.length + 9);
+  buf.set(content, 5);
+  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
+}
+
+/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
+function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
+  const n = codec.size(content);
+  const buf = new Uint8Array(n + 6).fill(0xee);
+  codec.encode(content, buf, new DataView(buf.buffer), 3);
+  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
+  return buf.slice(3, 3 + n);
+}
+
+/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
+function decodeError(type: string, content: Uint8Array): MalformedMessageError {
+  const frame = encodeMessage({
+    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
+    metadata: EMPTY_METADATA, content: { raw: content },
+  });
+  try {
+    decodeMessage(frame);
+  } catch (err) {
+    if (err instanceof MalformedMessageError) return err;
+    throw err;
+  }
+  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
+}
+
+/** Content -> canonical JSON text -> content again. */
+function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
+  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
+}
+
+const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
+const cmd: CommandContent = { commandId: 0x01020304, commandName: 'Version', encoding: Encoding.US_ASCII, command: '<Command Name="Version"/>' };
+
+describe('COMMAND and RTS_COMMAND', () => {
+  it('lays the content out as id, 128-byte name, encoding, length and text', () => {
+    const bytes = encode(commandCodec, cmd);
+    expect(bytes.length).toBe(138 + 25);
+    expect(toHex(bytes.subarray(0, 4))).toBe('01020304');
+    expect(toHex(bytes.subarray(4, 132))).toBe(ascii('Version') + '00'.repeat(121));
+    expect(toHex(bytes.subarray(132, 138))).toBe('0003' + '00000019');
+    expect(toHex(bytes.subarray(138))).toBe(ascii(cmd.command));
+    expect(decode(commandCodec, bytes)).toEqual(cmd);
+  });
+
+  it('gives RTS_COMMAND the same layout', () => {
+    expect(toHex(encode(rtsCommandCodec, cmd))).toBe(toHex(encode(commandCodec, cmd)));
+    expect(decode(rtsCommandCodec, encode(rtsCommandCodec, cmd))).toEqual(cmd);
+  });
+
+  it('defaults both types to v3 framing, as the C++ classes do', () => {
+    expect(createMessage('COMMAND', cmd).headerVersion).toBe(2);
+    expect(createMessage('RTS_COMMAND', cmd).headerVersion).toBe(2);
+    expect(createMessage('COMMAND', cmd, { headerVersion: 1 }).headerVersion).toBe(1);
+  });
+
+  it('reads and writes a name that fills all 128 bytes, and refuses 129', () => {
+    const full = { ...cmd, commandName: 'N'.repeat(128) };
+    expect(decode(commandCodec, encode(commandCodec, full))).toEqual(full);
+    expect(() => commandCodec.size({ ...cmd, commandName: 'N'.repeat(129) })).toThrow('commandName');
+  });
+
+  it('carries an empty command text', () => {
+    const bytes = encode(commandCodec, { ...cmd, command: '' });
+    expect(bytes.length).toBe(138);
+    expect(decode(commandCodec, bytes).command).toBe('');
+  });
+
+  it('writes UTF-8 text with its byte length', () => {
+    const c = { ...cmd, encoding: Encoding.UTF_8, command: '<Command Name="SendText" Text="Größe"/>' };
+    const bytes = encode(commandCodec, c);
+    expect(new DataView(bytes.buffer).getUint32(134)).toBe(41);
+    expect(commandCodec.toJSON(c).length).toBe(41);
+    expect(decode(commandCodec, bytes)).toEqual(c);
+  });
+
+  it('keeps invalid text bytes as raw, relays them unchanged and gives them as commandBase64', () => {
+    const bytes = encode(commandCodec, { ...cmd, encoding: Encoding.UTF_8, command: 'ab' });
+    bytes[139] = 0xff;
+    const c = decode(commandCodec, bytes);
+    expect(c.command).toBe('a\uFFFD');
+    expect(commandCodec.toJSON(c)).toMatchObject({ command: 'a\uFFFD', commandBase64: 'Yf8=', length: 2 });
+    expect(toHex(encode(commandCodec, c))).toBe(toHex(bytes));
+    expect(toHex(encode(commandCodec, viaJSON(commandCodec, c)))).toBe(toHex(bytes));
+    expect('commandBase64' in commandCodec.toJSON(cmd)).toBe(false);
+  });
+
+  it.each([
+    [{ ...cmd, commandId: -1 }, 'commandId'],
+    [{ ...cmd, commandId: 2 ** 32 }, 'commandId'],
+    [{ ...cmd, encoding: 0x10000 }, 'encoding'],
+    [{ ...cmd, command: 'é' }, 'command'],
+  ])('refuses to size %j', (bad, field) => {
+    expect(() => rtsCommandCodec.size(bad)).toThrow(EncodeError);
+    expect(() => rtsCommandCodec.size(bad)).toThrow(field);
+    expect(() => rtsCommandCodec.size(bad)).toThrow('RTS_COMMAND');
+  });
+
+  it.each([
+    [0, 'content is 0 bytes, expected at least 138'],
+    [137, 'content is 137 bytes, expected at least 138'],
+  ])('refuses %i content bytes with the header attached', (n, detail) => {
+    const err = decodeError('COMMAND', new Uint8Array(n));
+    expect(err.header?.type).toBe('COMMAND');
+    expect(err.detail).toBe(detail);
+  });
+
+  it('refuses a LENGTH that disagrees with the content size', () => {
+    const bytes = encode(commandCodec, cmd);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expect(decodeError('RTS_COMMAND', longer).detail).toBe('content is 164 bytes, LENGTH 25 needs 163');
+    expect(decodeError('COMMAND', bytes.subarray(0, bytes.length - 1)).detail).toBe('content is 162 bytes, LENGTH 25 needs 163');
+  });
+
+  it('rejects JSON with a bad id or no command text', () => {
+    const json = commandCodec.toJSON(cmd);
+    expect(() => commandCodec.fromJSON({ ...json, commandId: -1 }, '$.content')).toThrow('$.content.commandId');
+    expect(() => commandCodec.fromJSON({ ...json, command: null }, '$.content')).toThrow(InvalidJsonMessageError);
+    expect(commandCodec.fromJSON({ ...json, length: 1 }, '$.content')).toEqual(cmd);
+  });
+});
+
+describe('command XML', () => {
+  it('builds a command with Name first and the attributes in order', () => {
+    expect(commandXml('Version')).toBe('<Command Name="Version"/>');
+    expect(commandXml('StartRecording', { OutputFilename: 'rec.mha', EnableCompression: 'TRUE' }))
+      .toBe('<Command Name="StartRecording" OutputFilename="rec.mha" EnableCompression="TRUE"/>');
+  });
+
+  it('escapes the five XML special characters in names and values', () => {
+    expect(commandXml('A&B', { Text: `<"it's">` })).toBe('<Command Name="A&amp;B" Text="&lt;&quot;it&apos;s&quot;&gt;"/>');
+  });
+
+  it('keeps tab, line feed and carriage return as character references', () => {
+    expect(escapeXmlAttribute('a\tb\nc\r\n')).toBe('a&#9;b&#10;c&#13;&#10;');
+  });
+
+  it('passes non-ASCII text and astral characters through', () => {
+    expect(commandXml('SendText', { Text: 'Größe 🩺' })).toBe('<Command Name="SendText" Text="Größe 🩺"/>');
+  });
+
+  it('accepts a Map, so keys such as __proto__ are kept', () => {
+    expect(commandXml('X', new Map([['__proto__', '1'], ['b', '2']]))).toBe('<Command Name="X" __proto__="1" b="2"/>');
+  });
+
+  it('refuses a second Name, an invalid attribute name, and characters XML cannot hold', () => {
+    expect(() => commandXml('X', { Name: 'Y' })).toThrow(EncodeError);
+    expect(() => commandXml('X', { 'a b': '1' })).toThrow('not a valid XML attribute name');
+    expect(() => commandXml('X', { '1a': '1' })).toThrow(EncodeError);
+    expect(() => commandXml('X', { a: 'nul\0' })).toThrow('U+0000 at index 3');
+    expect(() => commandXml('X', { a: '\uD800' })).toThrow('U+D800');
+    expect(() => escapeXmlAttribute('\uFFFF')).toThrow(EncodeError);
+  });
+
+  it('builds a PLUS-style reply', () => {
+    expect(commandReplyXml('Version', 'SUCCESS', 'Success.')).toBe('<CommandReply Name="Version" Status="SUCCESS" Message="Success."/>');
+    expect(commandReplyXml('Save', 'FAIL', 'No "file"', { Error: 'disk & full' }))
+      .toBe('<CommandReply Name="Save" Status="FAIL" Message="No &quot;file&quot;" Error="disk &amp; full"/>');
+  });
+});
