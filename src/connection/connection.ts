@@ -2,10 +2,11 @@
 // Lazy and shared like RxJS's webSocket(): nothing connects until the first subscriber, all
 // subscribers share one channel, and it closes when the last one leaves (unless `keepOpen`).
 import createDebug from 'debug';
-import { BehaviorSubject, Observable, Subject, asyncScheduler, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, asyncScheduler, filter, firstValueFrom, take, timeout, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import type { AsyncIterableX } from 'ix/asynciterable';
 import { encodeMessage } from '../protocol/encode.js';
-import { ConnectionError, DatagramTooLargeError, IgtlError } from '../protocol/errors.js';
+import { ConnectionError, DatagramTooLargeError, IgtlError, TimeoutError } from '../protocol/errors.js';
+import { createMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import type { DecodeOptions } from '../protocol/decode.js';
 import { EMPTY_METADATA, type Metadata } from '../protocol/metadata.js';
@@ -236,6 +237,47 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   /** Undoes one {@link pauseReading}. */
   resumeReading(): void {
     if (this.pauseRequests > 0 && --this.pauseRequests === 0) this.channel?.resume();
+  }
+
+  /**
+   * The client half of the v3 handshake (spec queries.md §6.3): sends a COMMAND named `Version`
+   * and waits for the RTS_COMMAND. A peer that answers with header version 2 (PLUS, igtl-rx)
+   * gets v3 framing from then on; no answer within `timeoutMs` (default 2000) means a v1/v2 peer,
+   * and the connection stays on the legacy header. The COMMAND itself travels in legacy framing,
+   * which every peer can at least skip (the Debian 1.11 library cannot skip v3 framing).
+   * Resolves with the header version now in use.
+   */
+  async negotiateVersion(options: { timeoutMs?: number } = {}): Promise<HeaderVersion> {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    const commandId = this.nextCommandId();
+    const reply = firstValueFrom(
+      this.pipe(
+        filter((m): m is IgtlMessage & { type: 'RTS_COMMAND' } => m.type === 'RTS_COMMAND' && m.content.commandId === commandId),
+        take(1),
+        timeout({ first: timeoutMs, scheduler: this.scheduler, with: () => { throw new TimeoutError(`no answer to the Version command in ${timeoutMs} ms`, timeoutMs); } }),
+      ),
+    );
+    reply.catch(noop);
+    const request = createMessage(
+      'COMMAND',
+      { commandId, commandName: 'Version', encoding: 3, command: '<Command Name="Version" />' },
+      { headerVersion: 1, deviceName: 'command', timestamp: Timestamp.ZERO },
+    );
+    let version: HeaderVersion = 1;
+    try {
+      await this.send(request, { policy: 'lossless' });
+      const answer = await reply;
+      // In metadata (v3 framing) or, from igtl-rx servers, also as XML attributes (legacy framing).
+      const field = (key: string) => Number(answer.metadata.get(key)?.value ?? new RegExp(`\\b${key}="(\\d+)"`).exec(answer.content.command)?.[1]);
+      const header = field('IGTLHeaderVersion');
+      const protocol = field('IGTLProtocolVersion');
+      version = header >= 2 || (!(header > 0) && protocol >= 3) ? 2 : 1;
+    } catch (err) {
+      if (!(err instanceof TimeoutError)) throw err;
+      this.log('%s: %s; staying on header version 1', this.label(), err.message);
+    }
+    this.setHeaderVersion(version);
+    return version;
   }
 
   /**

@@ -46,7 +46,9 @@ export function housekeepingReply(msg: IgtlMessage, serverMaxHeaderVersion: Head
           commandId: msg.content.commandId,
           commandName: 'Version',
           encoding: 3,
-          command: `<CommandReply Name="Version" Status="SUCCESS" Message="${xmlAttr(name)}" />`,
+          // The versions are in the XML too: a v1 client gets this reply in legacy framing,
+          // where the metadata cannot travel.
+          command: `<CommandReply Name="Version" Status="SUCCESS" Message="${xmlAttr(name)}" IGTLProtocolVersion="${serverMaxHeaderVersion === 2 ? 3 : 2}" IGTLHeaderVersion="${serverMaxHeaderVersion}" />`,
         },
         {
           ...echo,

@@ -278,6 +278,7 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
     const problem = subvolumeProblem(c.size, c.subvolumeOffset, c.subvolumeSize);
     if (problem) throw new EncodeError('IMAGE', problem);
     const pixelBytes = product(c.subvolumeSize) * c.numComponents * bytesPer;
+    if (!(c.data instanceof Uint8Array)) throw new EncodeError('IMAGE', 'data must be a Uint8Array of wire bytes (see createImageContent for typed arrays)');
     if (c.data.length !== pixelBytes) {
       throw new EncodeError('IMAGE', `data is ${c.data.length} bytes, expected ${pixelBytes} ` +
         `(${c.subvolumeSize.join('x')} voxels x ${c.numComponents} components x ${bytesPer} bytes)`);

@@ -60,6 +60,7 @@ export const ndArrayCodec: ContentCodec<'NDARRAY', NdArrayContent> = {
     if (c.size.length > 255) throw new EncodeError('NDARRAY', `size has ${c.size.length} dimensions, at most 255 fit the DIM field`);
     c.size.forEach((s, d) => checkInt('NDARRAY', `size[${d}]`, s, 0, 0xffff));
     const dataBytes = elementCount(c.size) * bytesPer;
+    if (!(c.data instanceof Uint8Array)) throw new EncodeError('NDARRAY', 'data must be a Uint8Array of big-endian wire bytes (see createNdArrayContent for typed arrays)');
     if (c.data.length !== dataBytes) {
       throw new EncodeError('NDARRAY', `data is ${c.data.length} bytes, expected ${dataBytes} (${c.size.join('x') || '1'} elements x ${bytesPer} bytes)`);
     }

@@ -68,7 +68,7 @@ export const positionCodec: ContentCodec<'POSITION', PositionContent> = {
   },
 };
 
-const IDENTITY_QUATERNION: Vec4 = [0, 0, 0, 1];
+const IDENTITY_QUATERNION: Vec4 = Object.freeze([0, 0, 0, 1] as const);
 
 /**
  * The full orientation `[qx, qy, qz, w]` of a POSITION, as the C++ receiver rebuilds it

@@ -182,6 +182,7 @@ describe('IMAGE codec', () => {
       ['a 15-number matrix', { matrix: new Array(15).fill(0) }, /matrix must have 16 numbers/],
       ['a sub-volume outside the image', { subvolumeOffset: [1, 0, 0] }, /sub-volume i offset 1 \+ size 4 exceeds the image size 4/],
       ['an endian that is not a byte', { endian: 256 }, /endian/],
+      ['a typed array of another kind as data', { data: new Uint16Array(12) }, /data must be a Uint8Array of wire bytes/],
     ];
     for (const [name, patch, pattern] of cases) {
       it(name, () => {

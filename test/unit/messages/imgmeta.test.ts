@@ -19,7 +19,7 @@ function encode(images: ImageMetaElement[]): Uint8Array {
   return encodeMessage(createMessage('IMGMETA', { images }, { deviceName: 'Meta', timestamp: Timestamp.ZERO }));
 }
 
-function decode(bytes: Uint8Array): ImageMetaElement[] {
+function decode(bytes: Uint8Array): readonly ImageMetaElement[] {
   return (decodeMessage(bytes) as ImageMetaMessage).content.images;
 }
 

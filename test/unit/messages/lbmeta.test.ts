@@ -10,7 +10,7 @@ function encode(labels: LabelMetaElement[]): Uint8Array {
   return encodeMessage(createMessage('LBMETA', { labels }, { deviceName: 'Labels', timestamp: Timestamp.ZERO }));
 }
 
-function decode(bytes: Uint8Array): LabelMetaElement[] {
+function decode(bytes: Uint8Array): readonly LabelMetaElement[] {
   return (decodeMessage(bytes) as LabelMetaMessage).content.labels;
 }
 

@@ -115,6 +115,7 @@ describe('NDARRAY codec', () => {
       ['data of the wrong length', { data: new Uint8Array(3) }, /data is 3 bytes, expected 4 \(2 elements x 2 bytes\)/],
       ['an unknown scalar type', { scalarType: 12 }, /scalarType 12 is not a scalar type/],
       ['a dimension over 65535', { size: [65536], data: new Uint8Array(131072) }, /size\[0\] must be an integer in 0\.\.65535/],
+      ['a typed array of another kind as data', { data: new Uint16Array(2) as unknown as Uint8Array }, /data must be a Uint8Array of big-endian wire bytes/],
       ['more than 255 dimensions', { size: new Array(256).fill(1), data: new Uint8Array(2) }, /256 dimensions, at most 255/],
     ];
     for (const [name, patch, pattern] of cases) {

@@ -4,7 +4,6 @@ import {
   quaternionTrackingDataCodec, stringifyJSON, Timestamp, TrackingType, type ContentCodec, type QuaternionTrackingElement,
 } from '../../../src/index.js';
 
-const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */

@@ -1,0 +1,158 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import {
+  ConnectionError,
+  DatagramTooLargeError,
+  IDENTITY,
+  Timestamp,
+  connectTcp,
+  connectTls,
+  connectUdp,
+  createMessage,
+  createServer,
+  type IgtlConnection,
+  type IgtlMessage,
+  type IgtlServer,
+} from '../../../src/node.js';
+import { makeTestCerts, type TestCerts } from './certs.js';
+
+const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'Tool', timestamp: Timestamp.ZERO });
+const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function server(options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> {
+  const s = createServer({ port: 0, ...options });
+  await s.listen();
+  cleanup.push(() => s.close());
+  return s;
+}
+
+describe('TLS', () => {
+  let certs: TestCerts;
+  beforeAll(() => {
+    certs = makeTestCerts();
+  });
+  afterAll(() => certs.cleanup());
+
+  it('carries messages both ways once the server certificate verifies against the CA', async () => {
+    const s = await server({ tls: { key: certs.key, cert: certs.cert } });
+    s.sessions$.subscribe((session) => session.pipe(take(1)).subscribe((m) => void session.send(pose(xOf(m) * 10))));
+    const conn = connectTls({ port: s.address.port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => conn.close());
+    const reply = firstValueFrom(conn);
+    await conn.send(pose(4));
+    expect(xOf(await reply)).toBe(40);
+  });
+
+  it('refuses a server whose certificate does not verify, by default', async () => {
+    const s = await server({ tls: { key: certs.key, cert: certs.cert } });
+    const conn = connectTls({ port: s.address.port, reconnect: false });
+    await expect(firstValueFrom(conn)).rejects.toBeInstanceOf(ConnectionError);
+    await expect(firstValueFrom(conn).catch((e: ConnectionError) => String(e.cause))).resolves.toMatch(/self.signed|unable to verify|certificate/i);
+  });
+
+  it('accepts an unverified certificate only when told to (lab use)', async () => {
+    const s = await server({ tls: { key: certs.key, cert: certs.cert } });
+    s.sessions$.subscribe((session) => void session.send(pose(1)));
+    const conn = connectTls({ port: s.address.port, reconnect: false, allowUnverifiedCertificate: true });
+    cleanup.push(() => conn.close());
+    expect(xOf(await firstValueFrom(conn))).toBe(1);
+  });
+});
+
+describe('UDP', () => {
+  it('carries one message per datagram between two sockets', async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx2 = connectUdp({ localPort: fixed });
+    const got = firstValueFrom(rx2.pipe(take(3), toArray()));
+    await firstValueFrom(rx2.state$.pipe(filter((s) => s.kind === 'open')));
+    const tx = connectUdp({ port: fixed });
+    tx.connect();
+    cleanup.push(() => tx.close(), () => rx2.close());
+    for (const n of [1, 2, 3]) await tx.send(pose(n));
+    expect((await got).map(xOf)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a message larger than a datagram with a typed error', async () => {
+    const tx = connectUdp({ port: 9 });
+    tx.connect();
+    cleanup.push(() => tx.close());
+    const big = createMessage('STRING', { encoding: 3, value: 'x'.repeat(65_500) }, { timestamp: Timestamp.ZERO });
+    await expect(tx.send(big)).rejects.toBeInstanceOf(DatagramTooLargeError);
+  });
+});
+
+describe('server housekeeping and version negotiation', () => {
+  it('answers GET_STATUS, GET_CAPABIL and echoes the request message ID in v3 framing', async () => {
+    const s = await server();
+    const conn = connectTcp({ port: s.address.port, reconnect: false, legacyEmptyQueries: false });
+    cleanup.push(() => conn.close());
+    const replies = firstValueFrom(conn.pipe(take(2), toArray()));
+    await conn.send(createMessage('GET_STATUS', {}, { headerVersion: 2, messageId: 77, deviceName: 'Ping' }));
+    await conn.send(createMessage('GET_CAPABIL', {}, { headerVersion: 2, messageId: 78 }));
+    const [status, capability] = await replies;
+    expect(status).toMatchObject({ type: 'STATUS', deviceName: 'Ping', messageId: 77, headerVersion: 2, content: { code: 1 } });
+    expect(capability!.type).toBe('CAPABILITY');
+    expect(capability!.messageId).toBe(78);
+    if (capability!.type === 'CAPABILITY') expect(capability!.content.types).toContain('TRANSFORM');
+  });
+
+  it('answers a v1 client in v1 framing (min of server maximum and client version)', async () => {
+    const s = await server();
+    const conn = connectTcp({ port: s.address.port, reconnect: false });
+    cleanup.push(() => conn.close());
+    const reply = firstValueFrom(conn);
+    await conn.send(createMessage('GET_STATUS', {}, { headerVersion: 1 }));
+    expect((await reply).headerVersion).toBe(1);
+  });
+
+  it('negotiates v3 with a server that answers the Version command', async () => {
+    const s = await server();
+    const conn = connectTcp({ port: s.address.port, reconnect: false, maxHeaderVersion: 1 });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    expect(await conn.negotiateVersion()).toBe(2);
+    expect(conn.headerVersion).toBe(2);
+  });
+
+  it('stays on header version 1 when the peer never answers', async () => {
+    const s = await server({ housekeeping: false });
+    const conn = connectTcp({ port: s.address.port, reconnect: false });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    expect(await conn.negotiateVersion({ timeoutMs: 200 })).toBe(1);
+    expect(conn.headerVersion).toBe(1);
+  });
+
+  it('refuses clients beyond maxClients and outside the allow-list', async () => {
+    const s = await server({ maxClients: 1 });
+    const a = connectTcp({ port: s.address.port, reconnect: false });
+    cleanup.push(() => a.close());
+    a.connect();
+    await firstValueFrom(s.sessions$);
+    const b = connectTcp({ port: s.address.port, reconnect: false });
+    const outcome = await new Promise<string>((resolve) => b.subscribe({ complete: () => resolve('closed'), error: () => resolve('closed') }));
+    expect(outcome).toBe('closed');
+    expect(s.sessions.size).toBe(1);
+    const s2 = await server({ allow: ['10.9.9.9'] });
+    const c = connectTcp({ port: s2.address.port, reconnect: false });
+    const outcome2 = await new Promise<string>((resolve) => c.subscribe({ complete: () => resolve('closed'), error: () => resolve('closed') }));
+    expect(outcome2).toBe('closed');
+    expect(s2.sessions.size).toBe(0);
+  });
+
+  it('broadcasts to every session through its own queue', async () => {
+    const s = await server();
+    const clients: IgtlConnection[] = [0, 1, 2].map(() => connectTcp({ port: s.address.port, reconnect: false }));
+    cleanup.push(() => clients.forEach((c) => c.close()));
+    const got = clients.map((c) => firstValueFrom(c.pipe(take(5), toArray())));
+    while (s.sessions.size < 3) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 5; i++) await s.broadcast(pose(i));
+    for (const g of got) expect((await g).map(xOf)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
