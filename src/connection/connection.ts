@@ -2,10 +2,10 @@
 // Lazy and shared like RxJS's webSocket(): nothing connects until the first subscriber, all
 // subscribers share one channel, and it closes when the last one leaves (unless `keepOpen`).
 import createDebug from 'debug';
-import { BehaviorSubject, Observable, Subject, asyncScheduler, filter, firstValueFrom, take, timeout, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, asyncScheduler, filter, firstValueFrom, interval, take, timeout, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import type { AsyncIterableX } from 'ix/asynciterable';
 import { encodeMessage } from '../protocol/encode.js';
-import { ConnectionError, DatagramTooLargeError, IgtlError, TimeoutError } from '../protocol/errors.js';
+import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, IgtlError, TimeoutError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import type { DecodeOptions } from '../protocol/decode.js';
@@ -60,6 +60,29 @@ export interface ConnectionOptions extends DecodeOptions {
   readonly maxMessageSize?: number;
   /** Defaults of `messages()`. */
   readonly pull?: PullOptions;
+  /**
+   * Close the connection (and reconnect, if on) when nothing at all has been received for this
+   * long, ms (default off). With `heartbeat`, this detects half-open connections.
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Close the connection when a message has been arriving for this long without completing, ms
+   * (default off for clients, 60 000 for server sessions): defeats a peer that trickles bytes
+   * (slowloris) to hold buffers and connections.
+   */
+  readonly readTimeoutMs?: number;
+  /**
+   * Send a message every `intervalMs` while open so that a silent peer still answers (default
+   * off). `GET_STATUS` (the default) is answered by PLUS and igtl-rx servers; `STATUS` is the
+   * keep-alive PLUS itself sends.
+   */
+  readonly heartbeat?: { readonly intervalMs: number; readonly message?: 'GET_STATUS' | 'STATUS' };
+  /**
+   * What to do after a message whose BODY_SIZE is over `maxBodySize` has been reported: `skip`
+   * its bytes and carry on (default for clients), or `close` the connection (default for server
+   * sessions: a lying header from an untrusted peer is not worth reading past).
+   */
+  readonly oversize?: 'skip' | 'close';
   /** Scheduler of the reconnection timers (tests pass a virtual-time scheduler). */
   readonly scheduler?: SchedulerLike;
   /** Source of jitter in [0, 1) (default Math.random). */
@@ -102,6 +125,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private maxVersion: HeaderVersion;
   private peerVersion: HeaderVersion = 1;
   private readonly warnedDowngrade = new Set<string>();
+  private watchdog: Subscription | undefined;
+  private lastData = 0;
+  private progressAt = 0;
+  private lastHeartbeat = 0;
+  private discarding = false;
 
   /** Connection state: idle, connecting, open, reconnecting (attempt, delay), closed (reason). */
   readonly state$: Observable<ConnectionState> = this.stateSubject.asObservable();
@@ -138,7 +166,14 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.decoder = new MessageDecoder(
       {
         message: (msg) => this.receive(msg),
-        error: (err) => this.reportError(err, 'bad message'),
+        error: (err) => {
+          this.reportError(err, 'bad message');
+          if (err instanceof BodyTooLargeError && this.options.oversize === 'close') {
+            // Not from inside the framer's loop: finish this chunk, then drop the channel.
+            this.discarding = true;
+            queueMicrotask(() => this.failChannel(err));
+          }
+        },
       },
       options,
     );
@@ -326,6 +361,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   private receive(msg: IgtlMessage): void {
+    this.progressAt = this.lastData;
     if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
     this.onMessage(msg);
     this.subject.next(msg);
@@ -366,6 +402,10 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.run = this.factory().subscribe({
       next: (ev: ChannelEvent) => {
         if (ev.type === 'data') {
+          if (this.discarding) return;
+          const now = this.scheduler.now();
+          if (this.decoder.buffered === 0) this.progressAt = now;
+          this.lastData = now;
           this.decoder.push(ev.chunk);
           if (this.channel?.kind === 'datagram') this.decoder.end();
         } else if (ev.type === 'drain') {
@@ -390,6 +430,9 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.decoder.reset();
     if (this.pauseRequests > 0) channel.pause();
     this.log('%s: open', this.label());
+    this.discarding = false;
+    this.lastData = this.progressAt = this.lastHeartbeat = this.scheduler.now();
+    this.startWatchdog();
     this.setState({ kind: 'open', remote: channel.remote });
     const announce = this.options.announceV3;
     if (announce) {
@@ -403,7 +446,41 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.flush();
   }
 
+  /** One timer checks idleness, slow messages and heartbeats while the channel is open. */
+  private startWatchdog(): void {
+    const { idleTimeoutMs: idle, readTimeoutMs: read, heartbeat } = this.options;
+    if (!idle && !read && !heartbeat) return;
+    const period = Math.max(5, Math.min(idle ?? Infinity, read ?? Infinity, heartbeat?.intervalMs ?? Infinity) / 4);
+    this.watchdog = interval(period, this.scheduler).subscribe(() => {
+      const now = this.scheduler.now();
+      if (idle && now - this.lastData >= idle) {
+        this.failChannel(new TimeoutError(`${this.label()}: nothing received for ${idle} ms`, idle));
+      } else if (read && this.decoder.buffered > 0 && now - this.progressAt >= read) {
+        this.failChannel(new TimeoutError(`${this.label()}: a message has been arriving for over ${read} ms (${this.decoder.buffered} bytes so far)`, read));
+      } else if (heartbeat && now - this.lastHeartbeat >= heartbeat.intervalMs) {
+        this.lastHeartbeat = now;
+        const msg: IgtlMessage = heartbeat.message === 'STATUS'
+          ? { type: 'STATUS', headerVersion: 1, deviceName: '', timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: { code: 1, subcode: 0n, errorName: '', statusMessage: '' } }
+          : { type: 'GET_STATUS', headerVersion: 1, deviceName: '', timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: {} };
+        this.next(msg);
+      }
+    });
+  }
+
+  /** Drops the current channel because of `err` (reported), then reconnects or finishes. */
+  private failChannel(err: IgtlError): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = undefined;
+    this.log('%s: closing: %s', this.label(), err.message);
+    run.unsubscribe();
+    this.onChannelEnd(err, 1);
+  }
+
   private onChannelEnd(err: Error | undefined, nextAttempt: number): void {
+    this.watchdog?.unsubscribe();
+    this.watchdog = undefined;
+    this.discarding = false;
     const wasOpen = this.channel !== undefined;
     this.channel = undefined;
     this.blocked = false;
@@ -435,6 +512,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.run = undefined;
     this.retryTimer?.unsubscribe();
     this.retryTimer = undefined;
+    this.watchdog?.unsubscribe();
+    this.watchdog = undefined;
     this.channel?.close();
     this.channel = undefined;
     run?.unsubscribe();

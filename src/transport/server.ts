@@ -61,7 +61,17 @@ export class IgtlSession extends IgtlConnection {
           socket.resume();
           return teardown;
         }),
-      { logNamespace: 'igtl-rx:server', name: remote, ...options, reconnect: false, keepOpen: true, followPeerHeaderVersion: true },
+      {
+        logNamespace: 'igtl-rx:server',
+        name: remote,
+        // Clients are untrusted: slow or lying senders are dropped rather than waited for.
+        readTimeoutMs: 60_000,
+        oversize: 'close',
+        ...options,
+        reconnect: false,
+        keepOpen: true,
+        followPeerHeaderVersion: true,
+      },
     );
     this.start(1);
   }
