@@ -1,0 +1,209 @@
+// A misbehaving peer of the test's own (raw node:net on loopback) against an igtl-rx client, and
+// misbehaving clients against an igtl-rx server. In every case: no crash, no unhandled rejection,
+// no leaked socket/timer/listener, and state$ tells the truth.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createConnection, createServer as createRawServer, type Server, type Socket } from 'node:net';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import {
+  BodyTooLargeError,
+  ConnectionError,
+  IDENTITY,
+  Timestamp,
+  TimeoutError,
+  TruncatedMessageError,
+  connectTcp,
+  createMessage,
+  createServer,
+  encodeMessage,
+  type IgtlError,
+  type IgtlMessage,
+} from '../../src/node.js';
+
+const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'T', timestamp: Timestamp.ZERO });
+const bytesOf = (n: number) => encodeMessage(pose(n));
+const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cleanup: (() => unknown)[] = [];
+const unhandled: unknown[] = [];
+const onUnhandled = (e: unknown) => unhandled.push(e);
+beforeEach(() => {
+  process.on('unhandledRejection', onUnhandled);
+});
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+  process.off('unhandledRejection', onUnhandled);
+  expect(unhandled).toEqual([]);
+});
+
+/** A raw TCP server whose behaviour per connection is the test's `onSocket`. */
+async function rawServer(onSocket: (s: Socket, index: number) => void): Promise<{ port: number; server: Server; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createRawServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    onSocket(s, sockets.length - 1);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise<void>((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  }));
+  return { port: (server.address() as { port: number }).port, server, sockets };
+}
+
+function client(port: number, options: Parameters<typeof connectTcp>[0] = {}) {
+  const conn = connectTcp({ port, reconnect: { initialDelayMs: 20, maxDelayMs: 50 }, ...options });
+  const errors: IgtlError[] = [];
+  conn.errors$.subscribe((e) => errors.push(e));
+  cleanup.push(() => conn.close());
+  return { conn, errors };
+}
+
+function resourceCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
+describe('a misbehaving server', () => {
+  it('closes mid-header: the partial header is reported and the next connection carries on', async () => {
+    const { port } = await rawServer((s, i) => {
+      if (i === 0) s.end(Buffer.concat([bytesOf(1), bytesOf(2).subarray(0, 30)]));
+      else s.write(bytesOf(3));
+    });
+    const { conn, errors } = client(port);
+    const got = await firstValueFrom(conn.pipe(take(2), toArray()));
+    expect(got.map(xOf)).toEqual([1, 3]);
+    const t = errors.find((e) => e instanceof TruncatedMessageError) as TruncatedMessageError;
+    expect(t.expectedBytes).toBe(58);
+    expect(t.receivedBytes).toBe(30);
+  });
+
+  it('closes mid-body: the partial message is reported with its header', async () => {
+    const { port } = await rawServer((s, i) => {
+      if (i === 0) s.end(Buffer.concat([bytesOf(1), bytesOf(2).subarray(0, 80)]));
+      else s.write(bytesOf(3));
+    });
+    const { conn, errors } = client(port);
+    const got = await firstValueFrom(conn.pipe(take(2), toArray()));
+    expect(got.map(xOf)).toEqual([1, 3]);
+    const t = errors.find((e) => e instanceof TruncatedMessageError) as TruncatedMessageError;
+    expect(t.header?.type).toBe('TRANSFORM');
+    expect(t.receivedBytes).toBe(80);
+  });
+
+  it('sends a gigantic BODY_SIZE then nothing: refused from the header, no allocation, idle timeout recovers', async () => {
+    const lie = bytesOf(1).subarray(0, 58);
+    new DataView(lie.buffer, lie.byteOffset).setBigUint64(42, 0xffffffffffffffffn);
+    const { port } = await rawServer((s, i) => {
+      if (i === 0) s.write(lie);
+      else s.write(bytesOf(2));
+    });
+    const heapBefore = process.memoryUsage().arrayBuffers;
+    const { conn, errors } = client(port, { idleTimeoutMs: 200 });
+    const got = await firstValueFrom(conn);
+    expect(xOf(got)).toBe(2);
+    const tooLarge = errors.find((e) => e instanceof BodyTooLargeError) as BodyTooLargeError;
+    expect(tooLarge.bodySize).toBe(0xffffffffffffffffn);
+    expect(errors.some((e) => e instanceof TimeoutError)).toBe(true);
+    expect(process.memoryUsage().arrayBuffers - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('trickles one byte at a time (slowloris): the read timeout drops it', async () => {
+    const msg = bytesOf(1);
+    const { port } = await rawServer((s) => {
+      let i = 0;
+      const t = setInterval(() => (i < msg.length && !s.destroyed ? s.write(msg.subarray(i, ++i)) : clearInterval(t)), 20);
+      s.on('close', () => clearInterval(t));
+    });
+    const { conn, errors } = client(port, { readTimeoutMs: 300, reconnect: false });
+    const outcome = await new Promise<string>((resolve) => conn.subscribe({ next: () => resolve('message'), error: (e: Error) => resolve(e.constructor.name), complete: () => resolve('complete') }));
+    expect(outcome).toBe('TimeoutError');
+    expect(errors.some((e) => e instanceof TimeoutError && /arriving for over 300 ms/.test(e.message))).toBe(true);
+    expect(conn.state.kind).toBe('closed');
+  });
+
+  it('resets the connection (ECONNRESET): reported, state says reconnecting, then recovers', async () => {
+    const { port } = await rawServer((s, i) => {
+      if (i === 0) setTimeout(() => s.resetAndDestroy(), 20);
+      else s.write(bytesOf(5));
+    });
+    const { conn, errors } = client(port);
+    const kinds: string[] = [];
+    conn.state$.subscribe((st) => kinds.push(st.kind));
+    const got = await firstValueFrom(conn);
+    expect(xOf(got)).toBe(5);
+    expect(errors.some((e) => e instanceof ConnectionError && /ECONNRESET/.test(String(e.message)))).toBe(true);
+    expect(kinds).toContain('reconnecting');
+  });
+
+  it('goes silent while keeping the socket open (half-open): heartbeat + idle timeout detect it', async () => {
+    let heartbeats = 0;
+    const { port } = await rawServer((s, i) => {
+      // The first peer swallows everything and never answers; the second answers heartbeats.
+      s.on('data', () => {
+        heartbeats++;
+        if (i > 0) s.write(bytesOf(9));
+      });
+    });
+    const { conn, errors } = client(port, { heartbeat: { intervalMs: 50 }, idleTimeoutMs: 300 });
+    const got = await firstValueFrom(conn);
+    expect(xOf(got)).toBe(9);
+    expect(heartbeats).toBeGreaterThan(2);
+    expect(errors.some((e) => e instanceof TimeoutError && /nothing received/.test(e.message))).toBe(true);
+  });
+});
+
+describe('misbehaving clients of an igtl-rx server', () => {
+  it('survives 1,000 clients that connect and leave abruptly, and leaks nothing', async () => {
+    const server = createServer({ port: 0 });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const before = resourceCounts();
+    for (let batch = 0; batch < 20; batch++) {
+      await Promise.all(Array.from({ length: 50 }, () => new Promise<void>((resolve) => {
+        const s = createConnection(server.address.port, '127.0.0.1', () => {
+          s.write(bytesOf(1).subarray(0, 40));
+          s.resetAndDestroy();
+        });
+        s.on('error', () => {});
+        s.on('close', () => resolve());
+      })));
+    }
+    for (let i = 0; i < 100 && server.sessions.size > 0; i++) await sleep(10);
+    expect(server.sessions.size).toBe(0);
+    // The server still serves.
+    const conn = connectTcp({ port: server.address.port, reconnect: false });
+    cleanup.push(() => conn.close());
+    const reply = firstValueFrom(conn);
+    await conn.send(createMessage('GET_STATUS', {}));
+    expect((await reply).type).toBe('STATUS');
+    conn.close();
+    await sleep(50);
+    const after = resourceCounts();
+    expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual((before.TCPSocketWrap ?? 0) + 1);
+    expect(after.Timeout ?? 0).toBeLessThanOrEqual((before.Timeout ?? 0) + 2);
+  });
+
+  it('drops a client sending garbage without affecting the others', async () => {
+    const server = createServer({ port: 0, maxBodySize: 1 << 20 });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const good = connectTcp({ port: server.address.port, reconnect: false });
+    cleanup.push(() => good.close());
+    good.connect();
+    await firstValueFrom(server.sessions$);
+    const garbage = createConnection(server.address.port, '127.0.0.1');
+    garbage.on('error', () => {});
+    const garbageClosed = new Promise<void>((r) => garbage.on('close', () => r()));
+    // Random bytes: their "BODY_SIZE" is almost surely huge, which a server session refuses and closes on.
+    garbage.write(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)));
+    await garbageClosed;
+    const replies = firstValueFrom(good.pipe(filter((m) => m.type === 'STATUS'), take(3), toArray()));
+    for (let i = 0; i < 3; i++) await good.send(createMessage('GET_STATUS', {}));
+    expect(await replies).toHaveLength(3);
+    expect(server.sessions.size).toBe(1);
+  });
+});
