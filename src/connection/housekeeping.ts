@@ -1,6 +1,7 @@
 // The replies a server gives on its own (spec queries.md §6-7): GET_CAPABIL, GET_STATUS (the
 // ping PLUS answers) and the v3 handshake COMMAND `Version`.
 import { createMessage } from '../protocol/message.js';
+import { escapeXmlAttribute } from '../protocol/messages/command.js';
 import { Timestamp } from '../protocol/timestamp.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 
@@ -16,11 +17,6 @@ export interface HousekeepingOptions {
   readonly version?: boolean;
   /** Text of the `Message` in replies (default "igtl-rx"). */
   readonly serverName?: string;
-}
-
-/** Text escaped for an XML attribute value. */
-function xmlAttr(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /**
@@ -48,7 +44,7 @@ export function housekeepingReply(msg: IgtlMessage, serverMaxHeaderVersion: Head
           encoding: 3,
           // The versions are in the XML too: a v1 client gets this reply in legacy framing,
           // where the metadata cannot travel.
-          command: `<CommandReply Name="Version" Status="SUCCESS" Message="${xmlAttr(name)}" IGTLProtocolVersion="${serverMaxHeaderVersion === 2 ? 3 : 2}" IGTLHeaderVersion="${serverMaxHeaderVersion}" />`,
+          command: `<CommandReply Name="Version" Status="SUCCESS" Message="${escapeXmlAttribute(name)}" IGTLProtocolVersion="${serverMaxHeaderVersion === 2 ? 3 : 2}" IGTLHeaderVersion="${serverMaxHeaderVersion}" />`,
         },
         {
           ...echo,

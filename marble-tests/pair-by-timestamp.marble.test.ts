@@ -1,0 +1,228 @@
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Endian, IDENTITY, ScalarType, Timestamp, createMessage, type IgtlMessage, type ImageMessage, type TransformMessage } from '../src/index.js';
+import { pairByTimestamp, type PairResult } from '../operators/index.js';
+
+const T0 = 1_700_000_000_000;
+const stamp = (ms: number) => Timestamp.fromMillis(T0 + ms);
+/** An ultrasound frame stamped `ms` after T0. */
+const image = (ms: number, deviceName = 'Image_Reference'): ImageMessage =>
+  createMessage(
+    'IMAGE',
+    {
+      numComponents: 1, scalarType: ScalarType.UINT8, endian: Endian.LITTLE, coordinate: 1, size: [1, 1, 1], matrix: IDENTITY,
+      subvolumeOffset: [0, 0, 0], subvolumeSize: [1, 1, 1], data: new Uint8Array(1),
+    },
+    { deviceName, timestamp: stamp(ms) },
+  );
+/** A probe pose stamped `ms` after T0. */
+const pose = (ms: number, deviceName = 'ProbeToReference'): TransformMessage => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName, timestamp: stamp(ms) });
+
+type Result = PairResult<ImageMessage, TransformMessage>;
+const paired = (source: ImageMessage, partner: TransformMessage): Result => ({
+  kind: 'paired', source, partner, deltaMs: partner.timestamp.toMillis() - source.timestamp.toMillis(),
+});
+const unmatched = (source: ImageMessage, reason: 'no-partner' | 'timeout' | 'no-timestamp'): Result => ({ kind: 'unmatched', source, reason });
+
+describe('pairByTimestamp', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  const p = { a: pose(100), b: pose(110), c: pose(120), d: pose(130), n: pose(101), o: pose(104), q: pose(99) };
+  const i = { x: image(102), y: image(119), z: image(160), w: image(100) };
+
+  it('pairs with an early partner once a partner past the tolerance arrives', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a------b---', p);
+      const source = cold('---x-------|', i);
+      // x (102) waits: partner a (100) is 2 ms off, but a nearer one could still come until b (110) shows none did.
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('--------r--|', {
+        r: paired(i.x, p.a),
+      });
+    });
+  });
+
+  it('pairs with a late partner as soon as no nearer one can come', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('----n------', p);
+      const source = cold('-w--------|', i);
+      // w (100) and n (101): 1 ms apart; a later partner (>= 101) cannot be nearer.
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('----r-----|', {
+        r: paired(i.w, p.n),
+      });
+    });
+  });
+
+  it('pairs at once when the nearest possible partner is already there', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a-b-c-d-', p);
+      const source = cold('------y--|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, scheduler }))).toBe('------r--|', { r: paired(i.y, p.c) });
+    });
+  });
+
+  it('reports a missing partner as no-partner once the other stream moves past the tolerance', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a---b-c-', p);
+      // x (102) with a tolerance of 1: a (100) is too early, b (110) shows nothing nearer will come.
+      expectObservable(cold('--x------|', i).pipe(pairByTimestamp(other, { toleranceMs: 1, maxWaitMs: 50, scheduler }))).toBe('-----r---|', {
+        r: unmatched(i.x, 'no-partner'),
+      });
+    });
+  });
+
+  it('behaves as the diagram in its documentation shows', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot(' -a---b-----c-----|', { a: pose(10), b: pose(20), c: pose(30) });
+      const source = cold('---x----y------z-----|', { x: image(19), y: image(26), z: image(60) });
+      const expected = '   -----r-----s-----t---|';
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, scheduler }))).toBe(expected, {
+        r: paired(image(19), pose(20)),
+        s: paired(image(26), pose(30)),
+        t: unmatched(image(60), 'no-partner'),
+      });
+    });
+  });
+
+  it('reports timeout when nothing within tolerance arrives in maxWaitMs', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a--------', p);
+      const source = cold('--x---|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 1, maxWaitMs: 4, scheduler }))).toBe('------(r|)', {
+        r: unmatched(i.x, 'timeout'),
+      });
+    });
+  });
+
+  it('pairs with the nearest partner so far when the wait ends', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a--------', p);
+      const source = cold('--x---|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 4, scheduler }))).toBe('------(r|)', {
+        r: paired(i.x, p.a),
+      });
+    });
+  });
+
+  it('handles out-of-order partners: the nearest wins, whatever order they came in', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-o-q-b--', p);
+      const source = cold('------w-|', i);
+      // o (104) came before q (99); w (100) pairs with q, 1 ms off.
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, scheduler }))).toBe('------r-|', { r: paired(i.w, p.q) });
+    });
+  });
+
+  it('resolves several waiting sources with one partner, in arrival order', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a--------c--', p);
+      const source = cold('-x-y------------|', { x: image(101), y: image(102) });
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('----------(rs)--|', {
+        r: paired(image(101), p.a),
+        s: paired(image(102), p.a),
+      });
+    });
+  });
+
+  it('pairs only messages with the same key', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-ab------', { a: pose(100, 'Probe1'), b: pose(101, 'Probe2') });
+      const source = cold('---xy--|', { x: image(100, 'Probe1'), y: image(101, 'Probe2') });
+      const key = (m: IgtlMessage) => m.deviceName;
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, key, scheduler }))).toBe('---xy--|', {
+        x: paired(image(100, 'Probe1'), pose(100, 'Probe1')),
+        y: paired(image(101, 'Probe2'), pose(101, 'Probe2')),
+      });
+    });
+  });
+
+  it('reports sources without a timestamp as no-timestamp and ignores partners without one', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const zeroImage = { ...image(0), timestamp: Timestamp.ZERO };
+      const zeroPose = { ...pose(0), timestamp: Timestamp.ZERO };
+      const other = hot('-z-----', { z: zeroPose });
+      const source = cold('--i--|', { i: zeroImage });
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, scheduler }))).toBe('--r--|', { r: unmatched(zeroImage, 'no-timestamp') });
+    });
+  });
+
+  it('drops partners no source can use any more (older than the newest source minus tolerance)', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a-------', p);
+      // z (160) makes a (100) useless; w (100), arriving out of order afterwards, no longer finds it.
+      const source = cold('---z-w-|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 2, scheduler }))).toBe('-----r-(s|)', {
+        r: unmatched(i.z, 'timeout'),
+        s: unmatched(i.w, 'timeout'),
+      });
+    });
+  });
+
+  it('keeps at most maxPartners partners per key', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-abc----', { a: pose(100), b: pose(101), c: pose(102) });
+      const source = cold('-----w-|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxPartners: 2, scheduler }))).toBe('-----r-|', {
+        r: paired(i.w, pose(101)),
+      });
+    });
+  });
+
+  it('waits for pending sources after the source completes, then completes', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('--------b--', p);
+      const source = cold('-x|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('--------(r|)', {
+        r: unmatched(i.x, 'no-partner'),
+      });
+    });
+  });
+
+  it('resolves waiting sources at once when the other stream completes', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a--|', p);
+      const source = cold('--x---y---|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('----r-s---|', {
+        r: paired(i.x, p.a),
+        s: unmatched(i.y, 'no-partner'),
+      });
+    });
+  });
+
+  it('passes an error of the source through at once', () => {
+    scheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const other = hot('-a------', p);
+      const source = cold('--x-#', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('----#');
+      expectSubscriptions(other.subscriptions).toBe('^---!');
+      // The wait of x (until frame 52) is cancelled with the error.
+      scheduler.schedule(() => expect(scheduler.actions).toHaveLength(0), 5);
+    });
+  });
+
+  it('passes an error of the other stream through at once', () => {
+    scheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const other = hot('-a-#', p);
+      const source = cold('--x-----|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('---#');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('unsubscribes from both streams and cancels its waits when unsubscribed', () => {
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const other = cold('-a------b-|', p);
+      const source = cold('--x------|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler })), '^---!').toBe('-----');
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(other.subscriptions).toBe('^---!');
+      scheduler.schedule(() => expect(scheduler.actions).toHaveLength(0), 5);
+    });
+  });
+
+  it('refuses a negative tolerance', () => {
+    expect(() => pairByTimestamp(scheduler.createColdObservable<TransformMessage>('-'), { toleranceMs: -1 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,251 @@
+import { firstValueFrom, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ConnectionError, Endian, IDENTITY, ScalarType, Timestamp, TimeoutError, createMessage,
+  type IgtlMessage, type ImageMessage, type MessageOptions, type SendPolicy,
+} from '../src/index.js';
+import { QueryFailedError, QueryTimeoutError, query, type IgtlPeer } from '../operators/index.js';
+import { correlatorFor } from '../operators/internal/correlator.js';
+
+const at = Timestamp.fromMillis(1_700_000_000_000);
+
+interface Sent {
+  readonly frame: number;
+  readonly msg: IgtlMessage;
+  readonly policy?: SendPolicy;
+}
+
+/** A connection stand-in: receives what `incoming` emits, records what is sent. */
+function fakePeer(scheduler: TestScheduler, incoming: Observable<IgtlMessage>, send: (msg: IgtlMessage) => Promise<unknown> = () => Promise.resolve('written')) {
+  let messageId = 0;
+  let commandId = 0;
+  const sent: Sent[] = [];
+  const peer: IgtlPeer & { sent: Sent[] } = {
+    sent,
+    subscribe: (observer) => incoming.subscribe(observer),
+    send(msg, options) {
+      sent.push({ frame: scheduler.now(), msg, ...(options?.policy ? { policy: options.policy } : {}) });
+      return send(msg);
+    },
+    nextMessageId: () => ++messageId,
+    nextCommandId: () => ++commandId,
+  };
+  return peer;
+}
+
+const image = (deviceName: string, options: MessageOptions = {}): ImageMessage =>
+  createMessage(
+    'IMAGE',
+    {
+      numComponents: 1, scalarType: ScalarType.UINT8, endian: Endian.LITTLE, coordinate: 1, size: [1, 1, 1], matrix: IDENTITY,
+      subvolumeOffset: [0, 0, 0], subvolumeSize: [1, 1, 1], data: new Uint8Array(1),
+    },
+    { deviceName, timestamp: at, ...options },
+  );
+const getImage = (deviceName: string, options: MessageOptions = {}) => createMessage('GET_IMAGE', {}, { deviceName, timestamp: at, ...options });
+const v3 = { headerVersion: 2 } as const;
+
+describe('query', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('sends the GET_ on subscription and emits the data message of that device', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const values = { c: image('CT'), u: image('US') };
+      const peer = fakePeer(scheduler, hot('---c---u---', values));
+      expectObservable(query(peer, getImage('US'))).toBe('-------(u|)', values);
+      flush();
+      expect(peer.sent).toEqual([{ frame: 0, msg: getImage('US') }]);
+    });
+  });
+
+  it('is cold: sends nothing until subscribed, and once per subscription', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const values = { u: image('US') };
+      const peer = fakePeer(scheduler, hot('-----u-u--', values));
+      const q = query(peer, getImage('US'));
+      expect(peer.sent).toEqual([]);
+      expectObservable(q, '--^').toBe('-----(u|)', values);
+      // A second request of its own, answered by the next reply.
+      expectObservable(q, '--^').toBe('-------(u|)', values);
+      flush();
+      expect(peer.sent.map((s) => s.frame)).toEqual([2, 2]);
+    });
+  });
+
+  it('answers a GET_ with an RTS_ too, and STT_/STP_ only with their RTS_', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = {
+        t: createMessage('TDATA', { elements: [] }, { timestamp: at }),
+        r: createMessage('RTS_TDATA', { status: 0 }, { timestamp: at }),
+        i: createMessage('RTS_IMAGE', { status: 0 }, { deviceName: 'US', timestamp: at }),
+      };
+      const peer = fakePeer(scheduler, hot('--t--r--i--', values));
+      expectObservable(query(peer, createMessage('STT_TDATA', { resolution: 50, coordinateName: '' }, { timestamp: at }))).toBe('-----(r|)', values);
+      expectObservable(query(peer, getImage('US'))).toBe('--------(i|)', values);
+    });
+  });
+
+  it('maps shortened query names to their base types (GET_TRANS -> TRANSFORM, GET_CAPABIL -> CAPABILITY)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = {
+        t: createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: at }),
+        c: createMessage('CAPABILITY', { types: ['TRANSFORM'] }, { timestamp: at }),
+      };
+      const peer = fakePeer(scheduler, hot('--t--c--', values));
+      expectObservable(query(peer, createMessage('GET_TRANS', {}, { deviceName: 'Stylus', timestamp: at }))).toBe('--(t|)', values);
+      expectObservable(query(peer, createMessage('GET_CAPABIL', {}, { timestamp: at }))).toBe('-----(c|)', values);
+    });
+  });
+
+  it('lets an empty device name in the request match any device', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { s: createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { timestamp: at }), x: image('Whatever') };
+      const peer = fakePeer(scheduler, hot('--s--x--', values));
+      expectObservable(query(peer, getImage(''))).toBe('-----(x|)', values);
+    });
+  });
+
+  it('accepts an RTS_ with an empty device name for a named request', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { r: createMessage('RTS_TDATA', { status: 0 }, { timestamp: at }) };
+      const peer = fakePeer(scheduler, hot('--r--', values));
+      expectObservable(query(peer, createMessage('STT_TDATA', { resolution: 0, coordinateName: '' }, { deviceName: 'Tracker', timestamp: at }))).toBe('--(r|)', values);
+    });
+  });
+
+  it('errors with QueryFailedError when the RTS_ reports an error', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { f: createMessage('RTS_IMAGE', { status: 1 }, { deviceName: 'US', timestamp: at }) };
+      const peer = fakePeer(scheduler, hot('---f--', values));
+      expectObservable(query(peer, getImage('US'))).toBe('---#', undefined, expect.any(QueryFailedError));
+    });
+  });
+
+  it('reads RTS_POLYDATA status 1 as success and 0 as failure, as the C++ library does', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = {
+        ok: createMessage('RTS_POLYDATA', { status: 1 }, { deviceName: 'a.vtk', timestamp: at }),
+        no: createMessage('RTS_POLYDATA', { status: 0 }, { deviceName: 'b.vtk', timestamp: at }),
+      };
+      const peer = fakePeer(scheduler, hot('-a-b-', { a: values.ok, b: values.no }));
+      expectObservable(query(peer, createMessage('GET_POLYDATA', {}, { deviceName: 'a.vtk', timestamp: at }))).toBe('-(a|)', { a: values.ok });
+      expectObservable(query(peer, createMessage('GET_POLYDATA', {}, { deviceName: 'b.vtk', timestamp: at }))).toBe('---#', undefined, expect.any(QueryFailedError));
+    });
+  });
+
+  it('carries the request, the reply and the status in a QueryFailedError', async () => {
+    const reply = createMessage('RTS_IMAGE', { status: 1 }, { deviceName: 'US', timestamp: at });
+    const sched = new TestScheduler(() => undefined);
+    let error: unknown;
+    sched.run(({ hot }) => {
+      query(fakePeer(sched, hot('-r', { r: reply })), getImage('US')).subscribe({ error: (e: unknown) => (error = e) });
+    });
+    expect(error).toBeInstanceOf(QueryFailedError);
+    expect(error).toMatchObject({ code: 'query-failed', reply, status: 1, request: getImage('US') });
+  });
+
+  it('times out with a QueryTimeoutError (also a TimeoutError)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('--------'));
+      expectObservable(query(peer, getImage('US'), { timeoutMs: 5, scheduler })).toBe('-----#', undefined, expect.any(QueryTimeoutError));
+    });
+    expect(new QueryTimeoutError(getImage('US'), 5)).toBeInstanceOf(TimeoutError);
+  });
+
+  it('gives v3 requests a message ID from the peer, and leaves v1 requests without one', () => {
+    scheduler.run(({ hot, flush }) => {
+      const peer = fakePeer(scheduler, hot('-'));
+      query(peer, getImage('A', v3)).subscribe({ error: () => undefined });
+      query(peer, getImage('B')).subscribe({ error: () => undefined });
+      query(peer, getImage('C', { messageId: 77 })).subscribe({ error: () => undefined });
+      flush();
+      expect(peer.sent.map((s) => [s.msg.deviceName, s.msg.messageId])).toEqual([['A', 1], ['B', 0], ['C', 77]]);
+    });
+  });
+
+  it('gives each of many concurrent queries its own answer, whatever order they arrive in', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { a: image('A'), b: image('B'), c: image('C') };
+      const peer = fakePeer(scheduler, hot('---c-a-b--', values));
+      expectObservable(query(peer, getImage('A'))).toBe('-----(a|)', values);
+      expectObservable(query(peer, getImage('B'))).toBe('-------(b|)', values);
+      expectObservable(query(peer, getImage('C'))).toBe('---(c|)', values);
+    });
+  });
+
+  it('correlates by echoed message ID before names', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // By name, u would go to the first query (empty device name = any); its ID says it answers the second.
+      const values = { u: image('US', { messageId: 2 }), c: image('CT', { messageId: 1 }) };
+      const peer = fakePeer(scheduler, hot('---u--c--', values));
+      expectObservable(query(peer, getImage('', v3))).toBe('------(c|)', values);
+      expectObservable(query(peer, getImage('US', v3))).toBe('---(u|)', values);
+    });
+  });
+
+  it('falls back to names when the peer does not echo the ID (first waiting query first)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { u: image('US'), v: image('US') };
+      const peer = fakePeer(scheduler, hot('---u--v--', values));
+      expectObservable(query(peer, getImage('US', v3))).toBe('---(u|)', values);
+      expectObservable(query(peer, getImage('US', v3))).toBe('------(v|)', values);
+    });
+  });
+
+  it('ignores a late answer after a timeout, even when another query would match it by name', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { l: image('US', { messageId: 1 }), r: image('US', { messageId: 2 }) };
+      const peer = fakePeer(scheduler, hot('--------l--r--', values));
+      expectObservable(query(peer, getImage('US', v3), { timeoutMs: 5, scheduler })).toBe('-----#', undefined, expect.any(QueryTimeoutError));
+      expectObservable(query(peer, getImage('US', v3), { timeoutMs: 50, scheduler }), '------^').toBe('-----------(r|)', values);
+    });
+  });
+
+  it('removes the pending request and lets go of the peer when unsubscribed before the answer', () => {
+    scheduler.run(({ hot, expectObservable, expectSubscriptions, flush }) => {
+      const incoming = hot('-------u--', { u: image('US') });
+      const peer = fakePeer(scheduler, incoming);
+      expectObservable(query(peer, getImage('US')), '^--!').toBe('---');
+      expectSubscriptions(incoming.subscriptions).toBe('^--!');
+      flush();
+      expect(correlatorFor(peer).size).toBe(0);
+    });
+  });
+
+  it('subscribes to the peer only while requests are pending', () => {
+    scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const values = { a: image('A'), b: image('B') };
+      const incoming = hot('--a----b--', values);
+      const peer = fakePeer(scheduler, incoming);
+      expectObservable(query(peer, getImage('A'))).toBe('--(a|)', values);
+      expectObservable(query(peer, getImage('B')), '----^').toBe('-------(b|)', values);
+      expectSubscriptions(incoming.subscriptions).toBe(['^-!', '----^--!']);
+    });
+  });
+
+  it('errors with a ConnectionError when the connection ends before the answer', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('---|'));
+      expectObservable(query(peer, getImage('US'))).toBe('---#', undefined, expect.any(ConnectionError));
+    });
+  });
+
+  it('passes the connection error through when the connection fails before the answer', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('---#', undefined, new ConnectionError('reset')));
+      expectObservable(query(peer, getImage('US'))).toBe('---#', undefined, new ConnectionError('reset'));
+    });
+  });
+
+  it('errors with the error of send when the request cannot be sent', async () => {
+    const refused = new Error('queue full');
+    const sched = new TestScheduler(() => undefined);
+    const peer = fakePeer(sched, sched.createHotObservable<IgtlMessage>('-'), () => Promise.reject(refused));
+    await expect(firstValueFrom(query(peer, getImage('US')))).rejects.toBe(refused);
+    expect(correlatorFor(peer).size).toBe(0);
+  });
+});

@@ -1,0 +1,207 @@
+import type { Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
+import { QueryFailedError, stream, type IgtlPeer } from '../operators/index.js';
+import { correlatorFor } from '../operators/internal/correlator.js';
+
+const at = Timestamp.fromMillis(1_700_000_000_000);
+
+/** A connection stand-in: receives what `incoming` emits, records what is sent. */
+function fakePeer(scheduler: TestScheduler, incoming: Observable<IgtlMessage>, send: () => Promise<unknown> = () => Promise.resolve('written')) {
+  let messageId = 0;
+  let commandId = 0;
+  const sent: { frame: number; msg: IgtlMessage }[] = [];
+  const peer: IgtlPeer & { sent: typeof sent; sentTypes: () => string[] } = {
+    sent,
+    sentTypes: () => sent.map((s) => `${s.frame} ${s.msg.type}`),
+    subscribe: (observer) => incoming.subscribe(observer),
+    send(msg) {
+      sent.push({ frame: scheduler.now(), msg });
+      return send();
+    },
+    nextMessageId: () => ++messageId,
+    nextCommandId: () => ++commandId,
+  };
+  return peer;
+}
+
+const tdata = (deviceName = 'Tracker') =>
+  createMessage('TDATA', { elements: [{ name: 'Stylus', type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY }] }, { deviceName, timestamp: at });
+const values = {
+  a: createMessage('RTS_TDATA', { status: 0 }, { timestamp: at }),
+  f: createMessage('RTS_TDATA', { status: 1 }, { timestamp: at }),
+  t: tdata(),
+  o: tdata('Other'),
+  x: createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Tracker', timestamp: at }),
+};
+
+describe('stream', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('sends STT_ on subscribe, emits the streamed messages, and sends STP_ when unsubscribed', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--a--t-x-t--t--', values));
+      expectObservable(stream(peer, 'TDATA', { resolutionMs: 20, coordinate: 'Patient', scheduler }), '^-----------!').toBe('-----t---t--', values);
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '12 STP_TDATA']);
+      expect(peer.sent[0]!.msg.content).toEqual({ resolution: 20, coordinateName: 'Patient' });
+    });
+  });
+
+  it('shares one STT_ between subscribers and sends STP_ when the last one leaves', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--a--t--t--t--t--', values));
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^-------!').toBe('-----t--', values);
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '---^--------!').toBe('-----t--t--t', values);
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '12 STP_TDATA']);
+    });
+  });
+
+  it('starts again with a new STT_ after everyone left', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('-----t---t---', values));
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^--!').toBe('---', values);
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '----^-----!').toBe('-----t---t', values);
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '3 STP_TDATA', '4 STT_TDATA', '10 STP_TDATA']);
+    });
+  });
+
+  it('errors with QueryFailedError when the RTS_ reports an error, and sends no STP_', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--f--t--', values));
+      expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('--#', undefined, expect.any(QueryFailedError));
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA']);
+    });
+  });
+
+  it('tolerates a missing RTS_ (the C++ TrackingDataServer sends none)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('--t--t--t--t--', values));
+      expectObservable(stream(peer, 'TDATA', { timeoutMs: 4, scheduler }), '^------------!').toBe('--t--t--t--t-', values);
+    });
+  });
+
+  it('ignores an RTS_ that arrives after the wait for it ended, even one with an error status', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('--t--t-f-t--', values));
+      expectObservable(stream(peer, 'TDATA', { timeoutMs: 4, scheduler }), '^----------!').toBe('--t--t---t-', values);
+    });
+  });
+
+  it('stops waiting for the RTS_ when unsubscribed before it came', () => {
+    scheduler.run(({ hot, expectObservable, expectSubscriptions, flush }) => {
+      const incoming = hot('-----a--', values);
+      const peer = fakePeer(scheduler, incoming, () => new Promise(() => undefined));
+      expectObservable(stream(peer, 'TDATA', { timeoutMs: 3, scheduler }), '^-!').toBe('---');
+      // data and RTS_ wait until the unsubscribe; then the hold for the STP_ until the timeout.
+      expectSubscriptions(incoming.subscriptions).toBe(['^-!', '^-!', '--^--!']);
+      flush();
+      expect(correlatorFor(peer).size).toBe(0);
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '2 STP_TDATA']);
+    });
+  });
+
+  it('keeps only the messages of the device name asked for', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--t--o--t--', values));
+      expectObservable(stream(peer, 'TDATA', { deviceName: 'Tracker', scheduler }), '^---------!').toBe('--t-----t-', values);
+      flush();
+      expect(peer.sent.map((s) => s.msg.deviceName)).toEqual(['Tracker', 'Tracker']);
+    });
+  });
+
+  it('keeps separate shared streams per type and device name', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--t--x--o--', values));
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^---------!').toBe('--t-----o-', values);
+      expectObservable(stream(peer, 'TRANSFORM', { scheduler }), '^---------!').toBe('-----x----', values);
+      expectObservable(stream(peer, 'TDATA', { deviceName: 'Other', scheduler }), '^---------!').toBe('--------o-', values);
+      flush();
+      expect(peer.sentTypes().sort()).toEqual(['0 STT_TDATA', '0 STT_TDATA', '0 STT_TRANS', '10 STP_TDATA', '10 STP_TDATA', '10 STP_TRANS']);
+    });
+  });
+
+  it('sends the STT_ body each type needs', () => {
+    scheduler.run(({ hot, flush }) => {
+      const peer = fakePeer(scheduler, hot('-'));
+      const subs = [
+        stream(peer, 'VIDEO', { codec: 'VP90', resolutionMs: 33, scheduler }).subscribe(),
+        stream(peer, 'BIND', { resolutionMs: 20, scheduler }).subscribe(),
+        stream(peer, 'QTDATA', { resolutionMs: 10.4, scheduler }).subscribe(),
+        stream(peer, 'IMAGE', { scheduler }).subscribe(),
+        stream(peer, 'POLYDATA', { scheduler }).subscribe(),
+      ];
+      flush();
+      subs.forEach((s) => s.unsubscribe());
+      expect(peer.sent.map((s) => [s.msg.type, s.msg.content])).toEqual([
+        ['STT_VIDEO', { codec: 'VP90', timeInterval: 33 }],
+        ['STT_BIND', { resolution: 20_000_000n, children: [] }],
+        ['STT_QTDATA', { resolution: 10, coordinateName: '' }],
+        ['STT_IMAGE', {}],
+        ['STT_POLYDATA', {}],
+        ['STP_VIDEO', {}],
+        ['STP_BIND', {}],
+        ['STP_QTDATA', {}],
+        ['STP_IMAGE', {}],
+        ['STP_POLYDATA', {}],
+      ]);
+    });
+  });
+
+  it('completes when the connection ends, without an STP_', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--a--t--|', values));
+      expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('-----t--|', values);
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA']);
+    });
+  });
+
+  it('errors when the connection fails, without an STP_', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, hot('--a--t--#', values, new ConnectionError('reset')));
+      expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('-----t--#', values, new ConnectionError('reset'));
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA']);
+    });
+  });
+
+  it('keeps the peer subscribed after the last subscriber left until the STP_ is written (at most timeoutMs)', () => {
+    scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const incoming = hot('--a--t--t--', values);
+      // A send that never settles: the hold ends at the timeout.
+      const peer = fakePeer(scheduler, incoming, () => new Promise(() => undefined));
+      expectObservable(stream(peer, 'TDATA', { timeoutMs: 10, scheduler }), '^-------!').toBe('-----t--', values);
+      // The data subscription (0-8), the RTS_ wait (0-2), and the hold (8-18).
+      expectSubscriptions(incoming.subscriptions).toBe(['^-------!', '^-!', '--------^---------!']);
+    });
+  });
+
+  it('lets go of the peer once the STP_ is written', async () => {
+    const sched = new TestScheduler(() => undefined);
+    let subscribed = 0;
+    const peer: IgtlPeer = {
+      subscribe: () => {
+        subscribed++;
+        return { unsubscribe: () => subscribed-- };
+      },
+      send: () => Promise.resolve('written'),
+      nextMessageId: () => 1,
+      nextCommandId: () => 1,
+    };
+    const subscription = stream(peer, 'TDATA', { scheduler: sched }).subscribe();
+    expect(subscribed).toBe(2); // data + RTS_ wait
+    subscription.unsubscribe();
+    expect(subscribed).toBe(1); // the hold
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(subscribed).toBe(0);
+  });
+});

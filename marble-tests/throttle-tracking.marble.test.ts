@@ -1,0 +1,155 @@
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
+import { splitElements, throttleTracking } from '../operators/index.js';
+
+// In run mode one frame is 1 ms, so hz = 200 gives a window of 5 frames.
+const HZ = 200;
+const at = (ms: number) => Timestamp.fromMillis(1_700_000_000_000 + ms);
+const pose = (deviceName: string, n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName, timestamp: at(n) });
+const tdata = (n: number, ...names: string[]) =>
+  createMessage('TDATA', { elements: names.map((name) => ({ name, type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY })) }, { deviceName: 'Tracker', timestamp: at(n) });
+
+const values: Record<string, IgtlMessage> = {
+  a: pose('Stylus', 1),
+  b: pose('Stylus', 2),
+  c: pose('Stylus', 3),
+  d: pose('Stylus', 4),
+  e: pose('Stylus', 5),
+  p: pose('Probe', 1),
+  q: pose('Probe', 2),
+  r: pose('Probe', 3),
+  S: tdata(1, 'Stylus'),
+  T: tdata(2, 'Stylus'),
+  P: tdata(1, 'Probe'),
+  Q: tdata(2, 'Probe'),
+  X: tdata(1, 'Stylus', 'Probe'),
+  Y: tdata(2, 'Stylus', 'Probe'),
+};
+
+describe('throttleTracking', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('emits the first sample at once and the newest of a burst at the end of the window', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' a-bc-----------|', values);
+      const expected = '    a----c---------|';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  it('behaves as the diagram in its documentation shows', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a-bc-------d-|', values).pipe(throttleTracking(HZ))).toBe('a----c-----d-|', values);
+    });
+  });
+
+  it('keeps at most one sample per window during a long burst, always the newest', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' abcdeabcdeabcde----------|', values);
+      const expected = '    a----a----a----e---------|';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  it('lets a key go idle when its window ends with nothing new, then leads again', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' a-------b-c-------|', values);
+      const expected = '    a-------b----c----|';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  it('throttles interleaved devices independently', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' apbqcr----------|', values);
+      const expected = '    ap---cr---------|';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  it('does not let a quiet key hold back a busy one', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' pa-b-c-d-e-----|', values);
+      const expected = '    pa----c----e---|';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  it('throttles each tool of a split TDATA stream on its own', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' X-Y----------|', values);
+      const expected = '    (SP)-(TQ)----|';
+      expectObservable(source.pipe(splitElements(), throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  it('uses a custom key', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' apbq----------|', values);
+      const expected = '    a----q--------|';
+      expectObservable(source.pipe(throttleTracking(HZ, { key: () => 'all' }))).toBe(expected, values);
+    });
+  });
+
+  it('emits waiting samples at once when the source completes, in arrival order', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' apqb|', values);
+      const expected = '    ap--(qb|)';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+    });
+  });
+
+  // Checks, at a frame inside a window that would still be open, that nothing is scheduled:
+  // not the window timer, and nothing else (the sources below are cold, so their own pending
+  // notifications go away with their subscriptions).
+  const expectNoTimerAt = (frame: number) =>
+    scheduler.schedule(() => expect(scheduler.actions.map((a) => a.constructor.name)).toEqual([]), frame);
+
+  it('passes errors through at once, dropping waiting samples and their timers', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(' ab-#', values);
+      const expected = '    a--#';
+      expectObservable(source.pipe(throttleTracking(HZ))).toBe(expected, values);
+      expectNoTimerAt(4);
+    });
+  });
+
+  it('unsubscribes from the source and leaves no timer behind', () => {
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold(' apbqcr---------|', values);
+      expectObservable(source.pipe(throttleTracking(HZ)), '^--!').toBe('ap-', values);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectNoTimerAt(4);
+    });
+  });
+
+  it('leaves no timer behind when unsubscribed while a window reschedules', () => {
+    const seen: IgtlMessage[] = [];
+    scheduler.run(({ cold }) => {
+      // Stylus keeps its window busy: windows end at 5 and 10, each emitting and rescheduling.
+      const subscription = cold('abcdeabcde', values).pipe(throttleTracking(HZ)).subscribe((m) => seen.push(m));
+      scheduler.schedule(() => {
+        expect(scheduler.actions.length).toBeGreaterThan(0);
+        subscription.unsubscribe();
+        expect(scheduler.actions).toHaveLength(0);
+      }, 7);
+    });
+    expect(seen).toEqual([values.a, values.a]);
+  });
+
+  it('leaves no timer behind after completion', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('ab|', values).pipe(throttleTracking(HZ))).toBe('a-(b|)', values);
+      expectNoTimerAt(3);
+    });
+  });
+
+  it('refuses a rate that is not positive', () => {
+    expect(() => throttleTracking(0)).toThrow(RangeError);
+    expect(() => throttleTracking(Number.NaN)).toThrow(RangeError);
+  });
+});

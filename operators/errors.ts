@@ -1,0 +1,80 @@
+// Typed errors of the request/reply operators (query, command, stream). Each extends IgtlError
+// with one of its existing codes, so `err.code` works the same everywhere in igtl-rx.
+import { IgtlError, TimeoutError, wireType, type IgtlMessage, type Metadata } from '../src/index.js';
+
+/**
+ * A query, command or stream start got no reply in time. Also an instance of the library's
+ * `TimeoutError` (code `'timeout'`), so one `instanceof TimeoutError` check covers connection
+ * and request timeouts alike.
+ */
+export class QueryTimeoutError extends TimeoutError {
+  override name = 'QueryTimeoutError';
+  constructor(
+    /** The request as it was sent (with the message ID or command ID it was given). */
+    readonly request: IgtlMessage,
+    timeoutMs: number,
+  ) {
+    super(`${describe(request)} got no reply within ${timeoutMs} ms`, timeoutMs);
+  }
+}
+
+/**
+ * A query was answered with an RTS_ reply whose status reports failure (spec queries.md §3:
+ * status 0 is success except for RTS_POLYDATA, where it is 1).
+ */
+export class QueryFailedError extends IgtlError {
+  override name = 'QueryFailedError';
+  constructor(
+    /** The request as it was sent. */
+    readonly request: IgtlMessage,
+    /** The RTS_ reply. */
+    readonly reply: IgtlMessage,
+    /** The reply's status byte. */
+    readonly status: number,
+  ) {
+    super('query-failed', `${describe(request)} failed: ${wireType(reply)} status ${status}`);
+  }
+}
+
+/** What a command's reply says, parsed from its XML text and its metadata (see `command`). */
+export interface CommandResult {
+  /** `Status` of the reply: the XML attribute, else the metadata entry, else `''`. */
+  readonly status: 'SUCCESS' | 'FAIL' | (string & {});
+  /** `Message` (XML attribute, else metadata). */
+  readonly message?: string;
+  /** `Error` (XML attribute, else metadata). */
+  readonly error?: string;
+  /** Attributes of the reply's root XML element (empty when the text is not XML). */
+  readonly attributes: ReadonlyMap<string, string>;
+  /** The reply's metadata (PLUS puts command-specific results here, e.g. `PlusVersion`). */
+  readonly metadata: Metadata;
+  /** The reply text as received. */
+  readonly text: string;
+  /** The RTS_COMMAND (or, for a legacy command, the STRING `ACK_<id>`). */
+  readonly reply: IgtlMessage;
+}
+
+/** A command was answered with `Status="FAIL"` (in its XML or its metadata). */
+export class CommandFailedError extends IgtlError {
+  override name = 'CommandFailedError';
+  constructor(
+    /** The request as it was sent. */
+    readonly request: IgtlMessage,
+    /** The parsed reply. */
+    readonly result: CommandResult,
+  ) {
+    super('command-failed', `${describe(request)} failed${result.error ? `: ${result.error}` : result.message ? `: ${result.message}` : ''}`);
+  }
+
+  /** The RTS_COMMAND (or legacy STRING) reply. */
+  get reply(): IgtlMessage {
+    return this.result.reply;
+  }
+}
+
+function describe(request: IgtlMessage): string {
+  if (request.type === 'COMMAND') return `COMMAND ${request.content.commandName} (id ${request.content.commandId})`;
+  const device = request.deviceName === '' ? '' : ` "${request.deviceName}"`;
+  const id = request.messageId === 0 ? '' : ` (message ID ${request.messageId})`;
+  return `${wireType(request)}${device}${id}`;
+}

@@ -1,0 +1,176 @@
+// Request/reply correlation, the nats.js way (STYLE.md): one map of pending requests per peer,
+// a dispatcher that settles them from the peer's messages, and a cancel that removes them.
+// The correlator subscribes to its peer only while requests are pending.
+import createDebug from 'debug';
+import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
+import { ConnectionError, wireType, type IgtlMessage } from '../../src/index.js';
+import type { IgtlPeer } from './peer.js';
+
+const log = createDebug('igtl-rx:correlator');
+
+/** What a pending request waits for. */
+export interface ReplyMatcher {
+  /**
+   * A token a reply carries when the peer correlates it exactly: `commandToken(id)` (RTS_COMMAND
+   * COMMAND_ID), `legacyToken(id)` (STRING `ACK_<id>`), `messageToken(id)` (an echoed v3 MSG_ID).
+   */
+  readonly token?: string;
+  /** Whether a message answers this request (checked on a token hit and in the name scan). */
+  readonly accepts: (msg: IgtlMessage) => boolean;
+  /**
+   * Also take a reply that carries no live token, by `accepts` alone, first registered first
+   * served: how 3D Slicer matches replies by type and device name (spec queries.md §5).
+   */
+  readonly byName: boolean;
+}
+
+/** Token of an RTS_COMMAND reply. */
+export const commandToken = (commandId: number): string => `cmd:${commandId}`;
+/** Token of a legacy PLUS command reply (STRING on device `ACK_<id>`). */
+export const legacyToken = (id: number): string => `ack:${id}`;
+/** Token of a reply that echoes a request's v3 message ID. */
+export const messageToken = (messageId: number): string => `msg:${messageId}`;
+
+const ACK = /^ACK_(\d+)$/i;
+
+/** The tokens a received message carries. */
+export function tokensOf(msg: IgtlMessage): string[] {
+  const tokens: string[] = [];
+  if (msg.type === 'RTS_COMMAND') tokens.push(commandToken(msg.content.commandId));
+  else if (msg.type === 'STRING') {
+    const ack = ACK.exec(msg.deviceName);
+    if (ack) tokens.push(legacyToken(Number(ack[1])));
+  }
+  if (msg.messageId !== 0) tokens.push(messageToken(msg.messageId));
+  return tokens;
+}
+
+interface Entry {
+  readonly matcher: ReplyMatcher;
+  readonly subscriber: Subscriber<IgtlMessage>;
+}
+
+// Tokens of requests given up (timeout, unsubscribe) are remembered for a while, so that their
+// late replies are dropped instead of being handed to another request by name.
+const RETIRED_LIMIT = 64;
+
+/** The pending requests of one peer. */
+export class Correlator {
+  private readonly pending = new Map<number, Entry>();
+  private readonly byToken = new Map<string, number>();
+  private readonly retired = new Set<string>();
+  private seq = 0;
+  private subscription: Unsubscribable | undefined;
+  private subscribing = false;
+
+  constructor(private readonly peer: IgtlPeer) {}
+
+  /** Requests waiting now (for tests and diagnostics). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * The reply to one request: a cold Observable that registers the request on subscribe, emits
+   * the first matching message and completes, and removes the request on unsubscribe. It errors
+   * with a ConnectionError if the peer ends first. Subscribe before sending the request.
+   */
+  reply(matcher: ReplyMatcher): Observable<IgtlMessage> {
+    return new Observable<IgtlMessage>((subscriber) => {
+      const id = ++this.seq;
+      this.pending.set(id, { matcher, subscriber });
+      // A token already in use (a caller-chosen message ID sent twice) falls back to name matching.
+      if (matcher.token !== undefined && !this.byToken.has(matcher.token)) {
+        this.byToken.set(matcher.token, id);
+        this.retired.delete(matcher.token);
+      }
+      this.connect();
+      return () => this.remove(id, true);
+    });
+  }
+
+  private connect(): void {
+    if (this.subscription || this.subscribing || this.pending.size === 0) return;
+    this.subscribing = true;
+    let ended = false;
+    const subscription = this.peer.subscribe({
+      next: (msg) => this.dispatch(msg),
+      error: (err: unknown) => {
+        ended = true;
+        this.failAll(err);
+      },
+      complete: () => {
+        ended = true;
+        this.failAll(new ConnectionError('connection closed before the reply arrived'));
+      },
+    });
+    this.subscribing = false;
+    if (ended || this.pending.size === 0) subscription.unsubscribe();
+    else this.subscription = subscription;
+  }
+
+  private dispatch(msg: IgtlMessage): void {
+    const tokens = tokensOf(msg);
+    for (const token of tokens) {
+      const id = this.byToken.get(token);
+      const entry = id === undefined ? undefined : this.pending.get(id);
+      if (id !== undefined && entry?.matcher.accepts(msg)) return this.settle(id, entry, msg);
+    }
+    const late = tokens.find((t) => this.retired.has(t));
+    if (late !== undefined) {
+      log('dropped a late reply %s "%s" (%s): its request was given up', wireType(msg), msg.deviceName, late);
+      return;
+    }
+    for (const [id, entry] of this.pending) {
+      if (entry.matcher.byName && entry.matcher.accepts(msg)) return this.settle(id, entry, msg);
+    }
+    if (msg.type === 'RTS_COMMAND') log('dropped RTS_COMMAND with unknown COMMAND_ID %d', msg.content.commandId);
+  }
+
+  private settle(id: number, entry: Entry, msg: IgtlMessage): void {
+    this.remove(id, false);
+    entry.subscriber.next(msg);
+    entry.subscriber.complete();
+  }
+
+  private remove(id: number, retire: boolean): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    const token = entry.matcher.token;
+    if (token !== undefined && this.byToken.get(token) === id) {
+      this.byToken.delete(token);
+      if (retire) this.retire(token);
+    }
+    if (this.pending.size === 0 && this.subscription) {
+      const subscription = this.subscription;
+      this.subscription = undefined;
+      subscription.unsubscribe();
+    }
+  }
+
+  private retire(token: string): void {
+    this.retired.add(token);
+    if (this.retired.size > RETIRED_LIMIT) this.retired.delete(this.retired.values().next().value!);
+  }
+
+  private failAll(err: unknown): void {
+    this.subscription = undefined;
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    this.byToken.clear();
+    for (const entry of entries) entry.subscriber.error(err);
+  }
+}
+
+const correlators = new WeakMap<IgtlPeer, Correlator>();
+
+/** The one correlator of a peer (created on first use, garbage-collected with the peer). */
+export function correlatorFor(peer: IgtlPeer): Correlator {
+  let correlator = correlators.get(peer);
+  if (!correlator) {
+    correlator = new Correlator(peer);
+    correlators.set(peer, correlator);
+  }
+  return correlator;
+}

@@ -1,0 +1,78 @@
+// The three message types that carry a list of named items: TDATA and QTDATA (tools), POINT (points).
+import {
+  wireType,
+  type IgtlMessage,
+  type PointElement,
+  type PointMessage,
+  type QuaternionTrackingDataMessage,
+  type QuaternionTrackingElement,
+  type TrackingDataMessage,
+  type TrackingElement,
+} from '../../src/index.js';
+
+/** A message with a list of named elements: TDATA, QTDATA or POINT. */
+export type ElementMessage = TrackingDataMessage | QuaternionTrackingDataMessage | PointMessage;
+
+/** One element of an {@link ElementMessage}. */
+export type AnyElement = TrackingElement | QuaternionTrackingElement | PointElement;
+
+/** True for TDATA, QTDATA and POINT. */
+export function isElementMessage(msg: IgtlMessage): msg is ElementMessage {
+  return msg.type === 'TDATA' || msg.type === 'QTDATA' || msg.type === 'POINT';
+}
+
+/** {@link isElementMessage} for a generic message type: narrows `T` to its TDATA/QTDATA/POINT part. */
+export function isElementMessageOf<T extends IgtlMessage>(msg: T): msg is Extract<T, ElementMessage> {
+  return isElementMessage(msg);
+}
+
+/** The element list of a TDATA/QTDATA (`elements`) or POINT (`points`) message. */
+export function elementsOf(msg: ElementMessage): readonly AnyElement[] {
+  return msg.type === 'POINT' ? msg.content.points : msg.content.elements;
+}
+
+/**
+ * The message with only the elements for which `keep` is true (the same object when all are
+ * kept). Header fields, timestamp and metadata are unchanged.
+ */
+export function filterElements<M extends ElementMessage>(msg: M, keep: (element: AnyElement) => boolean): M {
+  // Each branch rebuilds the message with its own element type; the spread keeps every other field.
+  switch (msg.type) {
+    case 'TDATA': {
+      const elements = msg.content.elements.filter(keep);
+      return elements.length === msg.content.elements.length ? msg : { ...msg, content: { ...msg.content, elements } };
+    }
+    case 'QTDATA': {
+      const elements = msg.content.elements.filter(keep);
+      return elements.length === msg.content.elements.length ? msg : { ...msg, content: { ...msg.content, elements } };
+    }
+    default: {
+      const points = msg.content.points.filter(keep);
+      return points.length === msg.content.points.length ? msg : { ...msg, content: { ...msg.content, points } };
+    }
+  }
+}
+
+/** One message per element, each with a one-element list; header fields unchanged. */
+export function splitMessage<M extends ElementMessage>(msg: M): M[] {
+  switch (msg.type) {
+    case 'TDATA':
+      return msg.content.elements.length === 1 ? [msg] : msg.content.elements.map((e) => ({ ...msg, content: { ...msg.content, elements: [e] } }));
+    case 'QTDATA':
+      return msg.content.elements.length === 1 ? [msg] : msg.content.elements.map((e) => ({ ...msg, content: { ...msg.content, elements: [e] } }));
+    default:
+      return msg.content.points.length === 1 ? [msg] : msg.content.points.map((p) => ({ ...msg, content: { ...msg.content, points: [p] } }));
+  }
+}
+
+/**
+ * The default key of the tracking operators (throttleTracking, measureRate): wire type and
+ * device name, plus the element name for a TDATA/QTDATA/POINT message holding exactly one
+ * element (as `splitElements` makes them), so each tool of a split TDATA stream is its own key.
+ */
+export function trackingKey(msg: IgtlMessage): string {
+  const base = `${wireType(msg)}\u0000${msg.deviceName}`;
+  if (!isElementMessage(msg)) return base;
+  const elements = elementsOf(msg);
+  return elements.length === 1 ? `${base}\u0000${elements[0]!.name}` : base;
+}

@@ -1,0 +1,23 @@
+// One request and its reply: register with the peer's correlator, send, wait with a timeout.
+import { defer, ignoreElements, merge, take, throwError, timeout, type Observable, type SchedulerLike } from 'rxjs';
+import type { IgtlMessage } from '../../src/index.js';
+import { QueryTimeoutError } from '../errors.js';
+import { correlatorFor, type ReplyMatcher } from './correlator.js';
+import type { IgtlPeer } from './peer.js';
+
+/**
+ * Sends `msg` and emits the first reply `matcher` accepts, then completes. Errors with a
+ * QueryTimeoutError after `timeoutMs` (never if it is Infinity), with the send's error if `send` rejects, and with a
+ * ConnectionError if the peer ends first. Cold; unsubscribing removes the pending request.
+ */
+export function request(peer: IgtlPeer, msg: IgtlMessage, matcher: ReplyMatcher, timeoutMs: number, scheduler: SchedulerLike): Observable<IgtlMessage> {
+  // The reply is registered (and the peer subscribed) before the request goes out, so an
+  // immediate answer cannot slip past.
+  const reply$ = correlatorFor(peer).reply(matcher);
+  const send$ = defer(() => peer.send(msg)).pipe(ignoreElements());
+  const answer$ = merge(reply$, send$).pipe(take(1));
+  // An infinite timeout means none (a timer of Infinity ms would fire at once under Node).
+  return Number.isFinite(timeoutMs)
+    ? answer$.pipe(timeout({ first: timeoutMs, scheduler, with: () => throwError(() => new QueryTimeoutError(msg, timeoutMs)) }))
+    : answer$;
+}

@@ -1,0 +1,237 @@
+import { Observable, asyncScheduler, from, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { IgtlMessage } from '../src/index.js';
+
+/** A source message with its partner, or without one and why. */
+export type PairResult<S extends IgtlMessage, P extends IgtlMessage> =
+  | {
+      readonly kind: 'paired';
+      readonly source: S;
+      readonly partner: P;
+      /** Partner timestamp minus source timestamp, ms (negative: the partner is older). */
+      readonly deltaMs: number;
+    }
+  | {
+      readonly kind: 'unmatched';
+      readonly source: S;
+      /**
+       * `no-partner`: the other stream moved past the tolerance (or ended) with no partner in it;
+       * `timeout`: nothing within tolerance arrived in `maxWaitMs`;
+       * `no-timestamp`: the source's timestamp is 0 ("not set"), so it cannot be paired by time.
+       */
+      readonly reason: 'no-partner' | 'timeout' | 'no-timestamp';
+    };
+
+/** Options of {@link pairByTimestamp}. */
+export interface PairByTimestampOptions<S extends IgtlMessage, P extends IgtlMessage> {
+  /** Largest |partner - source| timestamp difference that still pairs, ms. */
+  readonly toleranceMs: number;
+  /** Longest wait for a later partner, scheduler ms (default max(2 × toleranceMs, 100)). */
+  readonly maxWaitMs?: number;
+  /** Pairs only source and partner messages with the same key (default: all pair with all). */
+  readonly key?: (msg: S | P) => string;
+  /** Most partners kept per key while waiting for sources (default 1000; the oldest go first). */
+  readonly maxPartners?: number;
+  /** Scheduler of the waits (tests pass a TestScheduler). */
+  readonly scheduler?: SchedulerLike;
+}
+
+interface Partner<P> {
+  readonly msg: P;
+  readonly ts: number;
+}
+
+interface Waiting<S> {
+  readonly msg: S;
+  readonly ts: number;
+  timer: Subscription | undefined;
+}
+
+interface Group<S, P> {
+  /** Sorted by timestamp. */
+  readonly partners: Partner<P>[];
+  /** In arrival order. */
+  readonly waiting: Waiting<S>[];
+  newestPartner: number;
+  newestSource: number;
+}
+
+/**
+ * Pairs each message of the source with the message of `other$` nearest to it by OpenIGTLink
+ * timestamp, within a tolerance: an ultrasound IMAGE with the probe's TRANSFORM at the time the
+ * image was taken. A source message waits a bounded time for a later partner; one left without
+ * a partner is reported as `unmatched`, never silently dropped.
+ *
+ * ```
+ * other$:  -a---b-----c-----|        a, b, c: TRANSFORMs stamped 10, 20, 30 ms
+ * source:  ---x----y------z-----|    x, y, z: IMAGEs stamped 19, 26, 60 ms
+ * result:  -----r-----s-----t---|    toleranceMs: 5
+ *   r: paired(x, b, deltaMs +1)  s: paired(y, c, +4)  t: unmatched(z, 'no-partner')
+ * ```
+ *
+ * A source message is resolved:
+ * - as soon as `other$` has delivered a partner stamped at or after `source + tolerance`, or one
+ *   stamped so that no later partner can be nearer than the best one so far (partners are
+ *   taken to arrive in timestamp order, so none closer can come): paired with the nearest
+ *   partner within tolerance, else unmatched `no-partner`;
+ * - when `maxWaitMs` has passed (scheduler time): paired with the nearest so far, else
+ *   unmatched `timeout`;
+ * - at once, when `other$` has completed: paired with the nearest, else `no-partner`.
+ *
+ * Ties go to the older partner; a partner can pair with several sources (a 60 Hz TRANSFORM with
+ * 30 Hz IMAGEs). Partners may arrive out of order (they are kept sorted); sources are taken to
+ * arrive roughly in timestamp order: partners older than the oldest waiting source (or, when
+ * none waits, the newest source) minus the tolerance are dropped, and at most `maxPartners`
+ * are kept per key, so the buffer stays bounded. Messages stamped 0 ("not set": 3D Slicer sends
+ * 0) cannot be paired by time: such partners are ignored and such sources reported as
+ * `no-timestamp`.
+ *
+ * Results come out in the order sources are resolved. When the source completes, waiting
+ * messages still get their chance (partner or wait), then the result completes. An error of
+ * either stream passes through at once. Timers and the subscription to `other$` end with the
+ * result.
+ *
+ * @example
+ * images$.pipe(pairByTimestamp(probePoses$, { toleranceMs: 10 })).subscribe((r) => {
+ *   if (r.kind === 'paired') reconstruct(r.source.content, r.partner.content.matrix);
+ *   else console.warn('image without pose:', r.reason);
+ * });
+ *
+ * @param other$  the partner stream (e.g. the probe's TRANSFORMs)
+ * @param options  tolerance (required), maximum wait, key, buffer bound, scheduler
+ */
+export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
+  other$: ObservableInput<P>,
+  options: PairByTimestampOptions<S, P>,
+): OperatorFunction<S, PairResult<S, P>> {
+  const tolerance = options.toleranceMs;
+  if (!(tolerance >= 0)) throw new RangeError(`pairByTimestamp: toleranceMs must be >= 0, got ${tolerance}`);
+  const maxWaitMs = options.maxWaitMs ?? Math.max(2 * tolerance, 100);
+  const maxPartners = options.maxPartners ?? 1000;
+  const keyOf = options.key ?? ((): string => '');
+  const scheduler = options.scheduler ?? asyncScheduler;
+
+  return (source) =>
+    new Observable<PairResult<S, P>>((subscriber) => {
+      const groups = new Map<string, Group<S, P>>();
+      let otherDone = false;
+      let sourceDone = false;
+      let waitingCount = 0;
+
+      const groupOf = (key: string): Group<S, P> => {
+        let g = groups.get(key);
+        if (!g) {
+          g = { partners: [], waiting: [], newestPartner: -Infinity, newestSource: -Infinity };
+          groups.set(key, g);
+        }
+        return g;
+      };
+
+      const nearest = (g: Group<S, P>, ts: number): Partner<P> | undefined => {
+        let best: Partner<P> | undefined;
+        for (const p of g.partners) {
+          const d = Math.abs(p.ts - ts);
+          if (d <= tolerance && (best === undefined || d < Math.abs(best.ts - ts))) best = p;
+        }
+        return best;
+      };
+
+      // True when no partner still to come (stamped >= newestPartner) can be nearer than `best`.
+      const settled = (g: Group<S, P>, ts: number, best: Partner<P> | undefined): boolean =>
+        otherDone || g.newestPartner - ts >= Math.min(tolerance, best === undefined ? Infinity : Math.abs(best.ts - ts));
+
+      const emit = (msg: S, ts: number, best: Partner<P> | undefined, reason: 'no-partner' | 'timeout'): void => {
+        subscriber.next(best ? { kind: 'paired', source: msg, partner: best.msg, deltaMs: best.ts - ts } : { kind: 'unmatched', source: msg, reason });
+      };
+
+      const prune = (g: Group<S, P>): void => {
+        let oldest = g.newestSource;
+        for (const w of g.waiting) oldest = Math.min(oldest, w.ts);
+        const limit = oldest - tolerance;
+        let drop = 0;
+        while (drop < g.partners.length && g.partners[drop]!.ts < limit) drop++;
+        drop = Math.max(drop, g.partners.length - maxPartners);
+        if (drop > 0) g.partners.splice(0, drop);
+      };
+
+      const maybeComplete = (): void => {
+        if (sourceDone && waitingCount === 0) subscriber.complete();
+      };
+
+      const resolve = (g: Group<S, P>, w: Waiting<S>, reason: 'no-partner' | 'timeout'): void => {
+        g.waiting.splice(g.waiting.indexOf(w), 1);
+        waitingCount--;
+        w.timer?.unsubscribe();
+        emit(w.msg, w.ts, nearest(g, w.ts), reason);
+      };
+
+      const stopTimers = (): void => {
+        for (const g of groups.values()) for (const w of g.waiting) w.timer?.unsubscribe();
+      };
+
+      const otherSubscription = from(other$).subscribe({
+        next: (msg) => {
+          if (msg.timestamp.isZero) return;
+          const ts = msg.timestamp.toMillis();
+          const g = groupOf(keyOf(msg));
+          let i = g.partners.length;
+          while (i > 0 && g.partners[i - 1]!.ts > ts) i--;
+          g.partners.splice(i, 0, { msg, ts });
+          g.newestPartner = Math.max(g.newestPartner, ts);
+          for (const w of [...g.waiting]) {
+            if (settled(g, w.ts, nearest(g, w.ts))) resolve(g, w, 'no-partner');
+          }
+          prune(g);
+          maybeComplete();
+        },
+        error: (err: unknown) => {
+          stopTimers();
+          subscriber.error(err);
+        },
+        complete: () => {
+          otherDone = true;
+          for (const g of groups.values()) for (const w of [...g.waiting]) resolve(g, w, 'no-partner');
+          maybeComplete();
+        },
+      });
+
+      const sourceSubscription = source.subscribe({
+        next: (msg) => {
+          if (msg.timestamp.isZero) {
+            subscriber.next({ kind: 'unmatched', source: msg, reason: 'no-timestamp' });
+            return;
+          }
+          const ts = msg.timestamp.toMillis();
+          const g = groupOf(keyOf(msg));
+          g.newestSource = Math.max(g.newestSource, ts);
+          const best = nearest(g, ts);
+          if (settled(g, ts, best)) {
+            emit(msg, ts, best, 'no-partner');
+          } else {
+            const w: Waiting<S> = { msg, ts, timer: undefined };
+            g.waiting.push(w);
+            waitingCount++;
+            w.timer = scheduler.schedule(() => {
+              resolve(g, w, 'timeout');
+              prune(g);
+              maybeComplete();
+            }, maxWaitMs);
+          }
+          prune(g);
+        },
+        error: (err: unknown) => {
+          stopTimers();
+          subscriber.error(err);
+        },
+        complete: () => {
+          sourceDone = true;
+          maybeComplete();
+        },
+      });
+
+      return () => {
+        stopTimers();
+        sourceSubscription.unsubscribe();
+        otherSubscription.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,105 @@
+import { asyncScheduler, defer, map, type Observable, type SchedulerLike } from 'rxjs';
+import { isRtsSuccess, wireType, type IgtlMessage, type IgtlMessageOf, type IgtlType, type UnknownMessage } from '../src/index.js';
+import { QueryFailedError } from './errors.js';
+import { messageToken, type ReplyMatcher } from './internal/correlator.js';
+import type { IgtlPeer } from './internal/peer.js';
+import { baseType, queryPrefix, rtsStatus } from './internal/query-names.js';
+import { request as sendRequest } from './internal/request.js';
+
+/** Options of {@link query}. */
+export interface QueryOptions {
+  /** Give up after this long, ms (default 5000; `Infinity` waits forever). */
+  readonly timeoutMs?: number;
+  /** Scheduler of the timeout (tests pass a TestScheduler). */
+  readonly scheduler?: SchedulerLike;
+}
+
+// Type-level version of the base-name table in internal/query-names.ts.
+type BaseName<B extends string> = B extends 'TRANS' | 'TRANSFOR' ? 'TRANSFORM' : B extends 'CAPABIL' ? 'CAPABILITY' : B extends 'VMETA' ? 'VIDEOMETA' : B;
+type MessageNamed<N extends string> = N extends IgtlType ? IgtlMessageOf<N> : UnknownMessage;
+
+/**
+ * What a query of type `K` is answered with (spec queries.md §2): `GET_IMAGE` -> IMAGE or
+ * RTS_IMAGE; `STT_TDATA`/`STP_TDATA` -> RTS_TDATA. Reply types igtl-rx has no codec for
+ * (RTS_VIDEO, RTS_STRING, ...) arrive as {@link UnknownMessage}.
+ */
+export type QueryReplyOf<K extends string> = K extends `GET_${infer B}`
+  ? MessageNamed<BaseName<B>> | MessageNamed<`RTS_${B}`>
+  : K extends `${'STT_' | 'STP_'}${infer B}`
+    ? MessageNamed<`RTS_${B}`>
+    : IgtlMessage;
+
+/** The reply type of a request message (any message when the request type is not a literal). */
+export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMessage : M extends { readonly type: 'UNKNOWN' } ? IgtlMessage : QueryReplyOf<M['type']>;
+
+/**
+ * Sends a query and emits its one reply: a `GET_<T>` is answered by the `<T>` message or by
+ * `RTS_<T>`, an `STT_<T>`/`STP_<T>` by `RTS_<T>` (spec queries.md §2). Cold: nothing is sent
+ * until you subscribe, and every subscription sends its own request.
+ *
+ * ```
+ * peer:        ---s---r---   s: IMAGE "CT" (not asked for), r: IMAGE "US"
+ * query(GET_IMAGE "US")
+ *              ^------(r|)   GET_IMAGE "US" is sent at subscription
+ * timeout:     ^---------#   QueryTimeoutError after timeoutMs
+ * RTS_ error:  ^---#         an RTS_IMAGE with an error status: QueryFailedError
+ * ```
+ *
+ * Correlation (spec §5): a reply that echoes the request's v3 message ID belongs to it (the
+ * igtl-rx server echoes it; when the request is in v3 framing, `query` gives it a fresh ID from
+ * `peer.nextMessageId()` if it has none). Otherwise the reply is matched the way 3D Slicer does
+ * it: the first waiting query whose base type equals the reply's and whose device name is empty
+ * (= any) or equal to the reply's (an `RTS_` with an empty device name answers any device).
+ * So any number of queries can be in flight, answered in any order; identical queries
+ * (same type and device) may of course be answered in either order. A reply that echoes the ID
+ * of a query that already timed out or was unsubscribed is dropped, never handed to another
+ * query. Streams and replies share one connection: a streamed `<T>` of the same device can
+ * answer a `GET_<T>` by name; that is what the protocol allows (spec §5: "match defensively").
+ *
+ * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}
+ * (an `RTS_` whose status is not success, see `isRtsSuccess`), the error of `peer.send` when
+ * the request cannot be sent, a ConnectionError when the connection ends first.
+ *
+ * @example
+ * const image = await firstValueFrom(query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' })));
+ * if (image.type === 'IMAGE') show(image.content);
+ *
+ * @param peer  the connection (any {@link IgtlPeer}: an `IgtlConnection` or a server session)
+ * @param request  the query (`GET_*`, `STT_*`, `STP_*`), or any message answered by a message
+ *   of the same base type or its `RTS_`
+ * @param options  timeout (default 5000 ms) and scheduler
+ */
+export function query<M extends IgtlMessage>(peer: IgtlPeer, request: M, options: QueryOptions = {}): Observable<QueryReply<M>> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return defer(() => {
+    const sent: IgtlMessage = request.headerVersion === 2 && request.messageId === 0 ? { ...request, messageId: peer.nextMessageId() } : request;
+    return sendRequest(peer, sent, queryMatcher(sent), timeoutMs, scheduler).pipe(
+      map((reply) => {
+        const status = rtsStatus(reply);
+        if (status !== undefined && !isRtsSuccess(wireType(reply), { status })) throw new QueryFailedError(sent, reply, status);
+        // The matcher accepted only replies of the request's base type, which is what QueryReply<M> says.
+        return reply as QueryReply<M>;
+      }),
+    );
+  });
+}
+
+/** How replies to `request` are recognised (see {@link query}). */
+export function queryMatcher(request: IgtlMessage): ReplyMatcher {
+  const type = wireType(request);
+  const base = baseType(type);
+  const dataAnswers = queryPrefix(type) !== 'STT_' && queryPrefix(type) !== 'STP_';
+  const device = request.deviceName;
+  return {
+    token: request.headerVersion === 2 && request.messageId !== 0 ? messageToken(request.messageId) : undefined,
+    byName: true,
+    accepts(msg) {
+      const replyType = wireType(msg);
+      if (baseType(replyType) !== base) return false;
+      const prefix = queryPrefix(replyType);
+      if (prefix === 'RTS_') return device === '' || msg.deviceName === device || msg.deviceName === '';
+      return prefix === undefined && dataAnswers && (device === '' || msg.deviceName === device);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { Observable, type MonoTypeOperatorFunction, type Unsubscribable } from 'rxjs';
+import type { IgtlMessage, SendPolicy } from '../src/index.js';
+import type { IgtlPeer } from './internal/peer.js';
+
+/** Options of {@link sendTo}. */
+export interface SendToOptions {
+  /**
+   * Send policy of every message (default: the connection's). `latest` is the one for tracking:
+   * when the socket cannot keep up, only the newest pose per type and device waits.
+   */
+  readonly policy?: SendPolicy;
+}
+
+/**
+ * Sends every message of the source to a connection and re-emits it unchanged: the operator
+ * form of `peer.send`.
+ *
+ * ```
+ * source:  --a--b--c--|
+ * sendTo:  --a--b--c--|     a, b and c are each passed to peer.send as they pass
+ * ```
+ *
+ * A failed send does not end the pipeline: the connection reports it on its `errors$` (that is
+ * where `IgtlConnection` reports every send failure), and the pipeline goes on with the next
+ * message. Errors and completion of the source pass through at once.
+ *
+ * While subscribed, the operator keeps the connection subscribed too, so a lazy connection
+ * opens and stays open; after the source completes or you unsubscribe, it holds on until the
+ * sends already made have settled, so the last messages are written rather than dropped with
+ * the queue of a connection that closes.
+ *
+ * @example
+ * // Forward a tracker to 3D Slicer, newest pose first when the link is slow.
+ * tracker.pipe(ofType('TRANSFORM'), throttleTracking(60), sendTo(slicer, { policy: 'latest' })).subscribe();
+ *
+ * @param peer  the connection to send to
+ * @param options  send policy (default: the connection's own)
+ */
+export function sendTo<T extends IgtlMessage>(peer: IgtlPeer, options: SendToOptions = {}): MonoTypeOperatorFunction<T> {
+  const sendOptions = options.policy === undefined ? undefined : { policy: options.policy };
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let inFlight = 0;
+      let finished = false;
+      let held: Unsubscribable | undefined;
+      const release = (): void => {
+        if (!finished || inFlight > 0 || !held) return;
+        const h = held;
+        held = undefined;
+        h.unsubscribe();
+      };
+      const settled = (): void => {
+        inFlight--;
+        release();
+      };
+      // Keeps a lazy connection open while the pipeline runs (its own errors are not ours).
+      held = peer.subscribe({ error: () => (held = undefined), complete: () => (held = undefined) });
+      const subscription = source.subscribe({
+        next: (msg) => {
+          inFlight++;
+          try {
+            peer.send(msg, sendOptions).then(settled, settled);
+          } catch {
+            // A send that throws instead of rejecting: the peer's business, as a rejection would be.
+            settled();
+          }
+          subscriber.next(msg);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        subscription.unsubscribe();
+        finished = true;
+        release();
+      };
+    });
+}

@@ -1,0 +1,160 @@
+import { Observable, asyncScheduler, filter, share, type SchedulerLike } from 'rxjs';
+import { createMessage, type IgtlMessage } from '../src/index.js';
+import { QueryTimeoutError } from './errors.js';
+import { holdUntil, messagesOf, type IgtlPeer } from './internal/peer.js';
+import { query } from './query.js';
+
+/** The message types a server can be asked to stream with STT_ (spec queries.md §1). */
+export type StreamType = 'TDATA' | 'QTDATA' | 'TRANSFORM' | 'IMAGE' | 'POSITION' | 'SENSOR' | 'NDARRAY' | 'POLYDATA' | 'VIDEO' | 'BIND';
+
+/** The message of one type: `MessageOfType<'TDATA'>` is a TrackingDataMessage. */
+export type MessageOfType<K extends IgtlMessage['type']> = Extract<IgtlMessage, { readonly type: K }>;
+
+/** Options of {@link stream}. */
+export interface StreamOptions {
+  /** Minimum interval between messages, ms (STT_TDATA/STT_QTDATA resolution, STT_VIDEO interval, STT_BIND interval; default 0 = as fast as possible). */
+  readonly resolutionMs?: number;
+  /** Coordinate system name of STT_TDATA/STT_QTDATA (default empty = the server's default). */
+  readonly coordinate?: string;
+  /** FourCC of the wanted codec for VIDEO (default `H264`). */
+  readonly codec?: string;
+  /** Device name of the STT_/STP_ and of the streamed messages to keep (default empty = any). */
+  readonly deviceName?: string;
+  /** How long to wait for the RTS_ before going on without it, ms (default 5000). */
+  readonly timeoutMs?: number;
+  /** Scheduler of the RTS_ wait (tests pass a TestScheduler). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Asks the server for a stream and emits the streamed messages: sends `STT_<type>` when the
+ * first subscriber arrives and `STP_<type>` when the last one leaves. Subscribers share one
+ * stream per connection, type and device name, so several of them cause one STT_ and one STP_.
+ *
+ * ```
+ * peer:        ---a--t--t--t--t--  a: RTS_TDATA status 0, t: TDATA
+ * stream(peer, 'TDATA')
+ *              ^-----t--t--t-!     STT_TDATA sent at ^, STP_TDATA at !
+ * RTS_ error:  ^--#                RTS_TDATA with an error status: QueryFailedError
+ * ```
+ *
+ * The `RTS_<type>` reply is checked: an error status ends the stream with a
+ * {@link QueryFailedError}; a missing one is tolerated (the C++ TrackingDataServer example never
+ * sends RTS_TDATA), after `timeoutMs` the stream simply stops waiting for it. Note that this
+ * example server also closes the connection after STP_TDATA (PLUS keeps it open).
+ *
+ * STT_ bodies (messages.md): STT_TDATA/STT_QTDATA carry `resolutionMs` and `coordinate`,
+ * STT_VIDEO `codec` and `resolutionMs`, STT_BIND `resolutionMs` (sent in ns), the others none.
+ * Options are those of the subscription that starts the shared stream.
+ *
+ * The STP_ goes out when the last subscriber unsubscribes (not when the connection ended the
+ * stream, nor after an error); the peer is kept subscribed until the STP_ is written (at most
+ * `timeoutMs`), so a lazy connection does not close with the STP_ still in its queue.
+ *
+ * @example
+ * stream(conn, 'TDATA', { resolutionMs: 20 })
+ *   .pipe(splitElements(), throttleTracking(30))
+ *   .subscribe((m) => draw(m.content.elements[0]));
+ *
+ * @param peer  the connection
+ * @param type  the data type to stream
+ * @param options  resolution, coordinate system, codec, device name, RTS_ timeout, scheduler
+ */
+export function stream<K extends StreamType>(peer: IgtlPeer, type: K, options: StreamOptions = {}): Observable<MessageOfType<K>> {
+  const deviceName = options.deviceName ?? '';
+  const key = `${type}\u0000${deviceName}`;
+  let streams = shared.get(peer);
+  if (!streams) {
+    streams = new Map();
+    shared.set(peer, streams);
+  }
+  let shared$ = streams.get(key);
+  if (!shared$) {
+    shared$ = startStop(peer, type, options).pipe(share({ resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }));
+    streams.set(key, shared$);
+  }
+  return shared$.pipe(filter((m): m is MessageOfType<K> => m.type === type));
+}
+
+// One shared stream per (peer, type, device name); an entry costs one small Observable.
+const shared = new WeakMap<IgtlPeer, Map<string, Observable<IgtlMessage>>>();
+
+function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Observable<IgtlMessage> {
+  const deviceName = options.deviceName ?? '';
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return new Observable<IgtlMessage>((subscriber) => {
+    let ended = false;
+    const end = (): void => {
+      ended = true;
+    };
+    // Listen before asking, so the first streamed message is not missed.
+    const data = messagesOf(peer)
+      .pipe(filter((m) => m.type === type && (deviceName === '' || m.deviceName === deviceName)))
+      .subscribe({
+        next: (m) => subscriber.next(m),
+        error: (err: unknown) => {
+          end();
+          subscriber.error(err);
+        },
+        complete: () => {
+          end();
+          subscriber.complete();
+        },
+      });
+    const ack = query(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }).subscribe({
+      error: (err: unknown) => {
+        if (err instanceof QueryTimeoutError) return; // no RTS_: tolerated
+        end();
+        subscriber.error(err);
+      },
+    });
+    return () => {
+      ack.unsubscribe();
+      if (!ended) {
+        // Hold the peer before letting go of it, so the STP_ is written before a lazy connection closes.
+        holdUntil(peer, peer.send(createMessage(STOP[type], {}, { deviceName })), timeoutMs, scheduler);
+      }
+      data.unsubscribe();
+    };
+  });
+}
+
+const STOP = {
+  TDATA: 'STP_TDATA',
+  QTDATA: 'STP_QTDATA',
+  TRANSFORM: 'STP_TRANS',
+  IMAGE: 'STP_IMAGE',
+  POSITION: 'STP_POSITION',
+  SENSOR: 'STP_SENSOR',
+  NDARRAY: 'STP_NDARRAY',
+  POLYDATA: 'STP_POLYDATA',
+  VIDEO: 'STP_VIDEO',
+  BIND: 'STP_BIND',
+} as const;
+
+function startMessage(type: StreamType, deviceName: string, options: StreamOptions): IgtlMessage {
+  const resolution = Math.round(options.resolutionMs ?? 0);
+  const header = { deviceName };
+  switch (type) {
+    case 'TDATA':
+    case 'QTDATA':
+      return createMessage(type === 'TDATA' ? 'STT_TDATA' : 'STT_QTDATA', { resolution, coordinateName: options.coordinate ?? '' }, header);
+    case 'VIDEO':
+      return createMessage('STT_VIDEO', { codec: options.codec ?? 'H264', timeInterval: resolution }, header);
+    case 'BIND':
+      return createMessage('STT_BIND', { resolution: BigInt(resolution) * 1_000_000n, children: [] }, header);
+    case 'POLYDATA':
+      return createMessage('STT_POLYDATA', {}, header);
+    case 'TRANSFORM':
+      return createMessage('STT_TRANS', {}, header);
+    case 'IMAGE':
+      return createMessage('STT_IMAGE', {}, header);
+    case 'POSITION':
+      return createMessage('STT_POSITION', {}, header);
+    case 'SENSOR':
+      return createMessage('STT_SENSOR', {}, header);
+    case 'NDARRAY':
+      return createMessage('STT_NDARRAY', {}, header);
+  }
+}
