@@ -69,6 +69,13 @@ const UINT16_MAX = 0xffff;
 // ---------------------------------------------------------------------------------------------
 // Name tables
 
+// utf8Text (text.ts) decodes with a TextDecoder that drops a leading U+FEFF, so a name starting
+// with one would not re-encode byte for byte; such names are decoded with ignoreBOM instead.
+const bomKeepingDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+function readName(bytes: Uint8Array, start: number, end: number): string {
+  return bytes[start] === 0xef ? bomKeepingDecoder.decode(bytes.subarray(start, end)) : utf8Text(bytes, start, end);
+}
+
 /**
  * Reads `count` NUL-terminated names from the table of `tableSize` bytes at `offset`. Returns
  * the names and the bytes they take (NULs included, padding not).
@@ -82,7 +89,7 @@ function readNameTable(type: string, bytes: Uint8Array, offset: number, tableSiz
     while (p < end && bytes[p] !== 0) p++;
     if (p >= end) throw new MalformedMessageError(type, `name table of ${tableSize} bytes holds fewer than the ${count} NUL-terminated names`);
     if (p - start > DEVICE_NAME_SIZE) throw new MalformedMessageError(type, `child ${i} name is ${p - start} bytes (device names hold ${DEVICE_NAME_SIZE})`);
-    names[i] = utf8Text(bytes, start, p);
+    names[i] = readName(bytes, start, p);
     p++;
   }
   return { names, used: p - offset };
@@ -165,77 +172,143 @@ function childContentBytes(plan: ChildPlan): Uint8Array {
   return bytes;
 }
 
+/**
+ * Deepest nesting of BIND inside BIND that is decoded or encoded. Each level costs stack and
+ * C++ peers send none; without a bound, a hostile 1 MiB BIND nested 40 000 deep would exhaust the
+ * stack and build an error message for every level.
+ */
+export const MAX_BIND_NESTING = 16;
+// Current nesting per operation. The codec is synchronous, so a counter per call stack is exact.
+const depth = { decode: 0, size: 0, fromJSON: 0 };
+
+function nested<T>(op: keyof typeof depth, run: () => T, path = '$.content'): T {
+  if (depth[op] >= MAX_BIND_NESTING) {
+    const detail = `BIND nested more than ${MAX_BIND_NESTING} levels deep`;
+    if (op === 'decode') throw new MalformedMessageError('BIND', detail);
+    if (op === 'size') throw new EncodeError('BIND', detail);
+    throw new InvalidJsonMessageError(path, detail);
+  }
+  depth[op]++;
+  try {
+    return run();
+  } finally {
+    depth[op]--;
+  }
+}
+
+function decodeBind(bytes: Uint8Array, view: DataView, offset: number, length: number, ctx: DecodeContext): BindContent {
+  const end = offset + length;
+  if (length < NCHILD_SIZE + NTABLE_SIZE_SIZE) throw new MalformedMessageError('BIND', `content is ${length} bytes, shorter than the 4-byte minimum`);
+  const nchild = view.getUint16(offset + OFFSET_NCHILD);
+  const tableSizeAt = offset + NCHILD_SIZE + nchild * BIND_ENTRY_SIZE;
+  if (tableSizeAt + NTABLE_SIZE_SIZE > end) {
+    throw new MalformedMessageError('BIND', `${nchild} child entries (${nchild * BIND_ENTRY_SIZE} bytes) do not fit in the ${length}-byte content`);
+  }
+  const types = new Array<string>(nchild);
+  const sizes = new Array<number>(nchild);
+  let dataSize = 0;
+  for (let i = 0; i < nchild; i++) {
+    const e = offset + NCHILD_SIZE + i * BIND_ENTRY_SIZE;
+    types[i] = readFixedString(bytes, e, TYPE_NAME_SIZE);
+    if (types[i] === '') throw new MalformedMessageError('BIND', `child ${i} has an empty type name`);
+    const hi = view.getUint32(e + TYPE_NAME_SIZE);
+    const lo = view.getUint32(e + TYPE_NAME_SIZE + 4);
+    if (hi !== 0 || lo > length) throw new MalformedMessageError('BIND', `child ${i} (${types[i]}) size ${(BigInt(hi) << 32n) | BigInt(lo)} exceeds the ${length}-byte content`);
+    sizes[i] = lo;
+    dataSize += lo + (lo % 2);
+  }
+  const tableSize = view.getUint16(tableSizeAt);
+  const tableStart = tableSizeAt + NTABLE_SIZE_SIZE;
+  if (tableSize % 2 !== 0) throw new MalformedMessageError('BIND', `name table size ${tableSize} is odd (it must be padded to even)`);
+  if (tableSize > end - tableStart) throw new MalformedMessageError('BIND', `name table of ${tableSize} bytes runs past the ${length}-byte content`);
+  const { names, used } = readNameTable('BIND', bytes, tableStart, tableSize, nchild);
+  if (used + (used % 2) !== tableSize) {
+    throw new MalformedMessageError('BIND', `name table size is ${tableSize}, the ${nchild} names take ${used} bytes${used % 2 ? ' + 1 pad' : ''}`);
+  }
+  let p = tableStart + tableSize;
+  if (p + dataSize !== end) {
+    throw new MalformedMessageError('BIND', `child contents with padding take ${dataSize} bytes, ${end - p} remain of the ${length}-byte content`);
+  }
+  const timestamp = contextTimestamp(ctx);
+  const children = new Array<IgtlMessage>(nchild);
+  for (let i = 0; i < nchild; i++) {
+    const type = types[i]!;
+    const size = sizes[i]!;
+    const codec = ctx.registry.get(type);
+    if (codec === undefined) {
+      children[i] = unknownChild(type, names[i]!, timestamp, bytes.subarray(p, p + size));
+    } else {
+      let content: unknown;
+      try {
+        content = codec.decode(bytes, view, p, size, ctx);
+      } catch (err) {
+        const detail = err instanceof MalformedMessageError ? err.detail : err instanceof Error ? err.message : String(err);
+        throw new MalformedMessageError('BIND', `child ${i} (${type} "${names[i]}"): ${detail}`, { cause: err });
+      }
+      children[i] = knownChild(type, names[i]!, timestamp, content);
+    }
+    p += size + (size % 2);
+  }
+  return { children };
+}
+
+function bindSize(content: BindContent): number {
+  const children = content.children;
+  if (!Array.isArray(children)) throw new EncodeError('BIND', 'children must be an array of messages');
+  if (children.length > UINT16_MAX) throw new EncodeError('BIND', `${children.length} children; NCHILD is a uint16`);
+  const { total } = encodeNames('BIND', children.map((c) => c.deviceName));
+  const tableSize = total + (total % 2);
+  if (tableSize > UINT16_MAX) throw new EncodeError('BIND', `name table is ${tableSize} bytes; NTABLE_SIZE is a uint16`);
+  let size = NCHILD_SIZE + children.length * BIND_ENTRY_SIZE + NTABLE_SIZE_SIZE + tableSize;
+  children.forEach((child, i) => {
+    const s = planChild(child, i).size;
+    size += s + (s % 2);
+  });
+  return size;
+}
+
+function bindFromJSON(json: JsonObject, path: string): BindContent {
+  const o = asObject(json, path);
+  // `nchild` and each child's `size` are derived and ignored. A child is rebuilt from
+  // `bodyBase64` (its exact content bytes) when present, else from its `content` JSON.
+  const children = asArray(o.children ?? [], `${path}.children`).map((item, i): IgtlMessage => {
+    const cp = `${path}.children[${i}]`;
+    const c = asObject(item, cp);
+    const type = asString(c.type, `${cp}.type`);
+    const name = asString(c.name ?? '', `${cp}.name`);
+    const codec = defaultRegistry.get(type);
+    let body: Uint8Array | undefined;
+    if (c.bodyBase64 !== undefined) {
+      body = fromBase64(asString(c.bodyBase64, `${cp}.bodyBase64`));
+      if (!body) throw new InvalidJsonMessageError(`${cp}.bodyBase64`, 'not valid base64');
+    }
+    if (codec === undefined) {
+      if (!body) {
+        const content = asObject(c.content ?? {}, `${cp}.content`);
+        body = fromBase64(asString(content.rawBase64, `${cp}.content.rawBase64`));
+        if (!body) throw new InvalidJsonMessageError(`${cp}.content.rawBase64`, 'not valid base64');
+      }
+      return unknownChild(type, name, Timestamp.ZERO, body);
+    }
+    if (!body) return knownChild(type, name, Timestamp.ZERO, codec.fromJSON(asObject(c.content ?? {}, `${cp}.content`), `${cp}.content`));
+    try {
+      const content = codec.decode(body, new DataView(body.buffer, body.byteOffset, body.byteLength), 0, body.length, { registry: defaultRegistry });
+      return knownChild(type, name, Timestamp.ZERO, content);
+    } catch (err) {
+      throw new InvalidJsonMessageError(`${cp}.bodyBase64`, `not a valid ${type} content: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return { children };
+}
+
 /** Codec of BIND. */
 export const bindCodec: ContentCodec<'BIND', BindContent> = {
   type: 'BIND',
   decode(bytes, view, offset, length, ctx) {
-    const end = offset + length;
-    if (length < NCHILD_SIZE + NTABLE_SIZE_SIZE) throw new MalformedMessageError('BIND', `content is ${length} bytes, shorter than the 4-byte minimum`);
-    const nchild = view.getUint16(offset + OFFSET_NCHILD);
-    const tableSizeAt = offset + NCHILD_SIZE + nchild * BIND_ENTRY_SIZE;
-    if (tableSizeAt + NTABLE_SIZE_SIZE > end) {
-      throw new MalformedMessageError('BIND', `${nchild} child entries (${nchild * BIND_ENTRY_SIZE} bytes) do not fit in the ${length}-byte content`);
-    }
-    const types = new Array<string>(nchild);
-    const sizes = new Array<number>(nchild);
-    let dataSize = 0;
-    for (let i = 0; i < nchild; i++) {
-      const e = offset + NCHILD_SIZE + i * BIND_ENTRY_SIZE;
-      types[i] = readFixedString(bytes, e, TYPE_NAME_SIZE);
-      if (types[i] === '') throw new MalformedMessageError('BIND', `child ${i} has an empty type name`);
-      const hi = view.getUint32(e + TYPE_NAME_SIZE);
-      const lo = view.getUint32(e + TYPE_NAME_SIZE + 4);
-      if (hi !== 0 || lo > length) throw new MalformedMessageError('BIND', `child ${i} (${types[i]}) size ${(BigInt(hi) << 32n) | BigInt(lo)} exceeds the ${length}-byte content`);
-      sizes[i] = lo;
-      dataSize += lo + (lo % 2);
-    }
-    const tableSize = view.getUint16(tableSizeAt);
-    const tableStart = tableSizeAt + NTABLE_SIZE_SIZE;
-    if (tableSize % 2 !== 0) throw new MalformedMessageError('BIND', `name table size ${tableSize} is odd (it must be padded to even)`);
-    if (tableSize > end - tableStart) throw new MalformedMessageError('BIND', `name table of ${tableSize} bytes runs past the ${length}-byte content`);
-    const { names, used } = readNameTable('BIND', bytes, tableStart, tableSize, nchild);
-    if (used + (used % 2) !== tableSize) {
-      throw new MalformedMessageError('BIND', `name table size is ${tableSize}, the ${nchild} names take ${used} bytes${used % 2 ? ' + 1 pad' : ''}`);
-    }
-    let p = tableStart + tableSize;
-    if (p + dataSize !== end) {
-      throw new MalformedMessageError('BIND', `child contents with padding take ${dataSize} bytes, ${end - p} remain of the ${length}-byte content`);
-    }
-    const timestamp = contextTimestamp(ctx);
-    const children = new Array<IgtlMessage>(nchild);
-    for (let i = 0; i < nchild; i++) {
-      const type = types[i]!;
-      const size = sizes[i]!;
-      const codec = ctx.registry.get(type);
-      if (codec === undefined) {
-        children[i] = unknownChild(type, names[i]!, timestamp, bytes.subarray(p, p + size));
-      } else {
-        let content: unknown;
-        try {
-          content = codec.decode(bytes, view, p, size, ctx);
-        } catch (err) {
-          const detail = err instanceof MalformedMessageError ? err.detail : err instanceof Error ? err.message : String(err);
-          throw new MalformedMessageError('BIND', `child ${i} (${type} "${names[i]}"): ${detail}`, { cause: err });
-        }
-        children[i] = knownChild(type, names[i]!, timestamp, content);
-      }
-      p += size + (size % 2);
-    }
-    return { children };
+    return nested('decode', () => decodeBind(bytes, view, offset, length, ctx));
   },
   size(content) {
-    const children = content.children;
-    if (!Array.isArray(children)) throw new EncodeError('BIND', 'children must be an array of messages');
-    if (children.length > UINT16_MAX) throw new EncodeError('BIND', `${children.length} children; NCHILD is a uint16`);
-    const { total } = encodeNames('BIND', children.map((c) => c.deviceName));
-    const tableSize = total + (total % 2);
-    if (tableSize > UINT16_MAX) throw new EncodeError('BIND', `name table is ${tableSize} bytes; NTABLE_SIZE is a uint16`);
-    let size = NCHILD_SIZE + children.length * BIND_ENTRY_SIZE + NTABLE_SIZE_SIZE + tableSize;
-    children.forEach((child, i) => {
-      const s = planChild(child, i).size;
-      size += s + (s % 2);
-    });
-    return size;
+    return nested('size', () => bindSize(content));
   },
   encode(content, bytes, view, offset) {
     const children = content.children;
@@ -272,37 +345,7 @@ export const bindCodec: ContentCodec<'BIND', BindContent> = {
     };
   },
   fromJSON(json, path) {
-    const o = asObject(json, path);
-    // `nchild` and each child's `size` are derived and ignored. A child is rebuilt from
-    // `bodyBase64` (its exact content bytes) when present, else from its `content` JSON.
-    const children = asArray(o.children ?? [], `${path}.children`).map((item, i): IgtlMessage => {
-      const cp = `${path}.children[${i}]`;
-      const c = asObject(item, cp);
-      const type = asString(c.type, `${cp}.type`);
-      const name = asString(c.name ?? '', `${cp}.name`);
-      const codec = defaultRegistry.get(type);
-      let body: Uint8Array | undefined;
-      if (c.bodyBase64 !== undefined) {
-        body = fromBase64(asString(c.bodyBase64, `${cp}.bodyBase64`));
-        if (!body) throw new InvalidJsonMessageError(`${cp}.bodyBase64`, 'not valid base64');
-      }
-      if (codec === undefined) {
-        if (!body) {
-          const content = asObject(c.content ?? {}, `${cp}.content`);
-          body = fromBase64(asString(content.rawBase64, `${cp}.content.rawBase64`));
-          if (!body) throw new InvalidJsonMessageError(`${cp}.content.rawBase64`, 'not valid base64');
-        }
-        return unknownChild(type, name, Timestamp.ZERO, body);
-      }
-      if (!body) return knownChild(type, name, Timestamp.ZERO, codec.fromJSON(asObject(c.content ?? {}, `${cp}.content`), `${cp}.content`));
-      try {
-        const content = codec.decode(body, new DataView(body.buffer, body.byteOffset, body.byteLength), 0, body.length, { registry: defaultRegistry });
-        return knownChild(type, name, Timestamp.ZERO, content);
-      } catch (err) {
-        throw new InvalidJsonMessageError(`${cp}.bodyBase64`, `not a valid ${type} content: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-    return { children };
+    return nested('fromJSON', () => bindFromJSON(json, path), path);
   },
 };
 

@@ -13,6 +13,7 @@ import {
   IDENTITY,
   InvalidJsonMessageError,
   MalformedMessageError,
+  MAX_BIND_NESTING,
   startBindCodec,
   stringifyJSON,
   Timestamp,
@@ -145,6 +146,61 @@ describe('BIND', () => {
     expect(children[0]!.deviceName).toBe('x'.repeat(20));
     expect(bindOf(children[0]!).children.map((c) => c.deviceName)).toEqual(['Pose', 'ab']);
     expect(encodeMessage(back)).toEqual(bytes);
+  });
+
+  describe(`nesting is bounded at MAX_BIND_NESTING (${MAX_BIND_NESTING}) BINDs`, () => {
+    /** A BIND whose only child is a BIND ..., `levels` BINDs in all, the innermost empty. */
+    function nestedContent(levels: number): Uint8Array {
+      // Each level: NCHILD 1, entry (BIND, size of the rest), NTABLE_SIZE 2, name "" + pad; the
+      // innermost BIND is 0000 0000. Every level is even, so there is no child padding.
+      const prefix = hex(`0001 ${type12('BIND')} 0000000000000000 0002 0000`);
+      const out = new Uint8Array(prefix.length * (levels - 1) + 4);
+      const view = new DataView(out.buffer);
+      for (let i = 0; i < levels - 1; i++) {
+        const at = i * prefix.length;
+        out.set(prefix, at);
+        view.setUint32(at + 2 + 12 + 4, out.length - at - prefix.length);
+      }
+      return out;
+    }
+    function nestedMessage(levels: number): IgtlMessage {
+      let msg: IgtlMessage = createMessage('BIND', { children: [] }, { timestamp: Timestamp.ZERO });
+      for (let i = 1; i < levels; i++) msg = createMessage('BIND', { children: [msg] }, { timestamp: Timestamp.ZERO });
+      return msg;
+    }
+
+    it('decodes and encodes the deepest allowed nesting', () => {
+      const bytes = frame('BIND', nestedContent(MAX_BIND_NESTING));
+      expect(encodeMessage(decodeMessage(bytes))).toEqual(bytes);
+      expect(encodeMessage(nestedMessage(MAX_BIND_NESTING)).subarray(58)).toEqual(bytes.subarray(58));
+    });
+
+    it('refuses one level more on decode, with one line per level rather than a stack overflow', () => {
+      const err = malformed('BIND', nestedContent(MAX_BIND_NESTING + 1));
+      expect(err.detail).toMatch(new RegExp(`BIND nested more than ${MAX_BIND_NESTING} levels deep$`));
+      expect(err.detail.split('child 0').length - 1).toBe(MAX_BIND_NESTING);
+    });
+
+    it('refuses a hostile nesting thousands deep quickly', () => {
+      const started = performance.now();
+      expect(malformed('BIND', nestedContent(5000)).detail).toMatch(/nested more than/);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('refuses one level more on encode with an EncodeError', () => {
+      expect(() => encodeMessage(nestedMessage(MAX_BIND_NESTING + 1))).toThrow(EncodeError);
+      expect(() => encodeMessage(nestedMessage(MAX_BIND_NESTING + 1))).toThrow(/nested more than/);
+    });
+  });
+
+  it('keeps a leading U+FEFF of a child name (TextDecoder would drop it)', () => {
+    const msg = createMessage('BIND', { children: [{ ...POSE, deviceName: '\uFEFFPose' }] }, { timestamp: Timestamp.ZERO });
+    const bytes = encodeMessage(msg);
+    const back = decodeMessage(bytes);
+    expect(bindOf(back).children[0]!.deviceName).toBe('\uFEFFPose');
+    expect(encodeMessage(back)).toEqual(bytes);
+    const get = createMessage('GET_BIND', { children: [{ type: 'TRANSFORM', name: '\uFEFF' }] }, { timestamp: Timestamp.ZERO });
+    expect(encodeMessage(decodeMessage(encodeMessage(get)))).toEqual(encodeMessage(get));
   });
 
   it('accepts a header-version-2 child without metadata (only its content travels)', () => {

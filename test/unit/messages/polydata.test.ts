@@ -263,6 +263,14 @@ describe('POLYDATA', () => {
       expect(back.type === 'POLYDATA' && back.content.attributes[0]!.name).toBe(name);
     });
 
+    it('keeps a leading U+FEFF of a name (TextDecoder would drop it)', () => {
+      const msg = createMessage('POLYDATA', { ...EMPTY_MESH, attributes: [{ ...attr, name: '\uFEFFbom' }] });
+      const bytes = encodeMessage(msg);
+      const back = decodeMessage(bytes);
+      expect(back.type === 'POLYDATA' && back.content.attributes[0]!.name).toBe('\uFEFFbom');
+      expect(encodeMessage(back)).toEqual(bytes);
+    });
+
     it('refuses points that are a plain array', () => {
       const content = { ...EMPTY_MESH, points: [1, 2, 3] as unknown as Float32Array };
       expect(() => polyDataCodec.size(content)).toThrow(/points must be a Float32Array/);
