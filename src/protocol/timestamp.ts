@@ -71,7 +71,8 @@ export class Timestamp {
 
   /**
    * Nanoseconds since the epoch to a timestamp, with the C++ library's own conversion
-   * (`igtl_nanosec_to_frac`), so a value set here reads back exactly as in C++ peers.
+   * (`igtl_nanosec_to_frac` of library 3.x), so a value set here reads back exactly in current
+   * C++ peers. (Debian's 1.11 library converts slightly differently: up to ~30 ns apart.)
    */
   static fromNanoseconds(ns: bigint): Timestamp {
     if (ns < 0n) throw new RangeError(`timestamp out of range: ${ns} ns`);

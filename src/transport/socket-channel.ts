@@ -42,7 +42,11 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
     else subscriber.complete();
   });
   return () => {
-    if (!socket.destroyed) socket.destroy();
+    if (socket.destroyed) return;
+    // Ended by close(): let Node flush what it still buffers (a send already reported
+    // 'written' must arrive), but never wait forever for a peer that does not read.
+    if (socket.writableEnded) socket.setTimeout(5000, () => socket.destroy());
+    else socket.destroy();
   };
 }
 
