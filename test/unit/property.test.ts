@@ -4,7 +4,7 @@
 //     insertions and lying size fields) never make a decoder throw, hang or allocate past the
 //     limit: every result is a message or a typed IgtlError, and one push and random chunks agree.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   BodyTooLargeError,
   crc64,
@@ -25,7 +25,15 @@ import { ALL_TYPES, anyMessage, messageOf, metadata, unknownMessage, widen } fro
 import { manifest, vectorBytes } from '../support/vectors.js';
 
 const SEED = Number(process.env.IGTL_FC_SEED ?? 20240601);
-const RUNS = 200;
+/** Runs per property: 200 in `npm test`; `npm run fuzz` raises it (IGTL_FC_RUNS). */
+const RUNS = Number(process.env.IGTL_FC_RUNS ?? 200);
+/** Cases executed (round trips and hostile inputs), reported by `npm run fuzz`. */
+const cases = { roundTrips: 0, hostile: 0 };
+afterAll(() => {
+  if (process.env.IGTL_FC_REPORT) {
+    process.stdout.write(`fuzz: seed ${SEED}, ${RUNS} runs per property, ${cases.roundTrips} round trips, ${cases.hostile} hostile inputs decoded\n`);
+  }
+});
 /** A small body-size limit, so that lying sizes are refused instead of waited for. */
 const LIMIT = 1 << 20;
 const HEADER = 58;
@@ -48,6 +56,7 @@ function expectSameBytes(got: Uint8Array, expected: Uint8Array, what: string): v
 // (1) Round trips
 
 function roundTrip(msg: IgtlMessage): void {
+  cases.roundTrips++;
   const bytes = encodeMessage(msg);
   const decoded = decodeMessage(bytes);
   expectSameBytes(encodeMessage(decoded), bytes, 'encode(decode(bytes))');
@@ -321,6 +330,7 @@ function summary(r: IgtlMessage | IgtlError): string {
  * everything a hostile input must not break. Returns the results.
  */
 function feedHostile(bytes: Uint8Array, chunks: readonly number[], verifyCrc: boolean): (IgtlMessage | IgtlError)[] {
+  cases.hostile++;
   const options = { maxBodySize: LIMIT, verifyCrc };
   const started = performance.now();
   let whole: (IgtlMessage | IgtlError)[] = [];
