@@ -15,5 +15,5 @@ export { stream, type MessageOfType, type StreamOptions, type StreamType } from 
 export { sendTo, type SendToOptions } from './send-to.js';
 export { QueryTimeoutError, QueryFailedError, CommandFailedError, type CommandResult } from './errors.js';
 export type { IgtlPeer } from './internal/peer.js';
-export type { NamePattern } from './internal/names.js';
+export { nameMatcher, type NamePattern } from './internal/names.js';
 export { trackingKey, type ElementMessage, type AnyElement } from './internal/elements.js';

@@ -11,3 +11,4 @@ export * from './connection/send-queue.js';
 export * from './connection/pull.js';
 export * from './connection/connection.js';
 export * from './connection/housekeeping.js';
+export * from './transport/websocket.js';

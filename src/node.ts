@@ -8,3 +8,6 @@ export * from './transport/tls.js';
 export * from './transport/udp.js';
 export * from './transport/server.js';
 export { socketChannel, pipeSocketEvents } from './transport/socket-channel.js';
+export * from './simulator/index.js';
+export * from './recording/index.js';
+export * from './bridge/index.js';

@@ -1,12 +1,11 @@
 // `igtl-rx decode FILE [--json]`: decodes a file of concatenated messages.
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { MessageDecoder } from '../protocol/framer.js';
 import { IgtlError } from '../protocol/errors.js';
 import { stringifyJSON, toJSON } from '../protocol/json.js';
 import { summarize } from '../protocol/summary.js';
 import type { IgtlMessage } from '../protocol/types.js';
-import { CliError, LineWriter } from './output.js';
+import { CliError, LineWriter, parseOptions } from './output.js';
 
 export const usage = `usage: igtl-rx decode FILE [--json] [--no-crc] [--max-body-size BYTES]
 
@@ -22,16 +21,11 @@ export function errorToJSON(err: IgtlError): Record<string, unknown> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseOptions(argv, usage, {
       json: { type: 'boolean', default: false },
       'no-crc': { type: 'boolean', default: false },
       'max-body-size': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+    });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;

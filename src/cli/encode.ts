@@ -1,11 +1,10 @@
 // `igtl-rx encode FILE.jsonl`: canonical JSON lines in, packed messages out (stdout).
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { encodeMessage } from '../protocol/encode.js';
 import { IgtlError } from '../protocol/errors.js';
 import { fromJSON } from '../protocol/json.js';
-import { CliError } from './output.js';
+import { CliError, parseOptions } from './output.js';
 
 export const usage = `usage: igtl-rx encode FILE.jsonl [-o OUT]
 
@@ -15,11 +14,7 @@ reproduces the original bytes exactly. A line that is not a valid message is rep
 with its line number and the rest go on; the exit status is then 1.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h', default: false } },
-  });
+  const { values, positionals } = parseOptions(argv, usage, { output: { type: 'string', short: 'o' } });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -28,7 +23,8 @@ export async function run(argv: string[]): Promise<number> {
   const file = positionals[0]!;
   const input: NodeJS.ReadableStream = file === '-' ? process.stdin : createReadStream(file);
   const { createWriteStream } = await import('node:fs');
-  const out: NodeJS.WritableStream = values.output ? createWriteStream(values.output) : process.stdout;
+  const outputPath = typeof values.output === 'string' ? values.output : undefined;
+  const out: NodeJS.WritableStream = outputPath ? createWriteStream(outputPath) : process.stdout;
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
   let bad = 0;
@@ -50,6 +46,6 @@ export async function run(argv: string[]): Promise<number> {
     }
   })();
   await Promise.race([work, inputFailed]);
-  if (values.output) await new Promise<void>((r) => (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(r));
+  if (outputPath) await new Promise<void>((r) => (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(r));
   return bad > 0 ? 1 : 0;
 }

@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // The igtl-rx command line: one file per verb, loaded only when used.
-import { CliError, reportError } from './output.js';
+import { CliError, reportError, watchStdout } from './output.js';
 
 type Verb = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; usage: string }> };
 
 const verbs: Record<string, Verb> = {
   decode: { summary: 'decode a file of messages (readable or canonical JSON)', load: () => import('./decode.js') },
   encode: { summary: 'encode canonical JSON lines into messages', load: () => import('./encode.js') },
+  simulate: { summary: 'run a simulated navigation set-up (tools, ultrasound, status) as a server', load: () => import('./simulate.js') },
+  monitor: { summary: 'live view of a connection: rate, latency, bytes/s, latest value per device', load: () => import('./monitor.js') },
+  record: { summary: 'record every message of a connection to a file, with receive times', load: () => import('./record.js') },
+  replay: { summary: 'replay a recording to a server, to clients, or to stdout, with the original timing', load: () => import('./replay.js') },
+  send: { summary: 'send messages given as canonical JSON (file or stdin)', load: () => import('./send.js') },
+  query: { summary: 'send a GET_/STT_ query or a COMMAND and print the answer', load: () => import('./query.js') },
+  demo: { summary: 'the simulator and a filtered, throttled tracking view in one terminal', load: () => import('./demo.js') },
+  bridge: { summary: 'relay an OpenIGTLink TCP peer to WebSocket clients (browser pages), both ways', load: () => import('./bridge.js') },
 };
 
 function help(): string {
@@ -17,6 +25,7 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  watchStdout();
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(help());

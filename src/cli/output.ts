@@ -1,4 +1,5 @@
 // Shared CLI plumbing: one clear error line and an exit code, never a stack trace.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IgtlError } from '../protocol/errors.js';
 
 /** An error the CLI reports as one line (with exit status 2 = usage, 1 = failure). */
@@ -58,4 +59,30 @@ export class LineWriter {
       else this.stream.once('drain', () => resolve());
     });
   }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `parseArgs` with `--help`/`-h` added and its errors (unknown option, missing value) turned into
+ * one usage line with exit status 2.
+ */
+export function parseOptions(argv: string[], usage: string, options: Options): { values: Record<string, string | boolean | string[] | boolean[] | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h', default: false } } });
+    return { values, positionals };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) throw new CliError(`${e.message}\n${usage.split('\n\n')[0]}`, 2);
+    throw err;
+  }
+}
+
+/** Exits quietly when stdout is closed by the reader (`| head`), instead of a stack trace. */
+export function watchStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`igtl-rx: cannot write to stdout: ${err.message}\n`);
+    process.exit(1);
+  });
 }

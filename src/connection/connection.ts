@@ -233,7 +233,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       const bytes = this.encodeForPeer(msg);
       const policy = options.policy ?? this.policyFor(msg);
       p = new Promise<SendResult>((resolve, reject) => {
-        if (this.sendQueue.push(bytes, policy, `${wireType(msg)}\u0000${msg.deviceName}`, resolve, reject)) this.scheduleFlush();
+        if (this.sendQueue.push(bytes, policy, `${wireType(msg)}\u0000${msg.deviceName}`, resolve, reject, this.mustWait())) this.scheduleFlush();
       });
     } catch (err) {
       p = Promise.reject(err);
@@ -246,7 +246,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   next(msg: IgtlMessage): void {
     try {
       const bytes = this.encodeForPeer(msg);
-      if (this.sendQueue.push(bytes, this.policyFor(msg), `${wireType(msg)}\u0000${msg.deviceName}`, undefined, (err) => this.reportError(err, 'send failed'))) {
+      if (this.sendQueue.push(bytes, this.policyFor(msg), `${wireType(msg)}\u0000${msg.deviceName}`, undefined, (err) => this.reportError(err, 'send failed'), this.mustWait())) {
         this.scheduleFlush();
       }
     } catch (err) {
@@ -324,6 +324,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** True while sends have to wait (no channel, or its buffer is full): only then does `latest` conflate. */
+  private mustWait(): boolean {
+    return this.channel === undefined || this.blocked;
+  }
 
   private policyFor(msg: IgtlMessage): SendPolicy {
     const p = this.options.sendPolicy;

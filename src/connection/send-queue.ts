@@ -85,10 +85,15 @@ export class SendQueue {
 
   /**
    * Adds a message. `key` identifies (type, device) for `latest`. `resolve`/`reject`, when
-   * given, settle the caller's promise. Returns false if the message was not queued (its
-   * callbacks have then been settled already).
+   * given, settle the caller's promise. `conflate` false (the channel can take data now) queues
+   * `latest` messages like lossless ones unless the queue is full. Returns false if the message
+   * was not queued (its callbacks have then been settled already).
    */
-  push(bytes: Uint8Array, policy: SendPolicy, key: string, resolve?: (r: SendResult) => void, reject?: (e: IgtlError) => void): boolean {
+  push(bytes: Uint8Array, policy: SendPolicy, key: string, resolve?: (r: SendResult) => void, reject?: (e: IgtlError) => void, conflate = true): boolean {
+    // A writable channel takes every sample of a burst: `latest` only conflates what has to wait.
+    if (policy === 'latest' && !conflate && !this.full(bytes.length)) {
+      policy = 'lossless';
+    }
     if (policy === 'latest') {
       const prev = this.latest.get(key);
       if (prev) {

@@ -426,3 +426,15 @@ describe('IgtlConnection pull consumption', () => {
     expect(conn2.state.kind).toBe('idle');
   });
 });
+
+describe('IgtlConnection latest policy on a writable channel', () => {
+  it('writes every sample of a same-tick burst while the channel can take them', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { sendPolicy: 'latest' });
+    conn.subscribe();
+    attempts[0]!.open();
+    const results = await Promise.all([1, 2, 3].map((n) => conn.send(pose(n, 'A'))));
+    expect(results).toEqual(['written', 'written', 'written']);
+    expect(attempts[0]!.written.map((b) => xOf(decodeMessage(b)))).toEqual([1, 2, 3]);
+  });
+});

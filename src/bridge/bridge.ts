@@ -1,0 +1,431 @@
+// The bridge: one OpenIGTLink TCP peer (3D Slicer, PLUS, `igtl-rx simulate`) <-> any number of
+// WebSocket clients (browser tabs), both ways.
+//
+// Relaying -- decode, then re-encode per client, rather than forwarding raw frames. The
+// per-client `latest` policy (replace a waiting pose by the newer one of the same type and
+// device), the per-client filter (type, device) and throttle (rate) all need to know what a
+// message is, so it has to be decoded anyway; decoding also verifies the CRC, so a corrupt
+// frame stops at the bridge instead of reaching every tab. Re-encoding is exact: the codec is
+// byte-identical on every golden vector, and a message keeps its header version and message ID
+// (test/e2e/bridge.test.ts checks the bytes a client receives against the bytes the peer sent).
+// Each client is an IgtlConnection over its WebSocket (the same class as a TCP client or server
+// session), so its queue, policies, backpressure and errors$ are the library's, not a copy.
+// The cost is one encode per message per client: a 106-byte TRANSFORM encodes in about two
+// microseconds, so 1,000/s to 10 clients is ~2% of a core.
+//
+// Backpressure: the peer link is never paused for a client. Each client's channel reports full
+// when its WebSocket's bufferedAmount passes the high-water mark; its queue then keeps only the
+// newest message per (type, device) for streamed types (`latest`), and queues the rest
+// (`lossless`) up to its limits -- a client that overflows them is disconnected. A stalled tab
+// therefore costs a bounded amount of memory and slows nothing else.
+import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import createDebug from 'debug';
+import { Subject, map, type Observable, type Subscription } from 'rxjs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
+import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import type { QueueLimits, QueueStatus, SendPolicy } from '../connection/send-queue.js';
+import { wireType, type IgtlMessage } from '../protocol/types.js';
+import { connectTcp, type TcpOptions } from '../transport/tcp.js';
+import { openWebSocketChannel, type WebSocketFlowOptions } from '../transport/websocket.js';
+import { ClientFilterError, applyClientFilter, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
+import { checkOrigin, presentedToken, tokenMatches, type Refusal } from './security.js';
+import { staticFiles } from './static-files.js';
+
+const log = createDebug('igtl-rx:bridge');
+
+/** Port of `igtl-rx bridge` unless told otherwise (OpenIGTLink's 18944, plus one). */
+export const DEFAULT_BRIDGE_PORT = 18945;
+
+/** Types that wait with the `latest` policy for a client that is behind: a stale sample is worse than none. */
+export const DEFAULT_LATEST_TYPES: readonly string[] = ['TRANSFORM', 'POSITION', 'QTDATA', 'TDATA', 'SENSOR', 'IMAGE', 'VIDEO'];
+
+/**
+ * How each WebSocket client is fed. Its channel reports full above `highWaterMark` bytes of
+ * `bufferedAmount` (default 64 KiB for bridge clients) and drains at `lowWaterMark` (a quarter).
+ */
+export interface BridgeClientOptions extends WebSocketFlowOptions {
+  /**
+   * Wire types that wait with the `latest` policy while the client is behind (default
+   * {@link DEFAULT_LATEST_TYPES}); other types, and every type while it keeps up, are `lossless`.
+   */
+  readonly latestTypes?: readonly string[];
+  /**
+   * Limits of each client's queue (default 1,000 messages, 8 MiB). A client whose `lossless`
+   * messages overflow them is disconnected (it reconnects and starts fresh).
+   */
+  readonly queue?: QueueLimits;
+}
+
+/** Options of {@link createBridge}. */
+export interface BridgeOptions {
+  /**
+   * The OpenIGTLink peer: TCP options (default 127.0.0.1:18944, reconnecting with backoff), or
+   * a connection of your own (TLS, ...), which the bridge then uses but does not close.
+   */
+  readonly upstream?: (TcpOptions & ConnectionOptions) | IgtlConnection;
+  /** Address to bind (default 127.0.0.1: pass '0.0.0.0' or '::' to accept other hosts). */
+  readonly host?: string;
+  /** Port (default 18945; 0 picks a free one). */
+  readonly port?: number;
+  /**
+   * Attach to this HTTP(S) server of yours instead of listening (library use): the bridge takes
+   * its WebSocket upgrades (those on `path`, when given) and leaves everything else alone.
+   */
+  readonly server?: HttpServer | HttpsServer;
+  /** URL path of the WebSocket endpoint (default: any path). */
+  readonly path?: string;
+  /** A token clients must present: `?token=...` in the URL, or `Authorization: Bearer ...`. */
+  readonly token?: string;
+  /**
+   * Origins allowed to connect (`*` = any). Default: the bridge's own origin (a page it serves)
+   * and loopback origins. Clients that send no Origin (not browsers) are not affected.
+   */
+  readonly origins?: readonly string[];
+  /** Largest message relayed in either direction, and largest WebSocket frame accepted, bytes (default 16 MiB). */
+  readonly maxMessageSize?: number;
+  /** Most WebSocket clients at once (default 32); more are refused with 503. */
+  readonly maxClients?: number;
+  /** Clients may receive but not send to the peer (default false: both ways). */
+  readonly readOnly?: boolean;
+  /** Serve the files of this directory over HTTP, e.g. the page that connects to the bridge. */
+  readonly staticDir?: string;
+  /** How each client is fed. */
+  readonly client?: BridgeClientOptions;
+}
+
+/**
+ * One WebSocket client of the bridge: an {@link IgtlConnection} over its socket (like a server
+ * session), never reconnecting. Its `queue$` shows what waits for it and what was replaced.
+ */
+export class BridgeClient extends IgtlConnection {
+  /** When the client connected (ms since the epoch). */
+  readonly connectedAt = Date.now();
+  /** Messages handed to this client's queue so far. */
+  relayed = 0;
+
+  constructor(
+    /** 1, 2, ... in order of connection. */
+    readonly id: number,
+    /** Address and port of the client. */
+    readonly remote: string,
+    /** What the client asked for. */
+    readonly filter: ClientFilter,
+    /** The client's WebSocket (server side). */
+    readonly socket: WebSocket,
+    options: ConnectionOptions,
+    flow: WebSocketFlowOptions,
+    isStreamed: (msg: IgtlMessage) => boolean,
+  ) {
+    // `latest` only while the client is behind (its channel reported full and has not drained):
+    // a client that keeps up gets every message, even when several poses of one tool arrive in
+    // one TCP chunk and are queued in the same tick (where `latest` would keep only the last).
+    let blocked = false;
+    const events = openWebSocketChannel(socket, remote, flow).pipe(
+      map((ev): ChannelEvent => {
+        if (ev.type === 'drain') blocked = false;
+        return ev.type === 'open' ? { type: 'open', channel: watchFull(ev.channel, () => (blocked = true)) } : ev;
+      }),
+    );
+    const policy = (msg: IgtlMessage): SendPolicy => (blocked && isStreamed(msg) ? 'latest' : 'lossless');
+    super(() => events, { ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, keepOpen: true });
+    this.start(1);
+  }
+
+  /** The client's queue now. */
+  get queueStatus(): QueueStatus {
+    let now: QueueStatus = { messages: 0, bytes: 0, dropped: 0, replaced: 0 };
+    this.queue$.subscribe((q) => (now = q)).unsubscribe();
+    return now;
+  }
+}
+
+/** The channel, reporting each write that finds it full (write() returned false). */
+function watchFull(channel: ByteChannel, full: () => void): ByteChannel {
+  return {
+    kind: channel.kind,
+    remote: channel.remote,
+    write(bytes) {
+      const ok = channel.write(bytes);
+      if (!ok) full();
+      return ok;
+    },
+    batch: (fn) => (channel.batch ? channel.batch(fn) : fn()),
+    pause: () => channel.pause(),
+    resume: () => channel.resume(),
+    close: () => channel.close(),
+  };
+}
+
+/** A running bridge. */
+export class IgtlBridge {
+  /** The connection to the OpenIGTLink peer, shared by every client. */
+  readonly upstream: IgtlConnection;
+  private readonly ownsUpstream: boolean;
+  private readonly hold: Subscription;
+  private readonly subs: Subscription[] = [];
+  private readonly wss: WebSocketServer;
+  private readonly http: HttpServer | HttpsServer;
+  private readonly ownsHttp: boolean;
+  private readonly live = new Set<BridgeClient>();
+  private readonly clientSubs = new Map<BridgeClient, Subscription[]>();
+  private readonly clientSubject = new Subject<BridgeClient>();
+  private readonly latestTypes: ReadonlySet<string>;
+  private readonly isStreamed: (msg: IgtlMessage) => boolean;
+  private readonly upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head);
+  private nextId = 1;
+  private closed = false;
+
+  /** Every client as it connects (hot: earlier ones are in {@link clients}). */
+  readonly clients$: Observable<BridgeClient> = this.clientSubject.asObservable();
+
+  constructor(private readonly options: BridgeOptions = {}) {
+    const maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024;
+    if (options.upstream instanceof IgtlConnection) {
+      this.upstream = options.upstream;
+      this.ownsUpstream = false;
+    } else {
+      // Relayed as sent: a browser's connection has applied its own framing rules already.
+      this.upstream = connectTcp({ logNamespace: 'igtl-rx:bridge', maxBodySize: maxMessageSize, legacyEmptyQueries: false, ...options.upstream, keepOpen: true });
+      this.ownsUpstream = true;
+    }
+    const up = this.upstream;
+    this.subs.push(
+      up.state$.subscribe((s) => {
+        if (s.kind === 'open') log('peer %s: open', s.remote);
+        else if (s.kind === 'reconnecting') log('peer: %s; retrying in %d ms (attempt %d)', s.reason?.message ?? 'closed', s.delayMs, s.attempt);
+        else if (s.kind === 'closed') log('peer: closed%s', s.reason ? `: ${s.reason.message}` : '');
+      }),
+      up.errors$.subscribe((e) => {
+        if (e.code !== 'connection') log('peer: bad message not relayed: %s', e.message);
+      }),
+    );
+    this.hold = up.connect();
+
+    this.latestTypes = new Set(options.client?.latestTypes ?? DEFAULT_LATEST_TYPES);
+    this.isStreamed = (m) => this.latestTypes.has(wireType(m));
+
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
+    if (options.server) {
+      this.http = options.server;
+      this.ownsHttp = false;
+    } else {
+      const files = options.staticDir === undefined ? undefined : staticFiles(options.staticDir);
+      this.http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+        if (files) files(req, res);
+        else {
+          res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
+          res.end('igtl-rx bridge: connect with a WebSocket\n');
+        }
+      });
+      this.ownsHttp = true;
+      this.http.on('error', (err) => log('http server error: %s', err.message));
+    }
+    this.http.on('upgrade', this.upgradeListener);
+  }
+
+  /** Clients connected now. */
+  get clients(): ReadonlySet<BridgeClient> {
+    return this.live;
+  }
+
+  /** The bound address (after `listen`). */
+  get address(): AddressInfo {
+    return this.http.address() as AddressInfo;
+  }
+
+  /** The WebSocket URL of this bridge (after `listen`), e.g. `ws://127.0.0.1:18945/`. */
+  get url(): string {
+    const a = this.address;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `ws://${host}:${a.port}${this.options.path ?? '/'}`;
+  }
+
+  /** Starts listening (not needed when attached to your `server`); resolves with the address. */
+  listen(): Promise<AddressInfo> {
+    if (!this.ownsHttp) return Promise.resolve(this.address);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.http.once('error', onError);
+      this.http.listen(this.options.port ?? DEFAULT_BRIDGE_PORT, this.options.host ?? '127.0.0.1', () => {
+        this.http.off('error', onError);
+        log('listening on %s%s', this.url, this.options.staticDir === undefined ? '' : ` (serving ${this.options.staticDir})`);
+        resolve(this.address);
+      });
+    });
+  }
+
+  /**
+   * Handles one upgrade request (for servers that route upgrades themselves): checks path,
+   * Origin, token, filter and client count, then accepts or refuses with an HTTP status.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const address = (req.socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+    const remote = `${address}:${req.socket.remotePort ?? 0}`;
+    const query = new URL(req.url ?? '/', 'http://bridge').searchParams;
+    let filter: ClientFilter | undefined;
+    let refusal: Refusal | undefined = this.closed ? { status: 503, reason: 'the bridge is closing' } : checkOrigin(req, this.options.origins);
+    if (!refusal && this.options.token !== undefined && !tokenMatches(this.options.token, presentedToken(req, query))) {
+      refusal = { status: 401, reason: 'missing or wrong token' };
+    }
+    if (!refusal) {
+      try {
+        filter = parseClientFilter(query);
+      } catch (err) {
+        if (!(err instanceof ClientFilterError)) throw err;
+        refusal = { status: 400, reason: err.message };
+      }
+    }
+    const max = this.options.maxClients ?? 32;
+    if (!refusal && this.live.size >= max) refusal = { status: 503, reason: `${this.live.size} clients connected (maxClients ${max})` };
+    if (refusal || !filter) {
+      this.refuse(socket, remote, refusal ?? { status: 400, reason: 'bad request' });
+      return;
+    }
+    const accepted = filter;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remote, accepted));
+  }
+
+  /** Closes every client (code 1001), stops listening (when it listens itself) and closes the peer link it opened. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.http.off('upgrade', this.upgradeListener);
+    const sockets = [...this.live].map((c) => c.socket);
+    // A stalled client never completes the closing handshake: give the others a moment, then cut.
+    const gone = Promise.all(sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise<void>((r) => ws.once('close', () => r())))));
+    for (const ws of sockets) ws.close(1001, 'bridge closing');
+    const timer = new Promise<void>((r) => setTimeout(r, 1000).unref());
+    await Promise.race([gone, timer]);
+    for (const ws of sockets) ws.terminate();
+    for (const c of [...this.live]) {
+      c.close();
+      this.drop(c);
+    }
+    this.clientSubject.complete();
+    this.hold.unsubscribe();
+    for (const s of this.subs) s.unsubscribe();
+    if (this.ownsUpstream) this.upstream.close();
+    this.wss.close();
+    if (this.ownsHttp) {
+      const http = this.http;
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    }
+    log('closed');
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = this.options.path;
+    if (path !== undefined && new URL(req.url ?? '/', 'http://bridge').pathname !== path) {
+      // On a server of the user's, another upgrade listener may own this path.
+      if (this.ownsHttp) this.refuse(socket, req.socket.remoteAddress ?? '?', { status: 404, reason: `no WebSocket endpoint at ${req.url ?? '/'}` });
+      return;
+    }
+    this.handleUpgrade(req, socket, head);
+  }
+
+  private refuse(socket: Duplex, remote: string, refusal: Refusal): void {
+    log('refused %s: %s', remote, refusal.reason);
+    const body = `${refusal.reason}\n`;
+    socket.end(
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
+        'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+
+  private accept(ws: WebSocket, remote: string, filter: ClientFilter): void {
+    const id = this.nextId++;
+    const flow: WebSocketFlowOptions = { highWaterMark: 64 * 1024, ...this.options.client };
+    const client = new BridgeClient(
+      id,
+      remote,
+      filter,
+      ws,
+      {
+        logNamespace: 'igtl-rx:bridge',
+        // Relayed as received: v3 empty queries stay v3 (the peer's framing is the peer's choice).
+        legacyEmptyQueries: false,
+        queue: this.options.client?.queue ?? { maxMessages: 1000, maxBytes: 8 * 1024 * 1024 },
+        maxBodySize: this.options.maxMessageSize ?? 16 * 1024 * 1024,
+      },
+      flow,
+      this.isStreamed,
+    );
+    this.live.add(client);
+    log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
+    const subs: Subscription[] = [];
+    subs.push(
+      applyClientFilter(this.upstream, filter, this.isStreamed).subscribe({
+        next: (msg) => {
+          client.relayed++;
+          client.next(msg);
+        },
+        error: () => {}, // the peer link gave up: logged from its state$
+      }),
+      client.errors$.subscribe((err) => {
+        if (err.code === 'queue-full') {
+          log('client #%d %s is too slow (%s): disconnecting it', id, remote, err.message);
+          ws.terminate();
+        } else if (err.code !== 'connection') {
+          log('client #%d %s: bad message not relayed: %s', id, remote, err.message);
+        }
+      }),
+    );
+    let warnedReadOnly = false;
+    subs.push(
+      client.subscribe({
+        next: (msg) => {
+          if (!this.options.readOnly) this.upstream.next(msg);
+          else if (!warnedReadOnly) {
+            warnedReadOnly = true;
+            log('client #%d %s sends %s "%s": dropped (read-only bridge)', id, remote, wireType(msg), msg.deviceName);
+          }
+        },
+        error: (err: Error) => this.drop(client, err.message),
+        complete: () => this.drop(client),
+      }),
+    );
+    this.clientSubs.set(client, subs);
+    this.clientSubject.next(client);
+  }
+
+  private drop(client: BridgeClient, why?: string): void {
+    if (!this.live.delete(client)) return;
+    for (const s of this.clientSubs.get(client) ?? []) s.unsubscribe();
+    this.clientSubs.delete(client);
+    const q = client.queueStatus;
+    log(
+      'client #%d %s left after %ds%s (%d messages relayed, %d replaced by newer ones, %d dropped; %d clients)',
+      client.id,
+      client.remote,
+      Math.round((Date.now() - client.connectedAt) / 1000),
+      why ? `: ${why}` : '',
+      client.relayed,
+      q.replaced,
+      q.dropped,
+      this.live.size,
+    );
+  }
+}
+
+/**
+ * Creates a bridge between one OpenIGTLink TCP peer and WebSocket clients. Call `listen()` to
+ * start it (or pass `server` to attach it to an HTTP server of yours). See docs/bridge.md.
+ *
+ * @example
+ * const bridge = createBridge({ upstream: { host: '127.0.0.1', port: 18944 }, port: 18945 });
+ * await bridge.listen();
+ * // in a page: connectWebSocket('ws://127.0.0.1:18945/?type=TRANSFORM&rate=30')
+ */
+export function createBridge(options: BridgeOptions = {}): IgtlBridge {
+  return new IgtlBridge(options);
+}

@@ -1,0 +1,77 @@
+// What one WebSocket client asked to receive: `?type=TRANSFORM,TDATA&device=Stylus*&rate=30`.
+import { filter, merge, type Observable } from 'rxjs';
+import { ofDevice, throttleTracking } from '../../operators/index.js';
+// The pattern semantics of ofDevice (exact name, glob, `!negation`), for a list of patterns.
+import { nameMatcher } from '../../operators/index.js';
+import { wireType, type IgtlMessage } from '../protocol/types.js';
+
+/** A client's server-side filter and throttle. */
+export interface ClientFilter {
+  /** Wire type names to relay (empty: all). */
+  readonly types: readonly string[];
+  /** Device name patterns, exact or glob as in `ofDevice` (empty: all). */
+  readonly devices: readonly string[];
+  /** Most messages per second per (type, device) of streamed types (undefined: unthrottled). */
+  readonly rate: number | undefined;
+}
+
+/** A query parameter the bridge does not accept (the client is refused with 400). */
+export class ClientFilterError extends Error {
+  override name = 'ClientFilterError';
+}
+
+/**
+ * Reads a client's filter from its URL query: `type` and `device` may be repeated or
+ * comma-separated; `rate` is in Hz. `token` is the bridge's and ignored here; other parameters
+ * are ignored too (the page may use them).
+ */
+export function parseClientFilter(query: URLSearchParams): ClientFilter {
+  const list = (name: string) =>
+    query
+      .getAll(name)
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0);
+  const types = list('type');
+  for (const t of types) if (!/^[\x21-\x7e]{1,12}$/.test(t)) throw new ClientFilterError(`type "${t}" is not an OpenIGTLink type name (1-12 printable ASCII characters)`);
+  const devices = list('device');
+  const rateText = query.get('rate');
+  let rate: number | undefined;
+  if (rateText !== null && rateText !== '') {
+    rate = Number(rateText);
+    if (!(rate > 0 && rate <= 10_000)) throw new ClientFilterError(`rate "${rateText}" must be a number of Hz in (0, 10000]`);
+  }
+  return { types, devices, rate };
+}
+
+/** A readable form for log lines: `type=TRANSFORM device=Stylus rate=30`, or `all`. */
+export function describeClientFilter(f: ClientFilter): string {
+  const parts: string[] = [];
+  if (f.types.length > 0) parts.push(`type=${f.types.join(',')}`);
+  if (f.devices.length > 0) parts.push(`device=${f.devices.join(',')}`);
+  if (f.rate !== undefined) parts.push(`rate=${f.rate}`);
+  return parts.length > 0 ? parts.join(' ') : 'all messages';
+}
+
+/**
+ * Applies a client's filter to the shared upstream stream. The throttle applies to streamed
+ * types only (`isStreamed`: the ones sent with the `latest` policy); STATUS, STRING, replies
+ * and the like are never thinned out.
+ */
+export function applyClientFilter(source: Observable<IgtlMessage>, f: ClientFilter, isStreamed: (msg: IgtlMessage) => boolean): Observable<IgtlMessage> {
+  let out = source;
+  if (f.types.length > 0) {
+    const wanted = new Set(f.types);
+    out = out.pipe(filter((m) => wanted.has(wireType(m))));
+  }
+  if (f.devices.length > 0) {
+    const matchers = f.devices.map(nameMatcher);
+    out = out.pipe(ofDevice((name: string) => matchers.some((matches) => matches(name))));
+  }
+  if (f.rate !== undefined) {
+    const rate = f.rate;
+    const shared = out;
+    out = merge(shared.pipe(filter(isStreamed), throttleTracking(rate)), shared.pipe(filter((m) => !isStreamed(m))));
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+// A tiny static file handler: the bridge can serve the page that connects to it (same origin,
+// so the default Origin check lets it in). GET and HEAD only, no directory listings, and no
+// path can leave the directory.
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+
+const TYPES = new Map([
+  ['.html', 'text/html; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.mjs', 'text/javascript; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.json', 'application/json'],
+  ['.map', 'application/json'],
+  ['.svg', 'image/svg+xml'],
+  ['.png', 'image/png'],
+  ['.ico', 'image/x-icon'],
+  ['.txt', 'text/plain; charset=utf-8'],
+]);
+
+/** Returns a request handler serving the files under `dir` (`/` serves `index.html`). */
+export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const root = path.resolve(dir);
+  const fail = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+    res.end(`${text}\n`);
+  };
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      fail(res, 405, 'method not allowed');
+      return;
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      fail(res, 400, 'bad path');
+      return;
+    }
+    if (rel.endsWith('/')) rel += 'index.html';
+    const file = path.resolve(root, `.${path.posix.normalize(rel)}`);
+    void (async () => {
+      try {
+        // realpath: a symlink inside the directory must not lead out of it either.
+        const [realRoot, real] = await Promise.all([realpath(root), realpath(file)]);
+        if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw new Error('outside');
+        const info = await stat(real);
+        if (!info.isFile()) throw new Error('not a file');
+        res.writeHead(200, {
+          'content-type': TYPES.get(path.extname(real).toLowerCase()) ?? 'application/octet-stream',
+          'content-length': info.size,
+          'cache-control': 'no-cache',
+          'x-content-type-options': 'nosniff',
+        });
+        if (req.method === 'HEAD') res.end();
+        else createReadStream(real).pipe(res);
+      } catch {
+        fail(res, 404, 'not found');
+      }
+    })();
+  };
+}

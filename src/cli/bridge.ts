@@ -1,0 +1,98 @@
+// `igtl-rx bridge`: relays one OpenIGTLink TCP peer to WebSocket clients (browsers), both ways.
+import { parseArgs } from 'node:util';
+import createDebug from 'debug';
+import { firstValueFrom } from 'rxjs';
+import { DEFAULT_BRIDGE_PORT, createBridge } from '../bridge/bridge.js';
+import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { CliError } from './output.js';
+
+export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
+                      [--token TOKEN] [--origin ORIGIN]... [--static DIR] [--read-only]
+                      [--max-message-size BYTES] [--max-clients N] [--duration S] [--quiet]
+
+Relays between one OpenIGTLink TCP peer (3D Slicer, PLUS, igtl-rx simulate) and any number of
+WebSocket clients (browser pages using connectWebSocket), both ways. The peer link reconnects
+with backoff and is never slowed by a client: each client has its own queue, in which tracking
+types (TRANSFORM, POSITION, TDATA, QTDATA, SENSOR, IMAGE, VIDEO) keep only the newest message
+per device while the client is behind. A client may ask the bridge to filter and throttle for
+it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rate in Hz).
+
+  --igtl HOST:PORT        the OpenIGTLink peer (default 127.0.0.1:18944)
+  --host HOST             address to bind (default 127.0.0.1; 0.0.0.0 for other machines:
+                          then set a token)
+  --port PORT             WebSocket/HTTP port (default ${DEFAULT_BRIDGE_PORT}; 0 picks a free one)
+  --path PATH             accept WebSockets on this URL path only (default: any path)
+  --token TOKEN           clients must present it: ?token=TOKEN or Authorization: Bearer TOKEN
+                          (better: set IGTL_RX_BRIDGE_TOKEN, which other users cannot see in ps)
+  --origin ORIGIN         allow pages from this origin (repeatable; "*" = any). Default: pages
+                          the bridge serves itself and loopback origins (http://localhost:5173)
+  --static DIR            serve the files in DIR over HTTP (the page that connects)
+  --read-only             clients receive, but cannot send to the peer
+  --max-message-size B    largest message relayed either way (default 16777216)
+  --max-clients N         most clients at once (default 32)
+  --duration S            stop after S seconds (default: run until Ctrl-C)
+  --quiet                 print only the "listening" line (log lines: DEBUG=igtl-rx:bridge)
+
+Output: "listening on ws://HOST:PORT/ (peer HOST:PORT)" once the bridge is up, then log lines
+on stderr (peer connected or lost, clients connected, refused, too slow, left).`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      igtl: { type: 'string', default: '127.0.0.1:18944' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+      path: { type: 'string' },
+      token: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      static: { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
+      'max-message-size': { type: 'string' },
+      'max-clients': { type: 'string' },
+      duration: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`bridge takes no positional arguments\n${usage}`, 2);
+  const peer = parseEndpoint(values.igtl, '--igtl');
+  const port = parseNumber('--port', values.port, { min: 0, max: 65535, integer: true }) ?? DEFAULT_BRIDGE_PORT;
+  const maxMessageSize = parseNumber('--max-message-size', values['max-message-size'], { min: 58, integer: true });
+  const maxClients = parseNumber('--max-clients', values['max-clients'], { min: 1, integer: true });
+  const duration = parseNumber('--duration', values.duration, { above: 0 });
+  if (values.path !== undefined && !values.path.startsWith('/')) throw new CliError('--path must start with "/"', 2);
+  const token = values.token ?? process.env.IGTL_RX_BRIDGE_TOKEN;
+  if (token === '') throw new CliError('the token is empty', 2);
+
+  if (!values.quiet) createDebug.enable([process.env.DEBUG, 'igtl-rx:bridge'].filter(Boolean).join(','));
+  const bridge = createBridge({
+    upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity } },
+    host: values.host,
+    port,
+    readOnly: values['read-only'],
+    ...(values.path === undefined ? {} : { path: values.path }),
+    ...(token === undefined ? {} : { token }),
+    ...(values.origin === undefined ? {} : { origins: values.origin }),
+    ...(values.static === undefined ? {} : { staticDir: values.static }),
+    ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
+    ...(maxClients === undefined ? {} : { maxClients }),
+  });
+  try {
+    await bridge.listen();
+  } catch (err) {
+    await bridge.close();
+    throw new CliError(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
+  }
+  process.stdout.write(`listening on ${bridge.url} (peer ${peer.host}:${peer.port})\n`);
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
+  if (!loopback && token === undefined) process.stderr.write('igtl-rx bridge: warning: listening beyond loopback without a token: anyone who can reach this port gets the data\n');
+  await firstValueFrom(stopWhen(duration));
+  await bridge.close();
+  return 0;
+}

@@ -1,0 +1,200 @@
+// `igtl-rx demo`: the simulator and, in the same terminal, a tracking pipeline built from the
+// operators. The same pipeline, pointed at 3D Slicer or PLUS with --connect, works unchanged.
+import logUpdate from 'log-update';
+import { ignoreElements, map, merge, share, takeUntil, zip, type Observable } from 'rxjs';
+import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, type RateReport } from '../../operators/index.js';
+import type { IgtlConnection } from '../connection/connection.js';
+import type { Matrix4 } from '../protocol/messages/common.js';
+import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
+import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber, stopWhen, type Endpoint } from './net-helper.js';
+import { CliError, LineWriter } from './output.js';
+import { parseOptions, watchStdout } from './verb-helper.js';
+
+export const usage = `usage: igtl-rx demo [--connect HOST:PORT] [--tool NAME] [--rate HZ] [--source-rate HZ]
+                   [--port PORT] [--duration S]
+
+Starts the simulator (unless --connect is given) and shows one tool's live position through this
+pipeline of igtl-rx operators:
+
+  stream(conn, 'TDATA')                       ask the server for tracking data (STT_TDATA)
+  conn.pipe(ofType('TDATA', 'TRANSFORM'))     tracking messages only
+    TDATA:     splitElements(), ofElement(TOOL)   one message per tool, keep TOOL
+    TRANSFORM: ofDevice(TOOL)                     or TOOL's own TRANSFORM
+  throttleTracking(RATE)                      at most RATE updates per second, newest first
+  measureRate()                               the rates in and out
+
+  --connect HOST:PORT  use a real server (3D Slicer, PLUS, a tracker) instead of the simulator
+  --tool NAME          the tool to follow: a name or a glob (default Stylus; PLUS names tools
+                       like StylusToTracker)
+  --rate HZ            display rate (default 30)
+  --source-rate HZ     the simulator's tracking rate (default 60, up to ${MAX_TRACKING_RATE_HZ})
+  --port PORT          the simulator's port (default 18944, or a free one if that is taken)
+  --duration S         stop after S seconds (default: until Ctrl-C)
+
+In a terminal the view refreshes in place (with a top view of the tool's path); otherwise one
+line per update is printed.`;
+
+/** The tool's pose as the pipeline delivers it, whatever message it came in. */
+interface ToolPose {
+  readonly matrix: Matrix4;
+  readonly source: string;
+}
+
+/**
+ * The demo's pipeline, apart from the display: the tool's poses, throttled, and the rates in
+ * and out. Subscribing asks the server for TDATA (STT_TDATA); unsubscribing stops it (STP_TDATA).
+ */
+export function trackTool(conn: IgtlConnection, tool: string, rateHz: number, intervalMs = 1000): { poses: Observable<ToolPose>; rates: Observable<{ in: number; out: number }> } {
+  const tracking = conn.pipe(ofType('TDATA', 'TRANSFORM'), share());
+  const tool$ = merge(
+    tracking.pipe(ofType('TDATA'), splitElements(), ofElement(tool)),
+    tracking.pipe(ofType('TRANSFORM'), ofDevice(tool)),
+  ).pipe(share());
+  const shown = tool$.pipe(throttleTracking(rateHz), share());
+  const total = (r: RateReport) => [...r.rates.values()].reduce((s, x) => s + x.hz, 0);
+  // `stream` sends STT_TDATA while the poses are watched, STP_TDATA after; its messages come
+  // through `tracking` too, so here it only starts and stops the stream.
+  const poses = merge(stream(conn, 'TDATA').pipe(ignoreElements()), shown.pipe(map(poseOf)));
+  const rates = zip(tool$.pipe(measureRate({ intervalMs })), shown.pipe(measureRate({ intervalMs }))).pipe(
+    map(([a, b]) => ({ in: total(a), out: total(b) })),
+  );
+  return { poses, rates };
+}
+
+function poseOf(m: TrackingDataMessage | TransformMessage): ToolPose {
+  if (m.type === 'TRANSFORM') return { matrix: m.content.matrix, source: `TRANSFORM "${m.deviceName}"` };
+  const e = m.content.elements[0]!;
+  return { matrix: e.matrix, source: `TDATA "${m.deviceName}" / ${e.name}` };
+}
+
+const f = (v: number) => v.toFixed(2).padStart(8);
+
+/** A top view (x right, y up) of the recent path, auto-scaled: `.` trail, `@` now. */
+function topView(path: readonly (readonly [number, number])[], width = 48, height = 12): string[] {
+  if (path.length === 0) return [];
+  const xs = path.map((p) => p[0]);
+  const ys = path.map((p) => p[1]);
+  let [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const span = Math.max(x1 - x0, y1 - y0, 10);
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  [x0, x1, y0, y1] = [cx - span / 2, cx + span / 2, cy - span / 2, cy + span / 2];
+  const grid = Array.from({ length: height }, () => Array<string>(width).fill(' '));
+  path.forEach(([x, y], i) => {
+    const c = Math.min(width - 1, Math.max(0, Math.round(((x - x0) / (x1 - x0)) * (width - 1))));
+    const r = Math.min(height - 1, Math.max(0, Math.round(((y1 - y) / (y1 - y0)) * (height - 1))));
+    grid[r]![c] = i === path.length - 1 ? '@' : '.';
+  });
+  return [`+${'-'.repeat(width)}+  top view, ${span.toFixed(0)} mm across`, ...grid.map((row) => `|${row.join('')}|`), `+${'-'.repeat(width)}+`];
+}
+
+async function startSimulator(port: number | undefined, sourceRate: number): Promise<{ sim: Simulator; endpoint: Endpoint }> {
+  const make = (p: number) => createSimulator({ port: p, trackingRateHz: sourceRate, streams: ['STATUS'] });
+  let sim = make(port ?? 18944);
+  try {
+    await sim.start();
+  } catch (err) {
+    if (port !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new CliError(`cannot start the simulator: ${(err as Error).message}`);
+    // 18944 is taken (a real server, or another simulator): any free port will do for the demo.
+    sim = make(0);
+    await sim.start();
+  }
+  return { sim, endpoint: { host: '127.0.0.1', port: sim.address.port } };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv, usage, {
+    connect: { type: 'string' },
+    tool: { type: 'string' },
+    rate: { type: 'string' },
+    'source-rate': { type: 'string' },
+    port: { type: 'string' },
+    duration: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`demo takes no positional arguments\n${usage}`, 2);
+  const tool = (values.tool as string | undefined) ?? 'Stylus';
+  const rateHz = parseNumber('--rate', values.rate as string | undefined, { above: 0, max: 1000 }) ?? 30;
+  const sourceRate = parseNumber('--source-rate', values['source-rate'] as string | undefined, { above: 0, max: MAX_TRACKING_RATE_HZ }) ?? 60;
+  const port = values.port === undefined ? undefined : parseEndpoint(values.port as string, '--port').port;
+  const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
+  if (values.connect !== undefined && (values.port !== undefined || values['source-rate'] !== undefined)) {
+    throw new CliError('--port and --source-rate are for the simulator; with --connect there is none', 2);
+  }
+
+  let sim: Simulator | undefined;
+  let endpoint: Endpoint;
+  if (values.connect !== undefined) endpoint = parseEndpoint(values.connect as string, '--connect');
+  else ({ sim, endpoint } = await startSimulator(port, sourceRate));
+  const tty = process.stdout.isTTY === true;
+  const out = new LineWriter();
+  watchStdout();
+  const where = sim ? `simulator on ${endpoint.host}:${endpoint.port} (${sourceRate} Hz, seed 1)` : `${endpoint.host}:${endpoint.port}`;
+  out.line(`igtl-rx demo: following "${tool}" from ${where}, shown at up to ${rateHz} Hz (Ctrl-C to stop)`);
+  await out.flush();
+
+  const conn = connectClient(endpoint);
+  try {
+    await openConnection(conn, endpoint);
+  } catch (err) {
+    await sim?.stop();
+    throw err;
+  }
+  const stop$ = stopWhen(duration).pipe(share());
+  const { poses, rates } = trackTool(conn, tool, rateHz, tty ? 500 : 1000);
+  let rate = { in: 0, out: 0 };
+  let last: ToolPose | undefined;
+  const path: [number, number][] = [];
+  const render = () => {
+    const head = `igtl-rx demo: "${tool}" from ${where}`;
+    const pipeline = `stream(TDATA) | ofType | splitElements | ofElement("${tool}") | throttleTracking(${rateHz}) | measureRate`;
+    if (!last) return [head, pipeline, '', `waiting for "${tool}"...`].join('\n');
+    const m = last.matrix;
+    return [
+      head,
+      pipeline,
+      '',
+      `  ${tool}  x ${f(m[3]!)}   y ${f(m[7]!)}   z ${f(m[11]!)}  mm      from ${last.source}`,
+      `  rate  in ${rate.in.toFixed(1).padStart(6)} Hz  ->  out ${rate.out.toFixed(1).padStart(6)} Hz`,
+      '',
+      ...topView(path),
+    ].join('\n');
+  };
+  const refresh = tty ? setInterval(() => logUpdate(render()), 50) : undefined;
+  let failure: Error | undefined;
+  await new Promise<void>((resolve) => {
+    rates.pipe(takeUntil(stop$)).subscribe((r) => {
+      rate = r;
+      if (!tty) out.line(`rate in ${r.in.toFixed(1)} Hz, out ${r.out.toFixed(1)} Hz`);
+    });
+    poses.pipe(takeUntil(stop$)).subscribe({
+      next: (p) => {
+        last = p;
+        path.push([p.matrix[3]!, p.matrix[7]!]);
+        if (path.length > 120) path.shift();
+        if (!tty) out.line(`${tool} x=${p.matrix[3]!.toFixed(2)} y=${p.matrix[7]!.toFixed(2)} z=${p.matrix[11]!.toFixed(2)} mm (${p.source})`);
+      },
+      error: (err: Error) => {
+        failure = err;
+        resolve();
+      },
+      complete: () => resolve(),
+    });
+  });
+  if (refresh) {
+    clearInterval(refresh);
+    logUpdate(render());
+    logUpdate.done();
+  }
+  // Let the STP_TDATA go out, then close.
+  await new Promise((r) => setTimeout(r, 50));
+  conn.close();
+  await sim?.stop();
+  await out.flush();
+  if (failure) throw new CliError(`connection to ${endpoint.host}:${endpoint.port} failed: ${failure.message}`);
+  return 0;
+}

@@ -1,0 +1,132 @@
+// `igtl-rx record FILE [HOST:PORT]`: records a connection to FILE + FILE.idx (src/recording).
+import { map, share, take, takeUntil, type Observable } from 'rxjs';
+import { stream, type StreamType } from '../../operators/index.js';
+import type { IgtlMessage } from '../protocol/types.js';
+import { indexPathOf } from '../recording/format.js';
+import { record, wallClockMs } from '../recording/record.js';
+import { createServer } from '../transport/server.js';
+import { monitorFilter } from './monitor-pipeline.js';
+import { connectClient, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { CliError } from './output.js';
+import { createProgress, formatDuration } from './progress-helper.js';
+import { parseOptions, parseStreamTypes } from './verb-helper.js';
+
+export const usage = `usage: igtl-rx record FILE [HOST:PORT] [--listen [HOST:]PORT] [--type LIST] [--device PATTERN]
+                     [--stream TYPE]... [--duration S] [--count N] [--reconnect] [--quiet]
+
+Records every message from an OpenIGTLink server (default 127.0.0.1:18944) to FILE, with the
+time each one was received in FILE.idx, until Ctrl-C, --duration, --count, or the server
+closes. FILE holds the messages exactly as sent (plain concatenated OpenIGTLink messages:
+"igtl-rx decode FILE" reads it); "igtl-rx replay FILE" plays it back with the original timing.
+Format: docs/recording-format.md.
+
+  --listen [HOST:]PORT  be the server instead: record what clients that connect send (e.g. 3D
+                        Slicer sending to an OpenIGTLink "server" at this port)
+  --type LIST           only these message types, comma-separated
+  --device PATTERN      only these device names (a name or a glob)
+  --stream TYPE         ask the server to stream TYPE first (STT_TDATA, ...; repeatable)
+  --duration S          stop after S seconds
+  --count N             stop after N messages
+  --reconnect           keep reconnecting when the connection drops (default: stop)
+  --quiet               no progress display and no summary line
+
+A progress line (messages, bytes, rate, time) shows on stderr when it is a terminal; a summary
+line is printed at the end. Exit status: 0 when stopped or closed by the peer, 1 on errors.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv, usage, {
+    listen: { type: 'string' },
+    type: { type: 'string' },
+    device: { type: 'string' },
+    stream: { type: 'string', multiple: true },
+    duration: { type: 'string' },
+    count: { type: 'string' },
+    reconnect: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length < 1 || positionals.length > 2) throw new CliError(`record takes FILE and an optional HOST:PORT\n${usage}`, 2);
+  if (positionals.length === 2 && values.listen !== undefined) throw new CliError('give either HOST:PORT or --listen, not both', 2);
+  const file = positionals[0]!;
+  const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
+  const count = parseNumber('--count', values.count as string | undefined, { min: 1, integer: true });
+  const types = values.type === undefined ? undefined : (values.type as string).split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
+  const streams: StreamType[] = parseStreamTypes((values.stream as string[] | undefined) ?? []);
+  const quiet = values.quiet as boolean;
+  const note = (line: string) => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+
+  let source: Observable<IgtlMessage>;
+  let cleanup: () => Promise<void>;
+  let where: string;
+  if (values.listen !== undefined) {
+    const endpoint = parseEndpoint(values.listen as string, '--listen');
+    // A recorder is passive: no automatic replies to what clients send.
+    const server = createServer({ host: endpoint.host, port: endpoint.port, housekeeping: false });
+    try {
+      await server.listen();
+    } catch (err) {
+      throw new CliError(`cannot listen on ${endpoint.host}:${endpoint.port}: ${(err as Error).message}`);
+    }
+    where = `clients of ${server.address.address}:${server.address.port}`;
+    note(`listening on ${server.address.address}:${server.address.port}`);
+    server.sessions$.subscribe((s) => note(`client ${s.remoteAddress}:${s.remotePort} connected`));
+    source = server.messages$.pipe(map((m) => m.message));
+    cleanup = () => server.close();
+  } else {
+    const endpoint = parseEndpoint(positionals[1] ?? '127.0.0.1:18944');
+    const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean });
+    await openConnection(conn, endpoint);
+    where = `${endpoint.host}:${endpoint.port}`;
+    const asked = streams.map((t) => stream(conn, t).subscribe({ error: (err: Error) => note(`igtl-rx: --stream ${t}: ${err.message}`) }));
+    source = conn;
+    cleanup = async () => {
+      for (const s of asked) s.unsubscribe();
+      if (asked.length > 0) await new Promise((r) => setTimeout(r, 50));
+      conn.close();
+    };
+  }
+
+  const stop$ = stopWhen(duration).pipe(share());
+  let filtered = source.pipe(monitorFilter({ ...(types ? { types } : {}), ...(values.device === undefined ? {} : { device: values.device as string }) }), takeUntil(stop$));
+  if (count !== undefined) filtered = filtered.pipe(take(count));
+
+  const progress = createProgress(`recording ${file} | {value} messages | {size} | {rate} msg/s | {elapsed}`, undefined, !quiet && process.stderr.isTTY === true);
+  const started = wallClockMs();
+  let messages = 0;
+  let bytes = 0;
+  let lastUpdate = 0;
+  let failure: Error | undefined;
+  await new Promise<void>((resolve) => {
+    record(filtered, file).subscribe({
+      next: (r) => {
+        messages++;
+        bytes += r.bytes.length;
+        const now = wallClockMs();
+        if (now - lastUpdate > 200) {
+          lastUpdate = now;
+          const elapsed = now - started;
+          progress.update(messages, { size: formatBytes(bytes), rate: (messages / Math.max(elapsed / 1000, 0.001)).toFixed(0), elapsed: formatDuration(elapsed) });
+        }
+      },
+      error: (err: Error) => {
+        failure = err;
+        resolve();
+      },
+      complete: () => resolve(),
+    });
+  });
+  progress.stop();
+  await cleanup();
+  const elapsed = wallClockMs() - started;
+  note(`recorded ${messages} message${messages === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${where} in ${formatDuration(elapsed)} to ${file} (+ ${indexPathOf(file)})`);
+  if (failure) {
+    // A connection that drops still leaves a complete recording of what arrived.
+    throw new CliError(failure.message.startsWith('cannot write') ? failure.message : `connection lost: ${failure.message}`);
+  }
+  return 0;
+}

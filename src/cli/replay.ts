@@ -1,0 +1,207 @@
+// `igtl-rx replay FILE`: plays a recording back (src/recording) to a server, to clients, or to stdout.
+import { EMPTY, filter, firstValueFrom, ignoreElements, map, share, takeUntil, catchError, endWith, type Observable } from 'rxjs';
+import { sendTo } from '../../operators/index.js';
+import type { IgtlConnection } from '../connection/connection.js';
+import { stringifyJSON, toJSON } from '../protocol/json.js';
+import { summarize } from '../protocol/summary.js';
+import { recordingInfo } from '../recording/format.js';
+import type { IgtlMessage } from '../protocol/types.js';
+import { replayRecording, type ReplayOptions } from '../recording/replay.js';
+import { createServer, type IgtlSession } from '../transport/server.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { CliError, LineWriter } from './output.js';
+import { createProgress } from './progress-helper.js';
+import { parseOptions, watchStdout } from './verb-helper.js';
+
+export const usage = `usage: igtl-rx replay FILE [--to HOST:PORT | --serve [HOST:]PORT] [--speed X | --fast]
+                     [--loop | --repeat N] [--json] [--once] [--close] [--duration S] [--quiet]
+
+Plays back a recording made by "igtl-rx record" (or any file of concatenated OpenIGTLink
+messages) with the original timing: the message bytes are sent exactly as they were recorded.
+
+  --to HOST:PORT        act as a client: connect to a server and send it the recording
+  --serve [HOST:]PORT   act as a server: every client that connects gets the recording from
+                        the start (port 0 picks a free one; the "listening on" line says which)
+  (neither)             print the messages at the recorded pace, like "igtl-rx decode"
+  --speed X             play X times as fast (default 1; 0.5 = half speed)
+  --fast                as fast as possible (no waits)
+  --loop                play again from the start, forever
+  --repeat N            play N times in all
+  --json                with no target: print canonical JSON lines instead of summaries
+  --once                with --serve: exit after the first client's playback (and close it)
+  --close               with --serve: close each client's connection when its playback ends
+  --duration S          stop after S seconds
+  --quiet               no progress display and no summary line
+
+Timing comes from FILE.idx (receive times, written by "igtl-rx record"); without one, from the
+messages' header timestamps. A progress bar shows on stderr when it is a terminal.
+Exit status: 0 when the playback ended or was stopped, 1 on errors.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv, usage, {
+    to: { type: 'string' },
+    serve: { type: 'string' },
+    speed: { type: 'string' },
+    fast: { type: 'boolean', default: false },
+    loop: { type: 'boolean', default: false },
+    repeat: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    once: { type: 'boolean', default: false },
+    close: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError(`replay takes one FILE\n${usage}`, 2);
+  if (values.to !== undefined && values.serve !== undefined) throw new CliError('give either --to or --serve, not both', 2);
+  if (values.speed !== undefined && values.fast) throw new CliError('give either --speed or --fast, not both', 2);
+  if (values.loop && values.repeat !== undefined) throw new CliError('give either --loop or --repeat, not both', 2);
+  const file = positionals[0]!;
+  const speed = values.fast ? Infinity : (parseNumber('--speed', values.speed as string | undefined, { above: 0 }) ?? 1);
+  const repeat = values.loop ? Infinity : (parseNumber('--repeat', values.repeat as string | undefined, { min: 1, integer: true }) ?? 1);
+  const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
+  const quiet = values.quiet as boolean;
+  const note = (line: string) => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+
+  let info;
+  try {
+    info = await recordingInfo(file);
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let problems = 0;
+  const options: ReplayOptions = {
+    speed,
+    loop: repeat === Infinity ? true : repeat,
+    onProblem: (err) => {
+      problems++;
+      process.stderr.write(`igtl-rx: ${err.message}\n`);
+    },
+  };
+  const stop$ = stopWhen(duration).pipe(share());
+  const total = repeat === Infinity ? undefined : info.count * repeat;
+
+  if (values.serve !== undefined) {
+    await serve(file, parseEndpoint(values.serve as string, '--serve', { host: '127.0.0.1' }), options, stop$, { once: values.once as boolean, close: (values.close as boolean) || (values.once as boolean), note });
+    return problems > 0 ? 1 : 0;
+  }
+
+  let conn: IgtlConnection | undefined;
+  let target = 'stdout';
+  if (values.to !== undefined) {
+    const endpoint = parseEndpoint(values.to as string, '--to');
+    // Empty queries keep the framing they were recorded in (the default would send v3 ones as v1).
+    conn = connectClient(endpoint, { legacyEmptyQueries: false });
+    await openConnection(conn, endpoint);
+    target = `${endpoint.host}:${endpoint.port}`;
+  }
+  const out = new LineWriter();
+  if (!conn) watchStdout();
+  const progress = createProgress(
+    `replaying ${file} ${total === undefined ? '| {value} messages' : '[{bar}] {value}/{total} messages'} | {elapsed}`,
+    total,
+    !quiet && process.stderr.isTTY === true && (conn !== undefined || process.stdout.isTTY !== true),
+  );
+  const started = Date.now();
+  let sent = 0;
+  let failure: Error | undefined;
+  const recorded = replayRecording(file, conn ? { ...options, flowControl: drained(conn) } : options).pipe(map((r) => r.message), takeUntil(stop$));
+  const played: Observable<IgtlMessage> = conn ? recorded.pipe(sendTo(conn, { policy: 'lossless' })) : recorded;
+  const flushTimer = setInterval(() => void out.flush(), 100);
+  await new Promise<void>((resolve) => {
+    played.subscribe({
+      next: (r) => {
+        sent++;
+        if (!conn) out.line(values.json ? stringifyJSON(toJSON(r)) : summarize(r));
+        if (sent % 50 === 0 || sent === total) progress.update(sent, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` });
+      },
+      error: (err: Error) => {
+        failure = err;
+        resolve();
+      },
+      complete: () => resolve(),
+    });
+    // The peer closing the connection ends the playback too.
+    conn?.subscribe({ error: (err: Error) => ((failure = err), resolve()), complete: () => resolve() });
+  });
+  clearInterval(flushTimer);
+  progress.update(sent, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` });
+  progress.stop();
+  if (conn) {
+    // Everything handed to the connection is written before it closes.
+    await firstValueFrom(conn.queue$.pipe(filter((q) => q.messages === 0)));
+    conn.close();
+  }
+  await out.flush();
+  if (failure) throw new CliError(conn ? `replay to ${target} failed: ${failure.message}` : `cannot read ${file}: ${failure.message}`);
+  note(`replayed ${sent} message${sent === 1 ? '' : 's'} from ${file} to ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return problems > 0 ? 1 : 0;
+}
+
+// Past this many bytes waiting to be sent, playback waits until the queue is down to LOW_WATER.
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+/** Flow control for playback into a connection: pause while its send queue is over HIGH_WATER. */
+function drained(conn: IgtlConnection): () => Promise<unknown> | undefined {
+  let waiting = 0;
+  conn.queue$.subscribe((q) => (waiting = q.bytes));
+  return () => (waiting > HIGH_WATER ? firstValueFrom(conn.queue$.pipe(filter((q) => q.bytes <= LOW_WATER))) : undefined);
+}
+
+/** `--serve`: each client that connects gets its own playback from the start. */
+async function serve(
+  file: string,
+  endpoint: { host: string; port: number },
+  options: ReplayOptions,
+  stop$: Observable<string>,
+  how: { once: boolean; close: boolean; note: (line: string) => void },
+): Promise<void> {
+  // A replay is the recorded traffic and nothing else: no automatic replies.
+  // Empty queries keep the framing they were recorded in (as with --to).
+  const server = createServer({ host: endpoint.host, port: endpoint.port, housekeeping: false, legacyEmptyQueries: false });
+  try {
+    await server.listen();
+  } catch (err) {
+    throw new CliError(`cannot listen on ${endpoint.host}:${endpoint.port}: ${(err as Error).message}`);
+  }
+  // Always printed (also with --quiet): scripts read the port from it.
+  process.stdout.write(`listening on ${server.address.address}:${server.address.port}\n`);
+  await new Promise<void>((resolve) => {
+    const stopping = stop$.subscribe(() => resolve());
+    server.sessions$.subscribe((session: IgtlSession) => {
+      const client = `${session.remoteAddress}:${session.remotePort}`;
+      how.note(`client ${client} connected: replaying ${file}`);
+      const gone$ = session.pipe(ignoreElements(), catchError(() => EMPTY), endWith(true));
+      let count = 0;
+      replayRecording(file, { ...options, flowControl: drained(session) })
+        .pipe(
+          map((r) => r.message),
+          sendTo(session, { policy: 'lossless' }),
+          takeUntil(gone$),
+          takeUntil(stop$),
+        )
+        .subscribe({
+          next: () => count++,
+          complete: async () => {
+            if (how.close) {
+              await firstValueFrom(session.queue$.pipe(filter((q) => q.messages === 0)));
+              session.close();
+            }
+            how.note(`client ${client}: replayed ${count} message${count === 1 ? '' : 's'}`);
+            if (how.once) {
+              stopping.unsubscribe();
+              resolve();
+            }
+          },
+          error: (err: Error) => how.note(`client ${client}: ${err.message}`),
+        });
+    });
+  });
+  await server.close();
+}

@@ -1,0 +1,117 @@
+// `igtl-rx send HOST:PORT [FILE]`: sends messages given as canonical JSON.
+import { readFile } from 'node:fs/promises';
+import { filter, firstValueFrom, from, concatMap, timer, map, type Subscription } from 'rxjs';
+import { sendTo } from '../../operators/index.js';
+import { IgtlError } from '../protocol/errors.js';
+import type { JsonValue } from '../protocol/json-types.js';
+import { fromJSON, stringifyJSON, toJSON } from '../protocol/json.js';
+import { summarize } from '../protocol/summary.js';
+import type { IgtlMessage } from '../protocol/types.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber } from './net-helper.js';
+import { CliError, LineWriter } from './output.js';
+import { parseOptions } from './verb-helper.js';
+
+export const usage = `usage: igtl-rx send HOST:PORT [FILE] [--interval MS] [--replies MS] [--json]
+
+Sends messages given in canonical JSON (as printed by "igtl-rx decode --json" or "igtl-rx
+monitor --json"): FILE (default "-", stdin) holds one message per line, or a JSON array of
+messages, or one message. Every message is checked before anything is sent; a bad one is
+reported with its line (or array index) and nothing is sent.
+
+  --interval MS   wait MS between messages (default 0)
+  --replies MS    print what the peer sends from the first message until MS after the last
+                  (default 0: print nothing)
+  --json          print replies as canonical JSON lines instead of summaries
+
+Example: echo '{"type":"GET_STATUS","headerVersion":1,"deviceName":"","content":{}}' |
+         igtl-rx send 127.0.0.1:18944 --replies 500
+Exit status: 0 when every message was sent, 1 on errors (bad input, connection), 2 on usage errors.`;
+
+/** Parses canonical JSON input: JSON lines, a JSON array, or one JSON object. */
+export function parseMessages(text: string): { messages: IgtlMessage[]; errors: string[] } {
+  const messages: IgtlMessage[] = [];
+  const errors: string[] = [];
+  const trimmed = text.trim();
+  if (trimmed === '') return { messages, errors: ['no messages in the input'] };
+  let whole: JsonValue | undefined;
+  try {
+    whole = JSON.parse(trimmed) as JsonValue;
+  } catch {
+    whole = undefined;
+  }
+  const one = (value: JsonValue | string, where: string) => {
+    try {
+      messages.push(fromJSON(value));
+    } catch (err) {
+      if (!(err instanceof IgtlError)) throw err;
+      errors.push(`${where}: ${err.message}`);
+    }
+  };
+  if (Array.isArray(whole)) whole.forEach((v, i) => one(v, `message [${i}]`));
+  else if (whole !== undefined && typeof whole === 'object' && whole !== null) one(whole, 'message');
+  else {
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (line.trim() !== '') one(line, `line ${i + 1}`);
+    });
+  }
+  return { messages, errors };
+}
+
+async function readInput(file: string): Promise<string> {
+  try {
+    if (file !== '-') return await readFile(file, 'utf8');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file === '-' ? 'stdin' : file}: ${(err as Error).message}`);
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv, usage, {
+    interval: { type: 'string' },
+    replies: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (positionals.length < 1 || positionals.length > 2) throw new CliError(`send takes HOST:PORT and an optional FILE\n${usage}`, 2);
+  const endpoint = parseEndpoint(positionals[0]!);
+  const intervalMs = parseNumber('--interval', values.interval as string | undefined, { min: 0 }) ?? 0;
+  const repliesMs = parseNumber('--replies', values.replies as string | undefined, { min: 0 }) ?? 0;
+  const file = positionals[1] ?? '-';
+  const { messages, errors } = parseMessages(await readInput(file));
+  if (errors.length > 0) {
+    for (const e of errors.slice(0, 20)) process.stderr.write(`igtl-rx: ${file === '-' ? 'stdin' : file}: ${e}\n`);
+    if (errors.length > 20) process.stderr.write(`igtl-rx: ... and ${errors.length - 20} more\n`);
+    throw new CliError(`nothing sent: ${errors.length} bad message${errors.length === 1 ? '' : 's'}`);
+  }
+
+  const conn = connectClient(endpoint);
+  await openConnection(conn, endpoint);
+  const out = new LineWriter();
+  let printing: Subscription | undefined;
+  if (repliesMs > 0) printing = conn.subscribe({ next: (m) => out.line(values.json ? stringifyJSON(toJSON(m)) : summarize(m)), error: () => {} });
+  let failure: Error | undefined;
+  const failures = conn.errors$.subscribe((err) => (failure ??= err));
+  await new Promise<void>((resolve) => {
+    from(messages)
+      .pipe(
+        concatMap((m, i) => (i > 0 && intervalMs > 0 ? timer(intervalMs).pipe(map(() => m)) : [m])),
+        sendTo(conn, { policy: 'lossless' }),
+      )
+      .subscribe({ complete: () => resolve() });
+  });
+  await firstValueFrom(conn.queue$.pipe(filter((q) => q.messages === 0)));
+  if (repliesMs > 0) await new Promise((r) => setTimeout(r, repliesMs));
+  printing?.unsubscribe();
+  failures.unsubscribe();
+  conn.close();
+  await out.flush();
+  if (failure) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: ${failure.message}`);
+  process.stderr.write(`sent ${messages.length} message${messages.length === 1 ? '' : 's'} to ${endpoint.host}:${endpoint.port}\n`);
+  return 0;
+}

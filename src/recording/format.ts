@@ -1,0 +1,285 @@
+// The recording format (docs/recording-format.md): FILE holds the messages, concatenated exactly
+// as they travel on the wire, so any OpenIGTLink reader (`igtl-rx decode FILE`) reads it as it
+// is; FILE.idx, a small fixed-size binary index next to it, holds when each one was received.
+//
+// FILE.idx, big-endian like OpenIGTLink itself:
+//   header, 32 bytes:  char[8] "IGTLRXIX" | uint16 version = 1 | uint16 header size = 32 |
+//                      uint32 record size = 16 | float64 start time, ms since 1970 | 8 bytes zero
+//   record, 16 bytes:  uint64 byte offset of the message in FILE | float64 receive time, ms
+//                      since the start time
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { HEADER_SIZE } from '../protocol/constants.js';
+import { Framer } from '../protocol/framer.js';
+import type { IgtlError } from '../protocol/errors.js';
+import { readHeader } from '../protocol/header.js';
+
+/** First 8 bytes of an index file. */
+export const INDEX_MAGIC = 'IGTLRXIX';
+/** Index format version written by this library. */
+export const INDEX_VERSION = 1;
+/** Size of the index header. */
+export const INDEX_HEADER_SIZE = 32;
+/** Size of one index record. */
+export const INDEX_RECORD_SIZE = 16;
+
+const OFFSET_MAGIC = 0;
+const OFFSET_VERSION = 8; // uint16
+const OFFSET_HEADER_SIZE = 10; // uint16
+const OFFSET_RECORD_SIZE = 12; // uint32
+const OFFSET_START_TIME = 16; // float64
+
+/** The index file of a recording: `FILE.idx`. */
+export function indexPathOf(file: string): string {
+  return `${file}.idx`;
+}
+
+/** A recording or its index is not what it should be (the message names the file and the problem). */
+export class RecordingFormatError extends Error {
+  override name = 'RecordingFormatError';
+}
+
+/** The 32-byte index header for a recording that started at `startTimeMs` (ms since 1970). */
+export function encodeIndexHeader(startTimeMs: number): Uint8Array {
+  const bytes = new Uint8Array(INDEX_HEADER_SIZE);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < INDEX_MAGIC.length; i++) bytes[OFFSET_MAGIC + i] = INDEX_MAGIC.charCodeAt(i);
+  view.setUint16(OFFSET_VERSION, INDEX_VERSION);
+  view.setUint16(OFFSET_HEADER_SIZE, INDEX_HEADER_SIZE);
+  view.setUint32(OFFSET_RECORD_SIZE, INDEX_RECORD_SIZE);
+  view.setFloat64(OFFSET_START_TIME, startTimeMs);
+  return bytes;
+}
+
+/** Writes one 16-byte index record into `bytes` at `at`. */
+export function writeIndexRecord(view: DataView, at: number, offset: number, timeMs: number): void {
+  view.setBigUint64(at, BigInt(offset));
+  view.setFloat64(at + 8, timeMs);
+}
+
+/** What an index header says. */
+export interface IndexHeader {
+  readonly version: number;
+  readonly headerSize: number;
+  readonly recordSize: number;
+  /** Recording start, ms since 1970. */
+  readonly startTimeMs: number;
+}
+
+/** Reads an index header; throws a {@link RecordingFormatError} if it is not one. */
+export function decodeIndexHeader(bytes: Uint8Array, file = 'index'): IndexHeader {
+  if (bytes.length < INDEX_HEADER_SIZE) throw new RecordingFormatError(`${file}: ${bytes.length} bytes, too short for an index header (${INDEX_HEADER_SIZE})`);
+  const magic = String.fromCharCode(...bytes.subarray(OFFSET_MAGIC, OFFSET_MAGIC + 8));
+  if (magic !== INDEX_MAGIC) throw new RecordingFormatError(`${file}: not an igtl-rx index (starts with ${JSON.stringify(magic)}, expected "${INDEX_MAGIC}")`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header: IndexHeader = {
+    version: view.getUint16(OFFSET_VERSION),
+    headerSize: view.getUint16(OFFSET_HEADER_SIZE),
+    recordSize: view.getUint32(OFFSET_RECORD_SIZE),
+    startTimeMs: view.getFloat64(OFFSET_START_TIME),
+  };
+  // Newer versions may grow the header or the records; what this version reads stays where it is.
+  if (header.version < 1 || header.headerSize < INDEX_HEADER_SIZE || header.recordSize < INDEX_RECORD_SIZE) {
+    throw new RecordingFormatError(`${file}: unsupported index (version ${header.version}, header ${header.headerSize} bytes, records ${header.recordSize} bytes)`);
+  }
+  return header;
+}
+
+/** One message of a recording, as stored. */
+export interface RecordingFrame {
+  /** Position in the recording, from 0. */
+  readonly index: number;
+  /** Byte offset of the message in the data file. */
+  readonly offset: number;
+  /** The message's bytes exactly as stored (a copy of its own). */
+  readonly bytes: Uint8Array;
+  /** Receive time, ms since the recording started (from the index, or the header timestamps without one). */
+  readonly time: number;
+}
+
+/** Summary of a recording (see {@link recordingInfo}). */
+export interface RecordingInfo {
+  /** Number of messages. */
+  readonly count: number;
+  /** Size of the data file. */
+  readonly bytes: number;
+  /** Receive time of the last message, ms since the start (0 for an empty recording). */
+  readonly durationMs: number;
+  /** Recording start, ms since 1970 (from the index; else the first header timestamp, else undefined). */
+  readonly startTimeMs: number | undefined;
+  /** True when the timing comes from an index file. */
+  readonly indexed: boolean;
+}
+
+/** Options of {@link readRecording}. */
+export interface ReadRecordingOptions {
+  /** Non-fatal problems (an unreadable frame, an index that does not match): reported, reading goes on. */
+  readonly onProblem?: (err: Error) => void;
+  /** Largest message accepted, bytes (default: the decoder's, 256 MiB). */
+  readonly maxBodySize?: number;
+}
+
+const CHUNK_SIZE = 1 << 20;
+const INDEX_BATCH = 4096;
+
+async function openIndex(file: string): Promise<{ fh: FileHandle; header: IndexHeader; count: number } | undefined> {
+  const path = indexPathOf(file);
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const head = new Uint8Array(INDEX_HEADER_SIZE);
+    const { bytesRead } = await fh.read(head, 0, INDEX_HEADER_SIZE, 0);
+    const header = decodeIndexHeader(head.subarray(0, bytesRead), path);
+    const size = (await fh.stat()).size;
+    // A partly written last record (a recorder killed mid-write) is ignored.
+    const count = Math.max(0, Math.floor((size - header.headerSize) / header.recordSize));
+    return { fh, header, count };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/** Reads index records [from, from + n) as (offset, time) pairs. */
+async function readIndexRecords(index: { fh: FileHandle; header: IndexHeader }, from: number, n: number): Promise<{ offsets: number[]; times: number[] }> {
+  const size = n * index.header.recordSize;
+  const buf = new Uint8Array(size);
+  const { bytesRead } = await index.fh.read(buf, 0, size, index.header.headerSize + from * index.header.recordSize);
+  const view = new DataView(buf.buffer, 0, bytesRead);
+  const offsets: number[] = [];
+  const times: number[] = [];
+  for (let at = 0; at + INDEX_RECORD_SIZE <= bytesRead; at += index.header.recordSize) {
+    offsets.push(Number(view.getBigUint64(at)));
+    times.push(view.getFloat64(at + 8));
+  }
+  return { offsets, times };
+}
+
+/**
+ * Reads a recording message by message, streaming (memory stays bounded however large the file
+ * is). Timing comes from FILE.idx; without one (a file from elsewhere), from the header
+ * timestamps relative to the first one that is set, and a message without a timestamp follows
+ * the previous one at once.
+ */
+export async function* readRecording(file: string, options: ReadRecordingOptions = {}): AsyncGenerator<RecordingFrame> {
+  const report = options.onProblem ?? (() => {});
+  const data = await open(file, 'r');
+  let index = await openIndex(file).catch((err: unknown) => {
+    report(err as Error);
+    return undefined;
+  });
+  try {
+    let pending: RecordingFrame[] = [];
+    let count = 0;
+    let offset = 0;
+    let firstStamp: number | undefined;
+    let lastTime = 0;
+    let batch: { from: number; offsets: number[]; times: number[] } | undefined;
+    const frames: { offset: number; bytes: Uint8Array }[] = [];
+    const framer = new Framer(
+      {
+        frame(header, bytes, _view, at) {
+          const total = HEADER_SIZE + header.bodySize;
+          const copy = new Uint8Array(total);
+          copy.set(bytes.subarray(at, at + total));
+          frames.push({ offset, bytes: copy });
+          offset += total;
+        },
+        error(err: IgtlError) {
+          // A refused header (oversized, unknown version) is skipped with its body; a cut-off tail is dropped.
+          if (err.header) offset += HEADER_SIZE + err.header.bodySize;
+          report(new RecordingFormatError(`${file}: ${err.message}`));
+        },
+      },
+      options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize },
+    );
+    const stampOf = (bytes: Uint8Array): number | undefined => {
+      const header = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+      return header.timestampSeconds === 0 && header.timestampFraction === 0 ? undefined : header.timestamp.toMillis();
+    };
+    const timeOf = async (i: number, frameOffset: number, bytes: Uint8Array): Promise<number> => {
+      const stamp = stampOf(bytes);
+      if (index && i < index.count) {
+        if (!batch || i < batch.from || i >= batch.from + batch.offsets.length) {
+          batch = { from: i, ...(await readIndexRecords(index, i, Math.min(INDEX_BATCH, index.count - i))) };
+        }
+        const k = i - batch.from;
+        if (batch.offsets[k] === frameOffset) {
+          const time = batch.times[k]!;
+          // Where header time and receive time line up, should the index stop matching later.
+          if (stamp !== undefined) firstStamp = stamp - time;
+          return time;
+        }
+        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (offset ${batch.offsets[k]} in the index, ${frameOffset} in the file): timing from header timestamps from here on`));
+        await index.fh.close();
+        index = undefined;
+      }
+      if (stamp === undefined) return lastTime;
+      firstStamp ??= stamp - lastTime;
+      return Math.max(lastTime, stamp - firstStamp);
+    };
+    const buf = new Uint8Array(CHUNK_SIZE);
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await data.read(buf, 0, CHUNK_SIZE, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      framer.push(buf.subarray(0, bytesRead));
+      for (const f of frames) {
+        lastTime = await timeOf(count, f.offset, f.bytes);
+        pending.push({ index: count++, offset: f.offset, bytes: f.bytes, time: lastTime });
+      }
+      frames.length = 0;
+      for (const p of pending) yield p;
+      pending = [];
+    }
+    framer.end();
+  } finally {
+    await data.close();
+    await index?.fh.close();
+  }
+}
+
+/**
+ * Counts a recording's messages and finds its duration, without reading the message bodies:
+ * from the index when there is one, else by walking the headers of the data file.
+ */
+export async function recordingInfo(file: string): Promise<RecordingInfo> {
+  const bytes = (await stat(file)).size;
+  const index = await openIndex(file).catch(() => undefined);
+  if (index) {
+    try {
+      const last = index.count > 0 ? await readIndexRecords(index, index.count - 1, 1) : undefined;
+      return { count: index.count, bytes, durationMs: last?.times[0] ?? 0, startTimeMs: index.header.startTimeMs, indexed: true };
+    } finally {
+      await index.fh.close();
+    }
+  }
+  const fh = await open(file, 'r');
+  try {
+    const head = new Uint8Array(HEADER_SIZE);
+    const view = new DataView(head.buffer);
+    let position = 0;
+    let count = 0;
+    let first: number | undefined;
+    let last = 0;
+    while (position + HEADER_SIZE <= bytes) {
+      await fh.read(head, 0, HEADER_SIZE, position);
+      const header = readHeader(head, view, 0);
+      if (header.timestampSeconds !== 0 || header.timestampFraction !== 0) {
+        const ms = header.timestamp.toMillis();
+        first ??= ms;
+        last = Math.max(last, ms - first);
+      }
+      position += HEADER_SIZE + header.bodySize;
+      if (position <= bytes) count++;
+    }
+    return { count, bytes, durationMs: last, startTimeMs: first, indexed: false };
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,130 @@
+// Recording a stream of messages to FILE + FILE.idx (docs/recording-format.md).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { Observable, type Subscription } from 'rxjs';
+import { encodeMessage } from '../protocol/encode.js';
+import type { IgtlMessage } from '../protocol/types.js';
+import { encodeIndexHeader, indexPathOf, INDEX_RECORD_SIZE, RecordingFormatError, writeIndexRecord } from './format.js';
+
+/** One message of a recording: what {@link record} emits as it writes, and what `replay` emits. */
+export interface RecordedMessage {
+  /** The decoded message. */
+  readonly message: IgtlMessage;
+  /** Its bytes as stored in the recording. */
+  readonly bytes: Uint8Array;
+  /** Position in the recording, from 0. */
+  readonly index: number;
+  /** Receive time, ms since the recording started. */
+  readonly time: number;
+}
+
+/** Options of {@link record}. */
+export interface RecordOptions {
+  /** Clock of the receive times, ms since 1970 (default: the wall clock, sub-millisecond). */
+  readonly clock?: () => number;
+}
+
+/** Wall-clock ms with sub-millisecond resolution. */
+export function wallClockMs(): number {
+  const perf = globalThis.performance;
+  return perf ? perf.timeOrigin + perf.now() : Date.now();
+}
+
+function finished(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.closed) {
+      resolve();
+      return;
+    }
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+/**
+ * Records every message of `source` (a connection, or any Observable of messages) to `file`,
+ * with its receive time in `file.idx`, and emits each one as it is written: so the recording is
+ * transparent, and `record(conn, file)` can feed a live display at the same time.
+ *
+ * ```
+ * source:  --a---b----c--|
+ * record:  --a---b----c--|    a, b, c: { message, bytes, index, time }; completes once both files are flushed
+ * ```
+ *
+ * The message bytes are the message re-encoded, which the codec guarantees to be the bytes
+ * received for every message it decodes (golden-vector tests). Files are created (or truncated)
+ * at subscription. When the source completes, the files are flushed and closed before the
+ * result completes; when it errors, they are flushed and closed and the error is passed on (a
+ * connection that drops still leaves a complete recording). Unsubscribing closes the files in
+ * the background; to know when the recording is complete, end the source instead (for example
+ * with `takeUntil`). A write failure (disk full, bad path) ends the result with the error.
+ *
+ * @example
+ * record(connectTcp({ port: 18944 }).pipe(take(1000)), 'session.igtl').subscribe();
+ *
+ * @param source  the messages to record
+ * @param file  path of the data file; the index is `file + '.idx'`
+ * @param options  clock
+ */
+export function record(source: Observable<IgtlMessage>, file: string, options: RecordOptions = {}): Observable<RecordedMessage> {
+  const clock = options.clock ?? wallClockMs;
+  return new Observable<RecordedMessage>((subscriber) => {
+    const data = createWriteStream(file);
+    const index = createWriteStream(indexPathOf(file));
+    let failed = false;
+    const fail = (err: Error, which: string) => {
+      if (failed) return;
+      failed = true;
+      subscription?.unsubscribe();
+      data.destroy();
+      index.destroy();
+      subscriber.error(new RecordingFormatError(`cannot write ${which}: ${err.message}`));
+    };
+    data.on('error', (err) => fail(err, file));
+    index.on('error', (err) => fail(err, indexPathOf(file)));
+    const start = clock();
+    index.write(encodeIndexHeader(start));
+    let offset = 0;
+    let count = 0;
+    const close = async (err?: unknown) => {
+      try {
+        await Promise.all([finished(data), finished(index)]);
+      } catch (e) {
+        if (!failed) subscriber.error(new RecordingFormatError(`cannot write ${file}: ${(e as Error).message}`));
+        return;
+      }
+      if (failed) return;
+      if (err !== undefined) subscriber.error(err);
+      else subscriber.complete();
+    };
+    let subscription: Subscription | undefined;
+    subscription = source.subscribe({
+      next(message) {
+        if (failed) return;
+        const receivedAt = clock();
+        let bytes: Uint8Array;
+        try {
+          bytes = encodeMessage(message);
+        } catch (err) {
+          fail(err as Error, file);
+          return;
+        }
+        const rec = new Uint8Array(INDEX_RECORD_SIZE);
+        const time = receivedAt - start;
+        writeIndexRecord(new DataView(rec.buffer), 0, offset, time);
+        data.write(bytes);
+        index.write(rec);
+        const entry: RecordedMessage = { message, bytes, index: count++, time };
+        offset += bytes.length;
+        subscriber.next(entry);
+      },
+      error: (err: unknown) => void close(err),
+      complete: () => void close(),
+    });
+    if (failed) subscription.unsubscribe();
+    return () => {
+      subscription?.unsubscribe();
+      if (!data.closed) data.end();
+      if (!index.closed) index.end();
+    };
+  });
+}

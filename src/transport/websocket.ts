@@ -1,0 +1,453 @@
+// WebSocket transport (browser and Node): OpenIGTLink bytes in binary WebSocket frames.
+//
+// A frame carries raw OpenIGTLink bytes: one or more whole messages, or a part of one. Frame
+// boundaries mean nothing; the connection's framer (MessageDecoder) reassembles messages exactly
+// as it does for a TCP byte stream, so this is a `stream` channel.
+//
+// Reconnection -- a deliberate choice. reconnecting-websocket (RWS) 4.4.0 has its own retry loop
+// (its own backoff, no jitter, an unbounded replay queue, plain setTimeout timers); IgtlConnection
+// has one too (backoff with jitter, maxAttempts, state$ with attempt and delay, scheduler-driven
+// and so marble-testable), and the ChannelFactory contract is "one subscription = one attempt".
+// Two retry loops stacked on one connection would fight (RWS reconnecting behind the back of a
+// connection that believes it is closed, state$ lying about it). So IgtlConnection owns
+// reconnection and RWS is used ONE INSTANCE PER ATTEMPT with `maxRetries: 0`: state$, backoff,
+// send policies and errors$ then behave exactly as for TCP. What RWS still gives us per attempt:
+// the URL provider (a function, sync or async, called per attempt: a fresh auth token each time),
+// its connection timeout, and one place for the WebSocket implementation (`WebSocket: ws` in Node).
+// RWS is configured deliberately, because its defaults do not suit a send queue of our own:
+//   - maxEnqueuedMessages: 0 -- its default (Infinity) queues sends made while not open and
+//     replays them, stale, on the next open; our send policies own queuing.
+//   - binaryType = 'arraybuffer' is set on the instance (it is not a constructor option; RWS
+//     copies it to each socket it creates). The default, 'blob', would need async reads.
+//   - Its quirks (seen in 4.4.0, pinned by test/unit/websocket): a failure is reported as a
+//     synthetic clean close (code 1000) FOLLOWED by the error event, so the close is judged one
+//     microtask later; and on a connect timeout it closes a still-connecting `ws` socket after
+//     removing its listeners, which makes `ws` emit an 'error' nobody listens to -- a crash in
+//     Node. Each socket created for RWS therefore gets a no-op 'error' listener of its own.
+//
+// Backpressure: browsers have no 'drain' event for WebSockets, only `bufferedAmount`. write()
+// returns false above a high-water mark, and `bufferedAmount` is then polled (on the RxJS
+// scheduler, so tests can drive it) until it falls to the low-water mark, which emits 'drain'.
+//
+// Browser-safe: no Node built-ins and no import of `ws` (Node users pass it: `WebSocket: ws`).
+import createDebug from 'debug';
+import * as rwsModule from 'reconnecting-websocket';
+import type { Options as RwsOptions } from 'reconnecting-websocket';
+import { Observable, asyncScheduler, interval, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
+import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { ConnectionError } from '../protocol/errors.js';
+
+// The package ships CommonJS (`module.exports = Class`) to Node and an ES module (`export
+// default Class`) to bundlers, with one .d.ts declaring `export default`. Its types therefore
+// disagree with its run-time shape under NodeNext (and with each other under NodeNext and bundler
+// resolution), while at run time the namespace's `default` is the class in Node and in bundlers.
+// So the class is found at run time and typed by the part of it this transport uses.
+interface RwsInstance extends WebSocketLike {
+  binaryType: BinaryType;
+}
+type RwsConstructor = new (url: string | (() => Promise<string>), protocols: string | string[] | undefined, options: RwsOptions) => RwsInstance;
+
+function rwsClass(mod: object): RwsConstructor {
+  let c: unknown = (mod as { default?: unknown }).default;
+  if (typeof c !== 'function') c = (c as { default?: unknown } | undefined)?.default; // double interop
+  if (typeof c !== 'function') throw new TypeError('igtl-rx: reconnecting-websocket exports no class');
+  return c as RwsConstructor;
+}
+
+const ReconnectingWebSocket = rwsClass(rwsModule);
+
+const log = createDebug('igtl-rx:websocket');
+
+/** The `message` event as this transport reads it. */
+interface MessageEventLike {
+  readonly data: unknown;
+}
+
+/** The `close` event as this transport reads it. */
+interface CloseEventLike {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+}
+
+/** The `error` event (browsers give no details, `ws` and RWS give a message). */
+interface ErrorEventLike {
+  readonly message?: string;
+}
+
+/**
+ * The part of the W3C WebSocket interface this transport uses. Browsers' `WebSocket`, the `ws`
+ * package's `WebSocket` (client or server side) and reconnecting-websocket all fit.
+ */
+export interface WebSocketLike {
+  readonly bufferedAmount: number;
+  send(data: Uint8Array<ArrayBuffer>): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'message', listener: (event: MessageEventLike) => void): void;
+  addEventListener(type: 'close', listener: (event: CloseEventLike) => void): void;
+  addEventListener(type: 'error', listener: (event: ErrorEventLike) => void): void;
+  addEventListener(type: 'open', listener: () => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEventLike) => void): void;
+  removeEventListener(type: 'close', listener: (event: CloseEventLike) => void): void;
+  removeEventListener(type: 'error', listener: (event: ErrorEventLike) => void): void;
+  removeEventListener(type: 'open', listener: () => void): void;
+  /** Stops reading from the network (`ws` in Node has it: real TCP flow control). */
+  pause?(): void;
+  /** Resumes reading. */
+  resume?(): void;
+}
+
+/** A WebSocket class: the browser's global `WebSocket`, or `ws`'s default export in Node. */
+export interface WebSocketConstructor {
+  new (url: string, protocols?: string | string[]): WebSocketLike;
+  readonly CLOSING: number;
+}
+
+/**
+ * Where to connect: a `ws://` / `wss://` URL, or a function returning one (possibly async),
+ * called before each attempt (e.g. to put a fresh token in the query string).
+ */
+export type WebSocketUrl = string | URL | (() => string | Promise<string>);
+
+/** Backpressure of a WebSocket channel. */
+export interface WebSocketFlowOptions {
+  /** write() returns false once `bufferedAmount` exceeds this many bytes (default 1 MiB). */
+  readonly highWaterMark?: number;
+  /** 'drain' is emitted when `bufferedAmount` falls to this many bytes (default highWaterMark / 4). */
+  readonly lowWaterMark?: number;
+  /** How often `bufferedAmount` is polled while blocked, ms (default 10). */
+  readonly drainPollMs?: number;
+  /**
+   * Largest frame that several small messages written in one batch are merged into (default
+   * 64 KiB; 0 = one frame per message). Fewer frames mean fewer `message` events in a page.
+   */
+  readonly maxBatchBytes?: number;
+  /** Scheduler of the drain polling (tests pass a virtual-time scheduler). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Options of {@link webSocketChannel} and {@link connectWebSocket}. */
+export interface WebSocketOptions extends WebSocketFlowOptions {
+  /**
+   * The WebSocket implementation (default: the global `WebSocket`). Node 20 has none: pass
+   * `WebSocket` from the `ws` package (`import WebSocket from 'ws'`).
+   */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Subprotocols to offer. */
+  readonly protocols?: string | string[];
+  /** Give up one connection attempt after this long, ms (default 5000). */
+  readonly connectTimeoutMs?: number;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const DEFAULT_BATCH_BYTES = 64 * 1024;
+
+/** The URL without its query and fragment (which may hold a token), for logs. */
+export function describeWebSocketUrl(url: WebSocketUrl): string {
+  if (typeof url === 'function') return 'websocket';
+  const text = String(url);
+  try {
+    const u = new URL(text);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return text.replace(/[?#].*$/, '');
+  }
+}
+
+/**
+ * A channel factory for WebSockets: each subscription is one connection attempt, made with a
+ * reconnecting-websocket instance that never retries by itself (the connection retries, with
+ * its own backoff: see the comment at the top of this file).
+ */
+export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = {}): ChannelFactory {
+  const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!impl) throw new TypeError('igtl-rx: no WebSocket implementation here; in Node 20 pass { WebSocket } from the "ws" package');
+  const remote = describeWebSocketUrl(url);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  return () =>
+    new Observable<ChannelEvent>((subscriber) => {
+      let native: WebSocketLike | undefined;
+      // A URL function that throws or rejects fails this attempt. (Inside RWS it would be an
+      // unhandled rejection, and the attempt would hang: its timeout starts after the URL.)
+      const provider =
+        typeof url === 'function'
+          ? () =>
+              Promise.resolve()
+                .then(url)
+                .catch((err: unknown) => {
+                  subscriber.error(new ConnectionError(`${remote}: the URL function failed: ${err instanceof Error ? err.message : String(err)}`, err));
+                  return new Promise<string>(noop);
+                })
+          : String(url);
+      const rws = new ReconnectingWebSocket(provider, options.protocols, {
+        WebSocket: observed(impl, (ws) => {
+          native = ws;
+        }),
+        maxRetries: 0,
+        maxEnqueuedMessages: 0,
+        connectionTimeout: connectTimeoutMs,
+        minReconnectionDelay: 0,
+      });
+      rws.binaryType = 'arraybuffer';
+      const wiring = wire(rws, remote, subscriber, options, () => native, false, connectTimeoutMs);
+      return () => {
+        wiring.teardown();
+        rws.close(1000);
+      };
+    });
+}
+
+/**
+ * An already open WebSocket (e.g. a server's side of one, from `ws`'s WebSocketServer) as a
+ * one-shot channel: emits `open` at once, then `data`/`drain`; completes when the socket closes
+ * cleanly. Unsubscribing closes the socket. A second subscription completes at once.
+ */
+export function openWebSocketChannel(socket: WebSocketLike, remote: string, options: WebSocketFlowOptions = {}): Observable<ChannelEvent> {
+  let used = false;
+  swallowEmitterErrors(socket);
+  return new Observable<ChannelEvent>((subscriber) => {
+    if (used) {
+      subscriber.complete();
+      return;
+    }
+    used = true;
+    const wiring = wire(socket, remote, subscriber, options, () => socket, true, undefined);
+    return () => {
+      wiring.teardown();
+      socket.close(1000);
+    };
+  });
+}
+
+/**
+ * Connects to an OpenIGTLink peer through a WebSocket (an `igtl-rx bridge`, or any server that
+ * relays OpenIGTLink bytes in binary frames). The same Observable connection as `connectTcp`:
+ * lazy, shared, send policies, state$, errors$, reconnection with backoff.
+ *
+ * @example
+ * // In a page:
+ * const conn = connectWebSocket('ws://127.0.0.1:18945/?type=TRANSFORM');
+ * // In Node 20:
+ * import WebSocket from 'ws';
+ * const conn = connectWebSocket('ws://127.0.0.1:18945/', { WebSocket });
+ */
+export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & ConnectionOptions = {}): IgtlConnection {
+  return new IgtlConnection(webSocketChannel(url, options), { logNamespace: 'igtl-rx:websocket', name: describeWebSocketUrl(url), ...options });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A subclass of the WebSocket implementation that reports each socket it creates (for
+ * pause/resume) and, when the socket is a Node EventEmitter (`ws`), gives it a no-op 'error'
+ * listener: RWS removes its own listeners before closing a socket, and an 'error' emitted then
+ * with no listener would crash the process (RWS connect timeout on a `ws` socket).
+ */
+function observed(impl: WebSocketConstructor, created: (ws: WebSocketLike) => void): WebSocketConstructor {
+  return class extends impl {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      swallowEmitterErrors(this);
+      created(this);
+    }
+  };
+}
+
+function noop(): void {}
+
+/** Adds a no-op 'error' listener to a Node EventEmitter socket (`ws`); nothing elsewhere. */
+function swallowEmitterErrors(socket: object): void {
+  const emitter = socket as { on?: unknown };
+  if (typeof emitter.on === 'function') emitter.on.call(socket, 'error', noop);
+}
+
+/** A view over an ArrayBuffer (WebSocket.send refuses views over a SharedArrayBuffer). */
+function sendable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return isArrayBufferView(bytes) ? bytes : bytes.slice();
+}
+
+function isArrayBufferView(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer;
+}
+
+/** The bytes of a binary message event, or undefined for a text message. */
+function bytesOf(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}
+
+/** Wires a socket's events to a channel subscriber; `open` says whether it is open already. */
+function wire(
+  socket: WebSocketLike,
+  remote: string,
+  subscriber: Subscriber<ChannelEvent>,
+  options: WebSocketFlowOptions,
+  native: () => WebSocketLike | undefined,
+  open: boolean,
+  connectTimeoutMs: number | undefined,
+): { teardown(): void } {
+  let channel: WebSocketByteChannel | undefined;
+  let failure: ConnectionError | undefined;
+  let ended = false;
+  const emit = (ev: ChannelEvent) => subscriber.next(ev);
+  const onOpen = () => {
+    channel = new WebSocketByteChannel(remote, socket, native(), options, emit);
+    emit({ type: 'open', channel });
+  };
+  const onMessage = (ev: MessageEventLike) => {
+    const chunk = bytesOf(ev.data);
+    if (chunk) channel?.receive(chunk);
+    else log('%s: text frame ignored (OpenIGTLink travels in binary frames)', remote);
+  };
+  const onError = (ev: ErrorEventLike) => {
+    // RWS reports its own connect timeout as an error with the message 'TIMEOUT'.
+    const what = ev.message === 'TIMEOUT' ? `connect timed out after ${connectTimeoutMs} ms` : ev.message || 'WebSocket error';
+    failure ??= new ConnectionError(`${remote}: ${what}`, ev);
+  };
+  const onClose = (ev: CloseEventLike) => {
+    // RWS reports a failure as a clean close followed by the error event: judge a microtask later.
+    queueMicrotask(() => {
+      if (ended) return;
+      ended = true;
+      channel?.dispose();
+      if (failure) subscriber.error(failure);
+      else if (!channel) subscriber.error(new ConnectionError(`${remote}: closed before opening (code ${ev.code})`));
+      else if (ev.wasClean || ev.code === 1000 || ev.code === 1001) subscriber.complete();
+      else subscriber.error(new ConnectionError(`${remote}: closed with code ${ev.code}${ev.reason ? ` (${ev.reason})` : ''}`));
+    });
+  };
+  socket.addEventListener('open', onOpen);
+  socket.addEventListener('message', onMessage);
+  socket.addEventListener('error', onError);
+  socket.addEventListener('close', onClose);
+  if (open) onOpen();
+  return {
+    teardown() {
+      ended = true;
+      channel?.dispose();
+      socket.removeEventListener('open', onOpen);
+      socket.removeEventListener('message', onMessage);
+      socket.removeEventListener('error', onError);
+      socket.removeEventListener('close', onClose);
+    },
+  };
+}
+
+/** A ByteChannel over an open WebSocket. */
+class WebSocketByteChannel implements ByteChannel {
+  readonly kind = 'stream';
+  private readonly highWaterMark: number;
+  private readonly lowWaterMark: number;
+  private readonly maxBatchBytes: number;
+  private poll: Subscription | undefined;
+  private paused = false;
+  private held: Uint8Array[] = [];
+  private batchParts: Uint8Array[] | undefined;
+  private batchBytes = 0;
+  private disposed = false;
+
+  constructor(
+    readonly remote: string,
+    private readonly socket: WebSocketLike,
+    private readonly native: WebSocketLike | undefined,
+    private readonly options: WebSocketFlowOptions,
+    private readonly emit: (ev: ChannelEvent) => void,
+  ) {
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.lowWaterMark = Math.min(this.highWaterMark, options.lowWaterMark ?? Math.floor(this.highWaterMark / 4));
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.batchParts && bytes.length < this.maxBatchBytes) {
+      if (this.batchBytes + bytes.length > this.maxBatchBytes) this.sendBatch();
+      this.batchParts.push(bytes);
+      this.batchBytes += bytes.length;
+      return this.check(this.batchBytes);
+    }
+    if (this.batchParts) this.sendBatch();
+    this.socket.send(sendable(bytes));
+    return this.check(0);
+  }
+
+  /** The writes made inside `fn` go out in as few frames as possible (up to maxBatchBytes each). */
+  batch(fn: () => void): void {
+    if (this.batchParts || this.maxBatchBytes <= 0) {
+      fn();
+      return;
+    }
+    this.batchParts = [];
+    this.batchBytes = 0;
+    try {
+      fn();
+    } finally {
+      this.sendBatch();
+      this.batchParts = undefined;
+    }
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.native?.pause?.();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.native?.resume?.();
+    // Delivering may pause again (a pulling consumer): stop as soon as it does.
+    while (!this.paused && this.held.length > 0 && !this.disposed) this.emit({ type: 'data', chunk: this.held.shift()! });
+  }
+
+  close(): void {
+    this.socket.close(1000);
+  }
+
+  /** A received chunk: delivered, or held while paused (browsers cannot stop reading). */
+  receive(chunk: Uint8Array): void {
+    if (this.paused || this.held.length > 0) this.held.push(chunk);
+    else this.emit({ type: 'data', chunk });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.poll?.unsubscribe();
+    this.poll = undefined;
+    this.held = [];
+  }
+
+  private sendBatch(): void {
+    const parts = this.batchParts;
+    if (!parts || parts.length === 0) return;
+    let frame: Uint8Array<ArrayBuffer>;
+    if (parts.length === 1) frame = sendable(parts[0]!);
+    else {
+      frame = new Uint8Array(this.batchBytes);
+      let off = 0;
+      for (const p of parts) {
+        frame.set(p, off);
+        off += p.length;
+      }
+    }
+    parts.length = 0;
+    this.batchBytes = 0;
+    this.socket.send(frame);
+  }
+
+  /** True while under the high-water mark; otherwise starts waiting for the drain. */
+  private check(pending: number): boolean {
+    if (this.socket.bufferedAmount + pending <= this.highWaterMark) return true;
+    if (!this.poll && !this.disposed) {
+      this.poll = interval(this.options.drainPollMs ?? 10, this.options.scheduler ?? asyncScheduler).subscribe(() => {
+        if (this.socket.bufferedAmount > this.lowWaterMark) return;
+        this.poll?.unsubscribe();
+        this.poll = undefined;
+        this.emit({ type: 'drain' });
+      });
+    }
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+// igtl.service.ts
+import { Injectable, InjectionToken, NgZone, inject, type OnDestroy } from '@angular/core';
+import { map, scan, share, shareReplay, type Observable } from 'rxjs';
+import {
+  connectWebSocket,
+  type ConnectionState,
+  type IgtlConnection,
+  type IgtlMessage,
+  type SendResult,
+  type StatusMessage,
+} from 'igtl-rx';
+import { measureRate, ofType, splitElements, throttleTracking } from 'igtl-rx/operators';
+import { enterZone, leaveZone } from './zone-operators.js';
+
+/** Where the igtl-rx bridge is (provide your own in app.config.ts). */
+export const IGTL_BRIDGE_URL = new InjectionToken<string>('igtl-rx bridge URL', {
+  providedIn: 'root',
+  factory: () => 'ws://127.0.0.1:18945/',
+});
+
+/** How often the UI shows a tool's pose, per second. */
+export const IGTL_DISPLAY_HZ = new InjectionToken<number>('igtl-rx display rate', {
+  providedIn: 'root',
+  factory: () => 30,
+});
+
+/** A tool as the UI shows it. */
+export interface ToolPose {
+  readonly name: string;
+  /** Translation, mm. */
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+}
+
+/** The tool of a TRANSFORM, or of a TDATA split into one tool per message. */
+function toolOf(msg: IgtlMessage): string {
+  return msg.type === 'TDATA' && msg.content.elements.length === 1 ? msg.content.elements[0]!.name : msg.deviceName;
+}
+
+function poseOf(msg: IgtlMessage): ToolPose | undefined {
+  const m = msg.type === 'TRANSFORM' ? msg.content.matrix : msg.type === 'TDATA' ? msg.content.elements[0]?.matrix : undefined;
+  return m && { name: toolOf(msg), x: m[3]!, y: m[7]!, z: m[11]! };
+}
+
+/**
+ * The OpenIGTLink connection of the app, shared by every component. The socket runs outside the
+ * Angular zone; each stream is throttled first and enters the zone last, so change detection
+ * runs at the display rate whatever the tracking rate.
+ */
+@Injectable({ providedIn: 'root' })
+export class IgtlService implements OnDestroy {
+  private readonly zone = inject(NgZone);
+  private readonly displayHz = inject(IGTL_DISPLAY_HZ);
+  private readonly connection: IgtlConnection = connectWebSocket(inject(IGTL_BRIDGE_URL), {
+    reconnect: { initialDelayMs: 250, maxDelayMs: 5000 },
+  });
+
+  /** Every message, received outside the zone (for the pipelines below, not for templates). */
+  private readonly messages$: Observable<IgtlMessage> = this.connection.pipe(leaveZone(this.zone), share());
+
+  private readonly tracking$ = this.messages$.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), share());
+
+  /** Connection state, for a badge: connecting, open, reconnecting (attempt, delay), closed. */
+  readonly state$: Observable<ConnectionState> = this.connection.state$.pipe(
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /** The newest pose of every tool, at most `IGTL_DISPLAY_HZ` times per second per tool. */
+  readonly tools$: Observable<readonly ToolPose[]> = this.tracking$.pipe(
+    throttleTracking(this.displayHz, { key: toolOf }),
+    scan((tools, msg) => {
+      const pose = poseOf(msg);
+      return pose ? new Map(tools).set(pose.name, pose) : tools;
+    }, new Map<string, ToolPose>()),
+    map((tools) => [...tools.values()]),
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /** Messages per second of every tool (measured on the full stream), twice a second. */
+  readonly rates$: Observable<ReadonlyMap<string, number>> = this.tracking$.pipe(
+    measureRate({ intervalMs: 500, key: toolOf }),
+    map(({ rates }) => new Map([...rates].map(([tool, r]) => [tool, r.hz]))),
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /** The last ten STATUS messages, newest first. */
+  readonly status$: Observable<readonly StatusMessage[]> = this.messages$.pipe(
+    ofType('STATUS'),
+    scan((list: readonly StatusMessage[], msg) => [msg, ...list].slice(0, 10), []),
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /** Sends a message to the peer (through the bridge); waits while disconnected. */
+  send(msg: IgtlMessage): Promise<SendResult> {
+    return this.zone.runOutsideAngular(() => this.connection.send(msg));
+  }
+
+  /** The root injector is destroyed with the app: close the socket and end every stream. */
+  ngOnDestroy(): void {
+    this.connection.close();
+  }
+}

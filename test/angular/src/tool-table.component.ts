@@ -1,0 +1,31 @@
+// tool-table.component.ts
+import { AsyncPipe, DecimalPipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { IgtlService } from './igtl.service.js';
+
+/** Every tool's position and rate. The async pipe subscribes, and unsubscribes on destroy. */
+@Component({
+  selector: 'igtl-tool-table',
+  imports: [AsyncPipe, DecimalPipe],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <table>
+      <tr><th>tool</th><th>x</th><th>y</th><th>z</th><th>Hz</th></tr>
+      @let rates = rates$ | async;
+      @for (tool of tools$ | async; track tool.name) {
+        <tr>
+          <td>{{ tool.name }}</td>
+          <td>{{ tool.x | number: '1.1-1' }}</td>
+          <td>{{ tool.y | number: '1.1-1' }}</td>
+          <td>{{ tool.z | number: '1.1-1' }}</td>
+          <td>{{ rates?.get(tool.name) | number: '1.0-0' }}</td>
+        </tr>
+      }
+    </table>
+  `,
+})
+export class ToolTableComponent {
+  private readonly igtl = inject(IgtlService);
+  readonly tools$ = this.igtl.tools$;
+  readonly rates$ = this.igtl.rates$;
+}

@@ -1,0 +1,396 @@
+// igtl-rx bridge end to end: real TCP peers (the simulator, raw sockets), real ws clients, the
+// library function and the CLI verb.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom } from 'rxjs';
+import WebSocket from 'ws';
+import {
+  IDENTITY,
+  MessageDecoder,
+  Timestamp,
+  connectWebSocket,
+  createMessage,
+  createServer,
+  encodeMessage,
+  type IgtlMessage,
+} from '../../src/node.js';
+import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { messageVectors, vectorBytes } from '../support/vectors.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pose = (n: number, device = 'Tool') => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
+
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function bridgeOf(options: BridgeOptions): Promise<IgtlBridge> {
+  const b = createBridge({ port: 0, ...options });
+  cleanup.push(() => b.close());
+  await b.listen();
+  return b;
+}
+
+async function simulator(options: Parameters<typeof createSimulator>[0] = {}): Promise<Simulator> {
+  const sim = createSimulator({ port: 0, ...options });
+  await sim.start();
+  cleanup.push(() => sim.stop());
+  return sim;
+}
+
+/** A raw TCP peer: the test writes bytes to its client socket and reads what arrives. */
+async function rawPeer(): Promise<{ port: number; sockets: Socket[]; received: () => Uint8Array; server: NetServer }> {
+  const sockets: Socket[] = [];
+  const chunks: Buffer[] = [];
+  const server = createNetServer((s) => {
+    sockets.push(s);
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return { port: (server.address() as AddressInfo).port, sockets, received: () => new Uint8Array(Buffer.concat(chunks)), server };
+}
+
+/** A raw ws client recording bytes and decoded messages. */
+class RawClient {
+  readonly chunks: Buffer[] = [];
+  readonly messages: IgtlMessage[] = [];
+  closeCode: number | undefined;
+  readonly ws: WebSocket;
+  private readonly decoder = new MessageDecoder({ message: (m) => this.messages.push(m), error: () => {} });
+
+  constructor(url: string, options: WebSocket.ClientOptions = {}) {
+    this.ws = new WebSocket(url, options);
+    this.ws.on('message', (data: Buffer) => {
+      this.chunks.push(data);
+      this.decoder.push(data);
+    });
+    this.ws.on('close', (code) => (this.closeCode = code));
+    this.ws.on('error', () => {});
+    cleanup.push(() => this.ws.terminate());
+  }
+
+  /** Resolves 101 once open, or with the HTTP status of a refusal. */
+  outcome(): Promise<number> {
+    return new Promise((resolve) => {
+      this.ws.once('open', () => resolve(101));
+      this.ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+      });
+    });
+  }
+
+  bytes(): Uint8Array {
+    return new Uint8Array(Buffer.concat(this.chunks));
+  }
+}
+
+async function open(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
+  const c = new RawClient(url, options);
+  const status = await c.outcome();
+  if (status !== 101) throw new Error(`refused with ${status}`);
+  return c;
+}
+
+async function statusOf(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+  const c = new RawClient(url, options);
+  return c.outcome();
+}
+
+function httpGet(url: string): Promise<{ status: number; body: string; type: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('relaying', () => {
+  it('delivers the peer\'s bytes to every client unchanged (all 145 golden vectors, v1 and v3, and an unknown type)', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port } });
+    const a = await open(bridge.url);
+    const b = await open(bridge.url);
+    await until('the peer link', () => peer.sockets.length === 1);
+    const vectors = messageVectors().map((v) => vectorBytes(v.file));
+    // A type igtl-rx has no codec for passes through as it is (the TYPE field is not in the CRC).
+    const unknown = encodeMessage(pose(3));
+    unknown.set(new TextEncoder().encode('XPOSE\0\0\0\0\0\0\0'), 2);
+    vectors.push(unknown);
+    const all = new Uint8Array(Buffer.concat(vectors));
+    // In odd-sized pieces, so messages straddle TCP reads.
+    for (let off = 0; off < all.length; off += 7919) peer.sockets[0]!.write(all.subarray(off, off + 7919));
+    await until('every vector at both clients', () => a.messages.length === vectors.length && b.messages.length === vectors.length);
+    expect(a.messages.at(-1)).toMatchObject({ type: 'UNKNOWN', typeName: 'XPOSE' });
+    expect(Buffer.from(a.bytes()).equals(Buffer.from(all))).toBe(true);
+    expect(Buffer.from(b.bytes()).equals(Buffer.from(all))).toBe(true);
+  });
+
+  it('relays what clients send to the peer (connectWebSocket in Node)', async () => {
+    const peer = createServer({ port: 0 });
+    await peer.listen();
+    cleanup.push(() => peer.close());
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const got = firstValueFrom(peer.messages$.pipe(filter(({ message }) => message.type === 'TRANSFORM')));
+    const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    await conn.send(pose(42, 'FromBrowser'));
+    const { message } = await got;
+    expect(message).toMatchObject({ type: 'TRANSFORM', deviceName: 'FromBrowser' });
+    expect(message.type === 'TRANSFORM' && message.content.matrix[3]).toBe(42);
+  });
+
+  it('drops what clients send when read-only', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, readOnly: true });
+    const c = await open(bridge.url);
+    await until('the peer link', () => peer.sockets.length === 1);
+    c.ws.send(encodeMessage(pose(1)));
+    await sleep(200);
+    expect(peer.received().length).toBe(0);
+  });
+
+  it('filters and throttles per client from its URL, and leaves the others alone', async () => {
+    const sim = await simulator({ trackingRateHz: 200, streams: ['TRANSFORM', 'STATUS'], statusIntervalMs: 200 });
+    const bridge = await bridgeOf({ upstream: { port: sim.address.port } });
+    const t0 = performance.now();
+    const stylus30 = await open(`${bridge.url}?type=TRANSFORM&device=Stylus&rate=30`);
+    const twoTools = await open(`${bridge.url}?device=Probe,Ref*&type=TRANSFORM,STATUS`);
+    const status = await open(`${bridge.url}?type=STATUS&rate=1`);
+    const everything = await open(bridge.url);
+    await sleep(2000);
+    const seconds = (performance.now() - t0) / 1000;
+    const devices = (c: RawClient) => [...new Set(c.messages.map((m) => `${m.type}:${m.deviceName}`))].sort();
+    expect(devices(stylus30)).toEqual(['TRANSFORM:Stylus']);
+    expect(devices(twoTools)).toEqual(['TRANSFORM:Probe', 'TRANSFORM:Reference']);
+    // The rate applies to streamed types only: STATUS is never thinned out.
+    expect(devices(status)).toEqual(['STATUS:Simulator']);
+    expect(status.messages.length).toBeGreaterThanOrEqual(6);
+    expect(devices(everything)).toEqual(['STATUS:Simulator', 'TRANSFORM:Probe', 'TRANSFORM:Reference', 'TRANSFORM:Stylus']);
+    const count = (c: RawClient, d: string) => c.messages.filter((m) => m.deviceName === d).length;
+    // rate=30: at most 30 per second (plus the first sample), while unthrottled clients get ~200/s.
+    const stylus = count(stylus30, 'Stylus');
+    expect(stylus).toBeLessThanOrEqual(Math.ceil(30 * seconds) + 1);
+    expect(stylus).toBeGreaterThan(10);
+    expect(count(everything, 'Stylus')).toBeGreaterThan(3 * stylus);
+    expect(count(twoTools, 'Probe')).toBeGreaterThan(3 * stylus);
+  });
+
+  it('keeps its clients while the peer restarts, and relays again once it is back', async () => {
+    const sim1 = createSimulator({ port: 0, trackingRateHz: 50, tools: ['Stylus'], streams: ['TRANSFORM'] });
+    const { port } = await sim1.start();
+    const bridge = await bridgeOf({ upstream: { port, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } });
+    const c = await open(bridge.url);
+    await until('poses', () => c.messages.length > 5);
+    await sim1.stop();
+    await until('the bridge to notice', () => bridge.upstream.state.kind === 'reconnecting');
+    await sleep(300);
+    const during = c.messages.length;
+    const sim2 = createSimulator({ port, trackingRateHz: 50, tools: ['Stylus'], streams: ['TRANSFORM'] });
+    await sim2.start();
+    cleanup.push(() => sim2.stop());
+    await until('poses from the restarted peer', () => c.messages.length > during + 5);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    expect(bridge.clients.size).toBe(1);
+  });
+
+  it('disconnects a client whose lossless queue overflows (it reconnects and starts fresh)', async () => {
+    const peer = createServer({ port: 0 });
+    await peer.listen();
+    cleanup.push(() => peer.close());
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, client: { queue: { maxMessages: 5 } } });
+    const c = await open(bridge.url);
+    c.ws.pause();
+    await until('the peer link', () => peer.sessions.size === 1);
+    const session = [...peer.sessions][0]!;
+    // Lossless STRINGs of 60 kB: the kernel buffers fill, then the client's queue, then it is cut.
+    for (let i = 0; i < 400 && bridge.clients.size > 0; i++) {
+      await session.send(createMessage('STRING', { encoding: 3, value: `${i}`.padEnd(60_000, '.') }, { deviceName: 'Text', timestamp: Timestamp.ZERO }));
+      if (i % 20 === 0) await sleep(5);
+    }
+    await until('the slow client to be dropped', () => bridge.clients.size === 0, 10_000);
+  });
+});
+
+describe('safe defaults and limits', () => {
+  it('binds 127.0.0.1 unless told otherwise', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port } });
+    expect(bridge.address.address).toBe('127.0.0.1');
+    expect(bridge.url).toBe(`ws://127.0.0.1:${bridge.address.port}/`);
+  });
+
+  it('asks for the token: ?token= or Authorization: Bearer, 401 otherwise', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, token: 's3cret' });
+    expect(await statusOf(bridge.url)).toBe(401);
+    expect(await statusOf(`${bridge.url}?token=wrong`)).toBe(401);
+    expect(await statusOf(`${bridge.url}?token=s3cret`)).toBe(101);
+    expect(await statusOf(bridge.url, { headers: { authorization: 'Bearer s3cret' } })).toBe(101);
+  });
+
+  it('refuses pages from other origins (403); accepts its own origin, loopback origins and an allow-list', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port } });
+    const own = `http://127.0.0.1:${bridge.address.port}`;
+    expect(await statusOf(bridge.url, { origin: 'https://evil.example' })).toBe(403);
+    expect(await statusOf(bridge.url, { origin: own })).toBe(101);
+    expect(await statusOf(bridge.url, { origin: 'http://localhost:5173' })).toBe(101);
+    expect(await statusOf(bridge.url)).toBe(101); // no Origin: not a browser
+    const listed = await bridgeOf({ upstream: { port: peer.port }, origins: ['https://nav.example.org'] });
+    expect(await statusOf(listed.url, { origin: 'https://nav.example.org' })).toBe(101);
+    expect(await statusOf(listed.url, { origin: 'http://localhost:5173' })).toBe(403);
+  });
+
+  it('refuses clients beyond maxClients (503), bad filters (400) and other paths (404)', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, maxClients: 1, path: '/igtl' });
+    expect(await statusOf(`${bridge.url}?rate=fast`)).toBe(400);
+    expect(await statusOf(bridge.url.replace('/igtl', '/other'))).toBe(404);
+    await open(bridge.url);
+    expect(await statusOf(bridge.url)).toBe(503);
+  });
+
+  it('closes a client that sends a frame over the size limit (1009) and skips oversized messages from the peer', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, maxMessageSize: 4096 });
+    const c = await open(bridge.url);
+    await until('the peer link', () => peer.sockets.length === 1);
+    const big = encodeMessage(createMessage('STRING', { encoding: 3, value: 'x'.repeat(5000) }, { deviceName: 'Big', timestamp: Timestamp.ZERO }));
+    peer.sockets[0]!.write(big);
+    peer.sockets[0]!.write(encodeMessage(pose(5)));
+    await until('the pose after the oversized message', () => c.messages.length === 1);
+    expect(c.messages[0]!.type).toBe('TRANSFORM');
+    c.ws.send(big);
+    await until('the close', () => c.closeCode !== undefined);
+    expect(c.closeCode).toBe(1009);
+    expect(peer.received().length).toBe(0);
+  });
+
+  it('serves its static directory, and nothing outside it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'igtl-bridge-static-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(path.join(dir, 'www'));
+    writeFileSync(path.join(dir, 'www', 'index.html'), '<h1>page</h1>');
+    writeFileSync(path.join(dir, 'www', 'app.js'), 'export {}');
+    writeFileSync(path.join(dir, 'secret.txt'), 'secret');
+    symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'www', 'link.txt'));
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, staticDir: path.join(dir, 'www') });
+    const base = `http://127.0.0.1:${bridge.address.port}`;
+    expect(await httpGet(`${base}/`)).toMatchObject({ status: 200, body: '<h1>page</h1>', type: 'text/html; charset=utf-8' });
+    expect(await httpGet(`${base}/app.js`)).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/link.txt', '/nope']) expect((await httpGet(`${base}${p}`)).status).toBe(404);
+    // And the page's own origin may open the WebSocket.
+    expect(await statusOf(bridge.url, { origin: base })).toBe(101);
+  });
+
+  it('attaches to an HTTP server of the user on a path, leaving its other routes alone', async () => {
+    const peer = await rawPeer();
+    const server: HttpServer = createHttpServer((_req, res) => res.end('app'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const bridge = createBridge({ upstream: { port: peer.port }, server, path: '/igtl' });
+    cleanup.push(() => bridge.close());
+    const port = (server.address() as AddressInfo).port;
+    const c = await open(`ws://127.0.0.1:${port}/igtl`);
+    await until('the peer link', () => peer.sockets.length === 1);
+    peer.sockets[0]!.write(encodeMessage(pose(9)));
+    await until('a pose', () => c.messages.length === 1);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).body).toBe('app');
+  });
+});
+
+describe('igtl-rx bridge (CLI)', () => {
+  const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+
+  function assertBuilt(): void {
+    const sources = ['src/cli/bridge.ts', 'src/bridge/bridge.ts', 'src/bridge/client-filter.ts', 'src/transport/websocket.ts'];
+    const built = ['dist/src/cli/bridge.js', 'dist/src/bridge/bridge.js', 'dist/src/bridge/client-filter.js', 'dist/src/transport/websocket.js'];
+    sources.forEach((s, i) => {
+      const out = path.join(root, built[i]!);
+      if (!existsSync(out) || statSync(out).mtimeMs < statSync(path.join(root, s)).mtimeMs) {
+        throw new Error(`${built[i]} is missing or older than ${s}: build first (npx tsc -p tsconfig.json, or npm test)`);
+      }
+    });
+  }
+
+  it('relays the simulator to a WebSocket client, logs through debug (igtl-rx:bridge), and stops on SIGTERM', async () => {
+    assertBuilt();
+    const sim = await simulator({ trackingRateHz: 50, tools: ['Stylus'], streams: ['TRANSFORM'] });
+    const child: ChildProcess = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--igtl', `127.0.0.1:${sim.address.port}`, '--token', 'tkn'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanup.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await until('the listening line', () => /listening on (ws:\S+)/.test(stdout), 10_000);
+    const url = /listening on (ws:\S+)/.exec(stdout)![1]!;
+    expect(stdout).toMatch(new RegExp(`listening on ws://127\\.0\\.0\\.1:\\d+/ \\(peer 127\\.0\\.0\\.1:${sim.address.port}\\)`));
+    expect(await statusOf(url)).toBe(401);
+    const c = await open(`${url}?token=tkn&type=TRANSFORM`);
+    await until('poses through the CLI bridge', () => c.messages.length >= 10);
+    c.ws.close();
+    await until('the log lines', () => /client #1 .* left/.test(stderr));
+    expect(stderr).toMatch(/igtl-rx:bridge peer 127\.0\.0\.1:\d+: open/);
+    expect(stderr).toMatch(/refused 127\.0\.0\.1:\d+: missing or wrong token/);
+    expect(stderr).toMatch(/client #1 127\.0\.0\.1:\d+ connected \(type=TRANSFORM; 1 clients\)/);
+    expect(stderr).not.toContain('tkn');
+    const code = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    child.kill('SIGTERM');
+    expect(await code).toBe(0);
+  });
+
+  it('prints its usage with --help and refuses bad options with exit status 2', async () => {
+    assertBuilt();
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, [cli, 'bridge', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.once('exit', (code) => resolve({ code, out, err }));
+      });
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: igtl-rx bridge/);
+    const bad = await run(['--port', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--port must be a whole number/);
+  });
+});

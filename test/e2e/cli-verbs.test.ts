@@ -1,0 +1,220 @@
+// The network verbs from the command line: --help everywhere, query, send, demo, and errors
+// that are one clear line with a non-zero exit, never a stack trace.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/cpp-peers.js';
+import { runCli, startSimulate, stopAllCli, type CliProcess } from './cli-harness.js';
+
+const VERBS = ['simulate', 'monitor', 'record', 'replay', 'send', 'query', 'demo'];
+
+let dir: string;
+let sim: CliProcess;
+let port: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-cli-'));
+  ({ sim, port } = await startSimulate(['--rate', '50']));
+}, 30_000);
+
+afterAll(async () => {
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One line on stderr starting with "igtl-rx: ", nothing like a stack trace. */
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^igtl-rx: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('--help', () => {
+  it('igtl-rx VERB --help prints the usage of every verb and exits 0', async () => {
+    const runs = await Promise.all(VERBS.map((verb) => runCli([verb, '--help'])));
+    runs.forEach((r, i) => {
+      expect(r.code, VERBS[i]).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: igtl-rx ${VERBS[i]}`));
+      expect(r.stderr).toBe('');
+    });
+  });
+
+  it('lists every verb in the main help', async () => {
+    const r = await runCli(['--help']);
+    for (const verb of VERBS) expect(r.stdout).toMatch(new RegExp(`^  ${verb} +\\S`, 'm'));
+  });
+
+  it('an unknown option is a usage error (exit 2) with the usage line', async () => {
+    const r = await runCli(['monitor', '127.0.0.1:1', '--bogus']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /Unknown option '--bogus'/);
+    expect(r.stderr).toMatch(/usage: igtl-rx monitor HOST:PORT/);
+  });
+});
+
+describe('errors are one line and a non-zero exit', () => {
+  let closed: number;
+  beforeAll(async () => {
+    closed = await freePort();
+  });
+
+  it('connection refused: monitor, query, record, demo --connect, send, replay --to', async () => {
+    const empty = path.join(dir, 'empty.igtl');
+    writeFileSync(empty, Buffer.alloc(0));
+    const target = `127.0.0.1:${closed}`;
+    const cases = [
+      ['monitor', target],
+      ['query', target, 'GET_STATUS'],
+      ['record', path.join(dir, 'x.igtl'), target],
+      ['demo', '--connect', target],
+      ['send', target],
+      ['replay', empty, '--to', target],
+    ];
+    const runs = await Promise.all(cases.map((args) => runCli(args, args[0] === 'send' ? { input: '{"type":"GET_STATUS","headerVersion":1,"content":{}}' } : {})));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]!.join(' ')).toBe(1);
+      expectOneLineError(r.stderr, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED`));
+    });
+  });
+
+  it('replay: a missing file', async () => {
+    const r = await runCli(['replay', path.join(dir, 'missing.igtl')]);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /cannot read .*missing\.igtl: ENOENT/);
+  });
+
+  it('send: bad JSON names the line, and nothing is sent', async () => {
+    const r = await runCli(['send', `127.0.0.1:${port}`], { input: '{"type":"GET_STATUS","headerVersion":1,"content":{}}\n{"type": nope}\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^igtl-rx: stdin: line 2: .*not JSON/m);
+    expect(r.stderr).toMatch(/^igtl-rx: nothing sent: 1 bad message$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('simulate: a port in use', async () => {
+    const r = await runCli(['simulate', '--port', String(port)]);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+  });
+
+  it('bad option values are usage errors', async () => {
+    const cases = [['simulate', '--rate', '5000'], ['monitor', 'host:99999'], ['query', '127.0.0.1:1', 'TRANSFORM'], ['replay', 'f', '--speed', '-1']];
+    const runs = await Promise.all(cases.map((args) => runCli(args)));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]!.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^igtl-rx: /);
+    });
+  });
+});
+
+describe('igtl-rx query', () => {
+  it('prints the answer to GET_STATUS, GET_TRANS, GET_IMGMETA and GET_CAPABIL', async () => {
+    const at = `127.0.0.1:${port}`;
+    const [status, trans, meta, cap] = await Promise.all([
+      runCli(['query', at, 'GET_STATUS']),
+      runCli(['query', at, 'GET_TRANS', 'Probe']),
+      runCli(['query', at, 'GET_IMGMETA', '--json']),
+      runCli(['query', at, 'GET_CAPABIL']),
+    ]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^STATUS\s+"Simulator"\s+v1 .* 1 OK Tracking Stylus, Probe, Reference at 50 Hz/);
+    expect(trans.stdout).toMatch(/^TRANSFORM\s+"Probe"\s+v1 .* t=\(-?\d+\.\d\d, -?\d+\.\d\d, -?\d+\.\d\d\)$/m);
+    expect(JSON.parse(meta.stdout)).toMatchObject({ type: 'IMGMETA', content: { images: [{ deviceName: 'Ultrasound', modality: 'US', size: [256, 256, 1] }] } });
+    expect(cap.stdout).toMatch(/^CAPABILITY .* TRANSFORM POSITION TDATA QTDATA IMAGE IMGMETA STATUS/);
+  });
+
+  it('an RTS_ error status (nothing of that name) exits 1', async () => {
+    const r = await runCli(['query', `127.0.0.1:${port}`, 'GET_IMAGE', 'Nope']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /GET_IMAGE "Nope" failed: RTS_IMAGE status 1/);
+  });
+
+  it('STT_TDATA --count prints streamed messages', async () => {
+    const r = await runCli(['query', `127.0.0.1:${port}`, 'STT_TDATA', '--count', '3', '--resolution', '50']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(l).toMatch(/^TDATA\s+"Tracker"\s+v1 .* Stylus\(.*\) Probe\(.*\) Reference\(.*\)$/);
+  });
+
+  it('--command runs a COMMAND and prints status, message and results', async () => {
+    const set = await runCli(['query', `127.0.0.1:${port}`, '--command', 'SetFrameRate', '--attr', 'FrameRate=25']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/^SUCCESS: Frame rate set to 25\n {2}FrameRate="25"\n$/);
+    const [get, version] = await Promise.all([
+      runCli(['query', `127.0.0.1:${port}`, '--command', 'GetFrameRate', '--json']),
+      runCli(['query', `127.0.0.1:${port}`, '--command', 'Version']),
+    ]);
+    const reply = JSON.parse(get.stdout) as { type: string; headerVersion: number; content: { commandName: string; command: string }; metadata: { key: string; value: string }[] };
+    expect(reply).toMatchObject({ type: 'RTS_COMMAND', headerVersion: 2, content: { commandName: 'GetFrameRate' } });
+    expect(reply.content.command).toBe('<CommandReply Name="GetFrameRate" Status="SUCCESS" Message="25" FrameRate="25" />');
+    expect(reply.metadata).toEqual([
+      { key: 'Status', encoding: 3, value: 'SUCCESS' },
+      { key: 'Message', encoding: 3, value: '25' },
+      { key: 'FrameRate', encoding: 3, value: '25' },
+    ]);
+    expect(version.stdout).toMatch(/^SUCCESS: igtl-rx simulate\n {2}IGTLProtocolVersion="3"\n {2}IGTLHeaderVersion="2"\n$/);
+  });
+
+  it('an unknown COMMAND fails with the error', async () => {
+    const r = await runCli(['query', `127.0.0.1:${port}`, '--command', 'SelfDestruct']);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.stderr, /COMMAND SelfDestruct \(id 1\) failed: Unknown command: SelfDestruct/);
+  });
+});
+
+describe('igtl-rx send', () => {
+  it('sends canonical JSON from stdin and prints the replies', async () => {
+    const input = [
+      '{"type":"STRING","headerVersion":1,"deviceName":"Note","content":{"encoding":3,"value":"hello"}}',
+      '{"type":"GET_STRING","headerVersion":1,"deviceName":"Note","content":{}}',
+    ].join('\n');
+    const r = await runCli(['send', `127.0.0.1:${port}`, '--replies', '500', '--json'], { input });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^sent 2 messages to 127\.0\.0\.1:\d+$/m);
+    // The simulator keeps what clients send; GET_STRING "Note" returns it.
+    const replies = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; deviceName: string; content: { value?: string } });
+    expect(replies.find((m) => m.type === 'STRING')).toMatchObject({ deviceName: 'Note', content: { value: 'hello' } });
+    await sim.waitFor(/client 127\.0\.0\.1:\d+ sends STRING "Note"/);
+  });
+
+  it('reads a JSON array from a file', async () => {
+    const file = path.join(dir, 'msgs.json');
+    writeFileSync(file, JSON.stringify([{ type: 'STATUS', headerVersion: 1, deviceName: 'Probe', content: { code: 1, subcode: '0', errorName: 'OK', statusMessage: 'in view' } }]));
+    const r = await runCli(['send', `127.0.0.1:${port}`, file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^sent 1 message to /m);
+  });
+});
+
+describe('igtl-rx demo', () => {
+  it('shows one tool through the operator pipeline at the asked rate', { retry: 1 }, async () => {
+    const r = await runCli(['demo', '--port', '0', '--duration', '2.5', '--rate', '10', '--tool', 'Probe']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^igtl-rx demo: following "Probe" from simulator on 127\.0\.0\.1:\d+ \(60 Hz, seed 1\), shown at up to 10 Hz/);
+    const poses = lines.filter((l) => l.startsWith('Probe '));
+    for (const l of poses) expect(l).toMatch(/^Probe x=-?\d+\.\d\d y=-?\d+\.\d\d z=-?\d+\.\d\d mm \(TDATA "Tracker" \/ Probe\)$/);
+    // 10 Hz over ~2.5 s, minus start-up.
+    expect(poses.length).toBeGreaterThanOrEqual(15);
+    expect(poses.length).toBeLessThanOrEqual(27);
+    const rates = lines.filter((l) => l.startsWith('rate in ')).map((l) => /rate in ([\d.]+) Hz, out ([\d.]+) Hz/.exec(l)!.slice(1).map(Number));
+    const [rin, rout] = rates[rates.length - 1]!;
+    expect(rin).toBeGreaterThan(54);
+    expect(rout).toBeGreaterThanOrEqual(9);
+    expect(rout).toBeLessThanOrEqual(11);
+  });
+
+  it('follows a server given with --connect, unchanged', async () => {
+    const r = await runCli(['demo', '--connect', `127.0.0.1:${port}`, '--duration', '1.5', '--rate', '5']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^igtl-rx demo: following "Stylus" from 127\.0\.0\.1:\d+/);
+    // The simulator streams TRANSFORMs to every client and TDATA on STT_TDATA: both reach the view.
+    expect(r.stdout).toMatch(/^Stylus x=.* \((TDATA "Tracker" \/ Stylus|TRANSFORM "Stylus")\)$/m);
+    await sim.waitFor(/started TDATA/);
+    await sim.waitFor(/stopped TDATA/);
+  });
+});

@@ -1,0 +1,113 @@
+// The monitor's pipeline (src/cli/monitor-pipeline.ts) on a virtual clock, fed with simulated
+// tracking: no terminal, no sockets.
+import { mergeMap, takeUntil, timer, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { messageJSON, monitorFilter, monitorTable, renderTable, stampReceived, tableJSON, type MonitorFilterOptions, type MonitorTable } from '../../../src/cli/monitor-pipeline.js';
+import { createMessage, Timestamp, type IgtlMessage } from '../../../src/index.js';
+import { ticks } from '../../../src/simulator/clock.js';
+import { createTrajectory } from '../../../src/simulator/trajectories.js';
+
+const EPOCH = 1_700_000_000_000;
+const tools = ['Stylus', 'Probe'].map((name) => createTrajectory(name, 1));
+
+// The simulation starts 5 ms into virtual time, so that no sample falls on a report's instant.
+const ORIGIN = 5;
+
+/** 100 Hz TRANSFORMs of two tools, 50 Hz TDATA with both, a STATUS every 500 ms. */
+function simulated(scheduler: TestScheduler): Observable<IgtlMessage> {
+  return ticks(10, { scheduler, origin: ORIGIN }).pipe(
+    mergeMap((t) => {
+      const timestamp = Timestamp.fromMillis(EPOCH + t);
+      const out: IgtlMessage[] = tools.map((tr) => createMessage('TRANSFORM', { matrix: tr.poseAt(t / 1000).matrix }, { deviceName: tr.name, timestamp }));
+      if (t % 20 === 0) out.push(createMessage('TDATA', { elements: tools.map((tr) => ({ name: tr.name, type: 2, matrix: tr.poseAt(t / 1000).matrix })) }, { deviceName: 'Tracker', timestamp }));
+      if (t % 500 === 0) out.push(createMessage('STATUS', { code: 1, subcode: 0n, errorName: 'OK', statusMessage: 'fine' }, { deviceName: 'Sim', timestamp }));
+      return out;
+    }),
+  );
+}
+
+/** Runs the monitor pipeline for 2.5 virtual seconds; returns the tables (at 1 s, 2 s and the end). */
+function monitor(filter: MonitorFilterOptions): MonitorTable[] {
+  const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+  const tables: MonitorTable[] = [];
+  scheduler.run(({ flush }) => {
+    simulated(scheduler)
+      .pipe(
+        monitorFilter({ ...filter, scheduler }),
+        // Received 2 ms after the due time: latency 2 ms.
+        stampReceived(() => EPOCH + scheduler.now() - ORIGIN + 2),
+        takeUntil(timer(2500, scheduler)),
+        monitorTable({ intervalMs: 1000, scheduler }),
+      )
+      .subscribe((t) => tables.push(t));
+    flush();
+  });
+  return tables;
+}
+
+const row = (table: MonitorTable, type: string, device: string, element?: string) => table.rows.find((r) => r.type === type && r.deviceName === device && r.element === element)!;
+
+describe('monitor pipeline', () => {
+  it('gives rate, bytes/s, count, latency and the latest value per type and device', () => {
+    const tables = monitor({});
+    expect(tables).toHaveLength(3);
+    const t = tables[1]!;
+    expect(t.rows.map((r) => `${r.type} ${r.deviceName}`)).toEqual(['STATUS Sim', 'TDATA Tracker', 'TRANSFORM Probe', 'TRANSFORM Stylus']);
+    const stylus = row(t, 'TRANSFORM', 'Stylus');
+    expect(stylus.hz).toBe(100);
+    expect(stylus.bytesPerSecond).toBeCloseTo(stylus.hz * 106, 6);
+    expect(stylus.count).toBeGreaterThanOrEqual(200);
+    expect(stylus.latencyMs).toBeCloseTo(2, 6);
+    expect(stylus.value).toMatch(/^t=\(-?\d+\.\d\d, -?\d+\.\d\d, -?\d+\.\d\d\)$/);
+    expect(row(t, 'TDATA', 'Tracker').hz).toBe(50);
+    expect(row(t, 'STATUS', 'Sim').hz).toBe(2);
+  });
+
+  it('filters with ofType and ofDevice, and throttles with throttleTracking', () => {
+    const t = monitor({ types: ['TRANSFORM'], device: 'Sty*', rateHz: 25 })[1]!;
+    expect(t.rows).toHaveLength(1);
+    const hz = row(t, 'TRANSFORM', 'Stylus').hz;
+    expect(hz).toBeGreaterThanOrEqual(24);
+    expect(hz).toBeLessThanOrEqual(26);
+  });
+
+  it('splits TDATA into one row per tool, or keeps one tool with element', () => {
+    const split = monitor({ types: ['TDATA'], split: true })[1]!;
+    expect(split.rows.map((r) => r.element)).toEqual(['Probe', 'Stylus']);
+    expect(row(split, 'TDATA', 'Tracker', 'Probe').hz).toBe(50);
+    const probe = monitor({ element: 'Probe' })[1]!;
+    expect(probe.rows.map((r) => `${r.type} ${r.element}`)).toEqual(['TDATA Probe']);
+  });
+
+  it('writes message and rate JSON lines, with content only up to the limit', () => {
+    const msg = createMessage('TRANSFORM', { matrix: [1, 0, 0, 1.5, 0, 1, 0, 2, 0, 0, 1, 3, 0, 0, 0, 1] }, { deviceName: 'Stylus', timestamp: Timestamp.fromMillis(EPOCH) });
+    const received = { message: msg, receivedAt: EPOCH + 1.25, bytes: 106, latencyMs: 1.25 };
+    expect(messageJSON(received, 4096)).toEqual({
+      kind: 'message', receivedAt: EPOCH + 1.25, type: 'TRANSFORM', deviceName: 'Stylus', headerVersion: 1,
+      timestampRaw: Timestamp.fromMillis(EPOCH).toRaw().toString(), timestamp: new Date(EPOCH).toISOString(), latencyMs: 1.25, bytes: 106,
+      summary: 't=(1.50, 2, 3)', content: { matrix: [[1, 0, 0, 1.5], [0, 1, 0, 2], [0, 0, 1, 3], [0, 0, 0, 1]] },
+    });
+    expect(messageJSON(received, 100)).not.toHaveProperty('content');
+    const noStamp = messageJSON({ ...received, message: { ...msg, timestamp: Timestamp.ZERO }, latencyMs: undefined }, 0);
+    expect(noStamp).toMatchObject({ timestamp: null, latencyMs: null, timestampRaw: '0' });
+    const table = monitor({ types: ['STATUS'] })[1]!;
+    expect(tableJSON(table, () => 5)).toEqual({
+      kind: 'rates', at: 5,
+      rows: [{ type: 'STATUS', deviceName: 'Sim', hz: 2, count: 4, bytesPerSecond: 2 * 93, timestampRaw: expect.stringMatching(/^\d+$/), latencyMs: 2, value: '1 OK fine' }],
+    });
+  });
+
+  it('renders a table that fits the terminal width', () => {
+    const text = renderTable(monitor({})[1]!, 110, 'title');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('title');
+    expect(lines[1]).toBe('TYPE         DEVICE                         Hz      kB/s TIMESTAMP       LATENCY    COUNT  VALUE');
+    const stylus = lines.find((l) => l.startsWith('TRANSFORM    "Stylus"'))!;
+    expect(stylus).toMatch(/^TRANSFORM {4}"Stylus" +100\.0 +10\.6 \d\d:\d\d:\d\d\.\d{3} +2\.0 ms +\d{3}  t=\(/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(110);
+    expect(renderTable({ at: 0, rows: [] })).toMatch(/\(no messages yet\)$/);
+  });
+});
+
+
