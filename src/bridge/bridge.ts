@@ -23,11 +23,10 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import createDebug from 'debug';
-import { Subject, map, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import type { QueueLimits, QueueStatus, SendPolicy } from '../connection/send-queue.js';
+import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { openWebSocketChannel, type WebSocketFlowOptions } from '../transport/websocket.js';
@@ -120,44 +119,13 @@ export class BridgeClient extends IgtlConnection {
     flow: WebSocketFlowOptions,
     isStreamed: (msg: IgtlMessage) => boolean,
   ) {
-    // `latest` only while the client is behind (its channel reported full and has not drained):
-    // a client that keeps up gets every message, even when several poses of one tool arrive in
-    // one TCP chunk and are queued in the same tick (where `latest` would keep only the last).
-    let blocked = false;
-    const events = openWebSocketChannel(socket, remote, flow).pipe(
-      map((ev): ChannelEvent => {
-        if (ev.type === 'drain') blocked = false;
-        return ev.type === 'open' ? { type: 'open', channel: watchFull(ev.channel, () => (blocked = true)) } : ev;
-      }),
-    );
-    const policy = (msg: IgtlMessage): SendPolicy => (blocked && isStreamed(msg) ? 'latest' : 'lossless');
+    // `latest` for streamed types: the connection conflates only while this client cannot take
+    // more, so a client that keeps up still gets every pose.
+    const events = openWebSocketChannel(socket, remote, flow);
+    const policy = (msg: IgtlMessage): SendPolicy => (isStreamed(msg) ? 'latest' : 'lossless');
     super(() => events, { ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, keepOpen: true });
     this.start(1);
   }
-
-  /** The client's queue now. */
-  get queueStatus(): QueueStatus {
-    let now: QueueStatus = { messages: 0, bytes: 0, dropped: 0, replaced: 0 };
-    this.queue$.subscribe((q) => (now = q)).unsubscribe();
-    return now;
-  }
-}
-
-/** The channel, reporting each write that finds it full (write() returned false). */
-function watchFull(channel: ByteChannel, full: () => void): ByteChannel {
-  return {
-    kind: channel.kind,
-    remote: channel.remote,
-    write(bytes) {
-      const ok = channel.write(bytes);
-      if (!ok) full();
-      return ok;
-    },
-    batch: (fn) => (channel.batch ? channel.batch(fn) : fn()),
-    pause: () => channel.pause(),
-    resume: () => channel.resume(),
-    close: () => channel.close(),
-  };
 }
 
 /** A running bridge. */

@@ -179,6 +179,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     );
   }
 
+  /** The send queue now (what `queue$` last emitted). */
+  get queueStatus(): QueueStatus {
+    return this.sendQueue.snapshot;
+  }
+
   /** The current state. */
   get state(): ConnectionState {
     return this.stateSubject.value;
