@@ -321,6 +321,21 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /**
+   * Drops the current channel and opens a new one, as after a network change. The old channel is
+   * closed gracefully, so what was already written still reaches the peer; messages sent
+   * meanwhile wait per their policy. Does nothing unless a channel is open or opening.
+   */
+  reconnect(): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = undefined;
+    this.log('%s: reconnect requested', this.label());
+    this.channel?.close();
+    run.unsubscribe();
+    this.onChannelEnd(undefined, 1);
+  }
+
+  /**
    * Closes the connection: waiting `lossless` sends fail, subscribers complete, state becomes
    * `closed`. Subscribing again opens a new connection.
    */

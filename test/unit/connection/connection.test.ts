@@ -438,3 +438,22 @@ describe('IgtlConnection latest policy on a writable channel', () => {
     expect(attempts[0]!.written.map((b) => xOf(decodeMessage(b)))).toEqual([1, 2, 3]);
   });
 });
+
+describe('IgtlConnection.reconnect', () => {
+  it('closes the channel gracefully and opens a new one after the backoff delay, keeping queued sends', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { scheduler, random: () => 0.5, reconnect: { initialDelayMs: 50 } });
+    conn.subscribe();
+    attempts[0]!.open();
+    conn.reconnect();
+    expect(attempts[0]!.closed).toBe(true);
+    expect(attempts[0]!.torn).toBe(true);
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', delayMs: 50 });
+    const p = conn.send(pose(1));
+    scheduler.flush();
+    attempts[1]!.open();
+    expect(await p).toBe('written');
+    expect(attempts[1]!.written.map((b) => xOf(decodeMessage(b)))).toEqual([1]);
+  });
+});
