@@ -1,29 +1,11 @@
-import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionError, Timestamp, createMessage, metadataOf, type IgtlMessage, type MessageOptions } from '../src/index.js';
-import { CommandFailedError, QueryTimeoutError, command, type CommandResult, type IgtlPeer } from '../operators/index.js';
+import { CommandFailedError, QueryTimeoutError, command, type CommandResult } from '../operators/index.js';
 import { correlatorFor } from '../operators/internal/correlator.js';
+import { fakePeer } from './support/fake-peer.js';
 
 const at = Timestamp.fromMillis(1_700_000_000_000);
-
-/** A connection stand-in: receives what `incoming` emits, records what is sent. */
-function fakePeer(scheduler: TestScheduler, incoming: Observable<IgtlMessage>) {
-  let messageId = 0;
-  let commandId = 0;
-  const sent: { frame: number; msg: IgtlMessage }[] = [];
-  const peer: IgtlPeer & { sent: typeof sent } = {
-    sent,
-    subscribe: (observer) => incoming.subscribe(observer),
-    send(msg) {
-      sent.push({ frame: scheduler.now(), msg });
-      return Promise.resolve('written');
-    },
-    nextMessageId: () => ++messageId,
-    nextCommandId: () => ++commandId,
-  };
-  return peer;
-}
 
 const rts = (commandId: number, text: string, metadata: Record<string, string> = {}, options: MessageOptions = {}) =>
   createMessage('RTS_COMMAND', { commandId, commandName: 'Version', encoding: 3, command: text }, { deviceName: 'command', timestamp: at, metadata, ...options });

@@ -1,38 +1,15 @@
-import { firstValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ConnectionError, Endian, IDENTITY, ScalarType, Timestamp, TimeoutError, createMessage,
-  type IgtlMessage, type ImageMessage, type MessageOptions, type SendPolicy,
+  type IgtlMessage, type ImageMessage, type MessageOptions,
 } from '../src/index.js';
-import { QueryFailedError, QueryTimeoutError, query, type IgtlPeer } from '../operators/index.js';
+import { QueryFailedError, QueryTimeoutError, query } from '../operators/index.js';
 import { correlatorFor } from '../operators/internal/correlator.js';
+import { fakePeer } from './support/fake-peer.js';
 
 const at = Timestamp.fromMillis(1_700_000_000_000);
-
-interface Sent {
-  readonly frame: number;
-  readonly msg: IgtlMessage;
-  readonly policy?: SendPolicy;
-}
-
-/** A connection stand-in: receives what `incoming` emits, records what is sent. */
-function fakePeer(scheduler: TestScheduler, incoming: Observable<IgtlMessage>, send: (msg: IgtlMessage) => Promise<unknown> = () => Promise.resolve('written')) {
-  let messageId = 0;
-  let commandId = 0;
-  const sent: Sent[] = [];
-  const peer: IgtlPeer & { sent: Sent[] } = {
-    sent,
-    subscribe: (observer) => incoming.subscribe(observer),
-    send(msg, options) {
-      sent.push({ frame: scheduler.now(), msg, ...(options?.policy ? { policy: options.policy } : {}) });
-      return send(msg);
-    },
-    nextMessageId: () => ++messageId,
-    nextCommandId: () => ++commandId,
-  };
-  return peer;
-}
 
 const image = (deviceName: string, options: MessageOptions = {}): ImageMessage =>
   createMessage(

@@ -1,28 +1,13 @@
-import { Subject, type Observable } from 'rxjs';
+import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { IDENTITY, Timestamp, createMessage, type IgtlMessage, type SendPolicy } from '../src/index.js';
+import { IDENTITY, Timestamp, createMessage, type IgtlMessage } from '../src/index.js';
 import { sendTo, type IgtlPeer } from '../operators/index.js';
+import { fakePeer } from './support/fake-peer.js';
 
 const at = Timestamp.fromMillis(1_700_000_000_000);
 const pose = (deviceName: string) => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName, timestamp: at });
 const values: Record<string, IgtlMessage> = { a: pose('A'), b: pose('B'), c: pose('C') };
-
-/** A connection stand-in: receives what `incoming` emits, records what is sent (and with which policy). */
-function fakePeer(scheduler: TestScheduler, incoming: Observable<IgtlMessage>, send: () => Promise<unknown> = () => Promise.resolve('written')) {
-  const sent: { frame: number; msg: IgtlMessage; policy?: SendPolicy }[] = [];
-  const peer: IgtlPeer & { sent: typeof sent } = {
-    sent,
-    subscribe: (observer) => incoming.subscribe(observer),
-    send(msg, options) {
-      sent.push({ frame: scheduler.now(), msg, ...(options?.policy ? { policy: options.policy } : {}) });
-      return send();
-    },
-    nextMessageId: () => 1,
-    nextCommandId: () => 1,
-  };
-  return peer;
-}
 
 describe('sendTo', () => {
   let scheduler: TestScheduler;

@@ -1,30 +1,11 @@
-import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
+import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage } from '../src/index.js';
 import { QueryFailedError, stream, type IgtlPeer } from '../operators/index.js';
 import { correlatorFor } from '../operators/internal/correlator.js';
+import { fakePeer } from './support/fake-peer.js';
 
 const at = Timestamp.fromMillis(1_700_000_000_000);
-
-/** A connection stand-in: receives what `incoming` emits, records what is sent. */
-function fakePeer(scheduler: TestScheduler, incoming: Observable<IgtlMessage>, send: () => Promise<unknown> = () => Promise.resolve('written')) {
-  let messageId = 0;
-  let commandId = 0;
-  const sent: { frame: number; msg: IgtlMessage }[] = [];
-  const peer: IgtlPeer & { sent: typeof sent; sentTypes: () => string[] } = {
-    sent,
-    sentTypes: () => sent.map((s) => `${s.frame} ${s.msg.type}`),
-    subscribe: (observer) => incoming.subscribe(observer),
-    send(msg) {
-      sent.push({ frame: scheduler.now(), msg });
-      return send();
-    },
-    nextMessageId: () => ++messageId,
-    nextCommandId: () => ++commandId,
-  };
-  return peer;
-}
 
 const tdata = (deviceName = 'Tracker') =>
   createMessage('TDATA', { elements: [{ name: 'Stylus', type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY }] }, { deviceName, timestamp: at });

@@ -23,6 +23,15 @@ const pose = (n: number, device = 'Stylus') =>
 const bytesOf = (n: number, device?: string) => encodeMessage(pose(n, device));
 const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
 
+/** Subscribes to `conn` (errors$ first), collecting the x of each message received and each error reported. */
+function receive(conn: IgtlConnection): { got: number[]; errors: IgtlError[] } {
+  const got: number[] = [];
+  const errors: IgtlError[] = [];
+  conn.errors$.subscribe((e) => errors.push(e));
+  conn.subscribe((m) => got.push(xOf(m)));
+  return { got, errors };
+}
+
 describe('IgtlConnection lifecycle', () => {
   it('connects only when the first subscriber arrives and shares one channel', () => {
     const { factory, attempts } = fakeFactory();
@@ -152,10 +161,7 @@ describe('IgtlConnection reconnection', () => {
     const scheduler = new VirtualTimeScheduler();
     const { factory, attempts } = fakeFactory();
     const conn = new IgtlConnection(factory, { scheduler, reconnect: { initialDelayMs: 1 } });
-    const got: number[] = [];
-    const errors: IgtlError[] = [];
-    conn.errors$.subscribe((e) => errors.push(e));
-    conn.subscribe((m) => got.push(xOf(m)));
+    const { got, errors } = receive(conn);
     attempts[0]!.open();
     const cut = bytesOf(3);
     attempts[0]!.data(new Uint8Array([...bytesOf(1), ...bytesOf(2), ...cut.subarray(0, 70)]));
@@ -175,10 +181,7 @@ describe('IgtlConnection receiving', () => {
   it('reports a bad message on errors$ and keeps the stream going', () => {
     const { factory, attempts } = fakeFactory();
     const conn = new IgtlConnection(factory);
-    const got: number[] = [];
-    const errors: IgtlError[] = [];
-    conn.errors$.subscribe((e) => errors.push(e));
-    conn.subscribe((m) => got.push(xOf(m)));
+    const { got, errors } = receive(conn);
     attempts[0]!.open();
     const bad = bytesOf(2);
     bad[60] ^= 0xff;
@@ -192,10 +195,7 @@ describe('IgtlConnection receiving', () => {
   it('decodes each datagram on its own: a truncated one does not poison the next', () => {
     const { factory, attempts } = fakeFactory('datagram');
     const conn = new IgtlConnection(factory);
-    const got: number[] = [];
-    const errors: IgtlError[] = [];
-    conn.errors$.subscribe((e) => errors.push(e));
-    conn.subscribe((m) => got.push(xOf(m)));
+    const { got, errors } = receive(conn);
     attempts[0]!.open();
     attempts[0]!.data(bytesOf(1).subarray(0, 80));
     attempts[0]!.data(bytesOf(2));

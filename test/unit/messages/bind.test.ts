@@ -22,43 +22,22 @@ import {
   type BindContent,
   type IgtlMessage,
 } from '../../../src/index.js';
+import { ascii, decodeFailure, expectEncodeError, expectInvalidJsonAt, hex, messageViaJSON, rawFrame } from '../../support/codec.js';
 import { vectorBytes } from '../../support/vectors.js';
-
-function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-function ascii(text: string): string {
-  return [...text].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
-}
 
 /** char[12] type name in hex. */
 function type12(name: string): string {
   return ascii(name).padEnd(24, '0');
 }
 
-/** A whole v1 message of wire type `type` (valid header and CRC) around `content`. */
-function frame(type: string, content: Uint8Array, timestamp = Timestamp.ZERO): Uint8Array {
-  return encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Bundle', timestamp,
-    messageId: 0, metadata: new Map(), content: { raw: content },
-  });
+/** A whole v1 message of wire type `type` (valid header and CRC) from device Bundle around `content`. */
+function frame(type: string, content: Uint8Array): Uint8Array {
+  return rawFrame(type, content, 'Bundle');
 }
 
+/** The MalformedMessageError decoding `content` as `type` must throw, with the header attached. */
 function malformed(type: string, content: Uint8Array): MalformedMessageError {
-  try {
-    decodeMessage(frame(type, content));
-  } catch (err) {
-    expect(err).toBeInstanceOf(MalformedMessageError);
-    const e = err as MalformedMessageError;
-    expect(e.header?.type).toBe(type);
-    expect(e.header?.deviceName).toBe('Bundle');
-    return e;
-  }
-  throw new Error('decoded without error');
+  return decodeFailure(frame(type, content), { type, deviceName: 'Bundle' });
 }
 
 function bindOf(msg: IgtlMessage): BindContent {
@@ -188,8 +167,7 @@ describe('BIND', () => {
     });
 
     it('refuses one level more on encode with an EncodeError', () => {
-      expect(() => encodeMessage(nestedMessage(MAX_BIND_NESTING + 1))).toThrow(EncodeError);
-      expect(() => encodeMessage(nestedMessage(MAX_BIND_NESTING + 1))).toThrow(/nested more than/);
+      expectEncodeError(() => encodeMessage(nestedMessage(MAX_BIND_NESTING + 1)), /nested more than/);
     });
   });
 
@@ -252,8 +230,7 @@ describe('BIND', () => {
     for (const [what, children, message] of cases) {
       it(`refuses ${what} with an EncodeError`, () => {
         const msg = createMessage('BIND', { children });
-        expect(() => encodeMessage(msg)).toThrow(EncodeError);
-        expect(() => encodeMessage(msg)).toThrow(message);
+        expectEncodeError(() => encodeMessage(msg), message);
       });
     }
 
@@ -277,7 +254,7 @@ describe('BIND', () => {
 
     it('round-trips the golden BIND vector through JSON text byte for byte', () => {
       const bytes = vectorBytes('bind.v1.igtl');
-      expect(encodeMessage(fromJSON(stringifyJSON(toJSON(decodeMessage(bytes)))))).toEqual(bytes);
+      expect(encodeMessage(messageViaJSON(decodeMessage(bytes)))).toEqual(bytes);
     });
 
     it('rebuilds a child from bodyBase64 rather than its content JSON', () => {
@@ -302,14 +279,7 @@ describe('BIND', () => {
     ];
     for (const [what, content, path] of bad) {
       it(`rejects ${what} naming ${path}`, () => {
-        let err: unknown;
-        try {
-          fromJSON({ type: 'BIND', headerVersion: 1, content: JSON.parse(JSON.stringify(content)) });
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(InvalidJsonMessageError);
-        expect((err as InvalidJsonMessageError).path).toBe(path);
+        expectInvalidJsonAt(() => fromJSON({ type: 'BIND', headerVersion: 1, content: JSON.parse(JSON.stringify(content)) }), path);
       });
     }
   });

@@ -1,15 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import {
-  colorTableCodec, createMessage, decodeMessage, encodeMessage, fromJSON, legacyColorTableCodec, stringifyJSON, toJSON,
-  EncodeError, MalformedMessageError, Timestamp, type ColorTableContent, type IgtlMessage,
+  colorTableCodec, createMessage, decodeMessage, encodeMessage, legacyColorTableCodec, type ColorTableContent, type IgtlMessage,
 } from '../../../src/index.js';
+import { expectEncodeError, expectMalformed, expectSameBytes, messageViaJSON, rawFrame } from '../../support/codec.js';
 import { vectorBytes } from '../../support/vectors.js';
 
+/** A whole v1 frame of wire type `type` from device Lut around `content`. */
 function frame(type: string, content: Uint8Array): Uint8Array {
-  return encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Lut', timestamp: Timestamp.ZERO,
-    messageId: 0, metadata: new Map(), content: { raw: content },
-  });
+  return rawFrame(type, content, 'Lut');
 }
 
 function table(indexType: number, mapType: number, length: number): Uint8Array {
@@ -18,18 +16,6 @@ function table(indexType: number, mapType: number, length: number): Uint8Array {
   b[1] = mapType;
   for (let i = 2; i < b.length; i++) b[i] = i * 7;
   return b;
-}
-
-function expectMalformed(bytes: Uint8Array, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    decodeMessage(bytes);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(MalformedMessageError);
-  expect((caught as MalformedMessageError).message).toMatch(pattern);
-  expect((caught as MalformedMessageError).header?.deviceName).toBe('Lut');
 }
 
 describe('COLORT codec', () => {
@@ -43,7 +29,7 @@ describe('COLORT codec', () => {
         expect(msg.content.mapType).toBe(mapType);
         expect(msg.content.table.length).toBe(entries! * width!);
         expect(msg.content.table.buffer).toBe(bytes.buffer);
-        expect(Buffer.from(encodeMessage(msg)).equals(Buffer.from(bytes))).toBe(true);
+        expectSameBytes(encodeMessage(msg), bytes);
       });
     }
   }
@@ -53,26 +39,26 @@ describe('COLORT codec', () => {
     const msg = decodeMessage(bytes);
     expect(msg.type).toBe('COLORTABLE');
     expect((msg.content as ColorTableContent).mapType).toBe(19);
-    expect(Buffer.from(encodeMessage(msg)).equals(Buffer.from(bytes))).toBe(true);
+    expectSameBytes(encodeMessage(msg), bytes);
     expect(legacyColorTableCodec.toJSON(msg.content as ColorTableContent)).toEqual(colorTableCodec.toJSON(msg.content as ColorTableContent));
   });
 
   describe('rejects malformed content with the header attached', () => {
     it('content shorter than the two type bytes', () => {
-      expectMalformed(frame('COLORT', new Uint8Array([3])), /1 bytes, shorter than the 2-byte index and map types/);
+      expectMalformed(frame('COLORT', new Uint8Array([3])), /1 bytes, shorter than the 2-byte index and map types/, { deviceName: 'Lut' });
     });
     it('an index type other than 3 or 5 (the C helper would read it as 65536 entries)', () => {
-      expectMalformed(frame('COLORT', table(4, 3, 65536)), /indexType 4, expected 3 \(uint8\) or 5 \(uint16\)/);
+      expectMalformed(frame('COLORT', table(4, 3, 65536)), /indexType 4, expected 3 \(uint8\) or 5 \(uint16\)/, { deviceName: 'Lut' });
     });
     it('a map type other than 3, 5 or 19 (the C helper would read it as RGB)', () => {
-      expectMalformed(frame('COLORT', table(3, 7, 768)), /mapType 7, expected 3 \(uint8\), 5 \(uint16\) or 19 \(RGB\)/);
+      expectMalformed(frame('COLORT', table(3, 7, 768)), /mapType 7, expected 3 \(uint8\), 5 \(uint16\) or 19 \(RGB\)/, { deviceName: 'Lut' });
     });
     it('a table one byte short', () => {
-      expectMalformed(frame('COLORT', table(3, 5, 511)), /content is 513 bytes, expected 514 \(2 \+ 256 entries x 2 bytes\)/);
+      expectMalformed(frame('COLORT', table(3, 5, 511)), /content is 513 bytes, expected 514 \(2 \+ 256 entries x 2 bytes\)/, { deviceName: 'Lut' });
     });
     it('a table one byte long, under the legacy name too', () => {
       const bytes = frame('COLORTABLE', table(3, 3, 257));
-      expectMalformed(bytes, /content is 259 bytes, expected 258/);
+      expectMalformed(bytes, /content is 259 bytes, expected 258/, { deviceName: 'Lut' });
       expect(() => decodeMessage(bytes)).toThrow(/malformed COLORTABLE/);
     });
   });
@@ -85,8 +71,7 @@ describe('COLORT codec', () => {
     ];
     for (const [name, content, pattern] of cases) {
       it(name, () => {
-        expect(() => encodeMessage(createMessage('COLORT', content))).toThrow(EncodeError);
-        expect(() => encodeMessage(createMessage('COLORT', content))).toThrow(pattern);
+        expectEncodeError(() => encodeMessage(createMessage('COLORT', content)), pattern);
       });
     }
   });
@@ -104,11 +89,11 @@ describe('COLORT codec', () => {
     it('round-trips a golden vector through JSON text byte for byte, under both names', () => {
       const bytes = vectorBytes('colort-uint16index.v1.igtl');
       const msg = decodeMessage(bytes);
-      expect(Buffer.from(encodeMessage(fromJSON(stringifyJSON(toJSON(msg))))).equals(Buffer.from(bytes))).toBe(true);
+      expectSameBytes(encodeMessage(messageViaJSON(msg)), bytes);
       const legacy: IgtlMessage = { ...msg, type: 'COLORTABLE', content: msg.content as ColorTableContent };
-      const again = fromJSON(stringifyJSON(toJSON(legacy)));
+      const again = messageViaJSON(legacy);
       expect(again.type).toBe('COLORTABLE');
-      expect(Buffer.from(encodeMessage(again)).subarray(58).equals(Buffer.from(bytes).subarray(58))).toBe(true);
+      expectSameBytes(encodeMessage(again).subarray(58), bytes.subarray(58));
     });
 
     it('rejects a missing tableBase64', () => {

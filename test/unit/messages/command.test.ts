@@ -1,49 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import {
-  commandCodec, commandReplyXml, commandXml, createMessage, decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA,
-  EncodeError, Encoding, escapeXmlAttribute, InvalidJsonMessageError, MalformedMessageError, rtsCommandCodec, stringifyJSON,
-  Timestamp, type CommandContent, type ContentCodec,
+  commandCodec, commandReplyXml, commandXml, createMessage, EncodeError, Encoding, escapeXmlAttribute, InvalidJsonMessageError,
+  rtsCommandCodec, type CommandContent,
 } from '../../../src/index.js';
+import { ascii, decode, decodeError, encode, expectEncodeError, expectMalformedContent, expectRoundTrip, toHex, viaJSON } from '../../support/codec.js';
 
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
-
-/** Content -> canonical JSON text -> content again. */
-function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
-  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
-}
-
-const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
 const cmd: CommandContent = { commandId: 0x01020304, commandName: 'Version', encoding: Encoding.US_ASCII, command: '<Command Name="Version"/>' };
 
 describe('COMMAND and RTS_COMMAND', () => {
@@ -70,7 +31,7 @@ describe('COMMAND and RTS_COMMAND', () => {
 
   it('reads and writes a name that fills all 128 bytes, and refuses 129', () => {
     const full = { ...cmd, commandName: 'N'.repeat(128) };
-    expect(decode(commandCodec, encode(commandCodec, full))).toEqual(full);
+    expectRoundTrip(commandCodec, full);
     expect(() => commandCodec.size({ ...cmd, commandName: 'N'.repeat(129) })).toThrow('commandName');
   });
 
@@ -105,8 +66,7 @@ describe('COMMAND and RTS_COMMAND', () => {
     [{ ...cmd, encoding: 0x10000 }, 'encoding'],
     [{ ...cmd, command: 'é' }, 'command'],
   ])('refuses to size %j', (bad, field) => {
-    expect(() => rtsCommandCodec.size(bad)).toThrow(EncodeError);
-    expect(() => rtsCommandCodec.size(bad)).toThrow(field);
+    expectEncodeError(() => rtsCommandCodec.size(bad), field);
     expect(() => rtsCommandCodec.size(bad)).toThrow('RTS_COMMAND');
   });
 
@@ -114,9 +74,7 @@ describe('COMMAND and RTS_COMMAND', () => {
     [0, 'content is 0 bytes, expected at least 138'],
     [137, 'content is 137 bytes, expected at least 138'],
   ])('refuses %i content bytes with the header attached', (n, detail) => {
-    const err = decodeError('COMMAND', new Uint8Array(n));
-    expect(err.header?.type).toBe('COMMAND');
-    expect(err.detail).toBe(detail);
+    expectMalformedContent('COMMAND', new Uint8Array(n), detail);
   });
 
   it('refuses a LENGTH that disagrees with the content size', () => {

@@ -1,20 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import {
-  createImageContent, createMessage, decodeMessage, encodeMessage, fromJSON, imageCodec, imageGeometry, imagePixels,
-  readScalars, scalarBytes, stringifyJSON, toJSON, EncodeError, HOST_ENDIAN, InvalidJsonMessageError, MalformedMessageError,
+  createImageContent, createMessage, decodeMessage, encodeMessage, imageCodec, imageGeometry, imagePixels,
+  readScalars, scalarBytes, toJSON, EncodeError, HOST_ENDIAN, InvalidJsonMessageError, MalformedMessageError,
   Timestamp, type ImageContent, type ImageMessage, type ScalarArray,
 } from '../../../src/index.js';
+import { expectEncodeError, expectMalformed, expectSameBytes, messageViaJSON, rawFrame } from '../../support/codec.js';
 import { messageVectors, vectorBytes } from '../../support/vectors.js';
 
 const OTHER_ENDIAN = HOST_ENDIAN === 2 ? 1 : 2;
-
-/** A whole v1 frame around arbitrary content bytes (an unknown message re-encodes its raw content). */
-function frame(type: string, content: Uint8Array): Uint8Array {
-  return encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Probe', timestamp: Timestamp.ZERO,
-    messageId: 0, metadata: new Map(), content: { raw: content },
-  });
-}
 
 function imageMessage(content: ImageContent): ImageMessage {
   return createMessage('IMAGE', content, { deviceName: 'Probe', timestamp: Timestamp.ZERO });
@@ -49,18 +42,9 @@ function rawImage(fields: { version?: number; components?: number; scalarType?: 
   return b;
 }
 
-function expectMalformed(bytes: Uint8Array, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    decodeMessage(bytes);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(MalformedMessageError);
-  const err = caught as MalformedMessageError;
-  expect(err.message).toMatch(pattern);
-  expect(err.header?.type).toBe('IMAGE');
-  expect(err.header?.deviceName).toBe('Probe');
+/** Decodes `content` in a v1 IMAGE frame from device Probe, expecting an error matching `pattern` with the header attached. */
+function expectMalformedImage(content: Uint8Array, pattern: RegExp): void {
+  expectMalformed(rawFrame('IMAGE', content, 'Probe'), pattern, { type: 'IMAGE', deviceName: 'Probe' });
 }
 
 const KINDS: [number, (n: number) => ScalarArray, number[]][] = [
@@ -143,30 +127,30 @@ describe('IMAGE codec', () => {
 
   describe('rejects malformed content with the header attached', () => {
     it('content shorter than the 72-byte header', () => {
-      expectMalformed(frame('IMAGE', rawImage().subarray(0, 71)), /71 bytes, shorter than the 72-byte image header/);
+      expectMalformedImage(rawImage().subarray(0, 71), /71 bytes, shorter than the 72-byte image header/);
     });
     it('image header version other than 1', () => {
-      expectMalformed(frame('IMAGE', rawImage({ version: 2 })), /image header version 2, expected 1/);
+      expectMalformedImage(rawImage({ version: 2 }), /image header version 2, expected 1/);
     });
     it('zero components', () => {
-      expectMalformed(frame('IMAGE', rawImage({ components: 0 })), /numComponents is 0/);
+      expectMalformedImage(rawImage({ components: 0 }), /numComponents is 0/);
     });
     for (const s of [0, 1, 8, 9, 12, 13, 255]) {
       it(`scalar type ${s}`, () => {
-        expectMalformed(frame('IMAGE', rawImage({ scalarType: s })), new RegExp(`scalarType ${s} is not an image scalar type`));
+        expectMalformedImage(rawImage({ scalarType: s }), new RegExp(`scalarType ${s} is not an image scalar type`));
       });
     }
     it('a sub-volume that does not fit in the image', () => {
-      expectMalformed(frame('IMAGE', rawImage({ size: [4, 3, 2], offset: [0, 2, 0], sub: [4, 2, 2] }, 16)), /sub-volume j offset 2 \+ size 2 exceeds the image size 3/);
+      expectMalformedImage(rawImage({ size: [4, 3, 2], offset: [0, 2, 0], sub: [4, 2, 2] }, 16), /sub-volume j offset 2 \+ size 2 exceeds the image size 3/);
     });
     it('pixel data one byte short', () => {
-      expectMalformed(frame('IMAGE', rawImage({}, 23)), /content is 95 bytes, expected 96 \(72-byte header \+ 4x3x2 voxels x 1 components x 1 bytes\)/);
+      expectMalformedImage(rawImage({}, 23), /content is 95 bytes, expected 96 \(72-byte header \+ 4x3x2 voxels x 1 components x 1 bytes\)/);
     });
     it('pixel data one byte long (C++ ignores the extra byte; it could not be relayed)', () => {
-      expectMalformed(frame('IMAGE', rawImage({}, 25)), /content is 97 bytes, expected 96/);
+      expectMalformedImage(rawImage({}, 25), /content is 97 bytes, expected 96/);
     });
     it('pixel bytes counted with components and scalar size', () => {
-      expectMalformed(frame('IMAGE', rawImage({ components: 3, scalarType: 10 }, 24 * 3 * 4 - 4)), /expected 360 .* 3 components x 4 bytes/);
+      expectMalformedImage(rawImage({ components: 3, scalarType: 10 }, 24 * 3 * 4 - 4), /expected 360 .* 3 components x 4 bytes/);
     });
   });
 
@@ -187,8 +171,7 @@ describe('IMAGE codec', () => {
     for (const [name, patch, pattern] of cases) {
       it(name, () => {
         const content = { ...good, ...patch } as ImageContent;
-        expect(() => encodeMessage(imageMessage(content))).toThrow(EncodeError);
-        expect(() => encodeMessage(imageMessage(content))).toThrow(pattern);
+        expectEncodeError(() => encodeMessage(imageMessage(content)), pattern);
       });
     }
   });
@@ -210,8 +193,7 @@ describe('IMAGE codec', () => {
     it('round-trips through JSON text byte for byte, NaN pixels and matrix entries included', () => {
       const content = { ...createImageContent({ data: new Float32Array([NaN, -0, 1, 2]), size: [4, 1, 1] }), matrix: [NaN, 0, 0, -0, 0, Infinity, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] };
       const msg = imageMessage(content);
-      const again = fromJSON(stringifyJSON(toJSON(msg)));
-      expect(Buffer.from(encodeMessage(again)).equals(Buffer.from(encodeMessage(msg)))).toBe(true);
+      expectSameBytes(encodeMessage(messageViaJSON(msg)), encodeMessage(msg));
     });
 
     it('rejects a version other than 1, a missing dataBase64 and invalid base64', () => {

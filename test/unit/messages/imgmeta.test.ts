@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import {
-  createMessage, decodeMessage, encodeMessage, fromJSON, imageMetaCodec, stringifyJSON, toJSON,
-  EncodeError, InvalidJsonMessageError, MalformedMessageError, Timestamp, type ImageMetaElement, type ImageMetaMessage,
+  createMessage, decodeMessage, encodeMessage, imageMetaCodec,
+  InvalidJsonMessageError, Timestamp, type ImageMetaElement, type ImageMetaMessage,
 } from '../../../src/index.js';
+import { expectEncodeError, expectMalformed, expectSameBytes, messageViaJSON, rawFrame } from '../../support/codec.js';
 
 const ct: ImageMetaElement = {
   name: 'Head CT',
@@ -50,19 +51,8 @@ describe('IMGMETA codec', () => {
   });
 
   it('rejects content that is not a whole number of elements, with the header', () => {
-    const wire = encodeMessage({
-      type: 'UNKNOWN', typeName: 'IMGMETA', headerVersion: 1, deviceName: 'Meta', timestamp: Timestamp.ZERO,
-      messageId: 0, metadata: new Map(), content: { raw: new Uint8Array(259) },
-    });
-    let caught: unknown;
-    try {
-      decodeMessage(wire);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(MalformedMessageError);
-    expect((caught as MalformedMessageError).message).toMatch(/259 bytes, not a multiple of the 260-byte element/);
-    expect((caught as MalformedMessageError).header?.type).toBe('IMGMETA');
+    const wire = rawFrame('IMGMETA', new Uint8Array(259), 'Meta');
+    expectMalformed(wire, /259 bytes, not a multiple of the 260-byte element/, { type: 'IMGMETA' });
   });
 
   describe('refuses to encode', () => {
@@ -76,8 +66,7 @@ describe('IMGMETA codec', () => {
     ];
     for (const [name, patch, pattern] of cases) {
       it(name, () => {
-        expect(() => encode([ct, { ...ct, ...patch }])).toThrow(EncodeError);
-        expect(() => encode([ct, { ...ct, ...patch }])).toThrow(pattern);
+        expectEncodeError(() => encode([ct, { ...ct, ...patch }]), pattern);
       });
     }
   });
@@ -110,7 +99,7 @@ describe('IMGMETA codec', () => {
 
     it('round-trips through JSON text byte for byte', () => {
       const msg = createMessage('IMGMETA', { images: [ct, { ...ct, timestamp: new Timestamp(4294967295, 4294967295) }] }, { timestamp: Timestamp.ZERO });
-      expect(Buffer.from(encodeMessage(fromJSON(stringifyJSON(toJSON(msg))))).equals(Buffer.from(encodeMessage(msg)))).toBe(true);
+      expectSameBytes(encodeMessage(messageViaJSON(msg)), encodeMessage(msg));
     });
   });
 });

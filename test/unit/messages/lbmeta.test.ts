@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import {
-  createMessage, decodeMessage, encodeMessage, fromJSON, labelMetaCodec, stringifyJSON, toJSON,
-  EncodeError, InvalidJsonMessageError, MalformedMessageError, Timestamp, type LabelMetaElement, type LabelMetaMessage,
+  createMessage, decodeMessage, encodeMessage, labelMetaCodec,
+  InvalidJsonMessageError, Timestamp, type LabelMetaElement, type LabelMetaMessage,
 } from '../../../src/index.js';
+import { expectEncodeError, expectMalformed, expectSameBytes, messageViaJSON, rawFrame } from '../../support/codec.js';
 
 const liver: LabelMetaElement = { name: 'Liver', deviceName: 'Seg_Liver', label: 1, rgba: [221, 130, 101, 255], size: [210, 180, 96], owner: 'CT_Abdomen' };
 
@@ -37,19 +38,8 @@ describe('LBMETA codec', () => {
   });
 
   it('rejects content that is not a whole number of elements, with the header', () => {
-    const wire = encodeMessage({
-      type: 'UNKNOWN', typeName: 'LBMETA', headerVersion: 1, deviceName: 'Labels', timestamp: Timestamp.ZERO,
-      messageId: 0, metadata: new Map(), content: { raw: new Uint8Array(117) },
-    });
-    let caught: unknown;
-    try {
-      decodeMessage(wire);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(MalformedMessageError);
-    expect((caught as MalformedMessageError).message).toMatch(/117 bytes, not a multiple of the 116-byte element/);
-    expect((caught as MalformedMessageError).header?.deviceName).toBe('Labels');
+    const wire = rawFrame('LBMETA', new Uint8Array(117), 'Labels');
+    expectMalformed(wire, /117 bytes, not a multiple of the 116-byte element/, { deviceName: 'Labels' });
   });
 
   describe('refuses to encode', () => {
@@ -63,8 +53,7 @@ describe('LBMETA codec', () => {
     ];
     for (const [name, patch, pattern] of cases) {
       it(name, () => {
-        expect(() => encode([liver, { ...liver, ...patch }])).toThrow(EncodeError);
-        expect(() => encode([liver, { ...liver, ...patch }])).toThrow(pattern);
+        expectEncodeError(() => encode([liver, { ...liver, ...patch }]), pattern);
       });
     }
   });
@@ -76,7 +65,7 @@ describe('LBMETA codec', () => {
 
     it('round-trips through JSON text byte for byte', () => {
       const msg = createMessage('LBMETA', { labels: [liver, { ...liver, rgba: [0, 0, 0, 0], owner: '' }] }, { timestamp: Timestamp.ZERO });
-      expect(Buffer.from(encodeMessage(fromJSON(stringifyJSON(toJSON(msg))))).equals(Buffer.from(encodeMessage(msg)))).toBe(true);
+      expectSameBytes(encodeMessage(messageViaJSON(msg)), encodeMessage(msg));
     });
 
     it('rejects colours out of range and sizes of the wrong length, naming the field', () => {

@@ -1,48 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { EncodeError, InvalidJsonMessageError, pointCodec, stringifyJSON, type PointElement } from '../../../src/index.js';
 import {
-  decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA, EncodeError, InvalidJsonMessageError, MalformedMessageError,
-  pointCodec, stringifyJSON, Timestamp, type ContentCodec, type PointElement,
-} from '../../../src/index.js';
+  ascii, decode, encode, expectEmptyContent, expectEncodeError, expectJsonRoundTrip, expectMalformedContent, expectRoundTrip, toHex,
+} from '../../support/codec.js';
 
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
-
-/** Content -> canonical JSON text -> content again. */
-function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
-  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
-}
-
-const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
 const point: PointElement = { name: 'Nasion', group: 'Landmark', rgba: [255, 0, 16, 128], position: [1, -2, 0.5], radius: 2.5, owner: 'CT' };
 
 describe('POINT', () => {
@@ -60,15 +21,13 @@ describe('POINT', () => {
 
   it('reads and writes names that fill their fields exactly, with no NUL', () => {
     const full: PointElement = { ...point, name: 'n'.repeat(64), group: 'g'.repeat(32), owner: 'o'.repeat(20) };
-    const bytes = encode(pointCodec, { points: [full, point] });
+    const bytes = expectRoundTrip(pointCodec, { points: [full, point] });
     expect(bytes[63]).toBe(0x6e);
     expect(bytes[64]).toBe(0x67);
-    expect(decode(pointCodec, bytes)).toEqual({ points: [full, point] });
   });
 
   it('carries an empty list as empty content', () => {
-    expect(encode(pointCodec, { points: [] }).length).toBe(0);
-    expect(decode(pointCodec, new Uint8Array(0))).toEqual({ points: [] });
+    expectEmptyContent(pointCodec, { points: [] });
   });
 
   it.each([
@@ -77,8 +36,7 @@ describe('POINT', () => {
     ['owner', { ...point, owner: 'o'.repeat(21) }, 'points[1].owner'],
     ['UTF-8 name', { ...point, name: 'é'.repeat(33) }, '66 bytes'],
   ])('refuses a %s longer than its field when sizing', (_what, bad, message) => {
-    expect(() => pointCodec.size({ points: [point, bad] })).toThrow(EncodeError);
-    expect(() => pointCodec.size({ points: [point, bad] })).toThrow(message);
+    expectEncodeError(() => pointCodec.size({ points: [point, bad] }), message);
   });
 
   it('writes a UTF-8 name of exactly 64 bytes', () => {
@@ -91,14 +49,12 @@ describe('POINT', () => {
   });
 
   it.each([135, 137, 200, 273])('refuses %i content bytes with the header attached', (n) => {
-    const err = decodeError('POINT', new Uint8Array(n));
-    expect(err.header?.type).toBe('POINT');
-    expect(err.detail).toBe(`content is ${n} bytes, not a multiple of the 136-byte element`);
+    expectMalformedContent('POINT', new Uint8Array(n), `content is ${n} bytes, not a multiple of the 136-byte element`);
   });
 
   it('round-trips through JSON, keeping NaN', () => {
     const c = { points: [{ ...point, radius: NaN }, point] };
-    expect(toHex(encode(pointCodec, viaJSON(pointCodec, c)))).toBe(toHex(encode(pointCodec, c)));
+    expectJsonRoundTrip(pointCodec, c);
   });
 
   it('rejects JSON points with a bad colour or a missing field', () => {

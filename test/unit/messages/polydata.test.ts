@@ -7,7 +7,6 @@ import {
   encodeMessage,
   EncodeError,
   fromJSON,
-  InvalidJsonMessageError,
   MalformedMessageError,
   polyDataCodec,
   polyDataHeader,
@@ -16,14 +15,7 @@ import {
   toJSON,
   type PolyDataContent,
 } from '../../../src/index.js';
-
-/** Bytes from hex text (spaces and line breaks ignored). */
-function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
+import { decodeFailure, expectInvalidJsonAt, hex, rawFrame } from '../../support/codec.js';
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -37,10 +29,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** A whole v1 POLYDATA message (valid header and CRC) around `content`. */
 function frame(content: Uint8Array): Uint8Array {
-  return encodeMessage({
-    type: 'UNKNOWN', typeName: 'POLYDATA', headerVersion: 1, deviceName: 'Mesh', timestamp: Timestamp.ZERO,
-    messageId: 0, metadata: new Map(), content: { raw: content },
-  });
+  return rawFrame('POLYDATA', content, 'Mesh');
 }
 
 function contentOf(bytes: Uint8Array): PolyDataContent {
@@ -49,17 +38,9 @@ function contentOf(bytes: Uint8Array): PolyDataContent {
   return msg.content;
 }
 
+/** The MalformedMessageError decoding `content` must throw, with the header attached. */
 function malformed(content: Uint8Array): MalformedMessageError {
-  try {
-    decodeMessage(frame(content));
-  } catch (err) {
-    expect(err).toBeInstanceOf(MalformedMessageError);
-    const e = err as MalformedMessageError;
-    expect(e.header?.type).toBe('POLYDATA');
-    expect(e.header?.deviceName).toBe('Mesh');
-    return e;
-  }
-  throw new Error('decoded without error');
+  return decodeFailure(frame(content), { type: 'POLYDATA', deviceName: 'Mesh' });
 }
 
 // A mesh of 2 points, one line (0 1), one vertex cell (1), and two attributes whose names
@@ -328,14 +309,7 @@ describe('POLYDATA', () => {
     ];
     for (const [what, json, path] of bad) {
       it(`rejects ${what} naming ${path}`, () => {
-        let err: unknown;
-        try {
-          polyDataCodec.fromJSON(JSON.parse(JSON.stringify(json)), '$.content');
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(InvalidJsonMessageError);
-        expect((err as InvalidJsonMessageError).path).toBe(path);
+        expectInvalidJsonAt(() => polyDataCodec.fromJSON(JSON.parse(JSON.stringify(json)), '$.content'), path);
       });
     }
   });

@@ -1,43 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import {
-  decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA, EncodeError, fromJSON, InvalidJsonMessageError,
-  MalformedMessageError, positionCodec, positionQuaternion, stringifyJSON, Timestamp, toJSON, createMessage,
-  type ContentCodec, type PositionContent,
+  createMessage, decodeMessage, encodeMessage, EncodeError, InvalidJsonMessageError, positionCodec, positionQuaternion, stringifyJSON,
+  Timestamp, type PositionContent,
 } from '../../../src/index.js';
-
-const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** A v1 frame with the given raw content, through the real decoder. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
+import { decode, encode, expectMalformedContent, hex, messageViaJSON, toHex } from '../../support/codec.js';
 
 // float32 big-endian: 1 = 3f800000, 2 = 40000000, 3 = 40400000, 0.5 = 3f000000, -1 = bf800000
 const POS = '3f800000 40000000 40400000';
@@ -65,11 +31,9 @@ describe('POSITION', () => {
   });
 
   it.each([0, 4, 11, 13, 16, 20, 23, 25, 27, 29, 32, 48])('refuses %i content bytes with the header attached', (n) => {
-    const err = decodeError('POSITION', new Uint8Array(n));
+    const err = expectMalformedContent('POSITION', new Uint8Array(n), `content is ${n} bytes, expected 12, 24 or 28`);
     expect(err.messageType).toBe('POSITION');
-    expect(err.header?.type).toBe('POSITION');
     expect(err.header?.deviceName).toBe('Tool');
-    expect(err.detail).toBe(`content is ${n} bytes, expected 12, 24 or 28`);
   });
 
   it.each([[[]], [[1, 2]], [[1, 2, 3, 4, 5]]])('refuses to encode a quaternion of %j', (quaternion) => {
@@ -93,7 +57,7 @@ describe('POSITION', () => {
   it('round-trips every form through a whole message and its JSON text', () => {
     for (const content of [{ position: [1, 2, 3] }, { position: [1, 2, 3], quaternion: [0.5, 0, 0] }, { position: [1, 2, 3], quaternion: [0, 0, 0, 1] }] as PositionContent[]) {
       const bytes = encodeMessage(createMessage('POSITION', content, { timestamp: Timestamp.ZERO }));
-      const again = fromJSON(stringifyJSON(toJSON(decodeMessage(bytes))));
+      const again = messageViaJSON(decodeMessage(bytes));
       expect(toHex(encodeMessage(again))).toBe(toHex(bytes));
     }
   });

@@ -1,48 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import {
-  decodeMessage, decodeSensorUnit, defaultRegistry, encodeMessage, encodeSensorUnit, EMPTY_METADATA, EncodeError,
-  InvalidJsonMessageError, MalformedMessageError, sensorCodec, SensorPrefix, SensorUnit, stringifyJSON, Timestamp,
-  type ContentCodec, type SensorContent,
+  decodeSensorUnit, encodeSensorUnit, EncodeError, InvalidJsonMessageError, sensorCodec, SensorPrefix, SensorUnit, type SensorContent,
 } from '../../../src/index.js';
-
-const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
-
-/** Content -> canonical JSON text -> content again. */
-function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
-  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
-}
+import { decode, encode, expectEncodeError, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
 
 const unused = { unit: 0, exponent: 0 };
 const MM = 0xb044000000000000n;
@@ -82,9 +42,7 @@ describe('SENSOR', () => {
     ['00 00 0000000000000000 00', 'content is 11 bytes, LARRAY 0 needs 10'],
     ['01 00 0000000000000000 0000000000000000 00', 'content is 19 bytes, LARRAY 1 needs 18'],
   ])('refuses content "%s" with the header attached', (content, detail) => {
-    const err = decodeError('SENSOR', hex(content));
-    expect(err.header?.type).toBe('SENSOR');
-    expect(err.detail).toBe(detail);
+    expectMalformedContent('SENSOR', hex(content), detail);
   });
 
   it('gives the unit as a decimal string, its hex and its fields in JSON', () => {
@@ -165,7 +123,6 @@ describe('SENSOR unit helpers', () => {
     [{ prefix: 0, units: [unused, unused, unused, unused, unused, unused, unused] }, '7 slots'],
     [{ prefix: 0, units: [{ unit: 1, exponent: 0.5 }] }, 'units[0].exponent'],
   ])('refuses to pack %j with an EncodeError', (fields, message) => {
-    expect(() => encodeSensorUnit(fields)).toThrow(EncodeError);
-    expect(() => encodeSensorUnit(fields)).toThrow(message);
+    expectEncodeError(() => encodeSensorUnit(fields), message);
   });
 });

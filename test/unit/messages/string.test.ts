@@ -1,47 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import {
-  decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA, EncodeError, Encoding, InvalidJsonMessageError,
-  MalformedMessageError, stringCodec, stringifyJSON, Timestamp, type ContentCodec,
-} from '../../../src/index.js';
-
-const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
-
-/** Content -> canonical JSON text -> content again. */
-function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
-  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
-}
+import { EncodeError, Encoding, InvalidJsonMessageError, stringCodec } from '../../../src/index.js';
+import { decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
 
 describe('STRING', () => {
   it('writes encoding, byte length and the text without a terminator', () => {
@@ -109,9 +68,7 @@ describe('STRING', () => {
     ['0003 0003 6869', 'content is 6 bytes, LENGTH 3 needs 7'],
     ['0003 0001 6869', 'content is 6 bytes, LENGTH 1 needs 5'],
   ])('refuses content %s with the header attached', (content, detail) => {
-    const err = decodeError('STRING', hex(content));
-    expect(err.header?.type).toBe('STRING');
-    expect(err.detail).toBe(detail);
+    expectMalformedContent('STRING', hex(content), detail);
   });
 
   it('rejects JSON without a value or with a bad valueBase64', () => {

@@ -1,48 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { InvalidJsonMessageError, trackingDataCodec, TrackingType, type TrackingElement } from '../../../src/index.js';
 import {
-  decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA, EncodeError, InvalidJsonMessageError, MalformedMessageError,
-  stringifyJSON, Timestamp, trackingDataCodec, TrackingType, type ContentCodec, type TrackingElement,
-} from '../../../src/index.js';
+  ascii, decode, encode, expectEmptyContent, expectEncodeError, expectJsonRoundTrip, expectMalformedContent, expectRoundTrip, toHex,
+} from '../../support/codec.js';
 
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
-
-/** Content -> canonical JSON text -> content again. */
-function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
-  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
-}
-
-const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
 const f32 = (v: number): string => {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setFloat32(0, v);
@@ -69,14 +30,12 @@ describe('TDATA', () => {
 
   it('reads and writes a name of exactly 20 bytes, with no NUL', () => {
     const full = { ...tool, name: 'T'.repeat(20) };
-    const bytes = encode(trackingDataCodec, { elements: [full, tool] });
+    const bytes = expectRoundTrip(trackingDataCodec, { elements: [full, tool] });
     expect(bytes[19]).toBe(0x54);
-    expect(decode(trackingDataCodec, bytes)).toEqual({ elements: [full, tool] });
   });
 
   it('carries an empty list as empty content', () => {
-    expect(encode(trackingDataCodec, { elements: [] }).length).toBe(0);
-    expect(decode(trackingDataCodec, new Uint8Array(0))).toEqual({ elements: [] });
+    expectEmptyContent(trackingDataCodec, { elements: [] });
   });
 
   it.each([
@@ -85,14 +44,11 @@ describe('TDATA', () => {
     [{ ...tool, type: -1 }, 'elements[1].type'],
     [{ ...tool, matrix: matrix.slice(0, 12) }, 'elements[1].matrix'],
   ])('refuses to size %j', (bad, message) => {
-    expect(() => trackingDataCodec.size({ elements: [tool, bad] })).toThrow(EncodeError);
-    expect(() => trackingDataCodec.size({ elements: [tool, bad] })).toThrow(message);
+    expectEncodeError(() => trackingDataCodec.size({ elements: [tool, bad] }), message);
   });
 
   it.each([1, 69, 71, 139])('refuses %i content bytes with the header attached', (n) => {
-    const err = decodeError('TDATA', new Uint8Array(n));
-    expect(err.header?.type).toBe('TDATA');
-    expect(err.detail).toBe(`content is ${n} bytes, not a multiple of the 70-byte element`);
+    expectMalformedContent('TDATA', new Uint8Array(n), `content is ${n} bytes, not a multiple of the 70-byte element`);
   });
 
   it('round-trips through JSON as four matrix rows', () => {
@@ -100,7 +56,7 @@ describe('TDATA', () => {
     expect(trackingDataCodec.toJSON({ elements: [tool] })).toEqual({
       elements: [{ name: 'Stylus', type: 2, matrix: [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [0, 0, 0, 1]] }],
     });
-    expect(toHex(encode(trackingDataCodec, viaJSON(trackingDataCodec, c)))).toBe(toHex(encode(trackingDataCodec, c)));
+    expectJsonRoundTrip(trackingDataCodec, c);
   });
 
   it('rejects a JSON matrix that is not 4 x 4', () => {

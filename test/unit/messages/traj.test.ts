@@ -1,48 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { InvalidJsonMessageError, stringifyJSON, trajectoryCodec, type TrajectoryElement } from '../../../src/index.js';
 import {
-  decodeMessage, defaultRegistry, encodeMessage, EMPTY_METADATA, EncodeError, InvalidJsonMessageError, MalformedMessageError,
-  stringifyJSON, Timestamp, trajectoryCodec, type ContentCodec, type TrajectoryElement,
-} from '../../../src/index.js';
+  ascii, decode, encode, expectEmptyContent, expectEncodeError, expectJsonRoundTrip, expectMalformedContent, expectRoundTrip, toHex,
+} from '../../support/codec.js';
 
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** Decodes content placed at offset 5 of a larger buffer (codec offsets are absolute). */
-function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
-  const buf = new Uint8Array(content.length + 9);
-  buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
-}
-
-/** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */
-function encode<C>(codec: ContentCodec<string, C>, content: C): Uint8Array {
-  const n = codec.size(content);
-  const buf = new Uint8Array(n + 6).fill(0xee);
-  codec.encode(content, buf, new DataView(buf.buffer), 3);
-  expect(toHex(buf.subarray(0, 3)) + toHex(buf.subarray(3 + n))).toBe('ee'.repeat(6));
-  return buf.slice(3, 3 + n);
-}
-
-/** Decodes a v1 frame with the given raw content through the real decoder and returns its error. */
-function decodeError(type: string, content: Uint8Array): MalformedMessageError {
-  const frame = encodeMessage({
-    type: 'UNKNOWN', typeName: type, headerVersion: 1, deviceName: 'Tool', timestamp: Timestamp.ZERO, messageId: 0,
-    metadata: EMPTY_METADATA, content: { raw: content },
-  });
-  try {
-    decodeMessage(frame);
-  } catch (err) {
-    if (err instanceof MalformedMessageError) return err;
-    throw err;
-  }
-  throw new Error(`${type} content of ${content.length} bytes decoded without error`);
-}
-
-/** Content -> canonical JSON text -> content again. */
-function viaJSON<C>(codec: ContentCodec<string, C>, content: C): C {
-  return codec.fromJSON(JSON.parse(stringifyJSON(codec.toJSON(content))), '$.content');
-}
-
-const ascii = (s: string): string => toHex(new TextEncoder().encode(s));
 const traj: TrajectoryElement = {
   name: 'Biopsy', group: 'Trajectory', type: 3, rgba: [1, 2, 3, 4], entry: [1, 2, 3], target: [-1, -2, -3], radius: 0.5, owner: 'CT',
 };
@@ -75,12 +36,11 @@ describe('TRAJ', () => {
 
   it('reads and writes names that fill their fields exactly, with no NUL', () => {
     const full = { ...traj, name: 'n'.repeat(64), group: 'g'.repeat(32), owner: 'o'.repeat(20) };
-    expect(decode(trajectoryCodec, encode(trajectoryCodec, { trajectories: [full, traj] }))).toEqual({ trajectories: [full, traj] });
+    expectRoundTrip(trajectoryCodec, { trajectories: [full, traj] });
   });
 
   it('carries an empty list as empty content', () => {
-    expect(encode(trajectoryCodec, { trajectories: [] }).length).toBe(0);
-    expect(decode(trajectoryCodec, new Uint8Array(0))).toEqual({ trajectories: [] });
+    expectEmptyContent(trajectoryCodec, { trajectories: [] });
   });
 
   it.each([
@@ -92,19 +52,16 @@ describe('TRAJ', () => {
     [{ ...traj, rgba: [0, 0, 0, 256] }, 'trajectories[0].rgba[3]'],
     [{ ...traj, target: [0, 0] }, 'trajectories[0].target'],
   ])('refuses to size %j', (bad, message) => {
-    expect(() => trajectoryCodec.size({ trajectories: [bad as TrajectoryElement] })).toThrow(EncodeError);
-    expect(() => trajectoryCodec.size({ trajectories: [bad as TrajectoryElement] })).toThrow(message);
+    expectEncodeError(() => trajectoryCodec.size({ trajectories: [bad as TrajectoryElement] }), message);
   });
 
   it.each([149, 151, 299])('refuses %i content bytes with the header attached', (n) => {
-    const err = decodeError('TRAJ', new Uint8Array(n));
-    expect(err.header?.type).toBe('TRAJ');
-    expect(err.detail).toBe(`content is ${n} bytes, not a multiple of the 150-byte element`);
+    expectMalformedContent('TRAJ', new Uint8Array(n), `content is ${n} bytes, not a multiple of the 150-byte element`);
   });
 
   it('round-trips through JSON', () => {
     const c = { trajectories: [traj, { ...traj, type: 1, entry: [Infinity, 0, -0] as const }] };
-    expect(toHex(encode(trajectoryCodec, viaJSON(trajectoryCodec, c)))).toBe(toHex(encode(trajectoryCodec, c)));
+    expectJsonRoundTrip(trajectoryCodec, c);
   });
 
   it('rejects a JSON type outside int8', () => {

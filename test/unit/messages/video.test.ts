@@ -1,15 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import {
-  createMessage, decodeMessage, encodeMessage, fromJSON, imageGeometry, stringifyJSON, toJSON, videoCodec,
-  EncodeError, InvalidJsonMessageError, MalformedMessageError, Timestamp, type VideoContent, type VideoMessage,
+  createMessage, decodeMessage, encodeMessage, imageGeometry, videoCodec,
+  InvalidJsonMessageError, Timestamp, type VideoContent, type VideoMessage,
 } from '../../../src/index.js';
+import { expectEncodeError, expectMalformed, expectSameBytes, messageViaJSON, rawFrame } from '../../support/codec.js';
 import { vectorBytes } from '../../support/vectors.js';
 
+/** A whole v1 VIDEO frame from device Endoscope around `content`. */
 function frame(content: Uint8Array): Uint8Array {
-  return encodeMessage({
-    type: 'UNKNOWN', typeName: 'VIDEO', headerVersion: 1, deviceName: 'Endoscope', timestamp: Timestamp.ZERO,
-    messageId: 0, metadata: new Map(), content: { raw: content },
-  });
+  return rawFrame('VIDEO', content, 'Endoscope');
 }
 
 const base: VideoContent = {
@@ -27,18 +26,6 @@ const base: VideoContent = {
 function roundTrip(content: VideoContent): { wire: Uint8Array; content: VideoContent } {
   const wire = encodeMessage(createMessage('VIDEO', content, { deviceName: 'Endoscope', timestamp: Timestamp.ZERO }));
   return { wire, content: (decodeMessage(wire) as VideoMessage).content };
-}
-
-function expectMalformed(bytes: Uint8Array, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    decodeMessage(bytes);
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(MalformedMessageError);
-  expect((caught as MalformedMessageError).message).toMatch(pattern);
-  expect((caught as MalformedMessageError).header?.type).toBe('VIDEO');
 }
 
 describe('VIDEO codec', () => {
@@ -84,13 +71,13 @@ describe('VIDEO codec', () => {
   });
 
   it('rejects content shorter than the frame header', () => {
-    expectMalformed(frame(new Uint8Array(75)), /75 bytes, shorter than the 76-byte frame header/);
+    expectMalformed(frame(new Uint8Array(75)), /75 bytes, shorter than the 76-byte frame header/, { type: 'VIDEO' });
   });
 
   it('rejects a frame header version other than 1', () => {
     const content = encodeMessage(createMessage('VIDEO', base)).slice(58);
     content[1] = 2;
-    expectMalformed(frame(content), /frame header version 2, expected 1/);
+    expectMalformed(frame(content), /frame header version 2, expected 1/, { type: 'VIDEO' });
   });
 
   describe('refuses to encode', () => {
@@ -105,8 +92,7 @@ describe('VIDEO codec', () => {
     for (const [name, patch, pattern] of cases) {
       it(name, () => {
         const msg = createMessage('VIDEO', { ...base, ...patch });
-        expect(() => encodeMessage(msg)).toThrow(EncodeError);
-        expect(() => encodeMessage(msg)).toThrow(pattern);
+        expectEncodeError(() => encodeMessage(msg), pattern);
       });
     }
   });
@@ -123,7 +109,7 @@ describe('VIDEO codec', () => {
 
     it('round-trips through JSON text byte for byte', () => {
       const msg = createMessage('VIDEO', base, { timestamp: Timestamp.ZERO });
-      expect(Buffer.from(encodeMessage(fromJSON(stringifyJSON(toJSON(msg))))).equals(Buffer.from(encodeMessage(msg)))).toBe(true);
+      expectSameBytes(encodeMessage(messageViaJSON(msg)), encodeMessage(msg));
     });
 
     it('rejects version 2 and a frame type that is not a uint16', () => {

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import {
-  createMessage, decodeMessage, encodeMessage, fromJSON, stringifyJSON, toJSON, videoMetaCodec,
-  EncodeError, MalformedMessageError, Timestamp, type VideoMetaElement, type VideoMetaMessage,
+  createMessage, decodeMessage, encodeMessage, videoMetaCodec, Timestamp, type VideoMetaElement, type VideoMetaMessage,
 } from '../../../src/index.js';
+import { expectEncodeError, expectMalformed, expectSameBytes, messageViaJSON, rawFrame } from '../../support/codec.js';
 
 const stream: VideoMetaElement = {
   name: 'Left camera',
@@ -47,17 +47,8 @@ describe('VIDEOMETA codec', () => {
   });
 
   it('rejects content that is not a whole number of elements, with the header', () => {
-    const wire = encodeMessage({
-      type: 'UNKNOWN', typeName: 'VIDEOMETA', headerVersion: 1, deviceName: 'Meta', timestamp: Timestamp.ZERO,
-      messageId: 0, metadata: new Map(), content: { raw: new Uint8Array(323) },
-    });
-    expect(() => decodeMessage(wire)).toThrow(MalformedMessageError);
-    expect(() => decodeMessage(wire)).toThrow(/323 bytes, not a multiple of the 322-byte element/);
-    try {
-      decodeMessage(wire);
-    } catch (err) {
-      expect((err as MalformedMessageError).header?.deviceName).toBe('Meta');
-    }
+    const wire = rawFrame('VIDEOMETA', new Uint8Array(323), 'Meta');
+    expectMalformed(wire, /323 bytes, not a multiple of the 322-byte element/, { deviceName: 'Meta' });
   });
 
   describe('refuses to encode', () => {
@@ -70,8 +61,7 @@ describe('VIDEOMETA codec', () => {
     ];
     for (const [name, patch, pattern] of cases) {
       it(name, () => {
-        expect(() => encode([stream, { ...stream, ...patch }])).toThrow(EncodeError);
-        expect(() => encode([stream, { ...stream, ...patch }])).toThrow(pattern);
+        expectEncodeError(() => encode([stream, { ...stream, ...patch }]), pattern);
       });
     }
   });
@@ -80,7 +70,7 @@ describe('VIDEOMETA codec', () => {
     const msg = createMessage('VIDEOMETA', { videos: [{ ...stream, focalLength: NaN }, { ...stream, focalLength: -Infinity }] }, { timestamp: Timestamp.ZERO });
     const json = videoMetaCodec.toJSON(msg.content);
     expect((json.videos as { focalLength: unknown }[]).map((v) => v.focalLength)).toEqual(['NaN', '-Infinity']);
-    expect(Buffer.from(encodeMessage(fromJSON(stringifyJSON(toJSON(msg))))).equals(Buffer.from(encodeMessage(msg)))).toBe(true);
+    expectSameBytes(encodeMessage(messageViaJSON(msg)), encodeMessage(msg));
   });
 
   it('rejects JSON with a zoom level out of the int16 range', () => {
