@@ -1,6 +1,6 @@
 // Decoding one whole message (header + body) into a typed message.
 import type { DecodeContext } from './codec.js';
-import { EXTENDED_HEADER_SIZE, HEADER_SIZE } from './constants.js';
+import { EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_BODY_SIZE, OFFSET_CRC, OFFSET_TIMESTAMP, OFFSET_VERSION } from './constants.js';
 import { crc64Parts, crcResult } from './crc64.js';
 import {
   BodyTooLargeError,
@@ -10,7 +10,7 @@ import {
   TruncatedMessageError,
   UnsupportedHeaderVersionError,
 } from './errors.js';
-import { readHeader, type FrameHeader } from './header.js';
+import { readHeader, readNames, slotDevice, slotType, type FrameHeader } from './header.js';
 import { EMPTY_METADATA } from './metadata.js';
 import { readMetadata } from './metadata-codec.js';
 import { defaultRegistry } from './messages/index.js';
@@ -46,14 +46,49 @@ export function decodeFrame(
   registry: CodecRegistry,
   verifyCrc: boolean,
 ): IgtlMessage {
-  const bodySize = header.bodySize;
+  return decodeBody(
+    bytes, view, offset, header.bodySize, header.version, header.type, header.deviceName,
+    header.timestampSeconds, header.timestampFraction, header.crcHi, header.crcLo, registry, verifyCrc, header,
+  );
+}
+
+/**
+ * @internal {@link decodeFrame} for a header not read yet: the framer's fast path. The caller has
+ * checked the header (version supported, BODY_SIZE below 2^32 and the limit, whole message
+ * present); no FrameHeader is allocated unless the message is bad.
+ */
+export function decodeFrameAt(bytes: Uint8Array, view: DataView, offset: number, registry: CodecRegistry, verifyCrc: boolean): IgtlMessage {
+  const slot = readNames(bytes, view, offset);
+  return decodeBody(
+    bytes, view, offset, view.getUint32(offset + OFFSET_BODY_SIZE + 4), view.getUint16(offset + OFFSET_VERSION), slotType(slot), slotDevice(slot),
+    view.getUint32(offset + OFFSET_TIMESTAMP), view.getUint32(offset + OFFSET_TIMESTAMP + 4),
+    view.getUint32(offset + OFFSET_CRC), view.getUint32(offset + OFFSET_CRC + 4), registry, verifyCrc, undefined,
+  );
+}
+
+function decodeBody(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  bodySize: number,
+  version: number,
+  type: string,
+  deviceName: string,
+  timestampSeconds: number,
+  timestampFraction: number,
+  crcHi: number,
+  crcLo: number,
+  registry: CodecRegistry,
+  verifyCrc: boolean,
+  knownHeader: FrameHeader | undefined,
+): IgtlMessage {
   const bodyStart = offset + HEADER_SIZE;
   const bodyEnd = bodyStart + bodySize;
-  const type = header.type;
   if (verifyCrc) {
     crc64Parts(view, bodyStart, bodyEnd);
-    if (crcResult.hi !== header.crcHi || crcResult.lo !== header.crcLo) {
+    if (crcResult.hi !== crcHi || crcResult.lo !== crcLo) {
       const actual = (BigInt(crcResult.hi) << 32n) | BigInt(crcResult.lo);
+      const header = knownHeader ?? readHeader(bytes, view, offset);
       throw new CrcMismatchError(header.crc, actual, header, bytes.subarray(offset, bodyEnd));
     }
   }
@@ -64,7 +99,7 @@ export function decodeFrame(
   let headerVersion: 1 | 2 = 1;
   try {
     if (type === '') throw new MalformedMessageError('(empty type)', 'the TYPE field is empty');
-    if (header.version === 2) {
+    if (version === 2) {
       headerVersion = 2;
       if (bodySize < EXTENDED_HEADER_SIZE) {
         throw new MalformedMessageError(type, `v3 body of ${bodySize} bytes is shorter than the 12-byte extended header`);
@@ -81,34 +116,41 @@ export function decodeFrame(
       contentEnd = bodyEnd - metaHeaderSize - metaSize;
       if (metaHeaderSize > 0) metadata = readMetadata(bytes, view, contentEnd, metaHeaderSize, metaSize, type);
     }
-    const timestamp = new Timestamp(header.timestampSeconds, header.timestampFraction);
+    const timestamp = new Timestamp(timestampSeconds, timestampFraction);
     const codec = registry.get(type);
     if (codec === undefined) {
       return {
         type: 'UNKNOWN',
         typeName: type,
         headerVersion,
-        deviceName: header.deviceName,
+        deviceName,
         timestamp,
         messageId,
         metadata,
         content: { raw: bytes.subarray(contentStart, contentEnd) },
       };
     }
-    const ctx: DecodeContext = { registry };
-    const content = codec.decode(bytes, view, contentStart, contentEnd - contentStart, ctx);
+    const content = codec.decode(bytes, view, contentStart, contentEnd - contentStart, contextFor(registry));
     return {
       type,
       headerVersion,
-      deviceName: header.deviceName,
+      deviceName,
       timestamp,
       messageId,
       metadata,
       content,
     } as IgtlMessage;
   } catch (err) {
-    throw asDecodeError(err, header, bytes.subarray(offset, bodyEnd));
+    throw asDecodeError(err, knownHeader ?? readHeader(bytes, view, offset), bytes.subarray(offset, bodyEnd));
   }
+}
+
+// The decode context of the registry used last: decoders use one registry for every message, so
+// this avoids an allocation per message (contexts are immutable, sharing one is safe).
+let lastContext: DecodeContext = { registry: defaultRegistry };
+function contextFor(registry: CodecRegistry): DecodeContext {
+  if (lastContext.registry !== registry) lastContext = { registry };
+  return lastContext;
 }
 
 /** Turns anything a codec threw into an IgtlError that carries the header and the frame. */

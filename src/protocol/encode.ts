@@ -64,6 +64,17 @@ function write(msg: IgtlMessage, p: Plan, bytes: Uint8Array, view: DataView, off
   return HEADER_SIZE + p.bodySize;
 }
 
+/** The fast path of the encoders: legacy framing, no metadata, a codec. Returns the bytes written. */
+function writeLegacy(msg: IgtlMessage, codec: ContentCodec<string, unknown>, bodySize: number, bytes: Uint8Array, view: DataView, offset: number): number {
+  const end = offset + HEADER_SIZE + bodySize;
+  writeHeader(bytes, view, offset, 1, msg.type, msg.deviceName, msg.timestamp, bodySize);
+  codec.encode(msg.content, bytes, view, offset + HEADER_SIZE);
+  crc64Parts(view, offset + HEADER_SIZE, end);
+  view.setUint32(offset + OFFSET_CRC, crcResult.hi);
+  view.setUint32(offset + OFFSET_CRC + 4, crcResult.lo);
+  return HEADER_SIZE + bodySize;
+}
+
 /** Number of bytes `msg` takes on the wire. Throws an {@link EncodeError} if it cannot be encoded. */
 export function encodedSize(msg: IgtlMessage, options: EncodeOptions = {}): number {
   return HEADER_SIZE + plan(msg, options.registry ?? defaultRegistry).bodySize;
@@ -75,7 +86,18 @@ export function encodedSize(msg: IgtlMessage, options: EncodeOptions = {}): numb
  * Throws an {@link EncodeError} when the message cannot be encoded.
  */
 export function encodeMessage(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array {
-  const p = plan(msg, options.registry ?? defaultRegistry);
+  const registry = options.registry ?? defaultRegistry;
+  if (msg.headerVersion === 1 && msg.type !== 'UNKNOWN' && msg.messageId === 0 && msg.metadata.size === 0) {
+    const codec = registry.get(msg.type);
+    if (codec !== undefined) {
+      // Legacy framing, known type (what a tracking stream sends): no plan object.
+      const bodySize = codec.size(msg.content);
+      const bytes = new Uint8Array(HEADER_SIZE + bodySize);
+      writeLegacy(msg, codec, bodySize, bytes, new DataView(bytes.buffer), 0);
+      return bytes;
+    }
+  }
+  const p = plan(msg, registry);
   const bytes = new Uint8Array(HEADER_SIZE + p.bodySize);
   write(msg, p, bytes, new DataView(bytes.buffer), 0);
   return bytes;
@@ -86,7 +108,20 @@ export function encodeMessage(msg: IgtlMessage, options: EncodeOptions = {}): Ui
  * returns the number of bytes written. Throws a RangeError if it does not fit.
  */
 export function encodeMessageInto(msg: IgtlMessage, bytes: Uint8Array, offset: number, options: EncodeOptions & { view?: DataView } = {}): number {
-  const p = plan(msg, options.registry ?? defaultRegistry);
+  const registry = options.registry ?? defaultRegistry;
+  if (msg.headerVersion === 1 && msg.type !== 'UNKNOWN' && msg.messageId === 0 && msg.metadata.size === 0) {
+    // The common case of a stream of small messages (legacy framing, a known type) without the
+    // plan object: measure, write header and content, CRC.
+    const codec = registry.get(msg.type);
+    if (codec !== undefined) {
+      const bodySize = codec.size(msg.content);
+      if (offset + HEADER_SIZE + bodySize > bytes.length) {
+        throw new RangeError(`message of ${HEADER_SIZE + bodySize} bytes does not fit at offset ${offset} of ${bytes.length}`);
+      }
+      return writeLegacy(msg, codec, bodySize, bytes, options.view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset);
+    }
+  }
+  const p = plan(msg, registry);
   if (offset + HEADER_SIZE + p.bodySize > bytes.length) {
     throw new RangeError(`message of ${HEADER_SIZE + p.bodySize} bytes does not fit at offset ${offset} of ${bytes.length}`);
   }

@@ -4,8 +4,8 @@
 // they arrive. A message that lies wholly inside one chunk is decoded in place, with no copy
 // (its payload views stay on that chunk); only a message split across chunks is assembled, into
 // one buffer of exactly its size, allocated after BODY_SIZE has passed the limit check.
-import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE } from './constants.js';
-import { checkHeader, decodeFrame, type DecodeOptions } from './decode.js';
+import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, OFFSET_BODY_SIZE, OFFSET_VERSION } from './constants.js';
+import { checkHeader, decodeFrame, decodeFrameAt, type DecodeOptions } from './decode.js';
 import { IgtlError, TruncatedMessageError } from './errors.js';
 import { readHeader, type FrameHeader } from './header.js';
 import { defaultRegistry } from './messages/index.js';
@@ -20,6 +20,13 @@ export interface FrameHandler {
   frame(header: FrameHeader, bytes: Uint8Array, view: DataView, offset: number): void;
   /** A message that cannot be framed (oversized, unsupported version, truncated at the end). */
   error(err: IgtlError): void;
+  /**
+   * Optional fast path: a whole message lying inside one chunk, with its header checked (version
+   * supported, BODY_SIZE below 2^32 and the limit) but not read into a FrameHeader. When
+   * present it is called instead of `frame` for such messages, so the framer allocates nothing
+   * per message. `bodySize` is BODY_SIZE.
+   */
+  frameAt?(bytes: Uint8Array, view: DataView, offset: number, bodySize: number): void;
 }
 
 /** Options of the framer. */
@@ -118,16 +125,25 @@ export class Framer {
   private scan(chunk: Uint8Array, off: number): number {
     const len = chunk.length;
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const handler = this.handler;
+    const max = this.maxBodySize;
     while (len - off >= HEADER_SIZE) {
+      // Read only what framing needs; a FrameHeader is built only off the common path (a refused
+      // header, a message continuing in the next chunk, or a handler without frameAt).
+      const version = view.getUint16(off + OFFSET_VERSION);
+      const sizeHi = view.getUint32(off + OFFSET_BODY_SIZE);
+      const bodySize = view.getUint32(off + OFFSET_BODY_SIZE + 4);
+      const total = HEADER_SIZE + bodySize;
+      if (sizeHi === 0 && bodySize <= max && (version === 1 || version === 2 || version === 0) && len - off >= total) {
+        if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize);
+        else handler.frame(readHeader(chunk, view, off), chunk, view, off);
+        off += total;
+        continue;
+      }
       const header = readHeader(chunk, view, off);
       if (!this.accept(header)) return off + HEADER_SIZE;
-      const total = HEADER_SIZE + header.bodySize;
-      if (len - off < total) {
-        this.startPartial(header, chunk, off, len - off);
-        return len;
-      }
-      this.handler.frame(header, chunk, view, off);
-      off += total;
+      this.startPartial(header, chunk, off, len - off);
+      return len;
     }
     return off;
   }
@@ -192,6 +208,16 @@ export class MessageDecoder {
           let msg: IgtlMessage;
           try {
             msg = decodeFrame(header, bytes, view, offset, registry, verifyCrc);
+          } catch (err) {
+            handler.error(err as IgtlError);
+            return;
+          }
+          handler.message(msg);
+        },
+        frameAt(bytes, view, offset) {
+          let msg: IgtlMessage;
+          try {
+            msg = decodeFrameAt(bytes, view, offset, registry, verifyCrc);
           } catch (err) {
             handler.error(err as IgtlError);
             return;

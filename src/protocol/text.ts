@@ -38,6 +38,46 @@ function latin1String(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
+// Short strings (names, types, status texts) recur in every message of a stream, so decoded
+// text of up to INTERN_MAX bytes goes through a small cache keyed by the bytes (2-way set
+// associative, so two texts of a stream that hash to the same set do not evict each other): a
+// hit costs a byte comparison instead of building a new string, and the returned string is the
+// same object every time (its hash is computed once, so Map lookups by type name are fast).
+// The result is a pure function of the bytes, so the cache never changes what is returned.
+const INTERN_MAX = 32;
+const INTERN_SETS = 512;
+const internKeys = new Uint8Array(INTERN_SETS * 2 * INTERN_MAX);
+const internLength = new Int32Array(INTERN_SETS * 2).fill(-1);
+const internText: string[] = new Array<string>(INTERN_SETS * 2).fill('');
+
+/** The text of `bytes[start, end)` (0 < length <= INTERN_MAX), through the intern cache. */
+function internedText(bytes: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  // The set: a hash of the length and three sampled bytes (a hit is confirmed byte by byte).
+  let h = Math.imul(len ^ (bytes[start]! << 8) ^ (bytes[end - 1]! << 16) ^ (bytes[start + (len >> 1)]! << 24), 0x9e3779b1);
+  h ^= h >>> 15;
+  const way0 = (h & (INTERN_SETS - 1)) << 1;
+  for (let slot = way0; slot < way0 + 2; slot++) {
+    if (internLength[slot] === len) {
+      const shift = slot * INTERN_MAX - start;
+      let i = start;
+      while (i < end && internKeys[shift + i] === bytes[i]) i++;
+      if (i === end) return internText[slot]!;
+    }
+  }
+  // Miss: the entry in way 0 moves to way 1 (least recently filled goes), the new one takes way 0.
+  const way1 = way0 + 1;
+  const b0 = way0 * INTERN_MAX;
+  internKeys.copyWithin(b0 + INTERN_MAX, b0, b0 + INTERN_MAX);
+  internLength[way1] = internLength[way0]!;
+  internText[way1] = internText[way0]!;
+  const text = isAscii(bytes, start, end) ? asciiString(bytes, start, end) : utf8Decoder.decode(bytes.subarray(start, end));
+  for (let i = 0; i < len; i++) internKeys[b0 + i] = bytes[start + i]!;
+  internLength[way0] = len;
+  internText[way0] = text;
+  return text;
+}
+
 /**
  * Reads a fixed-size `char[N]` field: the bytes up to the first NUL or the end of the field
  * (a name that fills its field has no NUL; spec README §3). ASCII is the norm; other bytes are
@@ -46,15 +86,10 @@ function latin1String(bytes: Uint8Array, start: number, end: number): string {
 export function readFixedString(bytes: Uint8Array, offset: number, size: number): string {
   let end = offset;
   const limit = offset + size;
-  let ascii = true;
-  while (end < limit) {
-    const b = bytes[end]!;
-    if (b === 0) break;
-    if (b >= 0x80) ascii = false;
-    end++;
-  }
+  while (end < limit && bytes[end] !== 0) end++;
   if (end === offset) return '';
-  return ascii ? asciiString(bytes, offset, end) : utf8Decoder.decode(bytes.subarray(offset, end));
+  if (end - offset <= INTERN_MAX) return internedText(bytes, offset, end);
+  return isAscii(bytes, offset, end) ? asciiString(bytes, offset, end) : utf8Decoder.decode(bytes.subarray(offset, end));
 }
 
 /** Number of bytes `text` takes in a fixed-size field (UTF-8; ASCII is one byte per character). */
@@ -92,7 +127,9 @@ export function writeFixedString(bytes: Uint8Array, offset: number, size: number
     bytes.set(encoded, offset);
     n = encoded.length;
   }
-  bytes.fill(0, offset + n, offset + size);
+  // A plain loop: header fields are at most a few dozen bytes, where fill()'s call costs more.
+  if (size - n <= 64) for (let i = offset + n; i < offset + size; i++) bytes[i] = 0;
+  else bytes.fill(0, offset + n, offset + size);
 }
 
 /** Text decoded from the wire with its declared encoding. */
@@ -194,7 +231,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function tryEncodeText(text: string, encoding: number): Uint8Array | undefined {
   switch (encoding) {
     case 106:
-      return utf8Encoder.encode(text);
+      return utf8Bytes(text);
     case 3:
     case 4: {
       const max = encoding === 3 ? 0x7f : 0xff;
@@ -243,11 +280,29 @@ export function defaultEncodingFor(text: string): number {
 
 /** Encodes UTF-8 (used for metadata keys and names). */
 export function utf8Bytes(text: string): Uint8Array {
-  return utf8Encoder.encode(text);
+  return (text.length <= 256 && asciiBytes(text)) || utf8Encoder.encode(text);
+}
+
+/**
+ * The bytes of a short ASCII string, or undefined if it is not ASCII. For the short texts of
+ * tracking streams (status messages, names) a loop beats TextEncoder.encode, whose call costs
+ * more than the copy.
+ */
+function asciiBytes(text: string): Uint8Array | undefined {
+  const n = text.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    out[i] = c;
+  }
+  return out;
 }
 
 /** Decodes UTF-8, never throwing (U+FFFD for invalid sequences). */
 export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  if (end <= start) return '';
+  if (end - start <= INTERN_MAX) return internedText(bytes, start, end);
   if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
   return utf8Decoder.decode(bytes.subarray(start, end));
 }

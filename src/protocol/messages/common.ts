@@ -64,9 +64,19 @@ export function readMatrix(view: DataView, offset: number): number[] {
 
 /** Writes the upper 3x4 of a row-major 4x4 as 12 float32, column by column (48 bytes). */
 export function writeMatrix(view: DataView, offset: number, m: Matrix4): void {
-  for (let c = 0; c < 4; c++) {
-    for (let r = 0; r < 3; r++) view.setFloat32(offset + (c * 3 + r) * 4, m[r * 4 + c]!);
-  }
+  // Unrolled: twelve stores, no index arithmetic (TRANSFORM and TDATA encode this per message).
+  view.setFloat32(offset, m[0]!);
+  view.setFloat32(offset + 4, m[4]!);
+  view.setFloat32(offset + 8, m[8]!);
+  view.setFloat32(offset + 12, m[1]!);
+  view.setFloat32(offset + 16, m[5]!);
+  view.setFloat32(offset + 20, m[9]!);
+  view.setFloat32(offset + 24, m[2]!);
+  view.setFloat32(offset + 28, m[6]!);
+  view.setFloat32(offset + 32, m[10]!);
+  view.setFloat32(offset + 36, m[3]!);
+  view.setFloat32(offset + 40, m[7]!);
+  view.setFloat32(offset + 44, m[11]!);
 }
 
 /** Throws an EncodeError unless `m` has 16 numbers. */

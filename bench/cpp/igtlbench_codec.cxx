@@ -1,0 +1,262 @@
+// In-memory codec benchmarks of the OpenIGTLink C++ library (libopenigtlink), the C++ side of
+// bench/run.mjs. Each mode does the work the way a C++ user does it: one message at a time, a
+// MessageHeader unpacked first, then the message body unpacked with the CRC check (Unpack(1)),
+// or Pack() per message on the sending side. Message objects are reused across messages (the
+// fastest way to use the library; the examples allocate one per message, which is slower).
+//
+// Usage: igtlbench_codec <mode> [args]   (prints one JSON line on stdout)
+//   crc <MiB> <reps>                 crc64() over a buffer of MiB (byte i = i % 251)
+//   transform-decode <N>             N TRANSFORMs packed into one buffer, then decoded
+//   transform-encode <N>             N TRANSFORMs packed into one output buffer
+//   status-decode <N> / status-encode <N>
+//   image-encode <reps> / image-decode <reps>   512x512x100 uint16 IMAGE
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+#include <algorithm>
+
+#include "igtlMessageHeader.h"
+#include "igtlTransformMessage.h"
+#include "igtlStatusMessage.h"
+#include "igtlImageMessage.h"
+#include "igtl_util.h"
+
+// Time is measured as this process's CPU time (CLOCK_PROCESS_CPUTIME_ID), not wall time: other
+// processes share this machine, and CPU time does not count the time we wait for a core. The
+// loops are single-threaded and CPU-bound, so on an idle machine the two are the same. (The JS
+// side measures process.cpuUsage(), which also counts V8's GC helper threads.)
+static double now_s() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const int POOL = 1024;  // distinct message contents, cycled (same as the JS side)
+static const char* DEVICES[4] = {"Tracker", "StylusToTracker", "ProbeToTracker", "Reference"};
+
+static void poolMatrix(int k, igtl::Matrix4x4& m) {
+  for (int r = 0; r < 4; r++)
+    for (int c = 0; c < 4; c++) m[r][c] = (r == c) ? 1.0f : 0.0f;
+  m[0][3] = (float)(k * 0.5);
+  m[1][3] = (float)(k * -0.25);
+  m[2][3] = (float)(k % 97);
+  m[0][1] = (float)(k % 13) * 0.01f;
+}
+
+// Pack N TRANSFORMs into one contiguous buffer (used by decode).
+static std::vector<unsigned char> packTransforms(long n) {
+  igtl::TransformMessage::Pointer msg = igtl::TransformMessage::New();
+  std::vector<unsigned char> out;
+  out.reserve((size_t)n * 106);
+  igtl::Matrix4x4 m;
+  for (long i = 0; i < n; i++) {
+    int k = (int)(i % POOL);
+    msg->SetDeviceName(DEVICES[k % 4]);
+    msg->SetTimeStamp(1700000000u + (unsigned)k, (unsigned)k * 4096u);
+    poolMatrix(k, m);
+    msg->SetMatrix(m);
+    msg->Pack();
+    const unsigned char* p = (const unsigned char*)msg->GetPackPointer();
+    out.insert(out.end(), p, p + msg->GetPackSize());
+  }
+  return out;
+}
+
+static const char* STATUS_TEXT[4] = {"Tracking OK", "Probe not visible", "Reference lost: check the camera", "OK"};
+
+static std::vector<unsigned char> packStatuses(long n) {
+  igtl::StatusMessage::Pointer msg = igtl::StatusMessage::New();
+  std::vector<unsigned char> out;
+  for (long i = 0; i < n; i++) {
+    int k = (int)(i % POOL);
+    msg->SetDeviceName(DEVICES[k % 4]);
+    msg->SetTimeStamp(1700000000u + (unsigned)k, 0);
+    msg->SetCode(1 + k % 19);
+    msg->SetSubCode((igtlInt64)k * 1000);
+    msg->SetErrorName(k % 2 ? "TrackerError" : "");
+    msg->SetStatusString(STATUS_TEXT[k % 4]);
+    msg->Pack();
+    const unsigned char* p = (const unsigned char*)msg->GetPackPointer();
+    out.insert(out.end(), p, p + msg->GetPackSize());
+  }
+  return out;
+}
+
+static void emit(const char* mode, long n, double secs, double extra, const char* extraName) {
+  printf("{\"mode\":\"%s\",\"n\":%ld,\"seconds\":%.9f,\"perSecond\":%.3f,\"%s\":%.6f}\n", mode, n, secs, n / secs, extraName, extra);
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|status-decode|status-encode|image-encode|image-decode ...\n", argv[0]);
+    return 2;
+  }
+  std::string mode = argv[1];
+  if (mode == "crc") {
+    long mib = argc > 2 ? atol(argv[2]) : 256;
+    int reps = argc > 3 ? atoi(argv[3]) : 1;
+    size_t len = (size_t)mib * 1024 * 1024;
+    std::vector<unsigned char> buf(len);
+    for (size_t i = 0; i < len; i++) buf[i] = (unsigned char)(i % 251);
+    double best = 1e99;
+    igtl_uint64 crc = 0;
+    for (int r = 0; r < reps; r++) {
+      double t0 = now_s();
+      crc = crc64(buf.data(), len, 0);
+      double t = now_s() - t0;
+      best = std::min(best, t);
+    }
+    printf("{\"mode\":\"crc\",\"bytes\":%zu,\"seconds\":%.9f,\"mbPerSecond\":%.3f,\"crc\":\"%016llx\"}\n", len, best,
+           len / best / 1e6, (unsigned long long)crc);
+    return 0;
+  }
+  if (mode == "transform-decode" || mode == "status-decode") {
+    long n = argc > 2 ? atol(argv[2]) : 1000000;
+    int reps = argc > 3 ? atoi(argv[3]) : 1;
+    bool isTransform = mode == "transform-decode";
+    std::vector<unsigned char> buf = isTransform ? packTransforms(n) : packStatuses(n);
+    std::vector<double> times;
+    double checksum = 0;
+    for (int rep = 0; rep < reps; rep++) {
+    igtl::MessageHeader::Pointer header = igtl::MessageHeader::New();
+    igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
+    igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
+    igtl::Matrix4x4 m;
+    checksum = 0;
+    long ok = 0;
+    size_t off = 0;
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+      header->InitPack();
+      memcpy(header->GetPackPointer(), &buf[off], header->GetPackSize());
+      header->Unpack();
+      off += header->GetPackSize();
+      if (isTransform && strcmp(header->GetDeviceType(), "TRANSFORM") == 0) {
+        tmsg->SetMessageHeader(header);
+        tmsg->AllocatePack();
+        memcpy(tmsg->GetPackBodyPointer(), &buf[off], tmsg->GetPackBodySize());
+        off += tmsg->GetPackBodySize();
+        int c = tmsg->Unpack(1);
+        if (c & igtl::MessageHeader::UNPACK_BODY) {
+          tmsg->GetMatrix(m);
+          checksum += m[0][3] + strlen(tmsg->GetDeviceName());
+          ok++;
+        }
+      } else if (!isTransform && strcmp(header->GetDeviceType(), "STATUS") == 0) {
+        smsg->SetMessageHeader(header);
+        smsg->AllocatePack();
+        memcpy(smsg->GetPackBodyPointer(), &buf[off], smsg->GetPackBodySize());
+        off += smsg->GetPackBodySize();
+        int c = smsg->Unpack(1);
+        if (c & igtl::MessageHeader::UNPACK_BODY) {
+          checksum += smsg->GetCode() + strlen(smsg->GetStatusString()) + strlen(smsg->GetErrorName());
+          ok++;
+        }
+      } else {
+        off += header->GetBodySizeToRead();
+      }
+    }
+    double secs = now_s() - t0;
+    if (ok != n) { fprintf(stderr, "decoded %ld of %ld\n", ok, n); return 1; }
+    times.push_back(secs);
+    }
+    std::sort(times.begin(), times.end());
+    emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
+    return 0;
+  }
+  if (mode == "transform-encode" || mode == "status-encode") {
+    long n = argc > 2 ? atol(argv[2]) : 1000000;
+    int reps = argc > 3 ? atoi(argv[3]) : 1;
+    bool isTransform = mode == "transform-encode";
+    std::vector<unsigned char> out((size_t)n * (isTransform ? 106 : 160));
+    igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
+    igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
+    // The contents to send, prepared beforehand as a C++ user holds them (the JS side prebuilds its messages too).
+    std::vector<igtl::Matrix4x4> mats(POOL);
+    for (int k = 0; k < POOL; k++) poolMatrix(k, mats[k]);
+    std::vector<double> times;
+    size_t off = 0;
+    for (int rep = 0; rep < reps; rep++) {
+    off = 0;
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+      int k = (int)(i % POOL);
+      if (isTransform) {
+        tmsg->SetDeviceName(DEVICES[k % 4]);
+        tmsg->SetTimeStamp(1700000000u + (unsigned)k, (unsigned)k * 4096u);
+        tmsg->SetMatrix(mats[k]);
+        tmsg->Pack();
+        memcpy(&out[off], tmsg->GetPackPointer(), tmsg->GetPackSize());
+        off += tmsg->GetPackSize();
+      } else {
+        smsg->SetDeviceName(DEVICES[k % 4]);
+        smsg->SetTimeStamp(1700000000u + (unsigned)k, 0);
+        smsg->SetCode(1 + k % 19);
+        smsg->SetSubCode((igtlInt64)k * 1000);
+        smsg->SetErrorName(k % 2 ? "TrackerError" : "");
+        smsg->SetStatusString(STATUS_TEXT[k % 4]);
+        smsg->Pack();
+        memcpy(&out[off], smsg->GetPackPointer(), smsg->GetPackSize());
+        off += smsg->GetPackSize();
+      }
+    }
+    times.push_back(now_s() - t0);
+    }
+    std::sort(times.begin(), times.end());
+    emit(mode.c_str(), n, times[times.size() / 2], (double)off, "bytes");
+    return 0;
+  }
+  if (mode == "image-encode" || mode == "image-decode") {
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    igtl::ImageMessage::Pointer img = igtl::ImageMessage::New();
+    img->SetDimensions(512, 512, 100);
+    img->SetScalarTypeToUint16();
+    img->SetSpacing(0.5f, 0.5f, 1.0f);
+    img->SetOrigin(0.0f, 0.0f, 0.0f);
+    img->SetDeviceName("Volume");
+    img->AllocateScalars();
+    unsigned short* px = (unsigned short*)img->GetScalarPointer();
+    size_t count = (size_t)512 * 512 * 100;
+    for (size_t i = 0; i < count; i++) px[i] = (unsigned short)(i * 7);
+    double best = 1e99;
+    if (mode == "image-encode") {
+      // The pixels live in the message's pack buffer already (GetScalarPointer): Pack() writes
+      // the headers and computes the CRC over the whole body.
+      for (int r = 0; r < reps; r++) {
+        px[r] = (unsigned short)r;
+        double t0 = now_s();
+        img->Pack();
+        best = std::min(best, now_s() - t0);
+      }
+      printf("{\"mode\":\"image-encode\",\"bytes\":%d,\"seconds\":%.9f}\n", img->GetPackSize(), best);
+      return 0;
+    }
+    img->Pack();
+    std::vector<unsigned char> wire((unsigned char*)img->GetPackPointer(), (unsigned char*)img->GetPackPointer() + img->GetPackSize());
+    igtl::MessageHeader::Pointer header = igtl::MessageHeader::New();
+    igtl::ImageMessage::Pointer rx = igtl::ImageMessage::New();
+    double sum = 0;
+    for (int r = 0; r < reps; r++) {
+      double t0 = now_s();
+      header->InitPack();
+      memcpy(header->GetPackPointer(), wire.data(), header->GetPackSize());
+      header->Unpack();
+      rx->SetMessageHeader(header);
+      rx->AllocatePack();
+      // A receiver reads the body straight into the message's buffer; in memory that is a memcpy.
+      memcpy(rx->GetPackBodyPointer(), wire.data() + header->GetPackSize(), rx->GetPackBodySize());
+      int c = rx->Unpack(1);
+      double t = now_s() - t0;
+      if (!(c & igtl::MessageHeader::UNPACK_BODY)) { fprintf(stderr, "image unpack failed\n"); return 1; }
+      sum += ((unsigned short*)rx->GetScalarPointer())[r];
+      best = std::min(best, t);
+    }
+    printf("{\"mode\":\"image-decode\",\"bytes\":%zu,\"seconds\":%.9f,\"checksum\":%f}\n", wire.size(), best, sum);
+    return 0;
+  }
+  fprintf(stderr, "unknown mode %s\n", mode.c_str());
+  return 2;
+}

@@ -1,0 +1,192 @@
+// In-memory codec benchmarks of igtl-rx, the JS side of bench/cpp/igtlbench_codec.cxx (same
+// modes, same message contents). Usage: node bench/js/codec.mjs <mode> [args]
+import { igtl, emit, median, cpuNow as now, packAll, statusPool, transformPool, POOL } from './common.mjs';
+
+// All times here are CPU time of this process (see cpuNow in common.mjs).
+
+// With IGTL_BENCH_PROFILE=<file>, the timed repetitions (not the set-up) are profiled with the
+// inspector's CPU profiler and the profile is written to <file> (bench/run.mjs --profile).
+const PROFILE_FILE = process.env.IGTL_BENCH_PROFILE;
+let session;
+async function profileStart() {
+  if (!PROFILE_FILE) return;
+  const { Session } = await import('node:inspector/promises');
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+}
+async function profileStop() {
+  if (!session) return;
+  const { profile } = await session.post('Profiler.stop');
+  const fs = await import('node:fs');
+  fs.writeFileSync(PROFILE_FILE, JSON.stringify(profile));
+  session.disconnect();
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+
+function decodeRun(buf, n, chunk, check) {
+  let ok = 0;
+  let checksum = 0;
+  let errors = 0;
+  const decoder = new igtl.MessageDecoder({
+    message(m) {
+      checksum += check(m);
+      ok++;
+    },
+    error() {
+      errors++;
+    },
+  });
+  const t0 = now();
+  if (chunk === 0) decoder.push(buf);
+  else for (let off = 0; off < buf.length; off += chunk) decoder.push(buf.subarray(off, Math.min(buf.length, off + chunk)));
+  decoder.end();
+  const secs = now() - t0;
+  if (ok !== n || errors) throw new Error(`decoded ${ok} of ${n}, ${errors} errors`);
+  return { secs, checksum };
+}
+
+/** The one output buffer of the encode benchmark, allocated once (as the C++ side does). */
+function outputFor(pool, n) {
+  let total = 0;
+  for (let i = 0; i < POOL; i++) total += igtl.encodedSize(pool[i]);
+  const out = new Uint8Array(Math.ceil((total / POOL) * n) + 4096);
+  // Touch every page now (the C++ side's std::vector is zero-filled too): page faults of a fresh
+  // buffer would otherwise be counted in the first timed run.
+  out.fill(1);
+  out.fill(0);
+  return out;
+}
+
+function encodeRun(pool, n, out) {
+  // A new 100 MB buffer per run would make V8 start marking ("external memory pressure") during
+  // the timed loop, and its helper threads' CPU would count: one buffer, reused.
+  const view = new DataView(out.buffer);
+  const opts = { view };
+  let off = 0;
+  const t0 = now();
+  for (let i = 0; i < n; i++) off += igtl.encodeMessageInto(pool[i % POOL], out, off, opts);
+  const secs = now() - t0;
+  return { secs, bytes: off };
+}
+
+const transformCheck = (m) => m.content.matrix[3] + m.deviceName.length;
+const statusCheck = (m) => m.content.code + m.content.statusMessage.length + m.content.errorName.length;
+
+switch (mode) {
+  case 'crc': {
+    const mib = Number(rest[0] ?? 256);
+    const reps = Number(rest[1] ?? 1);
+    const impl = rest[2] ?? 'default';
+    const len = mib * 1024 * 1024;
+    const buf = new Uint8Array(len);
+    for (let i = 0; i < len; i++) buf[i] = i % 251;
+    const fn = impl === 'js' ? (b) => igtl.crc64Js(b) : (b) => igtl.crc64(b);
+    let best = Infinity;
+    let crc = 0n;
+    for (let r = 0; r < reps; r++) {
+      const t0 = now();
+      crc = fn(buf);
+      best = Math.min(best, now() - t0);
+    }
+    emit({ mode: 'crc', impl, bytes: len, seconds: best, mbPerSecond: len / best / 1e6, crc: crc.toString(16).padStart(16, '0') });
+    break;
+  }
+  case 'transform-decode':
+  case 'transform-decode-stream':
+  case 'status-decode':
+  case 'status-decode-stream': {
+    const n = Number(rest[0] ?? 1_000_000);
+    const isTransform = mode.startsWith('transform');
+    const buf = packAll(isTransform ? transformPool() : statusPool(), n);
+    const chunk = mode.endsWith('-stream') ? 64 * 1024 : 0;
+    const reps = Number(rest[1] ?? 3);
+    const check = isTransform ? transformCheck : statusCheck;
+    // A warm-up pass over the first 20 000 messages (a running application is warm; C++ has no JIT).
+    const warm = packAll(isTransform ? transformPool() : statusPool(), 20_000);
+    decodeRun(warm, 20_000, chunk, check);
+    const times = [];
+    let checksum = 0;
+    await profileStart();
+    for (let r = 0; r < reps; r++) {
+      const res = decodeRun(buf, n, chunk, check);
+      times.push(res.secs);
+      checksum = res.checksum;
+    }
+    await profileStop();
+    const secs = median(times);
+    emit({ mode, n, seconds: secs, perSecond: n / secs, checksum, reps: times });
+    break;
+  }
+  case 'transform-encode':
+  case 'status-encode': {
+    const n = Number(rest[0] ?? 1_000_000);
+    const pool = mode.startsWith('transform') ? transformPool() : statusPool();
+    const reps = Number(rest[1] ?? 3);
+    const out = outputFor(pool, n);
+    encodeRun(pool, 100_000, out); // warm-up (a running application is warm; C++ has no JIT)
+    const times = [];
+    let bytes = 0;
+    await profileStart();
+    for (let r = 0; r < reps; r++) {
+      const res = encodeRun(pool, n, out);
+      times.push(res.secs);
+      bytes = res.bytes;
+    }
+    await profileStop();
+    const secs = median(times);
+    emit({ mode, n, seconds: secs, perSecond: n / secs, bytes, reps: times });
+    break;
+  }
+  case 'image': {
+    // 512x512x100 uint16: bare CRC-64 pass over the body vs encode+CRC and decode+CRC.
+    const reps = Number(rest[0] ?? 5);
+    const count = 512 * 512 * 100;
+    const pixels = new Uint16Array(count);
+    for (let i = 0; i < count; i++) pixels[i] = (i * 7) & 0xffff;
+    const content = igtl.createImageContent
+      ? igtl.createImageContent({ data: pixels, size: [512, 512, 100], spacing: [0.5, 0.5, 1] })
+      : undefined;
+    const msg = igtl.createMessage('IMAGE', content ?? {
+      numComponents: 1, scalarType: 5, endian: igtl.HOST_ENDIAN, coordinate: 1, size: [512, 512, 100],
+      matrix: [0.5, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], subvolumeOffset: [0, 0, 0], subvolumeSize: [512, 512, 100],
+      data: new Uint8Array(pixels.buffer),
+    }, { deviceName: 'Volume', timestamp: igtl.Timestamp.ZERO });
+    const wire = igtl.encodeMessage(msg);
+    const out = new Uint8Array(wire.length);
+    const outOpts = { view: new DataView(out.buffer) };
+    const body = wire.subarray(58);
+    const t = { crc: [], encodeInto: [], encode: [], decode: [] };
+    let shares = true;
+    for (let r = 0; r < reps + 1; r++) {
+      let t0 = now();
+      igtl.crc64(body);
+      const a = now() - t0;
+      t0 = now();
+      igtl.encodeMessageInto(msg, out, 0, outOpts);
+      const b = now() - t0;
+      t0 = now();
+      const fresh = igtl.encodeMessage(msg);
+      const c = now() - t0;
+      t0 = now();
+      const m = igtl.decodeMessage(wire);
+      const d = now() - t0;
+      shares &&= m.content.data.buffer === wire.buffer && igtl.imagePixels(m.content).buffer === wire.buffer;
+      if (fresh.length !== wire.length) throw new Error('size');
+      if (r === 0) continue; // warm-up
+      t.crc.push(a); t.encodeInto.push(b); t.encode.push(c); t.decode.push(d);
+    }
+    for (let i = 0; i < wire.length; i += 4099) if (out[i] !== wire[i]) throw new Error('encodeInto differs');
+    emit({
+      mode, bytes: wire.length, crcSeconds: median(t.crc), encodeIntoSeconds: median(t.encodeInto), encodeSeconds: median(t.encode),
+      decodeSeconds: median(t.decode), pixelsShareReceiveBuffer: shares, reps: t,
+    });
+    break;
+  }
+  default:
+    process.stderr.write(`unknown mode ${mode}\n`);
+    process.exit(2);
+}

@@ -1,0 +1,68 @@
+// igtl-rx side of benchmark 8 (scale): one igtl-rx server, <clients> clients, each sent a
+// TRANSFORM and a TDATA (2 tools) at <hz> for <seconds> with server.broadcast(). Prints
+// {"listening":port} first, then one JSON line with the CPU the process used over the sending
+// period (user + system, as a % of one core) and what it sent.
+//
+// Usage: node bench/js/scale-server.mjs <port> <clients> <hz> <seconds>
+import { igtl, emit, memory, now } from './common.mjs';
+import { createServer } from '../../dist/src/node.js';
+
+const [portArg, clientsArg, hzArg, secondsArg] = process.argv.slice(2);
+const clients = Number(clientsArg);
+const hz = Number(hzArg);
+const seconds = Number(secondsArg);
+const server = createServer({ port: Number(portArg), maxClients: clients + 16, housekeeping: false });
+const address = await server.listen();
+emit({ listening: address.port });
+
+let connected = 0;
+const ready = new Promise((resolve) => {
+  server.sessions$.subscribe(() => {
+    if (++connected === clients) resolve();
+  });
+});
+await ready;
+
+const matrix = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const period = 1000 / hz;
+const ticks = Math.round(seconds * hz);
+let sent = 0;
+let failed = 0;
+const cpu0 = process.cpuUsage();
+const t0 = now();
+await new Promise((resolve) => {
+  let tick = 0;
+  const start = performance.now();
+  const step = () => {
+    if (tick >= ticks) {
+      resolve();
+      return;
+    }
+    const m = matrix.slice();
+    m[3] = tick;
+    const timestamp = igtl.Timestamp.now();
+    const transform = igtl.createMessage('TRANSFORM', { matrix: m }, { deviceName: 'Stylus', timestamp });
+    const tdata = igtl.createMessage('TDATA', {
+      elements: [
+        { name: 'Stylus', type: 2, matrix: m },
+        { name: 'Probe', type: 2, matrix: m },
+      ],
+    }, { deviceName: 'Tracker', timestamp });
+    for (const msg of [transform, tdata]) {
+      server.broadcast(msg, { policy: 'latest' }).then((rs) => {
+        for (const r of rs) r === 'written' ? sent++ : failed++;
+      });
+    }
+    tick++;
+    // Drift-free pacing: the next tick is due at start + tick * period.
+    setTimeout(step, Math.max(0, start + tick * period - performance.now()));
+  };
+  step();
+});
+const wall = now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+await new Promise((r) => setTimeout(r, 100));
+emit({ sent, failed, seconds: wall, cpuSeconds, cpuPercent: (100 * cpuSeconds) / wall, ...memory() });
+await server.close();
+process.exit(0);

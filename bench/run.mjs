@@ -1,0 +1,565 @@
+#!/usr/bin/env node
+// igtl-rx benchmark suite: every figure side by side with the OpenIGTLink C++ library
+// (Debian's libopenigtlink-dev), measured in the same run on the same machine.
+//
+//   npm run bench                      (= npm run build && node bench/run.mjs)
+//   node bench/run.mjs --runs 5        more pairs per benchmark (default 3)
+//   node bench/run.mjs --only 1,3,5    some benchmarks only (ids 1-8; results.md is not written)
+//   node bench/run.mjs --only 7 --soak-minutes 10 --write
+//                                      re-run some benchmarks and update their lines in results.md
+//                                      (the others are kept from bench/results.json)
+//   node bench/run.mjs --only none --write   re-render results.md from bench/results.json
+//   node bench/run.mjs --soak-minutes 10   benchmark 7's soak (default 1)
+//   node bench/run.mjs --profile       also profile the timed codec loops (bench/out/profiles/, summary in results.md)
+//   node bench/run.mjs --no-write      print the table, leave bench/results.md alone
+//
+// Each benchmark runs C++ and igtl-rx alternately, each in a fresh process, `--runs` times; a
+// ratio is computed per pair and the table shows the median ratio (and the median of each side),
+// so a burst of load from other processes hits both sides of a pair alike.
+// The C++ programs are bench/cpp/*.cxx, built by scripts/setup-cpp-peers.sh; the igtl-rx sides
+// are bench/js/*.mjs, which import the built library from dist/.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarise } from './tools/profile-summary.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, '.cache/cpp-peers/bin');
+const JS = path.join(ROOT, 'bench/js');
+const RESULTS = path.join(ROOT, 'bench/results.md');
+const RESULTS_JSON = path.join(ROOT, 'bench/results.json');
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const RUNS = Math.max(1, Number(option('--runs', 3)));
+const ONLY = option('--only', '')
+  .split(',')
+  .filter(Boolean)
+  .map((s) => s.trim());
+const SOAK_MINUTES = Number(option('--soak-minutes', 1));
+const STALL_SECONDS = Math.max(20, Math.min(120, Math.round(SOAK_MINUTES * 12)));
+const PROFILE = flag('--profile');
+// A partial run (--only) writes results.md only with --write: it then replaces the lines of the
+// benchmarks it ran and keeps the others from bench/results.json (the previous run's data).
+const WRITE = !flag('--no-write') && (ONLY.length === 0 || flag('--write'));
+const selected = (id) => ONLY.length === 0 || ONLY.includes(String(id));
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function log(...args) {
+  process.stderr.write(`[bench] ${args.join(' ')}\n`);
+}
+
+/** Runs a program to completion; resolves with the JSON objects it printed (one per line). */
+function run(cmd, args, { timeoutMs = 300_000, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const json = parseLines(out);
+      if (code !== 0 || json.length === 0) {
+        reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: exit ${code ?? signal}\n${err.slice(-2000)}${out.slice(-1000)}`));
+      } else resolve(json);
+    });
+  });
+}
+
+function parseLines(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(t));
+    } catch {
+      // not ours
+    }
+  }
+  return out;
+}
+
+/**
+ * Starts a server program that prints {"listening":port} first; resolves with the port and a
+ * promise of its final JSON objects.
+ */
+function startServer(cmd, args, { timeoutMs = 300_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let announced = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const done = new Promise((res, rej) => {
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        const json = parseLines(out).filter((j) => j.listening === undefined);
+        if (code !== 0) rej(new Error(`${path.basename(cmd)} ${args.join(' ')}: exit ${code ?? signal}\n${err.slice(-2000)}`));
+        else res(json);
+      });
+    });
+    done.catch(() => {});
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!announced) {
+        const first = parseLines(out).find((j) => j.listening !== undefined);
+        if (first) {
+          announced = true;
+          resolve({ port: first.listening, done, kill: () => child.kill('SIGKILL') });
+        }
+      }
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      if (!announced) reject(new Error(`${path.basename(cmd)} exited (${code}) before listening\n${err.slice(-2000)}`));
+    });
+  });
+}
+
+const cpp = (name) => path.join(BIN, name);
+const node = process.execPath;
+const js = (name) => path.join(JS, name);
+
+/** A sender (server) and a receiver (client): resolves with [receiver result, sender result]. */
+async function pair(sender, receiver, timeoutMs = 300_000) {
+  const srv = await startServer(sender.cmd, sender.args, { timeoutMs: timeoutMs + 30_000 });
+  try {
+    const rx = await run(receiver.cmd, receiver.args(srv.port), { timeoutMs });
+    const tx = await srv.done;
+    return [rx[rx.length - 1], tx[tx.length - 1]];
+  } catch (err) {
+    srv.kill();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the table
+
+const median = (values) => {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const rows = [];
+const notes = [];
+
+/**
+ * Adds a table row from paired runs. `pairs`: [{ igtl, cpp }] raw values; `ratio(igtl, cpp)`
+ * per pair; `target`: { op: '>=' | '<=', value }.
+ */
+function addRow(id, name, unit, pairs, target, ratio = (a, b) => a / b, fmt = fmtNumber) {
+  const r = median(pairs.map((p) => ratio(p.igtl, p.cpp)));
+  const ratioKind = ratio === DIFF ? 'diff' : 'ratio';
+  const row = {
+    id,
+    name,
+    unit,
+    igtl: median(pairs.map((p) => p.igtl)),
+    cpp: median(pairs.map((p) => p.cpp)),
+    ratio: r,
+    ratios: pairs.map((p) => ratio(p.igtl, p.cpp)),
+    target,
+    met: target ? (target.op === '>=' ? r >= target.value : r <= target.value) : undefined,
+    fmt: fmtName(fmt),
+    ratioKind,
+  };
+  rows.push(row);
+  log(`${id} ${name}: igtl-rx ${fmt(row.igtl)} | C++ ${fmt(row.cpp)} | ${ratioText(row)}${target ? ` (target ${target.op} ${target.value}: ${row.met ? 'met' : 'NOT met'})` : ''}`);
+  return row;
+}
+
+function fmtNumber(v) {
+  if (!Number.isFinite(v)) return 'n/a';
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)} k`;
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+const fmtMs = (v) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 3 : 1)} ms` : 'n/a');
+const fmtMB = (v) => (Number.isFinite(v) ? `${(v / 1048576).toFixed(1)} MiB` : 'n/a');
+const FORMATS = { num: fmtNumber, ms: fmtMs, mb: fmtMB };
+const fmtName = (f) => Object.keys(FORMATS).find((k) => FORMATS[k] === f) ?? 'num';
+const fmtOf = (row) => FORMATS[row.fmt] ?? fmtNumber;
+/** Ratio function for latency lines: the difference igtl-rx - C++, in ms. */
+const DIFF = (a, b) => a - b;
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks
+
+const N = 1_000_000;
+
+async function bench1and2() {
+  // 1: decode with CRC; 2: encode with CRC. TRANSFORM and STATUS. Each process repeats its loop 3 times (median).
+  const cases = [
+    { id: '1', name: 'TRANSFORM decode+CRC, 1M from one buffer (msgs/s)', c: 'transform-decode', j: 'transform-decode', t: 1.0 },
+    { id: '1', name: 'TRANSFORM decode+CRC, streaming framer, 64 KiB chunks (msgs/s)', c: 'transform-decode', j: 'transform-decode-stream', t: 0.8 },
+    { id: '1', name: 'STATUS decode+CRC, 1M from one buffer (msgs/s)', c: 'status-decode', j: 'status-decode', t: 1.0 },
+    { id: '2', name: 'TRANSFORM encode+CRC, 1M into one buffer (msgs/s)', c: 'transform-encode', j: 'transform-encode', t: 1.0 },
+    { id: '2', name: 'STATUS encode+CRC, 1M into one buffer (msgs/s)', c: 'status-encode', j: 'status-encode', t: 1.0 },
+  ];
+  for (const k of cases) {
+    if (!selected(k.id)) continue;
+    const pairs = [];
+    for (let r = 0; r < RUNS; r++) {
+      const [c] = await run(cpp('igtlbench_codec'), [k.c, String(N), '3']);
+      const [j] = await run(node, [js('codec.mjs'), k.j, String(N), '3']);
+      pairs.push({ cpp: c.perSecond, igtl: j.perSecond });
+    }
+    addRow(k.id, k.name, 'msgs/s', pairs, { op: '>=', value: k.t });
+  }
+}
+
+async function bench3() {
+  for (const mib of [256, 64]) {
+    const pairs = [];
+    for (let r = 0; r < RUNS; r++) {
+      const [c] = await run(cpp('igtlbench_codec'), ['crc', String(mib), '3']);
+      const [j] = await run(node, [js('codec.mjs'), 'crc', String(mib), '3']);
+      if (c.crc !== j.crc) throw new Error(`CRC differs: C++ ${c.crc}, igtl-rx ${j.crc}`);
+      pairs.push({ cpp: c.mbPerSecond, igtl: j.mbPerSecond });
+    }
+    addRow('3', `CRC-64 over ${mib} MiB (MB/s)`, 'MB/s', pairs, mib === 256 ? { op: '>=', value: 3.5 } : undefined);
+  }
+  // The JavaScript fallback kernel, for the record (no target).
+  const pairs = [];
+  for (let r = 0; r < RUNS; r++) {
+    const [c] = await run(cpp('igtlbench_codec'), ['crc', '64', '3']);
+    const [j] = await run(node, [js('codec.mjs'), 'crc', '64', '3', 'js']);
+    pairs.push({ cpp: c.mbPerSecond, igtl: j.mbPerSecond });
+  }
+  addRow('3', 'CRC-64 over 64 MiB, JavaScript fallback kernel (MB/s)', 'MB/s', pairs);
+}
+
+async function bench5() {
+  const enc = [];
+  const encFresh = [];
+  const dec = [];
+  const encCpp = [];
+  const decCpp = [];
+  let shares = true;
+  for (let r = 0; r < RUNS; r++) {
+    const [j] = await run(node, [js('codec.mjs'), 'image', '5']);
+    const [ce] = await run(cpp('igtlbench_codec'), ['image-encode', '5']);
+    const [cd] = await run(cpp('igtlbench_codec'), ['image-decode', '5']);
+    shares &&= j.pixelsShareReceiveBuffer;
+    // Ratios against igtl-rx's own bare CRC pass over the same bytes, in the same process.
+    enc.push({ igtl: j.encodeIntoSeconds * 1e3, cpp: j.crcSeconds * 1e3 });
+    encFresh.push({ igtl: j.encodeSeconds * 1e3, cpp: j.crcSeconds * 1e3 });
+    dec.push({ igtl: j.decodeSeconds * 1e3, cpp: j.crcSeconds * 1e3 });
+    encCpp.push({ igtl: j.encodeIntoSeconds * 1e3, cpp: ce.seconds * 1e3 });
+    decCpp.push({ igtl: j.decodeSeconds * 1e3, cpp: cd.seconds * 1e3 });
+  }
+  addRow('5', 'IMAGE 512x512x100 u16 encode+CRC into a buffer vs bare CRC-64 pass (ms; "C++" column = the CRC pass)', 'ms', enc, { op: '<=', value: 1.2 }, undefined, fmtMs);
+  addRow('5', 'IMAGE 512x512x100 u16 decode+CRC vs bare CRC-64 pass (ms; "C++" column = the CRC pass)', 'ms', dec, { op: '<=', value: 1.2 }, undefined, fmtMs);
+  addRow('5', 'IMAGE encodeMessage() into a new 52 MB buffer vs bare CRC-64 pass (ms; informative)', 'ms', encFresh, undefined, undefined, fmtMs);
+  addRow('5', 'IMAGE encode+CRC vs C++ Pack() (ms)', 'ms', encCpp, { op: '<=', value: 1.0 }, undefined, fmtMs);
+  addRow('5', 'IMAGE decode+CRC vs C++ header Unpack + body copy + Unpack(1) (ms)', 'ms', decCpp, { op: '<=', value: 1.0 }, undefined, fmtMs);
+  notes.push(`Benchmark 5: the decoded pixels share the input buffer (content.data.buffer === input.buffer, and imagePixels() returns a view on it): ${shares ? 'yes' : 'NO'}.`);
+
+  // Over loopback: sender encodes (CRC) and sends 10 images, receiver decodes (CRC) them.
+  const IMAGES = 10;
+  const loop = [];
+  const mixed = [];
+  let views = true;
+  for (let r = 0; r < RUNS; r++) {
+    const [c] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', 'image', String(IMAGES)] }, { cmd: cpp('igtlbench_recv'), args: (p) => ['127.0.0.1', String(p), 'image', String(IMAGES)] });
+    const [j] = await pair({ cmd: node, args: [js('tcp-send.mjs'), '0', 'image', String(IMAGES)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'image', String(IMAGES)] });
+    const [m] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', 'image', String(IMAGES)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'image', String(IMAGES)] });
+    views &&= j.pixelsViewAssemblyBuffer;
+    loop.push({ igtl: j.seconds * 1e3, cpp: c.seconds * 1e3 });
+    mixed.push({ igtl: m.seconds * 1e3, cpp: c.seconds * 1e3 });
+  }
+  addRow('5', `IMAGE over loopback, ${IMAGES} frames: igtl-rx sender+receiver vs C++ pair (ms)`, 'ms', loop, { op: '<=', value: 1.0 }, undefined, fmtMs);
+  addRow('5', `IMAGE over loopback, ${IMAGES} frames: C++ sender -> igtl-rx receiver vs C++ pair (ms; informative)`, 'ms', mixed, undefined, undefined, fmtMs);
+  notes.push(`Benchmark 5 over loopback: each received IMAGE's pixels are a view on the one buffer the framer assembled the message in from the socket's chunks (no further copy): ${views ? 'yes' : 'NO'}.`);
+}
+
+async function bench4() {
+  const pairs = [];
+  for (let r = 0; r < RUNS; r++) {
+    const [c] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', 'transform-blast', String(N)] }, { cmd: cpp('igtlbench_recv'), args: (p) => ['127.0.0.1', String(p), 'transform', String(N)] });
+    const [j] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', 'transform-blast', String(N)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'transform', String(N)] });
+    pairs.push({ cpp: c.perSecond, igtl: j.perSecond });
+  }
+  addRow('4', 'TCP loopback, C++ sender blasting 1M TRANSFORMs -> ofType+ofDevice subscriber (msgs/s)', 'msgs/s', pairs, { op: '>=', value: 1.5 });
+}
+
+async function bench6() {
+  const COUNT = 10_000; // 10 s at 1 kHz per receiver (the first 10% are a warm-up)
+  const p50 = [];
+  const p99 = [];
+  const p50ui = [];
+  const p99ui = [];
+  const p50bare = [];
+  const p99bare = [];
+  const p50raw = [];
+  const p99raw = [];
+  for (let r = 0; r < RUNS; r++) {
+    const send = { cmd: cpp('igtlbench_send'), args: ['0', 'transform-rate', String(COUNT), '1000'] };
+    const [c] = await pair(send, { cmd: cpp('igtlbench_recv'), args: (p) => ['127.0.0.1', String(p), 'latency', String(COUNT)] });
+    const [j] = await pair(send, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'latency', String(COUNT), '1000'] });
+    const [u] = await pair(send, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'latency', String(COUNT), '60'] });
+    const [b] = await pair(send, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'latency', String(COUNT), '0'] });
+    const [w] = await pair(send, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'latency-raw', String(COUNT)] });
+    p50bare.push({ igtl: b.p50, cpp: c.p50 });
+    p99bare.push({ igtl: b.p99, cpp: c.p99 });
+    p50raw.push({ igtl: w.p50, cpp: c.p50 });
+    p99raw.push({ igtl: w.p99, cpp: c.p99 });
+    p50.push({ igtl: j.p50, cpp: c.p50 });
+    p99.push({ igtl: j.p99, cpp: c.p99 });
+    p50ui.push({ igtl: u.p50, cpp: c.p50 });
+    p99ui.push({ igtl: u.p99, cpp: c.p99 });
+  }
+  const diff = DIFF;
+  addRow('6', 'Latency p50, 1 kHz TRANSFORM, ofType+throttleTracking(1000) vs C++ pair (ms; ratio = difference in ms)', 'ms', p50, undefined, diff, fmtMs);
+  const p99row = addRow('6', 'Latency p99, same (ms; ratio = difference in ms)', 'ms', p99, undefined, diff, fmtMs);
+  p99row.met = p99row.igtl < 1;
+  p99row.targetText = 'igtl-rx p99 < 1 ms';
+  log(`6 p99 target (< 1 ms): ${p99row.met ? 'met' : 'NOT met'}`);
+  addRow('6', 'Latency p50, 1 kHz TRANSFORM, ofType+throttleTracking(60) (age of each delivered sample; ms)', 'ms', p50ui, undefined, diff, fmtMs);
+  addRow('6', 'Latency p99, same, throttleTracking(60) (ms)', 'ms', p99ui, undefined, diff, fmtMs);
+  addRow('6', 'Latency p50, 1 kHz TRANSFORM, ofType only (no throttle; ms)', 'ms', p50bare, undefined, diff, fmtMs);
+  addRow('6', 'Latency p99, same, ofType only (ms)', 'ms', p99bare, undefined, diff, fmtMs);
+  addRow('6', 'Latency p50, plain Node net.Socket, no igtl-rx (the floor for a Node receiver; ms)', 'ms', p50raw, undefined, diff, fmtMs);
+  addRow('6', 'Latency p99, same, plain Node net.Socket (ms)', 'ms', p99raw, undefined, diff, fmtMs);
+}
+
+async function bench7() {
+  const seconds = Math.round(SOAK_MINUTES * 60);
+  log(`7: soak ${seconds} s at 1 kHz`);
+  const [soakCpp, soak] = await Promise.all([
+    Promise.resolve(null),
+    pair({ cmd: cpp('igtlbench_send'), args: ['0', 'transform-rate', String(seconds * 1000 + 2000), '1000'] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'soak', String(seconds), '60'] }, seconds * 1000 + 120_000).then(([j]) => j),
+  ]);
+  void soakCpp;
+  rows.push({
+    id: '7', name: `Memory, ${SOAK_MINUTES} min at 1 kHz, 60 Hz UI consumer: RSS growth (first to last tenth, after warm-up)`, unit: 'bytes',
+    igtl: soak.rssGrowthAvg, cpp: NaN, ratio: NaN, fmt: 'mb', targetText: 'flat', met: Math.abs(soak.rssGrowthAvg) < 8 * 1048576,
+  });
+  rows.push({
+    id: '7', name: `Memory, same: heap growth (peak heap ${fmtMB(soak.heapPeak)}, peak RSS ${fmtMB(soak.rssPeak)})`, unit: 'bytes',
+    igtl: soak.heapGrowthAvg, cpp: NaN, ratio: NaN, fmt: 'mb', targetText: 'flat', met: Math.abs(soak.heapGrowthAvg) < 4 * 1048576,
+  });
+  notes.push(`Benchmark 7 soak (${(soak.seconds / 60).toFixed(1)} min): ${soak.received} TRANSFORMs received, ${soak.frames} UI frames at ${soak.uiHz} Hz; RSS ${fmtMB(soak.rssStart)} -> ${fmtMB(soak.rssEnd)} (peak ${fmtMB(soak.rssPeak)}), heap ${fmtMB(soak.heapStart)} -> ${fmtMB(soak.heapEnd)} (peak ${fmtMB(soak.heapPeak)}). Samples [s, RSS, heap]: ${JSON.stringify(soak.samples.map(([t, r, h]) => [t, +(r / 1048576).toFixed(1), +(h / 1048576).toFixed(1)]))}`);
+
+  const [stall] = await run(node, [js('stall.mjs'), String(STALL_SECONDS), '20000', '4'], { timeoutMs: STALL_SECONDS * 1000 + 120_000 });
+  rows.push({
+    id: '7', name: `Stalled consumer, latest policy, ${STALL_SECONDS} s at 20 kHz x 4 devices: peak send queue (messages; first half ${stall.maxQueuedFirstHalf}, second half ${stall.maxQueuedSecondHalf})`, unit: 'msgs',
+    igtl: stall.maxQueued, cpp: NaN, ratio: NaN, fmt: 'num', targetText: 'bounded: no growth',
+    met: stall.maxQueuedSecondHalf <= stall.maxQueuedFirstHalf && stall.maxQueued < 1000,
+  });
+  rows.push({
+    id: '7', name: `Stalled consumer, same: RSS growth over the second half (peak RSS ${fmtMB(stall.rssPeak)}, peak heap ${fmtMB(stall.heapPeak)})`, unit: 'bytes',
+    igtl: stall.rssSecondHalfGrowth, cpp: NaN, ratio: NaN, fmt: 'mb', targetText: 'bounded', met: stall.rssSecondHalfGrowth < 16 * 1048576,
+  });
+  notes.push(`Benchmark 7 stalled consumer: ${stall.sent} messages offered, ${stall.replaced} replaced by newer ones (latest policy), ${stall.dropped} dropped; samples [s, RSS MiB, heap MiB, queued]: ${JSON.stringify(stall.samples.map(([t, r, h, q]) => [t, +(r / 1048576).toFixed(1), +(h / 1048576).toFixed(1), q]))}`);
+
+  const [pull] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', 'transform-blast', String(N)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'pull', String(N), '1000', '1'] });
+  rows.push({
+    id: '7', name: `Slow for-await consumer (conn.messages(), 1 ms pause every 1000), 1M TRANSFORMs: peak RSS (received ${pull.received}, in order: ${pull.inOrder})`, unit: 'bytes',
+    igtl: pull.peakRss, cpp: NaN, ratio: NaN, fmt: 'mb', targetText: 'bounded, all received', met: pull.received === N && pull.inOrder && pull.peakRss < 256 * 1048576,
+  });
+  notes.push(`Benchmark 7 slow consumer: ${pull.received} of ${N} received in order in ${pull.seconds.toFixed(1)} s, peak heap ${fmtMB(pull.peakHeap)}, peak RSS ${fmtMB(pull.peakRss)} (the socket is paused at 1000 waiting messages, TCP flow control holds the sender).`);
+}
+
+async function bench8() {
+  const CLIENTS = 100;
+  const HZ = 120;
+  const SECONDS = 10;
+  const cpu = [];
+  const rate = [];
+  for (let r = 0; r < Math.min(RUNS, 2); r++) {
+    const one = async (serverCmd, serverArgs) => {
+      const srv = await startServer(serverCmd, serverArgs);
+      const clients = await run(cpp('igtlbench_scale_clients'), [String(srv.port), String(CLIENTS), String(SECONDS + 20)]);
+      const s = (await srv.done).pop();
+      return { server: s, clients: clients[clients.length - 1] };
+    };
+    const c = await one(cpp('igtlbench_scale_server'), ['0', String(CLIENTS), String(HZ), String(SECONDS)]);
+    const j = await one(node, [js('scale-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS)]);
+    cpu.push({ igtl: j.server.cpuPercent, cpp: c.server.cpuPercent });
+    rate.push({ igtl: j.clients.perSecond, cpp: c.clients.perSecond });
+    notes.push(`Benchmark 8 run ${r + 1}: igtl-rx server ${j.server.cpuPercent.toFixed(1)} % CPU, clients got ${j.clients.messages} messages (per client min ${j.clients.minPerClient}, median ${j.clients.medianPerClient}); C++ server ${c.server.cpuPercent.toFixed(1)} % CPU, clients got ${c.clients.messages} (min ${c.clients.minPerClient}).`);
+  }
+  addRow('8', `Scale: 1 server, ${CLIENTS} clients x ${HZ} Hz TRANSFORM+TDATA: server CPU (% of one core; ratio igtl-rx / C++)`, '%', cpu);
+  addRow('8', `Scale: same, delivered rate at the clients (msgs/s; ideal ${CLIENTS * HZ * 2})`, 'msgs/s', rate, { op: '>=', value: 0.95 });
+}
+
+async function profiles() {
+  const dir = path.join(ROOT, 'bench/out/profiles'); // git-ignored
+  fs.mkdirSync(dir, { recursive: true });
+  const out = [];
+  for (const mode of ['transform-decode', 'transform-decode-stream', 'transform-encode', 'status-decode', 'status-encode']) {
+    const file = path.join(dir, `${mode}.cpuprofile`);
+    fs.rmSync(file, { force: true });
+    // Only the timed repetitions are profiled (codec.mjs starts the inspector's profiler after the set-up).
+    await run(node, [js('codec.mjs'), mode, String(N), '3'], { env: { IGTL_BENCH_PROFILE: file } });
+    out.push({ mode, top: summarise(file, 12).filter((t) => t.fn !== '(idle)' && t.fn !== '(program)') });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function ratioText(row) {
+  if (!Number.isFinite(row.ratio)) return '';
+  if (row.ratioKind === 'diff') return `${row.ratio >= 0 ? '+' : ''}${row.ratio.toFixed(3)} ms`;
+  return row.ratio.toFixed(2);
+}
+
+function targetText(row) {
+  if (row.targetText) return row.targetText;
+  if (!row.target) return '';
+  return `${row.target.op} ${row.target.value}`;
+}
+
+function table() {
+  const lines = ['| # | benchmark | igtl-rx | C++ | ratio | target | met |', '|---|---|---:|---:|---:|---|---|'];
+  for (const r of rows) {
+    const f = fmtOf(r);
+    lines.push(`| ${r.id} | ${r.name} | ${f(r.igtl)} | ${Number.isFinite(r.cpp) ? f(r.cpp) : '—'} | ${ratioText(r)} | ${targetText(r)} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? '?';
+  const dpkg = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libopenigtlink-dev'], { encoding: 'utf8' });
+  return `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, libopenigtlink-dev ${dpkg.stdout || '?'}, load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+}
+
+const noteId = (text) => /^Benchmark (\d)/.exec(text)?.[1] ?? '?';
+const rowId = (row) => (row.id === '2' ? '1' : row.id); // benchmarks 1 and 2 run as one step
+
+/** Merges this run into bench/results.json (whole, or only the benchmarks run with --only). */
+function mergeState(started, prof) {
+  const ran = (id) => ONLY.length === 0 || selected(id) || (id === '1' && selected('2'));
+  const previous = fs.existsSync(RESULTS_JSON) ? JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8')) : { rows: [], notes: [], runs: {} };
+  const keepRows = ONLY.length === 0 ? [] : previous.rows.filter((r) => !ran(rowId(r)));
+  const keepNotes = ONLY.length === 0 ? [] : previous.notes.filter((n) => !ran(noteId(n)));
+  const runs = ONLY.length === 0 ? {} : { ...previous.runs };
+  const about = { date: started.toISOString(), minutes: +((Date.now() - started.getTime()) / 60000).toFixed(1), runs: RUNS, soakMinutes: SOAK_MINUTES, machine: machine() };
+  for (const id of ['1', '3', '4', '5', '6', '7', '8']) if (ran(id)) runs[id] = about;
+  const order = (r) => Number(r.id);
+  const state = {
+    rows: [...keepRows, ...rows.map(({ ratios, ...r }) => ({ ...r, ratios }))].sort((a, b) => order(a) - order(b)),
+    notes: [...keepNotes, ...notes].sort((a, b) => Number(noteId(a)) - Number(noteId(b))),
+    runs,
+    profiles: prof ?? previous.profiles,
+  };
+  fs.writeFileSync(RESULTS_JSON, JSON.stringify(state, null, 1) + '\n');
+  return state;
+}
+
+function writeResults(started, profNow) {
+  const state = mergeState(started, profNow);
+  const prof = state.profiles;
+  rows.length = 0;
+  rows.push(...state.rows);
+  notes.length = 0;
+  notes.push(...state.notes);
+  const distinct = [...new Map(Object.entries(state.runs).map(([id, a]) => [JSON.stringify(a), [a, []]])).values()];
+  for (const [id, a] of Object.entries(state.runs)) distinct.find(([b]) => JSON.stringify(b) === JSON.stringify(a))[1].push(id);
+  const runLines = distinct
+    .map(([a, ids]) => `- benchmarks ${ids.map((id) => (id === '1' ? '1, 2' : id)).join(', ')}: run of ${a.date} (${a.minutes} min, ${a.runs} pairs${ids.includes('7') ? `, ${a.soakMinutes}-minute soak` : ''}); ${a.machine}`)
+    .join('\n');
+  const previous = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '';
+  const marker = '<!-- everything below this line is kept by bench/run.mjs -->';
+  const kept = previous.includes(marker) ? previous.slice(previous.indexOf(marker)) : `${marker}\n`;
+  const ratioRows = rows.filter((r) => Number.isFinite(r.ratio) && r.ratios);
+  const perPair = ratioRows.map((r) => `- ${r.id} ${r.name}: ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`).join('\n');
+  const profText = prof
+    ? prof.map((p) => `**${p.mode}** (self time)\n\n| % | ms | function |\n|---:|---:|---|\n${p.top.map((t) => `| ${t.pct.toFixed(1)} | ${t.ms.toFixed(0)} | \`${t.fn}\` |`).join('\n')}`).join('\n\n')
+    : '';
+  const text = `# igtl-rx benchmarks: side by side with the OpenIGTLink C++ library
+
+Generated by \`npm run bench\` (bench/run.mjs; data in bench/results.json):
+
+${runLines}
+
+Each line: the given number of pairs of runs (C++ and igtl-rx alternately, each in a fresh process); the igtl-rx and C++ columns
+are medians, the ratio is the median of the per-pair ratios (igtl-rx / C++ unless the line says otherwise).
+Other processes share this 2-core machine, so single figures are noisy: the ratios are what counts.
+In-memory benchmarks (1, 2, 3, 5 in memory) time the process's CPU time (JS: process.cpuUsage(), which also
+counts V8's GC threads; C++: CLOCK_PROCESS_CPUTIME_ID), which other processes' load disturbs far less than
+the wall clock; each process repeats its loop 3 times (median), the JS side after a 20 000-message warm-up.
+Loopback benchmarks (4, 5 over loopback, 6, 7, 8) are wall-clock by nature.
+
+${table()}
+
+${notes.map((n) => `- ${n}`).join('\n')}
+
+Per-pair ratios:
+
+${perPair}
+${profText ? `\n## Profiles (last run with --profile: the timed loops of the codec benchmarks only, self time; .cpuprofile files in bench/out/profiles/)\n\n${profText}\n` : ''}
+${kept}`;
+  fs.writeFileSync(RESULTS, text);
+  log(`wrote ${path.relative(ROOT, RESULTS)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = new Date();
+  log(`machine: ${machine()}`);
+  const build = spawnSync('bash', [path.join(ROOT, 'scripts/setup-cpp-peers.sh')], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) {
+    process.stderr.write(build.stderr);
+    throw new Error('could not build the C++ benchmark programs (scripts/setup-cpp-peers.sh)');
+  }
+  for (const name of ['igtlbench_codec', 'igtlbench_send', 'igtlbench_recv', 'igtlbench_scale_server', 'igtlbench_scale_clients']) {
+    if (!fs.existsSync(cpp(name))) throw new Error(`${cpp(name)} is missing after scripts/setup-cpp-peers.sh`);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'dist/src/index.js'))) throw new Error('dist/ is missing: run npm run build first (npm run bench does)');
+
+  const steps = [
+    ['1', bench1and2],
+    ['3', bench3],
+    ['5', bench5],
+    ['4', bench4],
+    ['6', bench6],
+    ['8', bench8],
+    ['7', bench7],
+  ];
+  for (const [id, fn] of steps) {
+    if (id === '1' ? !(selected('1') || selected('2')) : !selected(id)) continue;
+    const t0 = Date.now();
+    try {
+      await fn();
+    } catch (err) {
+      log(`benchmark ${id} failed: ${err.stack ?? err}`);
+      notes.push(`Benchmark ${id} FAILED in this run: ${String(err.message ?? err).split('\n')[0]}`);
+    }
+    log(`benchmark ${id}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const prof = PROFILE ? await profiles() : undefined;
+  process.stdout.write(`\n${table()}\n\n`);
+  for (const n of notes) process.stdout.write(`- ${n.length > 400 ? n.slice(0, 400) + '...' : n}\n`);
+  if (WRITE) writeResults(started, prof);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});
