@@ -1,10 +1,13 @@
 import type { JsonObject } from './json-types.js';
 import type { CodecRegistry } from './registry.js';
+import type { Timestamp } from './timestamp.js';
 
 /** What a content decoder may need besides the bytes. */
 export interface DecodeContext {
   /** The registry in use (BIND decodes its children with it). */
   readonly registry: CodecRegistry;
+  /** TIMESTAMP of the message being decoded (BIND gives it to its children). */
+  readonly timestamp: Timestamp;
 }
 
 /**

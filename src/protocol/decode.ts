@@ -130,7 +130,7 @@ function decodeBody(
         content: { raw: bytes.subarray(contentStart, contentEnd) },
       };
     }
-    const content = codec.decode(bytes, view, contentStart, contentEnd - contentStart, contextFor(registry));
+    const content = codec.decode(bytes, view, contentStart, contentEnd - contentStart, contextFor(registry, timestamp));
     return {
       type,
       headerVersion,
@@ -145,12 +145,13 @@ function decodeBody(
   }
 }
 
-// The decode context of the registry used last: decoders use one registry for every message, so
-// this avoids an allocation per message (contexts are immutable, sharing one is safe).
-let lastContext: DecodeContext = { registry: defaultRegistry };
-function contextFor(registry: CodecRegistry): DecodeContext {
-  if (lastContext.registry !== registry) lastContext = { registry };
-  return lastContext;
+// One decode context, updated per message rather than allocated: decoding is synchronous and
+// codecs only read the context during their own decode call.
+const sharedContext: { registry: CodecRegistry; timestamp: Timestamp } = { registry: defaultRegistry, timestamp: Timestamp.ZERO };
+function contextFor(registry: CodecRegistry, timestamp: Timestamp): DecodeContext {
+  sharedContext.registry = registry;
+  sharedContext.timestamp = timestamp;
+  return sharedContext;
 }
 
 /** Turns anything a codec threw into an IgtlError that carries the header and the frame. */

@@ -49,6 +49,8 @@ export class Framer {
   private partialHeader: FrameHeader | undefined;
   private partialFill = 0;
   private skip = 0;
+  /** The first exception a handler threw during this push, rethrown once the chunk is consumed. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -97,6 +99,27 @@ export class Framer {
       }
       off = this.scan(chunk, off);
     }
+    this.rethrow();
+  }
+
+  /**
+   * A handler that throws must not desynchronise the stream: the framer finishes the chunk (so
+   * its state stays right for the next one), then rethrows the first exception.
+   */
+  private rethrow(): void {
+    const f = this.failure;
+    if (f) {
+      this.failure = undefined;
+      throw f.error;
+    }
+  }
+
+  private report(err: IgtlError): void {
+    try {
+      this.handler.error(err);
+    } catch (error) {
+      this.failure ??= { error };
+    }
   }
 
   /**
@@ -105,11 +128,12 @@ export class Framer {
    */
   end(): void {
     if (this.partial && this.partialHeader) {
-      this.handler.error(new TruncatedMessageError(this.partial.length, this.partialFill, this.partialHeader, this.partial.subarray(0, this.partialFill)));
+      this.report(new TruncatedMessageError(this.partial.length, this.partialFill, this.partialHeader, this.partial.subarray(0, this.partialFill)));
     } else if (this.headerFill > 0) {
-      this.handler.error(new TruncatedMessageError(HEADER_SIZE, this.headerFill, undefined, this.headerBuf.slice(0, this.headerFill)));
+      this.report(new TruncatedMessageError(HEADER_SIZE, this.headerFill, undefined, this.headerBuf.slice(0, this.headerFill)));
     }
     this.reset();
+    this.rethrow();
   }
 
   /** Drops any partial state without reporting it (e.g. after a reconnect). */
@@ -135,8 +159,12 @@ export class Framer {
       const bodySize = view.getUint32(off + OFFSET_BODY_SIZE + 4);
       const total = HEADER_SIZE + bodySize;
       if (sizeHi === 0 && bodySize <= max && (version === 1 || version === 2 || version === 0) && len - off >= total) {
-        if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize);
-        else handler.frame(readHeader(chunk, view, off), chunk, view, off);
+        try {
+          if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize);
+          else handler.frame(readHeader(chunk, view, off), chunk, view, off);
+        } catch (error) {
+          this.failure ??= { error };
+        }
         off += total;
         continue;
       }
@@ -153,7 +181,7 @@ export class Framer {
     const problem = checkHeader(header, this.maxBodySize);
     if (!problem) return true;
     this.skip = header.bodySize;
-    this.handler.error(problem);
+    this.report(problem);
     return false;
   }
 
@@ -181,7 +209,11 @@ export class Framer {
     this.partial = undefined;
     this.partialHeader = undefined;
     this.partialFill = 0;
-    this.handler.frame(header, bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+    try {
+      this.handler.frame(header, bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+    } catch (error) {
+      this.failure ??= { error };
+    }
   }
 }
 

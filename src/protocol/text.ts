@@ -10,8 +10,10 @@ export const Encoding = {
   UTF_16: 1015,
 } as const;
 
-const utf8Decoder = new TextDecoder('utf-8');
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF in a name, key or text is data to keep, not a byte-order mark to drop
+// (dropping it would make the text re-encode to different bytes).
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 /** True when every byte of `bytes[start, end)` is below 0x80. */
@@ -200,9 +202,7 @@ export function decodeText(bytes: Uint8Array, start: number, end: number, encodi
   if (encoding === 4) return { value: latin1String(bytes, start, end) };
   if (encoding === 106) {
     try {
-      const value = utf8Strict.decode(slice);
-      // A leading BOM is dropped by TextDecoder; keep the bytes so the round trip is exact.
-      return slice[0] === 0xef && slice[1] === 0xbb && slice[2] === 0xbf ? { value, raw: slice } : { value };
+      return { value: utf8Strict.decode(slice) };
     } catch {
       return { value: utf8Decoder.decode(slice), raw: slice };
     }

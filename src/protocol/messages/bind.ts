@@ -69,13 +69,6 @@ const UINT16_MAX = 0xffff;
 // ---------------------------------------------------------------------------------------------
 // Name tables
 
-// utf8Text (text.ts) decodes with a TextDecoder that drops a leading U+FEFF, so a name starting
-// with one would not re-encode byte for byte; such names are decoded with ignoreBOM instead.
-const bomKeepingDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
-function readName(bytes: Uint8Array, start: number, end: number): string {
-  return bytes[start] === 0xef ? bomKeepingDecoder.decode(bytes.subarray(start, end)) : utf8Text(bytes, start, end);
-}
-
 /**
  * Reads `count` NUL-terminated names from the table of `tableSize` bytes at `offset`. Returns
  * the names and the bytes they take (NULs included, padding not).
@@ -89,7 +82,7 @@ function readNameTable(type: string, bytes: Uint8Array, offset: number, tableSiz
     while (p < end && bytes[p] !== 0) p++;
     if (p >= end) throw new MalformedMessageError(type, `name table of ${tableSize} bytes holds fewer than the ${count} NUL-terminated names`);
     if (p - start > DEVICE_NAME_SIZE) throw new MalformedMessageError(type, `child ${i} name is ${p - start} bytes (device names hold ${DEVICE_NAME_SIZE})`);
-    names[i] = readName(bytes, start, p);
+    names[i] = utf8Text(bytes, start, p);
     p++;
   }
   return { names, used: p - offset };
@@ -132,11 +125,6 @@ function knownChild(type: string, deviceName: string, timestamp: Timestamp, cont
 /** A child whose type has no codec, passed through as its raw content (as decode.ts does). */
 function unknownChild(typeName: string, deviceName: string, timestamp: Timestamp, raw: Uint8Array): IgtlMessage {
   return { type: 'UNKNOWN', typeName, headerVersion: 1, deviceName, timestamp, messageId: 0, metadata: EMPTY_METADATA, content: { raw } };
-}
-
-/** The BIND's timestamp when the decoder provides it, else "not set". */
-function contextTimestamp(ctx: DecodeContext): Timestamp {
-  return 'timestamp' in ctx && ctx.timestamp instanceof Timestamp ? ctx.timestamp : Timestamp.ZERO;
 }
 
 /** A child's content encoder: its codec from the default registry, or its raw bytes. */
@@ -229,7 +217,7 @@ function decodeBind(bytes: Uint8Array, view: DataView, offset: number, length: n
   if (p + dataSize !== end) {
     throw new MalformedMessageError('BIND', `child contents with padding take ${dataSize} bytes, ${end - p} remain of the ${length}-byte content`);
   }
-  const timestamp = contextTimestamp(ctx);
+  const timestamp = ctx.timestamp;
   const children = new Array<IgtlMessage>(nchild);
   for (let i = 0; i < nchild; i++) {
     const type = types[i]!;
@@ -292,7 +280,7 @@ function bindFromJSON(json: JsonObject, path: string): BindContent {
     }
     if (!body) return knownChild(type, name, Timestamp.ZERO, codec.fromJSON(asObject(c.content ?? {}, `${cp}.content`), `${cp}.content`));
     try {
-      const content = codec.decode(body, new DataView(body.buffer, body.byteOffset, body.byteLength), 0, body.length, { registry: defaultRegistry });
+      const content = codec.decode(body, new DataView(body.buffer, body.byteOffset, body.byteLength), 0, body.length, { registry: defaultRegistry, timestamp: Timestamp.ZERO });
       return knownChild(type, name, Timestamp.ZERO, content);
     } catch (err) {
       throw new InvalidJsonMessageError(`${cp}.bodyBase64`, `not a valid ${type} content: ${err instanceof Error ? err.message : String(err)}`);

@@ -104,13 +104,6 @@ function writeFloat32s(bytes: Uint8Array, offset: number, data: Float32Array): v
   }
 }
 
-// utf8Text (text.ts) decodes with a TextDecoder that drops a leading U+FEFF, so a name starting
-// with one would not re-encode byte for byte; such names are decoded with ignoreBOM instead.
-const bomKeepingDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
-function readName(bytes: Uint8Array, start: number, end: number): string {
-  return bytes[start] === 0xef ? bomKeepingDecoder.decode(bytes.subarray(start, end)) : utf8Text(bytes, start, end);
-}
-
 const SECTION_NAMES = ['vertices', 'lines', 'polygons', 'triangleStrips'] as const;
 type SectionName = (typeof SECTION_NAMES)[number];
 // Header offsets of each cell section's count and byte size, in wire order.
@@ -238,7 +231,7 @@ export const polyDataCodec: ContentCodec<'POLYDATA', PolyDataContent> = {
       while (p < end && bytes[p] !== 0) p++;
       if (p >= end) throw new MalformedMessageError('POLYDATA', `attribute ${a} name has no NUL terminator before the end of the content`);
       if (p - start > MAX_NAME_BYTES) throw new MalformedMessageError('POLYDATA', `attribute ${a} name is ${p - start} bytes (max ${MAX_NAME_BYTES})`);
-      names[a] = readName(bytes, start, p);
+      names[a] = utf8Text(bytes, start, p);
       p++;
     }
     if ((p - namesStart) % 2 === 1) {

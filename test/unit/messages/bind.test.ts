@@ -92,20 +92,18 @@ describe('BIND', () => {
     expect(encodeMessage(msg)).toEqual(frame('BIND', TWO_CHILDREN));
   });
 
-  it('gives children the timestamp the decoder passes in its context, else Timestamp.ZERO', () => {
+  it('gives children the timestamp the decoder passes in its context', () => {
     const view = new DataView(TWO_CHILDREN.buffer);
     const timestamp = new Timestamp(1700000000, 42);
     const ctx = { registry: defaultRegistry, timestamp };
     const withTs = bindCodec.decode(TWO_CHILDREN, view, 0, TWO_CHILDREN.length, ctx);
     expect(withTs.children.every((c) => c.timestamp.equals(timestamp))).toBe(true);
-    const without = bindCodec.decode(TWO_CHILDREN, view, 0, TWO_CHILDREN.length, { registry: defaultRegistry });
-    expect(without.children.every((c) => c.timestamp.isZero)).toBe(true);
   });
 
   it('decodes children with the registry of the context', () => {
     const view = new DataView(TWO_CHILDREN.buffer);
     const registry = defaultRegistry.clone().register({ ...defaultRegistry.get('RTS_TRANS')!, type: 'MYTYPE', decode: () => ({ mine: true }) });
-    const { children } = bindCodec.decode(TWO_CHILDREN, view, 0, TWO_CHILDREN.length, { registry });
+    const { children } = bindCodec.decode(TWO_CHILDREN, view, 0, TWO_CHILDREN.length, { registry, timestamp: Timestamp.ZERO });
     expect(children[1]).toMatchObject({ type: 'MYTYPE', content: { mine: true } });
   });
 
@@ -376,5 +374,15 @@ describe('STT_BIND', () => {
     expect(() => startBindCodec.size({ resolution: -1n, children: [] })).toThrow(EncodeError);
     expect(() => startBindCodec.size({ resolution: 1n << 64n, children: [] })).toThrow(/resolution must be a uint64/);
     expect(() => startBindCodec.fromJSON({ resolution: '-1' }, '$.content')).toThrow(InvalidJsonMessageError);
+  });
+});
+
+describe('BIND through the decoder', () => {
+  it('gives each child the BIND message timestamp', () => {
+    const bind = decodeMessage(vectorBytes('bind.v1.igtl'));
+    expect(bind.type).toBe('BIND');
+    if (bind.type !== 'BIND') return;
+    expect(bind.timestamp.isZero).toBe(false);
+    expect(bind.content.children.every((c) => c.timestamp.equals(bind.timestamp))).toBe(true);
   });
 });
