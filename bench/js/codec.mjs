@@ -84,7 +84,9 @@ switch (mode) {
     const len = mib * 1024 * 1024;
     const buf = new Uint8Array(len);
     for (let i = 0; i < len; i++) buf[i] = i % 251;
-    const fn = impl === 'js' ? (b) => igtl.crc64Js(b) : (b) => igtl.crc64(b);
+    // The JS kernel is internal (not in the package exports): import it from its module.
+    const { crc64Js } = await import('../../dist/src/protocol/crc64.js');
+    const fn = impl === 'js' ? (b) => crc64Js(b) : (b) => igtl.crc64(b);
     let best = Infinity;
     let crc = 0n;
     for (let r = 0; r < reps; r++) {

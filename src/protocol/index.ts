@@ -2,15 +2,16 @@
 export * from './constants.js';
 export * from './errors.js';
 export * from './timestamp.js';
-export * from './crc64.js';
+// Explicit lists where a module also holds internals (name caches, kernel variants).
+export { crc64, crc64Parts, crcResult, crc64Backend } from './crc64.js';
 export * from './text.js';
 export * from './metadata.js';
-export * from './header.js';
+export { FrameHeader, readHeader, writeHeader } from './header.js';
 export * from './codec.js';
 export * from './registry.js';
 export * from './types.js';
 export * from './json-types.js';
-export * from './decode.js';
+export { decodeFrame, decodeMessage, checkHeader, isSupportedHeaderVersion, type DecodeOptions } from './decode.js';
 export * from './encode.js';
 export * from './framer.js';
 export * from './message.js';
