@@ -1,5 +1,6 @@
 // Decoding one whole message (header + body) into a typed message.
 import type { DecodeContext } from './codec.js';
+import { codecLog, logUnknownType } from './log.js';
 import { EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_BODY_SIZE, OFFSET_CRC, OFFSET_TIMESTAMP, OFFSET_VERSION } from './constants.js';
 import { crc64Parts, crcResult } from './crc64.js';
 import {
@@ -89,7 +90,9 @@ function decodeBody(
     if (crcResult.hi !== crcHi || crcResult.lo !== crcLo) {
       const actual = (BigInt(crcResult.hi) << 32n) | BigInt(crcResult.lo);
       const header = knownHeader ?? readHeader(bytes, view, offset);
-      throw new CrcMismatchError(header.crc, actual, header, bytes.subarray(offset, bodyEnd));
+      const err = new CrcMismatchError(header.crc, actual, header, bytes.subarray(offset, bodyEnd));
+      codecLog('%s', err.message);
+      throw err;
     }
   }
   let contentStart = bodyStart;
@@ -119,6 +122,7 @@ function decodeBody(
     const timestamp = new Timestamp(timestampSeconds, timestampFraction);
     const codec = registry.get(type);
     if (codec === undefined) {
+      logUnknownType(type);
       return {
         type: 'UNKNOWN',
         typeName: type,
@@ -156,6 +160,12 @@ function contextFor(registry: CodecRegistry, timestamp: Timestamp): DecodeContex
 
 /** Turns anything a codec threw into an IgtlError that carries the header and the frame. */
 function asDecodeError(err: unknown, header: FrameHeader, frame: Uint8Array): IgtlError {
+  const typed = toDecodeError(err, header, frame);
+  codecLog('%s', typed.message);
+  return typed;
+}
+
+function toDecodeError(err: unknown, header: FrameHeader, frame: Uint8Array): IgtlError {
   if (err instanceof MalformedMessageError) {
     return err.header ? err : new MalformedMessageError(err.messageType, err.detail, { header, frame, cause: err.cause });
   }

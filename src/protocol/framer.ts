@@ -4,6 +4,7 @@
 // they arrive. A message that lies wholly inside one chunk is decoded in place, with no copy
 // (its payload views stay on that chunk); only a message split across chunks is assembled, into
 // one buffer of exactly its size, allocated after BODY_SIZE has passed the limit check.
+import { framerLog } from './log.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, OFFSET_BODY_SIZE, OFFSET_VERSION } from './constants.js';
 import { checkHeader, decodeFrame, decodeFrameAt, type DecodeOptions } from './decode.js';
 import { IgtlError, TruncatedMessageError } from './errors.js';
@@ -115,6 +116,7 @@ export class Framer {
   }
 
   private report(err: IgtlError): void {
+    framerLog('%s%s', err.message, this.skip > 0 ? `; skipping its ${this.skip} body bytes` : '');
     try {
       this.handler.error(err);
     } catch (error) {
