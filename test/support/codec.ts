@@ -20,7 +20,7 @@ export const ascii = (text: string): string => toHex(new TextEncoder().encode(te
 export function decode<C>(codec: ContentCodec<string, C>, content: Uint8Array): C {
   const buf = new Uint8Array(content.length + 9);
   buf.set(content, 5);
-  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry });
+  return codec.decode(buf, new DataView(buf.buffer), 5, content.length, { registry: defaultRegistry, timestamp: Timestamp.ZERO });
 }
 
 /** Encodes into a 0xEE-filled buffer at offset 3, checking that exactly size() bytes are written. */

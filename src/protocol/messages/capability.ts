@@ -4,8 +4,8 @@
 // send one, since C++ receivers would reject it.
 import type { ContentCodec } from '../codec.js';
 import { EncodeError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
-import { asArray, asObject, asString, expectElements } from './common.js';
+import { readFixedString, writeFixedString } from '../text.js';
+import { asArray, asObject, asString, checkFixedString, expectElements } from './common.js';
 
 const ENTRY_SIZE = 12; // char[12] TYPE_i
 
@@ -26,10 +26,7 @@ export const capabilityCodec: ContentCodec<'CAPABILITY', CapabilityContent> = {
   },
   size(content) {
     if (content.types.length === 0) throw new EncodeError('CAPABILITY', 'types is empty; C++ receivers reject a CAPABILITY with no entries (spec messages.md §17)');
-    content.types.forEach((t, i) => {
-      const n = fixedStringLength(t);
-      if (n > ENTRY_SIZE) throw new EncodeError('CAPABILITY', `types[${i}] "${t}" is ${n} bytes, the field holds ${ENTRY_SIZE}`);
-    });
+    content.types.forEach((t, i) => checkFixedString('CAPABILITY', `types[${i}]`, t, ENTRY_SIZE));
     return content.types.length * ENTRY_SIZE;
   },
   encode(content, bytes, _view, offset) {

@@ -3,8 +3,10 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { decodeText, encodeText, fixedStringLength, readFixedString, tryEncodeText, writeFixedString } from '../text.js';
-import { asBytes, asInt, asObject, asString, bytesToJSON, checkInt } from './common.js';
+import { decodeText, readFixedString, tryEncodeText, writeFixedString } from '../text.js';
+import {
+  asBytes, asInt, asObject, asString, bytesToJSON, checkFixedString, checkInt, encodedTextLength, writeEncodedText,
+} from './common.js';
 
 const COMMAND_ID = 0; // uint32
 const COMMAND_NAME = 4; // char[128]
@@ -27,10 +29,6 @@ export interface CommandContent {
   readonly command: string;
   /** Received bytes, only when `command` would not re-encode to them. */
   readonly raw?: Uint8Array;
-}
-
-function textBytes(type: string, content: CommandContent): Uint8Array {
-  return encodeText(content.command, content.encoding, content.raw, type, 'command');
 }
 
 function commandCodecFor<T extends 'COMMAND' | 'RTS_COMMAND'>(type: T): ContentCodec<T, CommandContent> {
@@ -58,21 +56,17 @@ function commandCodecFor<T extends 'COMMAND' | 'RTS_COMMAND'>(type: T): ContentC
     size(content) {
       checkInt(type, 'commandId', content.commandId, 0, 0xffffffff);
       checkInt(type, 'encoding', content.encoding, 0, 0xffff);
-      const nameLength = fixedStringLength(content.commandName);
-      if (nameLength > COMMAND_NAME_SIZE) {
-        throw new EncodeError(type, `commandName "${content.commandName}" is ${nameLength} bytes, the field holds ${COMMAND_NAME_SIZE}`);
-      }
-      const n = textBytes(type, content).length;
+      checkFixedString(type, 'commandName', content.commandName, COMMAND_NAME_SIZE);
+      const n = encodedTextLength(content.command, content.encoding, content.raw, type, 'command');
       if (n > MAX_LENGTH) throw new EncodeError(type, `command is ${n} bytes, LENGTH (uint32) holds at most ${MAX_LENGTH}`);
       return FIXED_SIZE + n;
     },
     encode(content, bytes, view, offset) {
-      const text = textBytes(type, content);
+      const n = writeEncodedText(bytes, offset + TEXT, content.command, content.encoding, content.raw, type, 'command');
       view.setUint32(offset + COMMAND_ID, content.commandId);
       writeFixedString(bytes, offset + COMMAND_NAME, COMMAND_NAME_SIZE, content.commandName, type, 'commandName');
       view.setUint16(offset + ENCODING, content.encoding);
-      view.setUint32(offset + LENGTH, text.length);
-      bytes.set(text, offset + TEXT);
+      view.setUint32(offset + LENGTH, n);
     },
     toJSON(content) {
       const json: JsonObject = { commandId: content.commandId, commandName: content.commandName, encoding: content.encoding };

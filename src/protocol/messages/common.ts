@@ -1,7 +1,9 @@
-// Shared building blocks of the message codecs: matrix layout, scalar types, JSON field readers.
+// Shared building blocks of the message codecs: matrix layout, scalar types, field checks, text,
+// JSON field readers.
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { fromBase64, toBase64 } from '../base64.js';
+import { encodeText, fixedStringLength } from '../text.js';
 
 /** Three numbers (a position, a size, an index triple). */
 export type Vec3 = readonly [number, number, number];
@@ -94,6 +96,27 @@ export function checkInt(type: string, field: string, v: number, min: number, ma
   if (!Number.isInteger(v) || v < min || v > max) throw new EncodeError(type, `${field} must be an integer in ${min}..${max}, got ${v}`);
 }
 
+/** Throws an EncodeError unless `text` fits a `char[size]` field (UTF-8 bytes; a full field needs no NUL). */
+export function checkFixedString(type: string, field: string, text: string, size: number): void {
+  const n = fixedStringLength(text);
+  if (n > size) throw new EncodeError(type, `${field} "${text}" is ${n} bytes, the field holds ${size}`);
+}
+
+function checkInts(type: string, field: string, v: readonly number[], n: number, max: number): void {
+  checkTuple(type, field, v, n);
+  for (let i = 0; i < n; i++) checkInt(type, `${field}[${i}]`, v[i]!, 0, max);
+}
+
+/** Throws an EncodeError unless `v` is three integers in 0..65535 (a size or index triple). */
+export function checkU16x3(type: string, field: string, v: Vec3): void {
+  checkInts(type, field, v, 3, 0xffff);
+}
+
+/** Throws an EncodeError unless `v` is four integers in 0..255 (a colour r, g, b, a). */
+export function checkRgba(type: string, field: string, v: Vec4): void {
+  checkInts(type, field, v, 4, 255);
+}
+
 /** Throws a MalformedMessageError unless `length` is exactly `expected`. */
 export function expectLength(type: string, length: number, expected: number): void {
   if (length !== expected) throw new MalformedMessageError(type, `content is ${length} bytes, expected ${expected}`);
@@ -117,6 +140,18 @@ export function writeU16x3(view: DataView, offset: number, v: Vec3): void {
   view.setUint16(offset + 4, v[2]);
 }
 
+/** Reads three float32 (a position or a direction). */
+export function readVec3(view: DataView, offset: number): [number, number, number] {
+  return [view.getFloat32(offset), view.getFloat32(offset + 4), view.getFloat32(offset + 8)];
+}
+
+/** Writes three float32. */
+export function writeVec3(view: DataView, offset: number, v: Vec3): void {
+  view.setFloat32(offset, v[0]);
+  view.setFloat32(offset + 4, v[1]);
+  view.setFloat32(offset + 8, v[2]);
+}
+
 /** Reads `n` float32. */
 export function readF32s(view: DataView, offset: number, n: number): number[] {
   const out = new Array<number>(n);
@@ -127,6 +162,73 @@ export function readF32s(view: DataView, offset: number, n: number): number[] {
 /** Writes float32 values. */
 export function writeF32s(view: DataView, offset: number, v: readonly number[]): void {
   for (let i = 0; i < v.length; i++) view.setFloat32(offset + i * 4, v[i]!);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variable-length text (STATUS, STRING, COMMAND). ASCII text in US-ASCII (3), ISO-8859-1 (4) or
+// UTF-8 (106), the common case, is counted from the string and written straight into the output:
+// those encodings all write a character below U+0080 as the one byte of its code. Other text is
+// encoded to a byte array first (`encodeText`), as is `raw` text, which is written as it is.
+
+// Texts longer than this are scanned and copied by TextEncoder, which is several times faster
+// per character than a loop (and ten times faster than a regular expression) but costs more to call.
+const SHORT_TEXT = 32;
+const asciiEncoder = new TextEncoder();
+// Where asciiLength() encodes a long text to measure it (the bytes are never read); 64 KiB holds
+// any STRING. Longer texts are checked with a regular expression.
+const SCRATCH_SIZE = 0x10000;
+let scratch: Uint8Array | undefined;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function asciiCompatible(encoding: number, raw: Uint8Array | undefined): boolean {
+  return !raw && (encoding === 3 || encoding === 4 || encoding === 106);
+}
+
+/** The length of `text` when every character is below U+0080, otherwise -1. */
+function asciiLength(text: string): number {
+  const n = text.length;
+  if (n <= SHORT_TEXT) {
+    for (let i = 0; i < n; i++) if (text.charCodeAt(i) >= 0x80) return -1;
+    return n;
+  }
+  if (n > SCRATCH_SIZE) return NON_ASCII.test(text) ? -1 : n;
+  scratch ??= new Uint8Array(SCRATCH_SIZE);
+  // Each character below U+0080 is one UTF-8 byte and any other more than one.
+  const { read, written } = asciiEncoder.encodeInto(text, scratch);
+  return read === n && written === n ? n : -1;
+}
+
+/** Writes `text` one byte per character and returns its length, or returns -1 (some bytes written) if it is not ASCII. */
+function writeAscii(bytes: Uint8Array, offset: number, text: string): number {
+  const n = text.length;
+  if (n > SHORT_TEXT) {
+    // A destination of exactly n bytes is full before the end of the text as soon as one
+    // character takes more than one UTF-8 byte, so then `read < n`.
+    return asciiEncoder.encodeInto(text, bytes.subarray(offset, offset + n)).read === n ? n : -1;
+  }
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    bytes[offset + i] = c;
+  }
+  return n;
+}
+
+/** Bytes `text` takes in `encoding` (or `raw`'s length), without encoding ASCII text; EncodeError as `encodeText`. */
+export function encodedTextLength(text: string, encoding: number, raw: Uint8Array | undefined, type: string, field: string): number {
+  const n = asciiCompatible(encoding, raw) ? asciiLength(text) : -1;
+  return n >= 0 ? n : encodeText(text, encoding, raw, type, field).length;
+}
+
+/** Writes `text` in `encoding` (or `raw`) at `offset` and returns the bytes written; EncodeError as `encodeText`. */
+export function writeEncodedText(
+  bytes: Uint8Array, offset: number, text: string, encoding: number, raw: Uint8Array | undefined, type: string, field: string,
+): number {
+  const n = asciiCompatible(encoding, raw) ? writeAscii(bytes, offset, text) : -1;
+  if (n >= 0) return n;
+  const encoded = encodeText(text, encoding, raw, type, field);
+  bytes.set(encoded, offset);
+  return encoded.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,6 +304,20 @@ export function asVec3(v: JsonValue | undefined, path: string): [number, number,
 /** Four numbers. */
 export function asVec4(v: JsonValue | undefined, path: string): [number, number, number, number] {
   return asNumbers(v, path, 4) as [number, number, number, number];
+}
+
+/** Three integers in 0..65535 (a size or index triple). */
+export function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
+  const a = asArray(v, path);
+  if (a.length !== 3) fail(path, `expected 3 integers, got ${a.length}`);
+  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
+}
+
+/** Four integers in 0..255 (a colour r, g, b, a). */
+export function asRgba(v: JsonValue | undefined, path: string): [number, number, number, number] {
+  const a = asArray(v, path);
+  if (a.length !== 4) fail(path, `expected 4 integers (r, g, b, a), got ${a.length}`);
+  return [asInt(a[0], `${path}[0]`, 0, 255), asInt(a[1], `${path}[1]`, 0, 255), asInt(a[2], `${path}[2]`, 0, 255), asInt(a[3], `${path}[3]`, 0, 255)];
 }
 
 /** A 64-bit integer given as a decimal string (or a safe integer number). */

@@ -4,9 +4,9 @@
 // elements): wire bytes in a given byte order <-> typed arrays in host order.
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
-import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
+import { EncodeError, MalformedMessageError } from '../errors.js';
 import {
-  asArray, asBytes, asInt, asMatrix, asObject, bytesToJSON, checkInt, checkMatrix, checkTuple, Endian,
+  asBytes, asInt, asMatrix, asObject, asU16x3, bytesToJSON, checkInt, checkMatrix, checkTuple, checkU16x3, Endian,
   matrixToJSON, nums, readMatrix, readU16x3, scalarSize, writeMatrix, writeU16x3,
   type Matrix4, type ScalarTypeCode, type Vec3,
 } from './common.js';
@@ -184,12 +184,6 @@ function product(v: Vec3): number {
   return v[0] * v[1] * v[2];
 }
 
-/** Throws an EncodeError unless `v` is three integers in 0..65535. */
-function checkU16x3(field: string, v: Vec3 | undefined): void {
-  checkTuple('IMAGE', field, v, 3);
-  for (let a = 0; a < 3; a++) checkInt('IMAGE', `${field}[${a}]`, v![a]!, 0, 0xffff);
-}
-
 /** Why a sub-volume is not inside the image, or undefined when it is. */
 function subvolumeProblem(size: Vec3, offset: Vec3, sub: Vec3): string | undefined {
   for (let a = 0; a < 3; a++) {
@@ -202,12 +196,6 @@ function subvolumeProblem(size: Vec3, offset: Vec3, sub: Vec3): string | undefin
 
 // ---------------------------------------------------------------------------------------------
 // JSON
-
-function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
-  const a = asArray(v, path);
-  if (a.length !== 3) throw new InvalidJsonMessageError(path, `expected 3 integers, got ${a.length}`);
-  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
-}
 
 /** The first <= 8 scalar values, decoded with the message's own byte order (manifest `dataPreview`). */
 function preview(c: ImageContent): JsonValue[] | undefined {
@@ -271,10 +259,10 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
     // Any byte is carried for E and O so that a received image relays unchanged.
     checkInt('IMAGE', 'endian', c.endian, 0, 255);
     checkInt('IMAGE', 'coordinate', c.coordinate, 0, 255);
-    checkU16x3('size', c.size);
+    checkU16x3('IMAGE', 'size', c.size);
     checkMatrix('IMAGE', 'matrix', c.matrix);
-    checkU16x3('subvolumeOffset', c.subvolumeOffset);
-    checkU16x3('subvolumeSize', c.subvolumeSize);
+    checkU16x3('IMAGE', 'subvolumeOffset', c.subvolumeOffset);
+    checkU16x3('IMAGE', 'subvolumeSize', c.subvolumeSize);
     const problem = subvolumeProblem(c.size, c.subvolumeOffset, c.subvolumeSize);
     if (problem) throw new EncodeError('IMAGE', problem);
     const pixelBytes = product(c.subvolumeSize) * c.numComponents * bytesPer;
@@ -472,7 +460,7 @@ export function createImageContent(options: CreateImageOptions): ImageContent {
   if (options.origin && options.corner) throw new EncodeError('IMAGE', 'give either origin (P) or corner, not both');
   const endian = options.endian ?? HOST_ENDIAN;
   if (endian !== Endian.BIG && endian !== Endian.LITTLE) throw new EncodeError('IMAGE', `endian must be 1 (big) or 2 (little), got ${endian}`);
-  checkU16x3('size', options.size);
+  checkU16x3('IMAGE', 'size', options.size);
   const spacing = options.spacing ?? [1, 1, 1];
   checkTuple('IMAGE', 'spacing', spacing, 3);
   const directions = options.directions ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]];

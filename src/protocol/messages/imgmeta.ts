@@ -1,10 +1,12 @@
 // IMGMETA: image meta data, a list of 260-byte elements (spec messages.md §10).
 import type { ContentCodec } from '../codec.js';
-import type { JsonValue } from '../json-types.js';
 import { EncodeError, InvalidJsonMessageError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import { Timestamp } from '../timestamp.js';
-import { asArray, asBigInt, asInt, asObject, asString, checkInt, checkTuple, expectElements, readU16x3, writeU16x3, type Vec3 } from './common.js';
+import {
+  asArray, asBigInt, asInt, asObject, asString, asU16x3, checkFixedString, checkInt, checkU16x3, expectElements, readU16x3,
+  writeU16x3, type Vec3,
+} from './common.js';
 
 // Offsets inside one element (spec messages.md §10 table).
 const OFFSET_NAME = 0;
@@ -54,22 +56,12 @@ const MAX_U64 = (1n << 64n) - 1n;
 
 function checkElement(e: ImageMetaElement, i: number): void {
   const at = `images[${i}]`;
-  for (const [field, , size] of TEXT_FIELDS) {
-    const n = fixedStringLength(e[field]);
-    if (n > size) throw new EncodeError('IMGMETA', `${at}.${field} "${e[field]}" is ${n} bytes, the field holds ${size}`);
-  }
+  for (const [field, , size] of TEXT_FIELDS) checkFixedString('IMGMETA', `${at}.${field}`, e[field], size);
   if (!(e.timestamp instanceof Timestamp)) throw new EncodeError('IMGMETA', `${at}.timestamp must be a Timestamp`);
   checkInt('IMGMETA', `${at}.timestamp.seconds`, e.timestamp.seconds, 0, 0xffffffff);
   checkInt('IMGMETA', `${at}.timestamp.fraction`, e.timestamp.fraction, 0, 0xffffffff);
-  checkTuple('IMGMETA', `${at}.size`, e.size, 3);
-  for (let a = 0; a < 3; a++) checkInt('IMGMETA', `${at}.size[${a}]`, e.size[a]!, 0, 0xffff);
+  checkU16x3('IMGMETA', `${at}.size`, e.size);
   checkInt('IMGMETA', `${at}.scalarType`, e.scalarType, 0, 255);
-}
-
-function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
-  const a = asArray(v, path);
-  if (a.length !== 3) throw new InvalidJsonMessageError(path, `expected 3 integers, got ${a.length}`);
-  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
 }
 
 /**

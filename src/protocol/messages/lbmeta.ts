@@ -1,9 +1,10 @@
 // LBMETA: label meta data, a list of 116-byte elements (spec messages.md §11).
 import type { ContentCodec } from '../codec.js';
-import type { JsonValue } from '../json-types.js';
-import { EncodeError, InvalidJsonMessageError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
-import { asArray, asInt, asObject, asString, checkInt, checkTuple, expectElements, readU16x3, writeU16x3, type Vec3, type Vec4 } from './common.js';
+import { readFixedString, writeFixedString } from '../text.js';
+import {
+  asArray, asInt, asObject, asRgba, asString, asU16x3, checkFixedString, checkInt, checkRgba, checkU16x3, expectElements,
+  readU16x3, writeU16x3, type Vec3, type Vec4,
+} from './common.js';
 
 // Offsets inside one element (spec messages.md §11 table).
 const OFFSET_NAME = 0;
@@ -43,21 +44,10 @@ const TEXT_FIELDS = [
 
 function checkElement(e: LabelMetaElement, i: number): void {
   const at = `labels[${i}]`;
-  for (const [field, , size] of TEXT_FIELDS) {
-    const n = fixedStringLength(e[field]);
-    if (n > size) throw new EncodeError('LBMETA', `${at}.${field} "${e[field]}" is ${n} bytes, the field holds ${size}`);
-  }
+  for (const [field, , size] of TEXT_FIELDS) checkFixedString('LBMETA', `${at}.${field}`, e[field], size);
   checkInt('LBMETA', `${at}.label`, e.label, 0, 255);
-  checkTuple('LBMETA', `${at}.rgba`, e.rgba, 4);
-  for (let c = 0; c < 4; c++) checkInt('LBMETA', `${at}.rgba[${c}]`, e.rgba[c]!, 0, 255);
-  checkTuple('LBMETA', `${at}.size`, e.size, 3);
-  for (let a = 0; a < 3; a++) checkInt('LBMETA', `${at}.size[${a}]`, e.size[a]!, 0, 0xffff);
-}
-
-function asInts(v: JsonValue | undefined, path: string, n: number, max: number): number[] {
-  const a = asArray(v, path);
-  if (a.length !== n) throw new InvalidJsonMessageError(path, `expected ${n} integers, got ${a.length}`);
-  return a.map((x, i) => asInt(x, `${path}[${i}]`, 0, max));
+  checkRgba('LBMETA', `${at}.rgba`, e.rgba);
+  checkU16x3('LBMETA', `${at}.size`, e.size);
 }
 
 /** Codec of LBMETA. The content is a whole number of 116-byte elements (none is valid). */
@@ -113,14 +103,14 @@ export const labelMetaCodec: ContentCodec<'LBMETA', LabelMetaContent> = {
       labels: list.map((item, i): LabelMetaElement => {
         const p = `${path}.labels[${i}]`;
         const o = asObject(item, p);
-        const rgba = asInts(o.rgba, `${p}.rgba`, 4, 255);
-        const size = asInts(o.size, `${p}.size`, 3, 0xffff);
+        const rgba = asRgba(o.rgba, `${p}.rgba`);
+        const size = asU16x3(o.size, `${p}.size`);
         return {
           name: asString(o.name ?? '', `${p}.name`),
           deviceName: asString(o.deviceName ?? '', `${p}.deviceName`),
           label: asInt(o.label ?? 0, `${p}.label`, 0, 255),
-          rgba: [rgba[0]!, rgba[1]!, rgba[2]!, rgba[3]!],
-          size: [size[0]!, size[1]!, size[2]!],
+          rgba,
+          size,
           owner: asString(o.owner ?? '', `${p}.owner`),
         };
       }),

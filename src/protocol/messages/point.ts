@@ -1,11 +1,9 @@
 // POINT: a list of 136-byte points (spec messages.md §6).
 import type { ContentCodec } from '../codec.js';
-import type { JsonValue } from '../json-types.js';
-import { EncodeError, InvalidJsonMessageError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asArray, asInt, asNumber, asObject, asString, asVec3, checkInt, checkTuple, expectElements, num, nums,
-  type Vec3, type Vec4,
+  asArray, asNumber, asObject, asRgba, asString, asVec3, checkFixedString, checkRgba, checkTuple, expectElements, num, nums,
+  readVec3, writeVec3, type Vec3, type Vec4,
 } from './common.js';
 
 const ELEMENT_SIZE = 136;
@@ -40,17 +38,6 @@ export interface PointContent {
   readonly points: readonly PointElement[];
 }
 
-function checkName(field: string, text: string, size: number): void {
-  const n = fixedStringLength(text);
-  if (n > size) throw new EncodeError('POINT', `${field} "${text}" is ${n} bytes, the field holds ${size}`);
-}
-
-function asRgba(v: JsonValue | undefined, path: string): Vec4 {
-  const a = asArray(v, path);
-  if (a.length !== 4) throw new InvalidJsonMessageError(path, `expected 4 integers (r, g, b, a), got ${a.length}`);
-  return [asInt(a[0], `${path}[0]`, 0, 255), asInt(a[1], `${path}[1]`, 0, 255), asInt(a[2], `${path}[2]`, 0, 255), asInt(a[3], `${path}[3]`, 0, 255)];
-}
-
 /** Codec of POINT. */
 export const pointCodec: ContentCodec<'POINT', PointContent> = {
   type: 'POINT',
@@ -63,7 +50,7 @@ export const pointCodec: ContentCodec<'POINT', PointContent> = {
         name: readFixedString(bytes, o + NAME, NAME_SIZE),
         group: readFixedString(bytes, o + GROUP, GROUP_SIZE),
         rgba: [bytes[o + RGBA]!, bytes[o + RGBA + 1]!, bytes[o + RGBA + 2]!, bytes[o + RGBA + 3]!],
-        position: [view.getFloat32(o + POSITION), view.getFloat32(o + POSITION + 4), view.getFloat32(o + POSITION + 8)],
+        position: readVec3(view, o + POSITION),
         radius: view.getFloat32(o + RADIUS),
         owner: readFixedString(bytes, o + OWNER, OWNER_SIZE),
       };
@@ -73,11 +60,10 @@ export const pointCodec: ContentCodec<'POINT', PointContent> = {
   size(content) {
     content.points.forEach((p, i) => {
       const at = `points[${i}]`;
-      checkName(`${at}.name`, p.name, NAME_SIZE);
-      checkName(`${at}.group`, p.group, GROUP_SIZE);
-      checkName(`${at}.owner`, p.owner, OWNER_SIZE);
-      checkTuple('POINT', `${at}.rgba`, p.rgba, 4);
-      p.rgba.forEach((c, k) => checkInt('POINT', `${at}.rgba[${k}]`, c, 0, 255));
+      checkFixedString('POINT', `${at}.name`, p.name, NAME_SIZE);
+      checkFixedString('POINT', `${at}.group`, p.group, GROUP_SIZE);
+      checkFixedString('POINT', `${at}.owner`, p.owner, OWNER_SIZE);
+      checkRgba('POINT', `${at}.rgba`, p.rgba);
       checkTuple('POINT', `${at}.position`, p.position, 3);
     });
     return content.points.length * ELEMENT_SIZE;
@@ -88,9 +74,7 @@ export const pointCodec: ContentCodec<'POINT', PointContent> = {
       writeFixedString(bytes, o + NAME, NAME_SIZE, p.name, 'POINT', 'name');
       writeFixedString(bytes, o + GROUP, GROUP_SIZE, p.group, 'POINT', 'group');
       bytes.set(p.rgba, o + RGBA);
-      view.setFloat32(o + POSITION, p.position[0]);
-      view.setFloat32(o + POSITION + 4, p.position[1]);
-      view.setFloat32(o + POSITION + 8, p.position[2]);
+      writeVec3(view, o + POSITION, p.position);
       view.setFloat32(o + RADIUS, p.radius);
       writeFixedString(bytes, o + OWNER, OWNER_SIZE, p.owner, 'POINT', 'owner');
     });

@@ -4,7 +4,7 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject } from '../json-types.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { asNumbers, asObject, asVec3, checkTuple, nums, readF32s, writeF32s, type Vec3, type Vec4 } from './common.js';
+import { asNumbers, asObject, asVec3, checkTuple, nums, readF32s, readVec3, writeF32s, type Vec3, type Vec4 } from './common.js';
 
 const POSITION = 0; // float32[3] X, Y, Z
 const QUATERNION = 12; // float32[3] OX, OY, OZ, then (28-byte form) float32 W at 24
@@ -39,7 +39,7 @@ export const positionCodec: ContentCodec<'POSITION', PositionContent> = {
     if (length !== POSITION_ONLY_SIZE && length !== QUATERNION3_SIZE && length !== FULL_SIZE) {
       throw new MalformedMessageError('POSITION', `content is ${length} bytes, expected 12, 24 or 28`);
     }
-    const position: Vec3 = [view.getFloat32(offset + POSITION), view.getFloat32(offset + POSITION + 4), view.getFloat32(offset + POSITION + 8)];
+    const position = readVec3(view, offset + POSITION);
     if (length === POSITION_ONLY_SIZE) return { position };
     return { position, quaternion: readF32s(view, offset + QUATERNION, (length - QUATERNION) / 4) };
   },

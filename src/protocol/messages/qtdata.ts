@@ -1,10 +1,9 @@
 // QTDATA: quaternion tracking data, a list of 50-byte elements (spec messages.md §9).
 import type { ContentCodec } from '../codec.js';
-import { EncodeError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asArray, asInt, asObject, asString, asVec3, asVec4, checkInt, checkTuple, expectElements, nums, writeF32s,
-  type Vec3, type Vec4,
+  asArray, asInt, asObject, asString, asVec3, asVec4, checkFixedString, checkInt, checkTuple, expectElements, nums, readVec3,
+  writeF32s, type Vec3, type Vec4,
 } from './common.js';
 
 const ELEMENT_SIZE = 50;
@@ -39,12 +38,11 @@ export const quaternionTrackingDataCodec: ContentCodec<'QTDATA', QuaternionTrack
     const elements = new Array<QuaternionTrackingElement>(n);
     for (let i = 0; i < n; i++) {
       const o = offset + i * ELEMENT_SIZE;
-      const p = o + POSITION;
       const q = o + QUATERNION;
       elements[i] = {
         name: readFixedString(bytes, o + NAME, NAME_SIZE),
         type: bytes[o + TYPE]!,
-        position: [view.getFloat32(p), view.getFloat32(p + 4), view.getFloat32(p + 8)],
+        position: readVec3(view, o + POSITION),
         quaternion: [view.getFloat32(q), view.getFloat32(q + 4), view.getFloat32(q + 8), view.getFloat32(q + 12)],
       };
     }
@@ -53,8 +51,7 @@ export const quaternionTrackingDataCodec: ContentCodec<'QTDATA', QuaternionTrack
   size(content) {
     content.elements.forEach((e, i) => {
       const at = `elements[${i}]`;
-      const n = fixedStringLength(e.name);
-      if (n > NAME_SIZE) throw new EncodeError('QTDATA', `${at}.name "${e.name}" is ${n} bytes, the field holds ${NAME_SIZE}`);
+      checkFixedString('QTDATA', `${at}.name`, e.name, NAME_SIZE);
       checkInt('QTDATA', `${at}.type`, e.type, 0, 255);
       checkTuple('QTDATA', `${at}.position`, e.position, 3);
       checkTuple('QTDATA', `${at}.quaternion`, e.quaternion, 4);

@@ -2,8 +2,8 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { decodeText, encodeText, tryEncodeText } from '../text.js';
-import { asBytes, asInt, asObject, asString, bytesToJSON, checkInt } from './common.js';
+import { decodeText, tryEncodeText } from '../text.js';
+import { asBytes, asInt, asObject, asString, bytesToJSON, checkInt, encodedTextLength, writeEncodedText } from './common.js';
 
 const ENCODING = 0; // uint16 IANA MIBenum
 const LENGTH = 2; // uint16 L
@@ -19,10 +19,6 @@ export interface StringContent {
   readonly value: string;
   /** Received bytes, only when `value` would not re-encode to them (see `decodeText`). */
   readonly raw?: Uint8Array;
-}
-
-function textBytes(content: StringContent): Uint8Array {
-  return encodeText(content.value, content.encoding, content.raw, 'STRING', 'value');
 }
 
 /** Codec of STRING. */
@@ -41,15 +37,14 @@ export const stringCodec: ContentCodec<'STRING', StringContent> = {
   },
   size(content) {
     checkInt('STRING', 'encoding', content.encoding, 0, 0xffff);
-    const n = textBytes(content).length;
+    const n = encodedTextLength(content.value, content.encoding, content.raw, 'STRING', 'value');
     if (n > MAX_LENGTH) throw new EncodeError('STRING', `value is ${n} bytes, LENGTH (uint16) holds at most ${MAX_LENGTH}`);
     return FIXED_SIZE + n;
   },
   encode(content, bytes, view, offset) {
-    const text = textBytes(content);
+    const n = writeEncodedText(bytes, offset + TEXT, content.value, content.encoding, content.raw, 'STRING', 'value');
     view.setUint16(offset + ENCODING, content.encoding);
-    view.setUint16(offset + LENGTH, text.length);
-    bytes.set(text, offset + TEXT);
+    view.setUint16(offset + LENGTH, n);
   },
   toJSON(content) {
     const json: JsonObject = { encoding: content.encoding };

@@ -1,10 +1,9 @@
 // TDATA: tracking data, a list of 70-byte elements (spec messages.md §8).
 import type { ContentCodec } from '../codec.js';
-import { EncodeError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asArray, asInt, asMatrix, asObject, asString, checkInt, checkMatrix, expectElements, matrixToJSON, readMatrix, writeMatrix,
-  type Matrix4,
+  asArray, asInt, asMatrix, asObject, asString, checkFixedString, checkInt, checkMatrix, expectElements, matrixToJSON, readMatrix,
+  writeMatrix, type Matrix4,
 } from './common.js';
 
 const ELEMENT_SIZE = 70;
@@ -47,8 +46,7 @@ export const trackingDataCodec: ContentCodec<'TDATA', TrackingDataContent> = {
   size(content) {
     content.elements.forEach((e, i) => {
       const at = `elements[${i}]`;
-      const n = fixedStringLength(e.name);
-      if (n > NAME_SIZE) throw new EncodeError('TDATA', `${at}.name "${e.name}" is ${n} bytes, the field holds ${NAME_SIZE}`);
+      checkFixedString('TDATA', `${at}.name`, e.name, NAME_SIZE);
       checkInt('TDATA', `${at}.type`, e.type, 0, 255);
       checkMatrix('TDATA', `${at}.matrix`, e.matrix);
     });

@@ -1,11 +1,9 @@
 // TRAJ: a list of 150-byte trajectories (spec messages.md §7).
 import type { ContentCodec } from '../codec.js';
-import type { JsonValue } from '../json-types.js';
-import { EncodeError, InvalidJsonMessageError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asArray, asInt, asNumber, asObject, asString, asVec3, checkInt, checkTuple, expectElements, num, nums,
-  type Vec3, type Vec4,
+  asArray, asInt, asNumber, asObject, asRgba, asString, asVec3, checkFixedString, checkInt, checkRgba, checkTuple, expectElements,
+  num, nums, readVec3, writeVec3, type Vec3, type Vec4,
 } from './common.js';
 
 const ELEMENT_SIZE = 150;
@@ -40,27 +38,6 @@ export interface TrajectoryContent {
   readonly trajectories: readonly TrajectoryElement[];
 }
 
-function checkName(field: string, text: string, size: number): void {
-  const n = fixedStringLength(text);
-  if (n > size) throw new EncodeError('TRAJ', `${field} "${text}" is ${n} bytes, the field holds ${size}`);
-}
-
-function asRgba(v: JsonValue | undefined, path: string): Vec4 {
-  const a = asArray(v, path);
-  if (a.length !== 4) throw new InvalidJsonMessageError(path, `expected 4 integers (r, g, b, a), got ${a.length}`);
-  return [asInt(a[0], `${path}[0]`, 0, 255), asInt(a[1], `${path}[1]`, 0, 255), asInt(a[2], `${path}[2]`, 0, 255), asInt(a[3], `${path}[3]`, 0, 255)];
-}
-
-function readVec3(view: DataView, o: number): Vec3 {
-  return [view.getFloat32(o), view.getFloat32(o + 4), view.getFloat32(o + 8)];
-}
-
-function writeVec3(view: DataView, o: number, v: Vec3): void {
-  view.setFloat32(o, v[0]);
-  view.setFloat32(o + 4, v[1]);
-  view.setFloat32(o + 8, v[2]);
-}
-
 /** Codec of TRAJ. */
 export const trajectoryCodec: ContentCodec<'TRAJ', TrajectoryContent> = {
   type: 'TRAJ',
@@ -85,12 +62,11 @@ export const trajectoryCodec: ContentCodec<'TRAJ', TrajectoryContent> = {
   size(content) {
     content.trajectories.forEach((t, i) => {
       const at = `trajectories[${i}]`;
-      checkName(`${at}.name`, t.name, NAME_SIZE);
-      checkName(`${at}.group`, t.group, GROUP_SIZE);
-      checkName(`${at}.owner`, t.owner, OWNER_SIZE);
+      checkFixedString('TRAJ', `${at}.name`, t.name, NAME_SIZE);
+      checkFixedString('TRAJ', `${at}.group`, t.group, GROUP_SIZE);
+      checkFixedString('TRAJ', `${at}.owner`, t.owner, OWNER_SIZE);
       checkInt('TRAJ', `${at}.type`, t.type, -128, 127);
-      checkTuple('TRAJ', `${at}.rgba`, t.rgba, 4);
-      t.rgba.forEach((c, k) => checkInt('TRAJ', `${at}.rgba[${k}]`, c, 0, 255));
+      checkRgba('TRAJ', `${at}.rgba`, t.rgba);
       checkTuple('TRAJ', `${at}.entry`, t.entry, 3);
       checkTuple('TRAJ', `${at}.target`, t.target, 3);
     });

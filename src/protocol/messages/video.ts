@@ -2,11 +2,10 @@
 // The struct in the C++ library (and the 76-byte total) has a uint8 COORD and a uint16[3] SIZE;
 // video.md swaps their types (vectors README, quirk 15).
 import type { ContentCodec } from '../codec.js';
-import type { JsonValue } from '../json-types.js';
-import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { MalformedMessageError } from '../errors.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asArray, asBytes, asInt, asMatrix, asObject, asString, bytesToJSON, checkInt, checkMatrix, checkTuple,
+  asBytes, asInt, asMatrix, asObject, asString, asU16x3, bytesToJSON, checkFixedString, checkInt, checkMatrix, checkU16x3,
   matrixToJSON, readMatrix, readU16x3, writeMatrix, writeU16x3,
   type Matrix4, type Vec3,
 } from './common.js';
@@ -45,17 +44,6 @@ export interface VideoContent {
   readonly data: Uint8Array;
 }
 
-function checkU16x3(field: string, v: Vec3 | undefined): void {
-  checkTuple('VIDEO', field, v, 3);
-  for (let a = 0; a < 3; a++) checkInt('VIDEO', `${field}[${a}]`, v![a]!, 0, 0xffff);
-}
-
-function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
-  const a = asArray(v, path);
-  if (a.length !== 3) throw new InvalidJsonMessageError(path, `expected 3 integers, got ${a.length}`);
-  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
-}
-
 /**
  * Codec of VIDEO. The content is the 76-byte frame header (version must be 1, as in C++) and
  * the encoded frame, which may have any length (0 included) and is carried as an opaque view.
@@ -82,14 +70,13 @@ export const videoCodec: ContentCodec<'VIDEO', VideoContent> = {
   },
   size(c) {
     checkInt('VIDEO', 'endian', c.endian, 0, 255);
-    const codecLength = fixedStringLength(c.codec);
-    if (codecLength > CODEC_SIZE) throw new EncodeError('VIDEO', `codec "${c.codec}" is ${codecLength} bytes, the field holds ${CODEC_SIZE}`);
+    checkFixedString('VIDEO', 'codec', c.codec, CODEC_SIZE);
     checkInt('VIDEO', 'frameType', c.frameType, 0, 0xffff);
     checkInt('VIDEO', 'coordinate', c.coordinate, 0, 255);
-    checkU16x3('size', c.size);
+    checkU16x3('VIDEO', 'size', c.size);
     checkMatrix('VIDEO', 'matrix', c.matrix);
-    checkU16x3('subvolumeOffset', c.subvolumeOffset);
-    checkU16x3('subvolumeSize', c.subvolumeSize);
+    checkU16x3('VIDEO', 'subvolumeOffset', c.subvolumeOffset);
+    checkU16x3('VIDEO', 'subvolumeSize', c.subvolumeSize);
     return HEADER_SIZE + c.data.length;
   },
   encode(c, bytes, view, offset) {

@@ -1,11 +1,10 @@
 // VIDEOMETA (protocol 3.1): a list of 322-byte video stream descriptions (spec messages.md §20).
 import type { ContentCodec } from '../codec.js';
-import type { JsonValue } from '../json-types.js';
-import { EncodeError, InvalidJsonMessageError } from '../errors.js';
-import { fixedStringLength, readFixedString, writeFixedString } from '../text.js';
+import { EncodeError } from '../errors.js';
+import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asArray, asInt, asMatrix, asNumber, asObject, asString, checkInt, checkMatrix, checkTuple, expectElements,
-  matrixToJSON, num, readMatrix, readU16x3, writeMatrix, writeU16x3,
+  asArray, asInt, asMatrix, asNumber, asObject, asString, asU16x3, checkFixedString, checkInt, checkMatrix, checkU16x3,
+  expectElements, matrixToJSON, num, readMatrix, readU16x3, writeMatrix, writeU16x3,
   type Matrix4, type Vec3,
 } from './common.js';
 
@@ -55,22 +54,12 @@ const TEXT_FIELDS = [
 
 function checkElement(e: VideoMetaElement, i: number): void {
   const at = `videos[${i}]`;
-  for (const [field, , size] of TEXT_FIELDS) {
-    const n = fixedStringLength(e[field]);
-    if (n > size) throw new EncodeError('VIDEOMETA', `${at}.${field} "${e[field]}" is ${n} bytes, the field holds ${size}`);
-  }
+  for (const [field, , size] of TEXT_FIELDS) checkFixedString('VIDEOMETA', `${at}.${field}`, e[field], size);
   checkInt('VIDEOMETA', `${at}.zoomLevel`, e.zoomLevel, -0x8000, 0x7fff);
   if (typeof e.focalLength !== 'number') throw new EncodeError('VIDEOMETA', `${at}.focalLength must be a number`);
-  checkTuple('VIDEOMETA', `${at}.size`, e.size, 3);
-  for (let a = 0; a < 3; a++) checkInt('VIDEOMETA', `${at}.size[${a}]`, e.size[a]!, 0, 0xffff);
+  checkU16x3('VIDEOMETA', `${at}.size`, e.size);
   checkMatrix('VIDEOMETA', `${at}.matrix`, e.matrix);
   checkInt('VIDEOMETA', `${at}.scalarType`, e.scalarType, 0, 255);
-}
-
-function asU16x3(v: JsonValue | undefined, path: string): [number, number, number] {
-  const a = asArray(v, path);
-  if (a.length !== 3) throw new InvalidJsonMessageError(path, `expected 3 integers, got ${a.length}`);
-  return [asInt(a[0], `${path}[0]`, 0, 0xffff), asInt(a[1], `${path}[1]`, 0, 0xffff), asInt(a[2], `${path}[2]`, 0, 0xffff)];
 }
 
 /** Codec of VIDEOMETA. The content is a whole number of 322-byte elements (none is valid). */

@@ -49,6 +49,31 @@ describe('COMMAND and RTS_COMMAND', () => {
     expect(decode(commandCodec, bytes)).toEqual(c);
   });
 
+  // Short texts are checked by a loop, long ones with TextEncoder, and ones over 64 KiB with a regular expression.
+  it.each([1, 32, 33, 8000, 0x10000, 0x10001])('writes %i ASCII characters as the same bytes in US-ASCII, ISO-8859-1 and UTF-8', (n) => {
+    const command = '<Command Name="Version"/>'.repeat(2700).slice(0, n);
+    for (const encoding of [3, 4, 106]) {
+      const bytes = encode(commandCodec, { ...cmd, encoding, command });
+      expect(bytes.length).toBe(138 + n);
+      expect(new DataView(bytes.buffer).getUint32(134)).toBe(n);
+      expect(toHex(bytes.subarray(138))).toBe(ascii(command));
+    }
+  });
+
+  it.each([1, 32, 33, 100, 0x10000, 0x10001])('writes text of %i characters ending in a non-ASCII one by its encoding', (n) => {
+    const head = 'x'.repeat(n - 1);
+    const utf8 = encode(commandCodec, { ...cmd, encoding: 106, command: `${head}é` });
+    expect(new DataView(utf8.buffer).getUint32(134)).toBe(n + 1);
+    expect(toHex(utf8.subarray(138))).toBe(ascii(head) + 'c3a9');
+    expect(toHex(encode(commandCodec, { ...cmd, encoding: 4, command: `${head}é` }).subarray(138))).toBe(ascii(head) + 'e9');
+    expect(() => commandCodec.size({ ...cmd, encoding: 3, command: `${head}é` })).toThrow(EncodeError);
+  });
+
+  it('writes raw bytes, not the text, even when the text is ASCII', () => {
+    const bytes = encode(commandCodec, { ...cmd, encoding: 106, command: 'a'.repeat(40), raw: Uint8Array.of(0x61, 0xff) });
+    expect(toHex(bytes.subarray(134))).toBe('00000002' + '61ff');
+  });
+
   it('keeps invalid text bytes as raw, relays them unchanged and gives them as commandBase64', () => {
     const bytes = encode(commandCodec, { ...cmd, encoding: Encoding.UTF_8, command: 'ab' });
     bytes[139] = 0xff;

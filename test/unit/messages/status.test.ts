@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { EncodeError, InvalidJsonMessageError, statusCodec, StatusCode, type StatusContent } from '../../../src/index.js';
-import { decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
+import { ascii, decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
 
 const zeros = (n: number): string => '00'.repeat(n);
 const base: StatusContent = { code: StatusCode.OK, subcode: -2n, errorName: 'OK', statusMessage: 'hi' };
@@ -42,6 +42,19 @@ describe('STATUS', () => {
     expect(decode(statusCodec, bytes).statusMessage).toBe('Größe ✓');
   });
 
+  it.each([32, 33, 100, 8000])('writes an ASCII message of %i characters and its NUL', (n) => {
+    const statusMessage = 'Reference lost: check the camera'.repeat(250).slice(0, n);
+    const bytes = encode(statusCodec, { ...base, statusMessage });
+    expect(bytes.length).toBe(30 + n + 1);
+    expect(toHex(bytes.subarray(30))).toBe(ascii(statusMessage) + '00');
+  });
+
+  it.each([1, 32, 33, 100])('writes a message of %i characters ending in a non-ASCII one as UTF-8', (n) => {
+    const head = 'x'.repeat(n - 1);
+    expect(toHex(encode(statusCodec, { ...base, statusMessage: `${head}é` }).subarray(30))).toBe(ascii(head) + 'c3a9' + '00');
+    expect(toHex(encode(statusCodec, { ...base, statusMessage: `${head}\uD800` }).subarray(30))).toBe(ascii(head) + 'efbfbd' + '00');
+  });
+
   it('reads and writes an error name that fills its 20 bytes without a NUL', () => {
     const name = 'E'.repeat(20);
     const bytes = encode(statusCodec, { ...base, errorName: name, statusMessage: '' });
@@ -75,6 +88,10 @@ describe('STATUS', () => {
 
   it('refuses a subcode outside int64, in content and in JSON', () => {
     expect(() => statusCodec.size({ ...base, subcode: 2n ** 63n })).toThrow(EncodeError);
+    expect(() => statusCodec.size({ ...base, subcode: -(2n ** 63n) - 1n })).toThrow(EncodeError);
+    expect(() => statusCodec.size({ ...base, subcode: 1 as unknown as bigint })).toThrow(EncodeError);
+    expect(() => statusCodec.fromJSON({ code: 1, subcode: (-(2n ** 63n) - 1n).toString(), errorName: '', statusMessage: '' }, '$.content'))
+      .toThrow(InvalidJsonMessageError);
     expect(() => statusCodec.fromJSON({ code: 1, subcode: (2n ** 63n).toString(), errorName: '', statusMessage: '' }, '$.content'))
       .toThrow(InvalidJsonMessageError);
     expect(() => statusCodec.fromJSON({ code: 1, subcode: '1.5', errorName: '', statusMessage: '' }, '$.content')).toThrow('$.content.subcode');

@@ -1,6 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { EncodeError, Encoding, InvalidJsonMessageError, stringCodec } from '../../../src/index.js';
-import { decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
+import { ascii, decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
+
+// Lengths on both sides of the point where short texts are written by a loop and long ones by
+// native code, and a long one.
+const LENGTHS = [1, 32, 33, 100, 8000];
+const lengthHex = (n: number): string => n.toString(16).padStart(4, '0');
 
 describe('STRING', () => {
   it('writes encoding, byte length and the text without a terminator', () => {
@@ -19,6 +24,30 @@ describe('STRING', () => {
     const bytes = encode(stringCodec, c);
     expect(toHex(bytes.subarray(0, 4))).toBe('006a' + '0007');
     expect(stringCodec.toJSON(c)).toEqual({ encoding: 106, length: 7, value: 'Δt ✓' });
+  });
+
+  it.each(LENGTHS)('writes %i ASCII characters as the same bytes in US-ASCII, ISO-8859-1 and UTF-8', (n) => {
+    const value = 'abcdefghij'.repeat(800).slice(0, n);
+    for (const encoding of [3, 4, 106]) {
+      expect(stringCodec.size({ encoding, value })).toBe(4 + n);
+      expect(toHex(encode(stringCodec, { encoding, value }))).toBe(lengthHex(encoding) + lengthHex(n) + ascii(value));
+    }
+  });
+
+  it.each(LENGTHS)('counts and writes text of %i characters ending in a non-ASCII one by its encoding', (n) => {
+    const value = 'x'.repeat(n - 1);
+    expect(toHex(encode(stringCodec, { encoding: 106, value: `${value}é` }))).toBe('006a' + lengthHex(n + 1) + ascii(value) + 'c3a9');
+    expect(toHex(encode(stringCodec, { encoding: 4, value: `${value}é` }))).toBe('0004' + lengthHex(n) + ascii(value) + 'e9');
+    expect(toHex(encode(stringCodec, { encoding: 106, value: `${value}\u{1F600}` }))).toBe('006a' + lengthHex(n + 3) + ascii(value) + 'f09f9880');
+    // A lone surrogate is written as U+FFFD, as TextEncoder does.
+    expect(toHex(encode(stringCodec, { encoding: 106, value: `${value}\uD800` }))).toBe('006a' + lengthHex(n + 2) + ascii(value) + 'efbfbd');
+    expect(() => stringCodec.size({ encoding: 3, value: `${value}é` })).toThrow(EncodeError);
+  });
+
+  it('writes raw bytes, not the text, even when the text is ASCII', () => {
+    for (const value of ['ab', 'a'.repeat(40)]) {
+      expect(toHex(encode(stringCodec, { encoding: 106, value, raw: hex('61ff62') }))).toBe('006a' + '0003' + '61ff62');
+    }
   });
 
   it('keeps invalid UTF-8 bytes as raw and relays them unchanged, also through JSON', () => {
