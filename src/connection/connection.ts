@@ -4,7 +4,7 @@
 import createDebug from 'debug';
 import { BehaviorSubject, Observable, Subject, asyncScheduler, filter, firstValueFrom, interval, take, timeout, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import type { AsyncIterableX } from 'ix/asynciterable';
-import { encodeMessage } from '../protocol/encode.js';
+import { encodeMessage, encodeMessageParts } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, IgtlError, TimeoutError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/framer.js';
@@ -17,7 +17,7 @@ import { wireType, type HeaderVersion, type IgtlMessage } from '../protocol/type
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from './channel.js';
 import { pullFrom, type PullOptions } from './pull.js';
-import { SendQueue, type QueueLimits, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
+import { SendQueue, outgoingLength, type Outgoing, type QueueLimits, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
 
 /** Options of a connection (client or server session). */
@@ -356,7 +356,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /** Frames a message for this peer: header version, message ID, legacy empty queries. */
-  private encodeForPeer(msg: IgtlMessage): Uint8Array {
+  private encodeForPeer(msg: IgtlMessage): Outgoing {
     const max: HeaderVersion = this.options.followPeerHeaderVersion && this.peerVersion < this.maxVersion ? this.peerVersion : this.maxVersion;
     let version: HeaderVersion = this.options.forceHeaderVersion ?? msg.headerVersion;
     if (version > max) version = max;
@@ -368,9 +368,14 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     } else if (version === 2 && (msg.headerVersion === 1 || msg.messageId === 0)) {
       out = { ...msg, headerVersion: 2, messageId: msg.messageId === 0 ? this.nextMessageId() : msg.messageId };
     }
-    const bytes = encodeMessage(out, { registry: this.registry });
     const limit = this.options.maxMessageSize;
-    if (limit !== undefined && bytes.length > limit) throw new DatagramTooLargeError(bytes.length, limit);
+    if (limit === undefined) {
+      // A stream channel: a large payload (an image) is sent from where it is, not copied.
+      const parts = encodeMessageParts(out, { registry: this.registry });
+      return parts.length === 1 ? parts[0]! : parts;
+    }
+    const bytes = encodeMessage(out, { registry: this.registry });
+    if (bytes.length > limit) throw new DatagramTooLargeError(outgoingLength(bytes), limit);
     return bytes;
   }
 
@@ -578,7 +583,15 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     const drain = () => {
       while (this.sendQueue.length > 0) {
         const bytes = this.sendQueue.shift()!;
-        if (!channel.write(bytes)) {
+        let ok: boolean;
+        if (bytes instanceof Uint8Array) ok = channel.write(bytes);
+        else {
+          // Every part goes out now, back to back (one writev inside the batch); the channel
+          // buffers what it cannot send yet, and `false` only says to stop after this message.
+          ok = true;
+          for (const part of bytes) ok = channel.write(part) && ok;
+        }
+        if (!ok) {
           this.blocked = true;
           this.log('%s: channel buffer full, %d messages wait', this.label(), this.sendQueue.length);
           return;

@@ -33,8 +33,20 @@ export interface QueueStatus {
   readonly replaced: number;
 }
 
+/** One message to write: its bytes, or its parts to write back to back (see `encodeMessageParts`). */
+export type Outgoing = Uint8Array | readonly Uint8Array[];
+
+/** Byte length of an outgoing message. */
+export function outgoingLength(bytes: Outgoing): number {
+  if (bytes instanceof Uint8Array) return bytes.length;
+  let n = 0;
+  for (const part of bytes) n += part.length;
+  return n;
+}
+
 interface Entry {
-  bytes: Uint8Array;
+  bytes: Outgoing;
+  size: number;
   key: string | undefined;
   resolve: ((r: SendResult) => void) | undefined;
   reject: ((e: IgtlError) => void) | undefined;
@@ -89,17 +101,19 @@ export class SendQueue {
    * `latest` messages like lossless ones unless the queue is full. Returns false if the message
    * was not queued (its callbacks have then been settled already).
    */
-  push(bytes: Uint8Array, policy: SendPolicy, key: string, resolve?: (r: SendResult) => void, reject?: (e: IgtlError) => void, conflate = true): boolean {
+  push(bytes: Outgoing, policy: SendPolicy, key: string, resolve?: (r: SendResult) => void, reject?: (e: IgtlError) => void, conflate = true): boolean {
+    const size = outgoingLength(bytes);
     // A writable channel takes every sample of a burst: `latest` only conflates what has to wait.
-    if (policy === 'latest' && !conflate && !this.full(bytes.length)) {
+    if (policy === 'latest' && !conflate && !this.full(size)) {
       policy = 'lossless';
     }
     if (policy === 'latest') {
       const prev = this.latest.get(key);
       if (prev) {
         // Replace in place: the newest pose takes the queued one's turn.
-        this.queuedBytes += bytes.length - prev.bytes.length;
+        this.queuedBytes += size - prev.size;
         prev.bytes = bytes;
+        prev.size = size;
         const oldResolve = prev.resolve;
         prev.resolve = resolve;
         prev.reject = reject;
@@ -109,7 +123,7 @@ export class SendQueue {
         return true;
       }
     }
-    if (this.full(bytes.length) && this.count > 0) {
+    if (this.full(size) && this.count > 0) {
       if (policy === 'lossless') {
         reject?.(new QueueFullError(this.count, this.queuedBytes));
         return false;
@@ -119,17 +133,17 @@ export class SendQueue {
       this.publish();
       return false;
     }
-    const entry: Entry = { bytes, key: policy === 'latest' ? key : undefined, resolve, reject };
+    const entry: Entry = { bytes, size, key: policy === 'latest' ? key : undefined, resolve, reject };
     if (entry.key !== undefined) this.latest.set(key, entry);
     this.entries.push(entry);
     this.count++;
-    this.queuedBytes += bytes.length;
+    this.queuedBytes += size;
     this.publish();
     return true;
   }
 
   /** Takes the oldest message, resolving its sender with `written`; undefined when empty. */
-  shift(): Uint8Array | undefined {
+  shift(): Outgoing | undefined {
     if (this.count === 0) return undefined;
     const entry = this.entries[this.head]!;
     this.entries[this.head] = undefined;
@@ -139,7 +153,7 @@ export class SendQueue {
       this.head = 0;
     }
     this.count--;
-    this.queuedBytes -= entry.bytes.length;
+    this.queuedBytes -= entry.size;
     if (entry.key !== undefined) this.latest.delete(entry.key);
     entry.resolve?.('written');
     if (this.count === 0) {

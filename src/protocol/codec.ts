@@ -33,6 +33,15 @@ export interface ContentCodec<T extends string = string, C = unknown> {
   toJSON(content: C): JsonObject;
   /** Rebuilds content from its canonical JSON form; throws {@link InvalidJsonMessageError}. */
   fromJSON(json: JsonObject, path: string): C;
+  /**
+   * For content that ends with one large payload (IMAGE pixels, VIDEO frames, NDARRAY data,
+   * COLORT tables): that payload, a view the content already holds. With {@link encodeHead} it
+   * lets `encodeMessageParts` send the payload from where it is (hashed in place, written with
+   * writev) instead of copying it into the message.
+   */
+  payload?(content: C): Uint8Array;
+  /** With {@link payload}: writes the content except its payload, i.e. its first `size - payload.length` bytes. */
+  encodeHead?(content: C, bytes: Uint8Array, view: DataView, offset: number): void;
   /** Header version a new message of this type gets by default (COMMAND and RTS_COMMAND: 2). */
   readonly defaultHeaderVersion?: 1 | 2;
 }

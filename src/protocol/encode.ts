@@ -128,3 +128,47 @@ export function encodeMessageInto(msg: IgtlMessage, bytes: Uint8Array, offset: n
   const view = options.view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return write(msg, p, bytes, view, offset);
 }
+
+/** Payloads smaller than this are copied: a separate write costs more than the copy. */
+const PARTS_MIN_PAYLOAD = 64 * 1024;
+
+/**
+ * Encodes a message as a list of byte arrays that, written back to back, are the message: for a
+ * type whose codec has a large payload (IMAGE, VIDEO, NDARRAY, COLORT), `[header and content
+ * head, the payload view itself, metadata]`, with the CRC-64 computed across them, so the pixels
+ * are hashed where they are and never copied. Other messages come back as one array. The payload
+ * must not change until the parts are written (the connection's `send()` resolves then).
+ */
+export function encodeMessageParts(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array[] {
+  const registry = options.registry ?? defaultRegistry;
+  const codec = msg.type === 'UNKNOWN' ? undefined : registry.get(msg.type);
+  const payload = codec?.payload && codec.encodeHead ? codec.payload(msg.content) : undefined;
+  if (!codec || !payload || payload.length < PARTS_MIN_PAYLOAD) return [encodeMessage(msg, options)];
+  const p = plan(msg, registry);
+  const extSize = p.meta ? EXTENDED_HEADER_SIZE : 0;
+  const headSize = p.contentSize - payload.length;
+  const head = new Uint8Array(HEADER_SIZE + extSize + headSize);
+  const headView = new DataView(head.buffer);
+  writeHeader(head, headView, 0, msg.headerVersion, p.type, msg.deviceName, msg.timestamp, p.bodySize);
+  if (p.meta) {
+    headView.setUint16(HEADER_SIZE, EXTENDED_HEADER_SIZE);
+    headView.setUint16(HEADER_SIZE + 2, p.meta.headerSize);
+    headView.setUint32(HEADER_SIZE + 4, p.meta.size);
+    headView.setUint32(HEADER_SIZE + 8, msg.messageId);
+  }
+  codec.encodeHead!(msg.content, head, headView, HEADER_SIZE + extSize);
+  // The CRC runs over the body across the parts: head, payload (in place), metadata.
+  crc64Parts(headView, HEADER_SIZE, head.length);
+  crc64Parts(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0, payload.length, crcResult.hi, crcResult.lo);
+  const parts = [head, payload];
+  if (p.meta) {
+    const tail = new Uint8Array(p.meta.headerSize + p.meta.size);
+    const tailView = new DataView(tail.buffer);
+    writeMetadata(p.meta, tail, tailView, 0);
+    crc64Parts(tailView, 0, tail.length, crcResult.hi, crcResult.lo);
+    parts.push(tail);
+  }
+  headView.setUint32(OFFSET_CRC, crcResult.hi);
+  headView.setUint32(OFFSET_CRC + 4, crcResult.lo);
+  return parts;
+}

@@ -41,6 +41,12 @@ function preview(c: ColorTableContent, width: number): JsonValue[] {
   return out;
 }
 
+/** Writes the two type bytes before the table. */
+function writeColorTableHead(c: ColorTableContent, view: DataView, offset: number): void {
+  view.setUint8(offset + OFFSET_INDEX_TYPE, c.indexType);
+  view.setUint8(offset + OFFSET_MAP_TYPE, c.mapType);
+}
+
 function colorTableCodecFor<T extends 'COLORT' | 'COLORTABLE'>(type: T): ContentCodec<T, ColorTableContent> {
   return {
     type,
@@ -69,10 +75,12 @@ function colorTableCodecFor<T extends 'COLORT' | 'COLORTABLE'>(type: T): Content
       return OFFSET_TABLE + c.table.length;
     },
     encode(c, bytes, view, offset) {
-      view.setUint8(offset + OFFSET_INDEX_TYPE, c.indexType);
-      view.setUint8(offset + OFFSET_MAP_TYPE, c.mapType);
+      writeColorTableHead(c, view, offset);
       bytes.set(c.table, offset + OFFSET_TABLE);
     },
+    // The table goes last: encodeMessageParts can send it from where it is (no copy).
+    payload: (c) => c.table,
+    encodeHead: (c, _bytes, view, offset) => writeColorTableHead(c, view, offset),
     toJSON(c) {
       return {
         indexType: c.indexType,

@@ -208,6 +208,19 @@ function preview(c: ImageContent): JsonValue[] | undefined {
 // ---------------------------------------------------------------------------------------------
 // Codec
 
+/** Writes the content before the data (the data is last). */
+function writeImageHead(c: ImageContent, bytes: Uint8Array, view: DataView, offset: number): void {
+  view.setUint16(offset + OFFSET_VERSION, IMAGE_HEADER_VERSION);
+  view.setUint8(offset + OFFSET_COMPONENTS, c.numComponents);
+  view.setUint8(offset + OFFSET_SCALAR_TYPE, c.scalarType);
+  view.setUint8(offset + OFFSET_ENDIAN, c.endian);
+  view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
+  writeU16x3(view, offset + OFFSET_SIZE, c.size);
+  writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
+  writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
+  writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+}
+
 /**
  * Codec of IMAGE. Decoding checks the header version (1), the scalar type (2-7, 10, 11), the
  * component count (>= 1), that the sub-volume lies inside the image, and that the content is
@@ -274,17 +287,12 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
     return HEADER_SIZE + pixelBytes;
   },
   encode(c, bytes, view, offset) {
-    view.setUint16(offset + OFFSET_VERSION, IMAGE_HEADER_VERSION);
-    view.setUint8(offset + OFFSET_COMPONENTS, c.numComponents);
-    view.setUint8(offset + OFFSET_SCALAR_TYPE, c.scalarType);
-    view.setUint8(offset + OFFSET_ENDIAN, c.endian);
-    view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
-    writeU16x3(view, offset + OFFSET_SIZE, c.size);
-    writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
-    writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
-    writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+    writeImageHead(c, bytes, view, offset);
     bytes.set(c.data, offset + HEADER_SIZE);
   },
+  // The data goes last: encodeMessageParts can send it from where it is (no copy).
+  payload: (c) => c.data,
+  encodeHead: (c, bytes, view, offset) => writeImageHead(c, bytes, view, offset),
   toJSON(c) {
     const json: JsonObject = {
       version: IMAGE_HEADER_VERSION,

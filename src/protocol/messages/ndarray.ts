@@ -28,6 +28,13 @@ function elementCount(size: readonly number[]): number {
   return n;
 }
 
+/** Writes the content before the data (the data is last). */
+function writeNdArrayHead(c: NdArrayContent, bytes: Uint8Array, view: DataView, offset: number): void {
+  view.setUint8(offset + OFFSET_TYPE, c.scalarType);
+  view.setUint8(offset + OFFSET_DIM, c.size.length);
+  c.size.forEach((s, d) => view.setUint16(offset + OFFSET_SIZE + 2 * d, s));
+}
+
 /**
  * Codec of NDARRAY. Valid iff the type is known (2-7, 10, 11, 13) and the content is exactly
  * 2 + 2·DIM + ΠSIZE·bytes(type) bytes (spec §14).
@@ -67,11 +74,12 @@ export const ndArrayCodec: ContentCodec<'NDARRAY', NdArrayContent> = {
     return OFFSET_SIZE + 2 * c.size.length + dataBytes;
   },
   encode(c, bytes, view, offset) {
-    view.setUint8(offset + OFFSET_TYPE, c.scalarType);
-    view.setUint8(offset + OFFSET_DIM, c.size.length);
-    c.size.forEach((s, d) => view.setUint16(offset + OFFSET_SIZE + 2 * d, s));
+    writeNdArrayHead(c, bytes, view, offset);
     bytes.set(c.data, offset + OFFSET_SIZE + 2 * c.size.length);
   },
+  // The data goes last: encodeMessageParts can send it from where it is (no copy).
+  payload: (c) => c.data,
+  encodeHead: (c, bytes, view, offset) => writeNdArrayHead(c, bytes, view, offset),
   toJSON(c) {
     // The manifest's inline `data` array is replaced by dataBase64 (the checker accepts it).
     return { type: c.scalarType, dim: c.size.length, size: [...c.size], dataBase64: bytesToJSON(c.data) };

@@ -44,6 +44,19 @@ export interface VideoContent {
   readonly data: Uint8Array;
 }
 
+/** Writes the content before the data (the data is last). */
+function writeVideoHead(c: VideoContent, bytes: Uint8Array, view: DataView, offset: number): void {
+  view.setUint16(offset + OFFSET_VERSION, FRAME_HEADER_VERSION);
+  view.setUint8(offset + OFFSET_ENDIAN, c.endian);
+  writeFixedString(bytes, offset + OFFSET_CODEC, CODEC_SIZE, c.codec, 'VIDEO', 'codec');
+  view.setUint16(offset + OFFSET_FRAME_TYPE, c.frameType);
+  view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
+  writeU16x3(view, offset + OFFSET_SIZE, c.size);
+  writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
+  writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
+  writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+}
+
 /**
  * Codec of VIDEO. The content is the 76-byte frame header (version must be 1, as in C++) and
  * the encoded frame, which may have any length (0 included) and is carried as an opaque view.
@@ -80,17 +93,12 @@ export const videoCodec: ContentCodec<'VIDEO', VideoContent> = {
     return HEADER_SIZE + c.data.length;
   },
   encode(c, bytes, view, offset) {
-    view.setUint16(offset + OFFSET_VERSION, FRAME_HEADER_VERSION);
-    view.setUint8(offset + OFFSET_ENDIAN, c.endian);
-    writeFixedString(bytes, offset + OFFSET_CODEC, CODEC_SIZE, c.codec, 'VIDEO', 'codec');
-    view.setUint16(offset + OFFSET_FRAME_TYPE, c.frameType);
-    view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
-    writeU16x3(view, offset + OFFSET_SIZE, c.size);
-    writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
-    writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
-    writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+    writeVideoHead(c, bytes, view, offset);
     bytes.set(c.data, offset + HEADER_SIZE);
   },
+  // The data goes last: encodeMessageParts can send it from where it is (no copy).
+  payload: (c) => c.data,
+  encodeHead: (c, bytes, view, offset) => writeVideoHead(c, bytes, view, offset),
   toJSON(c) {
     return {
       version: FRAME_HEADER_VERSION,
