@@ -161,7 +161,7 @@ switch (mode) {
     const out = new Uint8Array(wire.length);
     const outOpts = { view: new DataView(out.buffer) };
     const body = wire.subarray(58);
-    const t = { crc: [], encodeInto: [], encode: [], decode: [] };
+    const t = { crc: [], encodeInto: [], encode: [], parts: [], decode: [] };
     let shares = true;
     for (let r = 0; r < reps + 1; r++) {
       let t0 = now();
@@ -174,16 +174,20 @@ switch (mode) {
       const fresh = igtl.encodeMessage(msg);
       const c = now() - t0;
       t0 = now();
+      const parts = igtl.encodeMessageParts(msg);
+      const e = now() - t0;
+      t0 = now();
       const m = igtl.decodeMessage(wire);
       const d = now() - t0;
+      if (parts.length < 2 || parts[1].buffer !== pixels.buffer) throw new Error('parts: the pixels should be sent as their own view');
       shares &&= m.content.data.buffer === wire.buffer && igtl.imagePixels(m.content).buffer === wire.buffer;
       if (fresh.length !== wire.length) throw new Error('size');
       if (r === 0) continue; // warm-up
-      t.crc.push(a); t.encodeInto.push(b); t.encode.push(c); t.decode.push(d);
+      t.crc.push(a); t.encodeInto.push(b); t.encode.push(c); t.parts.push(e); t.decode.push(d);
     }
     for (let i = 0; i < wire.length; i += 4099) if (out[i] !== wire[i]) throw new Error('encodeInto differs');
     emit({
-      mode, bytes: wire.length, crcSeconds: median(t.crc), encodeIntoSeconds: median(t.encodeInto), encodeSeconds: median(t.encode),
+      mode, bytes: wire.length, crcSeconds: median(t.crc), encodeIntoSeconds: median(t.encodeInto), encodeSeconds: median(t.encode), partsSeconds: median(t.parts),
       decodeSeconds: median(t.decode), pixelsShareReceiveBuffer: shares, reps: t,
     });
     break;

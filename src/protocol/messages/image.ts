@@ -6,9 +6,7 @@ import type { ContentCodec } from '../codec.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
 import {
-  asBytes, asInt, asMatrix, asObject, asU16x3, bytesToJSON, checkInt, checkMatrix, checkTuple, checkU16x3, Endian,
-  matrixToJSON, nums, readMatrix, readU16x3, scalarSize, writeMatrix, writeU16x3,
-  type Matrix4, type ScalarTypeCode, type Vec3,
+  asBytes, asInt, asObject, bytesToJSON, checkInt, checkTuple, checkU16x3, Endian, nums, scalarSize, type Matrix4, type ScalarTypeCode, type Vec3, readGrid, writeGrid, checkGrid, gridToJSON, gridFromJSON,
 } from './common.js';
 
 // Offsets of the image header (spec messages.md §3 table).
@@ -18,9 +16,8 @@ const OFFSET_SCALAR_TYPE = 3; // uint8 S
 const OFFSET_ENDIAN = 4; // uint8 E
 const OFFSET_COORDINATE = 5; // uint8 O
 const OFFSET_SIZE = 6; // uint16[3] RI RJ RK
-const OFFSET_MATRIX = 12; // float32[12] TX..TZ SX..SZ NX..NZ PX..PZ
-const OFFSET_SUBVOLUME_OFFSET = 60; // uint16[3] DI DJ DK
-const OFFSET_SUBVOLUME_SIZE = 66; // uint16[3] DRI DRJ DRK
+// Then, from OFFSET_SIZE: the voxel grid block shared with VIDEO (common.ts readGrid):
+// matrix float32[12] at 12, sub-volume offset uint16[3] at 60, sub-volume size uint16[3] at 66.
 const HEADER_SIZE = 72; // pixel data starts here
 const IMAGE_HEADER_VERSION = 1;
 const AXES = ['i', 'j', 'k'] as const;
@@ -215,10 +212,7 @@ function writeImageHead(c: ImageContent, bytes: Uint8Array, view: DataView, offs
   view.setUint8(offset + OFFSET_SCALAR_TYPE, c.scalarType);
   view.setUint8(offset + OFFSET_ENDIAN, c.endian);
   view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
-  writeU16x3(view, offset + OFFSET_SIZE, c.size);
-  writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
-  writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
-  writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+  writeGrid(view, offset + OFFSET_SIZE, c);
 }
 
 /**
@@ -243,10 +237,9 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
     if (bytesPer === undefined) {
       throw new MalformedMessageError('IMAGE', `scalarType ${scalarType} is not an image scalar type (2-7, 10, 11)`);
     }
-    const size = readU16x3(view, offset + OFFSET_SIZE);
-    const subvolumeOffset = readU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET);
-    const subvolumeSize = readU16x3(view, offset + OFFSET_SUBVOLUME_SIZE);
-    const problem = subvolumeProblem(size, subvolumeOffset, subvolumeSize);
+    const grid = readGrid(view, offset + OFFSET_SIZE);
+    const { subvolumeSize } = grid;
+    const problem = subvolumeProblem(grid.size, grid.subvolumeOffset, subvolumeSize);
     if (problem) throw new MalformedMessageError('IMAGE', problem);
     const pixelBytes = product(subvolumeSize) * numComponents * bytesPer;
     if (length !== HEADER_SIZE + pixelBytes) {
@@ -258,10 +251,7 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
       scalarType,
       endian: view.getUint8(offset + OFFSET_ENDIAN),
       coordinate: view.getUint8(offset + OFFSET_COORDINATE),
-      size,
-      matrix: readMatrix(view, offset + OFFSET_MATRIX),
-      subvolumeOffset,
-      subvolumeSize,
+      ...grid,
       data: bytes.subarray(offset + HEADER_SIZE, offset + length),
     };
   },
@@ -272,10 +262,7 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
     // Any byte is carried for E and O so that a received image relays unchanged.
     checkInt('IMAGE', 'endian', c.endian, 0, 255);
     checkInt('IMAGE', 'coordinate', c.coordinate, 0, 255);
-    checkU16x3('IMAGE', 'size', c.size);
-    checkMatrix('IMAGE', 'matrix', c.matrix);
-    checkU16x3('IMAGE', 'subvolumeOffset', c.subvolumeOffset);
-    checkU16x3('IMAGE', 'subvolumeSize', c.subvolumeSize);
+    checkGrid('IMAGE', c);
     const problem = subvolumeProblem(c.size, c.subvolumeOffset, c.subvolumeSize);
     if (problem) throw new EncodeError('IMAGE', problem);
     const pixelBytes = product(c.subvolumeSize) * c.numComponents * bytesPer;
@@ -300,10 +287,7 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
       scalarType: c.scalarType,
       endian: c.endian,
       coordinate: c.coordinate,
-      size: [...c.size],
-      matrix: matrixToJSON(c.matrix),
-      subvolumeOffset: [...c.subvolumeOffset],
-      subvolumeSize: [...c.subvolumeSize],
+      ...gridToJSON(c),
       dataBase64: bytesToJSON(c.data),
     };
     const p = preview(c);
@@ -313,17 +297,13 @@ export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
   fromJSON(json, path) {
     const o = asObject(json, path);
     if (o.version !== undefined) asInt(o.version, `${path}.version`, IMAGE_HEADER_VERSION, IMAGE_HEADER_VERSION);
-    const size = asU16x3(o.size, `${path}.size`);
     // dataPreview is derived from the data and ignored here.
     return {
       numComponents: asInt(o.numComponents ?? 1, `${path}.numComponents`, 1, 255),
       scalarType: asInt(o.scalarType, `${path}.scalarType`, 0, 255),
       endian: asInt(o.endian, `${path}.endian`, 0, 255),
       coordinate: asInt(o.coordinate ?? 1, `${path}.coordinate`, 0, 255),
-      size,
-      matrix: asMatrix(o.matrix, `${path}.matrix`),
-      subvolumeOffset: o.subvolumeOffset === undefined ? [0, 0, 0] : asU16x3(o.subvolumeOffset, `${path}.subvolumeOffset`),
-      subvolumeSize: o.subvolumeSize === undefined ? size : asU16x3(o.subvolumeSize, `${path}.subvolumeSize`),
+      ...gridFromJSON(o, path),
       data: asBytes(o, 'data', path),
     };
   },

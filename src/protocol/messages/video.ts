@@ -5,9 +5,7 @@ import type { ContentCodec } from '../codec.js';
 import { MalformedMessageError } from '../errors.js';
 import { readFixedString, writeFixedString } from '../text.js';
 import {
-  asBytes, asInt, asMatrix, asObject, asString, asU16x3, bytesToJSON, checkFixedString, checkInt, checkMatrix, checkU16x3,
-  matrixToJSON, readMatrix, readU16x3, writeMatrix, writeU16x3,
-  type Matrix4, type Vec3,
+  asBytes, asInt, asObject, asString, bytesToJSON, checkFixedString, checkInt, type Matrix4, type Vec3, readGrid, writeGrid, checkGrid, gridToJSON, gridFromJSON,
 } from './common.js';
 
 // Offsets of the frame header (spec messages.md §19 table).
@@ -18,9 +16,8 @@ const CODEC_SIZE = 4;
 const OFFSET_FRAME_TYPE = 7; // uint16
 const OFFSET_COORDINATE = 9; // uint8
 const OFFSET_SIZE = 10; // uint16[3]
-const OFFSET_MATRIX = 16; // float32[12], IMAGE layout
-const OFFSET_SUBVOLUME_OFFSET = 64; // uint16[3]
-const OFFSET_SUBVOLUME_SIZE = 70; // uint16[3]
+// Then, from OFFSET_SIZE: the voxel grid block shared with IMAGE (common.ts readGrid):
+// matrix float32[12] at 16, sub-volume offset uint16[3] at 64, sub-volume size uint16[3] at 70.
 const HEADER_SIZE = 76; // the encoded frame starts here
 const FRAME_HEADER_VERSION = 1;
 
@@ -51,10 +48,7 @@ function writeVideoHead(c: VideoContent, bytes: Uint8Array, view: DataView, offs
   writeFixedString(bytes, offset + OFFSET_CODEC, CODEC_SIZE, c.codec, 'VIDEO', 'codec');
   view.setUint16(offset + OFFSET_FRAME_TYPE, c.frameType);
   view.setUint8(offset + OFFSET_COORDINATE, c.coordinate);
-  writeU16x3(view, offset + OFFSET_SIZE, c.size);
-  writeMatrix(view, offset + OFFSET_MATRIX, c.matrix);
-  writeU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET, c.subvolumeOffset);
-  writeU16x3(view, offset + OFFSET_SUBVOLUME_SIZE, c.subvolumeSize);
+  writeGrid(view, offset + OFFSET_SIZE, c);
 }
 
 /**
@@ -74,10 +68,7 @@ export const videoCodec: ContentCodec<'VIDEO', VideoContent> = {
       codec: readFixedString(bytes, offset + OFFSET_CODEC, CODEC_SIZE),
       frameType: view.getUint16(offset + OFFSET_FRAME_TYPE),
       coordinate: view.getUint8(offset + OFFSET_COORDINATE),
-      size: readU16x3(view, offset + OFFSET_SIZE),
-      matrix: readMatrix(view, offset + OFFSET_MATRIX),
-      subvolumeOffset: readU16x3(view, offset + OFFSET_SUBVOLUME_OFFSET),
-      subvolumeSize: readU16x3(view, offset + OFFSET_SUBVOLUME_SIZE),
+      ...readGrid(view, offset + OFFSET_SIZE),
       data: bytes.subarray(offset + HEADER_SIZE, offset + length),
     };
   },
@@ -86,10 +77,7 @@ export const videoCodec: ContentCodec<'VIDEO', VideoContent> = {
     checkFixedString('VIDEO', 'codec', c.codec, CODEC_SIZE);
     checkInt('VIDEO', 'frameType', c.frameType, 0, 0xffff);
     checkInt('VIDEO', 'coordinate', c.coordinate, 0, 255);
-    checkU16x3('VIDEO', 'size', c.size);
-    checkMatrix('VIDEO', 'matrix', c.matrix);
-    checkU16x3('VIDEO', 'subvolumeOffset', c.subvolumeOffset);
-    checkU16x3('VIDEO', 'subvolumeSize', c.subvolumeSize);
+    checkGrid('VIDEO', c);
     return HEADER_SIZE + c.data.length;
   },
   encode(c, bytes, view, offset) {
@@ -106,26 +94,19 @@ export const videoCodec: ContentCodec<'VIDEO', VideoContent> = {
       codec: c.codec,
       frameType: c.frameType,
       coordinate: c.coordinate,
-      size: [...c.size],
-      matrix: matrixToJSON(c.matrix),
-      subvolumeOffset: [...c.subvolumeOffset],
-      subvolumeSize: [...c.subvolumeSize],
+      ...gridToJSON(c),
       dataBase64: bytesToJSON(c.data),
     };
   },
   fromJSON(json, path) {
     const o = asObject(json, path);
     if (o.version !== undefined) asInt(o.version, `${path}.version`, FRAME_HEADER_VERSION, FRAME_HEADER_VERSION);
-    const size = asU16x3(o.size, `${path}.size`);
     return {
       endian: asInt(o.endian, `${path}.endian`, 0, 255),
       codec: asString(o.codec, `${path}.codec`),
       frameType: asInt(o.frameType, `${path}.frameType`, 0, 0xffff),
       coordinate: asInt(o.coordinate ?? 1, `${path}.coordinate`, 0, 255),
-      size,
-      matrix: asMatrix(o.matrix, `${path}.matrix`),
-      subvolumeOffset: o.subvolumeOffset === undefined ? [0, 0, 0] : asU16x3(o.subvolumeOffset, `${path}.subvolumeOffset`),
-      subvolumeSize: o.subvolumeSize === undefined ? size : asU16x3(o.subvolumeSize, `${path}.subvolumeSize`),
+      ...gridFromJSON(o, path),
       data: asBytes(o, 'data', path),
     };
   },
