@@ -457,3 +457,21 @@ describe('IgtlConnection.reconnect', () => {
     expect(attempts[1]!.written.map((b) => xOf(decodeMessage(b)))).toEqual([1]);
   });
 });
+
+describe('IgtlConnection per-message policy', () => {
+  it('takes the policy from a function of the message: latest for tracking, lossless for the rest', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { sendPolicy: (m) => (m.type === 'TRANSFORM' ? 'latest' : 'lossless') });
+    conn.subscribe();
+    attempts[0]!.open();
+    attempts[0]!.full = true;
+    conn.next(pose(0));
+    await settle();
+    const status = (n: number) => createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: `s${n}` }, { timestamp: Timestamp.ZERO });
+    const results = [conn.send(pose(1)), conn.send(status(1)), conn.send(pose(2)), conn.send(status(2))];
+    attempts[0]!.drain();
+    expect(await Promise.all(results)).toEqual(['replaced', 'written', 'written', 'written']);
+    const sent = attempts[0]!.written.map((b) => decodeMessage(b));
+    expect(sent.map((m) => (m.type === 'STATUS' ? m.content.statusMessage : `pose${xOf(m)}`))).toEqual(['pose0', 'pose2', 's1', 's2']);
+  });
+});
