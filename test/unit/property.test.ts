@@ -31,7 +31,7 @@ const RUNS = Number(process.env.IGTL_FC_RUNS ?? 200);
 const cases = { roundTrips: 0, hostile: 0 };
 afterAll(() => {
   if (process.env.IGTL_FC_REPORT) {
-    process.stdout.write(`fuzz: seed ${SEED}, ${RUNS} runs per property, ${cases.roundTrips} round trips, ${cases.hostile} hostile inputs decoded\n`);
+    process.stdout.write(`\nfuzz: seed ${SEED}, ${RUNS} runs per property, ${cases.roundTrips} round trips, ${cases.hostile} hostile inputs decoded\n`);
   }
 });
 /** A small body-size limit, so that lying sizes are refused instead of waited for. */
