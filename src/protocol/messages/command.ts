@@ -1,11 +1,10 @@
 // COMMAND and RTS_COMMAND (protocol 3): id, 128-byte name, encoding, length, text (spec messages.md §18).
 // Both have the same layout; the reply repeats the request's COMMAND_ID (spec queries.md §4).
 import type { ContentCodec } from '../codec.js';
-import type { JsonObject } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { decodeText, readFixedString, tryEncodeText, writeFixedString } from '../text.js';
+import { decodeText, readFixedString, writeFixedString } from '../text.js';
 import {
-  asBytes, asInt, asObject, asString, bytesToJSON, checkFixedString, checkInt, encodedTextLength, writeEncodedText,
+  asInt, asObject, asString, checkFixedString, checkInt, encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText,
 } from './common.js';
 
 const COMMAND_ID = 0; // uint32
@@ -68,15 +67,12 @@ function commandCodecFor<T extends 'COMMAND' | 'RTS_COMMAND'>(type: T): ContentC
       view.setUint16(offset + ENCODING, content.encoding);
       view.setUint32(offset + LENGTH, n);
     },
-    toJSON(content) {
-      const json: JsonObject = { commandId: content.commandId, commandName: content.commandName, encoding: content.encoding };
-      // `length` is derived (bytes on the wire); left out when the text cannot be written at all.
-      const length = content.raw?.length ?? tryEncodeText(content.command, content.encoding)?.length;
-      if (length !== undefined) json.length = length;
-      json.command = content.command;
-      if (content.raw) json.commandBase64 = bytesToJSON(content.raw);
-      return json;
-    },
+    toJSON: (content) => ({
+      commandId: content.commandId,
+      commandName: content.commandName,
+      encoding: content.encoding,
+      ...textToJSON('command', content.command, content.encoding, content.raw),
+    }),
     fromJSON(json, path) {
       const o = asObject(json, path);
       const content: CommandContent = {
@@ -85,7 +81,8 @@ function commandCodecFor<T extends 'COMMAND' | 'RTS_COMMAND'>(type: T): ContentC
         encoding: asInt(o.encoding, `${path}.encoding`, 0, 0xffff),
         command: asString(o.command, `${path}.command`),
       };
-      return o.commandBase64 === undefined ? content : { ...content, raw: asBytes(o, 'command', path) };
+      const raw = rawTextFromJSON(o, 'command', path);
+      return raw ? { ...content, raw } : content;
     },
   };
 }

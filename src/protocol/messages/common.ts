@@ -3,7 +3,7 @@
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { fromBase64, toBase64 } from '../base64.js';
-import { encodeText, fixedStringLength } from '../text.js';
+import { encodeText, fixedStringLength, tryEncodeText } from '../text.js';
 
 /** Three numbers (a position, a size, an index triple). */
 export type Vec3 = readonly [number, number, number];
@@ -406,4 +406,24 @@ export function gridFromJSON(o: JsonObject, path: string): VoxelGrid {
     subvolumeOffset: o.subvolumeOffset === undefined ? [0, 0, 0] : asU16x3(o.subvolumeOffset, `${path}.subvolumeOffset`),
     subvolumeSize: o.subvolumeSize === undefined ? size : asU16x3(o.subvolumeSize, `${path}.subvolumeSize`),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoded text in the canonical JSON form (STRING `value`, COMMAND `command`): the derived byte
+// `length`, the text, and `<field>Base64` when the received bytes are kept because the text would
+// not re-encode to them (see decodeText).
+
+/** `length` (bytes on the wire; left out when the text cannot be written at all), the text, and `<field>Base64` for kept bytes. */
+export function textToJSON(field: string, text: string, encoding: number, raw: Uint8Array | undefined): JsonObject {
+  const json: JsonObject = {};
+  const length = raw?.length ?? tryEncodeText(text, encoding)?.length;
+  if (length !== undefined) json.length = length;
+  json[field] = text;
+  if (raw) json[`${field}Base64`] = bytesToJSON(raw);
+  return json;
+}
+
+/** The kept bytes of encoded text (`<field>Base64`), or undefined when there are none. */
+export function rawTextFromJSON(json: JsonObject, field: string, path: string): Uint8Array | undefined {
+  return json[`${field}Base64`] === undefined ? undefined : asBytes(json, field, path);
 }

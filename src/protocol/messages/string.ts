@@ -1,9 +1,8 @@
 // STRING: encoding, length and text (spec messages.md §5).
 import type { ContentCodec } from '../codec.js';
-import type { JsonObject } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { decodeText, tryEncodeText } from '../text.js';
-import { asBytes, asInt, asObject, asString, bytesToJSON, checkInt, encodedTextLength, writeEncodedText } from './common.js';
+import { decodeText } from '../text.js';
+import { asInt, asObject, asString, checkInt, encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText } from './common.js';
 
 const ENCODING = 0; // uint16 IANA MIBenum
 const LENGTH = 2; // uint16 L
@@ -46,19 +45,12 @@ export const stringCodec: ContentCodec<'STRING', StringContent> = {
     view.setUint16(offset + ENCODING, content.encoding);
     view.setUint16(offset + LENGTH, n);
   },
-  toJSON(content) {
-    const json: JsonObject = { encoding: content.encoding };
-    // `length` is derived (bytes on the wire); left out when the text cannot be written at all.
-    const length = content.raw?.length ?? tryEncodeText(content.value, content.encoding)?.length;
-    if (length !== undefined) json.length = length;
-    json.value = content.value;
-    if (content.raw) json.valueBase64 = bytesToJSON(content.raw);
-    return json;
-  },
+  toJSON: (content) => ({ encoding: content.encoding, ...textToJSON('value', content.value, content.encoding, content.raw) }),
   fromJSON(json, path) {
     const o = asObject(json, path);
     const encoding = asInt(o.encoding, `${path}.encoding`, 0, 0xffff);
     const value = asString(o.value, `${path}.value`);
-    return o.valueBase64 === undefined ? { encoding, value } : { encoding, value, raw: asBytes(o, 'value', path) };
+    const raw = rawTextFromJSON(o, 'value', path);
+    return raw ? { encoding, value, raw } : { encoding, value };
   },
 };
