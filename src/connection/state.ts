@@ -6,12 +6,22 @@ export type ConnectionState =
   | { readonly kind: 'idle' }
   /** Opening the channel (attempt counts from 1 since the last successful open). */
   | { readonly kind: 'connecting'; readonly attempt: number }
-  /** Open: messages flow. */
+  /** Open, and bytes arrived within the liveness window: data is live. */
   | { readonly kind: 'open'; readonly remote: string }
+  /**
+   * Open, but nothing has arrived for `silentMs` (the `staleAfterMs` option): whatever was last
+   * received is no longer current. Back to `open` when bytes arrive again.
+   */
+  | { readonly kind: 'stale'; readonly remote: string; readonly silentMs: number }
   /** Lost or failed; the next attempt starts after `delayMs`. */
   | { readonly kind: 'reconnecting'; readonly attempt: number; readonly delayMs: number; readonly reason: Error | undefined }
   /** Closed for good: by `close()`, by the last subscriber leaving, or after giving up. */
   | { readonly kind: 'closed'; readonly reason: Error | undefined };
+
+/** True while a channel is open (live or stale). */
+export function isOpen(state: ConnectionState): state is Extract<ConnectionState, { kind: 'open' | 'stale' }> {
+  return state.kind === 'open' || state.kind === 'stale';
+}
 
 /** A kind of {@link ConnectionState}. */
 export type ConnectionStateKind = ConnectionState['kind'];

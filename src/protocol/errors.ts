@@ -14,7 +14,12 @@ export type IgtlErrorCode =
   | 'queue-full'
   | 'datagram-too-large'
   | 'command-failed'
-  | 'query-failed';
+  | 'query-failed'
+  | 'desync'
+  | 'peer-closed'
+  | 'dead-peer'
+  | 'delivery-unconfirmed'
+  | 'invalid-option';
 
 /**
  * Base class of every error igtl-rx raises or reports. Decoders never throw anything else.
@@ -142,8 +147,89 @@ export class QueueFullError extends IgtlError {
 /** The connection failed, closed, or was given up on; `cause` holds the transport's error. */
 export class ConnectionError extends IgtlError {
   override name = 'ConnectionError';
-  constructor(message: string, cause?: unknown) {
-    super('connection', message, cause === undefined ? undefined : { cause });
+  constructor(message: string, cause?: unknown, code: 'connection' | 'peer-closed' | 'dead-peer' | 'delivery-unconfirmed' = 'connection') {
+    super(code, message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/**
+ * The byte stream cannot be trusted any more: a header arrived that no OpenIGTLink peer would
+ * send (OpenIGTLink has no sync marker, so after one such header every later boundary is a
+ * guess). The decoder stops; a connection reports this and closes (clients then reconnect).
+ */
+export class DesyncError extends IgtlError {
+  override name = 'DesyncError';
+  constructor(
+    /** Why the header is not plausible (names the field and the value). */
+    readonly reason: string,
+    /** The offending bytes (the 58-byte header as received, or what arrived of it). */
+    readonly bytes: Uint8Array,
+    header?: FrameHeader,
+  ) {
+    super('desync', `byte stream lost: ${reason}`, header === undefined ? { frame: bytes } : { header, frame: bytes });
+  }
+}
+
+/** The peer closed the connection cleanly (a FIN, a WebSocket close); clients reconnect. */
+export class PeerClosedError extends ConnectionError {
+  override name = 'PeerClosedError';
+  constructor(remote: string) {
+    super(`${remote}: closed by the peer`, undefined, 'peer-closed');
+  }
+}
+
+/** Which rule found a peer dead or silent (see docs/connections.md, "Liveness"). */
+export type DeadPeerRule = 'idle' | 'write-stall' | 'heartbeat' | 'keepalive' | 'skip-timeout';
+
+/**
+ * The peer is gone or not answering: nothing received for too long, bytes queued and not
+ * drained, heartbeats unanswered, or an oversized message still being skipped. The connection
+ * was closed because of it.
+ */
+export class DeadPeerError extends ConnectionError {
+  override name = 'DeadPeerError';
+  constructor(
+    message: string,
+    /** The rule that fired. */
+    readonly rule: DeadPeerRule,
+    /** How long the condition lasted when it fired, ms. */
+    readonly elapsedMs: number,
+  ) {
+    super(message, undefined, 'dead-peer');
+  }
+}
+
+/**
+ * Reported when a channel ends: messages that were handed to it (their sends resolved
+ * `written`) whose arrival the peer never confirmed. TCP acknowledges bytes to the kernel, not
+ * to the application, so anything written after the last confirmation may be lost with the
+ * connection. `frames` holds their bytes (up to the outbox's limit) so nothing is lost silently.
+ */
+export class UnconfirmedDeliveryError extends ConnectionError {
+  override name = 'UnconfirmedDeliveryError';
+  constructor(
+    remote: string,
+    /** Messages written after the last confirmation. */
+    readonly messages: number,
+    /** Their bytes. */
+    readonly bytes: number,
+    /** The encoded messages, oldest first (the newest ones when there were more than the limit). */
+    readonly frames: readonly Uint8Array[],
+    /** How delivery was being confirmed: by heartbeat replies, or not at all. */
+    readonly confirmation: 'heartbeat' | 'none',
+  ) {
+    super(`${remote}: ${messages} message(s) (${bytes} bytes) written but not confirmed as received when the connection ended`, undefined, 'delivery-unconfirmed');
+  }
+}
+
+/** An option has a value igtl-rx cannot honour (names the option and the value). */
+export class InvalidOptionError extends IgtlError {
+  override name = 'InvalidOptionError';
+  constructor(
+    readonly option: string,
+    readonly detail: string,
+  ) {
+    super('invalid-option', `invalid option ${option}: ${detail}`);
   }
 }
 
