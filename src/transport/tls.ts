@@ -1,5 +1,6 @@
 // TLS client transport (Node). Certificates are verified by default.
 import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions } from 'node:tls';
+import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
@@ -17,10 +18,31 @@ export interface TlsOptions extends TcpOptions {
   readonly allowUnverifiedCertificate?: boolean;
 }
 
-/** A channel factory for TLS. */
+/** Code of the process warning emitted when certificate verification is switched off. */
+export const UNVERIFIED_TLS_WARNING = 'IGTLRX_TLS_UNVERIFIED';
+
+const log = createDebug('igtl-rx:tls');
+
+/**
+ * Says, once per connection, that its certificate will not be verified. A process warning (not
+ * only a debug line) because an unverified channel that looks like a secure one is exactly what
+ * must not pass unnoticed: Node prints warnings on stderr unless told otherwise.
+ */
+function warnUnverified(target: string): void {
+  const text = `${target}: allowUnverifiedCertificate is on, the server's certificate is not verified (anyone on the path can impersonate it; lab use only)`;
+  log(text);
+  process.emitWarning(text, { type: 'SecurityWarning', code: UNVERIFIED_TLS_WARNING });
+}
+
+/**
+ * A channel factory for TLS. With `allowUnverifiedCertificate` a warning
+ * (`IGTLRX_TLS_UNVERIFIED`) is emitted when the factory is made, i.e. once per connection and
+ * not on every reconnect.
+ */
 export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
+  if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`);
   const keepAlive = options.keepAliveMs ?? 10_000;
   return socketChannelFactory(
     () => {

@@ -1,0 +1,87 @@
+// allowUnverifiedCertificate is said out loud: one process warning per connection (not per
+// reconnect), none when certificates are verified.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, skip } from 'rxjs';
+import { connectTls, createServer, UNVERIFIED_TLS_WARNING, type IgtlServer } from '../../../src/node.js';
+import { makeTestCerts, type TestCerts } from './certs.js';
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+/** Collects the process warnings emitted from now on. */
+function captureWarnings(): Error[] {
+  const seen: Error[] = [];
+  const onWarning = (w: Error) => seen.push(w);
+  process.on('warning', onWarning);
+  cleanup.push(() => process.off('warning', onWarning));
+  return seen;
+}
+
+/**
+ * Resolves once every warning emitted before this call has been delivered: warnings are
+ * delivered in order, so a sentinel of our own arriving proves nothing else is pending.
+ */
+async function warningsDelivered(seen: Error[]): Promise<Error[]> {
+  const mark = `sentinel ${Math.random()}`;
+  const arrived = new Promise<void>((resolve) => {
+    const check = (w: Error) => {
+      if (w.message === mark) {
+        process.off('warning', check);
+        resolve();
+      }
+    };
+    process.on('warning', check);
+  });
+  process.emitWarning(mark, { code: 'IGTLRX_TEST_SENTINEL' });
+  await arrived;
+  // Node's own DEP0123 (servername set to an IP address) is not this test's business.
+  return seen.filter((w) => codeOf(w) !== 'IGTLRX_TEST_SENTINEL' && codeOf(w) !== 'DEP0123');
+}
+
+const codeOf = (w: Error) => (w as Error & { code?: string }).code;
+
+describe('TLS without certificate verification', () => {
+  let certs: TestCerts;
+  let server: IgtlServer;
+  beforeAll(async () => {
+    certs = makeTestCerts();
+    server = createServer({ port: 0, tls: { key: certs.key, cert: certs.cert } });
+    await server.listen();
+  });
+  afterAll(async () => {
+    await server.close();
+    certs.cleanup();
+  });
+
+  it('emits one IGTLRX_TLS_UNVERIFIED warning per connection, also across reconnects', async () => {
+    const seen = captureWarnings();
+    const conn = connectTls({ port: server.address.port, allowUnverifiedCertificate: true, reconnect: { initialDelayMs: 10 } });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    // A second open of the same connection (after a reconnect) is the same connection: no new warning.
+    const reopened = firstValueFrom(conn.state$.pipe(skip(1), filter((s) => s.kind === 'open')));
+    conn.reconnect();
+    await reopened;
+    const warnings = await warningsDelivered(seen);
+    expect(warnings.map(codeOf)).toEqual([UNVERIFIED_TLS_WARNING]);
+    expect(warnings[0]!.name).toBe('SecurityWarning');
+    expect(warnings[0]!.message).toMatch(new RegExp(`tls://127\\.0\\.0\\.1:${server.address.port}: allowUnverifiedCertificate is on`));
+
+    const other = connectTls({ port: server.address.port, allowUnverifiedCertificate: true, reconnect: false });
+    cleanup.push(() => other.close());
+    expect((await warningsDelivered(seen)).map(codeOf)).toEqual([UNVERIFIED_TLS_WARNING, UNVERIFIED_TLS_WARNING]);
+  });
+
+  it('emits nothing when the certificate is verified', async () => {
+    const seen = captureWarnings();
+    const conn = connectTls({ port: server.address.port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    expect(await warningsDelivered(seen)).toEqual([]);
+  });
+});
