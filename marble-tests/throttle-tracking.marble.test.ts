@@ -1,5 +1,6 @@
+import { config } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
 import { splitElements, throttleTracking } from '../operators/index.js';
 
@@ -29,8 +30,15 @@ const values: Record<string, IgtlMessage> = {
 
 describe('throttleTracking', () => {
   let scheduler: TestScheduler;
+  // What RxJS reports as unhandled (a callback's throw that no result took): must stay empty.
+  const unhandled: unknown[] = [];
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    unhandled.length = 0;
+    config.onUnhandledError = (err) => unhandled.push(err);
+  });
+  afterEach(() => {
+    config.onUnhandledError = null;
   });
 
   it('emits the first sample at once and the newest of a burst at the end of the window', () => {
@@ -146,6 +154,35 @@ describe('throttleTracking', () => {
       expectObservable(cold('ab|', values).pipe(throttleTracking(HZ))).toBe('a-(b|)', values);
       expectNoTimerAt(3);
     });
+  });
+
+  it('errors with what the key selector throws, at that frame, and unsubscribes the source', () => {
+    const boom = new Error('key failed');
+    let calls = 0;
+    const key = (m: IgtlMessage): string => {
+      if (++calls === 3) throw boom;
+      return m.deviceName;
+    };
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold(' a-p-b-q-c---|', values);
+      const expected = '    a-p-#';
+      expectObservable(source.pipe(throttleTracking(HZ, { key }))).toBe(expected, values, boom);
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      // The windows of a and p (ending at 5 and 7) go with the error.
+      expectNoTimerAt(5);
+    });
+    expect(calls).toBe(3);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('errors with what the key selector throws on the first value', () => {
+    const boom = new Error('key failed');
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold(' --a-b-|', values);
+      expectObservable(source.pipe(throttleTracking(HZ, { key: () => { throw boom; } }))).toBe('--#', values, boom);
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+    expect(unhandled).toEqual([]);
   });
 
   it('refuses a rate that is not positive', () => {

@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
+import { subscribeOperator } from './internal/operator-subscriber.js';
 
 /** The observed rate of one key. */
 export interface RateSample {
@@ -57,7 +58,8 @@ interface KeyTimes {
  * `forgetAfterMs`. Reports are emitted even when nothing arrived.
  *
  * When the source completes, one last report is emitted at once, then the result completes.
- * Errors pass through at once. The timer stops on completion, error and unsubscribe.
+ * Errors pass through at once. A `key` that throws errors the result with what it threw and
+ * unsubscribes the source. The timer stops on completion, error and unsubscribe.
  *
  * @example
  * conn.pipe(ofType('TDATA'), splitElements(), measureRate()).subscribe(({ rates }) => {
@@ -100,8 +102,9 @@ export function measureRate<T extends IgtlMessage>(options: MeasureRateOptions<T
         }
         return { at: now, rates };
       };
-      const ticks = interval(intervalMs, scheduler).subscribe(() => subscriber.next(report()));
-      const subscription = source.subscribe({
+      const ticks = subscribeOperator(interval(intervalMs, scheduler), subscriber, { next: () => subscriber.next(report()) });
+      // Through subscribeOperator, so a `key` that throws errors the result and unsubscribes the source.
+      const subscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
           const now = scheduler.now();
           const key = keyOf(msg);

@@ -1,5 +1,6 @@
-import { Observable, asyncScheduler, from, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, asyncScheduler, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { IgtlMessage } from '../src/index.js';
+import { subscribeOperator } from './internal/operator-subscriber.js';
 
 /** A source message with its partner, or without one and why. */
 export type PairResult<S extends IgtlMessage, P extends IgtlMessage> =
@@ -87,8 +88,9 @@ interface Group<S, P> {
  *
  * Results come out in the order sources are resolved. When the source completes, waiting
  * messages still get their chance (partner or wait), then the result completes. An error of
- * either stream passes through at once. Timers and the subscription to `other$` end with the
- * result.
+ * either stream passes through at once; when `other$` errors as it is subscribed, the source is
+ * not subscribed at all. A `key` that throws errors the result with what it threw and
+ * unsubscribes both streams. Timers and the subscription to `other$` end with the result.
  *
  * @example
  * images$.pipe(pairByTimestamp(probePoses$, { toleranceMs: 10 })).subscribe((r) => {
@@ -168,7 +170,10 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
         for (const g of groups.values()) for (const w of g.waiting) w.timer?.unsubscribe();
       };
 
-      const otherSubscription = from(other$).subscribe({
+      // Both streams go through subscribeOperator: a `key` that throws errors the result and ends
+      // both subscriptions; and when `other$` has already ended the result synchronously (an
+      // error), the source is not subscribed at all.
+      const otherSubscription = subscribeOperator(other$, subscriber, {
         next: (msg) => {
           if (msg.timestamp.isZero) return;
           const ts = msg.timestamp.toMillis();
@@ -194,7 +199,7 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
         },
       });
 
-      const sourceSubscription = source.subscribe({
+      const sourceSubscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
           if (msg.timestamp.isZero) {
             subscriber.next({ kind: 'unmatched', source: msg, reason: 'no-timestamp' });

@@ -1,5 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction, type Unsubscribable } from 'rxjs';
 import type { IgtlMessage, SendPolicy } from '../src/index.js';
+import { subscribeOperator } from './internal/operator-subscriber.js';
 import type { IgtlPeer } from './internal/peer.js';
 
 /** Options of {@link sendTo}. */
@@ -55,7 +56,9 @@ export function sendTo<T extends IgtlMessage>(peer: IgtlPeer, options: SendToOpt
       };
       // Keeps a lazy connection open while the pipeline runs (its own errors are not ours).
       held = peer.subscribe({ error: () => (held = undefined), complete: () => (held = undefined) });
-      const subscription = source.subscribe({
+      // Through subscribeOperator like every hand-written operator here, so that a throw in this
+      // handler ends the pipeline instead of escaping (a throwing send is caught below on purpose).
+      const subscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
           inFlight++;
           try {
@@ -66,8 +69,6 @@ export function sendTo<T extends IgtlMessage>(peer: IgtlPeer, options: SendToOpt
           }
           subscriber.next(msg);
         },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
       });
       return () => {
         subscription.unsubscribe();

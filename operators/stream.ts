@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, filter, share, type SchedulerLike } from 'rxjs';
 import { createMessage, type IgtlMessage } from '../src/index.js';
 import { QueryTimeoutError } from './errors.js';
+import { subscribeOperator } from './internal/operator-subscriber.js';
 import { holdUntil, messagesOf, type IgtlPeer } from './internal/peer.js';
 import { query } from './query.js';
 
@@ -89,9 +90,10 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
       ended = true;
     };
     // Listen before asking, so the first streamed message is not missed.
-    const data = messagesOf(peer)
-      .pipe(filter((m) => m.type === type && (deviceName === '' || m.deviceName === deviceName)))
-      .subscribe({
+    const data = subscribeOperator(
+      messagesOf(peer).pipe(filter((m) => m.type === type && (deviceName === '' || m.deviceName === deviceName))),
+      subscriber,
+      {
         next: (m) => subscriber.next(m),
         error: (err: unknown) => {
           end();
@@ -101,7 +103,11 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
           end();
           subscriber.complete();
         },
-      });
+      },
+    );
+    // A peer that ended as it was subscribed has ended the stream already: asking it for one
+    // would only subscribe to it again (the query's reply) for nothing.
+    if (subscriber.closed) return undefined;
     const ack = query(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }).subscribe({
       error: (err: unknown) => {
         if (err instanceof QueryTimeoutError) return; // no RTS_: tolerated

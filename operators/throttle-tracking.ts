@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
+import { subscribeOperator } from './internal/operator-subscriber.js';
 
 /** Options of {@link throttleTracking}. */
 export interface ThrottleTrackingOptions<T extends IgtlMessage> {
@@ -42,8 +43,9 @@ interface KeyState<T> {
  * delay the others, and emissions per key are at least `1000 / hz` ms apart.
  *
  * When the source completes, waiting samples are emitted at once (in the order they arrived)
- * and the result completes. Errors pass through at once (waiting samples are dropped). No timer
- * is left behind after completion, error or unsubscribe.
+ * and the result completes. Errors pass through at once (waiting samples are dropped). A `key`
+ * that throws errors the result with what it threw and unsubscribes the source. No timer is
+ * left behind after completion, error or unsubscribe.
  *
  * @example
  * conn.pipe(ofType('TDATA'), splitElements(), throttleTracking(30)).subscribe((m) => draw(m));
@@ -77,7 +79,8 @@ export function throttleTracking<T extends IgtlMessage>(hz: number, options: Thr
         this.schedule(key, windowMs);
         subscriber.next(sample);
       }
-      const subscription = source.subscribe({
+      // Through subscribeOperator, so a `key` that throws errors the result and unsubscribes the source.
+      const subscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
           const key = keyOf(msg);
           const state = keys.get(key);
