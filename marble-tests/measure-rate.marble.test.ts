@@ -1,7 +1,8 @@
+import { config } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
-import { measureRate, splitElements, type RateReport, type RateSample } from '../operators/index.js';
+import { measureRate, splitElements, trackingKey, type RateReport, type RateSample } from '../operators/index.js';
 
 const at = Timestamp.fromMillis(1_700_000_000_000);
 const pose = (deviceName: string) => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName, timestamp: at });
@@ -17,8 +18,15 @@ const report = (time: number, rates: [string, RateSample][]): RateReport => ({ a
 
 describe('measureRate', () => {
   let scheduler: TestScheduler;
+  // What RxJS reports as unhandled (a callback's throw that no result took): must stay empty.
+  const unhandled: unknown[] = [];
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    unhandled.length = 0;
+    config.onUnhandledError = (err) => unhandled.push(err);
+  });
+  afterEach(() => {
+    config.onUnhandledError = null;
   });
 
   // Frames are ms: a window of 10 frames, reports every 10 frames.
@@ -106,6 +114,22 @@ describe('measureRate', () => {
       expectSubscriptions(source.subscriptions).toBe('^-----------!');
       scheduler.schedule(() => expect(scheduler.actions).toHaveLength(0), 13);
     });
+  });
+
+  it('errors with what the key selector throws, at that frame, unsubscribes the source and stops reporting', () => {
+    const boom = new Error('key failed');
+    const key = (m: IgtlMessage): string => {
+      if (m.deviceName === 'Probe') throw boom;
+      return trackingKey(m);
+    };
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-a-a-a-a-a-b-a-a-a-a-a|', values);
+      expectObservable(source.pipe(measureRate({ ...options, key, scheduler }))).toBe('----------x--#', { x: report(10, [[STYLUS, { hz: 500, count: 5, lastSeen: 9 }]]) }, boom);
+      expectSubscriptions(source.subscriptions).toBe('^------------!');
+      // The report due at 20 is cancelled with the error.
+      scheduler.schedule(() => expect(scheduler.actions).toHaveLength(0), 14);
+    });
+    expect(unhandled).toEqual([]);
   });
 
   it('refuses a window or interval that is not positive', () => {

@@ -1,5 +1,6 @@
+import { config, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Endian, IDENTITY, ScalarType, Timestamp, createMessage, type IgtlMessage, type ImageMessage, type TransformMessage } from '../src/index.js';
 import { pairByTimestamp, type PairResult } from '../operators/index.js';
 
@@ -26,8 +27,15 @@ const unmatched = (source: ImageMessage, reason: 'no-partner' | 'timeout' | 'no-
 
 describe('pairByTimestamp', () => {
   let scheduler: TestScheduler;
+  // What RxJS reports as unhandled (a callback's throw that no result took): must stay empty.
+  const unhandled: unknown[] = [];
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    unhandled.length = 0;
+    config.onUnhandledError = (err) => unhandled.push(err);
+  });
+  afterEach(() => {
+    config.onUnhandledError = null;
   });
 
   const p = { a: pose(100), b: pose(110), c: pose(120), d: pose(130), n: pose(101), o: pose(104), q: pose(99) };
@@ -219,6 +227,62 @@ describe('pairByTimestamp', () => {
       expectSubscriptions(source.subscriptions).toBe('^---!');
       expectSubscriptions(other.subscriptions).toBe('^---!');
       scheduler.schedule(() => expect(scheduler.actions).toHaveLength(0), 5);
+    });
+  });
+
+  const boom = new Error('key failed');
+  /** A key selector that throws for `bad` and puts everything else in one group (as the default does). */
+  const keyThrowingOn = (bad: IgtlMessage) => (m: IgtlMessage): string => {
+    if (m === bad) throw boom;
+    return 'probe';
+  };
+
+  it('errors with what the key selector throws for a source message, and unsubscribes both streams', () => {
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const other = cold('-a-b-c-d------|', p);
+      const source = cold('--w---y---z---|', i);
+      const result = source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, key: keyThrowingOn(i.y), scheduler }));
+      // w (100) pairs with a (100) at once; y's key throws at 6, and z never comes.
+      expectObservable(result).toBe('--r---#', { r: paired(i.w, p.a) }, boom);
+      expectSubscriptions(source.subscriptions).toBe('^-----!');
+      expectSubscriptions(other.subscriptions).toBe('^-----!');
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('errors with what the key selector throws for a partner, cancelling the waits', () => {
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const other = cold('-a-----b--c---|', p);
+      const source = cold('--x-----------|', i);
+      // x (102) waits (maxWaitMs 50); b would settle it at 7, but its key throws.
+      const result = source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, key: keyThrowingOn(p.b), scheduler }));
+      expectObservable(result).toBe('-------#', undefined, boom);
+      expectSubscriptions(source.subscriptions).toBe('^------!');
+      expectSubscriptions(other.subscriptions).toBe('^------!');
+      // The wait of x (until frame 52) goes with the error.
+      scheduler.schedule(() => expect(scheduler.actions).toHaveLength(0), 8);
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('errors with what the key selector throws for the first partner', () => {
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const other = cold('a---b---|', p);
+      const source = cold('--x---|', i);
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, key: keyThrowingOn(p.a), scheduler }))).toBe('#', undefined, boom);
+      // The source is subscribed after other$, at the same frame, and never gets to emit.
+      expectSubscriptions(source.subscriptions).toBe('(^!)');
+      expectSubscriptions(other.subscriptions).toBe('(^!)');
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('does not subscribe to the source when other$ errors as it is subscribed', () => {
+    const err = new Error('no poses');
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('--x---|', i);
+      expectObservable(source.pipe(pairByTimestamp(throwError(() => err), { toleranceMs: 5, scheduler }))).toBe('#', undefined, err);
+      expectSubscriptions(source.subscriptions).toBe([]);
     });
   });
 

@@ -1,4 +1,4 @@
-import { config } from 'rxjs';
+import { config, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
@@ -182,6 +182,26 @@ describe('throttleTracking', () => {
       expectObservable(source.pipe(throttleTracking(HZ, { key: () => { throw boom; } }))).toBe('--#', values, boom);
       expectSubscriptions(source.subscriptions).toBe('^-!');
     });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('stops a synchronous source at the value whose key throws', () => {
+    const boom = new Error('key failed');
+    const keys: string[] = [];
+    const key = (m: IgtlMessage): string => {
+      keys.push(m.deviceName);
+      if (m.deviceName === 'Probe') throw boom;
+      return m.deviceName;
+    };
+    const seen: IgtlMessage[] = [];
+    let failure: unknown;
+    scheduler.run(() => {
+      of(values.a!, values.p!, values.b!, values.q!).pipe(throttleTracking(HZ, { key, scheduler })).subscribe({ next: (m) => seen.push(m), error: (err) => (failure = err) });
+    });
+    expect(seen).toEqual([values.a]);
+    expect(failure).toBe(boom);
+    // b and q are never read: the source saw its subscriber close at p.
+    expect(keys).toEqual(['Stylus', 'Probe']);
     expect(unhandled).toEqual([]);
   });
 
