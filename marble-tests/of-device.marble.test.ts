@@ -66,6 +66,21 @@ describe('ofDevice', () => {
     });
   });
 
+  // Built on RxJS's filter, which already gives a throwing predicate to the result: this pins
+  // the contract the hand-written operators were brought in line with.
+  it('errors with what a predicate throws, at that frame, and unsubscribes the source', () => {
+    const boom = new Error('predicate failed');
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-s-p-r-s-|', values);
+      const predicate = (name: string): boolean => {
+        if (name === 'Probe') throw boom;
+        return name === 'Stylus';
+      };
+      expectObservable(source.pipe(ofDevice(predicate))).toBe('-s-#', values, boom);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
   it('unsubscribes from the source when unsubscribed', () => {
     scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
       const source = hot('-s-s-s-s-|', values);

@@ -68,6 +68,21 @@ describe('ofElement', () => {
     });
   });
 
+  // Built on RxJS's concatMap, which already gives a throwing projection to the result: this
+  // pins the contract the hand-written operators were brought in line with.
+  it('errors with what a predicate throws, at that frame, and unsubscribes the source', () => {
+    const boom = new Error('predicate failed');
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-a-|', values);
+      const predicate = (name: string): boolean => {
+        if (name === 'Probe') throw boom;
+        return name === 'Stylus';
+      };
+      expectObservable(source.pipe(ofElement(predicate))).toBe('-a-#', values, boom);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
   it('unsubscribes from the source when unsubscribed', () => {
     scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
       const source = hot('-a-a-a-|', values);

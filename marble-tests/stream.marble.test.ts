@@ -1,3 +1,4 @@
+import { defer, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage } from '../src/index.js';
@@ -151,6 +152,23 @@ describe('stream', () => {
       expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('-----t--#', values, new ConnectionError('reset'));
       flush();
       expect(peer.sentTypes()).toEqual(['0 STT_TDATA']);
+    });
+  });
+
+  it('asks nothing of a connection that fails as it is subscribed', () => {
+    const err = new ConnectionError('refused');
+    let subscriptions = 0;
+    scheduler.run(({ expectObservable, flush }) => {
+      const peer = fakePeer(scheduler, defer(() => {
+        subscriptions++;
+        return throwError(() => err);
+      }));
+      expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('#', undefined, err);
+      flush();
+      // Only the data subscription: the stream ended there, so no query waits for an RTS_.
+      expect(subscriptions).toBe(1);
+      expect(peer.sentTypes()).toEqual([]);
+      expect(correlatorFor(peer).size).toBe(0);
     });
   });
 
