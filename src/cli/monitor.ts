@@ -1,17 +1,17 @@
 // `igtl-rx monitor HOST:PORT`: a live view of a connection (pipeline in monitor-pipeline.ts).
-import { parseArgs } from 'node:util';
 import logUpdate from 'log-update';
-import { map, merge, share, takeUntil, type Subscription } from 'rxjs';
-import { stream } from '../../operators/index.js';
+import { catchError, EMPTY, map, merge, share, takeUntil, type Subscription } from 'rxjs';
+import type { ConnectionState } from '../connection/state.js';
 import { stringifyJSON } from '../protocol/json.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
-import { monitorFilter, messageJSON, monitorTable, renderTable, stampReceived, tableJSON } from './monitor-pipeline.js';
+import { countErrors, errorJSON, errorsJSON, errorsText, EXIT_PEER_CLOSED, exitCodeForClose, reasonText, signalExitCode, stateJSON, stateText, type ErrorCounts } from './connection-view.js';
+import { connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
+import { monitorFilter, messageJSON, monitorTable, preciseNow, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
 import { CliError, LineWriter } from './output.js';
 import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx monitor HOST:PORT [--type LIST] [--device PATTERN] [--split] [--element PATTERN]
                       [--rate HZ] [--stream TYPE]... [--json] [--interval MS] [--content-limit BYTES]
-                      [--duration S] [--reconnect]
+                      [--duration S] [--keep-going]
 
 Connects to an OpenIGTLink server and shows one row per message type and device name: rate
 (Hz, over the last second), bytes/s, the last timestamp, latency (receive time minus the
@@ -31,11 +31,22 @@ in place; otherwise it is printed every --interval.
   --interval MS         time between table refreshes / rate lines (default 1000; 500 in a terminal)
   --content-limit BYTES with --json, include the canonical content of messages up to this size
                         (default 4096; 0 = never)
-  --duration S          stop after S seconds (default: until Ctrl-C or the server closes)
-  --reconnect           keep reconnecting when the connection drops (default: stop)
+  --duration S          stop after S seconds (default: until Ctrl-C or the connection ends)
+  --keep-going          when the connection drops, keep reconnecting (forever) and show it,
+                        instead of exiting (--reconnect is the same)
 
 Filters apply in the order type, device, split/element, rate; rates and latency are measured
-after them. Exit status: 0 when stopped or closed by the server, 1 on a connection error.`;
+after them. The connection's state is shown as it changes (open, stale when nothing has arrived
+for a while, reconnecting with attempt and delay, closed by peer), with the count of errors
+reported (bad messages, lost byte stream...) by code; --json prints {"kind":"state",...} and
+{"kind":"error",...} lines.
+
+Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once the STP_ of --stream are
+sent; 3 when the peer closed the connection; 4 when the connection was lost otherwise (reset,
+dead peer, lost byte stream); 1 when it cannot connect; 2 for usage errors.`;
+
+/** How the monitor ended: stopped (a signal, --duration) or by the connection closing. */
+type Ending = { readonly by: 'stop'; readonly why: string } | { readonly by: 'close'; readonly reason: Error | undefined };
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
@@ -49,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     interval: { type: 'string' },
     'content-limit': { type: 'string' },
     duration: { type: 'string' },
+    'keep-going': { type: 'boolean', default: false },
     reconnect: { type: 'boolean', default: false },
   });
   if (values.help) {
@@ -57,23 +69,52 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new CliError(`monitor takes one HOST:PORT\n${usage}`, 2);
   const endpoint = parseEndpoint(positionals[0]!);
-  const tty = process.stdout.isTTY === true && !values.json;
+  const json = values.json as boolean;
+  const tty = process.stdout.isTTY === true && !json;
   const rateHz = parseNumber('--rate', values.rate as string | undefined, { above: 0 });
   const intervalMs = parseNumber('--interval', values.interval as string | undefined, { above: 0 }) ?? (tty ? 500 : 1000);
   const contentLimit = parseNumber('--content-limit', values['content-limit'] as string | undefined, { min: 0 }) ?? 4096;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
   const types = values.type === undefined ? undefined : (values.type as string).split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
-  const streams = parseStreamTypes((values.stream as string[] | undefined) ?? []);
+  const streamTypes = parseStreamTypes((values.stream as string[] | undefined) ?? []);
+  const keepGoing = (values['keep-going'] as boolean) || (values.reconnect as boolean);
 
-  const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean });
+  const conn = connectClient(endpoint, { reconnect: keepGoing });
   await openConnection(conn, endpoint);
   const stop$ = stopWhen(duration).pipe(share());
   const out = new LineWriter();
   watchStdout();
+  const streams = keepStreams(conn, streamTypes, (type, err) => process.stderr.write(`igtl-rx: --stream ${type}: ${err.message}\n`));
   const subs: Subscription[] = [];
-  for (const type of streams) subs.push(stream(conn, type).subscribe({ error: (err: Error) => process.stderr.write(`igtl-rx: --stream ${type}: ${err.message}\n`) }));
+  let ending: Ending | undefined;
+  subs.push(stop$.subscribe((why) => (ending ??= { by: 'stop', why })));
+
+  // What the view shows besides the table: the state (and since when), the errors by code.
+  let state: ConnectionState = conn.state;
+  let stateAt = Date.now();
+  let errors: ErrorCounts = new Map();
+  let table: MonitorTable = { at: 0, rows: [] };
+  const title = () => `igtl-rx monitor ${endpoint.host}:${endpoint.port}   ${new Date().toISOString().slice(11, 19)} UTC   (Ctrl-C to stop)`;
+  const status = () => `connection: ${stateText(state, Date.now() - stateAt)}   ${errorsText(errors)}`;
+  const columns = () => (tty ? process.stdout.columns || 120 : 160);
+  const draw = () => logUpdate(renderTable(table, columns(), `${title()}\n${status()}`));
+
+  subs.push(
+    conn.state$.subscribe((s) => {
+      state = s;
+      stateAt = Date.now();
+      if (s.kind === 'closed') ending ??= { by: 'close', reason: s.reason };
+      if (s.kind === 'idle') return;
+      if (tty) draw();
+      else out.line(json ? stringifyJSON(stateJSON(s, preciseNow())) : `state: ${stateText(s)}`);
+    }),
+    conn.errors$.pipe(countErrors()).subscribe((counts) => (errors = counts)),
+  );
+  if (json) subs.push(conn.errors$.subscribe((err) => out.line(stringifyJSON(errorJSON(err, preciseNow())))));
 
   const received$ = conn.pipe(
+    // The connection ending (an error, once it carries why) is shown through its state.
+    catchError(() => EMPTY),
     monitorFilter({
       ...(types ? { types } : {}),
       ...(values.device === undefined ? {} : { device: values.device as string }),
@@ -86,37 +127,36 @@ export async function run(argv: string[]): Promise<number> {
     share(),
   );
   const tables$ = received$.pipe(monitorTable({ intervalMs }));
-  const title = () => `igtl-rx monitor ${endpoint.host}:${endpoint.port}   ${new Date().toISOString().slice(11, 19)} UTC   (Ctrl-C to stop)`;
   const flushTimer = setInterval(() => void out.flush(), 100);
-  let failure: Error | undefined;
-  const done = new Promise<void>((resolve) => {
-    const columns = () => (tty ? process.stdout.columns || 120 : 160);
-    const sink = values.json
+  await new Promise<void>((resolve) => {
+    const sink = json
       ? merge(
           received$.pipe(map((r) => stringifyJSON(messageJSON(r, contentLimit)))),
-          tables$.pipe(map((t) => stringifyJSON(tableJSON(t)))),
+          tables$.pipe(map((t) => stringifyJSON({ ...tableJSON(t), state: state.kind, errors: errorsJSON(errors) }))),
         )
-      : tables$.pipe(map((t) => `${tty ? '' : '\n'}${renderTable(t, columns(), title())}`));
+      : tables$.pipe(
+          map((t) => {
+            table = t;
+            return tty ? '' : `\n${renderTable(t, columns(), `${title()}\n${status()}`)}`;
+          }),
+        );
     subs.push(
       sink.subscribe({
-        next: (line) => (tty ? logUpdate(line) : out.line(line)),
-        error: (err: Error) => {
-          failure = err;
-          resolve();
-        },
+        next: (line) => (tty ? draw() : out.line(line)),
         complete: () => resolve(),
       }),
     );
   });
-  // The connection ending (peer closed, error) ends the pipeline through the connection itself.
-  await done;
   clearInterval(flushTimer);
-  if (tty) logUpdate.done();
   for (const s of subs) s.unsubscribe();
-  // Let the STP_ of --stream go out before closing.
-  if (streams.length > 0) await new Promise((r) => setTimeout(r, 50));
+  // STP_ for every stream asked for, written before the connection closes (at most 1 s).
+  streams.stop();
+  await sendsWritten(conn, 1000);
+  if (tty) logUpdate.done();
   conn.close();
   await out.flush();
-  if (failure) throw new CliError(`connection to ${endpoint.host}:${endpoint.port} failed: ${failure.message}`);
-  return 0;
+  const end: Ending = ending ?? { by: 'close', reason: undefined };
+  if (end.by === 'stop') return end.why === 'duration' ? 0 : signalExitCode(end.why);
+  const code = exitCodeForClose(end.reason);
+  throw new CliError(`${endpoint.host}:${endpoint.port}: ${code === EXIT_PEER_CLOSED ? 'closed by peer' : `connection lost: ${reasonText(end.reason)}`}`, code);
 }

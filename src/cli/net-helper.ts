@@ -1,8 +1,11 @@
 // Shared plumbing of the network verbs: endpoints, numbers, connecting, stopping on Ctrl-C.
-import { Observable, filter, firstValueFrom, map, merge, take, timer } from 'rxjs';
+import { Observable, filter, firstValueFrom, map, merge, of, take, timeout, timer, type Subscription } from 'rxjs';
+import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
+import { isOpen } from '../connection/state.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { connectTcp } from '../transport/tcp.js';
+import { signalExitCode } from './connection-view.js';
 import { CliError } from './output.js';
 
 /** A host and a port. */
@@ -58,7 +61,10 @@ export function parseNumber(option: string, text: string | undefined, limits: { 
   return v;
 }
 
-/** A TCP client connection for a CLI verb: no reconnect unless asked, nothing sent until used. */
+/**
+ * A TCP client connection for a CLI verb: no reconnect unless asked (then it never gives up),
+ * nothing sent until used.
+ */
 export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean; legacyEmptyQueries?: boolean } = {}): IgtlConnection {
   return connectTcp({
     host: endpoint.host,
@@ -82,13 +88,26 @@ export async function openConnection(conn: IgtlConnection, endpoint: Endpoint): 
   }
 }
 
-/** Emits once on the first Ctrl-C (SIGINT) or SIGTERM; later signals exit at once. */
+/**
+ * Emits once on the first Ctrl-C (SIGINT) or SIGTERM; a later one exits at once, with 128 + the
+ * signal's number.
+ *
+ * Our listeners stay installed after the first signal, for the rest of the process. Why:
+ * log-update hides the cursor through cli-cursor, whose first `hide()` calls restore-cursor,
+ * which registers a signal-exit v4 `onExit` hook. signal-exit listens to SIGINT/SIGTERM too, and
+ * when it finds itself the only listener of the signal it concludes the process is about to
+ * die: it runs its exit hooks (shows the cursor) and sends the signal again with the default
+ * disposition, which kills the process on the spot. If we removed our listener when the first
+ * signal arrived (as a `take(1)` teardown does, and EventEmitter still calls signal-exit from
+ * its copy of the listener list), signal-exit would find itself alone and kill the process before
+ * the verb's clean-up ran: no STP_ for the streams it started, no final flush.
+ */
 export function stopSignal(): Observable<string> {
   return new Observable<string>((subscriber) => {
-    let stopping = false;
+    let received = false;
     const handler = (signal: string) => {
-      if (stopping) process.exit(130);
-      stopping = true;
+      if (received) process.exit(signalExitCode(signal));
+      received = true;
       subscriber.next(signal);
     };
     const onInt = () => handler('SIGINT');
@@ -96,6 +115,7 @@ export function stopSignal(): Observable<string> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     return () => {
+      if (received) return; // kept: see above (and the second signal exits at once)
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
     };
@@ -108,6 +128,60 @@ export function stopWhen(durationSeconds: number | undefined): Observable<string
   const sources: Observable<string>[] = [signals];
   if (durationSeconds !== undefined) sources.push(timer(durationSeconds * 1000).pipe(map(() => 'duration')));
   return merge(...sources).pipe(take(1));
+}
+
+/**
+ * Resolves once the connection's send queue is empty (everything handed to the socket), or
+ * after `maxMs`, or at once when the connection is not open: used before closing so that the
+ * STP_ of the streams a verb started leave before it exits.
+ */
+export async function sendsWritten(conn: IgtlConnection, maxMs = 1000): Promise<void> {
+  if (!isOpen(conn.state)) return;
+  await firstValueFrom(
+    conn.queue$.pipe(
+      filter((q) => q.messages === 0),
+      map(() => undefined),
+      timeout({ first: maxMs, with: () => of(undefined) }),
+    ),
+  );
+}
+
+/**
+ * Keeps the streams a verb asked for (STT_ now, via the `stream` operator) and asks again after
+ * every reconnect: a new channel is a new session for the server, which has forgotten the
+ * STT_. `stop()` ends them, which sends their STP_ (see {@link sendsWritten}).
+ */
+export function keepStreams(conn: IgtlConnection, types: readonly StreamType[], onError: (type: StreamType, err: Error) => void): { stop(): void } {
+  const subs = new Map<StreamType, Subscription>();
+  const start = (type: StreamType) => {
+    subs.get(type)?.unsubscribe();
+    subs.set(
+      type,
+      stream(conn, type).subscribe({
+        error: (err: Error) => {
+          // The connection ending is shown as its state (set before its streams end); only a
+          // refusal (an RTS_ with an error status) is news.
+          if (conn.state.kind !== 'closed') onError(type, err);
+        },
+      }),
+    );
+  };
+  for (const type of types) start(type);
+  let reopened = false;
+  const watch = conn.state$.subscribe((s) => {
+    if (s.kind === 'reconnecting') reopened = true;
+    else if (s.kind === 'open' && reopened) {
+      reopened = false;
+      for (const type of types) start(type);
+    }
+  });
+  return {
+    stop() {
+      watch.unsubscribe();
+      for (const sub of subs.values()) sub.unsubscribe();
+      subs.clear();
+    },
+  };
 }
 
 /** Human-readable byte count: 512 B, 1.5 kB, 12.3 MB. */
