@@ -45,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
         out.line(values.json ? JSON.stringify(errorToJSON(err)) : `error: ${err.code}: ${err.message}`);
       },
     },
-    { verifyCrc: !values['no-crc'], ...(maxBodySize === undefined ? {} : { maxBodySize }) },
+    // A file: a bad header is reported and skipped by its BODY_SIZE (resync 'skip'), not the end of it.
+    { verifyCrc: !values['no-crc'], resync: 'skip', ...(maxBodySize === undefined ? {} : { maxBodySize }) },
   );
   const file = positionals[0]!;
   const input: NodeJS.ReadableStream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 16 });

@@ -4,6 +4,12 @@ export const HEADER_SIZE = 58;
 export const EXTENDED_HEADER_SIZE = 12;
 /** Default limit on BODY_SIZE: larger messages are refused before anything is allocated. */
 export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 * 1024;
+/**
+ * Largest `maxBodySize` a decoder accepts: 2^32 - 1 - 58, so that a whole message (58-byte header
+ * plus body) always fits one typed array on every platform (Node's limit is 2^32 - 1 elements on
+ * 32-bit builds and was so on 64-bit builds before Node 22).
+ */
+export const MAX_BODY_SIZE_LIMIT = 0xffffffff - HEADER_SIZE;
 /** Length of the TYPE header field. */
 export const TYPE_NAME_SIZE = 12;
 /** Length of the DEVICE_NAME header field. */

@@ -28,6 +28,14 @@ export interface DecodeOptions {
   readonly verifyCrc?: boolean;
   /** Largest BODY_SIZE accepted, in bytes (default 256 MiB); larger is refused before allocation. */
   readonly maxBodySize?: number;
+  /**
+   * What a streaming decoder does with a header no OpenIGTLink peer would send (see
+   * `implausibleHeader`): `stop` (the default of MessageDecoder, for network streams) reports a
+   * DesyncError and ignores every later byte until `reset()`; `skip` (the default of
+   * `decodeAll`, for files) reports the header's specific error and skips its BODY_SIZE.
+   * Ignored by `decodeMessage`, which decodes exactly one message.
+   */
+  readonly resync?: 'stop' | 'skip';
 }
 
 /** True when a header version can be decoded (0 is read as 1, as the C++ library does). */

@@ -2,15 +2,29 @@
 //
 // The `ws` receiver's lesson: a small state machine (HEADER -> BODY -> emit) over the chunks as
 // they arrive. A message that lies wholly inside one chunk is decoded in place, with no copy
-// (its payload views stay on that chunk); only a message split across chunks is assembled, into
-// one buffer of exactly its size, allocated after BODY_SIZE has passed the limit check.
+// (its payload views stay on that chunk); only a message split across chunks is assembled.
+//
+// Memory follows the bytes that arrived, not the bytes a header declares: a header is 58 bytes
+// anyone can send, and BODY_SIZE is whatever it says. A split message of up to 1 MiB gets one
+// buffer of exactly its size (one allocation, as before); a larger one starts with 1 MiB (or
+// what already arrived) and doubles as bytes arrive, capped at its size, so the last buffer is
+// exactly 58 + BODY_SIZE long (decoded payloads, e.g. IMAGE pixels, are views into it).
+//
+// OpenIGTLink has no sync marker (spec header.md §2), so a receiver that reads a header where
+// there is none has lost the stream for good. On a network stream (`resync: 'stop'`) such a
+// header is reported once as a DesyncError and everything after it is ignored until reset():
+// guessing further boundaries would only turn garbage into messages. In a file
+// (`resync: 'skip'`) the framer keeps going as it always did, skipping by BODY_SIZE.
 import { framerLog } from './log.js';
-import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, OFFSET_BODY_SIZE, OFFSET_VERSION } from './constants.js';
+import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, MAX_BODY_SIZE_LIMIT, OFFSET_BODY_SIZE, OFFSET_VERSION } from './constants.js';
 import { checkHeader, decodeFrame, decodeFrameAt, type DecodeOptions } from './decode.js';
-import { IgtlError, TruncatedMessageError } from './errors.js';
+import { BodyTooLargeError, DesyncError, IgtlError, InvalidOptionError, TruncatedMessageError } from './errors.js';
 import { readHeader, type FrameHeader } from './header.js';
 import { defaultRegistry } from './messages/index.js';
+import { implausibleHeader, namesPlausible } from './plausibility.js';
 import type { IgtlMessage } from './types.js';
+
+export { implausibleHeader } from './plausibility.js';
 
 /** Receives the framer's output. */
 export interface FrameHandler {
@@ -19,48 +33,109 @@ export interface FrameHandler {
    * is a DataView over the same bytes, same indexing). Valid only during the call unless kept.
    */
   frame(header: FrameHeader, bytes: Uint8Array, view: DataView, offset: number): void;
-  /** A message that cannot be framed (oversized, unsupported version, truncated at the end). */
+  /**
+   * A message that cannot be framed (oversized, unsupported version, truncated at the end, too
+   * large to allocate) or, with `resync: 'stop'`, the DesyncError that ends the stream.
+   */
   error(err: IgtlError): void;
   /**
    * Optional fast path: a whole message lying inside one chunk, with its header checked (version
-   * supported, BODY_SIZE below 2^32 and the limit) but not read into a FrameHeader. When
-   * present it is called instead of `frame` for such messages, so the framer allocates nothing
-   * per message. `bodySize` is BODY_SIZE.
+   * supported, BODY_SIZE below 2^32 and the limit, and with `resync: 'stop'` TYPE and
+   * DEVICE_NAME plausible) but not read into a FrameHeader. When present it is called instead of
+   * `frame` for such messages, so the framer allocates nothing per message. `bodySize` is BODY_SIZE.
    */
   frameAt?(bytes: Uint8Array, view: DataView, offset: number, bodySize: number): void;
 }
 
+/**
+ * What the framer does with a header no OpenIGTLink peer would send (see
+ * {@link implausibleHeader}): `stop` reports a {@link DesyncError} and ignores every later byte
+ * until `reset()` (network streams); `skip` reports the header's specific error (unsupported
+ * version, ...) and skips its BODY_SIZE, as before (files).
+ */
+export type ResyncMode = 'stop' | 'skip';
+
 /** Options of the framer. */
 export interface FramerOptions {
-  /** Largest BODY_SIZE accepted (default 256 MiB). */
+  /**
+   * Largest BODY_SIZE accepted (default 256 MiB): an integer from 0 to 2^32 - 1 - 58
+   * ({@link MAX_BODY_SIZE_LIMIT}); anything else throws an InvalidOptionError.
+   */
   readonly maxBodySize?: number;
+  /** What to do after an implausible header (default `stop`). */
+  readonly resync?: ResyncMode;
+  /**
+   * Allocates the buffer of a message split across chunks (default `new Uint8Array(size)`).
+   * For tests and custom pools; if it throws, the message is reported (see {@link Framer}) and
+   * skipped.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
+}
+
+/** A split message up to this size (header included) is assembled in one exact allocation. */
+const EXACT_ALLOCATION_LIMIT = 1 << 20;
+
+const defaultAllocate = (size: number): Uint8Array => new Uint8Array(size);
+
+/** The checked `maxBodySize` option (throws InvalidOptionError). */
+function checkMaxBodySize(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_BODY_SIZE;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_BODY_SIZE_LIMIT) {
+    throw new InvalidOptionError('maxBodySize', `${String(value)} is not an integer from 0 to ${MAX_BODY_SIZE_LIMIT} (a message must fit one typed array with its 58-byte header)`);
+  }
+  return value;
+}
+
+/** The checked `resync` option (throws InvalidOptionError). */
+function checkResync(value: ResyncMode | undefined): ResyncMode {
+  if (value === undefined) return 'stop';
+  if (value !== 'stop' && value !== 'skip') throw new InvalidOptionError('resync', `${String(value)} is neither 'stop' nor 'skip'`);
+  return value;
 }
 
 /**
  * Splits a byte stream into OpenIGTLink messages, whatever the chunk boundaries. A message
- * refused from its header (BODY_SIZE over the limit, unsupported header version) is reported
- * and its BODY_SIZE bytes are skipped without being stored, so framing resumes with the next one.
+ * refused from its header (BODY_SIZE over the limit; with `resync: 'skip'` also an unsupported
+ * header version) is reported and its BODY_SIZE bytes are skipped without being stored, so
+ * framing resumes with the next one. With `resync: 'stop'` (the default) a header that is not
+ * plausible is reported as a {@link DesyncError} and the framer ignores all later bytes until
+ * {@link Framer.reset}.
+ *
+ * push() and end() throw nothing of their own: every problem is reported through
+ * `handler.error`. When the buffer for a split message cannot be allocated (a RangeError, or
+ * whatever a custom `allocate` throws), it is reported as a {@link BodyTooLargeError} whose
+ * `limit` is the size of the buffer the framer did hold for it (0 if none): the message is too
+ * large for this process; its remaining bytes are skipped and framing goes on. Only an exception
+ * thrown by the handler itself is rethrown, once the chunk has been consumed.
  */
 export class Framer {
   private readonly maxBodySize: number;
+  private readonly stopOnDesync: boolean;
+  private readonly allocate: (size: number) => Uint8Array;
   private readonly headerBuf = new Uint8Array(HEADER_SIZE);
   private readonly headerView = new DataView(this.headerBuf.buffer);
   private headerFill = 0;
+  /** The message being assembled: bytes [0, partialFill) of partialTotal; grows as they arrive. */
   private partial: Uint8Array | undefined;
   private partialHeader: FrameHeader | undefined;
+  private partialTotal = 0;
   private partialFill = 0;
   private skip = 0;
+  private lost = false;
   /** The first exception a handler threw during this push, rethrown once the chunk is consumed. */
   private failure: { error: unknown } | undefined;
 
+  /** Throws an InvalidOptionError for a `maxBodySize` or `resync` it cannot honour. */
   constructor(
     private readonly handler: FrameHandler,
     options: FramerOptions = {},
   ) {
-    this.maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+    this.maxBodySize = checkMaxBodySize(options.maxBodySize);
+    this.stopOnDesync = checkResync(options.resync) === 'stop';
+    this.allocate = options.allocate ?? defaultAllocate;
   }
 
-  /** Bytes held for an incomplete header or message. */
+  /** Bytes received and held for an incomplete header or message (what end() would report). */
   get buffered(): number {
     return this.partial ? this.partialFill : this.headerFill;
   }
@@ -70,11 +145,21 @@ export class Framer {
     return this.skip > 0;
   }
 
+  /** Bytes of a refused message still to be skipped (0 when not skipping). */
+  get skipRemaining(): number {
+    return this.skip;
+  }
+
+  /** True once the stream was reported lost (DesyncError): later bytes are ignored until reset(). */
+  get desynced(): boolean {
+    return this.lost;
+  }
+
   /** Feeds the next chunk of the stream. */
   push(chunk: Uint8Array): void {
     const len = chunk.length;
     let off = 0;
-    while (off < len) {
+    while (off < len && !this.lost) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, len - off);
         this.skip -= n;
@@ -94,7 +179,7 @@ export class Framer {
         if (this.headerFill === HEADER_SIZE) {
           this.headerFill = 0;
           const header = readHeader(this.headerBuf, this.headerView, 0);
-          if (this.accept(header)) this.startPartial(header, this.headerBuf, 0, HEADER_SIZE);
+          if (this.accept(header, this.headerBuf, this.headerView, 0)) this.startPartial(header, this.headerBuf, 0, HEADER_SIZE);
         }
         continue;
       }
@@ -116,7 +201,7 @@ export class Framer {
   }
 
   private report(err: IgtlError): void {
-    framerLog('%s%s', err.message, this.skip > 0 ? `; skipping its ${this.skip} body bytes` : '');
+    framerLog('%s%s', err.message, this.skip > 0 ? `; skipping its ${this.skip} remaining bytes` : '');
     try {
       this.handler.error(err);
     } catch (error) {
@@ -126,11 +211,14 @@ export class Framer {
 
   /**
    * Ends the stream: a header or message still incomplete is reported as a
-   * {@link TruncatedMessageError} (with what arrived of it), and the state is cleared.
+   * {@link TruncatedMessageError} (with what arrived of it), and the state is cleared as by
+   * reset() (a lost stream is not reported again, and the framer is ready for a new stream).
    */
   end(): void {
-    if (this.partial && this.partialHeader) {
-      this.report(new TruncatedMessageError(this.partial.length, this.partialFill, this.partialHeader, this.partial.subarray(0, this.partialFill)));
+    if (this.lost) {
+      // Already reported as a DesyncError: nothing more about this stream.
+    } else if (this.partial && this.partialHeader) {
+      this.report(new TruncatedMessageError(this.partialTotal, this.partialFill, this.partialHeader, this.partial.subarray(0, this.partialFill)));
     } else if (this.headerFill > 0) {
       this.report(new TruncatedMessageError(HEADER_SIZE, this.headerFill, undefined, this.headerBuf.slice(0, this.headerFill)));
     }
@@ -138,13 +226,15 @@ export class Framer {
     this.rethrow();
   }
 
-  /** Drops any partial state without reporting it (e.g. after a reconnect). */
+  /** Drops any partial state without reporting it, and forgets a lost stream (e.g. after a reconnect). */
   reset(): void {
     this.headerFill = 0;
     this.partial = undefined;
     this.partialHeader = undefined;
+    this.partialTotal = 0;
     this.partialFill = 0;
     this.skip = 0;
+    this.lost = false;
   }
 
   /** The fast path: whole messages in place, from `off` while a full header is available. */
@@ -153,14 +243,21 @@ export class Framer {
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const handler = this.handler;
     const max = this.maxBodySize;
+    const stop = this.stopOnDesync;
     while (len - off >= HEADER_SIZE) {
       // Read only what framing needs; a FrameHeader is built only off the common path (a refused
-      // header, a message continuing in the next chunk, or a handler without frameAt).
+      // header, a message continuing in the next chunk, or a handler without frameAt). With
+      // 'stop', the names are checked here too (a word-wise test, see namesPlausible), so that
+      // garbage never reaches the handler as a message; 'skip' reads version 0 as 1, as the C++
+      // library does.
       const version = view.getUint16(off + OFFSET_VERSION);
       const sizeHi = view.getUint32(off + OFFSET_BODY_SIZE);
       const bodySize = view.getUint32(off + OFFSET_BODY_SIZE + 4);
       const total = HEADER_SIZE + bodySize;
-      if (sizeHi === 0 && bodySize <= max && (version === 1 || version === 2 || version === 0) && len - off >= total) {
+      if (
+        sizeHi === 0 && bodySize <= max && len - off >= total &&
+        (stop ? (version === 1 || version === 2) && namesPlausible(view, off) : version === 1 || version === 2 || version === 0)
+      ) {
         try {
           if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize);
           else handler.frame(readHeader(chunk, view, off), chunk, view, off);
@@ -171,15 +268,24 @@ export class Framer {
         continue;
       }
       const header = readHeader(chunk, view, off);
-      if (!this.accept(header)) return off + HEADER_SIZE;
-      this.startPartial(header, chunk, off, len - off);
-      return len;
+      if (!this.accept(header, chunk, view, off)) return this.lost ? len : off + HEADER_SIZE;
+      return this.startPartial(header, chunk, off, Math.min(len - off, total));
     }
     return off;
   }
 
-  /** Reports a header refused before its body (and arranges to skip that body). */
-  private accept(header: FrameHeader): boolean {
+  /**
+   * Checks a header before its body: reports an implausible one as a DesyncError (with 'stop'),
+   * or a refused one (and arranges to skip its body). True when the message is to be read.
+   */
+  private accept(header: FrameHeader, bytes: Uint8Array, view: DataView, off: number): boolean {
+    if (this.stopOnDesync) {
+      const reason = implausibleHeader(bytes, view, off);
+      if (reason !== undefined) {
+        this.desync(reason, bytes, off, header);
+        return false;
+      }
+    }
     const problem = checkHeader(header, this.maxBodySize);
     if (!problem) return true;
     this.skip = header.bodySize;
@@ -187,26 +293,90 @@ export class Framer {
     return false;
   }
 
-  private startPartial(header: FrameHeader, src: Uint8Array, off: number, n: number): void {
+  /** The stream is lost: report it once, hold nothing, ignore everything until reset(). */
+  private desync(reason: string, bytes: Uint8Array, off: number, header: FrameHeader): void {
+    this.reset();
+    this.lost = true;
+    // A copy, so the report does not pin the chunk (or change with the scratch buffer); the
+    // 58-byte allocation cannot realistically fail, but if it does a view will do.
+    let received = bytes.subarray(off, off + HEADER_SIZE);
+    try {
+      received = received.slice();
+    } catch {
+      // 58 bytes cannot realistically fail to allocate; if they do, the view will do.
+    }
+    this.report(new DesyncError(reason, received, header));
+  }
+
+  /**
+   * A new buffer of `size` bytes starting with a copy of `from`, or undefined when it cannot be
+   * allocated (logged; the caller reports it). The one place the framer allocates for a message.
+   */
+  private tryAllocate(size: number, from: Uint8Array, header: FrameHeader): Uint8Array | undefined {
+    try {
+      const buf = this.allocate(size);
+      buf.set(from, 0);
+      return buf;
+    } catch (cause) {
+      framerLog('cannot allocate %d bytes for %s "%s": %s', size, header.type, header.deviceName, cause instanceof Error ? cause.message : String(cause));
+      return undefined;
+    }
+  }
+
+  /** Reports a message whose buffer could not be allocated (see the class comment) and skips the rest of it. */
+  private allocationFailed(header: FrameHeader, held: number, remaining: number): void {
+    this.partial = undefined;
+    this.partialHeader = undefined;
+    this.partialTotal = 0;
+    this.partialFill = 0;
+    this.skip = remaining;
+    this.report(new BodyTooLargeError(header.bodySizeBig, held, header));
+  }
+
+  /**
+   * Starts assembling a message split across chunks from the `n` bytes at `off` of `src`
+   * (n < 58 + BODY_SIZE). Returns the offset after them in `src`.
+   */
+  private startPartial(header: FrameHeader, src: Uint8Array, off: number, n: number): number {
     const total = HEADER_SIZE + header.bodySize;
-    this.partial = new Uint8Array(total);
+    const capacity = total <= EXACT_ALLOCATION_LIMIT ? total : Math.min(total, Math.max(EXACT_ALLOCATION_LIMIT, n));
+    const buf = this.tryAllocate(capacity, src.subarray(off, off + n), header);
+    if (buf === undefined) {
+      this.allocationFailed(header, 0, total - n);
+      return off + n;
+    }
+    this.partial = buf;
     this.partialHeader = header;
-    this.partial.set(src.subarray(off, off + n), 0);
+    this.partialTotal = total;
     this.partialFill = n;
     if (n === total) this.finishPartial();
+    return off + n;
   }
 
   private fillPartial(chunk: Uint8Array, off: number): number {
-    const partial = this.partial!;
-    const n = Math.min(partial.length - this.partialFill, chunk.length - off);
+    let partial = this.partial!;
+    const n = Math.min(this.partialTotal - this.partialFill, chunk.length - off);
+    if (this.partialFill + n > partial.length) {
+      // Grow geometrically (copies stay linear in the message size), never past its size.
+      const capacity = Math.min(this.partialTotal, Math.max(partial.length * 2, this.partialFill + n));
+      const grown = this.tryAllocate(capacity, partial.subarray(0, this.partialFill), this.partialHeader!);
+      if (grown === undefined) {
+        // The bytes of this chunk are skipped with the rest (the skip branch consumes them).
+        this.allocationFailed(this.partialHeader!, partial.length, this.partialTotal - this.partialFill);
+        return off;
+      }
+      this.partial = partial = grown;
+    }
     partial.set(chunk.subarray(off, off + n), this.partialFill);
     this.partialFill += n;
-    if (this.partialFill === partial.length) this.finishPartial();
+    if (this.partialFill === this.partialTotal) this.finishPartial();
     return off + n;
   }
 
   private finishPartial(): void {
-    const bytes = this.partial!;
+    const partial = this.partial!;
+    // Capacity never exceeds the total, so this is the whole buffer; subarray only in case.
+    const bytes = partial.length === this.partialTotal ? partial : partial.subarray(0, this.partialTotal);
     const header = this.partialHeader!;
     this.partial = undefined;
     this.partialHeader = undefined;
@@ -221,18 +391,22 @@ export class Framer {
 
 /** Receives decoded messages and errors. */
 export interface MessageHandler {
+  /** A decoded message (its payload views are valid as long as the chunk or buffer they view). */
   message(msg: IgtlMessage): void;
+  /** A message that could not be framed or decoded, or the DesyncError that ends a lost stream. */
   error(err: IgtlError): void;
 }
 
 /**
  * A framer that decodes what it frames: chunks in, typed messages and typed errors out. A bad
  * message (CRC mismatch, malformed body, oversized, ...) is reported and decoding goes on with
- * the next one.
+ * the next one. A lost stream (an implausible header, `resync: 'stop'`, the default) is
+ * reported once as a DesyncError, then nothing more until {@link MessageDecoder.reset}.
  */
 export class MessageDecoder {
   private readonly framer: Framer;
 
+  /** Throws an InvalidOptionError for a `maxBodySize` or `resync` it cannot honour. */
   constructor(handler: MessageHandler, options: DecodeOptions = {}) {
     const registry = options.registry ?? defaultRegistry;
     const verifyCrc = options.verifyCrc ?? true;
@@ -260,7 +434,10 @@ export class MessageDecoder {
         },
         error: (err) => handler.error(err),
       },
-      options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize },
+      {
+        ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }),
+        ...(options.resync === undefined ? {} : { resync: options.resync }),
+      },
     );
   }
 
@@ -279,19 +456,35 @@ export class MessageDecoder {
     this.framer.reset();
   }
 
-  /** Bytes held for an incomplete message. */
+  /** Bytes received and held for an incomplete header or message. */
   get buffered(): number {
     return this.framer.buffered;
+  }
+
+  /** True while the bytes of a refused message are being skipped. */
+  get skipping(): boolean {
+    return this.framer.skipping;
+  }
+
+  /** Bytes of a refused message still to be skipped (0 when not skipping). */
+  get skipRemaining(): number {
+    return this.framer.skipRemaining;
+  }
+
+  /** True once the stream was reported lost (DesyncError): later bytes are ignored until reset(). */
+  get desynced(): boolean {
+    return this.framer.desynced;
   }
 }
 
 /**
  * Decodes every message in `bytes` (concatenated messages, e.g. a recorded file), in order:
- * each entry is a message or the typed error that took its place.
+ * each entry is a message or the typed error that took its place. A file is read with
+ * `resync: 'skip'` unless told otherwise: a bad header is reported and skipped by its BODY_SIZE.
  */
 export function decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): (IgtlMessage | IgtlError)[] {
   const out: (IgtlMessage | IgtlError)[] = [];
-  const decoder = new MessageDecoder({ message: (m) => out.push(m), error: (e) => out.push(e) }, options);
+  const decoder = new MessageDecoder({ message: (m) => out.push(m), error: (e) => out.push(e) }, { ...options, resync: options.resync ?? 'skip' });
   decoder.push(bytes);
   decoder.end();
   return out;

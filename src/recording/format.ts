@@ -195,7 +195,8 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
           report(new RecordingFormatError(`${file}: ${err.message}`));
         },
       },
-      options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize },
+      // A file: a bad header is reported and skipped by its BODY_SIZE (resync 'skip'), not the end of it.
+      { resync: 'skip', ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }) },
     );
     const stampOf = (bytes: Uint8Array): number | undefined => {
       const header = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);

@@ -13,6 +13,7 @@ import {
   encodeMessageInto,
   EncodeError,
   Framer,
+  implausibleHeader,
   MessageDecoder,
   readFixedString,
   readHeader,
@@ -21,6 +22,7 @@ import {
   type FrameHeader,
   type IgtlError,
   type IgtlMessage,
+  type ResyncMode,
 } from '../../src/index.js';
 import { anyMessage } from '../support/arbitraries.js';
 
@@ -37,6 +39,11 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** True when the header of an encoded message passes the stream sanity rules (resync 'stop'). */
+function plausible(wire: Uint8Array): boolean {
+  return implausibleHeader(wire, new DataView(wire.buffer, wire.byteOffset, wire.byteLength), 0) === undefined;
+}
+
 function chunks(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   let off = 0;
@@ -50,54 +57,61 @@ function chunks(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
 }
 
 describe('framer fast path', () => {
-  it('frameAt and frame see the same messages at the same offsets', () => {
-    fc.assert(
-      fc.property(fc.array(anyMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }), (msgs, sizes) => {
-        const wire = concat(msgs.map((m) => encodeMessage(m)));
-        const fast: string[] = [];
-        const slow: string[] = [];
-        const withFast = new Framer({
-          frame: (h: FrameHeader, bytes, _v, off) => fast.push(`frame ${h.type} ${h.deviceName} ${bytes.length - off >= 58 + h.bodySize}`),
-          frameAt: (bytes, _v, off, size) => {
-            const h = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), off);
-            fast.push(`frame ${h.type} ${h.deviceName} ${h.bodySize === size}`);
-          },
-          error: (e: IgtlError) => fast.push(`error ${e.code}`),
-        });
-        const classic = new Framer({
-          frame: (h: FrameHeader, bytes, _v, off) => slow.push(`frame ${h.type} ${h.deviceName} ${bytes.length - off >= 58 + h.bodySize}`),
-          error: (e: IgtlError) => slow.push(`error ${e.code}`),
-        });
-        for (const c of chunks(wire, sizes)) {
-          withFast.push(c);
-          classic.push(c);
-        }
-        withFast.end();
-        classic.end();
-        expect(fast).toEqual(slow);
-        expect(fast.length).toBe(msgs.length);
-      }),
-      { seed: SEED, numRuns: 150 },
-    );
-  });
+  // Both resync modes: the arbitrary messages include device names with control bytes, which
+  // 'stop' refuses (as a DesyncError, on both paths alike) and 'skip' frames.
+  for (const resync of ['skip', 'stop'] as ResyncMode[]) {
+    it(`frameAt and frame see the same messages at the same offsets (resync ${resync})`, () => {
+      fc.assert(
+        fc.property(fc.array(anyMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }), (msgs, sizes) => {
+          const parts = msgs.map((m) => encodeMessage(m));
+          const wire = concat(parts);
+          const fast: string[] = [];
+          const slow: string[] = [];
+          const withFast = new Framer({
+            frame: (h: FrameHeader, bytes, _v, off) => fast.push(`frame ${h.type} ${h.deviceName} ${bytes.length - off >= 58 + h.bodySize}`),
+            frameAt: (bytes, _v, off, size) => {
+              const h = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), off);
+              fast.push(`frame ${h.type} ${h.deviceName} ${h.bodySize === size}`);
+            },
+            error: (e: IgtlError) => fast.push(`error ${e.code}`),
+          }, { resync });
+          const classic = new Framer({
+            frame: (h: FrameHeader, bytes, _v, off) => slow.push(`frame ${h.type} ${h.deviceName} ${bytes.length - off >= 58 + h.bodySize}`),
+            error: (e: IgtlError) => slow.push(`error ${e.code}`),
+          }, { resync });
+          for (const c of chunks(wire, sizes)) {
+            withFast.push(c);
+            classic.push(c);
+          }
+          withFast.end();
+          classic.end();
+          expect(fast).toEqual(slow);
+          const lost = resync === 'stop' ? parts.findIndex((p) => !plausible(p)) : -1;
+          expect(fast.length).toBe(lost < 0 ? msgs.length : lost + 1);
+          if (lost >= 0) expect(fast[lost]).toBe('error desync');
+        }),
+        { seed: SEED, numRuns: 150 },
+      );
+    });
 
-  it('MessageDecoder (fast path) decodes what decodeMessage decodes, whole or in chunks', () => {
-    fc.assert(
-      fc.property(fc.array(anyMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 4 }), (msgs, sizes) => {
-        const parts = msgs.map((m) => encodeMessage(m));
-        const wire = concat(parts);
-        const expected = parts.map((p) => encodeMessage(decodeMessage(p)));
-        for (const feed of [[wire], chunks(wire, sizes)]) {
-          const got: IgtlMessage[] = [];
-          const d = new MessageDecoder({ message: (m) => got.push(m), error: (e) => { throw e; } });
-          for (const c of feed) d.push(c);
-          d.end();
-          expect(got.map((m) => encodeMessage(m))).toEqual(expected);
-        }
-      }),
-      { seed: SEED, numRuns: 60 },
-    );
-  });
+    it(`MessageDecoder (fast path) decodes what decodeMessage decodes, whole or in chunks (resync ${resync})`, () => {
+      fc.assert(
+        fc.property(fc.array(anyMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 4 }), (msgs, sizes) => {
+          const parts = msgs.map((m) => encodeMessage(m)).filter((p) => resync === 'skip' || plausible(p));
+          const wire = concat(parts);
+          const expected = parts.map((p) => encodeMessage(decodeMessage(p)));
+          for (const feed of [[wire], chunks(wire, sizes)]) {
+            const got: IgtlMessage[] = [];
+            const d = new MessageDecoder({ message: (m) => got.push(m), error: (e) => { throw e; } }, { resync });
+            for (const c of feed) d.push(c);
+            d.end();
+            expect(got.map((m) => encodeMessage(m))).toEqual(expected);
+          }
+        }),
+        { seed: SEED, numRuns: 60 },
+      );
+    });
+  }
 });
 
 describe('intern caches', () => {

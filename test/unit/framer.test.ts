@@ -7,6 +7,7 @@ import {
   BodyTooLargeError,
   CrcMismatchError,
   createMessage,
+  DesyncError,
   decodeAll,
   encodeMessage,
   Framer,
@@ -42,7 +43,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Feeds the chunks to a MessageDecoder, then ends the stream; returns what it reported. */
-function feed(chunks: Iterable<Uint8Array>, options: { maxBodySize?: number } = {}): Result[] {
+function feed(chunks: Iterable<Uint8Array>, options: { maxBodySize?: number; resync?: 'stop' | 'skip' } = {}): Result[] {
   const out: Result[] = [];
   const decoder = new MessageDecoder({ message: (m) => out.push(m), error: (e) => out.push(e) }, options);
   for (const c of chunks) decoder.push(c);
@@ -212,24 +213,43 @@ function mixedMismatch(results: readonly Result[]): string | undefined {
   return undefined;
 }
 
-describe('a bad message in the middle is reported with its header and the stream goes on', () => {
+// With resync 'skip' (files, decodeAll): the header version 0x0099 is reported as such and skipped.
+// With 'stop' (the MessageDecoder default, network streams) it means the stream is lost: see
+// 'resync stop' below.
+const SKIP = { maxBodySize: LIMIT, resync: 'skip' } as const;
+
+describe('a bad message in the middle is reported with its header and the stream goes on (resync skip)', () => {
   it('in one push (CRC flipped, BODY_SIZE over the limit, header version 0x0099, malformed body)', () => {
-    expect(mixedMismatch(feed([mixed], { maxBodySize: LIMIT }))).toBeUndefined();
+    expect(mixedMismatch(feed([mixed], SKIP))).toBeUndefined();
     expect(mixedMismatch(decodeAll(mixed, { maxBodySize: LIMIT }))).toBeUndefined();
   });
 
   it('split in two at every byte offset', () => {
     for (let at = 0; at <= mixed.length; at++) {
-      const problem = mixedMismatch(feed(split(mixed, at), { maxBodySize: LIMIT }));
+      const problem = mixedMismatch(feed(split(mixed, at), SKIP));
       if (problem) expect.fail(`split at ${at}: ${problem}`);
     }
   });
 
   it('in one-byte chunks and in random chunks', () => {
-    expect(mixedMismatch(feed(oneByteChunks(mixed), { maxBodySize: LIMIT }))).toBeUndefined();
+    expect(mixedMismatch(feed(oneByteChunks(mixed), SKIP))).toBeUndefined();
     fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 10 }), (sizes) => {
-      expect(mixedMismatch(feed(sizedChunks(mixed, sizes), { maxBodySize: LIMIT }))).toBeUndefined();
+      expect(mixedMismatch(feed(sizedChunks(mixed, sizes), SKIP))).toBeUndefined();
     }), { seed: SEED, numRuns: 200 });
+  });
+
+  it('with resync stop, the same stream is lost at the header version 0x0099, whatever the chunks', () => {
+    const stop = { maxBodySize: LIMIT, resync: 'stop' } as const;
+    for (const chunks of [[mixed], [...oneByteChunks(mixed)], [...sizedChunks(mixed, [7, 300, 64])]]) {
+      const out = feed(chunks, stop);
+      expect(mixedMismatch([...out.slice(0, 5), ...decodeAll(mixed, { maxBodySize: LIMIT }).slice(5)])).toBeUndefined();
+      expect(out).toHaveLength(6);
+      const lost = out[5];
+      expect(lost).toBeInstanceOf(DesyncError);
+      if (!(lost instanceof DesyncError)) return;
+      expect(lost.header?.type).toBe('POINT');
+      expect(sameBytes(lost.bytes, versionBad.subarray(0, HEADER))).toBe(true);
+    }
   });
 
   it('refuses the oversized body from its header, before any of it arrives, and holds none of it', () => {

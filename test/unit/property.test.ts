@@ -10,6 +10,7 @@ import {
   crc64,
   decodeAll,
   decodeMessage,
+  DesyncError,
   encodeMessage,
   fromJSON,
   IgtlError,
@@ -326,7 +327,10 @@ function summary(r: IgtlMessage | IgtlError): string {
  */
 function feedHostile(bytes: Uint8Array, chunks: readonly number[], verifyCrc: boolean): (IgtlMessage | IgtlError)[] {
   cases.hostile++;
-  const options = { maxBodySize: LIMIT, verifyCrc };
+  // The streaming decoder reads like decodeAll (resync 'skip', files) so the two must agree; a
+  // third, with 'stop' (network streams), must agree with them up to where it reports the stream
+  // lost (at most once), then report nothing more.
+  const options = { maxBodySize: LIMIT, verifyCrc, resync: 'skip' as const };
   const started = performance.now();
   let whole: (IgtlMessage | IgtlError)[] = [];
   expect(() => { whole = decodeAll(bytes, options); }).not.toThrow();
@@ -353,6 +357,23 @@ function feedHostile(bytes: Uint8Array, chunks: readonly number[], verifyCrc: bo
     }
   }
   expect(streamed.map(summary)).toEqual(whole.map(summary));
+
+  const stopped: (IgtlMessage | IgtlError)[] = [];
+  const stopDecoder = new MessageDecoder({ message: (m) => stopped.push(m), error: (e) => stopped.push(e) }, { ...options, resync: 'stop' });
+  off = 0;
+  for (let i = 0; off < bytes.length; i++) {
+    const n = chunks.length === 0 ? bytes.length : chunks[i % chunks.length]!;
+    expect(() => stopDecoder.push(bytes.subarray(off, off + n))).not.toThrow();
+    off += n;
+  }
+  expect(() => stopDecoder.end()).not.toThrow();
+  const lost = stopped.findIndex((r) => r instanceof DesyncError);
+  expect(stopped.filter((r) => r instanceof DesyncError).length).toBeLessThanOrEqual(1);
+  if (lost < 0) expect(stopped.map(summary)).toEqual(whole.map(summary));
+  else {
+    expect(stopped).toHaveLength(lost + 1);
+    expect(stopped.slice(0, lost).map(summary)).toEqual(whole.slice(0, lost).map(summary));
+  }
   return whole;
 }
 
