@@ -5,6 +5,7 @@ import { scan, startWith, type Observable, type OperatorFunction } from 'rxjs';
 import type { ConnectionState } from '../connection/state.js';
 import { DeadPeerError, IgtlError, PeerClosedError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json-types.js';
+import { CliError } from './output.js';
 
 /**
  * Exit status of a client verb whose connection ended on its own (docs/cli.md, "Exit status").
@@ -122,4 +123,18 @@ export function errorsJSON(counts: ErrorCounts): JsonObject {
  */
 export function exitCodeForClose(reason: Error | undefined): number {
   return isPeerClose(reason) ? EXIT_PEER_CLOSED : EXIT_CONNECTION_LOST;
+}
+
+/** How a client verb ended: stopped (a signal, `--duration`), or by its connection closing. */
+export type Ending = { readonly by: 'stop'; readonly why: string } | { readonly by: 'close'; readonly reason: Error | undefined };
+
+/**
+ * The exit status of a verb that ended this way: 0 after `--duration`, 128 + the signal's
+ * number after a signal; when the connection closed on its own, throws a CliError (one line on
+ * stderr naming `where`) with {@link EXIT_PEER_CLOSED} or {@link EXIT_CONNECTION_LOST}.
+ */
+export function exitStatus(ending: Ending, where: string): number {
+  if (ending.by === 'stop') return ending.why === 'duration' ? 0 : signalExitCode(ending.why);
+  const code = exitCodeForClose(ending.reason);
+  throw new CliError(`${where}: ${code === EXIT_PEER_CLOSED ? 'closed by peer' : `connection lost: ${reasonText(ending.reason)}`}`, code);
 }

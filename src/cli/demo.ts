@@ -1,13 +1,15 @@
 // `igtl-rx demo`: the simulator and, in the same terminal, a tracking pipeline built from the
 // operators. The same pipeline, pointed at 3D Slicer or PLUS with --connect, works unchanged.
 import logUpdate from 'log-update';
-import { ignoreElements, map, merge, share, takeUntil, zip, type Observable } from 'rxjs';
+import { ignoreElements, map, merge, share, takeUntil, zip, type Observable, type Subscription } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, type RateReport } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
+import type { ConnectionState } from '../connection/state.js';
 import type { Matrix4 } from '../protocol/messages/common.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber, stopWhen, type Endpoint } from './net-helper.js';
+import { exitStatus, stateText, type Ending } from './connection-view.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
 
@@ -32,8 +34,12 @@ pipeline of igtl-rx operators:
   --port PORT          the simulator's port (default 18944, or a free one if that is taken)
   --duration S         stop after S seconds (default: until Ctrl-C)
 
-In a terminal the view refreshes in place (with a top view of the tool's path); otherwise one
-line per update is printed.`;
+In a terminal the view refreshes in place (with a top view of the tool's path and the
+connection's state); otherwise one line per update is printed, and a "state: ..." line whenever
+the connection's state changes (stale, closed by peer).
+
+Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once STP_TDATA is sent; 3 when
+the server closed the connection, 4 when it was lost otherwise; 1 when it cannot connect.`;
 
 /** The tool's pose as the pipeline delivers it, whatever message it came in. */
 interface ToolPose {
@@ -145,18 +151,24 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const stop$ = stopWhen(duration).pipe(share());
+  let ending: Ending | undefined;
+  const subs: Subscription[] = [stop$.subscribe((why) => (ending ??= { by: 'stop', why }))];
   const { poses, rates } = trackTool(conn, tool, rateHz, tty ? 500 : 1000);
   let rate = { in: 0, out: 0 };
   let last: ToolPose | undefined;
+  let state: ConnectionState = conn.state;
+  let stateAt = Date.now();
   const path: [number, number][] = [];
   const render = () => {
     const head = `igtl-rx demo: "${tool}" from ${where}`;
     const pipeline = `stream(TDATA) | ofType | splitElements | ofElement("${tool}") | throttleTracking(${rateHz}) | measureRate`;
-    if (!last) return [head, pipeline, '', `waiting for "${tool}"...`].join('\n');
+    const connection = `connection: ${stateText(state, Date.now() - stateAt)}`;
+    if (!last) return [head, pipeline, connection, '', `waiting for "${tool}"...`].join('\n');
     const m = last.matrix;
     return [
       head,
       pipeline,
+      connection,
       '',
       `  ${tool}  x ${f(m[3]!)}   y ${f(m[7]!)}   z ${f(m[11]!)}  mm      from ${last.source}`,
       `  rate  in ${rate.in.toFixed(1).padStart(6)} Hz  ->  out ${rate.out.toFixed(1).padStart(6)} Hz`,
@@ -164,37 +176,48 @@ export async function run(argv: string[]): Promise<number> {
       ...topView(path),
     ].join('\n');
   };
+  subs.push(
+    conn.state$.subscribe((s) => {
+      state = s;
+      stateAt = Date.now();
+      if (s.kind === 'closed') ending ??= { by: 'close', reason: s.reason };
+      // In a terminal the next refresh (50 ms) shows it; otherwise one line per change.
+      if (!tty && s.kind !== 'idle') out.line(`state: ${stateText(s)}`);
+    }),
+  );
   const refresh = tty ? setInterval(() => logUpdate(render()), 50) : undefined;
-  let failure: Error | undefined;
   await new Promise<void>((resolve) => {
-    rates.pipe(takeUntil(stop$)).subscribe((r) => {
-      rate = r;
-      if (!tty) out.line(`rate in ${r.in.toFixed(1)} Hz, out ${r.out.toFixed(1)} Hz`);
-    });
-    poses.pipe(takeUntil(stop$)).subscribe({
-      next: (p) => {
-        last = p;
-        path.push([p.matrix[3]!, p.matrix[7]!]);
-        if (path.length > 120) path.shift();
-        if (!tty) out.line(`${tool} x=${p.matrix[3]!.toFixed(2)} y=${p.matrix[7]!.toFixed(2)} z=${p.matrix[11]!.toFixed(2)} mm (${p.source})`);
-      },
-      error: (err: Error) => {
-        failure = err;
-        resolve();
-      },
-      complete: () => resolve(),
-    });
+    subs.push(
+      rates.pipe(takeUntil(stop$)).subscribe({
+        next: (r) => {
+          rate = r;
+          if (!tty) out.line(`rate in ${r.in.toFixed(1)} Hz, out ${r.out.toFixed(1)} Hz`);
+        },
+        // The connection ending is shown (and exited on) through its state.
+        error: () => undefined,
+      }),
+      poses.pipe(takeUntil(stop$)).subscribe({
+        next: (p) => {
+          last = p;
+          path.push([p.matrix[3]!, p.matrix[7]!]);
+          if (path.length > 120) path.shift();
+          if (!tty) out.line(`${tool} x=${p.matrix[3]!.toFixed(2)} y=${p.matrix[7]!.toFixed(2)} z=${p.matrix[11]!.toFixed(2)} mm (${p.source})`);
+        },
+        error: () => resolve(),
+        complete: () => resolve(),
+      }),
+    );
   });
+  // Unsubscribing the poses sent STP_TDATA: let it be written (at most 1 s), then close.
+  for (const sub of subs) sub.unsubscribe();
+  await sendsWritten(conn, 1000);
   if (refresh) {
     clearInterval(refresh);
     logUpdate(render());
     logUpdate.done();
   }
-  // Let the STP_TDATA go out, then close.
-  await new Promise((r) => setTimeout(r, 50));
   conn.close();
   await sim?.stop();
   await out.flush();
-  if (failure) throw new CliError(`connection to ${endpoint.host}:${endpoint.port} failed: ${failure.message}`);
-  return 0;
+  return exitStatus(ending ?? { by: 'close', reason: undefined }, `${endpoint.host}:${endpoint.port}`);
 }

@@ -3,7 +3,7 @@ import logUpdate from 'log-update';
 import { catchError, EMPTY, map, merge, share, takeUntil, type Subscription } from 'rxjs';
 import type { ConnectionState } from '../connection/state.js';
 import { stringifyJSON } from '../protocol/json.js';
-import { countErrors, errorJSON, errorsJSON, errorsText, EXIT_PEER_CLOSED, exitCodeForClose, reasonText, signalExitCode, stateJSON, stateText, type ErrorCounts } from './connection-view.js';
+import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, stateText, type Ending, type ErrorCounts } from './connection-view.js';
 import { connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
 import { monitorFilter, messageJSON, monitorTable, preciseNow, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
 import { CliError, LineWriter } from './output.js';
@@ -44,9 +44,6 @@ reported (bad messages, lost byte stream...) by code; --json prints {"kind":"sta
 Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once the STP_ of --stream are
 sent; 3 when the peer closed the connection; 4 when the connection was lost otherwise (reset,
 dead peer, lost byte stream); 1 when it cannot connect; 2 for usage errors.`;
-
-/** How the monitor ended: stopped (a signal, --duration) or by the connection closing. */
-type Ending = { readonly by: 'stop'; readonly why: string } | { readonly by: 'close'; readonly reason: Error | undefined };
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
@@ -155,8 +152,5 @@ export async function run(argv: string[]): Promise<number> {
   if (tty) logUpdate.done();
   conn.close();
   await out.flush();
-  const end: Ending = ending ?? { by: 'close', reason: undefined };
-  if (end.by === 'stop') return end.why === 'duration' ? 0 : signalExitCode(end.why);
-  const code = exitCodeForClose(end.reason);
-  throw new CliError(`${endpoint.host}:${endpoint.port}: ${code === EXIT_PEER_CLOSED ? 'closed by peer' : `connection lost: ${reasonText(end.reason)}`}`, code);
+  return exitStatus(ending ?? { by: 'close', reason: undefined }, `${endpoint.host}:${endpoint.port}`);
 }

@@ -3,7 +3,7 @@
  * process, wait for its output, stop it by PID. `npm test` builds first; during development run
  * `npx tsc -p tsconfig.json` before the tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/cpp-peers.js';
@@ -23,18 +23,50 @@ export interface CliProcess {
   readonly stdout: string;
   readonly stderr: string;
   readonly exited: Promise<CliExit>;
-  /** Resolves with the match once `pattern` appears on stdout (or `stream`); rejects on timeout or exit. */
-  waitFor(pattern: RegExp, timeoutMs?: number, stream?: 'stdout' | 'stderr'): Promise<RegExpExecArray>;
+  /**
+   * Resolves with the match once `pattern` appears on stdout (or `stream`), looking from the
+   * `from`-th character on (default 0); rejects on timeout or exit.
+   */
+  waitFor(pattern: RegExp, timeoutMs?: number, stream?: 'stdout' | 'stderr', from?: number): Promise<RegExpExecArray>;
   /** SIGINT (what Ctrl-C sends), then SIGKILL after `graceMs`; resolves with the exit. */
   stop(graceMs?: number): Promise<CliExit>;
 }
 
 const running = new Set<CliProcess>();
 
+/** Options of {@link startCli}. */
+export interface StartOptions {
+  /** Written to stdin, which is then closed (default: stdin closed at once). */
+  readonly input?: string | Buffer;
+  /**
+   * Run in a pseudo-terminal (util-linux `script`), so that stdout and stderr are a TTY: the
+   * verbs draw their live views with log-update. stdin stays open: write `\x03` to it for a
+   * Ctrl-C (the terminal turns it into SIGINT for the verb). The exit is the verb's.
+   */
+  readonly terminal?: { readonly rows: number; readonly columns: number };
+}
+
+/** True when `script` (util-linux) is there to give a verb a pseudo-terminal. */
+export const HAS_SCRIPT = (() => {
+  try {
+    return /util-linux/.test(execFileSync('script', ['--version'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+})();
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 /** Starts `igtl-rx ...args`. */
-export function startCli(args: readonly string[], options: { input?: string | Buffer } = {}): CliProcess {
+export function startCli(args: readonly string[], options: StartOptions = {}): CliProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const env = { ...process.env, FORCE_COLOR: '0' };
+  const term = options.terminal;
+  // In a pseudo-terminal: a fresh pty has no size (0 x 0), so it is set first; `exec` leaves the
+  // verb as the terminal's foreground process, and -e returns its exit status.
+  const child = term
+    ? spawn('script', ['-qfec', `stty rows ${term.rows} cols ${term.columns}; exec ${[process.execPath, CLI, ...args].map(quote).join(' ')}`, '/dev/null'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, TERM: 'xterm' } })
+    : spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();
@@ -47,7 +79,7 @@ export function startCli(args: readonly string[], options: { input?: string | Bu
     for (const w of waiters) w();
   });
   if (options.input !== undefined) child.stdin!.end(options.input);
-  else child.stdin!.end();
+  else if (!term) child.stdin!.end();
   const exited = new Promise<CliExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   let done = false;
   void exited.then(() => {
@@ -64,10 +96,10 @@ export function startCli(args: readonly string[], options: { input?: string | Bu
       return stderr;
     },
     exited,
-    waitFor(pattern, timeoutMs = 10_000, stream = 'stdout') {
+    waitFor(pattern, timeoutMs = 10_000, stream = 'stdout', from = 0) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const m = pattern.exec(stream === 'stdout' ? stdout : stderr);
+          const m = pattern.exec((stream === 'stdout' ? stdout : stderr).slice(from));
           if (m) {
             finish();
             resolve(m);
@@ -90,7 +122,9 @@ export function startCli(args: readonly string[], options: { input?: string | Bu
     },
     async stop(graceMs = 3000) {
       if (!done) {
-        child.kill('SIGINT');
+        // In a terminal, Ctrl-C is typed (`script` itself would not pass a SIGINT on).
+        if (term) child.stdin!.write('\x03');
+        else child.kill('SIGINT');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);

@@ -1,0 +1,125 @@
+// `igtl-rx monitor` and `igtl-rx demo` tell the truth about the connection, end to end: a peer
+// that dies, one that comes back, one that falls silent, and Ctrl-C in a real terminal.
+import type { AddressInfo } from 'node:net';
+import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMessage, createServer, IDENTITY, Timestamp, type IgtlServer } from '../../src/node.js';
+import { HAS_SCRIPT, jsonLines, startCli, startSimulate, stopAllCli, type CliProcess } from './cli-harness.js';
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  await stopAllCli();
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+/** Liveness: `staleAfterMs` of the connection layer (docs/connections.md), and the slack asked for. */
+const STALE_AFTER_MS = 3000;
+
+/** An igtl-rx server in this process, sending a TRANSFORM every 20 ms until told to stop. */
+async function tracker(): Promise<{ server: IgtlServer; port: number; pause(): void; resume(): void }> {
+  const server = createServer({ port: 0 });
+  const { port } = (await server.listen()) as AddressInfo;
+  let timer: NodeJS.Timeout | undefined;
+  const pose = () => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: Timestamp.now() });
+  const resume = () => {
+    timer ??= setInterval(() => void server.broadcast(pose()).catch(() => undefined), 20);
+  };
+  const pause = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  resume();
+  cleanup.push(async () => {
+    pause();
+    await server.close();
+  });
+  return { server, port, pause, resume };
+}
+
+/** The JSON lines printed so far, from the `from`-th character of stdout on. */
+const linesOf = (p: CliProcess, from = 0) => jsonLines(p.stdout.slice(from));
+
+describe('monitor when the peer goes away', () => {
+  it('prints "state: closed by peer" when the simulator is killed, and exits 3', async () => {
+    const { sim, port } = await startSimulate(['--quiet']);
+    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--interval', '300']);
+    await mon.waitFor(/^state: open 127\.0\.0\.1:\d+$/m);
+    await mon.waitFor(/^TRANSFORM\s+"Stylus"/m);
+    sim.child.kill('SIGKILL');
+    await mon.waitFor(/^state: closed by peer$/m, 5000);
+    expect((await mon.exited).code).toBe(3);
+    expect(mon.stderr).toBe(`igtl-rx: 127.0.0.1:${port}: closed by peer\n`);
+    // The last table says so too.
+    expect(mon.stdout).toMatch(/^connection: closed by peer {3}errors: 0$/m);
+  });
+
+  it('with --keep-going shows reconnecting (attempt, delay, why) and goes live again when a simulator comes back on the port', async () => {
+    const first = await startSimulate(['--quiet']);
+    const port = first.port;
+    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--keep-going', '--interval', '300']);
+    await mon.waitFor(/"kind":"message"/);
+    first.sim.child.kill('SIGKILL');
+    await mon.waitFor(/"state":"reconnecting"/, 5000);
+    const reconnecting = linesOf(mon).find((l) => l.kind === 'state' && l.state === 'reconnecting')!;
+    expect(reconnecting).toMatchObject({ attempt: 1, reason: 'peer-closed', message: 'closed by peer' });
+    expect(reconnecting.delayMs).toBeGreaterThan(0);
+    // Still running, still reporting (the refused attempts are counted as errors).
+    await mon.waitFor(/"kind":"error","at":[\d.]+,"code":"connection"/, 5000);
+    expect(mon.child.exitCode).toBeNull();
+
+    const mark = mon.stdout.length;
+    const again = startCli(['simulate', '--port', String(port), '--quiet']);
+    await again.waitFor(/listening on/, 15_000);
+    await mon.waitFor(/"state":"open"[^]*"kind":"message"/, 15_000, 'stdout', mark);
+    const after = linesOf(mon, mark);
+    expect(after.find((l) => l.kind === 'state' && l.state === 'open')).toMatchObject({ remote: `127.0.0.1:${port}` });
+    const rates = linesOf(mon).filter((l) => l.kind === 'rates');
+    expect(rates[rates.length - 1]).toHaveProperty('errors');
+    expect(mon.child.exitCode).toBeNull();
+    expect((await mon.stop()).code).toBe(130);
+  });
+});
+
+describe('monitor when the peer falls silent', () => {
+  // Needs the connection layer's liveness (the 'stale' state, option staleAfterMs).
+  it(`shows stale within staleAfterMs + 1 s of the last message, and open again when data returns`, { timeout: 30_000 }, async () => {
+    const { port, pause, resume } = await tracker();
+    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--interval', '300']);
+    await mon.waitFor(/"kind":"message"/);
+    pause();
+    const pausedAt = Date.now();
+    await mon.waitFor(/"state":"stale"/, STALE_AFTER_MS + 1000 + 500);
+    expect(Date.now() - pausedAt).toBeLessThanOrEqual(STALE_AFTER_MS + 1000 + 500);
+    const stale = linesOf(mon).find((l) => l.kind === 'state' && l.state === 'stale')!;
+    expect(stale).toMatchObject({ remote: expect.stringMatching(/^127\.0\.0\.1:/) });
+    expect(stale.silentMs).toBeGreaterThanOrEqual(1000);
+    const mark = mon.stdout.length;
+    resume();
+    await mon.waitFor(/"state":"open"/, 5000, 'stdout', mark);
+    expect(mon.child.exitCode).toBeNull();
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)('Ctrl-C in a terminal', () => {
+  for (const verb of ['monitor', 'demo'] as const) {
+    it(`${verb}: sends STP_ for every stream it started, then exits 130`, async () => {
+      const { server, port } = await tracker();
+      const wanted = verb === 'monitor' ? ['STP_TDATA', 'STP_TRANS'] : ['STP_TDATA'];
+      const queries = server.messages$.pipe(map((m) => m.message.type as string), filter((t) => t.startsWith('STT_') || t.startsWith('STP_')));
+      const stops = firstValueFrom(queries.pipe(filter((t) => t.startsWith('STP_')), take(wanted.length), toArray()));
+      const started = firstValueFrom(queries.pipe(filter((t) => t.startsWith('STT_')), take(wanted.length), toArray()));
+      const args = verb === 'monitor' ? ['monitor', `127.0.0.1:${port}`, '--stream', 'TDATA', '--stream', 'TRANSFORM'] : ['demo', '--connect', `127.0.0.1:${port}`];
+      const cli = startCli(args, { terminal: { rows: 40, columns: 160 } });
+      expect((await started).sort()).toEqual(wanted.map((t) => t.replace('STP_', 'STT_')).sort());
+      // The live view is drawn (log-update has hidden the cursor, and signal-exit is listening).
+      await cli.waitFor(/connection: open 127\.0\.0\.1:\d+/);
+      await cli.waitFor(/\x1b\[\?25l/);
+      cli.child.stdin!.write('\x03');
+      expect((await stops).sort()).toEqual([...wanted].sort());
+      expect((await cli.exited).code).toBe(130);
+      // The cursor is shown again.
+      expect(cli.stdout).toMatch(/\x1b\[\?25h[^]*$/);
+    });
+  }
+});
