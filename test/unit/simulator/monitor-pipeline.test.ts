@@ -1,10 +1,13 @@
 // The monitor's pipeline (src/cli/monitor-pipeline.ts) on a virtual clock, fed with simulated
 // tracking: no terminal, no sockets.
-import { mergeMap, takeUntil, timer, type Observable } from 'rxjs';
+import { from, lastValueFrom, mergeMap, takeUntil, timer, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { messageJSON, monitorFilter, monitorTable, renderTable, stampReceived, tableJSON, type MonitorFilterOptions, type MonitorTable } from '../../../src/cli/monitor-pipeline.js';
+import { countErrors, errorsJSON, errorsText, exitStatus, EXIT_CONNECTION_LOST, EXIT_PEER_CLOSED, stateJSON, stateText } from '../../../src/cli/connection-view.js';
+import { CliError } from '../../../src/cli/output.js';
 import { createMessage, Timestamp, type IgtlMessage } from '../../../src/index.js';
+import { ConnectionError, DeadPeerError, DesyncError, MalformedMessageError, PeerClosedError, type IgtlError } from '../../../src/protocol/errors.js';
 import { ticks } from '../../../src/simulator/clock.js';
 import { createTrajectory } from '../../../src/simulator/trajectories.js';
 
@@ -111,3 +114,54 @@ describe('monitor pipeline', () => {
 });
 
 
+
+describe('connection view (monitor and demo)', () => {
+  const peerClosed = new PeerClosedError('127.0.0.1:18944');
+
+  it('says what state the connection is in, in words', () => {
+    expect(stateText({ kind: 'connecting', attempt: 2 })).toBe('connecting (attempt 2)');
+    expect(stateText({ kind: 'open', remote: '127.0.0.1:18944' })).toBe('open 127.0.0.1:18944');
+    expect(stateText({ kind: 'stale', remote: '127.0.0.1:18944', silentMs: 3000 }, 1200)).toBe('stale: nothing received for 4.2 s from 127.0.0.1:18944');
+    expect(stateText({ kind: 'reconnecting', attempt: 3, delayMs: 500, reason: peerClosed })).toBe('reconnecting: attempt 3 in 0.5 s (closed by peer)');
+    // A peer close reported without a reason (before connections carried PeerClosedError).
+    expect(stateText({ kind: 'reconnecting', attempt: 1, delayMs: 250, reason: undefined })).toBe('reconnecting: attempt 1 in 0.3 s (closed by peer)');
+    expect(stateText({ kind: 'closed', reason: peerClosed })).toBe('closed by peer');
+    expect(stateText({ kind: 'closed', reason: new DeadPeerError('nothing received for 10000 ms', 'idle', 10_000) })).toBe('closed: dead peer (idle): nothing received for 10000 ms');
+  });
+
+  it('writes state lines as JSON with the reason as a code', () => {
+    expect(stateJSON({ kind: 'stale', remote: 'h:1', silentMs: 3000 }, 5)).toEqual({ kind: 'state', at: 5, state: 'stale', remote: 'h:1', silentMs: 3000 });
+    expect(stateJSON({ kind: 'reconnecting', attempt: 1, delayMs: 250, reason: peerClosed }, 5)).toEqual({
+      kind: 'state', at: 5, state: 'reconnecting', attempt: 1, delayMs: 250, reason: 'peer-closed', message: 'closed by peer',
+    });
+    const desync = new DesyncError('BODY_SIZE 9e18', new Uint8Array(58));
+    expect(stateJSON({ kind: 'closed', reason: desync }, 5)).toMatchObject({ state: 'closed', reason: 'desync', message: desync.message });
+    expect(stateJSON({ kind: 'closed', reason: new DeadPeerError('no heartbeat reply', 'heartbeat', 6000) }, 5)).toMatchObject({ reason: 'dead-peer', rule: 'heartbeat' });
+  });
+
+  it('counts errors by code', async () => {
+    const errors: IgtlError[] = [new MalformedMessageError('TRANSFORM', 'short body'), new ConnectionError('refused'), new MalformedMessageError('STATUS', 'no NUL')];
+    const counts = await lastValueFrom(from(errors).pipe(countErrors(), toArray()));
+    expect(counts.map(errorsText)).toEqual(['errors: 0', 'errors: 1 (malformed 1)', 'errors: 2 (malformed 1, connection 1)', 'errors: 3 (malformed 2, connection 1)']);
+    expect(errorsJSON(counts[3]!)).toEqual({ malformed: 2, connection: 1 });
+  });
+
+  it('chooses the exit status: 0 after --duration, 128 + signal, 3 peer closed, 4 lost', () => {
+    expect(exitStatus({ by: 'stop', why: 'duration' }, 'h:1')).toBe(0);
+    expect(exitStatus({ by: 'stop', why: 'SIGINT' }, 'h:1')).toBe(130);
+    expect(exitStatus({ by: 'stop', why: 'SIGTERM' }, 'h:1')).toBe(143);
+    const thrown = (reason: Error | undefined) => {
+      try {
+        exitStatus({ by: 'close', reason }, 'h:1');
+      } catch (err) {
+        return err as CliError;
+      }
+      throw new Error('no exit status thrown');
+    };
+    expect(thrown(peerClosed)).toMatchObject({ exitCode: EXIT_PEER_CLOSED, message: 'h:1: closed by peer' });
+    expect(thrown(undefined).exitCode).toBe(EXIT_PEER_CLOSED);
+    expect(thrown(new DeadPeerError('no reply', 'keepalive', 1)).exitCode).toBe(EXIT_CONNECTION_LOST);
+    expect(thrown(new ConnectionError('reset')).message).toBe('h:1: connection lost: reset');
+    expect([EXIT_PEER_CLOSED, EXIT_CONNECTION_LOST]).toEqual([3, 4]);
+  });
+});
