@@ -27,6 +27,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
+import { ConnectionError } from '../protocol/errors.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { openWebSocketChannel, type WebSocketFlowOptions } from '../transport/websocket.js';
@@ -98,34 +99,40 @@ export interface BridgeOptions {
 
 /**
  * One WebSocket client of the bridge: an {@link IgtlConnection} over its socket (like a server
- * session), never reconnecting. Its `queue$` shows what waits for it and what was replaced.
+ * session), never reconnecting, plus who it is. Its `queue$` shows what waits for it and what
+ * was replaced.
  */
-export class BridgeClient extends IgtlConnection {
+export type BridgeClient = IgtlConnection & {
+  /** 1, 2, ... in order of connection. */
+  readonly id: number;
+  /** Address and port of the client. */
+  readonly remote: string;
+  /** What the client asked for. */
+  readonly filter: ClientFilter;
+  /** The client's WebSocket (server side). */
+  readonly socket: WebSocket;
   /** When the client connected (ms since the epoch). */
-  readonly connectedAt = Date.now();
+  readonly connectedAt: number;
   /** Messages handed to this client's queue so far. */
-  relayed = 0;
+  relayed: number;
+};
 
-  constructor(
-    /** 1, 2, ... in order of connection. */
-    readonly id: number,
-    /** Address and port of the client. */
-    readonly remote: string,
-    /** What the client asked for. */
-    readonly filter: ClientFilter,
-    /** The client's WebSocket (server side). */
-    readonly socket: WebSocket,
-    options: ConnectionOptions,
-    flow: WebSocketFlowOptions,
-    isStreamed: (msg: IgtlMessage) => boolean,
-  ) {
-    // `latest` for streamed types: the connection conflates only while this client cannot take
-    // more, so a client that keeps up still gets every pose.
-    const events = openWebSocketChannel(socket, remote, flow);
-    const policy = (msg: IgtlMessage): SendPolicy => (isStreamed(msg) ? 'latest' : 'lossless');
-    super(() => events, { ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, keepOpen: true });
-    this.start(1);
-  }
+/** The connection of one accepted WebSocket (composition: the same connection, other options). */
+function createBridgeClient(
+  id: number,
+  remote: string,
+  filter: ClientFilter,
+  socket: WebSocket,
+  options: ConnectionOptions,
+  flow: WebSocketFlowOptions,
+  isStreamed: (msg: IgtlMessage) => boolean,
+): BridgeClient {
+  // `latest` for streamed types: the connection conflates only while this client cannot take
+  // more, so a client that keeps up still gets every pose.
+  const events = openWebSocketChannel(socket, remote, flow);
+  const policy = (msg: IgtlMessage): SendPolicy => (isStreamed(msg) ? 'latest' : 'lossless');
+  const conn = new IgtlConnection(() => events, { heartbeat: false, ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, eager: true });
+  return Object.assign(conn, { id, remote, filter, socket, connectedAt: Date.now(), relayed: 0 });
 }
 
 /** A running bridge. */
@@ -164,11 +171,12 @@ export class IgtlBridge {
     this.subs.push(
       up.state$.subscribe((s) => {
         if (s.kind === 'open') log('peer %s: open', s.remote);
+        else if (s.kind === 'stale') log('peer %s: stale (nothing received for %d ms)', s.remote, s.silentMs);
         else if (s.kind === 'reconnecting') log('peer: %s; retrying in %d ms (attempt %d)', s.reason?.message ?? 'closed', s.delayMs, s.attempt);
         else if (s.kind === 'closed') log('peer: closed%s', s.reason ? `: ${s.reason.message}` : '');
       }),
       up.errors$.subscribe((e) => {
-        if (e.code !== 'connection') log('peer: bad message not relayed: %s', e.message);
+        if (!(e instanceof ConnectionError)) log('peer: bad message not relayed: %s', e.message);
       }),
     );
     this.hold = up.connect();
@@ -313,7 +321,7 @@ export class IgtlBridge {
   private accept(ws: WebSocket, remote: string, filter: ClientFilter): void {
     const id = this.nextId++;
     const flow: WebSocketFlowOptions = { highWaterMark: 64 * 1024, ...this.options.client };
-    const client = new BridgeClient(
+    const client = createBridgeClient(
       id,
       remote,
       filter,
@@ -343,7 +351,7 @@ export class IgtlBridge {
         if (err.code === 'queue-full') {
           log('client #%d %s is too slow (%s): disconnecting it', id, remote, err.message);
           ws.terminate();
-        } else if (err.code !== 'connection') {
+        } else if (!(err instanceof ConnectionError)) {
           log('client #%d %s: bad message not relayed: %s', id, remote, err.message);
         }
       }),

@@ -1,11 +1,19 @@
 // A connection is an Observable of decoded messages, with a send side that respects backpressure.
 // Lazy and shared like RxJS's webSocket(): nothing connects until the first subscriber, all
 // subscribers share one channel, and it closes when the last one leaves (unless `keepOpen`).
+//
+// The class is thin: it composes
+//   lifecycle.ts       idle -> connecting -> open/stale -> reconnecting -> closed (state$ is the truth)
+//   outbox.ts          send queue, flush, and what was written but not confirmed
+//   framing-policy.ts  which header version each message goes out in
+//   liveness.ts        stale/live, dead-peer rules, heartbeat (on the scheduler)
+// and the decoder of src/protocol. Server sessions and bridge clients are the same class with
+// other options (`eager`, `onMessage`), not subclasses.
 import createDebug from 'debug';
-import { BehaviorSubject, Observable, Subject, asyncScheduler, filter, firstValueFrom, interval, take, timeout, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subject, asyncScheduler, filter, firstValueFrom, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
 import type { AsyncIterableX } from 'ix/asynciterable';
 import { encodeMessage, encodeMessageParts } from '../protocol/encode.js';
-import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, IgtlError, TimeoutError } from '../protocol/errors.js';
+import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import type { DecodeOptions } from '../protocol/decode.js';
@@ -14,11 +22,18 @@ import { defaultRegistry } from '../protocol/messages/index.js';
 import type { CodecRegistry } from '../protocol/registry.js';
 import { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type HeaderVersion, type IgtlMessage } from '../protocol/types.js';
-import { backoffDelay, type ReconnectOptions } from './backoff.js';
-import type { ByteChannel, ChannelEvent, ChannelFactory } from './channel.js';
+import type { ReconnectOptions } from './backoff.js';
+import type { ByteChannel, ChannelFactory } from './channel.js';
+import { outgoingHeaderVersion, type FramingRules } from './framing-policy.js';
+import { Lifecycle } from './lifecycle.js';
+import { Liveness, type HeartbeatOptions } from './liveness.js';
+import { Outbox } from './outbox.js';
 import { pullFrom, type PullOptions } from './pull.js';
-import { SendQueue, outgoingLength, type Outgoing, type QueueLimits, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
+import { outgoingLength, type Outgoing, type QueueLimits, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
+
+/** Device name of the heartbeat GET_STATUS; an igtl-rx server's reply echoes it, which confirms delivery. */
+export const HEARTBEAT_DEVICE_NAME = 'igtl-rx-ping';
 
 /** Options of a connection (client or server session). */
 export interface ConnectionOptions extends DecodeOptions {
@@ -61,29 +76,55 @@ export interface ConnectionOptions extends DecodeOptions {
   /** Defaults of `messages()`. */
   readonly pull?: PullOptions;
   /**
+   * An open connection that has received nothing for this long, ms, is `stale` in `state$`
+   * until bytes arrive again (default 3000; 0 = never stale). It stays open: staleness is
+   * news for the user (frozen data is not live data), not a verdict on the peer.
+   */
+  readonly staleAfterMs?: number;
+  /**
    * Close the connection (and reconnect, if on) when nothing at all has been received for this
-   * long, ms (default off). With `heartbeat`, this detects half-open connections.
+   * long, ms (default off): for peers known to send all the time.
    */
   readonly idleTimeoutMs?: number;
   /**
    * Close the connection when a message has been arriving for this long without completing, ms
-   * (default off for clients, 60 000 for server sessions): defeats a peer that trickles bytes
-   * (slowloris) to hold buffers and connections.
+   * (default 30 000 for clients, 20 000 for server sessions): defeats a peer that trickles
+   * bytes (slowloris) to hold buffers and connections. 0 = off.
    */
   readonly readTimeoutMs?: number;
   /**
-   * Send a message every `intervalMs` while open so that a silent peer still answers (default
-   * off). `GET_STATUS` (the default) is answered by PLUS and igtl-rx servers; `STATUS` is the
-   * keep-alive PLUS itself sends.
+   * Close the connection when bytes have been waiting to be written (the channel said it was
+   * full) for this long, ms (default 10 000; 0 = off): the peer stopped reading or is gone.
    */
-  readonly heartbeat?: { readonly intervalMs: number; readonly message?: 'GET_STATUS' | 'STATUS' };
+  readonly writeStallMs?: number;
+  /**
+   * Heartbeat (default: on for TCP and TLS clients, `{ intervalMs: 5000, timeoutMs: 10000 }`;
+   * off for server sessions and WebSocket clients; `false` = off). See docs/connections.md,
+   * "Liveness": a GET_STATUS probe at open learns whether the peer answers; such a peer is
+   * pinged after `intervalMs` of silence and declared dead after `timeoutMs` without an answer.
+   */
+  readonly heartbeat?: HeartbeatOptions | false;
   /**
    * What to do after a message whose BODY_SIZE is over `maxBodySize` has been reported: `skip`
-   * its bytes and carry on (default for clients), or `close` the connection (default for server
-   * sessions: a lying header from an untrusted peer is not worth reading past).
+   * its bytes and carry on (default for clients; bounded by `readTimeoutMs`), or `close` the
+   * connection (default for server sessions: a lying header from an untrusted peer is not worth
+   * reading past).
    */
   readonly oversize?: 'skip' | 'close';
-  /** Scheduler of the reconnection timers (tests pass a virtual-time scheduler). */
+  /**
+   * Bytes of written-but-unconfirmed messages kept per channel for the
+   * {@link UnconfirmedDeliveryError} reported when it ends (default 4 MiB); older ones are
+   * counted but not kept.
+   */
+  readonly retainUnconfirmedBytes?: number;
+  /**
+   * Open at once, without a subscriber, and stay open (server sessions and bridge clients:
+   * their channel is already connected). Default false.
+   */
+  readonly eager?: boolean;
+  /** Called with every message before subscribers see it (a server's automatic replies). */
+  readonly onMessage?: (msg: IgtlMessage, connection: IgtlConnection) => void;
+  /** Scheduler of the reconnection and liveness timers (tests pass a virtual-time scheduler). */
   readonly scheduler?: SchedulerLike;
   /** Source of jitter in [0, 1) (default Math.random). */
   readonly random?: () => number;
@@ -99,41 +140,43 @@ function noop(): void {}
 
 /**
  * An OpenIGTLink connection: subscribe to receive decoded messages; `send()` (or `next()`) to
- * send. Bad messages never end the stream: they are reported on {@link errors$}. See
- * docs/connections.md.
+ * send. Bad messages never end the stream: they are reported on {@link errors$}; a byte stream
+ * that cannot be trusted any more, or a peer that is gone, closes the channel (and reconnects,
+ * if on). See docs/connections.md.
  */
 export class IgtlConnection extends Observable<IgtlMessage> {
   private subject = new Subject<IgtlMessage>();
-  private readonly stateSubject = new BehaviorSubject<ConnectionState>({ kind: 'idle' });
+  private refs = 0;
   private readonly errorSubject = new Subject<IgtlError>();
-  private readonly sendQueue: SendQueue;
+  private readonly lifecycle: Lifecycle;
+  private readonly outbox: Outbox;
   private readonly decoder: MessageDecoder;
   private readonly registry: CodecRegistry;
   private readonly log: createDebug.Debugger;
   private readonly scheduler: SchedulerLike;
-  private readonly reconnectOptions: ReconnectOptions | undefined;
+  private readonly framing: FramingRules;
   private channel: ByteChannel | undefined;
-  private blocked = false;
-  private flushScheduled = false;
-  private refs = 0;
-  private epoch = 0;
-  private run: Subscription | undefined;
-  private retryTimer: Subscription | undefined;
+  private liveness: Liveness | undefined;
   private pauseRequests = 0;
   private messageIdCounter = 0;
   private commandIdCounter = 0;
-  private maxVersion: HeaderVersion;
   private peerVersion: HeaderVersion = 1;
   private readonly warnedDowngrade = new Set<string>();
-  private watchdog: Subscription | undefined;
-  private lastData = 0;
-  private progressAt = 0;
-  private lastHeartbeat = 0;
-  private discarding = false;
+  private partialSince: number | undefined;
+  private skipSince: number | undefined;
+  /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
+  private readonly pings: number[] = [];
 
-  /** Connection state: idle, connecting, open, reconnecting (attempt, delay), closed (reason). */
-  readonly state$: Observable<ConnectionState> = this.stateSubject.asObservable();
-  /** Bad messages (CRC mismatch, malformed, oversized, truncated) and transport errors. Never ends. */
+  /**
+   * Connection state: idle, connecting, open, stale (open but silent), reconnecting (attempt,
+   * delay, reason), closed (reason).
+   */
+  readonly state$: Observable<ConnectionState>;
+  /**
+   * Bad messages (CRC mismatch, malformed, oversized, truncated), a lost byte stream
+   * (DesyncError), dead peers (DeadPeerError), closes by the peer (PeerClosedError), writes
+   * whose delivery was not confirmed (UnconfirmedDeliveryError) and transport errors. Never ends.
+   */
   readonly errors$: Observable<IgtlError> = this.errorSubject.asObservable();
   /** Messages and bytes waiting to be written, and what was dropped or replaced so far. */
   readonly queue$: Observable<QueueStatus>;
@@ -143,55 +186,72 @@ export class IgtlConnection extends Observable<IgtlMessage> {
    * @param options  see {@link ConnectionOptions}
    */
   constructor(
-    private readonly factory: ChannelFactory,
+    factory: ChannelFactory,
     private readonly options: ConnectionOptions = {},
   ) {
     super((subscriber) => {
-      // Subscribers of an ended life (see finish) must not touch the next one's count.
-      const epoch = this.epoch;
-      const inner = this.subject.subscribe(subscriber);
-      if (epoch === this.epoch) this.ref();
+      // A subscriber of an ended life (see finished) must not touch the next one's count.
+      const life = this.subject;
+      const inner = life.subscribe(subscriber);
+      if (life === this.subject) this.ref();
       return () => {
         inner.unsubscribe();
-        if (epoch === this.epoch) this.unref();
+        if (life === this.subject) this.unref();
       };
     });
     this.registry = options.registry ?? defaultRegistry;
     this.log = createDebug(options.logNamespace ?? 'igtl-rx:connection');
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.reconnectOptions = options.reconnect === false ? undefined : options.reconnect === true || options.reconnect === undefined ? {} : options.reconnect;
-    this.maxVersion = options.maxHeaderVersion ?? 2;
-    this.sendQueue = new SendQueue(options.queue);
-    this.queue$ = this.sendQueue.status$;
+    this.framing = {
+      maxHeaderVersion: options.maxHeaderVersion ?? 2,
+      followPeerHeaderVersion: options.followPeerHeaderVersion ?? false,
+      forceHeaderVersion: options.forceHeaderVersion,
+      legacyEmptyQueries: options.legacyEmptyQueries ?? true,
+    };
+    this.outbox = new Outbox({
+      ...(options.queue === undefined ? {} : { queue: options.queue }),
+      ...(options.retainUnconfirmedBytes === undefined ? {} : { retainBytes: options.retainUnconfirmedBytes }),
+      now: () => this.scheduler.now(),
+      log: this.log,
+      blocked: () => this.liveness?.poke(),
+    });
+    this.queue$ = this.outbox.queue.status$;
     this.decoder = new MessageDecoder(
-      {
-        message: (msg) => this.receive(msg),
-        error: (err) => {
-          this.reportError(err, 'bad message');
-          if (err instanceof BodyTooLargeError && this.options.oversize === 'close') {
-            // Not from inside the framer's loop: finish this chunk, then drop the channel.
-            this.discarding = true;
-            queueMicrotask(() => this.failChannel(err));
-          }
-        },
-      },
-      options,
+      { message: (msg) => this.receive(msg), error: (err) => this.onDecodeError(err) },
+      { ...options, resync: 'stop' },
     );
+    const reconnect: ReconnectOptions | undefined =
+      options.reconnect === false || options.eager ? undefined : options.reconnect === true || options.reconnect === undefined ? {} : options.reconnect;
+    this.lifecycle = new Lifecycle(
+      factory,
+      { reconnect, scheduler: this.scheduler, random: options.random, wanted: () => this.refs > 0 || this.keepOpen, log: this.log, label: () => this.label() },
+      {
+        opened: (channel) => this.onOpen(channel),
+        data: (chunk) => this.onData(chunk),
+        drain: () => {
+          this.outbox.drained();
+        },
+        ended: (err, wasOpen) => this.onEnded(err, wasOpen),
+        finished: (reason) => this.onFinished(reason),
+      },
+    );
+    this.state$ = this.lifecycle.state$;
+    if (options.eager) this.lifecycle.start();
   }
 
   /** The send queue now (what `queue$` last emitted). */
   get queueStatus(): QueueStatus {
-    return this.sendQueue.snapshot;
+    return this.outbox.queue.snapshot;
   }
 
   /** The current state. */
   get state(): ConnectionState {
-    return this.stateSubject.value;
+    return this.lifecycle.state;
   }
 
   /** Highest header version this connection sends now (see `maxHeaderVersion`, `negotiateVersion`). */
   get headerVersion(): HeaderVersion {
-    return this.maxVersion;
+    return this.framing.maxHeaderVersion;
   }
 
   /** Highest header version received from the peer so far (1 until it sends a v3 message). */
@@ -201,7 +261,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /** Sets the highest header version to send (e.g. after a version negotiation). */
   setHeaderVersion(version: HeaderVersion): void {
-    this.maxVersion = version;
+    (this.framing as { maxHeaderVersion: HeaderVersion }).maxHeaderVersion = version;
   }
 
   /** The next v3 message ID of this connection (1, 2, ...; wraps at 2^32). */
@@ -218,28 +278,28 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /**
    * Holds the connection open without consuming messages (like a subscriber that ignores them).
-   * Unsubscribe the result to release it.
+   * Unsubscribe the result to release it. Sending needs this (or a subscriber): a connection
+   * nobody holds is not open, and sends wait for it.
    */
   connect(): Subscription {
     return this.subscribe({ error: noop });
   }
 
   /**
-   * Sends a message. Resolves with `written` once it is handed to the channel, `replaced` when a
-   * newer message of the same type and device took its place (policy `latest`), or `dropped`
-   * (policy `drop`, or `latest` for a new key while full). Rejects with a typed error
-   * (EncodeError, QueueFullError, ConnectionError, DatagramTooLargeError); every failure is also
-   * reported on {@link errors$}, and an ignored rejection never surfaces as unhandled.
-   * While disconnected, messages wait according to their policy.
+   * Sends a message. Resolves with `written` once the channel took its bytes (handed to the
+   * socket: not yet proof that the peer read it, see {@link UnconfirmedDeliveryError}),
+   * `replaced` when a newer message of the same type and device took its place (policy
+   * `latest`), or `dropped` (policy `drop`, or `latest` for a new key while full). Rejects with a
+   * typed error (EncodeError, QueueFullError, ConnectionError, DatagramTooLargeError); every
+   * failure is also reported on {@link errors$}, and an ignored rejection never surfaces as
+   * unhandled. While disconnected, messages wait according to their policy.
    */
   send(msg: IgtlMessage, options: SendOptions = {}): Promise<SendResult> {
     let p: Promise<SendResult>;
     try {
       const bytes = this.encodeForPeer(msg);
       const policy = options.policy ?? this.policyFor(msg);
-      p = new Promise<SendResult>((resolve, reject) => {
-        if (this.sendQueue.push(bytes, policy, `${wireType(msg)}\u0000${msg.deviceName}`, resolve, reject, this.mustWait())) this.scheduleFlush();
-      });
+      p = new Promise<SendResult>((resolve, reject) => this.outbox.enqueue(bytes, policy, keyOf(msg), resolve, reject));
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -250,10 +310,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   /** Sends a message and forgets it (Observer style); failures go to {@link errors$}. */
   next(msg: IgtlMessage): void {
     try {
-      const bytes = this.encodeForPeer(msg);
-      if (this.sendQueue.push(bytes, this.policyFor(msg), `${wireType(msg)}\u0000${msg.deviceName}`, undefined, (err) => this.reportError(err, 'send failed'), this.mustWait())) {
-        this.scheduleFlush();
-      }
+      this.outbox.enqueue(this.encodeForPeer(msg), this.policyFor(msg), keyOf(msg), undefined, (err) => this.reportError(err, 'send failed'));
     } catch (err) {
       this.reportError(err instanceof IgtlError ? err : new ConnectionError(String(err), err), 'send failed');
     }
@@ -326,13 +383,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
    * meanwhile wait per their policy. Does nothing unless a channel is open or opening.
    */
   reconnect(): void {
-    const run = this.run;
-    if (!run) return;
-    this.run = undefined;
-    this.log('%s: reconnect requested', this.label());
     this.channel?.close();
-    run.unsubscribe();
-    this.onChannelEnd(undefined, 1);
+    this.lifecycle.restart();
   }
 
   /**
@@ -340,14 +392,14 @@ export class IgtlConnection extends Observable<IgtlMessage> {
    * `closed`. Subscribing again opens a new connection.
    */
   close(): void {
-    this.stop(undefined, true);
+    this.channel?.close();
+    this.lifecycle.stop();
   }
 
   // -------------------------------------------------------------------------------------------
 
-  /** True while sends have to wait (no channel, or its buffer is full): only then does `latest` conflate. */
-  private mustWait(): boolean {
-    return this.channel === undefined || this.blocked;
+  private get keepOpen(): boolean {
+    return this.options.keepOpen === true || this.options.eager === true;
   }
 
   private policyFor(msg: IgtlMessage): SendPolicy {
@@ -355,12 +407,9 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     return p === undefined ? 'lossless' : typeof p === 'function' ? p(msg) : p;
   }
 
-  /** Frames a message for this peer: header version, message ID, legacy empty queries. */
+  /** Frames a message for this peer: header version (framing-policy.ts), message ID. */
   private encodeForPeer(msg: IgtlMessage): Outgoing {
-    const max: HeaderVersion = this.options.followPeerHeaderVersion && this.peerVersion < this.maxVersion ? this.peerVersion : this.maxVersion;
-    let version: HeaderVersion = this.options.forceHeaderVersion ?? msg.headerVersion;
-    if (version > max) version = max;
-    if (version === 2 && (this.options.legacyEmptyQueries ?? true) && msg.metadata.size === 0 && isEmptyQuery(msg, this.registry)) version = 1;
+    const version = outgoingHeaderVersion(msg, this.peerVersion, this.framing, this.registry);
     let out = msg;
     if (version === 1 && msg.headerVersion === 2) {
       if (msg.metadata.size > 0) this.warnDowngrade(msg);
@@ -380,7 +429,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   private warnDowngrade(msg: IgtlMessage): void {
-    const key = `${wireType(msg)}\u0000${msg.deviceName}`;
+    const key = keyOf(msg);
     if (this.warnedDowngrade.has(key)) return;
     this.warnedDowngrade.add(key);
     this.log('%s: peer takes header version 1, so the metadata of %s "%s" is not sent (%d keys)', this.label(), wireType(msg), msg.deviceName, msg.metadata.size);
@@ -390,80 +439,32 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     return this.options.name ?? this.channel?.remote ?? 'connection';
   }
 
-  private receive(msg: IgtlMessage): void {
-    this.progressAt = this.lastData;
-    if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
-    this.onMessage(msg);
-    this.subject.next(msg);
-  }
-
-  /** Hook for subclasses (server sessions answer housekeeping queries here). */
-  protected onMessage(_msg: IgtlMessage): void {}
-
   private reportError(err: IgtlError, what: string): void {
     this.log('%s: %s: %s', this.label(), what, err.message);
     this.errorSubject.next(err);
   }
 
-  private setState(state: ConnectionState): void {
-    this.stateSubject.next(state);
-  }
-
   private ref(): void {
-    if (++this.refs === 1 && !this.run && !this.retryTimer) this.start(1);
+    if (++this.refs === 1) this.lifecycle.start();
   }
 
   private unref(): void {
-    if (--this.refs === 0 && !this.options.keepOpen) this.stop(undefined, false);
+    if (--this.refs === 0 && !this.keepOpen) {
+      this.channel?.close();
+      this.lifecycle.stop();
+    }
   }
 
-  /** Starts (or restarts) the channel; used by server sessions to start without a subscriber. */
-  protected start(attempt: number): void {
-    this.retryTimer = undefined;
-    this.setState({ kind: 'connecting', attempt });
-    let opened = false;
-    let ended = false;
-    const end = (err: Error | undefined) => {
-      if (ended) return;
-      ended = true;
-      this.run = undefined;
-      this.onChannelEnd(err, opened ? 1 : attempt + 1);
-    };
-    this.run = this.factory().subscribe({
-      next: (ev: ChannelEvent) => {
-        if (ev.type === 'data') {
-          if (this.discarding) return;
-          const now = this.scheduler.now();
-          if (this.decoder.buffered === 0) this.progressAt = now;
-          this.lastData = now;
-          this.decoder.push(ev.chunk);
-          if (this.channel?.kind === 'datagram') this.decoder.end();
-        } else if (ev.type === 'drain') {
-          this.blocked = false;
-          this.flush();
-        } else {
-          opened = true;
-          this.onOpen(ev.channel);
-        }
-      },
-      error: (err: unknown) => end(err instanceof Error ? err : new ConnectionError(String(err), err)),
-      complete: () => end(undefined),
-    });
-    // A factory that ended synchronously has cleared `run` already.
-    if (ended) this.run = undefined;
-  }
+  // --- the channel's life ----------------------------------------------------------------------
 
   private onOpen(channel: ByteChannel): void {
     this.channel = channel;
-    this.blocked = false;
     this.peerVersion = 1;
+    this.partialSince = this.skipSince = undefined;
+    this.pings.length = 0;
     this.decoder.reset();
     if (this.pauseRequests > 0) channel.pause();
     this.log('%s: open', this.label());
-    this.discarding = false;
-    this.lastData = this.progressAt = this.lastHeartbeat = this.scheduler.now();
-    this.startWatchdog();
-    this.setState({ kind: 'open', remote: channel.remote });
     const announce = this.options.announceV3;
     if (announce) {
       const metadata = announce === true ? new Map([['igtl-rx', { value: 'announce', encoding: 3 }]]) : announce;
@@ -473,140 +474,149 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       };
       channel.write(encodeMessage(status, { registry: this.registry }));
     }
-    this.flush();
+    this.outbox.attach(channel);
+    const o = this.options;
+    const hb = o.heartbeat === false ? undefined : o.heartbeat;
+    this.liveness = new Liveness(
+      {
+        staleAfterMs: positive(o.staleAfterMs ?? 3000),
+        idleTimeoutMs: positive(o.idleTimeoutMs),
+        readTimeoutMs: positive(o.readTimeoutMs ?? 30_000),
+        skipTimeoutMs: positive(o.readTimeoutMs ?? 30_000),
+        writeStallMs: channel.kind === 'datagram' ? undefined : positive(o.writeStallMs ?? 10_000),
+        heartbeat: hb,
+      },
+      {
+        partialSince: () => this.partialSince,
+        skippingSince: () => this.skipSince,
+        blockedSince: () => this.outbox.blockedSince,
+        unconfirmed: () => this.outbox.unconfirmedCount > 0,
+      },
+      {
+        stale: (silentMs) => {
+          this.log('%s: stale: nothing received for %d ms', this.label(), silentMs);
+          this.lifecycle.setStale(silentMs);
+        },
+        live: () => this.lifecycle.setStale(undefined),
+        dead: (err) => this.failChannel(err),
+        ping: (message) => this.ping(message),
+      },
+      this.scheduler,
+      this.label(),
+    );
   }
 
-  /** One timer checks idleness, slow messages and heartbeats while the channel is open. */
-  private startWatchdog(): void {
-    const { idleTimeoutMs: idle, readTimeoutMs: read, heartbeat } = this.options;
-    if (!idle && !read && !heartbeat) return;
-    const period = Math.max(5, Math.min(idle ?? Infinity, read ?? Infinity, heartbeat?.intervalMs ?? Infinity) / 4);
-    this.watchdog = interval(period, this.scheduler).subscribe(() => {
-      const now = this.scheduler.now();
-      if (idle && now - this.lastData >= idle) {
-        this.failChannel(new TimeoutError(`${this.label()}: nothing received for ${idle} ms`, idle));
-      } else if (read && this.decoder.buffered > 0 && now - this.progressAt >= read) {
-        this.failChannel(new TimeoutError(`${this.label()}: a message has been arriving for over ${read} ms (${this.decoder.buffered} bytes so far)`, read));
-      } else if (heartbeat && now - this.lastHeartbeat >= heartbeat.intervalMs) {
-        this.lastHeartbeat = now;
-        const msg: IgtlMessage = heartbeat.message === 'STATUS'
-          ? { type: 'STATUS', headerVersion: 1, deviceName: '', timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: { code: 1, subcode: 0n, errorName: '', statusMessage: '' } }
-          : { type: 'GET_STATUS', headerVersion: 1, deviceName: '', timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: {} };
-        this.next(msg);
-      }
-    });
+  private onData(chunk: Uint8Array): void {
+    const liveness = this.liveness;
+    if (!liveness) return;
+    liveness.bytesIn();
+    const decoder = this.decoder;
+    if (decoder.desynced) return;
+    const before = decoder.buffered;
+    decoder.push(chunk);
+    if (this.channel?.kind === 'datagram') decoder.end();
+    // Deadlines of the read and skip rules start when a partial message or a skip starts.
+    const now = this.scheduler.now();
+    let poke = false;
+    if (decoder.buffered === 0) this.partialSince = undefined;
+    else if (before === 0 || this.partialSince === undefined) {
+      this.partialSince = now;
+      poke = true;
+    }
+    if (decoder.skipRemaining === 0) this.skipSince = undefined;
+    else if (this.skipSince === undefined) {
+      this.skipSince = now;
+      poke = true;
+    }
+    if (this.outbox.blockedSince !== undefined) poke = true;
+    if (poke) this.liveness?.poke();
   }
 
-  /** Drops the current channel because of `err` (reported), then reconnects or finishes. */
-  private failChannel(err: IgtlError): void {
-    const run = this.run;
-    if (!run) return;
-    this.run = undefined;
-    this.log('%s: closing: %s', this.label(), err.message);
-    run.unsubscribe();
-    this.onChannelEnd(err, 1);
-  }
-
-  private onChannelEnd(err: Error | undefined, nextAttempt: number): void {
-    this.watchdog?.unsubscribe();
-    this.watchdog = undefined;
-    this.discarding = false;
-    const wasOpen = this.channel !== undefined;
-    this.channel = undefined;
-    this.blocked = false;
-    // A message cut off by the close is reported (TruncatedMessageError), never lost silently.
-    this.decoder.end();
-    if (wasOpen) this.log('%s: closed%s', this.label(), err ? `: ${err.message}` : '');
-    else if (err) this.log('%s: connect failed: %s', this.label(), err.message);
-    if (err) this.errorSubject.next(err instanceof IgtlError ? err : new ConnectionError(err.message, err));
-    const retry = this.reconnectOptions;
-    const wanted = this.refs > 0 || this.options.keepOpen === true;
-    if (!retry || !wanted) {
-      this.finish(err);
+  private receive(msg: IgtlMessage): void {
+    // A message completed: the read rule's clock restarts with the next partial one.
+    this.partialSince = undefined;
+    if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
+    if (msg.type === 'STATUS' && msg.deviceName === HEARTBEAT_DEVICE_NAME) {
+      // The echo of our heartbeat: the peer has read everything written before it.
+      const seq = this.pings.shift();
+      if (seq !== undefined) this.outbox.confirm(seq);
       return;
     }
-    const failures = nextAttempt - 1;
-    if (failures >= (retry.maxAttempts ?? Infinity)) {
-      this.finish(new ConnectionError(`gave up after ${failures} failed connection attempts`, err));
-      return;
-    }
-    const delayMs = backoffDelay(Math.max(1, failures), retry, this.options.random);
-    this.log('%s: reconnecting in %d ms (attempt %d)', this.label(), delayMs, nextAttempt);
-    this.setState({ kind: 'reconnecting', attempt: nextAttempt, delayMs, reason: err });
-    this.retryTimer = timer(delayMs, this.scheduler).subscribe(() => this.start(nextAttempt));
+    this.options.onMessage?.(msg, this);
+    this.subject.next(msg);
   }
 
-  /** Stops the channel and timers. `complete`: also end the subscribers' streams. */
-  private stop(reason: Error | undefined, complete: boolean): void {
-    const run = this.run;
-    this.run = undefined;
-    this.retryTimer?.unsubscribe();
-    this.retryTimer = undefined;
-    this.watchdog?.unsubscribe();
-    this.watchdog = undefined;
-    this.channel?.close();
+  private onDecodeError(err: IgtlError): void {
+    this.reportError(err, 'bad message');
+    const closeOnOversize = err instanceof BodyTooLargeError && this.options.oversize === 'close';
+    if (err instanceof DesyncError || closeOnOversize) {
+      // Not from inside the framer's loop: finish this chunk, then drop the channel.
+      queueMicrotask(() => this.failChannel(err, false));
+    }
+  }
+
+  private ping(message: 'GET_STATUS' | 'STATUS'): void {
+    const msg: IgtlMessage = message === 'STATUS'
+      ? { type: 'STATUS', headerVersion: 1, deviceName: '', timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: { code: 1, subcode: 0n, errorName: '', statusMessage: '' } }
+      : { type: 'GET_STATUS', headerVersion: 1, deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: {} };
+    const channel = this.channel;
+    let bytes: Outgoing;
+    try {
+      bytes = this.encodeForPeer(msg);
+    } catch (err) {
+      this.reportError(err instanceof IgtlError ? err : new ConnectionError(String(err), err), 'heartbeat');
+      return;
+    }
+    // Its place in the write order is what a reply confirms.
+    const written = message === 'GET_STATUS' ? () => {
+      if (this.channel === channel) this.pings.push(this.outbox.writtenCount);
+    } : undefined;
+    this.outbox.enqueue(bytes, 'lossless', '\u0000heartbeat', written, noop);
+  }
+
+  /** Drops the current channel because of `err` (reported on errors$), then reconnects or finishes. */
+  private failChannel(err: IgtlError, graceful = false): void {
+    if (graceful) this.channel?.close();
+    this.lifecycle.fail(err);
+  }
+
+  private onEnded(err: Error | undefined, wasOpen: boolean): void {
+    this.liveness?.stop();
+    this.liveness = undefined;
+    const channel = this.channel;
     this.channel = undefined;
-    run?.unsubscribe();
+    const unconfirmed = this.outbox.detach();
+    // A message cut off by a failure is reported (TruncatedMessageError), never lost silently;
+    // after a desync the rest of the stream is noise, not a message.
+    if (err && !this.decoder.desynced) this.decoder.end();
     this.decoder.reset();
-    if (complete) this.finish(reason);
-    else {
-      this.sendQueue.clear('connection closed: no subscribers left');
-      this.setState({ kind: 'closed', reason });
+    this.partialSince = this.skipSince = undefined;
+    if (err) this.errorSubject.next(err instanceof IgtlError ? err : new ConnectionError(err.message, err));
+    if (wasOpen && unconfirmed && err) {
+      this.reportError(
+        new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages, unconfirmed.bytes, unconfirmed.frames, unconfirmed.confirmed ? 'heartbeat' : 'none'),
+        'delivery unconfirmed',
+      );
     }
   }
 
   /** The end of this connection's life: fail waiting sends, end the subscribers' streams. */
-  private finish(reason: Error | undefined): void {
-    this.sendQueue.clear(reason ? `connection closed: ${reason.message}` : 'connection closed');
-    this.setState({ kind: 'closed', reason });
+  private onFinished(reason: Error | undefined): void {
+    this.outbox.clear(reason ? `connection closed: ${reason.message}` : 'connection closed');
     const subject = this.subject;
     this.subject = new Subject<IgtlMessage>();
     this.refs = 0;
-    this.epoch++;
-    if (reason) subject.error(reason instanceof IgtlError ? reason : new ConnectionError(reason.message, reason));
+    // A clean close by the peer ends the stream normally (as RxJS's webSocket does); the state
+    // and errors$ still say who closed it.
+    if (reason && !(reason instanceof PeerClosedError)) subject.error(reason instanceof IgtlError ? reason : new ConnectionError(reason.message, reason));
     else subject.complete();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || !this.channel || this.blocked) return;
-    this.flushScheduled = true;
-    // Sends made in the same tick go out together (one cork/uncork, one system call).
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    const channel = this.channel;
-    if (!channel || this.blocked || this.sendQueue.length === 0) return;
-    const drain = () => {
-      while (this.sendQueue.length > 0) {
-        const bytes = this.sendQueue.shift()!;
-        let ok: boolean;
-        if (bytes instanceof Uint8Array) ok = channel.write(bytes);
-        else {
-          // Every part goes out now, back to back (one writev inside the batch); the channel
-          // buffers what it cannot send yet, and `false` only says to stop after this message.
-          ok = true;
-          for (const part of bytes) ok = channel.write(part) && ok;
-        }
-        if (!ok) {
-          this.blocked = true;
-          this.log('%s: channel buffer full, %d messages wait', this.label(), this.sendQueue.length);
-          return;
-        }
-      }
-    };
-    if (channel.batch) channel.batch(drain);
-    else drain();
   }
 }
 
-/** True for GET_/STT_/STP_ messages whose content encodes to nothing. */
-function isEmptyQuery(msg: IgtlMessage, registry: CodecRegistry): boolean {
-  if (msg.type === 'UNKNOWN') return false;
-  const t = msg.type;
-  if (!(t.startsWith('GET_') || t.startsWith('STP_') || t.startsWith('STT_'))) return false;
-  return registry.get(t)?.size(msg.content) === 0;
+function keyOf(msg: IgtlMessage): string {
+  return `${wireType(msg)}\u0000${msg.deviceName}`;
+}
+
+function positive(ms: number | undefined): number | undefined {
+  return ms === undefined || ms <= 0 ? undefined : ms;
 }

@@ -44,6 +44,16 @@ export function outgoingLength(bytes: Outgoing): number {
   return n;
 }
 
+/** A queued send as the queue hands it out: its bytes and how to settle its sender. */
+export interface QueuedSend {
+  readonly bytes: Outgoing;
+  readonly size: number;
+  /** Settles the sender once the bytes were handed to the channel (`written`). */
+  readonly resolve: ((r: SendResult) => void) | undefined;
+  /** Fails the sender when the channel refused the bytes. */
+  readonly reject: ((e: IgtlError) => void) | undefined;
+}
+
 interface Entry {
   bytes: Outgoing;
   size: number;
@@ -142,8 +152,11 @@ export class SendQueue {
     return true;
   }
 
-  /** Takes the oldest message, resolving its sender with `written`; undefined when empty. */
-  shift(): Outgoing | undefined {
+  /**
+   * Takes the oldest message; undefined when empty. Its sender is not settled: the caller
+   * resolves it with `written` after the channel took the bytes, or rejects it.
+   */
+  shift(): QueuedSend | undefined {
     if (this.count === 0) return undefined;
     const entry = this.entries[this.head]!;
     this.entries[this.head] = undefined;
@@ -155,13 +168,12 @@ export class SendQueue {
     this.count--;
     this.queuedBytes -= entry.size;
     if (entry.key !== undefined) this.latest.delete(entry.key);
-    entry.resolve?.('written');
     if (this.count === 0) {
       this.entries = [];
       this.head = 0;
     }
     this.publish();
-    return entry.bytes;
+    return entry;
   }
 
   /** Fails every waiting `lossless` send and drops everything (the connection closed for good). */

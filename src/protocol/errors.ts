@@ -179,7 +179,7 @@ export class PeerClosedError extends ConnectionError {
 }
 
 /** Which rule found a peer dead or silent (see docs/connections.md, "Liveness"). */
-export type DeadPeerRule = 'idle' | 'write-stall' | 'heartbeat' | 'keepalive' | 'skip-timeout';
+export type DeadPeerRule = 'idle' | 'read-timeout' | 'write-stall' | 'heartbeat' | 'keepalive' | 'skip-timeout';
 
 /**
  * The peer is gone or not answering: nothing received for too long, bytes queued and not

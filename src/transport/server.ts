@@ -27,60 +27,59 @@ export interface ServerOptions extends ConnectionOptions {
   readonly maxClients?: number;
   /** Client addresses allowed to connect (default: any). IPv4-mapped IPv6 addresses match their IPv4 form. */
   readonly allow?: readonly string[];
+  /** TCP keep-alive probes on every session after this much idle time, ms (default 10 000; 0 = off). */
+  readonly keepAliveMs?: number;
   /** Automatic replies (GET_CAPABIL, GET_STATUS, COMMAND Version); false turns them all off. */
   readonly housekeeping?: boolean | HousekeepingOptions;
 }
 
 /**
- * One client of a server: an {@link IgtlConnection} over its socket. It reads from the moment
- * the client connects (subscribers see messages from when they subscribe), never reconnects,
- * answers housekeeping queries, and answers each client in the header version it has shown it
- * understands (min(server maximum, highest version received): PLUS's rule).
+ * One client of a server: an {@link IgtlConnection} over its socket, plus where it comes from.
+ * It reads from the moment the client connects (subscribers see messages from when they
+ * subscribe), never reconnects, answers housekeeping queries, and answers each client in the
+ * header version it has shown it understands (min(server maximum, highest version received):
+ * PLUS's rule).
  */
-export class IgtlSession extends IgtlConnection {
-  constructor(
-    readonly remoteAddress: string,
-    readonly remotePort: number,
-    socket: Socket,
-    options: ConnectionOptions,
-    private readonly housekeeping: HousekeepingOptions | undefined,
-    private readonly serverMaxVersion: HeaderVersion,
-  ) {
-    const remote = `${remoteAddress}:${remotePort}`;
-    let used = false;
-    super(
-      () =>
-        new Observable<ChannelEvent>((subscriber) => {
-          if (used) {
-            subscriber.complete();
-            return;
-          }
-          used = true;
-          const teardown = pipeSocketEvents(socket, remote, subscriber);
-          subscriber.next({ type: 'open', channel: socketChannel(socket, remote) });
-          socket.resume();
-          return teardown;
-        }),
-      {
-        logNamespace: 'igtl-rx:server',
-        name: remote,
-        // Clients are untrusted: slow or lying senders are dropped rather than waited for.
-        readTimeoutMs: 60_000,
-        oversize: 'close',
-        ...options,
-        reconnect: false,
-        keepOpen: true,
-        followPeerHeaderVersion: true,
-      },
-    );
-    this.start(1);
-  }
+export type IgtlSession = IgtlConnection & {
+  /** The client's address (IPv4-mapped IPv6 addresses in their IPv4 form). */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+};
 
-  protected override onMessage(msg: IgtlMessage): void {
-    if (!this.housekeeping) return;
-    const reply = housekeepingReply(msg, this.serverMaxVersion, defaultRegistry.types(), this.housekeeping);
-    if (reply) void this.send(reply);
-  }
+/** Server-session defaults: clients are untrusted, so slow, lying or vanished ones are dropped. */
+const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: false };
+
+/** The connection of one accepted socket (composition: the same connection, other options). */
+function createSession(socket: Socket, remoteAddress: string, remotePort: number, options: ConnectionOptions, housekeeping: HousekeepingOptions | undefined, serverMaxVersion: HeaderVersion): IgtlSession {
+  const remote = `${remoteAddress}:${remotePort}`;
+  let used = false;
+  const events = new Observable<ChannelEvent>((subscriber) => {
+    if (used) {
+      subscriber.complete();
+      return;
+    }
+    used = true;
+    const teardown = pipeSocketEvents(socket, remote, subscriber);
+    subscriber.next({ type: 'open', channel: socketChannel(socket, remote) });
+    socket.resume();
+    return teardown;
+  });
+  const conn = new IgtlConnection(() => events, {
+    logNamespace: 'igtl-rx:server',
+    name: remote,
+    ...SESSION_DEFAULTS,
+    ...options,
+    reconnect: false,
+    eager: true,
+    followPeerHeaderVersion: true,
+    onMessage: housekeeping
+      ? (msg, self) => {
+          const reply = housekeepingReply(msg, serverMaxVersion, (options.registry ?? defaultRegistry).types(), housekeeping);
+          if (reply) void self.send(reply);
+        }
+      : undefined,
+  });
+  return Object.assign(conn, { remoteAddress, remotePort });
 }
 
 /** A running server. */
@@ -100,6 +99,7 @@ export class IgtlServer {
   constructor(private readonly options: ServerOptions = {}) {
     const housekeeping = options.housekeeping === false ? undefined : options.housekeeping === true || options.housekeeping === undefined ? {} : options.housekeeping;
     const maxVersion = options.maxHeaderVersion ?? 2;
+    const keepAlive = options.keepAliveMs ?? 10_000;
     const onSocket = (socket: Socket) => {
       const address = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
       const port = socket.remotePort ?? 0;
@@ -115,8 +115,10 @@ export class IgtlServer {
         return;
       }
       socket.setNoDelay(true);
+      // A client that vanishes without a FIN (power, cable, blackhole) is found by the kernel.
+      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
       socket.pause();
-      const session = new IgtlSession(address, port, socket, this.options, housekeeping, maxVersion);
+      const session = createSession(socket, address, port, this.options, housekeeping, maxVersion);
       this.live.add(session);
       log('client %s:%d connected (%d now)', address, port, this.live.size);
       this.subs.set(

@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
-import { ConnectionError } from '../protocol/errors.js';
+import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
 
 /** Wraps a connected socket as a ByteChannel. */
 export function socketChannel(socket: Socket, remote: string): ByteChannel {
@@ -32,14 +32,22 @@ export function socketChannel(socket: Socket, remote: string): ByteChannel {
  */
 export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Subscriber<ChannelEvent>): () => void {
   let failed: Error | undefined;
+  let opened = socket.readyState === 'open';
+  socket.once('connect', () => {
+    opened = true;
+  });
   socket.on('data', (chunk: Buffer) => subscriber.next({ type: 'data', chunk }));
   socket.on('drain', () => subscriber.next({ type: 'drain' }));
   socket.on('error', (err: Error) => {
     failed = err;
   });
   socket.on('close', () => {
-    if (failed) subscriber.error(new ConnectionError(`${remote}: ${failed.message}`, failed));
-    else subscriber.complete();
+    if (!failed) subscriber.complete();
+    // ETIMEDOUT on an established socket: TCP keep-alive probes (or retransmissions) went
+    // unanswered, the peer host is gone.
+    else if ((failed as NodeJS.ErrnoException).code === 'ETIMEDOUT' && opened) {
+      subscriber.error(new DeadPeerError(`${remote}: the peer stopped answering TCP (${failed.message})`, 'keepalive', 0));
+    } else subscriber.error(new ConnectionError(`${remote}: ${failed.message}`, failed));
   });
   return () => {
     if (socket.destroyed) return;

@@ -42,5 +42,12 @@ export function tcpChannel(options: TcpOptions = {}): ChannelFactory {
  * conn.pipe(ofType('TRANSFORM')).subscribe((m) => console.log(m.content.matrix));
  */
 export function connectTcp(options: TcpOptions & ConnectionOptions = {}): IgtlConnection {
-  return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, ...options });
+  return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, ...options });
 }
+
+/**
+ * The heartbeat of TCP and TLS clients unless told otherwise: a peer that answers GET_STATUS
+ * (PLUS, igtl-rx servers) and then goes silent for 5 s is pinged, and 10 s without an answer
+ * closes the connection: a blackholed or stopped peer is found within 15 s (docs/connections.md).
+ */
+export const CLIENT_HEARTBEAT = { intervalMs: 5000, timeoutMs: 10_000 } as const;

@@ -34,8 +34,10 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
         kind: 'datagram',
         maxDatagramSize: MAX_DATAGRAM_SIZE,
         remote,
+        // Throwing here is the channel contract for "these bytes cannot be written": the
+        // connection's outbox turns it into a rejected send (typed), not an uncaught error.
         write(bytes) {
-          if (options.port === undefined) throw new ConnectionError('this UDP socket has no peer to send to (give `port`)');
+          if (options.port === undefined) throw new ConnectionError(`${remote}: this UDP socket is receive-only (no \`port\` to send to)`);
           socket.send(bytes, options.port, host);
           return true;
         },

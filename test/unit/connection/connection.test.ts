@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
   ConnectionError,
+  PeerClosedError,
   EncodeError,
   IDENTITY,
   IgtlConnection,
@@ -76,15 +77,20 @@ describe('IgtlConnection lifecycle', () => {
     expect(got).toEqual([3]);
   });
 
-  it('completes subscribers when the peer closes cleanly and reconnect is off', () => {
+  it('completes subscribers when the peer closes cleanly and reconnect is off, and says the peer closed it', () => {
     const { factory, attempts } = fakeFactory();
     const conn = new IgtlConnection(factory, { reconnect: false });
     const complete = vi.fn();
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
     conn.subscribe({ complete });
     attempts[0]!.open();
     attempts[0]!.end();
     expect(complete).toHaveBeenCalledOnce();
-    expect(conn.state).toEqual({ kind: 'closed', reason: undefined });
+    const state = conn.state;
+    expect(state.kind).toBe('closed');
+    expect(state.kind === 'closed' && state.reason).toBeInstanceOf(PeerClosedError);
+    expect(errors.map((e) => e.code)).toEqual(['peer-closed']);
   });
 
   it('errors subscribers with a ConnectionError when the connection fails and reconnect is off', () => {

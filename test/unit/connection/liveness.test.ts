@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import {
   BodyTooLargeError,
+  DeadPeerError,
+  DesyncError,
+  HEARTBEAT_DEVICE_NAME,
+  UnconfirmedDeliveryError,
   IDENTITY,
   IgtlConnection,
   Timestamp,
@@ -30,13 +34,17 @@ function setup(options: ConstructorParameters<typeof IgtlConnection>[1], maxFram
   return { scheduler, conn, attempts, errors, got, at };
 }
 
+const statusBytes = (deviceName: string) =>
+  encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName, timestamp: Timestamp.ZERO }));
+
 describe('liveness', () => {
   it('drops a connection that has received nothing for idleTimeoutMs and reconnects', () => {
     const { scheduler, conn, attempts, errors, at } = setup({ idleTimeoutMs: 1000 }, 3000);
     at(400, () => attempts[0]!.data(bytesOf(1)));
     scheduler.flush();
-    const timeout = errors.find((e) => e instanceof TimeoutError) as TimeoutError;
-    expect(timeout.message).toMatch(/nothing received for 1000 ms/);
+    const dead = errors.find((e) => e instanceof DeadPeerError) as DeadPeerError;
+    expect(dead.rule).toBe('idle');
+    expect(dead.message).toMatch(/nothing received for 1000 ms/);
     expect(attempts[0]!.torn).toBe(true);
     expect(conn.state.kind === 'reconnecting' || conn.state.kind === 'connecting').toBe(true);
   });
@@ -54,8 +62,9 @@ describe('liveness', () => {
     const msg = bytesOf(1);
     for (let i = 0; i < 40; i++) at(i * 50, () => attempts[0]!.data(msg.subarray(i, i + 1)));
     scheduler.flush();
-    const timeout = errors.find((e) => e instanceof TimeoutError);
-    expect(timeout?.message).toMatch(/arriving for over 500 ms/);
+    const dead = errors.find((e) => e instanceof DeadPeerError) as DeadPeerError;
+    expect(dead.rule).toBe('read-timeout');
+    expect(dead.message).toMatch(/arriving for over 500 ms/);
     expect(attempts[0]!.torn).toBe(true);
   });
 
@@ -70,13 +79,63 @@ describe('liveness', () => {
     expect(got).toHaveLength(60);
   });
 
-  it('sends a heartbeat GET_STATUS every interval while open', async () => {
-    const { scheduler, attempts } = setup({ heartbeat: { intervalMs: 1000 } }, 3500);
+  it('probes with one GET_STATUS at open and never pings a peer that does not answer', async () => {
+    const { scheduler, attempts, errors } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 2000 } }, 20_000);
     scheduler.flush();
     await settle();
     const sent = attempts[0]!.written.map((b) => decodeMessage(b));
-    expect(sent.map((m) => m.type)).toEqual(['GET_STATUS', 'GET_STATUS', 'GET_STATUS']);
-    expect(sent.every((m) => m.headerVersion === 1)).toBe(true);
+    expect(sent.map((m) => [m.type, m.deviceName, m.headerVersion])).toEqual([['GET_STATUS', HEARTBEAT_DEVICE_NAME, 1]]);
+    // A quiet peer that does not answer is not dead: TCP keep-alive watches it instead.
+    expect(errors).toEqual([]);
+    expect(attempts[0]!.torn).toBe(false);
+  });
+
+  it('pings a peer that answered the probe whenever it goes silent, and closes when pings go unanswered', async () => {
+    const { scheduler, attempts, errors, at, conn } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 2000 }, staleAfterMs: 0 }, 10_000);
+    // The peer answers the probe and two pings, then vanishes (blackholed) at t = 2500.
+    const answer = () => attempts[0]!.data(statusBytes(HEARTBEAT_DEVICE_NAME));
+    at(10, answer);
+    at(1015, answer);
+    at(2020, answer);
+    let deadAt = -1;
+    conn.errors$.subscribe((e) => {
+      if (e instanceof DeadPeerError) deadAt = scheduler.now();
+    });
+    scheduler.flush();
+    await settle();
+    const dead = errors.find((e) => e instanceof DeadPeerError) as DeadPeerError;
+    expect(dead.rule).toBe('heartbeat');
+    // Silent from 2020: pinged at 3020, no answer for 2000 ms -> dead at 5020.
+    expect(deadAt).toBe(5020);
+    expect(attempts[0]!.torn).toBe(true);
+  });
+
+  it('hides the echoes of its own heartbeat from subscribers', () => {
+    const { scheduler, attempts, got, at } = setup({ heartbeat: { intervalMs: 1000 } }, 1500);
+    at(5, () => attempts[0]!.data(statusBytes(HEARTBEAT_DEVICE_NAME)));
+    at(6, () => attempts[0]!.data(statusBytes('Tracker')));
+    scheduler.flush();
+    expect(got.map((m) => m.deviceName)).toEqual(['Tracker']);
+  });
+
+  it('closes a channel whose writes have stalled for writeStallMs, not one that drains in time', async () => {
+    const stalled = setup({ writeStallMs: 1000, staleAfterMs: 0 }, 5000);
+    stalled.attempts[0]!.full = true;
+    stalled.conn.next(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: 'x' }, { deviceName: 'S' }));
+    await settle();
+    stalled.scheduler.flush();
+    const dead = stalled.errors.find((e) => e instanceof DeadPeerError) as DeadPeerError;
+    expect(dead?.rule).toBe('write-stall');
+    expect(stalled.attempts[0]!.torn).toBe(true);
+
+    const draining = setup({ writeStallMs: 1000, staleAfterMs: 0 }, 5000);
+    draining.attempts[0]!.full = true;
+    draining.conn.next(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: 'x' }, { deviceName: 'S' }));
+    await settle();
+    draining.at(900, () => draining.attempts[0]!.drain());
+    draining.scheduler.flush();
+    expect(draining.errors).toEqual([]);
+    expect(draining.attempts[0]!.torn).toBe(false);
   });
 
   it('closes after an oversized message when oversize is close, and skips it otherwise', async () => {
@@ -92,5 +151,62 @@ describe('liveness', () => {
     await settle();
     expect(skipping.errors.some((e) => e instanceof BodyTooLargeError)).toBe(true);
     expect(skipping.attempts[0]!.torn).toBe(false);
+  });
+
+  it('gives up skipping an oversized message that does not finish within readTimeoutMs: visible, then closed', () => {
+    const big = bytesOf(1);
+    new DataView(big.buffer).setUint32(46, 0x7fffffff);
+    const { scheduler, attempts, errors, at } = setup({ maxBodySize: 1024, readTimeoutMs: 1000, staleAfterMs: 0 }, 5000);
+    at(0, () => attempts[0]!.data(big.subarray(0, 58)));
+    // The peer keeps sending (so it is not idle), but 2 GiB will not arrive in a second.
+    for (let t = 100; t < 3000; t += 100) at(t, () => attempts[0]!.data(new Uint8Array(1000)));
+    scheduler.flush();
+    expect(errors[0]).toBeInstanceOf(BodyTooLargeError);
+    const dead = errors.find((e) => e instanceof DeadPeerError) as DeadPeerError;
+    expect(dead.rule).toBe('skip-timeout');
+    expect(attempts[0]!.torn).toBe(true);
+  });
+
+  it('closes at once on a header that is not OpenIGTLink (desync), and reconnects', async () => {
+    const { attempts, errors, conn } = setup({});
+    const garbage = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: example\r\n\r\n'.repeat(3));
+    attempts[0]!.data(garbage);
+    attempts[0]!.data(bytesOf(7));
+    await settle();
+    expect(errors[0]).toBeInstanceOf(DesyncError);
+    expect(attempts[0]!.torn).toBe(true);
+    expect(conn.state.kind).toBe('reconnecting');
+  });
+
+  it('reports written messages the peer never confirmed when the channel ends, and none that it confirmed', async () => {
+    const { scheduler, attempts, errors, conn } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 5000 }, staleAfterMs: 0 }, 1500);
+    const send = (n: number) => conn.send(createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'T' }));
+    const echo = () => attempts[0]!.data(statusBytes(HEARTBEAT_DEVICE_NAME));
+    await settle(); // the probe is written
+    echo(); // and answered: this peer confirms
+    expect(await send(1)).toBe('written');
+    expect(await send(2)).toBe('written');
+    // Writes await confirmation, so a ping goes out one interval after the last one...
+    scheduler.flush();
+    await settle();
+    echo(); // ...and its echo confirms everything written before it.
+    expect(await send(3)).toBe('written');
+    expect(await send(4)).toBe('written');
+    attempts[0]!.fail(new Error('connection reset'));
+    const report = errors.find((e) => e instanceof UnconfirmedDeliveryError) as UnconfirmedDeliveryError;
+    expect(report.confirmation).toBe('heartbeat');
+    const numbers = report.frames.map((f) => decodeMessage(f)).map((m) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : -1));
+    expect(numbers).toEqual([3, 4]);
+    expect(report.messages).toBe(2);
+  });
+
+  it('reports every written message as unconfirmed when the peer never answers heartbeats', async () => {
+    const { attempts, errors, conn } = setup({ heartbeat: false }, 100);
+    for (let n = 1; n <= 3; n++) await conn.send(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: String(n) }, { deviceName: 'S' }));
+    attempts[0]!.end();
+    const report = errors.find((e) => e instanceof UnconfirmedDeliveryError) as UnconfirmedDeliveryError;
+    expect(report.confirmation).toBe('none');
+    expect(report.messages).toBe(3);
+    expect(report.frames.map((f) => decodeMessage(f)).map((m) => (m.type === 'STATUS' ? m.content.statusMessage : ''))).toEqual(['1', '2', '3']);
   });
 });

@@ -8,7 +8,7 @@ describe('SendQueue', () => {
     const q = new SendQueue();
     q.push(b(1), 'lossless', 'k');
     q.push(b(2), 'lossless', 'k');
-    expect([q.shift()!.length, q.shift()!.length]).toEqual([1, 2]);
+    expect([q.shift()!.bytes.length, q.shift()!.bytes.length]).toEqual([1, 2]);
     expect(q.shift()).toBeUndefined();
   });
 
@@ -20,8 +20,12 @@ describe('SendQueue', () => {
     q.push(b(3), 'latest', 'A', (r) => results.push(r));
     expect(q.length).toBe(2);
     expect(q.bytes).toBe(5);
-    expect(q.shift()!.length).toBe(3);
-    expect(q.shift()!.length).toBe(2);
+    const first = q.shift()!;
+    expect(first.bytes.length).toBe(3);
+    expect(q.shift()!.bytes.length).toBe(2);
+    // The queue settles replacements itself; `written` is the outbox's to give, after the write.
+    expect(results).toEqual(['replaced']);
+    first.resolve?.('written');
     expect(results).toEqual(['replaced', 'written']);
     expect(q.snapshot.replaced).toBe(1);
   });
@@ -70,9 +74,9 @@ describe('SendQueue', () => {
     let next = 0;
     for (let i = 0; i < 5000; i++) {
       q.push(new Uint8Array([i & 255]), 'lossless', 'k');
-      if (i % 3 !== 0) expect(q.shift()![0]).toBe(next++ & 255);
+      if (i % 3 !== 0) expect((q.shift()!.bytes as Uint8Array)[0]).toBe(next++ & 255);
     }
-    while (q.length) expect(q.shift()![0]).toBe(next++ & 255);
+    while (q.length) expect((q.shift()!.bytes as Uint8Array)[0]).toBe(next++ & 255);
     expect(next).toBe(5000);
   });
 });

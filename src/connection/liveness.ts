@@ -1,0 +1,232 @@
+// Liveness of one open channel, on an RxJS scheduler (so every rule is marble-testable):
+//
+//   stale        nothing received for `staleAfterMs`: what was last received is no longer
+//                current (state `stale`); back to `open` when bytes arrive.
+//   idle         nothing received for `idleTimeoutMs` (opt-in): the peer is taken as dead.
+//   read         a message has been arriving for `readTimeoutMs` without completing (slowloris).
+//   skip         an oversized message is still being skipped after `skipTimeoutMs`.
+//   write stall  the channel has refused bytes (write returned false) and not drained for
+//                `writeStallMs`: the peer stopped reading or is gone.
+//   heartbeat    a GET_STATUS probe right after open finds out whether the peer answers at all
+//                (PLUS and igtl-rx servers do); to such a peer a ping goes out whenever it has
+//                been silent for `intervalMs`, and silence for `timeoutMs` after a ping means it
+//                is dead. A peer that did not answer the probe is never pinged again on that
+//                channel: pings would keep TCP keep-alive (which only probes an idle link) from
+//                ever firing.
+//
+// One timer, armed at the earliest deadline; a new byte only moves deadlines later, so the hot
+// path (`bytesIn`) does no timer work at all.
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { DeadPeerError, type DeadPeerRule } from '../protocol/errors.js';
+
+/** Heartbeat settings (see `ConnectionOptions.heartbeat`). */
+export interface HeartbeatOptions {
+  /** Ping after this much silence, ms (also the spacing of pings). */
+  readonly intervalMs: number;
+  /** Silence after a ping that means the peer is dead, ms (default 2 x intervalMs). */
+  readonly timeoutMs?: number;
+  /**
+   * `GET_STATUS` (default): a request PLUS and igtl-rx servers answer, with the probe and the
+   * dead-peer rule above. `STATUS`: the keep-alive PLUS itself sends, every `intervalMs`, with
+   * no answer expected (keeps a peer with an idle timeout of its own from dropping us).
+   */
+  readonly message?: 'GET_STATUS' | 'STATUS';
+}
+
+/** Thresholds of the liveness rules, ms; undefined turns a rule off. */
+export interface LivenessRules {
+  readonly staleAfterMs: number | undefined;
+  readonly idleTimeoutMs: number | undefined;
+  readonly readTimeoutMs: number | undefined;
+  readonly skipTimeoutMs: number | undefined;
+  readonly writeStallMs: number | undefined;
+  readonly heartbeat: HeartbeatOptions | undefined;
+}
+
+/** What liveness reads from the channel's other parts when its timer fires. */
+export interface LivenessProbe {
+  /** When the message now being assembled started to arrive, or undefined. */
+  partialSince(): number | undefined;
+  /** When skipping an oversized message started, or undefined. */
+  skippingSince(): number | undefined;
+  /** Since when the channel has refused bytes, or undefined. */
+  blockedSince(): number | undefined;
+  /** True when messages were written that the peer has not confirmed yet. */
+  unconfirmed(): boolean;
+}
+
+/** What liveness tells the connection. */
+export interface LivenessEvents {
+  stale(silentMs: number): void;
+  live(): void;
+  /** The channel must close: the peer is gone or misbehaving. */
+  dead(err: DeadPeerError): void;
+  /** Send a heartbeat message now. */
+  ping(message: 'GET_STATUS' | 'STATUS'): void;
+}
+
+/** The liveness rules of one open channel. Create one per channel; `stop()` when it ends. */
+export class Liveness {
+  private lastIn: number;
+  private lastPing: number;
+  private pingAt: number | undefined;
+  private probeUntil: number | undefined;
+  private answers = false;
+  private isStale = false;
+  private stopped = false;
+  private timer: Subscription | undefined;
+  private timerAt = Infinity;
+
+  constructor(
+    private readonly rules: LivenessRules,
+    private readonly probe: LivenessProbe,
+    private readonly events: LivenessEvents,
+    private readonly scheduler: SchedulerLike,
+    private readonly label: string,
+  ) {
+    const now = scheduler.now();
+    this.lastIn = now;
+    this.lastPing = now;
+    const hb = rules.heartbeat;
+    if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS') {
+      // Does this peer answer at all? Any bytes within the timeout say yes.
+      this.probeUntil = now + this.heartbeatTimeout(hb);
+      events.ping('GET_STATUS');
+    }
+    this.check();
+  }
+
+  /** True once the peer has shown it answers (or sends without being asked). */
+  get answersHeartbeat(): boolean {
+    return this.answers;
+  }
+
+  /** Bytes arrived. Cheap: the hot path of every chunk. */
+  bytesIn(): void {
+    const now = this.scheduler.now();
+    this.lastIn = now;
+    this.pingAt = undefined;
+    if (this.probeUntil !== undefined && now <= this.probeUntil) {
+      // It answers: from now on it is pinged, so arm the heartbeat timers (rare: once a channel).
+      this.answers = true;
+      this.probeUntil = undefined;
+      this.check();
+    }
+    if (this.isStale) {
+      this.isStale = false;
+      this.events.live();
+      // Nothing was armed for staleness while stale; it is news again from now.
+      if (this.rules.staleAfterMs !== undefined) this.arm(now + this.rules.staleAfterMs, now);
+    }
+  }
+
+  /** Something started a deadline (a partial message, a full channel, a skip): re-check then. */
+  poke(): void {
+    const now = this.scheduler.now();
+    const r = this.rules;
+    const p = this.probe;
+    this.arm(Math.min(
+      deadline(p.partialSince(), r.readTimeoutMs),
+      deadline(p.skippingSince(), r.skipTimeoutMs),
+      deadline(p.blockedSince(), r.writeStallMs),
+      r.heartbeat && this.answers && p.unconfirmed() ? this.lastPing + r.heartbeat.intervalMs : Infinity,
+    ), now);
+  }
+
+  /** The channel ended: no more events. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  private heartbeatTimeout(hb: HeartbeatOptions): number {
+    return hb.timeoutMs ?? 2 * hb.intervalMs;
+  }
+
+  private arm(at: number, now: number): void {
+    if (this.stopped || at >= this.timerAt || at === Infinity) return;
+    this.timer?.unsubscribe();
+    this.timerAt = at;
+    this.timer = this.scheduler.schedule(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.check();
+    }, Math.max(0, at - now));
+  }
+
+  private die(rule: DeadPeerRule, elapsedMs: number, what: string): void {
+    this.stop();
+    this.events.dead(new DeadPeerError(`${this.label}: ${what}`, rule, elapsedMs));
+  }
+
+  private check(): void {
+    if (this.stopped) return;
+    const now = this.scheduler.now();
+    const r = this.rules;
+    const p = this.probe;
+    const silent = now - this.lastIn;
+    if (r.idleTimeoutMs !== undefined && silent >= r.idleTimeoutMs) return this.die('idle', silent, `nothing received for ${r.idleTimeoutMs} ms`);
+    const partial = p.partialSince();
+    if (r.readTimeoutMs !== undefined && partial !== undefined && now - partial >= r.readTimeoutMs) {
+      return this.die('read-timeout', now - partial, `a message has been arriving for over ${r.readTimeoutMs} ms`);
+    }
+    const skipping = p.skippingSince();
+    if (r.skipTimeoutMs !== undefined && skipping !== undefined && now - skipping >= r.skipTimeoutMs) {
+      return this.die('skip-timeout', now - skipping, `an oversized message is still being skipped after ${r.skipTimeoutMs} ms`);
+    }
+    const blocked = p.blockedSince();
+    if (r.writeStallMs !== undefined && blocked !== undefined && now - blocked >= r.writeStallMs) {
+      return this.die('write-stall', now - blocked, `the peer has taken no bytes for ${r.writeStallMs} ms (write stalled)`);
+    }
+    let next = Math.min(
+      r.idleTimeoutMs === undefined ? Infinity : this.lastIn + r.idleTimeoutMs,
+      deadline(partial, r.readTimeoutMs),
+      deadline(skipping, r.skipTimeoutMs),
+      deadline(blocked, r.writeStallMs),
+    );
+    const hb = r.heartbeat;
+    if (hb) {
+      const timeout = this.heartbeatTimeout(hb);
+      if ((hb.message ?? 'GET_STATUS') === 'STATUS') {
+        if (now - this.lastPing >= hb.intervalMs) this.sendPing('STATUS', now);
+        next = Math.min(next, this.lastPing + hb.intervalMs);
+      } else {
+        if (this.probeUntil !== undefined && now > this.probeUntil) this.probeUntil = undefined; // no answer: never ping again
+        if (this.probeUntil !== undefined) next = Math.min(next, this.probeUntil + 1);
+        if (this.answers) {
+          if (this.pingAt !== undefined && now - this.pingAt >= timeout) {
+            return this.die('heartbeat', now - this.pingAt, `no answer to a heartbeat for ${timeout} ms`);
+          }
+          // Ping when silent (is it alive?) or when writes await confirmation (did it read them?).
+          const due = silent >= hb.intervalMs || p.unconfirmed();
+          if (due && now - this.lastPing >= hb.intervalMs) {
+            this.sendPing('GET_STATUS', now);
+            this.pingAt ??= now;
+          }
+          if (this.pingAt !== undefined) next = Math.min(next, this.pingAt + timeout);
+          next = Math.min(next, Math.max(this.lastIn, this.lastPing) + hb.intervalMs, p.unconfirmed() ? this.lastPing + hb.intervalMs : Infinity);
+        }
+      }
+    }
+    if (r.staleAfterMs !== undefined) {
+      if (!this.isStale && silent >= r.staleAfterMs) {
+        this.isStale = true;
+        this.events.stale(silent);
+      }
+      if (!this.isStale) next = Math.min(next, this.lastIn + r.staleAfterMs);
+    }
+    if (this.stopped) return;
+    // Bytes may have arrived since a deadline was computed: a timer that fires early re-checks.
+    this.arm(Math.max(next, now + 1), now);
+  }
+
+  private sendPing(message: 'GET_STATUS' | 'STATUS', now: number): void {
+    this.lastPing = now;
+    this.events.ping(message);
+  }
+}
+
+function deadline(since: number | undefined, limit: number | undefined): number {
+  return since === undefined || limit === undefined ? Infinity : since + limit;
+}
