@@ -21,7 +21,7 @@ import { checkHeader, decodeFrame, decodeFrameAt, type DecodeOptions } from './d
 import { BodyTooLargeError, DesyncError, IgtlError, InvalidOptionError, TruncatedMessageError } from './errors.js';
 import { readHeader, type FrameHeader } from './header.js';
 import { defaultRegistry } from './messages/index.js';
-import { implausibleHeader, namesPlausible } from './plausibility.js';
+import { implausibleHeader, PlausibleNames } from './plausibility.js';
 import type { IgtlMessage } from './types.js';
 
 export { implausibleHeader } from './plausibility.js';
@@ -122,6 +122,8 @@ export class Framer {
   private partialFill = 0;
   private skip = 0;
   private lost = false;
+  /** The fast-path name check ('stop' only). */
+  private readonly names = new PlausibleNames();
   /** The first exception a handler threw during this push, rethrown once the chunk is consumed. */
   private failure: { error: unknown } | undefined;
 
@@ -244,10 +246,11 @@ export class Framer {
     const handler = this.handler;
     const max = this.maxBodySize;
     const stop = this.stopOnDesync;
+    const names = this.names;
     while (len - off >= HEADER_SIZE) {
       // Read only what framing needs; a FrameHeader is built only off the common path (a refused
       // header, a message continuing in the next chunk, or a handler without frameAt). With
-      // 'stop', the names are checked here too (a word-wise test, see namesPlausible), so that
+      // 'stop', the names are checked here too (memoised word-wise test, see PlausibleNames), so that
       // garbage never reaches the handler as a message; 'skip' reads version 0 as 1, as the C++
       // library does.
       const version = view.getUint16(off + OFFSET_VERSION);
@@ -256,7 +259,7 @@ export class Framer {
       const total = HEADER_SIZE + bodySize;
       if (
         sizeHi === 0 && bodySize <= max && len - off >= total &&
-        (stop ? (version === 1 || version === 2) && namesPlausible(view, off) : version === 1 || version === 2 || version === 0)
+        (stop ? (version === 1 || version === 2) && names.check(view, off) : version === 1 || version === 2 || version === 0)
       ) {
         try {
           if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize);

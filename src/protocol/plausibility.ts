@@ -63,54 +63,100 @@ function hex(b: number): string {
  * only concerns sizes the fast path refuses anyway): true when both fields are plausible.
  *
  * It runs once per message on the hot path, so it reads the 32 bytes of the two fields as eight
- * big-endian words and tests four bytes at a time (SWAR) instead of looping over 32 bytes.
+ * big-endian words and tests four bytes at a time (SWAR), straight-line (helper calls that
+ * return masks above 2^30 would box them). Per byte b below 0x80: b + 0x7f reaches 0x80 iff
+ * b != 0; b + 0x60 reaches 0x80 iff b >= 0x20; b + 0x01 reaches 0x80 iff b == 0x7f. No byte sum
+ * exceeds 0xff, so no carry crosses into the next byte.
  */
 export function namesPlausible(view: DataView, offset: number): boolean {
-  const t0 = view.getInt32(offset + OFFSET_TYPE);
-  const t1 = view.getInt32(offset + OFFSET_TYPE + 4);
-  const t2 = view.getInt32(offset + OFFSET_TYPE + 8);
-  // TYPE: not empty; no byte >= 0x80, no control byte (0x01-0x1f, 0x7f); NULs only as a suffix.
-  if ((t0 & 0xff000000) === 0) return false;
-  if ((t0 | t1 | t2) & 0x80808080) return false;
-  if (controlBytes(t0) | controlBytes(t1) | controlBytes(t2)) return false;
-  const d0 = view.getInt32(offset + OFFSET_DEVICE_NAME);
-  const d1 = view.getInt32(offset + OFFSET_DEVICE_NAME + 4);
-  const d2 = view.getInt32(offset + OFFSET_DEVICE_NAME + 8);
-  const d3 = view.getInt32(offset + OFFSET_DEVICE_NAME + 12);
-  const d4 = view.getInt32(offset + OFFSET_DEVICE_NAME + 16);
-  // DEVICE_NAME: bytes >= 0x80 allowed (UTF-8, Latin-1), control bytes not; NULs only as a suffix.
-  if (controlBytes(d0 & 0x7f7f7f7f) & ~(d0 & 0x80808080)) return false;
-  if (controlBytes(d1 & 0x7f7f7f7f) & ~(d1 & 0x80808080)) return false;
-  if (controlBytes(d2 & 0x7f7f7f7f) & ~(d2 & 0x80808080)) return false;
-  if (controlBytes(d3 & 0x7f7f7f7f) & ~(d3 & 0x80808080)) return false;
-  if (controlBytes(d4 & 0x7f7f7f7f) & ~(d4 & 0x80808080)) return false;
-  return nulSuffix(t0, t1) && nulSuffix(t1, t2) && nulSuffix(t2, 0) &&
-    nulSuffix(d0, d1) && nulSuffix(d1, d2) && nulSuffix(d2, d3) && nulSuffix(d3, d4) && nulSuffix(d4, 0);
+  const o = offset + OFFSET_TYPE;
+  const t0 = view.getInt32(o);
+  const t1 = view.getInt32(o + 4);
+  const t2 = view.getInt32(o + 8);
+  // TYPE: not empty, no byte >= 0x80.
+  if ((t0 >>> 24) === 0 || ((t0 | t1 | t2) & 0x80808080) !== 0) return false;
+  const d0 = view.getInt32(o + 12);
+  const d1 = view.getInt32(o + 16);
+  const d2 = view.getInt32(o + 20);
+  const d3 = view.getInt32(o + 24);
+  const d4 = view.getInt32(o + 28);
+  // NUL bytes (bit 7 of each byte that is 0x00).
+  const nt0 = ~(((t0 + 0x7f7f7f7f) | 0) | t0) & 0x80808080;
+  const nt1 = ~(((t1 + 0x7f7f7f7f) | 0) | t1) & 0x80808080;
+  const nt2 = ~(((t2 + 0x7f7f7f7f) | 0) | t2) & 0x80808080;
+  const l0 = d0 & 0x7f7f7f7f;
+  const l1 = d1 & 0x7f7f7f7f;
+  const l2 = d2 & 0x7f7f7f7f;
+  const l3 = d3 & 0x7f7f7f7f;
+  const l4 = d4 & 0x7f7f7f7f;
+  const nd0 = ~(((l0 + 0x7f7f7f7f) | 0) | d0) & 0x80808080;
+  const nd1 = ~(((l1 + 0x7f7f7f7f) | 0) | d1) & 0x80808080;
+  const nd2 = ~(((l2 + 0x7f7f7f7f) | 0) | d2) & 0x80808080;
+  const nd3 = ~(((l3 + 0x7f7f7f7f) | 0) | d3) & 0x80808080;
+  const nd4 = ~(((l4 + 0x7f7f7f7f) | 0) | d4) & 0x80808080;
+  // Control bytes: below 0x20 and not NUL, or 0x7f (in DEVICE_NAME, bytes >= 0x80 excepted).
+  const controls =
+    (~((t0 + 0x60606060) | 0) & ~nt0) | ((t0 + 0x01010101) | 0) |
+    (~((t1 + 0x60606060) | 0) & ~nt1) | ((t1 + 0x01010101) | 0) |
+    (~((t2 + 0x60606060) | 0) & ~nt2) | ((t2 + 0x01010101) | 0) |
+    (((~((l0 + 0x60606060) | 0) & ~nd0) | ((l0 + 0x01010101) | 0)) & ~d0) |
+    (((~((l1 + 0x60606060) | 0) & ~nd1) | ((l1 + 0x01010101) | 0)) & ~d1) |
+    (((~((l2 + 0x60606060) | 0) & ~nd2) | ((l2 + 0x01010101) | 0)) & ~d2) |
+    (((~((l3 + 0x60606060) | 0) & ~nd3) | ((l3 + 0x01010101) | 0)) & ~d3) |
+    (((~((l4 + 0x60606060) | 0) & ~nd4) | ((l4 + 0x01010101) | 0)) & ~d4);
+  if ((controls & 0x80808080) !== 0) return false;
+  // NULs only as padding: within a word, a NUL's next (lower) byte is NUL too...
+  const gaps =
+    ((nt0 >>> 8) & ~nt0) | ((nt1 >>> 8) & ~nt1) | ((nt2 >>> 8) & ~nt2) |
+    ((nd0 >>> 8) & ~nd0) | ((nd1 >>> 8) & ~nd1) | ((nd2 >>> 8) & ~nd2) | ((nd3 >>> 8) & ~nd3) | ((nd4 >>> 8) & ~nd4);
+  if (gaps !== 0) return false;
+  // ...and after a word with a NUL, the rest of the field is NUL.
+  if ((nt0 !== 0 && (t1 | t2) !== 0) || (nt1 !== 0 && t2 !== 0)) return false;
+  return !((nd0 !== 0 && (d1 | d2 | d3 | d4) !== 0) || (nd1 !== 0 && (d2 | d3 | d4) !== 0) || (nd2 !== 0 && (d3 | d4) !== 0) || (nd3 !== 0 && d4 !== 0));
 }
 
 /**
- * Bit 7 of each byte of `w` (bytes below 0x80 only) that is a control byte: 0x01-0x1f or 0x7f.
- * Per byte b: b + 0x60 reaches 0x80 iff b >= 0x20; b + 0x01 reaches 0x80 iff b = 0x7f; b + 0x7f
- * reaches 0x80 iff b != 0. No sum exceeds 0xff, so no carry crosses into the next byte.
+ * @internal {@link namesPlausible} behind a memo of name fields found plausible: a stream
+ * repeats a handful of (TYPE, DEVICE_NAME) pairs, so most messages cost eight word reads, a hash
+ * and one 8-word compare. The memo is direct-mapped (16 entries, by a hash of the words); a hit
+ * is an exact match of all 32 bytes with fields that passed the check, so it never changes the
+ * answer. One per framer (no state shared between streams).
  */
-function controlBytes(w: number): number {
-  const below20 = ~(w + 0x60606060) & 0x80808080;
-  const is7f = (w + 0x01010101) & 0x80808080;
-  return ((below20 & zeroBytes(w)) ^ below20) | is7f;
-}
+export class PlausibleNames {
+  // Entries start as the names of a plausible header (TYPE "?", empty DEVICE_NAME), so an unused
+  // entry can only match a header that is plausible anyway.
+  private readonly words = new Int32Array(16 * 8);
 
-/** Bit 7 of each byte of `w` that is 0x00 (`w` may have bytes >= 0x80). */
-function zeroBytes(w: number): number {
-  const low = w & 0x7f7f7f7f;
-  return ~((low + 0x7f7f7f7f) | w) & 0x80808080;
-}
+  constructor() {
+    for (let k = 0; k < this.words.length; k += 8) this.words[k] = 0x3f000000;
+  }
 
-/**
- * True when the NULs of word `w` are a suffix of it (big-endian: its low bytes) and, if it has
- * any, the next word `next` of the field is all NUL (pass 0 for the field's last word).
- */
-function nulSuffix(w: number, next: number): boolean {
-  const z = zeroBytes(w);
-  if (z === 0) return true;
-  return (z | (z >>> 8) | (z >>> 16) | (z >>> 24)) === z && next === 0;
+  /** True when TYPE and DEVICE_NAME of the header at `offset` of `view` are plausible. */
+  check(view: DataView, offset: number): boolean {
+    const o = offset + OFFSET_TYPE;
+    const w0 = view.getInt32(o);
+    const w1 = view.getInt32(o + 4);
+    const w2 = view.getInt32(o + 8);
+    const w3 = view.getInt32(o + 12);
+    const w4 = view.getInt32(o + 16);
+    const w5 = view.getInt32(o + 20);
+    const w6 = view.getInt32(o + 24);
+    const w7 = view.getInt32(o + 28);
+    let h = w0 ^ w1 ^ w2 ^ w3 ^ (w4 >>> 5) ^ (w5 >>> 10) ^ (w6 >>> 15) ^ (w7 >>> 20);
+    h ^= h >>> 16;
+    h ^= h >>> 8;
+    const k = (h & 15) << 3;
+    const s = this.words;
+    if (s[k] === w0 && s[k + 1] === w1 && s[k + 2] === w2 && s[k + 3] === w3 && s[k + 4] === w4 && s[k + 5] === w5 && s[k + 6] === w6 && s[k + 7] === w7) return true;
+    if (!namesPlausible(view, offset)) return false;
+    s[k] = w0;
+    s[k + 1] = w1;
+    s[k + 2] = w2;
+    s[k + 3] = w3;
+    s[k + 4] = w4;
+    s[k + 5] = w5;
+    s[k + 6] = w6;
+    s[k + 7] = w7;
+    return true;
+  }
 }
