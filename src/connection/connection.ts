@@ -536,14 +536,28 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     // A message completed: the read rule's clock restarts with the next partial one.
     this.partialSince = undefined;
     if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
-    if (msg.type === 'STATUS' && msg.deviceName === HEARTBEAT_DEVICE_NAME) {
-      // The echo of our heartbeat: the peer has read everything written before it.
-      const seq = this.pings.shift();
-      if (seq !== undefined) this.outbox.confirm(seq);
-      return;
-    }
+    if (msg.deviceName === HEARTBEAT_DEVICE_NAME) return this.answerHeartbeat(msg);
     this.options.onMessage?.(msg, this);
     this.subject.next(msg);
+  }
+
+  /**
+   * Heartbeat traffic is the connection's own business: a peer's GET_STATUS ping is answered
+   * here (every igtl-rx connection answers, server or not), and the echo of ours confirms that
+   * the peer has read everything written before it. Neither reaches subscribers.
+   */
+  private answerHeartbeat(msg: IgtlMessage): void {
+    if (msg.type === 'GET_STATUS') {
+      const reply: IgtlMessage = {
+        type: 'STATUS', headerVersion: msg.headerVersion, deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO,
+        messageId: msg.headerVersion === 2 ? msg.messageId : 0, metadata: EMPTY_METADATA, content: { code: 1, subcode: 0n, errorName: '', statusMessage: '' },
+      };
+      this.next(reply);
+      return;
+    }
+    // A STATUS echo (igtl-rx, housekeeping) or any other reply naming our ping (an RTS_).
+    const seq = this.pings.shift();
+    if (seq !== undefined) this.outbox.confirm(seq);
   }
 
   private onDecodeError(err: IgtlError): void {

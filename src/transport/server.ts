@@ -9,11 +9,14 @@ import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../con
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
 import type { SendResult } from '../connection/send-queue.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
+import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 import { pipeSocketEvents, socketChannel } from './socket-channel.js';
 
 const log = createDebug('igtl-rx:server');
+
+function noop(): void {}
 
 /** Options of {@link createServer}. Connection options apply to every session. */
 export interface ServerOptions extends ConnectionOptions {
@@ -23,8 +26,17 @@ export interface ServerOptions extends ConnectionOptions {
   readonly port?: number;
   /** Serve TLS with these options (key, cert, ca, requestCert, ...). */
   readonly tls?: NodeTlsServerOptions;
-  /** Most clients at once (default 64); more are refused with a log line. */
+  /**
+   * Most clients at once (default 64). When full, a new client evicts a session that has shown
+   * no sign of life (see `evictAfterMs`); with none to evict it is refused with a log line.
+   */
   readonly maxClients?: number;
+  /**
+   * A session connected this long, ms, that has never sent a whole message may be evicted to
+   * make room for a new client when the server is full (default 5000; -1 = never): silent
+   * sockets and slowloris peers cannot lock legitimate clients out. See docs/connections.md.
+   */
+  readonly evictAfterMs?: number;
   /** Client addresses allowed to connect (default: any). IPv4-mapped IPv6 addresses match their IPv4 form. */
   readonly allow?: readonly string[];
   /** TCP keep-alive probes on every session after this much idle time, ms (default 10 000; 0 = off). */
@@ -89,6 +101,8 @@ export class IgtlServer {
   private readonly sessionSubject = new Subject<IgtlSession>();
   private readonly messageSubject = new Subject<{ readonly session: IgtlSession; readonly message: IgtlMessage }>();
   private readonly subs = new Map<IgtlSession, Subscription>();
+  /** What the lock-out rule needs to know of each session (see `evictable`). */
+  private readonly vetting = new Map<IgtlSession, { readonly socket: Socket; readonly since: number; heard: boolean }>();
   private closed = false;
 
   /** Every session as it connects (hot: sessions that connected earlier are in {@link sessions}). */
@@ -100,6 +114,8 @@ export class IgtlServer {
     const housekeeping = options.housekeeping === false ? undefined : options.housekeeping === true || options.housekeeping === undefined ? {} : options.housekeeping;
     const maxVersion = options.maxHeaderVersion ?? 2;
     const keepAlive = options.keepAliveMs ?? 10_000;
+    // Refuse options no session could honour now (InvalidOptionError), not once per client.
+    new MessageDecoder({ message: noop, error: noop }, options);
     const onSocket = (socket: Socket) => {
       const address = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
       const port = socket.remotePort ?? 0;
@@ -110,9 +126,15 @@ export class IgtlServer {
       }
       const max = this.options.maxClients ?? 64;
       if (this.live.size >= max) {
-        log('refused %s:%d: %d clients connected (maxClients)', address, port, this.live.size);
-        socket.destroy();
-        return;
+        const victim = this.evictable();
+        if (!victim) {
+          log('refused %s:%d: %d clients connected (maxClients), none of them evictable', address, port, this.live.size);
+          socket.destroy();
+          return;
+        }
+        log('%s:%d evicted to make room for %s:%d: connected %d ms ago and never sent a message', victim.remoteAddress, victim.remotePort, address, port, Date.now() - this.vetting.get(victim)!.since);
+        victim.close();
+        this.drop(victim);
       }
       socket.setNoDelay(true);
       // A client that vanishes without a FIN (power, cable, blackhole) is found by the kernel.
@@ -120,11 +142,16 @@ export class IgtlServer {
       socket.pause();
       const session = createSession(socket, address, port, this.options, housekeeping, maxVersion);
       this.live.add(session);
+      const vetting = { socket, since: Date.now(), heard: false };
+      this.vetting.set(session, vetting);
       log('client %s:%d connected (%d now)', address, port, this.live.size);
       this.subs.set(
         session,
         session.subscribe({
-          next: (message) => this.messageSubject.next({ session, message }),
+          next: (message) => {
+            vetting.heard = true;
+            this.messageSubject.next({ session, message });
+          },
           error: () => this.drop(session),
           complete: () => this.drop(session),
         }),
@@ -135,7 +162,35 @@ export class IgtlServer {
     this.server.on('error', (err) => log('server error: %s', err.message));
   }
 
+  /**
+   * The lock-out rule: when the server is full, a new client takes the place of a session that
+   * has been connected for at least `evictAfterMs` and has never sent a whole message (a silent
+   * socket, a slowloris). Among those, one that never took a byte the server wrote goes first,
+   * then the most recently connected: a long-standing receive-only client (pyigtl's and the C++
+   * examples' clients never send) is the last candidate, and is never dropped while the
+   * server has room.
+   */
+  private evictable(): IgtlSession | undefined {
+    const grace = this.options.evictAfterMs ?? 5000;
+    if (grace < 0) return undefined;
+    const now = Date.now();
+    let victim: IgtlSession | undefined;
+    let best: [number, number] = [Infinity, Infinity];
+    for (const [session, v] of this.vetting) {
+      if (v.heard || now - v.since < grace) continue;
+      // Bytes that left Node's buffer went to the kernel, and on to a peer that acknowledged them.
+      const taken = v.socket.bytesWritten - v.socket.writableLength > 0 ? 1 : 0;
+      const rank: [number, number] = [taken, -v.since];
+      if (rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) {
+        victim = session;
+        best = rank;
+      }
+    }
+    return victim;
+  }
+
   private drop(session: IgtlSession): void {
+    this.vetting.delete(session);
     if (!this.live.delete(session)) return;
     this.subs.get(session)?.unsubscribe();
     this.subs.delete(session);
