@@ -8,7 +8,8 @@ import { recordingInfo } from '../recording/format.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { replayRecording, type ReplayOptions } from '../recording/replay.js';
 import { createServer, type IgtlSession } from '../transport/server.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { connectTcp } from '../transport/tcp.js';
+import { openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { createProgress } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
@@ -95,8 +96,10 @@ export async function run(argv: string[]): Promise<number> {
   let target = 'stdout';
   if (values.to !== undefined) {
     const endpoint = parseEndpoint(values.to as string, '--to');
-    // Empty queries keep the framing they were recorded in (the default would send v3 ones as v1).
-    conn = connectClient(endpoint, { legacyEmptyQueries: false });
+    // A replay is the recorded traffic and nothing else (as with --serve): no heartbeat probe, so
+    // the server receives exactly the recorded bytes. Empty queries keep the framing they were
+    // recorded in (the default would send v3 ones as v1). connectClient's settings otherwise.
+    conn = connectTcp({ host: endpoint.host, port: endpoint.port, reconnect: false, keepOpen: true, legacyEmptyQueries: false, heartbeat: false });
     await openConnection(conn, endpoint);
     target = `${endpoint.host}:${endpoint.port}`;
   }

@@ -77,6 +77,9 @@ describe('igtl-rx record', () => {
     expect(decoded.every((m) => !(m instanceof Error))).toBe(true);
     expect(decoded).toHaveLength(frames.length);
     expect(new Set(decoded.map((m) => (m as { type: string }).type))).toEqual(new Set(['TRANSFORM', 'STATUS', 'IMAGE']));
+    // The connection's heartbeat (its GET_STATUS probe and the simulator's STATUS answer, both
+    // named igtl-rx-ping) is the connection's own business: it is not recorded.
+    expect(decoded.filter((m) => (m as { deviceName: string }).deviceName === 'igtl-rx-ping')).toEqual([]);
     // Receive times grow, and span about the recording.
     for (let i = 1; i < frames.length; i++) expect(frames[i]!.time).toBeGreaterThanOrEqual(frames[i - 1]!.time);
     expect(frames[frames.length - 1]!.time - frames[0]!.time).toBeGreaterThan(1200);
