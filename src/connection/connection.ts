@@ -536,6 +536,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     // A message completed: the read rule's clock restarts with the next partial one.
     this.partialSince = undefined;
     if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
+    if (msg.type === 'STATUS') this.liveness?.answered();
     if (msg.deviceName === HEARTBEAT_DEVICE_NAME) return this.answerHeartbeat(msg);
     this.options.onMessage?.(msg, this);
     this.subject.next(msg);

@@ -7,12 +7,12 @@
 //   skip         an oversized message is still being skipped after `skipTimeoutMs`.
 //   write stall  the channel has refused bytes (write returned false) and not drained for
 //                `writeStallMs`: the peer stopped reading or is gone.
-//   heartbeat    a GET_STATUS probe right after open finds out whether the peer answers at all
-//                (PLUS and igtl-rx servers do); to such a peer a ping goes out whenever it has
-//                been silent for `intervalMs`, and silence for `timeoutMs` after a ping means it
-//                is dead. A peer that did not answer the probe is never pinged again on that
-//                channel: pings would keep TCP keep-alive (which only probes an idle link) from
-//                ever firing.
+//   heartbeat    a GET_STATUS probe right after open finds out whether the peer takes part in
+//                heartbeats (it sends a STATUS: PLUS and every igtl-rx connection do); to such a
+//                peer a ping goes out whenever it has been silent for `intervalMs`, and silence
+//                for `timeoutMs` after a ping means it is dead. A peer that never sent a STATUS is
+//                never pinged again on that channel: pings would keep TCP keep-alive (which only
+//                probes an idle link) from ever firing.
 //
 // One timer, armed at the earliest deadline; a new byte only moves deadlines later, so the hot
 // path (`bytesIn`) does no timer work at all.
@@ -89,14 +89,14 @@ export class Liveness {
     this.lastPing = now;
     const hb = rules.heartbeat;
     if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS') {
-      // Does this peer answer at all? Any bytes within the timeout say yes.
+      // Does this peer take part in heartbeats? A STATUS from it says yes (see answered()).
       this.probeUntil = now + this.heartbeatTimeout(hb);
       events.ping('GET_STATUS');
     }
     this.check();
   }
 
-  /** True once the peer has shown it answers (or sends without being asked). */
+  /** True once the peer has shown it takes part in heartbeats (it sent a STATUS). */
   get answersHeartbeat(): boolean {
     return this.answers;
   }
@@ -106,18 +106,25 @@ export class Liveness {
     const now = this.scheduler.now();
     this.lastIn = now;
     this.pingAt = undefined;
-    if (this.probeUntil !== undefined && now <= this.probeUntil) {
-      // It answers: from now on it is pinged, so arm the heartbeat timers (rare: once a channel).
-      this.answers = true;
-      this.probeUntil = undefined;
-      this.check();
-    }
     if (this.isStale) {
       this.isStale = false;
       this.events.live();
       // Nothing was armed for staleness while stale; it is news again from now.
       if (this.rules.staleAfterMs !== undefined) this.arm(now + this.rules.staleAfterMs, now);
     }
+  }
+
+  /**
+   * The peer sent a STATUS (an answer to a ping, or a keep-alive of its own, as PLUS sends):
+   * it takes part in heartbeats, so from now on it is pinged when silent. Data alone does not
+   * count: a tracker that only streams and never answers would otherwise be pinged, and declared
+   * dead whenever it pauses.
+   */
+  answered(): void {
+    if (this.answers || this.stopped) return;
+    this.answers = true;
+    this.probeUntil = undefined;
+    this.check(); // arm the heartbeat timers (once a channel)
   }
 
   /** Something started a deadline (a partial message, a full channel, a skip): re-check then. */

@@ -12,7 +12,8 @@ import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
-import { pipeSocketEvents, socketChannel } from './socket-channel.js';
+import { pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
+import { CLIENT_HEARTBEAT } from './tcp.js';
 
 const log = createDebug('igtl-rx:server');
 
@@ -58,8 +59,12 @@ export type IgtlSession = IgtlConnection & {
   readonly remotePort: number;
 };
 
-/** Server-session defaults: clients are untrusted, so slow, lying or vanished ones are dropped. */
-const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: false };
+/**
+ * Server-session defaults: clients are untrusted, so slow, lying or vanished ones are dropped.
+ * The heartbeat finds a vanished igtl-rx client (they answer GET_STATUS) even while the server
+ * streams to it, where TCP keep-alive cannot (it only probes an idle link).
+ */
+const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: CLIENT_HEARTBEAT };
 
 /** The connection of one accepted socket (composition: the same connection, other options). */
 function createSession(socket: Socket, remoteAddress: string, remotePort: number, options: ConnectionOptions, housekeeping: HousekeepingOptions | undefined, serverMaxVersion: HeaderVersion): IgtlSession {
@@ -138,7 +143,7 @@ export class IgtlServer {
       }
       socket.setNoDelay(true);
       // A client that vanishes without a FIN (power, cable, blackhole) is found by the kernel.
-      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+      enableKeepAlive(socket, keepAlive);
       socket.pause();
       const session = createSession(socket, address, port, this.options, housekeeping, maxVersion);
       this.live.add(session);

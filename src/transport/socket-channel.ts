@@ -53,8 +53,13 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
     if (socket.destroyed) return;
     // Ended by close(): let Node flush what it still buffers (a send already reported
     // 'written' must arrive), but never wait forever for a peer that does not read.
-    if (socket.writableEnded) socket.setTimeout(5000, () => socket.destroy());
-    else socket.destroy();
+    // (A plain timer, not socket.setTimeout: that one is an idle timer, and a peer that keeps
+    // sending but never reads would restart it for ever.)
+    if (socket.writableEnded) {
+      const timer = setTimeout(() => socket.destroy(), 5000);
+      timer.unref?.();
+      socket.once('close', () => clearTimeout(timer));
+    } else socket.destroy();
   };
 }
 
@@ -72,4 +77,14 @@ export function socketChannelFactory(open: () => Socket, remote: string, readyEv
       });
       return teardown;
     });
+}
+
+/**
+ * Turns on TCP keep-alive probes after `idleMs` of silence (0 = off). Node takes whole seconds
+ * and sets 10 probes 1 s apart, so a vanished peer of an idle socket is found after about
+ * idle + 10 s; below 1000 ms Node would ask the kernel for 0 s, which it refuses silently
+ * (the 2-hour default stays), so the idle time is at least a second.
+ */
+export function enableKeepAlive(socket: Socket, idleMs: number): void {
+  if (idleMs > 0) socket.setKeepAlive(true, Math.max(1000, idleMs));
 }

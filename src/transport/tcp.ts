@@ -3,7 +3,7 @@ import { connect as netConnect } from 'node:net';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
-import { socketChannelFactory } from './socket-channel.js';
+import { socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 
 /** Where and how to open a TCP connection. */
 export interface TcpOptions {
@@ -25,7 +25,7 @@ export function tcpChannel(options: TcpOptions = {}): ChannelFactory {
   return socketChannelFactory(
     () => {
       const socket = netConnect({ host, port, noDelay: true });
-      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+      enableKeepAlive(socket, keepAlive);
       return socket;
     },
     `${host}:${port}`,

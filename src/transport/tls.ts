@@ -4,7 +4,7 @@ import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
-import { socketChannelFactory } from './socket-channel.js';
+import { socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 import { CLIENT_HEARTBEAT, type TcpOptions } from './tcp.js';
 
 /** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
@@ -54,7 +54,7 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
         rejectUnauthorized: !options.allowUnverifiedCertificate,
       });
       socket.setNoDelay(true);
-      if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+      enableKeepAlive(socket, keepAlive);
       return socket;
     },
     `tls://${host}:${port}`,
