@@ -13,12 +13,13 @@ import {
   createServer,
   crc64,
   CrcMismatchError,
+  DesyncError,
   encodeMessage,
   MalformedMessageError,
+  PeerClosedError,
   QueueFullError,
   Timestamp,
   TruncatedMessageError,
-  UnsupportedHeaderVersionError,
   type ConnectionOptions,
   type ConnectionState,
   type IgtlConnection,
@@ -42,8 +43,12 @@ afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
 });
 
+/**
+ * A client of the raw test servers here. No heartbeat: these peers do not speak igtl-rx, so the
+ * GET_STATUS probe would only add bytes they count and an unconfirmed write to every report.
+ */
 function connect(port: number, options: Partial<ConnectionOptions & TcpOptions> = {}): IgtlConnection {
-  const conn = connectTcp({ port, reconnect: false, ...options });
+  const conn = connectTcp({ port, reconnect: false, heartbeat: false, ...options });
   conns.push(conn);
   return conn;
 }
@@ -132,7 +137,9 @@ describe('peer closes in the middle of a message', () => {
     expect(messages.completed).toBe(false);
     expect(messages.error).toBeUndefined();
 
-    expect(errors).toHaveLength(1);
+    // The cut message, then the clean close (a FIN) that cut it: nothing else.
+    expect(errors.map((e) => e.constructor)).toEqual([TruncatedMessageError, PeerClosedError]);
+    expect(errors[1]!.code).toBe('peer-closed');
     const err = errors[0]!;
     expect(err).toBeInstanceOf(TruncatedMessageError);
     if (!(err instanceof TruncatedMessageError)) return;
@@ -148,8 +155,14 @@ describe('peer closes in the middle of a message', () => {
     const at = (e: string) => events.indexOf(e);
     expect(at('error:TruncatedMessageError')).toBeGreaterThan(at('message:msg-4'));
     expect(at('error:TruncatedMessageError')).toBeLessThan(at('state:reconnecting'));
+    expect(at('error:PeerClosedError')).toBeGreaterThan(at('error:TruncatedMessageError'));
+    expect(at('error:PeerClosedError')).toBeLessThan(at('state:reconnecting'));
     expect(at('state:reconnecting')).toBeLessThan(at('message:msg-6'));
     expect(states.map((s) => s.kind)).toEqual(['idle', 'connecting', 'open', 'reconnecting', 'connecting', 'open']);
+    // The state says who closed it.
+    const retry = states.find((s) => s.kind === 'reconnecting') as Extract<ConnectionState, { kind: 'reconnecting' }>;
+    expect(retry.reason).toBeInstanceOf(PeerClosedError);
+    expect(retry.reason).toBe(errors[1]);
   });
 });
 
@@ -442,29 +455,27 @@ describe('a bad message in the middle of a stream', () => {
     const malformed = Buffer.from(encodeMessage(createMessage('STRING', { encoding: 3, value: 'hello' }, { deviceName: 'malformed' })));
     malformed.writeUInt16BE(99, 58 + 2);
     malformed.writeBigUInt64BE(crc64(malformed, 58, malformed.length), 50);
-    // Unsupported header version: skipped by BODY_SIZE.
-    const badVersion = good(100);
-    badVersion.writeUInt16BE(9, 0);
-    badVersion.write('bad-version\0\0\0\0\0\0\0\0\0', 14, 20, 'latin1');
 
     let second: net.Socket | undefined;
-    const { port } = await server((socket) => {
+    const { port, sockets } = await server((socket) => {
       second = socket;
-      socket.write(Buffer.concat([good(0), badCrc, good(1), malformed, good(2), badVersion, good(3)]));
+      socket.write(Buffer.concat([good(0), badCrc, good(1), malformed, good(2), good(3)]));
     });
     const conn = connect(port);
     const { states, errors, messages } = watch(conn);
     await messages.count(4, 5000);
     second!.write(good(4)); // later, after the bad ones
     await messages.count(5, 5000);
+    await sleep(50);
 
     expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3, 4]);
     expect(messages.completed).toBe(false);
     expect(messages.error).toBeUndefined();
     expect(states.map((s) => s.kind)).toEqual(['idle', 'connecting', 'open']);
+    expect(sockets).toHaveLength(1);
 
-    expect(errors.map((e) => e.constructor)).toEqual([CrcMismatchError, MalformedMessageError, UnsupportedHeaderVersionError]);
-    const [crc, body, version] = errors as [CrcMismatchError, MalformedMessageError, UnsupportedHeaderVersionError];
+    expect(errors.map((e) => e.constructor)).toEqual([CrcMismatchError, MalformedMessageError]);
+    const [crc, body] = errors as [CrcMismatchError, MalformedMessageError];
     expect(crc.code).toBe('crc-mismatch');
     expect(crc.header?.deviceName).toBe('bad-crc');
     expect(crc.header?.type).toBe('TRANSFORM');
@@ -475,8 +486,45 @@ describe('a bad message in the middle of a stream', () => {
     expect(body.header?.deviceName).toBe('malformed');
     expect(body.header?.type).toBe('STRING');
     expect(body.message).toMatch(/LENGTH 99/);
-    expect(version.version).toBe(9);
-    expect(version.header?.deviceName).toBe('bad-version');
+  });
+
+  it('a header version other than 1 and 2 is a lost stream: DesyncError, nothing more from that connection, reconnect', async () => {
+    const good = (i: number) => Buffer.from(encodeMessage(createMessage('TRANSFORM', { matrix: [1, 0, 0, i, 0, 1, 0, -i, 0, 0, 1, 0.5, 0, 0, 0, 1] }, { deviceName: `msg-${i}`, timestamp: Timestamp.ZERO })));
+    // Unsupported header version: on a network stream, the byte stream is taken as lost (a
+    // file would skip it by BODY_SIZE). Whatever follows it on that connection is not decoded.
+    const badVersion = good(100);
+    badVersion.writeUInt16BE(9, 0);
+    badVersion.write('bad-version\0\0\0\0\0\0\0\0\0', 14, 20, 'latin1');
+
+    const { port, sockets } = await server((socket, index) => {
+      if (index === 0) socket.write(Buffer.concat([good(0), good(1), badVersion, good(99)]));
+      else socket.write(Buffer.concat([good(2), good(3)]));
+    });
+    const conn = connect(port, { reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const { states, errors, events, messages } = watch(conn);
+    await messages.count(4, 5000);
+    await sleep(100); // nothing more may arrive
+
+    expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3]); // never msg-99
+    expect(messages.completed).toBe(false);
+    expect(messages.error).toBeUndefined();
+    expect(sockets).toHaveLength(2);
+    expect(states.map((s) => s.kind)).toEqual(['idle', 'connecting', 'open', 'reconnecting', 'connecting', 'open']);
+
+    const desyncs = errors.filter((e): e is DesyncError => e instanceof DesyncError);
+    // One loss, one DesyncError (errors$ currently carries that same object twice: once as the
+    // decoder's report, once as the reason the channel ended).
+    expect(desyncs.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(desyncs).size).toBe(1);
+    expect(errors.filter((e) => !(e instanceof DesyncError))).toEqual([]);
+    const desync = desyncs[0]!;
+    expect(desync.code).toBe('desync');
+    expect(desync.reason).toMatch(/header version 9/);
+    expect(Buffer.from(desync.bytes.subarray(0, 58)).equals(badVersion.subarray(0, 58))).toBe(true);
+    const retry = states.find((s) => s.kind === 'reconnecting') as Extract<ConnectionState, { kind: 'reconnecting' }>;
+    expect(retry.reason).toBeInstanceOf(DesyncError);
+    expect(events.indexOf('error:DesyncError')).toBeGreaterThan(events.indexOf('message:msg-1'));
+    expect(events.indexOf('error:DesyncError')).toBeLessThan(events.indexOf('state:reconnecting'));
   });
 });
 

@@ -7,9 +7,9 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import {
   BodyTooLargeError,
   ConnectionError,
+  DeadPeerError,
   IDENTITY,
   Timestamp,
-  TimeoutError,
   TruncatedMessageError,
   connectTcp,
   createMessage,
@@ -107,7 +107,11 @@ describe('a misbehaving server', () => {
     expect(xOf(got)).toBe(2);
     const tooLarge = errors.find((e) => e instanceof BodyTooLargeError) as BodyTooLargeError;
     expect(tooLarge.bodySize).toBe(0xffffffffffffffffn);
-    expect(errors.some((e) => e instanceof TimeoutError)).toBe(true);
+    // Nothing after the header: the idle rule finds the peer dead (it was skipping, not receiving).
+    const idle = errors.find((e): e is DeadPeerError => e instanceof DeadPeerError);
+    expect(idle?.rule).toBe('idle');
+    expect(idle?.code).toBe('dead-peer');
+    expect(idle?.message).toMatch(/nothing received for 200 ms/);
     expect(process.memoryUsage().arrayBuffers - heapBefore).toBeLessThan(64 * 1024 * 1024);
   });
 
@@ -120,8 +124,8 @@ describe('a misbehaving server', () => {
     });
     const { conn, errors } = client(port, { readTimeoutMs: 300, reconnect: false });
     const outcome = await new Promise<string>((resolve) => conn.subscribe({ next: () => resolve('message'), error: (e: Error) => resolve(e.constructor.name), complete: () => resolve('complete') }));
-    expect(outcome).toBe('TimeoutError');
-    expect(errors.some((e) => e instanceof TimeoutError && /arriving for over 300 ms/.test(e.message))).toBe(true);
+    expect(outcome).toBe('DeadPeerError');
+    expect(errors.some((e) => e instanceof DeadPeerError && e.rule === 'read-timeout' && /arriving for over 300 ms/.test(e.message))).toBe(true);
     expect(conn.state.kind).toBe('closed');
   });
 
@@ -140,19 +144,48 @@ describe('a misbehaving server', () => {
   });
 
   it('goes silent while keeping the socket open (half-open): heartbeat + idle timeout detect it', async () => {
-    let heartbeats = 0;
+    // What each peer received, as (type, device name) of 58-byte header-only frames.
+    const received: string[][] = [];
     const { port } = await rawServer((s, i) => {
-      // The first peer swallows everything and never answers; the second answers heartbeats.
-      s.on('data', () => {
-        heartbeats++;
-        if (i > 0) s.write(bytesOf(9));
+      const seen: string[] = [];
+      received[i] = seen;
+      let buf = Buffer.alloc(0);
+      s.on('data', (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        while (buf.length >= 58) {
+          const size = Number(buf.readBigUInt64BE(42));
+          if (buf.length < 58 + size) break;
+          const name = (at: number, len: number) => buf.subarray(at, at + len).toString('latin1').replace(/\0.*$/s, '');
+          const type = name(2, 12);
+          const device = name(14, 20);
+          seen.push(`${type}:${device}`);
+          buf = buf.subarray(58 + size);
+          // Peer 0 answers the probe (as an igtl-rx server would: a STATUS echoing the device
+          // name), then goes silent for good while keeping the socket open. Peer 1 never
+          // answers anything. Peer 2 answers with a pose.
+          if (i === 0 && seen.length === 1) s.write(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: device, timestamp: Timestamp.ZERO })));
+          if (i === 2) s.write(bytesOf(9));
+        }
       });
     });
-    const { conn, errors } = client(port, { heartbeat: { intervalMs: 50 }, idleTimeoutMs: 300 });
+    const { conn, errors } = client(port, { heartbeat: { intervalMs: 50, timeoutMs: 150 }, idleTimeoutMs: 600 });
     const got = await firstValueFrom(conn);
     expect(xOf(got)).toBe(9);
-    expect(heartbeats).toBeGreaterThan(2);
-    expect(errors.some((e) => e instanceof TimeoutError && /nothing received/.test(e.message))).toBe(true);
+    const dead = errors.filter((e): e is DeadPeerError => e instanceof DeadPeerError);
+    // Peer 0 answered the probe, so it was pinged when silent, and the unanswered ping found it
+    // dead (well before the idle rule could).
+    expect(dead[0]?.rule).toBe('heartbeat');
+    expect(received[0]![0]).toBe('GET_STATUS:igtl-rx-ping');
+    expect(received[0]!.length).toBeGreaterThanOrEqual(2);
+    expect(received[0]!.every((f) => f === 'GET_STATUS:igtl-rx-ping')).toBe(true);
+    // Peer 1 never answered the probe: never pinged again (that would defeat TCP keep-alive);
+    // the idle rule found it dead.
+    expect(dead[1]?.rule).toBe('idle');
+    expect(dead[1]?.message).toMatch(/nothing received for 600 ms/);
+    expect(received[1]).toEqual(['GET_STATUS:igtl-rx-ping']);
+    expect(dead).toHaveLength(2);
+    // Peer 2 got the probe too, and its answer was the message.
+    expect(received[2]![0]).toBe('GET_STATUS:igtl-rx-ping');
   });
 });
 
@@ -197,6 +230,9 @@ describe('misbehaving clients of an igtl-rx server', () => {
     await firstValueFrom(server.sessions$);
     const garbage = createConnection(server.address.port, '127.0.0.1');
     garbage.on('error', () => {});
+    // Read what the server sends (its session's heartbeat probe): a socket whose received bytes
+    // are never consumed never sees the server's FIN, so it would never close.
+    garbage.resume();
     const garbageClosed = new Promise<void>((r) => garbage.on('close', () => r()));
     // Random bytes: their "BODY_SIZE" is almost surely huge, which a server session refuses and closes on.
     garbage.write(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)));
