@@ -118,6 +118,13 @@ export interface ConnectionOptions extends DecodeOptions {
    */
   readonly retainUnconfirmedBytes?: number;
   /**
+   * Send again, first thing on the next channel, the messages the last one took without the
+   * peer confirming them (default false). Nothing is lost then, but a message the peer did read
+   * before the channel broke arrives twice: in v3 framing the copy has the same message ID, the
+   * rule by which a receiver drops duplicates. See docs/connections.md, "What survives a reconnect".
+   */
+  readonly resendUnconfirmed?: boolean;
+  /**
    * Open at once, without a subscriber, and stay open (server sessions and bridge clients:
    * their channel is already connected). Default false.
    */
@@ -608,10 +615,19 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.partialSince = this.skipSince = undefined;
     if (err) this.errorSubject.next(err instanceof IgtlError ? err : new ConnectionError(err.message, err));
     if (wasOpen && unconfirmed && err) {
-      this.reportError(
-        new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages, unconfirmed.bytes, unconfirmed.frames, unconfirmed.confirmed ? 'heartbeat' : 'none'),
-        'delivery unconfirmed',
-      );
+      const resent = this.options.resendUnconfirmed === true;
+      // Heartbeat traffic is not the user's: it is neither reported nor resent.
+      const frames = unconfirmed.frames.filter((f) => !isHeartbeatFrame(f));
+      const dropped = unconfirmed.frames.length - frames.length;
+      let droppedBytes = 0;
+      for (const f of unconfirmed.frames) if (isHeartbeatFrame(f)) droppedBytes += f.length;
+      if (unconfirmed.messages - dropped > 0) {
+        this.reportError(
+          new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages - dropped, unconfirmed.bytes - droppedBytes, frames, unconfirmed.confirmed ? 'heartbeat' : 'none', resent),
+          'delivery unconfirmed',
+        );
+        if (resent) this.outbox.queue.requeue(frames);
+      }
     }
   }
 
@@ -630,6 +646,15 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
 function keyOf(msg: IgtlMessage): string {
   return `${wireType(msg)}\u0000${msg.deviceName}`;
+}
+
+const HEARTBEAT_NAME_BYTES = new TextEncoder().encode(HEARTBEAT_DEVICE_NAME);
+
+/** True for heartbeat traffic: a frame whose DEVICE_NAME field (bytes 14-33) is HEARTBEAT_DEVICE_NAME. */
+function isHeartbeatFrame(frame: Uint8Array): boolean {
+  if (frame.length < 58 || frame[14 + HEARTBEAT_NAME_BYTES.length] !== 0) return false;
+  for (let i = 0; i < HEARTBEAT_NAME_BYTES.length; i++) if (frame[14 + i] !== HEARTBEAT_NAME_BYTES[i]) return false;
+  return true;
 }
 
 function positive(ms: number | undefined): number | undefined {

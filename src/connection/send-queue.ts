@@ -176,6 +176,23 @@ export class SendQueue {
     return entry;
   }
 
+  /**
+   * Puts messages back at the front of the line, in order, as `lossless` with nobody waiting
+   * on them (what a dropped channel may not have delivered, resent on the next one). They count
+   * against the limits like any other message, but are never refused.
+   */
+  requeue(messages: readonly Outgoing[]): void {
+    if (messages.length === 0) return;
+    const fresh: Entry[] = messages.map((bytes) => ({ bytes, size: outgoingLength(bytes), key: undefined, resolve: undefined, reject: undefined }));
+    this.entries = [...fresh, ...this.entries.slice(this.head)];
+    this.head = 0;
+    for (const e of fresh) {
+      this.count++;
+      this.queuedBytes += e.size;
+    }
+    this.publish();
+  }
+
   /** Fails every waiting `lossless` send and drops everything (the connection closed for good). */
   clear(reason: string): void {
     const err = new ConnectionError(reason);

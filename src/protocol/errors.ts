@@ -217,8 +217,10 @@ export class UnconfirmedDeliveryError extends ConnectionError {
     readonly frames: readonly Uint8Array[],
     /** How delivery was being confirmed: by heartbeat replies, or not at all. */
     readonly confirmation: 'heartbeat' | 'none',
+    /** True when `frames` are being sent again on the next channel (`resendUnconfirmed`). */
+    readonly resent: boolean = false,
   ) {
-    super(`${remote}: ${messages} message(s) (${bytes} bytes) written but not confirmed as received when the connection ended`, undefined, 'delivery-unconfirmed');
+    super(`${remote}: ${messages} message(s) (${bytes} bytes) written but not confirmed as received when the connection ended${resent ? '; sending them again' : ''}`, undefined, 'delivery-unconfirmed');
   }
 }
 
