@@ -39,7 +39,9 @@ const T0 = Timestamp.ZERO;
 /** A fresh ReceiveServer and an open v1 connection to it. */
 async function receiveServer(): Promise<{ peer: CppPeer; conn: IgtlConnection; send: (...msgs: IgtlMessage[]) => Promise<void> }> {
   const { peer, port } = await startCppServer('ReceiveServer', (p) => [String(p)]);
-  const conn = connectTcp({ port, maxHeaderVersion: 1, reconnect: false });
+  // No heartbeat: ReceiveServer prints every message it reads, and the tests count them; the
+  // GET_STATUS probe would be one more (and it never answers, so it would never be pinged).
+  const conn = connectTcp({ port, maxHeaderVersion: 1, reconnect: false, heartbeat: false });
   conns.push(conn);
   conn.connect();
   await waitForState(conn, 'open');

@@ -10,8 +10,11 @@ import { filter, type Subscription } from 'rxjs';
 import {
   connectTcp,
   createMessage,
+  decodeMessage,
   IgtlError,
+  PeerClosedError,
   Timestamp,
+  UnconfirmedDeliveryError,
   type ConnectionOptions,
   type ConnectionState,
   type IgtlConnection,
@@ -46,9 +49,13 @@ afterEach(async () => {
   expect(runningCppPeers()).toHaveLength(0);
 });
 
-/** A v1 client to a C++ server, with everything it delivers recorded. */
+/**
+ * A v1 client to a C++ server, with everything it delivers recorded. No heartbeat: the example
+ * servers do not answer GET_STATUS, so the probe would only be one more message they read (and
+ * one more unconfirmed write in every report at their close).
+ */
 function client(port: number, options: Partial<ConnectionOptions & TcpOptions> = {}) {
-  const conn = connectTcp({ port, maxHeaderVersion: 1, reconnect: false, ...options });
+  const conn = connectTcp({ port, maxHeaderVersion: 1, reconnect: false, heartbeat: false, ...options });
   conns.push(conn);
   const states: ConnectionState[] = [];
   const errors: IgtlError[] = [];
@@ -74,6 +81,21 @@ function expectV1Header(m: IgtlMessage, type: string, deviceName: string): void 
   expect(m.metadata.size).toBe(0);
 }
 
+/**
+ * The server closed the connection after we wrote `written` (types, in order): errors$ has the
+ * clean close, then those writes as unconfirmed (nothing ever confirms them to a C++ peer).
+ */
+function expectClosedByPeer(errors: IgtlError[], written: string[]): void {
+  expect(errors.map((e) => e.code)).toEqual(['peer-closed', 'delivery-unconfirmed']);
+  expect(errors[0]).toBeInstanceOf(PeerClosedError);
+  const lost = errors[1] as UnconfirmedDeliveryError;
+  expect(lost).toBeInstanceOf(UnconfirmedDeliveryError);
+  expect(lost.messages).toBe(written.length);
+  expect(lost.confirmation).toBe('none');
+  expect(lost.frames.map((f) => decodeMessage(f).type)).toEqual(written);
+  expect(lost.bytes).toBe(lost.frames.reduce((n, f) => n + f.length, 0));
+}
+
 describe('TrackerServer (TRANSFORM stream, 100 per connection)', () => {
   it('streams TRANSFORMs with the matrices the server computes, and survives its drop after 100 messages as one continuous stream', async () => {
     const { peer, port } = await startCppServer('TrackerServer', (p) => [String(p), '100']);
@@ -89,8 +111,10 @@ describe('TrackerServer (TRANSFORM stream, 100 per connection)', () => {
     const kinds = states.map((s) => s.kind);
     expect(kinds).toEqual(['idle', 'connecting', 'open', 'reconnecting', 'connecting', 'open']);
     const reconnecting = states.find((s) => s.kind === 'reconnecting');
-    expect(reconnecting).toMatchObject({ kind: 'reconnecting', reason: undefined });
-    expect(errors).toEqual([]);
+    // The peer's clean close is named as such, in the state and on errors$, and is all that is reported.
+    expect(reconnecting).toMatchObject({ kind: 'reconnecting', reason: expect.any(PeerClosedError) });
+    expect(errors.map((e) => e.code)).toEqual(['peer-closed']);
+    expect(errors[0]).toBe((reconnecting as { reason: Error }).reason);
 
     // phi and theta are statics of the server process: the sequence continues across the
     // reconnection, so message k (over both connections) is the k-th matrix. A lost or
@@ -211,10 +235,13 @@ describe('TrackingDataServer (STT_TDATA / STP_TDATA)', () => {
     await all.end(5000);
     expect(all.completed).toBe(true);
     expect(all.error).toBeUndefined();
-    expect(states.at(-1)).toEqual({ kind: 'closed', reason: undefined });
+    // The state says the peer closed it; errors$ says so too, and that the two queries we wrote
+    // were never confirmed as read (the C++ server has no way to say it read them).
+    expect(states.at(-1)).toEqual({ kind: 'closed', reason: expect.any(PeerClosedError) });
     expect(peer.stderr).not.toContain('RTS_TDATA');
     expect(all.values.every((m) => m.type === 'TDATA')).toBe(true);
-    expect(errors).toEqual([]);
+    expectClosedByPeer(errors, ['STT_TDATA', 'STP_TDATA']);
+    expect(errors[0]).toBe((states.at(-1) as { reason: Error }).reason);
   });
 });
 
@@ -245,7 +272,7 @@ describe('QuaternionTrackingDataServer (STT_QTDATA / STP_QTDATA)', () => {
     await peer.waitForOutput('Received a STP_QTDATA message.', 5000, { stream: 'stderr' });
     await all.end(5000);
     expect(all.completed).toBe(true);
-    expect(errors).toEqual([]);
+    expectClosedByPeer(errors, ['STT_QTDATA', 'STP_QTDATA']);
   });
 });
 
@@ -282,9 +309,10 @@ describe('one-shot and slow senders', () => {
 
   it('PointServer: one POINT with the three points, then the server closes', async () => {
     const { port } = await startCppServer('PointServer', (p) => [String(p)]);
-    const { all, errors } = client(port);
+    const { all, errors, states } = client(port);
     await all.end(10_000);
     expect(all.completed).toBe(true);
+    expect(states.at(-1)).toEqual({ kind: 'closed', reason: expect.any(PeerClosedError) });
     expect(all.values).toHaveLength(1);
     const m = all.values[0]!;
     expectV1Header(m, 'POINT', 'PointSender');
@@ -294,14 +322,16 @@ describe('one-shot and slow senders', () => {
       { name: 'POINT_1', group: 'GROUP_0', rgba: [0, 255, 0, 255], position: [40, 50, 60], radius: 45, owner: 'IMAGE_0' },
       { name: 'POINT_2', group: 'GROUP_0', rgba: [0, 0, 255, 255], position: [70, 80, 90], radius: 75, owner: 'IMAGE_0' },
     ]);
-    expect(errors).toEqual([]);
+    // We wrote nothing: the close is all there is to report.
+    expect(errors.map((e) => e.code)).toEqual(['peer-closed']);
   });
 
   it('TrajectoryServer: one TRAJ with the three trajectories, then the server closes', async () => {
     const { port } = await startCppServer('TrajectoryServer', (p) => [String(p)]);
-    const { all, errors } = client(port);
+    const { all, errors, states } = client(port);
     await all.end(10_000);
     expect(all.completed).toBe(true);
+    expect(states.at(-1)).toEqual({ kind: 'closed', reason: expect.any(PeerClosedError) });
     expect(all.values).toHaveLength(1);
     const m = all.values[0]!;
     expectV1Header(m, 'TRAJ', 'TrajectorySender');
@@ -312,7 +342,8 @@ describe('one-shot and slow senders', () => {
       { name: 'TRAJECTORY_1', group: 'GROUP_0', type: 2, rgba: [0, 255, 0, 255], entry: [40, 50, 60], target: [20, 30, 10], radius: 45, owner: 'IMAGE_0' },
       { name: 'TRAJECTORY_2', group: 'GROUP_0', type: 2, rgba: [0, 0, 255, 255], entry: [70, 80, 90], target: [10, 40, 20], radius: 75, owner: 'IMAGE_0' },
     ]);
-    expect(errors).toEqual([]);
+    // We wrote nothing: the close is all there is to report.
+    expect(errors.map((e) => e.code)).toEqual(['peer-closed']);
   });
 
   it('CapabilityServer: CAPABILITY TRANSFORM, GET_IMAGE, GET_LBMETA', async () => {
