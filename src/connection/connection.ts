@@ -171,6 +171,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private readonly warnedDowngrade = new Set<string>();
   private partialSince: number | undefined;
   private skipSince: number | undefined;
+  /** An error already on errors$ that is about to end the channel. */
+  private reported: IgtlError | undefined;
   /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
   private readonly pings: number[] = [];
 
@@ -543,7 +545,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     // A message completed: the read rule's clock restarts with the next partial one.
     this.partialSince = undefined;
     if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
-    if (msg.type === 'STATUS') this.liveness?.answered();
+    // A STATUS, or a peer's own heartbeat, says the peer takes part in heartbeats.
+    if (msg.type === 'STATUS' || (msg.type === 'GET_STATUS' && msg.deviceName === HEARTBEAT_DEVICE_NAME)) this.liveness?.answered();
     if (msg.deviceName === HEARTBEAT_DEVICE_NAME) return this.answerHeartbeat(msg);
     this.options.onMessage?.(msg, this);
     this.subject.next(msg);
@@ -560,7 +563,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
         type: 'STATUS', headerVersion: msg.headerVersion, deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO,
         messageId: msg.headerVersion === 2 ? msg.messageId : 0, metadata: EMPTY_METADATA, content: { code: 1, subcode: 0n, errorName: '', statusMessage: '' },
       };
-      this.next(reply);
+      this.outbox.writeNow(this.encodeForPeer(reply));
       return;
     }
     // A STATUS echo (igtl-rx, housekeeping) or any other reply naming our ping (an RTS_).
@@ -572,7 +575,9 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.reportError(err, 'bad message');
     const closeOnOversize = err instanceof BodyTooLargeError && this.options.oversize === 'close';
     if (err instanceof DesyncError || closeOnOversize) {
-      // Not from inside the framer's loop: finish this chunk, then drop the channel.
+      // Not from inside the framer's loop: finish this chunk, then drop the channel. (Reported
+      // once: here, not again as the reason the channel ended.)
+      this.reported = err;
       queueMicrotask(() => this.failChannel(err, false));
     }
   }
@@ -581,7 +586,6 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     const msg: IgtlMessage = message === 'STATUS'
       ? { type: 'STATUS', headerVersion: 1, deviceName: '', timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: { code: 1, subcode: 0n, errorName: '', statusMessage: '' } }
       : { type: 'GET_STATUS', headerVersion: 1, deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO, messageId: 0, metadata: EMPTY_METADATA, content: {} };
-    const channel = this.channel;
     let bytes: Outgoing;
     try {
       bytes = this.encodeForPeer(msg);
@@ -590,10 +594,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       return;
     }
     // Its place in the write order is what a reply confirms.
-    const written = message === 'GET_STATUS' ? () => {
-      if (this.channel === channel) this.pings.push(this.outbox.writtenCount);
-    } : undefined;
-    this.outbox.enqueue(bytes, 'lossless', '\u0000heartbeat', written, noop);
+    if (this.outbox.writeNow(bytes) && message === 'GET_STATUS') this.pings.push(this.outbox.writtenCount);
   }
 
   /** Drops the current channel because of `err` (reported on errors$), then reconnects or finishes. */
@@ -613,7 +614,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     if (err && !this.decoder.desynced) this.decoder.end();
     this.decoder.reset();
     this.partialSince = this.skipSince = undefined;
-    if (err) this.errorSubject.next(err instanceof IgtlError ? err : new ConnectionError(err.message, err));
+    if (err && err !== this.reported) this.errorSubject.next(err instanceof IgtlError ? err : new ConnectionError(err.message, err));
+    this.reported = undefined;
     if (wasOpen && unconfirmed && err) {
       const resent = this.options.resendUnconfirmed === true;
       // Heartbeat traffic is not the user's: it is neither reported nor resent.

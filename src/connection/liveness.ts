@@ -26,6 +26,12 @@ export interface HeartbeatOptions {
   /** Silence after a ping that means the peer is dead, ms (default 2 x intervalMs). */
   readonly timeoutMs?: number;
   /**
+   * Send the GET_STATUS probe at open (default true). Server sessions do not (a server sends a
+   * client nothing unasked: the C++ example clients take any unexpected message as their
+   * answer); they learn from the client's own probe or STATUS that it takes part.
+   */
+  readonly probe?: boolean;
+  /**
    * `GET_STATUS` (default): a request PLUS and igtl-rx servers answer, with the probe and the
    * dead-peer rule above. `STATUS`: the keep-alive PLUS itself sends, every `intervalMs`, with
    * no answer expected (keeps a peer with an idle timeout of its own from dropping us).
@@ -88,7 +94,7 @@ export class Liveness {
     this.lastIn = now;
     this.lastPing = now;
     const hb = rules.heartbeat;
-    if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS') {
+    if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS' && hb.probe !== false) {
       // Does this peer take part in heartbeats? A STATUS from it says yes (see answered()).
       this.probeUntil = now + this.heartbeatTimeout(hb);
       events.ping('GET_STATUS');

@@ -140,6 +140,29 @@ export class Outbox {
     if (this.queue.push(bytes, policy, key, resolve, reject, this.mustWait)) this.scheduleFlush();
   }
 
+  /**
+   * Writes connection housekeeping (heartbeats and their answers) at once, outside the queue:
+   * it must never take room from the user's messages or wait behind them. Written in order with
+   * everything else the channel took, so a reply to it still confirms what went before. Returns
+   * false (and writes nothing) while there is no channel or it is full.
+   */
+  writeNow(bytes: Outgoing): boolean {
+    const channel = this.channel;
+    if (!channel || this.blockedAt !== undefined) return false;
+    let ok: boolean;
+    try {
+      ok = write(channel, bytes);
+    } catch {
+      return false;
+    }
+    this.remember(bytes, outgoingLength(bytes));
+    if (!ok) {
+      this.blockedAt = this.options.now();
+      this.options.blocked?.();
+    }
+    return true;
+  }
+
   /** The channel can take bytes again. */
   drained(): void {
     this.blockedAt = undefined;

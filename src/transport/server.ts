@@ -61,10 +61,12 @@ export type IgtlSession = IgtlConnection & {
 
 /**
  * Server-session defaults: clients are untrusted, so slow, lying or vanished ones are dropped.
- * The heartbeat finds a vanished igtl-rx client (they answer GET_STATUS) even while the server
- * streams to it, where TCP keep-alive cannot (it only probes an idle link).
+ * The heartbeat finds a vanished igtl-rx client even while the server streams to it, where TCP
+ * keep-alive cannot (it only probes an idle link). A session sends no probe of its own (nothing
+ * unasked to a client): a client that probes the server (every igtl-rx client does) or sends a
+ * STATUS has shown that it answers.
  */
-const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: CLIENT_HEARTBEAT };
+const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: { ...CLIENT_HEARTBEAT, probe: false } };
 
 /** The connection of one accepted socket (composition: the same connection, other options). */
 function createSession(socket: Socket, remoteAddress: string, remotePort: number, options: ConnectionOptions, housekeeping: HousekeepingOptions | undefined, serverMaxVersion: HeaderVersion): IgtlSession {

@@ -31,6 +31,15 @@ async function echoPair(ns: Netns, serverKa: number, clientKa: number): Promise<
   return { server, client };
 }
 
+/** Resolves once /proc shows `pid` stopped (state T), within 5 s. */
+async function stopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!/^\d+ \(.*\) [Tt]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('netns harness (plain sockets)', () => {
   it('blackhole mid-connection: echoes stop, the idle server dies of keepalive (ETIMEDOUT), a new connection works after restore', async () => {
     const ns = await startNetns();
@@ -105,6 +114,8 @@ describe('netns harness (plain sockets)', () => {
     const ns = await startNetns();
     const { server, client } = await echoPair(ns, 0, 0);
     await server.signal('SIGSTOP');
+    // The signal goes through the supervisor: wait until the kernel shows the process stopped.
+    await stopped(server.pid);
     const tStop = Date.now();
     for (let n = 2; n <= 11; n++) await client.send(`ping ${n}`);
     await client.waitFor((e) => e.ev === 'wrote' && e['n'] === 11, 5_000);
@@ -130,6 +141,9 @@ describe('netns harness (plain sockets)', () => {
         return false;
       }
     };
+    // SIGKILL is delivered asynchronously: give the kernel up to 2 s to finish them.
+    const deadline = Date.now() + 2000;
+    while (pids.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const alive = pids.filter(running);
     expect(alive).toEqual([]);
     await expect(ns.blackhole()).rejects.toThrow(/closed/);

@@ -530,7 +530,7 @@ describe('a server with default options', () => {
     );
     const { port } = await server.listen();
     const peer = await client('LabelMetaClient', port);
-    await peer.waitForOutput('Receiving LBMETA data type.', 5000, { stream: 'stderr' });
+    await peer.waitForOutput(' Name       : Tumour', 5000, { stream: 'stderr' });
     expect(peer.stderr).not.toContain('Invalid response');
     expect(peer.stderr).toContain(' Name       : Tumour');
     expect(received).toEqual(['GET_LBMETA']);
