@@ -1,0 +1,122 @@
+// The outbox alone: `written` only after the channel took the bytes, typed rejections for bytes a
+// channel refuses, backpressure, and the unconfirmed window reported when a channel ends.
+import { describe, expect, it } from 'vitest';
+import { Outbox } from '../../../src/connection/outbox.js';
+import type { ByteChannel } from '../../../src/connection/channel.js';
+import { ConnectionError, type IgtlError, type SendResult } from '../../../src/index.js';
+import { settle } from './fake-channel.js';
+
+function channel(opts: { full?: () => boolean; refuse?: (b: Uint8Array) => boolean } = {}) {
+  const written: Uint8Array[] = [];
+  const ch: ByteChannel = {
+    kind: 'stream',
+    remote: 'test:1',
+    write(bytes) {
+      if (opts.refuse?.(bytes)) throw new ConnectionError('refused by the channel');
+      written.push(bytes);
+      return !(opts.full?.() ?? false);
+    },
+    pause() {},
+    resume() {},
+    close() {},
+  };
+  return { ch, written };
+}
+
+function outbox(retainBytes?: number) {
+  let now = 0;
+  let blocked = 0;
+  const box = new Outbox({ now: () => now, log: () => {}, blocked: () => blocked++, ...(retainBytes === undefined ? {} : { retainBytes }) });
+  return { box, setNow: (t: number) => (now = t), blockedCount: () => blocked };
+}
+
+const b = (n: number, size = 4) => new Uint8Array(size).fill(n);
+
+describe('Outbox', () => {
+  it("resolves 'written' only once the channel has taken the bytes", async () => {
+    const { box } = outbox();
+    const { ch, written } = channel();
+    const results: SendResult[] = [];
+    box.enqueue(b(1), 'lossless', 'k', (r) => results.push(r), () => {});
+    await settle();
+    expect(results).toEqual([]); // no channel yet: it waits
+    box.attach(ch);
+    expect(written).toHaveLength(1);
+    expect(results).toEqual(['written']);
+  });
+
+  it('rejects a send the channel refuses with a typed error, and goes on with the next', async () => {
+    const { box } = outbox();
+    const { ch, written } = channel({ refuse: (bytes) => bytes[0] === 2 });
+    box.attach(ch);
+    const outcome: (SendResult | IgtlError)[] = [];
+    for (const n of [1, 2, 3]) box.enqueue(b(n), 'lossless', `k${n}`, (r) => outcome.push(r), (e) => outcome.push(e));
+    await settle();
+    expect(outcome[0]).toBe('written');
+    expect(outcome[1]).toBeInstanceOf(ConnectionError);
+    expect(outcome[2]).toBe('written');
+    expect(written.map((w) => w[0])).toEqual([1, 3]);
+  });
+
+  it('stops at a full channel, says since when, and goes on after drain', async () => {
+    const { box, setNow, blockedCount } = outbox();
+    let full = true;
+    const { ch, written } = channel({ full: () => full });
+    box.attach(ch);
+    setNow(100);
+    for (const n of [1, 2, 3]) box.enqueue(b(n), 'lossless', `k${n}`, undefined, () => {});
+    await settle();
+    expect(written).toHaveLength(1);
+    expect(box.blockedSince).toBe(100);
+    expect(blockedCount()).toBe(1);
+    expect(box.mustWait).toBe(true);
+    full = false;
+    box.drained();
+    expect(written).toHaveLength(3);
+    expect(box.blockedSince).toBeUndefined();
+  });
+
+  it('reports what was written after the last confirmation when the channel ends, with the bytes', async () => {
+    const { box } = outbox();
+    const { ch } = channel();
+    box.attach(ch);
+    for (const n of [1, 2, 3, 4]) box.enqueue(b(n), 'lossless', `k${n}`, undefined, () => {});
+    await settle();
+    box.confirm(2);
+    expect(box.unconfirmedCount).toBe(2);
+    const report = box.detach()!;
+    expect(report.messages).toBe(2);
+    expect(report.bytes).toBe(8);
+    expect(report.frames.map((f) => f[0])).toEqual([3, 4]);
+    expect(report.confirmed).toBe(true);
+    // A new channel starts a new count.
+    box.attach(channel().ch);
+    expect(box.unconfirmedCount).toBe(0);
+    expect(box.detach()).toBeUndefined();
+  });
+
+  it('keeps only the newest retainBytes of unconfirmed messages but counts them all', async () => {
+    const { box } = outbox(10);
+    const { ch } = channel();
+    box.attach(ch);
+    for (const n of [1, 2, 3, 4, 5]) box.enqueue(b(n), 'lossless', `k${n}`, undefined, () => {});
+    await settle();
+    const report = box.detach()!;
+    expect(report.messages).toBe(5);
+    expect(report.bytes).toBe(20);
+    expect(report.frames.map((f) => f[0])).toEqual([4, 5]);
+    expect(report.confirmed).toBe(false);
+  });
+
+  it('writes housekeeping at once, outside the queue, and counts it in the write order', async () => {
+    const { box } = outbox();
+    const { ch, written } = channel();
+    expect(box.writeNow(b(9))).toBe(false); // no channel: nothing written
+    box.attach(ch);
+    box.enqueue(b(1), 'lossless', 'k', undefined, () => {});
+    expect(box.writeNow(b(9))).toBe(true);
+    await settle();
+    expect(written.map((w) => w[0])).toEqual([9, 1]);
+    expect(box.writtenCount).toBe(2);
+  });
+});
