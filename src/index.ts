@@ -10,5 +10,6 @@ export * from './connection/backoff.js';
 export * from './connection/send-queue.js';
 export * from './connection/pull.js';
 export * from './connection/connection.js';
+export type { HeartbeatOptions } from './connection/liveness.js';
 export * from './connection/housekeeping.js';
 export * from './transport/websocket.js';

@@ -16,8 +16,7 @@ import { encodeMessage, encodeMessageParts } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/framer.js';
-import type { DecodeOptions } from '../protocol/decode.js';
-import { EMPTY_METADATA, type Metadata } from '../protocol/metadata.js';
+import { EMPTY_METADATA } from '../protocol/metadata.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { CodecRegistry } from '../protocol/registry.js';
 import { Timestamp } from '../protocol/timestamp.js';
@@ -26,122 +25,17 @@ import type { ReconnectOptions } from './backoff.js';
 import type { ByteChannel, ChannelFactory } from './channel.js';
 import { outgoingHeaderVersion, type FramingRules } from './framing-policy.js';
 import { Lifecycle } from './lifecycle.js';
-import { Liveness, type HeartbeatOptions } from './liveness.js';
+import { Liveness } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { pullFrom, type PullOptions } from './pull.js';
-import { outgoingLength, type Outgoing, type QueueLimits, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
+import { outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
+import type { ConnectionOptions, SendOptions } from './options.js';
 
 /** Device name of the heartbeat GET_STATUS; an igtl-rx server's reply echoes it, which confirms delivery. */
 export const HEARTBEAT_DEVICE_NAME = 'igtl-rx-ping';
 
-/** Options of a connection (client or server session). */
-export interface ConnectionOptions extends DecodeOptions {
-  /** Label for log lines (default: the channel's remote address). */
-  readonly name?: string;
-  /** `debug` namespace for this connection's log lines (default `igtl-rx:connection`). */
-  readonly logNamespace?: string;
-  /** Reconnect after a failure or a close by the peer (default true for clients). */
-  readonly reconnect?: boolean | ReconnectOptions;
-  /** Stay connected when the last subscriber leaves (default false). */
-  readonly keepOpen?: boolean;
-  /**
-   * Highest header version to send (default 2). A message built in v3 framing is sent in legacy
-   * framing when this is 1 (its metadata cannot travel then, which is logged once per type+device).
-   */
-  readonly maxHeaderVersion?: HeaderVersion;
-  /**
-   * Cap the header version at the highest one the peer has sent (PLUS's rule for servers: answer
-   * each client with min(own maximum, client's version)). Default false for clients.
-   */
-  readonly followPeerHeaderVersion?: boolean;
-  /** Send every message in this framing regardless of how it was built (still capped by the maximum). */
-  readonly forceHeaderVersion?: HeaderVersion;
-  /**
-   * Send GET_/STT_/STP_ queries that have no content and no metadata in legacy framing even when
-   * v3 is allowed (default true): the C++ library does not unpack 14-byte v3 bodies.
-   */
-  readonly legacyEmptyQueries?: boolean;
-  /**
-   * On every (re)connect, announce v3 the way 3D Slicer does: a STATUS with an empty device name
-   * in v3 framing with metadata (default off). PLUS then answers in v3 framing.
-   */
-  readonly announceV3?: boolean | Metadata;
-  /** Policy of `send()`/`next()` when none is given (default `lossless`). */
-  readonly sendPolicy?: SendPolicy | ((msg: IgtlMessage) => SendPolicy);
-  /** High-water marks of the send queue. */
-  readonly queue?: QueueLimits;
-  /** Largest message this channel can carry (a UDP datagram); larger sends fail. */
-  readonly maxMessageSize?: number;
-  /** Defaults of `messages()`. */
-  readonly pull?: PullOptions;
-  /**
-   * An open connection that has received nothing for this long, ms, is `stale` in `state$`
-   * until bytes arrive again (default 3000; 0 = never stale). It stays open: staleness is
-   * news for the user (frozen data is not live data), not a verdict on the peer.
-   */
-  readonly staleAfterMs?: number;
-  /**
-   * Close the connection (and reconnect, if on) when nothing at all has been received for this
-   * long, ms (default off): for peers known to send all the time.
-   */
-  readonly idleTimeoutMs?: number;
-  /**
-   * Close the connection when a message has been arriving for this long without completing, ms
-   * (default 30 000 for clients, 20 000 for server sessions): defeats a peer that trickles
-   * bytes (slowloris) to hold buffers and connections. 0 = off.
-   */
-  readonly readTimeoutMs?: number;
-  /**
-   * Close the connection when bytes have been waiting to be written (the channel said it was
-   * full) for this long, ms (default 10 000; 0 = off): the peer stopped reading or is gone.
-   */
-  readonly writeStallMs?: number;
-  /**
-   * Heartbeat (default: on for TCP and TLS clients, `{ intervalMs: 5000, timeoutMs: 10000 }`;
-   * off for server sessions and WebSocket clients; `false` = off). See docs/connections.md,
-   * "Liveness": a GET_STATUS probe at open learns whether the peer answers; such a peer is
-   * pinged after `intervalMs` of silence and declared dead after `timeoutMs` without an answer.
-   */
-  readonly heartbeat?: HeartbeatOptions | false;
-  /**
-   * What to do after a message whose BODY_SIZE is over `maxBodySize` has been reported: `skip`
-   * its bytes and carry on (default for clients; bounded by `readTimeoutMs`), or `close` the
-   * connection (default for server sessions: a lying header from an untrusted peer is not worth
-   * reading past).
-   */
-  readonly oversize?: 'skip' | 'close';
-  /**
-   * Bytes of written-but-unconfirmed messages kept per channel for the
-   * {@link UnconfirmedDeliveryError} reported when it ends (default 4 MiB); older ones are
-   * counted but not kept.
-   */
-  readonly retainUnconfirmedBytes?: number;
-  /**
-   * Send again, first thing on the next channel, the messages the last one took without the
-   * peer confirming them (default false). Nothing is lost then, but a message the peer did read
-   * before the channel broke arrives twice: in v3 framing the copy has the same message ID, the
-   * rule by which a receiver drops duplicates. See docs/connections.md, "What survives a reconnect".
-   */
-  readonly resendUnconfirmed?: boolean;
-  /**
-   * Open at once, without a subscriber, and stay open (server sessions and bridge clients:
-   * their channel is already connected). Default false.
-   */
-  readonly eager?: boolean;
-  /** Called with every message before subscribers see it (a server's automatic replies). */
-  readonly onMessage?: (msg: IgtlMessage, connection: IgtlConnection) => void;
-  /** Scheduler of the reconnection and liveness timers (tests pass a virtual-time scheduler). */
-  readonly scheduler?: SchedulerLike;
-  /** Source of jitter in [0, 1) (default Math.random). */
-  readonly random?: () => number;
-}
-
-/** Per-send options. */
-export interface SendOptions {
-  /** Overrides the connection's default policy for this message. */
-  readonly policy?: SendPolicy;
-}
+export type { ConnectionOptions, SendOptions } from './options.js';
 
 function noop(): void {}
 
