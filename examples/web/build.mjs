@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds the live page: bundles main.ts for the browser with esbuild and copies index.html next
-// to it. Usage: node examples/web/build.mjs [OUT_DIR]   (default examples/web/dist)
-// Then serve it from the bridge: igtl-rx bridge --static examples/web/dist
+// Builds the workbench page: bundles main.ts (with three.js and uPlot) for the browser with
+// esbuild, and copies index.html next to it. `npm run build` runs it into dist/web, which ships
+// in the package and which `igtl-rx bridge` serves by default.
+// Usage: node examples/web/build.mjs [OUT_DIR]   (default examples/web/dist)
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +11,9 @@ import { build } from 'esbuild';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
- * Builds the page into `outDir` (index.html, main.js, main.js.map).
+ * Builds the page into `outDir` (index.html, main.js, main.css and their source maps).
  * @param {string} outDir
- * @param {{ minify?: boolean }} [options]
+ * @param {{ minify?: boolean, sourcemap?: boolean }} [options]
  * @returns {Promise<string>} the output directory
  */
 export async function buildPage(outDir, options = {}) {
@@ -25,8 +26,9 @@ export async function buildPage(outDir, options = {}) {
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
-    sourcemap: true,
+    sourcemap: options.sourcemap ?? true,
     minify: options.minify ?? false,
+    legalComments: 'linked',
     logLevel: 'warning',
   });
   await copyFile(path.join(here, 'index.html'), path.join(outDir, 'index.html'));

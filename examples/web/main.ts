@@ -1,116 +1,187 @@
-// The live page: connects to an `igtl-rx bridge`, plots each tool's position, shows its rate in
-// Hz and the STATUS messages. No framework; bundled for the browser with esbuild (build.mjs).
+// The igtl-rx workbench: a live page for any OpenIGTLink peer, through `igtl-rx bridge` (which
+// serves it). A 3D view of the tracked tools and the (tracked) ultrasound image, a 2D image
+// panel, every device with its rate and bandwidth, a live inspector, rate and bandwidth over
+// time, STATUS, and the state of the bridge and of the tracker behind it.
 //
-// In an app of your own the imports read `from 'igtl-rx'` and `from 'igtl-rx/operators'`; this
-// example imports the sources so that it always runs against the code in this repository.
+// Built on the library's own operators, so it is also a showcase of the API: ofType, ofDevice,
+// splitElements, throttleTracking (poses drawn at the display rate), measureRate (device
+// rates), pairByTimestamp (each image with the probe pose of its time). In an app of your own the
+// imports read `from 'igtl-rx'` and `from 'igtl-rx/operators'`; the workbench imports the sources
+// so that it always runs against the code in this repository.
 //
-// Page parameters (query string): bridge=ws://host:port/ (default: the server of this page),
-// token=... (when the bridge asks for one), hz=30 (display rate), type=/device= (passed on to
-// the bridge, which then filters for this page).
-import { share } from 'rxjs';
-import { connectWebSocket, type ConnectionState, type IgtlMessage } from '../../src/index.js';
-import { measureRate, ofType, splitElements, throttleTracking } from '../../operators/index.js';
-import { PositionPlot } from './plot.js';
-import { TRACKING_TYPES, positionOf, toolOf } from './poses.js';
+// Query parameters: see README.md (bridge, token, type, device, rate, hz, probe, stale,
+// deviceStale, window, level, image).
+import 'uplot/dist/uPlot.min.css';
+import { Subject, distinct, filter, map, switchMap } from 'rxjs';
+import { connectWebSocket, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
+import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking } from '../../operators/index.js';
+import { DeviceList } from './devices.js';
+import { FilterBar } from './filters.js';
+import { FrameLoop } from './frame-loop.js';
+import { Header } from './header.js';
+import { ImagePanel } from './image-panel.js';
+import { Inspector } from './inspector.js';
+import { bridgeUrl, pageUrlWith, readParams, type BridgeFilter } from './params.js';
+import { TRACKING_TYPES, poseOf, toolOf, type Mat4 } from './poses.js';
+import { SceneView } from './scene.js';
+import { StatusList } from './status.js';
+import { TrafficChart } from './traffic-chart.js';
 
-const params = new URLSearchParams(location.search);
-const displayHz = Number(params.get('hz') ?? 30) || 30;
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from index.html`);
+  return el as T;
+};
 
-/** The bridge URL: `bridge=` or this page's own server, with the token and filters passed on. */
-function bridgeUrl(): string {
-  const url = new URL(params.get('bridge') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`);
-  for (const name of ['token', 'type', 'device']) for (const v of params.getAll(name)) url.searchParams.append(name, v);
-  return url.href;
+const params = readParams(location.search, location);
+let bridgeFilter: BridgeFilter = { types: params.types, devices: params.devices, rate: params.rate };
+
+// The connection: the same Observable as over TCP. The URL is a function, read on every attempt,
+// so a filter change is a reconnect with the new query. It reconnects by itself (state$).
+const conn = connectWebSocket(() => bridgeUrl(params, bridgeFilter), {
+  reconnect: { initialDelayMs: 250, maxDelayMs: 3000 },
+  staleAfterMs: params.staleAfterMs,
+});
+
+// ---- panels
+const loop = new FrameLoop();
+const header = new Header($('health'), $('bridge-state'), $('peer-state'), $('error'), new URL(params.bridge).host);
+const devices = new DeviceList($<HTMLTableSectionElement>('devices'), params.deviceStaleMs, params.devices);
+const filters = new FilterBar($('type-chips'), $<HTMLSelectElement>('rate-filter'), $('filter-summary'), bridgeFilter);
+const inspector = new Inspector($('inspector-title'), $('inspector'));
+const statusList = new StatusList($<HTMLOListElement>('status'));
+const chart = new TrafficChart($('chart'));
+const fixedWl = params.window !== undefined && params.level !== undefined ? { window: params.window, level: params.level } : undefined;
+const images = new ImagePanel(
+  {
+    select: $<HTMLSelectElement>('image-device'),
+    canvas: $<HTMLCanvasElement>('image'),
+    auto: $<HTMLInputElement>('wl-auto'),
+    window: $<HTMLInputElement>('wl-window'),
+    level: $<HTMLInputElement>('wl-level'),
+    info: $('image-info'),
+    pixel: $('pixel'),
+  },
+  fixedWl,
+  params.image,
+);
+let scene: SceneView | undefined;
+try {
+  scene = new SceneView($<HTMLCanvasElement>('scene'), $('scene-labels'));
+} catch (err) {
+  $('scene-error').textContent = `No 3D view: ${(err as Error).message} (WebGL unavailable?)`;
+}
+$('display-hz').textContent = String(params.displayHz);
+$('probe-mode').textContent = params.probe ? `tracked by ${params.probe} (pairByTimestamp)` : 'placed by its IMAGE matrix';
+
+// ---- streams
+header.attach(conn);
+devices.attach(conn);
+devices.onTraffic((s) => chart.add(s));
+
+// Every type seen gets a filter toggle.
+conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
+
+// Tracking: one message per tool (a TDATA of three tools becomes three), throttled per tool to
+// the display rate: the page never does more work than it can show.
+const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements());
+const updates = new Map<string, number>();
+tracking$.pipe(throttleTracking(params.displayHz)).subscribe((msg) => {
+  const pose = poseOf(msg);
+  if (!pose) return;
+  updates.set(pose.tool, (updates.get(pose.tool) ?? 0) + 1);
+  scene?.setPose(pose);
+});
+
+// Images: with `probe=`, each IMAGE is paired with the probe pose nearest in time; its place in
+// the world is then probe pose x IMAGE matrix ("tracked ultrasound").
+const image$ = conn.pipe(ofType('IMAGE'));
+if (params.probe) {
+  const probe = params.probe;
+  const probe$ = tracking$.pipe(filter((m) => toolOf(m) === probe));
+  let lastProbe: Mat4 | undefined;
+  probe$.subscribe((m) => (lastProbe = poseOf(m)?.matrix));
+  image$.pipe(pairByTimestamp(probe$, { toleranceMs: 50, maxWaitMs: 150 })).subscribe((r) => {
+    const pose = r.kind === 'paired' ? poseOf(r.partner)?.matrix : lastProbe;
+    if (pose && scene) scene.placements.set(r.source, SceneView.tracked(pose, r.source.content.matrix));
+    images.add(r.source);
+  });
+} else {
+  image$.subscribe((m: ImageMessage) => images.add(m));
+}
+if (scene) {
+  const view = scene;
+  images.onFrame((f) => view.setImage(f));
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const plot = new PositionPlot($<HTMLCanvasElement>('plot'));
-const tools = $<HTMLTableSectionElement>('tools');
-const statusList = $<HTMLOListElement>('status');
-const stateLabel = $<HTMLSpanElement>('state');
-const errorLine = $<HTMLParagraphElement>('error');
-$<HTMLSpanElement>('display-hz').textContent = String(displayHz);
+// STATUS, newest first.
+conn.pipe(ofType('STATUS')).subscribe((m) => statusList.add(m));
 
-// The connection: the same Observable as over TCP. It reconnects by itself (state$ says so).
-const conn = connectWebSocket(bridgeUrl(), { reconnect: { initialDelayMs: 250, maxDelayMs: 5000 } });
+// The inspector follows the selected device: ofDevice picks its messages from the connection.
+const selection$ = new Subject<string>();
+devices.onSelect((key) => selection$.next(key));
+selection$
+  .pipe(
+    switchMap((key) => {
+      const [type, device] = key.split('\u0000') as [string, string];
+      inspector.show(devices.entries.get(key)?.last);
+      return conn.pipe(ofDevice(device), filter((m: IgtlMessage) => wireType(m) === type));
+    }),
+  )
+  .subscribe((m) => inspector.show(m));
 
-// Tracking messages, one tool per message (a TDATA with three tools becomes three messages).
-const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements(), share());
+// Filter toggles: new query parameters, then a reconnect (the URL function reads them).
+function applyFilters(): void {
+  const { types, rate } = filters.typesAndRate();
+  bridgeFilter = { types, devices: devices.includedDevices(), rate };
+  history.replaceState(null, '', pageUrlWith(location.href, bridgeFilter));
+  filters.describe(bridgeFilter);
+  conn.reconnect();
+}
+filters.describe(bridgeFilter);
+filters.onChange(applyFilters);
+devices.onToggle(applyFilters);
 
-// Rate per tool, measured on the full stream (what the peer sends, before any throttling).
-tracking$.pipe(measureRate({ intervalMs: 500, key: toolOf })).subscribe(({ rates }) => {
-  for (const [tool, r] of rates) {
-    const row = rowOf(tool);
-    row.dataset.hz = r.hz.toFixed(1);
-    cell(row, 'hz').textContent = r.hz.toFixed(1);
+// ---- drawing: one animation-frame loop
+let lastTable = 0;
+loop.add((now) => {
+  images.render();
+  scene?.render();
+  if (now - lastTable >= 250) {
+    lastTable = now;
+    devices.render();
   }
+  inspector.render(now);
+  chart.render();
+});
+const perf = $('perf');
+loop.onStats((s) => {
+  perf.textContent = `${s.fps.toFixed(0)} fps · ${s.drawMsPerFrame.toFixed(1)} ms/frame`;
 });
 
-// Positions, throttled to the display rate: the page never does more work than it can show.
-tracking$.pipe(throttleTracking(displayHz, { key: toolOf })).subscribe((msg) => {
-  const p = positionOf(msg);
-  if (!p) return;
-  plot.add(p);
-  const row = rowOf(p.tool);
-  row.dataset.x = p.x.toFixed(2);
-  row.dataset.y = p.y.toFixed(2);
-  row.dataset.z = p.z.toFixed(2);
-  row.dataset.updates = String(Number(row.dataset.updates ?? 0) + 1);
-  cell(row, 'x').textContent = p.x.toFixed(1);
-  cell(row, 'y').textContent = p.y.toFixed(1);
-  cell(row, 'z').textContent = p.z.toFixed(1);
-});
-
-// STATUS messages, newest first (the last 12).
-conn.pipe(ofType('STATUS')).subscribe((msg) => showStatus(msg));
-
-conn.state$.subscribe((s) => showState(s));
-conn.errors$.subscribe((e) => {
-  errorLine.textContent = `${new Date().toLocaleTimeString()}: ${e.message}`;
-});
-
-function rowOf(tool: string): HTMLTableRowElement {
-  let row = tools.querySelector<HTMLTableRowElement>(`tr[data-tool="${CSS.escape(tool)}"]`);
-  if (row) return row;
-  row = document.createElement('tr');
-  row.dataset.tool = tool;
-  const swatch = document.createElement('span');
-  swatch.className = 'swatch';
-  swatch.style.background = plot.colorOf(tool);
-  const name = document.createElement('td');
-  name.append(swatch, tool);
-  row.append(name);
-  for (const c of ['x', 'y', 'z', 'hz']) {
-    const td = document.createElement('td');
-    td.className = c;
-    td.textContent = '–';
-    row.append(td);
-  }
-  tools.append(row);
-  return row;
-}
-
-function cell(row: HTMLTableRowElement, name: string): HTMLTableCellElement {
-  return row.querySelector<HTMLTableCellElement>(`td.${name}`)!;
-}
-
-function showStatus(msg: IgtlMessage & { type: 'STATUS' }): void {
-  const li = document.createElement('li');
-  const { code, errorName, statusMessage } = msg.content;
-  li.dataset.code = String(code);
-  li.className = code === 1 ? 'ok' : 'bad';
-  const time = msg.timestamp.isZero ? new Date() : msg.timestamp.toDate();
-  li.textContent = `${time.toLocaleTimeString()}  ${msg.deviceName}: ${code} ${errorName} ${statusMessage}`.trim();
-  statusList.prepend(li);
-  while (statusList.children.length > 12) statusList.lastElementChild!.remove();
-}
-
-function showState(s: ConnectionState): void {
-  stateLabel.dataset.state = s.kind;
-  stateLabel.textContent =
-    s.kind === 'open' ? `connected to ${s.remote}`
-    : s.kind === 'reconnecting' ? `reconnecting in ${(s.delayMs / 1000).toFixed(1)} s (attempt ${s.attempt})${s.reason ? `: ${s.reason.message}` : ''}`
-    : s.kind === 'connecting' ? 'connecting…'
-    : s.kind === 'closed' ? `closed${s.reason ? `: ${s.reason.message}` : ''}`
-    : 'idle';
-}
+// ---- hooks for tests and for the curious (read-only views of the page's state)
+const hooks = {
+  get health() {
+    return header.current;
+  },
+  get triads() {
+    return scene?.triads() ?? {};
+  },
+  get updates() {
+    return Object.fromEntries(updates);
+  },
+  get frames() {
+    return loop.current;
+  },
+  get renders() {
+    return scene?.renders ?? 0;
+  },
+  get image() {
+    const f = images.current();
+    return f && { device: f.device, width: f.slice.width, height: f.slice.height, window: f.slice.wl.window, level: f.slice.wl.level, version: f.version };
+  },
+  get filter() {
+    return bridgeFilter;
+  },
+};
+(window as unknown as { __workbench: typeof hooks }).__workbench = hooks;

@@ -1,0 +1,139 @@
+// The header: the bridge connection's state (state$), the upstream peer's state as the bridge
+// reports it (peerState$, when this version of the library has it), what that means for the
+// data (live / stale / tracker down / bridge down), and the last error, cleared on recovery.
+import { isObservable, type Observable, type Subscription } from 'rxjs';
+import type { ConnectionState, IgtlConnection, IgtlError } from '../../src/index.js';
+
+/**
+ * The upstream peer's state as the bridge reports it. Read defensively: only `kind` is relied
+ * on; attempt, delay and reason are shown when present.
+ */
+export interface PeerStateLike {
+  readonly kind: string;
+  readonly attempt?: number;
+  readonly delayMs?: number;
+  readonly reason?: unknown;
+  readonly remote?: string;
+}
+
+/** What the page can say about its data. */
+export type Health = 'connecting' | 'live' | 'stale' | 'no-data' | 'tracker-down' | 'bridge-down' | 'closed';
+
+/** The connection's `peerState$`, when the library has one (feature detection). */
+export function peerStateOf(conn: IgtlConnection): Observable<PeerStateLike> | undefined {
+  const candidate: unknown = (conn as unknown as { peerState$?: unknown }).peerState$;
+  return isObservable(candidate) ? (candidate as Observable<PeerStateLike>) : undefined;
+}
+
+function reasonText(reason: unknown): string {
+  if (reason === undefined || reason === null) return '';
+  if (typeof reason === 'string') return reason;
+  if (typeof reason === 'object' && 'message' in reason && typeof reason.message === 'string') return reason.message;
+  return String(reason);
+}
+
+/** The health of the data from the two states (peer undefined: the bridge does not say). */
+export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined): Health {
+  switch (conn.kind) {
+    case 'idle':
+    case 'connecting':
+      return 'connecting';
+    case 'reconnecting':
+      return 'bridge-down';
+    case 'closed':
+      return 'closed';
+    default:
+      break;
+  }
+  if (peer) {
+    if (peer.kind === 'connecting' || peer.kind === 'reconnecting' || peer.kind === 'closed') return 'tracker-down';
+    if (peer.kind === 'stale' || conn.kind === 'stale') return 'stale';
+    return 'live';
+  }
+  return conn.kind === 'stale' ? 'no-data' : 'live';
+}
+
+const HEALTH_TEXT: Record<Health, string> = {
+  connecting: 'connecting to the bridge…',
+  live: 'live',
+  stale: 'stale: the tracker sends nothing',
+  'no-data': 'no data (tracker down or silent)',
+  'tracker-down': 'tracker down',
+  'bridge-down': 'bridge down',
+  closed: 'closed',
+};
+
+/** The header's state line and error line. */
+export class Header {
+  private conn: ConnectionState = { kind: 'idle' };
+  private peer: PeerStateLike | undefined;
+  private lastHealth: Health | undefined;
+
+  constructor(
+    private readonly health: HTMLElement,
+    private readonly bridgeLine: HTMLElement,
+    private readonly peerLine: HTMLElement,
+    private readonly errorLine: HTMLElement,
+    /** The bridge's address as shown (the connection's own name is generic for a URL function). */
+    private readonly bridgeName: string,
+  ) {}
+
+  /** Follows a connection's state, peer state and errors. */
+  attach(connection: IgtlConnection): Subscription {
+    const sub = connection.state$.subscribe((s) => {
+      this.conn = s;
+      // A new bridge connection: the peer state is unknown until the bridge says it again.
+      if (s.kind !== 'open' && s.kind !== 'stale') this.peer = this.peer && { kind: 'unknown' };
+      this.render();
+    });
+    const peer$ = peerStateOf(connection);
+    this.peerLine.dataset.supported = String(peer$ !== undefined);
+    if (peer$) {
+      sub.add(
+        peer$.subscribe((p) => {
+          this.peer = p;
+          this.render();
+        }),
+      );
+    }
+    sub.add(connection.errors$.subscribe((e) => this.error(e)));
+    return sub;
+  }
+
+  /** The current health (for the test hooks). */
+  get current(): Health {
+    return healthOf(this.conn, this.peer?.kind === 'unknown' ? undefined : this.peer);
+  }
+
+  private error(e: IgtlError): void {
+    this.errorLine.textContent = `${new Date().toLocaleTimeString()}  ${e.name}: ${e.message}`;
+    this.errorLine.title = e.message;
+    this.errorLine.hidden = false;
+  }
+
+  private render(): void {
+    const s = this.conn;
+    const peer = this.peer?.kind === 'unknown' ? undefined : this.peer;
+    const health = healthOf(s, peer);
+    this.health.dataset.health = health;
+    this.health.textContent = HEALTH_TEXT[health];
+    this.bridgeLine.dataset.state = s.kind;
+    this.bridgeLine.textContent =
+      s.kind === 'open' ? `bridge: ${this.bridgeName}`
+      : s.kind === 'stale' ? `bridge: ${this.bridgeName}, nothing for ${(s.silentMs / 1000).toFixed(1)} s`
+      : s.kind === 'reconnecting' ? `bridge: retry ${s.attempt} in ${(s.delayMs / 1000).toFixed(1)} s${s.reason ? ` (${s.reason.message})` : ''}`
+      : s.kind === 'connecting' ? `bridge: connecting (attempt ${s.attempt})`
+      : s.kind === 'closed' ? `bridge: closed${s.reason ? ` (${s.reason.message})` : ''}`
+      : 'bridge: idle';
+    this.peerLine.dataset.peer = peer?.kind ?? 'unknown';
+    this.peerLine.textContent = peer
+      ? `tracker: ${peer.kind}${peer.attempt !== undefined ? ` (attempt ${peer.attempt}${peer.delayMs !== undefined ? `, next in ${(peer.delayMs / 1000).toFixed(1)} s` : ''})` : ''}${reasonText(peer.reason) ? `: ${reasonText(peer.reason)}` : ''}`
+      : this.peerLine.dataset.supported === 'true' ? 'tracker: unknown' : 'tracker: (not reported by this bridge)';
+    // Errors clear on recovery: data flows again.
+    if (health === 'live' && this.lastHealth !== 'live' && this.lastHealth !== undefined) {
+      this.errorLine.textContent = '';
+      this.errorLine.hidden = true;
+    }
+    this.lastHealth = health;
+  }
+}

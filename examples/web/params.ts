@@ -1,0 +1,83 @@
+// The page's settings, from its query string (and back into it when the filters change).
+
+/** What the page was asked to do. */
+export interface PageParams {
+  /** Bridge URL without the filters (default: the server of this page). */
+  readonly bridge: string;
+  /** Bridge token, passed on (`token=`). */
+  readonly token: string | undefined;
+  /** Per-client bridge filters (`type=`, `device=`, `rate=`): the bridge filters for the page. */
+  readonly types: readonly string[];
+  readonly devices: readonly string[];
+  readonly rate: number | undefined;
+  /** Most pose updates drawn per second per tool (`hz=`, default 30). */
+  readonly displayHz: number;
+  /** Tracked ultrasound: the image is placed by this tool's pose times its IMAGE matrix (`probe=`). */
+  readonly probe: string | undefined;
+  /** The connection goes `stale` after this long without data, ms (`stale=`, default 2000). */
+  readonly staleAfterMs: number;
+  /** A device is greyed after this long without a message, ms (`deviceStale=`, default 3000). */
+  readonly deviceStaleMs: number;
+  /** Fixed window/level of the image panel (`window=`, `level=`; default: auto). */
+  readonly window: number | undefined;
+  readonly level: number | undefined;
+  /** The IMAGE device shown first (`image=`). */
+  readonly image: string | undefined;
+}
+
+const list = (q: URLSearchParams, name: string): string[] =>
+  q.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+
+const num = (q: URLSearchParams, name: string): number | undefined => {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/** Reads the page's query string. */
+export function readParams(search: string, loc: { protocol: string; host: string }): PageParams {
+  const q = new URLSearchParams(search);
+  const rate = num(q, 'rate');
+  return {
+    bridge: q.get('bridge') ?? `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/`,
+    token: q.get('token') ?? undefined,
+    types: list(q, 'type'),
+    devices: list(q, 'device'),
+    rate: rate !== undefined && rate > 0 ? rate : undefined,
+    displayHz: num(q, 'hz') ?? 30,
+    probe: q.get('probe') ?? undefined,
+    staleAfterMs: num(q, 'stale') ?? 2000,
+    deviceStaleMs: num(q, 'deviceStale') ?? 3000,
+    window: num(q, 'window'),
+    level: num(q, 'level'),
+    image: q.get('image') ?? undefined,
+  };
+}
+
+/** The bridge filters a client can ask for in its URL. */
+export interface BridgeFilter {
+  readonly types: readonly string[];
+  readonly devices: readonly string[];
+  readonly rate: number | undefined;
+}
+
+/** The WebSocket URL: the bridge, with the token and the per-client filters in its query. */
+export function bridgeUrl(p: PageParams, f: BridgeFilter): string {
+  const url = new URL(p.bridge);
+  if (p.token !== undefined) url.searchParams.set('token', p.token);
+  if (f.types.length > 0) url.searchParams.set('type', f.types.join(','));
+  if (f.devices.length > 0) url.searchParams.set('device', f.devices.join(','));
+  if (f.rate !== undefined) url.searchParams.set('rate', String(f.rate));
+  return url.href;
+}
+
+/** The page's own URL with the filters changed (so a reload keeps them). */
+export function pageUrlWith(href: string, f: BridgeFilter): string {
+  const url = new URL(href);
+  for (const name of ['type', 'device', 'rate']) url.searchParams.delete(name);
+  if (f.types.length > 0) url.searchParams.set('type', f.types.join(','));
+  if (f.devices.length > 0) url.searchParams.set('device', f.devices.join(','));
+  if (f.rate !== undefined) url.searchParams.set('rate', String(f.rate));
+  return url.href;
+}

@@ -1,0 +1,231 @@
+// The 3D view (three.js): grid and world axes, one triad per tracked tool with a short trail and
+// a label, and every IMAGE as a textured plane placed by its IMAGE matrix — or, for tracked
+// ultrasound (`probe=`), by the probe's pose (paired by timestamp) times the IMAGE matrix.
+// Rendered on animation frames, only when something changed.
+import {
+  AxesHelper, BufferAttribute, BufferGeometry, Color, DataTexture, DoubleSide, GridHelper, Group, Line, LineBasicMaterial, LinearFilter, Matrix4, Mesh,
+  MeshBasicMaterial, PerspectiveCamera, PlaneGeometry, RGBAFormat, Scene, SRGBColorSpace, UnsignedByteType, Vector3, WebGLRenderer,
+} from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { ImageFrame } from './image-panel.js';
+import type { Mat4, ToolPose } from './poses.js';
+import { multiply } from './poses.js';
+
+const PALETTE = ['#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#f8961e', '#b5179e', '#90be6d', '#e5e5e5'];
+const TRAIL = 90;
+
+interface Tool {
+  readonly group: Group;
+  readonly trail: Line;
+  readonly positions: Float32Array;
+  count: number;
+  readonly label: HTMLElement;
+  readonly color: string;
+  readonly position: Vector3;
+}
+
+interface Plane {
+  readonly mesh: Mesh<PlaneGeometry, MeshBasicMaterial>;
+  texture: DataTexture | undefined;
+  version: number;
+}
+
+/** A row-major OpenIGTLink 4x4 as a three.js matrix. */
+function toMatrix4(m: Mat4): Matrix4 {
+  return new Matrix4().set(m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, m[5]!, m[6]!, m[7]!, m[8]!, m[9]!, m[10]!, m[11]!, 0, 0, 0, 1);
+}
+
+/**
+ * Where the unit plane (x, y in [-0.5, 0.5]) goes: i and j axes scaled by the image size, centred
+ * on P (the IMAGE matrix's column 3 is the centre of the voxel grid), normal along k.
+ */
+export function planeMatrix(m: Mat4, size: readonly number[]): Mat4 {
+  const [ri = 1, rj = 1] = size;
+  let [nx, ny, nz] = [m[2]!, m[6]!, m[10]!];
+  if (Math.hypot(nx, ny, nz) === 0) {
+    // k axis missing: the normal of i x j.
+    nx = m[4]! * m[9]! - m[8]! * m[5]!;
+    ny = m[8]! * m[1]! - m[0]! * m[9]!;
+    nz = m[0]! * m[5]! - m[4]! * m[1]!;
+  }
+  return [m[0]! * ri, m[1]! * rj, nx, m[3]!, m[4]! * ri, m[5]! * rj, ny, m[7]!, m[8]! * ri, m[9]! * rj, nz, m[11]!, 0, 0, 0, 1];
+}
+
+export class SceneView {
+  private readonly renderer: WebGLRenderer;
+  private readonly scene = new Scene();
+  private readonly camera = new PerspectiveCamera(45, 1, 1, 20000);
+  private readonly controls: OrbitControls;
+  private readonly grid: GridHelper;
+  private readonly tools = new Map<string, Tool>();
+  private readonly planes = new Map<string, Plane>();
+  private dirty = true;
+  private fitted = false;
+  private width = 0;
+  private height = 0;
+  /** Frames rendered (for the tests). */
+  renders = 0;
+
+  /** Placement of an image in the world, when tracked (set by the probe pairing). */
+  readonly placements = new WeakMap<object, Mat4>();
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly labels: HTMLElement,
+  ) {
+    this.renderer = new WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
+    this.scene.background = new Color('#11151c');
+    this.camera.up.set(0, 0, 1);
+    this.camera.position.set(400, -500, 350);
+    this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.addEventListener('change', () => (this.dirty = true));
+    this.grid = new GridHelper(1000, 20, '#3a4356', '#1f2633');
+    this.grid.rotateX(Math.PI / 2); // the tracker's x-y plane
+    this.scene.add(this.grid, new AxesHelper(100));
+    canvas.addEventListener('dblclick', () => this.fit());
+  }
+
+  /** A tool's newest pose (already throttled to the display rate). */
+  setPose(p: ToolPose): void {
+    const t = this.tool(p.tool);
+    t.group.matrix.copy(toMatrix4(p.matrix));
+    t.group.matrixWorldNeedsUpdate = true;
+    t.position.set(p.matrix[3]!, p.matrix[7]!, p.matrix[11]!);
+    // The trail: a ring shifted by one (90 points: cheap).
+    const a = t.positions;
+    if (t.count === TRAIL) a.copyWithin(0, 3);
+    else t.count++;
+    a.set([t.position.x, t.position.y, t.position.z], (t.count - 1) * 3);
+    const attr = t.trail.geometry.getAttribute('position') as BufferAttribute;
+    attr.needsUpdate = true;
+    t.trail.geometry.setDrawRange(0, t.count);
+    t.trail.geometry.computeBoundingSphere();
+    this.dirty = true;
+    if (!this.fitted && this.tools.size > 0) this.fit();
+  }
+
+  /** A converted image frame: its texture and its place. */
+  setImage(f: ImageFrame): void {
+    let plane = this.planes.get(f.device);
+    if (!plane) {
+      const material = new MeshBasicMaterial({ side: DoubleSide, transparent: true, opacity: 0.92 });
+      const mesh = new Mesh(new PlaneGeometry(1, 1), material);
+      mesh.matrixAutoUpdate = false;
+      plane = { mesh, texture: undefined, version: -1 };
+      this.planes.set(f.device, plane);
+      this.scene.add(mesh);
+    }
+    const { width, height, rgba } = f.slice;
+    let tex = plane.texture;
+    if (!tex || tex.image.width !== width || tex.image.height !== height || tex.image.data !== rgba) {
+      tex?.dispose();
+      tex = new DataTexture(rgba, width, height, RGBAFormat, UnsignedByteType);
+      tex.colorSpace = SRGBColorSpace;
+      tex.magFilter = LinearFilter;
+      tex.minFilter = LinearFilter;
+      tex.generateMipmaps = false;
+      plane.texture = tex;
+      plane.mesh.material.map = tex;
+      plane.mesh.material.needsUpdate = true;
+    }
+    tex.needsUpdate = true;
+    const placement = this.placements.get(f.message) ?? f.message.content.matrix;
+    plane.mesh.matrix.copy(toMatrix4(planeMatrix(placement, f.message.content.size)));
+    plane.mesh.matrixWorldNeedsUpdate = true;
+    plane.version = f.version;
+    this.dirty = true;
+  }
+
+  /** Where each tool's triad is (the tests read it). */
+  triads(): Record<string, [number, number, number]> {
+    const out: Record<string, [number, number, number]> = {};
+    for (const [name, t] of this.tools) out[name] = [t.position.x, t.position.y, t.position.z];
+    return out;
+  }
+
+  /** Frames the view on everything seen so far. */
+  fit(): void {
+    const pts = [...this.tools.values()].map((t) => t.position);
+    if (pts.length === 0) return;
+    this.fitted = true;
+    const min = new Vector3(Infinity, Infinity, Infinity);
+    const max = new Vector3(-Infinity, -Infinity, -Infinity);
+    for (const p of pts) {
+      min.min(p);
+      max.max(p);
+    }
+    const centre = min.clone().add(max).multiplyScalar(0.5);
+    const radius = Math.max(100, min.distanceTo(max) / 2 + 60);
+    this.controls.target.copy(centre);
+    this.camera.position.copy(centre).add(new Vector3(1, -1.3, 0.9).normalize().multiplyScalar(radius * 2.6));
+    this.grid.position.set(centre.x, centre.y, min.z - 20);
+    const scale = Math.max(1, Math.ceil((radius * 4) / 1000));
+    this.grid.scale.setScalar(scale);
+    this.controls.update();
+    this.dirty = true;
+  }
+
+  /** Renders if anything changed (frame loop). */
+  render(): void {
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    if (w !== this.width || h !== this.height) {
+      this.width = w;
+      this.height = h;
+      this.renderer.setSize(w, h, false);
+      this.camera.aspect = w / Math.max(1, h);
+      this.camera.updateProjectionMatrix();
+      this.dirty = true;
+    }
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.renderer.render(this.scene, this.camera);
+    this.renders++;
+    this.placeLabels(w, h);
+  }
+
+  private tool(name: string): Tool {
+    let t = this.tools.get(name);
+    if (t) return t;
+    const color = PALETTE[this.tools.size % PALETTE.length]!;
+    const group = new Group();
+    group.matrixAutoUpdate = false;
+    group.add(new AxesHelper(40));
+    const positions = new Float32Array(TRAIL * 3);
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new BufferAttribute(positions, 3));
+    geometry.setDrawRange(0, 0);
+    const trail = new Line(geometry, new LineBasicMaterial({ color, transparent: true, opacity: 0.6 }));
+    trail.frustumCulled = false;
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = name;
+    label.style.color = color;
+    this.labels.append(label);
+    t = { group, trail, positions, count: 0, label, color, position: new Vector3() };
+    this.tools.set(name, t);
+    this.scene.add(group, trail);
+    return t;
+  }
+
+  /** HTML labels next to each triad, kept inside the view (never clipped at its edge). */
+  private placeLabels(w: number, h: number): void {
+    const v = new Vector3();
+    for (const t of this.tools.values()) {
+      v.copy(t.position).project(this.camera);
+      const behind = v.z > 1;
+      const lw = t.label.offsetWidth;
+      const lh = t.label.offsetHeight;
+      const x = Math.min(Math.max(4, ((v.x + 1) / 2) * w + 8), w - lw - 4);
+      const y = Math.min(Math.max(4, ((1 - v.y) / 2) * h - lh - 4), h - lh - 4);
+      t.label.style.transform = `translate(${x.toFixed(0)}px, ${y.toFixed(0)}px)`;
+      t.label.hidden = behind;
+    }
+  }
+
+  /** Composes the probe pose with the image matrix (tracked ultrasound). */
+  static tracked(probe: Mat4, image: Mat4): Mat4 {
+    return multiply(probe, image);
+  }
+}

@@ -1,0 +1,137 @@
+// Shared by the workbench browser tests: the page (the one that ships, dist/web, built when
+// missing), headless Chromium through playwright-core, and the page's test hooks.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildPage } from '../../examples/web/build.mjs';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const RESULTS = path.join(root, 'test-results');
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The shipped page (dist/web, from `npm run build`); built into test-results/ when missing. */
+export async function pageDir(): Promise<string> {
+  const shipped = path.join(root, 'dist', 'web');
+  if (existsSync(path.join(shipped, 'index.html')) && existsSync(path.join(shipped, 'main.js'))) return shipped;
+  return buildPage(path.join(RESULTS, 'workbench-page'), { minify: true, sourcemap: false });
+}
+
+/** A browser with one page; `problems` collects console errors and page errors. */
+export interface Browser {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly problems: string[];
+  close(): Promise<void>;
+}
+
+export async function launch(viewport = { width: 1280, height: 800 }): Promise<Browser> {
+  // Installs Chromium with apt-get when missing; fails loudly when it cannot.
+  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-browser.sh')], { stdio: 'inherit' });
+  if (setup.status !== 0) throw new Error(`scripts/setup-browser.sh failed (exit ${setup.status}): no headless Chromium at ${CHROMIUM}`);
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'igtl-rx-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      // WebGL on the CPU (SwiftShader through ANGLE): works with --disable-gpu in Debian's build.
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return {
+    context,
+    page,
+    problems,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS, name), fullPage: true });
+}
+
+/** The page's test hooks (window.__workbench). */
+export interface Hooks {
+  health: string;
+  triads: Record<string, [number, number, number]>;
+  updates: Record<string, number>;
+  frames: { fps: number; drawMsPerFrame: number; maxDrawMs: number; frames: number };
+  renders: number;
+  image: { device: string; width: number; height: number; window: number; level: number; version: number } | undefined;
+  filter: { types: string[]; devices: string[]; rate: number | undefined };
+}
+
+export async function hooks(page: Page): Promise<Hooks & { at: number }> {
+  return page.evaluate(() => {
+    const w = (window as unknown as { __workbench: Hooks }).__workbench;
+    return {
+      at: performance.now(),
+      health: w.health,
+      triads: w.triads,
+      updates: w.updates,
+      frames: w.frames,
+      renders: w.renders,
+      image: w.image,
+      filter: w.filter,
+    };
+  });
+}
+
+/** One row of the device list. */
+export interface DeviceRow {
+  type: string;
+  device: string;
+  hz: number;
+  bps: number;
+  stale: boolean;
+}
+
+export async function deviceRows(page: Page): Promise<DeviceRow[]> {
+  return page.$$eval('#devices tr', (trs) =>
+    trs.map((tr) => {
+      const d = (tr as HTMLElement).dataset;
+      return { type: d.type ?? '', device: d.device ?? '', hz: Number(d.hz), bps: Number(d.bps), stale: d.stale === 'true' };
+    }),
+  );
+}
+
+/** Distinct colours in the WebGL canvas (read back: the renderer preserves its drawing buffer). */
+export async function sceneColours(page: Page): Promise<number> {
+  return page.$eval('#scene', async (c) => {
+    const url = (c as HTMLCanvasElement).toDataURL('image/png');
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const cv = document.createElement('canvas');
+    cv.width = img.width;
+    cv.height = img.height;
+    const ctx = cv.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, cv.width, cv.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < data.length; i += 4 * 7) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+    return seen.size;
+  });
+}
