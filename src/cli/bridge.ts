@@ -1,4 +1,6 @@
 // `igtl-rx bridge`: relays one OpenIGTLink TCP peer to WebSocket clients (browsers), both ways.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import createDebug from 'debug';
 import { firstValueFrom } from 'rxjs';
@@ -26,7 +28,8 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
                           (better: set IGTL_RX_BRIDGE_TOKEN, which other users cannot see in ps)
   --origin ORIGIN         allow pages from this origin (repeatable; "*" = any). Default: pages
                           the bridge serves itself and loopback origins (http://localhost:5173)
-  --static DIR            serve the files in DIR over HTTP (the page that connects)
+  --static DIR            serve the files in DIR over HTTP (default: the workbench page that
+                          ships in the package; "none" serves no page)
   --read-only             clients receive, but cannot send to the peer
   --max-message-size B    largest message relayed either way (default 16777216)
   --max-clients N         most clients at once (default 32)
@@ -71,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   if (token === '') throw new CliError('the token is empty', 2);
 
   if (!values.quiet) createDebug.enable([process.env.DEBUG, 'igtl-rx:bridge'].filter(Boolean).join(','));
+  const staticDir = values.static === 'none' ? undefined : (values.static ?? defaultStaticDir());
   const bridge = createBridge({
     upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity } },
     host: values.host,
@@ -79,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.path === undefined ? {} : { path: values.path }),
     ...(token === undefined ? {} : { token }),
     ...(values.origin === undefined ? {} : { origins: values.origin }),
-    ...(values.static === undefined ? {} : { staticDir: values.static }),
+    ...(staticDir === undefined ? {} : { staticDir }),
     ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
     ...(maxClients === undefined ? {} : { maxClients }),
   });
@@ -90,9 +94,16 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
   }
   process.stdout.write(`listening on ${bridge.url} (peer ${peer.host}:${peer.port})\n`);
+  if (staticDir !== undefined) process.stdout.write(`workbench: open ${bridge.url.replace(/^ws/, 'http')} in a browser\n`);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
   if (!loopback && token === undefined) process.stderr.write('igtl-rx bridge: warning: listening beyond loopback without a token: anyone who can reach this port gets the data\n');
   await firstValueFrom(stopWhen(duration));
   await bridge.close();
   return 0;
+}
+
+/** The workbench page shipped in the package (dist/web, built by `npm run build`), if there. */
+export function defaultStaticDir(): string | undefined {
+  const dir = fileURLToPath(new URL('../../web/', import.meta.url));
+  return existsSync(`${dir}index.html`) ? dir : undefined;
 }
