@@ -18,6 +18,11 @@
 // newest message per (type, device) for streamed types (`latest`), and queues the rest
 // (`lossless`) up to its limits -- a client that overflows them is disconnected. A stalled tab
 // therefore costs a bounded amount of memory and slows nothing else.
+//
+// Beside the binary frames (OpenIGTLink bytes), the bridge sends JSON notices in text frames:
+// the state of its peer, to every client on joining and on every change (so a page can tell
+// "tracker down" from "bridge down"), and the refusal of a client's message (clients are
+// read-only unless the bridge is started with clientSends). Schema: src/transport/peer-state.ts.
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -27,15 +32,19 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
-import { ConnectionError } from '../protocol/errors.js';
+import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
+import { addressAllowList, unmapIPv4, type AddressMatcher } from '../transport/address-allow-list.js';
+import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { openWebSocketChannel, type WebSocketFlowOptions } from '../transport/websocket.js';
 import { ClientFilterError, applyClientFilter, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
-import { checkOrigin, presentedToken, tokenMatches, type Refusal } from './security.js';
+import { clientSendGate, clientSendRules, type ClientSendRules } from './client-sends.js';
+import { redact, redactingLog, type RedactingLog } from './redact.js';
+import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { staticFiles } from './static-files.js';
 
-const log = createDebug('igtl-rx:bridge');
+export { BridgeTokenRequiredError } from './security.js';
 
 /** Port of `igtl-rx bridge` unless told otherwise (OpenIGTLink's 18944, plus one). */
 export const DEFAULT_BRIDGE_PORT = 18945;
@@ -67,7 +76,10 @@ export interface BridgeOptions {
    * a connection of your own (TLS, ...), which the bridge then uses but does not close.
    */
   readonly upstream?: (TcpOptions & ConnectionOptions) | IgtlConnection;
-  /** Address to bind (default 127.0.0.1: pass '0.0.0.0' or '::' to accept other hosts). */
+  /**
+   * Address to bind (default 127.0.0.1: pass '0.0.0.0' or '::' to accept other hosts; then a
+   * `token` is required, else {@link BridgeTokenRequiredError}).
+   */
   readonly host?: string;
   /** Port (default 18945; 0 picks a free one). */
   readonly port?: number;
@@ -78,8 +90,22 @@ export interface BridgeOptions {
   readonly server?: HttpServer | HttpsServer;
   /** URL path of the WebSocket endpoint (default: any path). */
   readonly path?: string;
-  /** A token clients must present: `?token=...` in the URL, or `Authorization: Bearer ...`. */
+  /**
+   * A token clients must present: `?token=...` in the URL, or `Authorization: Bearer ...`.
+   * Required when the bridge listens beyond loopback. Never written to a log line.
+   */
   readonly token?: string;
+  /**
+   * Host names (or `name:port`) this bridge answers to besides loopback names and addresses and
+   * the addresses it listens on; `*` = any (behind a reverse proxy that checks Host itself).
+   * Requests for any other Host are refused with 421: this defeats DNS rebinding.
+   */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * Client addresses allowed (default: any): addresses and CIDR ranges, e.g.
+   * `['10.1.2.0/24', '127.0.0.1', '::1']`, as the TCP server's `allow`. Others get 403.
+   */
+  readonly allow?: readonly string[];
   /**
    * Origins allowed to connect (`*` = any). Default: the bridge's own origin (a page it serves)
    * and loopback origins. Clients that send no Origin (not browsers) are not affected.
@@ -89,7 +115,19 @@ export interface BridgeOptions {
   readonly maxMessageSize?: number;
   /** Most WebSocket clients at once (default 32); more are refused with 503. */
   readonly maxClients?: number;
-  /** Clients may receive but not send to the peer (default false: both ways). */
+  /**
+   * Clients may send to the peer (default false: clients are read-only, and each refused
+   * message is answered with a `refused` text frame). See also `clientSendTypes`, `clientSendRate`.
+   */
+  readonly clientSends?: boolean;
+  /** With `clientSends`: only these wire types may be sent (default: every type). */
+  readonly clientSendTypes?: readonly string[];
+  /** With `clientSends`: at most this many messages per second per client (default: no limit). */
+  readonly clientSendRate?: number;
+  /**
+   * @deprecated Clients are read-only by default now. `readOnly: true` still forces read-only
+   * (it wins over `clientSends`); `readOnly: false` no longer lets clients send: pass `clientSends: true`.
+   */
   readonly readOnly?: boolean;
   /** Serve the files of this directory over HTTP, e.g. the page that connects to the bridge. */
   readonly staticDir?: string;
@@ -115,6 +153,8 @@ export type BridgeClient = IgtlConnection & {
   readonly connectedAt: number;
   /** Messages handed to this client's queue so far. */
   relayed: number;
+  /** Messages of this client refused (not sent to the peer) so far. */
+  refused: number;
 };
 
 /** The connection of one accepted WebSocket (composition: the same connection, other options). */
@@ -132,7 +172,7 @@ function createBridgeClient(
   const events = openWebSocketChannel(socket, remote, flow);
   const policy = (msg: IgtlMessage): SendPolicy => (isStreamed(msg) ? 'latest' : 'lossless');
   const conn = new IgtlConnection(() => events, { heartbeat: false, ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, eager: true });
-  return Object.assign(conn, { id, remote, filter, socket, connectedAt: Date.now(), relayed: 0 });
+  return Object.assign(conn, { id, remote, filter, socket, connectedAt: Date.now(), relayed: 0, refused: 0 });
 }
 
 /** A running bridge. */
@@ -151,6 +191,9 @@ export class IgtlBridge {
   private readonly latestTypes: ReadonlySet<string>;
   private readonly isStreamed: (msg: IgtlMessage) => boolean;
   private readonly upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head);
+  private readonly log: RedactingLog;
+  private readonly allowed: AddressMatcher | undefined;
+  private readonly sendRules: ClientSendRules;
   private nextId = 1;
   private closed = false;
 
@@ -158,6 +201,15 @@ export class IgtlBridge {
   readonly clients$: Observable<BridgeClient> = this.clientSubject.asObservable();
 
   constructor(private readonly options: BridgeOptions = {}) {
+    // Refuse an unsafe or broken configuration before opening anything.
+    if (options.token === '') throw new InvalidOptionError('token', 'the token is empty');
+    const bind = options.host ?? '127.0.0.1';
+    if (!options.server && options.token === undefined && !isLoopbackHost(bind)) throw new BridgeTokenRequiredError(bind);
+    this.allowed = options.allow === undefined ? undefined : addressAllowList(options.allow);
+    this.sendRules = clientSendRules(options);
+    const token = options.token;
+    this.log = redactingLog(createDebug('igtl-rx:bridge'), () => (token === undefined ? [] : [token]));
+    const log = this.log;
     const maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024;
     if (options.upstream instanceof IgtlConnection) {
       this.upstream = options.upstream;
@@ -178,6 +230,11 @@ export class IgtlBridge {
       up.errors$.subscribe((e) => {
         if (!(e instanceof ConnectionError)) log('peer: bad message not relayed: %s', e.message);
       }),
+      // Every client hears of every change (on joining, from accept()).
+      up.state$.subscribe((s) => {
+        const text = encodeBridgeFrame({ igtlRx: 'peer-state', v: BRIDGE_FRAME_VERSION, state: peerStateOfConnection(s) });
+        for (const c of this.live) sendText(c.socket, text);
+      }),
     );
     this.hold = up.connect();
 
@@ -191,7 +248,13 @@ export class IgtlBridge {
     } else {
       const files = options.staticDir === undefined ? undefined : staticFiles(options.staticDir);
       this.http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
-        if (files) files(req, res);
+        // The page gets the same Host and address checks as the WebSocket (DNS rebinding).
+        const refusal = this.checkRequest(req);
+        if (refusal) {
+          this.log('refused %s: %s %s', remoteOf(req), req.method ?? '?', refusal.reason);
+          res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+          res.end(`${redact(refusal.reason, this.secrets())}\n`);
+        } else if (files) files(req, res);
         else {
           res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
           res.end('igtl-rx bridge: connect with a WebSocket\n');
@@ -228,7 +291,7 @@ export class IgtlBridge {
       this.http.once('error', onError);
       this.http.listen(this.options.port ?? DEFAULT_BRIDGE_PORT, this.options.host ?? '127.0.0.1', () => {
         this.http.off('error', onError);
-        log('listening on %s%s', this.url, this.options.staticDir === undefined ? '' : ` (serving ${this.options.staticDir})`);
+        this.log('listening on %s%s', this.url, this.options.staticDir === undefined ? '' : ` (serving ${this.options.staticDir})`);
         resolve(this.address);
       });
     });
@@ -239,11 +302,15 @@ export class IgtlBridge {
    * Origin, token, filter and client count, then accepts or refuses with an HTTP status.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const address = (req.socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
-    const remote = `${address}:${req.socket.remotePort ?? 0}`;
+    const remote = remoteOf(req);
     const query = new URL(req.url ?? '/', 'http://bridge').searchParams;
     let filter: ClientFilter | undefined;
-    let refusal: Refusal | undefined = this.closed ? { status: 503, reason: 'the bridge is closing' } : checkOrigin(req, this.options.origins);
+    let refusal: Refusal | undefined = this.closed ? { status: 503, reason: 'the bridge is closing' } : (this.checkRequest(req) ?? checkOrigin(req, this.options.origins));
+    const bound = this.boundAddress();
+    if (!refusal && this.options.token === undefined && bound !== undefined && !isLoopbackHost(bound)) {
+      // Attached to a server of the user's that listens beyond loopback (createBridge cannot know in advance).
+      refusal = { status: 503, reason: `the server listens on ${bound}, beyond loopback, and the bridge has no token (set one)` };
+    }
     if (!refusal && this.options.token !== undefined && !tokenMatches(this.options.token, presentedToken(req, query))) {
       refusal = { status: 401, reason: 'missing or wrong token' };
     }
@@ -293,7 +360,7 @@ export class IgtlBridge {
         http.closeAllConnections();
       });
     }
-    log('closed');
+    this.log('closed');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -302,15 +369,32 @@ export class IgtlBridge {
     const path = this.options.path;
     if (path !== undefined && new URL(req.url ?? '/', 'http://bridge').pathname !== path) {
       // On a server of the user's, another upgrade listener may own this path.
-      if (this.ownsHttp) this.refuse(socket, req.socket.remoteAddress ?? '?', { status: 404, reason: `no WebSocket endpoint at ${req.url ?? '/'}` });
+      if (this.ownsHttp) this.refuse(socket, remoteOf(req), { status: 404, reason: `no WebSocket endpoint at ${new URL(req.url ?? '/', 'http://bridge').pathname}` });
       return;
     }
     this.handleUpgrade(req, socket, head);
   }
 
+  /** The checks every request gets, page or WebSocket: the client's address, then the Host it asked for. */
+  private checkRequest(req: IncomingMessage): Refusal | undefined {
+    const address = unmapIPv4(req.socket.remoteAddress ?? '?');
+    if (this.allowed && !this.allowed(address)) return { status: 403, reason: `address ${address} is not in the allow-list` };
+    return checkHost(req, this.options.allowedHosts, this.boundAddress());
+  }
+
+  /** The IP address the HTTP server listens on (undefined before listening, or on a pipe). */
+  private boundAddress(): string | undefined {
+    const a = this.http.address();
+    return a !== null && typeof a === 'object' ? a.address : undefined;
+  }
+
+  private secrets(): string[] {
+    return this.options.token === undefined ? [] : [this.options.token];
+  }
+
   private refuse(socket: Duplex, remote: string, refusal: Refusal): void {
-    log('refused %s: %s', remote, refusal.reason);
-    const body = `${refusal.reason}\n`;
+    this.log('refused %s: %s', remote, refusal.reason);
+    const body = `${redact(refusal.reason, this.secrets())}\n`;
     socket.end(
       `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
         'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
@@ -337,7 +421,10 @@ export class IgtlBridge {
       this.isStreamed,
     );
     this.live.add(client);
+    const log = this.log;
     log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
+    // Before any relayed message: the page knows at once whether the tracker is there.
+    sendText(ws, encodeBridgeFrame({ igtlRx: 'peer-state', v: BRIDGE_FRAME_VERSION, state: peerStateOfConnection(this.upstream.state) }));
     const subs: Subscription[] = [];
     subs.push(
       applyClientFilter(this.upstream, filter, this.isStreamed).subscribe({
@@ -356,14 +443,27 @@ export class IgtlBridge {
         }
       }),
     );
-    let warnedReadOnly = false;
+    const gate = clientSendGate(this.sendRules);
+    // One notice per (type, device, why) per second, one log line per (type, device, why):
+    // a page streaming refused poses at 1 kHz must not get (or cause) 1,000 lines a second.
+    const noticed = new Map<string, number>();
     subs.push(
       client.subscribe({
         next: (msg) => {
-          if (!this.options.readOnly) this.upstream.next(msg);
-          else if (!warnedReadOnly) {
-            warnedReadOnly = true;
-            log('client #%d %s sends %s "%s": dropped (read-only bridge)', id, remote, wireType(msg), msg.deviceName);
+          const verdict = gate(msg);
+          if (!verdict) {
+            this.upstream.next(msg);
+            return;
+          }
+          client.refused++;
+          const type = wireType(msg);
+          const key = `${verdict.kind}\0${type}\0${msg.deviceName}`;
+          const last = noticed.get(key);
+          const now = Date.now();
+          if (last === undefined) log('client #%d %s sends %s "%s": refused (%s)', id, remote, type, msg.deviceName, verdict.reason);
+          if (last === undefined || now - last >= 1000) {
+            noticed.set(key, now);
+            sendText(ws, encodeBridgeFrame({ igtlRx: 'refused', v: BRIDGE_FRAME_VERSION, type, deviceName: msg.deviceName, reason: verdict.reason }));
           }
         },
         error: (err: Error) => this.drop(client, err.message),
@@ -379,8 +479,8 @@ export class IgtlBridge {
     for (const s of this.clientSubs.get(client) ?? []) s.unsubscribe();
     this.clientSubs.delete(client);
     const q = client.queueStatus;
-    log(
-      'client #%d %s left after %ds%s (%d messages relayed, %d replaced by newer ones, %d dropped; %d clients)',
+    this.log(
+      'client #%d %s left after %ds%s (%d messages relayed, %d replaced by newer ones, %d dropped, %d refused; %d clients)',
       client.id,
       client.remote,
       Math.round((Date.now() - client.connectedAt) / 1000),
@@ -388,13 +488,25 @@ export class IgtlBridge {
       client.relayed,
       q.replaced,
       q.dropped,
+      client.refused,
       this.live.size,
     );
   }
 }
 
+/** `address:port` of a request's client (IPv4-mapped addresses in their IPv4 form). */
+function remoteOf(req: IncomingMessage): string {
+  return `${unmapIPv4(req.socket.remoteAddress ?? '?')}:${req.socket.remotePort ?? 0}`;
+}
+
+/** Sends a text frame (a notice) to an open client; nothing once it is closing. */
+function sendText(ws: WebSocket, text: string): void {
+  if (ws.readyState === ws.OPEN) ws.send(text);
+}
+
 /**
- * Creates a bridge between one OpenIGTLink TCP peer and WebSocket clients. Call `listen()` to
+ * Creates a bridge between one OpenIGTLink TCP peer and WebSocket clients. Throws
+ * {@link BridgeTokenRequiredError} when it would listen beyond loopback without a token. Call `listen()` to
  * start it (or pass `server` to attach it to an HTTP server of yours). See docs/bridge.md.
  *
  * @example

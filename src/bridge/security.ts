@@ -1,4 +1,13 @@
-// Who may open a WebSocket to the bridge: an optional token, and an Origin allow-list.
+// Who may open a WebSocket to the bridge (or fetch its page): the Host it was asked for, the
+// client's address, the Origin of a page, and a token.
+//
+// Why Host matters (DNS rebinding): a page at http://evil.example:18945/ can make its own name
+// resolve to 127.0.0.1 after loading. Its requests then reach the bridge with
+// `Host: evil.example:18945` and `Origin: http://evil.example:18945` -- the same origin as far
+// as the browser knows, and as far as an "own origin" check comparing Origin with Host can tell
+// (the attacker chose both). The name in Host is the one thing rebinding cannot fake: the
+// bridge only answers requests for names that really are it (loopback names and addresses, the
+// addresses it listens on, and names it is told about).
 //
 // Why Origin matters: WebSockets are not covered by CORS. Without a check, any web page the
 // user has open could connect to ws://127.0.0.1:<port> and read (or drive) the OR's tracking
@@ -6,11 +15,75 @@
 // Non-browser clients send no Origin (and could forge one anyway): the token is their check.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { InvalidOptionError } from '../protocol/errors.js';
+import { addressAllowList, unmapIPv4 } from '../transport/address-allow-list.js';
 
 /** Why a client was refused, with the HTTP status of the refusal. */
 export interface Refusal {
-  readonly status: 400 | 401 | 403 | 404 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 421 | 503;
   readonly reason: string;
+}
+
+/**
+ * The bridge would listen beyond loopback without a token: anyone who can reach the port
+ * would read the tracking stream. Thrown by `createBridge` (the CLI exits with status 2).
+ */
+export class BridgeTokenRequiredError extends InvalidOptionError {
+  override name = 'BridgeTokenRequiredError';
+  constructor(host: string) {
+    super('token', `the bridge listens on ${host}, beyond loopback: a token is required (token / --token / IGTL_RX_BRIDGE_TOKEN)`);
+  }
+}
+
+const LOOPBACK = addressAllowList(['127.0.0.0/8', '::1']);
+
+/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1, and their IPv4-mapped forms). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return h === 'localhost' || LOOPBACK(h);
+}
+
+/** Every address of this machine's interfaces (for a bridge bound to 0.0.0.0 or ::). */
+function interfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address.toLowerCase()));
+}
+
+/**
+ * Checks the Host header against the names that really are this bridge: loopback names and
+ * addresses, the address it listens on (every interface address when it listens on all),
+ * and `allowed` (configured names; `*` turns the check off, e.g. behind a reverse proxy that
+ * sets Host itself). Defeats DNS rebinding (see the top of this file): refused with 421.
+ */
+export function checkHost(req: IncomingMessage, allowed: readonly string[] | undefined, listeningOn: string | undefined): Refusal | undefined {
+  if (allowed?.includes('*')) return undefined;
+  const header = req.headers.host;
+  if (header === undefined || header === '') return { status: 400, reason: 'no Host header' };
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${header}`).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return { status: 400, reason: `Host "${header}" is not a host name` };
+  }
+  if (isLoopbackHost(hostname)) return undefined;
+  const bare = unmapIPv4(hostname.replace(/^\[(.*)\]$/, '$1'));
+  if (allowed?.some((a) => hostOf(a) === hostname || hostOf(a) === bare)) return undefined;
+  if (isIP(bare) !== 0 && listeningOn !== undefined) {
+    const bound = unmapIPv4(listeningOn.toLowerCase());
+    const wildcard = bound === '0.0.0.0' || bound === '::';
+    if (bare === bound || (wildcard && interfaceAddresses().map(unmapIPv4).includes(bare))) return undefined;
+  }
+  return { status: 421, reason: `Host "${header}" is not this bridge (allowed: loopback, the addresses it listens on, and allowedHosts / --allowed-host)` };
+}
+
+/** The host name of an allowedHosts entry (`name`, `name:port`, `[v6]:port`), lower case. */
+function hostOf(entry: string): string {
+  try {
+    return new URL(`http://${entry}`).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return entry.toLowerCase();
+  }
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

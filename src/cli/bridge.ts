@@ -4,16 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import createDebug from 'debug';
 import { firstValueFrom } from 'rxjs';
-import { DEFAULT_BRIDGE_PORT, createBridge } from '../bridge/bridge.js';
+import { DEFAULT_BRIDGE_PORT, createBridge, type IgtlBridge } from '../bridge/bridge.js';
+import { InvalidOptionError } from '../protocol/errors.js';
 import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
-                      [--token TOKEN] [--origin ORIGIN]... [--static DIR] [--read-only]
+                      [--token TOKEN] [--origin ORIGIN]... [--allowed-host NAME]...
+                      [--allow ADDRESS|CIDR]... [--static DIR]
+                      [--allow-client-sends [--client-send-type TYPE]... [--client-send-rate N]]
                       [--max-message-size BYTES] [--max-clients N] [--duration S] [--quiet]
 
-Relays between one OpenIGTLink TCP peer (3D Slicer, PLUS, igtl-rx simulate) and any number of
-WebSocket clients (browser pages using connectWebSocket), both ways. The peer link reconnects
+Relays one OpenIGTLink TCP peer (3D Slicer, PLUS, igtl-rx simulate) to any number of WebSocket
+clients (browser pages using connectWebSocket); clients are read-only unless --allow-client-sends,
+and every client is told the peer's state (JSON text frames). The peer link reconnects
 with backoff and is never slowed by a client: each client has its own queue, in which tracking
 types (TRANSFORM, POSITION, TDATA, QTDATA, SENSOR, IMAGE, VIDEO) keep only the newest message
 per device while the client is behind. A client may ask the bridge to filter and throttle for
@@ -21,16 +25,24 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
 
   --igtl HOST:PORT        the OpenIGTLink peer (default 127.0.0.1:18944)
   --host HOST             address to bind (default 127.0.0.1; 0.0.0.0 for other machines:
-                          then set a token)
+                          then a token is required)
   --port PORT             WebSocket/HTTP port (default ${DEFAULT_BRIDGE_PORT}; 0 picks a free one)
   --path PATH             accept WebSockets on this URL path only (default: any path)
   --token TOKEN           clients must present it: ?token=TOKEN or Authorization: Bearer TOKEN
                           (better: set IGTL_RX_BRIDGE_TOKEN, which other users cannot see in ps)
   --origin ORIGIN         allow pages from this origin (repeatable; "*" = any). Default: pages
                           the bridge serves itself and loopback origins (http://localhost:5173)
+  --allowed-host NAME     a host name (or NAME:PORT) clients may use to reach the bridge,
+                          besides loopback and the addresses it listens on (repeatable; "*" =
+                          any). Other Host headers are refused (421): DNS rebinding
+  --allow ADDR|CIDR       client addresses allowed, e.g. 10.1.2.0/24 (repeatable; default any)
   --static DIR            serve the files in DIR over HTTP (default: the workbench page that
                           ships in the package; "none" serves no page)
-  --read-only             clients receive, but cannot send to the peer
+  --allow-client-sends    clients may send to the peer (default: read-only; refused messages
+                          are answered with a "refused" text frame and logged)
+  --client-send-type T    with --allow-client-sends: only these types (repeatable or a,b)
+  --client-send-rate N    with --allow-client-sends: at most N messages/s per client
+  --read-only             clients receive only (the default; refused with --allow-client-sends)
   --max-message-size B    largest message relayed either way (default 16777216)
   --max-clients N         most clients at once (default 32)
   --duration S            stop after S seconds (default: run until Ctrl-C)
@@ -50,6 +62,11 @@ export async function run(argv: string[]): Promise<number> {
       path: { type: 'string' },
       token: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      'allowed-host': { type: 'string', multiple: true },
+      allow: { type: 'string', multiple: true },
+      'allow-client-sends': { type: 'boolean', default: false },
+      'client-send-type': { type: 'string', multiple: true },
+      'client-send-rate': { type: 'string' },
       static: { type: 'string' },
       'read-only': { type: 'boolean', default: false },
       'max-message-size': { type: 'string' },
@@ -72,21 +89,37 @@ export async function run(argv: string[]): Promise<number> {
   if (values.path !== undefined && !values.path.startsWith('/')) throw new CliError('--path must start with "/"', 2);
   const token = values.token ?? process.env.IGTL_RX_BRIDGE_TOKEN;
   if (token === '') throw new CliError('the token is empty', 2);
+  const sends = values['allow-client-sends'];
+  if (sends && values['read-only']) throw new CliError('--read-only and --allow-client-sends contradict each other', 2);
+  const sendTypes = values['client-send-type']?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t.length > 0);
+  const sendRate = parseNumber('--client-send-rate', values['client-send-rate'], { above: 0 });
+  if (!sends && (sendTypes !== undefined || sendRate !== undefined)) throw new CliError('--client-send-type and --client-send-rate need --allow-client-sends', 2);
 
   if (!values.quiet) createDebug.enable([process.env.DEBUG, 'igtl-rx:bridge'].filter(Boolean).join(','));
   const staticDir = values.static === 'none' ? undefined : (values.static ?? defaultStaticDir());
-  const bridge = createBridge({
-    upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity } },
-    host: values.host,
-    port,
-    readOnly: values['read-only'],
-    ...(values.path === undefined ? {} : { path: values.path }),
-    ...(token === undefined ? {} : { token }),
-    ...(values.origin === undefined ? {} : { origins: values.origin }),
-    ...(staticDir === undefined ? {} : { staticDir }),
-    ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
-    ...(maxClients === undefined ? {} : { maxClients }),
-  });
+  let bridge: IgtlBridge;
+  try {
+    bridge = createBridge({
+      upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity } },
+      host: values.host,
+      port,
+      clientSends: sends,
+      ...(sendTypes === undefined ? {} : { clientSendTypes: sendTypes }),
+      ...(sendRate === undefined ? {} : { clientSendRate: sendRate }),
+      ...(values['allowed-host'] === undefined ? {} : { allowedHosts: values['allowed-host'] }),
+      ...(values.allow === undefined ? {} : { allow: values.allow.flatMap((a) => a.split(',')).map((a) => a.trim()) }),
+      ...(values.path === undefined ? {} : { path: values.path }),
+      ...(token === undefined ? {} : { token }),
+      ...(values.origin === undefined ? {} : { origins: values.origin }),
+      ...(staticDir === undefined ? {} : { staticDir }),
+      ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
+      ...(maxClients === undefined ? {} : { maxClients }),
+    });
+  } catch (err) {
+    // BridgeTokenRequiredError (beyond loopback without a token), a bad --allow entry, ...
+    if (err instanceof InvalidOptionError) throw new CliError(err.message, 2);
+    throw err;
+  }
   try {
     await bridge.listen();
   } catch (err) {
@@ -95,8 +128,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(`listening on ${bridge.url} (peer ${peer.host}:${peer.port})\n`);
   if (staticDir !== undefined) process.stdout.write(`workbench: open ${bridge.url.replace(/^ws/, 'http')} in a browser\n`);
-  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
-  if (!loopback && token === undefined) process.stderr.write('igtl-rx bridge: warning: listening beyond loopback without a token: anyone who can reach this port gets the data\n');
   await firstValueFrom(stopWhen(duration));
   await bridge.close();
   return 0;

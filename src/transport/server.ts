@@ -12,6 +12,7 @@ import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
+import { addressAllowList } from './address-allow-list.js';
 import { pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
 import { CLIENT_HEARTBEAT } from './tcp.js';
 
@@ -38,7 +39,11 @@ export interface ServerOptions extends ConnectionOptions {
    * sockets and slowloris peers cannot lock legitimate clients out. See docs/connections.md.
    */
   readonly evictAfterMs?: number;
-  /** Client addresses allowed to connect (default: any). IPv4-mapped IPv6 addresses match their IPv4 form. */
+  /**
+   * Client addresses allowed to connect (default: any): addresses and CIDR ranges,
+   * e.g. `['10.1.2.0/24', '127.0.0.1', '::1']` (Node's `net.BlockList`). IPv4-mapped IPv6
+   * addresses match their IPv4 form. An entry that is neither throws InvalidOptionError.
+   */
   readonly allow?: readonly string[];
   /** TCP keep-alive probes on every session after this much idle time, ms (default 10 000; 0 = off). */
   readonly keepAliveMs?: number;
@@ -123,10 +128,11 @@ export class IgtlServer {
     const keepAlive = options.keepAliveMs ?? 10_000;
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
+    const allowed = options.allow === undefined ? undefined : addressAllowList(options.allow);
     const onSocket = (socket: Socket) => {
       const address = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
       const port = socket.remotePort ?? 0;
-      if (this.options.allow && !this.options.allow.includes(address)) {
+      if (allowed && !allowed(address)) {
         log('refused %s:%d: not in the allow-list', address, port);
         socket.destroy();
         return;

@@ -33,10 +33,13 @@
 import createDebug from 'debug';
 import * as rwsModule from 'reconnecting-websocket';
 import type { Options as RwsOptions } from 'reconnecting-websocket';
-import { Observable, asyncScheduler, interval, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, asyncScheduler, interval, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { ConnectionError } from '../protocol/errors.js';
+import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
+
+export * from './peer-state.js';
 
 // The package ships CommonJS (`module.exports = Class`) to Node and an ES module (`export
 // default Class`) to bundlers, with one .d.ts declaring `export default`. Its types therefore
@@ -138,6 +141,11 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
   readonly protocols?: string | string[];
   /** Give up one connection attempt after this long, ms (default 5000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Called with each TEXT frame received (OpenIGTLink travels in binary frames; an igtl-rx
+   * bridge sends JSON notices in text frames, which `connectWebSocket` reads for you).
+   */
+  readonly onText?: (text: string) => void;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -190,7 +198,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
         minReconnectionDelay: 0,
       });
       rws.binaryType = 'arraybuffer';
-      const wiring = wire(rws, remote, subscriber, options, () => native, false, connectTimeoutMs);
+      const wiring = wire(rws, remote, subscriber, options, () => native, false, connectTimeoutMs, options.onText);
       return () => {
         wiring.teardown();
         rws.close(1000);
@@ -221,19 +229,53 @@ export function openWebSocketChannel(socket: WebSocketLike, remote: string, opti
 }
 
 /**
+ * A connection through a WebSocket: the same {@link IgtlConnection} as over TCP, plus what an
+ * igtl-rx bridge says beside the OpenIGTLink bytes (docs/bridge.md, "Text frames").
+ */
+export type WebSocketConnection = IgtlConnection & {
+  /**
+   * The state of the bridge's OpenIGTLink peer (the tracker): replays the latest to each new
+   * subscriber. `unknown` while this WebSocket is not open, or when the server sends no peer
+   * state (it is not an igtl-rx bridge). Never completes (a closed connection may connect again).
+   */
+  readonly peerState$: Observable<PeerState>;
+  /** The latest value of {@link peerState$}. */
+  readonly peerState: PeerState;
+  /** Messages of this client that the bridge refused to send to its peer, and why (hot). */
+  readonly refused$: Observable<SendRefusal>;
+};
+
+/**
  * Connects to an OpenIGTLink peer through a WebSocket (an `igtl-rx bridge`, or any server that
  * relays OpenIGTLink bytes in binary frames). The same Observable connection as `connectTcp`:
- * lazy, shared, send policies, state$, errors$, reconnection with backoff.
+ * lazy, shared, send policies, state$, errors$, reconnection with backoff; plus `peerState$`,
+ * the state of the bridge's own peer, and `refused$`.
  *
  * @example
  * // In a page:
  * const conn = connectWebSocket('ws://127.0.0.1:18945/?type=TRANSFORM');
+ * conn.peerState$.subscribe((s) => badge(s.kind)); // unknown, connecting, open, stale, reconnecting, closed
  * // In Node 20:
  * import WebSocket from 'ws';
  * const conn = connectWebSocket('ws://127.0.0.1:18945/', { WebSocket });
  */
-export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & ConnectionOptions = {}): IgtlConnection {
-  return new IgtlConnection(webSocketChannel(url, options), { logNamespace: 'igtl-rx:websocket', name: describeWebSocketUrl(url), ...options });
+export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & ConnectionOptions = {}): WebSocketConnection {
+  const peerStateTexts = new Subject<string>();
+  const refused$ = new Subject<SendRefusal>();
+  const onText = (text: string) => {
+    options.onText?.(text);
+    const frame = parseBridgeFrame(text); // logs (debug) and drops what it cannot read
+    if (frame?.igtlRx === 'refused') refused$.next(frame);
+    else if (frame?.igtlRx === 'peer-state') peerStateTexts.next(text);
+  };
+  const conn = new IgtlConnection(webSocketChannel(url, { ...options, onText }), { logNamespace: 'igtl-rx:websocket', name: describeWebSocketUrl(url), ...options });
+  // Held from the start (state$ is hot and subscribing to it opens nothing), so a late
+  // subscriber still gets the state the bridge announced when this client joined.
+  const peerState = new BehaviorSubject<PeerState>(UNKNOWN_PEER_STATE);
+  trackPeerState(peerStateTexts, conn.state$).subscribe(peerState);
+  const withExtras = Object.assign(conn, { peerState$: peerState.asObservable(), refused$: refused$.asObservable() });
+  // A getter on the connection itself (Object.assign would copy the value of the moment).
+  return Object.defineProperty(withExtras, 'peerState', { enumerable: true, get: () => peerState.value }) as WebSocketConnection;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,6 +329,7 @@ function wire(
   native: () => WebSocketLike | undefined,
   open: boolean,
   connectTimeoutMs: number | undefined,
+  onText?: (text: string) => void,
 ): { teardown(): void } {
   let channel: WebSocketByteChannel | undefined;
   let failure: ConnectionError | undefined;
@@ -299,6 +342,7 @@ function wire(
   const onMessage = (ev: MessageEventLike) => {
     const chunk = bytesOf(ev.data);
     if (chunk) channel?.receive(chunk);
+    else if (typeof ev.data === 'string' && onText) onText(ev.data);
     else log('%s: text frame ignored (OpenIGTLink travels in binary frames)', remote);
   };
   const onError = (ev: ErrorEventLike) => {

@@ -61,7 +61,10 @@ class CountingClient {
 
   constructor(url: string) {
     this.ws = new WebSocket(url);
-    this.ws.on('message', (data: Buffer) => this.decoder.push(data));
+    // Binary frames only: text frames are the bridge's JSON notices (peer state).
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.decoder.push(data);
+    });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);

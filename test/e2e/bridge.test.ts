@@ -82,17 +82,23 @@ function relayed(bytes: Uint8Array): unknown[] {
   return decodeAll(bytes).filter((m) => !(!(m instanceof Error) && m.type === 'GET_STATUS' && m.deviceName === 'igtl-rx-ping'));
 }
 
-/** A raw ws client recording bytes and decoded messages. */
+/** A raw ws client recording bytes and decoded messages (binary frames) and the bridge's notices (text frames). */
 class RawClient {
   readonly chunks: Buffer[] = [];
   readonly messages: IgtlMessage[] = [];
+  /** The JSON text frames, parsed. */
+  readonly notices: { igtlRx: string; [field: string]: unknown }[] = [];
   closeCode: number | undefined;
   readonly ws: WebSocket;
   private readonly decoder = new MessageDecoder({ message: (m) => this.messages.push(m), error: () => {} });
 
   constructor(url: string, options: WebSocket.ClientOptions = {}) {
     this.ws = new WebSocket(url, options);
-    this.ws.on('message', (data: Buffer) => {
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        this.notices.push(JSON.parse(data.toString('utf8')) as { igtlRx: string });
+        return;
+      }
       this.chunks.push(data);
       this.decoder.push(data);
     });
@@ -163,11 +169,11 @@ describe('relaying', () => {
     expect(Buffer.from(b.bytes()).equals(Buffer.from(all))).toBe(true);
   });
 
-  it('relays what clients send to the peer (connectWebSocket in Node)', async () => {
+  it('relays what clients send to the peer when started with clientSends (connectWebSocket in Node)', async () => {
     const peer = createServer({ port: 0 });
     await peer.listen();
     cleanup.push(() => peer.close());
-    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true });
     const got = firstValueFrom(peer.messages$.pipe(filter(({ message }) => message.type === 'TRANSFORM')));
     const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
     cleanup.push(() => conn.close());
