@@ -1,0 +1,266 @@
+// The bridge's secure defaults (issue 13): DNS rebinding refused by Host, read-only clients
+// told why, no token in any log line, a token required beyond loopback, and the CIDR
+// allow-list of the bridge and of the TCP server. Real sockets on 127.0.0.0/8 only.
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
+import path from 'node:path';
+import { format } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import createDebug from 'debug';
+import { afterEach, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom } from 'rxjs';
+import WebSocket from 'ws';
+import { IDENTITY, InvalidOptionError, Timestamp, connectWebSocket, createMessage, createServer, type IgtlMessage, type IgtlServer } from '../../src/node.js';
+import { BridgeTokenRequiredError, createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pose = (n: number, device = 'Tool') => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
+const text = (value: string) => createMessage('STRING', { encoding: 3, value }, { deviceName: 'Note', timestamp: Timestamp.ZERO });
+
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function peerServer(options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> {
+  const s = createServer({ port: 0, ...options });
+  await s.listen();
+  cleanup.push(() => s.close());
+  return s;
+}
+
+async function bridgeOf(options: BridgeOptions): Promise<IgtlBridge> {
+  const b = createBridge({ port: 0, ...options });
+  cleanup.push(() => b.close());
+  await b.listen();
+  return b;
+}
+
+/** 101 when the upgrade is accepted, else the HTTP status of the refusal. */
+function statusOf(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+  const ws = new WebSocket(url, options);
+  ws.on('error', () => {});
+  cleanup.push(() => ws.terminate());
+  return new Promise((resolve) => {
+    ws.once('open', () => resolve(101));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+  });
+}
+
+function httpStatus(port: number, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('Host allow-list (DNS rebinding)', () => {
+  it('refuses an upgrade for another name even when Origin matches it (Host evil.example + Origin evil.example)', async () => {
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const port = bridge.address.port;
+    // What a rebound page sends: its own name in both headers.
+    expect(await statusOf(bridge.url, { headers: { host: `evil.example:${port}` }, origin: `http://evil.example:${port}` })).toBe(421);
+    expect(await statusOf(bridge.url, { headers: { host: `evil.example:${port}` } })).toBe(421);
+    // The page (static HTTP) too.
+    expect(await httpStatus(port, { host: `evil.example:${port}` })).toBe(421);
+    // Loopback names and addresses are the bridge.
+    expect(await statusOf(bridge.url, { headers: { host: `localhost:${port}` }, origin: `http://localhost:${port}` })).toBe(101);
+    expect(await statusOf(bridge.url, { headers: { host: `127.0.0.1:${port}` }, origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await statusOf(bridge.url, { headers: { host: `[::1]:${port}` } })).toBe(101);
+    expect(await httpStatus(port, { host: `localhost:${port}` })).toBe(426);
+  });
+
+  it('accepts a configured name (allowedHosts), and its origin', async () => {
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, allowedHosts: ['nav.example.org'], origins: ['http://nav.example.org:8080'] });
+    expect(await statusOf(bridge.url, { headers: { host: 'nav.example.org:8080' }, origin: 'http://nav.example.org:8080' })).toBe(101);
+    expect(await statusOf(bridge.url, { headers: { host: 'evil.example:8080' }, origin: 'http://nav.example.org:8080' })).toBe(421);
+  });
+});
+
+describe('client sends', () => {
+  it('refuses a read-only (default) client\'s message with a reason the client receives, and sends nothing to the peer', async () => {
+    const peer = await peerServer();
+    const got: IgtlMessage[] = [];
+    peer.messages$.subscribe(({ message }) => got.push(message));
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
+    cleanup.push(() => conn.close());
+    const refusal = firstValueFrom(conn.refused$);
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    await conn.send(pose(1, 'FromPage'));
+    expect(await refusal).toEqual({ igtlRx: 'refused', v: 1, type: 'TRANSFORM', deviceName: 'FromPage', reason: expect.stringMatching(/read-only.*--allow-client-sends/) });
+    await sleep(200);
+    expect(got.filter((m) => m.deviceName === 'FromPage')).toEqual([]);
+    expect([...bridge.clients][0]!.refused).toBe(1);
+  });
+
+  it('sends with clientSends; a type outside clientSendTypes is refused by name', async () => {
+    const peer = await peerServer();
+    const got: IgtlMessage[] = [];
+    peer.messages$.subscribe(({ message }) => got.push(message));
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true, clientSendTypes: ['STRING'] });
+    const ws = new WebSocket(bridge.url);
+    cleanup.push(() => ws.terminate());
+    const notices: { igtlRx: string; type?: string; reason?: string }[] = [];
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) notices.push(JSON.parse(data.toString('utf8')) as { igtlRx: string });
+    });
+    await new Promise((r) => ws.once('open', r));
+    const { encodeMessage } = await import('../../src/node.js');
+    ws.send(encodeMessage(text('allowed')));
+    ws.send(encodeMessage(pose(2, 'Robot')));
+    await until('the STRING at the peer and the refusal at the client', () => got.some((m) => m.type === 'STRING') && notices.some((n) => n.igtlRx === 'refused'));
+    expect(notices.find((n) => n.igtlRx === 'refused')).toMatchObject({ type: 'TRANSFORM', deviceName: 'Robot', reason: expect.stringMatching(/type TRANSFORM may not be sent.*allowed: STRING/) });
+    await sleep(100);
+    expect(got.map((m) => m.type).filter((t) => t !== 'GET_STATUS' && t !== 'STATUS')).toEqual(['STRING']);
+  });
+
+  it('limits the rate per client (clientSendRate)', async () => {
+    const peer = await peerServer();
+    const got: IgtlMessage[] = [];
+    peer.messages$.subscribe(({ message }) => message.type === 'STRING' && got.push(message));
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true, clientSendRate: 5 });
+    const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
+    cleanup.push(() => conn.close());
+    const refusal = firstValueFrom(conn.refused$);
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    for (let i = 0; i < 20; i++) void conn.send(text(`${i}`), { policy: 'lossless' });
+    expect((await refusal).reason).toMatch(/rate limit \(5 messages\/s/);
+    await sleep(200);
+    expect(got.length).toBe(5);
+  });
+});
+
+describe('tokens never reach a log line', () => {
+  it('redacts the token of refused, accepted and leaving clients, on every igtl-rx namespace', async () => {
+    const token = 'S3cr3t-T0ken-4242';
+    const wrong = 'Wr0ng-Guess-777';
+    const lines: string[] = [];
+    const savedLog = createDebug.log;
+    const savedNamespaces = createDebug.disable();
+    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
+    createDebug.enable('igtl-rx:*');
+    cleanup.push(() => {
+      createDebug.log = savedLog;
+      createDebug.disable();
+      if (savedNamespaces) createDebug.enable(savedNamespaces);
+    });
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token, path: '/igtl' });
+    const base = bridge.url;
+    const port = bridge.address.port;
+    expect(await statusOf(`${base}?token=${wrong}`)).toBe(401);
+    expect(await statusOf(base, { headers: { authorization: `Bearer ${wrong}` } })).toBe(401);
+    expect(await statusOf(`ws://127.0.0.1:${port}/other?token=${token}`)).toBe(404);
+    expect(await statusOf(`${base}?token=${token}`, { headers: { host: `evil.example:${port}` } })).toBe(421);
+    expect(await statusOf(`${base}?token=${token}&rate=fast`)).toBe(400);
+    expect(await statusOf(`${base}?token=${token}`, { origin: 'https://evil.example' })).toBe(403);
+    // Accepted (query and header), connect and leave lines; a connectWebSocket client logs too.
+    const conn = connectWebSocket(`${base}?token=${token}&type=TRANSFORM`, { WebSocket, reconnect: false });
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    await conn.send(pose(3));
+    expect(await statusOf(base, { headers: { authorization: `Bearer ${token}` } })).toBe(101);
+    conn.close();
+    await until('the leave lines', () => lines.filter((l) => / left after /.test(l)).length >= 1);
+    await bridge.close();
+    await until('the closed line', () => lines.some((l) => /igtl-rx:bridge closed/.test(l)));
+    const joined = lines.join('\n');
+    expect(joined).toMatch(/refused 127\.0\.0\.1:\d+: missing or wrong token/);
+    expect(joined).toMatch(/refused 127\.0\.0\.1:\d+: no WebSocket endpoint at \/other/);
+    expect(joined).toMatch(/client #1 127\.0\.0\.1:\d+ connected/);
+    expect(joined).toMatch(/refused \(the bridge is read-only/);
+    for (const line of lines) {
+      expect(line).not.toContain(token);
+      expect(line).not.toContain(wrong);
+    }
+  });
+});
+
+describe('a token is required beyond loopback', () => {
+  it('createBridge throws BridgeTokenRequiredError for 0.0.0.0 without a token, and listens with one', async () => {
+    expect(() => createBridge({ host: '0.0.0.0', port: 0, upstream: { port: 9 } })).toThrow(BridgeTokenRequiredError);
+    expect(() => createBridge({ host: '::', port: 0, upstream: { port: 9 } })).toThrow(/token is required/);
+    expect(() => createBridge({ host: '127.0.0.1', port: 0, token: '', upstream: { port: 9 } })).toThrow(InvalidOptionError);
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ host: '0.0.0.0', upstream: { port: peer.address.port }, token: 't' });
+    expect(bridge.address.address).toBe('0.0.0.0');
+    // The Host a client on this machine uses for an interface address is accepted.
+    expect(await statusOf(`ws://127.0.0.1:${bridge.address.port}/?token=t`)).toBe(101);
+  });
+
+  it('the CLI exits 2 with a clear message', async () => {
+    const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+    const env = { ...process.env };
+    delete env.IGTL_RX_BRIDGE_TOKEN;
+    const run = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const p = spawn(process.execPath, [cli, 'bridge', '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.once('exit', (code) => resolve({ code, err }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/listens on 0\.0\.0\.0, beyond loopback: a token is required/);
+  });
+});
+
+/** Connects from `localAddress`; resolves true if the server keeps the socket, false if it cuts it. */
+function tcpKept(port: number, localAddress: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s: Socket = netConnect({ host: '127.0.0.1', port, localAddress });
+    cleanup.push(() => s.destroy());
+    s.on('error', () => resolve(false));
+    s.on('close', () => resolve(false));
+    s.on('connect', () => setTimeout(() => resolve(!s.destroyed && s.readyState === 'open'), 300));
+  });
+}
+
+describe('CIDR allow-list', () => {
+  it('bridge: refuses an address outside the list (403), accepts one inside', async () => {
+    const peer = await peerServer();
+    const only2 = await bridgeOf({ upstream: { port: peer.address.port }, allow: ['127.0.0.2/32'] });
+    expect(await statusOf(only2.url, { localAddress: '127.0.0.1' })).toBe(403);
+    expect(await statusOf(only2.url, { localAddress: '127.0.0.2' })).toBe(101);
+    expect(await httpStatus(only2.address.port, {})).toBe(403);
+    const all = await bridgeOf({ upstream: { port: peer.address.port }, allow: ['127.0.0.0/8'] });
+    expect(await statusOf(all.url, { localAddress: '127.0.0.1' })).toBe(101);
+    // An IPv4-mapped range is its IPv4 range.
+    const mapped = await bridgeOf({ upstream: { port: peer.address.port }, allow: ['::ffff:127.0.0.0/104'] });
+    expect(await statusOf(mapped.url, { localAddress: '127.0.0.9' })).toBe(101);
+    expect(() => createBridge({ upstream: { port: 9 }, allow: ['10.0.0.0/33'] })).toThrow(InvalidOptionError);
+  });
+
+  it('TCP server: the same list (ranges, plain addresses)', async () => {
+    const only2 = await peerServer({ allow: ['127.0.0.2/32'] });
+    expect(await tcpKept(only2.address.port, '127.0.0.1')).toBe(false);
+    expect(await tcpKept(only2.address.port, '127.0.0.2')).toBe(true);
+    const all = await peerServer({ allow: ['127.0.0.0/8'] });
+    expect(await tcpKept(all.address.port, '127.0.0.1')).toBe(true);
+    const plain = await peerServer({ allow: ['10.9.9.9', '127.0.0.3'] });
+    expect(await tcpKept(plain.address.port, '127.0.0.3')).toBe(true);
+    expect(await tcpKept(plain.address.port, '127.0.0.1')).toBe(false);
+    expect(() => createServer({ allow: ['not-an-address'] })).toThrow(InvalidOptionError);
+  });
+});
