@@ -67,6 +67,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private skipSince: number | undefined;
   /** An error already on errors$ that is about to end the channel. */
   private reported: IgtlError | undefined;
+  private readonly onMessage: ((msg: IgtlMessage, connection: IgtlConnection) => void) | undefined;
   /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
   private readonly pings: number[] = [];
 
@@ -103,6 +104,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       };
     });
     this.registry = options.registry ?? defaultRegistry;
+    this.onMessage = options.onMessage;
     this.log = createDebug(options.logNamespace ?? 'igtl-rx:connection');
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.framing = {
@@ -438,12 +440,21 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private receive(msg: IgtlMessage): void {
     // A message completed: the read rule's clock restarts with the next partial one.
     this.partialSince = undefined;
-    if (msg.headerVersion === 2 && this.peerVersion === 1) this.peerVersion = 2;
-    // A STATUS, or a peer's own heartbeat, says the peer takes part in heartbeats.
-    if (msg.type === 'STATUS' || (msg.type === 'GET_STATUS' && msg.deviceName === HEARTBEAT_DEVICE_NAME)) this.liveness?.answered();
-    if (msg.deviceName === HEARTBEAT_DEVICE_NAME) return this.answerHeartbeat(msg);
-    this.options.onMessage?.(msg, this);
+    if (msg.headerVersion === 2) this.peerVersion = 2;
+    // The hot path stays small (tracking at kHz): heartbeat traffic is only ever a (GET_)STATUS.
+    if ((msg.type === 'STATUS' || msg.type === 'GET_STATUS') && this.heartbeatTraffic(msg)) return;
+    this.onMessage?.(msg, this);
     this.subject.next(msg);
+  }
+
+  /** Notes what a (GET_)STATUS says of the peer's heartbeat; true when it was heartbeat traffic (handled). */
+  private heartbeatTraffic(msg: IgtlMessage): boolean {
+    const ours = msg.deviceName === HEARTBEAT_DEVICE_NAME;
+    // A STATUS, or a peer's own heartbeat, says the peer takes part in heartbeats.
+    if (msg.type === 'STATUS' || ours) this.liveness?.answered();
+    if (!ours) return false;
+    this.answerHeartbeat(msg);
+    return true;
   }
 
   /**

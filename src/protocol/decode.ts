@@ -66,8 +66,8 @@ export function decodeFrame(
  * checked the header (version supported, BODY_SIZE below 2^32 and the limit, whole message
  * present); no FrameHeader is allocated unless the message is bad.
  */
-export function decodeFrameAt(bytes: Uint8Array, view: DataView, offset: number, registry: CodecRegistry, verifyCrc: boolean): IgtlMessage {
-  const slot = readNames(bytes, view, offset);
+export function decodeFrameAt(bytes: Uint8Array, view: DataView, offset: number, registry: CodecRegistry, verifyCrc: boolean, knownSlot = -1): IgtlMessage {
+  const slot = knownSlot >= 0 ? knownSlot : readNames(bytes, view, offset);
   return decodeBody(
     bytes, view, offset, view.getUint32(offset + OFFSET_BODY_SIZE + 4), view.getUint16(offset + OFFSET_VERSION), slotType(slot), slotDevice(slot),
     view.getUint32(offset + OFFSET_TIMESTAMP), view.getUint32(offset + OFFSET_TIMESTAMP + 4),

@@ -19,9 +19,9 @@ import { framerLog } from './log.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, MAX_BODY_SIZE_LIMIT, OFFSET_BODY_SIZE, OFFSET_VERSION } from './constants.js';
 import { checkHeader, decodeFrame, decodeFrameAt, type DecodeOptions } from './decode.js';
 import { BodyTooLargeError, DesyncError, IgtlError, InvalidOptionError, TruncatedMessageError } from './errors.js';
-import { readHeader, type FrameHeader } from './header.js';
+import { readHeader, readNames, slotPlausible, type FrameHeader } from './header.js';
 import { defaultRegistry } from './messages/index.js';
-import { implausibleHeader, PlausibleNames } from './plausibility.js';
+import { implausibleHeader } from './plausibility.js';
 import type { IgtlMessage } from './types.js';
 
 export { implausibleHeader } from './plausibility.js';
@@ -42,9 +42,11 @@ export interface FrameHandler {
    * Optional fast path: a whole message lying inside one chunk, with its header checked (version
    * supported, BODY_SIZE below 2^32 and the limit, and with `resync: 'stop'` TYPE and
    * DEVICE_NAME plausible) but not read into a FrameHeader. When present it is called instead of
-   * `frame` for such messages, so the framer allocates nothing per message. `bodySize` is BODY_SIZE.
+   * `frame` for such messages, so the framer allocates nothing per message. `bodySize` is BODY_SIZE;
+   * `nameSlot` is the header.ts name-cache slot of its TYPE and DEVICE_NAME when the framer
+   * looked them up already (-1 otherwise).
    */
-  frameAt?(bytes: Uint8Array, view: DataView, offset: number, bodySize: number): void;
+  frameAt?(bytes: Uint8Array, view: DataView, offset: number, bodySize: number, nameSlot: number): void;
 }
 
 /**
@@ -123,7 +125,6 @@ export class Framer {
   private skip = 0;
   private lost = false;
   /** The fast-path name check ('stop' only). */
-  private readonly names = new PlausibleNames();
   /** The first exception a handler threw during this push, rethrown once the chunk is consumed. */
   private failure: { error: unknown } | undefined;
 
@@ -246,11 +247,12 @@ export class Framer {
     const handler = this.handler;
     const max = this.maxBodySize;
     const stop = this.stopOnDesync;
-    const names = this.names;
+    let slot = -1;
     while (len - off >= HEADER_SIZE) {
       // Read only what framing needs; a FrameHeader is built only off the common path (a refused
       // header, a message continuing in the next chunk, or a handler without frameAt). With
-      // 'stop', the names are checked here too (memoised word-wise test, see PlausibleNames), so that
+      // 'stop', the names are checked here too (header.ts's name cache knows whether a pair is
+      // plausible, and hands the slot on so the decoder does not look it up again), so that
       // garbage never reaches the handler as a message; 'skip' reads version 0 as 1, as the C++
       // library does.
       const version = view.getUint16(off + OFFSET_VERSION);
@@ -259,10 +261,10 @@ export class Framer {
       const total = HEADER_SIZE + bodySize;
       if (
         sizeHi === 0 && bodySize <= max && len - off >= total &&
-        (stop ? (version === 1 || version === 2) && names.check(view, off) : version === 1 || version === 2 || version === 0)
+        (stop ? (version === 1 || version === 2) && slotPlausible((slot = readNames(chunk, view, off))) : version === 1 || version === 2 || version === 0)
       ) {
         try {
-          if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize);
+          if (handler.frameAt) handler.frameAt(chunk, view, off, bodySize, slot);
           else handler.frame(readHeader(chunk, view, off), chunk, view, off);
         } catch (error) {
           this.failure ??= { error };
@@ -425,10 +427,10 @@ export class MessageDecoder {
           }
           handler.message(msg);
         },
-        frameAt(bytes, view, offset) {
+        frameAt(bytes, view, offset, _bodySize, slot) {
           let msg: IgtlMessage;
           try {
-            msg = decodeFrameAt(bytes, view, offset, registry, verifyCrc);
+            msg = decodeFrameAt(bytes, view, offset, registry, verifyCrc, slot);
           } catch (err) {
             handler.error(err as IgtlError);
             return;

@@ -9,6 +9,7 @@ import {
   OFFSET_VERSION,
   TYPE_NAME_SIZE,
 } from './constants.js';
+import { namesPlausible } from './plausibility.js';
 import { Timestamp } from './timestamp.js';
 import { readFixedString, writeFixedString } from './text.js';
 import { hex64 } from './errors.js';
@@ -84,6 +85,8 @@ const nameKeys = new Int32Array(NAME_SETS * 2 * 8);
 const nameFilled = new Uint8Array(NAME_SETS * 2);
 const nameTypes: string[] = new Array<string>(NAME_SETS * 2).fill('');
 const nameDevices: string[] = new Array<string>(NAME_SETS * 2).fill('');
+/** Whether a slot's TYPE and DEVICE_NAME pass the plausibility rules (computed once, on a miss). */
+const namePlausible = new Uint8Array(NAME_SETS * 2);
 
 /**
  * @internal Decodes the TYPE and DEVICE_NAME fields of the header at `offset` and returns the
@@ -122,6 +125,8 @@ export function readNames(bytes: Uint8Array, view: DataView, offset: number): nu
   nameFilled[slot + 1] = nameFilled[slot]!;
   nameTypes[slot + 1] = nameTypes[slot]!;
   nameDevices[slot + 1] = nameDevices[slot]!;
+  namePlausible[slot + 1] = namePlausible[slot]!;
+  namePlausible[slot] = namesPlausible(view, offset) ? 1 : 0;
   nameTypes[slot] = readFixedString(bytes, offset + OFFSET_TYPE, TYPE_NAME_SIZE);
   nameDevices[slot] = readFixedString(bytes, offset + OFFSET_DEVICE_NAME, DEVICE_NAME_SIZE);
   keys[k] = w0;
@@ -139,6 +144,15 @@ export function readNames(bytes: Uint8Array, view: DataView, offset: number): nu
 /** @internal The TYPE of a slot returned by {@link readNames}. */
 export function slotType(slot: number): string {
   return nameTypes[slot]!;
+}
+
+/**
+ * @internal True when the TYPE and DEVICE_NAME of a slot returned by {@link readNames} are
+ * plausible (plausibility.ts): the framer's check that garbage never becomes a message, at no
+ * cost beyond the name lookup the decoder makes anyway.
+ */
+export function slotPlausible(slot: number): boolean {
+  return namePlausible[slot] === 1;
 }
 
 /** @internal The DEVICE_NAME of a slot returned by {@link readNames}. */

@@ -58,7 +58,7 @@ function hex(b: number): string {
 }
 
 /**
- * @internal The framer's fast-path check, equivalent to the TYPE and DEVICE_NAME rules of
+ * @internal The fast-path check (memoised per name pair by header.ts's name cache), equivalent to the TYPE and DEVICE_NAME rules of
  * {@link implausibleHeader} (not the version rule, nor the BODY_SIZE-with-oddity rule, which
  * only concerns sizes the fast path refuses anyway): true when both fields are plausible.
  *
@@ -113,50 +113,4 @@ export function namesPlausible(view: DataView, offset: number): boolean {
   // ...and after a word with a NUL, the rest of the field is NUL.
   if ((nt0 !== 0 && (t1 | t2) !== 0) || (nt1 !== 0 && t2 !== 0)) return false;
   return !((nd0 !== 0 && (d1 | d2 | d3 | d4) !== 0) || (nd1 !== 0 && (d2 | d3 | d4) !== 0) || (nd2 !== 0 && (d3 | d4) !== 0) || (nd3 !== 0 && d4 !== 0));
-}
-
-/**
- * @internal {@link namesPlausible} behind a memo of name fields found plausible: a stream
- * repeats a handful of (TYPE, DEVICE_NAME) pairs, so most messages cost eight word reads, a hash
- * and one 8-word compare. The memo is direct-mapped (16 entries, by a hash of the words); a hit
- * is an exact match of all 32 bytes with fields that passed the check, so it never changes the
- * answer. One per framer (no state shared between streams).
- */
-export class PlausibleNames {
-  // Entries start as the names of a plausible header (TYPE "?", empty DEVICE_NAME), so an unused
-  // entry can only match a header that is plausible anyway.
-  private readonly words = new Int32Array(16 * 8);
-
-  constructor() {
-    for (let k = 0; k < this.words.length; k += 8) this.words[k] = 0x3f000000;
-  }
-
-  /** True when TYPE and DEVICE_NAME of the header at `offset` of `view` are plausible. */
-  check(view: DataView, offset: number): boolean {
-    const o = offset + OFFSET_TYPE;
-    const w0 = view.getInt32(o);
-    const w1 = view.getInt32(o + 4);
-    const w2 = view.getInt32(o + 8);
-    const w3 = view.getInt32(o + 12);
-    const w4 = view.getInt32(o + 16);
-    const w5 = view.getInt32(o + 20);
-    const w6 = view.getInt32(o + 24);
-    const w7 = view.getInt32(o + 28);
-    let h = w0 ^ w1 ^ w2 ^ w3 ^ (w4 >>> 5) ^ (w5 >>> 10) ^ (w6 >>> 15) ^ (w7 >>> 20);
-    h ^= h >>> 16;
-    h ^= h >>> 8;
-    const k = (h & 15) << 3;
-    const s = this.words;
-    if (s[k] === w0 && s[k + 1] === w1 && s[k + 2] === w2 && s[k + 3] === w3 && s[k + 4] === w4 && s[k + 5] === w5 && s[k + 6] === w6 && s[k + 7] === w7) return true;
-    if (!namesPlausible(view, offset)) return false;
-    s[k] = w0;
-    s[k + 1] = w1;
-    s[k + 2] = w2;
-    s[k + 3] = w3;
-    s[k + 4] = w4;
-    s[k + 5] = w5;
-    s[k + 6] = w6;
-    s[k + 7] = w7;
-    return true;
-  }
 }

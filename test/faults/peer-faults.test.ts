@@ -1,8 +1,9 @@
 // A misbehaving peer of the test's own (raw node:net on loopback) against an igtl-rx client, and
 // misbehaving clients against an igtl-rx server. In every case: no crash, no unhandled rejection,
 // no leaked socket/timer/listener, and state$ tells the truth.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createConnection, createServer as createRawServer, type Server, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { faultHooks, rawServer as rawPeer } from '../support/fault-kit.js';
+import { createConnection, type Socket } from 'node:net';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import {
   BodyTooLargeError,
@@ -24,40 +25,14 @@ const bytesOf = (n: number) => encodeMessage(pose(n));
 const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let cleanup: (() => unknown)[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
-beforeEach(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-/** A raw TCP server whose behaviour per connection is the test's `onSocket`. */
-async function rawServer(onSocket: (s: Socket, index: number) => void): Promise<{ port: number; server: Server; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  const server = createRawServer((s) => {
-    sockets.push(s);
-    s.on('error', () => {});
-    onSocket(s, sockets.length - 1);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  }));
-  return { port: (server.address() as { port: number }).port, server, sockets };
-}
+const { defer } = faultHooks();
+const rawServer = (onSocket: (s: Socket, index: number) => void) => rawPeer(onSocket, defer);
 
 function client(port: number, options: Parameters<typeof connectTcp>[0] = {}) {
   const conn = connectTcp({ port, reconnect: { initialDelayMs: 20, maxDelayMs: 50 }, ...options });
   const errors: IgtlError[] = [];
   conn.errors$.subscribe((e) => errors.push(e));
-  cleanup.push(() => conn.close());
+  defer(() => conn.close());
   return { conn, errors };
 }
 
@@ -193,7 +168,7 @@ describe('misbehaving clients of an igtl-rx server', () => {
   it('survives 1,000 clients that connect and leave abruptly, and leaks nothing', async () => {
     const server = createServer({ port: 0 });
     await server.listen();
-    cleanup.push(() => server.close());
+    defer(() => server.close());
     const before = resourceCounts();
     for (let batch = 0; batch < 20; batch++) {
       await Promise.all(Array.from({ length: 50 }, () => new Promise<void>((resolve) => {
@@ -209,7 +184,7 @@ describe('misbehaving clients of an igtl-rx server', () => {
     expect(server.sessions.size).toBe(0);
     // The server still serves.
     const conn = connectTcp({ port: server.address.port, reconnect: false });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     const reply = firstValueFrom(conn);
     await conn.send(createMessage('GET_STATUS', {}));
     expect((await reply).type).toBe('STATUS');
@@ -223,9 +198,9 @@ describe('misbehaving clients of an igtl-rx server', () => {
   it('drops a client sending garbage without affecting the others', async () => {
     const server = createServer({ port: 0, maxBodySize: 1 << 20 });
     await server.listen();
-    cleanup.push(() => server.close());
+    defer(() => server.close());
     const good = connectTcp({ port: server.address.port, reconnect: false });
-    cleanup.push(() => good.close());
+    defer(() => good.close());
     good.connect();
     await firstValueFrom(server.sessions$);
     const garbage = createConnection(server.address.port, '127.0.0.1');

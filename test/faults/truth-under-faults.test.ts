@@ -1,8 +1,9 @@
 // Truth under faults, end to end on loopback: one lying header never crashes or deafens a
 // connection, memory follows bytes received, silent sockets cannot lock a server, a send never
 // lies, and every loss is reported. Each case failed on the first release.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createConnection, createServer as createRawServer, type Server, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { faultHooks, rawServer as rawPeer } from '../support/fault-kit.js';
+import { createConnection, type Socket } from 'node:net';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import {
   BodyTooLargeError,
@@ -32,40 +33,13 @@ function lyingHeader(bodySize: bigint): Uint8Array {
   return h;
 }
 
-let cleanup: (() => unknown)[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown) => unhandled.push(e);
-beforeEach(() => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-});
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-async function rawServer(onSocket: (s: Socket, index: number) => void): Promise<{ port: number; server: Server; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  const server = createRawServer((s) => {
-    sockets.push(s);
-    s.on('error', () => {});
-    onSocket(s, sockets.length - 1);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  }));
-  return { port: (server.address() as { port: number }).port, server, sockets };
-}
+const { defer } = faultHooks({ uncaught: true });
+const rawServer = (onSocket: (s: Socket, index: number) => void) => rawPeer(onSocket, defer);
 
 async function igtlServer(options: Parameters<typeof createServer>[0] = {}) {
   const server = createServer({ port: 0, ...options });
   const { port } = await server.listen();
-  cleanup.push(() => server.close());
+  defer(() => server.close());
   return { server, port };
 }
 
@@ -73,7 +47,7 @@ function rawClient(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = createConnection({ port, host: '127.0.0.1' }, () => resolve(s));
     s.on('error', reject);
-    cleanup.push(() => s.destroy());
+    defer(() => s.destroy());
   });
 }
 
@@ -94,7 +68,7 @@ describe('one lying header', () => {
     await closed; // the session is dropped (oversize 'close' on sessions)
     expect(errors[0]).toBeInstanceOf(BodyTooLargeError);
     const good = connectTcp({ port, reconnect: false });
-    cleanup.push(() => good.close());
+    defer(() => good.close());
     good.connect();
     await good.send(pose(1));
     const got = await firstValueFrom(server.messages$.pipe(filter(({ message }) => message.type === 'TRANSFORM'), take(1)));
@@ -131,7 +105,7 @@ describe('one lying header', () => {
       } else s.write(new Uint8Array([...bytesOf(1), ...bytesOf(2)]));
     });
     const conn = connectTcp({ port, readTimeoutMs: 1500, reconnect: { initialDelayMs: 20 } });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     const errors: IgtlError[] = [];
     conn.errors$.subscribe((e) => errors.push(e));
     const started = Date.now();
@@ -148,7 +122,7 @@ describe('one lying header', () => {
       else s.write(bytesOf(5));
     });
     const conn = connectTcp({ port, reconnect: { initialDelayMs: 20 } });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     const errors: IgtlError[] = [];
     const states: string[] = [];
     conn.errors$.subscribe((e) => errors.push(e));
@@ -166,13 +140,13 @@ describe('server lock-out', () => {
     const { server, port } = await igtlServer(); // the defaults: evictAfterMs 5000
     // A live receive-only client (as pyigtl's and the C++ examples' clients are): it never sends.
     const reader = connectTcp({ port, heartbeat: false, reconnect: false });
-    cleanup.push(() => reader.close());
+    defer(() => reader.close());
     const seen: number[] = [];
     reader.subscribe((m) => seen.push(xOf(m)));
     await firstValueFrom(server.sessions$);
     let n = 0;
     const ticker = setInterval(() => void server.broadcast(pose(++n)), 20);
-    cleanup.push(() => clearInterval(ticker));
+    defer(() => clearInterval(ticker));
     await new Promise<void>((r) => {
       const check = () => (seen.length > 0 ? r() : setTimeout(check, 10));
       check();
@@ -183,7 +157,7 @@ describe('server lock-out', () => {
     const msg = bytesOf(7);
     let i = 0;
     const drip = setInterval(() => i < msg.length && loris.write(msg.subarray(i, ++i)), 100);
-    cleanup.push(() => clearInterval(drip));
+    defer(() => clearInterval(drip));
     await new Promise<void>((r) => {
       const check = () => (server.sessions.size === 64 ? r() : setTimeout(check, 10));
       check();
@@ -191,13 +165,13 @@ describe('server lock-out', () => {
     // A legitimate client comes in (it retries as any igtl-rx client does), within 30 s.
     const started = Date.now();
     const legit = connectTcp({ port, reconnect: { initialDelayMs: 100, maxDelayMs: 1000 } });
-    cleanup.push(() => legit.close());
+    defer(() => legit.close());
     legit.connect();
     // Until it is admitted, what it writes dies with the refused socket (and is reported as
     // unconfirmed): it says hello every 200 ms, as an application would retry.
     const hello$ = firstValueFrom(server.messages$.pipe(filter(({ message }) => message.deviceName === 'legit'), take(1)));
     const retry = setInterval(() => legit.next(createMessage('STRING', { encoding: 3, value: 'hello' }, { deviceName: 'legit' })), 200);
-    cleanup.push(() => clearInterval(retry));
+    defer(() => clearInterval(retry));
     const hello = await hello$;
     clearInterval(retry);
     expect(hello.message.type).toBe('STRING');
@@ -218,7 +192,7 @@ describe('server lock-out', () => {
 describe('sending that does not lie', () => {
   it('a send on a receive-only UDP connection rejects with a typed error; nothing is thrown later', async () => {
     const conn = connectUdp({ localPort: 0 });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     conn.connect();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
     const errors: IgtlError[] = [];

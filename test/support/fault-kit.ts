@@ -1,0 +1,48 @@
+// Shared pieces of the fault tests: a cleanup list run after each test, a check that nothing
+// escaped as an unhandled rejection or uncaught exception, and a raw TCP peer of the test's own.
+import { createServer as createRawServer, type Server, type Socket } from 'node:net';
+import { afterEach, beforeEach, expect } from 'vitest';
+
+/**
+ * Registers the hooks in the calling test file and returns `defer(fn)`: fn runs after the
+ * current test (last registered first). After each test, nothing may have escaped unhandled.
+ */
+export function faultHooks(options: { uncaught?: boolean } = {}): { defer: (fn: () => unknown) => void } {
+  let cleanup: (() => unknown)[] = [];
+  const escaped: unknown[] = [];
+  const onEscape = (e: unknown) => escaped.push(e);
+  beforeEach(() => {
+    process.on('unhandledRejection', onEscape);
+    if (options.uncaught) process.on('uncaughtException', onEscape);
+  });
+  afterEach(async () => {
+    for (const c of cleanup.reverse()) await c();
+    cleanup = [];
+    process.off('unhandledRejection', onEscape);
+    process.off('uncaughtException', onEscape);
+    expect(escaped.splice(0)).toEqual([]);
+  });
+  return { defer: (fn) => void cleanup.push(fn) };
+}
+
+/** A raw TCP server on loopback whose behaviour per connection is `onSocket`; closed by `defer`. */
+export async function rawServer(
+  onSocket: (s: Socket, index: number) => void,
+  defer: (fn: () => unknown) => void,
+): Promise<{ port: number; server: Server; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createRawServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    onSocket(s, sockets.length - 1);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  defer(
+    () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  );
+  return { port: (server.address() as { port: number }).port, server, sockets };
+}
