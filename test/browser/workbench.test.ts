@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type IgtlBridge } from '../../src/bridge/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { deviceRows, hooks, launch, pageDir, sceneColours, screenshot, sleep, type Browser } from './helpers.js';
+import { exclusive } from './helpers.js';
 
 const TOOLS = ['Stylus', 'Probe', 'Needle'];
 const RATE_HZ = 100;
 const DISPLAY_HZ = 30;
 
 describe('workbench page in headless Chromium', () => {
+  let release: (() => void) | undefined;
   let sim: Simulator;
   let simPort: number;
   let bridge: IgtlBridge;
@@ -27,6 +29,7 @@ describe('workbench page in headless Chromium', () => {
   });
 
   beforeAll(async () => {
+    release = await exclusive(import.meta.url);
     const dir = await pageDir();
     sim = createSimulator(simOptions(0));
     simPort = (await sim.start()).port;
@@ -40,6 +43,7 @@ describe('workbench page in headless Chromium', () => {
     await browser?.close();
     await bridge?.close();
     await sim?.stop();
+    release?.();
   });
 
   it('connects through the bridge and lists every device', async () => {

@@ -1,0 +1,95 @@
+// How smooth the workbench stays under load, measured in headless Chromium: the simulator at
+// 1 kHz tracking (TRANSFORM of 3 tools + TDATA with the 3 tools: 4,000 messages/s) and 30 Hz
+// 512x512 uint8 ultrasound images, through the bridge. The page measures its frames and the time
+// in its draw callbacks (performance.now); Chrome's own counters (CDP Performance.getMetrics)
+// give the main thread's total task time, i.e. including decoding and the RxJS pipelines.
+// The numbers are printed (console.log) for the notes; the assertions only catch a page that
+// is clearly not smooth.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBridge, type IgtlBridge } from '../../src/bridge/index.js';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { deviceRows, hooks, launch, pageDir, screenshot, sleep, type Browser } from './helpers.js';
+import { exclusive } from './helpers.js';
+
+const MEASURE_MS = 10_000;
+
+describe('workbench under load (1 kHz tracking, 30 Hz 512x512 images)', () => {
+  let release: (() => void) | undefined;
+  let sim: Simulator;
+  let bridge: IgtlBridge;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    release = await exclusive(import.meta.url);
+    const dir = await pageDir();
+    sim = createSimulator({
+      port: 0,
+      trackingRateHz: 1000,
+      imageRateHz: 30,
+      imageSize: [512, 512],
+      tools: ['Stylus', 'Probe', 'Needle'],
+      streams: ['TRANSFORM', 'TDATA', 'IMAGE', 'STATUS'],
+    });
+    const { port } = await sim.start();
+    bridge = createBridge({ upstream: { port }, port: 0, staticDir: dir });
+    await bridge.listen();
+    browser = await launch({ width: 1600, height: 1000 });
+    await browser.page.goto(`http://127.0.0.1:${bridge.address.port}/`);
+    try {
+      // Under this load (and on a shared 2-core machine) the first frames can take a while.
+      await browser.page.waitForSelector('#health[data-health="live"]', { timeout: 30_000 });
+    } catch (err) {
+      await screenshot(browser.page, 'workbench-load-failed.png');
+      console.log(await browser.page.textContent('header'), browser.problems);
+      throw err;
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    await sim?.stop();
+    release?.();
+  });
+
+  it('keeps drawing smoothly; prints fps and main-thread ms per frame', async () => {
+    const { page, context } = browser;
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async () => {
+      const { metrics: list } = await cdp.send('Performance.getMetrics');
+      return Object.fromEntries(list.map((m) => [m.name, m.value])) as Record<string, number>;
+    };
+    await sleep(3000); // warm-up: JIT, first textures, the rate windows
+    const m0 = await metrics();
+    const h0 = await hooks(page);
+    await sleep(MEASURE_MS);
+    const m1 = await metrics();
+    const h1 = await hooks(page);
+    const seconds = (h1.at - h0.at) / 1000;
+    const frames = h1.frames.frames - h0.frames.frames;
+    const fps = frames / seconds;
+    const drawMs = (h1.frames.totalDrawMs - h0.frames.totalDrawMs) / frames;
+    const taskMs = ((m1.TaskDuration! - m0.TaskDuration!) * 1000) / frames;
+    const scriptMs = ((m1.ScriptDuration! - m0.ScriptDuration!) * 1000) / frames;
+    const busy = (m1.TaskDuration! - m0.TaskDuration!) / seconds;
+    const longFrames = h1.frames.longFrames - h0.frames.longFrames;
+    const images = (h1.image?.version ?? 0) - (h0.image?.version ?? 0);
+    const rows = await deviceRows(page);
+    const rate = (type: string, device: string) => rows.find((r) => r.type === type && r.device === device)?.hz.toFixed(0) ?? '-';
+    const bandwidth = rows.reduce((s, r) => s + r.bps, 0) / 1e6;
+    console.log(
+      [
+        `workbench perf (headless Chromium ${await context.browser()?.version() ?? ''}, SwiftShader WebGL, 1600x1000, simulator + bridge in the test process):`,
+        `  load: 3 tools TRANSFORM + TDATA at 1000 Hz, IMAGE 512x512 uint8 at 30 Hz; page received TRANSFORM Stylus ${rate('TRANSFORM', 'Stylus')} Hz, TDATA ${rate('TDATA', 'Tracker')} Hz, IMAGE ${rate('IMAGE', 'Ultrasound')} Hz, ${bandwidth.toFixed(1)} MB/s`,
+        `  over ${seconds.toFixed(1)} s: ${fps.toFixed(1)} fps, ${longFrames} frames > 50 ms, ${(images / seconds).toFixed(1)} images converted+drawn/s`,
+        `  per frame: ${drawMs.toFixed(2)} ms in the page's draw callbacks (performance.now), ${taskMs.toFixed(2)} ms main-thread task time (CDP TaskDuration; script ${scriptMs.toFixed(2)} ms)`,
+        `  main thread busy ${(busy * 100).toFixed(0)}% of the time`,
+      ].join('\n'),
+    );
+    await screenshot(page, 'workbench-load.png');
+    expect(fps).toBeGreaterThan(20);
+    expect(images / seconds).toBeGreaterThan(15);
+    expect(browser.problems).toEqual([]);
+  }, 85_000);
+});
