@@ -155,6 +155,7 @@ describe('workbench page in headless Chromium', () => {
     await sim.stop();
     await page.waitForFunction(() => ['tracker-down', 'no-data'].includes(document.querySelector<HTMLElement>('#health')!.dataset.health ?? ''), undefined, { timeout: 3000 });
     const downAfter = Date.now() - died;
+    const shown = `${await page.getAttribute('#health', 'data-health')}, peer ${await page.getAttribute('#peer-state', 'data-peer')}`;
     // The bridge is still there: the page never lost its WebSocket.
     expect(await page.getAttribute('#bridge-state', 'data-state')).toMatch(/open|stale/);
     await screenshot(page, 'workbench-tracker-down.png');
@@ -164,7 +165,7 @@ describe('workbench page in headless Chromium', () => {
     const restarted = Date.now();
     await page.waitForSelector('#health[data-health="live"]', { timeout: 10_000 });
     const upAfter = Date.now() - restarted;
-    console.log(`workbench: tracker down shown after ${downAfter} ms (health ${await page.getAttribute('#peer-state', 'data-peer')}), live again ${upAfter} ms after the restart`);
+    console.log(`workbench: tracker down shown after ${downAfter} ms (${shown}), live again ${upAfter} ms after the restart`);
     expect(await page.isHidden('#error')).toBe(true);
     expect(browser.problems).toEqual([]);
   });
