@@ -114,7 +114,7 @@ export class IgtlServer {
   private readonly messageSubject = new Subject<{ readonly session: IgtlSession; readonly message: IgtlMessage }>();
   private readonly subs = new Map<IgtlSession, Subscription>();
   /** What the lock-out rule needs to know of each session (see `evictable`). */
-  private readonly vetting = new Map<IgtlSession, { readonly socket: Socket; readonly since: number; heard: boolean }>();
+  private readonly vetting = new Map<IgtlSession, { readonly since: number; heard: boolean }>();
   private closed = false;
 
   /** Every session as it connects (hot: sessions that connected earlier are in {@link sessions}). */
@@ -141,7 +141,7 @@ export class IgtlServer {
       if (this.live.size >= max) {
         const victim = this.evictable();
         if (!victim) {
-          log('refused %s:%d: %d clients connected (maxClients), none of them evictable', address, port, this.live.size);
+          log('refused %s:%d: %d clients connected (maxClients), none evictable yet', address, port, this.live.size);
           socket.destroy();
           return;
         }
@@ -155,7 +155,7 @@ export class IgtlServer {
       socket.pause();
       const session = createSession(socket, address, port, this.options, housekeeping, maxVersion);
       this.live.add(session);
-      const vetting = { socket, since: Date.now(), heard: false };
+      const vetting = { since: Date.now(), heard: false };
       this.vetting.set(session, vetting);
       log('client %s:%d connected (%d now)', address, port, this.live.size);
       this.subs.set(
@@ -176,30 +176,25 @@ export class IgtlServer {
   }
 
   /**
-   * The lock-out rule: when the server is full, a new client takes the place of a session that
-   * has been connected for at least `evictAfterMs` and has never sent a whole message (a silent
-   * socket, a slowloris). Among those, one that never took a byte the server wrote goes first,
-   * then the most recently connected: a long-standing receive-only client (pyigtl's and the C++
-   * examples' clients never send) is the last candidate, and is never dropped while the
-   * server has room.
+   * The lock-out rule: when the server is full, a new client takes the place of the most
+   * recently connected session that has never sent a whole message (a silent socket, a
+   * slowloris), once that session has been connected for `evictAfterMs`; until then the new
+   * client is refused and retries. Sockets that an attacker opens after a client are always
+   * newer than it, so a long-standing receive-only client (pyigtl's and the C++ examples'
+   * clients never send) is the last candidate; while the server has room nobody is evicted.
    */
   private evictable(): IgtlSession | undefined {
     const grace = this.options.evictAfterMs ?? 5000;
     if (grace < 0) return undefined;
-    const now = Date.now();
-    let victim: IgtlSession | undefined;
-    let best: [number, number] = [Infinity, Infinity];
+    let newest: IgtlSession | undefined;
+    let since = -Infinity;
     for (const [session, v] of this.vetting) {
-      if (v.heard || now - v.since < grace) continue;
-      // Bytes that left Node's buffer went to the kernel, and on to a peer that acknowledged them.
-      const taken = v.socket.bytesWritten - v.socket.writableLength > 0 ? 1 : 0;
-      const rank: [number, number] = [taken, -v.since];
-      if (rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) {
-        victim = session;
-        best = rank;
+      if (!v.heard && v.since > since) {
+        newest = session;
+        since = v.since;
       }
     }
-    return victim;
+    return newest && Date.now() - since >= grace ? newest : undefined;
   }
 
   private drop(session: IgtlSession): void {
