@@ -9,6 +9,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 async function bundle(entry: string) {
   return build({
+    // The workbench page imports uPlot's stylesheet; only the JavaScript graph matters here.
+    loader: { '.css': 'empty' },
     absWorkingDir: root,
     entryPoints: [entry],
     bundle: true,
