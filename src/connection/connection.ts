@@ -149,6 +149,15 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     return this.outbox.queue.snapshot;
   }
 
+  /**
+   * What is arriving now: bytes held for a message not complete yet, and bytes of an oversized
+   * message (reported on errors$ as a BodyTooLargeError) still to be skipped. A skip that does
+   * not finish within `readTimeoutMs` closes the channel.
+   */
+  get inbound(): { readonly buffered: number; readonly skipRemaining: number } {
+    return { buffered: this.decoder.buffered, skipRemaining: this.decoder.skipRemaining };
+  }
+
   /** The current state. */
   get state(): ConnectionState {
     return this.lifecycle.state;

@@ -156,11 +156,15 @@ describe('liveness', () => {
   it('gives up skipping an oversized message that does not finish within readTimeoutMs: visible, then closed', () => {
     const big = bytesOf(1);
     new DataView(big.buffer).setUint32(46, 0x7fffffff);
-    const { scheduler, attempts, errors, at } = setup({ maxBodySize: 1024, readTimeoutMs: 1000, staleAfterMs: 0 }, 5000);
+    const { scheduler, attempts, errors, at, conn } = setup({ maxBodySize: 1024, readTimeoutMs: 1000, staleAfterMs: 0 }, 5000);
     at(0, () => attempts[0]!.data(big.subarray(0, 58)));
     // The peer keeps sending (so it is not idle), but 2 GiB will not arrive in a second.
     for (let t = 100; t < 3000; t += 100) at(t, () => attempts[0]!.data(new Uint8Array(1000)));
+    let midway = 0;
+    at(550, () => (midway = conn.inbound.skipRemaining));
     scheduler.flush();
+    // Visible while it lasts: 2^31 - 1 declared, 5 000 bytes skipped by then.
+    expect(midway).toBe(0x7fffffff - 5000);
     expect(errors[0]).toBeInstanceOf(BodyTooLargeError);
     const dead = errors.find((e) => e instanceof DeadPeerError) as DeadPeerError;
     expect(dead.rule).toBe('skip-timeout');
