@@ -442,7 +442,6 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       this.skipSince = now;
       poke = true;
     }
-    if (this.outbox.blockedSince !== undefined) poke = true;
     if (poke) this.liveness?.poke();
   }
 
@@ -492,7 +491,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       // Not from inside the framer's loop: finish this chunk, then drop the channel. (Reported
       // once: here, not again as the reason the channel ended.)
       this.reported = err;
-      queueMicrotask(() => this.failChannel(err, false));
+      queueMicrotask(() => this.failChannel(err));
     }
   }
 
@@ -512,8 +511,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /** Drops the current channel because of `err` (reported on errors$), then reconnects or finishes. */
-  private failChannel(err: IgtlError, graceful = false): void {
-    if (graceful) this.channel?.close();
+  private failChannel(err: IgtlError): void {
     this.lifecycle.fail(err);
   }
 
