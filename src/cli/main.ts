@@ -19,14 +19,25 @@ const verbs: Record<string, Verb> = {
 
 function help(): string {
   const width = Math.max(...Object.keys(verbs).map((v) => v.length));
-  return `usage: igtl-rx <verb> [options]     (igtl-rx <verb> --help for details)\n\n${Object.entries(verbs)
+  return `usage: igtl-rx <verb> [options]     (igtl-rx <verb> --help for details; igtl-rx --version)\n\n${Object.entries(verbs)
     .map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`)
     .join('\n')}\n`;
+}
+
+/** The version in the package's package.json (dist/src/cli/main.js -> ../../../package.json). */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 async function main(argv: string[]): Promise<number> {
   watchStdout();
   const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-v' || verb === 'version') {
+    process.stdout.write(`${await packageVersion()}\n`);
+    return 0;
+  }
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(help());
     return verb === undefined ? 2 : 0;

@@ -1,6 +1,7 @@
 // The network verbs from the command line: --help everywhere, query, send, demo, and errors
 // that are one clear line with a non-zero exit, never a stack trace.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,13 @@ describe('--help', () => {
   it('lists every verb in the main help', async () => {
     const r = await runCli(['--help']);
     for (const verb of VERBS) expect(r.stdout).toMatch(new RegExp(`^  ${verb} +\\S`, 'm'));
+  });
+
+  it('igtl-rx --version prints the package version and exits 0', async () => {
+    const r = await runCli(['--version']);
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   it('an unknown option is a usage error (exit 2) with the usage line', async () => {
