@@ -37,7 +37,7 @@ import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { addressAllowList, unmapIPv4, type AddressMatcher } from '../transport/address-allow-list.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
-import { openWebSocketChannel, type WebSocketFlowOptions } from '../transport/websocket.js';
+import { openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
 import { ClientFilterError, applyClientFilter, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
 import { clientSendGate, clientSendRules, type ClientSendRules } from './client-sends.js';
 import { redact, redactingLog, type RedactingLog } from './redact.js';
@@ -147,8 +147,11 @@ export type BridgeClient = IgtlConnection & {
   readonly remote: string;
   /** What the client asked for. */
   readonly filter: ClientFilter;
-  /** The client's WebSocket (server side). */
-  readonly socket: WebSocket;
+  /**
+   * The client's WebSocket (server side): a `ws` WebSocket, typed as the part of the WebSocket
+   * interface igtl-rx uses, so compiling against igtl-rx needs no `ws` type declarations.
+   */
+  readonly socket: WebSocketLike;
   /** When the client connected (ms since the epoch). */
   readonly connectedAt: number;
   /** Messages handed to this client's queue so far. */
@@ -156,6 +159,9 @@ export type BridgeClient = IgtlConnection & {
   /** Messages of this client refused (not sent to the peer) so far. */
   refused: number;
 };
+
+/** A client as the bridge itself sees it: with its `ws` socket's full type. */
+type LiveClient = BridgeClient & { readonly socket: WebSocket };
 
 /** The connection of one accepted WebSocket (composition: the same connection, other options). */
 function createBridgeClient(
@@ -166,7 +172,7 @@ function createBridgeClient(
   options: ConnectionOptions,
   flow: WebSocketFlowOptions,
   isStreamed: (msg: IgtlMessage) => boolean,
-): BridgeClient {
+): LiveClient {
   // `latest` for streamed types: the connection conflates only while this client cannot take
   // more, so a client that keeps up still gets every pose.
   const events = openWebSocketChannel(socket, remote, flow);
@@ -185,7 +191,7 @@ export class IgtlBridge {
   private readonly wss: WebSocketServer;
   private readonly http: HttpServer | HttpsServer;
   private readonly ownsHttp: boolean;
-  private readonly live = new Set<BridgeClient>();
+  private readonly live = new Set<LiveClient>();
   private readonly clientSubs = new Map<BridgeClient, Subscription[]>();
   private readonly clientSubject = new Subject<BridgeClient>();
   private readonly latestTypes: ReadonlySet<string>;
@@ -474,7 +480,7 @@ export class IgtlBridge {
     this.clientSubject.next(client);
   }
 
-  private drop(client: BridgeClient, why?: string): void {
+  private drop(client: LiveClient, why?: string): void {
     if (!this.live.delete(client)) return;
     for (const s of this.clientSubs.get(client) ?? []) s.unsubscribe();
     this.clientSubs.delete(client);

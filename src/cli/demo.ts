@@ -1,6 +1,5 @@
 // `igtl-rx demo`: the simulator and, in the same terminal, a tracking pipeline built from the
 // operators. The same pipeline, pointed at 3D Slicer or PLUS with --connect, works unchanged.
-import logUpdate from 'log-update';
 import { ignoreElements, map, merge, share, takeUntil, zip, type Observable, type Subscription } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, type RateReport } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
@@ -11,6 +10,7 @@ import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simula
 import { exitStatus, stateText, type Ending } from './connection-view.js';
 import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
+import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx demo [--connect HOST:PORT] [--tool NAME] [--rate HZ] [--source-rate HZ]
@@ -132,11 +132,13 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError('--port and --source-rate are for the simulator; with --connect there is none', 2);
   }
 
+  // In a terminal the view is redrawn in place (log-update, an optional package); else lines.
+  const logUpdate = process.stdout.isTTY === true ? await loadLogUpdate() : undefined;
+  const tty = logUpdate !== undefined;
   let sim: Simulator | undefined;
   let endpoint: Endpoint;
   if (values.connect !== undefined) endpoint = parseEndpoint(values.connect as string, '--connect');
   else ({ sim, endpoint } = await startSimulator(port, sourceRate));
-  const tty = process.stdout.isTTY === true;
   const out = new LineWriter();
   watchStdout();
   const where = sim ? `simulator on ${endpoint.host}:${endpoint.port} (${sourceRate} Hz, seed 1)` : `${endpoint.host}:${endpoint.port}`;
@@ -185,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
       if (!tty && s.kind !== 'idle') out.line(`state: ${stateText(s)}`);
     }),
   );
-  const refresh = tty ? setInterval(() => logUpdate(render()), 50) : undefined;
+  const refresh = logUpdate ? setInterval(() => logUpdate(render()), 50) : undefined;
   await new Promise<void>((resolve) => {
     subs.push(
       rates.pipe(takeUntil(stop$)).subscribe({
@@ -211,8 +213,8 @@ export async function run(argv: string[]): Promise<number> {
   // Unsubscribing the poses sent STP_TDATA: let it be written (at most 1 s), then close.
   for (const sub of subs) sub.unsubscribe();
   await sendsWritten(conn, 1000);
-  if (refresh) {
-    clearInterval(refresh);
+  if (refresh) clearInterval(refresh);
+  if (logUpdate) {
     logUpdate(render());
     logUpdate.done();
   }

@@ -1,5 +1,4 @@
 // `igtl-rx monitor HOST:PORT`: a live view of a connection (pipeline in monitor-pipeline.ts).
-import logUpdate from 'log-update';
 import { catchError, EMPTY, map, merge, share, takeUntil, type Subscription } from 'rxjs';
 import type { ConnectionState } from '../connection/state.js';
 import { stringifyJSON } from '../protocol/json.js';
@@ -7,6 +6,7 @@ import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, 
 import { connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
 import { monitorFilter, messageJSON, monitorTable, preciseNow, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
 import { CliError, LineWriter } from './output.js';
+import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx monitor HOST:PORT [--type LIST] [--device PATTERN] [--split] [--element PATTERN]
@@ -67,7 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new CliError(`monitor takes one HOST:PORT\n${usage}`, 2);
   const endpoint = parseEndpoint(positionals[0]!);
   const json = values.json as boolean;
-  const tty = process.stdout.isTTY === true && !json;
+  // In a terminal the table is redrawn in place (log-update, an optional package); else lines.
+  const logUpdate = process.stdout.isTTY === true && !json ? await loadLogUpdate() : undefined;
+  const tty = logUpdate !== undefined;
   const rateHz = parseNumber('--rate', values.rate as string | undefined, { above: 0 });
   const intervalMs = parseNumber('--interval', values.interval as string | undefined, { above: 0 }) ?? (tty ? 500 : 1000);
   const contentLimit = parseNumber('--content-limit', values['content-limit'] as string | undefined, { min: 0 }) ?? 4096;
@@ -94,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   const title = () => `igtl-rx monitor ${endpoint.host}:${endpoint.port}   ${new Date().toISOString().slice(11, 19)} UTC   (Ctrl-C to stop)`;
   const status = () => `connection: ${stateText(state, Date.now() - stateAt)}   ${errorsText(errors)}`;
   const columns = () => (tty ? process.stdout.columns || 120 : 160);
-  const draw = () => logUpdate(renderTable(table, columns(), `${title()}\n${status()}`));
+  const draw = () => logUpdate?.(renderTable(table, columns(), `${title()}\n${status()}`));
 
   subs.push(
     conn.state$.subscribe((s) => {
@@ -149,7 +151,7 @@ export async function run(argv: string[]): Promise<number> {
   // STP_ for every stream asked for, written before the connection closes (at most 1 s).
   streams.stop();
   await sendsWritten(conn, 1000);
-  if (tty) logUpdate.done();
+  logUpdate?.done();
   conn.close();
   await out.flush();
   return exitStatus(ending ?? { by: 'close', reason: undefined }, `${endpoint.host}:${endpoint.port}`);

@@ -11,7 +11,6 @@
 // other options (`eager`, `onMessage`), not subclasses.
 import createDebug from 'debug';
 import { Observable, Subject, asyncScheduler, filter, firstValueFrom, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
-import type { AsyncIterableX } from 'ix/asynciterable';
 import { encodeMessage, encodeMessageParts } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
@@ -231,12 +230,13 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /**
-   * The messages as an ix AsyncIterable for `for await` consumers that set the pace: when the
-   * consumer falls `highWaterMark` messages behind, reading from the socket pauses (TCP flow
+   * The messages as a standard `AsyncIterable` for `for await` consumers that set the pace: when
+   * the consumer falls `highWaterMark` messages behind, reading from the socket pauses (TCP flow
    * control), so a slow consumer gets every message with bounded memory. Pausing affects every
-   * subscriber of this connection.
+   * subscriber of this connection. Breaking out of the loop unsubscribes. (ix implements it; for
+   * ix operators, wrap it: `from(conn.messages())` of `ix/asynciterable`.)
    */
-  messages(options: PullOptions = {}): AsyncIterableX<IgtlMessage> {
+  messages(options: PullOptions = {}): AsyncIterable<IgtlMessage> {
     return pullFrom({ source: this, pause: () => this.pauseReading(), resume: () => this.resumeReading() }, { ...this.options.pull, ...options });
   }
 

@@ -20,9 +20,11 @@ export interface PausableSource<T> {
 /**
  * Turns a hot source into an AsyncIterable with bounded memory: while the consumer is more than
  * `highWaterMark` messages behind, the producer (the socket) is paused, so TCP flow control
- * slows the sender down and every message still arrives.
+ * slows the sender down and every message still arrives. Typed as the standard `AsyncIterable`
+ * (ix is the implementation, not part of the API): `from()` of ix, or any other async-iterable
+ * library, applies its operators.
  */
-export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): AsyncIterableX<T> {
+export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): AsyncIterable<T> {
   return new PullIterable(src, options);
 }
 
