@@ -66,7 +66,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private skipSince: number | undefined;
   /** An error already on errors$ that is about to end the channel. */
   private reported: IgtlError | undefined;
-  private readonly onMessage: ((msg: IgtlMessage, connection: IgtlConnection) => void) | undefined;
+  private readonly onMessage: ((msg: IgtlMessage, reply: (answer: IgtlMessage) => void) => void) | undefined;
+  private readonly reply = (answer: IgtlMessage): void => this.next(answer);
   /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
   private readonly pings: number[] = [];
 
@@ -451,7 +452,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     if (msg.headerVersion === 2) this.peerVersion = 2;
     // The hot path stays small (tracking at kHz): heartbeat traffic is only ever a (GET_)STATUS.
     if ((msg.type === 'STATUS' || msg.type === 'GET_STATUS') && this.heartbeatTraffic(msg)) return;
-    this.onMessage?.(msg, this);
+    this.onMessage?.(msg, this.reply);
     this.subject.next(msg);
   }
 

@@ -5,7 +5,6 @@ import type { Metadata } from '../protocol/metadata.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 import type { SchedulerLike } from 'rxjs';
 import type { ReconnectOptions } from './backoff.js';
-import type { IgtlConnection } from './connection.js';
 import type { HeartbeatOptions } from './liveness.js';
 import type { PullOptions } from './pull.js';
 import type { QueueLimits, SendPolicy } from './send-queue.js';
@@ -104,8 +103,8 @@ export interface ConnectionOptions extends DecodeOptions {
    * their channel is already connected). Default false.
    */
   readonly eager?: boolean;
-  /** Called with every message before subscribers see it (a server's automatic replies). */
-  readonly onMessage?: (msg: IgtlMessage, connection: IgtlConnection) => void;
+  /** Called with every message before subscribers see it, with a way to answer it (a server's automatic replies). */
+  readonly onMessage?: (msg: IgtlMessage, reply: (answer: IgtlMessage) => void) => void;
   /** Scheduler of the reconnection and liveness timers (tests pass a virtual-time scheduler). */
   readonly scheduler?: SchedulerLike;
   /** Source of jitter in [0, 1) (default Math.random). */

@@ -97,9 +97,9 @@ function createSession(socket: Socket, remoteAddress: string, remotePort: number
     eager: true,
     followPeerHeaderVersion: true,
     onMessage: housekeeping
-      ? (msg, self) => {
-          const reply = housekeepingReply(msg, serverMaxVersion, (options.registry ?? defaultRegistry).types(), housekeeping);
-          if (reply) void self.send(reply);
+      ? (msg, reply) => {
+          const answer = housekeepingReply(msg, serverMaxVersion, (options.registry ?? defaultRegistry).types(), housekeeping);
+          if (answer) reply(answer);
         }
       : undefined,
   });
