@@ -6,3 +6,9 @@ export {
   readRecording, recordingInfo, indexPathOf, RecordingFormatError,
   type RecordingFrame, type RecordingInfo, type ReadRecordingOptions,
 } from './format.js';
+export {
+  readSequence, replaySequence, openSequence, sequenceFormatOf, SequenceWriter, SequenceWriteError, SequenceFormatError, framesOf, writeSequence,
+  type ReadSequenceOptions, type SequenceMessage, type Sequence, type SequenceFrame, type SequenceMessages, type SequenceOptions,
+  type FrameToWrite, type SequenceWriterOptions, type FramesOptions, type WriteSequenceOptions, type WriteSequenceResult,
+  type FrameTransform, type SequenceLayout, type ImageStream,
+} from './sequence/index.js';
