@@ -10,6 +10,7 @@ const verbs: Record<string, Verb> = {
   simulate: { summary: 'run a simulated navigation set-up (tools, ultrasound, status) as a server', load: () => import('./simulate.js') },
   monitor: { summary: 'live view of a connection: rate, latency, bytes/s, latest value per device', load: () => import('./monitor.js') },
   record: { summary: 'record every message of a connection to a file, with receive times', load: () => import('./record.js') },
+  convert: { summary: 'convert recordings to PLUS / 3D Slicer sequence files (.mha, .seq.nrrd) and back', load: () => import('./convert.js') },
   replay: { summary: 'replay a recording to a server, to clients, or to stdout, with the original timing', load: () => import('./replay.js') },
   send: { summary: 'send messages given as canonical JSON (file or stdin)', load: () => import('./send.js') },
   query: { summary: 'send a GET_/STT_ query or a COMMAND and print the answer', load: () => import('./query.js') },

@@ -2,7 +2,10 @@
 import { map, share, take, takeUntil, type Observable } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlMessage } from '../protocol/types.js';
+import { unlink } from 'node:fs/promises';
 import { indexPathOf } from '../recording/format.js';
+import { replay } from '../recording/replay.js';
+import { writeSequence } from '../recording/sequence/frames.js';
 import { record, wallClockMs } from '../recording/record.js';
 import { createServer } from '../transport/server.js';
 import { monitorFilter } from './monitor-pipeline.js';
@@ -13,6 +16,7 @@ import { parseOptions, parseStreamTypes } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx record FILE [HOST:PORT] [--listen [HOST:]PORT] [--type LIST] [--device PATTERN]
                      [--stream TYPE]... [--duration S] [--count N] [--reconnect] [--quiet]
+                     [--format igtl|mha|nrrd] [--no-compress]
 
 Records every message from an OpenIGTLink server (default 127.0.0.1:18944) to FILE, with the
 time each one was received in FILE.idx, until Ctrl-C, --duration, --count, or the server
@@ -29,6 +33,11 @@ Format: docs/recording-format.md.
   --count N             stop after N messages
   --reconnect           keep reconnecting when the connection drops (default: stop)
   --quiet               no progress display and no summary line
+  --format F            igtl (default): the recording format above; mha or nrrd: a PLUS / 3D
+                        Slicer sequence file (FILE.igs.mha, FILE.seq.nrrd, ...), TRANSFORMs and
+                        IMAGEs aligned by timestamp into frames when the recording stops (see
+                        "igtl-rx convert"); the session is kept in FILE.igtl.tmp until then
+  --no-compress         with --format mha|nrrd: pixels uncompressed
 
 A progress line (messages, bytes, rate, time) shows on stderr when it is a terminal; a summary
 line is printed at the end. Exit status: 0 when stopped or closed by the peer, 1 on errors.`;
@@ -43,6 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     count: { type: 'string' },
     reconnect: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    format: { type: 'string' },
+    'no-compress': { type: 'boolean', default: false },
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -50,7 +61,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length < 1 || positionals.length > 2) throw new CliError(`record takes FILE and an optional HOST:PORT\n${usage}`, 2);
   if (positionals.length === 2 && values.listen !== undefined) throw new CliError('give either HOST:PORT or --listen, not both', 2);
-  const file = positionals[0]!;
+  const format = ((values.format as string | undefined) ?? 'igtl').toLowerCase();
+  if (!['igtl', 'mha', 'nrrd'].includes(format)) throw new CliError(`--format must be igtl, mha or nrrd, not "${format}"`, 2);
+  const target = positionals[0]!;
+  if (format === 'mha' && !/\.(mha|mhd)$/i.test(target)) throw new CliError('--format mha: FILE must end in .mha or .mhd (e.g. session.igs.mha)', 2);
+  if (format === 'nrrd' && !/\.(nrrd|nhdr)$/i.test(target)) throw new CliError('--format nrrd: FILE must end in .nrrd or .nhdr (e.g. session.seq.nrrd)', 2);
+  // A sequence needs the whole session to pair its streams: record first, convert at the end.
+  const file = format === 'igtl' ? target : `${target}.igtl.tmp`;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
   const count = parseNumber('--count', values.count as string | undefined, { min: 1, integer: true });
   const types = values.type === undefined ? undefined : (values.type as string).split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
@@ -124,6 +141,23 @@ export async function run(argv: string[]): Promise<number> {
   await cleanup();
   const elapsed = wallClockMs() - started;
   note(`recorded ${messages} message${messages === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${where} in ${formatDuration(elapsed)} to ${file} (+ ${indexPathOf(file)})`);
+  if (format !== 'igtl' && messages > 0) {
+    const progress2 = createProgress(`writing ${target} [{bar}] {value} frames`, undefined, !quiet && process.stderr.isTTY === true);
+    try {
+      const result = await writeSequence(() => replay(file, { speed: Infinity }), target, {
+        compress: !(values['no-compress'] as boolean),
+        onProblem: (err) => process.stderr.write(`igtl-rx: warning: ${err.message}\n`),
+        onFrame: (n) => progress2.update(n),
+      });
+      progress2.stop();
+      note(`wrote ${result.frames} frame${result.frames === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${target}`);
+      await unlink(file);
+      await unlink(indexPathOf(file));
+    } catch (err) {
+      progress2.stop();
+      throw new CliError(`cannot write ${target}: ${(err as Error).message} (the session is kept in ${file})`);
+    }
+  }
   if (failure) {
     // A connection that drops still leaves a complete recording of what arrived.
     throw new CliError(failure.message.startsWith('cannot write') ? failure.message : `connection lost: ${failure.message}`);

@@ -7,6 +7,8 @@ import { summarize } from '../protocol/summary.js';
 import { recordingInfo } from '../recording/format.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { replayRecording, type ReplayOptions } from '../recording/replay.js';
+import { replaySequence } from '../recording/sequence/reader.js';
+import { openSequence, sequenceFormatOf } from '../recording/sequence/sequence.js';
 import { createServer, type IgtlSession } from '../transport/server.js';
 import { connectTcp } from '../transport/tcp.js';
 import { openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
@@ -16,9 +18,14 @@ import { parseOptions, watchStdout } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx replay FILE [--to HOST:PORT | --serve [HOST:]PORT] [--speed X | --fast]
                      [--loop | --repeat N] [--json] [--once] [--close] [--duration S] [--quiet]
+                     [--rebase] [--valid-only]
 
 Plays back a recording made by "igtl-rx record" (or any file of concatenated OpenIGTLink
 messages) with the original timing: the message bytes are sent exactly as they were recorded.
+A PLUS or 3D Slicer sequence file (.igs.mha, .mha, .mhd, .igs.nrrd, .seq.nrrd, .nrrd, .nhdr)
+is streamed as PlusServer streams a saved data source: per frame one TRANSFORM per transform
+(named like ProbeToTracker, TransformStatus/TransformValid metadata), then the IMAGE
+(Image_Reference, or the frame's FriendlyDeviceName). See docs/sequences.md.
 
   --to HOST:PORT        act as a client: connect to a server and send it the recording
   --serve [HOST:]PORT   act as a server: every client that connects gets the recording from
@@ -33,6 +40,10 @@ messages) with the original timing: the message bytes are sent exactly as they w
   --close               with --serve: close each client's connection when its playback ends
   --duration S          stop after S seconds
   --quiet               no progress display and no summary line
+  --rebase              sequences: stamp the first frame with the current time (default: the
+                        file's timestamps, which PLUS writes in its own clock)
+  --valid-only          sequences: skip transforms whose status is not OK (PlusServer's
+                        default SendValidTransformsOnly); without it they are sent marked
 
 Timing comes from FILE.idx (receive times, written by "igtl-rx record"); without one, from the
 messages' header timestamps. A progress bar shows on stderr when it is a terminal.
@@ -51,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
     close: { type: 'boolean', default: false },
     duration: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    rebase: { type: 'boolean', default: false },
+    'valid-only': { type: 'boolean', default: false },
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -69,13 +82,19 @@ export async function run(argv: string[]): Promise<number> {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
 
-  let info;
+  let problems = 0;
+  const isSequence = sequenceFormatOf(file) !== undefined;
+  let count: number | undefined;
   try {
-    info = await recordingInfo(file);
+    if (isSequence) {
+      // Frames, not messages, are what a sequence counts: the bar then counts frames too.
+      const seq = await openSequence(file);
+      count = seq.frameCount;
+      await seq.close();
+    } else count = (await recordingInfo(file)).count;
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  let problems = 0;
   const options: ReplayOptions = {
     speed,
     loop: repeat === Infinity ? true : repeat,
@@ -85,10 +104,11 @@ export async function run(argv: string[]): Promise<number> {
     },
   };
   const stop$ = stopWhen(duration).pipe(share());
-  const total = repeat === Infinity ? undefined : info.count * repeat;
+  const total = repeat === Infinity || isSequence ? undefined : count * repeat;
+  const sequence = isSequence ? { rebase: values.rebase as boolean, validOnly: values['valid-only'] as boolean } : undefined;
 
   if (values.serve !== undefined) {
-    await serve(file, parseEndpoint(values.serve as string, '--serve', { host: '127.0.0.1' }), options, stop$, { once: values.once as boolean, close: (values.close as boolean) || (values.once as boolean), note });
+    await serve(file, parseEndpoint(values.serve as string, '--serve', { host: '127.0.0.1' }), options, stop$, { once: values.once as boolean, close: (values.close as boolean) || (values.once as boolean), note, sequence });
     return problems > 0 ? 1 : 0;
   }
 
@@ -113,7 +133,7 @@ export async function run(argv: string[]): Promise<number> {
   const started = Date.now();
   let sent = 0;
   let failure: Error | undefined;
-  const recorded = replayRecording(file, conn ? { ...options, flowControl: drained(conn) } : options).pipe(map((r) => r.message), takeUntil(stop$));
+  const recorded = playback(file, conn ? { ...options, flowControl: drained(conn) } : options, sequence).pipe(takeUntil(stop$));
   const played: Observable<IgtlMessage> = conn ? recorded.pipe(sendTo(conn, { policy: 'lossless' })) : recorded;
   const flushTimer = setInterval(() => void out.flush(), 100);
   await new Promise<void>((resolve) => {
@@ -157,13 +177,27 @@ function drained(conn: IgtlConnection): () => Promise<unknown> | undefined {
   return () => (waiting > HIGH_WATER ? firstValueFrom(conn.queue$.pipe(filter((q) => q.bytes <= LOW_WATER))) : undefined);
 }
 
+/** The messages of a recording or of a sequence file (chosen by the file's extension), at the recorded pace. */
+function playback(file: string, options: ReplayOptions, sequence: { rebase: boolean; validOnly: boolean } | undefined): Observable<IgtlMessage> {
+  if (!sequence) return replayRecording(file, options).pipe(map((r) => r.message));
+  return replaySequence(file, {
+    ...(options.speed === undefined ? {} : { speed: options.speed }),
+    ...(options.loop === undefined ? {} : { loop: options.loop }),
+    ...(options.flowControl ? { flowControl: options.flowControl } : {}),
+    // What a file lacks (a transform to place the image, a timestamp) is worth a warning, not a failed exit.
+    onProblem: (err) => process.stderr.write(`igtl-rx: warning: ${err.message}\n`),
+    timestamps: sequence.rebase ? 'rebase' : 'original',
+    invalidTransforms: sequence.validOnly ? 'skip' : 'send',
+  }).pipe(map((m) => m.message));
+}
+
 /** `--serve`: each client that connects gets its own playback from the start. */
 async function serve(
   file: string,
   endpoint: { host: string; port: number },
   options: ReplayOptions,
   stop$: Observable<string>,
-  how: { once: boolean; close: boolean; note: (line: string) => void },
+  how: { once: boolean; close: boolean; note: (line: string) => void; sequence: { rebase: boolean; validOnly: boolean } | undefined },
 ): Promise<void> {
   // A replay is the recorded traffic and nothing else: no automatic replies.
   // Empty queries keep the framing they were recorded in (as with --to).
@@ -182,9 +216,8 @@ async function serve(
       how.note(`client ${client} connected: replaying ${file}`);
       const gone$ = session.pipe(ignoreElements(), catchError(() => EMPTY), endWith(true));
       let count = 0;
-      replayRecording(file, { ...options, flowControl: drained(session) })
+      playback(file, { ...options, flowControl: drained(session) }, how.sequence)
         .pipe(
-          map((r) => r.message),
           sendTo(session, { policy: 'lossless' }),
           takeUntil(gone$),
           takeUntil(stop$),
