@@ -1,13 +1,20 @@
-// app.config.ts
-import { provideZoneChangeDetection, type ApplicationConfig } from '@angular/core';
-import { IGTL_BRIDGE_URL, IGTL_DISPLAY_HZ } from './igtl.service.js';
+// src/app/app.config.ts
+import { provideBrowserGlobalErrorListeners, provideZoneChangeDetection, type ApplicationConfig } from '@angular/core';
+import { provideRouter } from '@angular/router';
+
+import { routes } from './app.routes.js';
+import { bridgeOfPage, provideIgtl } from './igtl.service.js';
 
 export const appConfig: ApplicationConfig = {
   providers: [
-    // Several events in one turn (e.g. WebSocket messages) give one change detection run.
+    provideBrowserGlobalErrorListeners(),
     provideZoneChangeDetection({ eventCoalescing: true }),
-    // The bridge filters for this app: only what it shows crosses the network.
-    { provide: IGTL_BRIDGE_URL, useValue: 'ws://127.0.0.1:18945/?type=TRANSFORM,TDATA,STATUS' },
-    { provide: IGTL_DISPLAY_HZ, useValue: 30 },
+    provideRouter(routes),
+    // Added for igtl-rx: where the bridge is, and how often the UI shows a pose.
+    // The query asks the bridge for only what this app shows (docs/bridge.md, "Filters").
+    provideIgtl({
+      url: bridgeOfPage('?type=TRANSFORM,TDATA,STATUS', { devServer: 'ws://127.0.0.1:18945/' }),
+      displayHz: 30,
+    }),
   ],
 };

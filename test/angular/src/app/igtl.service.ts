@@ -1,28 +1,57 @@
-// igtl.service.ts
-import { Injectable, InjectionToken, NgZone, inject, type OnDestroy } from '@angular/core';
+// src/app/igtl.service.ts
+import {
+  Injectable,
+  InjectionToken,
+  NgZone,
+  inject,
+  isDevMode,
+  makeEnvironmentProviders,
+  type EnvironmentProviders,
+  type OnDestroy,
+} from '@angular/core';
 import { map, scan, share, shareReplay, type Observable } from 'rxjs';
 import {
   connectWebSocket,
   type ConnectionState,
-  type IgtlConnection,
   type IgtlMessage,
+  type PeerState,
   type SendResult,
   type StatusMessage,
+  type WebSocketConnection,
+  type WebSocketUrl,
 } from 'igtl-rx';
 import { measureRate, ofType, splitElements, throttleTracking } from 'igtl-rx/operators';
 import { enterZone, leaveZone } from './zone-operators.js';
 
-/** Where the igtl-rx bridge is (provide your own in app.config.ts). */
-export const IGTL_BRIDGE_URL = new InjectionToken<string>('igtl-rx bridge URL', {
+/** What `provideIgtl` takes. */
+export interface IgtlConfig {
+  /** The bridge's WebSocket URL (a string, or a function called at each connection attempt). */
+  readonly url: WebSocketUrl;
+  /** How often the UI shows a tool's pose, per second (default 30). */
+  readonly displayHz?: number;
+}
+
+const IGTL_CONFIG = new InjectionToken<Required<IgtlConfig>>('igtl-rx config', {
   providedIn: 'root',
-  factory: () => 'ws://127.0.0.1:18945/',
+  factory: () => ({ url: 'ws://127.0.0.1:18945/', displayHz: 30 }),
 });
 
-/** How often the UI shows a tool's pose, per second. */
-export const IGTL_DISPLAY_HZ = new InjectionToken<number>('igtl-rx display rate', {
-  providedIn: 'root',
-  factory: () => 30,
-});
+/** Add to the `providers` of app.config.ts. */
+export function provideIgtl(config: IgtlConfig): EnvironmentProviders {
+  return makeEnvironmentProviders([{ provide: IGTL_CONFIG, useValue: { displayHz: 30, ...config } }]);
+}
+
+/**
+ * The bridge that serves this page (`igtl-rx bridge --static dist/<app>/browser`): the page's own
+ * host, `ws:` or `wss:`, plus `query`. Under `ng serve` (dev mode) the page comes from the dev
+ * server, not from the bridge: `devServer` is used instead.
+ */
+export function bridgeOfPage(query = '', options: { devServer?: string } = {}): () => string {
+  return () => {
+    if (isDevMode() && options.devServer) return options.devServer.replace(/\/?(\?.*)?$/, `/${query}`);
+    return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/${query}`;
+  };
+}
 
 /** A tool as the UI shows it. */
 export interface ToolPose {
@@ -51,8 +80,8 @@ function poseOf(msg: IgtlMessage): ToolPose | undefined {
 @Injectable({ providedIn: 'root' })
 export class IgtlService implements OnDestroy {
   private readonly zone = inject(NgZone);
-  private readonly displayHz = inject(IGTL_DISPLAY_HZ);
-  private readonly connection: IgtlConnection = connectWebSocket(inject(IGTL_BRIDGE_URL), {
+  private readonly config = inject(IGTL_CONFIG);
+  private readonly connection: WebSocketConnection = connectWebSocket(this.config.url, {
     reconnect: { initialDelayMs: 250, maxDelayMs: 5000 },
   });
 
@@ -61,15 +90,25 @@ export class IgtlService implements OnDestroy {
 
   private readonly tracking$ = this.messages$.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), share());
 
-  /** Connection state, for a badge: connecting, open, reconnecting (attempt, delay), closed. */
+  /** This page's link to the bridge: idle, connecting, open, stale, reconnecting (attempt, delay), closed. */
   readonly state$: Observable<ConnectionState> = this.connection.state$.pipe(
     enterZone(this.zone),
     shareReplay({ bufferSize: 1, refCount: true }),
   );
 
-  /** The newest pose of every tool, at most `IGTL_DISPLAY_HZ` times per second per tool. */
+  /**
+   * The bridge's link to the tracker (its OpenIGTLink peer), as the bridge reports it:
+   * unknown (this page is not connected to the bridge), connecting, open, stale (silent),
+   * reconnecting (attempt, delay, reason), closed (reason).
+   */
+  readonly peerState$: Observable<PeerState> = this.connection.peerState$.pipe(
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /** The newest pose of every tool, at most `displayHz` times per second per tool. */
   readonly tools$: Observable<readonly ToolPose[]> = this.tracking$.pipe(
-    throttleTracking(this.displayHz, { key: toolOf }),
+    throttleTracking(this.config.displayHz, { key: toolOf }),
     scan((tools, msg) => {
       const pose = poseOf(msg);
       return pose ? new Map(tools).set(pose.name, pose) : tools;

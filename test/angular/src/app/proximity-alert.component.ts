@@ -1,4 +1,4 @@
-// proximity-alert.component.ts
+// src/app/proximity-alert.component.ts
 import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Timestamp, createMessage } from 'igtl-rx';

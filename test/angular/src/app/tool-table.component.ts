@@ -1,4 +1,4 @@
-// tool-table.component.ts
+// src/app/tool-table.component.ts
 import { AsyncPipe, DecimalPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { IgtlService } from './igtl.service.js';

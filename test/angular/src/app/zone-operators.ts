@@ -1,4 +1,4 @@
-// zone-operators.ts
+// src/app/zone-operators.ts
 import type { NgZone } from '@angular/core';
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 

@@ -1,0 +1,4 @@
+// src/app/app.routes.ts
+import type { Routes } from '@angular/router';
+
+export const routes: Routes = [];
