@@ -108,11 +108,30 @@ describe('command', () => {
     });
   });
 
-  it('emits a reply with no status at all, with status empty', () => {
-    const reply = rts(1, '');
+  it('errors with a CommandReplyError carrying the raw reply when the reply gives no status at all (issue 14)', () => {
+    const reply = rts(1, 'not a reply');
     scheduler.run(({ hot, expectObservable }) => {
       const peer = fakePeer(scheduler, hot('--a', { a: reply }));
-      expectObservable(command(peer, 'Echo')).toBe('--(v|)', { v: result(reply, {}) });
+      expectObservable(command(peer, 'Echo')).toBe('--#', undefined, expect.objectContaining({ name: 'CommandReplyError', code: 'malformed', reply, text: 'not a reply' }));
+    });
+  });
+
+  it("reads PLUS's unescaped reply leniently when the XML breaks and there is no metadata (PlusLib vtkPlusOpenIGTLinkServer.cxx CreateIgtlMessageFromCommandResponse)", () => {
+    const reply = rts(1, '<CommandReply Name="Echo" Status="FAIL" Error="file "a.mha" <missing>" Message="said "hi" & left"></CommandReply>');
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('--a', { a: reply }));
+      expectObservable(command(peer, 'Echo')).toBe('--#', undefined, expect.objectContaining({
+        name: 'CommandFailedError',
+        result: expect.objectContaining({ status: 'FAIL', error: 'file "a.mha" <missing>', message: 'said "hi" & left', attributes: new Map() }),
+      }));
+    });
+  });
+
+  it('prefers the metadata to the lenient reading when the XML breaks', () => {
+    const reply = rts(1, '<CommandReply Name="Echo" Status="SUCCESS" Message="a "b" c"></CommandReply>', { Status: 'SUCCESS', Message: 'a "b" c!' });
+    scheduler.run(({ hot, expectObservable }) => {
+      const peer = fakePeer(scheduler, hot('--a', { a: reply }));
+      expectObservable(command(peer, 'Echo')).toBe('--(v|)', { v: result(reply, { status: 'SUCCESS', message: 'a "b" c!' }) });
     });
   });
 

@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, map, type Observable, type SchedulerLike } from 'rxjs';
 import { commandXml, createMessage, defaultEncodingFor, type IgtlMessage, type Metadata, type MetadataValue } from '../src/index.js';
-import { CommandFailedError, type CommandResult } from './errors.js';
+import { CommandFailedError, CommandReplyError, type CommandResult } from './errors.js';
 import { isCommandFailure, parseCommandReply } from './internal/command-reply.js';
 import { commandToken, legacyToken, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
@@ -49,11 +49,15 @@ export interface CommandOptions {
  * The reply's text is parsed as XML (fast-xml-parser); the root element's attributes are the
  * result's `attributes`, and `Status`, `Message` and `Error` come from those attributes, else
  * from the reply's metadata (PLUS sends both; a reply whose text is not XML still gives a
- * result from its metadata). `Status="FAIL"` (any case) errors with a
- * {@link CommandFailedError} carrying the result; any other status, or none, is emitted.
+ * result from its metadata). PLUS writes the result text into the `Message` attribute
+ * unescaped, so a `"` in it breaks the XML; without metadata (a v1 client gets none) such a
+ * reply is read leniently in PLUS's own form. A reply that gives no status at all errors with
+ * a {@link CommandReplyError} carrying the raw reply: `command` never emits a result without a
+ * status. `Status="FAIL"` (any case) errors with a {@link CommandFailedError} carrying the
+ * result; any other status is emitted.
  * Command-specific results (e.g. `PlusVersion` of `Version`) are in `metadata`.
  *
- * Errors: {@link CommandFailedError}, {@link QueryTimeoutError}, the error of `peer.send`
+ * Errors: {@link CommandFailedError}, {@link CommandReplyError}, {@link QueryTimeoutError}, the error of `peer.send`
  * (for instance an EncodeError for a name over 128 bytes), an EncodeError from `commandXml`
  * for an attribute XML cannot hold, a ConnectionError when the connection ends first.
  *
@@ -92,7 +96,9 @@ export function command(peer: IgtlPeer, name: string, xmlOrAttributes?: string |
         ];
     return request(peer, msg, matcher, timeoutMs, scheduler).pipe(
       map((reply) => {
-        const result = parseCommandReply(reply);
+        const parsed = parseCommandReply(reply);
+        if (parsed.status === undefined) throw new CommandReplyError(msg, reply, parsed.text);
+        const result: CommandResult = { ...parsed, status: parsed.status };
         if (isCommandFailure(result)) throw new CommandFailedError(msg, result);
         return result;
       }),

@@ -38,7 +38,11 @@ export class QueryFailedError extends IgtlError {
 
 /** What a command's reply says, parsed from its XML text and its metadata (see `command`). */
 export interface CommandResult {
-  /** `Status` of the reply: the XML attribute, else the metadata entry, else `''`. */
+  /**
+   * `Status` of the reply: the XML attribute, else the metadata entry, else (XML that does not
+   * parse) the attribute read leniently in PLUS's reply form. Never empty-handed: a reply without
+   * a status is a {@link CommandReplyError}.
+   */
   readonly status: 'SUCCESS' | 'FAIL' | (string & {});
   /** `Message` (XML attribute, else metadata). */
   readonly message?: string;
@@ -69,6 +73,25 @@ export class CommandFailedError extends IgtlError {
   /** The RTS_COMMAND (or legacy STRING) reply. */
   get reply(): IgtlMessage {
     return this.result.reply;
+  }
+}
+
+/**
+ * A command's reply gave no status: its text is not a `<CommandReply Status=".."/>` igtl-rx can
+ * read (not XML, nor PLUS's unescaped form) and its metadata has no `Status` (PLUS sends none to a
+ * v1 client). The raw reply and its text are kept, so nothing of the answer is lost.
+ */
+export class CommandReplyError extends IgtlError {
+  override name = 'CommandReplyError';
+  constructor(
+    /** The request as it was sent. */
+    readonly request: IgtlMessage,
+    /** The reply as received (RTS_COMMAND, or the legacy STRING `ACK_<id>`). */
+    readonly reply: IgtlMessage,
+    /** The reply's text (command text or string value) as received. */
+    readonly text: string,
+  ) {
+    super('malformed', `${describe(request)}: the reply has no status (its text is not a CommandReply igtl-rx can read and its metadata has no Status): ${JSON.stringify(text.slice(0, 200))}`);
   }
 }
 

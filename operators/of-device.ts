@@ -1,5 +1,5 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
-import type { IgtlMessage } from '../src/index.js';
+import { fullDeviceName, type IgtlMessage } from '../src/index.js';
 import { nameMatcher, type NamePattern } from './internal/names.js';
 
 /** A test of a device name, given the message too. */
@@ -9,6 +9,8 @@ export function ofDevice<T extends IgtlMessage>(pattern: NamePattern): MonoTypeO
 export function ofDevice<T extends IgtlMessage>(predicate: DevicePredicate<T>): MonoTypeOperatorFunction<T>;
 /**
  * Keeps the messages whose device name matches: exact text, a glob, a RegExp or a predicate.
+ * The name matched is the full one (`fullDeviceName`): a name over 20 bytes that PLUS or
+ * OpenIGTLinkIO cut in the header and sent whole in `IGTL_DEVICE_NAME` metadata is matched whole.
  *
  * ```
  * source:                  --s--p--r--S--|   s: "Stylus", p: "Probe", r: "Reference", S: "Stylus2"
@@ -32,7 +34,7 @@ export function ofDevice<T extends IgtlMessage>(predicate: DevicePredicate<T>): 
  * @param pattern  device name, glob, RegExp, or `(deviceName, msg) => boolean`
  */
 export function ofDevice<T extends IgtlMessage>(pattern: NamePattern | DevicePredicate<T>): MonoTypeOperatorFunction<T> {
-  if (typeof pattern === 'function') return filter((msg: T) => pattern(msg.deviceName, msg));
+  if (typeof pattern === 'function') return filter((msg: T) => pattern(fullDeviceName(msg), msg));
   const matches = nameMatcher(pattern);
-  return filter((msg: T) => matches(msg.deviceName));
+  return filter((msg: T) => matches(fullDeviceName(msg)));
 }

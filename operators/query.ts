@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, map, type Observable, type SchedulerLike } from 'rxjs';
-import { isRtsSuccess, wireType, type IgtlMessage, type IgtlMessageOf, type IgtlType, type UnknownMessage } from '../src/index.js';
+import { fullDeviceName, isRtsSuccess, wireType, type IgtlMessage, type IgtlMessageOf, type IgtlType, type UnknownMessage } from '../src/index.js';
 import { QueryFailedError } from './errors.js';
 import { messageToken, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
@@ -74,7 +74,7 @@ export function query<M extends IgtlMessage>(peer: IgtlPeer, request: M, options
   const scheduler = options.scheduler ?? asyncScheduler;
   return defer(() => {
     const sent: IgtlMessage = request.headerVersion === 2 && request.messageId === 0 ? { ...request, messageId: peer.nextMessageId() } : request;
-    return sendRequest(peer, sent, queryMatcher(sent), timeoutMs, scheduler).pipe(
+    return sendRequest(peer, sent, queryMatcher(sent, peer), timeoutMs, scheduler).pipe(
       map((reply) => {
         const status = rtsStatus(reply);
         if (status !== undefined && !isRtsSuccess(wireType(reply), { status })) throw new QueryFailedError(sent, reply, status);
@@ -85,12 +85,20 @@ export function query<M extends IgtlMessage>(peer: IgtlPeer, request: M, options
   });
 }
 
-/** How replies to `request` are recognised (see {@link query}). */
-export function queryMatcher(request: IgtlMessage): ReplyMatcher {
+/**
+ * How replies to `request` are recognised (see {@link query}). `peer` (optional) tells whether the
+ * peer has sent v3 framing, which is how PLUS's keep-alive STATUS is told from its answers.
+ */
+export function queryMatcher(request: IgtlMessage, peer?: Pick<IgtlPeer, 'peerHeaderVersion'>): ReplyMatcher {
   const type = wireType(request);
   const base = baseType(type);
   const dataAnswers = queryPrefix(type) !== 'STT_' && queryPrefix(type) !== 'STP_';
   const device = request.deviceName;
+  const full = fullDeviceName(request);
+  // GET_POLYDATA names the file to load (device name, or `filename` metadata in v3 framing);
+  // PLUS answers with a POLYDATA named "PlusServer" whose `fileName` metadata is that file
+  // (PlusLib vtkPlusOpenIGTLinkServer.cxx, GET_POLYDATA branch of DataReceiverThread).
+  const file = base === 'POLYDATA' ? (request.metadata.get('filename')?.value ?? full) : undefined;
   return {
     token: request.headerVersion === 2 && request.messageId !== 0 ? messageToken(request.messageId) : undefined,
     byName: true,
@@ -98,8 +106,45 @@ export function queryMatcher(request: IgtlMessage): ReplyMatcher {
       const replyType = wireType(msg);
       if (baseType(replyType) !== base) return false;
       const prefix = queryPrefix(replyType);
-      if (prefix === 'RTS_') return device === '' || msg.deviceName === device || msg.deviceName === '';
-      return prefix === undefined && dataAnswers && (device === '' || msg.deviceName === device);
+      if (prefix === 'RTS_') return device === '' || msg.deviceName === '' || sameDevice(msg, device, full);
+      if (prefix !== undefined || !dataAnswers) return false;
+      if (device === '' || sameDevice(msg, device, full)) return true;
+      return unnamedAnswer(msg, base, file, peer);
     },
   };
+}
+
+/** Whether `msg` names the device `device` (header field) or `full` (the full name). */
+function sameDevice(msg: IgtlMessage, device: string, full: string): boolean {
+  return msg.deviceName === device || fullDeviceName(msg) === full;
+}
+
+/**
+ * The replies PLUS sends to a named query without that name (PlusLib
+ * src/PlusServer/vtkPlusOpenIGTLinkServer.cxx, DataReceiverThread and
+ * CreateIgtlMessageFromCommandResponse): an unnamed STATUS for GET_STATUS, an unnamed POINT for
+ * GET_POINT, an IMGMETA named "PlusServerImageMetaData" (on the wire "PlusServerImageMetaD": the
+ * C++ library cuts names to 20 bytes) for GET_IMGMETA, a POLYDATA named
+ * "PlusServer" with the file in `fileName` metadata for GET_POLYDATA.
+ *
+ * PLUS also sends an unnamed STATUS as a keep-alive (KeepAlive(): `igtl::StatusMessage::New()`,
+ * so always header version 1), while it answers GET_STATUS in the highest header version it has
+ * received from the client. A peer that has sent us v3 framing has received v3 framing from us,
+ * so from then on an unnamed v1 STATUS is a keep-alive, never an answer. (Before that the two
+ * are the same bytes and say the same thing: the server is up.)
+ */
+function unnamedAnswer(msg: IgtlMessage, base: string, file: string | undefined, peer: Pick<IgtlPeer, 'peerHeaderVersion'> | undefined): boolean {
+  switch (base) {
+    case 'STATUS':
+      return msg.deviceName === '' && !(msg.headerVersion === 1 && peer?.peerHeaderVersion === 2);
+    case 'POINT':
+      return msg.deviceName === '';
+    case 'IMGMETA':
+      // 23 bytes: the C++ library's Pack() strncpy's it into the 20-byte field.
+      return msg.deviceName === 'PlusServerImageMetaD' || fullDeviceName(msg) === 'PlusServerImageMetaData';
+    case 'POLYDATA':
+      return file !== undefined && msg.metadata.get('fileName')?.value === file;
+    default:
+      return false;
+  }
 }

@@ -48,16 +48,49 @@ export function replyText(reply: IgtlMessage): string {
   return '';
 }
 
-/** Reads a command reply into a {@link CommandResult}. */
-export function parseCommandReply(reply: IgtlMessage): CommandResult {
+/**
+ * The attributes of a `<CommandReply .../>` that is not well-formed XML, read the way PLUS writes
+ * it (PlusLib src/PlusServer/vtkPlusOpenIGTLinkServer.cxx, CreateIgtlMessageFromCommandResponse):
+ * `<CommandReply Name="n" Status="SUCCESS|FAIL" [Error="e"] Message="m"></CommandReply>`, with the
+ * result string written unescaped, so a `"`, `<` or `&` in it breaks the XML. Name, Status and
+ * Error come first and are read up to their closing quote; Message is everything from
+ * ` Message="` to the last `"` before the element ends. Undefined when the text is not of that form.
+ */
+export function lenientReplyAttributes(text: string): ReadonlyMap<string, string> | undefined {
+  const head = /^\s*<CommandReply\b/.exec(text);
+  if (!head) return undefined;
+  const attributes = new Map<string, string>();
+  const at = text.indexOf(' Message="', head[0].length);
+  const before = at < 0 ? text : text.slice(0, at);
+  // PLUS writes Error (unescaped too) right before Message: it runs to the `"` before ` Message="`.
+  const errorAt = before.indexOf(' Error="');
+  const plain = errorAt < 0 ? before : before.slice(0, errorAt);
+  for (const m of plain.matchAll(/\s(Name|Status)="([^"]*)"/g)) if (!attributes.has(m[1]!)) attributes.set(m[1]!, m[2]!);
+  if (errorAt >= 0 && at >= 0 && before.endsWith('"')) attributes.set('Error', before.slice(errorAt + 8, -1));
+  if (at >= 0) {
+    const tail = /"\s*(?:\/>|><\/CommandReply>)\s*$/.exec(text);
+    if (tail && tail.index >= at + 10) attributes.set('Message', text.slice(at + 10, tail.index));
+  }
+  return attributes.has('Status') ? attributes : undefined;
+}
+
+/**
+ * Reads a command reply into a {@link CommandResult}: the XML's root attributes, else the
+ * metadata, else (XML that does not parse and no metadata, as PLUS answers a v1 client) the
+ * attributes read leniently from PLUS's reply form. The status is `undefined` when none of the
+ * three gives one; `command` then rejects with a CommandReplyError.
+ */
+export function parseCommandReply(reply: IgtlMessage): Omit<CommandResult, 'status'> & { readonly status: string | undefined } {
   const text = replyText(reply);
-  const attributes = rootAttributes(text) ?? new Map<string, string>();
+  const parsed = rootAttributes(text);
+  const attributes = parsed ?? new Map<string, string>();
   const metadata = reply.metadata;
-  const pick = (key: string): string | undefined => attributes.get(key) ?? metadata.get(key)?.value;
+  const lenient = parsed === undefined ? lenientReplyAttributes(text) : undefined;
+  const pick = (key: string): string | undefined => attributes.get(key) ?? metadata.get(key)?.value ?? lenient?.get(key);
   const message = pick('Message');
   const error = pick('Error');
   return {
-    status: pick('Status') ?? '',
+    status: pick('Status'),
     ...(message === undefined ? {} : { message }),
     ...(error === undefined ? {} : { error }),
     attributes,

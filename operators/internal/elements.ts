@@ -1,5 +1,6 @@
 // The three message types that carry a list of named items: TDATA and QTDATA (tools), POINT (points).
 import {
+  fullDeviceName,
   wireType,
   type IgtlMessage,
   type PointElement,
@@ -67,11 +68,11 @@ export function splitMessage<M extends ElementMessage>(msg: M): M[] {
 
 /**
  * The default key of the tracking operators (throttleTracking, measureRate): wire type and
- * device name, plus the element name for a TDATA/QTDATA/POINT message holding exactly one
+ * full device name (`fullDeviceName`: PLUS's `IGTL_DEVICE_NAME` metadata when present), plus the element name for a TDATA/QTDATA/POINT message holding exactly one
  * element (as `splitElements` makes them), so each tool of a split TDATA stream is its own key.
  */
 export function trackingKey(msg: IgtlMessage): string {
-  const base = `${wireType(msg)}\u0000${msg.deviceName}`;
+  const base = `${wireType(msg)}\u0000${fullDeviceName(msg)}`;
   if (!isElementMessage(msg)) return base;
   const elements = elementsOf(msg);
   return elements.length === 1 ? `${base}\u0000${elements[0]!.name}` : base;

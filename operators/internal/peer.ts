@@ -1,7 +1,7 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
 import { Observable, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
-import type { IgtlMessage, SendPolicy } from '../../src/index.js';
+import type { HeaderVersion, IgtlMessage, SendPolicy } from '../../src/index.js';
 
 /**
  * The structural interface of a connection as the operators see it: a stream of received
@@ -14,6 +14,11 @@ export interface IgtlPeer extends Subscribable<IgtlMessage> {
   nextMessageId(): number;
   /** The next COMMAND_ID of this connection (1, 2, ..., as 3D Slicer numbers them). */
   nextCommandId(): number;
+  /**
+   * Highest header version received from the peer so far, when the peer knows it (an
+   * `IgtlConnection` does): lets `query` tell PLUS's v1 keep-alive STATUS from its answers.
+   */
+  readonly peerHeaderVersion?: HeaderVersion;
 }
 
 /** The peer's messages as an Observable (RxJS `from` does not take a bare Subscribable). */

@@ -253,11 +253,19 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /**
    * The client half of the v3 handshake (spec queries.md §6.3): sends a COMMAND named `Version`
-   * and waits for the RTS_COMMAND. A peer that answers with header version 2 (PLUS, igtl-rx)
-   * gets v3 framing from then on; no answer within `timeoutMs` (default 2000) means a v1/v2 peer,
-   * and the connection stays on the legacy header. The COMMAND itself travels in legacy framing,
-   * which every peer can at least skip (the Debian 1.11 library cannot skip v3 framing).
-   * Resolves with the header version now in use.
+   * in legacy framing (which every peer can at least skip: the Debian 1.11 library cannot skip
+   * v3 framing) and picks the header version from what comes back (docs/connections.md, "Which
+   * peer gets which header version"):
+   * - an answer that states `IGTLHeaderVersion` (metadata, or an igtl-rx server's XML attribute)
+   *   or else `IGTLProtocolVersion` is taken at its word;
+   * - an answer that states neither still proves a protocol-3 peer (COMMAND/RTS_COMMAND exist
+   *   only there): PLUS answers a v1 client in v1, which drops the metadata that says so; v2;
+   * - no answer within `timeoutMs` (default 2000): v2 if the peer has itself sent v3 framing
+   *   (3D Slicer announces with a v3 STATUS on connect and answers no `Version`), else v1.
+   * When the result is v2 and the peer has not yet seen v3 framing from us, an unnamed STATUS with
+   * metadata goes out in v3 framing (what Slicer sends on connect): PLUS answers each client in the
+   * highest version it has received from it, so its later replies carry their metadata.
+   * The result replaces `maxHeaderVersion`. Resolves with the header version now in use.
    */
   async negotiateVersion(options: { timeoutMs?: number } = {}): Promise<HeaderVersion> {
     const timeoutMs = options.timeoutMs ?? 2000;
@@ -275,7 +283,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       { commandId, commandName: 'Version', encoding: 3, command: '<Command Name="Version" />' },
       { headerVersion: 1, deviceName: 'command', timestamp: Timestamp.ZERO },
     );
-    let version: HeaderVersion = 1;
+    let version: HeaderVersion;
     try {
       await this.send(request, { policy: 'lossless' });
       const answer = await reply;
@@ -283,12 +291,20 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       const field = (key: string) => Number(answer.metadata.get(key)?.value ?? new RegExp(`\\b${key}="(\\d+)"`).exec(answer.content.command)?.[1]);
       const header = field('IGTLHeaderVersion');
       const protocol = field('IGTLProtocolVersion');
-      version = header >= 2 || (!(header > 0) && protocol >= 3) ? 2 : 1;
+      version = header > 0 ? (header >= 2 ? 2 : 1) : protocol > 0 ? (protocol >= 3 ? 2 : 1) : 2;
     } catch (err) {
       if (!(err instanceof TimeoutError)) throw err;
-      this.log('%s: %s; staying on header version 1', this.label(), err.message);
+      version = this.peerVersion;
+      this.log('%s: %s; header version %d (the highest the peer has sent)', this.label(), err.message, version);
     }
     this.setHeaderVersion(version);
+    if (version === 2 && this.peerVersion === 1) {
+      const metadata = new Map([['igtl-rx', { value: 'announce', encoding: 3 }]]);
+      await this.send(
+        createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { headerVersion: 2, deviceName: '', timestamp: Timestamp.ZERO, metadata }),
+        { policy: 'lossless' },
+      );
+    }
     return version;
   }
 

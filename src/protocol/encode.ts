@@ -1,10 +1,12 @@
 // Encoding a typed message into its wire bytes (spec header.md §10).
 import type { ContentCodec } from './codec.js';
-import { EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_CRC } from './constants.js';
+import { DEVICE_NAME_SIZE, EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_CRC } from './constants.js';
 import { crc64Parts, crcResult } from './crc64.js';
 import { EncodeError } from './errors.js';
 import { writeHeader } from './header.js';
 import { encodeMetadata, writeMetadata, type EncodedMetadata } from './metadata-codec.js';
+import type { Metadata } from './metadata.js';
+import { defaultEncodingFor, fixedStringLength } from './text.js';
 import { defaultRegistry } from './messages/index.js';
 import type { CodecRegistry } from './registry.js';
 import { wireType, type IgtlMessage } from './types.js';
@@ -15,10 +17,66 @@ export interface EncodeOptions {
   readonly registry?: CodecRegistry;
 }
 
+/**
+ * Metadata key of a device name longer than the header's 20 bytes (OpenIGTLink
+ * Source/igtl_header.h `IGTL_DEVICE_NAME_METADATA_KEY`): PLUS (PlusLib
+ * vtkPlusIgtlMessageCommon.cxx, PackTransformMessage) and OpenIGTLinkIO
+ * (igtlioBaseConverter.cxx, HeadertoIGTL) cut the header field to 20 bytes and put the whole
+ * name here; OpenIGTLinkIO's IGTLtoHeader reads it back in place of the header field.
+ */
+export const DEVICE_NAME_METADATA_KEY = 'IGTL_DEVICE_NAME';
+
+/**
+ * The full device name of a message: its `IGTL_DEVICE_NAME` metadata when that is present and
+ * not empty (as OpenIGTLinkIO reads it), else the header's `deviceName`. `msg.deviceName` itself
+ * stays what the header says (at most 20 bytes), so a received message re-encodes byte for byte.
+ * A message you build with a longer `deviceName` is sent with the header cut to 20 bytes and this
+ * metadata added (see {@link encodeMessage}); both forms give the same `fullDeviceName`.
+ */
+export function fullDeviceName(msg: { readonly deviceName: string; readonly metadata: Metadata }): string {
+  if (msg.metadata.size === 0) return msg.deviceName;
+  const full = msg.metadata.get(DEVICE_NAME_METADATA_KEY)?.value;
+  return full === undefined || full === '' ? msg.deviceName : full;
+}
+
+/** The longest prefix of `name` that fits `size` bytes of UTF-8 without splitting a character. */
+function cutName(name: string, size: number): string {
+  let bytes = 0;
+  let i = 0;
+  while (i < name.length) {
+    const c = name.codePointAt(i)!;
+    const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (bytes + n > size) break;
+    bytes += n;
+    i += c >= 0x10000 ? 2 : 1;
+  }
+  return name.slice(0, i);
+}
+
+/** The EncodeError of a device name over 20 bytes in legacy framing, which has no metadata to carry it. */
+function longNameError(type: string, name: string, length: number): EncodeError {
+  return new EncodeError(
+    type,
+    `device name "${name}" is ${length} bytes and the header holds ${DEVICE_NAME_SIZE}; only v3 framing (headerVersion 2) can carry a longer name ` +
+      `(cut to ${DEVICE_NAME_SIZE} bytes in the header, whole in IGTL_DEVICE_NAME metadata, as PLUS sends it), and this message is in header version 1`,
+  );
+}
+
+/**
+ * True when `name` does not fit the header's 20-byte DEVICE_NAME field, so that sending it needs
+ * v3 framing (see {@link fullDeviceName}).
+ */
+export function isLongDeviceName(name: string): boolean {
+  // A name of at most 6 UTF-16 units is at most 18 bytes of UTF-8.
+  return name.length > 6 && fixedStringLength(name) > DEVICE_NAME_SIZE;
+}
+
 /** A message measured and ready to be written: what `encodedSize` computed, kept for the write. */
 interface Plan {
   readonly codec: ContentCodec<string, unknown> | undefined;
   readonly type: string;
+  /** What goes into the header's DEVICE_NAME field. */
+  readonly deviceName: string;
   readonly contentSize: number;
   readonly meta: EncodedMetadata | undefined;
   readonly bodySize: number;
@@ -29,22 +87,34 @@ function plan(msg: IgtlMessage, registry: CodecRegistry): Plan {
   const codec = msg.type === 'UNKNOWN' ? undefined : registry.get(type);
   if (msg.type !== 'UNKNOWN' && codec === undefined) throw new EncodeError(type, 'no codec is registered for this type');
   const contentSize = codec ? codec.size(msg.content) : (msg.content as { raw: Uint8Array }).raw.length;
+  const long = isLongDeviceName(msg.deviceName);
   if (msg.headerVersion === 1) {
     // Legacy framing has nowhere to put these; refusing beats dropping them silently.
     if (msg.metadata.size > 0) throw new EncodeError(type, 'metadata needs headerVersion 2 (v3 framing)');
     if (msg.messageId !== 0) throw new EncodeError(type, 'a message ID needs headerVersion 2 (v3 framing)');
-    return { codec, type, contentSize, meta: undefined, bodySize: contentSize };
+    if (long) throw longNameError(type, msg.deviceName, fixedStringLength(msg.deviceName));
+    return { codec, type, deviceName: msg.deviceName, contentSize, meta: undefined, bodySize: contentSize };
   }
   if (msg.headerVersion !== 2) throw new EncodeError(type, `headerVersion must be 1 or 2, got ${String(msg.headerVersion)}`);
   if (!Number.isInteger(msg.messageId) || msg.messageId < 0 || msg.messageId > 0xffffffff) {
     throw new EncodeError(type, `messageId must be a uint32, got ${msg.messageId}`);
   }
-  const meta = encodeMetadata(msg.metadata, type);
-  return { codec, type, contentSize, meta, bodySize: EXTENDED_HEADER_SIZE + contentSize + meta.headerSize + meta.size };
+  let deviceName = msg.deviceName;
+  let metadata = msg.metadata;
+  if (long) {
+    // As PLUS and OpenIGTLinkIO do: the header gets the first 20 bytes, the metadata the whole name
+    // (a full name already in the metadata is kept as it is).
+    deviceName = cutName(msg.deviceName, DEVICE_NAME_SIZE);
+    if (!metadata.has(DEVICE_NAME_METADATA_KEY)) {
+      metadata = new Map(metadata).set(DEVICE_NAME_METADATA_KEY, { value: msg.deviceName, encoding: defaultEncodingFor(msg.deviceName) });
+    }
+  }
+  const meta = encodeMetadata(metadata, type);
+  return { codec, type, deviceName, contentSize, meta, bodySize: EXTENDED_HEADER_SIZE + contentSize + meta.headerSize + meta.size };
 }
 
 function write(msg: IgtlMessage, p: Plan, bytes: Uint8Array, view: DataView, offset: number): number {
-  writeHeader(bytes, view, offset, msg.headerVersion, p.type, msg.deviceName, msg.timestamp, p.bodySize);
+  writeHeader(bytes, view, offset, msg.headerVersion, p.type, p.deviceName, msg.timestamp, p.bodySize);
   const bodyStart = offset + HEADER_SIZE;
   let contentStart = bodyStart;
   if (p.meta) {
@@ -67,7 +137,13 @@ function write(msg: IgtlMessage, p: Plan, bytes: Uint8Array, view: DataView, off
 /** The fast path of the encoders: legacy framing, no metadata, a codec. Returns the bytes written. */
 function writeLegacy(msg: IgtlMessage, codec: ContentCodec<string, unknown>, bodySize: number, bytes: Uint8Array, view: DataView, offset: number): number {
   const end = offset + HEADER_SIZE + bodySize;
-  writeHeader(bytes, view, offset, 1, msg.type, msg.deviceName, msg.timestamp, bodySize);
+  try {
+    writeHeader(bytes, view, offset, 1, msg.type, msg.deviceName, msg.timestamp, bodySize);
+  } catch (err) {
+    // Only on a refusal: say why a long name cannot go in legacy framing.
+    if (isLongDeviceName(msg.deviceName)) throw longNameError(msg.type, msg.deviceName, fixedStringLength(msg.deviceName));
+    throw err;
+  }
   codec.encode(msg.content, bytes, view, offset + HEADER_SIZE);
   crc64Parts(view, offset + HEADER_SIZE, end);
   view.setUint32(offset + OFFSET_CRC, crcResult.hi);
@@ -149,7 +225,7 @@ export function encodeMessageParts(msg: IgtlMessage, options: EncodeOptions = {}
   const headSize = p.contentSize - payload.length;
   const head = new Uint8Array(HEADER_SIZE + extSize + headSize);
   const headView = new DataView(head.buffer);
-  writeHeader(head, headView, 0, msg.headerVersion, p.type, msg.deviceName, msg.timestamp, p.bodySize);
+  writeHeader(head, headView, 0, msg.headerVersion, p.type, p.deviceName, msg.timestamp, p.bodySize);
   if (p.meta) {
     headView.setUint16(HEADER_SIZE, EXTENDED_HEADER_SIZE);
     headView.setUint16(HEADER_SIZE + 2, p.meta.headerSize);

@@ -301,7 +301,8 @@ describe('IgtlConnection sending', () => {
 
   it('rejects an unencodable message with an EncodeError, reports it, and never leaves an unhandled rejection', async () => {
     const { factory } = fakeFactory();
-    const conn = new IgtlConnection(factory);
+    // Held to legacy framing: a name over 20 bytes has no IGTL_DEVICE_NAME metadata to go in.
+    const conn = new IgtlConnection(factory, { maxHeaderVersion: 1 });
     const errors: IgtlError[] = [];
     conn.errors$.subscribe((e) => errors.push(e));
     const unhandled = vi.fn();

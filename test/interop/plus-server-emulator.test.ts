@@ -1,0 +1,133 @@
+/**
+ * igtl-rx clients against an emulated PlusServer (test/support/plus-emulator.ts, where each
+ * behaviour cites the PlusLib source it comes from: S1..S13). Each test is one failure of
+ * issue 14 and fails on the code before the fix.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
+import { connectTcp, createMessage, EncodeError, IDENTITY, type IgtlConnection, type Matrix4 } from '../../src/node.js';
+import { CommandReplyError, command, ofDevice, query, trackingKey } from '../../operators/index.js';
+import { PlusEmulator, type PlusEmulatorOptions } from '../support/plus-emulator.js';
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function plus(options: PlusEmulatorOptions = {}): Promise<PlusEmulator> {
+  const p = await PlusEmulator.start(options);
+  cleanup.push(() => p.close());
+  return p;
+}
+
+function client(port: number, options: Parameters<typeof connectTcp>[0] = {}): IgtlConnection {
+  const conn = connectTcp({ port, reconnect: false, ...options });
+  cleanup.push(() => conn.close());
+  conn.connect();
+  return conn;
+}
+
+const matrix = (x: number): Matrix4 => IDENTITY.map((v, i) => (i === 3 ? x : v)) as unknown as Matrix4;
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('PlusServer (emulated from PlusLib sources)', () => {
+  it('sends a v1, unnamed, OK STATUS keep-alive every 0.25 s when idle (S1-S3)', async () => {
+    const p = await plus();
+    const conn = client(p.port);
+    const keepAlives = await firstValueFrom(conn.pipe(filter((m) => m.type === 'STATUS' && m.deviceName === ''), take(3), toArray()));
+    expect(keepAlives.map((m) => [m.headerVersion, m.messageId, m.type === 'STATUS' && m.content.code])).toEqual([[1, 0, 1], [1, 0, 1], [1, 0, 1]]);
+  });
+
+  it('negotiateVersion() gives v2, and later COMMAND replies carry their metadata (S4, S10, S11)', async () => {
+    const p = await plus();
+    const conn = client(p.port);
+    // Old code: the Version reply comes in v1 (PLUS answers in the highest version it has seen,
+    // S4), without IGTLHeaderVersion metadata, so the connection locked to v1.
+    expect(await conn.negotiateVersion()).toBe(2);
+    expect(conn.headerVersion).toBe(2);
+    // PLUS now answers this client in v3 framing: the announce STATUS told it so (S4, S8).
+    await wait(50);
+    expect(p.clientVersion()).toBe(2);
+    const result = await firstValueFrom(command(conn, 'Version'));
+    expect(result.reply.headerVersion).toBe(2);
+    expect(result.metadata.get('PlusVersion')?.value).toBe('2.9.0.20240101');
+    expect(result.metadata.get('IGTLHeaderVersion')?.value).toBe('2');
+  });
+
+  it("query(GET_STATUS 'Tracker') takes PLUS's unnamed STATUS (S5)", async () => {
+    const p = await plus({ keepAliveMs: 60_000 });
+    const conn = client(p.port);
+    const reply = await firstValueFrom(query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: 1000 }));
+    expect(reply).toMatchObject({ type: 'STATUS', deviceName: '', content: { code: 1 } });
+  });
+
+  it('after v3 is negotiated, the v1 keep-alive does not answer a GET_STATUS: the v3 answer does (S3, S4, S5)', async () => {
+    const p = await plus({ keepAliveMs: 20 });
+    const conn = client(p.port);
+    expect(await conn.negotiateVersion()).toBe(2);
+    // A first v3 message from PLUS (the Version reply, now in v3 framing) shows that it has seen v3 from us.
+    await firstValueFrom(command(conn, 'Version'));
+    expect(conn.peerHeaderVersion).toBe(2);
+    // Keep-alives (v1, unnamed) arrive every 20 ms; the one reply to each query is in v2.
+    const replies = await Promise.all([0, 1, 2].map(() => firstValueFrom(query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: 1000 }))));
+    expect(replies.map((r) => r.headerVersion)).toEqual([2, 2, 2]);
+  });
+
+  it('STT_TDATA is acknowledged by an unnamed RTS_TDATA, GET_IMGMETA by IMGMETA "PlusServerImageMetaD" (S7, S9)', async () => {
+    const p = await plus({ keepAliveMs: 60_000 });
+    const conn = client(p.port);
+    const meta = await firstValueFrom(query(conn, createMessage('GET_IMGMETA', {}, { deviceName: 'Image_Reference' }), { timeoutMs: 1000 }));
+    expect(meta).toMatchObject({ type: 'IMGMETA', deviceName: 'PlusServerImageMetaD' });
+    const ack = await firstValueFrom(query(conn, createMessage('STT_TDATA', { resolution: 0, coordinateName: '' }, { deviceName: 'Tracker' }), { timeoutMs: 1000 }));
+    expect(ack).toMatchObject({ type: 'RTS_TDATA', deviceName: '', content: { status: 0 } });
+  });
+
+  it("command() reads PLUS's unescaped reply text when a v1 client gets no metadata (S10)", async () => {
+    const p = await plus({ commands: { Echo: () => ({ status: true, message: 'said "hi" & <left>' }) } });
+    // A client held to header version 1: PLUS answers it in v1, which has no metadata (S4, S10).
+    const conn = client(p.port, { maxHeaderVersion: 1 });
+    const result = await firstValueFrom(command(conn, 'Echo'));
+    expect(result.reply.headerVersion).toBe(1);
+    expect(result.metadata.size).toBe(0);
+    expect(result.status).toBe('SUCCESS');
+    expect(result.message).toBe('said "hi" & <left>');
+  });
+
+  it('command() rejects with a CommandReplyError carrying the raw reply when it has no status (S10, custom format, v1)', async () => {
+    const p = await plus({ commands: { GetThing: () => ({ status: true, raw: true, message: 'thing=42' }) } });
+    const conn = client(p.port, { maxHeaderVersion: 1 });
+    const err = await firstValueFrom(command(conn, 'GetThing')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandReplyError);
+    expect((err as CommandReplyError).text).toBe('thing=42');
+    expect((err as CommandReplyError).reply.type).toBe('RTS_COMMAND');
+  });
+
+  it('a transform name over 20 bytes is matched whole by ofDevice and trackingKey (S12)', async () => {
+    const p = await plus({ keepAliveMs: 60_000 });
+    const conn = client(p.port);
+    expect(await conn.negotiateVersion()).toBe(2);
+    await wait(50);
+    const name = 'NeedleTipToReferenceCoordinates';
+    const got = firstValueFrom(conn.pipe(ofDevice(name), take(1), timeout(2000)));
+    p.sendTransform(name, matrix(7));
+    const msg = await got;
+    expect(msg.deviceName).toBe(name.slice(0, 20));
+    expect(trackingKey(msg)).toBe(`TRANSFORM\u0000${name}`);
+  });
+
+  it('sends a long name cut to 20 bytes with IGTL_DEVICE_NAME metadata, as PLUS does; in v1 it says why it cannot', async () => {
+    const p = await plus({ keepAliveMs: 60_000 });
+    const conn = client(p.port);
+    const name = 'StylusTipToReferenceCoordinates';
+    await conn.send(createMessage('TRANSFORM', { matrix: matrix(1) }, { deviceName: name }));
+    await wait(100);
+    const got = p.received[0]!.find((m) => m.type === 'TRANSFORM');
+    expect(got).toMatchObject({ headerVersion: 2, deviceName: name.slice(0, 20) });
+    expect(got!.metadata.get('IGTL_DEVICE_NAME')?.value).toBe(name);
+
+    const v1 = client(p.port, { maxHeaderVersion: 1 });
+    const err = await v1.send(createMessage('TRANSFORM', { matrix: matrix(1) }, { deviceName: name })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EncodeError);
+    expect(String((err as Error).message)).toMatch(/only v3 framing .*IGTL_DEVICE_NAME/);
+  });
+});
