@@ -39,6 +39,11 @@ export interface SequenceOptions {
    * (PlusServer's default, SendValidTransformsOnly="TRUE").
    */
   readonly invalidTransforms?: 'send' | 'skip';
+  /**
+   * Transforms to send, by name (PlusServer's `<TransformNames>`). Default: every transform of the
+   * frame except the image stream's own `<Name>To<To>`, which travels in the IMAGE's matrix.
+   */
+  readonly transforms?: readonly string[];
   /** Problems that do not stop reading (a frame without a timestamp, no path to the image's frame): reported once each. */
   readonly onProblem?: (err: Error) => void;
 }
@@ -147,6 +152,7 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
       const messages: IgtlMessage[] = [];
       for (const t of f.transforms) {
         if (t.status !== 'OK' && options.invalidTransforms === 'skip') continue;
+        if (options.transforms ? !options.transforms.includes(t.name) : t.name === `${imageName}To${imageTo}` && hasImages) continue;
         messages.push(transformMessage(t, timestamp));
       }
       if (f.imageValid) {

@@ -51,8 +51,8 @@ interface Geometry {
 }
 
 function num(v: number): string {
-  // Shortest text that reads back as the same double; -0 as 0.
-  return Object.is(v, -0) ? '0' : String(v);
+  // Shortest text that reads back as the same double (-0 included: a replay gives back the same bits).
+  return Object.is(v, -0) ? '-0' : String(v);
 }
 
 /** Streams frames into a sequence file. `close()` writes the header and finishes the file. */
