@@ -4,7 +4,7 @@
 //
 //   npm run bench                      (= npm run build && node bench/run.mjs)
 //   node bench/run.mjs --runs 5        more pairs per benchmark (default 3)
-//   node bench/run.mjs --only 1,3,5    some benchmarks only (ids 1-8; results.md is not written)
+//   node bench/run.mjs --only 1,3,5    some benchmarks only (ids 1-9; results.md is not written)
 //   node bench/run.mjs --only 7 --soak-minutes 10 --write
 //                                      re-run some benchmarks and update their lines in results.md
 //                                      (the others are kept from bench/results.json)
@@ -534,6 +534,19 @@ ${kept}`;
 
 // ---------------------------------------------------------------------------------------------
 
+// Benchmark 9 (informative, no C++ counterpart): sequence decode speed in frames/s.
+async function bench9() {
+  const [r] = await run(node, [js('sequence-decode.mjs'), '500'], { timeoutMs: 300_000 });
+  rows.push({
+    id: '9', name: `Sequence decode, 500 frames 640x480 uint8 + 3 transforms, uncompressed .mha (${r.mbRaw.toFixed(0)} MB): frames/s (informative)`, unit: 'frames/s',
+    igtl: r.raw, cpp: NaN, ratio: NaN, fmt: 'num', targetText: 'informative', met: true,
+  });
+  rows.push({
+    id: '9', name: `Sequence decode, same, zlib-compressed .igs.mha (${r.mbCompressed.toFixed(0)} MB): frames/s (informative)`, unit: 'frames/s',
+    igtl: r.compressed, cpp: NaN, ratio: NaN, fmt: 'num', targetText: 'informative', met: true,
+  });
+}
+
 async function main() {
   const started = new Date();
   log(`machine: ${machine()}`);
@@ -555,6 +568,7 @@ async function main() {
     ['6', bench6],
     ['8', bench8],
     ['7', bench7],
+    ['9', bench9],
   ];
   for (const [id, fn] of steps) {
     if (id === '1' ? !(selected('1') || selected('2')) : !selected(id)) continue;
