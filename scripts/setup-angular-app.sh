@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles and installs the Angular starter of docs/angular.md as a real `ng new` app (Angular
-# 20, @angular/build, its own TypeScript 5.x) for test/angular/angular-app.test.ts:
+# 20, @angular/build, its own TypeScript 5.x) for test/angular/angular-app.build.test.ts:
 #
 #   .cache/angular-app/  <- test/angular-app/*  (package.json, package-lock.json, .npmrc,
 #                                                angular.json, tsconfig*.json, src/index.html, ...)
@@ -44,7 +44,7 @@ die() {
     local arg
     for arg in "$@"; do printf '%s\n' "$arg" | sed 's/^/##  /'; done
     echo "##"
-    echo "##  test/angular/angular-app.test.ts cannot build the app of docs/angular.md"
+    echo "##  test/angular/angular-app.build.test.ts cannot build the app of docs/angular.md"
     echo "##  without it. Re-run: bash scripts/setup-angular-app.sh"
     echo "############################################################################"
     echo

@@ -3,7 +3,7 @@
 // only), declared just as far as src/main.ts, src/app/app.config.ts, src/app/app.routes.ts and
 // src/app/app.ts use them, with the signatures of Angular 20. This keeps the root's fast
 // type-check of the doc's blocks (tsc -p test/angular/tsconfig.json, and tsconfig.test.json)
-// working; test/angular/angular-app.test.ts compiles the same files against the real packages
+// working; test/angular/angular-app.build.test.ts compiles the same files against the real packages
 // with the Angular compiler (strict templates) in the app of test/angular-app.
 declare module '@angular/router' {
   import type { EnvironmentProviders, Type } from '@angular/core';

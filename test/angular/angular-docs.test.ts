@@ -2,7 +2,7 @@
 // out as in an `ng new` app (its first line names the file: `// src/app/igtl.service.ts`), every
 // file there is shown, and those files type-check against @angular/core 20, @angular/common and
 // RxJS with the settings of an Angular CLI project (@angular/router and @angular/platform-browser,
-// which the root does not install, as declared in angular-cli.d.ts). test/angular/angular-app.test.ts
+// which the root does not install, as declared in angular-cli.d.ts). test/angular/angular-app.build.test.ts
 // builds the same files with the real Angular compiler and renders them in Chromium.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';

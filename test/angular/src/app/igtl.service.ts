@@ -9,7 +9,7 @@ import {
   type EnvironmentProviders,
   type OnDestroy,
 } from '@angular/core';
-import { map, scan, share, shareReplay, type Observable } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, scan, share, shareReplay, type Observable } from 'rxjs';
 import {
   connectWebSocket,
   type ConnectionState,
@@ -102,6 +102,18 @@ export class IgtlService implements OnDestroy {
    * reconnecting (attempt, delay, reason), closed (reason).
    */
   readonly peerState$: Observable<PeerState> = this.connection.peerState$.pipe(
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /**
+   * True while the data is current: this page's link to the bridge and the bridge's link to the
+   * tracker are both open, not stale. (Behind a relay that is not an igtl-rx bridge, the peer
+   * state stays `unknown`: use `state$` alone there.)
+   */
+  readonly live$: Observable<boolean> = combineLatest([this.connection.state$, this.connection.peerState$]).pipe(
+    map(([link, peer]) => link.kind === 'open' && peer.kind === 'open'),
+    distinctUntilChanged(),
     enterZone(this.zone),
     shareReplay({ bufferSize: 1, refCount: true }),
   );

@@ -3,29 +3,38 @@ import { AsyncPipe, DecimalPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { IgtlService } from './igtl.service.js';
 
-/** Every tool's position and rate. The async pipe subscribes, and unsubscribes on destroy. */
+/**
+ * Every tool's position and rate, greyed out while the data is not live (bridge or tracker down,
+ * or the tracker silent). The async pipe subscribes, and unsubscribes on destroy.
+ */
 @Component({
   selector: 'igtl-tool-table',
   imports: [AsyncPipe, DecimalPipe],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <table>
+    @let live = (live$ | async) ?? false;
+    @let rates = rates$ | async;
+    <table [class.stale]="!live" [attr.data-live]="live">
       <tr><th>tool</th><th>x</th><th>y</th><th>z</th><th>Hz</th></tr>
-      @let rates = rates$ | async;
       @for (tool of tools$ | async; track tool.name) {
         <tr>
           <td>{{ tool.name }}</td>
           <td>{{ tool.x | number: '1.1-1' }}</td>
           <td>{{ tool.y | number: '1.1-1' }}</td>
           <td>{{ tool.z | number: '1.1-1' }}</td>
-          <td>{{ rates?.get(tool.name) | number: '1.0-0' }}</td>
+          <td>{{ live ? (rates?.get(tool.name) | number: '1.0-0') : '–' }}</td>
         </tr>
       }
     </table>
+  `,
+  styles: `
+    td { text-align: right; font-variant-numeric: tabular-nums; padding: 0 0.5em; }
+    .stale { opacity: 0.4; }
   `,
 })
 export class ToolTableComponent {
   private readonly igtl = inject(IgtlService);
   readonly tools$ = this.igtl.tools$;
   readonly rates$ = this.igtl.rates$;
+  readonly live$ = this.igtl.live$;
 }
