@@ -299,6 +299,69 @@ describe('IgtlConnection sending', () => {
     await expect(p).rejects.toBeInstanceOf(ConnectionError);
   });
 
+  it('settles every waiting latest and drop send when the connection closes for good: rejected with a ConnectionError, nothing left behind', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { queue: { maxMessages: 4 } });
+    const sub = conn.subscribe();
+    attempts[0]!.open();
+    attempts[0]!.full = true;
+    const status = (text: string) => createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: text }, { deviceName: 'S', timestamp: Timestamp.ZERO });
+    const outcome = (p: Promise<unknown>) => p.then((r) => r, (e: unknown) => e);
+    // The first write fills the channel; everything after it waits in the queue.
+    const head = outcome(conn.send(pose(0, 'Head')));
+    await settle();
+    expect(attempts[0]!.written).toHaveLength(1);
+    const replacedA = outcome(conn.send(pose(1, 'A'), { policy: 'latest' }));
+    const waitingA = outcome(conn.send(pose(2, 'A'), { policy: 'latest' })); // replaces pose 1 in place
+    const waitingB = outcome(conn.send(pose(3, 'B'), { policy: 'latest' }));
+    const waitingDrop = outcome(conn.send(status('waits'), { policy: 'drop' }));
+    const waitingLossless = outcome(conn.send(pose(4, 'C')));
+    // Over the mark (4 waiting): a drop send is dropped at once, not kept to be failed later.
+    const droppedNow = outcome(conn.send(status('over'), { policy: 'drop' }));
+    expect(await replacedA).toBe('replaced');
+    expect(await droppedNow).toBe('dropped');
+    expect(conn.queueStatus).toMatchObject({ messages: 4, replaced: 1, dropped: 1 });
+    expect(await head).toBe('written');
+
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      sub.unsubscribe(); // the last subscriber leaves: closed for good
+      expect(conn.state.kind).toBe('closed');
+      const closed = await Promise.all([waitingA, waitingB, waitingDrop, waitingLossless]);
+      for (const r of closed) {
+        expect(r).toBeInstanceOf(ConnectionError);
+        expect((r as ConnectionError).message).toMatch(/connection closed/);
+      }
+      expect(conn.queueStatus).toMatchObject({ messages: 0, bytes: 0 });
+      await settle();
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+    // Nothing that waited was written to the old channel after the close.
+    expect(attempts[0]!.written).toHaveLength(1);
+  });
+
+  it('keeps waiting latest and drop sends across a reconnect and writes them on the new channel', async () => {
+    const { factory, attempts } = fakeFactory();
+    const scheduler = new VirtualTimeScheduler();
+    const conn = new IgtlConnection(factory, { scheduler, reconnect: { initialDelayMs: 10, jitter: 0 } });
+    conn.subscribe({ error: () => {} });
+    attempts[0]!.open();
+    attempts[0]!.full = true;
+    conn.next(pose(0, 'Head'));
+    await settle();
+    const latest = conn.send(pose(1, 'A'), { policy: 'latest' });
+    const drop = conn.send(pose(2, 'B'), { policy: 'drop' });
+    attempts[0]!.fail();
+    expect(conn.state.kind).toBe('reconnecting');
+    scheduler.flush();
+    attempts[1]!.open();
+    expect(await Promise.all([latest, drop])).toEqual(['written', 'written']);
+    expect(attempts[1]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'TRANSFORM').map(xOf)).toEqual([1, 2]);
+  });
+
   it('rejects an unencodable message with an EncodeError, reports it, and never leaves an unhandled rejection', async () => {
     const { factory } = fakeFactory();
     // Held to legacy framing: a name over 20 bytes has no IGTL_DEVICE_NAME metadata to go in.
