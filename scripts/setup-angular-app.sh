@@ -79,8 +79,8 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
   start=$(date +%s)
   (cd "$STAGE" && timeout 900 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 \
     || die "'npm ci' failed in .cache/angular-app (see npm's output above)." \
-           "If test/angular-app/package.json changed: cd test/angular-app && npm install --install-links," \
-           "then commit test/angular-app/package-lock.json."
+           "If test/angular-app/package.json changed, update its lock and commit it:" \
+           "  cd test/angular-app && npm install --package-lock-only --ignore-scripts"
   echo "$want" >"$STAMP"
   log "installed in $(($(date +%s) - start)) s ($(du -sh "$STAGE/node_modules" | cut -f1))"
 fi
@@ -110,8 +110,8 @@ if [ -n "$missing" ]; then
   {
     echo "############################################################################"
     echo "##  test/angular-app/package-lock.json is out of date (igtl-rx now depends on: $missing)."
-    echo "##  Updated in .cache/angular-app; to commit it:"
-    echo "##    cp .cache/angular-app/package-lock.json test/angular-app/package-lock.json"
+    echo "##  Installed in .cache/angular-app for this run; to fix the lock, then commit it:"
+    echo "##    cd test/angular-app && npm install --package-lock-only --ignore-scripts"
     echo "############################################################################"
   } >&2
 fi
