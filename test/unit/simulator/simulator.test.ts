@@ -50,8 +50,9 @@ describe('Simulator on a virtual clock', () => {
     const connected = firstValueFrom(sim.events$.pipe(filter((e) => e.kind === 'connected')));
     const received = collect(conn, (got) => got.length === 33);
     await connected;
-    // Let the session's pipeline subscribe, then run virtual time to 100 ms: ticks 0, 10, ..., 100.
-    await new Promise((r) => setTimeout(r, 20));
+    // The session's pipeline subscribes in the same turn as 'connected': its first tick waits on
+    // the virtual clock. Run virtual time to 100 ms: ticks 0, 10, ..., 100.
+    expect(scheduler.actions.length).toBeGreaterThan(0);
     scheduler.maxFrames = 100;
     scheduler.flush();
     return { sim, messages: await received };
@@ -102,24 +103,41 @@ describe('Simulator requests', () => {
   });
 
   it('starts a stream on STT_ (RTS_ status 0 first) and stops it on STP_', async () => {
-    const { sim, conn } = await start({ streams: [], trackingRateHz: 200 });
+    // Virtual time: the stream ticks only when the test runs the clock, so "no more TDATA after
+    // STP_" is checked over a full virtual second, not a wall-clock sleep.
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
+    const { sim, conn } = await start({ scheduler, streams: [], trackingRateHz: 200, epochMs: 1_700_000_000_000 });
     const events: SimulatorEvent[] = [];
     sim.events$.subscribe((e) => events.push(e));
-    const tdata = await firstValueFrom(stream(conn, 'TDATA', { resolutionMs: 20 }).pipe(take(5), toArray()));
+    const streamEvent = (action: 'started' | 'stopped') => firstValueFrom(sim.events$.pipe(filter((e) => e.kind === 'stream' && e.action === action)));
+    const started = streamEvent('started');
+    const received = firstValueFrom(stream(conn, 'TDATA', { resolutionMs: 20 }).pipe(take(5), toArray()));
+    await started;
+    const stopped = streamEvent('stopped');
+    // Ticks at 0, 20, 40, 60, 80: the five messages take(5) waits for, then it sends STP_TDATA.
+    scheduler.maxFrames = 80;
+    scheduler.flush();
+    const tdata = await received;
     expect(tdata).toHaveLength(5);
     // resolution 20 ms: one message every 20 ms, due times on multiples of 20.
-    const times = tdata.map((m) => m.timestamp.toMillis());
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeCloseTo(20, 3);
-    await new Promise((r) => setTimeout(r, 100));
+    expect(tdata.map((m) => m.timestamp.toMillis() - 1_700_000_000_000)).toEqual([0, 20, 40, 60, 80]);
+    await stopped;
     expect(events.filter((e) => e.kind === 'stream').map((e) => e.kind === 'stream' && [e.stream, e.action, e.periodMs])).toEqual([
       ['TDATA', 'started', 20],
       ['TDATA', 'stopped', undefined],
     ]);
-    // After STP_TDATA no more TDATA.
+    // After STP_TDATA no more TDATA: run a virtual second (50 ticks, were the stream still on),
+    // then ask for the STATUS. The reply goes out on the same socket after anything those ticks
+    // sent, so once it is here, every TDATA they could have sent is here too.
     const after: IgtlMessage[] = [];
     const sub = conn.pipe(ofType('TDATA')).subscribe((m) => after.push(m));
-    await new Promise((r) => setTimeout(r, 150));
+    scheduler.maxFrames = 1080;
+    scheduler.schedule(() => {}, 1000); // the clock runs to 1080 even if nothing else is due
+    scheduler.flush();
+    expect(scheduler.now()).toBe(1080);
+    const status = await firstValueFrom(query(conn, createMessage('GET_STATUS', {}, {})));
     sub.unsubscribe();
+    expect(status.type).toBe('STATUS');
     expect(after).toEqual([]);
   });
 
