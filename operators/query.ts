@@ -21,7 +21,7 @@ type MessageNamed<N extends string> = N extends IgtlType ? IgtlMessageOf<N> : Un
 /**
  * What a query of type `K` is answered with (spec queries.md §2): `GET_IMAGE` -> IMAGE or
  * RTS_IMAGE; `STT_TDATA`/`STP_TDATA` -> RTS_TDATA. Reply types igtl-rx has no codec for
- * (RTS_VIDEO, RTS_STRING, ...) arrive as {@link UnknownMessage}.
+ * arrive as {@link UnknownMessage} (RTS_STRING and RTS_VIDEO have codecs: one status byte).
  */
 export type QueryReplyOf<K extends string> = K extends `GET_${infer B}`
   ? MessageNamed<BaseName<B>> | MessageNamed<`RTS_${B}`>

@@ -36,7 +36,7 @@ export function baseTypeOf(msg: IgtlMessage): string {
 
 /**
  * The status byte of an RTS_ reply, or undefined when the message is not one. Unknown RTS_
- * types (RTS_VIDEO has no codec) are read from their one raw byte.
+ * types (RTS_VMETA, say: no codec) are read from their one raw byte.
  */
 export function rtsStatus(msg: IgtlMessage): number | undefined {
   if (isStatusReply(msg)) return msg.content.status;

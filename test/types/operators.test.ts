@@ -104,7 +104,7 @@ describe('operator types', () => {
     expectTypeOf(query(peer, getImage)).toEqualTypeOf<Observable<ImageMessage | IgtlMessageOf<'RTS_IMAGE'>>>();
     expectTypeOf(query(peer, sttTdata)).toEqualTypeOf<Observable<IgtlMessageOf<'RTS_TDATA'>>>();
     expectTypeOf(query(peer, getTrans)).toEqualTypeOf<Observable<TransformMessage | IgtlMessageOf<'RTS_TRANS'>>>();
-    expectTypeOf(query(peer, getString)).toEqualTypeOf<Observable<IgtlMessageOf<'STRING'> | UnknownMessage>>();
+    expectTypeOf(query(peer, getString)).toEqualTypeOf<Observable<IgtlMessageOf<'STRING'> | IgtlMessageOf<'RTS_STRING'>>>();
     expectTypeOf(query(peer, anyMessage)).toEqualTypeOf<Observable<IgtlMessage>>();
   });
 

@@ -42,9 +42,19 @@ export interface BindRequestEntry {
   readonly name: string;
 }
 
+/**
+ * How a received GET_BIND / STT_BIND child list was laid out, when it is not the form igtl-rx
+ * writes by default (unpadded name table, nothing at all for "every child"), so that it
+ * re-encodes byte for byte: `'padded'` = the name table had the spec's pad byte to an even
+ * length; `'explicit-empty'` = "every child" sent as NCHILD 0 and NTABLE_SIZE 0 (4 zero bytes).
+ */
+export type BindRequestForm = 'padded' | 'explicit-empty';
+
 /** Content of GET_BIND: the children wanted (empty = all). */
 export interface GetBindContent {
   readonly children: readonly BindRequestEntry[];
+  /** The layout that arrived, when not the default (see {@link BindRequestForm}). */
+  readonly form?: BindRequestForm;
 }
 
 /** Content of STT_BIND. */
@@ -52,6 +62,8 @@ export interface StartBindContent {
   /** Minimum interval (ns per the docs; the C++ sender never fills it in). */
   readonly resolution: bigint;
   readonly children: readonly BindRequestEntry[];
+  /** The layout that arrived, when not the default (see {@link BindRequestForm}). */
+  readonly form?: BindRequestForm;
 }
 
 // BIND layout (spec §16), offsets from the start of the content.
@@ -345,7 +357,7 @@ export const bindCodec: ContentCodec<'BIND', BindContent> = {
  * uint16 NTABLE_SIZE, the names. The table may be unpadded (as the C++ sender writes it) or
  * padded to an even length (as the spec says).
  */
-function readRequestList(type: string, bytes: Uint8Array, view: DataView, offset: number, length: number): BindRequestEntry[] {
+function readRequestList(type: string, bytes: Uint8Array, view: DataView, offset: number, length: number): { children: BindRequestEntry[]; form?: BindRequestForm } {
   const end = offset + length;
   if (length < NCHILD_SIZE + NTABLE_SIZE_SIZE) throw new MalformedMessageError(type, `child list is ${length} bytes, shorter than the 4-byte minimum`);
   const nchild = view.getUint16(offset);
@@ -366,13 +378,14 @@ function readRequestList(type: string, bytes: Uint8Array, view: DataView, offset
   for (let i = 0; i < nchild; i++) {
     children[i] = { type: readFixedString(bytes, offset + NCHILD_SIZE + i * REQUEST_ENTRY_SIZE, TYPE_NAME_SIZE), name: names[i]! };
   }
-  return children;
+  if (nchild === 0) return { children, form: 'explicit-empty' };
+  return used !== tableSize ? { children, form: 'padded' } : { children };
 }
 
 /** Bytes of the GET_BIND layout for `children` (0 for "all"); throws EncodeError. */
-function requestListSize(type: string, children: readonly BindRequestEntry[]): number {
+function requestListSize(type: string, children: readonly BindRequestEntry[], form: BindRequestForm | undefined): number {
   if (!Array.isArray(children)) throw new EncodeError(type, 'children must be an array of {type, name}');
-  if (children.length === 0) return 0;
+  if (children.length === 0) return form === 'explicit-empty' ? NCHILD_SIZE + NTABLE_SIZE_SIZE : 0;
   if (children.length > UINT16_MAX) throw new EncodeError(type, `${children.length} children; NCHILD is a uint16`);
   children.forEach((c, i) => {
     if (typeof c.type !== 'string') throw new EncodeError(type, `children[${i}].type must be a string`);
@@ -380,22 +393,37 @@ function requestListSize(type: string, children: readonly BindRequestEntry[]): n
   });
   const { total } = encodeNames(type, children.map((c) => c.name));
   if (total > UINT16_MAX) throw new EncodeError(type, `name table is ${total} bytes; NTABLE_SIZE is a uint16`);
-  return NCHILD_SIZE + children.length * REQUEST_ENTRY_SIZE + NTABLE_SIZE_SIZE + total;
+  return NCHILD_SIZE + children.length * REQUEST_ENTRY_SIZE + NTABLE_SIZE_SIZE + total + (form === 'padded' ? total % 2 : 0);
 }
 
-/** Writes the GET_BIND layout; the name table is not padded, as the C++ sender writes it. */
-function writeRequestList(type: string, children: readonly BindRequestEntry[], bytes: Uint8Array, view: DataView, offset: number): void {
-  if (children.length === 0) return;
+/**
+ * Writes the GET_BIND layout; the name table is not padded, as the C++ sender writes it, unless
+ * `form` says it arrived padded (or as an explicit empty list).
+ */
+function writeRequestList(type: string, children: readonly BindRequestEntry[], form: BindRequestForm | undefined, bytes: Uint8Array, view: DataView, offset: number): void {
+  if (children.length === 0) {
+    if (form === 'explicit-empty') view.setUint32(offset, 0);
+    return;
+  }
   view.setUint16(offset, children.length);
   children.forEach((c, i) => writeFixedString(bytes, offset + NCHILD_SIZE + i * REQUEST_ENTRY_SIZE, TYPE_NAME_SIZE, c.type, type, `children[${i}].type`));
   const { encoded, total } = encodeNames(type, children.map((c) => c.name));
   const tableSizeAt = offset + NCHILD_SIZE + children.length * REQUEST_ENTRY_SIZE;
-  view.setUint16(tableSizeAt, total);
+  const pad = form === 'padded' ? total % 2 : 0;
+  view.setUint16(tableSizeAt, total + pad);
   writeNames(bytes, tableSizeAt + NTABLE_SIZE_SIZE, encoded);
+  if (pad) bytes[tableSizeAt + NTABLE_SIZE_SIZE + total] = 0;
 }
 
-function requestListToJSON(children: readonly BindRequestEntry[]): JsonObject {
-  return { nchild: children.length, children: children.map((c): JsonObject => ({ type: c.type, name: c.name })) };
+function requestListToJSON(children: readonly BindRequestEntry[], form: BindRequestForm | undefined): JsonObject {
+  return { nchild: children.length, children: children.map((c): JsonObject => ({ type: c.type, name: c.name })), ...(form === undefined ? {} : { form }) };
+}
+
+function formFromJSON(v: JsonValue | undefined, path: string): { form?: BindRequestForm } {
+  if (v === undefined) return {};
+  const form = asString(v, path);
+  if (form !== 'padded' && form !== 'explicit-empty') throw new InvalidJsonMessageError(path, `must be "padded" or "explicit-empty", got "${form}"`);
+  return { form };
 }
 
 function requestListFromJSON(v: JsonValue | undefined, path: string): BindRequestEntry[] {
@@ -407,21 +435,23 @@ function requestListFromJSON(v: JsonValue | undefined, path: string): BindReques
 
 /**
  * Codec of GET_BIND. Empty content requests every child. A padded name table (spec) and an
- * unpadded one (C++) are both read; the table is written unpadded, like the C++ sender, so a
- * padded table does not re-encode byte for byte, nor does an explicit empty list (4 zero bytes).
+ * unpadded one (C++) are both read; the table is written unpadded, like the C++ sender, unless
+ * `form` records that it arrived padded or as an explicit empty list (4 zero bytes), so every
+ * received GET_BIND re-encodes byte for byte.
  */
 export const getBindCodec: ContentCodec<'GET_BIND', GetBindContent> = {
   type: 'GET_BIND',
   decode(bytes, view, offset, length) {
-    return { children: length === 0 ? [] : readRequestList('GET_BIND', bytes, view, offset, length) };
+    return length === 0 ? { children: [] } : readRequestList('GET_BIND', bytes, view, offset, length);
   },
-  size: (content) => requestListSize('GET_BIND', content.children),
+  size: (content) => requestListSize('GET_BIND', content.children, content.form),
   encode(content, bytes, view, offset) {
-    writeRequestList('GET_BIND', content.children, bytes, view, offset);
+    writeRequestList('GET_BIND', content.children, content.form, bytes, view, offset);
   },
-  toJSON: (content) => requestListToJSON(content.children),
+  toJSON: (content) => requestListToJSON(content.children, content.form),
   fromJSON(json, path) {
-    return { children: requestListFromJSON(asObject(json, path).children, `${path}.children`) };
+    const o = asObject(json, path);
+    return { children: requestListFromJSON(o.children, `${path}.children`), ...formFromJSON(o.form, `${path}.form`) };
   },
 };
 
@@ -435,23 +465,23 @@ export const startBindCodec: ContentCodec<'STT_BIND', StartBindContent> = {
     if (length < RESOLUTION_SIZE) throw new MalformedMessageError('STT_BIND', `content is ${length} bytes, shorter than the 8-byte resolution`);
     const resolution = view.getBigUint64(offset);
     const rest = length - RESOLUTION_SIZE;
-    return { resolution, children: rest === 0 ? [] : readRequestList('STT_BIND', bytes, view, offset + RESOLUTION_SIZE, rest) };
+    return rest === 0 ? { resolution, children: [] } : { resolution, ...readRequestList('STT_BIND', bytes, view, offset + RESOLUTION_SIZE, rest) };
   },
   size(content) {
     if (typeof content.resolution !== 'bigint' || content.resolution < 0n || content.resolution > 0xffffffffffffffffn) {
       throw new EncodeError('STT_BIND', `resolution must be a uint64 bigint, got ${String(content.resolution)}`);
     }
-    return RESOLUTION_SIZE + requestListSize('STT_BIND', content.children);
+    return RESOLUTION_SIZE + requestListSize('STT_BIND', content.children, content.form);
   },
   encode(content, bytes, view, offset) {
     view.setBigUint64(offset, content.resolution);
-    writeRequestList('STT_BIND', content.children, bytes, view, offset + RESOLUTION_SIZE);
+    writeRequestList('STT_BIND', content.children, content.form, bytes, view, offset + RESOLUTION_SIZE);
   },
-  toJSON: (content) => ({ resolution: content.resolution.toString(), ...requestListToJSON(content.children) }),
+  toJSON: (content) => ({ resolution: content.resolution.toString(), ...requestListToJSON(content.children, content.form) }),
   fromJSON(json, path) {
     const o = asObject(json, path);
     const resolution = asBigInt(o.resolution ?? '0', `${path}.resolution`);
     if (resolution < 0n || resolution > 0xffffffffffffffffn) throw new InvalidJsonMessageError(`${path}.resolution`, `must be a uint64, got ${resolution}`);
-    return { resolution, children: requestListFromJSON(o.children, `${path}.children`) };
+    return { resolution, children: requestListFromJSON(o.children, `${path}.children`), ...formFromJSON(o.form, `${path}.form`) };
   },
 };

@@ -25,6 +25,10 @@ export const STATUS_REPLY_TYPES = [
   'RTS_TRANS', 'RTS_POSITION', 'RTS_IMAGE', 'RTS_STATUS', 'RTS_CAPABIL', 'RTS_POINT', 'RTS_TRAJ',
   'RTS_TDATA', 'RTS_QTDATA', 'RTS_IMGMETA', 'RTS_LBMETA', 'RTS_SENSOR', 'RTS_NDARRAY',
   'RTS_POLYDATA', 'RTS_BIND',
+  // The spec gives RTS_STRING no body ("N/A", Documents/Protocol/string.md) and RTS_VIDEO none
+  // either (video.md); senders use the one status byte of every other RTS_ (the C++ library's
+  // RTSVideoMessage), so they are read and written in that form.
+  'RTS_STRING', 'RTS_VIDEO',
 ] as const;
 /** An RTS_ reply type with a status byte. */
 export type StatusReplyType = (typeof STATUS_REPLY_TYPES)[number];
@@ -51,6 +55,13 @@ export interface StartVideoContent {
   readonly codec: string;
   /** Minimum interval between frames in ms. */
   readonly timeInterval: number;
+  /**
+   * The byte after the interval (USECOMPRESS in Documents/Protocol/video.md), as received:
+   * absent = 0 in the 9-byte form the C++ library sends (and igtl-rx sends by default), a number
+   * = that byte, `null` = the 8-byte form (no such byte). Kept so a received STT_VIDEO re-encodes
+   * byte for byte.
+   */
+  readonly useCompress?: number | null;
 }
 
 /** Content of STT_POLYDATA: empty as the C++ library sends it; the docs allow a uint64 interval. */
@@ -128,8 +139,9 @@ function startTrackingCodec<T extends 'STT_TDATA' | 'STT_QTDATA'>(type: T): Cont
   };
 }
 
-// The C++ sender sizes STT_VIDEO as 9 bytes (IGTL_STT_VIDEO_SIZE) but fills 8; we write the same
-// 9 bytes (last one zero) and accept 8 or more on receive (spec messages.md §19).
+// The C++ sender sizes STT_VIDEO as 9 bytes (IGTL_STT_VIDEO_SIZE) but fills 8; the spec's table
+// has 9 (USECOMPRESS last), its older text 8. We write 9 (last byte zero) unless told otherwise,
+// accept 8 or 9 on receive and remember which (`useCompress`).
 const STT_VIDEO_FIELDS = 8;
 const STT_VIDEO_SIZE = 9;
 
@@ -137,22 +149,29 @@ const STT_VIDEO_SIZE = 9;
 export const startVideoCodec: ContentCodec<'STT_VIDEO', StartVideoContent> = {
   type: 'STT_VIDEO',
   decode(bytes, view, offset, length) {
-    if (length < STT_VIDEO_FIELDS) throw new MalformedMessageError('STT_VIDEO', `content is ${length} bytes, expected 8 or 9`);
-    return { codec: readFixedString(bytes, offset, 4), timeInterval: view.getUint32(offset + 4) };
+    if (length !== STT_VIDEO_FIELDS && length !== STT_VIDEO_SIZE) throw new MalformedMessageError('STT_VIDEO', `content is ${length} bytes, expected 8 or 9`);
+    const base = { codec: readFixedString(bytes, offset, 4), timeInterval: view.getUint32(offset + 4) };
+    if (length === STT_VIDEO_FIELDS) return { ...base, useCompress: null };
+    const flag = bytes[offset + 8]!;
+    return flag === 0 ? base : { ...base, useCompress: flag };
   },
   size(content) {
     checkInt('STT_VIDEO', 'timeInterval', content.timeInterval, 0, 0xffffffff);
+    if (content.useCompress === null) return STT_VIDEO_FIELDS;
+    if (content.useCompress !== undefined) checkInt('STT_VIDEO', 'useCompress', content.useCompress, 0, 255);
     return STT_VIDEO_SIZE;
   },
   encode(content, bytes, view, offset) {
     writeFixedString(bytes, offset, 4, content.codec, 'STT_VIDEO', 'codec');
     view.setUint32(offset + 4, content.timeInterval);
-    bytes[offset + 8] = 0;
+    if (content.useCompress !== null) bytes[offset + 8] = content.useCompress ?? 0;
   },
-  toJSON: (c) => ({ codec: c.codec, timeInterval: c.timeInterval }),
+  toJSON: (c) => ({ codec: c.codec, timeInterval: c.timeInterval, ...(c.useCompress === undefined ? {} : { useCompress: c.useCompress }) }),
   fromJSON(json, path) {
     const o = asObject(json, path);
-    return { codec: asString(o.codec, `${path}.codec`), timeInterval: asInt(o.timeInterval, `${path}.timeInterval`) };
+    const base = { codec: asString(o.codec, `${path}.codec`), timeInterval: asInt(o.timeInterval, `${path}.timeInterval`) };
+    if (o.useCompress === undefined) return base;
+    return { ...base, useCompress: o.useCompress === null ? null : asInt(o.useCompress, `${path}.useCompress`, 0, 255) };
   },
 };
 

@@ -302,10 +302,14 @@ describe('GET_BIND', () => {
     expect(encodeMessage(msg)).toEqual(bytes);
   });
 
-  it('reads a padded name table (as the spec says) and writes it unpadded like C++', () => {
+  it('reads a padded name table (as the spec says), re-encodes it padded, and writes new ones unpadded like C++', () => {
     const msg = decodeMessage(frame('GET_BIND', GET_ODD_PADDED));
     expect(msg.type === 'GET_BIND' && msg.content.children).toEqual([{ type: 'TRANSFORM', name: 'NeedleToRef' }, { type: 'STRING', name: 'An' }]);
-    expect(encodeMessage(msg)).toEqual(frame('GET_BIND', GET_ODD_UNPADDED));
+    expect(msg.type === 'GET_BIND' && msg.content.form).toBe('padded');
+    // Issue 14: what arrived re-encodes byte for byte.
+    expect(encodeMessage(msg)).toEqual(frame('GET_BIND', GET_ODD_PADDED));
+    if (msg.type !== 'GET_BIND') throw new Error('GET_BIND expected');
+    expect(encodeMessage({ ...msg, content: { children: msg.content.children } })).toEqual(frame('GET_BIND', GET_ODD_UNPADDED));
   });
 
   it('has the manifest JSON schema', () => {
