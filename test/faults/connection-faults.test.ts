@@ -65,6 +65,15 @@ function numbered(i: number): IgtlMessage {
 }
 const numberedBytes = (i: number): Uint8Array => encodeMessage(numbered(i));
 
+/**
+ * Waits for the message numbered `marker`: the peer writes it after everything else, on the last
+ * socket, so once it is here nothing sent before it can still arrive (the quiet period is proven
+ * by an event, not by sleeping).
+ */
+function untilMarker(messages: Recorder<IgtlMessage>, marker: number): Promise<void> {
+  return messages.until(() => messages.values.some((m) => m.deviceName === `msg-${marker}`), 5000, `the marker msg-${marker}`);
+}
+
 /** Index carried by a message made by `numbered`. */
 function indexOf(m: IgtlMessage): number {
   if (m.type !== 'TRANSFORM') throw new Error(`unexpected ${m.type}`);
@@ -97,14 +106,13 @@ describe('peer closes in the middle of a message', () => {
           setTimeout(() => socket.resetAndDestroy(), 20);
         });
       } else if (index === 1) {
-        socket.write(Buffer.concat([numberedBytes(3), numberedBytes(4)]));
+        socket.write(Buffer.concat([numberedBytes(3), numberedBytes(4), numberedBytes(5)])); // 5: the marker
       }
     });
     const conn = connect(port, { reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
     const { errors, events, messages } = watch(conn);
-    await messages.count(4, 5000);
-    await sleep(50);
-    expect(messages.values.map(indexOf)).toEqual([0, 1, 3, 4]);
+    await untilMarker(messages, 5);
+    expect(messages.values.map(indexOf)).toEqual([0, 1, 3, 4, 5]);
     expect(errors.map((e) => e.constructor)).toEqual([TruncatedMessageError, ConnectionError]);
     expect(errors[0]!.header?.deviceName).toBe('msg-2');
     expect((errors[0] as TruncatedMessageError).receivedBytes).toBe(100);
@@ -123,17 +131,16 @@ describe('peer closes in the middle of a message', () => {
         // N whole messages and the first 70 bytes of message N, then close.
         socket.end(Buffer.concat([...Array.from({ length: N }, (_, i) => numberedBytes(i)), half.subarray(0, cut)]));
       } else if (index === 1) {
-        // The peer starts over after the lost message: N + 1 .. N + M.
-        socket.write(Buffer.concat(Array.from({ length: M }, (_, i) => numberedBytes(N + 1 + i))));
+        // The peer starts over after the lost message: N + 1 .. N + M, then the marker N + M + 1.
+        socket.write(Buffer.concat(Array.from({ length: M + 1 }, (_, i) => numberedBytes(N + 1 + i))));
       }
     });
     const conn = connect(port, { reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
     const { states, errors, events, messages } = watch(conn);
-    await messages.count(N + M, 5000);
-    await sleep(100); // nothing more may arrive
+    await untilMarker(messages, N + M + 1); // after it, nothing more may arrive
     expect(sockets).toHaveLength(2);
 
-    expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+    expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10]);
     expect(messages.completed).toBe(false);
     expect(messages.error).toBeUndefined();
 
@@ -209,7 +216,9 @@ describe('peer not listening', () => {
     expect(refused).toHaveLength(5);
     const result = await awaited;
     expect('failed' in result && result.failed).toBeInstanceOf(ConnectionError);
-    await sleep(50);
+    // Every send has settled by now; Node reports an unhandled rejection when the microtask queue
+    // drains, before the next macrotask: one setImmediate turn is the event that proves none came.
+    await new Promise((r) => setImmediate(r));
     expect(unhandled).toEqual([]);
   });
 });
@@ -307,14 +316,17 @@ describe('peer accepts but never reads', () => {
     }
     // A different type with the same device name is another key.
     sends.push(conn.send(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: 'A' }), { policy: 'latest' }));
-    await sleep(50);
     expect(queue.now.messages).toBe(base + 4);
     expect(queue.now.replaced - replacedBefore).toBe(n - 3);
     const settled = await Promise.all(sends.slice(0, n - 3));
     expect(settled.every((r) => r === 'replaced')).toBe(true);
-    // The three newest poses and the STATUS still wait.
-    const pending = await Promise.race([Promise.any(sends.slice(n - 3)).then(() => 'settled'), sleep(50).then(() => 'pending')]);
-    expect(pending).toBe('pending');
+    // The three newest poses and the STATUS still wait (the queue holds them), and they end with
+    // the connection: rejected on close, never 'written' before it.
+    const waiting = sends.slice(n - 3).map((p) => p.then((r) => r, (e: unknown) => e));
+    conn.close();
+    const outcomes = await Promise.all(waiting);
+    expect(outcomes.map((o) => o instanceof ConnectionError)).toEqual([true, true, true, true]);
+    expect(queue.now.messages).toBe(0);
   });
 
   it("'drop' counts what it drops and never grows the queue over its mark", async () => {
@@ -332,7 +344,7 @@ describe('peer accepts but never reads', () => {
         if (e instanceof QueueFullError) refused++;
       });
     }
-    await sleep(20);
+    await new Promise((r) => setImmediate(r)); // the refusals' callbacks (microtasks) have run
     expect(queue.now.messages).toBe(maxMessages);
     expect(refused).toBeGreaterThanOrEqual(5);
     const droppedBefore = queue.now.dropped;
@@ -373,7 +385,7 @@ describe('peer accepts but never reads', () => {
       expect(queue.now.messages).toBeLessThanOrEqual(100);
       expect(queue.now.bytes).toBeLessThanOrEqual(16 * 1024 * 1024);
     }
-    await sleep(20);
+    await new Promise((r) => setImmediate(r)); // the settled sends' callbacks (microtasks) have run
     // Everything but the last few 'latest' entries was dropped, replaced or refused at once.
     expect(dropped + replaced + refused).toBeGreaterThanOrEqual(total - 100);
     expect(errorCount).toBeGreaterThanOrEqual(refused);
@@ -464,9 +476,8 @@ describe('a bad message in the middle of a stream', () => {
     const conn = connect(port);
     const { states, errors, messages } = watch(conn);
     await messages.count(4, 5000);
-    second!.write(good(4)); // later, after the bad ones
+    second!.write(good(4)); // later, after the bad ones: the marker, nothing more may arrive
     await messages.count(5, 5000);
-    await sleep(50);
 
     expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3, 4]);
     expect(messages.completed).toBe(false);
@@ -498,14 +509,13 @@ describe('a bad message in the middle of a stream', () => {
 
     const { port, sockets } = await server((socket, index) => {
       if (index === 0) socket.write(Buffer.concat([good(0), good(1), badVersion, good(99)]));
-      else socket.write(Buffer.concat([good(2), good(3)]));
+      else socket.write(Buffer.concat([good(2), good(3), good(4)])); // 4: the marker
     });
     const conn = connect(port, { reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
     const { states, errors, events, messages } = watch(conn);
-    await messages.count(4, 5000);
-    await sleep(100); // nothing more may arrive
+    await untilMarker(messages, 4); // after it, nothing more may arrive
 
-    expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3]); // never msg-99
+    expect(messages.values.map(indexOf)).toEqual([0, 1, 2, 3, 4]); // never msg-99
     expect(messages.completed).toBe(false);
     expect(messages.error).toBeUndefined();
     expect(sockets).toHaveLength(2);
