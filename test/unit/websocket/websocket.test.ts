@@ -2,7 +2,7 @@
 // reconnection tests), plus scripted sockets for backpressure and flow control.
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { filter, firstValueFrom, take, toArray, type Subscription } from 'rxjs';
+import { VirtualAction, VirtualTimeScheduler, filter, firstValueFrom, take, toArray, type Subscription } from 'rxjs';
 import WebSocket, { WebSocketServer } from 'ws';
 import RwsModule from 'reconnecting-websocket';
 import {
@@ -189,12 +189,15 @@ describe('WebSocket transport with a real ws server', () => {
     await p.stop();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'reconnecting')));
     const results = [conn.send(status('a')), conn.send(pose(1)), conn.send(pose(2)), conn.send(status('b')), conn.send(pose(3))];
-    await sleep(200);
+    // The sends wait through at least one more failed attempt while the peer is down.
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'reconnecting' && s.attempt >= 2)));
     await p.start();
     expect(await Promise.all(results)).toEqual(['written', 'replaced', 'replaced', 'written', 'written']);
-    await until('the three survivors', () => p.received.length === 3);
-    await sleep(100);
-    expect(p.received.map((m) => (m.type === 'STATUS' ? m.content.statusMessage : xOf(m)))).toEqual(['a', 3, 'b']);
+    // A marker sent after the survivors: once the peer has it, anything stale the transport
+    // replayed would have arrived before it.
+    expect(await conn.send(status('marker'))).toBe('written');
+    await until('the marker', () => p.received.some((m) => m.type === 'STATUS' && m.content.statusMessage === 'marker'));
+    expect(p.received.map((m) => (m.type === 'STATUS' ? m.content.statusMessage : xOf(m)))).toEqual(['a', 3, 'b', 'marker']);
   });
 
   it('reports a refused connection on errors$ and gives up after maxAttempts', async () => {
@@ -231,7 +234,10 @@ describe('WebSocket transport with a real ws server', () => {
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toMatch(/connect timed out after 150 ms/);
     expect(Date.now() - t0).toBeLessThan(2000);
-    await sleep(100); // ws reports the aborted handshake on the next tick
+    // ws reports the aborted handshake with process.nextTick from inside the abort; Node runs
+    // that tick before the promise jobs that resumed this test, and an uncaught exception is
+    // raised before the next macrotask: one setImmediate turn is the event after which none can come.
+    await new Promise((r) => setImmediate(r));
     expect(uncaught).toEqual([]);
   });
 
@@ -284,12 +290,14 @@ describe('WebSocket transport with a real ws server', () => {
     }
     expect(statusNow.messages).toBeGreaterThan(0);
     for (let n = 1; n <= 500; n++) void conn.send(pose(n));
-    await sleep(20);
-    // One pose waits however many were sent; the others were replaced.
+    // One pose waits however many were sent; the others were replaced (at once, in send()).
     expect(statusNow.replaced).toBeGreaterThanOrEqual(499);
+    // A marker queued behind the pose: once the server has it, every pose that was going to be
+    // written is there.
+    const marker = conn.send(status('marker'), { policy: 'lossless' });
     server.resume();
-    await until('the newest pose', () => p.received.some((m) => m.type === 'TRANSFORM'), 10_000);
-    await sleep(50);
+    expect(await marker).toBe('written');
+    await until('the marker', () => p.received.some((m) => m.type === 'STATUS' && m.content.statusMessage === 'marker'), 10_000);
     expect(p.received.filter((m) => m.type === 'TRANSFORM').map(xOf)).toEqual([500]);
   });
 });
@@ -337,17 +345,27 @@ function openScripted(socket: ScriptedSocket, options: Parameters<typeof openWeb
 describe('WebSocket channel flow control', () => {
   it('returns false above the high-water mark and emits drain once bufferedAmount falls to the low-water mark', async () => {
     const socket = new ScriptedSocket();
-    const { channel, events } = openScripted(socket, { highWaterMark: 1000, lowWaterMark: 200, drainPollMs: 5 });
+    // Virtual time: the drain poll runs only when the test advances the clock.
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+    const advance = (ms: number) => {
+      scheduler.maxFrames = scheduler.now() + ms;
+      scheduler.schedule(() => {}, ms); // the clock reaches now + ms even when nothing else is due
+      scheduler.flush();
+    };
+    const { channel, events } = openScripted(socket, { highWaterMark: 1000, lowWaterMark: 200, drainPollMs: 5, scheduler });
+    const drains = () => events.filter((e) => e.type === 'drain').length;
     expect(channel.write(new Uint8Array(600))).toBe(true);
     expect(channel.write(new Uint8Array(600))).toBe(false);
+    expect(scheduler.actions.length).toBeGreaterThan(0); // the poll is armed
     socket.bufferedAmount = 500;
-    await sleep(30);
-    expect(events.filter((e) => e.type === 'drain')).toHaveLength(0);
+    advance(1000); // 200 polls above the low-water mark
+    expect(drains()).toBe(0);
     socket.bufferedAmount = 200;
-    await until('drain', () => events.some((e) => e.type === 'drain'));
-    expect(events.filter((e) => e.type === 'drain')).toHaveLength(1);
-    await sleep(30);
-    expect(events.filter((e) => e.type === 'drain')).toHaveLength(1); // polling stopped
+    advance(5);
+    expect(drains()).toBe(1);
+    advance(1000);
+    expect(drains()).toBe(1);
+    expect(scheduler.actions).toEqual([]); // polling stopped
   });
 
   it('merges the small writes of one batch into one frame and sends a big one on its own', () => {
