@@ -45,7 +45,8 @@ function cutName(name: string, size: number): string {
   let i = 0;
   while (i < name.length) {
     const c = name.codePointAt(i)!;
-    const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    // U+DC80..U+DCFF alone is the escape of one byte that was not UTF-8 (text.ts escapedUtf8).
+    const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xdc80 && c <= 0xdcff ? 1 : c < 0x10000 ? 3 : 4;
     if (bytes + n > size) break;
     bytes += n;
     i += c >= 0x10000 ? 2 : 1;

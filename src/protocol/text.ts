@@ -51,9 +51,12 @@ const INTERN_SETS = 512;
 const internKeys = new Uint8Array(INTERN_SETS * 2 * INTERN_MAX);
 const internLength = new Int32Array(INTERN_SETS * 2).fill(-1);
 const internText: string[] = new Array<string>(INTERN_SETS * 2).fill('');
+// What fixed-size fields read (readFixedString): the same text, except that bytes that are not
+// valid UTF-8 are escaped (see escapedUtf8) instead of shown as U+FFFD.
+const internFixed: string[] = new Array<string>(INTERN_SETS * 2).fill('');
 
-/** The text of `bytes[start, end)` (0 < length <= INTERN_MAX), through the intern cache. */
-function internedText(bytes: Uint8Array, start: number, end: number): string {
+/** The intern cache slot of `bytes[start, end)` (0 < length <= INTERN_MAX), filled on a miss. */
+function internSlot(bytes: Uint8Array, start: number, end: number): number {
   const len = end - start;
   // The set: a hash of the length and three sampled bytes (a hit is confirmed byte by byte).
   let h = Math.imul(len ^ (bytes[start]! << 8) ^ (bytes[end - 1]! << 16) ^ (bytes[start + (len >> 1)]! << 24), 0x9e3779b1);
@@ -64,7 +67,7 @@ function internedText(bytes: Uint8Array, start: number, end: number): string {
       const shift = slot * INTERN_MAX - start;
       let i = start;
       while (i < end && internKeys[shift + i] === bytes[i]) i++;
-      if (i === end) return internText[slot]!;
+      if (i === end) return slot;
     }
   }
   // Miss: the entry in way 0 moves to way 1 (least recently filled goes), the new one takes way 0.
@@ -73,33 +76,125 @@ function internedText(bytes: Uint8Array, start: number, end: number): string {
   internKeys.copyWithin(b0 + INTERN_MAX, b0, b0 + INTERN_MAX);
   internLength[way1] = internLength[way0]!;
   internText[way1] = internText[way0]!;
-  const text = isAscii(bytes, start, end) ? asciiString(bytes, start, end) : utf8Decoder.decode(bytes.subarray(start, end));
+  internFixed[way1] = internFixed[way0]!;
+  let text: string;
+  let alt: string | undefined;
+  if (isAscii(bytes, start, end)) text = asciiString(bytes, start, end);
+  else {
+    const sub = bytes.subarray(start, end);
+    try {
+      text = utf8Strict.decode(sub);
+    } catch {
+      text = utf8Decoder.decode(sub);
+      alt = escapedUtf8(bytes, start, end);
+    }
+  }
   for (let i = 0; i < len; i++) internKeys[b0 + i] = bytes[start + i]!;
   internLength[way0] = len;
   internText[way0] = text;
-  return text;
+  internFixed[way0] = alt ?? text;
+  return way0;
+}
+
+/** First code unit of the escapes of bytes 0x80-0xFF that are not valid UTF-8 (U+DC80..U+DCFF). */
+const ESCAPE_BASE = 0xdc00;
+
+/**
+ * Decodes UTF-8, escaping each byte that is not part of a valid sequence as the lone surrogate
+ * U+DC00 + byte (U+DC80..U+DCFF; Python's "surrogateescape"). Valid UTF-8 never yields a lone
+ * surrogate, so the escapes are unambiguous, and {@link escapedUtf8Bytes} turns them back into the
+ * original bytes: a Latin-1 0xE9 in a name is read as U+DCE9 and written back as 0xE9.
+ */
+export function escapedUtf8(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    // Length and smallest code point of the sequence a lead byte starts (RFC 3629).
+    const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    let cp = n === 2 ? b & 0x1f : n === 3 ? b & 0x0f : b & 0x07;
+    let ok = n > 0 && i + n <= end;
+    for (let k = 1; ok && k < n; k++) {
+      const c = bytes[i + k]!;
+      if ((c & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (c & 0x3f);
+    }
+    // No overlong forms, no surrogates, nothing above U+10FFFF.
+    if (ok && ((n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n === 4 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false;
+    if (ok) {
+      out += String.fromCodePoint(cp);
+      i += n;
+    } else {
+      out += String.fromCharCode(ESCAPE_BASE + b);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** True when `text` holds an escape of {@link escapedUtf8} (a lone U+DC80..U+DCFF). */
+function hasEscapes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff)) return true;
+  }
+  return false;
+}
+
+/**
+ * UTF-8 bytes of `text`, with each escape of {@link escapedUtf8} written back as its original
+ * byte (other lone surrogates become U+FFFD, as TextEncoder writes them).
+ */
+export function escapedUtf8Bytes(text: string): Uint8Array {
+  if (!hasEscapes(text)) return utf8Encoder.encode(text);
+  const parts: number[] = [];
+  let run = 0;
+  const flush = (to: number) => {
+    if (to > run) for (const b of utf8Encoder.encode(text.slice(run, to))) parts.push(b);
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff)) {
+      flush(i);
+      parts.push(c - ESCAPE_BASE);
+      run = i + 1;
+    }
+  }
+  flush(text.length);
+  return Uint8Array.from(parts);
 }
 
 /**
  * Reads a fixed-size `char[N]` field: the bytes up to the first NUL or the end of the field
  * (a name that fills its field has no NUL; spec README §3). ASCII is the norm; other bytes are
- * read as UTF-8, with U+FFFD for invalid sequences (names are opaque bytes in the C++ library).
+ * read as UTF-8, and a byte that is not valid UTF-8 (names are opaque bytes in the C++ library)
+ * is kept as an escape (see {@link escapedUtf8}), so the field re-encodes to the same bytes.
  */
 export function readFixedString(bytes: Uint8Array, offset: number, size: number): string {
   let end = offset;
   const limit = offset + size;
   while (end < limit && bytes[end] !== 0) end++;
   if (end === offset) return '';
-  if (end - offset <= INTERN_MAX) return internedText(bytes, offset, end);
-  return isAscii(bytes, offset, end) ? asciiString(bytes, offset, end) : utf8Decoder.decode(bytes.subarray(offset, end));
+  if (end - offset <= INTERN_MAX) return internFixed[internSlot(bytes, offset, end)]!;
+  if (isAscii(bytes, offset, end)) return asciiString(bytes, offset, end);
+  try {
+    return utf8Strict.decode(bytes.subarray(offset, end));
+  } catch {
+    return escapedUtf8(bytes, offset, end);
+  }
 }
 
-/** Number of bytes `text` takes in a fixed-size field (UTF-8; ASCII is one byte per character). */
+/** Number of bytes `text` takes in a fixed-size field (UTF-8, escapes as their byte; ASCII is one byte per character). */
 export function fixedStringLength(text: string): number {
   let n = text.length;
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) >= 0x80) {
-      n = utf8Encoder.encode(text).length;
+      n = escapedUtf8Bytes(text).length;
       break;
     }
   }
@@ -124,7 +219,7 @@ export function writeFixedString(bytes: Uint8Array, offset: number, size: number
     if (text.length > size) throw new EncodeError(messageType, `${field} "${text}" is ${text.length} bytes, the field holds ${size}`);
     for (; n < text.length; n++) bytes[offset + n] = text.charCodeAt(n);
   } else {
-    const encoded = utf8Encoder.encode(text);
+    const encoded = escapedUtf8Bytes(text);
     if (encoded.length > size) throw new EncodeError(messageType, `${field} "${text}" is ${encoded.length} bytes (UTF-8), the field holds ${size}`);
     bytes.set(encoded, offset);
     n = encoded.length;
@@ -302,7 +397,7 @@ function asciiBytes(text: string): Uint8Array | undefined {
 /** Decodes UTF-8, never throwing (U+FFFD for invalid sequences). */
 export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
   if (end <= start) return '';
-  if (end - start <= INTERN_MAX) return internedText(bytes, start, end);
+  if (end - start <= INTERN_MAX) return internText[internSlot(bytes, start, end)]!;
   if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
   return utf8Decoder.decode(bytes.subarray(start, end));
 }

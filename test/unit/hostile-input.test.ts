@@ -58,7 +58,9 @@ describe('invalid or unknown text encodings', () => {
     const wire = encodeMessage(createMessage('GET_STATUS', {}, { deviceName: 'abcd', timestamp: Timestamp.ZERO }));
     wire[14] = 0xff;
     wire[15] = 0xc3;
-    expect(decodeMessage(wire).deviceName).toBe('\ufffd\ufffdcd');
+    // Kept as escapes of the two bytes (issue 14), so the name re-encodes to them.
+    expect(decodeMessage(wire).deviceName).toBe('\udcff\udcc3cd');
+    expect(encodeMessage(decodeMessage(wire))).toEqual(wire);
   });
 });
 
