@@ -50,6 +50,13 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * `peer.nextMessageId()` if it has none). Otherwise the reply is matched the way 3D Slicer does
  * it: the first waiting query whose base type equals the reply's and whose device name is empty
  * (= any) or equal to the reply's (an `RTS_` with an empty device name answers any device).
+ * Names are compared whole (`fullDeviceName`: a name over 20 bytes is in `IGTL_DEVICE_NAME`
+ * metadata). PLUS answers some named queries without the name (PlusLib
+ * vtkPlusOpenIGTLinkServer.cxx), and those answers are taken too: an unnamed STATUS for
+ * GET_STATUS (but not PLUS's v1 keep-alive STATUS once the peer has sent v3 framing, see
+ * docs/connections.md), an unnamed POINT for GET_POINT, IMGMETA "PlusServerImageMetaD" for
+ * GET_IMGMETA, POLYDATA "PlusServer" whose `fileName` metadata is the requested file for
+ * GET_POLYDATA.
  * So any number of queries can be in flight, answered in any order; identical queries
  * (same type and device) may of course be answered in either order. A reply that echoes the ID
  * of a query that already timed out or was unsubscribed is dropped, never handed to another
