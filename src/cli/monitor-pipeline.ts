@@ -3,7 +3,7 @@
 // `igtl-rx monitor` renders it; tests drive it with a TestScheduler.
 import { asyncScheduler, connect, filter, ignoreElements, map, merge, tap, type MonoTypeOperatorFunction, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, throttleTracking, trackingKey } from '../../operators/index.js';
-import { encodedSize } from '../protocol/encode.js';
+import { encodedSize, fullDeviceName } from '../protocol/encode.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { toJSON } from '../protocol/json.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -87,6 +87,7 @@ export interface MonitorRow {
   /** `trackingKey` of the row's messages. */
   readonly key: string;
   readonly type: string;
+  /** The full device name (`fullDeviceName`: PLUS's `IGTL_DEVICE_NAME` metadata over the 20-byte header field). */
   readonly deviceName: string;
   /** The tool of a split TDATA/QTDATA (or point of a POINT) row. */
   readonly element: string | undefined;
@@ -174,7 +175,8 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
               out.push({
                 key,
                 type: wireType(m),
-                deviceName: m.deviceName,
+                // The whole name (PLUS's IGTL_DEVICE_NAME metadata when the header holds 20 bytes of it).
+                deviceName: fullDeviceName(m),
                 element: elementOf(m),
                 hz: rate.hz,
                 bytesPerSecond: rate.hz * row.meanBytes,
@@ -266,13 +268,16 @@ function clockTime(ts: Timestamp): string {
  * (UTC time of day), latency, count and the latest value (cut to fit).
  */
 export function renderTable(table: MonitorTable, columns = 120, title = ''): string {
-  const head = `${pad('TYPE', 12)} ${pad('DEVICE', 24)} ${pad('Hz', 8, true)} ${pad('kB/s', 9, true)} ${pad('TIMESTAMP', 12)} ${pad('LATENCY', 10, true)} ${pad('COUNT', 8, true)}  VALUE`;
+  const deviceOf = (r: MonitorRow) => JSON.stringify(r.element === undefined ? r.deviceName : `${r.deviceName}/${r.element}`);
+  // DEVICE is 24 wide, wider (up to 48) when a full name needs it: two long names that share
+  // their first 20 bytes (PLUS) must stay told apart.
+  const deviceWidth = Math.min(48, Math.max(24, ...table.rows.map((r) => deviceOf(r).length)));
+  const head = `${pad('TYPE', 12)} ${pad('DEVICE', deviceWidth)} ${pad('Hz', 8, true)} ${pad('kB/s', 9, true)} ${pad('TIMESTAMP', 12)} ${pad('LATENCY', 10, true)} ${pad('COUNT', 8, true)}  VALUE`;
   const fixed = head.length - 'VALUE'.length;
   const valueWidth = Math.max(10, columns - fixed - 1);
   const lines = table.rows.map((r) => {
-    const device = r.element === undefined ? r.deviceName : `${r.deviceName}/${r.element}`;
     const latency = r.latencyMs === undefined ? '-' : `${r.latencyMs.toFixed(1)} ms`;
-    return `${pad(r.type, 12)} ${pad(JSON.stringify(device), 24)} ${pad(r.hz.toFixed(1), 8, true)} ${pad((r.bytesPerSecond / 1000).toFixed(1), 9, true)} ${pad(clockTime(r.lastTimestamp), 12)} ${pad(latency, 10, true)} ${pad(String(r.count), 8, true)}  ${pad(r.value, valueWidth)}`.trimEnd();
+    return `${pad(r.type, 12)} ${pad(deviceOf(r), deviceWidth)} ${pad(r.hz.toFixed(1), 8, true)} ${pad((r.bytesPerSecond / 1000).toFixed(1), 9, true)} ${pad(clockTime(r.lastTimestamp), 12)} ${pad(latency, 10, true)} ${pad(String(r.count), 8, true)}  ${pad(r.value, valueWidth)}`.trimEnd();
   });
   const body = lines.length > 0 ? lines.join('\n') : '(no messages yet)';
   return `${title ? `${title}\n` : ''}${head}\n${body}`;

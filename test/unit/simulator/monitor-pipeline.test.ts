@@ -101,6 +101,52 @@ describe('monitor pipeline', () => {
     });
   });
 
+  it('keys and names rows by the full device name (PLUS: 20 bytes in the header, the whole name in IGTL_DEVICE_NAME)', () => {
+    const names = ['ReferenceToTrackerLongNameTransformA', 'ReferenceToTrackerLongNameTransformB'];
+    const header = names[0]!.slice(0, 20);
+    expect(names[1]!.slice(0, 20)).toBe(header);
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const tables: MonitorTable[] = [];
+    scheduler.run(({ flush }) => {
+      ticks(10, { scheduler, origin: ORIGIN })
+        .pipe(
+          mergeMap((t) => names.map((name) => createMessage('TRANSFORM', { matrix: [1, 0, 0, t, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] }, {
+            deviceName: header, timestamp: Timestamp.fromMillis(EPOCH + t), metadata: { IGTL_DEVICE_NAME: name },
+          }))),
+          monitorFilter({ device: names[1]!, scheduler }),
+          stampReceived(() => EPOCH + scheduler.now()),
+          takeUntil(timer(1500, scheduler)),
+          monitorTable({ intervalMs: 1000, scheduler }),
+        )
+        .subscribe((t) => tables.push(t));
+      flush();
+    });
+    // ofDevice matches the full name: only B passes.
+    expect(tables[0]!.rows.map((r) => r.deviceName)).toEqual([names[1]]);
+    const all: MonitorTable[] = [];
+    const s2 = new TestScheduler((a, b) => expect(a).toEqual(b));
+    s2.run(({ flush }) => {
+      ticks(10, { scheduler: s2, origin: ORIGIN })
+        .pipe(
+          mergeMap((t) => names.map((name) => createMessage('TRANSFORM', { matrix: [1, 0, 0, t, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] }, {
+            deviceName: header, timestamp: Timestamp.fromMillis(EPOCH + t), metadata: { IGTL_DEVICE_NAME: name },
+          }))),
+          stampReceived(() => EPOCH + s2.now()),
+          takeUntil(timer(1500, s2)),
+          monitorTable({ intervalMs: 1000, scheduler: s2 }),
+        )
+        .subscribe((t) => all.push(t));
+      flush();
+    });
+    const t = all[0]!;
+    expect(t.rows.map((r) => r.deviceName)).toEqual(names);
+    expect(t.rows.map((r) => r.hz)).toEqual([100, 100]);
+    expect(new Set(t.rows.map((r) => r.key)).size).toBe(2);
+    expect(tableJSON(t, () => 5).rows).toMatchObject(names.map((deviceName) => ({ deviceName, hz: 100 })));
+    const text = renderTable(t, 200);
+    for (const name of names) expect(text).toContain(JSON.stringify(name));
+  });
+
   it('renders a table that fits the terminal width', () => {
     const text = renderTable(monitor({})[1]!, 110, 'title');
     const lines = text.split('\n');
