@@ -20,7 +20,7 @@ export interface CommandOptions {
   /** Scheduler of the timeout (tests pass a TestScheduler). */
   readonly scheduler?: SchedulerLike;
   /**
-   * Send the legacy form older PLUS servers take (spec queries.md §7): a STRING on device
+   * Send the legacy form older PLUS servers take (docs/operators.md#command): a STRING on device
    * `CMD_<id>` holding the XML, answered by a STRING on device `ACK_<id>` (default false).
    */
   readonly legacy?: boolean;
@@ -28,7 +28,7 @@ export interface CommandOptions {
 
 /**
  * Sends a command and emits its parsed result: a v3 `COMMAND` answered by the `RTS_COMMAND`
- * with the same COMMAND_ID (spec queries.md §4), or, with `legacy: true`, a STRING `CMD_<id>`
+ * with the same COMMAND_ID (OpenIGTLink Documents/Protocol/command.md), or, with `legacy: true`, a STRING `CMD_<id>`
  * answered by a STRING `ACK_<id>`. Cold: nothing is sent until you subscribe; every
  * subscription sends a new command with a new id.
  *

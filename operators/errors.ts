@@ -19,7 +19,7 @@ export class QueryTimeoutError extends TimeoutError {
 }
 
 /**
- * A query was answered with an RTS_ reply whose status reports failure (spec queries.md §3:
+ * A query was answered with an RTS_ reply whose status reports failure (OpenIGTLink Documents/Protocol/query.md:
  * status 0 is success except for RTS_POLYDATA, where it is 1).
  */
 export class QueryFailedError extends IgtlError {

@@ -19,7 +19,7 @@ type BaseName<B extends string> = B extends 'TRANS' | 'TRANSFOR' ? 'TRANSFORM' :
 type MessageNamed<N extends string> = N extends IgtlType ? IgtlMessageOf<N> : UnknownMessage;
 
 /**
- * What a query of type `K` is answered with (spec queries.md §2): `GET_IMAGE` -> IMAGE or
+ * What a query of type `K` is answered with (OpenIGTLink Documents/Protocol/query.md): `GET_IMAGE` -> IMAGE or
  * RTS_IMAGE; `STT_TDATA`/`STP_TDATA` -> RTS_TDATA. Reply types igtl-rx has no codec for
  * arrive as {@link UnknownMessage} (RTS_STRING and RTS_VIDEO have codecs: one status byte).
  */
@@ -34,7 +34,7 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
 
 /**
  * Sends a query and emits its one reply: a `GET_<T>` is answered by the `<T>` message or by
- * `RTS_<T>`, an `STT_<T>`/`STP_<T>` by `RTS_<T>` (spec queries.md §2). Cold: nothing is sent
+ * `RTS_<T>`, an `STT_<T>`/`STP_<T>` by `RTS_<T>` (OpenIGTLink Documents/Protocol/query.md). Cold: nothing is sent
  * until you subscribe, and every subscription sends its own request.
  *
  * ```
@@ -45,7 +45,7 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * RTS_ error:  ^---#         an RTS_IMAGE with an error status: QueryFailedError
  * ```
  *
- * Correlation (spec §5): a reply that echoes the request's v3 message ID belongs to it (the
+ * Correlation: a reply that echoes the request's v3 message ID belongs to it (the
  * igtl-rx server echoes it; when the request is in v3 framing, `query` gives it a fresh ID from
  * `peer.nextMessageId()` if it has none). Otherwise the reply is matched the way 3D Slicer does
  * it: the first waiting query whose base type equals the reply's and whose device name is empty
@@ -61,7 +61,7 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * (same type and device) may of course be answered in either order. A reply that echoes the ID
  * of a query that already timed out or was unsubscribed is dropped, never handed to another
  * query. Streams and replies share one connection: a streamed `<T>` of the same device can
- * answer a `GET_<T>` by name; that is what the protocol allows (spec §5: "match defensively").
+ * answer a `GET_<T>` by name; that is what the protocol allows.
  *
  * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}
  * (an `RTS_` whose status is not success, see `isRtsSuccess`), the error of `peer.send` when

@@ -5,7 +5,7 @@ import { subscribeOperator } from './internal/operator-subscriber.js';
 import { holdUntil, messagesOf, type IgtlPeer } from './internal/peer.js';
 import { query } from './query.js';
 
-/** The message types a server can be asked to stream with STT_ (spec queries.md §1). */
+/** The message types a server can be asked to stream with STT_ (OpenIGTLink Documents/Protocol/query.md). */
 export type StreamType = 'TDATA' | 'QTDATA' | 'TRANSFORM' | 'IMAGE' | 'POSITION' | 'SENSOR' | 'NDARRAY' | 'POLYDATA' | 'VIDEO' | 'BIND';
 
 /** The message of one type: `MessageOfType<'TDATA'>` is a TrackingDataMessage. */
@@ -44,7 +44,7 @@ export interface StreamOptions {
  * sends RTS_TDATA), after `timeoutMs` the stream simply stops waiting for it. Note that this
  * example server also closes the connection after STP_TDATA (PLUS keeps it open).
  *
- * STT_ bodies (messages.md): STT_TDATA/STT_QTDATA carry `resolutionMs` and `coordinate`,
+ * STT_ bodies (OpenIGTLink Documents/Protocol/trackingdata.md, qtrackingdata.md, video.md): STT_TDATA/STT_QTDATA carry `resolutionMs` and `coordinate`,
  * STT_VIDEO `codec` and `resolutionMs`, STT_BIND `resolutionMs` (sent in ns), the others none.
  * Options are those of the subscription that starts the shared stream.
  *

@@ -1,7 +1,7 @@
 // Parsing a command reply: PLUS writes `<CommandReply Name=".." Status="SUCCESS|FAIL" Message=".." [Error=".."]/>`
-// and repeats Status/Message/Error in the metadata (spec queries.md §4, §7); some commands answer
+// and repeats Status/Message/Error in the metadata (OpenIGTLink Documents/Protocol/command.md; docs/operators.md#command); some commands answer
 // with their own text, and a legacy reply is a STRING. XML attributes win over metadata, because
-// 3D Slicer's `Status` metadata comes from an uninitialised flag (spec §4).
+// 3D Slicer's `Status` metadata comes from an uninitialised flag.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { IgtlMessage } from '../../src/index.js';
 import type { CommandResult } from '../errors.js';

@@ -1,4 +1,4 @@
-// Request/reply correlation, the nats.js way (STYLE.md): one map of pending requests per peer,
+// Request/reply correlation, the nats.js way: one map of pending requests per peer,
 // a dispatcher that settles them from the peer's messages, and a cancel that removes them.
 // The correlator subscribes to its peer only while requests are pending.
 import createDebug from 'debug';
@@ -19,7 +19,7 @@ export interface ReplyMatcher {
   readonly accepts: (msg: IgtlMessage) => boolean;
   /**
    * Also take a reply that carries no live token, by `accepts` alone, first registered first
-   * served: how 3D Slicer matches replies by type and device name (spec queries.md §5).
+   * served: how 3D Slicer matches replies by type and device name.
    */
   readonly byName: boolean;
 }

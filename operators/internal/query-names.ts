@@ -1,4 +1,4 @@
-// Query type names and their base types (spec queries.md §1): GET_TRANS <-> TRANSFORM, GET_CAPABIL
+// Query type names and their base types (OpenIGTLink Documents/Protocol/query.md): GET_TRANS <-> TRANSFORM, GET_CAPABIL
 // <-> CAPABILITY, GET_VMETA <-> VIDEOMETA, the rest strip the 4-character prefix.
 import { STATUS_REPLY_TYPES, wireType, type IgtlMessage, type IgtlMessageOf, type StatusReplyType } from '../../src/index.js';
 
@@ -6,7 +6,7 @@ import { STATUS_REPLY_TYPES, wireType, type IgtlMessage, type IgtlMessageOf, typ
 export type QueryPrefix = 'GET_' | 'STT_' | 'STP_' | 'RTS_';
 
 // Shortened base names (the 12-byte type field), and the docs' `TRANSFOR` that a lenient
-// receiver accepts too (spec §1).
+// receiver accepts too (query.md).
 const SHORT_NAMES: ReadonlyMap<string, string> = new Map([
   ['TRANS', 'TRANSFORM'],
   ['TRANSFOR', 'TRANSFORM'],

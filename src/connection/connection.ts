@@ -252,7 +252,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /**
-   * The client half of the v3 handshake (spec queries.md §6.3): sends a COMMAND named `Version`
+   * The client half of the v3 handshake (docs/connections.md#header-versions): sends a COMMAND named `Version`
    * in legacy framing (which every peer can at least skip: the Debian 1.11 library cannot skip
    * v3 framing) and picks the header version from what comes back (docs/connections.md, "Which
    * peer gets which header version"):

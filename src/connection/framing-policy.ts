@@ -15,7 +15,7 @@ export interface FramingRules {
   readonly forceHeaderVersion: HeaderVersion | undefined;
   /**
    * Empty GET_/STT_/STP_ queries without metadata go in legacy framing: the C++ library does
-   * not unpack 14-byte v3 bodies (upstream Documents/Protocol/Header.md, "Version 3").
+   * not unpack 14-byte v3 bodies (OpenIGTLink Documents/Protocol/header.md, "Header version number").
    */
   readonly legacyEmptyQueries: boolean;
 }

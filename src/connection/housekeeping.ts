@@ -1,4 +1,4 @@
-// The replies a server gives on its own (spec queries.md §6-7): GET_CAPABIL, GET_STATUS (the
+// The replies a server gives on its own (OpenIGTLink Documents/Protocol/capability.md, status.md): GET_CAPABIL, GET_STATUS (the
 // ping PLUS answers) and the v3 handshake COMMAND `Version`.
 import { createMessage } from '../protocol/message.js';
 import { escapeXmlAttribute } from '../protocol/messages/command.js';

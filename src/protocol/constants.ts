@@ -1,6 +1,6 @@
-/** Size of the fixed OpenIGTLink header (spec header.md §2). */
+/** Size of the fixed OpenIGTLink header (OpenIGTLink Documents/Protocol/header.md, Header Fields). */
 export const HEADER_SIZE = 58;
-/** Size of the extended header written by every v3 sender (spec header.md §6). */
+/** Size of the extended header written by every v3 sender (OpenIGTLink Documents/Protocol/header.md, Extended Header Fields). */
 export const EXTENDED_HEADER_SIZE = 12;
 /** Default limit on BODY_SIZE: larger messages are refused before anything is allocated. */
 export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 * 1024;
@@ -17,7 +17,7 @@ export const DEVICE_NAME_SIZE = 20;
 /** Conventional OpenIGTLink TCP port. */
 export const DEFAULT_PORT = 18944;
 
-// Header field offsets (spec header.md §2).
+// Header field offsets (OpenIGTLink Documents/Protocol/header.md, Header Fields).
 export const OFFSET_VERSION = 0;
 export const OFFSET_TYPE = 2;
 export const OFFSET_DEVICE_NAME = 14;

@@ -1,5 +1,5 @@
 /**
- * CRC-64/ECMA-182 as the OpenIGTLink C++ library computes it (spec header.md §5):
+ * CRC-64/ECMA-182 as the OpenIGTLink C++ library computes it (OpenIGTLink Documents/Protocol/header.md, CRC):
  * polynomial 0x42F0E1EBA9EA3693, MSB-first, init 0, no reflection, no final XOR.
  *
  * It runs over every received body, images included, so there are two kernels:

@@ -122,7 +122,7 @@ function decodeBody(
       if (extSize < EXTENDED_HEADER_SIZE || extSize + metaHeaderSize + metaSize > bodySize) {
         throw new MalformedMessageError(type, `extended header (${extSize}) + metadata header (${metaHeaderSize}) + metadata (${metaSize}) exceed BODY_SIZE ${bodySize}`);
       }
-      // Extended headers longer than 12 bytes are skipped, as the C++ library does (spec header.md §6).
+      // Extended headers longer than 12 bytes are skipped, as the C++ library does (OpenIGTLink Documents/Protocol/header.md, Extended Header Fields).
       contentStart = bodyStart + extSize;
       contentEnd = bodyEnd - metaHeaderSize - metaSize;
       if (metaHeaderSize > 0) metadata = readMetadata(bytes, view, contentEnd, metaHeaderSize, metaSize, type);
@@ -184,7 +184,7 @@ function toDecodeError(err: unknown, header: FrameHeader, frame: Uint8Array): Ig
 
 /**
  * Checks a header before its body is read: an unsupported version or an oversized BODY_SIZE is
- * reported from the header alone (spec vectors README), without allocating anything.
+ * reported from the header alone without allocating anything.
  */
 export function checkHeader(header: FrameHeader, maxBodySize: number): IgtlError | undefined {
   if (header.bodySizeHi >= 0x200000 || header.bodySize > maxBodySize) {

@@ -1,4 +1,4 @@
-// Encoding a typed message into its wire bytes (spec header.md §10).
+// Encoding a typed message into its wire bytes (OpenIGTLink Documents/Protocol/header.md).
 import type { ContentCodec } from './codec.js';
 import { DEVICE_NAME_SIZE, EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_CRC } from './constants.js';
 import { crc64Parts, crcResult } from './crc64.js';

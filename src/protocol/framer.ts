@@ -1,4 +1,4 @@
-// Incremental framing: arbitrary chunks of bytes in, whole messages out (spec header.md §9).
+// Incremental framing: arbitrary chunks of bytes in, whole messages out (OpenIGTLink Documents/Protocol/header.md, Body size).
 //
 // The `ws` receiver's lesson: a small state machine (HEADER -> BODY -> emit) over the chunks as
 // they arrive. A message that lies wholly inside one chunk is decoded in place, with no copy
@@ -10,7 +10,7 @@
 // what already arrived) and doubles as bytes arrive, capped at its size, so the last buffer is
 // exactly 58 + BODY_SIZE long (decoded payloads, e.g. IMAGE pixels, are views into it).
 //
-// OpenIGTLink has no sync marker (spec header.md §2), so a receiver that reads a header where
+// OpenIGTLink has no sync marker (OpenIGTLink Documents/Protocol/header.md, Header Fields), so a receiver that reads a header where
 // there is none has lost the stream for good. On a network stream (`resync: 'stop'`) such a
 // header is reported once as a DesyncError and everything after it is ignored until reset():
 // guessing further boundaries would only turn garbage into messages. In a file

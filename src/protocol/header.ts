@@ -15,7 +15,7 @@ import { readFixedString, writeFixedString } from './text.js';
 import { hex64 } from './errors.js';
 
 /**
- * The 58-byte header of a received message (spec header.md §2), as read from the wire. Errors
+ * The 58-byte header of a received message (OpenIGTLink Documents/Protocol/header.md, Header Fields), as read from the wire. Errors
  * about a message carry it, so a report always says which message it was.
  */
 export class FrameHeader {

@@ -1,4 +1,4 @@
-// Reading and writing the v3 metadata header and body (spec header.md §7).
+// Reading and writing the v3 metadata header and body (OpenIGTLink Documents/Protocol/header.md, Metadata Fields).
 import { EncodeError, MalformedMessageError } from './errors.js';
 import type { Metadata, MetadataValue } from './metadata.js';
 import { decodeText, encodeText, utf8Bytes, utf8Text } from './text.js';

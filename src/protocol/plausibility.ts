@@ -1,13 +1,13 @@
 // Is this 58-byte header something an OpenIGTLink peer would send?
 //
-// OpenIGTLink has no sync marker and no header checksum (spec Documents/Protocol/header.md: the
+// OpenIGTLink has no sync marker and no header checksum (OpenIGTLink Documents/Protocol/header.md: the
 // CRC covers the body only), so a receiver that has lost its place in a byte stream reads
 // arbitrary bytes as a header and believes whatever BODY_SIZE they hold. The only defence is to
 // refuse headers whose fields no implementation writes. The rules are deliberately loose (a
 // header accepted here may still be refused later, e.g. as too large), but every rule is one
 // that every sender we know of obeys:
-// - VERSION is 1 or 2 (header.md §2: 1 = legacy framing, 2 = v3 framing);
-// - TYPE is printable ASCII padded with NULs (header.md §2 "ASCII, null-padded"), not empty;
+// - VERSION is 1 or 2 (header.md, "Header version number": 1 = legacy framing, 2 = v3 framing);
+// - TYPE is printable ASCII padded with NULs (header.md: an ASCII string, unused bytes padded with 0), not empty;
 // - DEVICE_NAME holds no control byte and is NUL-padded (senders copy the name with strncpy or a
 //   fixed-size pack into a zeroed field). Bytes >= 0x80 are allowed: UTF-8 and Latin-1 names exist.
 // A BODY_SIZE of 4 GiB or more (upper 32 bits set) is something a buggy or hostile but still

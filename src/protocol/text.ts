@@ -1,6 +1,6 @@
 import { EncodeError } from './errors.js';
 
-/** IANA MIBenum numbers that OpenIGTLink uses for text (spec README §4). */
+/** IANA MIBenum numbers that OpenIGTLink uses for text (OpenIGTLink Documents/Protocol/string.md). */
 export const Encoding = {
   US_ASCII: 3,
   ISO_8859_1: 4,
@@ -171,7 +171,7 @@ export function escapedUtf8Bytes(text: string): Uint8Array {
 
 /**
  * Reads a fixed-size `char[N]` field: the bytes up to the first NUL or the end of the field
- * (a name that fills its field has no NUL; spec README §3). ASCII is the norm; other bytes are
+ * (a name that fills its field has no NUL; OpenIGTLink Documents/Protocol/header.md). ASCII is the norm; other bytes are
  * read as UTF-8, and a byte that is not valid UTF-8 (names are opaque bytes in the C++ library)
  * is kept as an escape (see {@link escapedUtf8}), so the field re-encodes to the same bytes.
  */

@@ -3,7 +3,7 @@ const TWO_POW_32 = 4294967296;
 /**
  * An OpenIGTLink timestamp: the exact 64-bit wire value, held as two uint32 halves
  * (whole seconds since 1970-01-01T00:00:00Z, and a fraction of a second in units of 2^-32 s).
- * Nothing is rounded unless you convert; 0 means "not set" (spec README §5).
+ * Nothing is rounded unless you convert; 0 means "not set" (OpenIGTLink Documents/Protocol/timestamp.md).
  */
 export class Timestamp {
   /** The "not set" timestamp (what most C++ senders and 3D Slicer send). */
@@ -106,7 +106,7 @@ export class Timestamp {
 }
 
 // The C++ library converts with a 32-step successive approximation whose step values are
-// ceil(1e9 / 2^k) rather than exact (spec README §5). Precomputed once.
+// ceil(1e9 / 2^k) rather than exact (OpenIGTLink Documents/Protocol/timestamp.md). Precomputed once.
 const STEPS: number[] = (() => {
   const steps: number[] = [];
   let base = 1_000_000_000;

@@ -1,4 +1,4 @@
-// The simulator's v3 COMMANDs (spec queries.md §4, §7): a handful of PLUS-style commands, with
+// The simulator's v3 COMMANDs (OpenIGTLink Documents/Protocol/command.md; docs/operators.md#command): a handful of PLUS-style commands, with
 // replies in PLUS's form: RTS_COMMAND with the same COMMAND_ID and name,
 // `<CommandReply Name=".." Status="SUCCESS|FAIL" [Error=".."] Message=".." .../>` and the same
 // facts as metadata (Status, Message, Error, plus command-specific entries).

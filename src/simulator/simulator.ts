@@ -86,7 +86,7 @@ interface StreamControl {
   readonly periodMs: number | undefined;
 }
 
-// Query suffixes (GET_TRANS, STT_TRANS...) and their base types (spec queries.md §1).
+// Query suffixes (GET_TRANS, STT_TRANS...) and their base types (OpenIGTLink Documents/Protocol/query.md).
 const BASE_OF_SUFFIX = new Map<string, string>([['TRANS', 'TRANSFORM'], ['TRANSFOR', 'TRANSFORM'], ['CAPABIL', 'CAPABILITY'], ['VMETA', 'VIDEOMETA']]);
 const STREAM_OF_SUFFIX = new Map<string, SimulatedStream>([
   ['TRANS', 'TRANSFORM'], ['TRANSFOR', 'TRANSFORM'], ['POSITION', 'POSITION'], ['TDATA', 'TDATA'], ['QTDATA', 'QTDATA'], ['IMAGE', 'IMAGE'],
@@ -441,14 +441,14 @@ export class Simulator {
     const rts = rtsTypeOf(suffix);
     if (!rts) return [];
     const supported = STREAM_OF_SUFFIX.has(suffix);
-    // RTS_POLYDATA counts 1 as success (spec queries.md §3): its failure is 0.
+    // RTS_POLYDATA counts 1 as success (OpenIGTLink Documents/Protocol/query.md): its failure is 0.
     const status = supported ? 0 : rts === 'RTS_POLYDATA' ? 0 : 1;
     return [createMessage(rts, { status }, this.replyHeader(msg))];
   }
 
   /**
    * Header fields of a reply: the request's device name and framing and, in v3 framing, its
-   * MSG_ID (echoed: harmless to C++ peers, useful to others; spec queries.md §5).
+   * MSG_ID (echoed: harmless to C++ peers, useful to others).
    */
   private replyHeader(request: IgtlMessage): { deviceName: string; timestamp: Timestamp; headerVersion: HeaderVersion; messageId: number } {
     return { deviceName: request.deviceName, timestamp: this.timestampAt(this.now()), headerVersion: request.headerVersion, messageId: request.headerVersion === 2 ? request.messageId : 0 };

@@ -1,7 +1,7 @@
 /**
  * Smoke test of the C++ peer infrastructure (scripts/setup-cpp-peers.sh + test/support/cpp-peers.ts).
  * Deliberately independent of our codec: headers are built and parsed by hand here
- * (layout: /work/shared/spec/header.md §2).
+ * (layout: OpenIGTLink Documents/Protocol/header.md).
  */
 import net from 'node:net';
 import { describe, it, expect, afterEach } from 'vitest';

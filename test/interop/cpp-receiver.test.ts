@@ -272,7 +272,7 @@ describe('ReceiveServer reads the types it does not decode with the right body s
     const { peer, send } = await receiveServer();
     const m4 = [1, 0, 0, 1, 0, 1, 0, 2, 0, 0, 1, 3, 0, 0, 0, 1];
     const ts = new Timestamp(42, 0x40000000);
-    // [message, body size from the spec (messages.md / queries.md), computed by hand]
+    // [message, body size from the spec (OpenIGTLink Documents/Protocol/*.md), computed by hand]
     const cases: [IgtlMessage, number][] = [
       [createMessage('TDATA', { elements: [{ name: 'Tool1', type: 2, matrix: m4 }, { name: 'Tool2', type: 1, matrix: m4 }] }, { deviceName: 'T' }), 2 * 70],
       [createMessage('QTDATA', { elements: [0, 1, 2].map((i) => ({ name: `Q${i}`, type: 2, position: [i, 2, 3] as const, quaternion: [0, 0, 0, 1] as const })) }, { deviceName: 'Q' }), 3 * 50],

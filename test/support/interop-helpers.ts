@@ -175,7 +175,7 @@ export function expectPrintedClose(printed: readonly number[], exact: readonly n
 /**
  * igtl_frac_to_nanosec of the 1.11 library (the peers here): the step values are halved with
  * rounding down (500000000, 250000000, ..., 976562, 488281, ...), unlike later versions whose
- * steps round up (spec README §5, `fractionToNanoseconds`). Observed: fraction 0x1F9ADD24 prints
+ * steps round up (OpenIGTLink Documents/Protocol/timestamp.md, `fractionToNanoseconds`). Observed: fraction 0x1F9ADD24 prints
  * as 123456778 ns in 1.11 (later versions: 123456789). The two differ by at most ~32 ns.
  */
 export function cpp111FractionToNanoseconds(fraction: number): number {

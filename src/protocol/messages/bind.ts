@@ -1,4 +1,4 @@
-// BIND (several messages in one) and its queries GET_BIND and STT_BIND (spec messages.md §16).
+// BIND (several messages in one) and its queries GET_BIND and STT_BIND (OpenIGTLink Documents/Protocol/bind.md).
 //
 // BIND: uint16 NCHILD; NCHILD x (char[12] type, uint64 content size); uint16 NTABLE_SIZE; the
 // child device names, each NUL-terminated, padded to an even length; then each child's content
@@ -66,7 +66,7 @@ export interface StartBindContent {
   readonly form?: BindRequestForm;
 }
 
-// BIND layout (spec §16), offsets from the start of the content.
+// BIND layout (bind.md), offsets from the start of the content.
 const OFFSET_NCHILD = 0;
 const NCHILD_SIZE = 2;
 /** One BIND child entry: char[12] CTYPE, uint64 CSIZE. */
@@ -457,7 +457,7 @@ export const getBindCodec: ContentCodec<'GET_BIND', GetBindContent> = {
 
 /**
  * Codec of STT_BIND: uint64 resolution, then the GET_BIND layout (nothing more when every child
- * is requested). Note that C++ senders leave the resolution uninitialised (spec §16).
+ * is requested). Note that C++ senders leave the resolution uninitialised (bind.md).
  */
 export const startBindCodec: ContentCodec<'STT_BIND', StartBindContent> = {
   type: 'STT_BIND',

@@ -1,4 +1,4 @@
-// CAPABILITY: the list of type names a peer understands (spec messages.md §17).
+// CAPABILITY: the list of type names a peer understands (OpenIGTLink Documents/Protocol/capability.md).
 // The C++ library refuses to pack an empty list and reports an empty one as an unpack failure.
 // We accept an empty list on receive (it is well-formed: zero 12-byte entries) but refuse to
 // send one, since C++ receivers would reject it.
@@ -25,7 +25,7 @@ export const capabilityCodec: ContentCodec<'CAPABILITY', CapabilityContent> = {
     return { types };
   },
   size(content) {
-    if (content.types.length === 0) throw new EncodeError('CAPABILITY', 'types is empty; C++ receivers reject a CAPABILITY with no entries (spec messages.md §17)');
+    if (content.types.length === 0) throw new EncodeError('CAPABILITY', 'types is empty; C++ receivers reject a CAPABILITY with no entries (OpenIGTLink Documents/Protocol/capability.md)');
     content.types.forEach((t, i) => checkFixedString('CAPABILITY', `types[${i}]`, t, ENTRY_SIZE));
     return content.types.length * ENTRY_SIZE;
   },

@@ -1,10 +1,10 @@
-// COLORT: colour table (spec messages.md §12). Also accepted under its pre-2013 name COLORTABLE.
+// COLORT: colour table (OpenIGTLink Documents/Protocol/colortable.md). Also accepted under its pre-2013 name COLORTABLE.
 import type { ContentCodec } from '../codec.js';
 import type { JsonValue } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
 import { asBytes, asInt, asObject, bytesToJSON } from './common.js';
 
-// Offsets (spec messages.md §12 table).
+// Offsets (OpenIGTLink Documents/Protocol/colortable.md table).
 const OFFSET_INDEX_TYPE = 0; // int8: 3 uint8 index, 5 uint16 index
 const OFFSET_MAP_TYPE = 1; // int8: 3 uint8, 5 uint16, 19 RGB
 const OFFSET_TABLE = 2;
@@ -108,6 +108,6 @@ function colorTableCodecFor<T extends 'COLORT' | 'COLORTABLE'>(type: T): Content
 export const colorTableCodec: ContentCodec<'COLORT', ColorTableContent> = colorTableCodecFor('COLORT');
 /**
  * Codec of COLORTABLE, the name library versions before March 2013 sent (the upstream C test
- * vector still does); same layout as COLORT, accepted on receive (spec §12).
+ * vector still does); same layout as COLORT, accepted on receive (colortable.md).
  */
 export const legacyColorTableCodec: ContentCodec<'COLORTABLE', ColorTableContent> = colorTableCodecFor('COLORTABLE');

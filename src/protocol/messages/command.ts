@@ -1,5 +1,5 @@
-// COMMAND and RTS_COMMAND (protocol 3): id, 128-byte name, encoding, length, text (spec messages.md §18).
-// Both have the same layout; the reply repeats the request's COMMAND_ID (spec queries.md §4).
+// COMMAND and RTS_COMMAND (protocol 3): id, 128-byte name, encoding, length, text (OpenIGTLink Documents/Protocol/command.md).
+// Both have the same layout; the reply repeats the request's COMMAND_ID (OpenIGTLink Documents/Protocol/command.md).
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
 import { decodeText, readFixedString, writeFixedString } from '../text.js';
@@ -38,7 +38,7 @@ function commandCodecFor<T extends 'COMMAND' | 'RTS_COMMAND'>(type: T): ContentC
     decode(bytes, view, offset, length) {
       if (length < FIXED_SIZE) throw new MalformedMessageError(type, `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
       const textLength = view.getUint32(offset + LENGTH);
-      // C++ ignores bytes after the text (spec §18); we refuse them, as they could not be re-encoded.
+      // C++ ignores bytes after the text (command.md); we refuse them, as they could not be re-encoded.
       if (length !== FIXED_SIZE + textLength) {
         throw new MalformedMessageError(type, `content is ${length} bytes, LENGTH ${textLength} needs ${FIXED_SIZE + textLength}`);
       }
@@ -93,7 +93,7 @@ export const commandCodec: ContentCodec<'COMMAND', CommandContent> = commandCode
 export const rtsCommandCodec: ContentCodec<'RTS_COMMAND', CommandContent> = commandCodecFor('RTS_COMMAND');
 
 // ---------------------------------------------------------------------------------------------
-// Command XML as PLUS and 3D Slicer write it (spec queries.md §4, §6.3, §7): one element whose
+// Command XML as PLUS and 3D Slicer write it (OpenIGTLink Documents/Protocol/command.md; PLUS and Slicer usage: docs/operators.md#command): one element whose
 // `Name` attribute repeats COMMAND_NAME, e.g. `<Command Name="StartRecording" OutputFilename="a.mha"/>`.
 // Building only: parsing replies is left to a real XML parser.
 
@@ -149,7 +149,7 @@ function entriesOf(attributes: Attributes | undefined): (readonly [string, strin
  * Builds the XML text of a PLUS / 3D Slicer command: `<Command Name="name" a="1" .../>`, with
  * `Name` first and the other attributes in the order given, every value escaped. Send it as the
  * `command` of a COMMAND whose `commandName` is the same name (or, for legacy PLUS servers, as
- * a STRING on device `CMD_<id>`; spec queries.md §7).
+ * a STRING on device `CMD_<id>`).
  *
  * Throws an {@link EncodeError} for an invalid attribute name, a second `Name`, or a value
  * holding characters XML cannot carry.
@@ -166,7 +166,7 @@ export function commandXml(name: string, attributes?: Attributes): string {
 
 /**
  * Builds a PLUS-style command reply: `<CommandReply Name="name" Status="SUCCESS|FAIL" Message="..."/>`,
- * plus `Error` when given and any further attributes (spec queries.md §7). For a peer that acts
+ * plus `Error` when given and any further attributes. For a peer that acts
  * as a command server; send it as the `command` of the RTS_COMMAND that repeats the request's id.
  *
  * @param name  the command name the reply answers

@@ -18,7 +18,7 @@ export type Matrix4 = readonly number[];
 /** The content of messages that have none (GET_*, STP_*, most STT_*). */
 export type EmptyContent = Record<string, never>;
 
-/** Scalar type codes shared by IMAGE, IMGMETA, VIDEOMETA and NDARRAY (spec messages.md §3). */
+/** Scalar type codes shared by IMAGE, IMGMETA, VIDEOMETA and NDARRAY (OpenIGTLink Documents/Protocol/image.md). */
 export const ScalarType = {
   INT8: 2,
   UINT8: 3,
@@ -352,7 +352,7 @@ export function bytesToJSON(bytes: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------
 // The voxel grid block IMAGE (content offset 6) and VIDEO (offset 10) share, 66 bytes: size
 // uint16[3], the axis+origin matrix (12 float32), sub-volume offset and size uint16[3]
-// (spec messages.md §3, §19).
+// (OpenIGTLink Documents/Protocol/image.md, video.md).
 
 /** The voxel grid fields of IMAGE and VIDEO. */
 export interface VoxelGrid {

@@ -1,4 +1,4 @@
-// IMAGE: 72-byte image header + pixel data (spec messages.md §3).
+// IMAGE: 72-byte image header + pixel data (OpenIGTLink Documents/Protocol/image.md).
 //
 // Also home of the scalar-array helpers shared by the imaging types (IMAGE pixels, NDARRAY
 // elements): wire bytes in a given byte order <-> typed arrays in host order.
@@ -9,7 +9,7 @@ import {
   asBytes, asInt, asObject, bytesToJSON, checkInt, checkTuple, checkU16x3, Endian, nums, scalarSize, type Matrix4, type ScalarTypeCode, type Vec3, readGrid, writeGrid, checkGrid, gridToJSON, gridFromJSON,
 } from './common.js';
 
-// Offsets of the image header (spec messages.md §3 table).
+// Offsets of the image header (OpenIGTLink Documents/Protocol/image.md table).
 const OFFSET_VERSION = 0; // uint16, must be 1
 const OFFSET_COMPONENTS = 2; // uint8 T
 const OFFSET_SCALAR_TYPE = 3; // uint8 S
@@ -219,7 +219,7 @@ function writeImageHead(c: ImageContent, bytes: Uint8Array, view: DataView, offs
  * Codec of IMAGE. Decoding checks the header version (1), the scalar type (2-7, 10, 11), the
  * component count (>= 1), that the sub-volume lies inside the image, and that the content is
  * exactly 72 + DRI·DRJ·DRK·T·size(S) bytes. The C++ library ignores extra bytes after the
- * pixels (spec §3); they are refused here because they could not be relayed byte for byte.
+ * pixels (image.md); they are refused here because they could not be relayed byte for byte.
  * E (byte order) and O (coordinate system) are carried as received, without checks.
  */
 export const imageCodec: ContentCodec<'IMAGE', ImageContent> = {
@@ -345,7 +345,7 @@ export interface ImageGeometry {
   readonly directions: readonly [Vec3, Vec3, Vec3];
   /** P as sent (matrix column 3): the centre of the full voxel grid, as Slicer, PLUS and pyigtl read it. */
   readonly origin: Vec3;
-  /** Centre of voxel (0, 0, 0) of the full image: `P - Σ axis·(R - 1)/2` (spec §3 "Geometry"). */
+  /** Centre of voxel (0, 0, 0) of the full image: `P - Σ axis·(R - 1)/2` (image.md, PX/PY/PZ). */
   readonly corner: Vec3;
   /**
    * Row-major 4x4 mapping full-image voxel indices (i, j, k, 1) to world coordinates: columns
@@ -356,8 +356,8 @@ export interface ImageGeometry {
 }
 
 /**
- * Spacing, unit directions, P, and the centre of voxel (0, 0, 0) of an IMAGE (or VIDEO), as spec
- * messages.md §3 "Geometry" describes: P is taken as the centre of the full voxel grid (RI, RJ,
+ * Spacing, unit directions, P, and the centre of voxel (0, 0, 0) of an IMAGE (or VIDEO), as OpenIGTLink
+ * Documents/Protocol/image.md describes (PX, PY, PZ: "center position of the image"): P is taken as the centre of the full voxel grid (RI, RJ,
  * RK), the way 3D Slicer, PLUS and pyigtl treat it, so
  * `corner = P - axis_i·(RI-1)/2 - axis_j·(RJ-1)/2 - axis_k·(RK-1)/2`.
  *

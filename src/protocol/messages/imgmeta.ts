@@ -1,4 +1,4 @@
-// IMGMETA: image meta data, a list of 260-byte elements (spec messages.md §10).
+// IMGMETA: image meta data, a list of 260-byte elements (OpenIGTLink Documents/Protocol/imagemeta.md).
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError } from '../errors.js';
 import { readFixedString, writeFixedString } from '../text.js';
@@ -8,7 +8,7 @@ import {
   writeU16x3, type Vec3,
 } from './common.js';
 
-// Offsets inside one element (spec messages.md §10 table).
+// Offsets inside one element (OpenIGTLink Documents/Protocol/imagemeta.md table).
 const OFFSET_NAME = 0;
 const NAME_SIZE = 64;
 const OFFSET_DEVICE_NAME = 64;
@@ -66,7 +66,7 @@ function checkElement(e: ImageMetaElement, i: number): void {
 
 /**
  * Codec of IMGMETA. The content is a whole number of 260-byte elements (none is valid). The
- * C++ receiver counts elements from BODY_SIZE in v3 framing (spec §10); we count from the
+ * C++ receiver counts elements from BODY_SIZE in v3 framing (imagemeta.md); we count from the
  * content, so large metadata never produces a bogus extra element here.
  */
 export const imageMetaCodec: ContentCodec<'IMGMETA', ImageMetaContent> = {

@@ -1,4 +1,4 @@
-// LBMETA: label meta data, a list of 116-byte elements (spec messages.md §11).
+// LBMETA: label meta data, a list of 116-byte elements (OpenIGTLink Documents/Protocol/labelmeta.md).
 import type { ContentCodec } from '../codec.js';
 import { readFixedString, writeFixedString } from '../text.js';
 import {
@@ -6,7 +6,7 @@ import {
   readU16x3, writeU16x3, type Vec3, type Vec4,
 } from './common.js';
 
-// Offsets inside one element (spec messages.md §11 table).
+// Offsets inside one element (OpenIGTLink Documents/Protocol/labelmeta.md table).
 const OFFSET_NAME = 0;
 const NAME_SIZE = 64;
 const OFFSET_DEVICE_NAME = 64;

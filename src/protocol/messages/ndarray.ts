@@ -1,10 +1,10 @@
-// NDARRAY: an N-dimensional array (spec messages.md §14). Elements are big-endian, C order.
+// NDARRAY: an N-dimensional array (OpenIGTLink Documents/Protocol/ndarray.md). Elements are big-endian, C order.
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import { asArray, asBytes, asInt, asObject, bytesToJSON, checkInt, Endian, scalarSize } from './common.js';
 import { readScalars, scalarBytes, scalarTypeOf, type ScalarArray } from './image.js';
 
-// Offsets (spec messages.md §14 table).
+// Offsets (OpenIGTLink Documents/Protocol/ndarray.md table).
 const OFFSET_TYPE = 0; // uint8 scalar type
 const OFFSET_DIM = 1; // uint8 DIM
 const OFFSET_SIZE = 2; // uint16[DIM], then the data
@@ -37,7 +37,7 @@ function writeNdArrayHead(c: NdArrayContent, bytes: Uint8Array, view: DataView, 
 
 /**
  * Codec of NDARRAY. Valid iff the type is known (2-7, 10, 11, 13) and the content is exactly
- * 2 + 2·DIM + ΠSIZE·bytes(type) bytes (spec §14).
+ * 2 + 2·DIM + ΠSIZE·bytes(type) bytes (ndarray.md).
  */
 export const ndArrayCodec: ContentCodec<'NDARRAY', NdArrayContent> = {
   type: 'NDARRAY',

@@ -1,4 +1,4 @@
-// POINT: a list of 136-byte points (spec messages.md §6).
+// POINT: a list of 136-byte points (OpenIGTLink Documents/Protocol/point.md).
 import type { ContentCodec } from '../codec.js';
 import { readFixedString, writeFixedString } from '../text.js';
 import {

@@ -1,4 +1,4 @@
-// POLYDATA: a polygonal mesh (spec messages.md §15). A 40-byte header of counts and sizes, the
+// POLYDATA: a polygonal mesh (OpenIGTLink Documents/Protocol/polydata.md). A 40-byte header of counts and sizes, the
 // points, four cell sections (VTK legacy connectivity), then the attributes: one 6-byte header
 // each, their NUL-terminated names (padded to an even length), and their float32 data.
 import type { ContentCodec } from '../codec.js';
@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from '../json-types.js';
 import { utf8Bytes, utf8Text } from '../text.js';
 import { asArray, asInt, asNumbers, asObject, asString, checkInt, nums } from './common.js';
 
-// Fixed header (spec §15): ten uint32.
+// Fixed header (polydata.md): ten uint32.
 const OFFSET_NPOINTS = 0;
 const OFFSET_NVERTICES = 4;
 const OFFSET_SIZE_VERTICES = 8;
@@ -23,7 +23,7 @@ const HEADER_SIZE = 40;
 const POINT_SIZE = 12;
 /** Bytes per attribute header: uint8 TYPE, uint8 NCOMPONENTS, uint32 N. */
 const ATTRIBUTE_HEADER_SIZE = 6;
-/** Longest attribute name the C library accepts (spec §15). */
+/** Longest attribute name the C library accepts (polydata.md). */
 const MAX_NAME_BYTES = 255;
 const UINT32_MAX = 0xffffffff;
 
@@ -31,7 +31,7 @@ const UINT32_MAX = 0xffffffff;
 export interface PolyDataAttribute {
   /** 0x00 point scalars, 0x01 vectors, 0x02 normals, 0x03 tensors, 0x04 RGBA, 0x05 texture coords; 0x10-0x15 the same for cells. */
   readonly type: number;
-  /** Components per tuple, as on the wire (the C library writes 9 for some types; spec §15). */
+  /** Components per tuple, as on the wire (the C library writes 9 for some types; polydata.md). */
   readonly ncomponents: number;
   /** Number of tuples. */
   readonly n: number;
@@ -52,7 +52,7 @@ export interface PolyDataContent {
   readonly attributes: readonly PolyDataAttribute[];
 }
 
-/** Attribute TYPE codes of POLYDATA (spec §15); add 0x10 for cell data. */
+/** Attribute TYPE codes of POLYDATA (polydata.md); add 0x10 for cell data. */
 export const PolyDataAttributeType = {
   POINT_SCALAR: 0x00,
   POINT_VECTOR: 0x01,
@@ -239,7 +239,7 @@ export const polyDataCodec: ContentCodec<'POLYDATA', PolyDataContent> = {
       p++;
     }
     // Data length per attribute is NCOMPONENTS x N x 4, right both for the C library's
-    // 9-component quirk and for correct encoders (spec §15).
+    // 9-component quirk and for correct encoders (polydata.md).
     const attributes = new Array<PolyDataAttribute>(nattributes);
     for (let a = 0; a < nattributes; a++) {
       const h = headers + a * ATTRIBUTE_HEADER_SIZE;

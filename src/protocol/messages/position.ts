@@ -1,4 +1,4 @@
-// POSITION: position with an optional quaternion (spec messages.md §2). 12, 24 or 28 bytes.
+// POSITION: position with an optional quaternion (OpenIGTLink Documents/Protocol/position.md). 12, 24 or 28 bytes.
 // The form is chosen by the content size alone (C++ SetPackTypeByContentSize), so we keep the
 // form received and write it back: 12 = position only, 24 = qx qy qz (W implied), 28 = all.
 import type { ContentCodec } from '../codec.js';
@@ -35,7 +35,7 @@ function contentSize(content: PositionContent): number {
 export const positionCodec: ContentCodec<'POSITION', PositionContent> = {
   type: 'POSITION',
   decode(_bytes, view, offset, length) {
-    // C++ reads any other size as the 28-byte form, out of bounds when shorter (spec §2): refuse it.
+    // C++ reads any other size as the 28-byte form, out of bounds when shorter (position.md): refuse it.
     if (length !== POSITION_ONLY_SIZE && length !== QUATERNION3_SIZE && length !== FULL_SIZE) {
       throw new MalformedMessageError('POSITION', `content is ${length} bytes, expected 12, 24 or 28`);
     }
@@ -72,7 +72,7 @@ const IDENTITY_QUATERNION: Vec4 = Object.freeze([0, 0, 0, 1] as const);
 
 /**
  * The full orientation `[qx, qy, qz, w]` of a POSITION, as the C++ receiver rebuilds it
- * (spec messages.md §2): the 28-byte form as sent; the 24-byte form with
+ * (OpenIGTLink Documents/Protocol/position.md): the 28-byte form as sent; the 24-byte form with
  * `w = sqrt(1 - qx² - qy² - qz²)` computed in float32 like the C++ code, or the identity
  * `(0, 0, 0, 1)` when the radicand is negative; the 12-byte form as the identity.
  */

@@ -1,4 +1,4 @@
-// QTDATA: quaternion tracking data, a list of 50-byte elements (spec messages.md §9).
+// QTDATA: quaternion tracking data, a list of 50-byte elements (OpenIGTLink Documents/Protocol/qtrackingdata.md).
 import type { ContentCodec } from '../codec.js';
 import { readFixedString, writeFixedString } from '../text.js';
 import {

@@ -1,4 +1,4 @@
-// Query companions (spec queries.md §1-3, messages.md): GET_/STT_/STP_ requests and RTS_ replies.
+// Query companions (OpenIGTLink Documents/Protocol/query.md and each type's page): GET_/STT_/STP_ requests and RTS_ replies.
 // Most have no content; RTS_ replies carry one status byte; STT_TDATA/STT_QTDATA carry a
 // resolution and a coordinate name; STT_VIDEO a codec and an interval; STT_POLYDATA optionally a
 // resolution (docs only). GET_BIND/STT_BIND live in bind.ts, RTS_COMMAND in command.ts.
@@ -35,7 +35,7 @@ export type StatusReplyType = (typeof STATUS_REPLY_TYPES)[number];
 
 /**
  * Content of an RTS_ reply. 0 means success for every type except RTS_POLYDATA, where the C++
- * library and PLUS use 1 for success (spec queries.md §3); see `isRtsSuccess`.
+ * library and PLUS use 1 for success (OpenIGTLink Documents/Protocol/query.md); see `isRtsSuccess`.
  */
 export interface RtsContent {
   readonly status: number;

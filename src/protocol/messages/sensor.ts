@@ -1,4 +1,4 @@
-// SENSOR: an array of float64 readings with a packed SI unit (spec messages.md §13).
+// SENSOR: an array of float64 readings with a packed SI unit (OpenIGTLink Documents/Protocol/sensordata.md).
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError, hex64 } from '../errors.js';
@@ -62,7 +62,7 @@ export interface SensorContent {
 }
 
 /**
- * Unpacks a SENSOR unit into its prefix and six unit slots (spec messages.md §13). Never throws:
+ * Unpacks a SENSOR unit into its prefix and six unit slots (OpenIGTLink Documents/Protocol/sensordata.md). Never throws:
  * every 64-bit value has a reading (the undefined exponent pattern 0x8 gives −8).
  *
  * @example decodeSensorUnit(0xB044000000000000n) // millimetre: { prefix: 11, units: [{ unit: 1, exponent: 1 }, 5 × { unit: 0, exponent: 0 }] }
@@ -79,7 +79,7 @@ export function decodeSensorUnit(unit: bigint): SensorUnitFields {
 }
 
 /**
- * Packs a prefix and up to six unit slots into a SENSOR unit (spec messages.md §13). Throws an
+ * Packs a prefix and up to six unit slots into a SENSOR unit (OpenIGTLink Documents/Protocol/sensordata.md). Throws an
  * {@link EncodeError} when a field is out of range (prefix 0..15, unit 0..63, exponent −7..7),
  * where the C packer would silently return 0.
  *
@@ -104,7 +104,7 @@ export const sensorCodec: ContentCodec<'SENSOR', SensorContent> = {
   decode(_bytes, view, offset, length) {
     if (length < FIXED_SIZE) throw new MalformedMessageError('SENSOR', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
     const n = view.getUint8(offset + LARRAY);
-    // C++ does not check and ignores extra bytes (spec §13); we refuse them, as they could not be re-encoded.
+    // C++ does not check and ignores extra bytes (sensordata.md); we refuse them, as they could not be re-encoded.
     if (length !== FIXED_SIZE + 8 * n) throw new MalformedMessageError('SENSOR', `content is ${length} bytes, LARRAY ${n} needs ${FIXED_SIZE + 8 * n}`);
     const data = new Array<number>(n);
     for (let i = 0; i < n; i++) data[i] = view.getFloat64(offset + DATA + i * 8);

@@ -1,4 +1,4 @@
-// STATUS: code, sub-code, error name and a NUL-terminated message (spec messages.md §4).
+// STATUS: code, sub-code, error name and a NUL-terminated message (OpenIGTLink Documents/Protocol/status.md).
 // The C++ sender always appends one NUL to the message (content = 30 + L + 1); we do the same,
 // and on receive accept any content of at least 30 bytes, reading the text up to the first NUL.
 import type { ContentCodec } from '../codec.js';
@@ -20,7 +20,7 @@ function isInt64(v: bigint): boolean {
   return BigInt.asIntN(64, v) === v;
 }
 
-/** STATUS codes (spec messages.md §4). Unknown codes are accepted as numbers. */
+/** STATUS codes (OpenIGTLink Documents/Protocol/status.md). Unknown codes are accepted as numbers. */
 export const StatusCode = {
   INVALID: 0,
   OK: 1,
@@ -62,7 +62,7 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
   decode(bytes, view, offset, length) {
     if (length < FIXED_SIZE) throw new MalformedMessageError('STATUS', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
     // The text ends at the first NUL, which also drops the terminator the C++ sender appends.
-    // C++ keeps the text only when the last byte is NUL; we keep it either way (spec §4).
+    // C++ keeps the text only when the last byte is NUL; we keep it either way (status.md).
     const start = offset + MESSAGE;
     const limit = offset + length;
     let end = start;

@@ -1,4 +1,4 @@
-// STRING: encoding, length and text (spec messages.md §5).
+// STRING: encoding, length and text (OpenIGTLink Documents/Protocol/string.md).
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
 import { decodeText } from '../text.js';
@@ -26,7 +26,7 @@ export const stringCodec: ContentCodec<'STRING', StringContent> = {
   decode(bytes, view, offset, length) {
     if (length < FIXED_SIZE) throw new MalformedMessageError('STRING', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
     const textLength = view.getUint16(offset + LENGTH);
-    // C++ ignores bytes after the text (spec §5); we refuse them, as they could not be re-encoded.
+    // C++ ignores bytes after the text (string.md); we refuse them, as they could not be re-encoded.
     if (length !== FIXED_SIZE + textLength) {
       throw new MalformedMessageError('STRING', `content is ${length} bytes, LENGTH ${textLength} needs ${FIXED_SIZE + textLength}`);
     }

@@ -1,4 +1,4 @@
-// TDATA: tracking data, a list of 70-byte elements (spec messages.md §8).
+// TDATA: tracking data, a list of 70-byte elements (OpenIGTLink Documents/Protocol/trackingdata.md).
 import type { ContentCodec } from '../codec.js';
 import { readFixedString, writeFixedString } from '../text.js';
 import {

@@ -1,4 +1,4 @@
-// TRAJ: a list of 150-byte trajectories (spec messages.md §7).
+// TRAJ: a list of 150-byte trajectories (OpenIGTLink Documents/Protocol/trajectory.md).
 import type { ContentCodec } from '../codec.js';
 import { readFixedString, writeFixedString } from '../text.js';
 import {

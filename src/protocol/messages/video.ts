@@ -1,4 +1,4 @@
-// VIDEO (protocol 3.1): 76-byte frame header + encoded frame (spec messages.md §19).
+// VIDEO (protocol 3.1): 76-byte frame header + encoded frame (OpenIGTLink Documents/Protocol/video.md).
 // The struct in the C++ library (and the 76-byte total) has a uint8 COORD and a uint16[3] SIZE;
 // video.md swaps their types (vectors README, quirk 15).
 import type { ContentCodec } from '../codec.js';
@@ -8,7 +8,7 @@ import {
   asBytes, asInt, asObject, asString, bytesToJSON, checkFixedString, checkInt, type Matrix4, type Vec3, readGrid, writeGrid, checkGrid, gridToJSON, gridFromJSON,
 } from './common.js';
 
-// Offsets of the frame header (spec messages.md §19 table).
+// Offsets of the frame header (OpenIGTLink Documents/Protocol/video.md table).
 const OFFSET_VERSION = 0; // uint16, must be 1
 const OFFSET_ENDIAN = 2; // uint8
 const OFFSET_CODEC = 3; // char[4] FourCC

@@ -1,4 +1,4 @@
-// VIDEOMETA (protocol 3.1): a list of 322-byte video stream descriptions (spec messages.md §20).
+// VIDEOMETA (protocol 3.1): a list of 322-byte video stream descriptions (OpenIGTLink Documents/Protocol/videometa.md).
 import type { ContentCodec } from '../codec.js';
 import { EncodeError } from '../errors.js';
 import { readFixedString, writeFixedString } from '../text.js';
@@ -8,7 +8,7 @@ import {
   type Matrix4, type Vec3,
 } from './common.js';
 
-// Offsets inside one element (spec messages.md §20 table).
+// Offsets inside one element (OpenIGTLink Documents/Protocol/videometa.md table).
 const OFFSET_NAME = 0;
 const NAME_SIZE = 64;
 const OFFSET_DEVICE_NAME = 64;

@@ -9,7 +9,7 @@ const f32 = (v: number): string => {
   new DataView(b.buffer).setFloat32(0, v);
   return toHex(b);
 };
-// Row-major; the wire holds the upper 3x4 column by column (spec messages.md §1).
+// Row-major; the wire holds the upper 3x4 column by column (OpenIGTLink Documents/Protocol/transform.md).
 const matrix = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 1];
 const tool: TrackingElement = { name: 'Stylus', type: TrackingType.INSTRUMENT_6D, matrix };
 
