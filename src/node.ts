@@ -3,11 +3,28 @@
  * the server. (Browser code imports `igtl-rx` and uses the WebSocket transport instead.)
  */
 export * from './index.js';
-export * from './transport/tcp.js';
-export * from './transport/tls.js';
-export * from './transport/udp.js';
-export * from './transport/server.js';
-export { socketChannel, pipeSocketEvents } from './transport/socket-channel.js';
-export * from './simulator/index.js';
-export * from './recording/index.js';
-export * from './bridge/index.js';
+export { tcpChannel, connectTcp, CLIENT_HEARTBEAT, type TcpOptions } from './transport/tcp.js';
+export { UNVERIFIED_TLS_WARNING, tlsChannel, connectTls, type TlsOptions } from './transport/tls.js';
+export { MAX_DATAGRAM_SIZE, udpChannel, connectUdp, type UdpOptions } from './transport/udp.js';
+export { IgtlServer, createServer, type ServerOptions, type IgtlSession } from './transport/server.js';
+export {
+  createSimulator, Simulator, SIMULATED_STREAMS, SIMULATOR_COMMANDS, MAX_TRACKING_RATE_HZ,
+  MAX_IMAGE_RATE_HZ, createTrajectory, DEFAULT_TOOLS, createImageSource, ticks, type SimulatorOptions,
+  type SimulatorEvent, type SimulatedStream, type ToolSpec, type Pose, type Trajectory,
+  type ImageSource, type ImageSourceOptions, type TickOptions,
+} from './simulator/index.js';
+export {
+  record, replay, replayRecording, readRecording, recordingInfo, indexPathOf, RecordingFormatError,
+  readSequence, replaySequence, openSequence, sequenceFormatOf, SequenceWriter, SequenceWriteError,
+  SequenceFormatError, framesOf, writeSequence, type RecordedMessage, type RecordOptions,
+  type ReplayOptions, type RecordingFrame, type RecordingInfo, type ReadRecordingOptions,
+  type ReadSequenceOptions, type SequenceMessage, type Sequence, type SequenceFrame,
+  type SequenceMessages, type SequenceOptions, type FrameToWrite, type SequenceWriterOptions,
+  type FramesOptions, type WriteSequenceOptions, type WriteSequenceResult, type FrameTransform,
+  type SequenceLayout, type ImageStream,
+} from './recording/index.js';
+export {
+  DEFAULT_BRIDGE_PORT, DEFAULT_LATEST_TYPES, IgtlBridge, createBridge, BridgeTokenRequiredError,
+  parseClientFilter, describeClientFilter, ClientFilterError, type BridgeClientOptions,
+  type BridgeOptions, type BridgeClient, type ClientFilter,
+} from './bridge/index.js';

@@ -1,6 +1,7 @@
 // Query type names and their base types (OpenIGTLink Documents/Protocol/query.md): GET_TRANS <-> TRANSFORM, GET_CAPABIL
 // <-> CAPABILITY, GET_VMETA <-> VIDEOMETA, the rest strip the 4-character prefix.
-import { STATUS_REPLY_TYPES, wireType, type IgtlMessage, type IgtlMessageOf, type StatusReplyType } from '../../src/index.js';
+import { STATUS_REPLY_TYPES } from '../../src/protocol/messages/query.js';
+import { wireType, type IgtlMessage, type IgtlMessageOf, type StatusReplyType } from '../../src/index.js';
 
 /** The four query prefixes. */
 export type QueryPrefix = 'GET_' | 'STT_' | 'STP_' | 'RTS_';

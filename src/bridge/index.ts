@@ -1,3 +1,6 @@
 // The WebSocket bridge (Node): `createBridge` and its types.
-export * from './bridge.js';
+export {
+  DEFAULT_BRIDGE_PORT, DEFAULT_LATEST_TYPES, IgtlBridge, createBridge, BridgeTokenRequiredError,
+  type BridgeClientOptions, type BridgeOptions, type BridgeClient,
+} from './bridge.js';
 export { parseClientFilter, describeClientFilter, ClientFilterError, type ClientFilter } from './client-filter.js';

@@ -16,11 +16,11 @@ import {
   defaultRegistry,
   encodeMessage,
   fractionToNanoseconds,
-  housekeepingReply,
   Timestamp,
   type IgtlConnection,
   type IgtlMessage,
 } from '../../src/node.js';
+import { housekeepingReply } from '../../src/connection/housekeeping.js';
 import { runningCppPeers, startCppServer, stopAllCppPeers, type CppPeer } from '../support/cpp-peers.js';
 import { cpp111FractionToNanoseconds, expectPrintedClose, parsePrintedMatrices, rawConnect, sleep, waitForState } from '../support/interop-helpers.js';
 

@@ -17,9 +17,8 @@ import {
   type MetadataValue,
   type PolyDataAttribute,
   type UnknownMessage,
-  EMPTY_QUERY_TYPES,
-  STATUS_REPLY_TYPES,
 } from '../../src/index.js';
+import { EMPTY_QUERY_TYPES, STATUS_REPLY_TYPES } from '../../src/protocol/messages/query.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars

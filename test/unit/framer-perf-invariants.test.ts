@@ -13,18 +13,18 @@ import {
   encodeMessageInto,
   EncodeError,
   Framer,
-  implausibleHeader,
   MessageDecoder,
   escapedUtf8,
   readFixedString,
   readHeader,
   Timestamp,
-  utf8Text,
   type FrameHeader,
   type IgtlError,
   type IgtlMessage,
   type ResyncMode,
 } from '../../src/index.js';
+import { utf8Text } from '../../src/protocol/text.js';
+import { implausibleHeader } from '../../src/protocol/framer.js';
 import { anyMessage } from '../support/arbitraries.js';
 
 const SEED = Number(process.env.IGTL_FC_SEED ?? 20240607);

@@ -3,7 +3,7 @@
 // byte-wise rules on every field.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { implausibleHeader } from '../../src/index.js';
+import { implausibleHeader } from '../../src/protocol/framer.js';
 import { namesPlausible } from '../../src/protocol/plausibility.js';
 import { readNames, slotPlausible } from '../../src/protocol/header.js';
 import { manifest, vectorBytes } from '../support/vectors.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionError, QueueFullError, SendQueue, backoffDelay, type QueueStatus, type SendResult } from '../../../src/index.js';
+import { ConnectionError, QueueFullError, type QueueStatus, type SendResult } from '../../../src/index.js';
+import { backoffDelay } from '../../../src/connection/backoff.js';
+import { SendQueue } from '../../../src/connection/send-queue.js';
 
 const b = (n: number) => new Uint8Array(n);
 

@@ -13,7 +13,6 @@ import {
   IDENTITY,
   InvalidJsonMessageError,
   MalformedMessageError,
-  MAX_BIND_NESTING,
   startBindCodec,
   stringifyJSON,
   Timestamp,
@@ -22,6 +21,7 @@ import {
   type BindContent,
   type IgtlMessage,
 } from '../../../src/index.js';
+import { MAX_BIND_NESTING } from '../../../src/protocol/messages/bind.js';
 import { ascii, decodeFailure, expectEncodeError, expectInvalidJsonAt, hex, messageViaJSON, rawFrame } from '../../support/codec.js';
 import { vectorBytes } from '../../support/vectors.js';
 

@@ -13,12 +13,12 @@ import {
   createMessage,
   decodeAll,
   encodeMessage,
-  openWebSocketChannel,
   type ChannelEvent,
   type ConnectionState,
   type IgtlMessage,
   type WebSocketLike,
 } from '../../../src/index.js';
+import { openWebSocketChannel } from '../../../src/transport/websocket.js';
 
 const pose = (n: number, device = 'Tool') => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
 const status = (text: string) => createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: text }, { deviceName: 'Status', timestamp: Timestamp.ZERO });
