@@ -3,12 +3,15 @@
 // each counted once), bandwidth, last seen; greyed when stale. A click selects the row for the
 // inspector; the checkbox sets the bridge's per-client device filter.
 import { measureRate } from '../../operators/index.js';
-import { encodedSize, wireType, type IgtlMessage } from '../../src/index.js';
+import { encodedSize, fullDeviceName, wireType, type IgtlMessage } from '../../src/index.js';
 import type { Observable, Subscription } from 'rxjs';
 
-/** The row key of a message: wire type and device name. */
+/**
+ * The row key of a message: wire type and full device name (`fullDeviceName`: PLUS's
+ * `IGTL_DEVICE_NAME` metadata when the header holds only its first 20 bytes).
+ */
 export function deviceKey(msg: IgtlMessage): string {
-  return `${wireType(msg)}\u0000${msg.deviceName}`;
+  return `${wireType(msg)}\u0000${fullDeviceName(msg)}`;
 }
 
 /** One (type, device) seen on the connection. */
@@ -136,10 +139,11 @@ export class DeviceList {
     const key = deviceKey(msg);
     let e = this.entries.get(key);
     if (e) return e;
+    const name = fullDeviceName(msg);
     const row = document.createElement('tr');
     row.dataset.key = key;
     row.dataset.type = wireType(msg);
-    row.dataset.device = msg.deviceName;
+    row.dataset.device = name;
     const td = (cls: string, text = '') => {
       const c = document.createElement('td');
       c.className = cls;
@@ -151,22 +155,22 @@ export class DeviceList {
     const box = document.createElement('input');
     box.type = 'checkbox';
     box.title = 'receive this device (bridge device filter)';
-    box.checked = this.initial.size === 0 || this.initial.has(msg.deviceName);
-    if (!box.checked) this.excluded.add(msg.deviceName);
+    box.checked = this.initial.size === 0 || this.initial.has(name);
+    if (!box.checked) this.excluded.add(name);
     box.addEventListener('click', (ev) => ev.stopPropagation());
     box.addEventListener('change', () => {
-      if (box.checked) this.excluded.delete(msg.deviceName);
-      else this.excluded.add(msg.deviceName);
-      for (const other of this.body.querySelectorAll<HTMLInputElement>(`tr[data-device="${CSS.escape(msg.deviceName)}"] input`)) other.checked = box.checked;
+      if (box.checked) this.excluded.delete(name);
+      else this.excluded.add(name);
+      for (const other of this.body.querySelectorAll<HTMLInputElement>(`tr[data-device="${CSS.escape(name)}"] input`)) other.checked = box.checked;
       for (const l of this.toggleListeners) l();
     });
     pick.append(box);
     td('type', wireType(msg));
-    td('device', msg.deviceName || '(no name)');
+    td('device', name || '(no name)');
     e = {
       key,
       type: wireType(msg),
-      device: msg.deviceName,
+      device: name,
       hz: 0,
       bytesPerSecond: 0,
       lastSeen: Date.now(),

@@ -24,7 +24,7 @@ export interface ImageSlice {
   readonly max: number;
   /** The window/level used. */
   readonly wl: WindowLevel;
-  /** RGBA, row j = 0 first, opaque. */
+  /** RGBA, row j = 0 first; opaque, except for 4-component images whose 4th component is alpha. */
   readonly rgba: Uint8ClampedArray<ArrayBuffer>;
 }
 
@@ -81,11 +81,14 @@ export function convertImage(content: ImageContent, fixed: WindowLevel | undefin
       rgba[o + 3] = 255;
     }
   } else {
+    // RGBA: the 4th component is opacity, through the same window/level as the colours (window
+    // 255, level 127.5 shows a uint8 RGBA image as sent).
+    const alpha = components === 4;
     for (let p = 0, at = sliceOffset, o = 0; p < pixels; p++, at += components, o += 4) {
       rgba[o] = (scalars[at]! - lo) * scale;
       rgba[o + 1] = (scalars[at + 1]! - lo) * scale;
       rgba[o + 2] = (scalars[at + 2]! - lo) * scale;
-      rgba[o + 3] = 255;
+      rgba[o + 3] = alpha ? (scalars[at + 3]! - lo) * scale : 255;
     }
   }
   return { width, height, k, components, scalars, sliceOffset, min, max, wl, rgba };

@@ -2,7 +2,7 @@
 // default, typed in, or dragged on the image), the pixel value under the cursor. Frames are
 // converted on animation frames only, the newest per device: a 30 Hz stream costs at most one
 // conversion per frame and device. The converted slices also feed the 3D view's textures.
-import type { ImageMessage } from '../../src/index.js';
+import { fullDeviceName, type ImageMessage } from '../../src/index.js';
 import { convertImage, pixelAt, SCALAR_NAMES, type ImageSlice, type WindowLevel } from './image-convert.js';
 
 /** The newest frame of one IMAGE device. */
@@ -86,12 +86,13 @@ export class ImagePanel {
 
   /** A received IMAGE (only the newest per device is converted, on the next frame). */
   add(msg: ImageMessage): void {
-    let d = this.devices.get(msg.deviceName);
+    const name = fullDeviceName(msg);
+    let d = this.devices.get(name);
     if (!d) {
       d = { pending: undefined, frame: undefined, wl: this.initialWl, version: 0 };
-      this.devices.set(msg.deviceName, d);
-      this.el.select.add(new Option(msg.deviceName || '(no name)', msg.deviceName));
-      if (this.selected === undefined || msg.deviceName === this.preferred) this.select(msg.deviceName);
+      this.devices.set(name, d);
+      this.el.select.add(new Option(name || '(no name)', name));
+      if (this.selected === undefined || name === this.preferred) this.select(name);
     }
     d.pending = msg;
   }

@@ -1,6 +1,6 @@
 // The live inspector: the decoded fields and metadata of the selected device's newest message,
 // refreshed a few times per second. Large arrays (pixels) are summarised, not printed.
-import { wireType, type IgtlMessage } from '../../src/index.js';
+import { fullDeviceName, wireType, type IgtlMessage } from '../../src/index.js';
 
 const MAX_INLINE = 16;
 
@@ -50,7 +50,8 @@ export function describeValue(value: unknown, indent = ''): string {
 export function describeMessage(msg: IgtlMessage): string {
   const lines = [
     `type:          ${wireType(msg)}`,
-    `device:        ${JSON.stringify(msg.deviceName)}`,
+    `device:        ${JSON.stringify(fullDeviceName(msg))}`,
+    ...(fullDeviceName(msg) !== msg.deviceName ? [`header name:   ${JSON.stringify(msg.deviceName)} (full name in IGTL_DEVICE_NAME)`] : []),
     `framing:       v${msg.headerVersion}${msg.headerVersion === 2 ? ` (message id ${msg.messageId})` : ''}`,
     `timestamp:     ${describeValue(msg.timestamp)}`,
   ];
@@ -83,7 +84,7 @@ export class Inspector {
     this.lastRender = now;
     this.shown = this.message;
     const m = this.message;
-    this.title.textContent = m ? `${wireType(m)} ${m.deviceName}` : 'click a device';
+    this.title.textContent = m ? `${wireType(m)} ${fullDeviceName(m)}` : 'click a device';
     this.body.textContent = m ? describeMessage(m) : '';
   }
 }

@@ -125,7 +125,7 @@ selection$
     switchMap((key) => {
       const [type, device] = key.split('\u0000') as [string, string];
       inspector.show(devices.entries.get(key)?.last);
-      return conn.pipe(ofDevice(device), filter((m: IgtlMessage) => wireType(m) === type));
+      return conn.pipe(ofDevice((name: string) => name === device), filter((m: IgtlMessage) => wireType(m) === type));
     }),
   )
   .subscribe((m) => inspector.show(m));
@@ -175,6 +175,9 @@ const hooks = {
   },
   get renders() {
     return scene?.renders ?? 0;
+  },
+  get planes() {
+    return scene?.planePlacements() ?? {};
   },
   get image() {
     const f = images.current();

@@ -1,5 +1,5 @@
 // From tracking messages to tool poses: the page's OpenIGTLink-specific geometry.
-import { positionQuaternion, type IgtlMessage } from '../../src/index.js';
+import { fullDeviceName, positionQuaternion, type IgtlMessage } from '../../src/index.js';
 
 /** A row-major 4x4 rigid transform (translation in mm at 3, 7, 11), as OpenIGTLink sends it. */
 export type Mat4 = readonly number[];
@@ -14,12 +14,12 @@ export interface ToolPose {
 export const TRACKING_TYPES = ['TRANSFORM', 'POSITION', 'TDATA', 'QTDATA'] as const;
 
 /**
- * The tool a tracking message is about: its device name, or for a TDATA/QTDATA message split
+ * The tool a tracking message is about: its full device name (`fullDeviceName`), or for a TDATA/QTDATA message split
  * into one element per message (`splitElements()`), the element's name.
  */
 export function toolOf(msg: IgtlMessage): string {
   if ((msg.type === 'TDATA' || msg.type === 'QTDATA') && msg.content.elements.length === 1) return msg.content.elements[0]!.name;
-  return msg.deviceName;
+  return fullDeviceName(msg);
 }
 
 /** A rotation [qx, qy, qz, w] and a translation as a row-major 4x4. */

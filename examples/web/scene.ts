@@ -28,6 +28,8 @@ interface Plane {
   readonly mesh: Mesh<PlaneGeometry, MeshBasicMaterial>;
   texture: DataTexture | undefined;
   version: number;
+  /** Where the image's voxel grid is in the world: the IMAGE matrix, or probe pose x IMAGE matrix. */
+  placement: Mat4;
 }
 
 /** A row-major OpenIGTLink 4x4 as a three.js matrix. */
@@ -112,7 +114,7 @@ export class SceneView {
       const material = new MeshBasicMaterial({ side: DoubleSide, transparent: true, opacity: 0.92 });
       const mesh = new Mesh(new PlaneGeometry(1, 1), material);
       mesh.matrixAutoUpdate = false;
-      plane = { mesh, texture: undefined, version: -1 };
+      plane = { mesh, texture: undefined, version: -1, placement: f.message.content.matrix };
       this.planes.set(f.device, plane);
       this.scene.add(mesh);
     }
@@ -131,6 +133,7 @@ export class SceneView {
     }
     tex.needsUpdate = true;
     const placement = this.placements.get(f.message) ?? f.message.content.matrix;
+    plane.placement = placement;
     plane.mesh.matrix.copy(toMatrix4(planeMatrix(placement, f.message.content.size)));
     plane.mesh.matrixWorldNeedsUpdate = true;
     plane.version = f.version;
@@ -141,6 +144,22 @@ export class SceneView {
   triads(): Record<string, [number, number, number]> {
     const out: Record<string, [number, number, number]> = {};
     for (const [name, t] of this.tools) out[name] = [t.position.x, t.position.y, t.position.z];
+    return out;
+  }
+
+  /**
+   * Each image plane's place (the tests read it): `placement`, the world matrix of the image's
+   * voxel grid (IMAGE matrix, or probe pose x IMAGE matrix with `probe=`), and `world`, the plane
+   * mesh's world matrix (placement scaled by the image size), both row-major.
+   */
+  planePlacements(): Record<string, { placement: number[]; world: number[] }> {
+    const out: Record<string, { placement: number[]; world: number[] }> = {};
+    for (const [name, p] of this.planes) {
+      p.mesh.updateMatrixWorld();
+      // three.js stores column-major: transpose to OpenIGTLink's row-major order.
+      const e = p.mesh.matrixWorld.elements;
+      out[name] = { placement: [...p.placement], world: [0, 1, 2, 3].flatMap((r) => [0, 1, 2, 3].map((c) => e[c * 4 + r]!)) };
+    }
     return out;
   }
 

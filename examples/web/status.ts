@@ -1,5 +1,5 @@
 // The STATUS list: newest first, full text (wrapped, never cut), the last 50.
-import type { StatusMessage } from '../../src/index.js';
+import { fullDeviceName, type StatusMessage } from '../../src/index.js';
 
 const KEEP = 50;
 
@@ -14,7 +14,7 @@ export class StatusList {
     const time = msg.timestamp.isZero ? new Date() : msg.timestamp.toDate();
     const head = document.createElement('span');
     head.className = 'head';
-    head.textContent = `${time.toLocaleTimeString()}  ${msg.deviceName}: ${code}${subcode !== 0n ? `/${subcode}` : ''} ${errorName}`;
+    head.textContent = `${time.toLocaleTimeString()}  ${fullDeviceName(msg)}: ${code}${subcode !== 0n ? `/${subcode}` : ''} ${errorName}`;
     const text = document.createElement('span');
     text.className = 'text';
     text.textContent = statusMessage;

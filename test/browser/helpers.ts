@@ -79,6 +79,7 @@ export interface Hooks {
   updates: Record<string, number>;
   frames: { fps: number; drawMsPerFrame: number; maxDrawMs: number; frames: number; totalDrawMs: number; longFrames: number };
   renders: number;
+  planes: Record<string, { placement: number[]; world: number[] }>;
   image: { device: string; width: number; height: number; window: number; level: number; version: number } | undefined;
   filter: { types: string[]; devices: string[]; rate: number | undefined };
 }
@@ -93,6 +94,7 @@ export async function hooks(page: Page): Promise<Hooks & { at: number }> {
       updates: w.updates,
       frames: w.frames,
       renders: w.renders,
+      planes: w.planes,
       image: w.image,
       filter: w.filter,
     };

@@ -18,6 +18,53 @@ const patternRgb = Uint8Array.from({ length: W * H * 3 }, (_, i) => {
   const p = Math.floor(i / 3);
   return [(p % W) * 4, Math.floor(p / W) * 5, 255 - (p % W) * 2][i % 3]!;
 });
+const xy = (p: number) => [p % W, Math.floor(p / W), (((p % W) >> 3) + (Math.floor(p / W) >> 3)) % 2] as const;
+// Every other scalar type, each with a pattern that spans its range (negatives for the signed
+// ones, values over 2^31 for uint32, fractions for the floats) and a window/level that clamps at
+// both ends; some big-endian.
+const scalarCases = [
+  { device: 'Int8', data: Int8Array.from({ length: W * H }, (_, p) => { const [x, y, c] = xy(p); return ((x * 4 + y * 2 + c * 60) & 0xff) - 128; }), wl: { window: 180, level: -10 }, endian: 2, info: 'int8' },
+  { device: 'Int16', data: Int16Array.from({ length: W * H }, (_, p) => { const [x, y, c] = xy(p); return x * 60 + y * 25 + c * 500 - 2000; }), wl: { window: 3000, level: 0 }, endian: 1, info: 'int16' },
+  { device: 'Int32', data: Int32Array.from({ length: W * H }, (_, p) => { const [x, y, c] = xy(p); return (x * 60 + y * 25 + c * 500) * 1000 - 1_500_000; }), wl: { window: 3_000_000, level: 500_000 }, endian: 2, info: 'int32' },
+  { device: 'Uint32', data: Uint32Array.from({ length: W * H }, (_, p) => { const [x, y, c] = xy(p); return 3_000_000_000 + x * 60 + y * 25 + c * 500; }), wl: { window: 4000, level: 3_000_002_000 }, endian: 1, info: 'uint32' },
+  { device: 'Float32', data: Float32Array.from({ length: W * H }, (_, p) => { const [x, y, c] = xy(p); return (x - 32) / 10 + y / 20 + c * 0.5; }), wl: { window: 6, level: 0.5 }, endian: 2, info: 'float32' },
+  { device: 'Float64', data: Float64Array.from({ length: W * H }, (_, p) => { const [x, y, c] = xy(p); return Math.sin(x / 7) * 100 + y * 1.5 + c * 20; }), wl: { window: 250, level: 30 }, endian: 1, info: 'float64' },
+] as const;
+// RGBA: the 4th component is opacity (160 ... 255, so that the canvas's premultiplied storage
+// keeps the colours within one step).
+const patternRgba = Uint8Array.from({ length: W * H * 4 }, (_, i) => {
+  const [x, y] = xy(Math.floor(i / 4));
+  return [x * 4, y * 5, 255 - x * 2, 160 + ((x + y) % 96)][i % 4]!;
+});
+
+// Two PLUS tools whose names share their first 20 bytes: the header holds those 20 bytes, the
+// metadata IGTL_DEVICE_NAME the whole name (PlusLib vtkPlusIgtlMessageCommon).
+const LONG_NAMES = ['ReferenceToTrackerLongNameTransformA', 'ReferenceToTrackerLongNameTransformB'] as const;
+const LONG_HEADER = LONG_NAMES[0].slice(0, 20);
+
+// Tracked ultrasound: a probe pose (rotation about z then x, and a translation) and an IMAGE
+// whose matrix is image-to-probe (tilted axes, anisotropic spacing, an origin).
+const deg = Math.PI / 180;
+const rz = (a: number) => [Math.cos(a), -Math.sin(a), 0, 0, Math.sin(a), Math.cos(a), 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const rx = (a: number) => [1, 0, 0, 0, 0, Math.cos(a), -Math.sin(a), 0, 0, Math.sin(a), Math.cos(a), 0, 0, 0, 0, 1];
+const mul = (a: readonly number[], b: readonly number[]) => Array.from({ length: 16 }, (_, i) => [0, 1, 2, 3].reduce((s, k) => s + a[Math.floor(i / 4) * 4 + k]! * b[k * 4 + (i % 4)]!, 0));
+const PROBE_POSE = (() => {
+  const m = mul(rz(30 * deg), rx(20 * deg));
+  m[3] = 100;
+  m[7] = -50;
+  m[11] = 30;
+  return m;
+})();
+const US_SIZE = [32, 24, 1] as const;
+const usContent = createImageContent({
+  data: Uint8Array.from({ length: US_SIZE[0] * US_SIZE[1] }, (_, p) => p & 0xff),
+  size: [...US_SIZE],
+  spacing: [0.2, 0.3, 1],
+  directions: [[Math.cos(10 * deg), Math.sin(10 * deg), 0], [-Math.sin(10 * deg), Math.cos(10 * deg), 0], [0, 0, 1]],
+  origin: [10, -20, 5],
+});
+/** The plane mesh's world matrix for a placement: i, j axes scaled by the image size, centred on P. */
+const planeOf = (m: readonly number[]) => [m[0]! * US_SIZE[0], m[1]! * US_SIZE[1], m[2]!, m[3]!, m[4]! * US_SIZE[0], m[5]! * US_SIZE[1], m[6]!, m[7]!, m[8]! * US_SIZE[0], m[9]! * US_SIZE[1], m[10]!, m[11]!, 0, 0, 0, 1];
 const WL8 = { window: 200, level: 120 };
 const WL16 = { window: 3000, level: 2200 };
 
@@ -55,6 +102,19 @@ describe('workbench against a known upstream', () => {
       make: () => createMessage('IMAGE', createImageContent({ data: pattern16, size: [W, H, 1], endian: 1, spacing: [1, 1, 1], origin: [0, 80, 0] }), { deviceName: 'Pattern16' }),
     },
     { key: 'IMAGE Rgb', hz: 5, make: () => createMessage('IMAGE', createImageContent({ data: patternRgb, size: [W, H, 1], numComponents: 3, spacing: [1, 1, 1], origin: [0, -80, 0] }), { deviceName: 'Rgb' }) },
+    { key: 'IMAGE Rgba', hz: 2, make: () => createMessage('IMAGE', createImageContent({ data: patternRgba, size: [W, H, 1], numComponents: 4, spacing: [1, 1, 1], origin: [0, -160, 0] }), { deviceName: 'Rgba' }) },
+    ...scalarCases.map((c, n) => ({
+      key: `IMAGE ${c.device}`,
+      hz: 2,
+      make: () => createMessage('IMAGE', createImageContent({ data: c.data, size: [W, H, 1], endian: c.endian, spacing: [1, 1, 1], origin: [100, -160 + n * 60, 0] }), { deviceName: c.device }),
+    })),
+    ...LONG_NAMES.map((name, n) => ({
+      key: `TRANSFORM ${name}`,
+      hz: 10,
+      make: () => createMessage('TRANSFORM', { matrix: translation(200 + n * 50, -100, 0) }, { deviceName: LONG_HEADER, timestamp: Timestamp.now(), metadata: { IGTL_DEVICE_NAME: name } }),
+    })),
+    { key: 'TRANSFORM ProbeTool', hz: 20, make: () => createMessage('TRANSFORM', { matrix: PROBE_POSE }, { deviceName: 'ProbeTool', timestamp: Timestamp.now() }) },
+    { key: 'IMAGE US', hz: 5, make: () => createMessage('IMAGE', usContent, { deviceName: 'US', timestamp: Timestamp.now() }) },
   ];
 
   beforeAll(async () => {
@@ -72,7 +132,9 @@ describe('workbench against a known upstream', () => {
         sent.set(s.key, n);
       }
     }, 4);
-    bridge = createBridge({ upstream: { port }, port: 0, staticDir: dir });
+    // announceV3 as 3D Slicer does: the server (PLUS's rule) answers a client in the highest header
+    // version it has sent, and only v3 framing carries IGTL_DEVICE_NAME.
+    bridge = createBridge({ upstream: { port, announceV3: true }, port: 0, staticDir: dir });
     await bridge.listen();
     browser = await launch({ width: 1280, height: 800 });
     await browser.page.goto(`http://127.0.0.1:${bridge.address.port}/?image=Pattern8&window=${WL8.window}&level=${WL8.level}`);
@@ -105,7 +167,7 @@ describe('workbench against a known upstream', () => {
     });
   }
 
-  function compare(rgba: number[], channel: (p: number, c: number) => number): { worst: number; mismatches: number } {
+  function compare(rgba: number[], channel: (p: number, c: number) => number, alpha: (p: number) => number = () => 255): { worst: number; mismatches: number } {
     expect(rgba.length).toBe(W * H * 4);
     let worst = 0;
     let mismatches = 0;
@@ -115,7 +177,7 @@ describe('workbench against a known upstream', () => {
         worst = Math.max(worst, d);
         if (d > 1) mismatches++;
       }
-      expect(rgba[p * 4 + 3]).toBe(255);
+      expect(rgba[p * 4 + 3]).toBe(alpha(p));
     }
     return { worst, mismatches };
   }
@@ -156,6 +218,84 @@ describe('workbench against a known upstream', () => {
     const rgba = await canvasPixels('Rgb', { window: 255, level: 127.5 });
     expect(compare(rgba, (p, c) => patternRgb[p * 3 + c]!).mismatches).toBe(0);
     await screenshot(page, 'workbench-exact.png');
+  });
+
+  /** Selects `device` in the panel and types a window/level; the canvas's pixels once drawn. */
+  async function drawWith(device: string, wl: { window: number; level: number }): Promise<number[]> {
+    const { page } = browser;
+    await page.selectOption('#image-device', device);
+    await page.fill('#wl-window', String(wl.window));
+    await page.fill('#wl-level', String(wl.level));
+    await page.dispatchEvent('#wl-level', 'change');
+    return canvasPixels(device, wl);
+  }
+
+  for (const c of scalarCases) {
+    it(`draws a ${c.info} IMAGE (${c.endian === 1 ? 'big' : 'little'}-endian) through a known window/level, pixel for pixel`, async () => {
+      const rgba = await drawWith(c.device, c.wl);
+      expect(compare(rgba, (p) => expected(c.data[p]!, c.wl)).mismatches).toBe(0);
+      // The window clamps at both ends: black and white both present.
+      expect(rgba.some((v, i) => i % 4 === 0 && v === 0)).toBe(true);
+      expect(rgba.some((v, i) => i % 4 === 0 && v === 255)).toBe(true);
+      expect(await browser.page.textContent('#image-info')).toContain(`64×48×1 ${c.info}×1 ${c.endian === 1 ? 'BE' : 'LE'}`);
+    });
+  }
+
+  it('draws an RGBA IMAGE with its alpha as opacity (window 255, level 127.5: as sent)', async () => {
+    const rgba = await drawWith('Rgba', { window: 255, level: 127.5 });
+    expect(compare(rgba, (p, c) => patternRgba[p * 4 + c]!, (p) => patternRgba[p * 4 + 3]!).mismatches).toBe(0);
+    expect(await browser.page.textContent('#image-info')).toContain('64×48×1 uint8×4');
+  });
+
+  it('lists, labels and rates PLUS long names by their full name (IGTL_DEVICE_NAME), two tools sharing 20 header bytes', async () => {
+    const { page } = browser;
+    const longRows = async () => (await deviceRows(page)).filter((r) => r.type === 'TRANSFORM' && r.device.startsWith(LONG_HEADER));
+    await expect.poll(async () => (await longRows()).map((r) => r.device).sort(), { timeout: 5000 }).toEqual([...LONG_NAMES]);
+    // Each counted alone (10 Hz), not the two merged under the header name (20 Hz).
+    await expect.poll(async () => (await longRows()).every((r) => Math.abs(r.hz - 10) <= 1.5), { timeout: 8000 }).toBe(true);
+    // The device cell and the 3D labels show the full names, the triads are keyed by them.
+    const cells = await page.$$eval('#devices tr td.device', (tds) => tds.map((td) => td.textContent));
+    for (const name of LONG_NAMES) expect(cells).toContain(name);
+    const h = await hooks(page);
+    expect(h.triads[LONG_NAMES[0]]).toEqual([200, -100, 0]);
+    expect(h.triads[LONG_NAMES[1]]).toEqual([250, -100, 0]);
+    expect(h.triads[LONG_HEADER]).toBeUndefined();
+    const labels = await page.$$eval('#scene-labels .label', (ls) => ls.map((l) => l.textContent));
+    for (const name of LONG_NAMES) expect(labels).toContain(name);
+    // The inspector follows the B tool alone, under its full name.
+    await page.click(`#devices tr[data-device="${LONG_NAMES[1]}"]`);
+    await expect.poll(() => page.textContent('#inspector-title'), { timeout: 3000 }).toBe(`TRANSFORM ${LONG_NAMES[1]}`);
+    await expect.poll(() => page.textContent('#inspector'), { timeout: 3000 }).toContain(`device:        "${LONG_NAMES[1]}"`);
+    const text = (await page.textContent('#inspector'))!;
+    expect(text).toContain(`header name:   "${LONG_HEADER}"`);
+    expect(text).toMatch(/\s250\n/);
+  });
+
+  it('places the ultrasound plane by its IMAGE matrix, and with probe= by probe pose x IMAGE matrix', async () => {
+    const close = (a: readonly number[] | undefined, b: readonly number[]) => a !== undefined && a.length === 16 && a.every((v, i) => Math.abs(v - b[i]!) <= 1e-3);
+    const planeOn = async (page: typeof browser.page) => (await hooks(page)).planes['US'];
+    // Without probe=: the IMAGE matrix.
+    await expect.poll(() => planeOn(browser.page), { timeout: 5000 }).toBeDefined();
+    const plain = (await planeOn(browser.page))!;
+    expect(close(plain.placement, usContent.matrix), JSON.stringify(plain.placement)).toBe(true);
+    expect(close(plain.world, planeOf(usContent.matrix)), JSON.stringify(plain.world)).toBe(true);
+    // With probe=ProbeTool: probe pose x IMAGE matrix.
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => browser.problems.push(`page error (probe page): ${e.message}`));
+    try {
+      await page.goto(`http://127.0.0.1:${bridge.address.port}/?probe=ProbeTool&image=US`);
+      await page.waitForSelector('#health[data-health="live"]', { timeout: 10_000 });
+      const want = mul(PROBE_POSE, usContent.matrix);
+      // Not simply the IMAGE matrix: the probe pose moves and turns it.
+      expect(close(want, usContent.matrix)).toBe(false);
+      await expect.poll(async () => close((await planeOn(page))?.placement, want), { timeout: 5000 }).toBe(true);
+      const tracked = (await planeOn(page))!;
+      expect(close(tracked.world, planeOf(want)), JSON.stringify(tracked.world)).toBe(true);
+      expect(await page.textContent('#probe-mode')).toContain('tracked by ProbeTool');
+      await screenshot(page, 'workbench-probe.png');
+    } finally {
+      await page.close();
+    }
   });
 
   it('shows per-device rates equal to the sent rates within 5%', async () => {
