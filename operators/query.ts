@@ -3,7 +3,7 @@ import { fullDeviceName, isRtsSuccess, wireType, type IgtlMessage, type IgtlMess
 import { QueryFailedError } from './errors.js';
 import { messageToken, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
-import { baseType, queryPrefix, rtsStatus } from './internal/query-names.js';
+import { baseType, queryPrefix, rtsStatus, type QueryBaseName } from '../src/protocol/query-names.js';
 import { request as sendRequest } from './internal/request.js';
 
 /** Options of {@link query}. */
@@ -14,8 +14,6 @@ export interface QueryOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-// Type-level version of the base-name table in internal/query-names.ts.
-type BaseName<B extends string> = B extends 'TRANS' | 'TRANSFOR' ? 'TRANSFORM' : B extends 'CAPABIL' ? 'CAPABILITY' : B extends 'VMETA' ? 'VIDEOMETA' : B;
 type MessageNamed<N extends string> = N extends IgtlType ? IgtlMessageOf<N> : UnknownMessage;
 
 /**
@@ -24,7 +22,7 @@ type MessageNamed<N extends string> = N extends IgtlType ? IgtlMessageOf<N> : Un
  * arrive as {@link UnknownMessage} (RTS_STRING and RTS_VIDEO have codecs: one status byte).
  */
 export type QueryReplyOf<K extends string> = K extends `GET_${infer B}`
-  ? MessageNamed<BaseName<B>> | MessageNamed<`RTS_${B}`>
+  ? MessageNamed<QueryBaseName<B>> | MessageNamed<`RTS_${B}`>
   : K extends `${'STT_' | 'STP_'}${infer B}`
     ? MessageNamed<`RTS_${B}`>
     : IgtlMessage;

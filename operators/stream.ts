@@ -1,5 +1,6 @@
 import { Observable, asyncScheduler, filter, share, type SchedulerLike } from 'rxjs';
 import { createMessage, type IgtlMessage } from '../src/index.js';
+import { queryType } from '../src/protocol/query-names.js';
 import { QueryTimeoutError } from './errors.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 import { holdUntil, messagesOf, type IgtlPeer } from './internal/peer.js';
@@ -119,25 +120,12 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
       ack.unsubscribe();
       if (!ended) {
         // Hold the peer before letting go of it, so the STP_ is written before a lazy connection closes.
-        holdUntil(peer, peer.send(createMessage(STOP[type], {}, { deviceName })), timeoutMs, scheduler);
+        holdUntil(peer, peer.send(createMessage(queryType('STP_', type), {}, { deviceName })), timeoutMs, scheduler);
       }
       data.unsubscribe();
     };
   });
 }
-
-const STOP = {
-  TDATA: 'STP_TDATA',
-  QTDATA: 'STP_QTDATA',
-  TRANSFORM: 'STP_TRANS',
-  IMAGE: 'STP_IMAGE',
-  POSITION: 'STP_POSITION',
-  SENSOR: 'STP_SENSOR',
-  NDARRAY: 'STP_NDARRAY',
-  POLYDATA: 'STP_POLYDATA',
-  VIDEO: 'STP_VIDEO',
-  BIND: 'STP_BIND',
-} as const;
 
 function startMessage(type: StreamType, deviceName: string, options: StreamOptions): IgtlMessage {
   const resolution = Math.round(options.resolutionMs ?? 0);
@@ -151,16 +139,12 @@ function startMessage(type: StreamType, deviceName: string, options: StreamOptio
     case 'BIND':
       return createMessage('STT_BIND', { resolution: BigInt(resolution) * 1_000_000n, children: [] }, header);
     case 'POLYDATA':
-      return createMessage('STT_POLYDATA', {}, header);
     case 'TRANSFORM':
-      return createMessage('STT_TRANS', {}, header);
     case 'IMAGE':
-      return createMessage('STT_IMAGE', {}, header);
     case 'POSITION':
-      return createMessage('STT_POSITION', {}, header);
     case 'SENSOR':
-      return createMessage('STT_SENSOR', {}, header);
     case 'NDARRAY':
-      return createMessage('STT_NDARRAY', {}, header);
+      // Empty STT_ bodies; createMessage over a union of type names needs the widening.
+      return createMessage(queryType('STT_', type), {}, header) as IgtlMessage;
   }
 }

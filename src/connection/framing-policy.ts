@@ -2,6 +2,7 @@
 // shown it understands, and the connection's rules. Kept apart from the connection so the rule
 // lives in one place and can be tested as a table.
 import { isLongDeviceName } from '../protocol/encode.js';
+import { queryPrefix } from '../protocol/query-names.js';
 import type { CodecRegistry } from '../protocol/registry.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 
@@ -40,6 +41,7 @@ export function outgoingHeaderVersion(msg: IgtlMessage, peerVersion: HeaderVersi
 export function isEmptyQuery(msg: IgtlMessage, registry: CodecRegistry): boolean {
   if (msg.type === 'UNKNOWN') return false;
   const t = msg.type;
-  if (!(t.startsWith('GET_') || t.startsWith('STP_') || t.startsWith('STT_'))) return false;
+  const prefix = queryPrefix(t);
+  if (prefix === undefined || prefix === 'RTS_') return false;
   return registry.get(t)?.size(msg.content) === 0;
 }

@@ -9,9 +9,9 @@ import {
 } from 'rxjs';
 import { ofType, sendTo } from '../../operators/index.js';
 import { createImageContent } from '../protocol/messages/image.js';
-import { STATUS_REPLY_TYPES, type StatusReplyType } from '../protocol/messages/query.js';
 import { StatusCode } from '../protocol/messages/status.js';
 import { createMessage } from '../protocol/message.js';
+import { baseType, queryPrefix, rtsReplyType } from '../protocol/query-names.js';
 import { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type CommandMessage, type HeaderVersion, type IgtlMessage } from '../protocol/types.js';
 import { createServer, type IgtlServer, type IgtlSession, type ServerOptions } from '../transport/server.js';
@@ -86,19 +86,13 @@ interface StreamControl {
   readonly periodMs: number | undefined;
 }
 
-// Query suffixes (GET_TRANS, STT_TRANS...) and their base types (OpenIGTLink Documents/Protocol/query.md).
-const BASE_OF_SUFFIX = new Map<string, string>([['TRANS', 'TRANSFORM'], ['TRANSFOR', 'TRANSFORM'], ['CAPABIL', 'CAPABILITY'], ['VMETA', 'VIDEOMETA']]);
-const STREAM_OF_SUFFIX = new Map<string, SimulatedStream>([
-  ['TRANS', 'TRANSFORM'], ['TRANSFOR', 'TRANSFORM'], ['POSITION', 'POSITION'], ['TDATA', 'TDATA'], ['QTDATA', 'QTDATA'], ['IMAGE', 'IMAGE'],
-]);
-const RTS_TYPES = new Set<string>(STATUS_REPLY_TYPES);
-// Types that are requests or replies rather than data a client publishes.
-const CONTROL_PREFIXES = ['GET_', 'STT_', 'STP_', 'RTS_'];
+// The streams STT_/STP_ control and GET_ reads, by base type (query names: protocol/query-names.ts).
+const QUERYABLE_STREAMS: ReadonlySet<string> = new Set<SimulatedStream>(['TRANSFORM', 'POSITION', 'TDATA', 'QTDATA', 'IMAGE']);
 
-/** The RTS_ type answering a query with this suffix, if the protocol defines one. */
-function rtsTypeOf(suffix: string): StatusReplyType | undefined {
-  const name = suffix === 'TRANSFOR' ? 'RTS_TRANS' : `RTS_${suffix}`;
-  return RTS_TYPES.has(name) ? (name as StatusReplyType) : undefined;
+/** The stream a GET_/STT_/STP_ type name is about (`STT_TRANS` -> TRANSFORM), if the simulator has it. */
+function streamOf(typeName: string): SimulatedStream | undefined {
+  const base = baseType(typeName);
+  return QUERYABLE_STREAMS.has(base) ? (base as SimulatedStream) : undefined;
 }
 
 function checkRate(what: string, hz: number, max: number): number {
@@ -393,7 +387,7 @@ export class Simulator {
     // senders); the first message of each type and name from this client is an event.
     const seen = new Set<string>();
     const store$ = incoming.pipe(
-      filter((msg) => !CONTROL_PREFIXES.some((p) => wireType(msg).startsWith(p)) && msg.type !== 'COMMAND' && !(msg.type === 'STATUS' && msg.deviceName === '')),
+      filter((msg) => queryPrefix(wireType(msg)) === undefined && msg.type !== 'COMMAND' && !(msg.type === 'STATUS' && msg.deviceName === '')),
       map((msg) => {
         const key = `${wireType(msg)}\u0000${msg.deviceName}`;
         if (!seen.has(key)) {
@@ -420,9 +414,9 @@ export class Simulator {
   /** STT_/STP_ of a stream the simulator has, as a control. */
   private control(msg: IgtlMessage): StreamControl[] {
     const type = wireType(msg);
-    const prefix = type.slice(0, 4);
+    const prefix = queryPrefix(type);
     if (prefix !== 'STT_' && prefix !== 'STP_') return [];
-    const stream = STREAM_OF_SUFFIX.get(type.slice(4));
+    const stream = streamOf(type);
     if (!stream) return [];
     const start = prefix === 'STT_';
     let periodMs: number | undefined;
@@ -435,12 +429,11 @@ export class Simulator {
   /** The RTS_ answering an STT_/STP_: status 0 for a stream the simulator has, else 1. */
   private acknowledge(msg: IgtlMessage): IgtlMessage[] {
     const type = wireType(msg);
-    const prefix = type.slice(0, 4);
+    const prefix = queryPrefix(type);
     if (prefix !== 'STT_' && prefix !== 'STP_') return [];
-    const suffix = type.slice(4);
-    const rts = rtsTypeOf(suffix);
+    const rts = rtsReplyType(type);
     if (!rts) return [];
-    const supported = STREAM_OF_SUFFIX.has(suffix);
+    const supported = streamOf(type) !== undefined;
     // RTS_POLYDATA counts 1 as success (OpenIGTLink Documents/Protocol/query.md): its failure is 0.
     const status = supported ? 0 : rts === 'RTS_POLYDATA' ? 0 : 1;
     return [createMessage(rts, { status }, this.replyHeader(msg))];
@@ -457,23 +450,22 @@ export class Simulator {
   /** The answer to a GET_ (empty device name = every item of the type). */
   private answerQuery(msg: IgtlMessage, client: string): IgtlMessage[] {
     const type = wireType(msg);
-    if (!type.startsWith('GET_') || type === 'GET_CAPABIL') return [];
-    const suffix = type.slice(4);
-    const base = BASE_OF_SUFFIX.get(suffix) ?? suffix;
+    if (queryPrefix(type) !== 'GET_' || type === 'GET_CAPABIL') return [];
+    const base = baseType(type);
     const name = msg.deviceName;
     const now = this.now();
     const answers: IgtlMessage[] = [];
-    const stream = STREAM_OF_SUFFIX.get(suffix) ?? (base === 'STATUS' ? 'STATUS' : undefined);
+    const stream = streamOf(type) ?? (base === 'STATUS' ? 'STATUS' : undefined);
     if (stream) answers.push(...this.messagesAt(stream, now).filter((m) => name === '' || m.deviceName === name));
     if (base === 'IMGMETA' && (name === '' || name === this.imageName)) answers.push(this.imageMeta());
     for (const stored of this.received.values()) {
-      if (wireType(stored) === base && (name === '' || stored.deviceName === name)) answers.push(stored);
+      if (baseType(wireType(stored)) === base && (name === '' || stored.deviceName === name)) answers.push(stored);
     }
     const header = this.replyHeader(msg);
     const replies = answers.map((a): IgtlMessage => (header.headerVersion === 2 ? { ...a, headerVersion: 2, messageId: header.messageId } : a));
     this.eventSubject.next({ kind: 'query', client, type, deviceName: name, answered: replies.length });
     if (replies.length > 0) return replies;
-    const rts = rtsTypeOf(suffix);
+    const rts = rtsReplyType(type);
     return rts ? [createMessage(rts, { status: rts === 'RTS_POLYDATA' ? 0 : 1 }, header)] : [];
   }
 
