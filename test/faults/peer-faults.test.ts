@@ -2,14 +2,13 @@
 // misbehaving clients against an igtl-rx server. In every case: no crash, no unhandled rejection,
 // no leaked socket/timer/listener, and state$ tells the truth.
 import { describe, expect, it } from 'vitest';
-import { faultHooks, rawServer as rawPeer } from '../support/fault-kit.js';
+import { bytesOf, faultHooks, rawServer as rawPeer, xOf } from '../support/fault-kit.js';
 import { createConnection, type Socket } from 'node:net';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import {
   BodyTooLargeError,
   ConnectionError,
   DeadPeerError,
-  IDENTITY,
   Timestamp,
   TruncatedMessageError,
   connectTcp,
@@ -17,12 +16,8 @@ import {
   createServer,
   encodeMessage,
   type IgtlError,
-  type IgtlMessage,
 } from '../../src/node.js';
 
-const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'T', timestamp: Timestamp.ZERO });
-const bytesOf = (n: number) => encodeMessage(pose(n));
-const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { defer } = faultHooks();

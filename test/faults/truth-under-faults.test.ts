@@ -2,7 +2,7 @@
 // connection, memory follows bytes received, silent sockets cannot lock a server, a send never
 // lies, and every loss is reported. Each case failed on the first release.
 import { describe, expect, it } from 'vitest';
-import { faultHooks, rawServer as rawPeer } from '../support/fault-kit.js';
+import { bytesOf, faultHooks, pose, rawServer as rawPeer, xOf } from '../support/fault-kit.js';
 import { createConnection, type Socket } from 'node:net';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import {
@@ -10,21 +10,14 @@ import {
   ConnectionError,
   DeadPeerError,
   DesyncError,
-  IDENTITY,
   InvalidOptionError,
-  Timestamp,
   connectTcp,
   connectUdp,
   createMessage,
   createServer,
-  encodeMessage,
   type IgtlError,
-  type IgtlMessage,
 } from '../../src/node.js';
 
-const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'T', timestamp: Timestamp.ZERO });
-const bytesOf = (n: number) => encodeMessage(pose(n));
-const xOf = (m: IgtlMessage) => (m.type === 'TRANSFORM' ? m.content.matrix[3] : NaN);
 
 /** A TRANSFORM header (plausible names) declaring `bodySize` bytes. */
 function lyingHeader(bodySize: bigint): Uint8Array {

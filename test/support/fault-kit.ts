@@ -2,6 +2,14 @@
 // escaped as an unhandled rejection or uncaught exception, and a raw TCP peer of the test's own.
 import { createServer as createRawServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, expect } from 'vitest';
+import { IDENTITY, Timestamp, createMessage, encodeMessage, type IgtlMessage } from '../../src/node.js';
+
+/** A TRANSFORM "T" whose x translation carries `n` (numbered messages). */
+export const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'T', timestamp: Timestamp.ZERO });
+/** The bytes of {@link pose}. */
+export const bytesOf = (n: number): Uint8Array => encodeMessage(pose(n));
+/** The number a {@link pose} carries (NaN for anything else). */
+export const xOf = (m: IgtlMessage): number => (m.type === 'TRANSFORM' ? m.content.matrix[3]! : NaN);
 
 /**
  * Registers the hooks in the calling test file and returns `defer(fn)`: fn runs after the
