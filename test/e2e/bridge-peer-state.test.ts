@@ -1,38 +1,22 @@
 // The bridge tells its WebSocket clients the state of its OpenIGTLink peer (issue 13): on
 // joining, when the peer dies (within 3 s), when it is back, when it goes silent (stale), and a
 // client whose WebSocket is down says `unknown` (bridge down, not tracker down).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer as peerKitServer, pose, sleep } from './bridge-kit.js';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import WebSocket from 'ws';
-import { IDENTITY, Timestamp, connectWebSocket, createMessage, createServer, type IgtlServer, type PeerState, type WebSocketConnection } from '../../src/node.js';
+import { connectWebSocket, type IgtlServer, type PeerState, type WebSocketConnection } from '../../src/node.js';
 import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'Tool', timestamp: Timestamp.ZERO });
+const { defer } = bridgeHooks();
 
-let cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const peerServer = (port = 0): Promise<IgtlServer> => peerKitServer(defer, { port });
 
-async function peerServer(port = 0): Promise<IgtlServer> {
-  const s = createServer({ port });
-  await s.listen();
-  cleanup.push(() => s.close());
-  return s;
-}
-
-async function bridgeOf(options: BridgeOptions): Promise<IgtlBridge> {
-  const b = createBridge({ port: 0, ...options });
-  cleanup.push(() => b.close());
-  await b.listen();
-  return b;
-}
+const bridgeOf = (options: BridgeOptions): Promise<IgtlBridge> => bridgeKitOf(defer, options);
 
 function client(url: string): WebSocketConnection {
   const conn = connectWebSocket(url, { WebSocket, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
-  cleanup.push(() => conn.close());
+  defer(() => conn.close());
   conn.connect();
   return conn;
 }

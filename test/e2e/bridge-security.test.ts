@@ -8,50 +8,28 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import createDebug from 'debug';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer as peerKitServer, pose, sleep, until } from './bridge-kit.js';
 import { filter, firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
-import { IDENTITY, InvalidOptionError, Timestamp, connectWebSocket, createMessage, createServer, type IgtlMessage, type IgtlServer } from '../../src/node.js';
+import { InvalidOptionError, Timestamp, connectWebSocket, createMessage, createServer, type IgtlMessage, type IgtlServer } from '../../src/node.js';
 import { BridgeTokenRequiredError, createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pose = (n: number, device = 'Tool') => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
 const text = (value: string) => createMessage('STRING', { encoding: 3, value }, { deviceName: 'Note', timestamp: Timestamp.ZERO });
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
-let cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const { defer } = bridgeHooks();
 
-async function peerServer(options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> {
-  const s = createServer({ port: 0, ...options });
-  await s.listen();
-  cleanup.push(() => s.close());
-  return s;
-}
+const peerServer = (options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> => peerKitServer(defer, options);
 
-async function bridgeOf(options: BridgeOptions): Promise<IgtlBridge> {
-  const b = createBridge({ port: 0, ...options });
-  cleanup.push(() => b.close());
-  await b.listen();
-  return b;
-}
+const bridgeOf = (options: BridgeOptions): Promise<IgtlBridge> => bridgeKitOf(defer, options);
 
 /** 101 when the upgrade is accepted, else the HTTP status of the refusal. */
 function statusOf(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
   const ws = new WebSocket(url, options);
   ws.on('error', () => {});
-  cleanup.push(() => ws.terminate());
+  defer(() => ws.terminate());
   return new Promise((resolve) => {
     ws.once('open', () => resolve(101));
     ws.once('unexpected-response', (_req, res) => {
@@ -104,7 +82,7 @@ describe('client sends', () => {
     peer.messages$.subscribe(({ message }) => got.push(message));
     const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
     const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     const refusal = firstValueFrom(conn.refused$);
     conn.connect();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
@@ -121,7 +99,7 @@ describe('client sends', () => {
     peer.messages$.subscribe(({ message }) => got.push(message));
     const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true, clientSendTypes: ['STRING'] });
     const ws = new WebSocket(bridge.url);
-    cleanup.push(() => ws.terminate());
+    defer(() => ws.terminate());
     const notices: { igtlRx: string; type?: string; reason?: string }[] = [];
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) notices.push(JSON.parse(data.toString('utf8')) as { igtlRx: string });
@@ -142,7 +120,7 @@ describe('client sends', () => {
     peer.messages$.subscribe(({ message }) => message.type === 'STRING' && got.push(message));
     const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true, clientSendRate: 5 });
     const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     const refusal = firstValueFrom(conn.refused$);
     conn.connect();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
@@ -162,7 +140,7 @@ describe('tokens never reach a log line', () => {
     const savedNamespaces = createDebug.disable();
     createDebug.log = (...args: unknown[]) => lines.push(format(...args));
     createDebug.enable('igtl-rx:*');
-    cleanup.push(() => {
+    defer(() => {
       createDebug.log = savedLog;
       createDebug.disable();
       if (savedNamespaces) createDebug.enable(savedNamespaces);
@@ -230,7 +208,7 @@ describe('a token is required beyond loopback', () => {
 function tcpKept(port: number, localAddress: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s: Socket = netConnect({ host: '127.0.0.1', port, localAddress });
-    cleanup.push(() => s.destroy());
+    defer(() => s.destroy());
     s.on('error', () => resolve(false));
     s.on('close', () => resolve(false));
     s.on('connect', () => setTimeout(() => resolve(!s.destroyed && s.readyState === 'open'), 300));

@@ -7,11 +7,11 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { bridgeHooks, bridgeOf as bridgeKitOf, pose, sleep, until } from './bridge-kit.js';
 import { filter, firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import {
-  IDENTITY,
   MessageDecoder,
   Timestamp,
   connectWebSocket,
@@ -26,34 +26,16 @@ import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { messageVectors, vectorBytes } from '../support/vectors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pose = (n: number, device = 'Tool') => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
-let cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+const { defer } = bridgeHooks();
 
-async function bridgeOf(options: BridgeOptions): Promise<IgtlBridge> {
-  const b = createBridge({ port: 0, ...options });
-  cleanup.push(() => b.close());
-  await b.listen();
-  return b;
-}
+const bridgeOf = (options: BridgeOptions): Promise<IgtlBridge> => bridgeKitOf(defer, options);
 
 async function simulator(options: Parameters<typeof createSimulator>[0] = {}): Promise<Simulator> {
   const sim = createSimulator({ port: 0, ...options });
   await sim.start();
-  cleanup.push(() => sim.stop());
+  defer(() => sim.stop());
   return sim;
 }
 
@@ -67,7 +49,7 @@ async function rawPeer(): Promise<{ port: number; sockets: Socket[]; received: (
     s.on('error', () => {});
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanup.push(() => {
+  defer(() => {
     for (const s of sockets) s.destroy();
     return new Promise<void>((r) => server.close(() => r()));
   });
@@ -104,7 +86,7 @@ class RawClient {
     });
     this.ws.on('close', (code) => (this.closeCode = code));
     this.ws.on('error', () => {});
-    cleanup.push(() => this.ws.terminate());
+    defer(() => this.ws.terminate());
   }
 
   /** Resolves 101 once open, or with the HTTP status of a refusal. */
@@ -172,11 +154,11 @@ describe('relaying', () => {
   it('relays what clients send to the peer when started with clientSends (connectWebSocket in Node)', async () => {
     const peer = createServer({ port: 0 });
     await peer.listen();
-    cleanup.push(() => peer.close());
+    defer(() => peer.close());
     const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true });
     const got = firstValueFrom(peer.messages$.pipe(filter(({ message }) => message.type === 'TRANSFORM')));
     const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
-    cleanup.push(() => conn.close());
+    defer(() => conn.close());
     conn.connect();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
     await conn.send(pose(42, 'FromBrowser'));
@@ -233,7 +215,7 @@ describe('relaying', () => {
     const during = c.messages.length;
     const sim2 = createSimulator({ port, trackingRateHz: 50, tools: ['Stylus'], streams: ['TRANSFORM'] });
     await sim2.start();
-    cleanup.push(() => sim2.stop());
+    defer(() => sim2.stop());
     await until('poses from the restarted peer', () => c.messages.length > during + 5);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     expect(bridge.clients.size).toBe(1);
@@ -242,7 +224,7 @@ describe('relaying', () => {
   it('disconnects a client whose lossless queue overflows (it reconnects and starts fresh)', async () => {
     const peer = createServer({ port: 0 });
     await peer.listen();
-    cleanup.push(() => peer.close());
+    defer(() => peer.close());
     const bridge = await bridgeOf({ upstream: { port: peer.address.port }, client: { queue: { maxMessages: 5 } } });
     const c = await open(bridge.url);
     c.ws.pause();
@@ -314,7 +296,7 @@ describe('safe defaults and limits', () => {
 
   it('serves its static directory, and nothing outside it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'igtl-bridge-static-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(path.join(dir, 'www'));
     writeFileSync(path.join(dir, 'www', 'index.html'), '<h1>page</h1>');
     writeFileSync(path.join(dir, 'www', 'app.js'), 'export {}');
@@ -334,9 +316,9 @@ describe('safe defaults and limits', () => {
     const peer = await rawPeer();
     const server: HttpServer = createHttpServer((_req, res) => res.end('app'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    defer(() => new Promise<void>((r) => server.close(() => r())));
     const bridge = createBridge({ upstream: { port: peer.port }, server, path: '/igtl' });
-    cleanup.push(() => bridge.close());
+    defer(() => bridge.close());
     const port = (server.address() as AddressInfo).port;
     const c = await open(`ws://127.0.0.1:${port}/igtl`);
     await until('the peer link', () => peer.sockets.length === 1);
@@ -366,7 +348,7 @@ describe('igtl-rx bridge (CLI)', () => {
     const child: ChildProcess = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--igtl', `127.0.0.1:${sim.address.port}`, '--token', 'tkn'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    cleanup.push(() => {
+    defer(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     let stdout = '';

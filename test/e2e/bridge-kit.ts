@@ -1,0 +1,46 @@
+// Shared pieces of the bridge tests: a cleanup list run after each test, a polling wait for a
+// condition the test can name, an igtl-rx peer and a bridge that close themselves.
+import { afterEach } from 'vitest';
+import { IDENTITY, Timestamp, createMessage, createServer, type IgtlServer, type ServerOptions } from '../../src/node.js';
+import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
+
+/** Registers the after-each cleanup in the calling test file; returns `defer(fn)`. */
+export function bridgeHooks(): { defer: (fn: () => unknown) => void } {
+  let cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.reverse()) await c();
+    cleanup = [];
+  });
+  return { defer: (fn) => void cleanup.push(fn) };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TRANSFORM of `device` whose x translation carries `n`. */
+export const pose = (n: number, device = 'Tool') =>
+  createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
+
+/** Resolves once `cond()` holds (polled every 5 ms); fails naming `what` after `timeoutMs`. */
+export async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** An igtl-rx server on loopback (a free port unless given), closed by `defer`. */
+export async function peerServer(defer: (fn: () => unknown) => void, options: ServerOptions = {}): Promise<IgtlServer> {
+  const s = createServer({ port: 0, ...options });
+  await s.listen();
+  defer(() => s.close());
+  return s;
+}
+
+/** A bridge on a free port, closed by `defer`. */
+export async function bridgeOf(defer: (fn: () => unknown) => void, options: BridgeOptions): Promise<IgtlBridge> {
+  const b = createBridge({ port: 0, ...options });
+  defer(() => b.close());
+  await b.listen();
+  return b;
+}
