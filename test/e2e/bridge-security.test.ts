@@ -9,14 +9,14 @@ import { format } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import createDebug from 'debug';
 import { describe, expect, it } from 'vitest';
-import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer as peerKitServer, pose, sleep, until } from './bridge-kit.js';
+import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer as peerKitServer, pose, until } from './bridge-kit.js';
 import { filter, firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import { InvalidOptionError, Timestamp, connectWebSocket, createMessage, createServer, type IgtlMessage, type IgtlServer } from '../../src/node.js';
 import { BridgeTokenRequiredError, createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const text = (value: string) => createMessage('STRING', { encoding: 3, value }, { deviceName: 'Note', timestamp: Timestamp.ZERO });
+const text = (value: string, deviceName = 'Note') => createMessage('STRING', { encoding: 3, value }, { deviceName, timestamp: Timestamp.ZERO });
 
 
 const { defer } = bridgeHooks();
@@ -75,6 +75,18 @@ describe('Host allow-list (DNS rebinding)', () => {
   });
 });
 
+const MARKER = 'marker';
+
+/**
+ * Proves a quiet period at the peer: a STRING sent on the bridge's own upstream connection after
+ * the bridge has judged the client's messages arrives after anything it forwarded (TCP keeps
+ * order), so once it is there, nothing forwarded is still on its way.
+ */
+async function markerThrough(bridge: IgtlBridge, got: IgtlMessage[]): Promise<void> {
+  await bridge.upstream.send(text(MARKER, MARKER));
+  await until('the marker at the peer', () => got.some((m) => m.deviceName === MARKER));
+}
+
 describe('client sends', () => {
   it('refuses a read-only (default) client\'s message with a reason the client receives, and sends nothing to the peer', async () => {
     const peer = await peerServer();
@@ -88,7 +100,7 @@ describe('client sends', () => {
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
     await conn.send(pose(1, 'FromPage'));
     expect(await refusal).toEqual({ igtlRx: 'refused', v: 1, type: 'TRANSFORM', deviceName: 'FromPage', reason: expect.stringMatching(/read-only.*--allow-client-sends/) });
-    await sleep(200);
+    await markerThrough(bridge, got);
     expect(got.filter((m) => m.deviceName === 'FromPage')).toEqual([]);
     expect([...bridge.clients][0]!.refused).toBe(1);
   });
@@ -110,8 +122,9 @@ describe('client sends', () => {
     ws.send(encodeMessage(pose(2, 'Robot')));
     await until('the STRING at the peer and the refusal at the client', () => got.some((m) => m.type === 'STRING') && notices.some((n) => n.igtlRx === 'refused'));
     expect(notices.find((n) => n.igtlRx === 'refused')).toMatchObject({ type: 'TRANSFORM', deviceName: 'Robot', reason: expect.stringMatching(/type TRANSFORM may not be sent.*allowed: STRING/) });
-    await sleep(100);
-    expect(got.map((m) => m.type).filter((t) => t !== 'GET_STATUS' && t !== 'STATUS')).toEqual(['STRING']);
+    await markerThrough(bridge, got);
+    expect(got.map((m) => m.type).filter((t) => t !== 'GET_STATUS' && t !== 'STATUS')).toEqual(['STRING', 'STRING']);
+    expect(got.filter((m) => m.type === 'STRING').map((m) => m.deviceName)).toEqual(['Note', MARKER]);
   });
 
   it('limits the rate per client (clientSendRate)', async () => {
@@ -126,8 +139,10 @@ describe('client sends', () => {
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
     for (let i = 0; i < 20; i++) void conn.send(text(`${i}`), { policy: 'lossless' });
     expect((await refusal).reason).toMatch(/rate limit \(5 messages\/s/);
-    await sleep(200);
-    expect(got.length).toBe(5);
+    // Every one of the 20 was judged (5 passed, 15 refused), then a marker proves the peer has all.
+    await until('the bridge to judge all 20', () => [...bridge.clients][0]!.refused === 15);
+    await markerThrough(bridge, got);
+    expect(got.filter((m) => m.deviceName !== MARKER).length).toBe(5);
   });
 });
 
