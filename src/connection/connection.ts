@@ -475,8 +475,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   /** Notes what a (GET_)STATUS says of the peer's heartbeat; true when it was heartbeat traffic (handled). */
   private heartbeatTraffic(msg: IgtlMessage): boolean {
     const ours = msg.deviceName === HEARTBEAT_DEVICE_NAME;
-    // A STATUS, or a peer's own heartbeat, says the peer takes part in heartbeats.
-    if (msg.type === 'STATUS' || ours) this.liveness?.answered();
+    // Who takes part in heartbeats: a peer that echoes our ping or pings us (igtl-rx), and PLUS,
+    // whose answers to GET_STATUS and keep-alives are unnamed legacy-framed STATUS messages. Not
+    // 3D Slicer's unnamed v3 STATUS sent on connect: Slicer is not known to answer GET_STATUS, and
+    // a peer pinged that never answers would be declared dead whenever it is quiet.
+    if (ours || (msg.type === 'STATUS' && msg.deviceName === '' && msg.headerVersion === 1)) this.liveness?.answered();
     if (!ours) return false;
     this.answerHeartbeat(msg);
     return true;

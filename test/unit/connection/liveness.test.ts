@@ -110,6 +110,22 @@ describe('liveness', () => {
     expect(attempts[0]!.torn).toBe(true);
   });
 
+  it("pings PLUS (unnamed legacy STATUS keep-alives) when it goes silent, never a peer whose only STATUS was Slicer's v3 announce", async () => {
+    const plusKeepAlive = statusBytes('');
+    const slicerAnnounce = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: '', headerVersion: 2, metadata: { dummy: 'dummy' }, timestamp: Timestamp.ZERO }));
+    const pings = async (first: Uint8Array) => {
+      const { scheduler, attempts, at } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 60_000 }, staleAfterMs: 0 }, 5000);
+      at(10, () => attempts[0]!.data(first));
+      scheduler.flush();
+      await settle();
+      return attempts[0]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'GET_STATUS').length;
+    };
+    // PLUS (vtkPlusOpenIGTLinkServer.cxx KeepAlive: an unnamed STATUS, legacy framing): the probe, then a ping every second of silence.
+    expect(await pings(plusKeepAlive)).toBeGreaterThanOrEqual(4);
+    // Slicer (vtkMRMLIGTLConnectorNode.cxx on ConnectedEvent: an unnamed v3 STATUS with metadata): the probe only.
+    expect(await pings(slicerAnnounce)).toBe(1);
+  });
+
   it('hides the echoes of its own heartbeat from subscribers', () => {
     const { scheduler, attempts, got, at } = setup({ heartbeat: { intervalMs: 1000 } }, 1500);
     at(5, () => attempts[0]!.data(statusBytes(HEARTBEAT_DEVICE_NAME)));
