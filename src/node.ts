@@ -6,7 +6,7 @@ export * from './index.js';
 export { tcpChannel, connectTcp, CLIENT_HEARTBEAT, type TcpOptions } from './transport/tcp.js';
 export { UNVERIFIED_TLS_WARNING, tlsChannel, connectTls, type TlsOptions } from './transport/tls.js';
 export { MAX_DATAGRAM_SIZE, udpChannel, connectUdp, type UdpOptions } from './transport/udp.js';
-export { IgtlServer, createServer, type ServerOptions, type IgtlSession } from './transport/server.js';
+export { IgtlServer, createServer, type BroadcastResult, type ServerOptions, type IgtlSession } from './transport/server.js';
 export {
   createSimulator, Simulator, SIMULATED_STREAMS, SIMULATOR_COMMANDS, MAX_TRACKING_RATE_HZ,
   MAX_IMAGE_RATE_HZ, createTrajectory, DEFAULT_TOOLS, createImageSource, ticks, type SimulatorOptions,

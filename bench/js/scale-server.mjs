@@ -49,9 +49,9 @@ await new Promise((resolve) => {
       ],
     }, { deviceName: 'Tracker', timestamp });
     for (const msg of [transform, tdata]) {
-      server.broadcast(msg, { policy: 'latest' }).then((rs) => {
-        for (const r of rs) r === 'written' ? sent++ : failed++;
-      });
+      const r = server.broadcast(msg, { policy: 'latest' });
+      sent += r.queued;
+      failed += r.dropped;
     }
     tick++;
     // Drift-free pacing: the next tick is due at start + tick * period.

@@ -340,24 +340,37 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /** Frames a message for this peer: header version (framing-policy.ts), message ID. */
   private encodeForPeer(msg: IgtlMessage): Outgoing {
-    const version = outgoingHeaderVersion(msg, this.peerVersion, this.framing, this.registry);
-    let out = msg;
-    if (version === 1 && msg.headerVersion === 2) {
-      if (msg.metadata.size > 0) this.warnDowngrade(msg);
-      out = { ...msg, headerVersion: 1, messageId: 0, metadata: EMPTY_METADATA };
-    } else if (version === 2 && (msg.headerVersion === 1 || msg.messageId === 0)) {
-      out = { ...msg, headerVersion: 2, messageId: msg.messageId === 0 ? this.nextMessageId() : msg.messageId };
-    }
-    const limit = this.options.maxMessageSize;
-    if (limit === undefined) {
-      // A stream channel: a large payload (an image) is sent from where it is, not copied.
-      const parts = encodeMessageParts(out, { registry: this.registry });
-      return parts.length === 1 ? parts[0]! : parts;
-    }
-    const bytes = encodeMessage(out, { registry: this.registry });
-    if (bytes.length > limit) throw new DatagramTooLargeError(outgoingLength(bytes), limit);
-    return bytes;
+    const version = this.outgoingVersion(msg);
+    return encodeFramed(msg, version, version === 2 && msg.messageId === 0 ? this.nextMessageId() : msg.messageId, this.registry, this.options.maxMessageSize);
   }
+
+  /**
+   * @internal The header version `msg` goes out in to this peer now (framing-policy.ts); notes
+   * (once per type and device) metadata that a v1 peer will not get. For server fan-out.
+   */
+  outgoingVersion(msg: IgtlMessage): HeaderVersion {
+    const version = outgoingHeaderVersion(msg, this.peerVersion, this.framing, this.registry);
+    if (version === 1 && msg.headerVersion === 2 && msg.metadata.size > 0) this.warnDowngrade(msg);
+    return version;
+  }
+
+  /**
+   * @internal Queues bytes already framed for this peer (see {@link outgoingVersion} and
+   * {@link encodeFramed}) under this connection's policy and queue, with nobody waiting on the
+   * result: no Promise. `key` is {@link sendKey} of the message. Returns true when the bytes
+   * were queued (possibly replacing an older `latest` message), false when they were dropped by
+   * policy or refused (QueueFullError, reported on errors$). Used by `IgtlServer.broadcast`.
+   */
+  sendEncoded(bytes: Outgoing, msg: IgtlMessage, key: string, policy: SendPolicy | undefined): boolean {
+    return this.outbox.enqueue(bytes, policy ?? this.policyFor(msg), key, undefined, this.sendFailed);
+  }
+
+  /** @internal A send that failed before it was queued (an encode error in fan-out): reported on errors$. */
+  reportSendError(err: unknown): void {
+    this.sendFailed(err instanceof IgtlError ? err : new ConnectionError(String(err), err));
+  }
+
+  private readonly sendFailed = (err: IgtlError): void => this.reportError(err, 'send failed');
 
   private warnDowngrade(msg: IgtlMessage): void {
     const key = keyOf(msg);
@@ -580,6 +593,33 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
 function keyOf(msg: IgtlMessage): string {
   return `${wireType(msg)}\u0000${msg.deviceName}`;
+}
+
+/** @internal The key that identifies (type, device) for the `latest` policy. */
+export const sendKey = keyOf;
+
+/**
+ * @internal Encodes `msg` in header version `version` (from the framing policy): legacy framing
+ * drops the message ID and metadata; v3 framing carries `messageId` (the caller's: a
+ * connection's counter, or one server-level ID shared by every session of a broadcast). With
+ * `maxMessageSize` (datagrams) one buffer, refused when over it; else the parts, so a large
+ * payload is sent from where it is.
+ */
+export function encodeFramed(msg: IgtlMessage, version: HeaderVersion, messageId: number, registry: CodecRegistry, maxMessageSize: number | undefined): Outgoing {
+  let out = msg;
+  if (version === 1 && msg.headerVersion === 2) {
+    out = { ...msg, headerVersion: 1, messageId: 0, metadata: EMPTY_METADATA };
+  } else if (version === 2 && (msg.headerVersion === 1 || msg.messageId === 0)) {
+    out = { ...msg, headerVersion: 2, messageId: msg.messageId === 0 ? messageId : msg.messageId };
+  }
+  if (maxMessageSize === undefined) {
+    // A stream channel: a large payload (an image) is sent from where it is, not copied.
+    const parts = encodeMessageParts(out, { registry });
+    return parts.length === 1 ? parts[0]! : parts;
+  }
+  const bytes = encodeMessage(out, { registry });
+  if (bytes.length > maxMessageSize) throw new DatagramTooLargeError(outgoingLength(bytes), maxMessageSize);
+  return bytes;
 }
 
 const HEARTBEAT_NAME_BYTES = new TextEncoder().encode(HEARTBEAT_DEVICE_NAME);

@@ -135,9 +135,12 @@ export class Outbox {
   /**
    * Queues a message. `key` identifies (type, device) for `latest`. The callbacks settle the
    * sender: `written` after the write, `replaced`/`dropped` by policy, or a typed error.
+   * Returns true when queued, false when dropped or refused (the callbacks settled already).
    */
-  enqueue(bytes: Outgoing, policy: SendPolicy, key: string, resolve: ((r: SendResult) => void) | undefined, reject: (e: IgtlError) => void): void {
-    if (this.queue.push(bytes, policy, key, resolve, reject, this.mustWait)) this.scheduleFlush();
+  enqueue(bytes: Outgoing, policy: SendPolicy, key: string, resolve: ((r: SendResult) => void) | undefined, reject: (e: IgtlError) => void): boolean {
+    if (!this.queue.push(bytes, policy, key, resolve, reject, this.mustWait)) return false;
+    this.scheduleFlush();
+    return true;
   }
 
   /**

@@ -5,9 +5,10 @@ import { createServer as createTlsServer, type TlsOptions as NodeTlsServerOption
 import createDebug from 'debug';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { ChannelEvent } from '../connection/channel.js';
-import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
+import { IgtlConnection, encodeFramed, sendKey, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import type { SendResult } from '../connection/send-queue.js';
+import type { Outgoing } from '../connection/send-queue.js';
+import { ConnectionError, IgtlError } from '../protocol/errors.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -106,6 +107,16 @@ function createSession(socket: Socket, remoteAddress: string, remotePort: number
   return Object.assign(conn, { remoteAddress, remotePort });
 }
 
+/** What {@link IgtlServer.broadcast} did with a message (known at once: nothing waits). */
+export interface BroadcastResult {
+  /** Sessions the message was offered to. */
+  readonly sessions: number;
+  /** Sessions whose queue took it (possibly replacing an older `latest` message of the same type and device). */
+  readonly queued: number;
+  /** Sessions that did not take it: dropped by policy, refused by a full queue (QueueFullError), or not encodable; reported on each one's errors$. */
+  readonly dropped: number;
+}
+
 /** A running server. */
 export class IgtlServer {
   private readonly server: Server;
@@ -116,6 +127,7 @@ export class IgtlServer {
   /** What the lock-out rule needs to know of each session (see `evictable`). */
   private readonly vetting = new Map<IgtlSession, { readonly since: number; heard: boolean }>();
   private closed = false;
+  private messageIdCounter = 0;
 
   /** Every session as it connects (hot: sessions that connected earlier are in {@link sessions}). */
   readonly sessions$: Observable<IgtlSession> = this.sessionSubject.asObservable();
@@ -230,10 +242,58 @@ export class IgtlServer {
 
   /**
    * Sends a message to every session, each through its own queue with its own backpressure
-   * (policy from `options`, else the sessions' default).
+   * (policy from `options`, else the sessions' `sendPolicy`): a slow client never slows the
+   * others, and under `latest` only its own queue conflates.
+   *
+   * The message is encoded once per framing the sessions need (at most one legacy and one v3
+   * encoding; see docs/connections.md, "Which peer gets which header version") and the same
+   * bytes are queued for every session: no Promise, re-encode or microtask per client. Sends
+   * made in one tick still go out as one write per client. A v3 message without a message ID
+   * (`messageId` 0) gets one server-level ID (1, 2, ... per server) shared by every session,
+   * not one from each session's counter.
+   *
+   * Returns at once what happened to the message: `sessions` it was offered to, `queued` (taken
+   * by a session's queue, possibly replacing an older `latest` one), `dropped` (dropped by
+   * policy, refused by a full queue, or not encodable). Refusals and failures of one session
+   * are reported on that session's `errors$` and never affect the others. To know when a
+   * message was written to one client, use that session's `send()`.
    */
-  broadcast(msg: IgtlMessage, options: SendOptions = {}): Promise<SendResult[]> {
-    return Promise.all([...this.live].map((s) => s.send(msg, options).catch(() => 'dropped' as const)));
+  broadcast(msg: IgtlMessage, options: SendOptions = {}): BroadcastResult {
+    const policy = options.policy;
+    const key = sendKey(msg);
+    const registry = this.options.registry ?? defaultRegistry;
+    const limit = this.options.maxMessageSize;
+    let v1: Outgoing | IgtlError | undefined;
+    let v2: Outgoing | IgtlError | undefined;
+    let messageId = msg.messageId;
+    let queued = 0;
+    let dropped = 0;
+    for (const session of this.live) {
+      const version = session.outgoingVersion(msg);
+      let bytes = version === 1 ? v1 : v2;
+      if (bytes === undefined) {
+        if (version === 2 && messageId === 0) messageId = this.nextMessageId();
+        try {
+          bytes = encodeFramed(msg, version, messageId, registry, limit);
+        } catch (err) {
+          bytes = err instanceof IgtlError ? err : new ConnectionError(String(err), err);
+        }
+        if (version === 1) v1 = bytes;
+        else v2 = bytes;
+      }
+      if (bytes instanceof IgtlError) {
+        session.reportSendError(bytes);
+        dropped++;
+      } else if (session.sendEncoded(bytes, msg, key, policy)) queued++;
+      else dropped++;
+    }
+    return { sessions: queued + dropped, queued, dropped };
+  }
+
+  /** The next server-level v3 message ID (1, 2, ...; wraps at 2^32), shared by a broadcast's sessions. */
+  private nextMessageId(): number {
+    this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1;
+    return this.messageIdCounter;
   }
 
   /** Closes every session and stops listening. */

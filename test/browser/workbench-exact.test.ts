@@ -128,7 +128,7 @@ describe('workbench against a known upstream', () => {
       for (const s of streams) {
         const due = Math.floor(elapsed * s.hz);
         let n = sent.get(s.key) ?? 0;
-        for (; n < due; n++) void server.broadcast(s.make());
+        for (; n < due; n++) server.broadcast(s.make());
         sent.set(s.key, n);
       }
     }, 4);

@@ -62,7 +62,7 @@ describe('peer state through the bridge', () => {
     // And data flows again.
     while (again.sessions.size === 0) await sleep(10);
     const got = firstValueFrom(a.pipe(filter((m) => m.type === 'TRANSFORM'), timeout(5000)));
-    await again.broadcast(pose(7));
+    again.broadcast(pose(7));
     expect((await got).deviceName).toBe('Tool');
   });
 
@@ -76,7 +76,7 @@ describe('peer state through the bridge', () => {
     expect(stale.kind === 'stale' && stale.silentMs).toBeGreaterThanOrEqual(300);
     expect(stale.kind === 'stale' && stale.silentMs).toBeLessThan(1000);
     const live = nextState(a, (s) => s.kind === 'open', 2000);
-    await peer.broadcast(pose(1));
+    peer.broadcast(pose(1));
     await live;
   });
 

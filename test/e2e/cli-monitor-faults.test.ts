@@ -23,7 +23,7 @@ async function tracker(): Promise<{ server: IgtlServer; port: number; pause(): v
   let timer: NodeJS.Timeout | undefined;
   const pose = () => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: Timestamp.now() });
   const resume = () => {
-    timer ??= setInterval(() => void server.broadcast(pose()).catch(() => undefined), 20);
+    timer ??= setInterval(() => server.broadcast(pose()), 20);
   };
   const pause = () => {
     clearInterval(timer);

@@ -138,7 +138,7 @@ describe('server lock-out', () => {
     reader.subscribe((m) => seen.push(xOf(m)));
     await firstValueFrom(server.sessions$);
     let n = 0;
-    const ticker = setInterval(() => void server.broadcast(pose(++n)), 20);
+    const ticker = setInterval(() => server.broadcast(pose(++n)), 20);
     defer(() => clearInterval(ticker));
     await new Promise<void>((r) => {
       const check = () => (seen.length > 0 ? r() : setTimeout(check, 10));

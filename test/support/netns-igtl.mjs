@@ -32,7 +32,7 @@ if (role === 'server') {
   emit('listening', { port });
   if (hz > 0) {
     let n = 0;
-    setInterval(() => void server.broadcast(pose(++n)), 1000 / hz);
+    setInterval(() => server.broadcast(pose(++n)), 1000 / hz);
   }
 } else {
   const conn = connectTcp({ host, port });

@@ -152,7 +152,7 @@ describe('server housekeeping and version negotiation', () => {
     cleanup.push(() => clients.forEach((c) => c.close()));
     const got = clients.map((c) => firstValueFrom(c.pipe(take(5), toArray())));
     while (s.sessions.size < 3) await new Promise((r) => setTimeout(r, 5));
-    for (let i = 0; i < 5; i++) await s.broadcast(pose(i));
+    for (let i = 0; i < 5; i++) s.broadcast(pose(i));
     for (const g of got) expect((await g).map(xOf)).toEqual([0, 1, 2, 3, 4]);
   });
 });

@@ -1,0 +1,151 @@
+// Server fan-out: broadcast encodes once per framing the sessions need, shares the bytes, queues
+// them in every session's own queue (no Promise per client), and applies policies per session.
+import { connect as netConnect, type Socket } from 'node:net';
+import { setImmediate as tick } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { filter, firstValueFrom } from 'rxjs';
+import { IDENTITY, QueueFullError, Timestamp, connectTcp, createMessage, createServer, encodeMessage, type IgtlConnection, type IgtlError, type IgtlMessage, type IgtlServer } from '../../../src/node.js';
+
+vi.mock('../../../src/protocol/encode.js', async (importOriginal) => {
+  const orig = await importOriginal<typeof import('../../../src/protocol/encode.js')>();
+  return { ...orig, encodeMessageParts: vi.fn(orig.encodeMessageParts) };
+});
+const encode = await import('../../../src/protocol/encode.js');
+const encodeParts = vi.mocked(encode.encodeMessageParts);
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function server(options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> {
+  const s = createServer({ port: 0, ...options });
+  await s.listen();
+  cleanup.push(() => s.close());
+  return s;
+}
+
+/** A C++-style client: raw TCP, never sends (so its session answers in v1), records every byte. */
+function rawClient(port: number, read = true): { socket: Socket; bytes: () => Uint8Array } {
+  const chunks: Buffer[] = [];
+  const socket = netConnect({ port, host: '127.0.0.1' });
+  if (read) socket.on('data', (c: Buffer) => chunks.push(c));
+  else socket.pause();
+  socket.on('error', () => undefined);
+  cleanup.push(() => socket.destroy());
+  return { socket, bytes: () => new Uint8Array(Buffer.concat(chunks)) };
+}
+
+/** An igtl-rx client that announces v3 framing on connect (its session answers in v2). */
+function v2Client(port: number): IgtlConnection {
+  const c = connectTcp({ port, reconnect: false, announceV3: true });
+  const held = c.connect();
+  cleanup.push(() => {
+    held.unsubscribe();
+    c.close();
+  });
+  return c;
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const pose = (n: number, metadata?: Record<string, string>) =>
+  createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'Tool', timestamp: Timestamp.ZERO, headerVersion: 2, ...(metadata ? { metadata } : {}) });
+
+describe('IgtlServer.broadcast', () => {
+  it('encodes once per framing and gives a v1 raw client and v2 clients their own correct bytes', async () => {
+    const s = await server();
+    const port = s.address.port;
+    const raw = rawClient(port);
+    const a = v2Client(port);
+    const b = v2Client(port);
+    const gotA = firstValueFrom(a.pipe(filter((m) => m.type === 'TRANSFORM')));
+    const gotB = firstValueFrom(b.pipe(filter((m) => m.type === 'TRANSFORM')));
+    await until(() => s.sessions.size === 3 && [...s.sessions].filter((x) => x.peerHeaderVersion === 2).length === 2);
+    const sends = [...s.sessions].map((x) => vi.spyOn(x, 'send'));
+    const msg = pose(7, { Source: 'bench' });
+    encodeParts.mockClear();
+    const result = s.broadcast(msg, { policy: 'lossless' });
+    expect(encodeParts).toHaveBeenCalledTimes(2);
+    expect(result).toEqual({ sessions: 3, queued: 3, dropped: 0 });
+    for (const spy of sends) expect(spy).not.toHaveBeenCalled();
+
+    // v2 clients: the metadata and one server-level message ID, the same for both.
+    const [ma, mb] = await Promise.all([gotA, gotB]);
+    for (const m of [ma, mb] as IgtlMessage[]) {
+      expect(m.headerVersion).toBe(2);
+      expect(m.metadata.get('Source')?.value).toBe('bench');
+      expect(m.type === 'TRANSFORM' && m.content.matrix[3]).toBe(7);
+    }
+    expect(ma.messageId).toBe(1);
+    expect(mb.messageId).toBe(1);
+    // The raw client: exactly the legacy framing of the message (no metadata, no ID).
+    const v1 = encodeMessage(createMessage('TRANSFORM', msg.content, { deviceName: 'Tool', timestamp: Timestamp.ZERO, headerVersion: 1 }));
+    await until(() => raw.bytes().length >= v1.length);
+    expect(raw.bytes()).toEqual(v1);
+
+    // The next v3 message without an ID gets the next server-level ID.
+    const next = firstValueFrom(a.pipe(filter((m) => m.type === 'TRANSFORM')));
+    s.broadcast(pose(8));
+    expect((await next).messageId).toBe(2);
+  });
+
+  it("applies `latest` per session: a blocked client's queue conflates while the others get every message", async () => {
+    const s = await server();
+    const port = s.address.port;
+    const blocked = rawClient(port, false);
+    const clients = [v2Client(port), v2Client(port)];
+    const received: number[][] = clients.map(() => []);
+    clients.forEach((c, i) => c.subscribe((m) => m.type === 'STRING' && received[i]!.push(Number(m.content.value.slice(0, 8)))));
+    await until(() => s.sessions.size === 3 && [...s.sessions].filter((x) => x.peerHeaderVersion === 2).length === 2);
+    const slow = [...s.sessions].find((x) => x.peerHeaderVersion === 1)!;
+    const big = 'x'.repeat(60_000);
+    let sent = 0;
+    let queuedTotal = 0;
+    // Until the blocked client's kernel buffers are full and its queue has conflated a while.
+    while (slow.queueStatus.replaced < 20 && sent < 2000) {
+      const r = s.broadcast(createMessage('STRING', { encoding: 3, value: String(sent).padStart(8, '0') + big }, { deviceName: 'Text', timestamp: Timestamp.ZERO }), { policy: 'latest' });
+      queuedTotal += r.queued;
+      sent++;
+      await tick();
+    }
+    expect(slow.queueStatus.replaced).toBeGreaterThanOrEqual(20);
+    expect(slow.queueStatus.messages).toBe(1);
+    expect(queuedTotal).toBe(3 * sent);
+    await until(() => received.every((r) => r.length === sent), 20_000);
+    for (const r of received) expect(r).toEqual(Array.from({ length: sent }, (_, i) => i));
+    expect(blocked.bytes().length).toBe(0);
+  }, 30_000);
+
+  it("a session that refuses (QueueFullError) reports it on its own errors$ and does not affect the others", async () => {
+    const s = await server({ queue: { maxMessages: 2 } });
+    const port = s.address.port;
+    rawClient(port, false);
+    const c = v2Client(port);
+    let got = 0;
+    c.subscribe((m) => m.type === 'STRING' && got++);
+    await until(() => s.sessions.size === 2 && [...s.sessions].some((x) => x.peerHeaderVersion === 2));
+    const slow = [...s.sessions].find((x) => x.peerHeaderVersion === 1)!;
+    const errors: IgtlError[] = [];
+    slow.errors$.subscribe((e) => errors.push(e));
+    const big = 'y'.repeat(60_000);
+    let sent = 0;
+    let dropped = 0;
+    while (errors.length < 3 && sent < 2000) {
+      dropped += s.broadcast(createMessage('STRING', { encoding: 3, value: big }, { deviceName: 'Text', timestamp: Timestamp.ZERO }), { policy: 'lossless' }).dropped;
+      sent++;
+      await tick();
+    }
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors.every((e) => e instanceof QueueFullError)).toBe(true);
+    expect(dropped).toBe(errors.length);
+    await until(() => got === sent, 20_000);
+  }, 30_000);
+});
