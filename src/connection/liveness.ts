@@ -76,7 +76,6 @@ export class Liveness {
   private lastIn: number;
   private lastPing: number;
   private pingAt: number | undefined;
-  private probeUntil: number | undefined;
   private answers = false;
   private isStale = false;
   private stopped = false;
@@ -96,15 +95,9 @@ export class Liveness {
     const hb = rules.heartbeat;
     if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS' && hb.probe !== false) {
       // Does this peer take part in heartbeats? A STATUS from it says yes (see answered()).
-      this.probeUntil = now + this.heartbeatTimeout(hb);
       events.ping('GET_STATUS');
     }
     this.check();
-  }
-
-  /** True once the peer has shown it takes part in heartbeats (it sent a STATUS). */
-  get answersHeartbeat(): boolean {
-    return this.answers;
   }
 
   /** Bytes arrived. Cheap: the hot path of every chunk. */
@@ -129,7 +122,6 @@ export class Liveness {
   answered(): void {
     if (this.answers || this.stopped) return;
     this.answers = true;
-    this.probeUntil = undefined;
     this.check(); // arm the heartbeat timers (once a channel)
   }
 
@@ -205,8 +197,6 @@ export class Liveness {
         if (now - this.lastPing >= hb.intervalMs) this.sendPing('STATUS', now);
         next = Math.min(next, this.lastPing + hb.intervalMs);
       } else {
-        if (this.probeUntil !== undefined && now > this.probeUntil) this.probeUntil = undefined; // no answer: never ping again
-        if (this.probeUntil !== undefined) next = Math.min(next, this.probeUntil + 1);
         if (this.answers) {
           if (this.pingAt !== undefined && now - this.pingAt >= timeout) {
             return this.die('heartbeat', now - this.pingAt, `no answer to a heartbeat for ${timeout} ms`);

@@ -1,7 +1,8 @@
 // Shared pieces of the bridge tests: a cleanup list run after each test, a polling wait for a
 // condition the test can name, an igtl-rx peer and a bridge that close themselves.
 import { afterEach } from 'vitest';
-import { IDENTITY, Timestamp, createMessage, createServer, type IgtlServer, type ServerOptions } from '../../src/node.js';
+import { IDENTITY, Timestamp, createMessage } from '../../src/node.js';
+import { listeningServer } from '../support/fault-kit.js';
 import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 
 /** Registers the after-each cleanup in the calling test file; returns `defer(fn)`. */
@@ -30,12 +31,7 @@ export async function until(what: string, cond: () => boolean, timeoutMs = 5000)
 }
 
 /** An igtl-rx server on loopback (a free port unless given), closed by `defer`. */
-export async function peerServer(defer: (fn: () => unknown) => void, options: ServerOptions = {}): Promise<IgtlServer> {
-  const s = createServer({ port: 0, ...options });
-  await s.listen();
-  defer(() => s.close());
-  return s;
-}
+export const peerServer = listeningServer;
 
 /** A bridge on a free port, closed by `defer`. */
 export async function bridgeOf(defer: (fn: () => unknown) => void, options: BridgeOptions): Promise<IgtlBridge> {

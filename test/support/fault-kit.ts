@@ -2,7 +2,7 @@
 // escaped as an unhandled rejection or uncaught exception, and a raw TCP peer of the test's own.
 import { createServer as createRawServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { IDENTITY, Timestamp, createMessage, encodeMessage, type IgtlMessage } from '../../src/node.js';
+import { IDENTITY, Timestamp, createMessage, createServer, encodeMessage, type IgtlMessage, type IgtlServer, type ServerOptions } from '../../src/node.js';
 
 /** A TRANSFORM "T" whose x translation carries `n` (numbered messages). */
 export const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'T', timestamp: Timestamp.ZERO });
@@ -53,4 +53,12 @@ export async function rawServer(
       }),
   );
   return { port: (server.address() as { port: number }).port, server, sockets };
+}
+
+/** An igtl-rx server listening on loopback (a free port unless given), closed by `defer`. */
+export async function listeningServer(defer: (fn: () => unknown) => void, options: ServerOptions = {}): Promise<IgtlServer> {
+  const s = createServer({ port: 0, ...options });
+  await s.listen();
+  defer(() => s.close());
+  return s;
 }

@@ -5,6 +5,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { filter, firstValueFrom } from 'rxjs';
 import { IDENTITY, QueueFullError, Timestamp, connectTcp, createMessage, createServer, encodeMessage, type IgtlConnection, type IgtlError, type IgtlMessage, type IgtlServer } from '../../../src/node.js';
+import { listeningServer } from '../../support/fault-kit.js';
 
 vi.mock('../../../src/protocol/encode.js', async (importOriginal) => {
   const orig = await importOriginal<typeof import('../../../src/protocol/encode.js')>();
@@ -19,12 +20,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function server(options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> {
-  const s = createServer({ port: 0, ...options });
-  await s.listen();
-  cleanup.push(() => s.close());
-  return s;
-}
+const server = (options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> => listeningServer((fn) => void cleanup.push(fn), options);
 
 /** A C++-style client: raw TCP, never sends (so its session answers in v1), records every byte. */
 function rawClient(port: number, read = true): { socket: Socket; bytes: () => Uint8Array } {

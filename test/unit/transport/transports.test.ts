@@ -14,6 +14,7 @@ import {
   type IgtlMessage,
   type IgtlServer,
 } from '../../../src/node.js';
+import { listeningServer } from '../../support/fault-kit.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 
 const pose = (n: number) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'Tool', timestamp: Timestamp.ZERO });
@@ -25,12 +26,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function server(options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> {
-  const s = createServer({ port: 0, ...options });
-  await s.listen();
-  cleanup.push(() => s.close());
-  return s;
-}
+const server = (options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> => listeningServer((fn) => void cleanup.push(fn), options);
 
 describe('TLS', () => {
   let certs: TestCerts;
