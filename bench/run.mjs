@@ -1,23 +1,15 @@
 #!/usr/bin/env node
 // igtl-rx benchmark suite: every figure side by side with the OpenIGTLink C++ library
-// (Debian's libopenigtlink-dev), measured in the same run on the same machine.
-//
-//   npm run bench                      (= npm run build && node bench/run.mjs)
-//   node bench/run.mjs --runs 5        more pairs per benchmark (default 3)
-//   node bench/run.mjs --only 1,3,5    some benchmarks only (ids 1-9; results.md is not written)
-//   node bench/run.mjs --only 7 --soak-minutes 10 --write
-//                                      re-run some benchmarks and update their lines in results.md
-//                                      (the others are kept from bench/results.json)
-//   node bench/run.mjs --only none --write   re-render results.md from bench/results.json
-//   node bench/run.mjs --soak-minutes 10   benchmark 7's soak (default 1)
-//   node bench/run.mjs --profile       also profile the timed codec loops (bench/out/profiles/, summary in results.md)
-//   node bench/run.mjs --no-write      print the table, leave bench/results.md alone
+// (Debian's libopenigtlink-dev), or with the raw relay, measured in the same run on the same machine.
+// `node bench/run.mjs --help` lists the options and the benchmarks (USAGE below).
 //
 // Each benchmark runs C++ and igtl-rx alternately, each in a fresh process, `--runs` times; a
 // ratio is computed per pair and the table shows the median ratio (and the median of each side),
 // so a burst of load from other processes hits both sides of a pair alike.
 // The C++ programs are bench/cpp/*.cxx, built by scripts/setup-cpp-peers.sh; the igtl-rx sides
 // are bench/js/*.mjs, which import the built library from dist/.
+// A run prints its table; bench/results.md and results.json (the published figures) are written
+// only with --write, so trying a benchmark never overwrites them.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,23 +26,112 @@ const RESULTS_JSON = path.join(ROOT, 'bench/results.json');
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const option = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+const BENCHMARKS = {
+  1: 'codec in memory: TRANSFORM / STATUS decode+CRC (msgs/s) vs C++ igtl::MessageBase Unpack(1)',
+  2: 'codec in memory: TRANSFORM / STATUS encode+CRC (msgs/s) vs C++ Pack() (runs with 1)',
+  3: 'CRC-64 over 256 / 64 MiB (MB/s), WebAssembly and JavaScript kernels, vs the C++ library\'s igtl_crc64',
+  4: 'TCP receive over loopback: 1M TRANSFORMs from a C++ sender (batching, and one message per send())\n' +
+     '      into an igtl-rx receiver vs a C++ igtl::ClientSocket receiver (msgs/s)',
+  5: 'IMAGE 512x512x100 uint16: encode / decode in memory and over loopback vs C++ (ms)',
+  6: 'latency at 1 kHz over loopback, p50 / p99 (ms, difference to the C++ receiver)',
+  7: 'memory: 1 kHz soak (--soak-minutes), stalled consumer, slow for-await consumer',
+  8: 'scale: one server, 100 clients x 120 Hz, server CPU vs the C++ server',
+  9: 'sequence file decode (informative, no C++ counterpart)',
+  10: 'browser: the codec bundle in headless Chromium, TRANSFORM decode/encode (msgs/s), IMAGE decode (MB/s)\n' +
+     '      vs the C++ codec in memory',
 };
-const RUNS = Math.max(1, Number(option('--runs', 3)));
-const ONLY = option('--only', '')
-  .split(',')
-  .filter(Boolean)
-  .map((s) => s.trim());
-const SOAK_MINUTES = Number(option('--soak-minutes', 1));
+
+const USAGE = `Usage: node bench/run.mjs [options]        (npm run bench = npm run build && node bench/run.mjs)
+
+Runs the benchmarks, prints the table (and writes it to bench/out/last-run.md, git-ignored).
+bench/results.md and bench/results.json, the published figures, are written only with --write.
+
+Options:
+  -h, --help           print this help and exit (nothing is run)
+  --only IDS           run some benchmarks only, comma-separated ids (default: all); "none" runs
+                       nothing (with --write: re-render results.md from bench/results.json)
+  --runs N             pairs of runs (C++ and igtl-rx alternately) per benchmark (default 3)
+  --soak-minutes M     length of benchmark 7's 1 kHz soak, in minutes (default 1); its memory
+                       growth is measured over the last half of the soak
+  --profile            also profile the timed codec loops (bench/out/profiles/, summary in results.md)
+  --write              publish: write bench/results.md and bench/results.json. With --only, only
+                       the lines of the benchmarks run are replaced, the others are kept.
+  --no-write           do not write the published files (the default; accepted for old scripts)
+
+Benchmarks (ids for --only):
+${Object.entries(BENCHMARKS).map(([id, text]) => `  ${id.padStart(2)}  ${text}`).join('\n')}
+
+Examples:
+  node bench/run.mjs --only 4 --runs 5              try one benchmark, publish nothing
+  node bench/run.mjs --only 7 --soak-minutes 10 --write
+  node bench/run.mjs --write                        the full suite, published (~20 min on 2 cores)
+`;
+
+/** Parses the command line; exits 0 after --help, 2 on a bad option (nothing is run). */
+function parseArgs(argv) {
+  const opts = { runs: 3, only: [], soakMinutes: 1, profile: false, write: false };
+  const fail = (msg) => {
+    process.stderr.write(`bench/run.mjs: ${msg}\nnode bench/run.mjs --help lists the options.\n`);
+    process.exit(2);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('-'))) fail(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '-h':
+      case '--help':
+        process.stdout.write(USAGE);
+        process.exit(0);
+        break;
+      case '--runs': {
+        const v = value();
+        opts.runs = Number(v);
+        if (!Number.isInteger(opts.runs) || opts.runs < 1) fail(`--runs ${v}: a whole number >= 1 please`);
+        break;
+      }
+      case '--only': {
+        const v = value();
+        opts.only = v === 'none' ? ['none'] : v.split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = opts.only.filter((id) => id !== 'none' && !(id in BENCHMARKS));
+        if (unknown.length || opts.only.length === 0) fail(`--only ${v}: unknown benchmark id ${unknown.join(', ') || '(empty)'} (ids: ${Object.keys(BENCHMARKS).join(', ')}, or none)`);
+        break;
+      }
+      case '--soak-minutes': {
+        const v = value();
+        opts.soakMinutes = Number(v);
+        if (!(opts.soakMinutes > 0)) fail(`--soak-minutes ${v}: a number of minutes > 0 please`);
+        break;
+      }
+      case '--profile':
+        opts.profile = true;
+        break;
+      case '--write':
+        opts.write = true;
+        break;
+      case '--no-write':
+        opts.write = false;
+        break;
+      default:
+        fail(`unknown option ${a}`);
+    }
+  }
+  return opts;
+}
+
+const OPTS = parseArgs(process.argv.slice(2));
+const RUNS = OPTS.runs;
+const ONLY = OPTS.only;
+const SOAK_MINUTES = OPTS.soakMinutes;
 const STALL_SECONDS = Math.max(20, Math.min(120, Math.round(SOAK_MINUTES * 12)));
-const PROFILE = flag('--profile');
-// A partial run (--only) writes results.md only with --write: it then replaces the lines of the
-// benchmarks it ran and keeps the others from bench/results.json (the previous run's data).
-const WRITE = !flag('--no-write') && (ONLY.length === 0 || flag('--write'));
+const PROFILE = OPTS.profile;
+// With --only, --write replaces the lines of the benchmarks that ran and keeps the others from
+// bench/results.json (the previous run's data).
+const WRITE = OPTS.write;
 const selected = (id) => ONLY.length === 0 || ONLY.includes(String(id));
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +541,7 @@ function machine() {
   return `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, libopenigtlink-dev ${dpkg.stdout || '?'}, load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 }
 
-const noteId = (text) => /^Benchmark (\d)/.exec(text)?.[1] ?? '?';
+const noteId = (text) => /^Benchmark (\d+)/.exec(text)?.[1] ?? '?';
 const rowId = (row) => (row.id === '2' ? '1' : row.id); // benchmarks 1 and 2 run as one step
 
 /** Merges this run into bench/results.json (whole, or only the benchmarks run with --only). */
@@ -471,7 +552,7 @@ function mergeState(started, prof) {
   const keepNotes = ONLY.length === 0 ? [] : previous.notes.filter((n) => !ran(noteId(n)));
   const runs = ONLY.length === 0 ? {} : { ...previous.runs };
   const about = { date: started.toISOString(), minutes: +((Date.now() - started.getTime()) / 60000).toFixed(1), runs: RUNS, soakMinutes: SOAK_MINUTES, machine: machine() };
-  for (const id of ['1', '3', '4', '5', '6', '7', '8']) if (ran(id)) runs[id] = about;
+  for (const id of Object.keys(BENCHMARKS)) if (id !== '2' && ran(id)) runs[id] = about;
   const order = (r) => Number(r.id);
   const state = {
     rows: [...keepRows, ...rows.map(({ ratios, ...r }) => ({ ...r, ratios }))].sort((a, b) => order(a) - order(b)),
@@ -584,7 +665,12 @@ async function main() {
   const prof = PROFILE ? await profiles() : undefined;
   process.stdout.write(`\n${table()}\n\n`);
   for (const n of notes) process.stdout.write(`- ${n.length > 400 ? n.slice(0, 400) + '...' : n}\n`);
+  const last = path.join(ROOT, 'bench/out/last-run.md'); // git-ignored
+  fs.mkdirSync(path.dirname(last), { recursive: true });
+  fs.writeFileSync(last, `# bench/run.mjs ${process.argv.slice(2).join(' ')}: ${started.toISOString()}\n\n${machine()}\n\n${table()}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
   if (WRITE) writeResults(started, prof);
+  else log(`bench/results.md not written (this table is in ${path.relative(ROOT, last)}); to publish, run again with --write`);
+  log(`total: ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min`);
 }
 
 main().catch((err) => {
