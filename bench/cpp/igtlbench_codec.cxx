@@ -9,6 +9,10 @@
 //   transform-decode <N>             N TRANSFORMs packed into one buffer, then decoded
 //   transform-encode <N>             N TRANSFORMs packed into one output buffer
 //   status-decode <N> / status-encode <N>
+//   status-decode-distinct <N> / status-encode-distinct <N>   STATUS texts that do not repeat
+//                                    (TEXT_POOL distinct texts cycled, as the JS side)
+//   transform-send <N> / status-send <N>   a new message object per message, filled and
+//                                    Pack()ed (its own pack buffer), as the C++ examples send
 //   image-encode <reps> / image-decode <reps>   512x512x100 uint16 IMAGE
 #include <cstdio>
 #include <cstdlib>
@@ -67,17 +71,31 @@ static std::vector<unsigned char> packTransforms(long n) {
 
 static const char* STATUS_TEXT[4] = {"Tracking OK", "Probe not visible", "Reference lost: check the camera", "OK"};
 
-static std::vector<unsigned char> packStatuses(long n) {
+// Distinct status texts (30-40 characters), the same strings as distinctText() in bench/js/codec.mjs.
+static const int TEXT_POOL = 65536;
+static std::vector<std::string> distinctTexts() {
+  std::vector<std::string> out(TEXT_POOL);
+  char buf[96];
+  for (int k = 0; k < TEXT_POOL; k++) {
+    snprintf(buf, sizeof buf, "Tool %d frame %d: RMS error %d um", k % 7, k, (k * 7919) % 1000);
+    out[k] = buf;
+  }
+  return out;
+}
+
+static std::vector<unsigned char> packStatuses(long n, bool distinct) {
   igtl::StatusMessage::Pointer msg = igtl::StatusMessage::New();
+  std::vector<std::string> texts = distinct ? distinctTexts() : std::vector<std::string>();
   std::vector<unsigned char> out;
   for (long i = 0; i < n; i++) {
-    int k = (int)(i % POOL);
-    msg->SetDeviceName(DEVICES[k % 4]);
-    msg->SetTimeStamp(1700000000u + (unsigned)k, 0);
-    msg->SetCode(1 + k % 19);
-    msg->SetSubCode((igtlInt64)k * 1000);
-    msg->SetErrorName(k % 2 ? "TrackerError" : "");
-    msg->SetStatusString(STATUS_TEXT[k % 4]);
+    // c: the message's place in its pool (the distinct pool is TEXT_POOL long, as on the JS side).
+    int c = (int)(i % (distinct ? TEXT_POOL : POOL));
+    msg->SetDeviceName(DEVICES[c % 4]);
+    msg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
+    msg->SetCode(1 + c % 19);
+    msg->SetSubCode((igtlInt64)c * 1000);
+    msg->SetErrorName(c % 2 ? "TrackerError" : "");
+    msg->SetStatusString(distinct ? texts[c].c_str() : STATUS_TEXT[c % 4]);
     msg->Pack();
     const unsigned char* p = (const unsigned char*)msg->GetPackPointer();
     out.insert(out.end(), p, p + msg->GetPackSize());
@@ -91,7 +109,7 @@ static void emit(const char* mode, long n, double secs, double extra, const char
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|status-decode|status-encode|image-encode|image-decode ...\n", argv[0]);
+    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|image-encode|image-decode ...\n", argv[0]);
     return 2;
   }
   std::string mode = argv[1];
@@ -113,11 +131,11 @@ int main(int argc, char** argv) {
            len / best / 1e6, (unsigned long long)crc);
     return 0;
   }
-  if (mode == "transform-decode" || mode == "status-decode") {
+  if (mode == "transform-decode" || mode == "status-decode" || mode == "status-decode-distinct") {
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-decode";
-    std::vector<unsigned char> buf = isTransform ? packTransforms(n) : packStatuses(n);
+    std::vector<unsigned char> buf = isTransform ? packTransforms(n) : packStatuses(n, mode == "status-decode-distinct");
     std::vector<double> times;
     double checksum = 0;
     for (int rep = 0; rep < reps; rep++) {
@@ -167,10 +185,57 @@ int main(int argc, char** argv) {
     emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
     return 0;
   }
-  if (mode == "transform-encode" || mode == "status-encode") {
+  if (mode == "transform-send" || mode == "status-send") {
+    // The send path of a C++ application: a message object per message (New()), its fields set,
+    // Pack() into the pack buffer it allocates, the bytes then handed to the socket (here: their
+    // last byte is read) and the object released.
+    long n = argc > 2 ? atol(argv[2]) : 1000000;
+    int reps = argc > 3 ? atoi(argv[3]) : 1;
+    bool isTransform = mode == "transform-send";
+    std::vector<igtl::Matrix4x4> mats(POOL);
+    for (int k = 0; k < POOL; k++) poolMatrix(k, mats[k]);
+    std::vector<double> times;
+    double bytes = 0;
+    long check = 0;
+    for (int rep = 0; rep < reps; rep++) {
+      bytes = 0;
+      double t0 = now_s();
+      for (long i = 0; i < n; i++) {
+        int k = (int)(i % POOL);
+        if (isTransform) {
+          igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
+          tmsg->SetDeviceName(DEVICES[k % 4]);
+          tmsg->SetTimeStamp(1700000000u + (unsigned)k, (unsigned)k * 4096u);
+          tmsg->SetMatrix(mats[k]);
+          tmsg->Pack();
+          check += ((const unsigned char*)tmsg->GetPackPointer())[tmsg->GetPackSize() - 1];
+          bytes += tmsg->GetPackSize();
+        } else {
+          igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
+          smsg->SetDeviceName(DEVICES[k % 4]);
+          smsg->SetTimeStamp(1700000000u + (unsigned)k, 0);
+          smsg->SetCode(1 + k % 19);
+          smsg->SetSubCode((igtlInt64)k * 1000);
+          smsg->SetErrorName(k % 2 ? "TrackerError" : "");
+          smsg->SetStatusString(STATUS_TEXT[k % 4]);
+          smsg->Pack();
+          check += ((const unsigned char*)smsg->GetPackPointer())[smsg->GetPackSize() - 1];
+          bytes += smsg->GetPackSize();
+        }
+      }
+      times.push_back(now_s() - t0);
+    }
+    std::sort(times.begin(), times.end());
+    if (check < 0) return 1;  // keeps the reads
+    emit(mode.c_str(), n, times[times.size() / 2], bytes, "bytes");
+    return 0;
+  }
+  if (mode == "transform-encode" || mode == "status-encode" || mode == "status-encode-distinct") {
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-encode";
+    bool distinct = mode == "status-encode-distinct";
+    std::vector<std::string> texts = distinct ? distinctTexts() : std::vector<std::string>();
     std::vector<unsigned char> out((size_t)n * (isTransform ? 106 : 160));
     igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
     igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
@@ -192,12 +257,13 @@ int main(int argc, char** argv) {
         memcpy(&out[off], tmsg->GetPackPointer(), tmsg->GetPackSize());
         off += tmsg->GetPackSize();
       } else {
-        smsg->SetDeviceName(DEVICES[k % 4]);
-        smsg->SetTimeStamp(1700000000u + (unsigned)k, 0);
-        smsg->SetCode(1 + k % 19);
-        smsg->SetSubCode((igtlInt64)k * 1000);
-        smsg->SetErrorName(k % 2 ? "TrackerError" : "");
-        smsg->SetStatusString(STATUS_TEXT[k % 4]);
+        int c = distinct ? (int)(i % TEXT_POOL) : k;
+        smsg->SetDeviceName(DEVICES[c % 4]);
+        smsg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
+        smsg->SetCode(1 + c % 19);
+        smsg->SetSubCode((igtlInt64)c * 1000);
+        smsg->SetErrorName(c % 2 ? "TrackerError" : "");
+        smsg->SetStatusString(distinct ? texts[c].c_str() : STATUS_TEXT[k % 4]);
         smsg->Pack();
         memcpy(&out[off], smsg->GetPackPointer(), smsg->GetPackSize());
         off += smsg->GetPackSize();

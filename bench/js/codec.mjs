@@ -1,8 +1,32 @@
 // In-memory codec benchmarks of igtl-rx, the JS side of bench/cpp/igtlbench_codec.cxx (same
 // modes, same message contents). Usage: node bench/js/codec.mjs <mode> [args]
-import { igtl, emit, median, cpuNow as now, packAll, statusPool, transformPool, POOL } from './common.mjs';
+import { igtl, emit, median, cpuNow as now, packAll, statusPool, transformPool, poolMatrix, DEVICES, STATUS_TEXT, POOL } from './common.mjs';
 
 // All times here are CPU time of this process (see cpuNow in common.mjs).
+
+// STATUS texts that do not repeat within the intern cache's reach: TEXT_POOL distinct texts of
+// 30-40 ASCII characters, cycled (the same strings as distinctTexts() in bench/cpp/igtlbench_codec.cxx).
+const TEXT_POOL = 65536;
+
+/** The k-th distinct status text. */
+function distinctText(k) {
+  return `Tool ${k % 7} frame ${k}: RMS error ${(k * 7919) % 1000} um`;
+}
+
+/** STATUS messages with distinct texts (TEXT_POOL of them; otherwise as statusPool). */
+function statusDistinctPool() {
+  const out = [];
+  for (let k = 0; k < TEXT_POOL; k++) {
+    out.push(igtl.createMessage('STATUS', {
+      code: 1 + (k % 19),
+      subcode: BigInt(k * 1000),
+      errorName: k % 2 ? 'TrackerError' : '',
+      // A flat string, as text read from a file or socket is (a template literal's result may be a rope).
+      statusMessage: distinctText(k).split('').join(''),
+    }, { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + (k % POOL), 0) }));
+  }
+  return out;
+}
 
 // With IGTL_BENCH_PROFILE=<file>, the timed repetitions (not the set-up) are profiled with the
 // inspector's CPU profiler and the profile is written to <file> (bench/run.mjs --profile).
@@ -52,8 +76,8 @@ function decodeRun(buf, n, chunk, check) {
 /** The one output buffer of the encode benchmark, allocated once (as the C++ side does). */
 function outputFor(pool, n) {
   let total = 0;
-  for (let i = 0; i < POOL; i++) total += igtl.encodedSize(pool[i]);
-  const out = new Uint8Array(Math.ceil((total / POOL) * n) + 4096);
+  for (let i = 0; i < pool.length; i++) total += igtl.encodedSize(pool[i]);
+  const out = new Uint8Array(Math.ceil((total / pool.length) * n) + 4096);
   // Touch every page now (the C++ side's std::vector is zero-filled too): page faults of a fresh
   // buffer would otherwise be counted in the first timed run.
   out.fill(1);
@@ -66,9 +90,10 @@ function encodeRun(pool, n, out) {
   // the timed loop, and its helper threads' CPU would count: one buffer, reused.
   const view = new DataView(out.buffer);
   const opts = { view };
+  const size = pool.length;
   let off = 0;
   const t0 = now();
-  for (let i = 0; i < n; i++) off += igtl.encodeMessageInto(pool[i % POOL], out, off, opts);
+  for (let i = 0; i < n; i++) off += igtl.encodeMessageInto(pool[i % size], out, off, opts);
   const secs = now() - t0;
   return { secs, bytes: off };
 }
@@ -100,15 +125,17 @@ switch (mode) {
   case 'transform-decode':
   case 'transform-decode-stream':
   case 'status-decode':
-  case 'status-decode-stream': {
+  case 'status-decode-stream':
+  case 'status-decode-distinct': {
     const n = Number(rest[0] ?? 1_000_000);
     const isTransform = mode.startsWith('transform');
-    const buf = packAll(isTransform ? transformPool() : statusPool(), n);
+    const pool = isTransform ? transformPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
+    const buf = packAll(pool, n);
     const chunk = mode.endsWith('-stream') ? 64 * 1024 : 0;
     const reps = Number(rest[1] ?? 3);
     const check = isTransform ? transformCheck : statusCheck;
     // A warm-up pass over the first 20 000 messages (a running application is warm; C++ has no JIT).
-    const warm = packAll(isTransform ? transformPool() : statusPool(), 20_000);
+    const warm = packAll(pool, 20_000);
     decodeRun(warm, 20_000, chunk, check);
     const times = [];
     let checksum = 0;
@@ -123,10 +150,79 @@ switch (mode) {
     emit({ mode, n, seconds: secs, perSecond: n / secs, checksum, reps: times });
     break;
   }
-  case 'transform-encode':
-  case 'status-encode': {
+  case 'transform-decode-each': {
+    // decodeMessage() per message (what an application decoding frames it cut itself calls).
     const n = Number(rest[0] ?? 1_000_000);
-    const pool = mode.startsWith('transform') ? transformPool() : statusPool();
+    const reps = Number(rest[1] ?? 3);
+    const buf = packAll(transformPool(), n);
+    const size = buf.length / n; // every pool TRANSFORM is 106 bytes
+    const run = (count) => {
+      let checksum = 0;
+      const t0 = now();
+      for (let i = 0, off = 0; i < count; i++, off += size) checksum += transformCheck(igtl.decodeMessage(buf.subarray(off, off + size)));
+      return { secs: now() - t0, checksum };
+    };
+    run(20_000);
+    const times = [];
+    let checksum = 0;
+    await profileStart();
+    for (let r = 0; r < reps; r++) {
+      const res = run(n);
+      times.push(res.secs);
+      checksum = res.checksum;
+    }
+    await profileStop();
+    const secs = median(times);
+    emit({ mode, n, seconds: secs, perSecond: n / secs, checksum, reps: times });
+    break;
+  }
+  case 'transform-send':
+  case 'status-send': {
+    // What send() does per message, after the caller built it: createMessage, then the encode of
+    // the connection (encodeFramed, for a peer in legacy framing, as the C++ peers are). The
+    // bytes are dropped after a look at their last byte (a socket would take them).
+    const { encodeFramed } = await import('../../dist/src/connection/connection.js');
+    const n = Number(rest[0] ?? 1_000_000);
+    const reps = Number(rest[1] ?? 3);
+    const isTransform = mode === 'transform-send';
+    const mats = [];
+    for (let k = 0; k < POOL; k++) mats.push(poolMatrix(k));
+    const registry = igtl.defaultRegistry;
+    const run = (count) => {
+      let check = 0;
+      let bytes = 0;
+      const t0 = now();
+      for (let i = 0; i < count; i++) {
+        const k = i % POOL;
+        const msg = isTransform
+          ? igtl.createMessage('TRANSFORM', { matrix: mats[k] }, { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + k, k * 4096) })
+          : igtl.createMessage('STATUS', { code: 1 + (k % 19), subcode: BigInt(k * 1000), errorName: k % 2 ? 'TrackerError' : '', statusMessage: STATUS_TEXT[k % 4] },
+            { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + k, 0) });
+        const out = encodeFramed(msg, 1, 0, registry, undefined);
+        check += out[out.length - 1];
+        bytes += out.length;
+      }
+      return { secs: now() - t0, bytes, check };
+    };
+    run(100_000); // warm-up
+    const times = [];
+    let bytes = 0;
+    await profileStart();
+    for (let r = 0; r < reps; r++) {
+      const res = run(n);
+      times.push(res.secs);
+      bytes = res.bytes;
+    }
+    await profileStop();
+    const secs = median(times);
+    emit({ mode, n, seconds: secs, perSecond: n / secs, bytes, reps: times });
+    break;
+  }
+  case 'transform-encode':
+  case 'status-encode':
+  case 'status-encode-distinct': {
+    const n = Number(rest[0] ?? 1_000_000);
+    const pool = mode.startsWith('transform') ? transformPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
     const reps = Number(rest[1] ?? 3);
     const out = outputFor(pool, n);
     encodeRun(pool, 100_000, out); // warm-up (a running application is warm; C++ has no JIT)
