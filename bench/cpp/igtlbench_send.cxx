@@ -4,8 +4,12 @@
 //
 // Usage: igtlbench_send <port> <mode> <count> [hz]
 //   transform-blast  <count>       pack <count> TRANSFORMs beforehand, then write them in 64 KiB
-//                                  chunks as fast as the socket takes them (the sender is not the
-//                                  bottleneck: the receiver is what is measured)
+//                                  chunks as fast as the socket takes them (a batching sender: the
+//                                  sender is not the bottleneck, the receiver is what is measured)
+//   transform-each   <count>       the same packed TRANSFORMs, written with one send() per message
+//                                  (106 bytes per call, TCP_NODELAY): what a C++ application does
+//                                  with Pack() + igtl::Socket::Send() per message. The receiver
+//                                  gets many small segments instead of full 64 KiB reads.
 //   transform-rate   <count> <hz>  one TRANSFORM every 1/hz s, stamped with CLOCK_MONOTONIC at
 //                                  send time (for latency), packed and sent one by one
 //   image            <count>       512x512x100 uint16 IMAGEs, each packed (CRC) and sent
@@ -27,7 +31,7 @@ static void matrixFor(long i, igtl::Matrix4x4& m) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: %s <port> transform-blast|transform-rate|image <count> [hz]\n", argv[0]);
+    fprintf(stderr, "usage: %s <port> transform-blast|transform-each|transform-rate|image <count> [hz]\n", argv[0]);
     return 2;
   }
   int port = atoi(argv[1]);
@@ -40,7 +44,8 @@ int main(int argc, char** argv) {
   igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
   tmsg->SetDeviceName(device);
   igtl::Matrix4x4 m;
-  if (mode == "transform-blast") {
+  const bool prepack = mode == "transform-blast" || mode == "transform-each";
+  if (prepack) {
     prepacked.reserve((size_t)count * 106);
     for (long i = 0; i < count; i++) {
       matrixFor(i, m);
@@ -75,6 +80,12 @@ int main(int argc, char** argv) {
       off += n;
     }
     sent = (long)(off / 106);
+  } else if (mode == "transform-each") {
+    const size_t SIZE = 106;  // 58-byte header + 48-byte body
+    for (size_t off = 0; off < prepacked.size(); off += SIZE) {
+      if (!send_all(fd, &prepacked[off], SIZE)) break;
+      sent++;
+    }
   } else if (mode == "transform-rate") {
     long long period = (long long)(1e9 / hz);
     long long next = now_ns();

@@ -13,6 +13,7 @@
 //                        arrive; reports peak RSS / heap
 //   soak       <seconds> [uiHz]   1 kHz TRANSFORMs, consumed by a 60 Hz UI-style subscriber
 //                        (throttleTracking(uiHz) + a little work per frame); samples RSS and heap
+//                        every second; growth from the first to the last quarter after a warm-up
 import { igtl, emit, memory, now } from './common.mjs';
 import { connectTcp } from '../../dist/src/node.js';
 import { ofDevice, ofType, throttleTracking } from '../../dist/operators/index.js';
@@ -167,19 +168,30 @@ switch (mode) {
       samples.push({ t: now() - t0, rss: m.rss, heapUsed: m.heapUsed });
       if (now() - t0 >= seconds) {
         clearInterval(timer);
-        // Growth: from the end of a 10% warm-up (at least 5 s) to the end; peak over that span.
-        const warm = Math.max(5, seconds * 0.1);
+        // Growth after a warm-up (JIT, V8 growing its young generation to its working size:
+        // RSS climbs for the first 5-15 s), between the first and the last quarter of the
+        // rest. The heap is compared by its floor (the lowest heapUsed in each quarter, i.e. just
+        // after a scavenge: what is retained), not by averages: heapUsed is a saw-tooth of several
+        // MiB with a period of a few seconds, and the mean of a few samples depended on where the
+        // teeth fell (a 1-minute soak came out "growing" by chance). RSS is compared by means.
+        const warm = Math.max(15, seconds * 0.25);
         const steady = samples.filter((s) => s.t >= warm);
+        const q = Math.max(1, Math.floor(steady.length / 4));
+        const head = steady.slice(0, q);
+        const tail = steady.slice(-q);
         const first = steady[0] ?? samples[0];
         const lastS = samples[samples.length - 1];
-        const tail = steady.slice(-Math.max(1, Math.floor(steady.length / 10)));
-        const head = steady.slice(0, Math.max(1, Math.floor(steady.length / 10)));
         const avg = (arr, k) => arr.reduce((s, x) => s + x[k], 0) / arr.length;
+        const floor = (arr, k) => Math.min(...arr.map((x) => x[k]));
         finish({
           mode, seconds: lastS.t, received, frames, uiHz, lastFrame: last,
+          warmSeconds: warm, quarterSeconds: q, spanSeconds: tail[tail.length - 1].t - head[0].t,
           rssStart: first.rss, rssEnd: lastS.rss, rssPeak: Math.max(...steady.map((s) => s.rss)),
           heapStart: first.heapUsed, heapEnd: lastS.heapUsed, heapPeak: Math.max(...steady.map((s) => s.heapUsed)),
-          rssGrowthAvg: avg(tail, 'rss') - avg(head, 'rss'), heapGrowthAvg: avg(tail, 'heapUsed') - avg(head, 'heapUsed'),
+          rssGrowthAvg: avg(tail, 'rss') - avg(head, 'rss'),
+          heapFloorStart: floor(head, 'heapUsed'), heapFloorEnd: floor(tail, 'heapUsed'),
+          heapFloorGrowth: floor(tail, 'heapUsed') - floor(head, 'heapUsed'),
+          heapGrowthAvg: avg(tail, 'heapUsed') - avg(head, 'heapUsed'),
           samples: samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 60)) === 0).map((s) => [Math.round(s.t), s.rss, s.heapUsed]),
         });
       }
