@@ -664,6 +664,38 @@ async function bench9() {
   });
 }
 
+// Benchmark 10: the codec bundle in headless Chromium (bench/js/browser-codec.mjs) vs the C++
+// codec in memory, pinned to the same core (Chromium's processes inherit the driver's affinity).
+async function bench10() {
+  const decode = [];
+  const encode = [];
+  const image = [];
+  const crc = [];
+  const crcJs = [];
+  let last;
+  for (let r = 0; r < RUNS; r++) {
+    const [cd] = await run(cpp('igtlbench_codec'), ['transform-decode', String(N), '3'], { pin: true });
+    const [ce] = await run(cpp('igtlbench_codec'), ['transform-encode', String(N), '3'], { pin: true });
+    const [ci] = await run(cpp('igtlbench_codec'), ['image-decode', '5'], { pin: true });
+    const [cc] = await run(cpp('igtlbench_codec'), ['crc', '64', '3'], { pin: true });
+    const [b] = await run(node, [js('browser-codec.mjs'), String(N), '3'], { pin: true, timeoutMs: 600_000 });
+    if (b.crc !== cc.crc) throw new Error(`CRC differs: C++ ${cc.crc}, Chromium ${b.crc}`);
+    decode.push({ igtl: b.transformDecodePerSecond, cpp: cd.perSecond });
+    encode.push({ igtl: b.transformEncodePerSecond, cpp: ce.perSecond });
+    image.push({ igtl: b.imageDecodeMBps, cpp: ci.bytes / ci.seconds / 1e6 });
+    crc.push({ igtl: b.crcMBps, cpp: cc.mbPerSecond });
+    crcJs.push({ igtl: b.crcJsMBps, cpp: cc.mbPerSecond });
+    last = b;
+  }
+  const where = `in Chromium ${last.chromium.split('.')[0]} (headless, esbuild bundle of the igtl-rx entry)`;
+  addRow('10', `Browser: TRANSFORM decode+CRC ${where}, 1M from one buffer through MessageDecoder (1024 distinct TRANSFORMs, 4 devices) vs C++ Unpack(1) (msgs/s)`, 'msgs/s', decode, { op: '>=', value: 1.0 });
+  addRow('10', `Browser: TRANSFORM encode+CRC ${where}, 1M into one buffer (encodeMessageInto) vs C++ Pack() (msgs/s)`, 'msgs/s', encode, { op: '>=', value: 1.0 });
+  addRow('10', `Browser: IMAGE 512x512x100 uint16 (52 MB) decode+CRC ${where}, decodeMessage vs C++ header Unpack + body copy + Unpack(1) (MB/s)`, 'MB/s', image, { op: '>=', value: 1.0 });
+  addRow('10', `Browser: CRC-64 over 64 MiB ${where}, ${last.backend === 'wasm' ? 'WebAssembly' : 'JavaScript (WebAssembly unavailable!)'} kernel vs the C++ library's igtl_crc64 (MB/s)`, 'MB/s', crc);
+  addRow('10', `Browser: CRC-64 over 64 MiB ${where}, JavaScript fallback kernel (a page whose CSP lacks 'wasm-unsafe-eval') vs igtl_crc64 (MB/s)`, 'MB/s', crcJs);
+  notes.push(`Benchmark 10: Chromium ${last.chromium}, flags --headless --no-sandbox --disable-gpu --disable-background-networking; times are the renderer process's CPU time (CDP Performance.getMetrics ProcessTime, 10 ms ticks, each timed call 0.3 s or more), as the C++ side times its CPU time; the page's wall clock in the last run: TRANSFORM decode ${fmtNumber(last.wall.transformDecodePerSecond)}/s, encode ${fmtNumber(last.wall.transformEncodePerSecond)}/s, IMAGE decode ${fmtNumber(last.wall.imageDecodeMBps)} MB/s, CRC ${fmtNumber(last.wall.crcMBps)} MB/s (JavaScript kernel ${fmtNumber(last.wall.crcJsMBps)} MB/s).`);
+}
+
 async function main() {
   const started = new Date();
   log(`machine: ${machine()}`);
@@ -686,6 +718,7 @@ async function main() {
     ['8', bench8],
     ['7', bench7],
     ['9', bench9],
+    ['10', bench10],
   ];
   for (const [id, fn] of steps) {
     if (id === '1' ? !(selected('1') || selected('2')) : !selected(id)) continue;
