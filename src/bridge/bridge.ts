@@ -34,7 +34,7 @@ import { IgtlConnection, type ConnectionOptions } from '../connection/connection
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
 import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
-import { addressAllowList, unmapIPv4, type AddressMatcher } from '../transport/address-allow-list.js';
+import { Acceptor, remoteAddressOf } from '../transport/acceptor.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
@@ -191,17 +191,15 @@ export class IgtlBridge {
   private readonly wss: WebSocketServer;
   private readonly http: HttpServer | HttpsServer;
   private readonly ownsHttp: boolean;
-  private readonly live = new Set<LiveClient>();
+  private readonly acceptor: Acceptor<LiveClient>;
   private readonly clientSubs = new Map<BridgeClient, Subscription[]>();
   private readonly clientSubject = new Subject<BridgeClient>();
   private readonly latestTypes: ReadonlySet<string>;
   private readonly isStreamed: (msg: IgtlMessage) => boolean;
   private readonly upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head);
   private readonly log: RedactingLog;
-  private readonly allowed: AddressMatcher | undefined;
   private readonly sendRules: ClientSendRules;
   private nextId = 1;
-  private closed = false;
 
   /** Every client as it connects (hot: earlier ones are in {@link clients}). */
   readonly clients$: Observable<BridgeClient> = this.clientSubject.asObservable();
@@ -211,12 +209,54 @@ export class IgtlBridge {
     if (options.token === '') throw new InvalidOptionError('token', 'the token is empty');
     const bind = options.host ?? '127.0.0.1';
     if (!options.server && options.token === undefined && !isLoopbackHost(bind)) throw new BridgeTokenRequiredError(bind);
-    this.allowed = options.allow === undefined ? undefined : addressAllowList(options.allow);
-    this.sendRules = clientSendRules(options);
     const token = options.token;
     this.log = redactingLog(createDebug('igtl-rx:bridge'), () => (token === undefined ? [] : [token]));
     const log = this.log;
     const maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
+    if (options.server) {
+      this.http = options.server;
+      this.ownsHttp = false;
+    } else {
+      const files = options.staticDir === undefined ? undefined : staticFiles(options.staticDir);
+      this.http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+        // The page gets the same Host and address checks as the WebSocket (DNS rebinding).
+        const refusal = this.checkRequest(req);
+        if (refusal) {
+          this.log('refused %s: %s %s', remoteOf(req), req.method ?? '?', refusal.reason);
+          res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+          res.end(`${redact(refusal.reason, this.secrets())}\n`);
+        } else if (files) files(req, res);
+        else {
+          res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
+          res.end('igtl-rx bridge: connect with a WebSocket\n');
+        }
+      });
+      this.ownsHttp = true;
+      this.http.on('error', (err) => log('http server error: %s', err.message));
+    }
+    // Before the peer link opens: a typo in `allow` throws with nothing to clean up.
+    this.acceptor = new Acceptor<LiveClient>(this.http, {
+      allow: options.allow,
+      maxClients: options.maxClients ?? 32,
+      ownsServer: this.ownsHttp,
+      // A stalled client never completes the closing handshake: give the others a moment, then cut.
+      farewell: {
+        graceMs: 1000,
+        say: (c) => {
+          const ws = c.socket;
+          const gone = ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise<void>((r) => ws.once('close', () => r()));
+          ws.close(1001, 'bridge closing');
+          return gone;
+        },
+      },
+      closeEntry: (c) => {
+        c.socket.terminate();
+        c.close();
+        this.drop(c);
+      },
+    });
+    this.sendRules = clientSendRules(options);
     if (options.upstream instanceof IgtlConnection) {
       this.upstream = options.upstream;
       this.ownsUpstream = false;
@@ -246,30 +286,12 @@ export class IgtlBridge {
 
     this.latestTypes = new Set(options.client?.latestTypes ?? DEFAULT_LATEST_TYPES);
     this.isStreamed = (m) => this.latestTypes.has(wireType(m));
-
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
-    if (options.server) {
-      this.http = options.server;
-      this.ownsHttp = false;
-    } else {
-      const files = options.staticDir === undefined ? undefined : staticFiles(options.staticDir);
-      this.http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
-        // The page gets the same Host and address checks as the WebSocket (DNS rebinding).
-        const refusal = this.checkRequest(req);
-        if (refusal) {
-          this.log('refused %s: %s %s', remoteOf(req), req.method ?? '?', refusal.reason);
-          res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
-          res.end(`${redact(refusal.reason, this.secrets())}\n`);
-        } else if (files) files(req, res);
-        else {
-          res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
-          res.end('igtl-rx bridge: connect with a WebSocket\n');
-        }
-      });
-      this.ownsHttp = true;
-      this.http.on('error', (err) => log('http server error: %s', err.message));
-    }
     this.http.on('upgrade', this.upgradeListener);
+  }
+
+  /** The live clients (the acceptor's bookkeeping). */
+  private get live(): ReadonlySet<LiveClient> {
+    return this.acceptor.live;
   }
 
   /** Clients connected now. */
@@ -279,7 +301,7 @@ export class IgtlBridge {
 
   /** The bound address (after `listen`). */
   get address(): AddressInfo {
-    return this.http.address() as AddressInfo;
+    return this.acceptor.address;
   }
 
   /** The WebSocket URL of this bridge (after `listen`), e.g. `ws://127.0.0.1:18945/`. */
@@ -290,17 +312,10 @@ export class IgtlBridge {
   }
 
   /** Starts listening (not needed when attached to your `server`); resolves with the address. */
-  listen(): Promise<AddressInfo> {
-    if (!this.ownsHttp) return Promise.resolve(this.address);
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.http.once('error', onError);
-      this.http.listen(this.options.port ?? DEFAULT_BRIDGE_PORT, this.options.host ?? '127.0.0.1', () => {
-        this.http.off('error', onError);
-        this.log('listening on %s%s', this.url, this.options.staticDir === undefined ? '' : ` (serving ${this.options.staticDir})`);
-        resolve(this.address);
-      });
-    });
+  async listen(): Promise<AddressInfo> {
+    const address = await this.acceptor.listen(this.options.port ?? DEFAULT_BRIDGE_PORT, this.options.host ?? '127.0.0.1');
+    if (this.ownsHttp) this.log('listening on %s%s', this.url, this.options.staticDir === undefined ? '' : ` (serving ${this.options.staticDir})`);
+    return address;
   }
 
   /**
@@ -311,8 +326,8 @@ export class IgtlBridge {
     const remote = remoteOf(req);
     const query = new URL(req.url ?? '/', 'http://bridge').searchParams;
     let filter: ClientFilter | undefined;
-    let refusal: Refusal | undefined = this.closed ? { status: 503, reason: 'the bridge is closing' } : (this.checkRequest(req) ?? checkOrigin(req, this.options.origins));
-    const bound = this.boundAddress();
+    let refusal: Refusal | undefined = this.acceptor.closing ? { status: 503, reason: 'the bridge is closing' } : (this.checkRequest(req) ?? checkOrigin(req, this.options.origins));
+    const bound = this.acceptor.boundAddress();
     if (!refusal && this.options.token === undefined && bound !== undefined && !isLoopbackHost(bound)) {
       // Attached to a server of the user's that listens beyond loopback (createBridge cannot know in advance).
       refusal = { status: 503, reason: `the server listens on ${bound}, beyond loopback, and the bridge has no token (set one)` };
@@ -328,8 +343,8 @@ export class IgtlBridge {
         refusal = { status: 400, reason: err.message };
       }
     }
-    const max = this.options.maxClients ?? 32;
-    if (!refusal && this.live.size >= max) refusal = { status: 503, reason: `${this.live.size} clients connected (maxClients ${max})` };
+    const room = refusal ? undefined : this.acceptor.room();
+    if (room?.kind === 'full') refusal = { status: 503, reason: `${room.live} clients connected (maxClients ${room.max})` };
     if (refusal || !filter) {
       this.refuse(socket, remote, refusal ?? { status: 400, reason: 'bad request' });
       return;
@@ -340,32 +355,15 @@ export class IgtlBridge {
 
   /** Closes every client (code 1001), stops listening (when it listens itself) and closes the peer link it opened. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.acceptor.closing) return;
     this.http.off('upgrade', this.upgradeListener);
-    const sockets = [...this.live].map((c) => c.socket);
-    // A stalled client never completes the closing handshake: give the others a moment, then cut.
-    const gone = Promise.all(sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise<void>((r) => ws.once('close', () => r())))));
-    for (const ws of sockets) ws.close(1001, 'bridge closing');
-    const timer = new Promise<void>((r) => setTimeout(r, 1000).unref());
-    await Promise.race([gone, timer]);
-    for (const ws of sockets) ws.terminate();
-    for (const c of [...this.live]) {
-      c.close();
-      this.drop(c);
-    }
+    // Clients get 1001 (cut after a second), then the HTTP server closes when it is the bridge's.
+    await this.acceptor.close();
     this.clientSubject.complete();
     this.hold.unsubscribe();
     for (const s of this.subs) s.unsubscribe();
     if (this.ownsUpstream) this.upstream.close();
     this.wss.close();
-    if (this.ownsHttp) {
-      const http = this.http;
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
-    }
     this.log('closed');
   }
 
@@ -383,15 +381,9 @@ export class IgtlBridge {
 
   /** The checks every request gets, page or WebSocket: the client's address, then the Host it asked for. */
   private checkRequest(req: IncomingMessage): Refusal | undefined {
-    const address = unmapIPv4(req.socket.remoteAddress ?? '?');
-    if (this.allowed && !this.allowed(address)) return { status: 403, reason: `address ${address} is not in the allow-list` };
-    return checkHost(req, this.options.allowedHosts, this.boundAddress());
-  }
-
-  /** The IP address the HTTP server listens on (undefined before listening, or on a pipe). */
-  private boundAddress(): string | undefined {
-    const a = this.http.address();
-    return a !== null && typeof a === 'object' ? a.address : undefined;
+    const { address } = remoteAddressOf(req.socket);
+    if (!this.acceptor.allows(address)) return { status: 403, reason: `address ${address} is not in the allow-list` };
+    return checkHost(req, this.options.allowedHosts, this.acceptor.boundAddress());
   }
 
   private secrets(): string[] {
@@ -426,7 +418,7 @@ export class IgtlBridge {
       flow,
       this.isStreamed,
     );
-    this.live.add(client);
+    this.acceptor.add(client);
     const log = this.log;
     log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
     // Before any relayed message: the page knows at once whether the tracker is there.
@@ -481,7 +473,7 @@ export class IgtlBridge {
   }
 
   private drop(client: LiveClient, why?: string): void {
-    if (!this.live.delete(client)) return;
+    if (!this.acceptor.remove(client)) return;
     for (const s of this.clientSubs.get(client) ?? []) s.unsubscribe();
     this.clientSubs.delete(client);
     const q = client.queueStatus;
@@ -502,7 +494,8 @@ export class IgtlBridge {
 
 /** `address:port` of a request's client (IPv4-mapped addresses in their IPv4 form). */
 function remoteOf(req: IncomingMessage): string {
-  return `${unmapIPv4(req.socket.remoteAddress ?? '?')}:${req.socket.remotePort ?? 0}`;
+  const { address, port } = remoteAddressOf(req.socket);
+  return `${address}:${port}`;
 }
 
 /** Sends a text frame (a notice) to an open client; nothing once it is closing. */

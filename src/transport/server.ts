@@ -1,6 +1,6 @@
 // TCP and TLS servers: an Observable of client sessions, each with the interface of a client
 // connection; broadcast with per-session queues so a slow client never slows the others.
-import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions as NodeTlsServerOptions } from 'node:tls';
 import createDebug from 'debug';
 import { Observable, Subject, type Subscription } from 'rxjs';
@@ -13,7 +13,7 @@ import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
-import { addressAllowList } from './address-allow-list.js';
+import { Acceptor, evictNewestSilent, remoteAddressOf } from './acceptor.js';
 import { pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
 import { CLIENT_HEARTBEAT } from './tcp.js';
 
@@ -119,14 +119,12 @@ export interface BroadcastResult {
 
 /** A running server. */
 export class IgtlServer {
-  private readonly server: Server;
-  private readonly live = new Set<IgtlSession>();
+  private readonly acceptor: Acceptor<IgtlSession>;
   private readonly sessionSubject = new Subject<IgtlSession>();
   private readonly messageSubject = new Subject<{ readonly session: IgtlSession; readonly message: IgtlMessage }>();
   private readonly subs = new Map<IgtlSession, Subscription>();
-  /** What the lock-out rule needs to know of each session (see `evictable`). */
-  private readonly vetting = new Map<IgtlSession, { readonly since: number; heard: boolean }>();
-  private closed = false;
+  /** Sessions that have sent a whole message: never evicted by the lock-out rule. */
+  private readonly heard = new WeakSet<IgtlSession>();
   private messageIdCounter = 0;
 
   /** Every session as it connects (hot: sessions that connected earlier are in {@link sessions}). */
@@ -140,24 +138,18 @@ export class IgtlServer {
     const keepAlive = options.keepAliveMs ?? 10_000;
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
-    const allowed = options.allow === undefined ? undefined : addressAllowList(options.allow);
     const onSocket = (socket: Socket) => {
-      const address = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
-      const port = socket.remotePort ?? 0;
-      if (allowed && !allowed(address)) {
-        log('refused %s:%d: not in the allow-list', address, port);
+      const { address, port } = remoteAddressOf(socket);
+      const admission = this.acceptor.admit(address);
+      if (admission.kind === 'not-allowed') log('refused %s:%d: not in the allow-list', address, port);
+      else if (admission.kind === 'full') log('refused %s:%d: %d clients connected (maxClients), none evictable yet', address, port, admission.live);
+      if (admission.kind !== 'room' && admission.kind !== 'evict') {
         socket.destroy();
         return;
       }
-      const max = this.options.maxClients ?? 64;
-      if (this.live.size >= max) {
-        const victim = this.evictable();
-        if (!victim) {
-          log('refused %s:%d: %d clients connected (maxClients), none evictable yet', address, port, this.live.size);
-          socket.destroy();
-          return;
-        }
-        log('%s:%d evicted to make room for %s:%d: connected %d ms ago and never sent a message', victim.remoteAddress, victim.remotePort, address, port, Date.now() - this.vetting.get(victim)!.since);
+      if (admission.kind === 'evict') {
+        const victim = admission.entry;
+        log('%s:%d evicted to make room for %s:%d: connected %d ms ago and never sent a message', victim.remoteAddress, victim.remotePort, address, port, admission.connectedMs);
         victim.close();
         this.drop(victim);
       }
@@ -166,15 +158,17 @@ export class IgtlServer {
       enableKeepAlive(socket, keepAlive);
       socket.pause();
       const session = createSession(socket, address, port, this.options, housekeeping, maxVersion);
-      this.live.add(session);
-      const vetting = { since: Date.now(), heard: false };
-      this.vetting.set(session, vetting);
+      this.acceptor.add(session);
       log('client %s:%d connected (%d now)', address, port, this.live.size);
+      let heard = false;
       this.subs.set(
         session,
         session.subscribe({
           next: (message) => {
-            vetting.heard = true;
+            if (!heard) {
+              heard = true;
+              this.heard.add(session);
+            }
             this.messageSubject.next({ session, message });
           },
           error: () => this.drop(session),
@@ -183,35 +177,27 @@ export class IgtlServer {
       );
       this.sessionSubject.next(session);
     };
-    this.server = options.tls ? createTlsServer(options.tls, onSocket) : createNetServer(onSocket);
-    this.server.on('error', (err) => log('server error: %s', err.message));
+    const server = options.tls ? createTlsServer(options.tls, onSocket) : createNetServer(onSocket);
+    server.on('error', (err) => log('server error: %s', err.message));
+    this.acceptor = new Acceptor(server, {
+      allow: options.allow,
+      maxClients: options.maxClients ?? 64,
+      // The lock-out rule: a full server evicts the newest session never heard from (see acceptor.ts).
+      evict: evictNewestSilent(options.evictAfterMs ?? 5000, (s) => this.heard.has(s)),
+      closeEntry: (s) => {
+        s.close();
+        this.drop(s);
+      },
+    });
   }
 
-  /**
-   * The lock-out rule: when the server is full, a new client takes the place of the most
-   * recently connected session that has never sent a whole message (a silent socket, a
-   * slowloris), once that session has been connected for `evictAfterMs`; until then the new
-   * client is refused and retries. Sockets that an attacker opens after a client are always
-   * newer than it, so a long-standing receive-only client (pyigtl's and the C++ examples'
-   * clients never send) is the last candidate; while the server has room nobody is evicted.
-   */
-  private evictable(): IgtlSession | undefined {
-    const grace = this.options.evictAfterMs ?? 5000;
-    if (grace < 0) return undefined;
-    let newest: IgtlSession | undefined;
-    let since = -Infinity;
-    for (const [session, v] of this.vetting) {
-      if (!v.heard && v.since > since) {
-        newest = session;
-        since = v.since;
-      }
-    }
-    return newest && Date.now() - since >= grace ? newest : undefined;
+  /** The live sessions (the acceptor's bookkeeping). */
+  private get live(): ReadonlySet<IgtlSession> {
+    return this.acceptor.live;
   }
 
   private drop(session: IgtlSession): void {
-    this.vetting.delete(session);
-    if (!this.live.delete(session)) return;
+    if (!this.acceptor.remove(session)) return;
     this.subs.get(session)?.unsubscribe();
     this.subs.delete(session);
     log('client %s:%d left (%d now)', session.remoteAddress, session.remotePort, this.live.size);
@@ -224,20 +210,14 @@ export class IgtlServer {
 
   /** The bound address (after `listen`). */
   get address(): AddressInfo {
-    return this.server.address() as AddressInfo;
+    return this.acceptor.address;
   }
 
   /** Starts listening; resolves with the bound address. */
-  listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.options.port ?? DEFAULT_PORT, this.options.host ?? '127.0.0.1', () => {
-        this.server.off('error', onError);
-        log('listening on %s:%d', this.address.address, this.address.port);
-        resolve(this.address);
-      });
-    });
+  async listen(): Promise<AddressInfo> {
+    const address = await this.acceptor.listen(this.options.port ?? DEFAULT_PORT, this.options.host ?? '127.0.0.1');
+    log('listening on %s:%d', address.address, address.port);
+    return address;
   }
 
   /**
@@ -298,15 +278,11 @@ export class IgtlServer {
 
   /** Closes every session and stops listening. */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    for (const s of [...this.live]) {
-      s.close();
-      this.drop(s);
-    }
+    if (this.acceptor.closing) return Promise.resolve();
+    const closed = this.acceptor.close();
     this.sessionSubject.complete();
     this.messageSubject.complete();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closed;
   }
 }
 

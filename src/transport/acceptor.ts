@@ -1,0 +1,203 @@
+// Accepting clients, the same way for the TCP/TLS server and the WebSocket bridge: listening and
+// closing, a client's address in one form, the allow-list, the client limit (and whom to evict
+// when full), and the set of clients connected now.
+//
+// What a client is (a session, a WebSocket client), how it is refused (a dropped socket, an HTTP
+// status) and what is logged stay with the server and the bridge: the acceptor decides, its
+// owner speaks. That keeps one rule for who may come in, whatever the two say to a client.
+import type { AddressInfo, Server } from 'node:net';
+import { addressAllowList, unmapIPv4, type AddressMatcher } from './address-allow-list.js';
+
+/** Where a client comes from. */
+export interface RemoteAddress {
+  /** The client's address, IPv4-mapped IPv6 addresses (`::ffff:10.1.2.3`) in their IPv4 form. */
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * A socket's client address in the one form that the allow-list, the sessions and the log lines
+ * use: a dual-stack server sees an IPv4 client as `::ffff:a.b.c.d`, and the user writes `a.b.c.d`.
+ */
+export function remoteAddressOf(socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined }): RemoteAddress {
+  return { address: unmapIPv4(socket.remoteAddress ?? '?'), port: socket.remotePort ?? 0 };
+}
+
+/**
+ * Whom to evict when the acceptor is full and a new client arrives: one of the live entries
+ * (`since`: when each was admitted, ms since the epoch, oldest first), or undefined to refuse
+ * the newcomer instead.
+ */
+export type EvictionPolicy<E> = (since: ReadonlyMap<E, number>, now: number) => E | undefined;
+
+/**
+ * The lock-out rule: when full, a new client takes the place of the most recently admitted
+ * entry that has not been `heard` from (a silent socket, a slowloris), once that entry has been
+ * there `graceMs` (negative: never); until then the newcomer is refused and retries. Sockets an
+ * attacker opens after a legitimate client are always newer than it, so a long-standing
+ * receive-only client (pyigtl's and the C++ examples' clients never send) is the last candidate;
+ * while there is room nobody is evicted. See docs/connections.md.
+ */
+export function evictNewestSilent<E>(graceMs: number, heard: (entry: E) => boolean): EvictionPolicy<E> {
+  return (since, now) => {
+    if (graceMs < 0) return undefined;
+    let newest: E | undefined;
+    let newestSince = -Infinity;
+    for (const [entry, t] of since) {
+      if (!heard(entry) && t > newestSince) {
+        newest = entry;
+        newestSince = t;
+      }
+    }
+    return newest !== undefined && now - newestSince >= graceMs ? newest : undefined;
+  };
+}
+
+/** Whether one more client fits: yes, yes once `entry` is evicted, or no (`live` of `max` connected). */
+export type Room<E> =
+  | { readonly kind: 'room' }
+  | { readonly kind: 'evict'; readonly entry: E; readonly connectedMs: number }
+  | { readonly kind: 'full'; readonly live: number; readonly max: number };
+
+/** What {@link Acceptor.admit} decided about a client. */
+export type Admission<E> = Room<E> | { readonly kind: 'closing' } | { readonly kind: 'not-allowed' };
+
+/** Options of an {@link Acceptor}. */
+export interface AcceptorOptions<E> {
+  /** Client addresses and CIDR ranges allowed (default: any); a bad entry throws InvalidOptionError. */
+  readonly allow?: readonly string[] | undefined;
+  /** Most entries at once. */
+  readonly maxClients: number;
+  /** Whom to evict when full (default: nobody; the newcomer is refused). */
+  readonly evict?: EvictionPolicy<E>;
+  /** False when the server is someone else's: `listen` only reports its address and `close` leaves it open. */
+  readonly ownsServer?: boolean;
+  /** Ends an entry for good when the acceptor closes; its owner then calls {@link Acceptor.remove}. */
+  readonly closeEntry: (entry: E) => void;
+  /**
+   * A polite close before `closeEntry` (a WebSocket's closing handshake): `say` resolves when
+   * the entry has closed; entries still open after `graceMs` are cut anyway (a stalled client
+   * never completes a handshake).
+   */
+  readonly farewell?: { readonly graceMs: number; readonly say: (entry: E) => Promise<void> };
+}
+
+/** Listening, admission and the live entries of one server (see the top of this file). */
+export class Acceptor<E> {
+  private readonly entries = new Set<E>();
+  /** When each live entry was admitted; insertion order is admission order. */
+  private readonly since = new Map<E, number>();
+  private readonly allowed: AddressMatcher | undefined;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    /** The server that accepts the connections (net, TLS or HTTP). */
+    readonly server: Server,
+    private readonly options: AcceptorOptions<E>,
+  ) {
+    this.allowed = options.allow === undefined ? undefined : addressAllowList(options.allow);
+  }
+
+  /** Entries connected now (a live view). */
+  get live(): ReadonlySet<E> {
+    return this.entries;
+  }
+
+  /** True from the first call of {@link close}. */
+  get closing(): boolean {
+    return this.closed !== undefined;
+  }
+
+  /** Whether a (normalised) client address passes the allow-list. */
+  allows(address: string): boolean {
+    return this.allowed === undefined || this.allowed(address);
+  }
+
+  /** Whether one more client fits, evicting per the policy when full (the owner closes the victim). */
+  room(): Room<E> {
+    const max = this.options.maxClients;
+    if (this.entries.size < max) return { kind: 'room' };
+    const now = Date.now();
+    const entry = this.options.evict?.(this.since, now);
+    if (entry === undefined || !this.entries.has(entry)) return { kind: 'full', live: this.entries.size, max };
+    return { kind: 'evict', entry, connectedMs: now - this.since.get(entry)! };
+  }
+
+  /** Every check of a new client, in order: closing, allow-list, room. */
+  admit(address: string): Admission<E> {
+    if (this.closing) return { kind: 'closing' };
+    if (!this.allows(address)) return { kind: 'not-allowed' };
+    return this.room();
+  }
+
+  /** Records an admitted entry. */
+  add(entry: E): void {
+    this.entries.add(entry);
+    this.since.set(entry, Date.now());
+  }
+
+  /** Forgets an entry that has ended; false if it was not live (already removed). */
+  remove(entry: E): boolean {
+    this.since.delete(entry);
+    return this.entries.delete(entry);
+  }
+
+  /** The bound address (after `listen`, or of a server of someone else's that listens). */
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** The IP address the server listens on (undefined before it listens, or on a pipe). */
+  boundAddress(): string | undefined {
+    const a = this.server.address();
+    return a !== null && typeof a === 'object' ? a.address : undefined;
+  }
+
+  /** Starts listening; resolves with the bound address (at once when the server is someone else's). */
+  listen(port: number, host: string): Promise<AddressInfo> {
+    if (this.options.ownsServer === false) return Promise.resolve(this.address);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.address);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, closes every live entry (politely first, with `farewell`) and resolves
+   * once the server has closed too. Without `farewell` the entries are closed before this
+   * returns. Later calls return the same promise.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shut();
+    return this.closed;
+  }
+
+  private shut(): Promise<void> {
+    const owned = this.options.ownsServer !== false;
+    // Stop accepting first: nobody joins while the others are being closed.
+    const stopped = owned ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
+    const end = (): Promise<void> => {
+      for (const entry of [...this.entries]) this.options.closeEntry(entry);
+      // An HTTP server also keeps keep-alive connections (a page's requests) open: cut them.
+      if (owned && 'closeAllConnections' in this.server) (this.server as { closeAllConnections(): void }).closeAllConnections();
+      return stopped;
+    };
+    const farewell = this.options.farewell;
+    if (farewell === undefined || this.entries.size === 0) return end();
+    return withGrace(Promise.all([...this.entries].map(farewell.say)), farewell.graceMs).then(end);
+  }
+}
+
+/** Resolves when `done` settles or after `ms`, whichever comes first. */
+function withGrace(done: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([done.then(() => undefined, () => undefined), late]).finally(() => clearTimeout(timer));
+}
