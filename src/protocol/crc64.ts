@@ -20,6 +20,7 @@
  */
 import { fromBase64 } from './base64.js';
 import { CRC64_WASM_BASE64, WASM_SCRATCH_BASE, WASM_SCRATCH_SIZE, WASM_STATE, WASM_TABLE_BASE } from './crc64-wasm.js';
+import { codecLog } from './log.js';
 
 const POLY_HI = 0x42f0e1eb | 0;
 const POLY_LO = 0xa9ea3693 | 0;
@@ -114,9 +115,9 @@ let wasmView: DataView | undefined;
 function loadKernel(): WasmKernel | null {
   try {
     const WA = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
-    if (!WA) return null;
+    if (!WA) return fallback('WebAssembly is not available');
     const bytes = fromBase64(CRC64_WASM_BASE64);
-    if (!bytes) return null;
+    if (!bytes) return fallback('the WebAssembly module could not be decoded');
     const instance = new WA.Instance(new WA.Module(bytes as Uint8Array<ArrayBuffer>), {});
     const memory = instance.exports.memory as WebAssembly.Memory;
     const crc = instance.exports.crc as (p: number, n: number) => void;
@@ -135,11 +136,21 @@ function loadKernel(): WasmKernel | null {
     crc64PartsJs(probeView, 0, probe.length, 0, 0);
     const want = [crcResult.hi, crcResult.lo];
     runWasm(k, probe, 0, probe.length, 0, 0);
-    if (crcResult.hi !== want[0] || crcResult.lo !== want[1]) return null;
+    if (crcResult.hi !== want[0] || crcResult.lo !== want[1]) return fallback('the WebAssembly kernel failed its self-test');
     return k;
-  } catch {
-    return null;
+  } catch (err) {
+    return fallback(`WebAssembly refused: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * Says once (the kernel is loaded once) why large bodies get the slower JavaScript kernel. In a
+ * page, the usual cause is a Content-Security-Policy whose script-src lacks 'wasm-unsafe-eval'
+ * (docs/browser.md, "Content-Security-Policy and the CRC").
+ */
+function fallback(why: string): null {
+  codecLog("CRC-64: %s; using the JavaScript kernel (about half the speed on large bodies). In a page, allow WebAssembly with script-src 'wasm-unsafe-eval' (docs/browser.md)", why);
+  return null;
 }
 
 function runWasm(k: WasmKernel, src: Uint8Array, start: number, end: number, initHi: number, initLo: number): void {
