@@ -1,6 +1,16 @@
-// Typed errors of the request/reply operators (query, command, stream). Each extends IgtlError
-// with one of its existing codes, so `err.code` works the same everywhere in igtl-rx.
+// Typed errors of the request/reply operators (query, command, stream). Each extends IgtlError,
+// so `err.code` works the same everywhere in igtl-rx; the two codes that only these operators
+// raise are added to the core's code list here (the core names no operator error).
 import { IgtlError, TimeoutError, wireType, type IgtlMessage, type Metadata } from '../src/index.js';
+
+declare module '../src/protocol/errors.js' {
+  interface IgtlErrorCodes {
+    /** {@link QueryFailedError}: a query's RTS_ reply reports failure. */
+    'query-failed': true;
+    /** {@link CommandFailedError}: a command's reply says `Status="FAIL"`. */
+    'command-failed': true;
+  }
+}
 
 /**
  * A query, command or stream start got no reply in time. Also an instance of the library's

@@ -1,6 +1,8 @@
 /**
  * igtl-rx/operators: pipeable RxJS operators for OpenIGTLink streams (docs/operators.md).
  * Isomorphic: nothing here needs Node.
+ *
+ * @module igtl-rx/operators
  */
 export { ofType } from './of-type.js';
 export { ofDevice, type DevicePredicate } from './of-device.js';

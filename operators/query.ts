@@ -14,6 +14,7 @@ export interface QueryOptions {
   readonly scheduler?: SchedulerLike;
 }
 
+/** The message type named `N`, or UnknownMessage for a name igtl-rx has no codec for. */
 type MessageNamed<N extends string> = N extends IgtlType ? IgtlMessageOf<N> : UnknownMessage;
 
 /**

@@ -2,6 +2,8 @@
  * igtl-rx: reactive OpenIGTLink for TypeScript. This entry point is isomorphic (browser and
  * Node): the protocol codec, the framer and the message types. Operators are in
  * `igtl-rx/operators`, Node transports (TCP, TLS, UDP, server) in `igtl-rx/node`.
+ *
+ * @module igtl-rx
  */
 export {
   registerCodec, HEADER_SIZE, EXTENDED_HEADER_SIZE, DEFAULT_MAX_BODY_SIZE, MAX_BODY_SIZE_LIMIT,
@@ -24,7 +26,7 @@ export {
   polyDataHeader, polyDataCodec, bindCodec, getBindCodec, startBindCodec, capabilityCodec,
   commandCodec, rtsCommandCodec, escapeXmlAttribute, commandXml, commandReplyXml, videoCodec,
   videoMetaCodec, isRtsSuccess, startVideoCodec, startPolyDataCodec, queryCodecs, standardCodecs,
-  defaultRegistry, summarizeContent, summarize, type IgtlErrorCode, type DeadPeerRule,
+  defaultRegistry, summarizeContent, summarize, type IgtlErrorCode, type IgtlErrorCodes, type DeadPeerRule,
   type DecodedText, type MetadataValue, type Metadata, type DecodeContext, type ContentCodec,
   type IgtlContentMap, type IgtlType, type HeaderVersion, type MessageFields, type IgtlMessageOf,
   type UnknownContent, type UnknownMessage, type KnownMessage, type IgtlMessage, type TransformMessage,
@@ -52,9 +54,9 @@ export { type ByteChannel, type ChannelEvent, type ChannelFactory } from './conn
 export { isOpen, type ConnectionState, type ConnectionStateKind } from './connection/state.js';
 export { type ReconnectOptions } from './connection/backoff.js';
 export {
-  type SendPolicy, type SendResult, type QueueLimits, type QueueStatus, type Outgoing, type QueuedSend,
+  type SendPolicy, type SendResult, type QueueLimits, type QueueStatus,
 } from './connection/send-queue.js';
-export { type PullOptions, type PausableSource } from './connection/pull.js';
+export { type PullOptions } from './connection/pull.js';
 export {
   HEARTBEAT_DEVICE_NAME, IgtlConnection, type ConnectionOptions, type SendOptions,
 } from './connection/connection.js';

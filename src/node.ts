@@ -1,6 +1,8 @@
 /**
  * igtl-rx for Node: everything in the isomorphic entry, plus TCP, TLS and UDP transports and
  * the server. (Browser code imports `igtl-rx` and uses the WebSocket transport instead.)
+ *
+ * @module igtl-rx/node
  */
 export * from './index.js';
 export { tcpChannel, connectTcp, CLIENT_HEARTBEAT, type TcpOptions } from './transport/tcp.js';

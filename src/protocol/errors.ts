@@ -1,25 +1,58 @@
 import type { FrameHeader } from './header.js';
 
-/** Machine-readable kind of an {@link IgtlError}; the CLI prints it as `{"error": code}`. */
-export type IgtlErrorCode =
-  | 'crc-mismatch'
-  | 'truncated'
-  | 'body-too-large'
-  | 'unsupported-header-version'
-  | 'malformed'
-  | 'encode'
-  | 'invalid-json'
-  | 'timeout'
-  | 'connection'
-  | 'queue-full'
-  | 'datagram-too-large'
-  | 'command-failed'
-  | 'query-failed'
-  | 'desync'
-  | 'peer-closed'
-  | 'dead-peer'
-  | 'delivery-unconfirmed'
-  | 'invalid-option';
+/**
+ * The codes an {@link IgtlError} can carry, one property per code (the values are unused; the
+ * property names are the codes). The core lists its own; other layers add theirs by declaration
+ * merging, as `igtl-rx/operators` does with `'query-failed'` and `'command-failed'`, so the core
+ * names no error of a layer above it and `err.code` is still one typed union everywhere:
+ *
+ * ```ts
+ * declare module 'igtl-rx' {
+ *   interface IgtlErrorCodes { 'my-failure': true }
+ * }
+ * ```
+ */
+export interface IgtlErrorCodes {
+  /** {@link CrcMismatchError}: the header's CRC-64 does not match the body. */
+  'crc-mismatch': true;
+  /** {@link TruncatedMessageError}: the input ended inside a header or a body. */
+  'truncated': true;
+  /** {@link BodyTooLargeError}: BODY_SIZE is over the configured limit. */
+  'body-too-large': true;
+  /** {@link UnsupportedHeaderVersionError}: a header version other than 1 or 2. */
+  'unsupported-header-version': true;
+  /** {@link MalformedMessageError} (and replies that cannot be read): the body's layout is wrong. */
+  'malformed': true;
+  /** {@link EncodeError}: a message cannot be encoded. */
+  'encode': true;
+  /** {@link InvalidJsonMessageError}: canonical JSON that is not a valid message. */
+  'invalid-json': true;
+  /** {@link TimeoutError}: a query, command or negotiation got no answer in time. */
+  'timeout': true;
+  /** {@link ConnectionError}: the connection failed or was given up on. */
+  'connection': true;
+  /** {@link QueueFullError}: a `lossless` send met a full queue. */
+  'queue-full': true;
+  /** {@link DatagramTooLargeError}: a message does not fit a UDP datagram. */
+  'datagram-too-large': true;
+  /** {@link DesyncError}: the byte stream cannot be trusted any more. */
+  'desync': true;
+  /** {@link PeerClosedError}: the peer closed the connection cleanly. */
+  'peer-closed': true;
+  /** {@link DeadPeerError}: the peer is gone or not answering. */
+  'dead-peer': true;
+  /** {@link UnconfirmedDeliveryError}: written messages whose arrival was never confirmed. */
+  'delivery-unconfirmed': true;
+  /** {@link InvalidOptionError}: an option igtl-rx cannot honour. */
+  'invalid-option': true;
+}
+
+/**
+ * Machine-readable kind of an {@link IgtlError}; the CLI prints it as `{"error": code}`. The
+ * union of {@link IgtlErrorCodes}' names: the core's codes plus those the layers in the program
+ * add (`igtl-rx/operators`: `'query-failed'`, `'command-failed'`).
+ */
+export type IgtlErrorCode = keyof IgtlErrorCodes;
 
 /**
  * Base class of every error igtl-rx raises or reports. Decoders never throw anything else.

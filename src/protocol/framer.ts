@@ -51,7 +51,7 @@ export interface FrameHandler {
 
 /**
  * What the framer does with a header no OpenIGTLink peer would send (see
- * {@link implausibleHeader}): `stop` reports a {@link DesyncError} and ignores every later byte
+ * `implausibleHeader`): `stop` reports a {@link DesyncError} and ignores every later byte
  * until `reset()` (network streams); `skip` reports the header's specific error (unsupported
  * version, ...) and skips its BODY_SIZE, as before (files).
  */

@@ -120,24 +120,45 @@ export function wireType(msg: IgtlMessage): string {
   return msg.type === 'UNKNOWN' ? msg.typeName : msg.type;
 }
 
+/** A TRANSFORM message: a 4x4 rigid transform (Documents/Protocol/transform.md). */
 export type TransformMessage = IgtlMessageOf<'TRANSFORM'>;
+/** A POSITION message: a position and an orientation quaternion. */
 export type PositionMessage = IgtlMessageOf<'POSITION'>;
+/** A IMAGE message: a 2D or 3D image with its geometry. */
 export type ImageMessage = IgtlMessageOf<'IMAGE'>;
+/** A STATUS message: a status code, subcode, error name and text. */
 export type StatusMessage = IgtlMessageOf<'STATUS'>;
+/** A STRING message: a text in a given encoding. */
 export type StringMessage = IgtlMessageOf<'STRING'>;
+/** A POINT message: named points (fiducials). */
 export type PointMessage = IgtlMessageOf<'POINT'>;
+/** A TRAJ message: named trajectories. */
 export type TrajectoryMessage = IgtlMessageOf<'TRAJ'>;
+/** A TDATA message: tracked tools, each a 4x4 matrix. */
 export type TrackingDataMessage = IgtlMessageOf<'TDATA'>;
+/** A QTDATA message: tracked tools, each a position and a quaternion. */
 export type QuaternionTrackingDataMessage = IgtlMessageOf<'QTDATA'>;
+/** A IMGMETA message: descriptions of images a peer holds. */
 export type ImageMetaMessage = IgtlMessageOf<'IMGMETA'>;
+/** A LBMETA message: descriptions of label maps. */
 export type LabelMetaMessage = IgtlMessageOf<'LBMETA'>;
+/** A COLORT message: a color table for label maps. */
 export type ColorTableMessage = IgtlMessageOf<'COLORT'>;
+/** A SENSOR message: sensor readings with their unit. */
 export type SensorMessage = IgtlMessageOf<'SENSOR'>;
+/** A NDARRAY message: an N-dimensional array. */
 export type NdArrayMessage = IgtlMessageOf<'NDARRAY'>;
+/** A POLYDATA message: a surface or line model (points, cells, attributes). */
 export type PolyDataMessage = IgtlMessageOf<'POLYDATA'>;
+/** A BIND message: several messages in one. */
 export type BindMessage = IgtlMessageOf<'BIND'>;
+/** A CAPABILITY message: the message types a peer supports. */
 export type CapabilityMessage = IgtlMessageOf<'CAPABILITY'>;
+/** A COMMAND message: a named command with an ID and an XML text. */
 export type CommandMessage = IgtlMessageOf<'COMMAND'>;
+/** A RTS_COMMAND message: the reply to a COMMAND. */
 export type RtsCommandMessage = IgtlMessageOf<'RTS_COMMAND'>;
+/** A VIDEO message: an encoded video frame. */
 export type VideoMessage = IgtlMessageOf<'VIDEO'>;
+/** A VIDEOMETA message: descriptions of video streams. */
 export type VideoMetaMessage = IgtlMessageOf<'VIDEOMETA'>;

@@ -62,19 +62,19 @@ const ReconnectingWebSocket = rwsClass(rwsModule);
 
 const log = createDebug('igtl-rx:websocket');
 
-/** The `message` event as this transport reads it. */
+/** The `message` event as this transport reads it. @inline */
 interface MessageEventLike {
   readonly data: unknown;
 }
 
-/** The `close` event as this transport reads it. */
+/** The `close` event as this transport reads it. @inline */
 interface CloseEventLike {
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
 }
 
-/** The `error` event (browsers give no details, `ws` and RWS give a message). */
+/** The `error` event (browsers give no details, `ws` and RWS give a message). @inline */
 interface ErrorEventLike {
   readonly message?: string;
 }
@@ -85,15 +85,25 @@ interface ErrorEventLike {
  */
 export interface WebSocketLike {
   readonly bufferedAmount: number;
+  /** Queues bytes to send as one binary message. */
   send(data: Uint8Array<ArrayBuffer>): void;
+  /** Closes the socket (with a close code and reason). */
   close(code?: number, reason?: string): void;
+  /** Listens for incoming messages. */
   addEventListener(type: 'message', listener: (event: MessageEventLike) => void): void;
+  /** Listens for the close. */
   addEventListener(type: 'close', listener: (event: CloseEventLike) => void): void;
+  /** Listens for errors. */
   addEventListener(type: 'error', listener: (event: ErrorEventLike) => void): void;
+  /** Listens for the open. */
   addEventListener(type: 'open', listener: () => void): void;
+  /** Removes a `message` listener. */
   removeEventListener(type: 'message', listener: (event: MessageEventLike) => void): void;
+  /** Removes a `close` listener. */
   removeEventListener(type: 'close', listener: (event: CloseEventLike) => void): void;
+  /** Removes an `error` listener. */
   removeEventListener(type: 'error', listener: (event: ErrorEventLike) => void): void;
+  /** Removes an `open` listener. */
   removeEventListener(type: 'open', listener: () => void): void;
   /** Stops reading from the network (`ws` in Node has it: real TCP flow control). */
   pause?(): void;
@@ -239,7 +249,7 @@ export type WebSocketConnection = IgtlConnection & {
    * state (it is not an igtl-rx bridge). Never completes (a closed connection may connect again).
    */
   readonly peerState$: Observable<PeerState>;
-  /** The latest value of {@link peerState$}. */
+  /** The latest value of `peerState$`. */
   readonly peerState: PeerState;
   /** Messages of this client that the bridge refused to send to its peer, and why (hot). */
   readonly refused$: Observable<SendRefusal>;

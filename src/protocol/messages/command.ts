@@ -134,6 +134,7 @@ function xmlElement(tag: string, attributes: Iterable<readonly [string, string]>
   return `${xml}/>`;
 }
 
+/** XML attributes, as an object or a map (in insertion order). @inline */
 type Attributes = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
 
 function isMap(attributes: Attributes): attributes is ReadonlyMap<string, string> {

@@ -17,7 +17,7 @@ export const EMPTY_QUERY_TYPES = [
   'STP_TRANS', 'STP_POSITION', 'STP_IMAGE', 'STP_TDATA', 'STP_QTDATA', 'STP_SENSOR', 'STP_NDARRAY',
   'STP_POLYDATA', 'STP_BIND', 'STP_VIDEO',
 ] as const;
-/** A query type with no content. */
+/** A query type with no content. @useDeclaredType */
 export type EmptyQueryType = (typeof EMPTY_QUERY_TYPES)[number];
 
 /** RTS_ reply types whose content is a single status byte. */
@@ -30,7 +30,7 @@ export const STATUS_REPLY_TYPES = [
   // RTSVideoMessage), so they are read and written in that form.
   'RTS_STRING', 'RTS_VIDEO',
 ] as const;
-/** An RTS_ reply type with a status byte. */
+/** An RTS_ reply type with a status byte. @useDeclaredType */
 export type StatusReplyType = (typeof STATUS_REPLY_TYPES)[number];
 
 /**

@@ -69,9 +69,11 @@ export interface Sequence {
   readonly hasImages: boolean;
   /** Transform names (PlusServer device names) in the order they first appear. */
   readonly transformNames: readonly string[];
+  /** Frame `i` (0-based): its timestamp, transforms and image, read from the file. */
   frame(i: number): Promise<SequenceFrame>;
   /** Frame `i` as PlusServer would stream it: its TRANSFORMs, then its IMAGE. */
   messages(i: number): Promise<SequenceMessages>;
+  /** Closes the file. */
   close(): Promise<void>;
 }
 
