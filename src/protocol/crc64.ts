@@ -57,6 +57,12 @@ const TABLE: Int32Array = (() => {
   return t;
 })();
 
+/** A CRC-64 as its two uint32 halves (high, low): what the hot paths pass instead of a bigint. */
+export interface Crc64Halves {
+  readonly hi: number;
+  readonly lo: number;
+}
+
 /**
  * Result of {@link crc64Parts}: the two uint32 halves of the last CRC computed. A shared holder,
  * so the per-message path allocates nothing; read it right after the call.

@@ -2,7 +2,7 @@
 import type { DecodeContext } from './codec.js';
 import { codecLog, logUnknownType } from './log.js';
 import { EXTENDED_HEADER_SIZE, HEADER_SIZE, OFFSET_BODY_SIZE, OFFSET_CRC, OFFSET_TIMESTAMP, OFFSET_VERSION } from './constants.js';
-import { crc64Parts, crcResult } from './crc64.js';
+import { crc64Parts, crcResult, type Crc64Halves } from './crc64.js';
 import {
   BodyTooLargeError,
   CrcMismatchError,
@@ -26,7 +26,10 @@ export interface DecodeOptions {
   readonly registry?: CodecRegistry;
   /** Check the CRC-64 of every body (default true). */
   readonly verifyCrc?: boolean;
-  /** Largest BODY_SIZE accepted, in bytes (default 256 MiB); larger is refused before allocation. */
+  /**
+   * Largest BODY_SIZE accepted, in bytes (default {@link DEFAULT_MAX_BODY_SIZE}, 256 MiB + 64 KiB:
+   * a 256 MiB image with its headers and metadata); larger is refused before allocation.
+   */
   readonly maxBodySize?: number;
   /**
    * What a streaming decoder does with a header no OpenIGTLink peer would send (see
@@ -36,6 +39,12 @@ export interface DecodeOptions {
    * Ignored by `decodeMessage`, which decodes exactly one message.
    */
   readonly resync?: 'stop' | 'skip';
+  /**
+   * Allocates the buffer a streaming decoder assembles a message split across chunks in
+   * (default `new Uint8Array(size)`; see `FramerOptions.allocate`). Node transports pass one that
+   * skips zero-filling. Ignored by `decodeMessage`.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
 }
 
 /** True when a header version can be decoded (0 is read as 1, as the C++ library does). */
@@ -45,7 +54,9 @@ export function isSupportedHeaderVersion(version: number): boolean {
 
 /**
  * Decodes the message whose 58-byte header (already read as `header`) starts at `offset` of
- * `bytes`; the whole body must be present. Throws only {@link IgtlError}s.
+ * `bytes`; the whole body must be present. `bodyCrc`: the body's CRC-64 when already computed
+ * (the framer's, as a split message arrived), checked instead of hashing the body again.
+ * Throws only {@link IgtlError}s.
  */
 export function decodeFrame(
   header: FrameHeader,
@@ -54,10 +65,11 @@ export function decodeFrame(
   offset: number,
   registry: CodecRegistry,
   verifyCrc: boolean,
+  bodyCrc?: Crc64Halves,
 ): IgtlMessage {
   return decodeBody(
     bytes, view, offset, header.bodySize, header.version, header.type, header.deviceName,
-    header.timestampSeconds, header.timestampFraction, header.crcHi, header.crcLo, registry, verifyCrc, header,
+    header.timestampSeconds, header.timestampFraction, header.crcHi, header.crcLo, registry, verifyCrc, header, bodyCrc,
   );
 }
 
@@ -71,7 +83,7 @@ export function decodeFrameAt(bytes: Uint8Array, view: DataView, offset: number,
   return decodeBody(
     bytes, view, offset, view.getUint32(offset + OFFSET_BODY_SIZE + 4), view.getUint16(offset + OFFSET_VERSION), slotType(slot), slotDevice(slot),
     view.getUint32(offset + OFFSET_TIMESTAMP), view.getUint32(offset + OFFSET_TIMESTAMP + 4),
-    view.getUint32(offset + OFFSET_CRC), view.getUint32(offset + OFFSET_CRC + 4), registry, verifyCrc, undefined,
+    view.getUint32(offset + OFFSET_CRC), view.getUint32(offset + OFFSET_CRC + 4), registry, verifyCrc, undefined, undefined,
   );
 }
 
@@ -90,13 +102,23 @@ function decodeBody(
   registry: CodecRegistry,
   verifyCrc: boolean,
   knownHeader: FrameHeader | undefined,
+  knownCrc: Crc64Halves | undefined,
 ): IgtlMessage {
   const bodyStart = offset + HEADER_SIZE;
   const bodyEnd = bodyStart + bodySize;
   if (verifyCrc) {
-    crc64Parts(view, bodyStart, bodyEnd);
-    if (crcResult.hi !== crcHi || crcResult.lo !== crcLo) {
-      const actual = (BigInt(crcResult.hi) << 32n) | BigInt(crcResult.lo);
+    let actualHi: number;
+    let actualLo: number;
+    if (knownCrc) {
+      actualHi = knownCrc.hi;
+      actualLo = knownCrc.lo;
+    } else {
+      crc64Parts(view, bodyStart, bodyEnd);
+      actualHi = crcResult.hi;
+      actualLo = crcResult.lo;
+    }
+    if (actualHi !== crcHi || actualLo !== crcLo) {
+      const actual = (BigInt(actualHi) << 32n) | BigInt(actualLo);
       const header = knownHeader ?? readHeader(bytes, view, offset);
       const err = new CrcMismatchError(header.crc, actual, header, bytes.subarray(offset, bodyEnd));
       codecLog('%s', err.message);

@@ -8,7 +8,14 @@
 // anyone can send, and BODY_SIZE is whatever it says. A split message of up to 1 MiB gets one
 // buffer of exactly its size (one allocation, as before); a larger one starts with 1 MiB (or
 // what already arrived) and doubles as bytes arrive, capped at its size, so the last buffer is
-// exactly 58 + BODY_SIZE long (decoded payloads, e.g. IMAGE pixels, are views into it).
+// exactly 58 + BODY_SIZE long (decoded payloads, e.g. IMAGE pixels, are views into it). A step
+// that would stop just short of the size (a 256 MiB IMAGE is 2^28 bytes plus its headers) goes
+// to the size at once: a last step of a few hundred bytes would copy the whole message again.
+//
+// With `crc` on (MessageDecoder verifying CRCs), the CRC-64 of a split message's body is computed
+// as its bytes are copied in, while they are still in cache, exactly once and in order (a
+// growth step copies bytes already hashed and does not hash them again); the decoder then checks
+// it without a second pass over the assembled message.
 //
 // OpenIGTLink has no sync marker (OpenIGTLink Documents/Protocol/header.md, Header Fields), so a receiver that reads a header where
 // there is none has lost the stream for good. On a network stream (`resync: 'stop'`) such a
@@ -17,6 +24,7 @@
 // (`resync: 'skip'`) the framer keeps going as it always did, skipping by BODY_SIZE.
 import { framerLog } from './log.js';
 import { DEFAULT_MAX_BODY_SIZE, HEADER_SIZE, MAX_BODY_SIZE_LIMIT, OFFSET_BODY_SIZE, OFFSET_VERSION } from './constants.js';
+import { crc64Parts, crcResult, type Crc64Halves } from './crc64.js';
 import { checkHeader, decodeFrame, decodeFrameAt, type DecodeOptions } from './decode.js';
 import { BodyTooLargeError, DesyncError, IgtlError, InvalidOptionError, TruncatedMessageError } from './errors.js';
 import { readHeader, readNames, slotPlausible, type FrameHeader } from './header.js';
@@ -31,8 +39,10 @@ export interface FrameHandler {
   /**
    * A whole message: the header and its 58 + BODY_SIZE bytes at `offset` of `bytes` (`view`
    * is a DataView over the same bytes, same indexing). Valid only during the call unless kept.
+   * `bodyCrc`: with the `crc` option, the CRC-64 of the body of a message that was assembled
+   * from several chunks, computed as they arrived (undefined otherwise).
    */
-  frame(header: FrameHeader, bytes: Uint8Array, view: DataView, offset: number): void;
+  frame(header: FrameHeader, bytes: Uint8Array, view: DataView, offset: number, bodyCrc?: Crc64Halves): void;
   /**
    * A message that cannot be framed (oversized, unsupported version, truncated at the end, too
    * large to allocate) or, with `resync: 'stop'`, the DesyncError that ends the stream.
@@ -60,7 +70,8 @@ export type ResyncMode = 'stop' | 'skip';
 /** Options of the framer. */
 export interface FramerOptions {
   /**
-   * Largest BODY_SIZE accepted (default 256 MiB): an integer from 0 to 2^32 - 1 - 58
+   * Largest BODY_SIZE accepted (default {@link DEFAULT_MAX_BODY_SIZE}, 256 MiB + 64 KiB: a
+   * 256 MiB image with its headers and metadata): an integer from 0 to 2^32 - 1 - 58
    * ({@link MAX_BODY_SIZE_LIMIT}); anything else throws an InvalidOptionError.
    */
   readonly maxBodySize?: number;
@@ -68,14 +79,30 @@ export interface FramerOptions {
   readonly resync?: ResyncMode;
   /**
    * Allocates the buffer of a message split across chunks (default `new Uint8Array(size)`).
-   * For tests and custom pools; if it throws, the message is reported (see {@link Framer}) and
-   * skipped.
+   * The framer writes every byte it hands on before handing it on, so an allocation that skips
+   * zero-filling is safe: Node transports pass one (`Buffer.allocUnsafeSlow`). For tests and
+   * custom pools too; if it throws, the message is reported (see {@link Framer}) and skipped.
    */
   readonly allocate?: (size: number) => Uint8Array;
+  /**
+   * Compute the CRC-64 of the body of every message split across chunks as its bytes arrive,
+   * and hand it to {@link FrameHandler.frame} (default false). For a handler that checks CRCs:
+   * it then needs no second pass over a large message.
+   */
+  readonly crc?: boolean;
 }
 
 /** A split message up to this size (header included) is assembled in one exact allocation. */
 const EXACT_ALLOCATION_LIMIT = 1 << 20;
+
+/**
+ * The buffer size for a message of `total` bytes when `wanted` would do for now (at least what
+ * arrived): `total` when it is at most a quarter more than that (a step that would stop just short
+ * of the end only to copy everything once more), otherwise `wanted`.
+ */
+function capacityFor(total: number, wanted: number): number {
+  return total <= wanted + wanted / 4 ? total : wanted;
+}
 
 const defaultAllocate = (size: number): Uint8Array => new Uint8Array(size);
 
@@ -114,17 +141,21 @@ export class Framer {
   private readonly maxBodySize: number;
   private readonly stopOnDesync: boolean;
   private readonly allocate: (size: number) => Uint8Array;
+  private readonly hashes: boolean;
   private readonly headerBuf = new Uint8Array(HEADER_SIZE);
   private readonly headerView = new DataView(this.headerBuf.buffer);
   private headerFill = 0;
   /** The message being assembled: bytes [0, partialFill) of partialTotal; grows as they arrive. */
   private partial: Uint8Array | undefined;
+  private partialView: DataView | undefined;
   private partialHeader: FrameHeader | undefined;
   private partialTotal = 0;
   private partialFill = 0;
+  /** CRC-64 (two uint32 halves) of the body bytes in partial so far, with `crc` on. */
+  private crcHi = 0;
+  private crcLo = 0;
   private skip = 0;
   private lost = false;
-  /** The fast-path name check ('stop' only). */
   /** The first exception a handler threw during this push, rethrown once the chunk is consumed. */
   private failure: { error: unknown } | undefined;
 
@@ -136,6 +167,7 @@ export class Framer {
     this.maxBodySize = checkMaxBodySize(options.maxBodySize);
     this.stopOnDesync = checkResync(options.resync) === 'stop';
     this.allocate = options.allocate ?? defaultAllocate;
+    this.hashes = options.crc === true;
   }
 
   /** Bytes received and held for an incomplete header or message (what end() would report). */
@@ -232,10 +264,7 @@ export class Framer {
   /** Drops any partial state without reporting it, and forgets a lost stream (e.g. after a reconnect). */
   reset(): void {
     this.headerFill = 0;
-    this.partial = undefined;
-    this.partialHeader = undefined;
-    this.partialTotal = 0;
-    this.partialFill = 0;
+    this.dropPartial();
     this.skip = 0;
     this.lost = false;
   }
@@ -328,12 +357,18 @@ export class Framer {
     }
   }
 
-  /** Reports a message whose buffer could not be allocated (see the class comment) and skips the rest of it. */
-  private allocationFailed(header: FrameHeader, held: number, remaining: number): void {
+  /** Forgets the message being assembled. */
+  private dropPartial(): void {
     this.partial = undefined;
+    this.partialView = undefined;
     this.partialHeader = undefined;
     this.partialTotal = 0;
     this.partialFill = 0;
+  }
+
+  /** Reports a message whose buffer could not be allocated (see the class comment) and skips the rest of it. */
+  private allocationFailed(header: FrameHeader, held: number, remaining: number): void {
+    this.dropPartial();
     this.skip = remaining;
     this.report(new BodyTooLargeError(header.bodySizeBig, held, header));
   }
@@ -344,37 +379,52 @@ export class Framer {
    */
   private startPartial(header: FrameHeader, src: Uint8Array, off: number, n: number): number {
     const total = HEADER_SIZE + header.bodySize;
-    const capacity = total <= EXACT_ALLOCATION_LIMIT ? total : Math.min(total, Math.max(EXACT_ALLOCATION_LIMIT, n));
+    const capacity = capacityFor(total, Math.min(total, Math.max(EXACT_ALLOCATION_LIMIT, n)));
     const buf = this.tryAllocate(capacity, src.subarray(off, off + n), header);
     if (buf === undefined) {
       this.allocationFailed(header, 0, total - n);
       return off + n;
     }
     this.partial = buf;
+    this.partialView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.partialHeader = header;
     this.partialTotal = total;
     this.partialFill = n;
+    this.crcHi = 0;
+    this.crcLo = 0;
+    this.hash(HEADER_SIZE, n);
     if (n === total) this.finishPartial();
     return off + n;
   }
 
+  /** With `crc` on: hashes the body bytes just copied to [start, end) of partial (in arrival order). */
+  private hash(start: number, end: number): void {
+    if (!this.hashes || end <= start) return;
+    crc64Parts(this.partialView!, start, end, this.crcHi, this.crcLo);
+    this.crcHi = crcResult.hi;
+    this.crcLo = crcResult.lo;
+  }
+
   private fillPartial(chunk: Uint8Array, off: number): number {
     let partial = this.partial!;
-    const n = Math.min(this.partialTotal - this.partialFill, chunk.length - off);
-    if (this.partialFill + n > partial.length) {
+    const fill = this.partialFill;
+    const n = Math.min(this.partialTotal - fill, chunk.length - off);
+    if (fill + n > partial.length) {
       // Grow geometrically (copies stay linear in the message size), never past its size.
-      const capacity = Math.min(this.partialTotal, Math.max(partial.length * 2, this.partialFill + n));
-      const grown = this.tryAllocate(capacity, partial.subarray(0, this.partialFill), this.partialHeader!);
+      const capacity = capacityFor(this.partialTotal, Math.min(this.partialTotal, Math.max(partial.length * 2, fill + n)));
+      const grown = this.tryAllocate(capacity, partial.subarray(0, fill), this.partialHeader!);
       if (grown === undefined) {
         // The bytes of this chunk are skipped with the rest (the skip branch consumes them).
-        this.allocationFailed(this.partialHeader!, partial.length, this.partialTotal - this.partialFill);
+        this.allocationFailed(this.partialHeader!, partial.length, this.partialTotal - fill);
         return off;
       }
       this.partial = partial = grown;
+      this.partialView = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
     }
-    partial.set(chunk.subarray(off, off + n), this.partialFill);
-    this.partialFill += n;
-    if (this.partialFill === this.partialTotal) this.finishPartial();
+    partial.set(chunk.subarray(off, off + n), fill);
+    this.partialFill = fill + n;
+    this.hash(fill, fill + n);
+    if (fill + n === this.partialTotal) this.finishPartial();
     return off + n;
   }
 
@@ -383,11 +433,11 @@ export class Framer {
     // Capacity never exceeds the total, so this is the whole buffer; subarray only in case.
     const bytes = partial.length === this.partialTotal ? partial : partial.subarray(0, this.partialTotal);
     const header = this.partialHeader!;
-    this.partial = undefined;
-    this.partialHeader = undefined;
-    this.partialFill = 0;
+    const view = bytes === partial ? this.partialView! : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const bodyCrc = this.hashes ? { hi: this.crcHi, lo: this.crcLo } : undefined;
+    this.dropPartial();
     try {
-      this.handler.frame(header, bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+      this.handler.frame(header, bytes, view, 0, bodyCrc);
     } catch (error) {
       this.failure ??= { error };
     }
@@ -417,10 +467,10 @@ export class MessageDecoder {
     const verifyCrc = options.verifyCrc ?? true;
     this.framer = new Framer(
       {
-        frame(header, bytes, view, offset) {
+        frame(header, bytes, view, offset, bodyCrc) {
           let msg: IgtlMessage;
           try {
-            msg = decodeFrame(header, bytes, view, offset, registry, verifyCrc);
+            msg = decodeFrame(header, bytes, view, offset, registry, verifyCrc, bodyCrc);
           } catch (err) {
             handler.error(err as IgtlError);
             return;
@@ -442,6 +492,8 @@ export class MessageDecoder {
       {
         ...(options.maxBodySize === undefined ? {} : { maxBodySize: options.maxBodySize }),
         ...(options.resync === undefined ? {} : { resync: options.resync }),
+        ...(options.allocate === undefined ? {} : { allocate: options.allocate }),
+        crc: verifyCrc,
       },
     );
   }

@@ -114,7 +114,7 @@ export interface RecordingInfo {
 export interface ReadRecordingOptions {
   /** Non-fatal problems (an unreadable frame, an index that does not match): reported, reading goes on. */
   readonly onProblem?: (err: Error) => void;
-  /** Largest message accepted, bytes (default: the decoder's, 256 MiB). */
+  /** Largest message accepted, bytes (default: the decoder's, 256 MiB + 64 KiB). */
   readonly maxBodySize?: number;
 }
 

@@ -14,7 +14,7 @@ import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 import { Acceptor, evictNewestSilent, remoteAddressOf } from './acceptor.js';
-import { pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
+import { allocateUninitialized, pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
 import { CLIENT_HEARTBEAT } from './tcp.js';
 
 const log = createDebug('igtl-rx:server');
@@ -92,6 +92,7 @@ function createSession(socket: Socket, remoteAddress: string, remotePort: number
   const conn = new IgtlConnection(() => events, {
     logNamespace: 'igtl-rx:server',
     name: remote,
+    allocate: allocateUninitialized,
     ...SESSION_DEFAULTS,
     ...options,
     reconnect: false,

@@ -4,6 +4,18 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
 import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
 
+/**
+ * The decoder's allocation for a message split across chunks (`DecodeOptions.allocate`) in Node:
+ * without zero-filling, which would be a pass over the whole message (256 MiB for a large
+ * image) before its bytes are copied in. Safe because the framer writes every byte before
+ * anything reads it. Its own ArrayBuffer (allocUnsafeSlow, not Node's shared pool), so a decoded
+ * payload's `.buffer` is its message's and nothing else's.
+ */
+export function allocateUninitialized(size: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** Wraps a connected socket as a ByteChannel. */
 export function socketChannel(socket: Socket, remote: string): ByteChannel {
   return {

@@ -3,7 +3,7 @@ import { connect as netConnect } from 'node:net';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
-import { socketChannelFactory, enableKeepAlive } from './socket-channel.js';
+import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 
 /** Where and how to open a TCP connection. */
 export interface TcpOptions {
@@ -42,7 +42,7 @@ export function tcpChannel(options: TcpOptions = {}): ChannelFactory {
  * conn.pipe(ofType('TRANSFORM')).subscribe((m) => console.log(m.content.matrix));
  */
 export function connectTcp(options: TcpOptions & ConnectionOptions = {}): IgtlConnection {
-  return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, ...options });
+  return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, allocate: allocateUninitialized, ...options });
 }
 
 /**

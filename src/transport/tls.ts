@@ -4,7 +4,7 @@ import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
-import { socketChannelFactory, enableKeepAlive } from './socket-channel.js';
+import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 import { CLIENT_HEARTBEAT, type TcpOptions } from './tcp.js';
 
 /** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
@@ -65,5 +65,5 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
 
 /** Connects to an OpenIGTLink peer over TLS (same interface as `connectTcp`). */
 export function connectTls(options: TlsOptions & ConnectionOptions = {}): IgtlConnection {
-  return new IgtlConnection(tlsChannel(options), { logNamespace: 'igtl-rx:tls', name: `tls://${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, ...options });
+  return new IgtlConnection(tlsChannel(options), { logNamespace: 'igtl-rx:tls', name: `tls://${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, allocate: allocateUninitialized, ...options });
 }
