@@ -1,13 +1,21 @@
 // C++ side of benchmark 8 (scale): one server, <clients> clients, each sent a TRANSFORM and a
 // TDATA (2 tools) at <hz> for <seconds>. Each tick packs the two messages once with the C++
 // library and writes them to every client. Prints {"listening":port} first, then one JSON line
-// with the CPU it used (user + system) over the sending period.
+// with the CPU it used (user + system, and each) over the sending period.
 //
 // Usage: igtlbench_scale_server <port> <clients> <hz> <seconds>
 #include <vector>
 #include "benchutil.h"
 #include "igtlTrackingDataMessage.h"
 #include "igtlTransformMessage.h"
+
+/** User and system CPU seconds of this process so far. */
+static void cpu_split(double& user, double& sys) {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6;
+  sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
 
 int main(int argc, char** argv) {
   if (argc < 5) {
@@ -38,6 +46,8 @@ int main(int argc, char** argv) {
 
   long long period = (long long)(1e9 / hz);
   long ticks = (long)(seconds * hz);
+  double user0, sys0;
+  cpu_split(user0, sys0);
   double cpu0 = cpu_s();
   double t0 = now_s();
   long long next = now_ns();
@@ -61,8 +71,11 @@ int main(int argc, char** argv) {
   }
   double wall = now_s() - t0;
   double cpu = cpu_s() - cpu0;
+  double user1, sys1;
+  cpu_split(user1, sys1);
   for (int fd : fds) close(fd);
   close(lfd);
-  printf("{\"sent\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"cpuPercent\":%.3f}\n", sent, wall, cpu, 100 * cpu / wall);
+  printf("{\"sent\":%ld,\"seconds\":%.6f,\"cpuSeconds\":%.6f,\"cpuPercent\":%.3f,\"userSeconds\":%.6f,\"sysSeconds\":%.6f}\n", sent, wall, cpu,
+         100 * cpu / wall, user1 - user0, sys1 - sys0);
   return 0;
 }

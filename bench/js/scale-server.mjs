@@ -1,7 +1,7 @@
 // igtl-rx side of benchmark 8 (scale): one igtl-rx server, <clients> clients, each sent a
 // TRANSFORM and a TDATA (2 tools) at <hz> for <seconds> with server.broadcast(). Prints
 // {"listening":port} first, then one JSON line with the CPU the process used over the sending
-// period (user + system, as a % of one core) and what it sent.
+// period (user + system as a % of one core, and each in seconds) and what it sent.
 //
 // Usage: node bench/js/scale-server.mjs <port> <clients> <hz> <seconds>
 import { igtl, emit, memory, now } from './common.mjs';
@@ -63,6 +63,6 @@ const wall = now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await new Promise((r) => setTimeout(r, 100));
-emit({ sent, failed, seconds: wall, cpuSeconds, cpuPercent: (100 * cpuSeconds) / wall, ...memory() });
+emit({ sent, failed, seconds: wall, cpuSeconds, cpuPercent: (100 * cpuSeconds) / wall, userSeconds: cpu.user / 1e6, sysSeconds: cpu.system / 1e6, ...memory() });
 await server.close();
 process.exit(0);

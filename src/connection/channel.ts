@@ -20,6 +20,11 @@ export interface ByteChannel {
   write(bytes: Uint8Array): boolean;
   /** Groups the writes made inside `fn` into as few system calls as possible (TCP cork/uncork). */
   batch?(fn: () => void): void;
+  /**
+   * Small messages waiting together may be joined into one buffer and written at once (a byte
+   * stream where each write has a cost of its own: a socket's system call, a WebSocket frame).
+   */
+  readonly coalesce?: boolean;
   /** Stops reading (TCP flow control pushes back on the sender). */
   pause(): void;
   /** Resumes reading. */

@@ -60,6 +60,8 @@ export class Outbox {
   /** Bytes of unconfirmed messages no longer kept (over `retainBytes`). */
   private unretainedBytes = 0;
   private readonly retainBytes: number;
+  /** Scratch list of the small messages at the head of the queue (see `writeJoined`). */
+  private readonly small: Uint8Array[] = [];
 
   constructor(private readonly options: OutboxOptions) {
     this.queue = new SendQueue(options.queue);
@@ -180,22 +182,34 @@ export class Outbox {
   private scheduleFlush(): void {
     if (this.flushScheduled || !this.channel || this.blockedAt !== undefined) return;
     this.flushScheduled = true;
-    // Sends made in the same tick go out together (one cork/uncork, one system call).
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    // Sends made in the same tick go out together (one write, one system call).
+    scheduleShared(this);
+  }
+
+  /** @internal The flush scheduled by {@link scheduleShared}. */
+  runScheduledFlush(): void {
+    this.flushScheduled = false;
+    this.flush();
   }
 
   private flush(): void {
     const channel = this.channel;
     if (!channel || this.blockedAt !== undefined || this.queue.length === 0) return;
+    // The usual case: what waits is small and goes out in one write, with nothing to group.
+    if (channel.coalesce === true && this.queue.peekSmall(JOIN_MAX_BYTES, this.small) === this.queue.length) {
+      this.drain(channel);
+      return;
+    }
     if (channel.batch) channel.batch(() => this.drain(channel));
     else this.drain(channel);
   }
 
   private drain(channel: ByteChannel): void {
     while (this.queue.length > 0 && this.channel === channel) {
+      if (channel.coalesce === true && this.queue.length > 1 && this.writeJoined(channel)) {
+        if (this.blockedAt !== undefined) return;
+        continue;
+      }
       const item = this.queue.shift()!;
       let ok: boolean;
       try {
@@ -216,6 +230,38 @@ export class Outbox {
         return;
       }
     }
+  }
+
+  /**
+   * Writes the small messages at the head of the queue as one buffer: one write (one system
+   * call, one WebSocket frame) instead of one per message, and the joined buffer of the same
+   * messages is shared by every connection they were queued for (see {@link joinShared}).
+   * Returns false, having written nothing, when fewer than two small messages wait.
+   */
+  private writeJoined(channel: ByteChannel): boolean {
+    const parts = this.small;
+    const n = this.queue.peekSmall(JOIN_MAX_BYTES, parts);
+    if (n < 2) return false;
+    const joined = joinShared(parts, n);
+    let ok: boolean;
+    try {
+      ok = channel.write(joined);
+    } catch {
+      // Let each message fail (or pass) on its own, in the one-by-one path.
+      return false;
+    }
+    parts.length = 0;
+    for (let i = 0; i < n; i++) {
+      const item = this.queue.shift()!;
+      this.remember(item.bytes, item.size);
+      item.resolve?.('written');
+    }
+    if (!ok) {
+      this.blockedAt = this.options.now();
+      this.options.log('%s: channel buffer full, %d messages wait', channel.remote, this.queue.length);
+      this.options.blocked?.();
+    }
+    return true;
   }
 
   private remember(bytes: Outgoing, size: number): void {
@@ -250,6 +296,70 @@ function write(channel: ByteChannel, bytes: Outgoing): boolean {
   let ok = true;
   for (const part of bytes) ok = channel.write(part) && ok;
   return ok;
+}
+
+/** Outboxes with a flush due at the end of this tick, in the order they asked. */
+const due: Outbox[] = [];
+
+/**
+ * One microtask flushes every outbox that has sends of this tick, not one microtask per
+ * outbox: a broadcast to 300 clients schedules one (Node's queueMicrotask costs an async
+ * resource each). Flushes asked for while it runs join the same run.
+ */
+function scheduleShared(outbox: Outbox): void {
+  if (due.length === 0) queueMicrotask(flushDue);
+  due.push(outbox);
+}
+
+function flushDue(): void {
+  let failure: unknown;
+  let failed = false;
+  for (let i = 0; i < due.length; i++) {
+    try {
+      due[i]!.runScheduledFlush();
+    } catch (err) {
+      // One outbox's failure must not leave the others unflushed; it is rethrown after.
+      if (!failed) failure = err;
+      failed = true;
+    }
+  }
+  due.length = 0;
+  if (failed) throw failure;
+}
+
+/**
+ * Most bytes of waiting messages joined into one write. Small messages only: a large one (an
+ * image) is written from where it is, never copied.
+ */
+const JOIN_MAX_BYTES = 64 * 1024;
+
+/** The last join: its parts (by identity) and their bytes back to back. */
+let lastJoin: { readonly parts: readonly Uint8Array[]; readonly joined: Uint8Array } | undefined;
+
+/**
+ * The parts back to back in one buffer. Fan-out (IgtlServer.broadcast, the bridge) queues the
+ * SAME byte arrays for every client, and the clients' outboxes flush one after another in the
+ * same tick, so the join of the previous outbox is reused when it holds the same arrays in the
+ * same order: one copy per tick, not one per client. (Queued bytes are never modified, so
+ * identity means equal bytes.) At most JOIN_MAX_BYTES are kept alive by the cache.
+ */
+function joinShared(parts: readonly Uint8Array[], n: number): Uint8Array {
+  const last = lastJoin;
+  if (last && last.parts.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = last.parts[i] === parts[i];
+    if (same) return last.joined;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) total += parts[i]!.length;
+  const joined = new Uint8Array(total);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    joined.set(parts[i]!, off);
+    off += parts[i]!.length;
+  }
+  lastJoin = { parts: parts.slice(0, n), joined };
+  return joined;
 }
 
 /** One buffer holding a message's bytes (its parts joined). */

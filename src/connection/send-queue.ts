@@ -177,6 +177,23 @@ export class SendQueue {
   }
 
   /**
+   * Puts into `out` (emptied first) the bytes of the messages at the head of the line that are
+   * one buffer each (not parts) and together at most `maxBytes`, oldest first, and returns how
+   * many; nothing is taken (see `shift`).
+   */
+  peekSmall(maxBytes: number, out: Uint8Array[]): number {
+    out.length = 0;
+    let total = 0;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const bytes = this.entries[i]!.bytes;
+      if (!(bytes instanceof Uint8Array) || total + bytes.length > maxBytes) break;
+      out.push(bytes);
+      total += bytes.length;
+    }
+    return out.length;
+  }
+
+  /**
    * Puts messages back at the front of the line, in order, as `lossless` with nobody waiting
    * on them (what a dropped channel may not have delivered, resent on the next one). They count
    * against the limits like any other message, but are never refused.

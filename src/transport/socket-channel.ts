@@ -21,6 +21,7 @@ export function socketChannel(socket: Socket, remote: string): ByteChannel {
   return {
     kind: 'stream',
     remote,
+    coalesce: true,
     write: (bytes) => socket.write(bytes),
     batch(fn) {
       socket.cork();

@@ -392,6 +392,7 @@ function wire(
 /** A ByteChannel over an open WebSocket. */
 class WebSocketByteChannel implements ByteChannel {
   readonly kind = 'stream';
+  readonly coalesce = true;
   private readonly highWaterMark: number;
   private readonly lowWaterMark: number;
   private readonly maxBatchBytes: number;
