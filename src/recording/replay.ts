@@ -1,8 +1,9 @@
 // Replaying a recording (docs/recording-format.md) as an Observable, with the original timing.
-import { Observable, asyncScheduler, map, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, asyncScheduler, map, type SchedulerLike } from 'rxjs';
 import { decodeMessage, type DecodeOptions } from '../protocol/decode.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { readRecording, recordingInfo, type RecordingFrame } from './format.js';
+import { createPace } from './pace.js';
 import type { RecordedMessage } from './record.js';
 
 /** Options of {@link replay} and {@link replayRecording}. */
@@ -27,9 +28,6 @@ export interface ReplayOptions {
   /** Scheduler of the waits (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike;
 }
-
-// A wait shorter than this is not worth a timer (Node's have 1 ms resolution).
-const MIN_WAIT_MS = 0.5;
 
 /**
  * Replays a recording: emits each message with its bytes, index and recorded time, at the
@@ -57,18 +55,8 @@ export function replayRecording(file: string, options: ReplayOptions = {}): Obse
   const scheduler = options.scheduler ?? asyncScheduler;
   const report = options.onProblem ?? (() => {});
   return new Observable<RecordedMessage>((subscriber) => {
-    let timer: Subscription | undefined;
-    let wake: (() => void) | undefined;
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = scheduler.schedule(() => resolve(), ms);
-      });
+    const pace = createPace(scheduler, speed);
     const play = async () => {
-      // The clock starts once the first message is out (not at subscription: opening the file,
-      // and the first decode and send, which are slow until the JIT has seen them, would make
-      // the first message late against all the others).
-      let start: number | undefined;
       let base = 0;
       let period = 0;
       if (passes > 1) {
@@ -81,10 +69,9 @@ export function replayRecording(file: string, options: ReplayOptions = {}): Obse
         for await (const frame of frames) {
           if (subscriber.closed) break;
           first ??= frame.time;
-          if (speed !== Infinity && start !== undefined) {
-            const due = start + (base + frame.time - first) / speed;
-            const wait = due - scheduler.now();
-            if (wait > MIN_WAIT_MS) await sleep(wait);
+          const due = pace.due(base + frame.time - first);
+          if (due) {
+            await due;
             if (subscriber.closed) break;
           }
           const wait = options.flowControl?.();
@@ -100,18 +87,15 @@ export function replayRecording(file: string, options: ReplayOptions = {}): Obse
             continue;
           }
           subscriber.next({ message, bytes: frame.bytes, index: frame.index, time: frame.time });
-          start ??= scheduler.now();
+          pace.out();
         }
         base += period;
       }
       subscriber.complete();
     };
     play().catch((err: unknown) => subscriber.error(err));
-    return () => {
-      timer?.unsubscribe();
-      // Let a pending sleep return, so the loop sees it is closed and closes the file.
-      wake?.();
-    };
+    // A pending wait returns at once, so the loop sees it is closed and closes the file.
+    return () => pace.stop();
   });
 }
 

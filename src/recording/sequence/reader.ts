@@ -1,7 +1,8 @@
 // Sequences as streams: the frames' messages in order, at the recorded pace or as fast as read.
-import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { Timestamp } from '../../protocol/timestamp.js';
 import type { IgtlMessage } from '../../protocol/types.js';
+import { createPace } from '../pace.js';
 import { openSequence, type SequenceOptions } from './sequence.js';
 
 /** One message of a sequence with its frame and time. */
@@ -32,8 +33,6 @@ export interface ReadSequenceOptions extends SequenceOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-const MIN_WAIT_MS = 0.5;
-
 function shifted(msg: IgtlMessage, ts: Timestamp): IgtlMessage {
   return { ...msg, timestamp: ts } as IgtlMessage;
 }
@@ -59,13 +58,7 @@ export function readSequence(file: string, options: ReadSequenceOptions = {}): O
   if (!(passes >= 1)) throw new RangeError(`loop must be true, false or a number of passes >= 1, got ${String(options.loop)}`);
   const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<SequenceMessage>((subscriber) => {
-    let timer: Subscription | undefined;
-    let wake: (() => void) | undefined;
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = scheduler.schedule(() => resolve(), ms);
-      });
+    const pace = createPace(scheduler, speed);
     const play = async () => {
       const seq = await openSequence(file, options);
       try {
@@ -74,15 +67,12 @@ export function readSequence(file: string, options: ReadSequenceOptions = {}): O
         const last = seq.frameCount > 0 ? ((await seq.frame(seq.frameCount - 1)).timestamp?.toSeconds() ?? first) : first;
         const period = last - first + (seq.frameCount > 1 ? (last - first) / (seq.frameCount - 1) : 1);
         const startTime = options.startTime ?? Date.now();
-        let clock: number | undefined;
         for (let pass = 0; pass < passes && !subscriber.closed && seq.frameCount > 0; pass++) {
           for (let i = 0; i < seq.frameCount && !subscriber.closed; i++) {
             const frame = await seq.messages(i);
             const t = (frame.seconds ?? first) - first + pass * period;
-            if (speed !== Infinity && clock !== undefined) {
-              const wait = clock + (t * 1000) / speed - scheduler.now();
-              if (wait > MIN_WAIT_MS) await sleep(wait);
-            }
+            const due = pace.due(t * 1000);
+            if (due) await due;
             const gate = options.flowControl?.();
             if (gate) await gate;
             if (subscriber.closed) break;
@@ -91,8 +81,7 @@ export function readSequence(file: string, options: ReadSequenceOptions = {}): O
             for (const message of frame.messages) {
               subscriber.next({ message: stamp ? shifted(message, stamp) : message, frame: i, time: rebased ? t : (frame.seconds ?? 0) });
             }
-            // The clock starts with the first frame out, as in replayRecording (the first read is slow).
-            clock ??= scheduler.now();
+            pace.out();
           }
         }
       } finally {
@@ -101,10 +90,7 @@ export function readSequence(file: string, options: ReadSequenceOptions = {}): O
       subscriber.complete();
     };
     play().catch((err: unknown) => subscriber.error(err));
-    return () => {
-      timer?.unsubscribe();
-      wake?.();
-    };
+    return () => pace.stop();
   });
 }
 

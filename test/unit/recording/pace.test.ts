@@ -1,0 +1,83 @@
+// The playback clock of replayRecording and readSequence, on virtual time (VirtualTimeScheduler:
+// flush() runs what is scheduled and moves the clock to it).
+import { VirtualTimeScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createPace } from '../../../src/recording/pace.js';
+
+/** Plays items recorded at `offsets` (ms) the way the replays do; returns when each was out. */
+async function play(offsets: readonly number[], speed: number, scheduler = new VirtualTimeScheduler()): Promise<number[]> {
+  const pace = createPace(scheduler, speed);
+  const out: number[] = [];
+  for (const offset of offsets) {
+    const due = pace.due(offset);
+    if (due) {
+      scheduler.flush();
+      await due;
+    }
+    out.push(scheduler.now());
+    pace.out();
+  }
+  return out;
+}
+
+describe('createPace', () => {
+  it('keeps the recorded pace from the first item out, scaled by speed', async () => {
+    expect(await play([0, 30, 40, 100], 1)).toEqual([0, 30, 40, 100]);
+    expect(await play([0, 30, 40, 100], 2)).toEqual([0, 15, 20, 50]);
+    expect(await play([0, 30, 40, 100], 0.5)).toEqual([0, 60, 80, 200]);
+  });
+
+  it('does not wait before the first item is out, at speed Infinity, or for an item already due', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pace = createPace(scheduler, 1);
+    expect(pace.due(500)).toBeUndefined(); // the clock has not started
+    pace.out();
+    expect(pace.due(0)).toBeUndefined();
+    expect(pace.due(0.4)).toBeUndefined(); // under half a millisecond: not worth a timer
+    expect(pace.due(1)).toBeInstanceOf(Promise);
+    const fast = createPace(scheduler, Infinity);
+    fast.out();
+    expect(fast.due(1e9)).toBeUndefined();
+  });
+
+  it('times against the start, not from item to item: a late item is not waited for, and the next is on time', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pace = createPace(scheduler, 1);
+    pace.out(); // the first item at 0
+    // The item due at 10 ms goes out late, at 25 ms (a slow consumer, a busy CPU).
+    scheduler.schedule(() => {}, 25);
+    scheduler.flush();
+    expect(pace.due(10)).toBeUndefined();
+    pace.out();
+    // The one recorded at 30 ms is still due at 30 ms, not 20 ms after the late one.
+    const due = pace.due(30)!;
+    scheduler.flush();
+    await due;
+    expect(scheduler.now()).toBe(30);
+  });
+
+  it('starts the clock once: later out() calls do not move it', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pace = createPace(scheduler, 1);
+    pace.out();
+    scheduler.schedule(() => {}, 5);
+    scheduler.flush();
+    pace.out();
+    const due = pace.due(20)!;
+    scheduler.flush();
+    await due;
+    expect(scheduler.now()).toBe(20);
+  });
+
+  it('stop() cancels the pending wait and resolves it at once', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pace = createPace(scheduler, 1);
+    pace.out();
+    const due = pace.due(1000)!;
+    pace.stop();
+    await due;
+    // Nothing is left scheduled: the clock stays where it was.
+    scheduler.flush();
+    expect(scheduler.now()).toBe(0);
+  });
+});
