@@ -1,5 +1,6 @@
 // Which client addresses may connect: the `allow` option of the TCP/TLS server and of the
-// WebSocket bridge, one parser and one matcher for both (Node's net.BlockList).
+// WebSocket bridge, one parser and one matcher for both (Node's net.BlockList), applied by their
+// shared acceptor (acceptor.ts).
 //
 // IPv4-mapped IPv6 addresses (`::ffff:10.1.2.3`, what a dual-stack socket reports for an IPv4
 // client) are matched in their IPv4 form, in the list and in the address checked: an entry
