@@ -39,6 +39,7 @@ const BENCHMARKS = {
   9: 'sequence file decode (informative, no C++ counterpart)',
   10: 'browser: the codec bundle in headless Chromium, TRANSFORM decode/encode (msgs/s), IMAGE decode (MB/s)\n' +
      '      vs the C++ codec in memory',
+  11: 'IMAGE of 64 KiB to 256 MiB assembled by the streaming framer from 64 KiB chunks vs a bare CRC-64 pass (ms)',
 };
 
 const USAGE = `Usage: node bench/run.mjs [options]        (npm run bench = npm run build && node bench/run.mjs)
@@ -64,7 +65,7 @@ ${Object.entries(BENCHMARKS).map(([id, text]) => `  ${id.padStart(2)}  ${text}`)
 Examples:
   node bench/run.mjs --only 4 --runs 5              try one benchmark, publish nothing
   node bench/run.mjs --only 7 --soak-minutes 10 --write
-  node bench/run.mjs --write                        the full suite, published (~20 min on 2 cores)
+  node bench/run.mjs --write                        the full suite, published (about 15 min on 2 cores)
 `;
 
 /** Parses the command line; exits 0 after --help, 2 on a bad option (nothing is run). */
@@ -401,8 +402,8 @@ async function bench4() {
   // A batching sender hands the receiver full 64 KiB reads, where a JavaScript receiver shines;
   // one message per send() means many small reads, where the per-read overhead counts.
   const modes = [
-    { mode: 'transform-each', text: 'one message per send() (106-byte writes, TCP_NODELAY, as igtl::Socket::Send per message)' },
-    { mode: 'transform-blast', text: 'batching (the messages packed back to back, 64 KiB per send())' },
+    { mode: 'transform-each', text: 'writing one message per send() (106-byte writes, TCP_NODELAY, as igtl::Socket::Send per message)' },
+    { mode: 'transform-blast', text: 'batching them (packed back to back, 64 KiB per send())' },
   ];
   for (const { mode, text } of modes) {
     const pairs = [];
@@ -413,7 +414,7 @@ async function bench4() {
     }
     addRow(
       '4',
-      `TCP receive over loopback, 1M TRANSFORMs (106 B, device Tracker) from a C++ sender writing ${text}: igtl-rx connectTcp + ofType('TRANSFORM') + ofDevice('Tracker') subscriber vs C++ igtl::ClientSocket Receive + Unpack(1) (msgs/s, connect to last message)`,
+      `TCP receive over loopback, 1M TRANSFORMs (106 B, device Tracker) from a C++ sender ${text}: igtl-rx connectTcp + ofType('TRANSFORM') + ofDevice('Tracker') subscriber vs C++ igtl::ClientSocket Receive + Unpack(1) (msgs/s, connect to last message)`,
       'msgs/s',
       pairs,
       { op: '>=', value: mode === 'transform-blast' ? 1.5 : 1.0 },
@@ -697,6 +698,32 @@ async function bench10() {
   notes.push(`Benchmark 10: Chromium ${last.chromium}, flags --headless --no-sandbox --disable-gpu --disable-background-networking; times are the renderer process's CPU time (CDP Performance.getMetrics ProcessTime, 10 ms ticks, each timed call 0.3 s or more), as the C++ side times its CPU time; the page's wall clock in the last run: TRANSFORM decode ${fmtNumber(last.wall.transformDecodePerSecond)}/s, encode ${fmtNumber(last.wall.transformEncodePerSecond)}/s, IMAGE decode ${fmtNumber(last.wall.imageDecodeMBps)} MB/s, CRC ${fmtNumber(last.wall.crcMBps)} MB/s (JavaScript kernel ${fmtNumber(last.wall.crcJsMBps)} MB/s).`);
 }
 
+// Benchmark 11: IMAGE messages assembled by the streaming framer from 64 KiB chunks (the
+// split-message path: growth from 64 KiB to 256 MiB, CRC computed on arrival) vs a bare CRC-64
+// pass over the same bodies, both in one process (bench/js/framer-growth.mjs, which also times the
+// floor: a fresh buffer of the message's size, the copy in, one CRC pass), and vs the C++ library
+// receiving the same bytes (bench/cpp/igtlbench_crc.cxx: new[] body, copies, crc64).
+async function bench11() {
+  for (const [kib, label] of [[64, '64 KiB'], [1024, '1 MiB'], [16384, '16 MiB'], [262144, '256 MiB']]) {
+    const own = [];
+    const floor = [];
+    const vsCpp = [];
+    let last;
+    for (let r = 0; r < RUNS; r++) {
+      const [c] = await run(cpp('igtlbench_crc'), [String(kib), '3'], { pin: true });
+      const [j] = await run(node, [js('framer-growth.mjs'), String(kib), '3'], { pin: true });
+      own.push({ igtl: j.assembleSeconds * 1e3, cpp: j.crcSeconds * 1e3 });
+      floor.push({ igtl: j.assembleSeconds * 1e3, cpp: j.floorSeconds * 1e3 });
+      vsCpp.push({ igtl: j.assembleSeconds * 1e3, cpp: c.assembleSeconds * 1e3 });
+      last = j;
+    }
+    const what = `IMAGE of ${label} uint8 pixels (${last.messages} message${last.messages > 1 ? "s" : ""} of ${last.messageBytes} bytes), assembled by MessageDecoder from 64 KiB chunks, CRC checked`;
+    addRow('11', `${what}, vs a bare CRC-64 pass over the same bodies (ms; "C++" column = the CRC pass)`, 'ms', own, { op: '<=', value: 1.2 }, undefined, fmtMs);
+    addRow('11', `${what}, vs the floor: a fresh buffer of the message's size, the bytes copied in, one CRC pass (ms; informative)`, 'ms', floor, undefined, undefined, fmtMs);
+    addRow('11', `${what}, vs the C++ library receiving the same bytes: new[] body, copies from the chunks, crc64 (ms; informative)`, 'ms', vsCpp, undefined, undefined, fmtMs);
+  }
+}
+
 async function main() {
   const started = new Date();
   log(`machine: ${machine()}`);
@@ -720,6 +747,7 @@ async function main() {
     ['7', bench7],
     ['9', bench9],
     ['10', bench10],
+    ['11', bench11],
   ];
   for (const [id, fn] of steps) {
     if (id === '1' ? !(selected('1') || selected('2')) : !selected(id)) continue;

@@ -11,7 +11,7 @@ export {
   BodyTooLargeError, UnsupportedHeaderVersionError, MalformedMessageError, EncodeError,
   InvalidJsonMessageError, QueueFullError, ConnectionError, DesyncError, PeerClosedError,
   DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError, TimeoutError, DatagramTooLargeError,
-  Timestamp, nanosecondsToFraction, fractionToNanoseconds, crc64, Encoding, escapedUtf8,
+  Timestamp, nanosecondsToFraction, fractionToNanoseconds, crc64, type Crc64Halves, Encoding, escapedUtf8,
   escapedUtf8Bytes, readFixedString, writeFixedString, decodeText, encodeText, defaultEncodingFor,
   EMPTY_METADATA, metadataOf, FrameHeader, readHeader, writeHeader, CodecRegistry, wireType,
   decodeFrame, decodeMessage, checkHeader, isSupportedHeaderVersion, DEVICE_NAME_METADATA_KEY,

@@ -12,7 +12,7 @@ export {
 export { Timestamp, nanosecondsToFraction, fractionToNanoseconds } from './timestamp.js';
 // Explicit lists: what is not named here (header offsets, CRC kernels, text helpers, plausibility
 // checks) is internal and imported from its own module.
-export { crc64 } from './crc64.js';
+export { crc64, type Crc64Halves } from './crc64.js';
 export {
   Encoding, escapedUtf8, escapedUtf8Bytes, readFixedString, writeFixedString, decodeText, encodeText,
   defaultEncodingFor, type DecodedText,
