@@ -4,7 +4,7 @@ import { ignoreElements, map, merge, share, takeUntil, zip, type Observable, typ
 import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, type RateReport } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/state.js';
-import type { Matrix4 } from '../protocol/messages/common.js';
+import type { Matrix4 } from '../protocol/messages/vectors.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, stateText, type Ending } from './connection-view.js';

@@ -44,10 +44,9 @@ export {
 export { createMessage, IDENTITY, type MessageOptions } from './message.js';
 export { toJSON, fromJSON, stringifyJSON } from './json.js';
 export { toBase64, fromBase64 } from './base64.js';
-export {
-  ScalarType, Endian, Coordinate, scalarSize,
-  type Vec3, type Vec4, type Matrix4, type EmptyContent, type ScalarTypeCode,
-} from './messages/common.js';
+export { ScalarType, Endian, Coordinate, scalarSize, type ScalarTypeCode } from './messages/scalar-type.js';
+export { type Vec3, type Vec4, type Matrix4 } from './messages/vectors.js';
+export { type EmptyContent } from './messages/query.js';
 export { transformCodec, type TransformContent } from './messages/transform.js';
 export { positionCodec, positionQuaternion, type PositionContent } from './messages/position.js';
 export {

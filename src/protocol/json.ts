@@ -3,7 +3,7 @@
 import { InvalidJsonMessageError } from './errors.js';
 import type { JsonObject, JsonValue } from './json-types.js';
 import { EMPTY_METADATA, type Metadata, type MetadataValue } from './metadata.js';
-import { asBigInt, asInt, asObject, asString, bytesToJSON } from './messages/common.js';
+import { asBigInt, asInt, asObject, asString, bytesToJSON } from './messages/json-fields.js';
 import { defaultRegistry } from './messages/index.js';
 import type { CodecRegistry } from './registry.js';
 import { Timestamp } from './timestamp.js';

@@ -1,7 +1,6 @@
 // The message types: one content type per OpenIGTLink type name, and the discriminated union.
 import type { Metadata } from './metadata.js';
 import type { Timestamp } from './timestamp.js';
-import type { EmptyContent } from './messages/common.js';
 import type { BindContent, GetBindContent, StartBindContent } from './messages/bind.js';
 import type { CapabilityContent } from './messages/capability.js';
 import type { ColorTableContent } from './messages/colort.js';
@@ -14,7 +13,9 @@ import type { PointContent } from './messages/point.js';
 import type { PolyDataContent } from './messages/polydata.js';
 import type { PositionContent } from './messages/position.js';
 import type { QuaternionTrackingDataContent } from './messages/qtdata.js';
-import type { EmptyQueryType, RtsContent, StartPolyDataContent, StartTrackingContent, StartVideoContent, StatusReplyType } from './messages/query.js';
+import type {
+  EmptyContent, EmptyQueryType, RtsContent, StartPolyDataContent, StartTrackingContent, StartVideoContent, StatusReplyType,
+} from './messages/query.js';
 import type { SensorContent } from './messages/sensor.js';
 import type { StatusContent } from './messages/status.js';
 import type { StringContent } from './messages/string.js';

@@ -2,7 +2,7 @@
 // sum-of-sines (Lissajous-like) path with a slowly wobbling orientation, so poses, velocities
 // and accelerations are all continuous; a static tool (the Reference) never moves. The same seed
 // and tool name always give the same trajectory, whatever other tools exist.
-import type { Matrix4, Vec3, Vec4 } from '../protocol/messages/common.js';
+import type { Matrix4, Vec3, Vec4 } from '../protocol/messages/vectors.js';
 import { TrackingType } from '../protocol/messages/tdata.js';
 import { deriveSeed, seededRandom, type Random } from './prng.js';
 

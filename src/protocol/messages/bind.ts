@@ -19,7 +19,7 @@ import { EMPTY_METADATA } from '../metadata.js';
 import { readFixedString, utf8Bytes, utf8Text, writeFixedString } from '../text.js';
 import { Timestamp } from '../timestamp.js';
 import { wireType, type IgtlMessage } from '../types.js';
-import { asArray, asBigInt, asObject, asString, bytesToJSON } from './common.js';
+import { asArray, asBigInt, asObject, asString, bytesToJSON } from './json-fields.js';
 import { defaultRegistry } from './index.js';
 
 /**

@@ -2,7 +2,7 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonValue } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { asBytes, asInt, asObject, bytesToJSON } from './common.js';
+import { asBytes, asInt, asObject, bytesToJSON } from './json-fields.js';
 
 // Offsets (OpenIGTLink Documents/Protocol/colortable.md table).
 const OFFSET_INDEX_TYPE = 0; // int8: 3 uint8 index, 5 uint16 index

@@ -3,9 +3,9 @@
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
 import { decodeText, readFixedString, writeFixedString } from '../text.js';
-import {
-  asInt, asObject, asString, checkFixedString, checkInt, encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText,
-} from './common.js';
+import { checkFixedString, checkInt } from './encode-checks.js';
+import { asInt, asObject, asString } from './json-fields.js';
+import { encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText } from './text-fields.js';
 
 const COMMAND_ID = 0; // uint32
 const COMMAND_NAME = 4; // char[128]

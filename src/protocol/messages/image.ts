@@ -5,9 +5,11 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import {
-  asBytes, asInt, asObject, bytesToJSON, checkInt, checkTuple, checkU16x3, Endian, nums, scalarSize, type Matrix4, type ScalarTypeCode, type Vec3, readGrid, writeGrid, checkGrid, gridToJSON, gridFromJSON,
-} from './common.js';
+import { checkInt, checkTuple, checkU16x3 } from './encode-checks.js';
+import { asBytes, asInt, asObject, bytesToJSON, nums } from './json-fields.js';
+import { Endian, scalarSize, type ScalarTypeCode } from './scalar-type.js';
+import type { Matrix4, Vec3 } from './vectors.js';
+import { checkGrid, gridFromJSON, gridToJSON, readGrid, writeGrid } from './voxel-grid.js';
 
 // Offsets of the image header (OpenIGTLink Documents/Protocol/image.md table).
 const OFFSET_VERSION = 0; // uint16, must be 1

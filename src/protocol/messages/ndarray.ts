@@ -1,7 +1,9 @@
 // NDARRAY: an N-dimensional array (OpenIGTLink Documents/Protocol/ndarray.md). Elements are big-endian, C order.
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { asArray, asBytes, asInt, asObject, bytesToJSON, checkInt, Endian, scalarSize } from './common.js';
+import { checkInt } from './encode-checks.js';
+import { asArray, asBytes, asInt, asObject, bytesToJSON } from './json-fields.js';
+import { Endian, scalarSize } from './scalar-type.js';
 import { readScalars, scalarBytes, scalarTypeOf, type ScalarArray } from './image.js';
 
 // Offsets (OpenIGTLink Documents/Protocol/ndarray.md table).

@@ -5,7 +5,8 @@ import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { utf8Bytes, utf8Text } from '../text.js';
-import { asArray, asInt, asNumbers, asObject, asString, checkInt, nums } from './common.js';
+import { checkInt } from './encode-checks.js';
+import { asArray, asInt, asNumbers, asObject, asString, nums } from './json-fields.js';
 
 // Fixed header (polydata.md): ten uint32.
 const OFFSET_NPOINTS = 0;

@@ -4,7 +4,9 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject } from '../json-types.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { asNumbers, asObject, asVec3, checkTuple, nums, readF32s, readVec3, writeF32s, type Vec3, type Vec4 } from './common.js';
+import { checkTuple } from './encode-checks.js';
+import { asNumbers, asObject, asVec3, nums } from './json-fields.js';
+import { readF32s, readVec3, writeF32s, type Vec3, type Vec4 } from './vectors.js';
 
 const POSITION = 0; // float32[3] X, Y, Z
 const QUATERNION = 12; // float32[3] OX, OY, OZ, then (28-byte form) float32 W at 24

@@ -6,7 +6,12 @@ import type { ContentCodec } from '../codec.js';
 import type { JsonObject } from '../json-types.js';
 import { MalformedMessageError } from '../errors.js';
 import { readFixedString, writeFixedString } from '../text.js';
-import { asBigInt, asInt, asObject, asString, checkInt, expectLength, type EmptyContent } from './common.js';
+import { expectLength } from './content-length.js';
+import { checkInt } from './encode-checks.js';
+import { asBigInt, asInt, asObject, asString } from './json-fields.js';
+
+/** The content of messages that have none (GET_*, STP_*, most STT_*). */
+export type EmptyContent = Record<string, never>;
 
 /** Query types that have no content. */
 export const EMPTY_QUERY_TYPES = [

@@ -2,7 +2,8 @@
 import type { ContentCodec } from '../codec.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError, hex64 } from '../errors.js';
-import { asArray, asBigInt, asInt, asNumbers, asObject, checkInt, nums } from './common.js';
+import { checkInt } from './encode-checks.js';
+import { asArray, asBigInt, asInt, asNumbers, asObject, nums } from './json-fields.js';
 
 const LARRAY = 0; // uint8 number of values
 const STATUS = 1; // uint8 (reserved, 0)

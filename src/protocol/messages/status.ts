@@ -4,7 +4,9 @@
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import { Encoding, readFixedString, utf8Text, writeFixedString } from '../text.js';
-import { asBigInt, asInt, asObject, asString, checkFixedString, checkInt, encodedTextLength, writeEncodedText } from './common.js';
+import { checkFixedString, checkInt } from './encode-checks.js';
+import { asBigInt, asInt, asObject, asString } from './json-fields.js';
+import { encodedTextLength, writeEncodedText } from './text-fields.js';
 
 const CODE = 0; // uint16
 const SUB_CODE = 2; // int64

@@ -2,7 +2,9 @@
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
 import { decodeText } from '../text.js';
-import { asInt, asObject, asString, checkInt, encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText } from './common.js';
+import { checkInt } from './encode-checks.js';
+import { asInt, asObject, asString } from './json-fields.js';
+import { encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText } from './text-fields.js';
 
 const ENCODING = 0; // uint16 IANA MIBenum
 const LENGTH = 2; // uint16 L

@@ -1,7 +1,10 @@
 // TRANSFORM: a 4x4 homogeneous transform (OpenIGTLink Documents/Protocol/transform.md). 48 bytes: the upper 3x4 part as
 // 12 float32, column by column (R11 R21 R31 R12 R22 R32 R13 R23 R33 TX TY TZ).
 import type { ContentCodec } from '../codec.js';
-import { asMatrix, asObject, checkMatrix, expectLength, matrixToJSON, readMatrix, writeMatrix, type Matrix4 } from './common.js';
+import { expectLength } from './content-length.js';
+import { checkMatrix } from './encode-checks.js';
+import { asMatrix, asObject, matrixToJSON } from './json-fields.js';
+import { readMatrix, writeMatrix, type Matrix4 } from './vectors.js';
 
 const CONTENT_SIZE = 48;
 

@@ -4,9 +4,10 @@
 import type { ContentCodec } from '../codec.js';
 import { MalformedMessageError } from '../errors.js';
 import { readFixedString, writeFixedString } from '../text.js';
-import {
-  asBytes, asInt, asObject, asString, bytesToJSON, checkFixedString, checkInt, type Matrix4, type Vec3, readGrid, writeGrid, checkGrid, gridToJSON, gridFromJSON,
-} from './common.js';
+import { checkFixedString, checkInt } from './encode-checks.js';
+import { asBytes, asInt, asObject, asString, bytesToJSON } from './json-fields.js';
+import type { Matrix4, Vec3 } from './vectors.js';
+import { checkGrid, gridFromJSON, gridToJSON, readGrid, writeGrid } from './voxel-grid.js';
 
 // Offsets of the frame header (OpenIGTLink Documents/Protocol/video.md table).
 const OFFSET_VERSION = 0; // uint16, must be 1

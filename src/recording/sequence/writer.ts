@@ -13,7 +13,7 @@ import { basename } from 'node:path';
 import { once } from 'node:events';
 import { createDeflate, createGzip, type Deflate, type Gzip } from 'node:zlib';
 import { HOST_ENDIAN, readScalars, scalarBytes, type ImageContent } from '../../protocol/messages/image.js';
-import { scalarSize } from '../../protocol/messages/common.js';
+import { scalarSize } from '../../protocol/messages/scalar-type.js';
 import type { Timestamp } from '../../protocol/timestamp.js';
 import { formatTimestamp } from './fields.js';
 import { WRITE_TYPES } from './layout.js';
