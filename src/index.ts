@@ -27,7 +27,7 @@ export {
   commandCodec, rtsCommandCodec, escapeXmlAttribute, commandXml, commandReplyXml, videoCodec,
   videoMetaCodec, isRtsSuccess, startVideoCodec, startPolyDataCodec, queryCodecs, standardCodecs,
   defaultRegistry, summarizeContent, summarize, type IgtlErrorCode, type IgtlErrorCodes, type DeadPeerRule,
-  type DecodedText, type MetadataValue, type Metadata, type DecodeContext, type ContentCodec,
+  type DecodedText, type MetadataValue, type Metadata, type DecodeContext, type ContentCodec, type CodecLookup,
   type IgtlContentMap, type IgtlType, type HeaderVersion, type MessageFields, type IgtlMessageOf,
   type UnknownContent, type UnknownMessage, type KnownMessage, type IgtlMessage, type TransformMessage,
   type PositionMessage, type ImageMessage, type StatusMessage, type StringMessage, type PointMessage,

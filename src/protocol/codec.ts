@@ -1,11 +1,23 @@
 import type { JsonObject } from './json-types.js';
-import type { CodecRegistry } from './registry.js';
 import type { Timestamp } from './timestamp.js';
+
+/**
+ * Codecs by type name, as a decoder reads them: the reading side of a `CodecRegistry`, declared
+ * here so that the codec interface does not depend on the registry that holds codecs.
+ */
+export interface CodecLookup {
+  /** The codec for a wire type name, or undefined for an unknown type. */
+  get(type: string): ContentCodec<string, unknown> | undefined;
+  /** True when `type` has a codec. */
+  has(type: string): boolean;
+  /** Every type name with a codec. */
+  types(): string[];
+}
 
 /** What a content decoder may need besides the bytes. */
 export interface DecodeContext {
   /** The registry in use (BIND decodes its children with it). */
-  readonly registry: CodecRegistry;
+  readonly registry: CodecLookup;
   /** TIMESTAMP of the message being decoded (BIND gives it to its children). */
   readonly timestamp: Timestamp;
 }

@@ -19,7 +19,7 @@ export {
 } from './text.js';
 export { EMPTY_METADATA, metadataOf, type MetadataValue, type Metadata } from './metadata.js';
 export { FrameHeader, readHeader, writeHeader } from './header.js';
-export { type DecodeContext, type ContentCodec } from './codec.js';
+export { type DecodeContext, type ContentCodec, type CodecLookup } from './codec.js';
 export { CodecRegistry } from './registry.js';
 export {
   wireType, type IgtlContentMap, type IgtlType, type HeaderVersion, type MessageFields,

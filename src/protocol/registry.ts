@@ -1,11 +1,11 @@
-import type { ContentCodec } from './codec.js';
+import type { CodecLookup, ContentCodec } from './codec.js';
 
 /**
  * Type name -> codec. The default registry holds every standard OpenIGTLink type; register
  * codecs for your own types with {@link registerCodec} (and declare their content type by
  * augmenting `IgtlContentMap`, see docs/custom-types.md) or build a separate registry.
  */
-export class CodecRegistry {
+export class CodecRegistry implements CodecLookup {
   private readonly codecs = new Map<string, ContentCodec<string, unknown>>();
 
   constructor(codecs: Iterable<ContentCodec<string, unknown>> = []) {
