@@ -2,15 +2,33 @@
 // ReceiveClient decodes what the simulator streams, TrackerClient and ImagerClient send to it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { connectTcp, type IgtlMessage } from '../../src/node.js';
-import { CPP_PEER_IMG_DIR, startCppPeer, stopAllCppPeers } from '../support/cpp-peers.js';
+import { CPP_PEER_IMG_DIR, startCppPeer, stopAllCppPeers, type CppPeer } from '../support/cpp-peers.js';
 import { runCli, startSimulate, stopAllCli } from './cli-harness.js';
 
-afterEach(async () => {
+// Each test has its own simulator and C++ client, and mostly waits for them: the tests run side
+// by side (describe.concurrent), each stopping its own processes when it ends.
+afterAll(async () => {
   await stopAllCppPeers();
   await stopAllCli();
 });
+
+/** `igtl-rx simulate ...args` and a C++ example client, both stopped when the test ends. */
+async function simulateFor(ctx: TestContext, args: readonly string[]) {
+  const started = await startSimulate(args);
+  ctx.onTestFinished(async () => {
+    await started.sim.stop();
+  });
+  return started;
+}
+async function cppPeerFor(ctx: TestContext, name: string, args: readonly string[]): Promise<CppPeer> {
+  const peer = await startCppPeer(name, args);
+  ctx.onTestFinished(async () => {
+    await peer.stop();
+  });
+  return peer;
+}
 
 /** The 4x4 matrices igtl::PrintMatrix wrote (rows between "=============" lines). */
 function printedMatrices(stdout: string): number[][] {
@@ -25,9 +43,9 @@ function sameMatrix(printed: readonly number[], ours: readonly number[]): boolea
   return printed.every((v, i) => Math.abs(v - ours[i]!) <= 1e-5 * Math.max(1, Math.abs(ours[i]!)));
 }
 
-describe('the C++ example clients with igtl-rx simulate', () => {
-  it('ReceiveClient decodes TRANSFORM, TDATA, QTDATA, IMAGE and STATUS, with the values our client sees', async () => {
-    const { port } = await startSimulate([
+describe.concurrent('the C++ example clients with igtl-rx simulate', () => {
+  it('ReceiveClient decodes TRANSFORM, TDATA, QTDATA, IMAGE and STATUS, with the values our client sees', async (ctx) => {
+    const { port } = await simulateFor(ctx, [
       '--rate', '20', '--streams', 'TRANSFORM,TDATA,QTDATA,STATUS,IMAGE', '--image-size', '64x48', '--image-rate', '5', '--status-interval', '300', '--quiet',
     ]);
     // Our own client alongside, to know which values were sent.
@@ -43,7 +61,7 @@ describe('the C++ example clients with igtl-rx simulate', () => {
     });
     // Connected (and receiving) before ReceiveClient: every sample it gets, we get too.
     await first;
-    const peer = await startCppPeer('ReceiveClient', ['127.0.0.1', String(port)]);
+    const peer = await cppPeerFor(ctx, 'ReceiveClient', ['127.0.0.1', String(port)]);
     await peer.waitForOutput('Receiving TRANSFORM data type.', 10_000, { stream: 'stderr', count: 15 });
     await peer.waitForOutput('Receiving IMAGE data type.', 10_000, { stream: 'stderr' });
     await peer.waitForOutput('Receiving STATUS data type.', 10_000, { stream: 'stderr' });
@@ -68,9 +86,9 @@ describe('the C++ example clients with igtl-rx simulate', () => {
     for (const p of printed) expect(sent.some((s) => sameMatrix(p, s)), `printed matrix ${p.join(', ')} was never sent`).toBe(true);
   });
 
-  it('TrackerClient sends TRANSFORMs that the simulator receives and returns on GET_TRANS', async () => {
-    const { sim, port } = await startSimulate(['--streams', 'none']);
-    const peer = await startCppPeer('TrackerClient', ['127.0.0.1', String(port), '20']);
+  it('TrackerClient sends TRANSFORMs that the simulator receives and returns on GET_TRANS', async (ctx) => {
+    const { sim, port } = await simulateFor(ctx, ['--streams', 'none']);
+    const peer = await cppPeerFor(ctx, 'TrackerClient', ['127.0.0.1', String(port), '20']);
     await sim.waitFor(/client 127\.0\.0\.1:\d+ sends TRANSFORM "Tracker"/);
     await peer.waitForOutput(/^=============$/m, 5000, { stream: 'stdout', count: 6 });
     const q = await runCli(['query', `127.0.0.1:${port}`, 'GET_TRANS', 'Tracker', '--json']);
@@ -84,9 +102,10 @@ describe('the C++ example clients with igtl-rx simulate', () => {
     expect(printedMatrices(peer.stdout).some((p) => sameMatrix(p, matrix))).toBe(true);
   });
 
-  it('ImagerClient sends 100 images that the simulator receives, the last one returned by GET_IMAGE', async () => {
-    const { sim, port } = await startSimulate(['--streams', 'none']);
-    const peer = await startCppPeer('ImagerClient', ['127.0.0.1', String(port), '50', 'img']);
+  it('ImagerClient sends 100 images that the simulator receives, the last one returned by GET_IMAGE', async (ctx) => {
+    const { sim, port } = await simulateFor(ctx, ['--streams', 'none']);
+    // At 250 frames/s (its <fps> argument: a 4 ms sleep between images), not 2 s of waiting.
+    const peer = await cppPeerFor(ctx, 'ImagerClient', ['127.0.0.1', String(port), '250', 'img']);
     const exit = await peer.exited;
     expect(exit.code).toBe(0);
     await sim.waitFor(/client 127\.0\.0\.1:\d+ sends IMAGE "ImagerClient"/);

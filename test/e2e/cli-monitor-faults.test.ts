@@ -2,22 +2,37 @@
 // that dies, one that comes back, one that falls silent, and Ctrl-C in a real terminal.
 import type { AddressInfo } from 'node:net';
 import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { createMessage, createServer, IDENTITY, Timestamp, type IgtlServer } from '../../src/node.js';
-import { HAS_SCRIPT, jsonLines, startCli, startSimulate, stopAllCli, type CliProcess } from './cli-harness.js';
+import { HAS_SCRIPT, jsonLines, startCli, startSimulate, stopAllCli, type CliProcess, type StartOptions } from './cli-harness.js';
 
-let cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  await stopAllCli();
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
+// The tests wait for real timers (a peer's death, a reconnect, 3 s of silence): they run side by
+// side (it.concurrent), so each one stops what it started when it ends.
+afterAll(stopAllCli);
+
+/** Starts `igtl-rx ...args`, stopped when the test ends. */
+function cli(ctx: TestContext, args: readonly string[], options?: StartOptions): CliProcess {
+  const p = startCli(args, options);
+  ctx.onTestFinished(async () => {
+    await p.stop();
+  });
+  return p;
+}
+
+/** Starts `igtl-rx simulate`, stopped when the test ends. */
+async function simulate(ctx: TestContext, args: readonly string[]): Promise<{ sim: CliProcess; port: number }> {
+  const started = await startSimulate(args);
+  ctx.onTestFinished(async () => {
+    await started.sim.stop();
+  });
+  return started;
+}
 
 /** Liveness: `staleAfterMs` of the connection layer (docs/connections.md), and the slack asked for. */
 const STALE_AFTER_MS = 3000;
 
 /** An igtl-rx server in this process, sending a TRANSFORM every 20 ms until told to stop. */
-async function tracker(): Promise<{ server: IgtlServer; port: number; pause(): void; resume(): void }> {
+async function tracker(ctx: TestContext): Promise<{ server: IgtlServer; port: number; pause(): void; resume(): void }> {
   const server = createServer({ port: 0 });
   const { port } = (await server.listen()) as AddressInfo;
   let timer: NodeJS.Timeout | undefined;
@@ -30,7 +45,7 @@ async function tracker(): Promise<{ server: IgtlServer; port: number; pause(): v
     timer = undefined;
   };
   resume();
-  cleanup.push(async () => {
+  ctx.onTestFinished(async () => {
     pause();
     await server.close();
   });
@@ -41,9 +56,9 @@ async function tracker(): Promise<{ server: IgtlServer; port: number; pause(): v
 const linesOf = (p: CliProcess, from = 0) => jsonLines(p.stdout.slice(from));
 
 describe('monitor when the peer goes away', () => {
-  it('prints "state: closed by peer" when the simulator is killed, and exits 3', async () => {
-    const { sim, port } = await startSimulate(['--quiet']);
-    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--interval', '300']);
+  it.concurrent('prints "state: closed by peer" when the simulator is killed, and exits 3', async (ctx) => {
+    const { sim, port } = await simulate(ctx, ['--quiet']);
+    const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--interval', '300']);
     await mon.waitFor(/^state: open 127\.0\.0\.1:\d+$/m);
     await mon.waitFor(/^TRANSFORM\s+"Stylus"/m);
     sim.child.kill('SIGKILL');
@@ -55,10 +70,10 @@ describe('monitor when the peer goes away', () => {
     expect(mon.stdout).toMatch(/^connection: closed by peer {3}errors: \d+/m);
   });
 
-  it('with --keep-going shows reconnecting (attempt, delay, why) and goes live again when a simulator comes back on the port', async () => {
-    const first = await startSimulate(['--quiet']);
+  it.concurrent('with --keep-going shows reconnecting (attempt, delay, why) and goes live again when a simulator comes back on the port', async (ctx) => {
+    const first = await simulate(ctx, ['--quiet']);
     const port = first.port;
-    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--keep-going', '--interval', '300']);
+    const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--json', '--keep-going', '--interval', '300']);
     await mon.waitFor(/"kind":"message"/);
     first.sim.child.kill('SIGKILL');
     await mon.waitFor(/"state":"reconnecting"/, 5000);
@@ -70,7 +85,7 @@ describe('monitor when the peer goes away', () => {
     expect(mon.child.exitCode).toBeNull();
 
     const mark = mon.stdout.length;
-    const again = startCli(['simulate', '--port', String(port), '--quiet']);
+    const again = cli(ctx, ['simulate', '--port', String(port), '--quiet']);
     await again.waitFor(/listening on/, 15_000);
     await mon.waitFor(/"state":"open"[^]*"kind":"message"/, 15_000, 'stdout', mark);
     const after = linesOf(mon, mark);
@@ -84,9 +99,9 @@ describe('monitor when the peer goes away', () => {
 
 describe('monitor when the peer falls silent', () => {
   // Needs the connection layer's liveness (the 'stale' state, option staleAfterMs).
-  it(`shows stale within staleAfterMs + 1 s of the last message, and open again when data returns`, { timeout: 30_000 }, async () => {
-    const { port, pause, resume } = await tracker();
-    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--interval', '300']);
+  it.concurrent(`shows stale within staleAfterMs + 1 s of the last message, and open again when data returns`, { timeout: 30_000 }, async (ctx) => {
+    const { port, pause, resume } = await tracker(ctx);
+    const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--json', '--interval', '300']);
     await mon.waitFor(/"kind":"message"/);
     pause();
     const pausedAt = Date.now();
@@ -104,23 +119,23 @@ describe('monitor when the peer falls silent', () => {
 
 describe.skipIf(!HAS_SCRIPT)('Ctrl-C in a terminal', () => {
   for (const verb of ['monitor', 'demo'] as const) {
-    it(`${verb}: sends STP_ for every stream it started, then exits 130`, async () => {
-      const { server, port } = await tracker();
+    it.concurrent(`${verb}: sends STP_ for every stream it started, then exits 130`, async (ctx) => {
+      const { server, port } = await tracker(ctx);
       const wanted = verb === 'monitor' ? ['STP_TDATA', 'STP_TRANS'] : ['STP_TDATA'];
       const queries = server.messages$.pipe(map((m) => m.message.type as string), filter((t) => t.startsWith('STT_') || t.startsWith('STP_')));
       const stops = firstValueFrom(queries.pipe(filter((t) => t.startsWith('STP_')), take(wanted.length), toArray()));
       const started = firstValueFrom(queries.pipe(filter((t) => t.startsWith('STT_')), take(wanted.length), toArray()));
       const args = verb === 'monitor' ? ['monitor', `127.0.0.1:${port}`, '--stream', 'TDATA', '--stream', 'TRANSFORM'] : ['demo', '--connect', `127.0.0.1:${port}`];
-      const cli = startCli(args, { terminal: { rows: 40, columns: 160 } });
+      const view = cli(ctx, args, { terminal: { rows: 40, columns: 160 } });
       expect((await started).sort()).toEqual(wanted.map((t) => t.replace('STP_', 'STT_')).sort());
       // The live view is drawn (log-update has hidden the cursor, and signal-exit is listening).
-      await cli.waitFor(/connection: open 127\.0\.0\.1:\d+/);
-      await cli.waitFor(/\x1b\[\?25l/);
-      cli.child.stdin!.write('\x03');
+      await view.waitFor(/connection: open 127\.0\.0\.1:\d+/);
+      await view.waitFor(/\x1b\[\?25l/);
+      view.child.stdin!.write('\x03');
       expect((await stops).sort()).toEqual([...wanted].sort());
-      expect((await cli.exited).code).toBe(130);
+      expect((await view.exited).code).toBe(130);
       // The cursor is shown again.
-      expect(cli.stdout).toMatch(/\x1b\[\?25h[^]*$/);
+      expect(view.stdout).toMatch(/\x1b\[\?25h[^]*$/);
     });
   }
 });

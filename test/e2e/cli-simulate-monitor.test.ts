@@ -1,5 +1,8 @@
 // `igtl-rx simulate` + `igtl-rx monitor --json`, end to end: the rates asked for are the rates seen.
-import { afterEach, describe, expect, it } from 'vitest';
+// Each test runs its own simulator and monitor for a few seconds of real time, mostly waiting:
+// the tests of a group run side by side (describe.concurrent), each stopping its own simulator;
+// the two groups run one after the other, so that at most three pairs of processes start at once.
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { jsonLines, runCli, startSimulate, stopAllCli } from './cli-harness.js';
 
 interface RateRow {
@@ -10,11 +13,20 @@ interface RateRow {
   latencyMs: number | null;
 }
 
-afterEach(stopAllCli);
+afterAll(stopAllCli);
+
+/** Starts a simulator that is stopped when the test ends. */
+async function simulatorFor(ctx: TestContext, args: string[]): Promise<number> {
+  const { sim, port } = await startSimulate(args);
+  ctx.onTestFinished(async () => {
+    await sim.stop();
+  });
+  return port;
+}
 
 /** Monitors a simulator at `rate` Hz for `seconds` and returns the JSON lines. */
-async function monitorSimulator(rate: number, seconds: number, extra: string[] = []) {
-  const { port } = await startSimulate(['--rate', String(rate), '--quiet']);
+async function monitorSimulator(ctx: TestContext, rate: number, seconds: number, extra: string[] = []) {
+  const port = await simulatorFor(ctx, ['--rate', String(rate), '--quiet']);
   const mon = await runCli(['monitor', `127.0.0.1:${port}`, '--json', '--duration', String(seconds), ...extra], { timeoutMs: (seconds + 15) * 1000 });
   expect(mon.stderr).toBe('');
   expect(mon.code).toBe(0);
@@ -28,11 +40,11 @@ function measuredHz(messages: Record<string, unknown>[], device: string): number
   return ((times.length - 1) * 1000) / (times[times.length - 1]! - times[0]!);
 }
 
-describe('igtl-rx simulate + monitor --json', () => {
+describe.concurrent('igtl-rx simulate + monitor --json: rates', () => {
   for (const rate of [60, 250]) {
     // A rate measured on a shared CI box: retried once before it counts as a failure.
-    it(`sees every tool at ${rate} Hz within 10%`, { retry: 1 }, async () => {
-      const { messages, reports } = await monitorSimulator(rate, 3.5);
+    it(`sees every tool at ${rate} Hz within 10%`, { retry: 1 }, async (ctx) => {
+      const { messages, reports } = await monitorSimulator(ctx, rate, 3.5);
       // The rate lines (measureRate over the last second, every second), without the last one,
       // written when --duration ends the run: each tool's mean over the full windows. (A single
       // window can dip when a busy CI box stalls a process for 100 ms.)
@@ -57,9 +69,12 @@ describe('igtl-rx simulate + monitor --json', () => {
       process.stdout.write(`[rates] asked ${rate} Hz: ${last.rows.filter((r) => r.type === 'TRANSFORM').map((r) => `${r.deviceName} ${r.hz} Hz`).join(', ')}; from message lines Stylus ${measuredHz(messages, 'Stylus').toFixed(1)} Hz\n`);
     });
   }
+});
 
-  it('prints one JSON line per message with type, device, timestamp, latency and canonical content', async () => {
-    const { messages, reports } = await monitorSimulator(60, 1.5, ['--device', 'Stylus', '--type', 'TRANSFORM,STATUS']);
+describe.concurrent('igtl-rx simulate + monitor: output', () => {
+  // A latency and a throttled rate measured on a shared CI box: retried once, like the rates.
+  it('prints one JSON line per message with type, device, timestamp, latency and canonical content', { retry: 1 }, async (ctx) => {
+    const { messages, reports } = await monitorSimulator(ctx, 60, 1.5, ['--device', 'Stylus', '--type', 'TRANSFORM,STATUS']);
     expect(messages.length).toBeGreaterThan(50);
     const m = messages[0]!;
     expect(m).toMatchObject({ kind: 'message', type: 'TRANSFORM', deviceName: 'Stylus', headerVersion: 1, bytes: 106 });
@@ -74,8 +89,8 @@ describe('igtl-rx simulate + monitor --json', () => {
     expect(reports.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('throttles with --rate and splits TDATA into tools with --element', async () => {
-    const { port } = await startSimulate(['--rate', '100', '--streams', 'TDATA', '--quiet']);
+  it('throttles with --rate and splits TDATA into tools with --element', { retry: 1 }, async (ctx) => {
+    const port = await simulatorFor(ctx, ['--rate', '100', '--streams', 'TDATA', '--quiet']);
     const mon = await runCli(['monitor', `127.0.0.1:${port}`, '--json', '--duration', '2.2', '--element', 'Probe', '--rate', '20'], { timeoutMs: 20_000 });
     expect(mon.code).toBe(0);
     const lines = jsonLines(mon.stdout);
@@ -88,8 +103,8 @@ describe('igtl-rx simulate + monitor --json', () => {
     expect(row.hz).toBeLessThanOrEqual(21);
   });
 
-  it('prints a plain table every interval when stdout is not a terminal', async () => {
-    const { port } = await startSimulate(['--quiet']);
+  it('prints a plain table every interval when stdout is not a terminal', async (ctx) => {
+    const port = await simulatorFor(ctx, ['--quiet']);
     const mon = await runCli(['monitor', `127.0.0.1:${port}`, '--duration', '1.3', '--interval', '500'], { timeoutMs: 20_000 });
     expect(mon.code).toBe(0);
     expect(mon.stdout).toMatch(/^TYPE\s+DEVICE\s+Hz\s+kB\/s\s+TIMESTAMP\s+LATENCY\s+COUNT\s+VALUE$/m);

@@ -1,10 +1,12 @@
 // The network verbs from the command line: --help everywhere, query, send, demo, and errors
 // that are one clear line with a non-zero exit, never a stack trace.
+// One test after the other: starting the CLI processes is what takes the time here (the CPU,
+// not waiting), except for the two demo runs, which wait out their --duration side by side.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/cpp-peers.js';
 import { runCli, startSimulate, stopAllCli, type CliProcess } from './cli-harness.js';
 
@@ -20,7 +22,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await sim.stop();
+  // The shared simulator, and what a failed test left running.
+  await stopAllCli();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -197,7 +200,7 @@ describe('igtl-rx send', () => {
   });
 });
 
-describe('igtl-rx demo', () => {
+describe.concurrent('igtl-rx demo', () => {
   it('shows one tool through the operator pipeline at the asked rate', { retry: 1 }, async () => {
     const r = await runCli(['demo', '--port', '0', '--duration', '2.5', '--rate', '10', '--tool', 'Probe']);
     expect(r.code).toBe(0);
@@ -217,12 +220,14 @@ describe('igtl-rx demo', () => {
   });
 
   it('follows a server given with --connect, unchanged', async () => {
+    // Only this demo starts and stops TDATA on the shared simulator from here on (the query
+    // tests did before): the same client starts it, then stops it before it leaves.
+    const mark = sim.stdout.length;
     const r = await runCli(['demo', '--connect', `127.0.0.1:${port}`, '--duration', '1.5', '--rate', '5']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^igtl-rx demo: following "Stylus" from 127\.0\.0\.1:\d+/);
     // The simulator streams TRANSFORMs to every client and TDATA on STT_TDATA: both reach the view.
     expect(r.stdout).toMatch(/^Stylus x=.* \((TDATA "Tracker" \/ Stylus|TRANSFORM "Stylus")\)$/m);
-    await sim.waitFor(/started TDATA/);
-    await sim.waitFor(/stopped TDATA/);
+    await sim.waitFor(/^client (127\.0\.0\.1:\d+) started TDATA[^]*^client \1 stopped TDATA/m, 10_000, 'stdout', mark);
   });
 });
