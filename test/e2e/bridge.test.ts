@@ -172,9 +172,13 @@ describe('relaying', () => {
     const bridge = await bridgeOf({ upstream: { port: peer.port }, readOnly: true });
     const c = await open(bridge.url);
     await until('the peer link', () => peer.sockets.length === 1);
-    c.ws.send(encodeMessage(pose(1)));
-    await sleep(200);
-    expect(relayed(peer.received())).toEqual([]);
+    c.ws.send(encodeMessage(pose(1, 'FromClient')));
+    // The refusal proves the bridge has judged the message; a marker the bridge sends on its own
+    // upstream connection after that arrives after anything it forwarded (TCP keeps order).
+    await until('the refusal at the client', () => c.notices.some((n) => n.igtlRx === 'refused'));
+    await bridge.upstream.send(pose(2, 'Marker'));
+    await until('the marker at the peer', () => relayed(peer.received()).length > 0);
+    expect(relayed(peer.received())).toMatchObject([{ type: 'TRANSFORM', deviceName: 'Marker' }]);
   });
 
   it('filters and throttles per client from its URL, and leaves the others alone', async () => {
@@ -185,16 +189,18 @@ describe('relaying', () => {
     const twoTools = await open(`${bridge.url}?device=Probe,Ref*&type=TRANSFORM,STATUS`);
     const status = await open(`${bridge.url}?type=STATUS&rate=1`);
     const everything = await open(bridge.url);
-    await sleep(2000);
-    const seconds = (performance.now() - t0) / 1000;
+    const count = (c: RawClient, d: string) => c.messages.filter((m) => m.deviceName === d).length;
     const devices = (c: RawClient) => [...new Set(c.messages.map((m) => `${m.type}:${m.deviceName}`))].sort();
+    // Collects until the clients have what the counts below need (six STATUS at 5 Hz: ~1.2 s).
+    await until('six STATUS, and every device at the unfiltered client', () =>
+      status.messages.length >= 6 && count(stylus30, 'Stylus') > 10 && count(twoTools, 'Probe') > 0 && count(twoTools, 'Reference') > 0 && devices(everything).length === 4, 10_000);
+    const seconds = (performance.now() - t0) / 1000;
     expect(devices(stylus30)).toEqual(['TRANSFORM:Stylus']);
     expect(devices(twoTools)).toEqual(['TRANSFORM:Probe', 'TRANSFORM:Reference']);
     // The rate applies to streamed types only: STATUS is never thinned out.
     expect(devices(status)).toEqual(['STATUS:Simulator']);
     expect(status.messages.length).toBeGreaterThanOrEqual(6);
     expect(devices(everything)).toEqual(['STATUS:Simulator', 'TRANSFORM:Probe', 'TRANSFORM:Reference', 'TRANSFORM:Stylus']);
-    const count = (c: RawClient, d: string) => c.messages.filter((m) => m.deviceName === d).length;
     // rate=30: at most 30 per second (plus the first sample), while unthrottled clients get ~200/s.
     const stylus = count(stylus30, 'Stylus');
     expect(stylus).toBeLessThanOrEqual(Math.ceil(30 * seconds) + 1);
@@ -211,7 +217,8 @@ describe('relaying', () => {
     await until('poses', () => c.messages.length > 5);
     await sim1.stop();
     await until('the bridge to notice', () => bridge.upstream.state.kind === 'reconnecting');
-    await sleep(300);
+    // Two refused attempts later, the client is still there (checked below).
+    await until('a second reconnect attempt', () => { const st = bridge.upstream.state; return st.kind === 'reconnecting' && st.attempt >= 3; });
     const during = c.messages.length;
     const sim2 = createSimulator({ port, trackingRateHz: 50, tools: ['Stylus'], streams: ['TRANSFORM'] });
     await sim2.start();
@@ -383,10 +390,9 @@ describe('igtl-rx bridge (CLI)', () => {
         p.stderr.on('data', (d: Buffer) => (err += d.toString()));
         p.once('exit', (code) => resolve({ code, out, err }));
       });
-    const help = await run(['--help']);
+    const [help, bad] = await Promise.all([run(['--help']), run(['--port', 'x'])]);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^usage: igtl-rx bridge/);
-    const bad = await run(['--port', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--port must be a whole number/);
   });

@@ -22,7 +22,7 @@ import {
 } from '../../src/node.js';
 import { housekeepingReply } from '../../src/connection/housekeeping.js';
 import { runningCppPeers, startCppServer, stopAllCppPeers, type CppPeer } from '../support/cpp-peers.js';
-import { cpp111FractionToNanoseconds, expectPrintedClose, parsePrintedMatrices, rawConnect, sleep, waitForState } from '../support/interop-helpers.js';
+import { cpp111FractionToNanoseconds, expectPrintedClose, parsePrintedMatrices, rawConnect, waitForState } from '../support/interop-helpers.js';
 
 const conns: IgtlConnection[] = [];
 const sockets: net.Socket[] = [];
@@ -328,15 +328,17 @@ describe('ReceiveServer checks our CRCs', () => {
     badBody[58 + 30] ^= 0x20; // a letter of the text changes case; the CRC stays the old one
     const goodStatus = statusMsg('intact body text');
     const marker = encodeMessage(createMessage('STRING', { encoding: 3, value: 'AFTER-BAD-CRC' }, { deviceName: 'marker', timestamp: T0 }));
-    socket.write(Buffer.concat([goodTransform, badCrc, badBody, goodStatus, marker]));
+    // The matrices go to stdout, a pipe of its own: a good TRANSFORM after the others marks its
+    // end (what ReceiveServer printed before the marker's matrix is on stdout before it).
+    const last = [21, 24, 27, 30, 22, 25, 28, 31, 23, 26, 29, 32, 0, 0, 0, 1];
+    const stdoutMarker = encodeMessage(createMessage('TRANSFORM', { matrix: last }, { deviceName: 'Last', timestamp: T0 }));
+    socket.write(Buffer.concat([goodTransform, badCrc, badBody, goodStatus, marker, stdoutMarker]));
 
     await stderrLines(peer, ['Receiving STRING data type.', 'Encoding: 3; String: AFTER-BAD-CRC']);
-    // Both TRANSFORMs were read, only the good one was decoded. (stdout and stderr are separate
-    // pipes: wait for the good matrix, then give a bad one time to show up if it were printed.)
-    expect(peer.countOutput('Receiving TRANSFORM data type.', { stream: 'stderr' })).toBe(2);
-    await peer.waitForOutput('=============\n1, 4, 7, 10\n', 5000, { stream: 'stdout' });
-    await sleep(200);
-    expect(parsePrintedMatrices(peer.stdout)).toEqual([good]);
+    await peer.waitForOutput('=============\n21, 24, 27, 30\n', 5000, { stream: 'stdout' });
+    // Both TRANSFORMs were read (and the marker), only the good one was decoded.
+    expect(peer.countOutput('Receiving TRANSFORM data type.', { stream: 'stderr' })).toBe(3);
+    expect(parsePrintedMatrices(peer.stdout)).toEqual([good, last]);
     // Both STATUSes were read, only the intact one printed its details.
     expect(peer.countOutput('Receiving STATUS data type.', { stream: 'stderr' })).toBe(2);
     expect(peer.countOutput('========== STATUS ==========', { stream: 'stderr' })).toBe(1);

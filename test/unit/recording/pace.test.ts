@@ -2,19 +2,30 @@
 // flush() runs what is scheduled and moves the clock to it).
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createPace } from '../../../src/recording/pace.js';
+import { createPace, type Pace } from '../../../src/recording/pace.js';
+
+/** Moves virtual time to `ms`. */
+function advanceTo(scheduler: VirtualTimeScheduler, ms: number): void {
+  scheduler.schedule(() => {}, ms - scheduler.now());
+  scheduler.flush();
+}
+
+/** The virtual time at which the item recorded at `offsetMs` is due. */
+async function whenDue(scheduler: VirtualTimeScheduler, pace: Pace, offsetMs: number): Promise<number> {
+  const due = pace.due(offsetMs);
+  if (due) {
+    scheduler.flush();
+    await due;
+  }
+  return scheduler.now();
+}
 
 /** Plays items recorded at `offsets` (ms) the way the replays do; returns when each was out. */
 async function play(offsets: readonly number[], speed: number, scheduler = new VirtualTimeScheduler()): Promise<number[]> {
   const pace = createPace(scheduler, speed);
   const out: number[] = [];
   for (const offset of offsets) {
-    const due = pace.due(offset);
-    if (due) {
-      scheduler.flush();
-      await due;
-    }
-    out.push(scheduler.now());
+    out.push(await whenDue(scheduler, pace, offset));
     pace.out();
   }
   return out;
@@ -45,28 +56,20 @@ describe('createPace', () => {
     const pace = createPace(scheduler, 1);
     pace.out(); // the first item at 0
     // The item due at 10 ms goes out late, at 25 ms (a slow consumer, a busy CPU).
-    scheduler.schedule(() => {}, 25);
-    scheduler.flush();
+    advanceTo(scheduler, 25);
     expect(pace.due(10)).toBeUndefined();
     pace.out();
     // The one recorded at 30 ms is still due at 30 ms, not 20 ms after the late one.
-    const due = pace.due(30)!;
-    scheduler.flush();
-    await due;
-    expect(scheduler.now()).toBe(30);
+    expect(await whenDue(scheduler, pace, 30)).toBe(30);
   });
 
   it('starts the clock once: later out() calls do not move it', async () => {
     const scheduler = new VirtualTimeScheduler();
     const pace = createPace(scheduler, 1);
     pace.out();
-    scheduler.schedule(() => {}, 5);
-    scheduler.flush();
+    advanceTo(scheduler, 5);
     pace.out();
-    const due = pace.due(20)!;
-    scheduler.flush();
-    await due;
-    expect(scheduler.now()).toBe(20);
+    expect(await whenDue(scheduler, pace, 20)).toBe(20);
   });
 
   it('stop() cancels the pending wait and resolves it at once', async () => {
