@@ -4,34 +4,22 @@
 // runs it as a user would and asserts the result; then it shows that the same settings fail a
 // build with an undocumented export, a broken {@link} or an unexported type in a public
 // signature, and that the link check fails on a page that links to a missing one.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sh } from '../support/npm-child.js';
 
-const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = path.join(root, 'dist', 'api');
 const typedoc = path.join(root, '.cache', 'typedoc', 'node_modules', 'typedoc', 'bin', 'typedoc');
 const checkLinks = path.join(root, 'tools', 'typedoc', 'check-links.mjs');
 
-// npm runs this test as a child of `npm run test:long`: its npm_* variables (local prefix, package,
-// lifecycle) would describe the outer run to the npm started below. Keep only cache and registry.
-const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_') || keep.has(k.toLowerCase())));
-
-/** Runs a command; resolves with its output whatever its exit status. */
-async function sh(file: string, args: string[], options: { cwd: string; timeout: number }): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run(file, args, { ...options, env: { ...env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, output: `${stdout}${stderr}` };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string; signal?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}${e.signal ? ` (killed: ${e.signal})` : ''}` };
-  }
+/** Runs a command (npm's per-run variables left out); its exit status and its output, stdout then stderr. */
+async function runOf(file: string, args: string[], options: { cwd: string; timeout: number }): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await sh(file, args, { ...options, env: { NO_COLOR: '1' } });
+  return { code, output: `${stdout}${stderr}` };
 }
 
 const page = (file: string) => readFileSync(path.join(out, file), 'utf8');
@@ -44,7 +32,7 @@ beforeAll(async () => {
   rmSync(out, { recursive: true, force: true });
   const start = performance.now();
   // The first run installs TypeDoc (a few seconds with a reachable registry); later ones build only.
-  docs = { ...(await sh('npm', ['run', 'docs'], { cwd: root, timeout: 600_000 })), seconds: (performance.now() - start) / 1000 };
+  docs = { ...(await runOf('npm', ['run', 'docs'], { cwd: root, timeout: 600_000 })), seconds: (performance.now() - start) / 1000 };
   work = mkdtempSync(path.join(tmpdir(), 'igtl-rx-api-docs-'));
 }, 620_000);
 
@@ -110,7 +98,7 @@ describe('the checks fail when they should', () => {
     writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', target: 'es2022', types: [] }, files: ['index.ts'] }));
     // The repository's options, with only the input and output replaced.
     writeFileSync(path.join(dir, 'typedoc.json'), JSON.stringify({ extends: [path.join(root, 'tools', 'typedoc', 'typedoc.json')], entryPoints: ['./index.ts'], tsconfig: './tsconfig.json', out: './api', intentionallyNotExported: [] }));
-    const result = await sh(process.execPath, [typedoc, '--options', path.join(dir, 'typedoc.json')], { cwd: dir, timeout: 120_000 });
+    const result = await runOf(process.execPath, [typedoc, '--options', path.join(dir, 'typedoc.json')], { cwd: dir, timeout: 120_000 });
     expect(result.code, result.output).not.toBe(0);
     expect(result.output).toMatch(/undocumented.*does not have any documentation/);
     expect(result.output).toMatch(/Failed to resolve link to "NoSuchThing"/);
@@ -122,7 +110,7 @@ describe('the checks fail when they should', () => {
     mkdirSync(path.join(dir, 'classes'), { recursive: true });
     writeFileSync(path.join(dir, 'index.html'), '<a href="classes/A.html#member">A</a> <a href="https://example.org/x">ext</a>');
     writeFileSync(path.join(dir, 'classes', 'A.html'), '<h1 id="top">A</h1> <a href="../missing.html">gone</a>');
-    const result = await sh(process.execPath, [checkLinks, dir], { cwd: dir, timeout: 30_000 });
+    const result = await runOf(process.execPath, [checkLinks, dir], { cwd: dir, timeout: 30_000 });
     expect(result.code).toBe(1);
     expect(result.output).toContain('index.html -> classes/A.html#member (no such anchor)');
     expect(result.output).toContain(`${path.join('classes', 'A.html')} -> ../missing.html (no such file)`);

@@ -6,39 +6,21 @@
 // `igtl-rx` and `igtl-rx/operators`), and run: a server and a client, one TRANSFORM through the
 // README's operators, one message through `messages()`. The CLI runs too, without its optional
 // terminal packages (log-update, cli-progress), which a library user does not get.
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sh } from '../support/npm-child.js';
 
-const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
 const repoPkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
 const installedVersion = (name: string) => (JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
-// npm runs this test as a child of `npm test`: its npm_* variables (local prefix, package, lifecycle)
-// would describe this repository to the npm started below. Keep only where the cache and registry are.
-const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_') || keep.has(k.toLowerCase())));
-
 let work: string;
 let consumer: string;
 let tarballFiles: string[];
-
-/** Runs a command; resolves with its output whatever its exit status (the assertions say what is expected). */
-async function sh(file: string, args: string[], options: { cwd: string; timeout: number }): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(file, args, { ...options, env, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string; signal?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: `${e.stderr ?? ''}${e.signal ? ` (killed: ${e.signal})` : ''}` };
-  }
-}
 
 /** Every `<dir>/node_modules/**\/<name>/package.json` below `dir`: the copies of a package. */
 function copiesOf(dir: string, name: string): string[] {
