@@ -7,10 +7,13 @@
 // Memory follows the bytes that arrived, not the bytes a header declares: a header is 58 bytes
 // anyone can send, and BODY_SIZE is whatever it says. A split message of up to 1 MiB gets one
 // buffer of exactly its size (one allocation, as before); a larger one starts with 1 MiB (or
-// what already arrived) and doubles as bytes arrive, capped at its size, so the last buffer is
-// exactly 58 + BODY_SIZE long (decoded payloads, e.g. IMAGE pixels, are views into it). A step
-// that would stop just short of the size (a 256 MiB IMAGE is 2^28 bytes plus its headers) goes
-// to the size at once: a last step of a few hundred bytes would copy the whole message again.
+// what already arrived) and what it holds doubles as bytes arrive: each time the buffers are
+// full, one more of the size of all of them is added, until twice what arrived would reach the
+// message's size. Then one buffer of exactly 58 + BODY_SIZE bytes takes the bytes so far and
+// the rest (decoded payloads, e.g. IMAGE pixels, are views into it). Adding buffers rather than
+// doubling one (allocate twice the size, copy everything) touches and copies half as much memory
+// before the last buffer, and fresh memory is dear (page faults). A step that would stop just
+// short of the size (a 256 MiB IMAGE is 2^28 bytes plus its headers) goes to the size at once.
 //
 // With `crc` on (MessageDecoder verifying CRCs), the CRC-64 of a split message's body is computed
 // as its bytes are copied in, while they are still in cache, exactly once and in order (a
@@ -145,9 +148,15 @@ export class Framer {
   private readonly headerBuf = new Uint8Array(HEADER_SIZE);
   private readonly headerView = new DataView(this.headerBuf.buffer);
   private headerFill = 0;
-  /** The message being assembled: bytes [0, partialFill) of partialTotal; grows as they arrive. */
+  /**
+   * The message being assembled, partialFill of partialTotal bytes so far: the bytes of the full
+   * `segments`, then [0, segmentFill) of `partial`, the buffer being filled (the last, exact
+   * buffer when its length is partialTotal, and then there are no segments).
+   */
   private partial: Uint8Array | undefined;
   private partialView: DataView | undefined;
+  private segments: Uint8Array[] = [];
+  private segmentFill = 0;
   private partialHeader: FrameHeader | undefined;
   private partialTotal = 0;
   private partialFill = 0;
@@ -253,7 +262,7 @@ export class Framer {
     if (this.lost) {
       // Already reported as a DesyncError: nothing more about this stream.
     } else if (this.partial && this.partialHeader) {
-      this.report(new TruncatedMessageError(this.partialTotal, this.partialFill, this.partialHeader, this.partial.subarray(0, this.partialFill)));
+      this.report(new TruncatedMessageError(this.partialTotal, this.partialFill, this.partialHeader, this.received()));
     } else if (this.headerFill > 0) {
       this.report(new TruncatedMessageError(HEADER_SIZE, this.headerFill, undefined, this.headerBuf.slice(0, this.headerFill)));
     }
@@ -361,9 +370,29 @@ export class Framer {
   private dropPartial(): void {
     this.partial = undefined;
     this.partialView = undefined;
+    this.segments = [];
+    this.segmentFill = 0;
     this.partialHeader = undefined;
     this.partialTotal = 0;
     this.partialFill = 0;
+  }
+
+  /** The bytes of the message being assembled, in one array (for a truncation report). */
+  private received(): Uint8Array {
+    const last = this.partial!.subarray(0, this.segmentFill);
+    if (this.segments.length === 0) return last;
+    try {
+      return concat([...this.segments, last], this.partialFill, this.allocate);
+    } catch {
+      return last; // too large to copy again: the report keeps what it can.
+    }
+  }
+
+  /** Bytes held for the message being assembled. */
+  private held(): number {
+    let n = this.partial ? this.partial.length : 0;
+    for (const s of this.segments) n += s.length;
+    return n;
   }
 
   /** Reports a message whose buffer could not be allocated (see the class comment) and skips the rest of it. */
@@ -390,6 +419,7 @@ export class Framer {
     this.partialHeader = header;
     this.partialTotal = total;
     this.partialFill = n;
+    this.segmentFill = n;
     this.crcHi = 0;
     this.crcLo = 0;
     this.hash(HEADER_SIZE, n);
@@ -397,7 +427,7 @@ export class Framer {
     return off + n;
   }
 
-  /** With `crc` on: hashes the body bytes just copied to [start, end) of partial (in arrival order). */
+  /** With `crc` on: hashes the body bytes just copied to [start, end) of `partial` (in arrival order). */
   private hash(start: number, end: number): void {
     if (!this.hashes || end <= start) return;
     crc64Parts(this.partialView!, start, end, this.crcHi, this.crcLo);
@@ -406,26 +436,43 @@ export class Framer {
   }
 
   private fillPartial(chunk: Uint8Array, off: number): number {
-    let partial = this.partial!;
-    const fill = this.partialFill;
-    const n = Math.min(this.partialTotal - fill, chunk.length - off);
-    if (fill + n > partial.length) {
-      // Grow geometrically (copies stay linear in the message size), never past its size.
-      const capacity = capacityFor(this.partialTotal, Math.min(this.partialTotal, Math.max(partial.length * 2, fill + n)));
-      const grown = this.tryAllocate(capacity, partial.subarray(0, fill), this.partialHeader!);
-      if (grown === undefined) {
-        // The bytes of this chunk are skipped with the rest (the skip branch consumes them).
-        this.allocationFailed(this.partialHeader!, partial.length, this.partialTotal - fill);
-        return off;
-      }
-      this.partial = partial = grown;
-      this.partialView = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
-    }
-    partial.set(chunk.subarray(off, off + n), fill);
-    this.partialFill = fill + n;
-    this.hash(fill, fill + n);
-    if (fill + n === this.partialTotal) this.finishPartial();
+    if (this.segmentFill === this.partial!.length && !this.grow()) return off;
+    const partial = this.partial!;
+    const at = this.segmentFill;
+    const n = Math.min(partial.length - at, chunk.length - off);
+    partial.set(chunk.subarray(off, off + n), at);
+    this.segmentFill = at + n;
+    this.partialFill += n;
+    this.hash(at, at + n);
+    if (this.partialFill === this.partialTotal) this.finishPartial();
     return off + n;
+  }
+
+  /**
+   * Makes room when the buffers are full (and the message is not complete): one more buffer of
+   * the size of all of them, or the exact last buffer when twice what arrived would reach the
+   * message's size (never past it). False when that cannot be allocated (reported; the rest of the
+   * message is then skipped, the bytes of the current chunk included).
+   */
+  private grow(): boolean {
+    const header = this.partialHeader!;
+    const total = this.partialTotal;
+    const fill = this.partialFill;
+    const capacity = capacityFor(total, Math.min(total, 2 * fill));
+    let buf: Uint8Array | undefined;
+    try {
+      buf = capacity === total ? concat([...this.segments, this.partial!], total, this.allocate) : this.allocate(capacity - fill);
+    } catch (cause) {
+      framerLog('cannot allocate %d bytes for %s "%s": %s', capacity === total ? total : capacity - fill, header.type, header.deviceName, cause instanceof Error ? cause.message : String(cause));
+      this.allocationFailed(header, this.held(), total - fill);
+      return false;
+    }
+    if (capacity === total) this.segments = [];
+    else this.segments.push(this.partial!);
+    this.partial = buf;
+    this.partialView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.segmentFill = capacity === total ? fill : 0;
+    return true;
   }
 
   private finishPartial(): void {
@@ -442,6 +489,18 @@ export class Framer {
       this.failure ??= { error };
     }
   }
+}
+
+/** `parts` one after the other at the start of a new buffer of `size` bytes from `allocate` (which may throw). */
+function concat(parts: readonly Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
+  const out = allocate(size);
+  let at = 0;
+  for (const p of parts) {
+    const n = Math.min(p.length, size - at);
+    out.set(n === p.length ? p : p.subarray(0, n), at);
+    at += n;
+  }
+  return out;
 }
 
 /** Receives decoded messages and errors. */

@@ -209,9 +209,18 @@ describe('growth steps', () => {
     const oneMiB = image(512, 2);
     expect(oneMiB.length).toBe(MiB + 58 + 72);
     expect(allocations(oneMiB, 64 * 1024)).toEqual([oneMiB.length]);
-    // 4 MiB plus headers: 1 MiB, 2 MiB, then the message (not 4 MiB, then 4 MiB + 130).
+    // 4 MiB plus headers: 1 MiB, one more 1 MiB, then the message (not 2 MiB more, then the
+    // message).
     const fourMiB = image(1024, 2);
-    expect(allocations(fourMiB, 64 * 1024)).toEqual([MiB, 2 * MiB, fourMiB.length]);
+    expect(allocations(fourMiB, 64 * 1024)).toEqual([MiB, MiB, fourMiB.length]);
+  });
+
+  it('adds a buffer of what it holds until twice that reaches the size, then takes the exact one', () => {
+    // 20 MiB plus headers: 1 + 1 + 2 + 4 + 8 (16 MiB held), then the message at 16 MiB received.
+    const twenty = image(1024, 10);
+    expect(allocations(twenty, 64 * 1024)).toEqual([MiB, MiB, 2 * MiB, 4 * MiB, 8 * MiB, twenty.length]);
+    // A first chunk larger than 1 MiB sets the first buffer: 3 + 3 + 6, then the message.
+    expect(allocations(twenty, 3 * MiB)).toEqual([3 * MiB, 3 * MiB, 6 * MiB, twenty.length]);
   });
 });
 
