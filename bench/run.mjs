@@ -420,7 +420,7 @@ async function bench4() {
       { op: '>=', value: mode === 'transform-blast' ? 1.5 : 1.0 },
     );
   }
-  notes.push(`Benchmark 4: with one message per send(), how many messages a read returns depends on the scheduling, so this ratio depends on the machine's load (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}): on an idle machine sender and receiver alternate and each read holds one or two messages, which costs igtl-rx a Node 'data' event per message (in a quiet single run here: 0.84x C++); on a busy one the receiver finds many messages per read (up to 2x). The C++ receiver makes two recv() calls per message (header, body) either way. See the per-pair ratios.`);
+  notes.push(`Benchmark 4: with one message per send(), how many messages a read returns depends on the scheduling, so this ratio depends on the machine's load (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}): on an idle machine sender and receiver alternate and each read holds one or two messages, which costs igtl-rx a Node 'data' event per message (a single run here at a lower load: 0.84x C++); on a busy one the receiver finds many messages per read (up to 2x). The C++ receiver makes two recv() calls per message (header, body) either way. See the per-pair ratios.`);
 }
 
 async function bench6() {
