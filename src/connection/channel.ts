@@ -14,7 +14,8 @@ export interface ByteChannel {
   readonly remote: string;
   /**
    * Writes bytes. Returns false when the channel's own buffer is full: write no more until the
-   * channel emits `drain`. The bytes must not be modified afterwards. Throws (an IgtlError)
+   * channel emits `drain`. The bytes must not be modified afterwards, and may be a view into a
+   * buffer shared with other messages: write the view, never transfer its buffer. Throws (an IgtlError)
    * when these bytes cannot be written at all (a receive-only UDP socket): the send fails.
    */
   write(bytes: Uint8Array): boolean;

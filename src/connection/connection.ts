@@ -11,7 +11,7 @@
 // other options (`eager`, `onMessage`), not subclasses.
 import createDebug from 'debug';
 import { Observable, Subject, asyncScheduler, filter, firstValueFrom, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
-import { encodeMessage, encodeMessageParts } from '../protocol/encode.js';
+import { encodeMessage, encodeMessageShared, encodeOutgoing } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
 import { MessageDecoder } from '../protocol/framer.js';
@@ -612,12 +612,13 @@ export function encodeFramed(msg: IgtlMessage, version: HeaderVersion, messageId
   } else if (version === 2 && (msg.headerVersion === 1 || msg.messageId === 0)) {
     out = { ...msg, headerVersion: 2, messageId: msg.messageId === 0 ? messageId : msg.messageId };
   }
+  // Small messages are views into a shared slab (encode.ts): no buffer of their own per message.
+  // The bytes are never written again, so a broadcast can queue them for every session.
   if (maxMessageSize === undefined) {
     // A stream channel: a large payload (an image) is sent from where it is, not copied.
-    const parts = encodeMessageParts(out, { registry });
-    return parts.length === 1 ? parts[0]! : parts;
+    return encodeOutgoing(out, { registry });
   }
-  const bytes = encodeMessage(out, { registry });
+  const bytes = encodeMessageShared(out, { registry });
   if (bytes.length > maxMessageSize) throw new DatagramTooLargeError(outgoingLength(bytes), maxMessageSize);
   return bytes;
 }

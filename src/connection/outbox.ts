@@ -364,7 +364,9 @@ function joinShared(parts: readonly Uint8Array[], n: number): Uint8Array {
 
 /** One buffer holding a message's bytes (its parts joined). */
 function joined(bytes: Outgoing): Uint8Array {
-  if (bytes instanceof Uint8Array) return bytes;
+  // A small message is a view into a slab shared with other messages (protocol/slab.ts): the
+  // report gets a copy of its own, which its reader may keep, modify or transfer.
+  if (bytes instanceof Uint8Array) return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
   const out = new Uint8Array(outgoingLength(bytes));
   let off = 0;
   for (const p of bytes) {

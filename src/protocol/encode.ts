@@ -9,6 +9,7 @@ import type { Metadata } from './metadata.js';
 import { defaultEncodingFor, fixedStringLength } from './text.js';
 import { defaultRegistry } from './messages/index.js';
 import type { CodecRegistry } from './registry.js';
+import { SLAB_MAX_MESSAGE, Slab } from './slab.js';
 import { wireType, type IgtlMessage } from './types.js';
 
 /** Options of the encoding entry points. */
@@ -163,21 +164,53 @@ export function encodedSize(msg: IgtlMessage, options: EncodeOptions = {}): numb
  * Throws an {@link EncodeError} when the message cannot be encoded.
  */
 export function encodeMessage(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array {
-  const registry = options.registry ?? defaultRegistry;
-  if (msg.headerVersion === 1 && msg.type !== 'UNKNOWN' && msg.messageId === 0 && msg.metadata.size === 0) {
-    const codec = registry.get(msg.type);
-    if (codec !== undefined) {
-      // Legacy framing, known type (what a tracking stream sends): no plan object.
-      const bodySize = codec.size(msg.content);
-      const bytes = new Uint8Array(HEADER_SIZE + bodySize);
-      writeLegacy(msg, codec, bodySize, bytes, new DataView(bytes.buffer), 0);
-      return bytes;
-    }
+  return encodeWhole(msg, options.registry ?? defaultRegistry, undefined);
+}
+
+/** The slab of {@link encodeMessageShared}: encoding is synchronous, so one serves every connection. */
+const sendSlab = new Slab();
+
+/**
+ * @internal {@link encodeMessage} for bytes that go straight to a channel: a message of at most
+ * SLAB_MAX_MESSAGE bytes is a view into a shared slab (slab.ts), with no buffer or DataView of
+ * its own. The view's buffer holds other messages: never modify or transfer it.
+ */
+export function encodeMessageShared(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array {
+  return encodeWhole(msg, options.registry ?? defaultRegistry, sendSlab);
+}
+
+/**
+ * Encodes into a buffer of its own, or into `slab` when given and the message is small. `codec`:
+ * the registry's codec of `msg.type` when the caller looked it up already.
+ */
+function encodeWhole(msg: IgtlMessage, registry: CodecRegistry, slab: Slab | undefined, codec?: ContentCodec<string, unknown>): Uint8Array {
+  let p: Plan | undefined;
+  let size: number;
+  if (msg.headerVersion === 1 && msg.type !== 'UNKNOWN' && msg.messageId === 0 && msg.metadata.size === 0 && (codec ??= registry.get(msg.type)) !== undefined) {
+    // Legacy framing, known type (what a tracking stream sends): no plan object.
+    size = HEADER_SIZE + codec.size(msg.content);
+  } else {
+    p = plan(msg, registry);
+    size = HEADER_SIZE + p.bodySize;
   }
-  const p = plan(msg, registry);
-  const bytes = new Uint8Array(HEADER_SIZE + p.bodySize);
-  write(msg, p, bytes, new DataView(bytes.buffer), 0);
-  return bytes;
+  if (slab === undefined || size > SLAB_MAX_MESSAGE) {
+    const bytes = new Uint8Array(size);
+    const view = new DataView(bytes.buffer);
+    if (p) write(msg, p, bytes, view, 0);
+    else writeLegacy(msg, codec!, size - HEADER_SIZE, bytes, view, 0);
+    return bytes;
+  }
+  slab.reserve(size);
+  const offset = slab.offset;
+  try {
+    if (p) write(msg, p, slab.bytes, slab.view, offset);
+    else writeLegacy(msg, codec!, size - HEADER_SIZE, slab.bytes, slab.view, offset);
+  } catch (err) {
+    // Not handed out: the next message takes these bytes, and may count on them being zero.
+    slab.bytes.fill(0, offset, offset + size);
+    throw err;
+  }
+  return slab.take(size);
 }
 
 /**
@@ -219,8 +252,25 @@ const PARTS_MIN_PAYLOAD = 64 * 1024;
 export function encodeMessageParts(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array[] {
   const registry = options.registry ?? defaultRegistry;
   const codec = msg.type === 'UNKNOWN' ? undefined : registry.get(msg.type);
-  const payload = codec?.payload && codec.encodeHead ? codec.payload(msg.content) : undefined;
-  if (!codec || !payload || payload.length < PARTS_MIN_PAYLOAD) return [encodeMessage(msg, options)];
+  return (codec && encodeLargePayload(msg, codec, registry)) ?? [encodeWhole(msg, registry, undefined, codec)];
+}
+
+/**
+ * @internal What a stream channel writes for `msg`: the parts of {@link encodeMessageParts} for
+ * a large payload, else the bytes of {@link encodeMessageShared} (a view into a shared slab for a
+ * small message: never modify or transfer its buffer).
+ */
+export function encodeOutgoing(msg: IgtlMessage, options: EncodeOptions = {}): Uint8Array | Uint8Array[] {
+  const registry = options.registry ?? defaultRegistry;
+  const codec = msg.type === 'UNKNOWN' ? undefined : registry.get(msg.type);
+  return (codec && encodeLargePayload(msg, codec, registry)) ?? encodeWhole(msg, registry, sendSlab, codec);
+}
+
+/** The parts of {@link encodeMessageParts} when `msg` (of `codec`'s type) has a payload worth writing on its own, else undefined. */
+function encodeLargePayload(msg: IgtlMessage, codec: ContentCodec<string, unknown>, registry: CodecRegistry): Uint8Array[] | undefined {
+  if (!codec.payload || !codec.encodeHead) return undefined;
+  const payload = codec.payload(msg.content);
+  if (!payload || payload.length < PARTS_MIN_PAYLOAD) return undefined;
   const p = plan(msg, registry);
   const extSize = p.meta ? EXTENDED_HEADER_SIZE : 0;
   const headSize = p.contentSize - payload.length;
@@ -233,7 +283,7 @@ export function encodeMessageParts(msg: IgtlMessage, options: EncodeOptions = {}
     headView.setUint32(HEADER_SIZE + 4, p.meta.size);
     headView.setUint32(HEADER_SIZE + 8, msg.messageId);
   }
-  codec.encodeHead!(msg.content, head, headView, HEADER_SIZE + extSize);
+  codec.encodeHead(msg.content, head, headView, HEADER_SIZE + extSize);
   // The CRC runs over the body across the parts: head, payload (in place), metadata.
   crc64Parts(headView, HEADER_SIZE, head.length);
   crc64Parts(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0, payload.length, crcResult.hi, crcResult.lo);

@@ -9,10 +9,10 @@ import { listeningServer } from '../../support/fault-kit.js';
 
 vi.mock('../../../src/protocol/encode.js', async (importOriginal) => {
   const orig = await importOriginal<typeof import('../../../src/protocol/encode.js')>();
-  return { ...orig, encodeMessageParts: vi.fn(orig.encodeMessageParts) };
+  return { ...orig, encodeOutgoing: vi.fn(orig.encodeOutgoing) };
 });
 const encode = await import('../../../src/protocol/encode.js');
-const encodeParts = vi.mocked(encode.encodeMessageParts);
+const encodeParts = vi.mocked(encode.encodeOutgoing);
 
 let cleanup: (() => unknown)[] = [];
 afterEach(async () => {
