@@ -22,22 +22,75 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+// Node's Buffer methods, where the platform has them: feature-detected, so that the codec imports
+// no Node module and runs in a browser as it is. Their native slices and writes take about 50 ns
+// for a few dozen bytes, where a JS loop takes 2-6 ns a character and TextDecoder/TextEncoder
+// cost 100 ns a call (measured on Node 20, bench/js/codec.mjs status-*-distinct).
+interface NativeText {
+  latin1Slice(this: Uint8Array, start: number, end: number): string;
+  utf8Slice(this: Uint8Array, start: number, end: number): string;
+  latin1Write(this: Uint8Array, text: string, offset: number, length: number): number;
+}
+interface BufferLike {
+  readonly prototype?: Partial<NativeText>;
+  byteLength?(text: string, encoding: 'utf8'): number;
+}
+const nodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+const nativeProto = nodeBuffer?.prototype;
+const native: NativeText | undefined =
+  typeof nativeProto?.latin1Slice === 'function' && typeof nativeProto.utf8Slice === 'function' && typeof nativeProto.latin1Write === 'function'
+    ? (nativeProto as NativeText)
+    : undefined;
+/** UTF-8 byte length of a string (Node's Buffer.byteLength: a fast API call, about 10 ns). */
+const nativeUtf8Length = native && typeof nodeBuffer?.byteLength === 'function' ? nodeBuffer.byteLength.bind(nodeBuffer) : undefined;
+
+/** Runs shorter than this are built in a JS loop: below it, the loop beats a native call. */
+const NATIVE_MIN = 10;
+/** Without the native slices, runs up to this length are built in a loop, longer ones by TextDecoder. */
+const LOOP_MAX = 16;
+
+/** A string of the ASCII bytes `bytes[start, end)`. */
 function asciiString(bytes: Uint8Array, start: number, end: number): string {
-  // fromCharCode on a short run is the fastest way V8 has to build a one-byte string.
-  if (end - start <= 64) {
+  const n = end - start;
+  if (n < NATIVE_MIN || (native === undefined && n <= LOOP_MAX)) {
     let s = '';
     for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
     return s;
   }
-  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  if (native) return native.latin1Slice.call(bytes, start, end);
+  // ASCII reads the same in UTF-8 (TextDecoder's 'latin1' is windows-1252, and no faster).
+  return utf8Decoder.decode(bytes.subarray(start, end));
 }
 
+/** ISO-8859-1: one character per byte, U+0000-U+00FF (not TextDecoder's 'latin1', which is windows-1252). */
 function latin1String(bytes: Uint8Array, start: number, end: number): string {
+  if (native && end - start >= NATIVE_MIN) return native.latin1Slice.call(bytes, start, end);
   let s = '';
   for (let i = start; i < end; i += 8192) {
     s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
   }
   return s;
+}
+
+/** UTF-8 with U+FFFD for invalid sequences (as TextDecoder; Node's utf8Slice gives the same text). */
+function lenientUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (native && end - start >= NATIVE_MIN) return native.utf8Slice.call(bytes, start, end);
+  if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
+  return utf8Decoder.decode(bytes.subarray(start, end));
+}
+
+/** UTF-8, or undefined when the bytes are not valid UTF-8. */
+function strictUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
+  if (native && end - start >= NATIVE_MIN) {
+    const text = native.utf8Slice.call(bytes, start, end);
+    // Invalid bytes always come out as U+FFFD; a U+FFFD may also be in the bytes themselves.
+    if (text.indexOf('\uFFFD') < 0) return text;
+  } else if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
+  try {
+    return utf8Strict.decode(bytes.subarray(start, end));
+  } catch {
+    return undefined;
+  }
 }
 
 // Short strings (names, types, status texts) recur in every message of a stream, so decoded
@@ -54,6 +107,8 @@ const internText: string[] = new Array<string>(INTERN_SETS * 2).fill('');
 // What fixed-size fields read (readFixedString): the same text, except that bytes that are not
 // valid UTF-8 are escaped (see escapedUtf8) instead of shown as U+FFFD.
 const internFixed: string[] = new Array<string>(INTERN_SETS * 2).fill('');
+/** Per set: the way (0 or 1) the next miss fills (the one filled longer ago). */
+const internNext = new Uint8Array(INTERN_SETS);
 
 /** The intern cache slot of `bytes[start, end)` (0 < length <= INTERN_MAX), filled on a miss. */
 function internSlot(bytes: Uint8Array, start: number, end: number): number {
@@ -70,30 +125,19 @@ function internSlot(bytes: Uint8Array, start: number, end: number): number {
       if (i === end) return slot;
     }
   }
-  // Miss: the entry in way 0 moves to way 1 (least recently filled goes), the new one takes way 0.
-  const way1 = way0 + 1;
-  const b0 = way0 * INTERN_MAX;
-  internKeys.copyWithin(b0 + INTERN_MAX, b0, b0 + INTERN_MAX);
-  internLength[way1] = internLength[way0]!;
-  internText[way1] = internText[way0]!;
-  internFixed[way1] = internFixed[way0]!;
-  let text: string;
-  let alt: string | undefined;
-  if (isAscii(bytes, start, end)) text = asciiString(bytes, start, end);
-  else {
-    const sub = bytes.subarray(start, end);
-    try {
-      text = utf8Strict.decode(sub);
-    } catch {
-      text = utf8Decoder.decode(sub);
-      alt = escapedUtf8(bytes, start, end);
-    }
-  }
+  // Miss: the entry filled longer ago gives way.
+  const way = way0 + internNext[way0 >> 1]!;
+  internNext[way0 >> 1] = way === way0 ? 1 : 0;
+  const b0 = way * INTERN_MAX;
   for (let i = 0; i < len; i++) internKeys[b0 + i] = bytes[start + i]!;
-  internLength[way0] = len;
-  internText[way0] = text;
-  internFixed[way0] = alt ?? text;
-  return way0;
+  internLength[way] = len;
+  const text = strictUtf8(bytes, start, end);
+  if (text !== undefined) internText[way] = internFixed[way] = text;
+  else {
+    internText[way] = utf8Decoder.decode(bytes.subarray(start, end));
+    internFixed[way] = escapedUtf8(bytes, start, end);
+  }
+  return way;
 }
 
 /** First code unit of the escapes of bytes 0x80-0xFF that are not valid UTF-8 (U+DC80..U+DCFF). */
@@ -181,12 +225,7 @@ export function readFixedString(bytes: Uint8Array, offset: number, size: number)
   while (end < limit && bytes[end] !== 0) end++;
   if (end === offset) return '';
   if (end - offset <= INTERN_MAX) return internFixed[internSlot(bytes, offset, end)]!;
-  if (isAscii(bytes, offset, end)) return asciiString(bytes, offset, end);
-  try {
-    return utf8Strict.decode(bytes.subarray(offset, end));
-  } catch {
-    return escapedUtf8(bytes, offset, end);
-  }
+  return strictUtf8(bytes, offset, end) ?? escapedUtf8(bytes, offset, end);
 }
 
 /** Number of bytes `text` takes in a fixed-size field (UTF-8, escapes as their byte; ASCII is one byte per character). */
@@ -206,27 +245,83 @@ export function fixedStringLength(text: string): number {
  * refused with an {@link EncodeError} naming the field, rather than cut silently.
  */
 export function writeFixedString(bytes: Uint8Array, offset: number, size: number, text: string, messageType: string, field: string): void {
+  const len = text.length;
+  // ASCII (the norm) is written while it is checked, one byte per character.
   let n = 0;
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) {
-      ascii = false;
-      break;
-    }
+  while (n < len && n < size) {
+    const c = text.charCodeAt(n);
+    if (c >= 0x80) break;
+    bytes[offset + n] = c;
+    n++;
   }
-  if (ascii) {
-    if (text.length > size) throw new EncodeError(messageType, `${field} "${text}" is ${text.length} bytes, the field holds ${size}`);
-    for (; n < text.length; n++) bytes[offset + n] = text.charCodeAt(n);
-  } else {
+  if (n < len) {
     const encoded = escapedUtf8Bytes(text);
-    if (encoded.length > size) throw new EncodeError(messageType, `${field} "${text}" is ${encoded.length} bytes (UTF-8), the field holds ${size}`);
+    if (encoded.length > size) {
+      throw new EncodeError(messageType, `${field} "${text}" is ${encoded.length} bytes${NON_ASCII.test(text) ? ' (UTF-8)' : ''}, the field holds ${size}`);
+    }
     bytes.set(encoded, offset);
     n = encoded.length;
   }
   // A plain loop: header fields are at most a few dozen bytes, where fill()'s call costs more.
   if (size - n <= 64) for (let i = offset + n; i < offset + size; i++) bytes[i] = 0;
   else bytes.fill(0, offset + n, offset + size);
+}
+
+// Variable-length ASCII text (STATUS, STRING and COMMAND text, metadata) is measured and written
+// straight into the output, with no byte array of its own. With Node's Buffer: Buffer.byteLength
+// measures (a fast API call, about 10 ns whatever the length) and latin1Write copies; without it,
+// a loop for short texts and TextEncoder.encodeInto for longer ones (faster per character than a
+// loop, and ten times faster than a regular expression, but costlier to call).
+
+/** Without Node's Buffer, texts up to this length are measured and written in a loop. */
+const SHORT_TEXT = 32;
+/** With Node's Buffer, texts up to this length are written in a loop (latin1Write costs about 45 ns a call). */
+const NATIVE_WRITE_MIN = 24;
+// Where asciiTextLength() encodes a long text to measure it (the bytes are never read); 64 KiB
+// holds any STRING. Longer texts are checked with a regular expression.
+const SCRATCH_SIZE = 0x10000;
+let scratch: Uint8Array | undefined;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The length of `text` when every character is below U+0080 (one byte each in US-ASCII,
+ * ISO-8859-1 and UTF-8), otherwise -1.
+ */
+export function asciiTextLength(text: string): number {
+  const n = text.length;
+  // A character from U+0080 up takes more than one UTF-8 byte (a lone surrogate three).
+  if (nativeUtf8Length) return nativeUtf8Length(text, 'utf8') === n ? n : -1;
+  if (n <= SHORT_TEXT) {
+    for (let i = 0; i < n; i++) if (text.charCodeAt(i) >= 0x80) return -1;
+    return n;
+  }
+  if (n > SCRATCH_SIZE) return NON_ASCII.test(text) ? -1 : n;
+  scratch ??= new Uint8Array(SCRATCH_SIZE);
+  const { read, written } = utf8Encoder.encodeInto(text, scratch);
+  return read === n && written === n ? n : -1;
+}
+
+/**
+ * Writes `text` one byte per character at `offset` and returns its length, or returns -1 when it
+ * is not ASCII (see {@link asciiTextLength}), having written none or some of it.
+ */
+export function writeAsciiText(bytes: Uint8Array, offset: number, text: string): number {
+  const n = text.length;
+  if (nativeUtf8Length) {
+    if (nativeUtf8Length(text, 'utf8') !== n) return -1;
+    if (n >= NATIVE_WRITE_MIN) {
+      native!.latin1Write.call(bytes, text, offset, n);
+      return n;
+    }
+  } else if (n > SHORT_TEXT) {
+    // A destination of exactly n bytes is full before the end of the text as soon as one
+    // character takes more than one UTF-8 byte, so then `read < n`.
+    return utf8Encoder.encodeInto(text, bytes.subarray(offset, offset + n)).read === n ? n : -1;
+  } else {
+    for (let i = 0; i < n; i++) if (text.charCodeAt(i) >= 0x80) return -1;
+  }
+  for (let i = 0; i < n; i++) bytes[offset + i] = text.charCodeAt(i);
+  return n;
 }
 
 /** Text decoded from the wire with its declared encoding. */
@@ -289,20 +384,15 @@ const WHATWG_LABELS = new Map<number, string>([
  */
 export function decodeText(bytes: Uint8Array, start: number, end: number, encoding: number): DecodedText {
   if (end <= start) return { value: '' };
-  // ASCII bytes mean the same in every encoding igtl-rx writes, so they are lossless as they are.
-  if ((encoding === 3 || encoding === 4 || encoding === 106) && isAscii(bytes, start, end)) {
-    return { value: asciiString(bytes, start, end) };
-  }
-  const slice = bytes.subarray(start, end);
+  // Every ISO-8859-1 byte is one character below U+0100, which writes back as that byte.
   if (encoding === 4) return { value: latin1String(bytes, start, end) };
   if (encoding === 106) {
-    try {
-      return { value: utf8Strict.decode(slice) };
-    } catch {
-      return { value: utf8Decoder.decode(slice), raw: slice };
-    }
+    const value = strictUtf8(bytes, start, end);
+    return value !== undefined ? { value } : { value: utf8Decoder.decode(bytes.subarray(start, end)), raw: bytes.subarray(start, end) };
   }
-  if (encoding === 3) return { value: latin1String(bytes, start, end), raw: slice };
+  // US-ASCII: lossless when it is ASCII (a byte over 0x7F would not write back).
+  if (encoding === 3) return isAscii(bytes, start, end) ? { value: asciiString(bytes, start, end) } : { value: latin1String(bytes, start, end), raw: bytes.subarray(start, end) };
+  const slice = bytes.subarray(start, end);
   const decoder = decoderFor(encoding);
   if (decoder) {
     try {
@@ -398,6 +488,5 @@ function asciiBytes(text: string): Uint8Array | undefined {
 export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
   if (end <= start) return '';
   if (end - start <= INTERN_MAX) return internText[internSlot(bytes, start, end)]!;
-  if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
-  return utf8Decoder.decode(bytes.subarray(start, end));
+  return lenientUtf8(bytes, start, end);
 }
