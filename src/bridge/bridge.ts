@@ -1,7 +1,7 @@
 // The bridge: one OpenIGTLink TCP peer (3D Slicer, PLUS, `igtl-rx simulate`) <-> any number of
 // WebSocket clients (browser tabs), both ways.
 //
-// Relaying -- decode, then re-encode per client, rather than forwarding raw frames. The
+// Relaying -- decode, then re-encode, rather than forwarding raw frames. The
 // per-client `latest` policy (replace a waiting pose by the newer one of the same type and
 // device), the per-client filter (type, device) and throttle (rate) all need to know what a
 // message is, so it has to be decoded anyway; decoding also verifies the CRC, so a corrupt
@@ -10,8 +10,11 @@
 // (test/e2e/bridge.test.ts checks the bytes a client receives against the bytes the peer sent).
 // Each client is an IgtlConnection over its WebSocket (the same class as a TCP client or server
 // session), so its queue, policies, backpressure and errors$ are the library's, not a copy.
-// The cost is one encode per message per client: a 106-byte TRANSFORM encodes in about two
-// microseconds, so 1,000/s to 10 clients is ~2% of a core.
+// Fan-out (fan-out.ts): clients with the same filter share one filtered stream, a message is
+// encoded once per framing for all clients, and its WebSocket frame is built once and written to
+// each client's socket (shared-frames.ts). permessage-deflate is off, and stays off: a frame
+// compressed per client's deflate context cannot be shared, pose streams are small binary floats
+// that compress poorly, and its zlib state costs memory per client.
 //
 // Backpressure: the peer link is never paused for a client. Each client's channel reports full
 // when its WebSocket's bufferedAmount passes the high-water mark; its queue then keeps only the
@@ -33,14 +36,17 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
 import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
+import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { Acceptor, remoteAddressOf } from '../transport/acceptor.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
-import { ClientFilterError, applyClientFilter, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
+import { ClientFilterError, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
 import { clientSendGate, clientSendRules, type ClientSendRules } from './client-sends.js';
+import { ClientGroups } from './fan-out.js';
 import { redact, redactingLog, type RedactingLog } from './redact.js';
+import { sharedFrameSocket } from './shared-frames.js';
 import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { staticFiles } from './static-files.js';
 
@@ -169,14 +175,13 @@ function createBridgeClient(
   remote: string,
   filter: ClientFilter,
   socket: WebSocket,
+  raw: Duplex,
   options: ConnectionOptions,
   flow: WebSocketFlowOptions,
-  isStreamed: (msg: IgtlMessage) => boolean,
+  policy: (msg: IgtlMessage) => SendPolicy,
 ): LiveClient {
-  // `latest` for streamed types: the connection conflates only while this client cannot take
-  // more, so a client that keeps up still gets every pose.
-  const events = openWebSocketChannel(socket, remote, flow);
-  const policy = (msg: IgtlMessage): SendPolicy => (isStreamed(msg) ? 'latest' : 'lossless');
+  // Binary frames are built once per group and written to the raw socket (shared-frames.ts).
+  const events = openWebSocketChannel(sharedFrameSocket(socket, raw), remote, flow);
   const conn = new IgtlConnection(() => events, { heartbeat: false, ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, eager: true });
   return Object.assign(conn, { id, remote, filter, socket, connectedAt: Date.now(), relayed: 0, refused: 0 });
 }
@@ -196,6 +201,10 @@ export class IgtlBridge {
   private readonly clientSubject = new Subject<BridgeClient>();
   private readonly latestTypes: ReadonlySet<string>;
   private readonly isStreamed: (msg: IgtlMessage) => boolean;
+  private readonly policyOf: (msg: IgtlMessage) => SendPolicy;
+  /** The clients grouped by filter, each group fed from one filtered stream (fan-out.ts). */
+  private readonly groups: ClientGroups<LiveClient>;
+  private messageIdCounter = 0;
   private readonly upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head);
   private readonly log: RedactingLog;
   private readonly sendRules: ClientSendRules;
@@ -286,6 +295,11 @@ export class IgtlBridge {
 
     this.latestTypes = new Set(options.client?.latestTypes ?? DEFAULT_LATEST_TYPES);
     this.isStreamed = (m) => this.latestTypes.has(wireType(m));
+    // `latest` for streamed types: a client's connection conflates only while it cannot take
+    // more, so a client that keeps up still gets every pose.
+    this.policyOf = (m) => (this.isStreamed(m) ? 'latest' : 'lossless');
+    // Clients' codecs (the default registry, stream framing); v3 messages without an ID get one bridge-level ID.
+    this.groups = new ClientGroups(this.upstream, this.isStreamed, { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => (this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1) }, this.policyOf);
     this.http.on('upgrade', this.upgradeListener);
   }
 
@@ -350,7 +364,7 @@ export class IgtlBridge {
       return;
     }
     const accepted = filter;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remote, accepted));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remote, accepted, socket));
   }
 
   /** Closes every client (code 1001), stops listening (when it listens itself) and closes the peer link it opened. */
@@ -400,7 +414,7 @@ export class IgtlBridge {
     );
   }
 
-  private accept(ws: WebSocket, remote: string, filter: ClientFilter): void {
+  private accept(ws: WebSocket, remote: string, filter: ClientFilter, raw: Duplex): void {
     const id = this.nextId++;
     const flow: WebSocketFlowOptions = { highWaterMark: 64 * 1024, ...this.options.client };
     const client = createBridgeClient(
@@ -408,6 +422,7 @@ export class IgtlBridge {
       remote,
       filter,
       ws,
+      raw,
       {
         logNamespace: 'igtl-rx:bridge',
         // Relayed as received: v3 empty queries stay v3 (the peer's framing is the peer's choice).
@@ -416,22 +431,16 @@ export class IgtlBridge {
         maxBodySize: this.options.maxMessageSize ?? 16 * 1024 * 1024,
       },
       flow,
-      this.isStreamed,
+      this.policyOf,
     );
     this.acceptor.add(client);
     const log = this.log;
     log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
     // Before any relayed message: the page knows at once whether the tracker is there.
     sendText(ws, encodeBridgeFrame({ igtlRx: 'peer-state', v: BRIDGE_FRAME_VERSION, state: peerStateOfConnection(this.upstream.state) }));
+    this.groups.join(client);
     const subs: Subscription[] = [];
     subs.push(
-      applyClientFilter(this.upstream, filter, this.isStreamed).subscribe({
-        next: (msg) => {
-          client.relayed++;
-          client.next(msg);
-        },
-        error: () => {}, // the peer link gave up: logged from its state$
-      }),
       client.errors$.subscribe((err) => {
         if (err.code === 'queue-full') {
           log('client #%d %s is too slow (%s): disconnecting it', id, remote, err.message);
@@ -474,6 +483,7 @@ export class IgtlBridge {
 
   private drop(client: LiveClient, why?: string): void {
     if (!this.acceptor.remove(client)) return;
+    this.groups.leave(client);
     for (const s of this.clientSubs.get(client) ?? []) s.unsubscribe();
     this.clientSubs.delete(client);
     const q = client.queueStatus;

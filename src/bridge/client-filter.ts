@@ -54,6 +54,14 @@ export function describeClientFilter(f: ClientFilter): string {
 }
 
 /**
+ * A key equal for filters that select the same messages (lists in any order): clients with
+ * equal keys share one filtered stream and one encoding of each message (fan-out.ts).
+ */
+export function clientFilterKey(f: ClientFilter): string {
+  return JSON.stringify([[...f.types].sort(), [...f.devices].sort(), f.rate ?? null]);
+}
+
+/**
  * Applies a client's filter to the shared upstream stream. The throttle applies to streamed
  * types only (`isStreamed`: the ones sent with the `latest` policy); STATUS, STRING, replies
  * and the like are never thinned out.

@@ -39,12 +39,6 @@ export interface OutboxOptions {
   readonly blocked?: () => void;
 }
 
-interface Written {
-  readonly seq: number;
-  readonly bytes: Outgoing;
-  readonly size: number;
-}
-
 /** Queue + flush + the unconfirmed window of one connection (it outlives its channels). */
 export class Outbox {
   /** The queue of messages waiting for the channel. */
@@ -54,8 +48,14 @@ export class Outbox {
   private flushScheduled = false;
   private writtenSeq = 0;
   private confirmedSeq = 0;
-  private window: (Written | undefined)[] = [];
+  /**
+   * The bytes of the unconfirmed messages kept, oldest first from `windowHead` (no object per
+   * message: a fan-out to 300 clients writes 300 of these per message). Their sequence numbers
+   * are consecutive, from `windowSeq`.
+   */
+  private window: (Outgoing | undefined)[] = [];
   private windowHead = 0;
+  private windowSeq = 1;
   private windowBytes = 0;
   /** Bytes of unconfirmed messages no longer kept (over `retainBytes`). */
   private unretainedBytes = 0;
@@ -108,7 +108,7 @@ export class Outbox {
     let report: UnconfirmedWrites | undefined;
     if (messages > 0) {
       const frames: Uint8Array[] = [];
-      for (let i = this.windowHead; i < this.window.length; i++) frames.push(joined(this.window[i]!.bytes));
+      for (let i = this.windowHead; i < this.window.length; i++) frames.push(joined(this.window[i]!));
       report = { messages, bytes: this.unretainedBytes + this.windowBytes, frames, confirmed: this.confirmedSeq > 0 };
     }
     this.window = [];
@@ -126,9 +126,10 @@ export class Outbox {
   confirm(seq: number): void {
     if (seq <= this.confirmedSeq) return;
     this.confirmedSeq = Math.min(seq, this.writtenSeq);
-    while (this.windowHead < this.window.length && this.window[this.windowHead]!.seq <= this.confirmedSeq) {
-      this.windowBytes -= this.window[this.windowHead]!.size;
+    while (this.windowHead < this.window.length && this.windowSeq <= this.confirmedSeq) {
+      this.windowBytes -= outgoingLength(this.window[this.windowHead]!);
       this.window[this.windowHead++] = undefined;
+      this.windowSeq++;
     }
     this.unretainedBytes = 0;
     this.compact();
@@ -197,7 +198,8 @@ export class Outbox {
     if (!channel || this.blockedAt !== undefined || this.queue.length === 0) return;
     // The usual case: what waits is small and goes out in one write, with nothing to group.
     if (channel.coalesce === true && this.queue.peekSmall(JOIN_MAX_BYTES, this.small) === this.queue.length) {
-      this.drain(channel);
+      if (this.queue.length === 1 || !this.writeJoined(channel, this.small.length)) this.drain(channel);
+      else if (this.blockedAt === undefined) this.drain(channel); // what was sent while writing
       return;
     }
     if (channel.batch) channel.batch(() => this.drain(channel));
@@ -206,7 +208,7 @@ export class Outbox {
 
   private drain(channel: ByteChannel): void {
     while (this.queue.length > 0 && this.channel === channel) {
-      if (channel.coalesce === true && this.queue.length > 1 && this.writeJoined(channel)) {
+      if (channel.coalesce === true && this.queue.length > 1 && this.writeJoined(channel, this.queue.peekSmall(JOIN_MAX_BYTES, this.small))) {
         if (this.blockedAt !== undefined) return;
         continue;
       }
@@ -236,11 +238,11 @@ export class Outbox {
    * Writes the small messages at the head of the queue as one buffer: one write (one system
    * call, one WebSocket frame) instead of one per message, and the joined buffer of the same
    * messages is shared by every connection they were queued for (see {@link joinShared}).
-   * Returns false, having written nothing, when fewer than two small messages wait.
+   * `n`: how many there are (`peekSmall` put them in `small`). Returns false, having written
+   * nothing, when fewer than two, or when the channel refused the joined bytes.
    */
-  private writeJoined(channel: ByteChannel): boolean {
+  private writeJoined(channel: ByteChannel, n: number): boolean {
     const parts = this.small;
-    const n = this.queue.peekSmall(JOIN_MAX_BYTES, parts);
     if (n < 2) return false;
     const joined = joinShared(parts, n);
     let ok: boolean;
@@ -266,14 +268,16 @@ export class Outbox {
 
   private remember(bytes: Outgoing, size: number): void {
     const seq = ++this.writtenSeq;
-    this.window.push({ seq, bytes, size });
+    if (this.windowHead === this.window.length) this.windowSeq = seq;
+    this.window.push(bytes);
     this.windowBytes += size;
     // Keep the newest `retainBytes`; older unconfirmed ones are still counted.
     while (this.windowBytes > this.retainBytes && this.windowHead < this.window.length - 1) {
-      const old = this.window[this.windowHead]!;
+      const old = outgoingLength(this.window[this.windowHead]!);
       this.window[this.windowHead++] = undefined;
-      this.windowBytes -= old.size;
-      this.unretainedBytes += old.size;
+      this.windowSeq++;
+      this.windowBytes -= old;
+      this.unretainedBytes += old;
     }
     this.compact();
   }

@@ -169,7 +169,7 @@ export class SendQueue {
     this.queuedBytes -= entry.size;
     if (entry.key !== undefined) this.latest.delete(entry.key);
     if (this.count === 0) {
-      this.entries = [];
+      this.entries.length = 0;
       this.head = 0;
     }
     this.publish();

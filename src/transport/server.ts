@@ -5,10 +5,9 @@ import { createServer as createTlsServer, type TlsOptions as NodeTlsServerOption
 import createDebug from 'debug';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { ChannelEvent } from '../connection/channel.js';
-import { IgtlConnection, encodeFramed, sendKey, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
+import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
+import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import type { Outgoing } from '../connection/send-queue.js';
-import { ConnectionError, IgtlError } from '../protocol/errors.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -240,42 +239,17 @@ export class IgtlServer {
    * message was written to one client, use that session's `send()`.
    */
   broadcast(msg: IgtlMessage, options: SendOptions = {}): BroadcastResult {
-    const policy = options.policy;
-    const key = sendKey(msg);
-    const registry = this.options.registry ?? defaultRegistry;
-    const limit = this.options.maxMessageSize;
-    let v1: Outgoing | IgtlError | undefined;
-    let v2: Outgoing | IgtlError | undefined;
-    let messageId = msg.messageId;
-    let queued = 0;
-    let dropped = 0;
-    for (const session of this.live) {
-      const version = session.outgoingVersion(msg);
-      let bytes = version === 1 ? v1 : v2;
-      if (bytes === undefined) {
-        if (version === 2 && messageId === 0) messageId = this.nextMessageId();
-        try {
-          bytes = encodeFramed(msg, version, messageId, registry, limit);
-        } catch (err) {
-          bytes = err instanceof IgtlError ? err : new ConnectionError(String(err), err);
-        }
-        if (version === 1) v1 = bytes;
-        else v2 = bytes;
-      }
-      if (bytes instanceof IgtlError) {
-        session.reportSendError(bytes);
-        dropped++;
-      } else if (session.sendEncoded(bytes, msg, key, policy)) queued++;
-      else dropped++;
-    }
+    // The sessions' codecs and limit; v3 message IDs from the server's counter.
+    const encoding: FanOutEncoding = { registry: this.options.registry ?? defaultRegistry, maxMessageSize: this.options.maxMessageSize, nextMessageId: this.nextMessageId };
+    const { queued, dropped } = fanOut(msg, this.live, encoding, options.policy);
     return { sessions: queued + dropped, queued, dropped };
   }
 
   /** The next server-level v3 message ID (1, 2, ...; wraps at 2^32), shared by a broadcast's sessions. */
-  private nextMessageId(): number {
+  private readonly nextMessageId = (): number => {
     this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1;
     return this.messageIdCounter;
-  }
+  };
 
   /** Closes every session and stops listening. */
   close(): Promise<void> {

@@ -1,0 +1,82 @@
+// The bridge's fan-out: the peer's messages to every WebSocket client. Clients that asked for the
+// same filter form a group with ONE filtered stream (one RxJS pipeline, one throttle), and each
+// message is encoded once per framing for every client of every group (connection/fan-out.ts),
+// then queued in each client's own outbox: per-client policies (`latest` while behind), queue
+// limits and backpressure stay per client, so a slow tab slows nothing else. The frames are
+// shared too (shared-frames.ts). Per client and message that leaves a queue push and a socket
+// write; no encode, Promise, pipeline or microtask of its own.
+import type { Observable, Subscription } from 'rxjs';
+import type { IgtlConnection } from '../connection/connection.js';
+import { SharedEncoding, type FanOutCount, type FanOutEncoding } from '../connection/fan-out.js';
+import type { SendPolicy } from '../connection/send-queue.js';
+import type { IgtlMessage } from '../protocol/types.js';
+import { applyClientFilter, clientFilterKey, type ClientFilter } from './client-filter.js';
+
+/** A client as the fan-out sees it. */
+export type FanOutClient = IgtlConnection & {
+  readonly filter: ClientFilter;
+  /** Messages handed to this client's queue so far. */
+  relayed: number;
+};
+
+interface Group<C extends FanOutClient> {
+  readonly clients: Set<C>;
+  subscription: Subscription | undefined;
+}
+
+/** The clients of a bridge, grouped by filter, fed from the peer's stream. */
+export class ClientGroups<C extends FanOutClient> {
+  private readonly groups = new Map<string, Group<C>>();
+  /** The encodings of the message being relayed: every group that passes it reuses them. */
+  private current: SharedEncoding | undefined;
+
+  constructor(
+    private readonly source: Observable<IgtlMessage>,
+    private readonly isStreamed: (msg: IgtlMessage) => boolean,
+    private readonly encoding: FanOutEncoding,
+    /** The send policy of every client for a message (asked once per message, not per client). */
+    private readonly policyOf: (msg: IgtlMessage) => SendPolicy,
+  ) {}
+
+  /** Number of groups (distinct filters) now. */
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Starts relaying to `client` (from the next message on). */
+  join(client: C): void {
+    const key = clientFilterKey(client.filter);
+    let group = this.groups.get(key);
+    if (!group) {
+      const created: Group<C> = { clients: new Set(), subscription: undefined };
+      this.groups.set(key, created);
+      created.subscription = applyClientFilter(this.source, client.filter, this.isStreamed).subscribe({
+        next: (msg) => this.relay(msg, created.clients),
+        error: () => {}, // the peer link gave up: the bridge logs it from its state$
+      });
+      group = created;
+    }
+    group.clients.add(client);
+  }
+
+  /** Stops relaying to `client`; the last client of a group ends its stream. */
+  leave(client: C): void {
+    const key = clientFilterKey(client.filter);
+    const group = this.groups.get(key);
+    if (!group?.clients.delete(client) || group.clients.size > 0) return;
+    this.groups.delete(key);
+    group.subscription?.unsubscribe();
+  }
+
+  private relay(msg: IgtlMessage, clients: ReadonlySet<C>): void {
+    // Groups see a message one after another (synchronously), a throttled group maybe later.
+    let shared = this.current;
+    if (shared?.msg !== msg) shared = this.current = new SharedEncoding(msg, this.encoding);
+    const count: FanOutCount = { queued: 0, dropped: 0 };
+    const policy = this.policyOf(msg);
+    for (const client of clients) {
+      client.relayed++;
+      shared.offer(client, policy, count);
+    }
+  }
+}
