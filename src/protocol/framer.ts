@@ -352,14 +352,12 @@ export class Framer {
   }
 
   /**
-   * A new buffer of `size` bytes starting with a copy of `from`, or undefined when it cannot be
-   * allocated (logged; the caller reports it). The one place the framer allocates for a message.
+   * A new buffer of `size` bytes starting with copies of `parts`, or undefined when it cannot be
+   * allocated (logged; the caller reports it).
    */
-  private tryAllocate(size: number, from: Uint8Array, header: FrameHeader): Uint8Array | undefined {
+  private tryAllocate(size: number, parts: readonly Uint8Array[], header: FrameHeader): Uint8Array | undefined {
     try {
-      const buf = this.allocate(size);
-      buf.set(from, 0);
-      return buf;
+      return concat(parts, size, this.allocate);
     } catch (cause) {
       framerLog('cannot allocate %d bytes for %s "%s": %s', size, header.type, header.deviceName, cause instanceof Error ? cause.message : String(cause));
       return undefined;
@@ -409,7 +407,7 @@ export class Framer {
   private startPartial(header: FrameHeader, src: Uint8Array, off: number, n: number): number {
     const total = HEADER_SIZE + header.bodySize;
     const capacity = capacityFor(total, Math.min(total, Math.max(EXACT_ALLOCATION_LIMIT, n)));
-    const buf = this.tryAllocate(capacity, src.subarray(off, off + n), header);
+    const buf = this.tryAllocate(capacity, [src.subarray(off, off + n)], header);
     if (buf === undefined) {
       this.allocationFailed(header, 0, total - n);
       return off + n;
@@ -458,20 +456,17 @@ export class Framer {
     const header = this.partialHeader!;
     const total = this.partialTotal;
     const fill = this.partialFill;
-    const capacity = capacityFor(total, Math.min(total, 2 * fill));
-    let buf: Uint8Array | undefined;
-    try {
-      buf = capacity === total ? concat([...this.segments, this.partial!], total, this.allocate) : this.allocate(capacity - fill);
-    } catch (cause) {
-      framerLog('cannot allocate %d bytes for %s "%s": %s', capacity === total ? total : capacity - fill, header.type, header.deviceName, cause instanceof Error ? cause.message : String(cause));
+    const last = capacityFor(total, Math.min(total, 2 * fill)) === total;
+    const buf = last ? this.tryAllocate(total, [...this.segments, this.partial!], header) : this.tryAllocate(fill, [], header);
+    if (buf === undefined) {
       this.allocationFailed(header, this.held(), total - fill);
       return false;
     }
-    if (capacity === total) this.segments = [];
+    if (last) this.segments = [];
     else this.segments.push(this.partial!);
     this.partial = buf;
     this.partialView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.segmentFill = capacity === total ? fill : 0;
+    this.segmentFill = last ? fill : 0;
     return true;
   }
 
@@ -491,7 +486,10 @@ export class Framer {
   }
 }
 
-/** `parts` one after the other at the start of a new buffer of `size` bytes from `allocate` (which may throw). */
+/**
+ * `parts` one after the other at the start of a new buffer of `size` bytes from `allocate` (which
+ * may throw). The one place the framer allocates for a message.
+ */
 function concat(parts: readonly Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
   const out = allocate(size);
   let at = 0;
