@@ -35,7 +35,8 @@ const BENCHMARKS = {
   5: 'IMAGE 512x512x100 uint16: encode / decode in memory and over loopback vs C++ (ms)',
   6: 'latency at 1 kHz over loopback, p50 / p99 (ms, difference to the C++ receiver)',
   7: 'memory: 1 kHz soak (--soak-minutes), stalled consumer, slow for-await consumer',
-  8: 'scale: one server, 100 clients x 120 Hz, server CPU vs the C++ server',
+  8: 'fan-out: one server, 100 and 300 clients x 120 Hz, server CPU vs the C++ server; the bridge\n' +
+     '      at 10/50/200 WebSocket clients, CPU and latency vs a raw byte relay',
   9: 'sequence file decode (informative, no C++ counterpart)',
   10: 'browser: the codec bundle in headless Chromium, TRANSFORM decode/encode (msgs/s), IMAGE decode (MB/s)\n' +
      '      vs the C++ codec in memory',
@@ -513,26 +514,78 @@ async function bench7() {
 }
 
 async function bench8() {
-  const CLIENTS = 100;
+  // Fan-out (issue 16 item 3): one server, <clients> clients (the same C++ load generator for
+  // both), a TRANSFORM and a TDATA per tick at 120 Hz; the server process's CPU (user + system)
+  // over the sending period, igtl-rx (broadcast()) vs the C++ library (Pack() once per tick,
+  // written to every client), measured in the same run, in alternating order.
   const HZ = 120;
   const SECONDS = 10;
-  const cpu = [];
-  const rate = [];
-  for (let r = 0; r < Math.min(RUNS, 2); r++) {
-    const one = async (serverCmd, serverArgs) => {
-      const srv = await startServer(serverCmd, serverArgs);
-      const clients = await run(cpp('igtlbench_scale_clients'), [String(srv.port), String(CLIENTS), String(SECONDS + 20)]);
-      const s = (await srv.done).pop();
-      return { server: s, clients: clients[clients.length - 1] };
-    };
-    const c = await one(cpp('igtlbench_scale_server'), ['0', String(CLIENTS), String(HZ), String(SECONDS)]);
-    const j = await one(node, [js('scale-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS)]);
-    cpu.push({ igtl: j.server.cpuPercent, cpp: c.server.cpuPercent });
-    rate.push({ igtl: j.clients.perSecond, cpp: c.clients.perSecond });
-    notes.push(`Benchmark 8 run ${r + 1}: igtl-rx server ${j.server.cpuPercent.toFixed(1)} % CPU, clients got ${j.clients.messages} messages (per client min ${j.clients.minPerClient}, median ${j.clients.medianPerClient}); C++ server ${c.server.cpuPercent.toFixed(1)} % CPU, clients got ${c.clients.messages} (min ${c.clients.minPerClient}).`);
+  for (const CLIENTS of [100, 300]) {
+    const cpu = [];
+    const rate = [];
+    const split = [];
+    for (let r = 0; r < RUNS; r++) {
+      const one = async (serverCmd, serverArgs) => {
+        const srv = await startServer(serverCmd, serverArgs);
+        const clients = await run(cpp('igtlbench_scale_clients'), [String(srv.port), String(CLIENTS), String(SECONDS + 20)]);
+        const s = (await srv.done).pop();
+        return { server: s, clients: clients[clients.length - 1] };
+      };
+      const cppSide = () => one(cpp('igtlbench_scale_server'), ['0', String(CLIENTS), String(HZ), String(SECONDS)]);
+      const jsSide = () => one(node, [js('scale-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS)]);
+      let c;
+      let j;
+      if (r % 2 === 0) {
+        c = await cppSide();
+        j = await jsSide();
+      } else {
+        j = await jsSide();
+        c = await cppSide();
+      }
+      cpu.push({ igtl: j.server.cpuPercent, cpp: c.server.cpuPercent });
+      rate.push({ igtl: j.clients.perSecond, cpp: c.clients.perSecond });
+      split.push(`igtl-rx ${j.server.userSeconds.toFixed(2)} s user + ${j.server.sysSeconds.toFixed(2)} s system, C++ ${c.server.userSeconds.toFixed(2)} + ${c.server.sysSeconds.toFixed(2)} (clients got ${j.clients.messages} / ${c.clients.messages}, per client min ${j.clients.minPerClient} / ${c.clients.minPerClient})`);
+    }
+    addRow('8', `Fan-out: 1 server, ${CLIENTS} clients x ${HZ} Hz TRANSFORM+TDATA (broadcast()) vs the C++ library packing once per tick and writing to every client: server CPU, user + system (% of one core)`, '%', cpu, { op: '<=', value: 1.0 });
+    addRow('8', `Fan-out, ${CLIENTS} clients: delivered rate at the clients (msgs/s; ideal ${CLIENTS * HZ * 2})`, 'msgs/s', rate, { op: '>=', value: 0.95 });
+    notes.push(`Benchmark 8 fan-out, ${CLIENTS} clients, ${SECONDS} s per run: ${split.join('; ')}.`);
   }
-  addRow('8', `Scale: 1 server, ${CLIENTS} clients x ${HZ} Hz TRANSFORM+TDATA: server CPU (% of one core; ratio igtl-rx / C++)`, '%', cpu);
-  addRow('8', `Scale: same, delivered rate at the clients (msgs/s; ideal ${CLIENTS * HZ * 2})`, 'msgs/s', rate, { op: '>=', value: 0.95 });
+
+  // The bridge: one TCP peer (bench/js/bridge-source.mjs, TRANSFORM+TDATA at 120 Hz stamped with
+  // CLOCK_MONOTONIC) -> the process under test -> <clients> WebSocket clients in a separate
+  // process (bench/js/bridge-clients.mjs: their cost is not counted), which take each message's
+  // latency. The reference ("C++" column) is a raw byte relay in Node (bench/js/bridge-server.mjs
+  // relay: the peer's TCP bytes sent on as binary frames, no parsing), measured in the same run.
+  const { measureBridge } = await import('./js/bridge-bench.mjs');
+  for (const CLIENTS of [10, 50, 200]) {
+    const cpu = [];
+    const p50 = [];
+    const p99 = [];
+    const counts = [];
+    for (let r = 0; r < RUNS; r++) {
+      const relay = () => measureBridge({ kind: 'relay', clients: CLIENTS, hz: HZ, seconds: SECONDS });
+      const bridge = () => measureBridge({ kind: 'bridge', clients: CLIENTS, hz: HZ, seconds: SECONDS });
+      let a;
+      let b;
+      if (r % 2 === 0) {
+        a = await relay();
+        b = await bridge();
+      } else {
+        b = await bridge();
+        a = await relay();
+      }
+      cpu.push({ igtl: b.server.cpuPercent, cpp: a.server.cpuPercent });
+      p50.push({ igtl: b.clients.p50, cpp: a.clients.p50 });
+      p99.push({ igtl: b.clients.p99, cpp: a.clients.p99 });
+      counts.push(`bridge ${b.clients.messages} messages (per client min ${b.clients.minPerClient}), ${b.server.userSeconds.toFixed(2)} s user + ${b.server.sysSeconds.toFixed(2)} s system; relay ${a.clients.messages} (min ${a.clients.minPerClient}), ${a.server.userSeconds.toFixed(2)} + ${a.server.sysSeconds.toFixed(2)}`);
+    }
+    addRow('8', `Bridge: ${CLIENTS} WebSocket clients, TRANSFORM+TDATA at ${HZ} Hz from one TCP peer: bridge CPU, user + system (% of one core; "C++" column = a raw byte relay in Node, ratio bridge / relay)`, '%', cpu, { op: '<=', value: 1.3 });
+    const added = addRow('8', `Bridge, ${CLIENTS} clients: latency p50, peer's send to the WebSocket client's receive (ms; "C++" column = the raw relay; ratio = the difference in ms)`, 'ms', p50, undefined, DIFF, fmtMs);
+    added.met = added.ratio < 1;
+    added.targetText = 'bridge adds < 1 ms over the relay';
+    addRow('8', `Bridge, ${CLIENTS} clients: latency p99, same (ms; informative)`, 'ms', p99, undefined, DIFF, fmtMs);
+    notes.push(`Benchmark 8 bridge, ${CLIENTS} clients, ${SECONDS} s per run: ${counts.join('; ')}.`);
+  }
 }
 
 async function profiles() {
