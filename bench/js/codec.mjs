@@ -98,6 +98,25 @@ function encodeRun(pool, n, out) {
   return { secs, bytes: off };
 }
 
+/**
+ * Runs `run(warm)` as a warm-up (a running application is warm; C++ has no JIT), then times
+ * `reps` runs of `run(n)` (only these are profiled) and prints the median, with `key` of the
+ * last run's result (a checksum or a byte count).
+ */
+async function timeReps(mode, n, reps, warm, run, key) {
+  run(warm);
+  const times = [];
+  let last;
+  await profileStart();
+  for (let r = 0; r < reps; r++) {
+    last = run(n);
+    times.push(last.secs);
+  }
+  await profileStop();
+  const secs = median(times);
+  emit({ mode, n, seconds: secs, perSecond: n / secs, [key]: last[key], reps: times });
+}
+
 const transformCheck = (m) => m.content.matrix[3] + m.deviceName.length;
 const statusCheck = (m) => m.content.code + m.content.statusMessage.length + m.content.errorName.length;
 
@@ -134,20 +153,9 @@ switch (mode) {
     const chunk = mode.endsWith('-stream') ? 64 * 1024 : 0;
     const reps = Number(rest[1] ?? 3);
     const check = isTransform ? transformCheck : statusCheck;
-    // A warm-up pass over the first 20 000 messages (a running application is warm; C++ has no JIT).
+    // The warm-up decodes the first 20 000 messages.
     const warm = packAll(pool, 20_000);
-    decodeRun(warm, 20_000, chunk, check);
-    const times = [];
-    let checksum = 0;
-    await profileStart();
-    for (let r = 0; r < reps; r++) {
-      const res = decodeRun(buf, n, chunk, check);
-      times.push(res.secs);
-      checksum = res.checksum;
-    }
-    await profileStop();
-    const secs = median(times);
-    emit({ mode, n, seconds: secs, perSecond: n / secs, checksum, reps: times });
+    await timeReps(mode, n, reps, 20_000, (count) => decodeRun(count === n ? buf : warm, count, chunk, check), 'checksum');
     break;
   }
   case 'transform-decode-each': {
@@ -162,18 +170,7 @@ switch (mode) {
       for (let i = 0, off = 0; i < count; i++, off += size) checksum += transformCheck(igtl.decodeMessage(buf.subarray(off, off + size)));
       return { secs: now() - t0, checksum };
     };
-    run(20_000);
-    const times = [];
-    let checksum = 0;
-    await profileStart();
-    for (let r = 0; r < reps; r++) {
-      const res = run(n);
-      times.push(res.secs);
-      checksum = res.checksum;
-    }
-    await profileStop();
-    const secs = median(times);
-    emit({ mode, n, seconds: secs, perSecond: n / secs, checksum, reps: times });
+    await timeReps(mode, n, reps, 20_000, run, 'checksum');
     break;
   }
   case 'transform-send':
@@ -204,18 +201,7 @@ switch (mode) {
       }
       return { secs: now() - t0, bytes, check };
     };
-    run(100_000); // warm-up
-    const times = [];
-    let bytes = 0;
-    await profileStart();
-    for (let r = 0; r < reps; r++) {
-      const res = run(n);
-      times.push(res.secs);
-      bytes = res.bytes;
-    }
-    await profileStop();
-    const secs = median(times);
-    emit({ mode, n, seconds: secs, perSecond: n / secs, bytes, reps: times });
+    await timeReps(mode, n, reps, 100_000, run, 'bytes');
     break;
   }
   case 'transform-encode':
@@ -225,18 +211,7 @@ switch (mode) {
     const pool = mode.startsWith('transform') ? transformPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
     const reps = Number(rest[1] ?? 3);
     const out = outputFor(pool, n);
-    encodeRun(pool, 100_000, out); // warm-up (a running application is warm; C++ has no JIT)
-    const times = [];
-    let bytes = 0;
-    await profileStart();
-    for (let r = 0; r < reps; r++) {
-      const res = encodeRun(pool, n, out);
-      times.push(res.secs);
-      bytes = res.bytes;
-    }
-    await profileStop();
-    const secs = median(times);
-    emit({ mode, n, seconds: secs, perSecond: n / secs, bytes, reps: times });
+    await timeReps(mode, n, reps, Math.min(100_000, n), (count) => encodeRun(pool, count, out), 'bytes');
     break;
   }
   case 'image': {
