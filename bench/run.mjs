@@ -544,7 +544,8 @@ async function bench8() {
       }
       cpu.push({ igtl: j.server.cpuPercent, cpp: c.server.cpuPercent });
       rate.push({ igtl: j.clients.perSecond, cpp: c.clients.perSecond });
-      split.push(`igtl-rx ${j.server.userSeconds.toFixed(2)} s user + ${j.server.sysSeconds.toFixed(2)} s system, C++ ${c.server.userSeconds.toFixed(2)} + ${c.server.sysSeconds.toFixed(2)} (clients got ${j.clients.messages} / ${c.clients.messages}, per client min ${j.clients.minPerClient} / ${c.clients.minPerClient})`);
+      const sec = (v) => (Number.isFinite(v) ? v.toFixed(2) : '?');
+      split.push(`igtl-rx ${sec(j.server.userSeconds)} s user + ${sec(j.server.sysSeconds)} s system, C++ ${sec(c.server.userSeconds)} + ${sec(c.server.sysSeconds)} (clients got ${j.clients.messages} / ${c.clients.messages}, per client min ${j.clients.minPerClient} / ${c.clients.minPerClient})`);
     }
     addRow('8', `Fan-out: 1 server, ${CLIENTS} clients x ${HZ} Hz TRANSFORM+TDATA (broadcast()) vs the C++ library packing once per tick and writing to every client: server CPU, user + system (% of one core)`, '%', cpu, { op: '<=', value: 1.0 });
     addRow('8', `Fan-out, ${CLIENTS} clients: delivered rate at the clients (msgs/s; ideal ${CLIENTS * HZ * 2})`, 'msgs/s', rate, { op: '>=', value: 0.95 });

@@ -16,13 +16,30 @@ export function allocateUninitialized(size: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** The last bytes written that were not a Buffer, and the Buffer over them. */
+let lastBytes: Uint8Array | undefined;
+let lastBuffer: Buffer | undefined;
+
+/**
+ * The bytes as a Buffer (no copy). A fan-out writes the same array to every session in a row,
+ * and Node would wrap it in a new Buffer for each write: the last wrapper is reused.
+ */
+function asBuffer(bytes: Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  if (bytes !== lastBytes || lastBuffer === undefined) {
+    lastBytes = bytes;
+    lastBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return lastBuffer;
+}
+
 /** Wraps a connected socket as a ByteChannel. */
 export function socketChannel(socket: Socket, remote: string): ByteChannel {
   return {
     kind: 'stream',
     remote,
     coalesce: true,
-    write: (bytes) => socket.write(bytes),
+    write: (bytes) => socket.write(asBuffer(bytes)),
     batch(fn) {
       socket.cork();
       try {
