@@ -160,7 +160,10 @@ export class Framer {
   private partialHeader: FrameHeader | undefined;
   private partialTotal = 0;
   private partialFill = 0;
-  /** CRC-64 (two uint32 halves) of the body bytes in partial so far, with `crc` on. */
+  /**
+   * CRC-64 of the body bytes in partial so far, with `crc` on: its halves as int32 (small
+   * integers keep the CRC kernel's type feedback what the per-message path gives it).
+   */
   private crcHi = 0;
   private crcLo = 0;
   private skip = 0;
@@ -429,8 +432,8 @@ export class Framer {
   private hash(start: number, end: number): void {
     if (!this.hashes || end <= start) return;
     crc64Parts(this.partialView!, start, end, this.crcHi, this.crcLo);
-    this.crcHi = crcResult.hi;
-    this.crcLo = crcResult.lo;
+    this.crcHi = crcResult.hi | 0;
+    this.crcLo = crcResult.lo | 0;
   }
 
   private fillPartial(chunk: Uint8Array, off: number): number {
@@ -476,7 +479,7 @@ export class Framer {
     const bytes = partial.length === this.partialTotal ? partial : partial.subarray(0, this.partialTotal);
     const header = this.partialHeader!;
     const view = bytes === partial ? this.partialView! : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const bodyCrc = this.hashes ? { hi: this.crcHi, lo: this.crcLo } : undefined;
+    const bodyCrc = this.hashes ? { hi: this.crcHi >>> 0, lo: this.crcLo >>> 0 } : undefined;
     this.dropPartial();
     try {
       this.handler.frame(header, bytes, view, 0, bodyCrc);
