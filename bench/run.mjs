@@ -513,6 +513,16 @@ async function bench7() {
   notes.push(`Benchmark 7 slow consumer: ${pull.received} of ${N} received in order in ${pull.seconds.toFixed(1)} s, peak heap ${fmtMB(pull.peakHeap)}, peak RSS ${fmtMB(pull.peakRss)} (the socket is paused at 1000 waiting messages, TCP flow control holds the sender).`);
 }
 
+/** Runs the two sides of pair `r`, the reference first in even pairs and second in odd ones (drift hits both alike); resolves [reference, igtl-rx]. */
+async function alternately(r, reference, igtl) {
+  if (r % 2 === 0) {
+    const ref = await reference();
+    return [ref, await igtl()];
+  }
+  const mine = await igtl();
+  return [await reference(), mine];
+}
+
 async function bench8() {
   // Fan-out (issue 16 item 3): one server, <clients> clients (the same C++ load generator for
   // both), a TRANSFORM and a TDATA per tick at 120 Hz; the server process's CPU (user + system)
@@ -531,17 +541,11 @@ async function bench8() {
         const s = (await srv.done).pop();
         return { server: s, clients: clients[clients.length - 1] };
       };
-      const cppSide = () => one(cpp('igtlbench_scale_server'), ['0', String(CLIENTS), String(HZ), String(SECONDS)]);
-      const jsSide = () => one(node, [js('scale-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS)]);
-      let c;
-      let j;
-      if (r % 2 === 0) {
-        c = await cppSide();
-        j = await jsSide();
-      } else {
-        j = await jsSide();
-        c = await cppSide();
-      }
+      const [c, j] = await alternately(
+        r,
+        () => one(cpp('igtlbench_scale_server'), ['0', String(CLIENTS), String(HZ), String(SECONDS)]),
+        () => one(node, [js('scale-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS)]),
+      );
       cpu.push({ igtl: j.server.cpuPercent, cpp: c.server.cpuPercent });
       rate.push({ igtl: j.clients.perSecond, cpp: c.clients.perSecond });
       const sec = (v) => (Number.isFinite(v) ? v.toFixed(2) : '?');
@@ -564,17 +568,11 @@ async function bench8() {
     const p99 = [];
     const counts = [];
     for (let r = 0; r < RUNS; r++) {
-      const relay = () => measureBridge({ kind: 'relay', clients: CLIENTS, hz: HZ, seconds: SECONDS });
-      const bridge = () => measureBridge({ kind: 'bridge', clients: CLIENTS, hz: HZ, seconds: SECONDS });
-      let a;
-      let b;
-      if (r % 2 === 0) {
-        a = await relay();
-        b = await bridge();
-      } else {
-        b = await bridge();
-        a = await relay();
-      }
+      const [a, b] = await alternately(
+        r,
+        () => measureBridge({ kind: 'relay', clients: CLIENTS, hz: HZ, seconds: SECONDS }),
+        () => measureBridge({ kind: 'bridge', clients: CLIENTS, hz: HZ, seconds: SECONDS }),
+      );
       cpu.push({ igtl: b.server.cpuPercent, cpp: a.server.cpuPercent });
       p50.push({ igtl: b.clients.p50, cpp: a.clients.p50 });
       p99.push({ igtl: b.clients.p99, cpp: a.clients.p99 });

@@ -226,12 +226,17 @@ export class Outbox {
       this.remember(item.bytes, item.size);
       item.resolve?.('written');
       if (!ok) {
-        this.blockedAt = this.options.now();
-        this.options.log('%s: channel buffer full, %d messages wait', channel.remote, this.queue.length);
-        this.options.blocked?.();
+        this.block(channel);
         return;
       }
     }
+  }
+
+  /** The channel's buffer is full: nothing more until it drains. */
+  private block(channel: ByteChannel): void {
+    this.blockedAt = this.options.now();
+    this.options.log('%s: channel buffer full, %d messages wait', channel.remote, this.queue.length);
+    this.options.blocked?.();
   }
 
   /**
@@ -258,11 +263,7 @@ export class Outbox {
       this.remember(item.bytes, item.size);
       item.resolve?.('written');
     }
-    if (!ok) {
-      this.blockedAt = this.options.now();
-      this.options.log('%s: channel buffer full, %d messages wait', channel.remote, this.queue.length);
-      this.options.blocked?.();
-    }
+    if (!ok) this.block(channel);
     return true;
   }
 
