@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { connectTcp, type IgtlMessage } from '../../src/node.js';
 import { CPP_PEER_IMG_DIR, startCppPeer, stopAllCppPeers, type CppPeer } from '../support/cpp-peers.js';
-import { runCli, startSimulate, stopAllCli } from './cli-harness.js';
+import { runCli, simulateFor, stopAllCli } from './cli-harness.js';
 
 // Each test has its own simulator and C++ client, and mostly waits for them: the tests run side
 // by side (describe.concurrent), each stopping its own processes when it ends.
@@ -14,14 +14,7 @@ afterAll(async () => {
   await stopAllCli();
 });
 
-/** `igtl-rx simulate ...args` and a C++ example client, both stopped when the test ends. */
-async function simulateFor(ctx: TestContext, args: readonly string[]) {
-  const started = await startSimulate(args);
-  ctx.onTestFinished(async () => {
-    await started.sim.stop();
-  });
-  return started;
-}
+/** A C++ example client, stopped when the test ends. */
 async function cppPeerFor(ctx: TestContext, name: string, args: readonly string[]): Promise<CppPeer> {
   const peer = await startCppPeer(name, args);
   ctx.onTestFinished(async () => {

@@ -6,6 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { expect, type TestContext } from 'vitest';
 import { REPO_ROOT } from '../support/cpp-peers.js';
 
 /** The built CLI. */
@@ -152,6 +153,37 @@ export async function startSimulate(args: readonly string[] = []): Promise<{ sim
   const sim = startCli(['simulate', '--port', '0', ...args]);
   const m = await sim.waitFor(/listening on [\d.]+:(\d+)/, 15_000);
   return { sim, port: Number(m[1]) };
+}
+
+/**
+ * {@link startSimulate} for one test: the simulator stops when that test ends (so tests can run
+ * side by side, which an afterEach that stops everything would not allow).
+ */
+export async function simulateFor(ctx: TestContext, args: readonly string[] = []): Promise<{ sim: CliProcess; port: number }> {
+  const started = await startSimulate(args);
+  ctx.onTestFinished(async () => {
+    await started.sim.stop();
+  });
+  return started;
+}
+
+/** A row of the `{"kind":"rates",...}` lines of `igtl-rx monitor --json`. */
+export interface RateRow {
+  type: string;
+  deviceName: string;
+  hz: number;
+  count: number;
+  latencyMs: number | null;
+}
+
+/** Monitors a simulator at `rate` Hz for `seconds` (`monitor --json --duration`): its message and rate lines. */
+export async function monitorSimulator(ctx: TestContext, rate: number, seconds: number, extra: string[] = []) {
+  const { port } = await simulateFor(ctx, ['--rate', String(rate), '--quiet']);
+  const mon = await runCli(['monitor', `127.0.0.1:${port}`, '--json', '--duration', String(seconds), ...extra], { timeoutMs: (seconds + 15) * 1000 });
+  expect(mon.stderr).toBe('');
+  expect(mon.code).toBe(0);
+  const lines = jsonLines(mon.stdout);
+  return { messages: lines.filter((l) => l.kind === 'message'), reports: lines.filter((l) => l.kind === 'rates') as unknown as { rows: RateRow[] }[] };
 }
 
 /** Stops every CLI process this test file started (use in afterEach). */

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { createMessage, createServer, IDENTITY, Timestamp, type IgtlServer } from '../../src/node.js';
-import { HAS_SCRIPT, jsonLines, startCli, startSimulate, stopAllCli, type CliProcess, type StartOptions } from './cli-harness.js';
+import { HAS_SCRIPT, jsonLines, simulateFor, startCli, stopAllCli, type CliProcess, type StartOptions } from './cli-harness.js';
 
 // The tests wait for real timers (a peer's death, a reconnect, 3 s of silence): they run side by
-// side (it.concurrent), so each one stops what it started when it ends.
+// side (describe.concurrent), so each one stops what it started when it ends.
 afterAll(stopAllCli);
 
 /** Starts `igtl-rx ...args`, stopped when the test ends. */
@@ -17,15 +17,6 @@ function cli(ctx: TestContext, args: readonly string[], options?: StartOptions):
     await p.stop();
   });
   return p;
-}
-
-/** Starts `igtl-rx simulate`, stopped when the test ends. */
-async function simulate(ctx: TestContext, args: readonly string[]): Promise<{ sim: CliProcess; port: number }> {
-  const started = await startSimulate(args);
-  ctx.onTestFinished(async () => {
-    await started.sim.stop();
-  });
-  return started;
 }
 
 /** Liveness: `staleAfterMs` of the connection layer (docs/connections.md), and the slack asked for. */
@@ -55,9 +46,9 @@ async function tracker(ctx: TestContext): Promise<{ server: IgtlServer; port: nu
 /** The JSON lines printed so far, from the `from`-th character of stdout on. */
 const linesOf = (p: CliProcess, from = 0) => jsonLines(p.stdout.slice(from));
 
-describe('monitor when the peer goes away', () => {
-  it.concurrent('prints "state: closed by peer" when the simulator is killed, and exits 3', async (ctx) => {
-    const { sim, port } = await simulate(ctx, ['--quiet']);
+describe.concurrent('monitor when the peer goes away', () => {
+  it('prints "state: closed by peer" when the simulator is killed, and exits 3', async (ctx) => {
+    const { sim, port } = await simulateFor(ctx, ['--quiet']);
     const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--interval', '300']);
     await mon.waitFor(/^state: open 127\.0\.0\.1:\d+$/m);
     await mon.waitFor(/^TRANSFORM\s+"Stylus"/m);
@@ -70,8 +61,8 @@ describe('monitor when the peer goes away', () => {
     expect(mon.stdout).toMatch(/^connection: closed by peer {3}errors: \d+/m);
   });
 
-  it.concurrent('with --keep-going shows reconnecting (attempt, delay, why) and goes live again when a simulator comes back on the port', async (ctx) => {
-    const first = await simulate(ctx, ['--quiet']);
+  it('with --keep-going shows reconnecting (attempt, delay, why) and goes live again when a simulator comes back on the port', async (ctx) => {
+    const first = await simulateFor(ctx, ['--quiet']);
     const port = first.port;
     const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--json', '--keep-going', '--interval', '300']);
     await mon.waitFor(/"kind":"message"/);
@@ -97,9 +88,9 @@ describe('monitor when the peer goes away', () => {
   });
 });
 
-describe('monitor when the peer falls silent', () => {
+describe.concurrent('monitor when the peer falls silent', () => {
   // Needs the connection layer's liveness (the 'stale' state, option staleAfterMs).
-  it.concurrent(`shows stale within staleAfterMs + 1 s of the last message, and open again when data returns`, { timeout: 30_000 }, async (ctx) => {
+  it(`shows stale within staleAfterMs + 1 s of the last message, and open again when data returns`, { timeout: 30_000 }, async (ctx) => {
     const { port, pause, resume } = await tracker(ctx);
     const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--json', '--interval', '300']);
     await mon.waitFor(/"kind":"message"/);
@@ -117,9 +108,9 @@ describe('monitor when the peer falls silent', () => {
   });
 });
 
-describe.skipIf(!HAS_SCRIPT)('Ctrl-C in a terminal', () => {
+describe.skipIf(!HAS_SCRIPT).concurrent('Ctrl-C in a terminal', () => {
   for (const verb of ['monitor', 'demo'] as const) {
-    it.concurrent(`${verb}: sends STP_ for every stream it started, then exits 130`, async (ctx) => {
+    it(`${verb}: sends STP_ for every stream it started, then exits 130`, async (ctx) => {
       const { server, port } = await tracker(ctx);
       const wanted = verb === 'monitor' ? ['STP_TDATA', 'STP_TRANS'] : ['STP_TDATA'];
       const queries = server.messages$.pipe(map((m) => m.message.type as string), filter((t) => t.startsWith('STT_') || t.startsWith('STP_')));
