@@ -328,11 +328,12 @@ describe('ReceiveServer checks our CRCs', () => {
     badBody[58 + 30] ^= 0x20; // a letter of the text changes case; the CRC stays the old one
     const goodStatus = statusMsg('intact body text');
     const marker = encodeMessage(createMessage('STRING', { encoding: 3, value: 'AFTER-BAD-CRC' }, { deviceName: 'marker', timestamp: T0 }));
-    // The matrices go to stdout, a pipe of its own: a good TRANSFORM after the others marks its
-    // end (what ReceiveServer printed before the marker's matrix is on stdout before it).
+    // The matrices go to stdout, a pipe of its own, read apart from stderr: a good TRANSFORM marks
+    // the end of stdout (what ReceiveServer printed before its matrix is on stdout before it), the
+    // STRING after it the end of stderr (its "Receiving TRANSFORM" line included).
     const last = [21, 24, 27, 30, 22, 25, 28, 31, 23, 26, 29, 32, 0, 0, 0, 1];
     const stdoutMarker = encodeMessage(createMessage('TRANSFORM', { matrix: last }, { deviceName: 'Last', timestamp: T0 }));
-    socket.write(Buffer.concat([goodTransform, badCrc, badBody, goodStatus, marker, stdoutMarker]));
+    socket.write(Buffer.concat([goodTransform, badCrc, badBody, goodStatus, stdoutMarker, marker]));
 
     await stderrLines(peer, ['Receiving STRING data type.', 'Encoding: 3; String: AFTER-BAD-CRC']);
     await peer.waitForOutput('=============\n21, 24, 27, 30\n', 5000, { stream: 'stdout' });
