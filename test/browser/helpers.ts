@@ -1,11 +1,13 @@
 // Shared by the workbench browser tests: the page (the one that ships, dist/web, built when
-// missing), headless Chromium through playwright-core, and the page's test hooks.
+// missing), headless Chromium through playwright-core, the set-up of a test file (openWorkbench),
+// and the page's test hooks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 import { buildPage } from '../../examples/web/build.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -161,5 +163,67 @@ export async function exclusive(name: string): Promise<() => void> {
       }
       await sleep(200);
     }
+  }
+}
+
+/** The page served by a bridge, open in headless Chromium: see {@link openWorkbench}. */
+export interface Workbench {
+  readonly bridge: IgtlBridge;
+  readonly browser: Browser;
+  /** The page's address on the bridge (http://127.0.0.1:PORT/). */
+  readonly url: string;
+  /** Closes the browser and the bridge, and lets the next browser test file run. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openWorkbench}. */
+export interface WorkbenchOptions {
+  /** The bridge's upstream (its port, reconnection, ...). */
+  readonly upstream: BridgeOptions['upstream'];
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** Appended to the page's address: `?hz=30`. */
+  readonly query?: string;
+  /**
+   * Waits this long for the page to show the tracker live (default: not at all); on a timeout,
+   * saves test-results/<screenshot> and prints the header and the page's problems first.
+   */
+  readonly live?: { readonly timeoutMs: number; readonly screenshot: string };
+}
+
+/**
+ * The set-up of a browser test file: the browser lock (one browser file at a time, see
+ * {@link exclusive}), then `start()` (the test's upstream peer, started only once the lock is
+ * held), a bridge serving the shipped page, and Chromium on it.
+ */
+export async function openWorkbench(name: string, start: () => Promise<WorkbenchOptions>): Promise<Workbench> {
+  const release = await exclusive(name);
+  let bridge: IgtlBridge | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await bridge?.close();
+    release();
+  };
+  try {
+    const dir = await pageDir();
+    const options = await start();
+    bridge = createBridge({ ...(options.upstream === undefined ? {} : { upstream: options.upstream }), port: 0, staticDir: dir });
+    await bridge.listen();
+    browser = await launch(options.viewport);
+    const url = `http://127.0.0.1:${bridge.address.port}/`;
+    await browser.page.goto(`${url}${options.query ?? ''}`);
+    if (options.live) {
+      try {
+        await browser.page.waitForSelector('#health[data-health="live"]', { timeout: options.live.timeoutMs });
+      } catch (err) {
+        await screenshot(browser.page, options.live.screenshot);
+        console.log(await browser.page.textContent('header'), browser.problems);
+        throw err;
+      }
+    }
+    return { bridge, browser, url, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }

@@ -3,11 +3,10 @@
 // 16-bit big-endian, RGB), per-device rates equal the sent rates within 5%, and a triad sits where
 // its TRANSFORM puts it and moves when the TRANSFORM changes (the WebGL canvas changes too).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridge, type IgtlBridge } from '../../src/bridge/index.js';
+import type { IgtlBridge } from '../../src/bridge/index.js';
 import { createImageContent, createMessage, Timestamp, type IgtlMessage } from '../../src/index.js';
 import { createServer, type IgtlServer } from '../../src/node.js';
-import { deviceRows, hooks, launch, pageDir, screenshot, sleep, type Browser } from './helpers.js';
-import { exclusive } from './helpers.js';
+import { deviceRows, hooks, openWorkbench, screenshot, sleep, type Browser, type Workbench } from './helpers.js';
 
 const W = 64;
 const H = 48;
@@ -74,8 +73,8 @@ const expected = (v: number, wl: { window: number; level: number }) => Math.min(
 const translation = (x: number, y: number, z: number) => [1, 0, 0, x, 0, 1, 0, y, 0, 0, 1, z, 0, 0, 0, 1];
 
 describe('workbench against a known upstream', () => {
-  let release: (() => void) | undefined;
-  let server: IgtlServer;
+  let workbench: Workbench | undefined;
+  let server: IgtlServer | undefined;
   let bridge: IgtlBridge;
   let browser: Browser;
   let timer: NodeJS.Timeout;
@@ -118,36 +117,36 @@ describe('workbench against a known upstream', () => {
   ];
 
   beforeAll(async () => {
-    release = await exclusive(import.meta.url);
-    const dir = await pageDir();
-    server = createServer({ port: 0 });
-    const { port } = await server.listen();
-    started = performance.now();
-    timer = setInterval(() => {
-      const elapsed = (performance.now() - started) / 1000;
-      for (const s of streams) {
-        const due = Math.floor(elapsed * s.hz);
-        let n = sent.get(s.key) ?? 0;
-        for (; n < due; n++) server.broadcast(s.make());
-        sent.set(s.key, n);
-      }
-    }, 4);
-    // announceV3 as 3D Slicer does: the server (PLUS's rule) answers a client in the highest header
-    // version it has sent, and only v3 framing carries IGTL_DEVICE_NAME.
-    bridge = createBridge({ upstream: { port, announceV3: true }, port: 0, staticDir: dir });
-    await bridge.listen();
-    browser = await launch({ width: 1280, height: 800 });
-    await browser.page.goto(`http://127.0.0.1:${bridge.address.port}/?image=Pattern8&window=${WL8.window}&level=${WL8.level}`);
-    await browser.page.waitForSelector('#health[data-health="live"]', { timeout: 10_000 });
+    workbench = await openWorkbench(import.meta.url, async () => {
+      server = createServer({ port: 0 });
+      const { port } = await server.listen();
+      started = performance.now();
+      timer = setInterval(() => {
+        const elapsed = (performance.now() - started) / 1000;
+        for (const s of streams) {
+          const due = Math.floor(elapsed * s.hz);
+          let n = sent.get(s.key) ?? 0;
+          for (; n < due; n++) server!.broadcast(s.make());
+          sent.set(s.key, n);
+        }
+      }, 4);
+      // announceV3 as 3D Slicer does: the server (PLUS's rule) answers a client in the highest
+      // header version it has sent, and only v3 framing carries IGTL_DEVICE_NAME.
+      return {
+        upstream: { port, announceV3: true },
+        viewport: { width: 1280, height: 800 },
+        query: `?image=Pattern8&window=${WL8.window}&level=${WL8.level}`,
+        live: { timeoutMs: 10_000, screenshot: 'workbench-exact-failed.png' },
+      };
+    });
+    ({ bridge, browser } = workbench);
     pageLiveAt = performance.now();
   }, 120_000);
 
   afterAll(async () => {
     clearInterval(timer);
-    await browser?.close();
-    await bridge?.close();
+    await workbench?.close();
     await server?.close();
-    release?.();
   });
 
   /** The image canvas's pixels (RGBA) once it shows `device` with the window/level given. */
@@ -333,7 +332,9 @@ describe('workbench against a known upstream', () => {
     const sceneBefore = await page.$eval('#scene', (c) => (c as HTMLCanvasElement).toDataURL());
     moverAt = translation(-40, 5, 60);
     await expect.poll(() => at('Mover'), { timeout: 3000 }).toEqual([-40, 5, 60]);
-    await sleep(200);
+    // A render after the triad moved (instead of a fixed wait).
+    const rendersThen = (await hooks(page)).renders;
+    await expect.poll(async () => (await hooks(page)).renders, { timeout: 3000 }).toBeGreaterThan(rendersThen);
     const sceneAfter = await page.$eval('#scene', (c) => (c as HTMLCanvasElement).toDataURL());
     expect(sceneAfter).not.toBe(sceneBefore);
     // TDATA elements are tools too (ToolC only comes in TDATA).

@@ -6,50 +6,36 @@
 // The numbers are printed (console.log) for the notes; the assertions only catch a page that
 // is clearly not smooth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridge, type IgtlBridge } from '../../src/bridge/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
-import { deviceRows, hooks, launch, pageDir, screenshot, sleep, type Browser } from './helpers.js';
-import { exclusive } from './helpers.js';
+import { deviceRows, hooks, openWorkbench, screenshot, sleep, type Browser, type Workbench } from './helpers.js';
 
 const MEASURE_MS = 10_000;
 
 describe('workbench under load (1 kHz tracking, 30 Hz 512x512 images)', () => {
-  let release: (() => void) | undefined;
-  let sim: Simulator;
-  let bridge: IgtlBridge;
+  let workbench: Workbench | undefined;
+  let sim: Simulator | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    release = await exclusive(import.meta.url);
-    const dir = await pageDir();
-    sim = createSimulator({
-      port: 0,
-      trackingRateHz: 1000,
-      imageRateHz: 30,
-      imageSize: [512, 512],
-      tools: ['Stylus', 'Probe', 'Needle'],
-      streams: ['TRANSFORM', 'TDATA', 'IMAGE', 'STATUS'],
-    });
-    const { port } = await sim.start();
-    bridge = createBridge({ upstream: { port }, port: 0, staticDir: dir });
-    await bridge.listen();
-    browser = await launch({ width: 1600, height: 1000 });
-    await browser.page.goto(`http://127.0.0.1:${bridge.address.port}/`);
-    try {
+    workbench = await openWorkbench(import.meta.url, async () => {
+      sim = createSimulator({
+        port: 0,
+        trackingRateHz: 1000,
+        imageRateHz: 30,
+        imageSize: [512, 512],
+        tools: ['Stylus', 'Probe', 'Needle'],
+        streams: ['TRANSFORM', 'TDATA', 'IMAGE', 'STATUS'],
+      });
+      const { port } = await sim.start();
       // Under this load (and on a shared 2-core machine) the first frames can take a while.
-      await browser.page.waitForSelector('#health[data-health="live"]', { timeout: 30_000 });
-    } catch (err) {
-      await screenshot(browser.page, 'workbench-load-failed.png');
-      console.log(await browser.page.textContent('header'), browser.problems);
-      throw err;
-    }
+      return { upstream: { port }, viewport: { width: 1600, height: 1000 }, live: { timeoutMs: 30_000, screenshot: 'workbench-load-failed.png' } };
+    });
+    browser = workbench.browser;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await workbench?.close();
     await sim?.stop();
-    release?.();
   });
 
   it('keeps drawing smoothly; prints fps and main-thread ms per frame', async () => {

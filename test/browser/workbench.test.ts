@@ -5,20 +5,17 @@
 // the layout from 700 px to 4K, and the tracker dying and coming back while the bridge runs.
 // Screenshots in test-results/workbench-*.png.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBridge, type IgtlBridge } from '../../src/bridge/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { deviceRows, hooks, launch, pageDir, sceneColours, screenshot, sleep, type Browser } from './helpers.js';
-import { exclusive } from './helpers.js';
+import { deviceRows, hooks, openWorkbench, sceneColours, screenshot, sleep, type Browser, type Workbench } from './helpers.js';
 
 const TOOLS = ['Stylus', 'Probe', 'Needle'];
 const RATE_HZ = 100;
 const DISPLAY_HZ = 30;
 
 describe('workbench page in headless Chromium', () => {
-  let release: (() => void) | undefined;
-  let sim: Simulator;
+  let workbench: Workbench | undefined;
+  let sim: Simulator | undefined;
   let simPort: number;
-  let bridge: IgtlBridge;
   let browser: Browser;
   const simOptions = (port: number): SimulatorOptions => ({
     port,
@@ -29,21 +26,17 @@ describe('workbench page in headless Chromium', () => {
   });
 
   beforeAll(async () => {
-    release = await exclusive(import.meta.url);
-    const dir = await pageDir();
-    sim = createSimulator(simOptions(0));
-    simPort = (await sim.start()).port;
-    bridge = createBridge({ upstream: { port: simPort, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 } }, port: 0, staticDir: dir });
-    await bridge.listen();
-    browser = await launch({ width: 1280, height: 800 });
-    await browser.page.goto(`http://127.0.0.1:${bridge.address.port}/?hz=${DISPLAY_HZ}`);
+    workbench = await openWorkbench(import.meta.url, async () => {
+      sim = createSimulator(simOptions(0));
+      simPort = (await sim.start()).port;
+      return { upstream: { port: simPort, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 } }, viewport: { width: 1280, height: 800 }, query: `?hz=${DISPLAY_HZ}` };
+    });
+    browser = workbench.browser;
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await bridge?.close();
+    await workbench?.close();
     await sim?.stop();
-    release?.();
   });
 
   it('connects through the bridge and lists every device', async () => {
@@ -139,7 +132,10 @@ describe('workbench page in headless Chromium', () => {
     const { page } = browser;
     for (const [width, height] of [[700, 900], [1280, 800], [3840, 2160]] as const) {
       await page.setViewportSize({ width, height });
-      await sleep(400);
+      // The page has seen the new size and had two frames to lay itself out (resize handlers and
+      // ResizeObserver callbacks run before a frame is painted).
+      await page.waitForFunction((w) => window.innerWidth === w, width);
+      await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
       await screenshot(page, `workbench-${width}.png`);
@@ -152,7 +148,7 @@ describe('workbench page in headless Chromium', () => {
     const { page } = browser;
     await page.waitForSelector('#health[data-health="live"]', { timeout: 5000 });
     const died = Date.now();
-    await sim.stop();
+    await sim!.stop();
     await page.waitForFunction(() => ['tracker-down', 'no-data'].includes(document.querySelector<HTMLElement>('#health')!.dataset.health ?? ''), undefined, { timeout: 3000 });
     const downAfter = Date.now() - died;
     const shown = `${await page.getAttribute('#health', 'data-health')}, peer ${await page.getAttribute('#peer-state', 'data-peer')}`;
