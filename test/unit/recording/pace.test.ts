@@ -31,6 +31,14 @@ async function play(offsets: readonly number[], speed: number, scheduler = new V
   return out;
 }
 
+/** A pace at speed 1 whose first item went out at virtual time 0. */
+function startedAtZero(): { scheduler: VirtualTimeScheduler; pace: Pace } {
+  const scheduler = new VirtualTimeScheduler();
+  const pace = createPace(scheduler, 1);
+  pace.out();
+  return { scheduler, pace };
+}
+
 describe('createPace', () => {
   it('keeps the recorded pace from the first item out, scaled by speed', async () => {
     expect(await play([0, 30, 40, 100], 1)).toEqual([0, 30, 40, 100]);
@@ -52,9 +60,7 @@ describe('createPace', () => {
   });
 
   it('times against the start, not from item to item: a late item is not waited for, and the next is on time', async () => {
-    const scheduler = new VirtualTimeScheduler();
-    const pace = createPace(scheduler, 1);
-    pace.out(); // the first item at 0
+    const { scheduler, pace } = startedAtZero(); // the first item at 0
     // The item due at 10 ms goes out late, at 25 ms (a slow consumer, a busy CPU).
     advanceTo(scheduler, 25);
     expect(pace.due(10)).toBeUndefined();
@@ -64,18 +70,14 @@ describe('createPace', () => {
   });
 
   it('starts the clock once: later out() calls do not move it', async () => {
-    const scheduler = new VirtualTimeScheduler();
-    const pace = createPace(scheduler, 1);
-    pace.out();
+    const { scheduler, pace } = startedAtZero();
     advanceTo(scheduler, 5);
     pace.out();
     expect(await whenDue(scheduler, pace, 20)).toBe(20);
   });
 
   it('stop() cancels the pending wait and resolves it at once', async () => {
-    const scheduler = new VirtualTimeScheduler();
-    const pace = createPace(scheduler, 1);
-    pace.out();
+    const { scheduler, pace } = startedAtZero();
     const due = pace.due(1000)!;
     pace.stop();
     await due;
