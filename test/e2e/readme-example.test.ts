@@ -48,8 +48,10 @@ describe("README's ten lines", () => {
     expect(poses[0]!.text).toMatch(/^Stylus \[ -?\d+(\.\d+)?, -?\d+(\.\d+)?, -?\d+(\.\d+)? \]$/);
     const first = poses[0]!.at;
     const inWindow = poses.filter((p) => p.at >= first && p.at < first + 3000).length;
-    // throttleTracking(30) on a 60 Hz stream: 30 a second (a margin for timer jitter on 2 cores).
-    expect(inWindow / 3).toBeGreaterThan(25);
+    // throttleTracking(30) on a 60 Hz stream: 30 a second. The margin below is for a loaded
+    // 2-core machine (24.7/s seen at load 10); 22 still fails a throttle that halves the rate
+    // again (15/s), and the upper bound fails one that lets the 60 Hz stream through.
+    expect(inWindow / 3).toBeGreaterThan(22);
     expect(inWindow / 3).toBeLessThan(34);
     expect(stderr).toBe('');
   }, 30_000);

@@ -558,7 +558,8 @@ describe('pull consumer', () => {
     const progress = { written: 0, drainWaits: 0, blockedMs: 0, done: false };
     const { port } = await server((socket) => {
       void (async () => {
-        await sleep(200); // until both subscribers are there
+        // The client says "ready" once both of its subscribers exist (an event, not a guess).
+        await new Promise((resolve) => socket.once('data', resolve));
         for (let i = 0; i < total; i++) {
           const ok = socket.write(encodeMessage(createMessage('STRING', { encoding: 3, value: `${i}:${filler}` }, { deviceName: 'seq', timestamp: Timestamp.ZERO })));
           progress.written = i + 1;
@@ -578,7 +579,8 @@ describe('pull consumer', () => {
     const pause = vi.spyOn(conn, 'pauseReading');
     const resume = vi.spyOn(conn, 'resumeReading');
     // A second subscriber counts arrivals, to measure how far the consumer lags. (The server
-    // waits 200 ms before sending, so both subscribers see every message.)
+    // sends only after the client's "ready", written once both subscribers exist, so both see
+    // every message.)
     let arrived = 0;
     subs.push(conn.subscribe(() => arrived++));
     let consumed = 0;
@@ -587,7 +589,10 @@ describe('pull consumer', () => {
     const highWaterMark = 100;
 
     let expected = 0;
-    for await (const m of conn.messages({ highWaterMark })) {
+    // The pull iterator subscribes when it is created: after that, "ready" may go.
+    const iterator = conn.messages({ highWaterMark })[Symbol.asyncIterator]();
+    await conn.send(createMessage('STRING', { encoding: 3, value: 'ready' }, { deviceName: 'ready', timestamp: Timestamp.ZERO }));
+    for await (const m of { [Symbol.asyncIterator]: () => iterator }) {
       if (m.type !== 'STRING') throw new Error(`unexpected ${m.type}`);
       const n = Number(m.content.value.slice(0, m.content.value.indexOf(':')));
       if (n !== expected) expect.fail(`message ${expected} expected, got ${n}`);
