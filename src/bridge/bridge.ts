@@ -1,13 +1,15 @@
 // The bridge: one OpenIGTLink TCP peer (3D Slicer, PLUS, `igtl-rx simulate`) <-> any number of
 // WebSocket clients (browser tabs), both ways.
 //
-// Relaying -- decode, then re-encode, rather than forwarding raw frames. The
-// per-client `latest` policy (replace a waiting pose by the newer one of the same type and
-// device), the per-client filter (type, device) and throttle (rate) all need to know what a
-// message is, so it has to be decoded anyway; decoding also verifies the CRC, so a corrupt
-// frame stops at the bridge instead of reaching every tab. Re-encoding is exact: the codec is
-// byte-identical on every golden vector, and a message keeps its header version and message ID
-// (test/e2e/bridge.test.ts checks the bytes a client receives against the bytes the peer sent).
+// Relaying -- decode, then forward the peer's frame. The per-client `latest` policy (replace a
+// waiting pose by the newer one of the same type and device), the per-client filter (type,
+// device) and throttle (rate) all need to know what a message is, so it is decoded; decoding
+// also verifies the CRC, so a corrupt frame stops at the bridge instead of reaching every tab.
+// What goes to the clients is then the frame as received (no second encode), since a message
+// keeps its header version and message ID; a message that must be framed otherwise (a v3
+// message with ID 0 gets a bridge-level ID) is re-encoded, and that is exact too: the codec is
+// byte-identical on every golden vector (test/e2e/bridge.test.ts checks the bytes a client
+// receives against the bytes the peer sent).
 // Each client is an IgtlConnection over its WebSocket (the same class as a TCP client or server
 // session), so its queue, policies, backpressure and errors$ are the library's, not a copy.
 // Fan-out (fan-out.ts): clients with the same filter share one filtered stream, a message is
@@ -299,7 +301,14 @@ export class IgtlBridge {
     // more, so a client that keeps up still gets every pose.
     this.policyOf = (m) => (this.isStreamed(m) ? 'latest' : 'lossless');
     // Clients' codecs (the default registry, stream framing); v3 messages without an ID get one bridge-level ID.
-    this.groups = new ClientGroups(this.upstream, this.isStreamed, { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => (this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1) }, this.policyOf);
+    // A message that keeps its framing goes to the clients as the peer's own frame (fan-out.ts).
+    this.groups = new ClientGroups(
+      this.upstream,
+      this.isStreamed,
+      { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => (this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1) },
+      this.policyOf,
+      this.upstream.receivedFrames(),
+    );
     this.http.on('upgrade', this.upgradeListener);
   }
 
@@ -364,7 +373,16 @@ export class IgtlBridge {
       return;
     }
     const accepted = filter;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remote, accepted, socket));
+    // The place is held from the check on, not from accept(): the handshake may finish later,
+    // or fail (ws answers a bad handshake itself and ends the socket): then it is free again.
+    const release = this.acceptor.reserve();
+    socket.once('close', release);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('close', release);
+      release();
+      this.accept(ws, remote, accepted, socket);
+    });
+    if (!socket.writable) release();
   }
 
   /** Closes every client (code 1001), stops listening (when it listens itself) and closes the peer link it opened. */

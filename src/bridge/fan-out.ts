@@ -5,8 +5,13 @@
 // limits and backpressure stay per client, so a slow tab slows nothing else. The frames are
 // shared too (shared-frames.ts). Per client and message that leaves a queue push and a socket
 // write; no encode, Promise, pipeline or microtask of its own.
+//
+// A message that goes out unchanged -- in the framing it came in, keeping its message ID (see
+// keepsItsFraming), which is what every client of the bridge asks for today -- is not encoded at
+// all: the peer's frame, as received and CRC-checked, is queued as it is (byte for byte what the
+// peer sent, CRC included). Only a message whose framing changes is encoded (once per framing).
 import type { Observable, Subscription } from 'rxjs';
-import type { IgtlConnection } from '../connection/connection.js';
+import { keepsItsFraming, type IgtlConnection } from '../connection/connection.js';
 import { SharedEncoding, type FanOutCount, type FanOutEncoding } from '../connection/fan-out.js';
 import type { SendPolicy } from '../connection/send-queue.js';
 import type { IgtlMessage } from '../protocol/types.js';
@@ -36,6 +41,8 @@ export class ClientGroups<C extends FanOutClient> {
     private readonly encoding: FanOutEncoding,
     /** The send policy of every client for a message (asked once per message, not per client). */
     private readonly policyOf: (msg: IgtlMessage) => SendPolicy,
+    /** A message's frame as the peer sent it, when known (IgtlConnection.receivedFrames). */
+    private readonly received?: { get(msg: IgtlMessage): Uint8Array | undefined },
   ) {}
 
   /** Number of groups (distinct filters) now. */
@@ -74,9 +81,12 @@ export class ClientGroups<C extends FanOutClient> {
     if (shared?.msg !== msg) shared = this.current = new SharedEncoding(msg, this.encoding);
     const count: FanOutCount = { queued: 0, dropped: 0 };
     const policy = this.policyOf(msg);
+    const frame = this.received?.get(msg);
     for (const client of clients) {
       client.relayed++;
-      shared.offer(client, policy, count);
+      // Dropped or refused sends are reported on the client's errors$ (its queue's doing).
+      if (frame !== undefined && keepsItsFraming(msg, client.outgoingVersion(msg))) client.sendEncoded(frame, msg, shared.key, policy);
+      else shared.offer(client, policy, count);
     }
   }
 }

@@ -70,6 +70,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private readonly reply = (answer: IgtlMessage): void => this.next(answer);
   /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
   private readonly pings: number[] = [];
+  /** Each received message's frame, once {@link receivedFrames} has been asked for (a relay's). */
+  private frames: WeakMap<IgtlMessage, Uint8Array> | undefined;
 
   /**
    * Connection state: idle, connecting, open, stale (open but silent), reconnecting (attempt,
@@ -122,7 +124,13 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     });
     this.queue$ = this.outbox.queue.status$;
     this.decoder = new MessageDecoder(
-      { message: (msg) => this.receive(msg), error: (err) => this.onDecodeError(err) },
+      {
+        message: (msg, bytes, offset, length) => {
+          this.frames?.set(msg, bytes.subarray(offset, offset + length));
+          this.receive(msg);
+        },
+        error: (err) => this.onDecodeError(err),
+      },
       { ...options, resync: 'stop' },
     );
     const reconnect: ReconnectOptions | undefined =
@@ -363,6 +371,17 @@ export class IgtlConnection extends Observable<IgtlMessage> {
    */
   sendEncoded(bytes: Outgoing, msg: IgtlMessage, key: string, policy: SendPolicy | undefined): boolean {
     return this.outbox.enqueue(bytes, policy ?? this.policyFor(msg), key, undefined, this.sendFailed);
+  }
+
+  /**
+   * @internal From now on, each message this connection receives maps to its frame exactly as
+   * the peer sent it (a view on the received bytes, CRC verified when checked; never written
+   * again). For a relay that forwards a message unchanged instead of encoding it again (the
+   * bridge: see {@link keepsItsFraming}). Weak: the frame lives as long as the message.
+   */
+  receivedFrames(): WeakMap<IgtlMessage, Uint8Array> {
+    this.frames ??= new WeakMap();
+    return this.frames;
   }
 
   /** @internal A send that failed before it was queued (an encode error in fan-out): reported on errors$. */
@@ -607,9 +626,11 @@ export const sendKey = keyOf;
  */
 export function encodeFramed(msg: IgtlMessage, version: HeaderVersion, messageId: number, registry: CodecRegistry, maxMessageSize: number | undefined): Outgoing {
   let out = msg;
-  if (version === 1 && msg.headerVersion === 2) {
+  if (keepsItsFraming(msg, version)) {
+    // Sent as built: its header version, message ID and metadata.
+  } else if (version === 1) {
     out = { ...msg, headerVersion: 1, messageId: 0, metadata: EMPTY_METADATA };
-  } else if (version === 2 && (msg.headerVersion === 1 || msg.messageId === 0)) {
+  } else {
     out = { ...msg, headerVersion: 2, messageId: msg.messageId === 0 ? messageId : msg.messageId };
   }
   // Small messages are views into a shared slab (encode.ts): no buffer of their own per message.
@@ -621,6 +642,15 @@ export function encodeFramed(msg: IgtlMessage, version: HeaderVersion, messageId
   const bytes = encodeMessageShared(out, { registry });
   if (bytes.length > maxMessageSize) throw new DatagramTooLargeError(outgoingLength(bytes), maxMessageSize);
   return bytes;
+}
+
+/**
+ * @internal True when framing `msg` in `version` changes nothing of it ({@link encodeFramed}):
+ * the same header version, and in v3 framing a message ID of its own (0 gets the sender's).
+ * A received message that keeps its framing can be forwarded as the peer's exact bytes.
+ */
+export function keepsItsFraming(msg: IgtlMessage, version: HeaderVersion): boolean {
+  return version === msg.headerVersion && (version === 1 || msg.messageId !== 0);
 }
 
 const HEARTBEAT_NAME_BYTES = new TextEncoder().encode(HEARTBEAT_DEVICE_NAME);

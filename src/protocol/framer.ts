@@ -506,8 +506,13 @@ function concat(parts: readonly Uint8Array[], size: number, allocate: (size: num
 
 /** Receives decoded messages and errors. */
 export interface MessageHandler {
-  /** A decoded message (its payload views are valid as long as the chunk or buffer they view). */
-  message(msg: IgtlMessage): void;
+  /**
+   * A decoded message (its payload views are valid as long as the chunk or buffer they view).
+   * Its frame, as received (CRC checked when verified), is the `length` bytes at `offset` of
+   * `bytes`: the chunk pushed, or the buffer the framer assembled for this message alone; the
+   * framer never writes to either again, so a relay may keep the frame and send it on as it is.
+   */
+  message(msg: IgtlMessage, bytes: Uint8Array, offset: number, length: number): void;
   /** A message that could not be framed or decoded, or the DesyncError that ends a lost stream. */
   error(err: IgtlError): void;
 }
@@ -535,9 +540,9 @@ export class MessageDecoder {
             handler.error(err as IgtlError);
             return;
           }
-          handler.message(msg);
+          handler.message(msg, bytes, offset, HEADER_SIZE + header.bodySize);
         },
-        frameAt(bytes, view, offset, _bodySize, slot) {
+        frameAt(bytes, view, offset, bodySize, slot) {
           let msg: IgtlMessage;
           try {
             msg = decodeFrameAt(bytes, view, offset, registry, verifyCrc, slot);
@@ -545,7 +550,7 @@ export class MessageDecoder {
             handler.error(err as IgtlError);
             return;
           }
-          handler.message(msg);
+          handler.message(msg, bytes, offset, HEADER_SIZE + bodySize);
         },
         error: (err) => handler.error(err),
       },

@@ -87,6 +87,8 @@ export class Acceptor<E> {
   private readonly entries = new Set<E>();
   /** When each live entry was admitted; insertion order is admission order. */
   private readonly since = new Map<E, number>();
+  /** Places held for clients admitted but not added yet (see {@link reserve}). */
+  private reserved = 0;
   private readonly allowed: AddressMatcher | undefined;
   private closed: Promise<void> | undefined;
 
@@ -116,10 +118,11 @@ export class Acceptor<E> {
   /** Whether one more client fits, evicting per the policy when full (the owner closes the victim). */
   room(): Room<E> {
     const max = this.options.maxClients;
-    if (this.entries.size < max) return { kind: 'room' };
+    const taken = this.entries.size + this.reserved;
+    if (taken < max) return { kind: 'room' };
     const now = Date.now();
     const entry = this.options.evict?.(this.since, now);
-    if (entry === undefined || !this.entries.has(entry)) return { kind: 'full', live: this.entries.size, max };
+    if (entry === undefined || !this.entries.has(entry)) return { kind: 'full', live: taken, max };
     return { kind: 'evict', entry, connectedMs: now - this.since.get(entry)! };
   }
 
@@ -128,6 +131,23 @@ export class Acceptor<E> {
     if (this.closing) return { kind: 'closing' };
     if (!this.allows(address)) return { kind: 'not-allowed' };
     return this.room();
+  }
+
+  /**
+   * Holds a place for a client admitted now but added later (a WebSocket upgrade finishes its
+   * handshake after the checks): {@link room} counts it, so clients that arrive together cannot
+   * pass maxClients between their checks and their add(). Returns the release, to call just
+   * before add(), or when the client is gone first (a failed upgrade); later calls do nothing.
+   */
+  reserve(): () => void {
+    this.reserved++;
+    let held = true;
+    return () => {
+      if (held) {
+        held = false;
+        this.reserved--;
+      }
+    };
   }
 
   /** Records an admitted entry. */

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import {
 } from '../../src/node.js';
 import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { crc64 } from '../../src/protocol/crc64.js';
 import { messageVectors, vectorBytes } from '../support/vectors.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -117,6 +118,20 @@ async function statusOf(url: string, options: WebSocket.ClientOptions = {}): Pro
   return c.outcome();
 }
 
+/** The HTTP status of an upgrade request with an invalid Sec-WebSocket-Key (which ws refuses after the bridge's checks). */
+function badHandshake(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () =>
+      s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: bad\r\n\r\n`),
+    );
+    let text = '';
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => (text += d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+  });
+}
+
 function httpGet(url: string): Promise<{ status: number; body: string; type: string | undefined }> {
   return new Promise((resolve, reject) => {
     request(url, (res) => {
@@ -131,7 +146,7 @@ function httpGet(url: string): Promise<{ status: number; body: string; type: str
 }
 
 describe('relaying', () => {
-  it('delivers the peer\'s bytes to every client unchanged (all 145 golden vectors, v1 and v3, and an unknown type)', async () => {
+  it('delivers the peer\'s bytes to every client unchanged (all 145 golden vectors, v1 and v3, an unknown type, bytes a re-encode would change)', async () => {
     const peer = await rawPeer();
     const bridge = await bridgeOf({ upstream: { port: peer.port } });
     const a = await open(bridge.url);
@@ -142,11 +157,16 @@ describe('relaying', () => {
     const unknown = encodeMessage(pose(3));
     unknown.set(new TextEncoder().encode('XPOSE\0\0\0\0\0\0\0'), 2);
     vectors.push(unknown);
+    // A TDATA whose reserved byte is set (CRC to match): a re-encode would write it 0; the bridge forwards the peer's frame.
+    const reserved = encodeMessage(createMessage('TDATA', { elements: [{ name: 'Stylus', type: 2, matrix: pose(4).content.matrix }] }, { deviceName: 'Tracker' }));
+    reserved[58 + 21] = 0x5a;
+    new DataView(reserved.buffer, reserved.byteOffset).setBigUint64(50, crc64(reserved, 58));
+    vectors.push(reserved);
     const all = new Uint8Array(Buffer.concat(vectors));
     // In odd-sized pieces, so messages straddle TCP reads.
     for (let off = 0; off < all.length; off += 7919) peer.sockets[0]!.write(all.subarray(off, off + 7919));
     await until('every vector at both clients', () => a.messages.length === vectors.length && b.messages.length === vectors.length);
-    expect(a.messages.at(-1)).toMatchObject({ type: 'UNKNOWN', typeName: 'XPOSE' });
+    expect(a.messages.at(-2)).toMatchObject({ type: 'UNKNOWN', typeName: 'XPOSE' });
     expect(Buffer.from(a.bytes()).equals(Buffer.from(all))).toBe(true);
     expect(Buffer.from(b.bytes()).equals(Buffer.from(all))).toBe(true);
   });
@@ -283,6 +303,18 @@ describe('safe defaults and limits', () => {
     expect(await statusOf(bridge.url.replace('/igtl', '/other'))).toBe(404);
     await open(bridge.url);
     expect(await statusOf(bridge.url)).toBe(503);
+  });
+
+  it('admits exactly maxClients of clients arriving together (the rest get 503), and a failed handshake frees its place', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, maxClients: 3 });
+    // Handshakes that pass the bridge's checks and then fail (ws answers a bad key with 400) must not keep a place.
+    for (let i = 0; i < 4; i++) expect(await badHandshake(bridge.address.port)).toBe(400);
+    const together = Array.from({ length: 5 }, () => new RawClient(bridge.url));
+    const outcomes = await Promise.all(together.map((c) => c.outcome()));
+    expect(outcomes.filter((s) => s === 101)).toHaveLength(3);
+    expect(outcomes.filter((s) => s === 503)).toHaveLength(2);
+    expect(bridge.clients.size).toBe(3);
   });
 
   it('closes a client that sends a frame over the size limit (1009) and skips oversized messages from the peer', async () => {

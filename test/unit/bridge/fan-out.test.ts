@@ -1,26 +1,26 @@
 // The bridge's fan-out: clients with the same filter share one stream, one encoding and one
 // joined buffer per tick; each keeps its own queue, policy and backpressure.
 import { describe, expect, it } from 'vitest';
-import { Subject } from 'rxjs';
-import { IDENTITY, IgtlConnection, Timestamp, createMessage, decodeMessage, type IgtlMessage } from '../../../src/index.js';
+import { Subject, type Observable } from 'rxjs';
+import { IDENTITY, IgtlConnection, Timestamp, createMessage, decodeMessage, encodeMessage, type ConnectionOptions, type IgtlMessage } from '../../../src/index.js';
 import { defaultRegistry } from '../../../src/protocol/messages/index.js';
 import { ClientGroups, type FanOutClient } from '../../../src/bridge/fan-out.js';
 import { parseClientFilter } from '../../../src/bridge/client-filter.js';
 import { binaryFrame } from '../../../src/bridge/shared-frames.js';
+import { crc64 } from '../../../src/protocol/crc64.js';
 import { fakeFactory, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
 const pose = (n: number, device = 'Stylus') => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: device, timestamp: Timestamp.ZERO });
 const tdata = (n: number) => createMessage('TDATA', { elements: [{ name: 'Stylus', type: 2, matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }] }, { deviceName: 'Tracker', timestamp: Timestamp.ZERO });
 const isStreamed = (m: IgtlMessage) => m.type === 'TRANSFORM' || m.type === 'TDATA';
 
-function setUp() {
-  const source = new Subject<IgtlMessage>();
+function setUp(source: Observable<IgtlMessage> = new Subject<IgtlMessage>(), received?: WeakMap<IgtlMessage, Uint8Array>) {
   let id = 0;
-  const groups = new ClientGroups<FanOutClient>(source, isStreamed, { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => ++id }, (m) => (isStreamed(m) ? 'latest' : 'lossless'));
+  const groups = new ClientGroups<FanOutClient>(source, isStreamed, { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => ++id }, (m) => (isStreamed(m) ? 'latest' : 'lossless'), received);
   /** A client on a coalescing fake channel (as a WebSocket's), open. */
-  const client = (query: string): { client: FanOutClient; channel: FakeAttempt } => {
+  const client = (query: string, options: ConnectionOptions = {}): { client: FanOutClient; channel: FakeAttempt } => {
     const { factory, attempts } = fakeFactory();
-    const conn = new IgtlConnection(factory, { heartbeat: false, eager: true, reconnect: false, sendPolicy: (m) => (isStreamed(m) ? 'latest' : 'lossless') });
+    const conn = new IgtlConnection(factory, { heartbeat: false, eager: true, reconnect: false, sendPolicy: (m) => (isStreamed(m) ? 'latest' : 'lossless'), ...options });
     conn.subscribe();
     const attempt = attempts[0]!;
     (attempt.channel as { coalesce?: boolean }).coalesce = true;
@@ -29,8 +29,34 @@ function setUp() {
     groups.join(c);
     return { client: c, channel: attempt };
   };
-  return { source, groups, client };
+  return { source: source as Subject<IgtlMessage>, groups, client };
 }
+
+/**
+ * The bridge's set-up: the groups relay what an upstream connection (on a fake channel) decodes,
+ * with the frames it received. `deliver` hands it bytes as the peer's socket would.
+ */
+function setUpRelay() {
+  const { factory, attempts } = fakeFactory();
+  const upstream = new IgtlConnection(factory, { heartbeat: false, eager: true, reconnect: false });
+  attempts[0]!.open();
+  return { ...setUp(upstream, upstream.receivedFrames()), deliver: (bytes: Uint8Array) => attempts[0]!.data(bytes) };
+}
+
+/**
+ * The bytes of a TDATA with its first element's reserved byte set (the CRC made to match): valid,
+ * and a re-encode would write it 0 -- so equal bytes prove the frame was forwarded.
+ */
+function withReservedSet(msg: IgtlMessage): Uint8Array {
+  const bytes = encodeMessage(msg);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const content = 58 + (msg.headerVersion === 2 ? view.getUint16(58) : 0); // after the v3 extended header
+  bytes[content + 21] = 0x5a; // NAME (20 bytes), TYPE, then the reserved byte
+  view.setBigUint64(50, crc64(bytes, 58));
+  return bytes;
+}
+
+const concat = (parts: readonly Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 const decodeAll = (bytes: Uint8Array): IgtlMessage[] => {
   const out: IgtlMessage[] = [];
@@ -90,6 +116,42 @@ describe('bridge fan-out', () => {
     source.next(pose(2, 'Stylus'));
     await settle();
     expect(b.channel.written.flatMap(decodeAll).map((m) => m.deviceName)).toEqual(['Stylus']);
+  });
+});
+
+describe('bridge fan-out: forwarding the peer\'s frames', () => {
+  it("queues a message that keeps its framing as the peer's frame, byte for byte, not a re-encode", async () => {
+    const { client, deliver } = setUpRelay();
+    const a = client('');
+    const b = client('type=TRANSFORM,TDATA');
+    const v1 = withReservedSet(tdata(1));
+    const v3 = withReservedSet(createMessage('TDATA', tdata(2).content, { deviceName: 'Tracker', timestamp: Timestamp.ZERO, messageId: 7 }));
+    for (const bytes of [v1, v3]) expect(Buffer.from(encodeMessage(decodeMessage(bytes))).equals(Buffer.from(bytes))).toBe(false); // a re-encode would show
+    const sent = concat([v1, v3]);
+    deliver(sent.subarray(0, 100)); // the first message split across chunks (the framer's own buffer) ...
+    deliver(sent.subarray(100)); // ... the second whole in one (a view on the chunk)
+    await settle();
+    expect(Buffer.from(concat(a.channel.written)).equals(Buffer.from(sent))).toBe(true);
+    expect(Buffer.from(concat(b.channel.written)).equals(Buffer.from(sent))).toBe(true);
+  });
+
+  it('encodes a message whose framing changes: for a client on legacy framing, and a v3 message without an ID (it gets a bridge ID)', async () => {
+    const { client, deliver } = setUpRelay();
+    const v3 = client('');
+    const legacy = client('', { maxHeaderVersion: 1 });
+    const withId = withReservedSet(createMessage('TDATA', tdata(1).content, { deviceName: 'Stylus', timestamp: Timestamp.ZERO, messageId: 7 }));
+    const withoutId = withReservedSet(createMessage('TDATA', tdata(2).content, { deviceName: 'Probe', timestamp: Timestamp.ZERO, headerVersion: 2 }));
+    deliver(concat([withId, withoutId]));
+    await settle();
+    const got = concat(v3.channel.written);
+    expect(Buffer.from(got.subarray(0, withId.length)).equals(Buffer.from(withId))).toBe(true); // forwarded
+    const renumbered = decodeAll(got.subarray(withId.length));
+    expect(renumbered).toMatchObject([{ headerVersion: 2, messageId: 1, deviceName: 'Probe' }]);
+    expect(got.subarray(withId.length)).toEqual(encodeMessage(renumbered[0]!)); // encoded: the reserved byte is 0 again
+    expect(decodeAll(concat(legacy.channel.written))).toMatchObject([
+      { headerVersion: 1, messageId: 0, deviceName: 'Stylus' },
+      { headerVersion: 1, messageId: 0, deviceName: 'Probe' },
+    ]);
   });
 });
 

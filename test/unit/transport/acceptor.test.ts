@@ -84,6 +84,21 @@ describe('capacity and bookkeeping', () => {
     expect(a.room()).toEqual({ kind: 'room' });
   });
 
+  it('counts places reserved for clients not added yet; a release frees one once, however often it is called', () => {
+    const a = bookkeeper<string>({ maxClients: 2 });
+    const first = a.reserve();
+    const second = a.reserve();
+    expect(a.admit('127.0.0.1')).toEqual({ kind: 'full', live: 2, max: 2 }); // nobody added yet
+    first();
+    a.add('x'); // the first handshake completed
+    expect(a.room()).toEqual({ kind: 'full', live: 2, max: 2 });
+    second(); // the second failed
+    second();
+    expect(a.room()).toEqual({ kind: 'room' });
+    a.add('y');
+    expect(a.room()).toEqual({ kind: 'full', live: 2, max: 2 });
+  });
+
   it('maxClients 0 refuses everybody', () => {
     expect(bookkeeper({ maxClients: 0 }).admit('127.0.0.1')).toEqual({ kind: 'full', live: 0, max: 0 });
   });
