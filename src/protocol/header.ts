@@ -187,7 +187,7 @@ const deviceWords = new Map<string, Int32Array>();
 // In front of each map, the last few strings looked up, compared by identity first (a sender
 // passes the same string objects message after message): a hit costs a pointer comparison.
 const RECENT = 8;
-class RecentNames {
+export class RecentNames {
   readonly keys: string[] = new Array<string>(RECENT).fill('');
   readonly words: Int32Array[] = [];
   filled = 0;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { EncodeError, InvalidJsonMessageError, statusCodec, StatusCode, type StatusContent } from '../../../src/index.js';
+import { defaultRegistry, EncodeError, InvalidJsonMessageError, statusCodec, StatusCode, Timestamp, type StatusContent } from '../../../src/index.js';
 import { ascii, decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
 
 const zeros = (n: number): string => '00'.repeat(n);
@@ -30,6 +30,24 @@ describe('STATUS', () => {
 
   it('stops the message at the first NUL', () => {
     expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 6869 00 7878 00`)).statusMessage).toBe('hi');
+  });
+
+  it('finds the first NUL wherever it falls in a 4-byte word, after bytes with the high bit set', () => {
+    // The decoder scans the text four bytes at a time: try every length and NUL position, with
+    // bytes (0x80, 0xff, 0x01) that a word-wise zero test could mistake for a zero.
+    const fill = [0x41, 0x80, 0xff, 0x01];
+    for (let n = 0; n <= 13; n++) {
+      for (let nul = 0; nul <= n; nul++) {
+        const text = Uint8Array.from({ length: n }, (_, i) => (i === nul ? 0 : fill[(i + n) % 4]!));
+        const content = new Uint8Array(30 + n);
+        content.set(text, 30);
+        // Non-zero bytes after the content: the text must stop at its end, not read past it.
+        const buf = new Uint8Array(content.length + 11).fill(0x42);
+        buf.set(content, 7);
+        const got = statusCodec.decode(buf, new DataView(buf.buffer), 7, content.length, { registry: defaultRegistry, timestamp: Timestamp.ZERO });
+        expect(got.statusMessage, `length ${n}, NUL at ${nul}`).toBe(new TextDecoder().decode(text.subarray(0, nul)));
+      }
+    }
   });
 
   it('reads invalid UTF-8 in the message as U+FFFD instead of throwing', () => {
@@ -84,6 +102,29 @@ describe('STATUS', () => {
       expect(viaJSON(statusCodec, c)).toEqual(c);
       expect(decode(statusCodec, encode(statusCodec, c)).subcode).toBe(subcode);
     }
+  });
+
+  it('round-trips subcodes on both sides of the 32-bit boundaries', () => {
+    // The decoder builds a subcode that fits 32 bits from its low half only.
+    for (const subcode of [0n, 1n, 1000n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 1n, -1n, -(2n ** 31n), -(2n ** 32n), -(2n ** 32n) - 1n]) {
+      const bytes = encode(statusCodec, { ...base, subcode });
+      expect(new DataView(bytes.buffer, bytes.byteOffset).getBigInt64(2)).toBe(subcode);
+      expect(decode(statusCodec, bytes).subcode).toBe(subcode);
+    }
+  });
+
+  it('writes each error name in its own bytes, names alternating, including UTF-8 and escaped bytes', () => {
+    // Error names are encoded once and cached: a cached name must never be written for another.
+    const names = ['', 'TrackerError', 'Größe', 'E'.repeat(20), '\uDCE9x', 'TrackerErrorB', 'a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const want = ['', ascii('TrackerError'), '4772c3b6c39f65', '45'.repeat(20), 'e978', ascii('TrackerErrorB'), '61', '62', '63', '64', '65', '66', '67'];
+    for (let round = 0; round < 3; round++) {
+      names.forEach((errorName, i) => {
+        const bytes = encode(statusCodec, { ...base, errorName });
+        expect(toHex(bytes.subarray(10, 30))).toBe(want[i]!.padEnd(40, '0'));
+        expect(decode(statusCodec, bytes).errorName).toBe(errorName);
+      });
+    }
+    expect(() => statusCodec.size({ ...base, errorName: 'Größe'.repeat(4) })).toThrow('errorName');
   });
 
   it('refuses a subcode outside int64, in content and in JSON', () => {

@@ -112,3 +112,26 @@ for (const [platform, t] of [['with Buffer', withBuffer], ['without Buffer', wit
     });
   });
 }
+
+describe('ASCII text measured and written in place (STATUS, STRING, COMMAND text)', () => {
+  it.each([
+    ['with Buffer', withBuffer],
+    ['without Buffer', withoutBuffer],
+  ] as const)('%s: every length across the routes; other text is refused, also right after an ASCII text was measured', (_, m) => {
+    for (let n = 0; n <= 70; n++) {
+      const ascii = Array.from({ length: n }, (_, i) => String.fromCharCode(0x20 + ((i * 7 + n) % 95))).join('');
+      const out = new Uint8Array(n + 4).fill(0xee);
+      expect(m.asciiTextLength(ascii)).toBe(n);
+      expect(m.writeAsciiText(out, 2, ascii)).toBe(n);
+      expect(Array.from(out.subarray(2, 2 + n))).toEqual(Array.from(ascii, (c) => c.charCodeAt(0)));
+      expect([out[0], out[1], out[n + 2], out[n + 3]]).toEqual([0xee, 0xee, 0xee, 0xee]);
+      if (n === 0) continue;
+      // The write after a measure may skip measuring again: only for that same ASCII text.
+      for (const other of [`${ascii.slice(0, -1)}é`, `é${ascii.slice(1)}`, `${ascii.slice(0, -1)}\uD800`]) {
+        expect(m.asciiTextLength(ascii)).toBe(n);
+        expect(m.writeAsciiText(new Uint8Array(n + 4), 0, other), JSON.stringify(other)).toBe(-1);
+        expect(m.asciiTextLength(other)).toBe(-1);
+      }
+    }
+  });
+});
