@@ -370,7 +370,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
    * policy or refused (QueueFullError, reported on errors$). Used by `IgtlServer.broadcast`.
    */
   sendEncoded(bytes: Outgoing, msg: IgtlMessage, key: string, policy: SendPolicy | undefined): boolean {
-    return this.outbox.enqueue(bytes, policy ?? this.policyFor(msg), key, undefined, this.sendFailed);
+    // An idle channel takes it without a queue entry (outbox.ts, enqueueShared).
+    return this.outbox.enqueueShared(bytes, this.sendFailed) || this.outbox.enqueue(bytes, policy ?? this.policyFor(msg), key, undefined, this.sendFailed);
   }
 
   /**

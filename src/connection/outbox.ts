@@ -11,6 +11,8 @@
 //   the rest over when the channel ends, so the loss is reported, never silent.
 import type { ByteChannel } from './channel.js';
 import { ConnectionError, IgtlError } from '../protocol/errors.js';
+import { HEADER_SIZE, OFFSET_BODY_SIZE } from '../protocol/constants.js';
+import { Slab, SLAB_MAX_MESSAGE } from '../protocol/slab.js';
 import { SendQueue, outgoingLength, type Outgoing, type QueueLimits, type SendPolicy, type SendResult } from './send-queue.js';
 
 /** What was written on a channel that ended before the peer confirmed it. */
@@ -53,7 +55,9 @@ export class Outbox {
    * message: a fan-out to 300 clients writes 300 of these per message). Their sequence numbers
    * are consecutive, from `windowSeq`.
    */
-  private window: (Outgoing | undefined)[] = [];
+  private window: (WindowEntry | undefined)[] = [];
+  /** How many messages each entry of `window` holds (a broadcast tick or run of ticks holds several). */
+  private windowCounts: number[] = [];
   private windowHead = 0;
   private windowSeq = 1;
   private windowBytes = 0;
@@ -62,6 +66,12 @@ export class Outbox {
   private readonly retainBytes: number;
   /** Scratch list of the small messages at the head of the queue (see `writeJoined`). */
   private readonly small: Uint8Array[] = [];
+  /** This tick's broadcast messages taken without the queue: the first `sharedCount` of `shared` (see `enqueueShared`). */
+  private shared: TickBatch | undefined;
+  private sharedCount = 0;
+  private sharedBytes = 0;
+  /** How a write failure or the end of the connection fails them. */
+  private sharedReject: ((e: IgtlError) => void) | undefined;
 
   constructor(private readonly options: OutboxOptions) {
     this.queue = new SendQueue(options.queue);
@@ -104,14 +114,36 @@ export class Outbox {
   detach(): UnconfirmedWrites | undefined {
     this.channel = undefined;
     this.blockedAt = undefined;
+    // Broadcast messages not written yet wait in the queue for the next channel, like any other.
+    this.unshare();
     const messages = this.writtenSeq - this.confirmedSeq;
     let report: UnconfirmedWrites | undefined;
     if (messages > 0) {
       const frames: Uint8Array[] = [];
-      for (let i = this.windowHead; i < this.window.length; i++) frames.push(joined(this.window[i]!));
-      report = { messages, bytes: this.unretainedBytes + this.windowBytes, frames, confirmed: this.confirmedSeq > 0 };
+      let bytes = this.unretainedBytes;
+      for (let i = this.windowHead; i < this.window.length; i++) {
+        const entry = this.window[i]!;
+        if (this.windowCounts[i] === 1 && !(entry instanceof TickRun)) {
+          frames.push(joined(entry as Outgoing));
+          bytes += outgoingLength(entry as Outgoing);
+          continue;
+        }
+        // Messages written as one buffer are reported one by one; those the peer confirmed are not.
+        let skip = i === this.windowHead ? Math.max(0, this.confirmedSeq - this.windowSeq + 1) : 0;
+        if (!(entry instanceof TickRun)) {
+          bytes += splitFrames(entry as Uint8Array, skip, frames);
+          continue;
+        }
+        for (let b = entry.first; ; b = b.next!) {
+          bytes += splitFrames(b.whole!, skip, frames);
+          skip = Math.max(0, skip - b.parts.length);
+          if (b === entry.last) break;
+        }
+      }
+      report = { messages, bytes, frames, confirmed: this.confirmedSeq > 0 };
     }
     this.window = [];
+    this.windowCounts = [];
     this.windowHead = 0;
     this.windowBytes = 0;
     this.unretainedBytes = 0;
@@ -126,10 +158,16 @@ export class Outbox {
   confirm(seq: number): void {
     if (seq <= this.confirmedSeq) return;
     this.confirmedSeq = Math.min(seq, this.writtenSeq);
-    while (this.windowHead < this.window.length && this.windowSeq <= this.confirmedSeq) {
-      this.windowBytes -= outgoingLength(this.window[this.windowHead]!);
-      this.window[this.windowHead++] = undefined;
-      this.windowSeq++;
+    // An entry goes when all its messages are confirmed; a run of ticks loses its confirmed ticks.
+    while (this.windowHead < this.window.length) {
+      const head = this.window[this.windowHead]!;
+      if (this.windowSeq + this.windowCounts[this.windowHead]! - 1 <= this.confirmedSeq) {
+        this.windowBytes -= entryBytes(head);
+        this.window[this.windowHead] = undefined;
+        this.windowSeq += this.windowCounts[this.windowHead++]!;
+      } else if (head instanceof TickRun && head.first !== head.last && this.windowSeq + head.first.parts.length - 1 <= this.confirmedSeq) {
+        this.windowBytes -= this.dropFirstTick(head);
+      } else break;
     }
     this.unretainedBytes = 0;
     this.compact();
@@ -142,6 +180,36 @@ export class Outbox {
    */
   enqueue(bytes: Outgoing, policy: SendPolicy, key: string, resolve: ((r: SendResult) => void) | undefined, reject: (e: IgtlError) => void): boolean {
     if (!this.queue.push(bytes, policy, key, resolve, reject, this.mustWait)) return false;
+    this.scheduleFlush();
+    return true;
+  }
+
+  /**
+   * Takes a fan-out message (the same byte array offered to many outboxes, nobody waiting on
+   * it) without a queue entry when nothing waits and the channel can take it now: then every
+   * policy would queue it and the flush at the end of the tick would write it, so it joins the
+   * tick's shared batch instead, and the outboxes that took the same messages write one shared
+   * buffer (see {@link TickBatch}). Returns false, having done nothing, otherwise: then
+   * `enqueue` it. What is sent later (queued) goes out after it; `reject` fails it if the
+   * channel refuses it or ends before it is written.
+   */
+  enqueueShared(bytes: Outgoing, reject: (e: IgtlError) => void): boolean {
+    const channel = this.channel;
+    if (!(bytes instanceof Uint8Array) || channel === undefined || channel.coalesce !== true || this.blockedAt !== undefined || this.queue.length > 0) return false;
+    const n = this.sharedCount;
+    const size = bytes.length;
+    if (this.sharedBytes + size > JOIN_MAX_BYTES || !this.queue.wouldTake(size)) return false;
+    let batch = this.shared;
+    if (batch === undefined) {
+      batch = openBatch(bytes);
+      if (batch === undefined) return false;
+      this.shared = batch;
+      this.sharedReject = reject;
+    } else if (!batch.open || (batch.parts.length > n && batch.parts[n] !== bytes)) return false; // a batch of an earlier tick, or other messages
+    else if (batch.parts.length === n) batch.parts.push(bytes);
+    this.sharedCount = n + 1;
+    this.sharedBytes += size;
+    this.queue.setAhead(n + 1, this.sharedBytes);
     this.scheduleFlush();
     return true;
   }
@@ -195,7 +263,9 @@ export class Outbox {
 
   private flush(): void {
     const channel = this.channel;
-    if (!channel || this.blockedAt !== undefined || this.queue.length === 0) return;
+    if (!channel || this.blockedAt !== undefined) return;
+    if (this.shared !== undefined && !this.writeShared(channel)) return;
+    if (this.queue.length === 0) return;
     // The usual case: what waits is small and goes out in one write, with nothing to group.
     if (channel.coalesce === true && this.queue.peekSmall(JOIN_MAX_BYTES, this.small) === this.queue.length) {
       if (this.queue.length === 1 || !this.writeJoined(channel, this.small.length)) this.drain(channel);
@@ -230,6 +300,50 @@ export class Outbox {
         return;
       }
     }
+  }
+
+  /**
+   * Writes the broadcast messages this outbox took without the queue (`enqueueShared`): one
+   * buffer, shared with the other outboxes that took the same ones, remembered as one entry of
+   * the unconfirmed window. Returns false when nothing more may be written now.
+   */
+  private writeShared(channel: ByteChannel): boolean {
+    const batch = this.shared!;
+    const n = this.sharedCount;
+    // The whole batch of a tick that is over (nearly always): remembered as part of a run.
+    const whole = !batch.open && n === batch.parts.length;
+    const bytes = whole ? batch.wholeBytes() : batch.joined(n);
+    let ok: boolean;
+    try {
+      ok = channel.write(bytes);
+    } catch {
+      // Let each message fail (or pass) on its own, from the queue.
+      this.unshare();
+      return true;
+    }
+    this.shared = undefined;
+    this.sharedReject = undefined;
+    this.sharedCount = 0;
+    this.sharedBytes = 0;
+    this.queue.setAhead(0, 0);
+    if (whole) this.rememberTick(batch);
+    else this.remember(bytes, bytes.length, n);
+    if (ok) return true;
+    this.block(channel);
+    return false;
+  }
+
+  /** Moves the broadcast messages not written yet into the queue, at its front (they came first). */
+  private unshare(): void {
+    const batch = this.shared;
+    if (batch === undefined) return;
+    const n = this.sharedCount;
+    this.shared = undefined;
+    this.sharedCount = 0;
+    this.sharedBytes = 0;
+    this.queue.setAhead(0, 0);
+    this.queue.requeue(batch.parts.slice(0, n), this.sharedReject);
+    this.sharedReject = undefined;
   }
 
   /** The channel's buffer is full: nothing more until it drains. */
@@ -267,28 +381,83 @@ export class Outbox {
     return true;
   }
 
-  private remember(bytes: Outgoing, size: number): void {
-    const seq = ++this.writtenSeq;
+  /** Records `count` messages written as `entry` (one message, a broadcast tick's, or a run of ticks). */
+  private remember(entry: WindowEntry, size: number, count = 1): void {
+    const seq = this.writtenSeq + 1;
+    this.writtenSeq += count;
     if (this.windowHead === this.window.length) this.windowSeq = seq;
-    this.window.push(bytes);
+    this.window.push(entry);
+    this.windowCounts.push(count);
     this.windowBytes += size;
-    // Keep the newest `retainBytes`; older unconfirmed ones are still counted.
-    while (this.windowBytes > this.retainBytes && this.windowHead < this.window.length - 1) {
-      const old = outgoingLength(this.window[this.windowHead]!);
-      this.window[this.windowHead++] = undefined;
-      this.windowSeq++;
+    this.retain();
+  }
+
+  /**
+   * Records a whole broadcast tick. When the last entry is a run of ticks that this tick
+   * follows (the same sessions got the same ticks: see {@link TickBatch.next}), the run grows:
+   * a fan-out session that the peer never confirms (a C++ client) holds one entry, not one per
+   * tick (an array entry per client per tick was most of the fan-out's garbage-collection cost).
+   */
+  private rememberTick(batch: TickBatch): void {
+    const count = batch.parts.length;
+    const size = batch.whole!.length;
+    const i = this.window.length - 1;
+    const last = i >= this.windowHead ? this.window[i] : undefined;
+    if (last instanceof TickRun) {
+      const end = last.last;
+      // The first session to write the next tick after `end` links them; the others follow.
+      end.next ??= batch;
+      if (end.next === batch) {
+        last.last = batch;
+        last.bytes += size;
+        this.windowCounts[i]! += count;
+        this.writtenSeq += count;
+        this.windowBytes += size;
+        this.retain();
+        return;
+      }
+    }
+    this.remember(new TickRun(batch, size), size, count);
+  }
+
+  /** Keeps the newest `retainBytes`; older unconfirmed messages are still counted. */
+  private retain(): void {
+    while (this.windowBytes > this.retainBytes) {
+      const head = this.window[this.windowHead]!;
+      let old: number;
+      if (head instanceof TickRun && head.first !== head.last) old = this.dropFirstTick(head);
+      else if (this.windowHead < this.window.length - 1) {
+        old = entryBytes(head);
+        this.window[this.windowHead] = undefined;
+        this.windowSeq += this.windowCounts[this.windowHead++]!;
+      } else break;
       this.windowBytes -= old;
       this.unretainedBytes += old;
     }
     this.compact();
   }
 
+  /** Takes the oldest tick out of the run at the head of the window; returns its bytes. */
+  private dropFirstTick(run: TickRun): number {
+    const tick = run.first;
+    const count = tick.parts.length;
+    const size = tick.whole!.length;
+    run.first = tick.next!;
+    run.bytes -= size;
+    this.windowCounts[this.windowHead]! -= count;
+    this.windowSeq += count;
+    return size;
+  }
+
   private compact(): void {
     if (this.windowHead > 1024 && this.windowHead * 2 > this.window.length) {
       this.window = this.window.slice(this.windowHead);
+      this.windowCounts = this.windowCounts.slice(this.windowHead);
       this.windowHead = 0;
     } else if (this.windowHead === this.window.length) {
-      this.window = [];
+      // Emptied in place: a fan-out session confirmed at every heartbeat would otherwise get new arrays each time.
+      this.window.length = 0;
+      this.windowCounts.length = 0;
       this.windowHead = 0;
     }
   }
@@ -317,6 +486,8 @@ function scheduleShared(outbox: Outbox): void {
 }
 
 function flushDue(): void {
+  // The broadcast messages of this tick are all offered: what comes next starts new batches.
+  closeBatches();
   let failure: unknown;
   let failed = false;
   for (let i = 0; i < due.length; i++) {
@@ -365,6 +536,114 @@ function joinShared(parts: readonly Uint8Array[], n: number): Uint8Array {
   }
   lastJoin = { parts: parts.slice(0, n), joined };
   return joined;
+}
+
+/**
+ * The broadcast messages of one tick, in order, that idle outboxes took without their queues
+ * (`Outbox.enqueueShared`): each of them holds the first n, nearly always all of them, and
+ * writes their join, made once and shared (one copy per tick, not one per client, and no queue
+ * entry, flush of the queue, or window entry per client per message). One batch per framing
+ * the sessions need (legacy, v3); a batch is open until the tick's flush starts.
+ */
+class TickBatch {
+  readonly parts: Uint8Array[] = [];
+  open = true;
+  /** All the parts joined, once the tick is over and one outbox wrote them whole. */
+  whole: Uint8Array | undefined;
+  /**
+   * The batch that outboxes which wrote this one whole wrote next, whole (set by the first of
+   * them; see `Outbox.rememberTick`): the ticks a run of the unconfirmed window holds.
+   */
+  next: TickBatch | undefined;
+  private joinedCount = 0;
+  private joinedBytes: Uint8Array | undefined;
+
+  /** All the parts joined (the tick is over: no more are added). */
+  wholeBytes(): Uint8Array {
+    this.whole ??= this.joined(this.parts.length);
+    return this.whole;
+  }
+
+  /** The first `n` messages back to back. */
+  joined(n: number): Uint8Array {
+    if (n === 1) return this.parts[0]!;
+    if (this.joinedCount === n) return this.joinedBytes!;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += this.parts[i]!.length;
+    // A tick's join lives as long as the unconfirmed windows holding it (a peer that never
+    // confirms: up to their retention limit), so not an ArrayBuffer of its own per tick.
+    let out: Uint8Array;
+    if (total <= SLAB_MAX_MESSAGE) {
+      joinSlab.reserve(total);
+      out = joinSlab.take(total);
+    } else out = new Uint8Array(total);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      out.set(this.parts[i]!, off);
+      off += this.parts[i]!.length;
+    }
+    this.joinedCount = n;
+    this.joinedBytes = out;
+    return out;
+  }
+}
+
+/** Whole ticks written one after another by an outbox: one entry of its unconfirmed window, from `first` through `next` to `last`. */
+class TickRun {
+  last: TickBatch;
+  constructor(
+    public first: TickBatch,
+    public bytes: number,
+  ) {
+    this.last = first;
+  }
+}
+
+/** An entry of the unconfirmed window. */
+type WindowEntry = Outgoing | TickRun;
+
+function entryBytes(entry: WindowEntry): number {
+  return entry instanceof TickRun ? entry.bytes : outgoingLength(entry);
+}
+
+/** Room for the joins of ticks (see `TickBatch.joined`). */
+const joinSlab = new Slab();
+
+/** The open batches of this tick (few: one per framing). */
+const openBatches: TickBatch[] = [];
+const MAX_OPEN_BATCHES = 4;
+
+/** The open batch that starts with `first`, or a new one; undefined when there are too many (distinct sends, not a fan-out). */
+function openBatch(first: Uint8Array): TickBatch | undefined {
+  for (const batch of openBatches) if (batch.parts[0] === first) return batch;
+  if (openBatches.length === MAX_OPEN_BATCHES) return undefined;
+  const batch = new TickBatch();
+  batch.parts.push(first);
+  openBatches.push(batch);
+  return batch;
+}
+
+function closeBatches(): void {
+  for (const batch of openBatches) batch.open = false;
+  openBatches.length = 0;
+}
+
+/**
+ * Appends the frames of `bytes` (whole messages back to back) to `out`, each a copy of its own,
+ * skipping the first `skip`; returns the bytes appended.
+ */
+function splitFrames(bytes: Uint8Array, skip: number, out: Uint8Array[]): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let total = 0;
+  for (let off = 0, i = 0; off + HEADER_SIZE <= bytes.length; i++) {
+    const end = off + HEADER_SIZE + view.getUint32(off + OFFSET_BODY_SIZE) * 4294967296 + view.getUint32(off + OFFSET_BODY_SIZE + 4);
+    if (i >= skip) {
+      out.push(bytes.slice(off, end));
+      total += end - off;
+    }
+    off = end;
+  }
+  return total;
 }
 
 /** One buffer holding a message's bytes (its parts joined). */

@@ -74,6 +74,9 @@ export class SendQueue {
   private count = 0;
   private dropped = 0;
   private replaced = 0;
+  /** Messages (and their bytes) waiting ahead of the queue, outside it (see `setAhead`). */
+  private aheadCount = 0;
+  private aheadBytes = 0;
   private readonly maxBytes: number;
   private readonly maxMessages: number;
   private readonly changes = new Subject<void>();
@@ -101,8 +104,22 @@ export class SendQueue {
     return { messages: this.count, bytes: this.queuedBytes, dropped: this.dropped, replaced: this.replaced };
   }
 
+  /** True when a message of `size` bytes would be taken at once, as `lossless`, by a writable channel's queue (nothing refused or dropped). */
+  wouldTake(size: number): boolean {
+    return this.count + this.aheadCount === 0 || !this.full(size);
+  }
+
+  /**
+   * Messages that wait ahead of the queue without being in it (an outbox's share of a broadcast
+   * tick, written before anything queued): they count against the limits like queued ones.
+   */
+  setAhead(count: number, bytes: number): void {
+    this.aheadCount = count;
+    this.aheadBytes = bytes;
+  }
+
   private full(extra: number): boolean {
-    return this.count >= this.maxMessages || this.queuedBytes + extra > this.maxBytes;
+    return this.count + this.aheadCount >= this.maxMessages || this.queuedBytes + this.aheadBytes + extra > this.maxBytes;
   }
 
   /**
@@ -133,9 +150,9 @@ export class SendQueue {
         return true;
       }
     }
-    if (this.full(size) && this.count > 0) {
+    if (this.full(size) && this.count + this.aheadCount > 0) {
       if (policy === 'lossless') {
-        reject?.(new QueueFullError(this.count, this.queuedBytes));
+        reject?.(new QueueFullError(this.count + this.aheadCount, this.queuedBytes + this.aheadBytes));
         return false;
       }
       this.dropped++;
@@ -196,11 +213,12 @@ export class SendQueue {
   /**
    * Puts messages back at the front of the line, in order, as `lossless` with nobody waiting
    * on them (what a dropped channel may not have delivered, resent on the next one). They count
-   * against the limits like any other message, but are never refused.
+   * against the limits like any other message, but are never refused. `reject`: how a write
+   * failure or the end of the connection fails them (nothing when omitted).
    */
-  requeue(messages: readonly Outgoing[]): void {
+  requeue(messages: readonly Outgoing[], reject?: (e: IgtlError) => void): void {
     if (messages.length === 0) return;
-    const fresh: Entry[] = messages.map((bytes) => ({ bytes, size: outgoingLength(bytes), key: undefined, resolve: undefined, reject: undefined }));
+    const fresh: Entry[] = messages.map((bytes) => ({ bytes, size: outgoingLength(bytes), key: undefined, resolve: undefined, reject }));
     this.entries = [...fresh, ...this.entries.slice(this.head)];
     this.head = 0;
     for (const e of fresh) {

@@ -93,6 +93,35 @@ describe('IgtlServer.broadcast', () => {
     expect((await next).messageId).toBe(2);
   });
 
+  it('a send() to one session after a broadcast in the same tick goes out after it; every session gets its own framing, byte for byte', async () => {
+    const s = await server();
+    const port = s.address.port;
+    const raws = [rawClient(port), rawClient(port)];
+    const v2 = v2Client(port);
+    const got: IgtlMessage[] = [];
+    v2.subscribe((m) => m.type === 'TRANSFORM' && got.push(m));
+    await until(() => s.sessions.size === 3 && [...s.sessions].some((x) => x.peerHeaderVersion === 2));
+    const v1Sessions = [...s.sessions].filter((x) => x.peerHeaderVersion === 1);
+    const own = createMessage('STRING', { encoding: 3, value: 'just for you' }, { deviceName: 'Note', timestamp: Timestamp.ZERO });
+    const ticks = 3;
+    for (let t = 0; t < ticks; t++) {
+      s.broadcast(pose(2 * t), { policy: 'lossless' });
+      if (t === 1) void v1Sessions[0]!.send(own);
+      s.broadcast(pose(2 * t + 1), { policy: 'lossless' });
+      await tick();
+    }
+    const legacy = (n: number) => encodeMessage(createMessage('TRANSFORM', pose(n).content, { deviceName: 'Tool', timestamp: Timestamp.ZERO, headerVersion: 1 }));
+    const join = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+    const plain = join(Array.from({ length: 2 * ticks }, (_, n) => legacy(n)));
+    const withOwn = join([legacy(0), legacy(1), legacy(2), encodeMessage(own), legacy(3), legacy(4), legacy(5)]);
+    const [first, second] = v1Sessions.map((x) => raws.find((r) => r.socket.localPort === x.remotePort)!);
+    await until(() => first!.bytes().length >= withOwn.length && second!.bytes().length >= plain.length && got.length === 2 * ticks);
+    expect(first!.bytes()).toEqual(withOwn);
+    expect(second!.bytes()).toEqual(plain);
+    expect(got.map((m) => m.type === 'TRANSFORM' && m.content.matrix[3])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(got.map((m) => m.messageId)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it("applies `latest` per session: a blocked client's queue conflates while the others get every message", async () => {
     const s = await server();
     const port = s.address.port;
