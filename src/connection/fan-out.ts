@@ -1,10 +1,11 @@
 // Fan-out: one message to many connections (IgtlServer.broadcast, the bridge's clients), each
 // through its own queue with its own policies and backpressure, encoded at most once per framing
 // the connections need (legacy or v3, see docs/connections.md, "Which peer gets which header
-// version"); the same bytes are queued for all of them. No Promise, re-encode or microtask per
-// connection: the outboxes of the tick flush in one microtask, and outboxes that hold the same
-// byte arrays share one joined buffer (outbox.ts), so N clients cost one encode, one join and N
-// writes.
+// version"); the same bytes go to all of them. No Promise, re-encode or microtask per
+// connection: a connection with nothing waiting and a writable channel takes the bytes into the
+// tick's shared batch without a queue entry (Outbox.enqueueShared), the others queue them; the
+// outboxes of the tick flush in one microtask, and those that took the same messages write one
+// shared join, so N clients cost one encode, one join and N writes.
 import { ConnectionError, IgtlError } from '../protocol/errors.js';
 import type { CodecRegistry } from '../protocol/registry.js';
 import type { IgtlMessage } from '../protocol/types.js';
