@@ -1,7 +1,7 @@
 // A scripted ByteChannel for connection tests: each subscription of the factory is one attempt
 // the test drives by hand (open, deliver bytes, fail, end), recording what was written.
 import { Observable, type Subscriber } from 'rxjs';
-import type { ByteChannel, ChannelEvent, ChannelFactory } from '../../../src/index.js';
+import { ConnectionError, type ByteChannel, type ChannelEvent, type ChannelFactory } from '../../../src/index.js';
 
 export class FakeAttempt {
   readonly written: Uint8Array[] = [];
@@ -68,3 +68,25 @@ export function fakeFactory(kind: 'stream' | 'datagram' = 'stream'): { factory: 
 
 /** Lets queued microtasks (the connection's batched flush) run. */
 export const settle = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/**
+ * A channel for an Outbox alone, recording what it takes: `full` says when write() reports a
+ * full buffer, `refuse` which bytes it throws for (a ConnectionError).
+ */
+export function recordingChannel(opts: { full?: () => boolean; refuse?: (b: Uint8Array) => boolean; coalesce?: boolean } = {}): { ch: ByteChannel; written: Uint8Array[] } {
+  const written: Uint8Array[] = [];
+  const ch: ByteChannel = {
+    kind: 'stream',
+    remote: 'test:1',
+    ...(opts.coalesce === undefined ? {} : { coalesce: opts.coalesce }),
+    write(bytes) {
+      if (opts.refuse?.(bytes)) throw new ConnectionError('refused by the channel');
+      written.push(bytes);
+      return !(opts.full?.() ?? false);
+    },
+    pause() {},
+    resume() {},
+    close() {},
+  };
+  return { ch, written };
+}

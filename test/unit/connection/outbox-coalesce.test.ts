@@ -2,27 +2,10 @@
 // and fan-out (the same byte arrays queued for many connections) shares one joined buffer.
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/connection/outbox.js';
-import type { ByteChannel } from '../../../src/connection/channel.js';
 import { ConnectionError, type IgtlError, type SendResult } from '../../../src/index.js';
-import { settle } from './fake-channel.js';
+import { recordingChannel, settle } from './fake-channel.js';
 
-function channel(opts: { full?: () => boolean; refuse?: (b: Uint8Array) => boolean; coalesce?: boolean } = {}) {
-  const written: Uint8Array[] = [];
-  const ch: ByteChannel = {
-    kind: 'stream',
-    remote: 'test:1',
-    coalesce: opts.coalesce ?? true,
-    write(bytes) {
-      if (opts.refuse?.(bytes)) throw new ConnectionError('refused by the channel');
-      written.push(bytes);
-      return !(opts.full?.() ?? false);
-    },
-    pause() {},
-    resume() {},
-    close() {},
-  };
-  return { ch, written };
-}
+const channel = (opts: Parameters<typeof recordingChannel>[0] = {}) => recordingChannel({ coalesce: true, ...opts });
 
 const outbox = () => new Outbox({ now: () => 0, log: () => {} });
 const b = (n: number, size = 4) => new Uint8Array(size).fill(n);

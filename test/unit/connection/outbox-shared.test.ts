@@ -10,38 +10,14 @@ import {
   ConnectionError, IDENTITY, IgtlConnection, QueueFullError, Timestamp, UnconfirmedDeliveryError, createMessage, decodeMessage, defaultRegistry, encodeMessage,
   type ChannelEvent, type IgtlError, type SendResult,
 } from '../../../src/index.js';
-import { settle } from './fake-channel.js';
+import { recordingChannel, settle } from './fake-channel.js';
 
-function channel(opts: { full?: () => boolean; refuse?: (b: Uint8Array) => boolean } = {}) {
-  const written: Uint8Array[] = [];
-  const ch: ByteChannel = {
-    kind: 'stream',
-    remote: 'test:1',
-    coalesce: true,
-    write(bytes) {
-      if (opts.refuse?.(bytes)) throw new ConnectionError('refused by the channel');
-      written.push(bytes);
-      return !(opts.full?.() ?? false);
-    },
-    pause() {},
-    resume() {},
-    close() {},
-  };
-  return { ch, written };
-}
+const channel = (opts: Parameters<typeof recordingChannel>[0] = {}) => recordingChannel({ coalesce: true, ...opts });
 
 const outbox = (queue?: { maxMessages?: number }) => new Outbox({ now: () => 0, log: () => {}, ...(queue ? { queue } : {}) });
 /** A real frame (the unconfirmed report splits joined writes by their headers). */
 const frame = (text: string) => encodeMessage(createMessage('STRING', { encoding: 3, value: text }, { deviceName: 'T', timestamp: Timestamp.ZERO }));
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const noReject = (): void => {};
 
 describe('Outbox.enqueueShared', () => {

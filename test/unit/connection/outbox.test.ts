@@ -2,26 +2,10 @@
 // channel refuses, backpressure, and the unconfirmed window reported when a channel ends.
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../../src/connection/outbox.js';
-import type { ByteChannel } from '../../../src/connection/channel.js';
 import { ConnectionError, type IgtlError, type SendResult } from '../../../src/index.js';
-import { settle } from './fake-channel.js';
+import { recordingChannel, settle } from './fake-channel.js';
 
-function channel(opts: { full?: () => boolean; refuse?: (b: Uint8Array) => boolean } = {}) {
-  const written: Uint8Array[] = [];
-  const ch: ByteChannel = {
-    kind: 'stream',
-    remote: 'test:1',
-    write(bytes) {
-      if (opts.refuse?.(bytes)) throw new ConnectionError('refused by the channel');
-      written.push(bytes);
-      return !(opts.full?.() ?? false);
-    },
-    pause() {},
-    resume() {},
-    close() {},
-  };
-  return { ch, written };
-}
+const channel = recordingChannel;
 
 function outbox(retainBytes?: number) {
   let now = 0;
