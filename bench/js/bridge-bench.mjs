@@ -50,20 +50,22 @@ function start(args, timeoutMs) {
 }
 
 /**
- * @param {{ kind: 'relay' | 'bridge', clients: number, hz?: number, seconds?: number, root?: string }} o
- *   root: the directory of bench/js to run (default this one)
+ * @param {{ kind: 'relay' | 'bridge', clients: number, hz?: number, seconds?: number, warmup?: number, root?: string }} o
+ *   seconds: the measured period; warmup: seconds of traffic before it (default 2), left out of
+ *   the CPU (bridge-server.mjs) and latency (bridge-clients.mjs) figures of both processes under
+ *   test; root: the directory of bench/js to run (default this one)
  */
-export async function measureBridge({ kind, clients, hz = 120, seconds = 10, root }) {
+export async function measureBridge({ kind, clients, hz = 120, seconds = 10, warmup = 2, root }) {
   const js = (name) => path.join(root ?? HERE, name);
-  const timeoutMs = (seconds + 60) * 1000;
-  const source = start([js('bridge-source.mjs'), String(hz), String(seconds)], timeoutMs);
+  const timeoutMs = (warmup + seconds + 60) * 1000;
+  const source = start([js('bridge-source.mjs'), String(hz), String(warmup + seconds)], timeoutMs);
   const procs = [source];
   try {
     const { listening: upstreamPort } = await source.wait((j) => j.listening !== undefined);
-    const server = start([js('bridge-server.mjs'), kind, String(upstreamPort), String(clients)], timeoutMs);
+    const server = start([js('bridge-server.mjs'), kind, String(upstreamPort), String(clients), String(warmup)], timeoutMs);
     procs.push(server);
     const { listening: wsPort } = await server.wait((j) => j.listening !== undefined);
-    const cl = start([js('bridge-clients.mjs'), `ws://127.0.0.1:${wsPort}/`, String(clients), String(seconds + 30)], timeoutMs);
+    const cl = start([js('bridge-clients.mjs'), `ws://127.0.0.1:${wsPort}/`, String(clients), String(warmup + seconds + 30), String(Math.max(1, warmup))], timeoutMs);
     procs.push(cl);
     await cl.wait((j) => j.connected !== undefined);
     source.child.stdin.write('go\n');
@@ -74,9 +76,9 @@ export async function measureBridge({ kind, clients, hz = 120, seconds = 10, roo
   }
 }
 
-// Stand-alone: node bench/js/bridge-bench.mjs relay|bridge <clients> [seconds]
+// Stand-alone: node bench/js/bridge-bench.mjs relay|bridge <clients> [seconds] [warmup]
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [kind, clients, seconds] = process.argv.slice(2);
-  const r = await measureBridge({ kind, clients: Number(clients), seconds: Number(seconds ?? 10) });
+  const [kind, clients, seconds, warmup] = process.argv.slice(2);
+  const r = await measureBridge({ kind, clients: Number(clients), seconds: Number(seconds ?? 10), warmup: Number(warmup ?? 2) });
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }

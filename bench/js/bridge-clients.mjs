@@ -5,14 +5,15 @@
 // bench/js/bridge-source.mjs set to CLOCK_MONOTONIC at send time. Text frames (the bridge's
 // notices) are ignored. Prints {"connected":n} once every client is open; ends when every
 // client is closed (or after <seconds>) with one JSON line: messages per client, latency
-// percentiles (ms) over the messages after the first second.
+// percentiles (ms) over the messages after the warm-up (<warmup> seconds, default 1).
 //
-// Usage: node bench/js/bridge-clients.mjs <url> <clients> <seconds>
+// Usage: node bench/js/bridge-clients.mjs <url> <clients> <seconds> [warmup]
 import WebSocket from 'ws';
 import { emit } from './common.mjs';
 
-const [url, clientsArg, secondsArg] = process.argv.slice(2);
+const [url, clientsArg, secondsArg, warmupArg] = process.argv.slice(2);
 const n = Number(clientsArg);
+const warmupNs = Number(warmupArg ?? 1) * 1e9;
 const deadline = setTimeout(finish, Number(secondsArg ?? 60) * 1000);
 const latencies = [];
 const perClient = new Array(n).fill(0);
@@ -36,8 +37,8 @@ function client(i) {
       if (buf.length - off < 58 + body) break;
       const stampNs = buf.readUInt32BE(off + 34) * 1e9 + (buf.readUInt32BE(off + 38) * 1e9) / 2 ** 32;
       if (firstStampNs < 0) firstStampNs = stampNs;
-      // The first second is warm-up (JIT, connection set-up).
-      if (stampNs - firstStampNs > 1e9) latencies.push((now - stampNs) / 1e6);
+      // The warm-up (JIT, connection set-up) is left out.
+      if (stampNs - firstStampNs > warmupNs) latencies.push((now - stampNs) / 1e6);
       perClient[i]++;
       off += 58 + body;
     }

@@ -307,7 +307,7 @@ export class IgtlBridge {
       this.isStreamed,
       { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => (this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1) },
       this.policyOf,
-      this.upstream.receivedFrames(),
+      (msg) => up.receivedFrame(msg),
     );
     this.http.on('upgrade', this.upgradeListener);
   }

@@ -9,7 +9,10 @@
 // A message that goes out unchanged -- in the framing it came in, keeping its message ID (see
 // keepsItsFraming), which is what every client of the bridge asks for today -- is not encoded at
 // all: the peer's frame, as received and CRC-checked, is queued as it is (byte for byte what the
-// peer sent, CRC included). Only a message whose framing changes is encoded (once per framing).
+// peer sent, CRC included). Only a message whose framing changes is encoded (once per framing),
+// and one a throttle sends later (a window's trailing sample): the frame is known only while the
+// peer's message is being delivered, which costs nothing per message, where a map from every
+// message to its frame cost about as much as the encode it saves.
 import type { Observable, Subscription } from 'rxjs';
 import { keepsItsFraming, type IgtlConnection } from '../connection/connection.js';
 import { SharedEncoding, type FanOutCount, type FanOutEncoding } from '../connection/fan-out.js';
@@ -41,8 +44,8 @@ export class ClientGroups<C extends FanOutClient> {
     private readonly encoding: FanOutEncoding,
     /** The send policy of every client for a message (asked once per message, not per client). */
     private readonly policyOf: (msg: IgtlMessage) => SendPolicy,
-    /** A message's frame as the peer sent it, when known (IgtlConnection.receivedFrames). */
-    private readonly received?: { get(msg: IgtlMessage): Uint8Array | undefined },
+    /** A message's frame as the peer sent it, when known (IgtlConnection.receivedFrame). */
+    private readonly received?: (msg: IgtlMessage) => Uint8Array | undefined,
   ) {}
 
   /** Number of groups (distinct filters) now. */
@@ -81,7 +84,7 @@ export class ClientGroups<C extends FanOutClient> {
     if (shared?.msg !== msg) shared = this.current = new SharedEncoding(msg, this.encoding);
     const count: FanOutCount = { queued: 0, dropped: 0 };
     const policy = this.policyOf(msg);
-    const frame = this.received?.get(msg);
+    const frame = this.received?.(msg);
     for (const client of clients) {
       client.relayed++;
       // Dropped or refused sends are reported on the client's errors$ (its queue's doing).

@@ -70,8 +70,16 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private readonly reply = (answer: IgtlMessage): void => this.next(answer);
   /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
   private readonly pings: number[] = [];
-  /** Each received message's frame, once {@link receivedFrames} has been asked for (a relay's). */
-  private frames: WeakMap<IgtlMessage, Uint8Array> | undefined;
+  /**
+   * The message being delivered now and where its frame lies (see {@link receivedFrame}): plain
+   * fields, set and cleared around each delivery -- a map from every message to its frame
+   * (a WeakMap) costs more per message than encoding it again.
+   */
+  private delivering: IgtlMessage | undefined;
+  private deliveringBytes: Uint8Array | undefined;
+  private deliveringOffset = 0;
+  private deliveringLength = 0;
+  private deliveringFrame: Uint8Array | undefined;
 
   /**
    * Connection state: idle, connecting, open, stale (open but silent), reconnecting (attempt,
@@ -126,8 +134,16 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.decoder = new MessageDecoder(
       {
         message: (msg, bytes, offset, length) => {
-          this.frames?.set(msg, bytes.subarray(offset, offset + length));
-          this.receive(msg);
+          this.delivering = msg;
+          this.deliveringBytes = bytes;
+          this.deliveringOffset = offset;
+          this.deliveringLength = length;
+          try {
+            this.receive(msg);
+          } finally {
+            // Nothing pinned past the delivery (the chunk, or a large message's buffer).
+            this.delivering = this.deliveringBytes = this.deliveringFrame = undefined;
+          }
         },
         error: (err) => this.onDecodeError(err),
       },
@@ -375,14 +391,19 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /**
-   * @internal From now on, each message this connection receives maps to its frame exactly as
-   * the peer sent it (a view on the received bytes, CRC verified when checked; never written
-   * again). For a relay that forwards a message unchanged instead of encoding it again (the
-   * bridge: see {@link keepsItsFraming}). Weak: the frame lives as long as the message.
+   * @internal The frame of `msg` exactly as the peer sent it (a view on the received bytes, CRC
+   * verified when checked; the framer never writes them again) while `msg` is being delivered
+   * to subscribers -- synchronously, from inside their `next` -- else undefined. For a relay
+   * that forwards a message unchanged instead of encoding it again (the bridge, see
+   * {@link keepsItsFraming}); one that gets the message later (a throttle's trailing value)
+   * encodes it.
    */
-  receivedFrames(): WeakMap<IgtlMessage, Uint8Array> {
-    this.frames ??= new WeakMap();
-    return this.frames;
+  receivedFrame(msg: IgtlMessage): Uint8Array | undefined {
+    if (msg !== this.delivering) return undefined;
+    // One view per message, made when first asked for (a plain view: a Buffer's subarray would build a Buffer).
+    const bytes = this.deliveringBytes!;
+    this.deliveringFrame ??= new Uint8Array(bytes.buffer, bytes.byteOffset + this.deliveringOffset, this.deliveringLength);
+    return this.deliveringFrame;
   }
 
   /** @internal A send that failed before it was queued (an encode error in fan-out): reported on errors$. */

@@ -14,7 +14,7 @@ const pose = (n: number, device = 'Stylus') => createMessage('TRANSFORM', { matr
 const tdata = (n: number) => createMessage('TDATA', { elements: [{ name: 'Stylus', type: 2, matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }] }, { deviceName: 'Tracker', timestamp: Timestamp.ZERO });
 const isStreamed = (m: IgtlMessage) => m.type === 'TRANSFORM' || m.type === 'TDATA';
 
-function setUp(source: Observable<IgtlMessage> = new Subject<IgtlMessage>(), received?: WeakMap<IgtlMessage, Uint8Array>) {
+function setUp(source: Observable<IgtlMessage> = new Subject<IgtlMessage>(), received?: (msg: IgtlMessage) => Uint8Array | undefined) {
   let id = 0;
   const groups = new ClientGroups<FanOutClient>(source, isStreamed, { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => ++id }, (m) => (isStreamed(m) ? 'latest' : 'lossless'), received);
   /** A client on a coalescing fake channel (as a WebSocket's), open. */
@@ -40,7 +40,7 @@ function setUpRelay() {
   const { factory, attempts } = fakeFactory();
   const upstream = new IgtlConnection(factory, { heartbeat: false, eager: true, reconnect: false });
   attempts[0]!.open();
-  return { ...setUp(upstream, upstream.receivedFrames()), deliver: (bytes: Uint8Array) => attempts[0]!.data(bytes) };
+  return { ...setUp(upstream, (msg) => upstream.receivedFrame(msg)), deliver: (bytes: Uint8Array) => attempts[0]!.data(bytes) };
 }
 
 /**
