@@ -16,20 +16,25 @@ export function allocateUninitialized(size: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** The last bytes written that were not a Buffer, and the Buffer over them. */
+/** The last two byte arrays written that were not Buffers, and the Buffers over them (newest first). */
 let lastBytes: Uint8Array | undefined;
 let lastBuffer: Buffer | undefined;
+let olderBytes: Uint8Array | undefined;
+let olderBuffer: Buffer | undefined;
 
 /**
  * The bytes as a Buffer (no copy). A fan-out writes the same array to every session in a row,
- * and Node would wrap it in a new Buffer for each write: the last wrapper is reused.
+ * and Node would wrap it in a new Buffer for each write: the wrappers of the last two arrays
+ * are reused (two: sessions of both framings, legacy and v3, take turns).
  */
 function asBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
-  if (bytes !== lastBytes || lastBuffer === undefined) {
-    lastBytes = bytes;
-    lastBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  if (bytes === lastBytes) return lastBuffer!;
+  if (bytes === olderBytes) return olderBuffer!;
+  olderBytes = lastBytes;
+  olderBuffer = lastBuffer;
+  lastBytes = bytes;
+  lastBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return lastBuffer;
 }
 
