@@ -10,6 +10,7 @@
 //   to `retainBytes`) until the peer confirms it has read past them (see `confirm`), and hands
 //   the rest over when the channel ends, so the loss is reported, never silent.
 import type { ByteChannel } from './channel.js';
+import { DroppedLedger } from './dropped-ledger.js';
 import { ConnectionError, IgtlError } from '../protocol/errors.js';
 import { HEADER_SIZE, OFFSET_BODY_SIZE } from '../protocol/constants.js';
 import { Slab, SLAB_MAX_MESSAGE } from '../protocol/slab.js';
@@ -61,8 +62,8 @@ export class Outbox {
   private windowHead = 0;
   private windowSeq = 1;
   private windowBytes = 0;
-  /** Bytes of unconfirmed messages no longer kept (over `retainBytes`). */
-  private unretainedBytes = 0;
+  /** Unconfirmed messages no longer kept (over `retainBytes`): their bytes, by sequence number. */
+  private readonly dropped = new DroppedLedger();
   private readonly retainBytes: number;
   /** Scratch list of the small messages at the head of the queue (see `writeJoined`). */
   private readonly small: Uint8Array[] = [];
@@ -120,7 +121,7 @@ export class Outbox {
     let report: UnconfirmedWrites | undefined;
     if (messages > 0) {
       const frames: Uint8Array[] = [];
-      let bytes = this.unretainedBytes;
+      let bytes = this.dropped.total;
       for (let i = this.windowHead; i < this.window.length; i++) {
         const entry = this.window[i]!;
         if (this.windowCounts[i] === 1 && !(entry instanceof TickRun)) {
@@ -146,7 +147,7 @@ export class Outbox {
     this.windowCounts = [];
     this.windowHead = 0;
     this.windowBytes = 0;
-    this.unretainedBytes = 0;
+    this.dropped.clear();
     this.writtenSeq = this.confirmedSeq = 0;
     return report;
   }
@@ -169,7 +170,7 @@ export class Outbox {
         this.windowBytes -= this.dropFirstTick(head);
       } else break;
     }
-    this.unretainedBytes = 0;
+    this.dropped.confirm(this.confirmedSeq);
     this.compact();
   }
 
@@ -432,7 +433,8 @@ export class Outbox {
         this.windowSeq += this.windowCounts[this.windowHead++]!;
       } else break;
       this.windowBytes -= old;
-      this.unretainedBytes += old;
+      // windowSeq is now the first kept message: the dropped span ends just before it.
+      this.dropped.add(this.windowSeq - 1, old);
     }
     this.compact();
   }

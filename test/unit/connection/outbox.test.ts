@@ -92,6 +92,39 @@ describe('Outbox', () => {
     expect(report.confirmed).toBe(false);
   });
 
+  it('a confirmation that covers only some dropped messages subtracts exactly those bytes', async () => {
+    const { box } = outbox(10);
+    const { ch } = channel();
+    box.attach(ch);
+    // Five messages of 4, 5, 6, 7, 8 bytes and 10 bytes of retention: only the newest is kept.
+    for (const n of [1, 2, 3, 4, 5]) box.enqueue(b(n, n + 3), 'lossless', `k${n}`, undefined, () => {});
+    await settle();
+    box.confirm(1); // the peer read the first (dropped) message only
+    const report = box.detach()!;
+    expect(report.messages).toBe(4);
+    // 5 + 6 + 7 dropped but unconfirmed, 8 still kept: nothing the peer did not confirm is lost
+    // from the count (before, the confirmation cleared the whole dropped count and this said 8).
+    expect(report.bytes).toBe(5 + 6 + 7 + 8);
+    expect(report.frames.map((f) => f[0])).toEqual([5]);
+    expect(report.confirmed).toBe(true);
+  });
+
+  it('a peer that never confirms: the count of dropped bytes stays exact over many messages', async () => {
+    const { box } = outbox(64);
+    const { ch } = channel();
+    box.attach(ch);
+    let total = 0;
+    for (let n = 1; n <= 1000; n++) {
+      box.enqueue(b(n & 0xff, 1 + (n % 13)), 'lossless', `k${n % 7}`, undefined, () => {});
+      total += 1 + (n % 13);
+      if (n % 50 === 0) await settle();
+    }
+    await settle();
+    const report = box.detach()!;
+    expect(report.messages).toBe(1000);
+    expect(report.bytes).toBe(total);
+  });
+
   it('writes housekeeping at once, outside the queue, and counts it in the write order', async () => {
     const { box } = outbox();
     const { ch, written } = channel();
