@@ -40,6 +40,8 @@ export function unfollowable(cited: string, fromFile: string): string | undefine
   }
   if (cited.includes('*')) return existsSync(path.join(repoRoot, path.posix.dirname(cited))) ? undefined : 'no such folder';
   if (cited.startsWith('/')) return 'an absolute path outside the repository';
+  // Where a program writes its output (git-ignored, so absent from a fresh clone): not a citation.
+  if (/^(dist|bench\/out)\//.test(cited)) return undefined;
   for (const base of [repoRoot, path.dirname(fromFile), path.join(repoRoot, 'docs')]) {
     const resolved = path.resolve(base, cited);
     if (resolved.startsWith(repoRoot + path.sep) && existsSync(resolved)) return undefined;
@@ -63,6 +65,7 @@ describe('citations', () => {
     expect(unfollowable('STYLE.md', here)).toBeDefined();
     expect(unfollowable('Documents/Protocol/Header.md', here)).toBeDefined();
     expect(unfollowable('/work/shared/spec/header.md', here)).toBeDefined();
+    expect(unfollowable('bench/out/last-run.md', here)).toBeUndefined(); // an output path, absent in a fresh clone
     expect(citations('see spec queries.md §4 and docs/cli.md#monitor, (header.md).')).toEqual(['queries.md', 'docs/cli.md', 'header.md']);
   });
 
