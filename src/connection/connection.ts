@@ -594,7 +594,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.liveness = undefined;
     const channel = this.channel;
     this.channel = undefined;
-    const unconfirmed = this.outbox.detach();
+    // Only a channel that failed reports what it left unconfirmed (see below).
+    const unconfirmed = this.outbox.detach(wasOpen && err !== undefined);
     // A message cut off by a failure is reported (TruncatedMessageError), never lost silently;
     // after a desync the rest of the stream is noise, not a message.
     if (err && !this.decoder.desynced) this.decoder.end();

@@ -184,6 +184,35 @@ describe('Outbox.enqueueShared', () => {
     expect(after.bytes).toBe(6 * frameSize);
   });
 
+  it('a run confirmed whole leaves the window, and the ticks after it (or after a queued send) start new runs with their own counts', async () => {
+    const box = outbox();
+    const peer = outbox();
+    box.attach(channel().ch);
+    peer.attach(channel().ch);
+    const tick = async (...bytes: Uint8Array[]) => {
+      for (const b of bytes) {
+        expect(box.enqueueShared(b, noReject)).toBe(true);
+        expect(peer.enqueueShared(b, noReject)).toBe(true);
+      }
+      await settle();
+    };
+    const f = Array.from({ length: 9 }, (_, i) => frame(`f${i}`));
+    await tick(f[0]!, f[1]!);
+    await tick(f[2]!);
+    box.confirm(3); // the whole run, the window's only entry
+    expect(box.unconfirmedCount).toBe(0);
+    await tick(f[3]!, f[4]!); // a new run
+    box.enqueue(f[5]!, 'lossless', 'k', undefined, noReject); // a plain entry ends it
+    await settle();
+    await tick(f[6]!);
+    await tick(f[7]!, f[8]!); // a run after the plain entry
+    box.confirm(4); // part of the second run
+    const report = box.detach()!;
+    expect(report.messages).toBe(5);
+    expect(report.frames).toEqual([f[4], f[5], f[6], f[7], f[8]]);
+    expect(report.bytes).toBe([4, 5, 6, 7, 8].reduce((n, i) => n + f[i]!.length, 0));
+  });
+
   it('reports ticks of one message each (a run of one-message ticks) frame by frame', async () => {
     const box = outbox();
     box.attach(channel().ch);

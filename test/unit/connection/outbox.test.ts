@@ -79,6 +79,22 @@ describe('Outbox', () => {
     expect(box.detach()).toBeUndefined();
   });
 
+  it('detach(false) (a channel closed on purpose) reports nothing and forgets the window, and the next channel starts afresh', async () => {
+    const { box } = outbox();
+    box.attach(channel().ch);
+    for (const n of [1, 2, 3]) box.enqueue(b(n), 'lossless', `k${n}`, undefined, () => {});
+    await settle();
+    expect(box.unconfirmedCount).toBe(3);
+    expect(box.detach(false)).toBeUndefined();
+    box.attach(channel().ch);
+    expect(box.unconfirmedCount).toBe(0);
+    box.enqueue(b(9), 'lossless', 'k9', undefined, () => {});
+    await settle();
+    const report = box.detach()!;
+    expect(report.messages).toBe(1);
+    expect(report.frames.map((f) => f[0])).toEqual([9]);
+  });
+
   it('keeps only the newest retainBytes of unconfirmed messages but counts them all', async () => {
     const { box } = outbox(10);
     const { ch } = channel();
