@@ -1,9 +1,10 @@
 // C++ side of benchmark 8 (scale): one server, <clients> clients, each sent a TRANSFORM and a
 // TDATA (2 tools) at <hz> for <seconds>. Each tick packs the two messages once with the C++
 // library and writes them to every client. Prints {"listening":port} first, then one JSON line
-// with the CPU it used (user + system, and each) over the sending period.
+// with the CPU it used (user + system, and each) over the sending period, after <warmup> seconds
+// of sending that are not counted (as the igtl-rx side does: bench/js/scale-server.mjs).
 //
-// Usage: igtlbench_scale_server <port> <clients> <hz> <seconds>
+// Usage: igtlbench_scale_server <port> <clients> <hz> <seconds> [warmup seconds, default 0]
 #include <vector>
 #include "benchutil.h"
 #include "igtlTrackingDataMessage.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   int clients = atoi(argv[2]);
   double hz = atof(argv[3]);
   double seconds = atof(argv[4]);
+  double warmup = argc > 5 ? atof(argv[5]) : 0;
   int lfd = listen_on(atoi(argv[1]));
   std::vector<int> fds;
   for (int i = 0; i < clients; i++) fds.push_back(accept_client(lfd));
@@ -45,14 +47,18 @@ int main(int argc, char** argv) {
   igtl::IdentityMatrix(m);
 
   long long period = (long long)(1e9 / hz);
-  long ticks = (long)(seconds * hz);
-  double user0, sys0;
-  cpu_split(user0, sys0);
-  double cpu0 = cpu_s();
-  double t0 = now_s();
+  long warm = (long)(warmup * hz);
+  long ticks = warm + (long)(seconds * hz);
+  double user0 = 0, sys0 = 0, cpu0 = 0, t0 = 0;
   long long next = now_ns();
   long sent = 0;
   for (long t = 0; t < ticks; t++) {
+    if (t == warm) {
+      cpu_split(user0, sys0);
+      cpu0 = cpu_s();
+      t0 = now_s();
+      sent = 0;
+    }
     sleep_until_ns(next);
     next += period;
     m[0][3] = (float)t;

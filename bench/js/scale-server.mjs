@@ -1,13 +1,15 @@
 // igtl-rx side of benchmark 8 (scale): one igtl-rx server, <clients> clients, each sent a
 // TRANSFORM and a TDATA (2 tools) at <hz> for <seconds> with server.broadcast(). Prints
 // {"listening":port} first, then one JSON line with the CPU the process used over the sending
-// period (user + system as a % of one core, and each in seconds) and what it sent.
+// period (user + system as a % of one core, and each in seconds) and what it sent, after
+// <warmup> seconds of sending that are not counted (JIT compilation of the send path; the C++
+// side, bench/cpp/igtlbench_scale_server.cxx, leaves out the same).
 //
-// Usage: node bench/js/scale-server.mjs <port> <clients> <hz> <seconds>
+// Usage: node bench/js/scale-server.mjs <port> <clients> <hz> <seconds> [warmup seconds, default 0]
 import { igtl, emit, memory, now } from './common.mjs';
 import { createServer } from '../../dist/src/node.js';
 
-const [portArg, clientsArg, hzArg, secondsArg] = process.argv.slice(2);
+const [portArg, clientsArg, hzArg, secondsArg, warmupArg] = process.argv.slice(2);
 const clients = Number(clientsArg);
 const hz = Number(hzArg);
 const seconds = Number(secondsArg);
@@ -25,11 +27,12 @@ await ready;
 
 const matrix = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const period = 1000 / hz;
-const ticks = Math.round(seconds * hz);
+const warm = Math.round(Number(warmupArg ?? 0) * hz);
+const ticks = warm + Math.round(seconds * hz);
 let sent = 0;
 let failed = 0;
-const cpu0 = process.cpuUsage();
-const t0 = now();
+let cpu0 = process.cpuUsage();
+let t0 = now();
 await new Promise((resolve) => {
   let tick = 0;
   const start = performance.now();
@@ -37,6 +40,11 @@ await new Promise((resolve) => {
     if (tick >= ticks) {
       resolve();
       return;
+    }
+    if (tick === warm) {
+      cpu0 = process.cpuUsage();
+      t0 = now();
+      sent = failed = 0;
     }
     const m = matrix.slice();
     m[3] = tick;
