@@ -223,6 +223,14 @@ export function checkHeader(header: FrameHeader, maxBodySize: number): IgtlError
 export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): IgtlMessage {
   if (bytes.length < HEADER_SIZE) throw new TruncatedMessageError(HEADER_SIZE, bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The usual case, a whole message whose header passes checkHeader, takes the framer's path
+  // (decodeFrameAt: no FrameHeader object); anything else is read in full below, for its error.
+  if (view.getUint32(OFFSET_BODY_SIZE) === 0) {
+    const bodySize = view.getUint32(OFFSET_BODY_SIZE + 4);
+    if (HEADER_SIZE + bodySize === bytes.length && bodySize <= (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE) && isSupportedHeaderVersion(view.getUint16(OFFSET_VERSION))) {
+      return decodeFrameAt(bytes, view, 0, options.registry ?? defaultRegistry, options.verifyCrc ?? true);
+    }
+  }
   const header = readHeader(bytes, view, 0);
   const problem = checkHeader(header, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE);
   if (problem) throw problem;
