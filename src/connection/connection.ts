@@ -494,14 +494,15 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private onData(chunk: Uint8Array): void {
     const liveness = this.liveness;
     if (!liveness) return;
-    liveness.bytesIn();
+    // One clock read per chunk (a tracker at 1 kHz in 106-byte reads: it was two, ~5% of the chunk's cost).
+    const now = this.scheduler.now();
+    liveness.bytesIn(now);
     const decoder = this.decoder;
     if (decoder.desynced) return;
     const before = decoder.buffered;
     decoder.push(chunk);
     if (this.channel?.kind === 'datagram') decoder.end();
     // Deadlines of the read and skip rules start when a partial message or a skip starts.
-    const now = this.scheduler.now();
     let poke = false;
     if (decoder.buffered === 0) this.partialSince = undefined;
     else if (before === 0 || this.partialSince === undefined) {

@@ -7,6 +7,9 @@ import type { CodecLookup, ContentCodec } from './codec.js';
  */
 export class CodecRegistry implements CodecLookup {
   private readonly codecs = new Map<string, ContentCodec<string, unknown>>();
+  /** The last lookup: a stream is mostly one type after another (a tracker's TRANSFORMs), and the names come from the header's cache, the same string each time. */
+  private lastType: string | undefined;
+  private lastCodec: ContentCodec<string, unknown> | undefined;
 
   constructor(codecs: Iterable<ContentCodec<string, unknown>> = []) {
     for (const c of codecs) this.register(c);
@@ -15,12 +18,18 @@ export class CodecRegistry implements CodecLookup {
   /** Adds (or replaces) the codec for `codec.type`. */
   register<T extends string, C>(codec: ContentCodec<T, C>): this {
     this.codecs.set(codec.type, codec);
+    this.lastType = undefined;
+    this.lastCodec = undefined;
     return this;
   }
 
   /** The codec for a wire type name, or undefined for an unknown type. */
   get(type: string): ContentCodec<string, unknown> | undefined {
-    return this.codecs.get(type);
+    if (type === this.lastType) return this.lastCodec;
+    const codec = this.codecs.get(type);
+    this.lastType = type;
+    this.lastCodec = codec;
+    return codec;
   }
 
   /** True when `type` has a codec. */
