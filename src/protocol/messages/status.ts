@@ -3,7 +3,7 @@
 // and on receive accept any content of at least 30 bytes, reading the text up to the first NUL.
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { Encoding, nulIndex, readFixedString, utf8Text } from '../text.js';
+import { Encoding, nulIndex, readFixedString, stageAsciiText, utf8Text, writeStagedText } from '../text.js';
 import { RecentNames } from '../header.js';
 import { checkInt } from './encode-checks.js';
 import { asBigInt, asInt, asObject, asString } from './json-fields.js';
@@ -27,6 +27,9 @@ function isInt64(v: bigint): boolean {
 // into the words of its zero-padded field (the header's cache, header.ts), so the field is five
 // stores instead of a checked byte loop and a zero fill (a tenth of STATUS encode time).
 const errorNames = new RecentNames(new Map(), ERROR_NAME_SIZE);
+/** The error name size() last looked up, and its words (encode() follows size() at once). */
+let sizedName = '';
+let sizedWords = errorNames.get('', 'STATUS', 'errorName');
 
 /**
  * The int64 at `at`. A sub-code that fits 32 bits (the usual case) is made from its low half,
@@ -95,20 +98,28 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
     if (typeof content.subcode !== 'bigint' || !isInt64(content.subcode)) {
       throw new EncodeError('STATUS', `subcode must be a bigint in ${INT64_MIN}..${INT64_MAX}, got ${String(content.subcode)}`);
     }
-    errorNames.get(content.errorName, 'STATUS', 'errorName'); // throws if it does not fit
+    sizedWords = errorNames.get(content.errorName, 'STATUS', 'errorName'); // throws if it does not fit
+    sizedName = content.errorName;
+    const text = content.statusMessage;
+    // ASCII without NUL (the usual status text) is checked and staged for encode in one pass.
+    const n = typeof text === 'string' ? stageAsciiText(text) : -1;
+    if (n >= 0) return FIXED_SIZE + n + 1;
     // A receiver stops at the first NUL, so text after an embedded one would be lost.
-    const nul = content.statusMessage.indexOf('\0');
+    const nul = text.indexOf('\0');
     if (nul >= 0) throw new EncodeError('STATUS', `statusMessage contains a NUL at index ${nul}; receivers would cut the text there`);
-    return FIXED_SIZE + encodedTextLength(content.statusMessage, Encoding.UTF_8, undefined, 'STATUS', 'statusMessage') + 1;
+    return FIXED_SIZE + encodedTextLength(text, Encoding.UTF_8, undefined, 'STATUS', 'statusMessage') + 1;
   },
   encode(content, bytes, view, offset) {
     view.setUint16(offset + CODE, content.code);
     view.setBigInt64(offset + SUB_CODE, content.subcode);
-    const name = errorNames.get(content.errorName, 'STATUS', 'errorName');
+    // The error name's words, as size() just looked them up (it runs right before encode).
+    const name = content.errorName === sizedName ? sizedWords : errorNames.get(content.errorName, 'STATUS', 'errorName');
     for (let i = 0; i < ERROR_NAME_SIZE >>> 2; i++) view.setInt32(offset + ERROR_NAME + 4 * i, name[i]!);
     // ASCII text (the usual status text) goes straight into the output, with no byte array per
     // message: that array was a quarter of STATUS encode time.
-    const n = writeEncodedText(bytes, offset + MESSAGE, content.statusMessage, Encoding.UTF_8, undefined, 'STATUS', 'statusMessage');
+    const text = content.statusMessage;
+    let n = writeStagedText(bytes, view, offset + MESSAGE, text);
+    if (n < 0) n = writeEncodedText(bytes, offset + MESSAGE, text, Encoding.UTF_8, undefined, 'STATUS', 'statusMessage');
     bytes[offset + MESSAGE + n] = 0;
   },
   toJSON: (c) => ({ code: c.code, subcode: c.subcode.toString(), errorName: c.errorName, statusMessage: c.statusMessage }),
