@@ -31,6 +31,13 @@ const errorNames = new RecentNames(new Map(), ERROR_NAME_SIZE);
 let sizedName = '';
 let sizedWords = errorNames.get('', 'STATUS', 'errorName');
 
+/** One int64 in the host's byte order, and where its high and low halves are in it. */
+const subcodeBits = new BigInt64Array(1);
+const subcodeView = new DataView(subcodeBits.buffer);
+const LITTLE_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const SUB_HI = LITTLE_HOST ? 4 : 0;
+const SUB_LO = LITTLE_HOST ? 0 : 4;
+
 /**
  * The int64 at `at`. A sub-code that fits 32 bits (the usual case) is made from its low half,
  * which takes about two thirds of the time of getBigInt64 (Node 20).
@@ -111,7 +118,11 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
   },
   encode(content, bytes, view, offset) {
     view.setUint16(offset + CODE, content.code);
-    view.setBigInt64(offset + SUB_CODE, content.subcode);
+    // Through a BigInt64Array element (same wrap-around as setBigInt64, whose call costs three
+    // times as much on Node 20), then its two halves big-endian.
+    subcodeBits[0] = content.subcode;
+    view.setInt32(offset + SUB_CODE, subcodeView.getInt32(SUB_HI, LITTLE_HOST));
+    view.setInt32(offset + SUB_CODE + 4, subcodeView.getInt32(SUB_LO, LITTLE_HOST));
     // The error name's words, as size() just looked them up (it runs right before encode).
     const name = content.errorName === sizedName ? sizedWords : errorNames.get(content.errorName, 'STATUS', 'errorName');
     for (let i = 0; i < ERROR_NAME_SIZE >>> 2; i++) view.setInt32(offset + ERROR_NAME + 4 * i, name[i]!);
