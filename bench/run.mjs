@@ -755,7 +755,7 @@ async function bench10() {
 }
 
 // Benchmark 11: IMAGE messages assembled by the streaming framer from 64 KiB chunks (the
-// split-message path: growth from 64 KiB to 256 MiB, in place above 32 MiB, CRC computed on arrival) vs a bare CRC-64
+// split-message path: growth from 64 KiB to 256 MiB, in place above 128 MiB, CRC computed on arrival) vs a bare CRC-64
 // pass over the same bodies, both in one process (bench/js/framer-growth.mjs, which also times the
 // floor: a fresh buffer of the message's size, the copy in, one CRC pass), and vs the C++ library
 // receiving the same bytes (bench/cpp/igtlbench_crc.cxx: new[] body, copies, crc64).

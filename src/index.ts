@@ -36,7 +36,7 @@ export {
   type NdArrayMessage, type PolyDataMessage, type BindMessage, type CapabilityMessage,
   type CommandMessage, type RtsCommandMessage, type VideoMessage, type VideoMetaMessage,
   type JsonValue, type JsonObject, type DecodeOptions, type EncodeOptions, type FrameHandler,
-  type ResyncMode, type FramerOptions, type MessageHandler, type MessageOptions, type Vec3, type Vec4,
+  type ResyncMode, type FramerOptions, type SplitAllocation, type ResizableBuffer, type MessageHandler, type MessageOptions, type Vec3, type Vec4,
   type Matrix4, type EmptyContent, type ScalarTypeCode, type TransformContent, type PositionContent,
   type ImageContent, type ScalarArray, type ImageGeometry, type CreateImageOptions, type StatusContent,
   type StringContent, type PointElement, type PointContent, type TrajectoryElement,

@@ -13,6 +13,17 @@
 //             the chunks, one CRC pass. On a machine where first-touching fresh memory is dear
 //             (page faults), this, not the CRC pass, is what assembly can approach.
 // Times are CPU time of this process (all threads: GC included); the first round is a warm-up.
+//
+// Why the floor is far above the CRC pass here (Linux, THP `madvise`, so 4 KiB pages): every page
+// of a fresh buffer costs a page fault on first touch (the kernel zeroes it), measured at about
+// 2.4 us per 4 KiB, close to the CRC's own cost per byte. For 256 MiB: the CRC pass 138 ms, the
+// copy into a warm buffer 27 ms, first-touching 256 MiB 155 ms; so the floor is about 2.3x the
+// CRC pass, and no receiver that hands out fresh buffers can come near 1.2x it. Memory is fresh
+// for every message above 32 MiB (glibc maps such blocks, V8 maps resizable buffers); up to it,
+// glibc may hand back freed blocks already paged in, so those rows depend on when the GC frees
+// the last messages (noisy; assembly in segments can then beat the floor). Above 128 MiB the
+// framer grows messages in place (a resizable ArrayBuffer, src/transport/socket-channel.ts), so
+// it does what the floor does: nothing is copied twice.
 import { igtl, emit, median, cpuNow as now } from './common.mjs';
 
 const CHUNK = 64 * 1024;

@@ -15,6 +15,7 @@ import { readHeader, readNames, slotDevice, slotType, type FrameHeader } from '.
 import { EMPTY_METADATA } from './metadata.js';
 import { readMetadata } from './metadata-codec.js';
 import { defaultRegistry } from './messages/index.js';
+import type { SplitAllocation } from './framer.js';
 import type { CodecRegistry } from './registry.js';
 import { Timestamp } from './timestamp.js';
 import type { IgtlMessage } from './types.js';
@@ -40,11 +41,12 @@ export interface DecodeOptions {
    */
   readonly resync?: 'stop' | 'skip';
   /**
-   * Allocates the buffer a streaming decoder assembles a message split across chunks in
-   * (default `new Uint8Array(size)`; see `FramerOptions.allocate`). Node transports pass one that
-   * skips zero-filling. Ignored by `decodeMessage`.
+   * Allocates the buffers a streaming decoder assembles a message split across chunks in
+   * (default `new Uint8Array(size)`; see `FramerOptions.allocate` and {@link SplitAllocation}).
+   * Node transports pass one that skips zero-filling and grows large messages in place. Ignored
+   * by `decodeMessage`.
    */
-  readonly allocate?: (size: number) => Uint8Array;
+  readonly allocate?: SplitAllocation;
 }
 
 /** True when a header version can be decoded (0 is read as 1, as the C++ library does). */

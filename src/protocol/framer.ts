@@ -5,15 +5,23 @@
 // (its payload views stay on that chunk); only a message split across chunks is assembled.
 //
 // Memory follows the bytes that arrived, not the bytes a header declares: a header is 58 bytes
-// anyone can send, and BODY_SIZE is whatever it says. A split message of up to 1 MiB gets one
-// buffer of exactly its size (one allocation, as before); a larger one starts with 1 MiB (or
-// what already arrived) and what it holds doubles as bytes arrive: each time the buffers are
-// full, one more of the size of all of them is added, until twice what arrived would reach the
-// message's size. Then one buffer of exactly 58 + BODY_SIZE bytes takes the bytes so far and
-// the rest (decoded payloads, e.g. IMAGE pixels, are views into it). Adding buffers rather than
-// doubling one (allocate twice the size, copy everything) touches and copies half as much memory
-// before the last buffer, and fresh memory is dear (page faults). A step that would stop just
-// short of the size (a 256 MiB IMAGE is 2^28 bytes plus its headers) goes to the size at once.
+// anyone can send, and BODY_SIZE is whatever it says. A split message is held in about twice
+// what arrived, at least 1 MiB (capacityFor: the one rule), and gets one buffer of exactly its
+// size as soon as that rule allows it (a "1 MiB" IMAGE, 1 MiB plus its headers, gets one
+// allocation). A larger one grows as its bytes arrive, in one of two ways, whichever the
+// allocation offers (see SplitAllocation):
+// - in place: one resizable ArrayBuffer that reserves the message's size (address space only)
+//   and is resized to about twice what arrived whenever it is full, so nothing is copied twice
+//   and only what is resized is ever committed. Node transports offer it for messages over
+//   128 MiB (src/transport/socket-channel.ts says why); browsers do not (their Web APIs refuse
+//   views on resizable buffers, e.g. TextDecoder, Blob, ImageData).
+// - in segments: each time the buffers are full one more of the size of all of them is added,
+//   then one buffer of exactly 58 + BODY_SIZE bytes takes the bytes so far and the rest. Adding
+//   buffers rather than doubling one (allocate twice the size, copy everything) touches and
+//   copies half as much memory before the last buffer, and fresh memory is dear (page faults).
+// Either way the message is handed on in one buffer of exactly its size (decoded payloads, e.g.
+// IMAGE pixels, are views into it). A step that would stop just short of the size (a 256 MiB
+// IMAGE is 2^28 bytes plus its headers) goes to the size at once.
 //
 // With `crc` on (MessageDecoder verifying CRCs), the CRC-64 of a split message's body is computed
 // as its bytes are copied in, while they are still in cache, exactly once and in order (a
@@ -70,6 +78,30 @@ export interface FrameHandler {
  */
 export type ResyncMode = 'stop' | 'skip';
 
+/** An ArrayBuffer that can be resized in place up to its `maxByteLength` (ES2024). */
+export type ResizableBuffer = ArrayBuffer & { readonly maxByteLength: number; resize(byteLength: number): void };
+
+/**
+ * Where the framer gets the buffers of a message split across chunks: called with a size, a
+ * buffer of exactly that many bytes (it may be uninitialized, the framer writes every byte before
+ * handing it on). A message that has to grow (over 1 MiB, more than about twice what arrived)
+ * grows in segments from it, then is copied into one buffer of its size, unless the allocation
+ * also offers `resizable`.
+ */
+export interface SplitAllocation {
+  (size: number): Uint8Array;
+  /**
+   * Optional, asked once per message that has to grow (`maxSize` is its size): an ArrayBuffer of
+   * `size` bytes resizable up to `maxSize` (`new ArrayBuffer(size, { maxByteLength: maxSize })`),
+   * or undefined to have this one grow in segments. The framer grows such a message in place,
+   * resizing it to about twice what arrived whenever it is full: nothing is copied twice, and it
+   * still commits only about what arrived. Its decoded payloads are then views on a resizable
+   * buffer: offer it only where what reads them accepts such views. Node's APIs do; browsers'
+   * Web APIs (TextDecoder, Blob, ImageData, WebSocket.send, ...) throw a TypeError.
+   */
+  readonly resizable?: (size: number, maxSize: number) => ResizableBuffer | undefined;
+}
+
 /** Options of the framer. */
 export interface FramerOptions {
   /**
@@ -81,12 +113,13 @@ export interface FramerOptions {
   /** What to do after an implausible header (default `stop`). */
   readonly resync?: ResyncMode;
   /**
-   * Allocates the buffer of a message split across chunks (default `new Uint8Array(size)`).
-   * The framer writes every byte it hands on before handing it on, so an allocation that skips
-   * zero-filling is safe: Node transports pass one (`Buffer.allocUnsafeSlow`). For tests and
-   * custom pools too; if it throws, the message is reported (see {@link Framer}) and skipped.
+   * Allocates the buffers of a message split across chunks (default `new Uint8Array(size)`, in
+   * segments). The framer writes every byte it hands on before handing it on, so an allocation
+   * that skips zero-filling is safe: Node transports pass one (`Buffer.allocUnsafeSlow`) that
+   * also offers resizable buffers. For tests and custom pools too; if it throws, the message is
+   * reported (see {@link Framer}) and skipped.
    */
-  readonly allocate?: (size: number) => Uint8Array;
+  readonly allocate?: SplitAllocation;
   /**
    * Compute the CRC-64 of the body of every message split across chunks as its bytes arrive,
    * and hand it to {@link FrameHandler.frame} (default false). For a handler that checks CRCs:
@@ -95,19 +128,20 @@ export interface FramerOptions {
   readonly crc?: boolean;
 }
 
-/** A split message up to this size (header included) is assembled in one exact allocation. */
-const EXACT_ALLOCATION_LIMIT = 1 << 20;
+/** The least a split message is held in while it grows (header included). */
+const GROWTH_FLOOR = 1 << 20;
 
 /**
- * The buffer size for a message of `total` bytes when `wanted` would do for now (at least what
- * arrived): `total` when it is at most a quarter more than that (a step that would stop just short
- * of the end only to copy everything once more), otherwise `wanted`.
+ * The buffer size for a message of `total` bytes of which `arrived` are here, the framer's one
+ * memory rule: about twice what arrived, at least 1 MiB; the whole message when that is at most a
+ * quarter more (no step that would stop just short of the end, only to grow once more).
  */
-function capacityFor(total: number, wanted: number): number {
+function capacityFor(total: number, arrived: number): number {
+  const wanted = Math.max(GROWTH_FLOOR, 2 * arrived);
   return total <= wanted + wanted / 4 ? total : wanted;
 }
 
-const defaultAllocate = (size: number): Uint8Array => new Uint8Array(size);
+const defaultAllocate: SplitAllocation = (size: number): Uint8Array => new Uint8Array(size);
 
 /** The checked `maxBodySize` option (throws InvalidOptionError). */
 function checkMaxBodySize(value: number | undefined): number {
@@ -143,7 +177,7 @@ function checkResync(value: ResyncMode | undefined): ResyncMode {
 export class Framer {
   private readonly maxBodySize: number;
   private readonly stopOnDesync: boolean;
-  private readonly allocate: (size: number) => Uint8Array;
+  private readonly allocate: SplitAllocation;
   private readonly hashes: boolean;
   private readonly headerBuf = new Uint8Array(HEADER_SIZE);
   private readonly headerView = new DataView(this.headerBuf.buffer);
@@ -151,9 +185,11 @@ export class Framer {
   /**
    * The message being assembled, partialFill of partialTotal bytes so far: the bytes of the full
    * `segments`, then [0, segmentFill) of `partial`, the buffer being filled (the last, exact
-   * buffer when its length is partialTotal, and then there are no segments).
+   * buffer when its length is partialTotal, and then there are no segments). Growing in place,
+   * `partial` views the whole of `resizable` and there are no segments.
    */
   private partial: Uint8Array | undefined;
+  private resizable: ResizableBuffer | undefined;
   private partialView: DataView | undefined;
   private segments: Uint8Array[] = [];
   private segmentFill = 0;
@@ -355,12 +391,12 @@ export class Framer {
   }
 
   /**
-   * A new buffer of `size` bytes starting with copies of `parts`, or undefined when it cannot be
-   * allocated (logged; the caller reports it).
+   * What `make` returns (a buffer of `size` bytes for the message of `header`), or undefined when
+   * it throws (logged; the caller reports it).
    */
-  private tryAllocate(size: number, parts: readonly Uint8Array[], header: FrameHeader): Uint8Array | undefined {
+  private tryAllocate(size: number, header: FrameHeader, make: () => Uint8Array): Uint8Array | undefined {
     try {
-      return concat(parts, size, this.allocate);
+      return make();
     } catch (cause) {
       framerLog('cannot allocate %d bytes for %s "%s": %s', size, header.type, header.deviceName, cause instanceof Error ? cause.message : String(cause));
       return undefined;
@@ -371,6 +407,7 @@ export class Framer {
   private dropPartial(): void {
     this.partial = undefined;
     this.partialView = undefined;
+    this.resizable = undefined;
     this.segments = [];
     this.segmentFill = 0;
     this.partialHeader = undefined;
@@ -383,7 +420,7 @@ export class Framer {
     const last = this.partial!.subarray(0, this.segmentFill);
     if (this.segments.length === 0) return last;
     try {
-      return concat([...this.segments, last], this.partialFill, this.allocate);
+      return copyParts(this.allocate(this.partialFill), [...this.segments, last]);
     } catch {
       return last; // too large to copy again: the report keeps what it can.
     }
@@ -409,14 +446,19 @@ export class Framer {
    */
   private startPartial(header: FrameHeader, src: Uint8Array, off: number, n: number): number {
     const total = HEADER_SIZE + header.bodySize;
-    const capacity = capacityFor(total, Math.min(total, Math.max(EXACT_ALLOCATION_LIMIT, n)));
-    const buf = this.tryAllocate(capacity, [src.subarray(off, off + n)], header);
+    const capacity = capacityFor(total, n);
+    const first = src.subarray(off, off + n);
+    const buf = this.tryAllocate(capacity, header, () => {
+      // The one choice between growing in place and in segments: the allocation's, per message.
+      const ab = capacity < total ? this.allocate.resizable?.(capacity, total) : undefined;
+      this.resizable = ab;
+      return copyParts(ab ? new Uint8Array(ab, 0, capacity) : this.allocate(capacity), [first]);
+    });
     if (buf === undefined) {
       this.allocationFailed(header, 0, total - n);
       return off + n;
     }
-    this.partial = buf;
-    this.partialView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.setPartial(buf);
     this.partialHeader = header;
     this.partialTotal = total;
     this.partialFill = n;
@@ -426,6 +468,11 @@ export class Framer {
     this.hash(HEADER_SIZE, n);
     if (n === total) this.finishPartial();
     return off + n;
+  }
+
+  private setPartial(buf: Uint8Array): void {
+    this.partial = buf;
+    this.partialView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** With `crc` on: hashes the body bytes just copied to [start, end) of `partial` (in arrival order). */
@@ -450,26 +497,38 @@ export class Framer {
   }
 
   /**
-   * Makes room when the buffers are full (and the message is not complete): one more buffer of
-   * the size of all of them, or the exact last buffer when twice what arrived would reach the
-   * message's size (never past it). False when that cannot be allocated (reported; the rest of the
-   * message is then skipped, the bytes of the current chunk included).
+   * Makes room when the buffers are full (and the message is not complete), up to what
+   * capacityFor allows: in place, a resize; in segments, one more buffer of the size of all of
+   * them, or the exact last buffer when the rule reaches the message's size (never past it).
+   * False when that cannot be allocated (reported; the rest of the message is then skipped, the
+   * bytes of the current chunk included).
    */
   private grow(): boolean {
     const header = this.partialHeader!;
     const total = this.partialTotal;
     const fill = this.partialFill;
-    const last = capacityFor(total, Math.min(total, 2 * fill)) === total;
-    const buf = last ? this.tryAllocate(total, [...this.segments, this.partial!], header) : this.tryAllocate(fill, [], header);
+    const capacity = capacityFor(total, fill);
+    const ab = this.resizable;
+    const last = capacity === total;
+    const buf = ab
+      ? this.tryAllocate(capacity, header, () => {
+        // Commits the pages up to `capacity` (one mprotect): nothing moves.
+        ab.resize(capacity);
+        return new Uint8Array(ab, 0, capacity);
+      })
+      : last
+        ? this.tryAllocate(total, header, () => copyParts(this.allocate(total), [...this.segments, this.partial!]))
+        : this.tryAllocate(capacity - fill, header, () => this.allocate(capacity - fill));
     if (buf === undefined) {
       this.allocationFailed(header, this.held(), total - fill);
       return false;
     }
-    if (last) this.segments = [];
-    else this.segments.push(this.partial!);
-    this.partial = buf;
-    this.partialView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.segmentFill = last ? fill : 0;
+    if (!ab) {
+      if (last) this.segments = [];
+      else this.segments.push(this.partial!);
+      this.segmentFill = last ? fill : 0;
+    }
+    this.setPartial(buf);
     return true;
   }
 
@@ -489,12 +548,9 @@ export class Framer {
   }
 }
 
-/**
- * `parts` one after the other at the start of a new buffer of `size` bytes from `allocate` (which
- * may throw). The one place the framer allocates for a message.
- */
-function concat(parts: readonly Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
-  const out = allocate(size);
+/** `out` with `parts` copied one after the other at its start (as much of them as fits). */
+function copyParts(out: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
+  const size = out.length;
   let at = 0;
   for (const p of parts) {
     const n = Math.min(p.length, size - at);

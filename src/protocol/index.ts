@@ -39,7 +39,7 @@ export {
 } from './encode.js';
 export {
   Framer, MessageDecoder, decodeAll, type FrameHandler, type ResyncMode, type FramerOptions,
-  type MessageHandler,
+  type MessageHandler, type SplitAllocation, type ResizableBuffer,
 } from './framer.js';
 export { createMessage, IDENTITY, type MessageOptions } from './message.js';
 export { toJSON, fromJSON, stringifyJSON } from './json.js';

@@ -3,6 +3,31 @@ import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
 import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
+import type { ResizableBuffer, SplitAllocation } from '../protocol/framer.js';
+
+/** The ES2024 ArrayBuffer constructor, with `maxByteLength` (the project's lib is ES2022). */
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => ResizableBuffer;
+
+/** True where `new ArrayBuffer(n, { maxByteLength })` gives a resizable buffer (Node 20+). */
+const HAS_RESIZABLE_BUFFERS = ((): boolean => {
+  try {
+    return typeof new ResizableArrayBuffer(0, { maxByteLength: 1 }).resize === 'function';
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Messages larger than this grow in place. A resizable buffer is fresh address space every time,
+ * a page fault per 4 KiB, while memory from malloc may be recycled, and the segments' own frees
+ * tune glibc: freeing blocks of 128 KiB to 32 MiB raises its mmap and trim thresholds, so freed
+ * memory, the socket's 64 KiB read buffers included, stays paged in. Measured (a Node receiver
+ * reading IMAGEs over loopback TCP, fresh process; CPU time in place vs in segments): 64 MiB
+ * 1.15x, 128 MiB about even, 256 MiB 0.92x with a fifth fewer page faults and a peak RSS of
+ * 667 MB instead of 794 (the sender's copy included); below 32 MiB growing in place was slower
+ * even without a socket (4 MiB: 2x).
+ */
+const IN_PLACE_ABOVE = 128 * 1024 * 1024;
 
 /**
  * The decoder's allocation for a message split across chunks (`DecodeOptions.allocate`) in Node:
@@ -10,11 +35,22 @@ import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
  * image) before its bytes are copied in. Safe because the framer writes every byte before
  * anything reads it. Its own ArrayBuffer (allocUnsafeSlow, not Node's shared pool), so a decoded
  * payload's `.buffer` is its message's and nothing else's.
+ *
+ * For a message over 128 MiB it offers a resizable ArrayBuffer (`SplitAllocation.resizable`), so
+ * it grows in place instead of in segments copied once more at the end: V8 reserves the
+ * message's size as address space and commits pages only as the buffer is resized (fresh pages
+ * are zero without a pass over them). Node's APIs (Buffer.from, socket.write, TextDecoder, zlib,
+ * ws, structuredClone, postMessage) accept views on such buffers.
  */
-export function allocateUninitialized(size: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(size);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
+export const allocateUninitialized: SplitAllocation = Object.assign(
+  (size: number): Uint8Array => {
+    const b = Buffer.allocUnsafeSlow(size);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  },
+  HAS_RESIZABLE_BUFFERS
+    ? { resizable: (size: number, maxSize: number) => (maxSize > IN_PLACE_ABOVE ? new ResizableArrayBuffer(size, { maxByteLength: maxSize }) : undefined) }
+    : {},
+);
 
 /** The last two byte arrays written that were not Buffers, and the Buffers over them (newest first). */
 let lastBytes: Uint8Array | undefined;

@@ -219,8 +219,9 @@ describe('growth steps', () => {
     // 20 MiB plus headers: 1 + 1 + 2 + 4 + 8 (16 MiB held), then the message at 16 MiB received.
     const twenty = image(1024, 10);
     expect(allocations(twenty, 64 * 1024)).toEqual([MiB, MiB, 2 * MiB, 4 * MiB, 8 * MiB, twenty.length]);
-    // A first chunk larger than 1 MiB sets the first buffer: 3 + 3 + 6, then the message.
-    expect(allocations(twenty, 3 * MiB)).toEqual([3 * MiB, 3 * MiB, 6 * MiB, twenty.length]);
+    // A first chunk larger than half a MiB sets the first buffer to twice itself: 6 + 6, then
+    // the message.
+    expect(allocations(twenty, 3 * MiB)).toEqual([6 * MiB, 6 * MiB, twenty.length]);
   });
 });
 
