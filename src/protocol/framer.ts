@@ -79,7 +79,12 @@ export interface FrameHandler {
 export type ResyncMode = 'stop' | 'skip';
 
 /** An ArrayBuffer that can be resized in place up to its `maxByteLength` (ES2024). */
-export type ResizableBuffer = ArrayBuffer & { readonly maxByteLength: number; resize(byteLength: number): void };
+export type ResizableBuffer = ArrayBuffer & {
+  /** The largest size it can be resized to. */
+  readonly maxByteLength: number;
+  /** Changes its size to `byteLength` (at most `maxByteLength`), keeping its bytes; throws a RangeError when it cannot. */
+  resize(byteLength: number): void;
+};
 
 /**
  * Where the framer gets the buffers of a message split across chunks: called with a size, a
