@@ -616,7 +616,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
           new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages - dropped, unconfirmed.bytes - droppedBytes, frames, unconfirmed.confirmed ? 'heartbeat' : 'none', resent),
           'delivery unconfirmed',
         );
-        if (resent) this.outbox.queue.requeue(frames);
+        if (resent) this.outbox.requeue(frames);
       }
     }
   }

@@ -14,7 +14,7 @@ import { DroppedLedger } from './dropped-ledger.js';
 import { ConnectionError, IgtlError } from '../protocol/errors.js';
 import { HEADER_SIZE, OFFSET_BODY_SIZE } from '../protocol/constants.js';
 import { Slab, SLAB_MAX_MESSAGE } from '../protocol/slab.js';
-import { SendQueue, outgoingLength, type Outgoing, type QueueLimits, type SendPolicy, type SendResult } from './send-queue.js';
+import { SendQueue, outgoingLength, overLimits, type Outgoing, type QueueLimits, type SendPolicy, type SendResult } from './send-queue.js';
 
 /** What was written on a channel that ended before the peer confirmed it. */
 export interface UnconfirmedWrites {
@@ -82,10 +82,21 @@ export class Outbox {
   private sharedBytes = 0;
   /** How a write failure or the end of the connection fails them. */
   private sharedReject: ((e: IgtlError) => void) | undefined;
+  // What a broadcast's offer needs, kept here so that the offer reads this object only (a server
+  // offers every message of a tick to every session: the channel and the queue are each another
+  // cold object per session per message).
+  /** The channel is attached and coalesces writes (the shared path's condition). */
+  private coalescing = false;
+  /** False only when the queue is known to be empty (nothing pushed or requeued since it was seen empty). */
+  private maybeQueued = false;
+  private readonly maxMessages: number;
+  private readonly maxBytes: number;
 
   constructor(private readonly options: OutboxOptions) {
     this.queue = new SendQueue(options.queue);
     this.retainBytes = options.retainBytes ?? 4 * 1024 * 1024;
+    this.maxMessages = this.queue.maxMessages;
+    this.maxBytes = this.queue.maxBytes;
   }
 
   /** True while sends have to wait (no channel, or its buffer is full): only then does `latest` conflate. */
@@ -111,6 +122,7 @@ export class Outbox {
   /** Starts writing to a newly opened channel; what waits goes out now. */
   attach(channel: ByteChannel): void {
     this.channel = channel;
+    this.coalescing = channel.coalesce === true;
     this.blockedAt = undefined;
     this.writtenSeq = 0;
     this.confirmedSeq = 0;
@@ -126,6 +138,7 @@ export class Outbox {
    */
   detach(report = true): UnconfirmedWrites | undefined {
     this.channel = undefined;
+    this.coalescing = false;
     this.blockedAt = undefined;
     // Broadcast messages not written yet wait in the queue for the next channel, like any other.
     this.unshare();
@@ -194,9 +207,18 @@ export class Outbox {
    * Returns true when queued, false when dropped or refused (the callbacks settled already).
    */
   enqueue(bytes: Outgoing, policy: SendPolicy, key: string, resolve: ((r: SendResult) => void) | undefined, reject: (e: IgtlError) => void): boolean {
+    // This tick's broadcast messages taken outside the queue count against its limits.
+    this.queue.setAhead(this.sharedCount, this.sharedBytes);
     if (!this.queue.push(bytes, policy, key, resolve, reject, this.mustWait)) return false;
+    this.maybeQueued = true;
     this.scheduleFlush();
     return true;
+  }
+
+  /** Puts `frames` at the front of the queue (what a dropped channel left unconfirmed, sent again). */
+  requeue(frames: readonly Uint8Array[]): void {
+    this.queue.requeue(frames);
+    this.maybeQueued = true;
   }
 
   /**
@@ -209,11 +231,15 @@ export class Outbox {
    * channel refuses it or ends before it is written.
    */
   enqueueShared(bytes: Outgoing, reject: (e: IgtlError) => void): boolean {
-    const channel = this.channel;
-    if (!(bytes instanceof Uint8Array) || channel === undefined || channel.coalesce !== true || this.blockedAt !== undefined || this.queue.length > 0) return false;
+    if (!(bytes instanceof Uint8Array) || !this.coalescing || this.blockedAt !== undefined) return false;
+    if (this.maybeQueued) {
+      if (this.queue.length > 0) return false;
+      this.maybeQueued = false;
+    }
     const n = this.sharedCount;
     const size = bytes.length;
-    if (this.sharedBytes + size > JOIN_MAX_BYTES || !this.queue.wouldTake(size)) return false;
+    // As the queue would take it (lossless, into an empty queue): the first always, later ones within the limits.
+    if (this.sharedBytes + size > JOIN_MAX_BYTES || (n > 0 && overLimits(this.maxMessages, this.maxBytes, n, this.sharedBytes, size))) return false;
     let batch = this.shared;
     if (batch === undefined) {
       batch = openBatch(bytes);
@@ -224,7 +250,6 @@ export class Outbox {
     else if (batch.parts.length === n) batch.parts.push(bytes);
     this.sharedCount = n + 1;
     this.sharedBytes += size;
-    this.queue.setAhead(n + 1, this.sharedBytes);
     this.scheduleFlush();
     return true;
   }
@@ -280,7 +305,11 @@ export class Outbox {
     const channel = this.channel;
     if (!channel || this.blockedAt !== undefined) return;
     if (this.shared !== undefined && !this.writeShared(channel)) return;
-    if (this.queue.length === 0) return;
+    if (!this.maybeQueued) return;
+    if (this.queue.length === 0) {
+      this.maybeQueued = false;
+      return;
+    }
     // The usual case: what waits is small and goes out in one write, with nothing to group.
     if (channel.coalesce === true && this.queue.peekSmall(JOIN_MAX_BYTES, this.small) === this.queue.length) {
       if (this.queue.length === 1 || !this.writeJoined(channel, this.small.length)) this.drain(channel);
@@ -340,7 +369,6 @@ export class Outbox {
     this.sharedReject = undefined;
     this.sharedCount = 0;
     this.sharedBytes = 0;
-    this.queue.setAhead(0, 0);
     if (whole) this.rememberTick(batch);
     else this.remember(bytes, bytes.length, n);
     if (ok) return true;
@@ -356,8 +384,8 @@ export class Outbox {
     this.shared = undefined;
     this.sharedCount = 0;
     this.sharedBytes = 0;
-    this.queue.setAhead(0, 0);
     this.queue.requeue(batch.parts.slice(0, n), this.sharedReject);
+    this.maybeQueued = true;
     this.sharedReject = undefined;
   }
 

@@ -63,6 +63,15 @@ interface Entry {
 }
 
 /**
+ * True when `count` messages of `bytes` bytes waiting, plus one more of `extra` bytes, would go
+ * past the high-water marks: the one rule of a full queue (the outbox applies it to a broadcast
+ * tick's messages held outside the queue, see `Outbox.enqueueShared`).
+ */
+export function overLimits(maxMessages: number, maxBytes: number, count: number, bytes: number, extra: number): boolean {
+  return count >= maxMessages || bytes + extra > maxBytes;
+}
+
+/**
  * A FIFO of encoded messages with per-message policies. `latest` entries keep their place in
  * the line when replaced, so one busy device cannot starve the others.
  */
@@ -77,8 +86,9 @@ export class SendQueue {
   /** Messages (and their bytes) waiting ahead of the queue, outside it (see `setAhead`). */
   private aheadCount = 0;
   private aheadBytes = 0;
-  private readonly maxBytes: number;
-  private readonly maxMessages: number;
+  /** High-water marks, with their defaults applied. */
+  readonly maxBytes: number;
+  readonly maxMessages: number;
   private readonly changes = new Subject<void>();
 
   /** The queue status now and after every change (no work is done while nobody watches). */
@@ -104,14 +114,10 @@ export class SendQueue {
     return { messages: this.count, bytes: this.queuedBytes, dropped: this.dropped, replaced: this.replaced };
   }
 
-  /** True when a message of `size` bytes would be taken at once, as `lossless`, by a writable channel's queue (nothing refused or dropped). */
-  wouldTake(size: number): boolean {
-    return this.count + this.aheadCount === 0 || !this.full(size);
-  }
-
   /**
    * Messages that wait ahead of the queue without being in it (an outbox's share of a broadcast
-   * tick, written before anything queued): they count against the limits like queued ones.
+   * tick, written before anything queued): they count against the limits like queued ones. Read
+   * only by `push`, so the outbox sets it just before pushing.
    */
   setAhead(count: number, bytes: number): void {
     this.aheadCount = count;
@@ -119,7 +125,7 @@ export class SendQueue {
   }
 
   private full(extra: number): boolean {
-    return this.count + this.aheadCount >= this.maxMessages || this.queuedBytes + this.aheadBytes + extra > this.maxBytes;
+    return overLimits(this.maxMessages, this.maxBytes, this.count + this.aheadCount, this.queuedBytes + this.aheadBytes, extra);
   }
 
   /**
