@@ -455,7 +455,14 @@ export class Framer {
     const first = src.subarray(off, off + n);
     const buf = this.tryAllocate(capacity, header, () => {
       // The one choice between growing in place and in segments: the allocation's, per message.
-      const ab = capacity < total ? this.allocate.resizable?.(capacity, total) : undefined;
+      // A reservation refused (address space limits, e.g. `ulimit -v`) falls back to segments,
+      // which need only what arrived.
+      let ab: ResizableBuffer | undefined;
+      try {
+        ab = capacity < total ? this.allocate.resizable?.(capacity, total) : undefined;
+      } catch {
+        ab = undefined;
+      }
       this.resizable = ab;
       return copyParts(ab ? new Uint8Array(ab, 0, capacity) : this.allocate(capacity), [first]);
     });

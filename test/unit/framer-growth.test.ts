@@ -44,14 +44,17 @@ interface Trace {
 
 /**
  * An allocation that records what it gives. `inPlace` false: no `resizable` at all (the fallback);
- * 'decline': offers it but returns undefined. `failResizeAbove`: a resize past it throws.
+ * 'decline': offers it but returns undefined; 'refuse': offers it but the reservation throws (as
+ * `new ArrayBuffer(n, { maxByteLength })` does past an address-space limit). `failResizeAbove`: a
+ * resize past it throws.
  */
-function traced(inPlace: boolean | 'decline', failResizeAbove = Infinity): { allocate: SplitAllocation; trace: Trace } {
+function traced(inPlace: boolean | 'decline' | 'refuse', failResizeAbove = Infinity): { allocate: SplitAllocation; trace: Trace } {
   const trace: Trace = { plain: [], resizable: [], resizes: [] };
   const plain = (n: number): Uint8Array => (trace.plain.push(n), new Uint8Array(n));
   if (inPlace === false) return { allocate: plain, trace };
   const resizable = (size: number, max: number): ResizableBuffer | undefined => {
     if (inPlace === 'decline') return undefined;
+    if (inPlace === 'refuse') throw new RangeError('Array buffer allocation failed');
     const buffer = new Resizable(size, { maxByteLength: max });
     const resize = buffer.resize.bind(buffer);
     // Recorded, and refused past `failResizeAbove` as V8 refuses a commit it cannot make.
@@ -234,11 +237,11 @@ describe('growing in place', () => {
   });
 });
 
-describe('growing in segments (no resizable buffer offered, or declined)', () => {
+describe('growing in segments (no resizable buffer offered, declined, or its reservation refused)', () => {
   const { wire, pixels } = image(1024, 5);
 
-  for (const inPlace of [false, 'decline'] as const) {
-    it(`segments, then one exact buffer (resizable ${inPlace === false ? 'not offered' : 'declined'})`, () => {
+  for (const inPlace of [false, 'decline', 'refuse'] as const) {
+    it(`segments, then one exact buffer (resizable ${inPlace === false ? 'not offered' : inPlace === 'decline' ? 'declined' : 'refused'})`, () => {
       const { allocate, trace } = traced(inPlace);
       const { out } = decode(chunked(wire, 64 * 1024), allocate);
       expect(out).toHaveLength(1);
