@@ -533,7 +533,10 @@ async function bench8() {
   // Both servers send for WARMUP seconds first, not counted: the steady state, as the bridge
   // lines below leave out their first 2 s (most of the JIT compilation of the send path).
   const WARMUP = 2;
-  for (const CLIENTS of [100, 300]) {
+  // 1 client: what each server costs just to tick (wake up at 120 Hz, build and send the two
+  // messages once), against which the per-client cost of 100 and 300 clients adds up.
+  const medians = {};
+  for (const CLIENTS of [1, 100, 300]) {
     const cpu = [];
     const rate = [];
     const split = [];
@@ -554,10 +557,23 @@ async function bench8() {
       const sec = (v) => (Number.isFinite(v) ? v.toFixed(2) : '?');
       split.push(`igtl-rx ${sec(j.server.userSeconds)} s user + ${sec(j.server.sysSeconds)} s system, C++ ${sec(c.server.userSeconds)} + ${sec(c.server.sysSeconds)} (clients got ${j.clients.messages} / ${c.clients.messages}, per client min ${j.clients.minPerClient} / ${c.clients.minPerClient})`);
     }
+    medians[CLIENTS] = { igtl: median(cpu.map((c) => c.igtl)), cpp: median(cpu.map((c) => c.cpp)) };
+    if (CLIENTS === 1) {
+      addRow('8', `Fan-out: 1 server, 1 client x ${HZ} Hz TRANSFORM+TDATA, as below: server CPU (% of one core; informative: the fixed cost of a server ticking at ${HZ} Hz, see the note on the Node timer floor)`, '%', cpu);
+      continue;
+    }
     addRow('8', `Fan-out: 1 server, ${CLIENTS} clients x ${HZ} Hz TRANSFORM+TDATA (broadcast()) vs the C++ library packing once per tick and writing to every client: server CPU, user + system, over ${SECONDS} s after ${WARMUP} s of sending not counted (both sides) (% of one core)`, '%', cpu, { op: '<=', value: 1.0 });
     addRow('8', `Fan-out, ${CLIENTS} clients: delivered rate at the clients (msgs/s; ideal ${CLIENTS * HZ * 2})`, 'msgs/s', rate, { op: '>=', value: 0.95 });
     notes.push(`Benchmark 8 fan-out, ${CLIENTS} clients, ${SECONDS} s per run after ${WARMUP} s of warm-up: ${split.join('; ')}.`);
   }
+  // The Node floor of that fixed cost: a bare setTimeout loop paced as the server's ticks.
+  const floor = [];
+  for (let r = 0; r < RUNS; r++) floor.push((await run(node, [js('timer-floor.mjs'), String(HZ), String(SECONDS)])).pop());
+  const pct = (v) => `${v.toFixed(2)}%`;
+  notes.push(`Benchmark 8, the Node timer floor: a Node process that only wakes at ${HZ} Hz (bench/js/timer-floor.mjs: setTimeout paced as the server's ticks, nothing sent) uses ${floor.map((f) => pct(f.cpuPercent)).join(', ')} of one core (user ${floor.map((f) => f.userSeconds.toFixed(2)).join(', ')} s per ${SECONDS} s). Per-client cost, (CPU at N clients - CPU at 1 client) / (N - 1) from the medians: ${[100, 300].map((n) => {
+    const per = (k) => (medians[n][k] - medians[1][k]) / (n - 1);
+    return `${n} clients: igtl-rx ${per('igtl').toFixed(3)}%, C++ ${per('cpp').toFixed(3)}% of one core per client (ratio ${(per('igtl') / per('cpp')).toFixed(2)})`;
+  }).join('; ')}; at 1 client igtl-rx ${medians[1].igtl.toFixed(2)}%, C++ ${medians[1].cpp.toFixed(2)}%.`);
 
   // The bridge: one TCP peer (bench/js/bridge-source.mjs, TRANSFORM+TDATA at 120 Hz stamped with
   // CLOCK_MONOTONIC) -> the process under test -> <clients> WebSocket clients in a separate
