@@ -576,16 +576,35 @@ function joinShared(parts: readonly Uint8Array[], n: number): Uint8Array {
     for (let i = 0; i < n && same; i++) same = last.parts[i] === parts[i];
     if (same) return last.joined;
   }
-  let total = 0;
-  for (let i = 0; i < n; i++) total += parts[i]!.length;
-  const joined = new Uint8Array(total);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    joined.set(parts[i]!, off);
-    off += parts[i]!.length;
-  }
+  const joined = joinParts(parts, n);
   lastJoin = { parts: parts.slice(0, n), joined };
   return joined;
+}
+
+/**
+ * The first `n` of `parts` back to back in a new buffer: from a slab when small (a join lives as
+ * long as the unconfirmed windows or socket buffers holding it, so not an ArrayBuffer of its own
+ * per join), else its own.
+ */
+function joinParts(parts: readonly Uint8Array[], n: number): Uint8Array {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += parts[i]!.length;
+  let out: Uint8Array;
+  if (total <= SLAB_MAX_MESSAGE) {
+    joinSlab.reserve(total);
+    out = joinSlab.take(total);
+  } else out = new Uint8Array(total);
+  return copyInto(out, parts, n);
+}
+
+/** `out` holding the first `n` of `parts` back to back (it is exactly their length). */
+function copyInto(out: Uint8Array, parts: readonly Uint8Array[], n: number): Uint8Array {
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    out.set(parts[i]!, off);
+    off += parts[i]!.length;
+  }
+  return out;
 }
 
 /**
@@ -617,24 +636,11 @@ class TickBatch {
   /** The first `n` messages back to back. */
   joined(n: number): Uint8Array {
     if (n === 1) return this.parts[0]!;
-    if (this.joinedCount === n) return this.joinedBytes!;
-    let total = 0;
-    for (let i = 0; i < n; i++) total += this.parts[i]!.length;
-    // A tick's join lives as long as the unconfirmed windows holding it (a peer that never
-    // confirms: up to their retention limit), so not an ArrayBuffer of its own per tick.
-    let out: Uint8Array;
-    if (total <= SLAB_MAX_MESSAGE) {
-      joinSlab.reserve(total);
-      out = joinSlab.take(total);
-    } else out = new Uint8Array(total);
-    let off = 0;
-    for (let i = 0; i < n; i++) {
-      out.set(this.parts[i]!, off);
-      off += this.parts[i]!.length;
+    if (this.joinedCount !== n) {
+      this.joinedBytes = joinParts(this.parts, n);
+      this.joinedCount = n;
     }
-    this.joinedCount = n;
-    this.joinedBytes = out;
-    return out;
+    return this.joinedBytes!;
   }
 }
 
@@ -703,11 +709,5 @@ function joined(bytes: Outgoing): Uint8Array {
   // A small message is a view into a slab shared with other messages (protocol/slab.ts): the
   // report gets a copy of its own, which its reader may keep, modify or transfer.
   if (bytes instanceof Uint8Array) return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  const out = new Uint8Array(outgoingLength(bytes));
-  let off = 0;
-  for (const p of bytes) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return copyInto(new Uint8Array(outgoingLength(bytes)), bytes, bytes.length);
 }

@@ -58,15 +58,21 @@ let lastBuffer: Buffer | undefined;
 let olderBytes: Uint8Array | undefined;
 let olderBuffer: Buffer | undefined;
 
+/** Arrays on a larger ArrayBuffer are wrapped for each write, not remembered (see asBuffer). */
+const REMEMBERED_BUFFER_MAX = 64 * 1024;
+
 /**
  * The bytes as a Buffer (no copy). A fan-out writes the same array to every session in a row,
  * and Node would wrap it in a new Buffer for each write: the wrappers of the last two arrays
- * are reused (two: sessions of both framings, legacy and v3, take turns).
+ * are reused (two: sessions of both framings, legacy and v3, take turns). Only arrays on small
+ * ArrayBuffers (slabs, joins, socket chunks) are remembered: remembering a large image's would
+ * keep its memory alive after the write, and wrapping it once more costs nothing beside its size.
  */
 function asBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
   if (bytes === lastBytes) return lastBuffer!;
   if (bytes === olderBytes) return olderBuffer!;
+  if (bytes.buffer.byteLength > REMEMBERED_BUFFER_MAX) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   olderBytes = lastBytes;
   olderBuffer = lastBuffer;
   lastBytes = bytes;
