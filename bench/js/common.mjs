@@ -69,6 +69,28 @@ export const cpuNow = () => {
   return (u.user + u.system) / 1e6;
 };
 
+/**
+ * Calls `onTick(k)` for k = 0 .. ticks - 1 at `hz`, without drift (tick k is due at start + k / hz,
+ * one setTimeout per tick); resolves after the last. The pacing of benchmark 8's servers.
+ */
+export function paced(hz, ticks, onTick) {
+  const period = 1000 / hz;
+  return new Promise((resolve) => {
+    let tick = 0;
+    const start = performance.now();
+    const step = () => {
+      if (tick >= ticks) {
+        resolve();
+        return;
+      }
+      onTick(tick);
+      tick++;
+      setTimeout(step, Math.max(0, start + tick * period - performance.now()));
+    };
+    step();
+  });
+}
+
 export function emit(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }

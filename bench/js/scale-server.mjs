@@ -6,7 +6,7 @@
 // side, bench/cpp/igtlbench_scale_server.cxx, leaves out the same).
 //
 // Usage: node bench/js/scale-server.mjs <port> <clients> <hz> <seconds> [warmup seconds, default 0]
-import { igtl, emit, memory, now } from './common.mjs';
+import { igtl, emit, memory, now, paced } from './common.mjs';
 import { createServer } from '../../dist/src/node.js';
 
 const [portArg, clientsArg, hzArg, secondsArg, warmupArg] = process.argv.slice(2);
@@ -26,46 +26,33 @@ const ready = new Promise((resolve) => {
 await ready;
 
 const matrix = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const period = 1000 / hz;
 const warm = Math.round(Number(warmupArg ?? 0) * hz);
 const ticks = warm + Math.round(seconds * hz);
 let sent = 0;
 let failed = 0;
 let cpu0 = process.cpuUsage();
 let t0 = now();
-await new Promise((resolve) => {
-  let tick = 0;
-  const start = performance.now();
-  const step = () => {
-    if (tick >= ticks) {
-      resolve();
-      return;
-    }
-    if (tick === warm) {
-      cpu0 = process.cpuUsage();
-      t0 = now();
-      sent = failed = 0;
-    }
-    const m = matrix.slice();
-    m[3] = tick;
-    const timestamp = igtl.Timestamp.now();
-    const transform = igtl.createMessage('TRANSFORM', { matrix: m }, { deviceName: 'Stylus', timestamp });
-    const tdata = igtl.createMessage('TDATA', {
-      elements: [
-        { name: 'Stylus', type: 2, matrix: m },
-        { name: 'Probe', type: 2, matrix: m },
-      ],
-    }, { deviceName: 'Tracker', timestamp });
-    for (const msg of [transform, tdata]) {
-      const r = server.broadcast(msg, { policy: 'latest' });
-      sent += r.queued;
-      failed += r.dropped;
-    }
-    tick++;
-    // Drift-free pacing: the next tick is due at start + tick * period.
-    setTimeout(step, Math.max(0, start + tick * period - performance.now()));
-  };
-  step();
+await paced(hz, ticks, (tick) => {
+  if (tick === warm) {
+    cpu0 = process.cpuUsage();
+    t0 = now();
+    sent = failed = 0;
+  }
+  const m = matrix.slice();
+  m[3] = tick;
+  const timestamp = igtl.Timestamp.now();
+  const transform = igtl.createMessage('TRANSFORM', { matrix: m }, { deviceName: 'Stylus', timestamp });
+  const tdata = igtl.createMessage('TDATA', {
+    elements: [
+      { name: 'Stylus', type: 2, matrix: m },
+      { name: 'Probe', type: 2, matrix: m },
+    ],
+  }, { deviceName: 'Tracker', timestamp });
+  for (const msg of [transform, tdata]) {
+    const r = server.broadcast(msg, { policy: 'latest' });
+    sent += r.queued;
+    failed += r.dropped;
+  }
 });
 const wall = now() - t0;
 const cpu = process.cpuUsage(cpu0);

@@ -5,26 +5,14 @@
 // and going back to sleep, at every tick (the C++ server sleeps and wakes too: its 1-client row).
 //
 // Usage: node bench/js/timer-floor.mjs <hz> <seconds>
-import { emit, now } from './common.mjs';
+import { emit, now, paced } from './common.mjs';
 
 const hz = Number(process.argv[2] ?? 120);
 const seconds = Number(process.argv[3] ?? 10);
-const period = 1000 / hz;
 const ticks = Math.round(seconds * hz);
 const cpu0 = process.cpuUsage();
 const t0 = now();
-await new Promise((resolve) => {
-  let tick = 0;
-  const start = performance.now();
-  const step = () => {
-    if (++tick >= ticks) {
-      resolve();
-      return;
-    }
-    setTimeout(step, Math.max(0, start + tick * period - performance.now()));
-  };
-  step();
-});
+await paced(hz, ticks, () => {});
 const wall = now() - t0;
 const cpu = process.cpuUsage(cpu0);
 emit({ seconds: wall, cpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / wall, userSeconds: cpu.user / 1e6, sysSeconds: cpu.system / 1e6 });
