@@ -31,12 +31,13 @@ const BENCHMARKS = {
   2: 'codec in memory: TRANSFORM / STATUS encode+CRC (msgs/s) vs C++ Pack() (runs with 1)',
   3: 'CRC-64 over 256 / 64 MiB (MB/s), WebAssembly and JavaScript kernels, vs the C++ library\'s igtl_crc64',
   4: 'TCP receive over loopback: 1M TRANSFORMs from a C++ sender (batching, and one message per send())\n' +
-     '      into an igtl-rx receiver vs a C++ igtl::ClientSocket receiver (msgs/s)',
+     '      into an igtl-rx receiver vs a C++ igtl::ClientSocket receiver (msgs/s), and a plain Node socket',
   5: 'IMAGE 512x512x100 uint16: encode / decode in memory and over loopback vs C++ (ms)',
   6: 'latency at 1 kHz over loopback, p50 / p99 (ms, difference to the C++ receiver)',
   7: 'memory: 1 kHz soak (--soak-minutes), stalled consumer, slow for-await consumer',
-  8: 'fan-out: one server, 100 and 300 clients x 120 Hz, server CPU vs the C++ server; the bridge\n' +
-     '      at 10/50/200 WebSocket clients, CPU and latency vs a raw byte relay',
+  8: 'fan-out: one server, 1, 100 and 300 clients x 120 Hz, server CPU vs the C++ server (and a raw\n' +
+     '      Node server doing the same work); the bridge at 10/50/200 WebSocket clients, CPU and latency\n' +
+     '      vs a raw byte relay',
   9: 'sequence file decode (informative, no C++ counterpart)',
   10: 'browser: the codec bundle in headless Chromium, TRANSFORM decode/encode (msgs/s), IMAGE decode (MB/s)\n' +
      '      vs the C++ codec in memory',
@@ -408,10 +409,19 @@ async function bench4() {
   ];
   for (const { mode, text } of modes) {
     const pairs = [];
+    // One message per send(): also what a Node receiver doing nothing reaches (a plain
+    // net.Socket counting bytes, no decoding: bench/js/tcp-recv.mjs transform-raw), after each pair.
+    const floor = mode === 'transform-each' ? [] : undefined;
+    const reads = [];
     for (let r = 0; r < RUNS; r++) {
       const [c] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', mode, String(N)] }, { cmd: cpp('igtlbench_recv'), args: (p) => ['127.0.0.1', String(p), 'transform', String(N)] });
       const [j] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', mode, String(N)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'transform', String(N)] });
       pairs.push({ cpp: c.perSecond, igtl: j.perSecond });
+      if (floor) {
+        const [n] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', mode, String(N)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'transform-raw', String(N)] });
+        floor.push({ cpp: c.perSecond, igtl: n.perSecond, rx: j.perSecond });
+        reads.push(`${(N / n.reads).toFixed(2)} messages per read`);
+      }
     }
     addRow(
       '4',
@@ -420,8 +430,14 @@ async function bench4() {
       pairs,
       { op: '>=', value: mode === 'transform-blast' ? 1.5 : 1.0 },
     );
+    if (floor) {
+      addRow('4', `TCP receive, the same one-message-per-send() sender: a plain Node net.Socket that only counts the bytes (no decoding, no igtl-rx: bench/js/tcp-recv.mjs transform-raw) vs the C++ receiver (msgs/s; informative, the Node baseline: the "igtl-rx" column is the raw Node socket)`, 'msgs/s', floor);
+      const overRaw = median(floor.map((f) => f.rx / f.igtl));
+      const verdict = overRaw >= 1 ? 'igtl-rx is not slower than a Node socket that does nothing with the bytes: the event loop bounds the rate, not decoding' : 'igtl-rx is slower than a Node socket that does nothing with the bytes';
+      notes.push(`Benchmark 4, one message per send(): igtl-rx / the raw Node socket per run: ${floor.map((f) => (f.rx / f.igtl).toFixed(2)).join(', ')}, median ${overRaw.toFixed(2)}: ${verdict} (the raw socket got ${reads.join(', ')}).`);
+    }
   }
-  notes.push(`Benchmark 4: with one message per send(), how many messages a read returns depends on the scheduling, so this ratio depends on the machine's load (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}): on an idle machine sender and receiver alternate and each read holds one or two messages, which costs igtl-rx a Node 'data' event per message (a single run here at a lower load: 0.84x C++); on a busy one the receiver finds many messages per read (up to 2x). The C++ receiver makes two recv() calls per message (header, body) either way. See the per-pair ratios.`);
+  notes.push(`Benchmark 4: with one message per send(), how many messages a read returns depends on the scheduling, so these rates depend on the machine's load (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}). Sender and receiver take turns: each read of a Node receiver holds one or two messages and costs a wake-up of Node's event loop (epoll_wait, read, a 'data' event), while the C++ receiver blocks in recv() (two per message: header, body). See the per-pair ratios.`);
 }
 
 async function bench6() {
@@ -540,6 +556,10 @@ async function bench8() {
     const cpu = [];
     const rate = [];
     const split = [];
+    // The Node floor of the same work (bench/js/raw-fan-server.mjs: no igtl-rx connection,
+    // outbox or broadcast, one socket.write per client per tick), after each pair.
+    const raw = [];
+    const overRaw = [];
     for (let r = 0; r < RUNS; r++) {
       const one = async (serverCmd, serverArgs) => {
         const srv = await startServer(serverCmd, serverArgs);
@@ -552,19 +572,27 @@ async function bench8() {
         () => one(cpp('igtlbench_scale_server'), ['0', String(CLIENTS), String(HZ), String(SECONDS), String(WARMUP)]),
         () => one(node, [js('scale-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS), String(WARMUP)]),
       );
+      const n = await one(node, [js('raw-fan-server.mjs'), '0', String(CLIENTS), String(HZ), String(SECONDS), String(WARMUP)]);
       cpu.push({ igtl: j.server.cpuPercent, cpp: c.server.cpuPercent });
+      raw.push({ igtl: n.server.cpuPercent, cpp: c.server.cpuPercent });
+      overRaw.push((j.server.cpuPercent / n.server.cpuPercent).toFixed(2));
       rate.push({ igtl: j.clients.perSecond, cpp: c.clients.perSecond });
       const sec = (v) => (Number.isFinite(v) ? v.toFixed(2) : '?');
-      split.push(`igtl-rx ${sec(j.server.userSeconds)} s user + ${sec(j.server.sysSeconds)} s system, C++ ${sec(c.server.userSeconds)} + ${sec(c.server.sysSeconds)} (clients got ${j.clients.messages} / ${c.clients.messages}, per client min ${j.clients.minPerClient} / ${c.clients.minPerClient})`);
+      split.push(`igtl-rx ${sec(j.server.userSeconds)} s user + ${sec(j.server.sysSeconds)} s system, C++ ${sec(c.server.userSeconds)} + ${sec(c.server.sysSeconds)}, raw Node ${sec(n.server.userSeconds)} + ${sec(n.server.sysSeconds)} (clients got ${j.clients.messages} / ${c.clients.messages} / ${n.clients.messages}, per client min ${j.clients.minPerClient} / ${c.clients.minPerClient} / ${n.clients.minPerClient})`);
     }
     medians[CLIENTS] = { igtl: median(cpu.map((c) => c.igtl)), cpp: median(cpu.map((c) => c.cpp)) };
+    const rawRow = () =>
+      addRow('8', `Fan-out, ${CLIENTS} client${CLIENTS === 1 ? '' : 's'}: the Node floor, a plain net server doing the same work without igtl-rx (bench/js/raw-fan-server.mjs: both messages encoded once per tick, joined, one socket.write per client) vs the C++ server: server CPU (% of one core; informative: the "igtl-rx" column is the raw Node server)`, '%', raw);
     if (CLIENTS === 1) {
       addRow('8', `Fan-out: 1 server, 1 client x ${HZ} Hz TRANSFORM+TDATA, as below: server CPU (% of one core; informative: the fixed cost of a server ticking at ${HZ} Hz, see the note on the Node timer floor)`, '%', cpu);
+      rawRow();
+      notes.push(`Benchmark 8 fan-out, 1 client: ${split.join('; ')}; igtl-rx / raw Node per run: ${overRaw.join(', ')}.`);
       continue;
     }
     addRow('8', `Fan-out: 1 server, ${CLIENTS} clients x ${HZ} Hz TRANSFORM+TDATA (broadcast()) vs the C++ library packing once per tick and writing to every client: server CPU, user + system, over ${SECONDS} s after ${WARMUP} s of sending not counted (both sides) (% of one core)`, '%', cpu, { op: '<=', value: 1.0 });
+    rawRow();
     addRow('8', `Fan-out, ${CLIENTS} clients: delivered rate at the clients (msgs/s; ideal ${CLIENTS * HZ * 2})`, 'msgs/s', rate, { op: '>=', value: 0.95 });
-    notes.push(`Benchmark 8 fan-out, ${CLIENTS} clients, ${SECONDS} s per run after ${WARMUP} s of warm-up: ${split.join('; ')}.`);
+    notes.push(`Benchmark 8 fan-out, ${CLIENTS} clients, ${SECONDS} s per run after ${WARMUP} s of warm-up: ${split.join('; ')}; igtl-rx / raw Node per run: ${overRaw.join(', ')}.`);
   }
   // The Node floor of that fixed cost: a bare setTimeout loop paced as the server's ticks.
   const floor = [];

@@ -7,6 +7,9 @@
 //                        message, process.hrtime (CLOCK_MONOTONIC) - its TIMESTAMP (set from
 //                        CLOCK_MONOTONIC by the sender): p50 / p99 / max in ms
 //   latency-raw <count>  the same with a plain net.Socket and no igtl-rx (the floor for Node)
+//   transform-raw <count>  a plain net.Socket that only counts the bytes of <count> 106-byte
+//                        TRANSFORMs, no decoding and no igtl-rx (the floor for a Node receiver:
+//                        one 'data' event per read): rate from connect to the last byte
 //   image      <count>   IMAGEs through ofType('IMAGE'): time from connect to the last decoded
 //   pull       <count> <delayEvery> <delayMs>   for await (const m of conn.messages()): a slow
 //                        consumer (sleeps delayMs every delayEvery messages); every message must
@@ -48,6 +51,25 @@ if (mode === 'latency-raw') {
     lat.sort((a, b) => a - b);
     emit({ mode, received: got, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] ?? 0, ...memory() });
     process.exit(0);
+  });
+  await new Promise(() => {});
+}
+
+if (mode === 'transform-raw') {
+  const net = await import('node:net');
+  const total = count * 106;
+  let bytes = 0;
+  let reads = 0;
+  const t0 = now();
+  const sock = net.connect({ host: '127.0.0.1', port, noDelay: true });
+  sock.on('data', (d) => {
+    reads++;
+    bytes += d.length;
+    if (bytes >= total) {
+      const secs = now() - t0;
+      emit({ mode, received: Math.floor(bytes / 106), reads, seconds: secs, perSecond: count / secs, ...memory() });
+      process.exit(0);
+    }
   });
   await new Promise(() => {});
 }
