@@ -316,6 +316,7 @@ async function bench1and2() {
     { id: '2', name: 'STATUS encode+CRC, 1M into one buffer, distinct texts (65536 texts of 30-40 chars cycled) (msgs/s)', c: 'status-encode-distinct', j: 'status-encode-distinct', t: 1.0 },
     { id: '2', name: 'TRANSFORM send() path: createMessage + the connection\'s encode, per message vs C++ New() + Pack() per message (msgs/s)', c: 'transform-send', j: 'transform-send', t: 1.0 },
     { id: '2', name: 'STATUS send() path: createMessage + the connection\'s encode, per message vs C++ New() + Pack() per message (msgs/s)', c: 'status-send', j: 'status-send', t: 1.0 },
+    { id: '2', name: 'STATUS send() path, distinct texts (65536 texts of 30-40 chars cycled): as the line above, the i-th message built from the (i mod 65536)-th text on both sides (msgs/s)', c: 'status-send-distinct', j: 'status-send-distinct', t: 1.0 },
   ];
   for (const k of cases) {
     if (!selected(k.id)) continue;

@@ -11,7 +11,7 @@
 //   status-decode <N> / status-encode <N>
 //   status-decode-distinct <N> / status-encode-distinct <N>   STATUS texts that do not repeat
 //                                    (TEXT_POOL distinct texts cycled, as the JS side)
-//   transform-send <N> / status-send <N>   a new message object per message, filled and
+//   transform-send <N> / status-send <N> / status-send-distinct <N>   a new message object per message, filled and
 //                                    Pack()ed (its own pack buffer), as the C++ examples send
 //   image-encode <reps> / image-decode <reps>   512x512x100 uint16 IMAGE
 #include <cstdio>
@@ -109,7 +109,7 @@ static void emit(const char* mode, long n, double secs, double extra, const char
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|image-encode|image-decode ...\n", argv[0]);
+    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|status-send-distinct|image-encode|image-decode ...\n", argv[0]);
     return 2;
   }
   std::string mode = argv[1];
@@ -185,13 +185,16 @@ int main(int argc, char** argv) {
     emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
     return 0;
   }
-  if (mode == "transform-send" || mode == "status-send") {
+  if (mode == "transform-send" || mode == "status-send" || mode == "status-send-distinct") {
     // The send path of a C++ application: a message object per message (New()), its fields set,
     // Pack() into the pack buffer it allocates, the bytes then handed to the socket (here: their
     // last byte is read) and the object released.
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-send";
+    // status-send-distinct: the i-th message's text is the (i % TEXT_POOL)-th distinct text.
+    bool distinct = mode == "status-send-distinct";
+    std::vector<std::string> texts = distinct ? distinctTexts() : std::vector<std::string>();
     std::vector<igtl::Matrix4x4> mats(POOL);
     for (int k = 0; k < POOL; k++) poolMatrix(k, mats[k]);
     std::vector<double> times;
@@ -217,7 +220,7 @@ int main(int argc, char** argv) {
           smsg->SetCode(1 + k % 19);
           smsg->SetSubCode((igtlInt64)k * 1000);
           smsg->SetErrorName(k % 2 ? "TrackerError" : "");
-          smsg->SetStatusString(STATUS_TEXT[k % 4]);
+          smsg->SetStatusString(distinct ? texts[i % TEXT_POOL].c_str() : STATUS_TEXT[k % 4]);
           smsg->Pack();
           check += ((const unsigned char*)smsg->GetPackPointer())[smsg->GetPackSize() - 1];
           bytes += smsg->GetPackSize();

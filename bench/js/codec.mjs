@@ -174,7 +174,8 @@ switch (mode) {
     break;
   }
   case 'transform-send':
-  case 'status-send': {
+  case 'status-send':
+  case 'status-send-distinct': {
     // What send() does per message, after the caller built it: createMessage, then the encode of
     // the connection (encodeFramed, for a peer in legacy framing, as the C++ peers are). The
     // bytes are dropped after a look at their last byte (a socket would take them).
@@ -182,6 +183,8 @@ switch (mode) {
     const n = Number(rest[0] ?? 1_000_000);
     const reps = Number(rest[1] ?? 3);
     const isTransform = mode === 'transform-send';
+    // status-send-distinct: the i-th message's text is the (i % TEXT_POOL)-th distinct text (flat strings, as in statusDistinctPool).
+    const texts = mode === 'status-send-distinct' ? Array.from({ length: TEXT_POOL }, (_, k) => distinctText(k).split('').join('')) : undefined;
     const mats = [];
     for (let k = 0; k < POOL; k++) mats.push(poolMatrix(k));
     const registry = igtl.defaultRegistry;
@@ -193,7 +196,7 @@ switch (mode) {
         const k = i % POOL;
         const msg = isTransform
           ? igtl.createMessage('TRANSFORM', { matrix: mats[k] }, { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + k, k * 4096) })
-          : igtl.createMessage('STATUS', { code: 1 + (k % 19), subcode: BigInt(k * 1000), errorName: k % 2 ? 'TrackerError' : '', statusMessage: STATUS_TEXT[k % 4] },
+          : igtl.createMessage('STATUS', { code: 1 + (k % 19), subcode: BigInt(k * 1000), errorName: k % 2 ? 'TrackerError' : '', statusMessage: texts ? texts[i % TEXT_POOL] : STATUS_TEXT[k % 4] },
             { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + k, 0) });
         const out = encodeFramed(msg, 1, 0, registry, undefined);
         check += out[out.length - 1];
