@@ -41,6 +41,14 @@ const IN_PLACE_ABOVE = 128 * 1024 * 1024;
  * message's size as address space and commits pages only as the buffer is resized (fresh pages
  * are zero without a pass over them). Node's APIs (Buffer.from, socket.write, TextDecoder, zlib,
  * ws, structuredClone, postMessage) accept views on such buffers.
+ *
+ * Exported from `igtl-rx/node` for a MessageDecoder of one's own (a file or a stream the
+ * transports do not own): `new MessageDecoder(handler, { allocate: allocateUninitialized })`.
+ *
+ * @example
+ * import { MessageDecoder, allocateUninitialized } from 'igtl-rx/node';
+ * const decoder = new MessageDecoder({ message: (m) => console.log(m.type), error: console.error }, { allocate: allocateUninitialized });
+ * stream.on('data', (chunk) => decoder.push(chunk));
  */
 export const allocateUninitialized: SplitAllocation = Object.assign(
   (size: number): Uint8Array => {

@@ -235,6 +235,19 @@ describe('allocateUninitialized (Node transports)', () => {
     expect(allocateUninitialized(64).buffer).not.toBe(allocateUninitialized(64).buffer);
   });
 
+  it('is the allocation igtl-rx/node exports for a MessageDecoder of ones own', async () => {
+    const node = await import('../../src/node.js');
+    expect(node.allocateUninitialized).toBe(allocateUninitialized);
+    const wire = image(64, 2);
+    const out: Result[] = [];
+    const decoder = new node.MessageDecoder({ message: (m) => out.push(m), error: (e) => out.push(e) }, { allocate: node.allocateUninitialized });
+    for (const c of chunked(wire, 1000)) decoder.push(c);
+    decoder.end();
+    const m = out[0];
+    if (out.length !== 1 || m instanceof IgtlError || m?.type !== 'IMAGE') return void expect.fail(String(m));
+    expect(Buffer.from(encodeMessage(m)).equals(Buffer.from(wire))).toBe(true);
+  });
+
   it('decodes split messages exactly as the default allocation does', () => {
     const wire = image(512, 3);
     const decode = (allocate?: (n: number) => Uint8Array): Result[] => {
