@@ -201,7 +201,7 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 
 /**
  * The JSON line of one received message (`igtl-rx monitor --json`, docs/cli.md): `kind:
- * "message"`, receive time, type, device name, header version, raw and ISO timestamp, latency,
+ * "message"`, receive time, type, full device name (and the header's when it differs), header version, raw and ISO timestamp, latency,
  * size, a short summary, and the canonical JSON `content` when the message is at most
  * `contentLimit` bytes.
  */
@@ -211,7 +211,10 @@ export function messageJSON(r: Received, contentLimit: number): JsonObject {
     kind: 'message',
     receivedAt: round(r.receivedAt, 3),
     type: wireType(m),
-    deviceName: m.deviceName,
+    // The whole name, as the table rows and the --device filter have it (PLUS's IGTL_DEVICE_NAME
+    // metadata over the 20-byte header field); the header's own field only when it differs.
+    deviceName: fullDeviceName(m),
+    ...(fullDeviceName(m) === m.deviceName ? {} : { headerDeviceName: m.deviceName }),
     headerVersion: m.headerVersion,
     timestampRaw: m.timestamp.toRaw().toString(),
     timestamp: m.timestamp.isZero ? null : m.timestamp.toDate().toISOString(),

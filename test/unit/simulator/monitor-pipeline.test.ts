@@ -123,6 +123,9 @@ describe('monitor pipeline', () => {
     });
     // ofDevice matches the full name: only B passes.
     expect(tables[0]!.rows.map((r) => r.deviceName)).toEqual([names[1]]);
+    // The JSON line names it as the table does, and keeps the header's field beside it.
+    const long = createMessage('TRANSFORM', { matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] }, { deviceName: header, metadata: { IGTL_DEVICE_NAME: names[1]! } });
+    expect(messageJSON({ message: long, receivedAt: EPOCH, bytes: 200, latencyMs: undefined }, 0)).toMatchObject({ deviceName: names[1], headerDeviceName: header });
     const all: MonitorTable[] = [];
     const s2 = new TestScheduler((a, b) => expect(a).toEqual(b));
     s2.run(({ flush }) => {
