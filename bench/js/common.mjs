@@ -91,6 +91,44 @@ export function paced(hz, ticks, onTick) {
   });
 }
 
+/**
+ * Benchmark 8's servers: `ticks` ticks paced at `hz`, each given the tick's two messages (a
+ * TRANSFORM of one tool and a TDATA of two, the C++ server's contents: bench/cpp/igtlbench_scale_server.cxx);
+ * `onMeasure()` is called when the first of the last `measuredTicks` is due (the warm-up before is
+ * not counted). Resolves with the wall time and the CPU (user, system: microseconds) of the measured ticks.
+ */
+export async function fanOutTicks(hz, ticks, measuredTicks, onTick, onMeasure = () => {}) {
+  const matrix = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const warm = ticks - measuredTicks;
+  let cpu0 = process.cpuUsage();
+  let t0 = now();
+  await paced(hz, ticks, (tick) => {
+    if (tick === warm) {
+      cpu0 = process.cpuUsage();
+      t0 = now();
+      onMeasure();
+    }
+    const m = matrix.slice();
+    m[3] = tick;
+    const timestamp = igtl.Timestamp.now();
+    const transform = igtl.createMessage('TRANSFORM', { matrix: m }, { deviceName: 'Stylus', timestamp });
+    const tdata = igtl.createMessage('TDATA', {
+      elements: [
+        { name: 'Stylus', type: 2, matrix: m },
+        { name: 'Probe', type: 2, matrix: m },
+      ],
+    }, { deviceName: 'Tracker', timestamp });
+    onTick(transform, tdata);
+  });
+  return { wall: now() - t0, cpu: process.cpuUsage(cpu0) };
+}
+
+/** The JSON line of a benchmark 8 server: what it sent and the CPU of its measured ticks (see fanOutTicks). */
+export function fanOutReport({ wall, cpu }, extra) {
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { ...extra, seconds: wall, cpuSeconds, cpuPercent: (100 * cpuSeconds) / wall, userSeconds: cpu.user / 1e6, sysSeconds: cpu.system / 1e6, ...memory() };
+}
+
 export function emit(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }

@@ -8,7 +8,7 @@
 //
 // Usage: node bench/js/raw-fan-server.mjs <port> <clients> <hz> <seconds> [warmup seconds, default 0]
 import net from 'node:net';
-import { igtl, emit, memory, now, paced } from './common.mjs';
+import { igtl, emit, fanOutReport, fanOutTicks } from './common.mjs';
 
 const [portArg, clientsArg, hzArg, secondsArg, warmupArg] = process.argv.slice(2);
 const clients = Number(clientsArg);
@@ -26,37 +26,15 @@ await new Promise((resolve) => server.listen(Number(portArg), '127.0.0.1', resol
 emit({ listening: server.address().port });
 await allConnected;
 
-const matrix = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const warm = Math.round(Number(warmupArg ?? 0) * hz);
-const ticks = warm + Math.round(seconds * hz);
+const measured = Math.round(seconds * hz);
 let sent = 0;
-let cpu0 = process.cpuUsage();
-let t0 = now();
-await paced(hz, ticks, (tick) => {
-  if (tick === warm) {
-    cpu0 = process.cpuUsage();
-    t0 = now();
-    sent = 0;
-  }
-  const m = matrix.slice();
-  m[3] = tick;
-  const timestamp = igtl.Timestamp.now();
-  const transform = igtl.encodeMessage(igtl.createMessage('TRANSFORM', { matrix: m }, { deviceName: 'Stylus', timestamp }));
-  const tdata = igtl.encodeMessage(igtl.createMessage('TDATA', {
-    elements: [
-      { name: 'Stylus', type: 2, matrix: m },
-      { name: 'Probe', type: 2, matrix: m },
-    ],
-  }, { deviceName: 'Tracker', timestamp }));
-  const both = Buffer.concat([transform, tdata]);
+const time = await fanOutTicks(hz, Math.round(Number(warmupArg ?? 0) * hz) + measured, measured, (transform, tdata) => {
+  const both = Buffer.concat([igtl.encodeMessage(transform), igtl.encodeMessage(tdata)]);
   for (const socket of sockets) socket.write(both);
   sent += 2 * sockets.length;
-});
-const wall = now() - t0;
-const cpu = process.cpuUsage(cpu0);
-const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+}, () => (sent = 0));
 await new Promise((r) => setTimeout(r, 100));
-emit({ sent, seconds: wall, cpuSeconds, cpuPercent: (100 * cpuSeconds) / wall, userSeconds: cpu.user / 1e6, sysSeconds: cpu.system / 1e6, ...memory() });
+emit(fanOutReport(time, { sent }));
 for (const socket of sockets) socket.destroy();
 server.close();
 process.exit(0);

@@ -6,7 +6,7 @@
 // side, bench/cpp/igtlbench_scale_server.cxx, leaves out the same).
 //
 // Usage: node bench/js/scale-server.mjs <port> <clients> <hz> <seconds> [warmup seconds, default 0]
-import { igtl, emit, memory, now, paced } from './common.mjs';
+import { emit, fanOutReport, fanOutTicks } from './common.mjs';
 import { createServer } from '../../dist/src/node.js';
 
 const [portArg, clientsArg, hzArg, secondsArg, warmupArg] = process.argv.slice(2);
@@ -25,39 +25,17 @@ const ready = new Promise((resolve) => {
 });
 await ready;
 
-const matrix = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const warm = Math.round(Number(warmupArg ?? 0) * hz);
-const ticks = warm + Math.round(seconds * hz);
+const measured = Math.round(seconds * hz);
 let sent = 0;
 let failed = 0;
-let cpu0 = process.cpuUsage();
-let t0 = now();
-await paced(hz, ticks, (tick) => {
-  if (tick === warm) {
-    cpu0 = process.cpuUsage();
-    t0 = now();
-    sent = failed = 0;
-  }
-  const m = matrix.slice();
-  m[3] = tick;
-  const timestamp = igtl.Timestamp.now();
-  const transform = igtl.createMessage('TRANSFORM', { matrix: m }, { deviceName: 'Stylus', timestamp });
-  const tdata = igtl.createMessage('TDATA', {
-    elements: [
-      { name: 'Stylus', type: 2, matrix: m },
-      { name: 'Probe', type: 2, matrix: m },
-    ],
-  }, { deviceName: 'Tracker', timestamp });
+const time = await fanOutTicks(hz, Math.round(Number(warmupArg ?? 0) * hz) + measured, measured, (transform, tdata) => {
   for (const msg of [transform, tdata]) {
     const r = server.broadcast(msg, { policy: 'latest' });
     sent += r.queued;
     failed += r.dropped;
   }
-});
-const wall = now() - t0;
-const cpu = process.cpuUsage(cpu0);
-const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+}, () => (sent = failed = 0));
 await new Promise((r) => setTimeout(r, 100));
-emit({ sent, failed, seconds: wall, cpuSeconds, cpuPercent: (100 * cpuSeconds) / wall, userSeconds: cpu.user / 1e6, sysSeconds: cpu.system / 1e6, ...memory() });
+emit(fanOutReport(time, { sent, failed }));
 await server.close();
 process.exit(0);
