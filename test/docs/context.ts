@@ -69,6 +69,12 @@ export const CONTEXTS: readonly SnippetContext[] = [
   },
 
   {
+    file: 'docs/performance.md',
+    first: "import { createMessage, createServer, Timestamp } from 'igtl-rx/node';",
+    prelude: 'declare function stylusPose(): number[];\ndeclare function probePose(): number[];\n',
+  },
+
+  {
     file: 'docs/custom-types.md',
     first: "import { MalformedMessageError, registerCodec, type ContentCodec } from 'igtl-rx';",
     run: {
