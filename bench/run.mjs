@@ -412,15 +412,15 @@ async function bench4() {
     const pairs = [];
     // One message per send(): also what a Node receiver doing nothing reaches (a plain
     // net.Socket counting bytes, no decoding: bench/js/tcp-recv.mjs transform-raw), after each pair.
-    const floor = mode === 'transform-each' ? [] : undefined;
+    const baseline = mode === 'transform-each' ? [] : undefined;
     const reads = [];
     for (let r = 0; r < RUNS; r++) {
       const [c] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', mode, String(N)] }, { cmd: cpp('igtlbench_recv'), args: (p) => ['127.0.0.1', String(p), 'transform', String(N)] });
       const [j] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', mode, String(N)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'transform', String(N)] });
       pairs.push({ cpp: c.perSecond, igtl: j.perSecond });
-      if (floor) {
+      if (baseline) {
         const [n] = await pair({ cmd: cpp('igtlbench_send'), args: ['0', mode, String(N)] }, { cmd: node, args: (p) => [js('tcp-recv.mjs'), String(p), 'transform-raw', String(N)] });
-        floor.push({ cpp: c.perSecond, igtl: n.perSecond, rx: j.perSecond });
+        baseline.push({ cpp: c.perSecond, igtl: n.perSecond, rx: j.perSecond });
         reads.push(`${(N / n.reads).toFixed(2)} messages per read`);
       }
     }
@@ -431,11 +431,11 @@ async function bench4() {
       pairs,
       { op: '>=', value: mode === 'transform-blast' ? 1.5 : 1.0 },
     );
-    if (floor) {
-      addRow('4', `TCP receive, the same one-message-per-send() sender: a plain Node net.Socket that only counts the bytes (no decoding, no igtl-rx: bench/js/tcp-recv.mjs transform-raw) vs the C++ receiver (msgs/s; informative, the Node baseline: the "igtl-rx" column is the raw Node socket)`, 'msgs/s', floor);
-      const overRaw = median(floor.map((f) => f.rx / f.igtl));
+    if (baseline) {
+      addRow('4', `TCP receive, the same one-message-per-send() sender: a plain Node net.Socket that only counts the bytes (no decoding, no igtl-rx: bench/js/tcp-recv.mjs transform-raw) vs the C++ receiver (msgs/s; informative, the Node baseline: the "igtl-rx" column is the raw Node socket)`, 'msgs/s', baseline);
+      const overRaw = median(baseline.map((f) => f.rx / f.igtl));
       const verdict = overRaw >= 1 ? 'igtl-rx is not slower than a Node socket that does nothing with the bytes: the event loop bounds the rate, not decoding' : 'igtl-rx is slower than a Node socket that does nothing with the bytes';
-      notes.push(`Benchmark 4, one message per send(): igtl-rx / the raw Node socket per run: ${floor.map((f) => (f.rx / f.igtl).toFixed(2)).join(', ')}, median ${overRaw.toFixed(2)}: ${verdict} (the raw socket got ${reads.join(', ')}).`);
+      notes.push(`Benchmark 4, one message per send(): igtl-rx / the raw Node socket per run: ${baseline.map((f) => (f.rx / f.igtl).toFixed(2)).join(', ')}, median ${overRaw.toFixed(2)}: ${verdict} (the raw socket got ${reads.join(', ')}).`);
     }
   }
   notes.push(`Benchmark 4: with one message per send(), how many messages a read returns depends on the scheduling, so these rates depend on the machine's load (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}). Sender and receiver take turns: each read of a Node receiver holds one or two messages and costs a wake-up of Node's event loop (epoll_wait, read, a 'data' event), while the C++ receiver blocks in recv() (two per message: header, body). See the per-pair ratios.`);
