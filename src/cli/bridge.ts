@@ -6,7 +6,7 @@ import createDebug from 'debug';
 import { firstValueFrom } from 'rxjs';
 import { DEFAULT_BRIDGE_PORT, createBridge, type IgtlBridge } from '../bridge/bridge.js';
 import { InvalidOptionError } from '../protocol/errors.js';
-import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
@@ -14,6 +14,7 @@ export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--
                       [--allow ADDRESS|CIDR]... [--static DIR]
                       [--allow-client-sends [--client-send-type TYPE]... [--client-send-rate N]]
                       [--max-message-size BYTES] [--max-clients N] [--duration S] [--quiet]
+                      [--announce-v3]
 
 Relays one OpenIGTLink TCP peer (3D Slicer, PLUS, igtl-rx simulate) to any number of WebSocket
 clients (browser pages using connectWebSocket); clients are read-only unless --allow-client-sends,
@@ -47,6 +48,7 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
   --max-clients N         most clients at once (default 32)
   --duration S            stop after S seconds (default: run until Ctrl-C)
   --quiet                 print only the "listening" line (log lines: DEBUG=igtl-rx:bridge)
+${announceV3Help(26)}
 
 Output: "listening on ws://HOST:PORT/ (peer HOST:PORT)" once the bridge is up, then log lines
 on stderr (peer connected or lost, clients connected, refused, too slow, left).`;
@@ -73,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-clients': { type: 'string' },
       duration: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      ...ANNOUNCE_V3_OPTION,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -100,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
   let bridge: IgtlBridge;
   try {
     bridge = createBridge({
-      upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity } },
+      upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity }, ...(values['announce-v3'] ? { announceV3: true } : {}) },
       host: values.host,
       port,
       clientSends: sends,

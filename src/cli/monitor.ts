@@ -3,7 +3,7 @@ import { catchError, EMPTY, map, merge, share, takeUntil, type Subscription } fr
 import type { ConnectionState } from '../connection/state.js';
 import { stringifyJSON } from '../protocol/json.js';
 import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, stateText, type Ending, type ErrorCounts } from './connection-view.js';
-import { connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
 import { monitorFilter, messageJSON, monitorTable, preciseNow, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
@@ -11,7 +11,7 @@ import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx monitor HOST:PORT [--type LIST] [--device PATTERN] [--split] [--element PATTERN]
                       [--rate HZ] [--stream TYPE]... [--json] [--interval MS] [--content-limit BYTES]
-                      [--duration S] [--keep-going]
+                      [--duration S] [--keep-going] [--announce-v3]
 
 Connects to an OpenIGTLink server and shows one row per message type and device name: rate
 (Hz, over the last second), bytes/s, the last timestamp, latency (receive time minus the
@@ -34,6 +34,7 @@ in place; otherwise it is printed every --interval.
   --duration S          stop after S seconds (default: until Ctrl-C or the connection ends)
   --keep-going          when the connection drops, keep reconnecting (forever) and show it,
                         instead of exiting (--reconnect is the same)
+${announceV3Help(24)}
 
 Filters apply in the order type, device, split/element, rate; rates and latency are measured
 after them. The connection's state is shown as it changes (open, stale when nothing has arrived
@@ -59,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     'keep-going': { type: 'boolean', default: false },
     reconnect: { type: 'boolean', default: false },
+    ...ANNOUNCE_V3_OPTION,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -78,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const streamTypes = parseStreamTypes((values.stream as string[] | undefined) ?? []);
   const keepGoing = (values['keep-going'] as boolean) || (values.reconnect as boolean);
 
-  const conn = connectClient(endpoint, { reconnect: keepGoing });
+  const conn = connectClient(endpoint, { reconnect: keepGoing, announceV3: values['announce-v3'] as boolean });
   await openConnection(conn, endpoint);
   const stop$ = stopWhen(duration).pipe(share());
   const out = new LineWriter();

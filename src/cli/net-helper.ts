@@ -62,16 +62,36 @@ export function parseNumber(option: string, text: string | undefined, limits: { 
 }
 
 /**
+ * `--announce-v3` of the verbs that read a peer's streams (monitor, record, bridge): the
+ * connection option `announceV3` (docs/connections.md, "Header versions"). PLUS answers each
+ * client in the highest header version it has received from it, so without this it answers in
+ * legacy framing: no metadata, and device names cut to their first 20 bytes.
+ */
+export const ANNOUNCE_V3_OPTION = { 'announce-v3': { type: 'boolean', default: false } } as const;
+
+/** The help lines of {@link ANNOUNCE_V3_OPTION}, aligned as the verbs' usage texts are. */
+export function announceV3Help(column: number): string {
+  const pad = ' '.repeat(column);
+  return [
+    `  --announce-v3${' '.repeat(Math.max(1, column - 15))}on connect, send an unnamed STATUS in v3 framing, as 3D Slicer does:`,
+    `${pad}a PLUS server then answers in v3 framing, with metadata and with`,
+    `${pad}device names over 20 bytes whole (IGTL_DEVICE_NAME); not for peers`,
+    `${pad}that read legacy framing only (Debian's libopenigtlink 1.11)`,
+  ].join('\n');
+}
+
+/**
  * A TCP client connection for a CLI verb: no reconnect unless asked (then it never gives up),
  * nothing sent until used.
  */
-export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean; legacyEmptyQueries?: boolean } = {}): IgtlConnection {
+export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean; legacyEmptyQueries?: boolean; announceV3?: boolean } = {}): IgtlConnection {
   return connectTcp({
     host: endpoint.host,
     port: endpoint.port,
     reconnect: options.reconnect ? { maxAttempts: Infinity } : false,
     keepOpen: true,
     ...(options.legacyEmptyQueries === undefined ? {} : { legacyEmptyQueries: options.legacyEmptyQueries }),
+    ...(options.announceV3 ? { announceV3: true } : {}),
   });
 }
 

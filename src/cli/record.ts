@@ -9,14 +9,14 @@ import { writeSequence } from '../recording/sequence/frames.js';
 import { record, wallClockMs } from '../recording/record.js';
 import { createServer } from '../transport/server.js';
 import { monitorFilter } from './monitor-pipeline.js';
-import { connectClient, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
 import { createProgress, formatDuration } from './progress-helper.js';
 import { parseOptions, parseStreamTypes } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx record FILE [HOST:PORT] [--listen [HOST:]PORT] [--type LIST] [--device PATTERN]
                      [--stream TYPE]... [--duration S] [--count N] [--reconnect] [--quiet]
-                     [--format igtl|mha|nrrd] [--no-compress]
+                     [--format igtl|mha|nrrd] [--no-compress] [--announce-v3]
 
 Records every message from an OpenIGTLink server (default 127.0.0.1:18944) to FILE, with the
 time each one was received in FILE.idx, until Ctrl-C, --duration, --count, or the server
@@ -32,6 +32,7 @@ Format: docs/recording-format.md.
   --duration S          stop after S seconds
   --count N             stop after N messages
   --reconnect           keep reconnecting when the connection drops (default: stop)
+${announceV3Help(24)}
   --quiet               no progress display and no summary line
   --format F            igtl (default): the recording format above; mha or nrrd: a PLUS / 3D
                         Slicer sequence file (FILE.igs.mha, FILE.seq.nrrd, ...), TRANSFORMs and
@@ -54,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: 'boolean', default: false },
     format: { type: 'string' },
     'no-compress': { type: 'boolean', default: false },
+    ...ANNOUNCE_V3_OPTION,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -61,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length < 1 || positionals.length > 2) throw new CliError(`record takes FILE and an optional HOST:PORT\n${usage}`, 2);
   if (positionals.length === 2 && values.listen !== undefined) throw new CliError('give either HOST:PORT or --listen, not both', 2);
+  if (values['announce-v3'] && values.listen !== undefined) throw new CliError('--announce-v3 is for a connection to a server, not with --listen', 2);
   const format = ((values.format as string | undefined) ?? 'igtl').toLowerCase();
   if (!['igtl', 'mha', 'nrrd'].includes(format)) throw new CliError(`--format must be igtl, mha or nrrd, not "${format}"`, 2);
   const target = positionals[0]!;
@@ -96,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     cleanup = () => server.close();
   } else {
     const endpoint = parseEndpoint(positionals[1] ?? '127.0.0.1:18944');
-    const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean });
+    const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean, announceV3: values['announce-v3'] as boolean });
     await openConnection(conn, endpoint);
     where = `${endpoint.host}:${endpoint.port}`;
     const asked = streams.map((t) => stream(conn, t).subscribe({ error: (err: Error) => note(`igtl-rx: --stream ${t}: ${err.message}`) }));
