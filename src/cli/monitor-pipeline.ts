@@ -201,9 +201,9 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 
 /**
  * The JSON line of one received message (`igtl-rx monitor --json`, docs/cli.md): `kind:
- * "message"`, receive time, type, full device name (and the header's when it differs), header version, raw and ISO timestamp, latency,
- * size, a short summary, and the canonical JSON `content` when the message is at most
- * `contentLimit` bytes.
+ * "message"`, receive time, type, full device name (and the header's when it differs), header
+ * version, raw and ISO timestamp, latency, size, a short summary, and the canonical JSON
+ * `content` when the message is at most `contentLimit` bytes.
  */
 export function messageJSON(r: Received, contentLimit: number): JsonObject {
   const m = r.message;
