@@ -336,7 +336,9 @@ describe('ReceiveServer checks our CRCs', () => {
     socket.write(Buffer.concat([goodTransform, badCrc, badBody, goodStatus, stdoutMarker, marker]));
 
     await stderrLines(peer, ['Receiving STRING data type.', 'Encoding: 3; String: AFTER-BAD-CRC']);
-    await peer.waitForOutput('=============\n21, 24, 27, 30\n', 5000, { stream: 'stdout' });
+    // The whole printed matrix, closing line included: stdout is a pipe, and the first row may
+    // arrive in one read and the rest in the next (parsePrintedMatrices needs the whole block).
+    await peer.waitForOutput('=============\n21, 24, 27, 30\n22, 25, 28, 31\n23, 26, 29, 32\n0, 0, 0, 1\n=============', 5000, { stream: 'stdout' });
     // Both TRANSFORMs were read (and the marker), only the good one was decoded.
     expect(peer.countOutput('Receiving TRANSFORM data type.', { stream: 'stderr' })).toBe(3);
     expect(parsePrintedMatrices(peer.stdout)).toEqual([good, last]);
