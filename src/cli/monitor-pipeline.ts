@@ -207,14 +207,15 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
  */
 export function messageJSON(r: Received, contentLimit: number): JsonObject {
   const m = r.message;
+  const deviceName = fullDeviceName(m);
   const out: JsonObject = {
     kind: 'message',
     receivedAt: round(r.receivedAt, 3),
     type: wireType(m),
     // The whole name, as the table rows and the --device filter have it (PLUS's IGTL_DEVICE_NAME
     // metadata over the 20-byte header field); the header's own field only when it differs.
-    deviceName: fullDeviceName(m),
-    ...(fullDeviceName(m) === m.deviceName ? {} : { headerDeviceName: m.deviceName }),
+    deviceName,
+    ...(deviceName === m.deviceName ? {} : { headerDeviceName: m.deviceName }),
     headerVersion: m.headerVersion,
     timestampRaw: m.timestamp.toRaw().toString(),
     timestamp: m.timestamp.isZero ? null : m.timestamp.toDate().toISOString(),

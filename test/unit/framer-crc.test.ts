@@ -11,8 +11,6 @@ import {
   CrcMismatchError,
   DEFAULT_MAX_BODY_SIZE,
   crc64,
-  createImageContent,
-  createMessage,
   decodeMessage,
   encodeMessage,
   Framer,
@@ -20,7 +18,6 @@ import {
   imagePixels,
   MessageDecoder,
   readHeader,
-  Timestamp,
   type FrameHeader,
   type IgtlMessage,
 } from '../../src/index.js';
@@ -28,23 +25,16 @@ import type { Crc64Halves } from '../../src/protocol/crc64.js';
 import { decodeFrame } from '../../src/protocol/decode.js';
 import { defaultRegistry } from '../../src/protocol/messages/index.js';
 import { allocateUninitialized } from '../../src/transport/socket-channel.js';
+import { chunked, testImage } from '../support/split-messages.js';
 import { vectorBytes } from '../support/vectors.js';
 
 const SEED = Number(process.env.IGTL_FC_SEED ?? 20240611);
 const MiB = 1024 * 1024;
 type Result = IgtlMessage | IgtlError;
 
+/** The wire bytes of the test IMAGE (side x side x depth uint16). */
+const image = (side: number, depth: number): Uint8Array => testImage(side, depth).wire;
 const asBig = (c: Crc64Halves): bigint => (BigInt(c.hi) << 32n) | BigInt(c.lo);
-
-function* chunked(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let off = 0; off < bytes.length; off += size) yield bytes.subarray(off, off + size);
-}
-
-function image(side: number, depth: number): Uint8Array {
-  const pixels = new Uint16Array(side * side * depth);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) & 0xffff;
-  return encodeMessage(createMessage('IMAGE', createImageContent({ data: pixels, size: [side, side, depth] }), { deviceName: 'Volume', timestamp: Timestamp.ZERO }));
-}
 
 /** What a framer with `crc` on hands to frame(): type and CRC (as a bigint, or undefined) per message. */
 function framedCrcs(chunks: Iterable<Uint8Array>, crc = true): { type: string; crc: bigint | undefined; body: bigint }[] {

@@ -10,15 +10,12 @@ import {
   BodyTooLargeError,
   CrcMismatchError,
   crc64,
-  createImageContent,
-  createMessage,
   decodeMessage,
   encodeMessage,
   Framer,
   IgtlError,
   imagePixels,
   MessageDecoder,
-  Timestamp,
   TruncatedMessageError,
   type FrameHeader,
   type IgtlMessage,
@@ -26,6 +23,7 @@ import {
   type SplitAllocation,
 } from '../../src/index.js';
 import { allocateUninitialized } from '../../src/transport/socket-channel.js';
+import { chunked, headerDeclaring, testImage as image } from '../support/split-messages.js';
 import { vectorBytes } from '../support/vectors.js';
 
 const SEED = Number(process.env.IGTL_FC_SEED ?? 20240612);
@@ -69,24 +67,6 @@ function traced(inPlace: boolean | 'decline' | 'refuse', failResizeAbove = Infin
     return buffer;
   };
   return { allocate: Object.assign(plain, { resizable }), trace };
-}
-
-function* chunked(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let off = 0; off < bytes.length; off += size) yield bytes.subarray(off, off + size);
-}
-
-function image(side: number, depth: number): { wire: Uint8Array; pixels: Uint16Array } {
-  const pixels = new Uint16Array(side * side * depth);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) & 0xffff;
-  const msg = createMessage('IMAGE', createImageContent({ data: pixels, size: [side, side, depth] }), { deviceName: 'Volume', timestamp: Timestamp.ZERO });
-  return { wire: encodeMessage(msg), pixels };
-}
-
-/** A real TRANSFORM header declaring `bodySize` bytes. */
-function headerDeclaring(bodySize: number): Uint8Array {
-  const h = vectorBytes('transform.v1.igtl').slice(0, 58);
-  new DataView(h.buffer).setUint32(46, bodySize);
-  return h;
 }
 
 function decode(chunks: Iterable<Uint8Array>, allocate: SplitAllocation, verifyCrc = true): { out: Result[]; frames: Uint8Array[] } {

@@ -20,27 +20,15 @@ import {
   type FrameHeader,
   type IgtlMessage,
 } from '../../src/index.js';
+import { chunked, headerDeclaring } from '../support/split-messages.js';
 import { vectorBytes } from '../support/vectors.js';
 
 const MiB = 1024 * 1024;
 type Result = IgtlMessage | IgtlError;
 
-/** A real TRANSFORM header declaring `bodySize` bytes (2^32 and more through the high word). */
-function headerDeclaring(bodySize: number): Uint8Array {
-  const h = vectorBytes('transform.v1.igtl').slice(0, 58);
-  const view = new DataView(h.buffer);
-  view.setUint32(42, Math.floor(bodySize / 2 ** 32));
-  view.setUint32(46, bodySize >>> 0);
-  return h;
-}
-
 function collector(): { out: Result[]; decoder: (options?: ConstructorParameters<typeof MessageDecoder>[1]) => MessageDecoder } {
   const out: Result[] = [];
   return { out, decoder: (options) => new MessageDecoder({ message: (m) => out.push(m), error: (e) => out.push(e) }, options) };
-}
-
-function* chunked(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let off = 0; off < bytes.length; off += size) yield bytes.subarray(off, off + size);
 }
 
 function arrayBuffersNow(): number {
