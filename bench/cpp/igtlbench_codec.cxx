@@ -10,7 +10,7 @@
 //   transform-encode <N>             N TRANSFORMs packed into one output buffer
 //   status-decode <N> / status-encode <N>
 //   status-decode-distinct <N> / status-encode-distinct <N>   STATUS texts that do not repeat
-//                                    (TEXT_POOL distinct texts cycled, as the JS side)
+//                                    (TEXT_POOL = 2^20 distinct texts, cycled only past that, as the JS side)
 //   transform-send <N> / status-send <N> / status-send-distinct <N>   a new message object per message, filled and
 //                                    Pack()ed (its own pack buffer), as the C++ examples send
 //   image-encode <reps> / image-decode <reps>   512x512x100 uint16 IMAGE
@@ -72,12 +72,13 @@ static std::vector<unsigned char> packTransforms(long n) {
 static const char* STATUS_TEXT[4] = {"Tracking OK", "Probe not visible", "Reference lost: check the camera", "OK"};
 
 // Distinct status texts (30-40 characters), the same strings as distinctText() in bench/js/codec.mjs.
-static const int TEXT_POOL = 65536;
+static const int TEXT_POOL = 1 << 20;
 static std::vector<std::string> distinctTexts() {
   std::vector<std::string> out(TEXT_POOL);
   char buf[96];
   for (int k = 0; k < TEXT_POOL; k++) {
-    snprintf(buf, sizeof buf, "Tool %d frame %d: RMS error %d um", k % 7, k, (k * 7919) % 1000);
+    // k * 7919 overflows an int from k = 271,182 on: computed in 64 bits, as the JS side does.
+    snprintf(buf, sizeof buf, "Tool %d frame %d: RMS error %d um", k % 7, k, (int)(((long long)k * 7919) % 1000));
     out[k] = buf;
   }
   return out;
@@ -192,7 +193,7 @@ int main(int argc, char** argv) {
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-send";
-    // status-send-distinct: the i-th message's text is the (i % TEXT_POOL)-th distinct text.
+    // status-send-distinct: the i-th message's text is the i-th distinct text (cycled past TEXT_POOL).
     bool distinct = mode == "status-send-distinct";
     std::vector<std::string> texts = distinct ? distinctTexts() : std::vector<std::string>();
     std::vector<igtl::Matrix4x4> mats(POOL);

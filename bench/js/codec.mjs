@@ -4,9 +4,10 @@ import { igtl, emit, median, cpuNow as now, packAll, statusPool, transformPool, 
 
 // All times here are CPU time of this process (see cpuNow in common.mjs).
 
-// STATUS texts that do not repeat within the intern cache's reach: TEXT_POOL distinct texts of
-// 30-40 ASCII characters, cycled (the same strings as distinctTexts() in bench/cpp/igtlbench_codec.cxx).
-const TEXT_POOL = 65536;
+// STATUS texts that do not repeat: TEXT_POOL distinct texts of 30-40 ASCII characters (the same
+// strings as distinctTexts() in bench/cpp/igtlbench_codec.cxx), so each of the 1M messages of a
+// run has a text of its own (N up to 2^20; a larger N cycles them).
+const TEXT_POOL = 1 << 20;
 
 /** The k-th distinct status text. */
 function distinctText(k) {
@@ -183,7 +184,7 @@ switch (mode) {
     const n = Number(rest[0] ?? 1_000_000);
     const reps = Number(rest[1] ?? 3);
     const isTransform = mode === 'transform-send';
-    // status-send-distinct: the i-th message's text is the (i % TEXT_POOL)-th distinct text (flat strings, as in statusDistinctPool).
+    // status-send-distinct: the i-th message's text is the i-th distinct text (flat strings, as in statusDistinctPool).
     const texts = mode === 'status-send-distinct' ? Array.from({ length: TEXT_POOL }, (_, k) => distinctText(k).split('').join('')) : undefined;
     const mats = [];
     for (let k = 0; k < POOL; k++) mats.push(poolMatrix(k));
