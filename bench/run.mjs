@@ -27,8 +27,8 @@ const RESULTS_JSON = path.join(ROOT, 'bench/results.json');
 // Arguments
 
 const BENCHMARKS = {
-  1: 'codec in memory: TRANSFORM / STATUS decode+CRC (msgs/s) vs C++ igtl::MessageBase Unpack(1)',
-  2: 'codec in memory: TRANSFORM / STATUS encode+CRC (msgs/s) vs C++ Pack() (runs with 1)',
+  1: 'codec in memory: TRANSFORM / STATUS / STRING decode+CRC (msgs/s) vs C++ igtl::MessageBase Unpack(1)',
+  2: 'codec in memory: TRANSFORM / STATUS / STRING encode+CRC (msgs/s) vs C++ Pack() (runs with 1)',
   3: 'CRC-64 over 256 / 64 MiB (MB/s), WebAssembly and JavaScript kernels, vs the C++ library\'s igtl_crc64',
   4: 'TCP receive over loopback: 1M TRANSFORMs from a C++ sender (batching, and one message per send())\n' +
      '      into an igtl-rx receiver vs a C++ igtl::ClientSocket receiver (msgs/s), and a plain Node socket',
@@ -310,10 +310,12 @@ async function bench1and2() {
     { id: '1', name: 'TRANSFORM decode+CRC, streaming framer, 64 KiB chunks (msgs/s)', c: 'transform-decode', j: 'transform-decode-stream', t: 0.8 },
     { id: '1', name: 'STATUS decode+CRC, 1M from one buffer (msgs/s)', c: 'status-decode', j: 'status-decode', t: 1.0 },
     { id: '1', name: 'STATUS decode+CRC, 1M from one buffer, distinct texts (each of the 1M messages its own text of 30-40 chars) (msgs/s)', c: 'status-decode-distinct', j: 'status-decode-distinct', t: 1.0 },
+    { id: '1', name: 'STRING (US-ASCII) decode+CRC, 1M from one buffer, distinct texts (the same 1M texts as the STATUS line) vs C++ igtl::StringMessage Unpack(1) (msgs/s)', c: 'string-decode-distinct', j: 'string-decode-distinct', t: 1.0 },
     { id: '1', name: 'TRANSFORM decode+CRC, 1M, decodeMessage() per message vs C++ header+body Unpack per message (msgs/s)', c: 'transform-decode', j: 'transform-decode-each', t: 1.0 },
     { id: '2', name: 'TRANSFORM encode+CRC, 1M into one buffer (msgs/s)', c: 'transform-encode', j: 'transform-encode', t: 1.0 },
     { id: '2', name: 'STATUS encode+CRC, 1M into one buffer (msgs/s)', c: 'status-encode', j: 'status-encode', t: 1.0 },
     { id: '2', name: 'STATUS encode+CRC, 1M into one buffer, distinct texts (each of the 1M messages its own text of 30-40 chars) (msgs/s)', c: 'status-encode-distinct', j: 'status-encode-distinct', t: 1.0 },
+    { id: '2', name: 'STRING (US-ASCII) encode+CRC, 1M into one buffer, distinct texts (the same 1M texts) vs C++ igtl::StringMessage SetString() + Pack() (msgs/s)', c: 'string-encode-distinct', j: 'string-encode-distinct', t: 1.0 },
     { id: '2', name: 'TRANSFORM send() path: createMessage + the connection\'s encode, per message vs C++ New() + Pack() per message (msgs/s)', c: 'transform-send', j: 'transform-send', t: 1.0 },
     { id: '2', name: 'STATUS send() path: createMessage + the connection\'s encode, per message vs C++ New() + Pack() per message (msgs/s)', c: 'status-send', j: 'status-send', t: 1.0 },
     { id: '2', name: 'STATUS send() path, distinct texts (each of the 1M messages its own text of 30-40 chars): as the line above, the i-th message built from the i-th text on both sides (msgs/s)', c: 'status-send-distinct', j: 'status-send-distinct', t: 1.0 },

@@ -11,6 +11,7 @@
 //   status-decode <N> / status-encode <N>
 //   status-decode-distinct <N> / status-encode-distinct <N>   STATUS texts that do not repeat
 //                                    (TEXT_POOL = 2^20 distinct texts, cycled only past that, as the JS side)
+//   string-decode-distinct <N> / string-encode-distinct <N>   STRING (US-ASCII) with the same distinct texts
 //   transform-send <N> / status-send <N> / status-send-distinct <N>   a new message object per message, filled and
 //                                    Pack()ed (its own pack buffer), as the C++ examples send
 //   image-encode <reps> / image-decode <reps>   512x512x100 uint16 IMAGE
@@ -25,6 +26,7 @@
 #include "igtlMessageHeader.h"
 #include "igtlTransformMessage.h"
 #include "igtlStatusMessage.h"
+#include "igtlStringMessage.h"
 #include "igtlImageMessage.h"
 #include "igtl_util.h"
 
@@ -104,13 +106,30 @@ static std::vector<unsigned char> packStatuses(long n, bool distinct) {
   return out;
 }
 
+// STRING messages with distinct texts (US-ASCII, the StringMessage default), as the JS side's stringDistinctPool.
+static std::vector<unsigned char> packStrings(long n) {
+  igtl::StringMessage::Pointer msg = igtl::StringMessage::New();
+  std::vector<std::string> texts = distinctTexts();
+  std::vector<unsigned char> out;
+  for (long i = 0; i < n; i++) {
+    int c = (int)(i % TEXT_POOL);
+    msg->SetDeviceName(DEVICES[c % 4]);
+    msg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
+    msg->SetString(texts[c].c_str());
+    msg->Pack();
+    const unsigned char* p = (const unsigned char*)msg->GetPackPointer();
+    out.insert(out.end(), p, p + msg->GetPackSize());
+  }
+  return out;
+}
+
 static void emit(const char* mode, long n, double secs, double extra, const char* extraName) {
   printf("{\"mode\":\"%s\",\"n\":%ld,\"seconds\":%.9f,\"perSecond\":%.3f,\"%s\":%.6f}\n", mode, n, secs, n / secs, extraName, extra);
 }
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|status-send-distinct|image-encode|image-decode ...\n", argv[0]);
+    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|status-send-distinct|string-decode-distinct|string-encode-distinct|image-encode|image-decode ...\n", argv[0]);
     return 2;
   }
   std::string mode = argv[1];
@@ -184,6 +203,74 @@ int main(int argc, char** argv) {
     }
     std::sort(times.begin(), times.end());
     emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
+    return 0;
+  }
+  if (mode == "string-decode-distinct") {
+    // As status-decode-distinct, for STRING: header Unpack, body copy, Unpack(1), the text read.
+    long n = argc > 2 ? atol(argv[2]) : 1000000;
+    int reps = argc > 3 ? atoi(argv[3]) : 1;
+    std::vector<unsigned char> buf = packStrings(n);
+    std::vector<double> times;
+    double checksum = 0;
+    for (int rep = 0; rep < reps; rep++) {
+      igtl::MessageHeader::Pointer header = igtl::MessageHeader::New();
+      igtl::StringMessage::Pointer smsg = igtl::StringMessage::New();
+      checksum = 0;
+      long ok = 0;
+      size_t off = 0;
+      double t0 = now_s();
+      for (long i = 0; i < n; i++) {
+        header->InitPack();
+        memcpy(header->GetPackPointer(), &buf[off], header->GetPackSize());
+        header->Unpack();
+        off += header->GetPackSize();
+        if (strcmp(header->GetDeviceType(), "STRING") == 0) {
+          smsg->SetMessageHeader(header);
+          smsg->AllocatePack();
+          memcpy(smsg->GetPackBodyPointer(), &buf[off], smsg->GetPackBodySize());
+          off += smsg->GetPackBodySize();
+          int c = smsg->Unpack(1);
+          if (c & igtl::MessageHeader::UNPACK_BODY) {
+            checksum += smsg->GetEncoding() + strlen(smsg->GetString()) + strlen(smsg->GetDeviceName());
+            ok++;
+          }
+        } else {
+          off += header->GetBodySizeToRead();
+        }
+      }
+      double secs = now_s() - t0;
+      if (ok != n) { fprintf(stderr, "decoded %ld of %ld\n", ok, n); return 1; }
+      times.push_back(secs);
+    }
+    std::sort(times.begin(), times.end());
+    emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
+    return 0;
+  }
+  if (mode == "string-encode-distinct") {
+    // As status-encode-distinct, for STRING: one message refilled and Pack()ed per text.
+    long n = argc > 2 ? atol(argv[2]) : 1000000;
+    int reps = argc > 3 ? atoi(argv[3]) : 1;
+    std::vector<std::string> texts = distinctTexts();
+    std::vector<unsigned char> out((size_t)n * 120);
+    igtl::StringMessage::Pointer smsg = igtl::StringMessage::New();
+    std::vector<double> times;
+    size_t off = 0;
+    for (int rep = 0; rep < reps; rep++) {
+      off = 0;
+      double t0 = now_s();
+      for (long i = 0; i < n; i++) {
+        int c = (int)(i % TEXT_POOL);
+        smsg->SetDeviceName(DEVICES[c % 4]);
+        smsg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
+        smsg->SetString(texts[c].c_str());
+        smsg->Pack();
+        memcpy(&out[off], smsg->GetPackPointer(), smsg->GetPackSize());
+        off += smsg->GetPackSize();
+      }
+      times.push_back(now_s() - t0);
+    }
+    std::sort(times.begin(), times.end());
+    emit(mode.c_str(), n, times[times.size() / 2], (double)off, "bytes");
     return 0;
   }
   if (mode == "transform-send" || mode == "status-send" || mode == "status-send-distinct") {

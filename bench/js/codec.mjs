@@ -29,6 +29,19 @@ function statusDistinctPool() {
   return out;
 }
 
+/**
+ * STRING messages with distinct texts (TEXT_POOL of them), US-ASCII (IANA 3), what a C++
+ * StringMessage sends by default; device names and timestamps as statusDistinctPool.
+ */
+function stringDistinctPool() {
+  const out = [];
+  for (let k = 0; k < TEXT_POOL; k++) {
+    out.push(igtl.createMessage('STRING', { encoding: 3, value: distinctText(k).split('').join('') },
+      { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + (k % POOL), 0) }));
+  }
+  return out;
+}
+
 // With IGTL_BENCH_PROFILE=<file>, the timed repetitions (not the set-up) are profiled with the
 // inspector's CPU profiler and the profile is written to <file> (bench/run.mjs --profile).
 const PROFILE_FILE = process.env.IGTL_BENCH_PROFILE;
@@ -120,6 +133,7 @@ async function timeReps(mode, n, reps, warm, run, key) {
 
 const transformCheck = (m) => m.content.matrix[3] + m.deviceName.length;
 const statusCheck = (m) => m.content.code + m.content.statusMessage.length + m.content.errorName.length;
+const stringCheck = (m) => m.content.encoding + m.content.value.length + m.deviceName.length;
 
 switch (mode) {
   case 'crc': {
@@ -146,14 +160,16 @@ switch (mode) {
   case 'transform-decode-stream':
   case 'status-decode':
   case 'status-decode-stream':
-  case 'status-decode-distinct': {
+  case 'status-decode-distinct':
+  case 'string-decode-distinct': {
     const n = Number(rest[0] ?? 1_000_000);
     const isTransform = mode.startsWith('transform');
-    const pool = isTransform ? transformPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
+    const isString = mode.startsWith('string');
+    const pool = isTransform ? transformPool() : isString ? stringDistinctPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
     const buf = packAll(pool, n);
     const chunk = mode.endsWith('-stream') ? 64 * 1024 : 0;
     const reps = Number(rest[1] ?? 3);
-    const check = isTransform ? transformCheck : statusCheck;
+    const check = isTransform ? transformCheck : isString ? stringCheck : statusCheck;
     // The warm-up decodes the first 20 000 messages.
     const warm = packAll(pool, 20_000);
     await timeReps(mode, n, reps, 20_000, (count) => decodeRun(count === n ? buf : warm, count, chunk, check), 'checksum');
@@ -210,9 +226,10 @@ switch (mode) {
   }
   case 'transform-encode':
   case 'status-encode':
-  case 'status-encode-distinct': {
+  case 'status-encode-distinct':
+  case 'string-encode-distinct': {
     const n = Number(rest[0] ?? 1_000_000);
-    const pool = mode.startsWith('transform') ? transformPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
+    const pool = mode.startsWith('transform') ? transformPool() : mode.startsWith('string') ? stringDistinctPool() : mode.endsWith('-distinct') ? statusDistinctPool() : statusPool();
     const reps = Number(rest[1] ?? 3);
     const out = outputFor(pool, n);
     await timeReps(mode, n, reps, Math.min(100_000, n), (count) => encodeRun(pool, count, out), 'bytes');

@@ -1,7 +1,7 @@
 // Reading and writing the v3 metadata header and body (OpenIGTLink Documents/Protocol/header.md, Metadata Fields).
 import { EncodeError, MalformedMessageError } from './errors.js';
 import type { Metadata, MetadataValue } from './metadata.js';
-import { decodeText, encodeText, utf8Bytes, utf8Text } from './text.js';
+import { decodeTextIn, encodeText, utf8Bytes, utf8Text } from './text.js';
 
 const ENTRY_SIZE = 8;
 
@@ -28,7 +28,7 @@ export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: nu
     }
     const key = utf8Text(bytes, data, data + keySize);
     data += keySize;
-    const text = decodeText(bytes, data, data + valueSize, encoding);
+    const text = decodeTextIn(bytes, view, data, data + valueSize, encoding);
     data += valueSize;
     // Duplicate keys: the later one wins, as in the C++ library (a std::map).
     map.set(key, text.raw ? { value: text.value, encoding, raw: text.raw } : { value: text.value, encoding });

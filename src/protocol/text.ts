@@ -22,6 +22,15 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** {@link isAscii} four bytes a step, through `view` (a DataView over the same bytes, same indexing). */
+function isAsciiWords(bytes: Uint8Array, view: DataView, start: number, end: number): boolean {
+  let high = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) high |= view.getInt32(i);
+  for (; i < end; i++) high |= bytes[i]!;
+  return (high & 0x80808080) === 0;
+}
+
 // Node's Buffer methods, where the platform has them: feature-detected, so that the codec imports
 // no Node module and runs in a browser as it is. Their native slices and writes take about 50 ns
 // for a few dozen bytes, where a JS loop takes 2-6 ns a character and TextDecoder/TextEncoder
@@ -456,6 +465,15 @@ const WHATWG_LABELS = new Map<number, string>([
  * invalid UTF-8, ISO-8859-1 otherwise) plus the untouched bytes in `raw`.
  */
 export function decodeText(bytes: Uint8Array, start: number, end: number, encoding: number): DecodedText {
+  return decodeTextIn(bytes, undefined, start, end, encoding);
+}
+
+/**
+ * {@link decodeText} for the codecs, which have a DataView over `bytes` (same indexing): through
+ * it, US-ASCII text is checked four bytes a step (a STRING of 35 characters decodes about 5%
+ * faster; bench/js/codec.mjs string-decode-distinct).
+ */
+export function decodeTextIn(bytes: Uint8Array, view: DataView | undefined, start: number, end: number, encoding: number): DecodedText {
   if (end <= start) return { value: '' };
   // Every ISO-8859-1 byte is one character below U+0100, which writes back as that byte.
   if (encoding === 4) return { value: latin1String(bytes, start, end) };
@@ -464,7 +482,10 @@ export function decodeText(bytes: Uint8Array, start: number, end: number, encodi
     return value !== undefined ? { value } : { value: utf8Decoder.decode(bytes.subarray(start, end)), raw: bytes.subarray(start, end) };
   }
   // US-ASCII: lossless when it is ASCII (a byte over 0x7F would not write back).
-  if (encoding === 3) return isAscii(bytes, start, end) ? { value: asciiString(bytes, start, end) } : { value: latin1String(bytes, start, end), raw: bytes.subarray(start, end) };
+  if (encoding === 3) {
+    const ascii = view ? isAsciiWords(bytes, view, start, end) : isAscii(bytes, start, end);
+    return ascii ? { value: asciiString(bytes, start, end) } : { value: latin1String(bytes, start, end), raw: bytes.subarray(start, end) };
+  }
   const slice = bytes.subarray(start, end);
   const decoder = decoderFor(encoding);
   if (decoder) {

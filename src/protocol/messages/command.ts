@@ -2,7 +2,7 @@
 // Both have the same layout; the reply repeats the request's COMMAND_ID (OpenIGTLink Documents/Protocol/command.md).
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { decodeText, readFixedString, writeFixedString } from '../text.js';
+import { decodeTextIn, readFixedString, writeFixedString } from '../text.js';
 import { checkFixedString, checkInt } from './encode-checks.js';
 import { asInt, asObject, asString } from './json-fields.js';
 import { encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText } from './text-fields.js';
@@ -43,7 +43,7 @@ function commandCodecFor<T extends 'COMMAND' | 'RTS_COMMAND'>(type: T): ContentC
         throw new MalformedMessageError(type, `content is ${length} bytes, LENGTH ${textLength} needs ${FIXED_SIZE + textLength}`);
       }
       const encoding = view.getUint16(offset + ENCODING);
-      const text = decodeText(bytes, offset + TEXT, offset + TEXT + textLength, encoding);
+      const text = decodeTextIn(bytes, view, offset + TEXT, offset + TEXT + textLength, encoding);
       const content: CommandContent = {
         commandId: view.getUint32(offset + COMMAND_ID),
         commandName: readFixedString(bytes, offset + COMMAND_NAME, COMMAND_NAME_SIZE),

@@ -95,6 +95,25 @@ for (const [platform, t] of [['with Buffer', withBuffer], ['without Buffer', wit
       }
     });
 
+    it('decodeTextIn (the codecs\' route, four bytes a step through a DataView) decodes as decodeText, at every alignment', () => {
+      for (const { name, bytes } of samples()) {
+        // The high byte first too: the samples have it last and in the middle.
+        const variants = bytes.length > 0 && bytes[0]! < 0x80 ? [bytes, Uint8Array.from(bytes, (b, i) => (i === 0 ? 0x80 : b))] : [bytes];
+        for (const v of variants) {
+          for (let lead = 0; lead < 4; lead++) {
+            const framed = new Uint8Array([...Array<number>(lead).fill(0x41), ...v, 0xff, 0xff, 0xff]);
+            const view = new DataView(framed.buffer);
+            for (const encoding of [3, 4, 106]) {
+              const want = t.decodeText(v, 0, v.length, encoding);
+              const got = t.decodeTextIn(framed, view, lead, lead + v.length, encoding);
+              expect(got.value, `${name} at ${lead} in ${encoding}`).toBe(want.value);
+              expect(got.raw === undefined ? undefined : [...got.raw], `${name} at ${lead} in ${encoding}`).toEqual(want.raw === undefined ? undefined : [...want.raw]);
+            }
+          }
+        }
+      }
+    });
+
     it('asciiTextLength and writeAsciiText take ASCII and refuse anything else', () => {
       for (let n = 0; n <= 80; n++) {
         const text = Array.from({ length: n }, (_, i) => String.fromCharCode((i * 11 + n) % 128)).join('');
