@@ -181,7 +181,11 @@ const hooks = {
   },
   get image() {
     const f = images.current();
-    return f && { device: f.device, width: f.slice.width, height: f.slice.height, window: f.slice.wl.window, level: f.slice.wl.level, version: f.version };
+    return f && {
+      device: f.device, width: f.slice.width, height: f.slice.height, window: f.slice.wl.window, level: f.slice.wl.level, version: f.version,
+      // The shown image's header timestamp (ms since the epoch) and how old it is now (the page's clock).
+      timestampMs: f.message.timestamp.toMillis(), ageMs: Date.now() - f.message.timestamp.toMillis(),
+    };
   },
   get filter() {
     return bridgeFilter;

@@ -3,8 +3,12 @@
 // 512x512 uint8 ultrasound images, through the bridge. The page measures its frames and the time
 // in its draw callbacks (performance.now); Chrome's own counters (CDP Performance.getMetrics)
 // give the main thread's total task time, i.e. including decoding and the RxJS pipelines.
-// The numbers are printed (console.log) for the notes; the assertions only catch a page that
-// is clearly not smooth.
+// The numbers are printed (console.log) for the notes: how fast the page draws depends on the
+// machine, and speed targets live in bench/, not in tests. What is asserted is what must hold on
+// any machine under this load: the page never shows old data as live. Sampled every second, it
+// is live, no device is stale, the image it shows is younger than the page's stale threshold
+// (images are conflated, newest first: a page that queued them would fall further behind every
+// second), and it drew frames since the last sample (it did not freeze).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { deviceRows, hooks, openWorkbench, screenshot, sleep, type Browser, type Workbench } from './helpers.js';
@@ -38,7 +42,7 @@ describe('workbench under load (1 kHz tracking, 30 Hz 512x512 images)', () => {
     await sim?.stop();
   });
 
-  it('keeps drawing smoothly; prints fps and main-thread ms per frame', async () => {
+  it('never shows old data as live under load (image younger than the stale threshold, frames keep coming); prints fps and ms per frame', async () => {
     const { page, context } = browser;
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -49,7 +53,14 @@ describe('workbench under load (1 kHz tracking, 30 Hz 512x512 images)', () => {
     await sleep(3000); // warm-up: JIT, first textures, the rate windows
     const m0 = await metrics();
     const h0 = await hooks(page);
-    await sleep(MEASURE_MS);
+    // One sample a second: what the page shows, how old its image is, whether it drew.
+    const samples: { health: string; ageMs: number | undefined; frames: number; staleRows: string[] }[] = [];
+    for (let i = 0; i < MEASURE_MS / 1000; i++) {
+      await sleep(1000);
+      const h = await hooks(page);
+      const staleRows = (await deviceRows(page)).filter((r) => r.stale).map((r) => `${r.type} ${r.device}`);
+      samples.push({ health: h.health, ageMs: h.image?.ageMs, frames: h.frames.frames, staleRows });
+    }
     const m1 = await metrics();
     const h1 = await hooks(page);
     const seconds = (h1.at - h0.at) / 1000;
@@ -71,11 +82,20 @@ describe('workbench under load (1 kHz tracking, 30 Hz 512x512 images)', () => {
         `  over ${seconds.toFixed(1)} s: ${fps.toFixed(1)} fps, ${longFrames} frames > 50 ms, ${(images / seconds).toFixed(1)} images converted+drawn/s`,
         `  per frame: ${drawMs.toFixed(2)} ms in the page's draw callbacks (performance.now), ${taskMs.toFixed(2)} ms main-thread task time (CDP TaskDuration; script ${scriptMs.toFixed(2)} ms)`,
         `  main thread busy ${(busy * 100).toFixed(0)}% of the time`,
+        `  shown image's age at each 1 s sample (ms): ${samples.map((x) => x.ageMs?.toFixed(0) ?? '-').join(' ')}`,
       ].join('\n'),
     );
     await screenshot(page, 'workbench-load.png');
-    expect(fps).toBeGreaterThan(20);
-    expect(images / seconds).toBeGreaterThan(15);
+    const staleAfterMs = 2000; // the page's default (examples/web/params.ts), not overridden by openWorkbench
+    samples.forEach((x, i) => {
+      const at = `sample ${i + 1}`;
+      expect(x.health, at).toBe('live');
+      expect(x.staleRows, at).toEqual([]);
+      expect(x.ageMs, at).toBeDefined();
+      expect(x.ageMs!, at).toBeLessThan(staleAfterMs);
+      expect(x.frames, at).toBeGreaterThan(i === 0 ? h0.frames.frames : samples[i - 1]!.frames);
+    });
+    expect(images).toBeGreaterThan(0);
     expect(browser.problems).toEqual([]);
   }, 85_000);
 });
