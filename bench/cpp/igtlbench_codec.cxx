@@ -151,17 +151,19 @@ int main(int argc, char** argv) {
            len / best / 1e6, (unsigned long long)crc);
     return 0;
   }
-  if (mode == "transform-decode" || mode == "status-decode" || mode == "status-decode-distinct") {
+  if (mode == "transform-decode" || mode == "status-decode" || mode == "status-decode-distinct" || mode == "string-decode-distinct") {
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-decode";
-    std::vector<unsigned char> buf = isTransform ? packTransforms(n) : packStatuses(n, mode == "status-decode-distinct");
+    bool isString = mode == "string-decode-distinct";
+    std::vector<unsigned char> buf = isTransform ? packTransforms(n) : isString ? packStrings(n) : packStatuses(n, mode == "status-decode-distinct");
     std::vector<double> times;
     double checksum = 0;
     for (int rep = 0; rep < reps; rep++) {
     igtl::MessageHeader::Pointer header = igtl::MessageHeader::New();
     igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
     igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
+    igtl::StringMessage::Pointer strmsg = igtl::StringMessage::New();
     igtl::Matrix4x4 m;
     checksum = 0;
     long ok = 0;
@@ -183,7 +185,17 @@ int main(int argc, char** argv) {
           checksum += m[0][3] + strlen(tmsg->GetDeviceName());
           ok++;
         }
-      } else if (!isTransform && strcmp(header->GetDeviceType(), "STATUS") == 0) {
+      } else if (isString && strcmp(header->GetDeviceType(), "STRING") == 0) {
+        strmsg->SetMessageHeader(header);
+        strmsg->AllocatePack();
+        memcpy(strmsg->GetPackBodyPointer(), &buf[off], strmsg->GetPackBodySize());
+        off += strmsg->GetPackBodySize();
+        int c = strmsg->Unpack(1);
+        if (c & igtl::MessageHeader::UNPACK_BODY) {
+          checksum += strmsg->GetEncoding() + strlen(strmsg->GetString()) + strlen(strmsg->GetDeviceName());
+          ok++;
+        }
+      } else if (!isTransform && !isString && strcmp(header->GetDeviceType(), "STATUS") == 0) {
         smsg->SetMessageHeader(header);
         smsg->AllocatePack();
         memcpy(smsg->GetPackBodyPointer(), &buf[off], smsg->GetPackBodySize());
@@ -203,74 +215,6 @@ int main(int argc, char** argv) {
     }
     std::sort(times.begin(), times.end());
     emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
-    return 0;
-  }
-  if (mode == "string-decode-distinct") {
-    // As status-decode-distinct, for STRING: header Unpack, body copy, Unpack(1), the text read.
-    long n = argc > 2 ? atol(argv[2]) : 1000000;
-    int reps = argc > 3 ? atoi(argv[3]) : 1;
-    std::vector<unsigned char> buf = packStrings(n);
-    std::vector<double> times;
-    double checksum = 0;
-    for (int rep = 0; rep < reps; rep++) {
-      igtl::MessageHeader::Pointer header = igtl::MessageHeader::New();
-      igtl::StringMessage::Pointer smsg = igtl::StringMessage::New();
-      checksum = 0;
-      long ok = 0;
-      size_t off = 0;
-      double t0 = now_s();
-      for (long i = 0; i < n; i++) {
-        header->InitPack();
-        memcpy(header->GetPackPointer(), &buf[off], header->GetPackSize());
-        header->Unpack();
-        off += header->GetPackSize();
-        if (strcmp(header->GetDeviceType(), "STRING") == 0) {
-          smsg->SetMessageHeader(header);
-          smsg->AllocatePack();
-          memcpy(smsg->GetPackBodyPointer(), &buf[off], smsg->GetPackBodySize());
-          off += smsg->GetPackBodySize();
-          int c = smsg->Unpack(1);
-          if (c & igtl::MessageHeader::UNPACK_BODY) {
-            checksum += smsg->GetEncoding() + strlen(smsg->GetString()) + strlen(smsg->GetDeviceName());
-            ok++;
-          }
-        } else {
-          off += header->GetBodySizeToRead();
-        }
-      }
-      double secs = now_s() - t0;
-      if (ok != n) { fprintf(stderr, "decoded %ld of %ld\n", ok, n); return 1; }
-      times.push_back(secs);
-    }
-    std::sort(times.begin(), times.end());
-    emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
-    return 0;
-  }
-  if (mode == "string-encode-distinct") {
-    // As status-encode-distinct, for STRING: one message refilled and Pack()ed per text.
-    long n = argc > 2 ? atol(argv[2]) : 1000000;
-    int reps = argc > 3 ? atoi(argv[3]) : 1;
-    std::vector<std::string> texts = distinctTexts();
-    std::vector<unsigned char> out((size_t)n * 120);
-    igtl::StringMessage::Pointer smsg = igtl::StringMessage::New();
-    std::vector<double> times;
-    size_t off = 0;
-    for (int rep = 0; rep < reps; rep++) {
-      off = 0;
-      double t0 = now_s();
-      for (long i = 0; i < n; i++) {
-        int c = (int)(i % TEXT_POOL);
-        smsg->SetDeviceName(DEVICES[c % 4]);
-        smsg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
-        smsg->SetString(texts[c].c_str());
-        smsg->Pack();
-        memcpy(&out[off], smsg->GetPackPointer(), smsg->GetPackSize());
-        off += smsg->GetPackSize();
-      }
-      times.push_back(now_s() - t0);
-    }
-    std::sort(times.begin(), times.end());
-    emit(mode.c_str(), n, times[times.size() / 2], (double)off, "bytes");
     return 0;
   }
   if (mode == "transform-send" || mode == "status-send" || mode == "status-send-distinct") {
@@ -321,15 +265,17 @@ int main(int argc, char** argv) {
     emit(mode.c_str(), n, times[times.size() / 2], bytes, "bytes");
     return 0;
   }
-  if (mode == "transform-encode" || mode == "status-encode" || mode == "status-encode-distinct") {
+  if (mode == "transform-encode" || mode == "status-encode" || mode == "status-encode-distinct" || mode == "string-encode-distinct") {
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-encode";
-    bool distinct = mode == "status-encode-distinct";
+    bool isString = mode == "string-encode-distinct";
+    bool distinct = mode == "status-encode-distinct" || isString;
     std::vector<std::string> texts = distinct ? distinctTexts() : std::vector<std::string>();
     std::vector<unsigned char> out((size_t)n * (isTransform ? 106 : 160));
     igtl::TransformMessage::Pointer tmsg = igtl::TransformMessage::New();
     igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
+    igtl::StringMessage::Pointer strmsg = igtl::StringMessage::New();
     // The contents to send, prepared beforehand as a C++ user holds them (the JS side prebuilds its messages too).
     std::vector<igtl::Matrix4x4> mats(POOL);
     for (int k = 0; k < POOL; k++) poolMatrix(k, mats[k]);
@@ -347,6 +293,14 @@ int main(int argc, char** argv) {
         tmsg->Pack();
         memcpy(&out[off], tmsg->GetPackPointer(), tmsg->GetPackSize());
         off += tmsg->GetPackSize();
+      } else if (isString) {
+        int c = (int)(i % TEXT_POOL);
+        strmsg->SetDeviceName(DEVICES[c % 4]);
+        strmsg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
+        strmsg->SetString(texts[c].c_str());
+        strmsg->Pack();
+        memcpy(&out[off], strmsg->GetPackPointer(), strmsg->GetPackSize());
+        off += strmsg->GetPackSize();
       } else {
         int c = distinct ? (int)(i % TEXT_POOL) : k;
         smsg->SetDeviceName(DEVICES[c % 4]);
