@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { deviceRows, hooks, openWorkbench, screenshot, sleep, type Browser, type Workbench } from './helpers.js';
+import { readParams } from '../../examples/web/params.js';
 
 const MEASURE_MS = 10_000;
 
@@ -86,7 +87,8 @@ describe('workbench under load (1 kHz tracking, 30 Hz 512x512 images)', () => {
       ].join('\n'),
     );
     await screenshot(page, 'workbench-load.png');
-    const staleAfterMs = 2000; // the page's default (examples/web/params.ts), not overridden by openWorkbench
+    // The page's own threshold (openWorkbench passes no `stale=`, so its default).
+    const { staleAfterMs } = readParams('', { protocol: 'http:', host: '127.0.0.1' });
     samples.forEach((x, i) => {
       const at = `sample ${i + 1}`;
       expect(x.health, at).toBe('live');
