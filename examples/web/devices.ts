@@ -5,6 +5,7 @@
 import { measureRate } from '../../operators/index.js';
 import { encodedSize, fullDeviceName, wireType, type IgtlMessage } from '../../src/index.js';
 import type { Observable, Subscription } from 'rxjs';
+import { isStale } from './freshness.js';
 
 /**
  * The row key of a message: wire type and full device name (`fullDeviceName`: PLUS's
@@ -115,7 +116,7 @@ export class DeviceList {
   render(now = Date.now()): void {
     for (const e of this.entries.values()) {
       const silent = now - e.lastSeen;
-      const stale = silent > this.staleAfterMs;
+      const stale = isStale(e.lastSeen, now, this.staleAfterMs);
       e.row.classList.toggle('stale', stale);
       e.row.dataset.stale = String(stale);
       e.row.dataset.hz = e.hz.toFixed(2);

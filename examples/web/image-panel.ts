@@ -4,6 +4,7 @@
 // conversion per frame and device. The converted slices also feed the 3D view's textures.
 import { fullDeviceName, type ImageMessage } from '../../src/index.js';
 import { convertImage, pixelAt, SCALAR_NAMES, type ImageSlice, type WindowLevel } from './image-convert.js';
+import { LastSeen, silence } from './freshness.js';
 
 /** The newest frame of one IMAGE device. */
 export interface ImageFrame {
@@ -34,6 +35,12 @@ export interface ImagePanelElements {
 
 export class ImagePanel {
   private readonly devices = new Map<string, DeviceImages>();
+  /** When each IMAGE device last sent one (the page's stale rule, freshness.ts). */
+  private readonly seen: LastSeen;
+  /** The shown image's description, without the stale notice. */
+  private infoText = '';
+  /** The shown image is stale (markStale). */
+  private shownStale = false;
   private selected: string | undefined;
   private drawn: ImageFrame | undefined;
   private readonly ctx: CanvasRenderingContext2D;
@@ -45,7 +52,9 @@ export class ImagePanel {
     private readonly el: ImagePanelElements,
     private readonly initialWl: WindowLevel | undefined,
     private readonly preferred: string | undefined,
+    staleAfterMs: number,
   ) {
+    this.seen = new LastSeen(staleAfterMs);
     const ctx = el.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
@@ -95,6 +104,33 @@ export class ImagePanel {
       if (this.selected === undefined || name === this.preferred) this.select(name);
     }
     d.pending = msg;
+    this.seen.seen(name, performance.now());
+  }
+
+  /**
+   * Marks the shown image stale when its device has sent none for longer than the page's
+   * threshold, or live again: a frozen image must not look live while tracking goes on. The
+   * canvas is dimmed (class and `data-stale`) and the panel's title says how old the image is.
+   * Returns whether each IMAGE device is stale (the 3D view dims their planes).
+   */
+  markStale(now: number): Map<string, boolean> {
+    const stale = new Map<string, boolean>();
+    for (const device of this.devices.keys()) stale.set(device, this.seen.isStale(device, now));
+    const shown = this.selected !== undefined && stale.get(this.selected) === true;
+    const silent = this.selected === undefined ? undefined : this.seen.silentMs(this.selected, now);
+    this.el.info.textContent = shown && silent !== undefined ? `no new image for ${silence(silent)} · ${this.infoText}` : this.infoText;
+    if (shown !== this.shownStale) {
+      this.shownStale = shown;
+      this.el.canvas.classList.toggle('stale', shown);
+      this.el.canvas.dataset.stale = String(shown);
+      this.el.info.classList.toggle('stale', shown);
+    }
+    return stale;
+  }
+
+  /** Whether the shown image is marked stale (for the tests). */
+  get stale(): boolean {
+    return this.shownStale;
   }
 
   /** Called with every converted frame (the 3D view). */
@@ -139,7 +175,7 @@ export class ImagePanel {
     canvas.dataset.window = String(f.slice.wl.window);
     canvas.dataset.level = String(f.slice.wl.level);
     canvas.dataset.version = String(f.version);
-    this.el.info.textContent = `${c.size.join('×')} ${SCALAR_NAMES[c.scalarType] ?? `type ${c.scalarType}`}×${c.numComponents} ${c.endian === 1 ? 'BE' : 'LE'}${c.size[2] > 1 ? `, slice ${f.slice.k}` : ''}, range ${fmt(f.slice.min)}…${fmt(f.slice.max)}`;
+    this.infoText = this.el.info.textContent = `${c.size.join('×')} ${SCALAR_NAMES[c.scalarType] ?? `type ${c.scalarType}`}×${c.numComponents} ${c.endian === 1 ? 'BE' : 'LE'}${c.size[2] > 1 ? `, slice ${f.slice.k}` : ''}, range ${fmt(f.slice.min)}…${fmt(f.slice.max)}`;
     if (document.activeElement !== this.el.window) this.el.window.value = fmt(f.slice.wl.window);
     if (document.activeElement !== this.el.level) this.el.level.value = fmt(f.slice.wl.level);
     this.el.auto.checked = this.devices.get(f.device)?.wl === undefined;

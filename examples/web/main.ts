@@ -23,6 +23,7 @@ import { ImagePanel } from './image-panel.js';
 import { Inspector } from './inspector.js';
 import { bridgeUrl, pageUrlWith, readParams, type BridgeFilter } from './params.js';
 import { TRACKING_TYPES, poseOf, toolOf, type Mat4 } from './poses.js';
+import { LastSeen } from './freshness.js';
 import { SceneView } from './scene.js';
 import { StatusList } from './status.js';
 import { TrafficChart } from './traffic-chart.js';
@@ -64,6 +65,7 @@ const images = new ImagePanel(
   },
   fixedWl,
   params.image,
+  params.deviceStaleMs,
 );
 let scene: SceneView | undefined;
 try {
@@ -86,6 +88,9 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 // the display rate: the page never does more work than it can show.
 const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements());
 const updates = new Map<string, number>();
+// When each tool's pose last arrived (before throttling): a tool that stops is drawn stale.
+const toolSeen = new LastSeen(params.deviceStaleMs);
+tracking$.subscribe((msg) => toolSeen.seen(toolOf(msg), performance.now()));
 tracking$.pipe(throttleTracking(params.displayHz)).subscribe((msg) => {
   const pose = poseOf(msg);
   if (!pose) return;
@@ -150,6 +155,9 @@ loop.add((now) => {
   if (now - lastTable >= 250) {
     lastTable = now;
     devices.render();
+    // Tools and images that went silent while the connection stays live are drawn stale.
+    for (const tool of updates.keys()) scene?.setStale(tool, toolSeen.isStale(tool, now) ? toolSeen.silentMs(tool, now) : undefined);
+    for (const [device, stale] of images.markStale(now)) scene?.setImageStale(device, stale);
   }
   inspector.render(now);
   chart.render();
@@ -166,6 +174,10 @@ const hooks = {
   },
   get triads() {
     return scene?.triads() ?? {};
+  },
+  /** Tools drawn stale (no pose for longer than `deviceStale=`). */
+  get staleTools() {
+    return scene?.staleTools() ?? [];
   },
   get updates() {
     return Object.fromEntries(updates);
@@ -185,6 +197,8 @@ const hooks = {
       device: f.device, width: f.slice.width, height: f.slice.height, window: f.slice.wl.window, level: f.slice.wl.level, version: f.version,
       // The shown image's header timestamp (ms since the epoch) and how old it is now (the page's clock).
       timestampMs: f.message.timestamp.toMillis(), ageMs: Date.now() - f.message.timestamp.toMillis(),
+      // Drawn stale: its device has sent no image for longer than `deviceStale=`.
+      stale: images.stale,
     };
   },
   get filter() {

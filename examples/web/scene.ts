@@ -7,6 +7,7 @@ import {
   MeshBasicMaterial, PerspectiveCamera, PlaneGeometry, RGBAFormat, Scene, SRGBColorSpace, UnsignedByteType, Vector3, WebGLRenderer,
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { silence } from './freshness.js';
 import type { ImageFrame } from './image-panel.js';
 import type { Mat4, ToolPose } from './poses.js';
 import { multiply } from './poses.js';
@@ -16,13 +17,21 @@ const TRAIL = 90;
 
 interface Tool {
   readonly group: Group;
-  readonly trail: Line;
+  readonly axes: AxesHelper;
+  readonly trail: Line<BufferGeometry, LineBasicMaterial>;
   readonly positions: Float32Array;
   count: number;
   readonly label: HTMLElement;
   readonly color: string;
   readonly position: Vector3;
+  /** Its newest pose is older than the page's threshold (setStale). */
+  stale: boolean;
 }
+
+/** Opacity of a live trail and image plane, and of anything stale (faint, never hidden: where it was is still worth seeing). */
+const TRAIL_OPACITY = 0.6;
+const PLANE_OPACITY = 0.92;
+const STALE_OPACITY = 0.2;
 
 interface Plane {
   readonly mesh: Mesh<PlaneGeometry, MeshBasicMaterial>;
@@ -107,11 +116,46 @@ export class SceneView {
     if (!this.fitted && this.tools.size > 0) this.fit();
   }
 
+  /**
+   * Marks a tool stale, its newest pose `silentMs` old (past the page's threshold), or live again
+   * (undefined): a stale triad and trail are drawn faint and the label says how old the pose is,
+   * so a frozen pose never looks tracked while other tools still move.
+   */
+  setStale(name: string, silentMs: number | undefined): void {
+    const t = this.tools.get(name);
+    if (!t) return;
+    const stale = silentMs !== undefined;
+    t.label.textContent = stale ? `${name} · no pose for ${silence(silentMs)}` : name;
+    if (t.stale === stale) return;
+    t.stale = stale;
+    t.label.classList.toggle('stale', stale);
+    t.label.dataset.stale = String(stale);
+    const axes = t.axes.material as LineBasicMaterial;
+    axes.transparent = stale;
+    axes.opacity = stale ? STALE_OPACITY : 1;
+    t.trail.material.opacity = stale ? STALE_OPACITY : TRAIL_OPACITY;
+    this.dirty = true;
+  }
+
+  /** Tools marked stale (for the tests). */
+  staleTools(): string[] {
+    return [...this.tools].filter(([, t]) => t.stale).map(([name]) => name);
+  }
+
+  /** Marks an IMAGE device's plane stale (faint) or live again. */
+  setImageStale(device: string, stale: boolean): void {
+    const plane = this.planes.get(device);
+    const opacity = stale ? STALE_OPACITY : PLANE_OPACITY;
+    if (!plane || plane.mesh.material.opacity === opacity) return;
+    plane.mesh.material.opacity = opacity;
+    this.dirty = true;
+  }
+
   /** A converted image frame: its texture and its place. */
   setImage(f: ImageFrame): void {
     let plane = this.planes.get(f.device);
     if (!plane) {
-      const material = new MeshBasicMaterial({ side: DoubleSide, transparent: true, opacity: 0.92 });
+      const material = new MeshBasicMaterial({ side: DoubleSide, transparent: true, opacity: PLANE_OPACITY });
       const mesh = new Mesh(new PlaneGeometry(1, 1), material);
       mesh.matrixAutoUpdate = false;
       plane = { mesh, texture: undefined, version: -1, placement: f.message.content.matrix };
@@ -210,19 +254,20 @@ export class SceneView {
     const color = PALETTE[this.tools.size % PALETTE.length]!;
     const group = new Group();
     group.matrixAutoUpdate = false;
-    group.add(new AxesHelper(40));
+    const axes = new AxesHelper(40);
+    group.add(axes);
     const positions = new Float32Array(TRAIL * 3);
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new BufferAttribute(positions, 3));
     geometry.setDrawRange(0, 0);
-    const trail = new Line(geometry, new LineBasicMaterial({ color, transparent: true, opacity: 0.6 }));
+    const trail = new Line(geometry, new LineBasicMaterial({ color, transparent: true, opacity: TRAIL_OPACITY }));
     trail.frustumCulled = false;
     const label = document.createElement('span');
     label.className = 'label';
     label.textContent = name;
     label.style.color = color;
     this.labels.append(label);
-    t = { group, trail, positions, count: 0, label, color, position: new Vector3() };
+    t = { group, axes, trail, positions, count: 0, label, color, position: new Vector3(), stale: false };
     this.tools.set(name, t);
     this.scene.add(group, trail);
     return t;

@@ -78,11 +78,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export interface Hooks {
   health: string;
   triads: Record<string, [number, number, number]>;
+  staleTools: string[];
   updates: Record<string, number>;
   frames: { fps: number; drawMsPerFrame: number; maxDrawMs: number; frames: number; totalDrawMs: number; longFrames: number };
   renders: number;
   planes: Record<string, { placement: number[]; world: number[] }>;
-  image: { device: string; width: number; height: number; window: number; level: number; version: number; timestampMs: number; ageMs: number } | undefined;
+  image: { device: string; width: number; height: number; window: number; level: number; version: number; timestampMs: number; ageMs: number; stale: boolean } | undefined;
   filter: { types: string[]; devices: string[]; rate: number | undefined };
 }
 
@@ -93,6 +94,7 @@ export async function hooks(page: Page): Promise<Hooks & { at: number }> {
       at: performance.now(),
       health: w.health,
       triads: w.triads,
+      staleTools: w.staleTools,
       updates: w.updates,
       frames: w.frames,
       renders: w.renders,
