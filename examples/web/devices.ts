@@ -2,10 +2,9 @@
 // (measureRate on the unsplit stream, so a tool sent as TRANSFORM and inside a TDATA is two rows,
 // each counted once), bandwidth, last seen; greyed when stale. A click selects the row for the
 // inspector; the checkbox sets the bridge's per-client device filter.
-import { measureRate } from '../../operators/index.js';
+import { measureRate, watchFreshness } from '../../operators/index.js';
 import { encodedSize, fullDeviceName, wireType, type IgtlMessage } from '../../src/index.js';
 import type { Observable, Subscription } from 'rxjs';
-import { isStale } from './freshness.js';
 
 /**
  * The row key of a message: wire type and full device name (`fullDeviceName`: PLUS's
@@ -24,6 +23,8 @@ export interface DeviceEntry {
   bytesPerSecond: number;
   /** Date.now() of its last message. */
   lastSeen: number;
+  /** Silent for longer than the threshold (watchFreshness). */
+  stale: boolean;
   last: IgtlMessage;
   totalBytes: number;
   bytesAtReport: number;
@@ -76,6 +77,13 @@ export class DeviceList {
       e.lastSeen = Date.now();
       e.totalBytes += encodedSize(msg);
     });
+    // Greyed rows: the library's watchFreshness, keyed as the rows are.
+    sub.add(
+      messages$.pipe(watchFreshness({ staleAfterMs: this.staleAfterMs, key: deviceKey })).subscribe((c) => {
+        const e = this.entries.get(c.key);
+        if (e) e.stale = c.stale;
+      }),
+    );
     // The rates: the library's measureRate over a 2 s window, keyed by (type, device).
     sub.add(
       messages$.pipe(measureRate({ key: deviceKey, windowMs: 2000, intervalMs: REPORT_MS, forgetAfterMs: 3_600_000 })).subscribe(({ rates }) => {
@@ -116,7 +124,7 @@ export class DeviceList {
   render(now = Date.now()): void {
     for (const e of this.entries.values()) {
       const silent = now - e.lastSeen;
-      const stale = isStale(e.lastSeen, now, this.staleAfterMs);
+      const stale = e.stale;
       e.row.classList.toggle('stale', stale);
       e.row.dataset.stale = String(stale);
       e.row.dataset.hz = e.hz.toFixed(2);
@@ -175,6 +183,7 @@ export class DeviceList {
       hz: 0,
       bytesPerSecond: 0,
       lastSeen: Date.now(),
+      stale: false,
       last: msg,
       totalBytes: 0,
       bytesAtReport: 0,

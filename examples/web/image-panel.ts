@@ -4,7 +4,7 @@
 // conversion per frame and device. The converted slices also feed the 3D view's textures.
 import { fullDeviceName, type ImageMessage } from '../../src/index.js';
 import { convertImage, pixelAt, SCALAR_NAMES, type ImageSlice, type WindowLevel } from './image-convert.js';
-import { LastSeen, silence } from './freshness.js';
+import { silence } from './freshness.js';
 
 /** The newest frame of one IMAGE device. */
 export interface ImageFrame {
@@ -35,8 +35,8 @@ export interface ImagePanelElements {
 
 export class ImagePanel {
   private readonly devices = new Map<string, DeviceImages>();
-  /** When each IMAGE device last sent one (the page's stale rule, freshness.ts). */
-  private readonly seen: LastSeen;
+  /** Date.now() of the newest image of each stale device (setStale: watchFreshness). */
+  private readonly staleSince = new Map<string, number>();
   /** The shown image's description, without the stale notice. */
   private infoText = '';
   /** The shown image is stale (markStale). */
@@ -52,9 +52,7 @@ export class ImagePanel {
     private readonly el: ImagePanelElements,
     private readonly initialWl: WindowLevel | undefined,
     private readonly preferred: string | undefined,
-    staleAfterMs: number,
   ) {
-    this.seen = new LastSeen(staleAfterMs);
     const ctx = el.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
@@ -104,28 +102,29 @@ export class ImagePanel {
       if (this.selected === undefined || name === this.preferred) this.select(name);
     }
     d.pending = msg;
-    this.seen.seen(name, performance.now());
+  }
+
+  /** A device's images went stale, their newest received at `lastSeen` (Date.now()), or live again (undefined). */
+  setStale(device: string, lastSeen: number | undefined): void {
+    if (lastSeen === undefined) this.staleSince.delete(device);
+    else this.staleSince.set(device, lastSeen);
   }
 
   /**
-   * Marks the shown image stale when its device has sent none for longer than the page's
-   * threshold, or live again: a frozen image must not look live while tracking goes on. The
-   * canvas is dimmed (class and `data-stale`) and the panel's title says how old the image is.
-   * Returns whether each IMAGE device is stale (the 3D view dims their planes).
+   * Shows the image stale when its device is (setStale), or live: a frozen image must not look
+   * live while tracking goes on. The canvas is dimmed (class and `data-stale`) and the panel's
+   * title says how old the image is (`now`: Date.now(), a few times a second).
    */
-  markStale(now: number): Map<string, boolean> {
-    const stale = new Map<string, boolean>();
-    for (const device of this.devices.keys()) stale.set(device, this.seen.isStale(device, now));
-    const shown = this.selected !== undefined && stale.get(this.selected) === true;
-    const silent = this.selected === undefined ? undefined : this.seen.silentMs(this.selected, now);
-    this.el.info.textContent = shown && silent !== undefined ? `no new image for ${silence(silent)} · ${this.infoText}` : this.infoText;
+  markStale(now: number): void {
+    const since = this.selected === undefined ? undefined : this.staleSince.get(this.selected);
+    const shown = since !== undefined;
+    this.el.info.textContent = shown ? `no new image for ${silence(now - since)} · ${this.infoText}` : this.infoText;
     if (shown !== this.shownStale) {
       this.shownStale = shown;
       this.el.canvas.classList.toggle('stale', shown);
       this.el.canvas.dataset.stale = String(shown);
       this.el.info.classList.toggle('stale', shown);
     }
-    return stale;
   }
 
   /** Whether the shown image is marked stale (for the tests). */

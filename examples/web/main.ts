@@ -5,7 +5,8 @@
 //
 // Built on the library's own operators, so it is also a showcase of the API: ofType, ofDevice,
 // splitElements, throttleTracking (poses drawn at the display rate), measureRate (device
-// rates), pairByTimestamp (each image with the probe pose of its time). In an app of your own the
+// rates), watchFreshness (a tool, an image or a device row that stops is drawn stale),
+// pairByTimestamp (each image with the probe pose of its time). In an app of your own the
 // imports read `from 'igtl-rx'` and `from 'igtl-rx/operators'`; the workbench imports the sources
 // so that it always runs against the code in this repository.
 //
@@ -13,8 +14,8 @@
 // deviceStale, window, level, image).
 import 'uplot/dist/uPlot.min.css';
 import { Subject, distinct, filter, map, switchMap } from 'rxjs';
-import { connectWebSocket, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
-import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking } from '../../operators/index.js';
+import { connectWebSocket, fullDeviceName, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
+import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking, watchFreshness } from '../../operators/index.js';
 import { DeviceList } from './devices.js';
 import { FilterBar } from './filters.js';
 import { FrameLoop } from './frame-loop.js';
@@ -23,7 +24,6 @@ import { ImagePanel } from './image-panel.js';
 import { Inspector } from './inspector.js';
 import { bridgeUrl, pageUrlWith, readParams, type BridgeFilter } from './params.js';
 import { TRACKING_TYPES, poseOf, toolOf, type Mat4 } from './poses.js';
-import { LastSeen } from './freshness.js';
 import { SceneView } from './scene.js';
 import { StatusList } from './status.js';
 import { TrafficChart } from './traffic-chart.js';
@@ -65,7 +65,6 @@ const images = new ImagePanel(
   },
   fixedWl,
   params.image,
-  params.deviceStaleMs,
 );
 let scene: SceneView | undefined;
 try {
@@ -88,9 +87,13 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 // the display rate: the page never does more work than it can show.
 const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements());
 const updates = new Map<string, number>();
-// When each tool's pose last arrived (before throttling): a tool that stops is drawn stale.
-const toolSeen = new LastSeen(params.deviceStaleMs);
-tracking$.subscribe((msg) => toolSeen.seen(toolOf(msg), performance.now()));
+// A tool whose poses stop (before throttling) while others go on is drawn stale: watchFreshness
+// says when, per tool; the value is the Date.now() of its newest pose.
+const staleTools = new Map<string, number>();
+tracking$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf })).subscribe((c) => {
+  if (c.stale) staleTools.set(c.key, c.lastSeen);
+  else staleTools.delete(c.key);
+});
 tracking$.pipe(throttleTracking(params.displayHz)).subscribe((msg) => {
   const pose = poseOf(msg);
   if (!pose) return;
@@ -118,6 +121,11 @@ if (scene) {
   const view = scene;
   images.onFrame((f) => view.setImage(f));
 }
+// The same for images: a probe that stops sending is shown with an image marked stale.
+image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName })).subscribe((c) => {
+  images.setStale(c.key, c.stale ? c.lastSeen : undefined);
+  scene?.setImageStale(c.key, c.stale);
+});
 
 // STATUS, newest first.
 conn.pipe(ofType('STATUS')).subscribe((m) => statusList.add(m));
@@ -155,9 +163,13 @@ loop.add((now) => {
   if (now - lastTable >= 250) {
     lastTable = now;
     devices.render();
-    // Tools and images that went silent while the connection stays live are drawn stale.
-    for (const tool of updates.keys()) scene?.setStale(tool, toolSeen.isStale(tool, now) ? toolSeen.silentMs(tool, now) : undefined);
-    for (const [device, stale] of images.markStale(now)) scene?.setImageStale(device, stale);
+    // Tools and images that went silent while the connection stays live: their age, shown.
+    const wall = Date.now();
+    for (const tool of updates.keys()) {
+      const since = staleTools.get(tool);
+      scene?.setStale(tool, since === undefined ? undefined : wall - since);
+    }
+    images.markStale(wall);
   }
   inspector.render(now);
   chart.render();

@@ -157,6 +157,11 @@ export const CONTEXTS: readonly SnippetContext[] = [
   },
   {
     file: 'docs/operators.md',
+    first: "conn.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), watchFreshness({ staleAfterMs: 500 }))",
+    prelude: conn + ops('ofType', 'splitElements', 'watchFreshness') + 'declare const scene: { setStale(key: string, stale: boolean): void };\n',
+  },
+  {
+    file: 'docs/operators.md',
     first: "const images$ = conn.pipe(ofType('IMAGE'), ofDevice('Image_Reference'));",
     prelude: conn + ops('ofDevice', 'ofType', 'pairByTimestamp') + core('type ImageContent') + 'declare const volume: { insert(image: ImageContent, matrix: readonly number[]): void };\n',
   },

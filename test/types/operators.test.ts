@@ -9,8 +9,8 @@ import type {
   StatusMessage, TrackingDataMessage, TransformMessage, UnknownMessage,
 } from '../../src/index.js';
 import {
-  command, ofDevice, ofElement, ofType, pairByTimestamp, query, sendTo, splitElements, stream, throttleTracking, measureRate,
-  type CommandResult, type IgtlPeer, type PairResult, type RateReport,
+  command, ofDevice, ofElement, ofType, pairByTimestamp, query, sendTo, splitElements, stream, throttleTracking, measureRate, watchFreshness,
+  type CommandResult, type FreshnessChange, type IgtlPeer, type PairResult, type RateReport,
 } from '../../operators/index.js';
 
 // Values exist at run time too (vitest runs this file), but nothing here subscribes to a peer.
@@ -84,6 +84,12 @@ describe('operator types', () => {
   it('the tracking operators keep the type and report rates', () => {
     expectTypeOf(messages$.pipe(ofType('TRANSFORM'), throttleTracking(30))).toEqualTypeOf<Observable<TransformMessage>>();
     expectTypeOf(messages$.pipe(ofType('TRANSFORM'), measureRate())).toEqualTypeOf<Observable<RateReport>>();
+    // A change carries the key's newest message with its narrowed type.
+    expectTypeOf(messages$.pipe(ofType('TRANSFORM', 'TDATA'), watchFreshness({ staleAfterMs: 500 }))).toEqualTypeOf<Observable<FreshnessChange<TransformMessage | TrackingDataMessage>>>();
+    // Not called: it would throw its RangeError at run time.
+    // @ts-expect-error staleAfterMs is required
+    const withoutThreshold = () => watchFreshness({});
+    void withoutThreshold;
     messages$.pipe(ofType('TRANSFORM'), throttleTracking(30, { key: (m) => {
       expectTypeOf(m).toEqualTypeOf<TransformMessage>();
       return m.deviceName;

@@ -1,0 +1,125 @@
+import { config } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
+import { splitElements, watchFreshness, type FreshnessChange } from '../operators/index.js';
+
+const stamp = Timestamp.fromMillis(1_700_000_000_000);
+const pose = (deviceName: string, x = 0) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? x : v)) }, { deviceName, timestamp: stamp });
+const values: Record<string, IgtlMessage> = {
+  a: pose('Stylus'),
+  A: pose('Stylus', 1),
+  b: pose('Probe'),
+  T: createMessage('TDATA', { elements: ['Stylus', 'Probe'].map((name) => ({ name, type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY })) }, { deviceName: 'Tracker', timestamp: stamp }),
+};
+const STYLUS = 'TRANSFORM\u0000Stylus';
+const PROBE = 'TRANSFORM\u0000Probe';
+const change = (key: string, stale: boolean, at: number, lastSeen: number, message: IgtlMessage): FreshnessChange<IgtlMessage> => ({ key, stale, at, lastSeen, message });
+
+describe('watchFreshness', () => {
+  let scheduler: TestScheduler;
+  const unhandled: unknown[] = [];
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    unhandled.length = 0;
+    config.onUnhandledError = (err) => unhandled.push(err);
+  });
+  afterEach(() => {
+    config.onUnhandledError = null;
+    expect(unhandled).toEqual([]);
+  });
+
+  it('emits a key live at its first message and stale exactly staleAfterMs after its newest, per key', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-a-b-A-----------a-|', values);
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-y----z-w------v-|', {
+        x: change(STYLUS, false, 1, 1, values.a!),
+        y: change(PROBE, false, 3, 3, values.b!),
+        z: change(PROBE, true, 8, 3, values.b!),
+        // The newest message before the silence: what a display still shows, now marked stale.
+        w: change(STYLUS, true, 10, 5, values.A!),
+        v: change(STYLUS, false, 17, 17, values.a!),
+      });
+    });
+  });
+
+  it('emits nothing for the messages of a live key (one emission per change)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-aAaAaAaAaAa---', values);
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 3, scheduler }))).toBe('-x------------y', {
+        x: change(STYLUS, false, 1, 1, values.a!),
+        y: change(STYLUS, true, 14, 11, values.a!),
+      });
+    });
+  });
+
+  it('a message at or before the deadline keeps the key live; the next one after a silence makes it live again', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // staleAfterMs 4: a at 1 (deadline 5), A at 5, exactly at it (deadline 9), a at 10.
+      const source = hot('-a---A----a-', values);
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, scheduler })), '^-----------!').toBe('-x-------yz-', {
+        x: change(STYLUS, false, 1, 1, values.a!),
+        y: change(STYLUS, true, 9, 5, values.A!),
+        z: change(STYLUS, false, 10, 10, values.a!),
+      });
+    });
+  });
+
+  it('watches each tool of a split TDATA stream on its own', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-T-T-------', values);
+      const result = source.pipe(splitElements(), watchFreshness({ staleAfterMs: 4, scheduler }));
+      expectObservable(result, '^----------!').toBe('-(xy)--(zw)', {
+        x: expect.objectContaining({ key: 'TDATA\u0000Tracker\u0000Stylus', stale: false, at: 1 }),
+        y: expect.objectContaining({ key: 'TDATA\u0000Tracker\u0000Probe', stale: false, at: 1 }),
+        z: expect.objectContaining({ key: 'TDATA\u0000Tracker\u0000Stylus', stale: true, at: 7, lastSeen: 3 }),
+        w: expect.objectContaining({ key: 'TDATA\u0000Tracker\u0000Probe', stale: true, at: 7, lastSeen: 3 }),
+      });
+    });
+  });
+
+  it('groups by a key of one\'s own', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-a-b-', values);
+      // One key for everything: the second device keeps "the tracker" live.
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 3, key: () => 'tracker', scheduler }))).toBe('-x----y', {
+        x: change('tracker', false, 1, 1, values.a!),
+        y: change('tracker', true, 6, 3, values.b!),
+      });
+    });
+  });
+
+  it('passes completion and errors through at once, with no last emission, and stops its timer', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      expectObservable(hot('-a-|', values).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-|', { x: change(STYLUS, false, 1, 1, values.a!) });
+      expectObservable(hot('-a-#', values, new Error('boom')).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-#', { x: change(STYLUS, false, 1, 1, values.a!) }, new Error('boom'));
+    });
+  });
+
+  it('stops its timer on unsubscribe: nothing comes after', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-a------------', values);
+      // Unsubscribed at 3, before the deadline at 6: the virtual clock runs on to 14 and nothing is emitted.
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, scheduler })), '^--!').toBe('-x', { x: change(STYLUS, false, 1, 1, values.a!) });
+    });
+    expect(scheduler.actions).toEqual([]);
+  });
+
+  it('sends a throw of `key` to the result and unsubscribes the source', () => {
+    scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('-a-b-a-', values);
+      const key = (m: IgtlMessage) => {
+        if (m.deviceName === 'Probe') throw new Error('bad key');
+        return m.deviceName;
+      };
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 10, key, scheduler }))).toBe('-x-#', { x: change('Stylus', false, 1, 1, values.a!) }, new Error('bad key'));
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('refuses a staleAfterMs that is not a finite number > 0', () => {
+    for (const staleAfterMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number, undefined as unknown as number]) {
+      expect(() => watchFreshness({ staleAfterMs })).toThrow(RangeError);
+    }
+  });
+});

@@ -1,0 +1,130 @@
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { IgtlMessage } from '../src/index.js';
+import { trackingKey } from './internal/elements.js';
+import { subscribeOperator } from './internal/operator-subscriber.js';
+
+/** A key (a tool, an image device) going stale or live again: one emission of {@link watchFreshness}. */
+export interface FreshnessChange<T extends IgtlMessage> {
+  /** The key, as `options.key` gives it (default `trackingKey`: type + device name [+ element name]). */
+  readonly key: string;
+  /** True: nothing for `staleAfterMs`; false: its first message, or the first after being stale. */
+  readonly stale: boolean;
+  /** Scheduler time of the change (ms). */
+  readonly at: number;
+  /** Scheduler time of the key's newest message (ms): `at - lastSeen` is how old its data is. */
+  readonly lastSeen: number;
+  /** The key's newest message: the one that made it live, or the last before it went stale. */
+  readonly message: T;
+}
+
+/** Options of {@link watchFreshness}. */
+export interface WatchFreshnessOptions<T extends IgtlMessage> {
+  /** A key is stale once it has sent nothing for this long, ms (> 0). */
+  readonly staleAfterMs: number;
+  /** What is watched separately (default `trackingKey`: type + device name [+ element name]). */
+  readonly key?: (msg: T) => string;
+  /** Scheduler of the stale timer and the clock (tests pass a TestScheduler). */
+  readonly scheduler?: SchedulerLike;
+}
+
+interface KeyState<T> {
+  lastSeen: number;
+  message: T;
+  stale: boolean;
+}
+
+/**
+ * Emits when each key (a tool, an image device) goes stale, and when it is live again: what a
+ * display needs so that a pose or an image that stopped never looks live while the connection,
+ * and other tools, still are. The connection's own `stale` state is about the whole stream; this
+ * is per key.
+ *
+ * ```
+ * source:                               -a-b-A-----------a-|      a, A: Stylus   b: Probe
+ * watchFreshness({ staleAfterMs: 5 }):  -x-y----z-w------v-|      (frames are ms)
+ *   x: Stylus live   y: Probe live   z: Probe stale (at 8, lastSeen 3)
+ *   w: Stylus stale (at 10, lastSeen 5, message A)   v: Stylus live again (at 17)
+ * ```
+ *
+ * A key's first message emits `{ stale: false }`; silence of `staleAfterMs` after its newest
+ * message emits `{ stale: true }` (at exactly `lastSeen + staleAfterMs` by the scheduler's clock);
+ * its next message emits `{ stale: false }` again. Nothing is emitted for the messages in
+ * between, so the cost per message is a map lookup. One timer serves every key: it is due at the
+ * earliest moment a live key could go stale.
+ *
+ * Completion and errors pass through at once (no last emission). A `key` that throws errors the
+ * result with what it threw and unsubscribes the source. The timer stops on completion, error
+ * and unsubscribe.
+ *
+ * @example
+ * conn.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), watchFreshness({ staleAfterMs: 500 }))
+ *   .subscribe((c) => scene.setStale(c.key, c.stale));   // a tool out of the camera's view greys out
+ *
+ * @param options  staleAfterMs (required), key, scheduler
+ */
+export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOptions<T>): OperatorFunction<T, FreshnessChange<T>> {
+  const staleAfterMs = options.staleAfterMs;
+  if (typeof staleAfterMs !== 'number' || !(staleAfterMs > 0) || !Number.isFinite(staleAfterMs)) {
+    throw new RangeError(`watchFreshness: staleAfterMs must be a finite number > 0, got ${String(staleAfterMs)}`);
+  }
+  const keyOf = options.key ?? trackingKey;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<FreshnessChange<T>>((subscriber) => {
+      const keys = new Map<string, KeyState<T>>();
+      let timer: Subscription | undefined;
+      /** When the pending timer is due (scheduler time), or Infinity when none is pending. */
+      let dueAt = Infinity;
+
+      // Due at the earliest deadline of a live key. A key's deadline only moves later as its
+      // messages arrive, so a timer that fires early finds nothing and is set again.
+      const arm = (deadline: number): void => {
+        if (deadline >= dueAt) return;
+        timer?.unsubscribe();
+        dueAt = deadline;
+        timer = scheduler.schedule(check, Math.max(0, deadline - scheduler.now()));
+        subscriber.add(timer);
+      };
+      const check = (): void => {
+        if (timer) subscriber.remove(timer);
+        timer = undefined;
+        dueAt = Infinity;
+        const now = scheduler.now();
+        let next = Infinity;
+        for (const [key, k] of keys) {
+          if (k.stale) continue;
+          const deadline = k.lastSeen + staleAfterMs;
+          if (deadline <= now) {
+            k.stale = true;
+            subscriber.next({ key, stale: true, at: now, lastSeen: k.lastSeen, message: k.message });
+          } else if (deadline < next) next = deadline;
+        }
+        if (next !== Infinity && !subscriber.closed) arm(next);
+      };
+
+      // Through subscribeOperator, so a `key` that throws errors the result and unsubscribes the source.
+      const subscription = subscribeOperator(source, subscriber, {
+        next: (msg) => {
+          const now = scheduler.now();
+          const key = keyOf(msg);
+          const k = keys.get(key);
+          if (k && !k.stale) {
+            k.lastSeen = now;
+            k.message = msg;
+            return;
+          }
+          if (k) {
+            k.lastSeen = now;
+            k.message = msg;
+            k.stale = false;
+          } else keys.set(key, { lastSeen: now, message: msg, stale: false });
+          subscriber.next({ key, stale: false, at: now, lastSeen: now, message: msg });
+          arm(now + staleAfterMs);
+        },
+      });
+      return () => {
+        timer?.unsubscribe();
+        subscription.unsubscribe();
+      };
+    });
+}
