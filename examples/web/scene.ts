@@ -130,9 +130,7 @@ export class SceneView {
     t.stale = stale;
     t.label.classList.toggle('stale', stale);
     t.label.dataset.stale = String(stale);
-    const axes = t.axes.material as LineBasicMaterial;
-    axes.transparent = stale;
-    axes.opacity = stale ? STALE_OPACITY : 1;
+    (t.axes.material as LineBasicMaterial).opacity = stale ? STALE_OPACITY : 1;
     t.trail.material.opacity = stale ? STALE_OPACITY : TRAIL_OPACITY;
     this.dirty = true;
   }
@@ -255,6 +253,9 @@ export class SceneView {
     const group = new Group();
     group.matrixAutoUpdate = false;
     const axes = new AxesHelper(40);
+    // Transparent from the start: three.js compiles an opaque material's shader with its alpha
+    // fixed at 1, so making it transparent later (setStale) would change nothing on screen.
+    (axes.material as LineBasicMaterial).transparent = true;
     group.add(axes);
     const positions = new Float32Array(TRAIL * 3);
     const geometry = new BufferGeometry();

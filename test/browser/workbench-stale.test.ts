@@ -10,6 +10,54 @@ import { hooks, openWorkbench, screenshot, type Browser, type Workbench } from '
 
 const DEVICE_STALE_MS = 1000;
 
+/**
+ * For each tool, the pixels of the 3D view near its triad (a box around the point its label is
+ * anchored to, examples/web/scene.ts placeLabels) drawn in a bright, saturated colour: its axes
+ * (red, green, blue at full intensity). A stale triad is drawn at 20% and has none. The tools are
+ * placed far from the world axes and the image plane (both at the origin), so nothing else in
+ * the boxes is bright and saturated. The most of three looks, 100 ms apart.
+ */
+async function triadPixels(page: Browser['page']): Promise<Record<string, number>> {
+  const most: Record<string, number> = {};
+  for (let i = 0; i < 3; i++) {
+    const counts = await page.evaluate(async () => {
+      const c = document.getElementById('scene') as HTMLCanvasElement;
+      const img = new Image();
+      img.src = c.toDataURL('image/png');
+      await img.decode();
+      const cv = document.createElement('canvas');
+      cv.width = img.width;
+      cv.height = img.height;
+      const ctx = cv.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, cv.width, cv.height).data;
+      const box = c.getBoundingClientRect();
+      const scale = cv.width / box.width;
+      const out: Record<string, number> = {};
+      for (const label of document.querySelectorAll<HTMLElement>('#scene-labels .label')) {
+        const r = label.getBoundingClientRect();
+        // placeLabels puts the label 8 px right of and 4 px above the triad's origin.
+        const ax = (r.left - box.left - 8) * scale;
+        const ay = (r.bottom - box.top + 4) * scale;
+        let n = 0;
+        for (let y = Math.max(0, Math.round(ay - 70)); y < Math.min(cv.height, ay + 70); y++) {
+          for (let x = Math.max(0, Math.round(ax - 70)); x < Math.min(cv.width, ax + 70); x++) {
+            const p = (y * cv.width + x) * 4;
+            const max = Math.max(d[p]!, d[p + 1]!, d[p + 2]!);
+            const min = Math.min(d[p]!, d[p + 1]!, d[p + 2]!);
+            if (max >= 200 && max - min >= 120) n++;
+          }
+        }
+        out[(label.textContent ?? '').split(' ')[0]!] = n;
+      }
+      return out;
+    });
+    for (const [tool, n] of Object.entries(counts)) most[tool] = Math.max(most[tool] ?? 0, n);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return most;
+}
+
 describe('workbench: a silent tool or image is drawn stale while the connection is live', () => {
   let workbench: Workbench | undefined;
   let server: IgtlServer | undefined;
@@ -17,6 +65,8 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
   let browser: Browser;
   /** What the test tracker sends now. */
   const sending = { Probe: true, image: true };
+  /** Bright triad pixels of each tool while both are live. */
+  let liveTriads: Record<string, number> = {};
 
   beforeAll(async () => {
     workbench = await openWorkbench(import.meta.url, async () => {
@@ -27,9 +77,10 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
       let tick = 0;
       timer = setInterval(() => {
         tick++;
-        const matrix = (x: number) => [1, 0, 0, x, 0, 1, 0, 10, 0, 0, 1, -50, 0, 0, 0, 1];
-        srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(tick % 100) }, { deviceName: 'Stylus' }));
-        if (sending.Probe) srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(-(tick % 100)) }, { deviceName: 'Probe' }));
+        // Far from the world axes and the image plane (at the origin), 200 mm or more apart.
+        const matrix = (x: number) => [1, 0, 0, x, 0, 1, 0, 300, 0, 0, 1, -50, 0, 0, 0, 1];
+        srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(450 + (tick % 50)) }, { deviceName: 'Stylus' }));
+        if (sending.Probe) srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(200 - (tick % 50)) }, { deviceName: 'Probe' }));
         if (sending.image && tick % 5 === 0) srv.broadcast(createMessage('IMAGE', createImageContent({ data: pixels, size: [64, 64, 1] }), { deviceName: 'Ultrasound' }));
       }, 20);
       return { upstream: { port }, viewport: { width: 1280, height: 800 }, query: `?deviceStale=${DEVICE_STALE_MS}`, live: { timeoutMs: 30_000, screenshot: 'workbench-stale-failed.png' } };
@@ -51,6 +102,9 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
     expect(h.staleTools).toEqual([]);
     expect(h.image?.stale).toBe(false);
     expect(await page.getAttribute('#image', 'data-stale')).not.toBe('true');
+    liveTriads = await triadPixels(page);
+    expect(liveTriads.Stylus).toBeGreaterThan(20);
+    expect(liveTriads.Probe).toBeGreaterThan(20);
   });
 
   it('marks the tool that stopped, and the image, stale; the connection and the other tool stay live', async () => {
@@ -63,6 +117,10 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
     expect(h.health).toBe('live');
     // What the user sees: the label says how old the pose is, the image is dimmed with its age.
     expect(await page.textContent('#scene-labels .label.stale')).toMatch(/^Probe · no pose for \d+\.\d s$/);
+    // On screen: the Probe's triad is faint, the Stylus's as bright as before.
+    const staleTriads = await triadPixels(page);
+    expect(staleTriads.Probe).toBeLessThan(0.2 * liveTriads.Probe!);
+    expect(staleTriads.Stylus).toBeGreaterThan(0.5 * liveTriads.Stylus!);
     expect(await page.getAttribute('#image', 'data-stale')).toBe('true');
     expect(Number(await page.$eval('#image', (el) => getComputedStyle(el).opacity))).toBeLessThan(0.5);
     expect(await page.textContent('#image-info')).toMatch(/^no new image for \d+\.\d s · 64×64/);
