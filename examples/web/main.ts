@@ -13,7 +13,7 @@
 // Query parameters: see README.md (bridge, token, type, device, rate, hz, probe, stale,
 // deviceStale, window, level, image).
 import 'uplot/dist/uPlot.min.css';
-import { Subject, distinct, filter, map, switchMap } from 'rxjs';
+import { Subject, distinct, filter, map, share, switchMap } from 'rxjs';
 import { connectWebSocket, fullDeviceName, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
 import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking, watchFreshness } from '../../operators/index.js';
 import { DeviceList } from './devices.js';
@@ -85,7 +85,8 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 
 // Tracking: one message per tool (a TDATA of three tools becomes three), throttled per tool to
 // the display rate: the page never does more work than it can show.
-const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements());
+// Shared: the throttled poses, their freshness and the probe pairing split each message once.
+const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements(), share());
 const updates = new Map<string, number>();
 // A tool whose poses stop (before throttling) while others go on is drawn stale: watchFreshness
 // says when, per tool; the value is the Date.now() of its newest pose.
