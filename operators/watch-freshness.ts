@@ -50,7 +50,8 @@ interface KeyState<T> {
  * message emits `{ stale: true }` (at exactly `lastSeen + staleAfterMs` by the scheduler's clock);
  * its next message emits `{ stale: false }` again. Nothing is emitted for the messages in
  * between, so the cost per message is a map lookup. One timer serves every key: it is due at the
- * earliest moment a live key could go stale.
+ * earliest moment a live key could go stale. It keeps each key's newest message (one per tool or
+ * device, for as long as it is subscribed): key by what is drawn, not by something unbounded.
  *
  * Completion and errors pass through at once (no last emission). A `key` that throws errors the
  * result with what it threw and unsubscribes the source. The timer stops on completion, error
