@@ -1,8 +1,8 @@
-import { config } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
 import { measureRate, splitElements, trackingKey, type RateReport, type RateSample } from '../operators/index.js';
+import { captureUnhandledErrors } from './support/unhandled-errors.js';
 
 const at = Timestamp.fromMillis(1_700_000_000_000);
 const pose = (deviceName: string) => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName, timestamp: at });
@@ -19,14 +19,9 @@ const report = (time: number, rates: [string, RateSample][]): RateReport => ({ a
 describe('measureRate', () => {
   let scheduler: TestScheduler;
   // What RxJS reports as unhandled (a callback's throw that no result took): must stay empty.
-  const unhandled: unknown[] = [];
+  const unhandled = captureUnhandledErrors();
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    unhandled.length = 0;
-    config.onUnhandledError = (err) => unhandled.push(err);
-  });
-  afterEach(() => {
-    config.onUnhandledError = null;
   });
 
   // Frames are ms: a window of 10 frames, reports every 10 frames.

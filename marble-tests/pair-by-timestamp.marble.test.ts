@@ -1,8 +1,9 @@
-import { config, throwError } from 'rxjs';
+import { throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Endian, IDENTITY, ScalarType, Timestamp, createMessage, type IgtlMessage, type ImageMessage, type TransformMessage } from '../src/index.js';
 import { pairByTimestamp, type PairResult } from '../operators/index.js';
+import { captureUnhandledErrors } from './support/unhandled-errors.js';
 
 const T0 = 1_700_000_000_000;
 const stamp = (ms: number) => Timestamp.fromMillis(T0 + ms);
@@ -28,14 +29,9 @@ const unmatched = (source: ImageMessage, reason: 'no-partner' | 'timeout' | 'no-
 describe('pairByTimestamp', () => {
   let scheduler: TestScheduler;
   // What RxJS reports as unhandled (a callback's throw that no result took): must stay empty.
-  const unhandled: unknown[] = [];
+  const unhandled = captureUnhandledErrors();
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    unhandled.length = 0;
-    config.onUnhandledError = (err) => unhandled.push(err);
-  });
-  afterEach(() => {
-    config.onUnhandledError = null;
   });
 
   const p = { a: pose(100), b: pose(110), c: pose(120), d: pose(130), n: pose(101), o: pose(104), q: pose(99) };

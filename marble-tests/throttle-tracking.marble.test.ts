@@ -1,8 +1,9 @@
-import { config, of } from 'rxjs';
+import { of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
 import { splitElements, throttleTracking } from '../operators/index.js';
+import { captureUnhandledErrors } from './support/unhandled-errors.js';
 
 // In run mode one frame is 1 ms, so hz = 200 gives a window of 5 frames.
 const HZ = 200;
@@ -31,14 +32,9 @@ const values: Record<string, IgtlMessage> = {
 describe('throttleTracking', () => {
   let scheduler: TestScheduler;
   // What RxJS reports as unhandled (a callback's throw that no result took): must stay empty.
-  const unhandled: unknown[] = [];
+  const unhandled = captureUnhandledErrors();
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    unhandled.length = 0;
-    config.onUnhandledError = (err) => unhandled.push(err);
-  });
-  afterEach(() => {
-    config.onUnhandledError = null;
   });
 
   it('emits the first sample at once and the newest of a burst at the end of the window', () => {

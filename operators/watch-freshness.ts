@@ -109,14 +109,10 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
           const now = scheduler.now();
           const key = keyOf(msg);
           const k = keys.get(key);
-          if (k && !k.stale) {
-            k.lastSeen = now;
-            k.message = msg;
-            return;
-          }
           if (k) {
             k.lastSeen = now;
             k.message = msg;
+            if (!k.stale) return;
             k.stale = false;
           } else keys.set(key, { lastSeen: now, message: msg, stale: false });
           subscriber.next({ key, stale: false, at: now, lastSeen: now, message: msg });
