@@ -45,10 +45,14 @@ describe.concurrent('the C++ example clients with igtl-rx simulate', () => {
     const ours: IgtlMessage[] = [];
     const conn = connectTcp({ port, reconnect: false });
     let stop = () => {};
+    /** Resolved by the first message of ours stamped at or after `caughtUpAt` (ms since the epoch). */
+    let caughtUpAt = Infinity;
+    let caughtUp = () => {};
     const first = new Promise<void>((resolve) => {
       const sub = conn.subscribe((m) => {
         ours.push(m);
         resolve();
+        if (m.timestamp.toMillis() >= caughtUpAt) caughtUp();
       });
       stop = () => sub.unsubscribe();
     });
@@ -60,6 +64,12 @@ describe.concurrent('the C++ example clients with igtl-rx simulate', () => {
     await peer.waitForOutput('Receiving STATUS data type.', 10_000, { stream: 'stderr' });
     await peer.waitForOutput('Receiving QTDATA data type.', 10_000, { stream: 'stderr' });
     await peer.stop();
+    // The simulator writes each sample to both clients; the last one ReceiveClient printed may
+    // still be on its way to ours. A sample stamped after the stop proves ours has the earlier ones.
+    await new Promise<void>((resolve) => {
+      caughtUp = resolve;
+      caughtUpAt = Date.now();
+    });
     stop();
     conn.close();
 
