@@ -42,7 +42,8 @@ export function reasonText(reason: Error | undefined): string {
   return reason?.message ?? 'closed';
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+/** A duration as people read it: `4.2 s` (tenths under 10 s), `42 s`. */
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 /**
  * The state as text: `connecting (attempt 2)`, `open 127.0.0.1:18944`, `stale: nothing received

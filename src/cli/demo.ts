@@ -1,20 +1,26 @@
 // `igtl-rx demo`: the simulator and, in the same terminal, a tracking pipeline built from the
 // operators. The same pipeline, pointed at 3D Slicer or PLUS with --connect, works unchanged.
 import { ignoreElements, map, merge, share, takeUntil, zip, type Observable, type Subscription } from 'rxjs';
-import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, type RateReport } from '../../operators/index.js';
+import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, watchFreshness, type RateReport } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/state.js';
 import type { Matrix4 } from '../protocol/messages/vectors.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
-import { exitStatus, stateText, type Ending } from './connection-view.js';
+import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';
 import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
 
+/**
+ * Default of `--stale`: a tracked tool sends tens of poses a second, so a second without one is
+ * a tool out of view (PLUS stops sending it), not jitter.
+ */
+export const DEMO_STALE_AFTER_MS = 1000;
+
 export const usage = `usage: igtl-rx demo [--connect HOST:PORT] [--tool NAME] [--rate HZ] [--source-rate HZ]
-                   [--port PORT] [--duration S]
+                   [--stale MS] [--port PORT] [--duration S]
 
 Starts the simulator (unless --connect is given) and shows one tool's live position through this
 pipeline of igtl-rx operators:
@@ -25,18 +31,23 @@ pipeline of igtl-rx operators:
     TRANSFORM: ofDevice(TOOL)                     or TOOL's own TRANSFORM
   throttleTracking(RATE)                      at most RATE updates per second, newest first
   measureRate()                               the rates in and out
+  watchFreshness({ staleAfterMs })            no pose for MS: the last one is shown as old
 
   --connect HOST:PORT  use a real server (3D Slicer, PLUS, a tracker) instead of the simulator
   --tool NAME          the tool to follow: a name or a glob (default Stylus; PLUS names tools
                        like StylusToTracker)
   --rate HZ            display rate (default 30)
+  --stale MS           when no pose of the tool has come for MS (default ${DEMO_STALE_AFTER_MS}: out of the
+                       camera's view, say), say so: the position shown is the last one, not
+                       where the tool is
   --source-rate HZ     the simulator's tracking rate (default 60, up to ${MAX_TRACKING_RATE_HZ})
   --port PORT          the simulator's port (default 18944, or a free one if that is taken)
   --duration S         stop after S seconds (default: until Ctrl-C)
 
 In a terminal the view refreshes in place (with a top view of the tool's path and the
-connection's state); otherwise one line per update is printed, and a "state: ..." line whenever
-the connection's state changes (stale, closed by peer).
+connection's state); otherwise one line per update is printed, a "state: ..." line whenever
+the connection's state changes (stale, closed by peer), and "TOOL: no pose for 1.0 s" /
+"TOOL: live again" when the tool's poses stop and come back while the connection stays open.
 
 Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once STP_TDATA is sent; 3 when
 the server closed the connection, 4 when it was lost otherwise; 1 when it cannot connect.`;
@@ -51,7 +62,13 @@ interface ToolPose {
  * The demo's pipeline, apart from the display: the tool's poses, throttled, and the rates in
  * and out. Subscribing asks the server for TDATA (STT_TDATA); unsubscribing stops it (STP_TDATA).
  */
-export function trackTool(conn: IgtlConnection, tool: string, rateHz: number, intervalMs = 1000): { poses: Observable<ToolPose>; rates: Observable<{ in: number; out: number }> } {
+export function trackTool(
+  conn: IgtlConnection,
+  tool: string,
+  rateHz: number,
+  intervalMs = 1000,
+  staleAfterMs = DEMO_STALE_AFTER_MS,
+): { poses: Observable<ToolPose>; rates: Observable<{ in: number; out: number }>; freshness: Observable<ToolFreshness> } {
   const tracking = conn.pipe(ofType('TDATA', 'TRANSFORM'), share());
   const tool$ = merge(
     tracking.pipe(ofType('TDATA'), splitElements(), ofElement(tool)),
@@ -65,7 +82,22 @@ export function trackTool(conn: IgtlConnection, tool: string, rateHz: number, in
   const rates = zip(tool$.pipe(measureRate({ intervalMs })), shown.pipe(measureRate({ intervalMs }))).pipe(
     map(([a, b]) => ({ in: total(a), out: total(b) })),
   );
-  return { poses, rates };
+  // Before the throttle: a pose that arrived is fresh even when the display skipped it. One key
+  // for the tool, whichever message (TDATA element or TRANSFORM) carried it.
+  const freshness = tool$.pipe(
+    watchFreshness<TrackingDataMessage | TransformMessage>({ staleAfterMs, key: () => tool }),
+    map((c): ToolFreshness => ({ stale: c.stale, at: c.at, lastSeen: c.lastSeen })),
+  );
+  return { poses, rates, freshness };
+}
+
+/** The tool going stale (no pose for `staleAfterMs`) or live again. */
+interface ToolFreshness {
+  readonly stale: boolean;
+  /** When it changed (ms since 1970). */
+  readonly at: number;
+  /** When its last pose arrived (ms since 1970). */
+  readonly lastSeen: number;
 }
 
 function poseOf(m: TrackingDataMessage | TransformMessage): ToolPose {
@@ -117,6 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     'source-rate': { type: 'string' },
     port: { type: 'string' },
     duration: { type: 'string' },
+    stale: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -128,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
   const sourceRate = parseNumber('--source-rate', values['source-rate'] as string | undefined, { above: 0, max: MAX_TRACKING_RATE_HZ }) ?? 60;
   const port = values.port === undefined ? undefined : parseEndpoint(values.port as string, '--port').port;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
+  const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0 }) ?? DEMO_STALE_AFTER_MS;
   if (values.connect !== undefined && (values.port !== undefined || values['source-rate'] !== undefined)) {
     throw new CliError('--port and --source-rate are for the simulator; with --connect there is none', 2);
   }
@@ -155,9 +189,11 @@ export async function run(argv: string[]): Promise<number> {
   const stop$ = stopWhen(duration).pipe(share());
   let ending: Ending | undefined;
   const subs: Subscription[] = [stop$.subscribe((why) => (ending ??= { by: 'stop', why }))];
-  const { poses, rates } = trackTool(conn, tool, rateHz, tty ? 500 : 1000);
+  const { poses, rates, freshness } = trackTool(conn, tool, rateHz, tty ? 500 : 1000, staleAfterMs);
   let rate = { in: 0, out: 0 };
   let last: ToolPose | undefined;
+  /** When the tool's last pose arrived, while it is stale (no pose for staleAfterMs). */
+  let staleSince: number | undefined;
   let state: ConnectionState = conn.state;
   let stateAt = Date.now();
   const path: [number, number][] = [];
@@ -167,12 +203,14 @@ export async function run(argv: string[]): Promise<number> {
     const connection = `connection: ${stateText(state, Date.now() - stateAt)}`;
     if (!last) return [head, pipeline, connection, '', `waiting for "${tool}"...`].join('\n');
     const m = last.matrix;
+    // A stale pose stays on screen (where the tool was last seen) but says it is old.
+    const age = staleSince === undefined ? '' : `   NOT LIVE: no pose for ${seconds(Date.now() - staleSince)}`;
     return [
       head,
       pipeline,
       connection,
       '',
-      `  ${tool}  x ${f(m[3]!)}   y ${f(m[7]!)}   z ${f(m[11]!)}  mm      from ${last.source}`,
+      `  ${tool}  x ${f(m[3]!)}   y ${f(m[7]!)}   z ${f(m[11]!)}  mm      from ${last.source}${age}`,
       `  rate  in ${rate.in.toFixed(1).padStart(6)} Hz  ->  out ${rate.out.toFixed(1).padStart(6)} Hz`,
       '',
       ...topView(path),
@@ -188,6 +226,8 @@ export async function run(argv: string[]): Promise<number> {
     }),
   );
   const refresh = logUpdate ? setInterval(() => logUpdate(render()), 50) : undefined;
+  // Without a terminal the lines go to a pipe or a log: live, not at exit.
+  const stopFlushing = out.flushEvery();
   await new Promise<void>((resolve) => {
     subs.push(
       rates.pipe(takeUntil(stop$)).subscribe({
@@ -196,6 +236,16 @@ export async function run(argv: string[]): Promise<number> {
           if (!tty) out.line(`rate in ${r.in.toFixed(1)} Hz, out ${r.out.toFixed(1)} Hz`);
         },
         // The connection ending is shown (and exited on) through its state.
+        error: () => undefined,
+      }),
+      freshness.pipe(takeUntil(stop$)).subscribe({
+        next: (c) => {
+          const was = staleSince !== undefined;
+          staleSince = c.stale ? c.lastSeen : undefined;
+          if (tty) return;
+          if (c.stale) out.line(`${tool}: no pose for ${seconds(c.at - c.lastSeen)} (the last one is shown as it was)`);
+          else if (was) out.line(`${tool}: live again`);
+        },
         error: () => undefined,
       }),
       poses.pipe(takeUntil(stop$)).subscribe({
@@ -212,6 +262,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   // Unsubscribing the poses sent STP_TDATA: let it be written (at most 1 s), then close.
   for (const sub of subs) sub.unsubscribe();
+  stopFlushing();
   await sendsWritten(conn, 1000);
   if (refresh) clearInterval(refresh);
   if (logUpdate) {

@@ -4,6 +4,7 @@
 import { asyncScheduler, connect, filter, ignoreElements, map, merge, tap, type MonoTypeOperatorFunction, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, throttleTracking, trackingKey } from '../../operators/index.js';
 import { encodedSize, fullDeviceName } from '../protocol/encode.js';
+import { seconds } from './connection-view.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { toJSON } from '../protocol/json.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -105,6 +106,13 @@ export interface MonitorRow {
   readonly value: string;
   /** When the latest message arrived (wall-clock ms). */
   readonly lastReceivedAt: number;
+  /** Time since the row's latest message at this refresh, ms (by the table's scheduler). */
+  readonly silentMs: number;
+  /**
+   * Nothing for `staleAfterMs`: the value shown is old (a tool out of the camera's view, a
+   * device that stopped) while the connection, and other rows, may still be live.
+   */
+  readonly stale: boolean;
 }
 
 /** One refresh of the monitor. */
@@ -121,12 +129,26 @@ export interface MonitorTableOptions {
   readonly intervalMs?: number;
   /** Window of the rates, ms (default 1000). */
   readonly windowMs?: number;
+  /** A row is marked stale after this long without a message, ms (default {@link MONITOR_STALE_AFTER_MS}). */
+  readonly staleAfterMs?: number;
+  /** A row leaves the table after this long without a message, ms (default {@link MONITOR_FORGET_AFTER_MS}). */
+  readonly forgetAfterMs?: number;
   /** Scheduler of the refreshes and rate windows (tests). */
   readonly scheduler?: SchedulerLike;
 }
 
+/**
+ * Default of `staleAfterMs`: the connection's own (docs/connections.md), so that a row that stops
+ * while others go on is marked as soon as a whole silent connection would be.
+ */
+export const MONITOR_STALE_AFTER_MS = 3000;
+/** Default of `forgetAfterMs`: a stale row stays in sight a while (a tool that left the view), then leaves. */
+export const MONITOR_FORGET_AFTER_MS = 60_000;
+
 interface RowState {
   message: IgtlMessage;
+  /** Scheduler time of the latest message. */
+  lastSeen: number;
   count: number;
   meanBytes: number;
   received: Received;
@@ -141,10 +163,13 @@ function elementOf(msg: IgtlMessage): string | undefined {
 /**
  * Turns received messages into a table, emitted every `intervalMs`: rates from `measureRate`,
  * plus count, bytes/s, last timestamp, latency and latest value per row. A row whose messages
- * stop shows 0 Hz, and leaves the table after ten windows of silence (as in measureRate).
+ * stop shows 0 Hz, is marked stale (with how long it has been silent) after `staleAfterMs`, and
+ * leaves the table after `forgetAfterMs`.
  */
 export function monitorTable(options: MonitorTableOptions = {}): OperatorFunction<Received, MonitorTable> {
   const scheduler = options.scheduler ?? asyncScheduler;
+  const staleAfterMs = options.staleAfterMs ?? MONITOR_STALE_AFTER_MS;
+  const forgetAfterMs = Math.max(options.forgetAfterMs ?? MONITOR_FORGET_AFTER_MS, staleAfterMs);
   return (source) =>
     source.pipe(
       connect((shared) => {
@@ -153,25 +178,28 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
           tap((r) => {
             const key = trackingKey(r.message);
             const row = rows.get(key);
+            const now = scheduler.now();
             if (row) {
               row.message = r.message;
+              row.lastSeen = now;
               row.count++;
               // A running mean that follows changes within a few dozen messages.
               row.meanBytes += (r.bytes - row.meanBytes) / Math.min(row.count, 32);
               row.received = r;
-            } else rows.set(key, { message: r.message, count: 1, meanBytes: r.bytes, received: r });
+            } else rows.set(key, { message: r.message, lastSeen: now, count: 1, meanBytes: r.bytes, received: r });
           }),
           ignoreElements(),
         );
         const tables = shared.pipe(
           map((r) => r.message),
-          measureRate({ intervalMs: options.intervalMs ?? 1000, windowMs: options.windowMs ?? 1000, scheduler }),
+          measureRate({ intervalMs: options.intervalMs ?? 1000, windowMs: options.windowMs ?? 1000, forgetAfterMs, scheduler }),
           map((report): MonitorTable => {
             const out: MonitorRow[] = [];
             for (const [key, rate] of report.rates) {
               const row = rows.get(key);
               if (!row) continue;
               const m = row.message;
+              const silentMs = Math.max(0, report.at - row.lastSeen);
               out.push({
                 key,
                 type: wireType(m),
@@ -185,6 +213,8 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
                 latencyMs: row.received.latencyMs,
                 value: summarizeContent(m),
                 lastReceivedAt: row.received.receivedAt,
+                silentMs,
+                stale: silentMs >= staleAfterMs,
               });
             }
             for (const key of rows.keys()) if (!report.rates.has(key)) rows.delete(key);
@@ -250,6 +280,8 @@ export function tableJSON(table: MonitorTable, clock: () => number = preciseNow)
         timestampRaw: row.lastTimestamp.toRaw().toString(),
         latencyMs: row.latencyMs === undefined ? null : round(row.latencyMs, 3),
         value: row.value,
+        silentMs: Math.round(row.silentMs),
+        stale: row.stale,
       };
       if (row.element !== undefined) r.element = row.element;
       return r;
@@ -269,7 +301,8 @@ function clockTime(ts: Timestamp): string {
 
 /**
  * The table as text for a terminal `columns` wide: TYPE, DEVICE, Hz, kB/s, last timestamp
- * (UTC time of day), latency, count and the latest value (cut to fit).
+ * (UTC time of day), latency, count and the latest value (cut to fit). A stale row says so in
+ * the Hz column and before its value (`STALE 4.2 s: t=(...)`): its value is not current.
  */
 export function renderTable(table: MonitorTable, columns = 120, title = ''): string {
   const deviceOf = (r: MonitorRow) => JSON.stringify(r.element === undefined ? r.deviceName : `${r.deviceName}/${r.element}`);
@@ -281,7 +314,9 @@ export function renderTable(table: MonitorTable, columns = 120, title = ''): str
   const valueWidth = Math.max(10, columns - fixed - 1);
   const lines = table.rows.map((r) => {
     const latency = r.latencyMs === undefined ? '-' : `${r.latencyMs.toFixed(1)} ms`;
-    return `${pad(r.type, 12)} ${pad(deviceOf(r), deviceWidth)} ${pad(r.hz.toFixed(1), 8, true)} ${pad((r.bytesPerSecond / 1000).toFixed(1), 9, true)} ${pad(clockTime(r.lastTimestamp), 12)} ${pad(latency, 10, true)} ${pad(String(r.count), 8, true)}  ${pad(r.value, valueWidth)}`.trimEnd();
+    const hz = r.stale ? 'stale' : r.hz.toFixed(1);
+    const value = r.stale ? `STALE ${seconds(r.silentMs)}: ${r.value}` : r.value;
+    return `${pad(r.type, 12)} ${pad(deviceOf(r), deviceWidth)} ${pad(hz, 8, true)} ${pad((r.bytesPerSecond / 1000).toFixed(1), 9, true)} ${pad(clockTime(r.lastTimestamp), 12)} ${pad(latency, 10, true)} ${pad(String(r.count), 8, true)}  ${pad(value, valueWidth)}`.trimEnd();
   });
   const body = lines.length > 0 ? lines.join('\n') : '(no messages yet)';
   return `${title ? `${title}\n` : ''}${head}\n${body}`;

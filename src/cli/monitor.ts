@@ -11,7 +11,7 @@ import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx monitor HOST:PORT [--type LIST] [--device PATTERN] [--split] [--element PATTERN]
                       [--rate HZ] [--stream TYPE]... [--json] [--interval MS] [--content-limit BYTES]
-                      [--duration S] [--keep-going] [--announce-v3]
+                      [--stale MS] [--duration S] [--keep-going] [--announce-v3]
 
 Connects to an OpenIGTLink server and shows one row per message type and device name: rate
 (Hz, over the last second), bytes/s, the last timestamp, latency (receive time minus the
@@ -31,6 +31,9 @@ in place; otherwise it is printed every --interval.
   --interval MS         time between table refreshes / rate lines (default 1000; 500 in a terminal)
   --content-limit BYTES with --json, include the canonical content of messages up to this size
                         (default 4096; 0 = never)
+  --stale MS            mark a row stale when nothing has arrived for it for MS (default 3000):
+                        "stale" in the Hz column, "STALE 4.2 s:" before its value (a tool out
+                        of the camera's view while the others go on); it leaves after a minute
   --duration S          stop after S seconds (default: until Ctrl-C or the connection ends)
   --keep-going          when the connection drops, keep reconnecting (forever) and show it,
                         instead of exiting (--reconnect is the same)
@@ -56,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     stream: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     interval: { type: 'string' },
+    stale: { type: 'string' },
     'content-limit': { type: 'string' },
     duration: { type: 'string' },
     'keep-going': { type: 'boolean', default: false },
@@ -74,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const tty = logUpdate !== undefined;
   const rateHz = parseNumber('--rate', values.rate as string | undefined, { above: 0 });
   const intervalMs = parseNumber('--interval', values.interval as string | undefined, { above: 0 }) ?? (tty ? 500 : 1000);
+  const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0 });
   const contentLimit = parseNumber('--content-limit', values['content-limit'] as string | undefined, { min: 0 }) ?? 4096;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
   const types = values.type === undefined ? undefined : (values.type as string).split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
@@ -127,8 +132,8 @@ export async function run(argv: string[]): Promise<number> {
     takeUntil(stop$),
     share(),
   );
-  const tables$ = received$.pipe(monitorTable({ intervalMs }));
-  const flushTimer = setInterval(() => void out.flush(), 100);
+  const tables$ = received$.pipe(monitorTable({ intervalMs, ...(staleAfterMs === undefined ? {} : { staleAfterMs }) }));
+  const stopFlushing = out.flushEvery();
   await new Promise<void>((resolve) => {
     const sink = json
       ? merge(
@@ -148,7 +153,7 @@ export async function run(argv: string[]): Promise<number> {
       }),
     );
   });
-  clearInterval(flushTimer);
+  stopFlushing();
   for (const s of subs) s.unsubscribe();
   // STP_ for every stream asked for, written before the connection closes (at most 1 s).
   streams.stop();

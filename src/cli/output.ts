@@ -51,6 +51,15 @@ export class LineWriter {
     this.size = 0;
   }
 
+  /**
+   * Flushes every `intervalMs` until the returned function is called: for verbs that print as
+   * things happen (a pipe or a log must see them live, not at exit), still one write per batch.
+   */
+  flushEvery(intervalMs = 100): () => void {
+    const timer = setInterval(() => void this.flush(), intervalMs);
+    return () => clearInterval(timer);
+  }
+
   /** Writes what is buffered and waits until the stream has taken it. */
   async flush(): Promise<void> {
     this.flushSync();

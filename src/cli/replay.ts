@@ -135,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   let failure: Error | undefined;
   const recorded = playback(file, conn ? { ...options, flowControl: drained(conn) } : options, sequence).pipe(takeUntil(stop$));
   const played: Observable<IgtlMessage> = conn ? recorded.pipe(sendTo(conn, { policy: 'lossless' })) : recorded;
-  const flushTimer = setInterval(() => void out.flush(), 100);
+  const stopFlushing = out.flushEvery();
   await new Promise<void>((resolve) => {
     played.subscribe({
       next: (r) => {
@@ -152,7 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     // The peer closing the connection ends the playback too.
     conn?.subscribe({ error: (err: Error) => ((failure = err), resolve()), complete: () => resolve() });
   });
-  clearInterval(flushTimer);
+  stopFlushing();
   progress.update(sent, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` });
   progress.stop();
   if (conn) {

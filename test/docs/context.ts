@@ -42,7 +42,7 @@ export const CONTEXTS: readonly SnippetContext[] = [
   {
     file: 'docs/cli.md',
     first: "const tracking = conn.pipe(ofType('TDATA', 'TRANSFORM'), share());",
-    prelude: conn + rx('merge', 'share', 'zip') + ops('measureRate', 'ofDevice', 'ofElement', 'ofType', 'splitElements', 'stream', 'throttleTracking') + 'declare const tool: string;\ndeclare const rate: number;\n',
+    prelude: conn + rx('merge', 'share', 'zip') + ops('measureRate', 'ofDevice', 'ofElement', 'ofType', 'splitElements', 'stream', 'throttleTracking', 'watchFreshness') + 'declare const tool: string;\ndeclare const rate: number;\n',
   },
   {
     file: 'docs/cli.md',

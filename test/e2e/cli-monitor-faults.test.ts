@@ -108,6 +108,70 @@ describe.concurrent('monitor when the peer falls silent', () => {
   });
 });
 
+/**
+ * An igtl-rx server in this process sending TDATA with two tools, Stylus and Probe, every 20 ms;
+ * `hide(true)` leaves the Stylus out (a tool out of the camera's view: PLUS then sends TDATA
+ * without it), so the connection stays busy while one tool has stopped.
+ */
+async function twoToolTracker(ctx: TestContext): Promise<{ port: number; hide(hidden: boolean): void }> {
+  const server = createServer({ port: 0 });
+  const { port } = (await server.listen()) as AddressInfo;
+  let hidden = false;
+  const timer = setInterval(() => {
+    const names = hidden ? ['Probe'] : ['Stylus', 'Probe'];
+    server.broadcast(createMessage('TDATA', { elements: names.map((name) => ({ name, type: 2, matrix: IDENTITY })) }, { deviceName: 'Tracker', timestamp: Timestamp.now() }));
+  }, 20);
+  ctx.onTestFinished(async () => {
+    clearInterval(timer);
+    await server.close();
+  });
+  return { port, hide: (h) => (hidden = h) };
+}
+
+describe.concurrent('a tool that stops while the connection goes on', () => {
+  it('monitor marks its row stale (and only its row), live again when it returns', { timeout: 30_000 }, async (ctx) => {
+    const { port, hide } = await twoToolTracker(ctx);
+    const mon = cli(ctx, ['monitor', `127.0.0.1:${port}`, '--json', '--split', '--interval', '250', '--stale', '600']);
+    const rowsOf = (l: Record<string, unknown>) => l.rows as { element: string; stale: boolean; silentMs: number }[];
+    const rates = (from: number) => linesOf(mon, from).filter((l) => l.kind === 'rates');
+    await mon.waitFor(/"element":"Stylus"/);
+    let mark = mon.stdout.length;
+    hide(true);
+    const hiddenAt = Date.now();
+    await mon.waitFor(/"element":"Stylus","stale":true|"stale":true[^}]*"element":"Stylus"/, 5000, 'stdout', mark);
+    // Within the threshold and one refresh (plus slack for a busy machine).
+    expect(Date.now() - hiddenAt).toBeLessThan(600 + 250 + 1500);
+    const staleLine = rates(mark).find((l) => rowsOf(l).some((r) => r.element === 'Stylus' && r.stale))!;
+    expect(rowsOf(staleLine).find((r) => r.element === 'Stylus')!.silentMs).toBeGreaterThanOrEqual(600);
+    // The Probe and the connection are live all along.
+    expect(rowsOf(staleLine).find((r) => r.element === 'Probe')!.stale).toBe(false);
+    expect(staleLine.state).toBe('open');
+    mark = mon.stdout.length;
+    hide(false);
+    await mon.waitFor(/"kind":"rates"/, 5000, 'stdout', mark);
+    await mon.waitFor(/"kind":"rates"/, 5000, 'stdout', mon.stdout.length);
+    const back = rates(mark).at(-1)!;
+    expect(rowsOf(back).map((r) => [r.element, r.stale])).toEqual([['Probe', false], ['Stylus', false]]);
+  });
+
+  it('demo says the followed tool has no pose (not live), and when it is live again', { timeout: 30_000 }, async (ctx) => {
+    const { port, hide } = await twoToolTracker(ctx);
+    const demo = cli(ctx, ['demo', '--connect', `127.0.0.1:${port}`, '--rate', '10', '--stale', '500']);
+    await demo.waitFor(/^Stylus x=/m);
+    let mark = demo.stdout.length;
+    hide(true);
+    const [line] = await demo.waitFor(/^Stylus: no pose for .*$/m, 5000, 'stdout', mark);
+    expect(line).toMatch(/^Stylus: no pose for 0\.[5-9] s \(the last one is shown as it was\)$/);
+    // Nothing else said the connection was in trouble: it was not.
+    expect(demo.stdout.slice(mark)).not.toMatch(/^state: /m);
+    mark = demo.stdout.length;
+    hide(false);
+    await demo.waitFor(/^Stylus: live again$/m, 5000, 'stdout', mark);
+    await demo.waitFor(/^Stylus x=/m, 5000, 'stdout', mark);
+    expect(demo.child.exitCode).toBeNull();
+  });
+});
+
 describe.skipIf(!HAS_SCRIPT).concurrent('Ctrl-C in a terminal', () => {
   for (const verb of ['monitor', 'demo'] as const) {
     it(`${verb}: sends STP_ for every stream it started, then exits 130`, async (ctx) => {
@@ -127,6 +191,21 @@ describe.skipIf(!HAS_SCRIPT).concurrent('Ctrl-C in a terminal', () => {
       expect((await view.exited).code).toBe(130);
       // The cursor is shown again.
       expect(view.stdout).toMatch(/\x1b\[\?25h[^]*$/);
+    });
+  }
+
+  for (const verb of ['monitor', 'demo'] as const) {
+    it(`${verb}: the live view says a tool that stopped is not live, while the connection is open`, { timeout: 30_000 }, async (ctx) => {
+      const { port, hide } = await twoToolTracker(ctx);
+      const args = verb === 'monitor' ? ['monitor', `127.0.0.1:${port}`, '--split', '--stale', '600'] : ['demo', '--connect', `127.0.0.1:${port}`, '--stale', '600'];
+      const view = cli(ctx, args, { terminal: { rows: 40, columns: 200 } });
+      await view.waitFor(verb === 'monitor' ? /"Tracker\/Stylus" +\d+\.\d / : /Stylus +x +-?\d/);
+      const mark = view.stdout.length;
+      hide(true);
+      const stale = verb === 'monitor' ? /"Tracker\/Stylus" +stale .*STALE \d\.\d s: Stylus\(/ : /Stylus +x .*NOT LIVE: no pose for \d\.\d s/;
+      await view.waitFor(stale, 5000, 'stdout', mark);
+      expect(view.stdout.slice(mark)).not.toMatch(/"Tracker\/Probe" +stale/);
+      expect(view.stdout.slice(mark)).toMatch(/connection: open 127\.0\.0\.1:\d+/);
     });
   }
 });

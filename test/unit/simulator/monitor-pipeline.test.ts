@@ -97,7 +97,8 @@ describe('monitor pipeline', () => {
     const table = monitor({ types: ['STATUS'] })[1]!;
     expect(tableJSON(table, () => 5)).toEqual({
       kind: 'rates', at: 5,
-      rows: [{ type: 'STATUS', deviceName: 'Sim', hz: 2, count: 4, bytesPerSecond: 2 * 93, timestampRaw: expect.stringMatching(/^\d+$/), latencyMs: 2, value: '1 OK fine' }],
+      // The last STATUS (t = 1500) arrived at 1505 by the scheduler; the table is of 2000.
+      rows: [{ type: 'STATUS', deviceName: 'Sim', hz: 2, count: 4, bytesPerSecond: 2 * 93, timestampRaw: expect.stringMatching(/^\d+$/), latencyMs: 2, value: '1 OK fine', silentMs: 495, stale: false }],
     });
   });
 
@@ -148,6 +149,41 @@ describe('monitor pipeline', () => {
     expect(tableJSON(t, () => 5).rows).toMatchObject(names.map((deviceName) => ({ deviceName, hz: 100 })));
     const text = renderTable(t, 200);
     for (const name of names) expect(text).toContain(JSON.stringify(name));
+  });
+
+  it('marks a row stale when its messages stop while others go on, live again when they return, gone after forgetAfterMs', () => {
+    // Stylus at 100 Hz throughout; Probe (a tool out of the camera's view) only before 1 s and
+    // from 3.5 s on. Tables every 500 ms (the first at 500), until 4.2 s.
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const tables: MonitorTable[] = [];
+    scheduler.run(({ flush }) => {
+      ticks(10, { scheduler, origin: ORIGIN })
+        .pipe(
+          mergeMap((t) => tools.filter((tr) => tr.name === 'Stylus' || t < 1000 || t >= 3500).map((tr) => createMessage('TRANSFORM', { matrix: tr.poseAt(t / 1000).matrix }, { deviceName: tr.name, timestamp: Timestamp.fromMillis(EPOCH + t) }))),
+          stampReceived(() => EPOCH + scheduler.now()),
+          takeUntil(timer(4200, scheduler)),
+          monitorTable({ intervalMs: 500, staleAfterMs: 500, forgetAfterMs: 2000, scheduler }),
+        )
+        .subscribe((t) => tables.push(t));
+      flush();
+    });
+    const probe = (at: number) => tables.find((t) => t.at === at)!.rows.find((r) => r.deviceName === 'Probe');
+    const stylus = (at: number) => tables.find((t) => t.at === at)!.rows.find((r) => r.deviceName === 'Stylus')!;
+    // Its last message: t = 990, at 995 by the scheduler.
+    expect(probe(1000)).toMatchObject({ stale: false, silentMs: 5, hz: 100 });
+    // 505 ms of silence: stale, while the rate's 1 s window still holds the last 50 messages
+    // (the rate alone would call it live for another half second).
+    expect(probe(1500)).toMatchObject({ stale: true, silentMs: 505, hz: 50, count: 100 });
+    expect(probe(2500)).toMatchObject({ stale: true, silentMs: 1505 });
+    for (const at of [1000, 1500, 2000, 2500, 3000, 3500, 4000]) expect(stylus(at).stale).toBe(false);
+    // Over forgetAfterMs (2005 ms at 3000): the row has left; its return makes a fresh, live row.
+    expect(probe(3000)).toBeUndefined();
+    expect(probe(4000)).toMatchObject({ stale: false, silentMs: 5, count: 50 });
+    const at1500 = tables.find((t) => t.at === 1500)!;
+    const line = renderTable(at1500, 200).split('\n').find((l) => l.startsWith('TRANSFORM    "Probe"'))!;
+    expect(line).toMatch(/^TRANSFORM {4}"Probe" +stale +5\.3 .* STALE 0\.5 s: t=\(/);
+    expect(renderTable(at1500, 200)).toMatch(/"Stylus" +100\.0 /);
+    expect(tableJSON(at1500, () => 5).rows).toMatchObject([{ deviceName: 'Probe', silentMs: 505, stale: true }, { deviceName: 'Stylus', silentMs: 5, stale: false }]);
   });
 
   it('renders a table that fits the terminal width', () => {
