@@ -161,7 +161,9 @@ describe.concurrent('a tool that stops while the connection goes on', () => {
     let mark = demo.stdout.length;
     hide(true);
     const [line] = await demo.waitFor(/^Stylus: no pose for .*$/m, 5000, 'stdout', mark);
-    expect(line).toMatch(/^Stylus: no pose for 0\.[5-9] s \(the last one is shown as it was\)$/);
+    expect(line).toMatch(/^Stylus: no pose for \d+\.\d s \(the last one is shown as it was\)$/);
+    // At the threshold (the timer's lateness on a busy machine aside).
+    expect(Number(/for ([\d.]+) s/.exec(line)![1])).toBeGreaterThanOrEqual(0.5);
     // Nothing else said the connection was in trouble: it was not.
     expect(demo.stdout.slice(mark)).not.toMatch(/^state: /m);
     mark = demo.stdout.length;
