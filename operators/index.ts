@@ -10,6 +10,7 @@ export { splitElements } from './split-elements.js';
 export { ofElement, type ElementPredicate } from './of-element.js';
 export { throttleTracking, type ThrottleTrackingOptions } from './throttle-tracking.js';
 export { measureRate, type MeasureRateOptions, type RateReport, type RateSample } from './measure-rate.js';
+export { validPoses } from './valid-poses.js';
 export { watchFreshness, type FreshnessChange, type WatchFreshnessOptions } from './watch-freshness.js';
 export { pairByTimestamp, type PairByTimestampOptions, type PairResult } from './pair-by-timestamp.js';
 export { query, type QueryOptions, type QueryReply, type QueryReplyOf } from './query.js';

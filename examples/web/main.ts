@@ -15,7 +15,7 @@
 import 'uplot/dist/uPlot.min.css';
 import { Subject, distinct, filter, map, share, switchMap } from 'rxjs';
 import { connectWebSocket, fullDeviceName, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
-import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking, watchFreshness } from '../../operators/index.js';
+import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking, validPoses, watchFreshness } from '../../operators/index.js';
 import { DeviceList } from './devices.js';
 import { FilterBar } from './filters.js';
 import { FrameLoop } from './frame-loop.js';
@@ -86,7 +86,9 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 // Tracking: one message per tool (a TDATA of three tools becomes three), throttled per tool to
 // the display rate: the page never does more work than it can show.
 // Shared: the throttled poses, their freshness and the probe pairing split each message once.
-const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), splitElements(), share());
+// validPoses: a pose its sender marks not valid (PLUS sends a lost tool as the identity, or
+// frozen, with a status in v3 metadata) is not drawn; the tool then goes stale like a silent one.
+const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), validPoses(), splitElements(), share());
 const updates = new Map<string, number>();
 // A tool whose poses stop (before throttling) while others go on is drawn stale: watchFreshness
 // says when, per tool; the value is the Date.now() of its newest pose.

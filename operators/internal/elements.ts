@@ -36,7 +36,7 @@ export function elementsOf(msg: ElementMessage): readonly AnyElement[] {
  * The message with only the elements for which `keep` is true (the same object when all are
  * kept). Header fields, timestamp and metadata are unchanged.
  */
-export function filterElements<M extends ElementMessage>(msg: M, keep: (element: AnyElement) => boolean): M {
+export function filterElements<M extends ElementMessage>(msg: M, keep: (element: AnyElement, index: number) => boolean): M {
   // Each branch rebuilds the message with its own element type; the spread keeps every other field.
   switch (msg.type) {
     case 'TDATA': {

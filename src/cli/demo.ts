@@ -1,14 +1,15 @@
 // `igtl-rx demo`: the simulator and, in the same terminal, a tracking pipeline built from the
 // operators. The same pipeline, pointed at 3D Slicer or PLUS with --connect, works unchanged.
-import { ignoreElements, map, merge, share, takeUntil, zip, type Observable, type Subscription } from 'rxjs';
-import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, watchFreshness, type RateReport } from '../../operators/index.js';
+import { ignoreElements, map, merge, share, takeUntil, tap, zip, type Observable, type Subscription } from 'rxjs';
+import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, validPoses, watchFreshness, type RateReport } from '../../operators/index.js';
+import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/state.js';
 import type { Matrix4 } from '../protocol/messages/vectors.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
@@ -20,7 +21,7 @@ import { parseOptions, watchStdout } from './verb-helper.js';
 export const DEMO_STALE_AFTER_MS = 1000;
 
 export const usage = `usage: igtl-rx demo [--connect HOST:PORT] [--tool NAME] [--rate HZ] [--source-rate HZ]
-                   [--stale MS] [--port PORT] [--duration S]
+                   [--stale MS] [--port PORT] [--duration S] [--announce-v3]
 
 Starts the simulator (unless --connect is given) and shows one tool's live position through this
 pipeline of igtl-rx operators:
@@ -29,6 +30,7 @@ pipeline of igtl-rx operators:
   conn.pipe(ofType('TDATA', 'TRANSFORM'))     tracking messages only
     TDATA:     splitElements(), ofElement(TOOL)   one message per tool, keep TOOL
     TRANSFORM: ofDevice(TOOL)                     or TOOL's own TRANSFORM
+  validPoses()                                drop poses the sender marks invalid (PLUS)
   throttleTracking(RATE)                      at most RATE updates per second, newest first
   measureRate()                               the rates in and out
   watchFreshness({ staleAfterMs })            no pose for MS: the last one is shown as old
@@ -43,6 +45,7 @@ pipeline of igtl-rx operators:
   --source-rate HZ     the simulator's tracking rate (default 60, up to ${MAX_TRACKING_RATE_HZ})
   --port PORT          the simulator's port (default 18944, or a free one if that is taken)
   --duration S         stop after S seconds (default: until Ctrl-C)
+${announceV3Help(23)}
 
 In a terminal the view refreshes in place (with a top view of the tool's path and the
 connection's state); otherwise one line per update is printed, a "state: ..." line whenever
@@ -70,10 +73,18 @@ export function trackTool(
   staleAfterMs = DEMO_STALE_AFTER_MS,
 ): { poses: Observable<ToolPose>; rates: Observable<{ in: number; out: number }>; freshness: Observable<ToolFreshness> } {
   const tracking = conn.pipe(ofType('TDATA', 'TRANSFORM'), share());
+  /** The status of the tool's newest pose as its sender gave it (PLUS: OUT_OF_VIEW, MISSING...). */
+  let lastStatus: string | undefined;
+  // A pose the sender marks invalid is not a pose (PLUS sends the identity for a lost tool): it
+  // is dropped, so the tool goes stale as if it had stopped, and the status says why.
   const tool$ = merge(
     tracking.pipe(ofType('TDATA'), splitElements(), ofElement(tool)),
     tracking.pipe(ofType('TRANSFORM'), ofDevice(tool)),
-  ).pipe(share());
+  ).pipe(
+    tap((m) => (lastStatus = poseStatus(m))),
+    validPoses(),
+    share(),
+  );
   const shown = tool$.pipe(throttleTracking(rateHz), share());
   const total = (r: RateReport) => [...r.rates.values()].reduce((s, x) => s + x.hz, 0);
   // `stream` sends STT_TDATA while the poses are watched, STP_TDATA after; its messages come
@@ -86,7 +97,7 @@ export function trackTool(
   // for the tool, whichever message (TDATA element or TRANSFORM) carried it.
   const freshness = tool$.pipe(
     watchFreshness<TrackingDataMessage | TransformMessage>({ staleAfterMs, key: () => tool }),
-    map((c): ToolFreshness => ({ stale: c.stale, at: c.at, lastSeen: c.lastSeen })),
+    map((c): ToolFreshness => ({ stale: c.stale, at: c.at, lastSeen: c.lastSeen, ...(c.stale && lastStatus !== undefined && lastStatus !== POSE_OK ? { status: lastStatus } : {}) })),
   );
   return { poses, rates, freshness };
 }
@@ -98,6 +109,8 @@ interface ToolFreshness {
   readonly at: number;
   /** When its last pose arrived (ms since 1970). */
   readonly lastSeen: number;
+  /** When stale: the status the sender gives the poses it still sends, when not OK (PLUS: `OUT_OF_VIEW`...). */
+  readonly status?: string;
 }
 
 function poseOf(m: TrackingDataMessage | TransformMessage): ToolPose {
@@ -150,6 +163,7 @@ export async function run(argv: string[]): Promise<number> {
     port: { type: 'string' },
     duration: { type: 'string' },
     stale: { type: 'string' },
+    ...ANNOUNCE_V3_OPTION,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -179,7 +193,7 @@ export async function run(argv: string[]): Promise<number> {
   out.line(`igtl-rx demo: following "${tool}" from ${where}, shown at up to ${rateHz} Hz (Ctrl-C to stop)`);
   await out.flush();
 
-  const conn = connectClient(endpoint);
+  const conn = connectClient(endpoint, { announceV3: values['announce-v3'] as boolean });
   try {
     await openConnection(conn, endpoint);
   } catch (err) {
@@ -194,6 +208,8 @@ export async function run(argv: string[]): Promise<number> {
   let last: ToolPose | undefined;
   /** When the tool's last pose arrived, while it is stale (no pose for staleAfterMs). */
   let staleSince: number | undefined;
+  /** Why, when its sender says (PLUS's tool status). */
+  let staleStatus: string | undefined;
   let state: ConnectionState = conn.state;
   let stateAt = Date.now();
   const path: [number, number][] = [];
@@ -204,7 +220,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!last) return [head, pipeline, connection, '', `waiting for "${tool}"...`].join('\n');
     const m = last.matrix;
     // A stale pose stays on screen (where the tool was last seen) but says it is old.
-    const age = staleSince === undefined ? '' : `   NOT LIVE: no pose for ${seconds(Date.now() - staleSince)}`;
+    const age = staleSince === undefined ? '' : `   NOT LIVE: no pose for ${seconds(Date.now() - staleSince)}${staleStatus ? ` (${staleStatus})` : ''}`;
     return [
       head,
       pipeline,
@@ -242,8 +258,10 @@ export async function run(argv: string[]): Promise<number> {
         next: (c) => {
           const was = staleSince !== undefined;
           staleSince = c.stale ? c.lastSeen : undefined;
+          staleStatus = c.status;
           if (tty) return;
-          if (c.stale) out.line(`${tool}: no pose for ${seconds(c.at - c.lastSeen)} (the last one is shown as it was)`);
+          const why = c.status ? `the sender says ${c.status}; ` : '';
+          if (c.stale) out.line(`${tool}: no pose for ${seconds(c.at - c.lastSeen)} (${why}the last one is shown as it was)`);
           else if (was) out.line(`${tool}: live again`);
         },
         error: () => undefined,

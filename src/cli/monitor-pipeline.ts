@@ -8,6 +8,7 @@ import { seconds } from './connection-view.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { toJSON } from '../protocol/json.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
+import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import { summarizeContent } from '../protocol/summary.js';
 import type { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
@@ -104,6 +105,12 @@ export interface MonitorRow {
   readonly latencyMs: number | undefined;
   /** The latest value in short form (`summarizeContent`). */
   readonly value: string;
+  /**
+   * When the sender marks the latest pose(s) not valid (PLUS's tool status, v3 metadata): the
+   * status (`OUT_OF_VIEW`), or per tool of a TDATA (`ProbeToTracker MISSING`); the value is then
+   * not where the tool is (PLUS sends the identity for a lost tool).
+   */
+  readonly invalidPose: string | undefined;
   /** When the latest message arrived (wall-clock ms). */
   readonly lastReceivedAt: number;
   /** Time since the row's latest message at this refresh, ms (by the table's scheduler). */
@@ -212,6 +219,7 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
                 lastTimestamp: m.timestamp,
                 latencyMs: row.received.latencyMs,
                 value: summarizeContent(m),
+                invalidPose: invalidPoseNote(m),
                 lastReceivedAt: row.received.receivedAt,
                 silentMs,
                 stale: silentMs >= staleAfterMs,
@@ -225,6 +233,22 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
         return merge(update, tables);
       }),
     );
+}
+
+/** {@link MonitorRow.invalidPose} of a message. */
+function invalidPoseNote(m: IgtlMessage): string | undefined {
+  if (m.metadata.size === 0) return undefined;
+  if (m.type === 'TDATA' || m.type === 'QTDATA') {
+    const elements = m.content.elements;
+    const notes: string[] = [];
+    elements.forEach((e, i) => {
+      const status = poseStatus(m, i);
+      if (status !== undefined && status !== POSE_OK) notes.push(elements.length === 1 ? status : `${e.name} ${status}`);
+    });
+    return notes.length > 0 ? notes.join(', ') : undefined;
+  }
+  const status = poseStatus(m);
+  return status !== undefined && status !== POSE_OK ? status : undefined;
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -283,6 +307,7 @@ export function tableJSON(table: MonitorTable, clock: () => number = preciseNow)
         silentMs: Math.round(row.silentMs),
         stale: row.stale,
       };
+      if (row.invalidPose !== undefined) r.invalidPose = row.invalidPose;
       if (row.element !== undefined) r.element = row.element;
       return r;
     }),
@@ -302,7 +327,8 @@ function clockTime(ts: Timestamp): string {
 /**
  * The table as text for a terminal `columns` wide: TYPE, DEVICE, Hz, kB/s, last timestamp
  * (UTC time of day), latency, count and the latest value (cut to fit). A stale row says so in
- * the Hz column and before its value (`STALE 4.2 s: t=(...)`): its value is not current.
+ * the Hz column and before its value (`STALE 4.2 s: t=(...)`): its value is not current. A
+ * pose its sender marks not valid shows the status before it (`[OUT_OF_VIEW] t=(0, 0, 0)`).
  */
 export function renderTable(table: MonitorTable, columns = 120, title = ''): string {
   const deviceOf = (r: MonitorRow) => JSON.stringify(r.element === undefined ? r.deviceName : `${r.deviceName}/${r.element}`);
@@ -315,7 +341,8 @@ export function renderTable(table: MonitorTable, columns = 120, title = ''): str
   const lines = table.rows.map((r) => {
     const latency = r.latencyMs === undefined ? '-' : `${r.latencyMs.toFixed(1)} ms`;
     const hz = r.stale ? 'stale' : r.hz.toFixed(1);
-    const value = r.stale ? `STALE ${seconds(r.silentMs)}: ${r.value}` : r.value;
+    const shown = r.invalidPose === undefined ? r.value : `[${r.invalidPose}] ${r.value}`;
+    const value = r.stale ? `STALE ${seconds(r.silentMs)}: ${shown}` : shown;
     return `${pad(r.type, 12)} ${pad(deviceOf(r), deviceWidth)} ${pad(hz, 8, true)} ${pad((r.bytesPerSecond / 1000).toFixed(1), 9, true)} ${pad(clockTime(r.lastTimestamp), 12)} ${pad(latency, 10, true)} ${pad(String(r.count), 8, true)}  ${pad(value, valueWidth)}`.trimEnd();
   });
   const body = lines.length > 0 ? lines.join('\n') : '(no messages yet)';

@@ -5,7 +5,7 @@
 // 10 Hz; one tool (as a tool leaving the camera's view does when PLUS stops sending it) and the
 // image stop, then come back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImageContent, createMessage, createServer, type IgtlServer } from '../../src/node.js';
+import { IDENTITY, createImageContent, createMessage, createServer, metadataOf, type IgtlServer } from '../../src/node.js';
 import { hooks, openWorkbench, screenshot, type Browser, type Workbench } from './helpers.js';
 
 const DEVICE_STALE_MS = 1000;
@@ -63,8 +63,12 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
   let server: IgtlServer | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let browser: Browser;
-  /** What the test tracker sends now. */
-  const sending = { Probe: true, image: true };
+  /**
+   * What the test tracker sends now. Probe 'lost': as PlusServer sends a tool it has lost with
+   * SendValidTransformsOnly="FALSE" (test/support/plus-emulator.ts S12, S14): the identity
+   * matrix, TransformValid 0 and TransformStatus OUT_OF_VIEW in v3 metadata.
+   */
+  const sending: { Probe: boolean | 'lost'; image: boolean } = { Probe: true, image: true };
   /** Bright triad pixels of each tool while both are live. */
   let liveTriads: Record<string, number> = {};
 
@@ -80,10 +84,14 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
         // Far from the world axes and the image plane (at the origin), 200 mm or more apart.
         const matrix = (x: number) => [1, 0, 0, x, 0, 1, 0, 300, 0, 0, 1, -50, 0, 0, 0, 1];
         srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(450 + (tick % 50)) }, { deviceName: 'Stylus' }));
-        if (sending.Probe) srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(200 - (tick % 50)) }, { deviceName: 'Probe' }));
+        if (sending.Probe === 'lost') {
+          srv.broadcast(createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Probe', headerVersion: 2, metadata: metadataOf({ TransformValid: '0', TransformStatus: 'OUT_OF_VIEW' }) }));
+        } else if (sending.Probe) srv.broadcast(createMessage('TRANSFORM', { matrix: matrix(200 - (tick % 50)) }, { deviceName: 'Probe' }));
         if (sending.image && tick % 5 === 0) srv.broadcast(createMessage('IMAGE', createImageContent({ data: pixels, size: [64, 64, 1] }), { deviceName: 'Ultrasound' }));
       }, 20);
-      return { upstream: { port }, viewport: { width: 1280, height: 800 }, query: `?deviceStale=${DEVICE_STALE_MS}`, live: { timeoutMs: 30_000, screenshot: 'workbench-stale-failed.png' } };
+      // announceV3: an igtl-rx server, as PLUS, answers a client in legacy framing (no metadata)
+      // until it has sent v3 (docs/connections.md, "Header versions").
+      return { upstream: { port, announceV3: true }, viewport: { width: 1280, height: 800 }, query: `?deviceStale=${DEVICE_STALE_MS}`, live: { timeoutMs: 30_000, screenshot: 'workbench-stale-failed.png' } };
     });
     browser = workbench.browser;
   }, 120_000);
@@ -136,6 +144,21 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
     expect(await page.textContent('#scene-labels .label:not(.stale)')).toBeTruthy();
     expect(await page.textContent('#image-info')).not.toMatch(/no new image/);
     expect(Number(await page.$eval('#image', (el) => getComputedStyle(el).opacity))).toBe(1);
+  });
+
+  it('draws a tool its sender marks lost (PLUS: identity matrix, TransformStatus OUT_OF_VIEW) stale where it was, not at the origin', async () => {
+    const { page } = browser;
+    const before = (await hooks(page)).triads.Probe!;
+    expect(before[1]).toBeCloseTo(300, 0);
+    sending.Probe = 'lost';
+    await expect.poll(async () => (await hooks(page)).staleTools, { timeout: 10_000 }).toEqual(['Probe']);
+    // Messages still arrive for it, and none moved it to the origin.
+    const h = await hooks(page);
+    expect(h.triads.Probe![1]).toBeCloseTo(300, 0);
+    expect(h.health).toBe('live');
+    expect(await page.textContent('#scene-labels .label.stale')).toMatch(/^Probe · no pose for \d+\.\d s$/);
+    sending.Probe = true;
+    await expect.poll(async () => (await hooks(page)).staleTools, { timeout: 10_000 }).toEqual([]);
     expect(browser.problems).toEqual([]);
   });
 });

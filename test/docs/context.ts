@@ -42,7 +42,7 @@ export const CONTEXTS: readonly SnippetContext[] = [
   {
     file: 'docs/cli.md',
     first: "const tracking = conn.pipe(ofType('TDATA', 'TRANSFORM'), share());",
-    prelude: conn + rx('merge', 'share', 'zip') + ops('measureRate', 'ofDevice', 'ofElement', 'ofType', 'splitElements', 'stream', 'throttleTracking', 'watchFreshness') + 'declare const tool: string;\ndeclare const rate: number;\n',
+    prelude: conn + rx('merge', 'share', 'zip') + ops('measureRate', 'ofDevice', 'ofElement', 'ofType', 'splitElements', 'stream', 'throttleTracking', 'validPoses', 'watchFreshness') + 'declare const tool: string;\ndeclare const rate: number;\n',
   },
   {
     file: 'docs/cli.md',
@@ -159,6 +159,11 @@ export const CONTEXTS: readonly SnippetContext[] = [
     file: 'docs/operators.md',
     first: "conn.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), watchFreshness({ staleAfterMs: 500 }))",
     prelude: conn + ops('ofType', 'splitElements', 'watchFreshness') + 'declare const scene: { setStale(key: string, stale: boolean): void };\n',
+  },
+  {
+    file: 'docs/operators.md',
+    first: "conn.pipe(ofType('TRANSFORM', 'TDATA'), validPoses(), splitElements(), watchFreshness({ staleAfterMs: 500 }))",
+    prelude: conn + ops('ofType', 'splitElements', 'validPoses', 'watchFreshness') + 'declare const scene: { setStale(key: string, stale: boolean): void };\n',
   },
   {
     file: 'docs/operators.md',

@@ -37,9 +37,19 @@
  *    PackMessages) creates it in the client's header version.
  * S13 ~L1243-L1256 (legacy STRING command reply): STRING on `ACK_<id>`, `<CommandReply Status=".." Message=".." />`
  *    with the message XML-encoded.
+ * S14 vtkPlusIgtlMessageCommon.cxx GetIgtlMatrix (~L55-L85): the matrix starts as the identity and
+ *    is returned as it is when the tool's status is not OK, so a lost tool's TRANSFORM (and
+ *    POSITION) carries the identity; only TransformStatus/TransformValid say it is not a pose.
+ *    Sent at all only with SendValidTransformsOnly="FALSE" (vtkPlusIgtlMessageFactory.cxx
+ *    PackTransformMessage / PackTrackingDataMessage skip a non-OK transform otherwise).
+ * S15 vtkPlusIgtlMessageCommon.cxx PackTrackingDataMessage (~L620-L670): one element per transform
+ *    (invalid ones included, with the repository's matrix as it is), type 6D, the name cut to
+ *    IGTL_TDATA_LEN_NAME (20); metadata `<full name>Status` (the tool status as text) and
+ *    `<full name>Index` (0, 1, ...); device name `TDATA_<n>Elem`.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import {
+  IDENTITY,
   MessageDecoder,
   Timestamp,
   createMessage,
@@ -115,8 +125,9 @@ export class PlusEmulator {
     return [...this.clients][i]!.version;
   }
 
-  /** Sends one tracked frame's TRANSFORM to every client, as PackTransformMessage does (S12). */
-  sendTransform(name: string, matrix: Matrix4, status: 'OK' | 'MISSING' = 'OK'): void {
+  /** Sends one tracked frame's TRANSFORM to every client, as PackTransformMessage does (S12, S14). */
+  sendTransform(name: string, matrix: Matrix4, status = 'OK'): void {
+    if (status !== 'OK') matrix = IDENTITY; // S14
     for (const c of this.clients) {
       const metadata: Record<string, string> = { TransformValid: status === 'OK' ? '1' : '0', TransformStatus: status };
       let header = name;
@@ -126,6 +137,20 @@ export class PlusEmulator {
       }
       this.send(c, 'TRANSFORM', { matrix }, header, metadata);
     }
+  }
+
+  /**
+   * Sends one tracked frame's TDATA to every client (S15): `matrix` is the repository's (for a
+   * tool whose status is not OK, its last matrix as it is).
+   */
+  sendTrackingData(tools: readonly { readonly name: string; readonly matrix: Matrix4; readonly status?: string }[]): void {
+    const metadata: Record<string, string> = {};
+    tools.forEach((t, i) => {
+      metadata[`${t.name}Status`] = t.status ?? 'OK';
+      metadata[`${t.name}Index`] = String(i);
+    });
+    const elements = tools.map((t) => ({ name: Buffer.from(t.name).subarray(0, 20).toString(), type: 2, matrix: t.matrix }));
+    for (const c of this.clients) this.send(c, 'TDATA', { elements }, `TDATA_${tools.length}Elem`, metadata);
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import type {
   StatusMessage, TrackingDataMessage, TransformMessage, UnknownMessage,
 } from '../../src/index.js';
 import {
-  command, ofDevice, ofElement, ofType, pairByTimestamp, query, sendTo, splitElements, stream, throttleTracking, measureRate, watchFreshness,
+  command, ofDevice, ofElement, ofType, pairByTimestamp, query, sendTo, splitElements, stream, throttleTracking, measureRate, validPoses, watchFreshness,
   type CommandResult, type FreshnessChange, type IgtlPeer, type PairResult, type RateReport,
 } from '../../operators/index.js';
 
@@ -86,6 +86,8 @@ describe('operator types', () => {
     expectTypeOf(messages$.pipe(ofType('TRANSFORM'), measureRate())).toEqualTypeOf<Observable<RateReport>>();
     // A change carries the key's newest message with its narrowed type.
     expectTypeOf(messages$.pipe(ofType('TRANSFORM', 'TDATA'), watchFreshness({ staleAfterMs: 500 }))).toEqualTypeOf<Observable<FreshnessChange<TransformMessage | TrackingDataMessage>>>();
+    // validPoses keeps the narrowed type.
+    expectTypeOf(messages$.pipe(ofType('TRANSFORM', 'TDATA'), validPoses())).toEqualTypeOf<Observable<TransformMessage | TrackingDataMessage>>();
     // Not called: it would throw its RangeError at run time.
     // @ts-expect-error staleAfterMs is required
     const withoutThreshold = () => watchFreshness({});

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { messageJSON, monitorFilter, monitorTable, renderTable, stampReceived, tableJSON, type MonitorFilterOptions, type MonitorTable } from '../../../src/cli/monitor-pipeline.js';
 import { countErrors, errorsJSON, errorsText, exitStatus, EXIT_CONNECTION_LOST, EXIT_PEER_CLOSED, stateJSON, stateText } from '../../../src/cli/connection-view.js';
 import { CliError } from '../../../src/cli/output.js';
-import { createMessage, Timestamp, type IgtlMessage } from '../../../src/index.js';
+import { createMessage, metadataOf, Timestamp, type IgtlMessage } from '../../../src/index.js';
 import { ConnectionError, DeadPeerError, DesyncError, MalformedMessageError, PeerClosedError, type IgtlError } from '../../../src/protocol/errors.js';
 import { ticks } from '../../../src/simulator/clock.js';
 import { createTrajectory } from '../../../src/simulator/trajectories.js';
@@ -184,6 +184,36 @@ describe('monitor pipeline', () => {
     expect(line).toMatch(/^TRANSFORM {4}"Probe" +stale +5\.3 .* STALE 0\.5 s: t=\(/);
     expect(renderTable(at1500, 200)).toMatch(/"Stylus" +100\.0 /);
     expect(tableJSON(at1500, () => 5).rows).toMatchObject([{ deviceName: 'Probe', silentMs: 505, stale: true }, { deviceName: 'Stylus', silentMs: 5, stale: false }]);
+  });
+
+  it('says when the sender marks a pose not valid (PLUS TransformStatus, TDATA <name>Status), before the value', () => {
+    // PlusLib vtkPlusIgtlMessageCommon.cxx: PackTransformMessage (TransformValid, TransformStatus,
+    // the identity for a lost tool), PackTrackingDataMessage (<name>Status, <name>Index).
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const tables: MonitorTable[] = [];
+    const lost = createMessage('TRANSFORM', { matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] }, {
+      deviceName: 'StylusToTracker', timestamp: Timestamp.fromMillis(EPOCH), metadata: metadataOf({ TransformValid: '0', TransformStatus: 'OUT_OF_VIEW' }),
+    });
+    const tracked = createMessage('TRANSFORM', { matrix: [1, 0, 0, 5, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] }, {
+      deviceName: 'ProbeToTracker', timestamp: Timestamp.fromMillis(EPOCH), metadata: metadataOf({ TransformValid: '1', TransformStatus: 'OK' }),
+    });
+    const tdata = createMessage('TDATA', { elements: ['StylusToTracker', 'ProbeToTracker'].map((name) => ({ name, type: 2, matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] })) }, {
+      deviceName: 'TDATA_2Elem', timestamp: Timestamp.fromMillis(EPOCH),
+      metadata: metadataOf({ StylusToTrackerStatus: 'OK', StylusToTrackerIndex: '0', ProbeToTrackerStatus: 'MISSING', ProbeToTrackerIndex: '1' }),
+    });
+    scheduler.run(({ cold, flush }) => {
+      cold('-a-b-c-|', { a: lost, b: tracked, c: tdata })
+        .pipe(stampReceived(() => EPOCH + scheduler.now()), monitorTable({ intervalMs: 100, scheduler }))
+        .subscribe((t) => tables.push(t));
+      flush();
+    });
+    const t = tables.at(-1)!;
+    expect(t.rows.map((r) => [r.deviceName, r.invalidPose])).toEqual([['TDATA_2Elem', 'ProbeToTracker MISSING'], ['ProbeToTracker', undefined], ['StylusToTracker', 'OUT_OF_VIEW']]);
+    const text = renderTable(t, 200);
+    expect(text).toMatch(/"StylusToTracker" .*  \[OUT_OF_VIEW\] t=\(0, 0, 0\)$/m);
+    expect(text).toMatch(/"ProbeToTracker" .*  t=\(5, 0, 0\)$/m);
+    expect(text).toMatch(/"TDATA_2Elem" .*  \[ProbeToTracker MISSING\] /m);
+    expect((tableJSON(t, () => 5).rows as { invalidPose?: string }[]).map((r) => r.invalidPose)).toEqual(['ProbeToTracker MISSING', undefined, 'OUT_OF_VIEW']);
   });
 
   it('renders a table that fits the terminal width', () => {
