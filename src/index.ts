@@ -13,7 +13,7 @@ export {
   DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError, TimeoutError, DatagramTooLargeError,
   Timestamp, nanosecondsToFraction, fractionToNanoseconds, crc64, type Crc64Halves, Encoding, escapedUtf8,
   escapedUtf8Bytes, readFixedString, writeFixedString, decodeText, encodeText, defaultEncodingFor,
-  EMPTY_METADATA, metadataOf, poseStatus, isPoseValid, POSE_OK, FrameHeader, readHeader, writeHeader, CodecRegistry, wireType,
+  EMPTY_METADATA, metadataOf, poseStatus, isPoseValid, invalidPoses, POSE_OK, FrameHeader, readHeader, writeHeader, CodecRegistry, wireType,
   decodeFrame, decodeMessage, checkHeader, isSupportedHeaderVersion, DEVICE_NAME_METADATA_KEY,
   fullDeviceName, isLongDeviceName, encodedSize, encodeMessage, encodeMessageInto, encodeMessageParts,
   Framer, MessageDecoder, decodeAll, createMessage, IDENTITY, toJSON, fromJSON, stringifyJSON,

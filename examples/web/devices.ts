@@ -3,7 +3,7 @@
 // each counted once), bandwidth, last seen; greyed when stale. A click selects the row for the
 // inspector; the checkbox sets the bridge's per-client device filter.
 import { measureRate, watchFreshness } from '../../operators/index.js';
-import { encodedSize, fullDeviceName, wireType, type IgtlMessage } from '../../src/index.js';
+import { encodedSize, fullDeviceName, invalidPoses, wireType, type IgtlMessage } from '../../src/index.js';
 import type { Observable, Subscription } from 'rxjs';
 
 /**
@@ -132,7 +132,11 @@ export class DeviceList {
       e.cells.hz.textContent = e.hz.toFixed(1);
       e.cells.bw.textContent = formatBytes(e.bytesPerSecond);
       e.cells.seen.textContent = ago(silent);
-      e.cells.info.textContent = info(e.last);
+      // A pose its sender marks not valid (PLUS: a lost tool, sent as the identity) says so: the
+      // row is about traffic, and traffic still flows for a lost tool.
+      const invalid = invalidPoses(e.last);
+      e.row.dataset.invalid = invalid ?? '';
+      e.cells.info.textContent = invalid === undefined ? info(e.last) : `not valid: ${invalid}`;
     }
   }
 

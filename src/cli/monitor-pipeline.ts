@@ -8,7 +8,7 @@ import { seconds } from './connection-view.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { toJSON } from '../protocol/json.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
-import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
+import { invalidPoses } from '../protocol/pose-status.js';
 import { summarizeContent } from '../protocol/summary.js';
 import type { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
@@ -219,7 +219,7 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
                 lastTimestamp: m.timestamp,
                 latencyMs: row.received.latencyMs,
                 value: summarizeContent(m),
-                invalidPose: invalidPoseNote(m),
+                invalidPose: invalidPoses(m),
                 lastReceivedAt: row.received.receivedAt,
                 silentMs,
                 stale: silentMs >= staleAfterMs,
@@ -233,22 +233,6 @@ export function monitorTable(options: MonitorTableOptions = {}): OperatorFunctio
         return merge(update, tables);
       }),
     );
-}
-
-/** {@link MonitorRow.invalidPose} of a message. */
-function invalidPoseNote(m: IgtlMessage): string | undefined {
-  if (m.metadata.size === 0) return undefined;
-  if (m.type === 'TDATA' || m.type === 'QTDATA') {
-    const elements = m.content.elements;
-    const notes: string[] = [];
-    elements.forEach((e, i) => {
-      const status = poseStatus(m, i);
-      if (status !== undefined && status !== POSE_OK) notes.push(elements.length === 1 ? status : `${e.name} ${status}`);
-    });
-    return notes.length > 0 ? notes.join(', ') : undefined;
-  }
-  const status = poseStatus(m);
-  return status !== undefined && status !== POSE_OK ? status : undefined;
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;

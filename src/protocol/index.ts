@@ -18,7 +18,7 @@ export {
   defaultEncodingFor, type DecodedText,
 } from './text.js';
 export { EMPTY_METADATA, metadataOf, type MetadataValue, type Metadata } from './metadata.js';
-export { poseStatus, isPoseValid, POSE_OK } from './pose-status.js';
+export { poseStatus, isPoseValid, invalidPoses, POSE_OK } from './pose-status.js';
 export { FrameHeader, readHeader, writeHeader } from './header.js';
 export { type DecodeContext, type ContentCodec, type CodecLookup } from './codec.js';
 export { CodecRegistry } from './registry.js';

@@ -66,6 +66,26 @@ export function isPoseValid(msg: IgtlMessage, element = 0): boolean {
   return status === undefined || status === POSE_OK;
 }
 
+/**
+ * What a message's sender marks not valid, in words for a display, or undefined when nothing:
+ * the status of a TRANSFORM/POSITION (`OUT_OF_VIEW`), of a one-element TDATA/QTDATA (as
+ * `splitElements` makes them), or per tool of a whole one (`ProbeToTracker MISSING, ...`).
+ */
+export function invalidPoses(msg: IgtlMessage): string | undefined {
+  if (msg.metadata.size === 0) return undefined;
+  if (msg.type === 'TDATA' || msg.type === 'QTDATA') {
+    const elements = msg.content.elements;
+    const notes: string[] = [];
+    elements.forEach((e, i) => {
+      const status = poseStatus(msg, i);
+      if (status !== undefined && status !== POSE_OK) notes.push(elements.length === 1 ? status : `${e.name} ${status}`);
+    });
+    return notes.length > 0 ? notes.join(', ') : undefined;
+  }
+  const status = poseStatus(msg);
+  return status !== undefined && status !== POSE_OK ? status : undefined;
+}
+
 function elementStatus(msg: TrackingDataMessage | QuaternionTrackingDataMessage, index: number): string | undefined {
   const elements = msg.content.elements;
   const name = elements[index]?.name;

@@ -157,8 +157,11 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
     expect(h.triads.Probe![1]).toBeCloseTo(300, 0);
     expect(h.health).toBe('live');
     expect(await page.textContent('#scene-labels .label.stale')).toMatch(/^Probe · no pose for \d+\.\d s$/);
+    // The device table is about traffic, which still flows: its row says the poses are not valid.
+    await expect.poll(async () => page.textContent('#devices tr[data-device="Probe"] td.info'), { timeout: 5000 }).toBe('not valid: OUT_OF_VIEW');
     sending.Probe = true;
     await expect.poll(async () => (await hooks(page)).staleTools, { timeout: 10_000 }).toEqual([]);
+    await expect.poll(async () => page.textContent('#devices tr[data-device="Probe"] td.info'), { timeout: 5000 }).toBe('');
     expect(browser.problems).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // names the PlusLib functions): TransformStatus / TransformValid on TRANSFORM and POSITION,
 // `<transform name>Status` and `<transform name>Index` per TDATA element.
 import { describe, expect, it } from 'vitest';
-import { IDENTITY, createMessage, isPoseValid, metadataOf, poseStatus, type TrackingElement } from '../../../src/index.js';
+import { IDENTITY, createMessage, invalidPoses, isPoseValid, metadataOf, poseStatus, type TrackingElement } from '../../../src/index.js';
 
 const tool = (name: string): TrackingElement => ({ name, type: 2, matrix: IDENTITY });
 const tdata = (names: string[], metadata: Record<string, string>) =>
@@ -50,5 +50,15 @@ describe('poseStatus', () => {
     expect(poseStatus(tdata([cut], { [`${a}Status`]: 'OK', [`${b}Status`]: 'ok' }))).toBe('OK');
     // A name shorter than 20 bytes is never matched by prefix.
     expect(poseStatus(tdata(['Reference'], { ReferenceToTrackerStatus: 'MISSING' }))).toBeUndefined();
+  });
+
+  it('invalidPoses says what is not valid, in words: the status, or per tool of a whole TDATA', () => {
+    const lost = createMessage('TRANSFORM', { matrix: IDENTITY }, { metadata: metadataOf({ TransformStatus: 'out_of_view' }) });
+    expect(invalidPoses(lost)).toBe('OUT_OF_VIEW');
+    expect(invalidPoses(createMessage('TRANSFORM', { matrix: IDENTITY }, { metadata: metadataOf({ TransformStatus: 'OK' }) }))).toBeUndefined();
+    expect(invalidPoses(createMessage('TRANSFORM', { matrix: IDENTITY }))).toBeUndefined();
+    const m = tdata(['A', 'B', 'C'], { AStatus: 'OK', BStatus: 'MISSING', CStatus: 'REQ_TIMEOUT' });
+    expect(invalidPoses(m)).toBe('B MISSING, C REQ_TIMEOUT');
+    expect(invalidPoses(tdata(['B'], { BStatus: 'MISSING' }))).toBe('MISSING');
   });
 });
