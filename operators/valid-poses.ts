@@ -15,8 +15,8 @@ import { elementsOf, filterElements, isElementMessage } from './internal/element
  * PlusServer with `SendValidTransformsOnly="FALSE"` keeps sending a tool it has lost (out of the
  * camera's view): in a TRANSFORM or POSITION as the identity matrix, in TDATA as its last matrix,
  * each marked only by a status in v3 metadata (`TransformStatus`, `<name>Status`; see
- * {@link poseStatus}). Drawn as they come, those poses put a lost tool at the origin, or frozen,
- * as if tracked. After `validPoses()` a lost tool sends nothing, so `watchFreshness` marks it
+ * `poseStatus` in `igtl-rx`). Drawn as they come, those poses put a lost tool at the origin,
+ * or frozen, as if tracked. After `validPoses()` a lost tool sends nothing, so `watchFreshness` marks it
  * stale and `throttleTracking` keeps its last valid pose. The status is metadata, which PLUS
  * sends only in v3 framing: connect with `announceV3: true` (docs/connections.md).
  *
