@@ -96,6 +96,8 @@ const staleTools = new Map<string, number>();
 tracking$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf })).subscribe((c) => {
   if (c.stale) staleTools.set(c.key, c.lastSeen);
   else staleTools.delete(c.key);
+  // With probe=, the images are placed by the probe's pose: a stale probe, a stale placement.
+  if (c.key === params.probe) scene?.setPlacementStale(c.stale);
 });
 tracking$.pipe(throttleTracking(params.displayHz)).subscribe((msg) => {
   const pose = poseOf(msg);

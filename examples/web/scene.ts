@@ -39,6 +39,8 @@ interface Plane {
   version: number;
   /** Where the image's voxel grid is in the world: the IMAGE matrix, or probe pose x IMAGE matrix. */
   placement: Mat4;
+  /** No new image for longer than the page's threshold (setImageStale). */
+  stale: boolean;
 }
 
 /** A row-major OpenIGTLink 4x4 as a three.js matrix. */
@@ -72,6 +74,8 @@ export class SceneView {
   private readonly planes = new Map<string, Plane>();
   private dirty = true;
   private fitted = false;
+  /** The planes' places come from a stale probe pose (setPlacementStale). */
+  private placementStale = false;
   private width = 0;
   private height = 0;
   /** Frames rendered (for the tests). */
@@ -143,8 +147,25 @@ export class SceneView {
   /** Marks an IMAGE device's plane stale (faint) or live again. */
   setImageStale(device: string, stale: boolean): void {
     const plane = this.planes.get(device);
-    const opacity = stale ? STALE_OPACITY : PLANE_OPACITY;
-    if (!plane || plane.mesh.material.opacity === opacity) return;
+    if (!plane) return;
+    plane.stale = stale;
+    this.applyPlaneOpacity(plane);
+  }
+
+  /**
+   * With `probe=`, the planes are placed by the probe's pose: when the probe is stale (no valid
+   * pose; PLUS's lost probe is dropped by validPoses), every plane's place is an old one, drawn
+   * faint like a stale image, however new the image is.
+   */
+  setPlacementStale(stale: boolean): void {
+    if (this.placementStale === stale) return;
+    this.placementStale = stale;
+    for (const plane of this.planes.values()) this.applyPlaneOpacity(plane);
+  }
+
+  private applyPlaneOpacity(plane: Plane): void {
+    const opacity = plane.stale || this.placementStale ? STALE_OPACITY : PLANE_OPACITY;
+    if (plane.mesh.material.opacity === opacity) return;
     plane.mesh.material.opacity = opacity;
     this.dirty = true;
   }
@@ -153,10 +174,10 @@ export class SceneView {
   setImage(f: ImageFrame): void {
     let plane = this.planes.get(f.device);
     if (!plane) {
-      const material = new MeshBasicMaterial({ side: DoubleSide, transparent: true, opacity: PLANE_OPACITY });
+      const material = new MeshBasicMaterial({ side: DoubleSide, transparent: true, opacity: this.placementStale ? STALE_OPACITY : PLANE_OPACITY });
       const mesh = new Mesh(new PlaneGeometry(1, 1), material);
       mesh.matrixAutoUpdate = false;
-      plane = { mesh, texture: undefined, version: -1, placement: f.message.content.matrix };
+      plane = { mesh, texture: undefined, version: -1, placement: f.message.content.matrix, stale: false };
       this.planes.set(f.device, plane);
       this.scene.add(mesh);
     }
@@ -192,15 +213,16 @@ export class SceneView {
   /**
    * Each image plane's place (the tests read it): `placement`, the world matrix of the image's
    * voxel grid (IMAGE matrix, or probe pose x IMAGE matrix with `probe=`), and `world`, the plane
-   * mesh's world matrix (placement scaled by the image size), both row-major.
+   * mesh's world matrix (placement scaled by the image size), both row-major; `faint` when drawn
+   * stale (the image, or with `probe=` the probe's pose).
    */
-  planePlacements(): Record<string, { placement: number[]; world: number[] }> {
-    const out: Record<string, { placement: number[]; world: number[] }> = {};
+  planePlacements(): Record<string, { placement: number[]; world: number[]; faint: boolean }> {
+    const out: Record<string, { placement: number[]; world: number[]; faint: boolean }> = {};
     for (const [name, p] of this.planes) {
       p.mesh.updateMatrixWorld();
       // three.js stores column-major: transpose to OpenIGTLink's row-major order.
       const e = p.mesh.matrixWorld.elements;
-      out[name] = { placement: [...p.placement], world: [0, 1, 2, 3].flatMap((r) => [0, 1, 2, 3].map((c) => e[c * 4 + r]!)) };
+      out[name] = { placement: [...p.placement], world: [0, 1, 2, 3].flatMap((r) => [0, 1, 2, 3].map((c) => e[c * 4 + r]!)), faint: p.mesh.material.opacity < PLANE_OPACITY };
     }
     return out;
   }

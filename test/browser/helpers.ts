@@ -82,7 +82,7 @@ export interface Hooks {
   updates: Record<string, number>;
   frames: { fps: number; drawMsPerFrame: number; maxDrawMs: number; frames: number; totalDrawMs: number; longFrames: number };
   renders: number;
-  planes: Record<string, { placement: number[]; world: number[] }>;
+  planes: Record<string, { placement: number[]; world: number[]; faint: boolean }>;
   image: { device: string; width: number; height: number; window: number; level: number; version: number; timestampMs: number; ageMs: number; stale: boolean } | undefined;
   filter: { types: string[]; devices: string[]; rate: number | undefined };
 }

@@ -162,6 +162,25 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
     sending.Probe = true;
     await expect.poll(async () => (await hooks(page)).staleTools, { timeout: 10_000 }).toEqual([]);
     await expect.poll(async () => page.textContent('#devices tr[data-device="Probe"] td.info'), { timeout: 5000 }).toBe('');
+  });
+
+  it('with probe=, draws the image plane faint while the probe is stale, however new the images are (its place is an old pose)', async () => {
+    const page = await browser.context.newPage();
+    page.on('pageerror', (e) => browser.problems.push(`page error (probe page): ${e.message}`));
+    try {
+      await page.goto(`${workbench!.url}?probe=Probe&deviceStale=${DEVICE_STALE_MS}`);
+      const plane = async () => (await hooks(page)).planes['Ultrasound'];
+      await expect.poll(async () => (await plane())?.faint, { timeout: 10_000 }).toBe(false);
+      sending.Probe = 'lost';
+      await expect.poll(async () => (await plane())?.faint, { timeout: 10_000 }).toBe(true);
+      // The images still arrive: the image itself is not stale, its place is.
+      expect((await hooks(page)).image?.stale).toBe(false);
+      sending.Probe = true;
+      await expect.poll(async () => (await plane())?.faint, { timeout: 10_000 }).toBe(false);
+    } finally {
+      sending.Probe = true;
+      await page.close();
+    }
     expect(browser.problems).toEqual([]);
   });
 });
