@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, type IgtlMessage } from '../../../src/index.js';
+import { decodeMessage, encodeMessage, invalidPoses, type IgtlMessage } from '../../../src/index.js';
+import { validPoses } from '../../../operators/index.js';
 import { openSequence, readSequence } from '../../../src/recording/index.js';
 
 const SAMPLES = path.resolve(__dirname, '../../../../shared/plus-samples');
@@ -87,6 +88,13 @@ describe('NwirePhantomFreehandCropped.igs.mha (compressed tracked ultrasound)', 
     // PlusServer's default (SendValidTransformsOnly = true) leaves them out.
     const valid = await lastValueFrom(readSequence(NWIRE, { invalidTransforms: 'skip' }).pipe(toArray()));
     expect(valid.some((m) => m.message.deviceName === 'StylusToTracker')).toBe(false);
+  });
+
+  it('validPoses drops exactly the stylus (INVALID) from the stream PlusServer sends with SendValidTransformsOnly false', async () => {
+    const wire = (await all(NWIRE)).map((m) => onWire(m.message));
+    const kept = await lastValueFrom(from(wire).pipe(validPoses(), toArray()));
+    expect(kept).toEqual(wire.filter((m) => m.deviceName !== 'StylusToTracker'));
+    expect(wire.filter((m) => m.deviceName === 'StylusToTracker').map(invalidPoses)).toEqual(Array(20).fill('INVALID'));
   });
 
   it('the first ProbeToTracker matrix is the file\'s first one', async () => {
