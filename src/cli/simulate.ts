@@ -1,6 +1,6 @@
 // `igtl-rx simulate`: a simulated navigation set-up served over OpenIGTLink (src/simulator).
 import { firstValueFrom } from 'rxjs';
-import { createSimulator, MAX_IMAGE_RATE_HZ, MAX_TRACKING_RATE_HZ, SIMULATED_STREAMS, type SimulatedStream, type SimulatorEvent } from '../simulator/index.js';
+import { createSimulator, MAX_IMAGE_RATE_HZ, MAX_TRACKING_RATE_HZ, SIMULATED_STREAMS, type OutOfView, type SimulatedStream, type Simulator, type SimulatorEvent } from '../simulator/index.js';
 import { fixedStringLength } from '../protocol/text.js';
 import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
@@ -8,7 +8,7 @@ import { parseOptions } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx simulate [--port PORT] [--host HOST] [--rate HZ] [--streams LIST] [--tools LIST]
                         [--image-size WxH] [--image-rate HZ] [--status-interval MS] [--seed N]
-                        [--duration S] [--quiet]
+                        [--out-of-view TOOL:EVERY:FOR]... [--send-lost] [--duration S] [--quiet]
 
 Runs an OpenIGTLink server (default 127.0.0.1:18944) that behaves like a small navigation
 set-up: tools moving on smooth, seeded trajectories, a tracked ultrasound-like image stream and
@@ -32,6 +32,13 @@ is kept, so GET_<type> of its name returns it.
   --image-rate HZ       image rate (default 10, up to ${MAX_IMAGE_RATE_HZ})
   --status-interval MS  time between STATUS messages (default 1000)
   --seed N              seed of trajectories and images (default 1): same seed, same data
+  --out-of-view TOOL:EVERY:FOR
+                        TOOL leaves the tracker's view for FOR seconds at the end of every EVERY
+                        seconds (repeatable): nothing is sent for it meanwhile, as PLUS does
+  --send-lost           send a tool out of view as PLUS does with SendValidTransformsOnly="FALSE":
+                        the identity in TRANSFORM (origin in POSITION), its last pose in TDATA,
+                        and each pose's status (OK, OUT_OF_VIEW) in v3 metadata, which a client
+                        gets once it has sent v3 (monitor --announce-v3)
   --duration S          stop after S seconds (default: run until Ctrl-C)
   --quiet               print only the "listening" line, not the client activity
 
@@ -52,6 +59,27 @@ function parseStreams(text: string | undefined): SimulatedStream[] | undefined {
     const name = s.toUpperCase() === 'TRANS' ? 'TRANSFORM' : s.toUpperCase();
     if (!(SIMULATED_STREAMS as readonly string[]).includes(name)) throw new CliError(`--streams: unknown stream "${s}" (known: ${SIMULATED_STREAMS.join(', ')})`, 2);
     return name as SimulatedStream;
+  });
+}
+
+/** The simulator, or a usage error (exit 2) for options it refuses (an --out-of-view tool that is not in --tools). */
+function simulatorOrUsageError(make: () => Simulator): Simulator {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof RangeError) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
+/** `--out-of-view TOOL:EVERY:FOR` (seconds). */
+function parseOutOfView(texts: readonly string[]): OutOfView[] {
+  return texts.map((text) => {
+    const m = /^(.+):([\d.]+):([\d.]+)$/.exec(text.trim());
+    const everyMs = Number(m?.[2]) * 1000;
+    const forMs = Number(m?.[3]) * 1000;
+    if (!m || !(everyMs > 0 && forMs > 0 && forMs < everyMs)) throw new CliError(`--out-of-view must be TOOL:EVERY:FOR in seconds, 0 < FOR < EVERY, got "${text}"`, 2);
+    return { tool: m[1]!, everyMs, forMs };
   });
 }
 
@@ -95,8 +123,13 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       duration: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'out-of-view': { type: 'string', multiple: true },
+      'send-lost': { type: 'boolean', default: false },
   });
   const values = v as Record<string, string | undefined> & { help: boolean; quiet: boolean };
+  const outOfView = parseOutOfView((v['out-of-view'] as string[] | undefined) ?? []);
+  const sendLost = v['send-lost'] as boolean;
+  if (sendLost && outOfView.length === 0) throw new CliError('--send-lost is for the tools of --out-of-view (none given)', 2);
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -114,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
   const streams = parseStreams(values.streams);
   const imageSize = parseSize(values['image-size']);
 
-  const sim = createSimulator({
+  const sim = simulatorOrUsageError(() => createSimulator({
     host: values.host ?? '127.0.0.1',
     port: port ?? 18944,
     ...(tools ? { tools } : {}),
@@ -124,7 +157,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(seed === undefined ? {} : { seed }),
     ...(streams ? { streams } : {}),
     ...(imageSize ? { imageSize } : {}),
-  });
+    ...(outOfView.length > 0 ? { outOfView, lostTools: sendLost ? ('send' as const) : ('omit' as const) } : {}),
+  }));
   const log = (line: string) => process.stdout.write(`${line}\n`);
   if (!values.quiet) sim.events$.subscribe((e) => log(describeEvent(e)));
   let address;
@@ -143,6 +177,9 @@ export async function run(argv: string[]): Promise<number> {
         `image "${sim.imageName}" ${sim.images.width}x${sim.images.height} at ${sim.imageRateHz} Hz; ` +
         `streams to every client: ${s.length > 0 ? s.join(', ') : 'none'}; seed ${seed ?? 1}`,
     );
+    for (const o of outOfView) {
+      log(`${o.tool} out of view for ${o.forMs / 1000} s of every ${o.everyMs / 1000} s: ${sendLost ? 'sent as PLUS sends a lost tool (identity, status OUT_OF_VIEW in v3 metadata)' : 'not sent meanwhile'}`);
+    }
   }
   const why = await firstValueFrom(stopWhen(duration));
   if (!values.quiet) log(`stopping (${why === 'duration' ? `after ${duration} s` : why})`);

@@ -10,7 +10,8 @@ import {
 import { ofType, sendTo } from '../../operators/index.js';
 import { createImageContent } from '../protocol/messages/image.js';
 import { StatusCode } from '../protocol/messages/status.js';
-import { createMessage } from '../protocol/message.js';
+import { createMessage, IDENTITY } from '../protocol/message.js';
+import { metadataOf, type Metadata } from '../protocol/metadata.js';
 import { baseType, queryPrefix, rtsReplyType } from '../protocol/query-names.js';
 import { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type CommandMessage, type HeaderVersion, type IgtlMessage } from '../protocol/types.js';
@@ -18,6 +19,7 @@ import { createServer, type IgtlServer, type IgtlSession, type ServerOptions } f
 import { ticks } from './clock.js';
 import { commandAttributes, commandReply, runCommand, SIMULATOR_COMMANDS, type CommandContext } from './commands.js';
 import { createImageSource, type ImageSource } from './image-source.js';
+import { checkOutOfView, lostSince, OUT_OF_VIEW_STATUS, type LostToolPolicy, type OutOfView } from './out-of-view.js';
 import { createTrajectory, DEFAULT_TOOLS, type Pose, type ToolSpec, type Trajectory } from './trajectories.js';
 
 /** The streams the simulator can send. */
@@ -54,6 +56,18 @@ export interface SimulatorOptions extends Omit<ServerOptions, 'housekeeping'> {
   readonly streams?: readonly SimulatedStream[];
   /** Device name of TDATA and QTDATA (default `Tracker`). */
   readonly trackerName?: string;
+  /**
+   * Tools that leave the tracker's view now and then: out of view for the last `forMs` of every
+   * `everyMs` of simulation time (default none). See `lostTools` for what is sent meanwhile.
+   */
+  readonly outOfView?: readonly OutOfView[];
+  /**
+   * A tool out of view: `'omit'` (default) sends nothing for it, as PlusServer does by default;
+   * `'send'` sends it as PlusServer does with SendValidTransformsOnly="FALSE": TRANSFORM with
+   * the identity, POSITION at the origin, TDATA/QTDATA with its last pose, and every pose's
+   * status in v3 metadata (`TransformStatus` OUT_OF_VIEW or OK, `<name>Status` in TDATA/QTDATA).
+   */
+  readonly lostTools?: LostToolPolicy;
   /** Device name of the IMAGE stream (default `Ultrasound`). */
   readonly imageName?: string;
   /** Device name of STATUS (default `Simulator`). */
@@ -148,6 +162,9 @@ export class Simulator {
   private readonly sessionsSub: Subscription;
   private readonly defaults: readonly SimulatedStream[];
   private readonly spacing: number;
+  /** `outOfView` by tool name. */
+  private readonly outOfView: ReadonlyMap<string, OutOfView>;
+  private readonly lostTools: LostToolPolicy;
   private origin = 0;
   private epochMs = 0;
   private recording: CommandContext['recording'];
@@ -170,8 +187,15 @@ export class Simulator {
     if (!(statusInterval > 0)) throw new RangeError(`statusIntervalMs must be > 0, got ${statusInterval}`);
     this.defaults = options.streams ?? ['TRANSFORM', 'STATUS'];
     for (const s of this.defaults) if (!SIMULATED_STREAMS.includes(s)) throw new RangeError(`unknown stream ${JSON.stringify(s)}`);
+    for (const spec of options.outOfView ?? []) checkOutOfView(spec, [...names]);
+    this.outOfView = new Map((options.outOfView ?? []).map((spec) => [spec.tool, spec]));
+    this.lostTools = options.lostTools ?? 'omit';
+    if (this.lostTools !== 'omit' && this.lostTools !== 'send') throw new RangeError(`lostTools must be 'omit' or 'send', got ${JSON.stringify(this.lostTools)}`);
     this.events$ = this.eventSubject.asObservable();
-    const { seed: _s, tools: _t, trackingRateHz: _r, imageRateHz: _i, imageSize: _z, imageSpacingMm: _p, statusIntervalMs: _st, streams: _d, trackerName: _tn, imageName: _in, statusName: _sn, epochMs: _e, ...serverOptions } = options;
+    const {
+      seed: _s, tools: _t, trackingRateHz: _r, imageRateHz: _i, imageSize: _z, imageSpacingMm: _p, statusIntervalMs: _st, streams: _d, trackerName: _tn,
+      imageName: _in, statusName: _sn, epochMs: _e, outOfView: _o, lostTools: _l, ...serverOptions
+    } = options;
     this.server = createServer({
       ...serverOptions,
       // GET_STATUS is answered here (with the simulator's status); GET_CAPABIL and the Version
@@ -263,34 +287,73 @@ export class Simulator {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** The tools as sent at `t`: the lost ones left out (`omit`) or marked with when they were lost. */
+  private toolsAt(t: number): { readonly tr: Trajectory; readonly lost: number | undefined }[] {
+    const out: { tr: Trajectory; lost: number | undefined }[] = [];
+    for (const tr of this.trajectories) {
+      const spec = this.outOfView.get(tr.name);
+      const lost = spec && lostSince(spec, t);
+      if (lost === undefined || this.lostTools === 'send') out.push({ tr, lost });
+    }
+    return out;
+  }
+
+  /** Whether poses carry PLUS's status metadata: only when lost tools are sent marked. */
+  private get marksStatus(): boolean {
+    return this.lostTools === 'send' && this.outOfView.size > 0;
+  }
+
+  /** TRANSFORM/POSITION status metadata, as PackTransformMessage/PackPositionMessage write it. */
+  private poseStatus(lost: number | undefined, withValid: boolean): { metadata?: Metadata } {
+    if (!this.marksStatus) return {};
+    const status = lost === undefined ? 'OK' : OUT_OF_VIEW_STATUS;
+    return { metadata: metadataOf(withValid ? { TransformValid: lost === undefined ? '1' : '0', TransformStatus: status } : { TransformStatus: status }) };
+  }
+
+  /** TDATA/QTDATA status metadata, as PackTrackingDataMessage writes it: `<name>Status`, `<name>Index`. */
+  private elementStatus(tools: readonly { readonly tr: Trajectory; readonly lost: number | undefined }[]): { metadata?: Metadata } {
+    if (!this.marksStatus) return {};
+    const entries: [string, string][] = [];
+    tools.forEach(({ tr, lost }, i) => entries.push([`${tr.name}Status`, lost === undefined ? 'OK' : OUT_OF_VIEW_STATUS], [`${tr.name}Index`, String(i)]));
+    return { metadata: metadataOf(entries) };
+  }
+
   private build(stream: SimulatedStream, t: number): readonly IgtlMessage[] {
     const timestamp = this.timestampAt(t);
     const seconds = t / 1000;
+    // A lost tool's pose: the identity in TRANSFORM/POSITION, its last pose in TDATA/QTDATA (PLUS).
+    const lastPose = (tr: Trajectory, lost: number | undefined) => tr.poseAt((lost ?? t) / 1000);
     switch (stream) {
       case 'TRANSFORM':
-        return this.trajectories.map((tr) => createMessage('TRANSFORM', { matrix: tr.poseAt(seconds).matrix }, { deviceName: tr.name, timestamp }));
+        return this.toolsAt(t).map(({ tr, lost }) =>
+          createMessage('TRANSFORM', { matrix: lost === undefined ? tr.poseAt(seconds).matrix : IDENTITY }, { deviceName: tr.name, timestamp, ...this.poseStatus(lost, true) }));
       case 'POSITION':
-        return this.trajectories.map((tr) => {
+        return this.toolsAt(t).map(({ tr, lost }) => {
           const p = tr.poseAt(seconds);
-          return createMessage('POSITION', { position: p.position, quaternion: p.quaternion }, { deviceName: tr.name, timestamp });
+          const content = lost === undefined ? { position: p.position, quaternion: p.quaternion } : { position: [0, 0, 0] as const, quaternion: [0, 0, 0, 1] as const };
+          return createMessage('POSITION', content, { deviceName: tr.name, timestamp, ...this.poseStatus(lost, false) });
         });
-      case 'TDATA':
+      case 'TDATA': {
+        const tools = this.toolsAt(t);
         return [
-          createMessage('TDATA', { elements: this.trajectories.map((tr) => ({ name: tr.name, type: tr.trackingType, matrix: tr.poseAt(seconds).matrix })) }, { deviceName: this.trackerName, timestamp }),
+          createMessage('TDATA', { elements: tools.map(({ tr, lost }) => ({ name: tr.name, type: tr.trackingType, matrix: lastPose(tr, lost).matrix })) }, { deviceName: this.trackerName, timestamp, ...this.elementStatus(tools) }),
         ];
-      case 'QTDATA':
+      }
+      case 'QTDATA': {
+        const tools = this.toolsAt(t);
         return [
           createMessage(
             'QTDATA',
             {
-              elements: this.trajectories.map((tr) => {
-                const p = tr.poseAt(seconds);
+              elements: tools.map(({ tr, lost }) => {
+                const p = lastPose(tr, lost);
                 return { name: tr.name, type: tr.trackingType, position: p.position, quaternion: p.quaternion };
               }),
             },
-            { deviceName: this.trackerName, timestamp },
+            { deviceName: this.trackerName, timestamp, ...this.elementStatus(tools) },
           ),
         ];
+      }
       case 'IMAGE':
         return [this.imageAt(t, timestamp)];
       case 'STATUS':

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Matrix4 } from '../../src/node.js';
 import { PlusEmulator } from '../support/plus-emulator.js';
-import { jsonLines, startCli, stopAllCli, type CliProcess } from './cli-harness.js';
+import { jsonLines, runCli, simulateFor, startCli, stopAllCli, type CliProcess } from './cli-harness.js';
 
 afterAll(stopAllCli);
 
@@ -75,5 +75,31 @@ describe.concurrent('a tool PLUS reports lost (status not OK) is not shown as tr
     const rows = rates.at(-1)!.rows as { deviceName: string; value: string; invalidPose?: string }[];
     expect(rows.find((r) => r.deviceName === 'StylusToTracker')).toMatchObject({ invalidPose: 'OUT_OF_VIEW', value: 't=(0, 0, 0)' });
     expect(rows.find((r) => r.deviceName === 'ProbeToTracker')).not.toHaveProperty('invalidPose');
+  });
+
+  it('the simulator plays it too (simulate --out-of-view Stylus:2:1 --send-lost): demo says the status, then live again', { timeout: 30_000 }, async (ctx) => {
+    const { sim, port } = await simulateFor(ctx, ['--out-of-view', 'Stylus:2:1', '--send-lost']);
+    await sim.waitFor(/^Stylus out of view for 1 s of every 2 s: sent as PLUS sends a lost tool/m);
+    const demo = cli(ctx, ['demo', '--connect', `127.0.0.1:${port}`, '--rate', '20', '--stale', '300', '--announce-v3']);
+    const [line] = await demo.waitFor(/^Stylus: no pose for .*$/m, 10_000);
+    expect(line).toMatch(/\(the sender says OUT_OF_VIEW; the last one is shown as it was\)$/);
+    const mark = demo.stdout.indexOf(line!);
+    await demo.waitFor(/^Stylus: live again$/m, 5000, 'stdout', mark);
+    // While out of view, the identity PLUS-style poses were never shown as positions.
+    const between = demo.stdout.slice(mark, demo.stdout.indexOf('Stylus: live again', mark));
+    expect(between).not.toMatch(/^Stylus x= {0,3}0\.00 y= {0,3}0\.00 z= {0,3}0\.00/m);
+  });
+
+  it('simulate refuses an --out-of-view it cannot follow, with a usage error (exit 2)', async () => {
+    for (const [args, message] of [
+      [['--out-of-view', 'Needle:2:1'], /no tool named "Needle"/],
+      [['--out-of-view', 'Stylus:2:2'], /0 < FOR < EVERY/],
+      [['--out-of-view', 'Stylus'], /TOOL:EVERY:FOR/],
+      [['--send-lost'], /--send-lost is for the tools of --out-of-view/],
+    ] as const) {
+      const r = await runCli(['simulate', '--port', '0', '--duration', '1', ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
   });
 });
