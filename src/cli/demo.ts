@@ -50,7 +50,8 @@ ${announceV3Help(23)}
 In a terminal the view refreshes in place (with a top view of the tool's path and the
 connection's state); otherwise one line per update is printed, a "state: ..." line whenever
 the connection's state changes (stale, closed by peer), and "TOOL: no pose for 1.0 s" /
-"TOOL: live again" when the tool's poses stop and come back while the connection stays open.
+"TOOL: live again" when the tool's poses stop and come back while the connection stays open
+(with the status the sender gives, when it marks its poses not valid: PLUS, with --announce-v3).
 
 Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once STP_TDATA is sent; 3 when
 the server closed the connection, 4 when it was lost otherwise; 1 when it cannot connect.`;
