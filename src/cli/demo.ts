@@ -2,10 +2,10 @@
 // operators. The same pipeline, pointed at 3D Slicer or PLUS with --connect, works unchanged.
 import { ignoreElements, map, merge, share, takeUntil, tap, zip, type Observable, type Subscription } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, throttleTracking, validPoses, watchFreshness, type RateReport } from '../../operators/index.js';
-import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/state.js';
 import type { Matrix4 } from '../protocol/messages/vectors.js';
+import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';

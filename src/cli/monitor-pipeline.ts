@@ -4,7 +4,6 @@
 import { asyncScheduler, connect, filter, ignoreElements, map, merge, tap, type MonoTypeOperatorFunction, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, throttleTracking, trackingKey } from '../../operators/index.js';
 import { encodedSize, fullDeviceName } from '../protocol/encode.js';
-import { seconds } from './connection-view.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { toJSON } from '../protocol/json.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -12,6 +11,7 @@ import { invalidPoses } from '../protocol/pose-status.js';
 import { summarizeContent } from '../protocol/summary.js';
 import type { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
+import { seconds } from './connection-view.js';
 
 /** What the monitor shows (the command-line filters). */
 export interface MonitorFilterOptions {
