@@ -14,7 +14,8 @@ export {
   createSimulator, Simulator, SIMULATED_STREAMS, SIMULATOR_COMMANDS, MAX_TRACKING_RATE_HZ,
   MAX_IMAGE_RATE_HZ, createTrajectory, DEFAULT_TOOLS, createImageSource, ticks, type SimulatorOptions,
   type SimulatorEvent, type SimulatedStream, type ToolSpec, type Pose, type Trajectory,
-  type ImageSource, type ImageSourceOptions, type TickOptions,
+  type ImageSource, type ImageSourceOptions, type TickOptions, lostSince, OUT_OF_VIEW_STATUS,
+  type OutOfView, type LostToolPolicy,
 } from './simulator/index.js';
 export {
   record, replay, replayRecording, readRecording, recordingInfo, indexPathOf, RecordingFormatError,
