@@ -319,6 +319,7 @@ async function bench1and2() {
     { id: '2', name: 'TRANSFORM send() path: createMessage + the connection\'s encode, per message vs C++ New() + Pack() per message (msgs/s)', c: 'transform-send', j: 'transform-send', t: 1.0 },
     { id: '2', name: 'STATUS send() path: createMessage + the connection\'s encode, per message vs C++ New() + Pack() per message (msgs/s)', c: 'status-send', j: 'status-send', t: 1.0 },
     { id: '2', name: 'STATUS send() path, distinct texts (each of the 1M messages its own text of 30-40 chars): as the line above, the i-th message built from the i-th text on both sides (msgs/s)', c: 'status-send-distinct', j: 'status-send-distinct', t: 1.0 },
+    { id: '2', name: 'STRING (US-ASCII) send() path, distinct texts (the same 1M texts): the i-th message built from the i-th text on both sides, createMessage + the connection\'s encode vs C++ New() + SetString() + Pack() per message (msgs/s)', c: 'string-send-distinct', j: 'string-send-distinct', t: 1.0 },
   ];
   for (const k of cases) {
     if (!selected(k.id)) continue;
@@ -682,17 +683,21 @@ function machine() {
 }
 
 const noteId = (text) => /^Benchmark (\d+)/.exec(text)?.[1] ?? '?';
-const rowId = (row) => (row.id === '2' ? '1' : row.id); // benchmarks 1 and 2 run as one step
 
-/** Merges this run into bench/results.json (whole, or only the benchmarks run with --only). */
+/**
+ * Merges this run into bench/results.json (whole, or only the benchmarks run with --only): a
+ * benchmark's lines, notes and run date are replaced only when that benchmark ran. Benchmarks 1
+ * and 2 run as one step, but `--only 2` runs (and so replaces) 2 alone.
+ */
 function mergeState(started, prof) {
-  const ran = (id) => ONLY.length === 0 || selected(id) || (id === '1' && selected('2'));
+  const ran = (id) => ONLY.length === 0 || selected(id);
   const previous = fs.existsSync(RESULTS_JSON) ? JSON.parse(fs.readFileSync(RESULTS_JSON, 'utf8')) : { rows: [], notes: [], runs: {} };
-  const keepRows = ONLY.length === 0 ? [] : previous.rows.filter((r) => !ran(rowId(r)));
+  const keepRows = ONLY.length === 0 ? [] : previous.rows.filter((r) => !ran(r.id));
   const keepNotes = ONLY.length === 0 ? [] : previous.notes.filter((n) => !ran(noteId(n)));
-  const runs = ONLY.length === 0 ? {} : { ...previous.runs };
+  // Files written before 1 and 2 had runs of their own kept one entry, under '1', for both.
+  const runs = ONLY.length === 0 ? {} : { ...(previous.runs['1'] && !previous.runs['2'] ? { 2: previous.runs['1'] } : {}), ...previous.runs };
   const about = { date: started.toISOString(), minutes: +((Date.now() - started.getTime()) / 60000).toFixed(1), runs: RUNS, soakMinutes: SOAK_MINUTES, machine: machine() };
-  for (const id of Object.keys(BENCHMARKS)) if (id !== '2' && ran(id)) runs[id] = about;
+  for (const id of Object.keys(BENCHMARKS)) if (ran(id)) runs[id] = about;
   const order = (r) => Number(r.id);
   const state = {
     rows: [...keepRows, ...rows.map(({ ratios, ...r }) => ({ ...r, ratios }))].sort((a, b) => order(a) - order(b)),
@@ -714,7 +719,7 @@ function writeResults(started, profNow) {
   const distinct = [...new Map(Object.entries(state.runs).map(([id, a]) => [JSON.stringify(a), [a, []]])).values()];
   for (const [id, a] of Object.entries(state.runs)) distinct.find(([b]) => JSON.stringify(b) === JSON.stringify(a))[1].push(id);
   const runLines = distinct
-    .map(([a, ids]) => `- benchmarks ${ids.map((id) => (id === '1' ? '1, 2' : id)).join(', ')}: run of ${a.date} (${a.minutes} min, ${a.runs} pairs${ids.includes('7') ? `, ${a.soakMinutes}-minute soak` : ''}); ${a.machine}`)
+    .map(([a, ids]) => `- benchmarks ${ids.sort((x, y) => Number(x) - Number(y)).join(', ')}: run of ${a.date} (${a.minutes} min, ${a.runs} pairs${ids.includes('7') ? `, ${a.soakMinutes}-minute soak` : ''}); ${a.machine}`)
     .join('\n');
   const previous = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '';
   const marker = '<!-- everything below this line is kept by bench/run.mjs -->';
@@ -854,14 +859,16 @@ async function main() {
   ];
   for (const [id, fn] of steps) {
     if (id === '1' ? !(selected('1') || selected('2')) : !selected(id)) continue;
+    // Benchmarks 1 and 2 run as one step; say which of them ran.
+    const label = id === '1' ? ['1', '2'].filter(selected).join(', ') : id;
     const t0 = Date.now();
     try {
       await fn();
     } catch (err) {
-      log(`benchmark ${id} failed: ${err.stack ?? err}`);
-      notes.push(`Benchmark ${id} FAILED in this run: ${String(err.message ?? err).split('\n')[0]}`);
+      log(`benchmark ${label} failed: ${err.stack ?? err}`);
+      notes.push(`Benchmark ${label} FAILED in this run: ${String(err.message ?? err).split('\n')[0]}`);
     }
-    log(`benchmark ${id}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    log(`benchmark ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const prof = PROFILE ? await profiles() : undefined;
   process.stdout.write(`\n${table()}\n\n`);

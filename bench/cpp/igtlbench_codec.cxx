@@ -12,7 +12,7 @@
 //   status-decode-distinct <N> / status-encode-distinct <N>   STATUS texts that do not repeat
 //                                    (TEXT_POOL = 2^20 distinct texts, cycled only past that, as the JS side)
 //   string-decode-distinct <N> / string-encode-distinct <N>   STRING (US-ASCII) with the same distinct texts
-//   transform-send <N> / status-send <N> / status-send-distinct <N>   a new message object per message, filled and
+//   transform-send <N> / status-send <N> / status-send-distinct <N> / string-send-distinct <N>   a new message object per message, filled and
 //                                    Pack()ed (its own pack buffer), as the C++ examples send
 //   image-encode <reps> / image-decode <reps>   512x512x100 uint16 IMAGE
 #include <cstdio>
@@ -129,7 +129,7 @@ static void emit(const char* mode, long n, double secs, double extra, const char
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|status-send-distinct|string-decode-distinct|string-encode-distinct|image-encode|image-decode ...\n", argv[0]);
+    fprintf(stderr, "usage: %s crc|transform-decode|transform-encode|transform-send|status-decode|status-decode-distinct|status-encode|status-encode-distinct|status-send|status-send-distinct|string-send-distinct|string-decode-distinct|string-encode-distinct|image-encode|image-decode ...\n", argv[0]);
     return 2;
   }
   std::string mode = argv[1];
@@ -217,15 +217,16 @@ int main(int argc, char** argv) {
     emit(mode.c_str(), n, times[times.size() / 2], checksum, "checksum");
     return 0;
   }
-  if (mode == "transform-send" || mode == "status-send" || mode == "status-send-distinct") {
+  if (mode == "transform-send" || mode == "status-send" || mode == "status-send-distinct" || mode == "string-send-distinct") {
     // The send path of a C++ application: a message object per message (New()), its fields set,
     // Pack() into the pack buffer it allocates, the bytes then handed to the socket (here: their
     // last byte is read) and the object released.
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     int reps = argc > 3 ? atoi(argv[3]) : 1;
     bool isTransform = mode == "transform-send";
-    // status-send-distinct: the i-th message's text is the i-th distinct text (cycled past TEXT_POOL).
-    bool distinct = mode == "status-send-distinct";
+    bool isString = mode == "string-send-distinct";
+    // *-send-distinct: the i-th message's text is the i-th distinct text (cycled past TEXT_POOL).
+    bool distinct = mode == "status-send-distinct" || isString;
     std::vector<std::string> texts = distinct ? distinctTexts() : std::vector<std::string>();
     std::vector<igtl::Matrix4x4> mats(POOL);
     for (int k = 0; k < POOL; k++) poolMatrix(k, mats[k]);
@@ -245,6 +246,16 @@ int main(int argc, char** argv) {
           tmsg->Pack();
           check += ((const unsigned char*)tmsg->GetPackPointer())[tmsg->GetPackSize() - 1];
           bytes += tmsg->GetPackSize();
+        } else if (isString) {
+          // Device name and timestamp as in the STRING encode loop.
+          int c = (int)(i % TEXT_POOL);
+          igtl::StringMessage::Pointer strmsg = igtl::StringMessage::New();
+          strmsg->SetDeviceName(DEVICES[c % 4]);
+          strmsg->SetTimeStamp(1700000000u + (unsigned)(c % POOL), 0);
+          strmsg->SetString(texts[c].c_str());
+          strmsg->Pack();
+          check += ((const unsigned char*)strmsg->GetPackPointer())[strmsg->GetPackSize() - 1];
+          bytes += strmsg->GetPackSize();
         } else {
           igtl::StatusMessage::Pointer smsg = igtl::StatusMessage::New();
           smsg->SetDeviceName(DEVICES[k % 4]);

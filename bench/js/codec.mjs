@@ -192,7 +192,8 @@ switch (mode) {
   }
   case 'transform-send':
   case 'status-send':
-  case 'status-send-distinct': {
+  case 'status-send-distinct':
+  case 'string-send-distinct': {
     // What send() does per message, after the caller built it: createMessage, then the encode of
     // the connection (encodeFramed, for a peer in legacy framing, as the C++ peers are). The
     // bytes are dropped after a look at their last byte (a socket would take them).
@@ -200,8 +201,9 @@ switch (mode) {
     const n = Number(rest[0] ?? 1_000_000);
     const reps = Number(rest[1] ?? 3);
     const isTransform = mode === 'transform-send';
-    // status-send-distinct: the i-th message's text is the i-th distinct text (flat strings, as in statusDistinctPool).
-    const texts = mode === 'status-send-distinct' ? Array.from({ length: TEXT_POOL }, (_, k) => distinctText(k).split('').join('')) : undefined;
+    const isString = mode === 'string-send-distinct';
+    // *-send-distinct: the i-th message's text is the i-th distinct text (flat strings, as in statusDistinctPool).
+    const texts = mode.endsWith('-send-distinct') ? Array.from({ length: TEXT_POOL }, (_, k) => distinctText(k).split('').join('')) : undefined;
     const mats = [];
     for (let k = 0; k < POOL; k++) mats.push(poolMatrix(k));
     const registry = igtl.defaultRegistry;
@@ -211,8 +213,12 @@ switch (mode) {
       const t0 = now();
       for (let i = 0; i < count; i++) {
         const k = i % POOL;
+        // STRING: device name and timestamp as stringDistinctPool (and the C++ STRING loops) give them.
+        const c = i % TEXT_POOL;
         const msg = isTransform
           ? igtl.createMessage('TRANSFORM', { matrix: mats[k] }, { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + k, k * 4096) })
+          : isString
+          ? igtl.createMessage('STRING', { encoding: 3, value: texts[c] }, { deviceName: DEVICES[c % 4], timestamp: new igtl.Timestamp(1700000000 + (c % POOL), 0) })
           : igtl.createMessage('STATUS', { code: 1 + (k % 19), subcode: BigInt(k * 1000), errorName: k % 2 ? 'TrackerError' : '', statusMessage: texts ? texts[i % TEXT_POOL] : STATUS_TEXT[k % 4] },
             { deviceName: DEVICES[k % 4], timestamp: new igtl.Timestamp(1700000000 + k, 0) });
         const out = encodeFramed(msg, 1, 0, registry, undefined);
