@@ -7,6 +7,10 @@
 // tracker `open`, then the tracker down when the simulator stops.
 // In the long suites (vitest.config.ts LONG_SUITES: *.build.test.ts). Timings (install, build,
 // browser) are printed and written to test-results/angular-app-timings.json;
+// A third tool, the Needle, leaves the view now and then and is sent as PlusServer sends a lost
+// tool (the simulator's lostTools 'send': the identity with TransformStatus OUT_OF_VIEW in v3
+// metadata, which the bridge gets since it announces v3): its row must go stale where it was, and
+// never show the identity.
 // screenshots in test-results/angular-app*.png.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
@@ -17,6 +21,8 @@ import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { exclusive, launch, RESULTS, root, screenshot, sleep, type Browser } from '../browser/helpers.js';
 
 const TOOLS = ['Stylus', 'Probe'];
+/** Out of view for the last 2.5 s of every 4 s (the app marks a tool stale after 1 s without a pose). */
+const LOST = { tool: 'Needle', everyMs: 4000, forMs: 2500 };
 const SETUP_TIMEOUT_MS = 600_000; // the first install: ~20 s with a warm registry, 1 minute or two at worst
 const BUILD_TIMEOUT_MS = 180_000;
 
@@ -112,9 +118,9 @@ describe('docs/angular.md starter: ng build (@angular/build) and Chromium', () =
 
   it('shows the bridge and the tracker open, and tool positions that change', { timeout: 60_000 }, async () => {
     const t = performance.now();
-    sim = createSimulator({ port: 0, trackingRateHz: 60, tools: TOOLS, streams: ['TRANSFORM', 'STATUS'], statusIntervalMs: 500 });
+    sim = createSimulator({ port: 0, trackingRateHz: 60, tools: [...TOOLS, LOST.tool], streams: ['TRANSFORM', 'STATUS'], statusIntervalMs: 500, outOfView: [LOST], lostTools: 'send' });
     const simPort = (await sim.start()).port;
-    bridge = createBridge({ upstream: { port: simPort, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 } }, port: 0, staticDir: outDir });
+    bridge = createBridge({ upstream: { port: simPort, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 }, announceV3: true }, port: 0, staticDir: outDir });
     await bridge.listen();
     browser = await launch({ width: 1000, height: 600 });
     const { page } = browser;
@@ -124,10 +130,11 @@ describe('docs/angular.md starter: ng build (@angular/build) and Chromium', () =
     await page.waitForSelector('igtl-link-state .peer[data-kind="open"]', { timeout: 10_000 });
     await page.waitForFunction((n) => document.querySelectorAll('igtl-tool-table td').length >= n * 4, TOOLS.length, { timeout: 10_000 });
     const first = await shownTools(browser);
-    expect(Object.keys(first).sort()).toEqual([...TOOLS].sort());
+    for (const tool of TOOLS) expect(Object.keys(first)).toContain(tool);
     for (const xyz of Object.values(first)) for (const v of xyz) expect(Number.isFinite(v)).toBe(true);
     await sleep(1000);
     const later = await shownTools(browser);
+    // The tools that stay in view move (the Needle may be out of view meanwhile).
     const moved = TOOLS.filter((tool) => later[tool]!.some((v, i) => v !== first[tool]![i]));
     expect(moved, `positions did not change: ${JSON.stringify({ first, later })}`).toEqual(TOOLS);
     expect(await page.textContent('igtl-link-state .link')).toContain('open');
@@ -137,6 +144,20 @@ describe('docs/angular.md starter: ng build (@angular/build) and Chromium', () =
     await screenshot(page, 'angular-app.png');
     expect(browser.problems).toEqual([]);
     timings.browserOpenMs = Math.round(performance.now() - t);
+  });
+
+  it('greys the row of a tool that is lost (PLUS-style, status in v3 metadata) where it was, while the others stay live', { timeout: 30_000 }, async () => {
+    const { page } = browser!;
+    const row = (tool: string) => `igtl-tool-table tr[data-tool="${tool}"]`;
+    await page.waitForSelector(`${row(LOST.tool)}[data-stale="false"]`, { timeout: 10_000 });
+    await page.waitForSelector(`${row(LOST.tool)}[data-stale="true"]`, { timeout: 10_000 });
+    const shown = (await shownTools(browser!))[LOST.tool]!;
+    // Its last valid pose, not the identity PLUS-style lost poses carry.
+    expect(shown.every((v) => v === 0), JSON.stringify(shown)).toBe(false);
+    for (const tool of TOOLS) expect(await page.getAttribute(row(tool), 'data-stale')).toBe('false');
+    expect(await page.getAttribute('igtl-tool-table table', 'data-live')).toBe('true');
+    await screenshot(page, 'angular-app-tool-lost.png');
+    await page.waitForSelector(`${row(LOST.tool)}[data-stale="false"]`, { timeout: 10_000 });
   });
 
   it('shows the tracker down (peerState$) and greys the poses while the bridge link stays open', { timeout: 30_000 }, async () => {

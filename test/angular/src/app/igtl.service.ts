@@ -9,7 +9,7 @@ import {
   type EnvironmentProviders,
   type OnDestroy,
 } from '@angular/core';
-import { combineLatest, distinctUntilChanged, map, scan, share, shareReplay, type Observable } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, scan, share, shareReplay, startWith, type Observable } from 'rxjs';
 import {
   connectWebSocket,
   type ConnectionState,
@@ -20,7 +20,7 @@ import {
   type WebSocketConnection,
   type WebSocketUrl,
 } from 'igtl-rx';
-import { measureRate, ofType, splitElements, throttleTracking } from 'igtl-rx/operators';
+import { measureRate, ofType, splitElements, throttleTracking, validPoses, watchFreshness } from 'igtl-rx/operators';
 import { enterZone, leaveZone } from './zone-operators.js';
 
 /** What `provideIgtl` takes. */
@@ -29,16 +29,18 @@ export interface IgtlConfig {
   readonly url: WebSocketUrl;
   /** How often the UI shows a tool's pose, per second (default 30). */
   readonly displayHz?: number;
+  /** A tool with no pose for this long is shown as not live, ms (default 1000). */
+  readonly staleAfterMs?: number;
 }
 
 const IGTL_CONFIG = new InjectionToken<Required<IgtlConfig>>('igtl-rx config', {
   providedIn: 'root',
-  factory: () => ({ url: 'ws://127.0.0.1:18945/', displayHz: 30 }),
+  factory: () => ({ url: 'ws://127.0.0.1:18945/', displayHz: 30, staleAfterMs: 1000 }),
 });
 
 /** Add to the `providers` of app.config.ts. */
 export function provideIgtl(config: IgtlConfig): EnvironmentProviders {
-  return makeEnvironmentProviders([{ provide: IGTL_CONFIG, useValue: { displayHz: 30, ...config } }]);
+  return makeEnvironmentProviders([{ provide: IGTL_CONFIG, useValue: { displayHz: 30, staleAfterMs: 1000, ...config } }]);
 }
 
 /**
@@ -88,7 +90,9 @@ export class IgtlService implements OnDestroy {
   /** Every message, received outside the zone (for the pipelines below, not for templates). */
   private readonly messages$: Observable<IgtlMessage> = this.connection.pipe(leaveZone(this.zone), share());
 
-  private readonly tracking$ = this.messages$.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), share());
+  // validPoses: a pose its sender marks lost is not a pose (PLUS sends a lost tool as the identity,
+  // with its status in v3 metadata: run the bridge with --announce-v3).
+  private readonly tracking$ = this.messages$.pipe(ofType('TRANSFORM', 'TDATA'), validPoses(), splitElements(), share());
 
   /** This page's link to the bridge: idle, connecting, open, stale, reconnecting (attempt, delay), closed. */
   readonly state$: Observable<ConnectionState> = this.connection.state$.pipe(
@@ -126,6 +130,23 @@ export class IgtlService implements OnDestroy {
       return pose ? new Map(tools).set(pose.name, pose) : tools;
     }, new Map<string, ToolPose>()),
     map((tools) => [...tools.values()]),
+    enterZone(this.zone),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+
+  /**
+   * The tools with no pose for `staleAfterMs` (out of the camera's view, say) while the
+   * connection goes on: their last pose is not where they are.
+   */
+  readonly staleTools$: Observable<ReadonlySet<string>> = this.tracking$.pipe(
+    watchFreshness({ staleAfterMs: this.config.staleAfterMs, key: toolOf }),
+    scan((stale, change) => {
+      const next = new Set(stale);
+      if (change.stale) next.add(change.key);
+      else next.delete(change.key);
+      return next;
+    }, new Set<string>()),
+    startWith(new Set<string>()),
     enterZone(this.zone),
     shareReplay({ bufferSize: 1, refCount: true }),
   );
