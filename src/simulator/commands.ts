@@ -22,8 +22,10 @@ export interface CommandContext {
   readonly tools: readonly string[];
   /** Device names of the tracker (TDATA) and of the image stream. */
   readonly deviceIds: readonly string[];
-  /** The current pose of a tool (row-major 4x4), undefined for an unknown name. */
+  /** The current pose of a tool (row-major 4x4; out of view: its last), undefined for an unknown name. */
   poseOf(tool: string): readonly number[] | undefined;
+  /** The tool's status as PLUS writes it: `OK`, or `OUT_OF_VIEW` while out of view. */
+  statusOf(tool: string): string;
   /** The fake recording: its file while recording. */
   recording: { readonly file: string; readonly startedAt: number } | undefined;
   /** Current time in ms (the simulator's scheduler). */
@@ -127,7 +129,7 @@ export function runCommand(name: string, attributes: ReadonlyMap<string, string>
       const matrix = tool === undefined ? undefined : ctx.poseOf(tool);
       if (!matrix) return fail(`No transform named ${JSON.stringify(requested)}; known: ${ctx.tools.map((t) => `${t}ToTracker`).join(', ')}`);
       const value = matrix.map((v) => String(Math.round(v * 1e6) / 1e6)).join(' ');
-      return ok(value, { TransformName: `${tool}ToTracker`, TransformValue: value, TransformStatus: 'OK' });
+      return ok(value, { TransformName: `${tool}ToTracker`, TransformValue: value, TransformStatus: ctx.statusOf(tool!) });
     }
     case 'RequestDeviceIds':
       return ok(ctx.deviceIds.join(','));

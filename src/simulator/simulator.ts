@@ -287,12 +287,17 @@ export class Simulator {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** When `tool` went out of view, if it is out of view at simulation time `t` (ms). */
+  private lostAt(tool: string, t: number): number | undefined {
+    const spec = this.outOfView.get(tool);
+    return spec && lostSince(spec, t);
+  }
+
   /** The tools as sent at `t`: the lost ones left out (`omit`) or marked with when they were lost. */
   private toolsAt(t: number): { readonly tr: Trajectory; readonly lost: number | undefined }[] {
     const out: { tr: Trajectory; lost: number | undefined }[] = [];
     for (const tr of this.trajectories) {
-      const spec = this.outOfView.get(tr.name);
-      const lost = spec && lostSince(spec, t);
+      const lost = this.lostAt(tr.name, t);
       if (lost === undefined || this.lostTools === 'send') out.push({ tr, lost });
     }
     return out;
@@ -586,7 +591,13 @@ export class Simulator {
       maxTrackingRateHz: MAX_TRACKING_RATE_HZ,
       tools: this.trajectories.map((t) => t.name),
       deviceIds: [this.trackerName, this.imageName],
-      poseOf: (tool) => this.poseAt(tool, this.now())?.matrix,
+      // A tool out of view: its last pose, and its status says so (as GetTransform of PLUS gives
+      // the repository's matrix and status).
+      poseOf: (tool) => {
+        const t = this.now();
+        return this.poseAt(tool, this.lostAt(tool, t) ?? t)?.matrix;
+      },
+      statusOf: (tool) => (this.lostAt(tool, this.now()) === undefined ? 'OK' : OUT_OF_VIEW_STATUS),
       get recording() {
         return sim.recording;
       },

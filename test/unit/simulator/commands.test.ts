@@ -12,6 +12,7 @@ function context(): CommandContext {
     tools: ['Stylus', 'Probe'],
     deviceIds: ['Tracker', 'Ultrasound'],
     poseOf: (tool) => (tool === 'Stylus' ? [1, 0, 0, 10.5, 0, 1, 0, -2, 0, 0, 1, 3.25, 0, 0, 0, 1] : tool === 'Probe' ? [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] : undefined),
+    statusOf: (tool) => (tool === 'Probe' ? 'OUT_OF_VIEW' : 'OK'),
     recording: undefined,
     now: () => (t += 1500),
   };
@@ -63,6 +64,8 @@ describe('runCommand', () => {
     const r = runCommand('GetTransform', attrs({ TransformName: 'StylusToTracker' }), ctx)!;
     expect(r).toMatchObject({ status: 'SUCCESS', results: { TransformName: 'StylusToTracker', TransformValue: '1 0 0 10.5 0 1 0 -2 0 0 1 3.25 0 0 0 1', TransformStatus: 'OK' } });
     expect(runCommand('GetTransform', attrs({ TransformName: 'Stylus' }), ctx)).toMatchObject({ status: 'SUCCESS' });
+    // A tool out of view: its status is the context's (the simulator's outOfView).
+    expect(runCommand('GetTransform', attrs({ TransformName: 'ProbeToTracker' }), ctx)).toMatchObject({ status: 'SUCCESS', results: { TransformStatus: 'OUT_OF_VIEW' } });
     expect(runCommand('GetTransform', attrs({ TransformName: 'Needle' }), ctx)).toMatchObject({ status: 'FAIL', error: expect.stringMatching(/^No transform named "Needle"; known: StylusToTracker, ProbeToTracker$/) });
   });
 

@@ -161,6 +161,17 @@ describe('Simulator requests', () => {
     expect((err as CommandFailedError).result).toMatchObject({ status: 'FAIL', error: 'Unknown command: Explode' });
   });
 
+  it('GetTransform of a tool out of view gives its last pose with TransformStatus OUT_OF_VIEW', async () => {
+    // Out of view from 1 ms of simulation time on (the last 99,999 ms of every 100,000).
+    const { sim, conn } = await start({ streams: [], outOfView: [{ tool: 'Stylus', everyMs: 100_000, forMs: 99_999 }] });
+    const lost = await firstValueFrom(command(conn, 'GetTransform', { TransformName: 'StylusToTracker' }));
+    expect(lost.metadata.get('TransformStatus')?.value).toBe('OUT_OF_VIEW');
+    const want = sim.poseAt('Stylus', 1)!.matrix.map((v) => String(Math.round(v * 1e6) / 1e6)).join(' ');
+    expect(lost.metadata.get('TransformValue')?.value).toBe(want);
+    const probe = await firstValueFrom(command(conn, 'GetTransform', { TransformName: 'ProbeToTracker' }));
+    expect(probe.metadata.get('TransformStatus')?.value).toBe('OK');
+  });
+
   it('keeps what a client sends and returns it on GET_', async () => {
     const { sim, conn } = await start({ streams: [] });
     const events: SimulatorEvent[] = [];
