@@ -52,6 +52,7 @@ export async function launch(viewport = { width: 1280, height: 800 }): Promise<B
       '--disable-sync',
     ],
   });
+  await context.addInitScript(defineSceneReadback);
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -123,19 +124,44 @@ export async function deviceRows(page: Page): Promise<DeviceRow[]> {
   );
 }
 
-/** Distinct colours in the WebGL canvas (read back: the renderer preserves its drawing buffer). */
-export async function sceneColours(page: Page): Promise<number> {
-  return page.$eval('#scene', async (c) => {
-    const url = (c as HTMLCanvasElement).toDataURL('image/png');
+/** The 3D view's canvas read back as RGBA, with its place on the page (CSS pixels). */
+export interface SceneReadback {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray;
+  readonly box: DOMRect;
+}
+
+/** A page (in the browser) with {@link defineSceneReadback}'s function. */
+export interface WithSceneReadback {
+  __igtlSceneReadback(): Promise<SceneReadback>;
+}
+
+/**
+ * Defines `window.__igtlSceneReadback()` in every page {@link launch} opens (an init script): a
+ * function passed to `page.evaluate` cannot import, so the tests that look at the scene's pixels
+ * call this one. The WebGL canvas keeps its drawing buffer; it is copied through a PNG into a 2D
+ * canvas, whose pixels can be read.
+ */
+function defineSceneReadback(): void {
+  (window as unknown as WithSceneReadback).__igtlSceneReadback = async () => {
+    const c = document.getElementById('scene') as HTMLCanvasElement;
     const img = new Image();
-    img.src = url;
+    img.src = c.toDataURL('image/png');
     await img.decode();
     const cv = document.createElement('canvas');
     cv.width = img.width;
     cv.height = img.height;
     const ctx = cv.getContext('2d')!;
     ctx.drawImage(img, 0, 0);
-    const data = ctx.getImageData(0, 0, cv.width, cv.height).data;
+    return { width: cv.width, height: cv.height, data: ctx.getImageData(0, 0, cv.width, cv.height).data, box: c.getBoundingClientRect() };
+  };
+}
+
+/** Distinct colours in the WebGL canvas (read back: the renderer preserves its drawing buffer). */
+export async function sceneColours(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const { data } = await (window as unknown as WithSceneReadback).__igtlSceneReadback();
     const seen = new Set<number>();
     for (let i = 0; i < data.length; i += 4 * 7) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
     return seen.size;

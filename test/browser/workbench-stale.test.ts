@@ -6,7 +6,7 @@
 // image stop, then come back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY, createImageContent, createMessage, createServer, metadataOf, type IgtlServer } from '../../src/node.js';
-import { hooks, openWorkbench, screenshot, type Browser, type Workbench } from './helpers.js';
+import { hooks, openWorkbench, screenshot, type Browser, type WithSceneReadback, type Workbench } from './helpers.js';
 
 const DEVICE_STALE_MS = 1000;
 
@@ -21,17 +21,8 @@ async function triadPixels(page: Browser['page']): Promise<Record<string, number
   const most: Record<string, number> = {};
   for (let i = 0; i < 3; i++) {
     const counts = await page.evaluate(async () => {
-      const c = document.getElementById('scene') as HTMLCanvasElement;
-      const img = new Image();
-      img.src = c.toDataURL('image/png');
-      await img.decode();
-      const cv = document.createElement('canvas');
-      cv.width = img.width;
-      cv.height = img.height;
-      const ctx = cv.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, cv.width, cv.height).data;
-      const box = c.getBoundingClientRect();
+      const { width, height, data: d, box } = await (window as unknown as WithSceneReadback).__igtlSceneReadback();
+      const cv = { width, height };
       const scale = cv.width / box.width;
       const out: Record<string, number> = {};
       for (const label of document.querySelectorAll<HTMLElement>('#scene-labels .label')) {
