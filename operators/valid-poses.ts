@@ -16,9 +16,9 @@ import { elementsOf, filterElements, isElementMessage } from './internal/element
  * camera's view): in a TRANSFORM or POSITION as the identity matrix, in TDATA as its last matrix,
  * each marked only by a status in v3 metadata (`TransformStatus`, `<name>Status`; see
  * `poseStatus` in `igtl-rx`). Drawn as they come, those poses put a lost tool at the origin,
- * or frozen, as if tracked. After `validPoses()` a lost tool sends nothing, so `watchFreshness` marks it
- * stale and `throttleTracking` keeps its last valid pose. The status is metadata, which PLUS
- * sends only in v3 framing: connect with `announceV3: true` (docs/connections.md).
+ * or frozen, as if tracked. After `validPoses()` a lost tool sends nothing, so `watchFreshness`
+ * marks it stale and `throttleTracking` keeps its last valid pose. The status is metadata, which
+ * PLUS sends only in v3 framing: connect with `announceV3: true` (docs/connections.md).
  *
  * Works before or after `splitElements`. Completion and errors pass through.
  *

@@ -3,6 +3,7 @@
 // `igtl-rx monitor` renders it; tests drive it with a TestScheduler.
 import { asyncScheduler, connect, filter, ignoreElements, map, merge, tap, type MonoTypeOperatorFunction, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, throttleTracking, trackingKey } from '../../operators/index.js';
+import { DEFAULT_STALE_AFTER_MS } from '../connection/options.js';
 import { encodedSize, fullDeviceName } from '../protocol/encode.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { toJSON } from '../protocol/json.js';
@@ -148,7 +149,7 @@ export interface MonitorTableOptions {
  * Default of `staleAfterMs`: the connection's own (docs/connections.md), so that a row that stops
  * while others go on is marked as soon as a whole silent connection would be.
  */
-export const MONITOR_STALE_AFTER_MS = 3000;
+export const MONITOR_STALE_AFTER_MS = DEFAULT_STALE_AFTER_MS;
 /** Default of `forgetAfterMs`: a stale row stays in sight a while (a tool that left the view), then leaves. */
 export const MONITOR_FORGET_AFTER_MS = 60_000;
 

@@ -29,7 +29,7 @@ import { Outbox } from './outbox.js';
 import { pullFrom, type PullOptions } from './pull.js';
 import { outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
-import type { ConnectionOptions, SendOptions } from './options.js';
+import { DEFAULT_STALE_AFTER_MS, type ConnectionOptions, type SendOptions } from './options.js';
 
 /** Device name of the heartbeat GET_STATUS; an igtl-rx server's reply echoes it, which confirms delivery. */
 export const HEARTBEAT_DEVICE_NAME = 'igtl-rx-ping';
@@ -464,7 +464,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     const hb = o.heartbeat === false ? undefined : o.heartbeat;
     this.liveness = new Liveness(
       {
-        staleAfterMs: positive(o.staleAfterMs ?? 3000),
+        staleAfterMs: positive(o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS),
         idleTimeoutMs: positive(o.idleTimeoutMs),
         readTimeoutMs: positive(o.readTimeoutMs ?? 30_000),
         skipTimeoutMs: positive(o.readTimeoutMs ?? 30_000),

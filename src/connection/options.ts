@@ -9,6 +9,9 @@ import type { HeartbeatOptions } from './liveness.js';
 import type { PullOptions } from './pull.js';
 import type { QueueLimits, SendPolicy } from './send-queue.js';
 
+/** Default of `staleAfterMs`, ms: also the CLI monitor's per-row threshold, so both agree. */
+export const DEFAULT_STALE_AFTER_MS = 3000;
+
 /** Options of a connection (client or server session). */
 export interface ConnectionOptions extends DecodeOptions {
   /** Label for log lines (default: the channel's remote address). */

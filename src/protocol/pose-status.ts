@@ -93,15 +93,15 @@ function elementStatus(msg: TrackingDataMessage | QuaternionTrackingDataMessage,
   const metadata = msg.metadata;
   const exact = metadata.get(name + STATUS_SUFFIX)?.value;
   if (exact !== undefined) return exact.toUpperCase();
-  // A name cut to 20 bytes: the full names that begin with it.
-  if (utf8.encode(name).length !== ELEMENT_NAME_BYTES) return undefined;
-  const candidates: string[] = [];
+  // A name cut to 20 bytes: the full names that begin with it. (Looked for first, and the name's
+  // byte length measured only when there are some: most metadata has no such keys.)
+  let candidates: string[] | undefined;
   for (const key of metadata.keys()) {
     if (key.length > name.length + STATUS_SUFFIX.length && key.startsWith(name) && key.endsWith(STATUS_SUFFIX)) {
-      candidates.push(key.slice(0, -STATUS_SUFFIX.length));
+      (candidates ??= []).push(key.slice(0, -STATUS_SUFFIX.length));
     }
   }
-  if (candidates.length === 0) return undefined;
+  if (candidates === undefined || utf8.encode(name).length !== ELEMENT_NAME_BYTES) return undefined;
   const statusOf = (full: string) => metadata.get(full + STATUS_SUFFIX)!.value.toUpperCase();
   if (candidates.length === 1) return statusOf(candidates[0]!);
   if (elements.length > 1) {
