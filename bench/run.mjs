@@ -811,25 +811,50 @@ async function bench10() {
 // pass over the same bodies, both in one process (bench/js/framer-growth.mjs, which also times the
 // floor: a fresh buffer of the message's size, the copy in, one CRC pass), and vs the C++ library
 // receiving the same bytes (bench/cpp/igtlbench_crc.cxx: new[] body, copies, crc64).
+// A fourth row per size runs the same receiver in a process started with glibc's tunable for
+// transparent huge pages on malloc'd memory (docs/performance.md, "Large images"): the deployment
+// setting that takes most of the page faults away where the kernel offers huge pages on request.
+const HUGE_PAGES = 'glibc.malloc.hugetlb=1';
+
+/** The kernel's transparent huge page mode (always, madvise or never), or undefined where it cannot be read. */
+function thpMode() {
+  try {
+    return /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 async function bench11() {
+  const faultNotes = [];
   for (const [kib, label] of [[64, '64 KiB'], [1024, '1 MiB'], [16384, '16 MiB'], [262144, '256 MiB']]) {
     const own = [];
     const floor = [];
     const vsCpp = [];
+    const huge = [];
+    const faults = { plain: [], huge: [] };
     let last;
     for (let r = 0; r < RUNS; r++) {
       const [c] = await run(cpp('igtlbench_crc'), [String(kib), '3'], { pin: true });
       const [j] = await run(node, [js('framer-growth.mjs'), String(kib), '3'], { pin: true });
+      const [h] = await run(node, [js('framer-growth.mjs'), String(kib), '3'], { pin: true, env: { GLIBC_TUNABLES: HUGE_PAGES } });
       own.push({ igtl: j.assembleSeconds * 1e3, cpp: j.crcSeconds * 1e3 });
       floor.push({ igtl: j.assembleSeconds * 1e3, cpp: j.floorSeconds * 1e3 });
       vsCpp.push({ igtl: j.assembleSeconds * 1e3, cpp: c.assembleSeconds * 1e3 });
+      huge.push({ igtl: h.assembleSeconds * 1e3, cpp: h.crcSeconds * 1e3 });
+      faults.plain.push(j.assembleFaultsPerMiB);
+      faults.huge.push(h.assembleFaultsPerMiB);
       last = j;
     }
+    const perMiB = (xs) => xs.map((x) => (x === undefined ? '?' : x.toFixed(1))).join(', ');
+    faultNotes.push(`${label}: ${perMiB(faults.plain)} by default, ${perMiB(faults.huge)} with ${HUGE_PAGES}`);
     const what = `IMAGE of ${label} uint8 pixels (${last.messages} message${last.messages > 1 ? "s" : ""} of ${last.messageBytes} bytes), assembled by MessageDecoder from 64 KiB chunks, CRC checked`;
     addRow('11', `${what}, vs a bare CRC-64 pass over the same bodies (ms; "C++" column = the CRC pass; out of reach wherever the floor, next row, is itself over 1.2x: fresh memory costs a page fault per 4 KiB)`, 'ms', own, { op: '<=', value: 1.2 }, undefined, fmtMs);
     addRow('11', `${what}, vs the floor: a fresh buffer of the message's size, the bytes copied in, one CRC pass (ms; informative: the least a receiver that hands out fresh buffers can do)`, 'ms', floor, undefined, undefined, fmtMs);
     addRow('11', `${what}, vs the C++ library receiving the same bytes: new[] body, copies from the chunks, crc64 (ms; informative)`, 'ms', vsCpp, undefined, undefined, fmtMs);
+    addRow('11', `${what}, in a process started with GLIBC_TUNABLES=${HUGE_PAGES} (malloc asks the kernel for transparent huge pages: a page fault per 2 MiB instead of per 4 KiB; docs/performance.md, "Large images"), vs a bare CRC-64 pass in that process (ms; informative: a deployment setting, not the default; messages over 128 MiB grow in place, in memory V8 maps, which it does not reach)`, 'ms', huge, undefined, undefined, fmtMs);
   }
+  notes.push(`Benchmark 11: minor page faults while assembling, per MiB of messages, per run: ${faultNotes.join('; ')} (4 KiB pages: 256 per MiB of fresh memory). Kernel transparent huge pages: ${thpMode() ?? 'unknown'} (the tunable needs madvise or always); glibc ${process.report?.getReport().header.glibcVersionRuntime ?? 'unknown'} (the tunable needs 2.35 or later).`);
 }
 
 async function main() {

@@ -13,12 +13,15 @@
 //             the chunks, one CRC pass. On a machine where first-touching fresh memory is dear
 //             (page faults), this, not the CRC pass, is what assembly can approach.
 // Times are CPU time of this process (all threads: GC included); the first round is a warm-up.
+// Each round also counts the process's minor page faults (first touches of fresh memory), so a
+// run shows how many it took per MiB assembled: about 256 with 4 KiB pages, a handful with huge
+// pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, see docs/performance.md).
 //
 // Why the floor is far above the CRC pass here (Linux, THP `madvise`, so 4 KiB pages): every page
 // of a fresh buffer costs a page fault on first touch (the kernel zeroes it), measured at about
 // 2.4 us per 4 KiB, close to the CRC's own cost per byte. For 256 MiB: the CRC pass 138 ms, the
 // copy into a warm buffer 27 ms, first-touching 256 MiB 155 ms; so the floor is about 2.3x the
-// CRC pass, and no receiver that hands out fresh buffers can come near 1.2x it. Memory is fresh
+// CRC pass, and no receiver that hands out fresh buffers in 4 KiB pages can come near 1.2x it. Memory is fresh
 // for every message above 32 MiB (glibc maps such blocks, V8 maps resizable buffers); up to it,
 // glibc may hand back freed blocks already paged in, so those rows depend on when the GC frees
 // the last messages (noisy; assembly in segments can then beat the floor). Above 128 MiB the
@@ -114,18 +117,28 @@ function assemble() {
 const crc = [];
 const asm = [];
 const flo = [];
+const asmFaults = [];
+const faults = () => process.resourceUsage().minorPageFault;
 for (let r = 0; r <= rounds; r++) {
   // Rotate the order, so none always runs right after another's garbage.
   const t = {};
-  for (const [name, fn] of [['c', crcPass], ['a', assemble], ['f', floor]].map((e, i, all) => all[(i + r) % all.length])) t[name] = fn();
+  const f = {};
+  for (const [name, fn] of [['c', crcPass], ['a', assemble], ['f', floor]].map((e, i, all) => all[(i + r) % all.length])) {
+    const f0 = faults();
+    t[name] = fn();
+    f[name] = faults() - f0;
+  }
   if (r === 0) continue;
   crc.push(t.c);
   asm.push(t.a);
   flo.push(t.f);
+  asmFaults.push(f.a);
 }
 const ratio = (xs, ys) => median(xs.map((x, i) => x / ys[i]));
 emit({
   mode: 'framer-growth', pixelBytes: pixels, messageBytes: one.length, messages: count, chunk: CHUNK, uninitializedAllocation: allocate !== undefined,
   crcSeconds: median(crc), assembleSeconds: median(asm), floorSeconds: median(flo), ratio: ratio(asm, crc), floorRatio: ratio(flo, crc), overFloor: ratio(asm, flo),
   crcMBps: (count * (one.length - 58)) / median(crc) / 1e6, rounds: { crc, asm, floor: flo },
+  // Minor page faults while assembling, per MiB of messages (median over the rounds).
+  assembleFaultsPerMiB: median(asmFaults) / ((count * one.length) / 2 ** 20), glibcTunables: process.env.GLIBC_TUNABLES ?? '',
 });
