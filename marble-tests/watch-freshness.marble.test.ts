@@ -41,6 +41,19 @@ describe('watchFreshness', () => {
     });
   });
 
+  it('without a scheduler option, runs on virtual time inside run() (the default, monotonicScheduler, follows it)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-a-b-A-----------a-|', values);
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5 }))).toBe('-x-y----z-w------v-|', {
+        x: change(STYLUS, false, 1, 1, values.a!),
+        y: change(PROBE, false, 3, 3, values.b!),
+        z: change(PROBE, true, 8, 3, values.b!),
+        w: change(STYLUS, true, 10, 5, values.A!),
+        v: change(STYLUS, false, 17, 17, values.a!),
+      });
+    });
+  });
+
   it('emits nothing for the messages of a live key (one emission per change)', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const source = hot('-aAaAaAaAaAa---', values);

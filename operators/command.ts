@@ -1,4 +1,5 @@
-import { asyncScheduler, defer, map, type Observable, type SchedulerLike } from 'rxjs';
+import { defer, map, type Observable, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { commandXml, createMessage, defaultEncodingFor, type IgtlMessage, type Metadata, type MetadataValue } from '../src/index.js';
 import { CommandFailedError, CommandReplyError, type CommandResult } from './errors.js';
 import { isCommandFailure, parseCommandReply } from './internal/command-reply.js';
@@ -76,7 +77,7 @@ export interface CommandOptions {
  */
 export function command(peer: IgtlPeer, name: string, xmlOrAttributes?: string | CommandAttributes, options: CommandOptions = {}): Observable<CommandResult> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return defer(() => {
     const text = typeof xmlOrAttributes === 'string' ? xmlOrAttributes : commandXml(name, xmlOrAttributes);
     const id = peer.nextCommandId();

@@ -1,4 +1,5 @@
-import { Observable, asyncScheduler, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -74,7 +75,7 @@ export function measureRate<T extends IgtlMessage>(options: MeasureRateOptions<T
   if (!(windowMs > 0) || !(intervalMs > 0)) throw new RangeError(`measureRate: windowMs and intervalMs must be > 0, got ${windowMs} and ${intervalMs}`);
   const forgetAfterMs = options.forgetAfterMs ?? 10 * windowMs;
   const keyOf = options.key ?? trackingKey;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return (source) =>
     new Observable<RateReport>((subscriber) => {
       const start = scheduler.now();

@@ -1,4 +1,5 @@
-import { Observable, asyncScheduler, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 
@@ -110,7 +111,7 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
   const maxWaitMs = options.maxWaitMs ?? Math.max(2 * tolerance, 100);
   const maxPartners = options.maxPartners ?? 1000;
   const keyOf = options.key ?? ((): string => '');
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
 
   return (source) =>
     new Observable<PairResult<S, P>>((subscriber) => {

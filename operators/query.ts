@@ -1,4 +1,5 @@
-import { asyncScheduler, defer, map, type Observable, type SchedulerLike } from 'rxjs';
+import { defer, map, type Observable, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { fullDeviceName, isRtsSuccess, wireType, type IgtlMessage, type IgtlMessageOf, type IgtlType, type UnknownMessage } from '../src/index.js';
 import { QueryFailedError } from './errors.js';
 import { messageToken, type ReplyMatcher } from './internal/correlator.js';
@@ -77,7 +78,7 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  */
 export function query<M extends IgtlMessage>(peer: IgtlPeer, request: M, options: QueryOptions = {}): Observable<QueryReply<M>> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return defer(() => {
     const sent: IgtlMessage = request.headerVersion === 2 && request.messageId === 0 ? { ...request, messageId: peer.nextMessageId() } : request;
     return sendRequest(peer, sent, queryMatcher(sent, peer), timeoutMs, scheduler).pipe(

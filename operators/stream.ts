@@ -1,4 +1,5 @@
-import { Observable, asyncScheduler, filter, share, type SchedulerLike } from 'rxjs';
+import { Observable, filter, share, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { createMessage, type IgtlMessage } from '../src/index.js';
 import { queryType } from '../src/protocol/query-names.js';
 import { QueryTimeoutError } from './errors.js';
@@ -84,7 +85,7 @@ const shared = new WeakMap<IgtlPeer, Map<string, Observable<IgtlMessage>>>();
 function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Observable<IgtlMessage> {
   const deviceName = options.deviceName ?? '';
   const timeoutMs = options.timeoutMs ?? 5000;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return new Observable<IgtlMessage>((subscriber) => {
     let ended = false;
     const end = (): void => {

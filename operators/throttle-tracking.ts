@@ -1,4 +1,5 @@
-import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -57,7 +58,7 @@ export function throttleTracking<T extends IgtlMessage>(hz: number, options: Thr
   if (!(hz > 0)) throw new RangeError(`throttleTracking: hz must be > 0, got ${hz}`);
   const windowMs = 1000 / hz;
   const keyOf = options.key ?? trackingKey;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return (source) =>
     new Observable<T>((subscriber) => {
       const keys = new Map<string, KeyState<T>>();

@@ -1,4 +1,5 @@
-import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -69,7 +70,7 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
     throw new RangeError(`watchFreshness: staleAfterMs must be a finite number > 0, got ${String(staleAfterMs)}`);
   }
   const keyOf = options.key ?? trackingKey;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return (source) =>
     new Observable<FreshnessChange<T>>((subscriber) => {
       const keys = new Map<string, KeyState<T>>();

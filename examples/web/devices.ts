@@ -3,7 +3,7 @@
 // each counted once), bandwidth, last seen; greyed when stale. A click selects the row for the
 // inspector; the checkbox sets the bridge's per-client device filter.
 import { measureRate, watchFreshness } from '../../operators/index.js';
-import { encodedSize, fullDeviceName, invalidPoses, wireType, type IgtlMessage } from '../../src/index.js';
+import { encodedSize, fullDeviceName, invalidPoses, monotonicNow, wireType, type IgtlMessage } from '../../src/index.js';
 import type { Observable, Subscription } from 'rxjs';
 
 /**
@@ -21,7 +21,7 @@ export interface DeviceEntry {
   readonly device: string;
   hz: number;
   bytesPerSecond: number;
-  /** Date.now() of its last message. */
+  /** monotonicNow() of its last message (the clock of the row's stale mark). */
   lastSeen: number;
   /** Silent for longer than the threshold (watchFreshness). */
   stale: boolean;
@@ -74,7 +74,7 @@ export class DeviceList {
     const sub = messages$.subscribe((msg) => {
       const e = this.entry(msg);
       e.last = msg;
-      e.lastSeen = Date.now();
+      e.lastSeen = monotonicNow();
       e.totalBytes += encodedSize(msg);
     });
     // Greyed rows: the library's watchFreshness, keyed as the rows are.
@@ -121,7 +121,7 @@ export class DeviceList {
   }
 
   /** Refreshes the cells (called by the frame loop a few times per second). */
-  render(now = Date.now()): void {
+  render(now = monotonicNow()): void {
     for (const e of this.entries.values()) {
       const silent = now - e.lastSeen;
       const stale = e.stale;
@@ -186,7 +186,7 @@ export class DeviceList {
       device: name,
       hz: 0,
       bytesPerSecond: 0,
-      lastSeen: Date.now(),
+      lastSeen: monotonicNow(),
       stale: false,
       last: msg,
       totalBytes: 0,

@@ -35,7 +35,7 @@ export interface ImagePanelElements {
 
 export class ImagePanel {
   private readonly devices = new Map<string, DeviceImages>();
-  /** Date.now() of the newest image of each stale device (setStale: watchFreshness). */
+  /** monotonicNow() of the newest image of each stale device (setStale: watchFreshness's lastSeen). */
   private readonly staleSince = new Map<string, number>();
   /** The shown image's description, without the stale notice. */
   private infoText = '';
@@ -104,7 +104,7 @@ export class ImagePanel {
     d.pending = msg;
   }
 
-  /** A device's images went stale, their newest received at `lastSeen` (Date.now()), or live again (undefined). */
+  /** A device's images went stale, their newest received at `lastSeen` (monotonicNow(), watchFreshness's clock), or live again (undefined). */
   setStale(device: string, lastSeen: number | undefined): void {
     if (lastSeen === undefined) this.staleSince.delete(device);
     else this.staleSince.set(device, lastSeen);
@@ -113,7 +113,7 @@ export class ImagePanel {
   /**
    * Shows the image stale when its device is (setStale), or live: a frozen image must not look
    * live while tracking goes on. The canvas is dimmed (class and `data-stale`) and the panel's
-   * title says how old the image is (`now`: Date.now(), a few times a second).
+   * title says how old the image is (`now`: monotonicNow(), a few times a second).
    */
   markStale(now: number): void {
     const since = this.selected === undefined ? undefined : this.staleSince.get(this.selected);

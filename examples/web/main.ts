@@ -14,7 +14,7 @@
 // deviceStale, window, level, image).
 import 'uplot/dist/uPlot.min.css';
 import { Subject, distinct, filter, map, share, switchMap } from 'rxjs';
-import { connectWebSocket, fullDeviceName, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
+import { connectWebSocket, fullDeviceName, monotonicNow, wireType, type IgtlMessage, type ImageMessage } from '../../src/index.js';
 import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking, validPoses, watchFreshness } from '../../operators/index.js';
 import { DeviceList } from './devices.js';
 import { FilterBar } from './filters.js';
@@ -91,7 +91,7 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), validPoses(), splitElements(), share());
 const updates = new Map<string, number>();
 // A tool whose poses stop (before throttling) while others go on is drawn stale: watchFreshness
-// says when, per tool; the value is the Date.now() of its newest pose.
+// says when, per tool; the value is the monotonicNow() of its newest pose (watchFreshness's clock).
 const staleTools = new Map<string, number>();
 tracking$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf })).subscribe((c) => {
   if (c.stale) staleTools.set(c.key, c.lastSeen);
@@ -169,12 +169,13 @@ loop.add((now) => {
     lastTable = now;
     devices.render();
     // Tools and images that went silent while the connection stays live: their age, shown.
-    const wall = Date.now();
+    // On watchFreshness's clock (monotonicScheduler), which a step of the system clock does not move.
+    const at = monotonicNow();
     for (const tool of updates.keys()) {
       const since = staleTools.get(tool);
-      scene?.setStale(tool, since === undefined ? undefined : wall - since);
+      scene?.setStale(tool, since === undefined ? undefined : at - since);
     }
-    images.markStale(wall);
+    images.markStale(at);
   }
   inspector.render(now);
   chart.render();

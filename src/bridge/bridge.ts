@@ -51,6 +51,7 @@ import { redact, redactingLog, type RedactingLog } from './redact.js';
 import { sharedFrameSocket } from './shared-frames.js';
 import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { staticFiles } from './static-files.js';
+import { monotonicNow } from '../protocol/clock.js';
 
 export { BridgeTokenRequiredError } from './security.js';
 
@@ -484,7 +485,7 @@ export class IgtlBridge {
           const type = wireType(msg);
           const key = `${verdict.kind}\0${type}\0${msg.deviceName}`;
           const last = noticed.get(key);
-          const now = Date.now();
+          const now = monotonicNow();
           if (last === undefined) log('client #%d %s sends %s "%s": refused (%s)', id, remote, type, msg.deviceName, verdict.reason);
           if (last === undefined || now - last >= 1000) {
             noticed.set(key, now);

@@ -5,6 +5,7 @@ import { measureRate, ofDevice, ofElement, ofType, splitElements, stream, thrott
 import type { IgtlConnection } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/state.js';
 import type { Matrix4 } from '../protocol/messages/vectors.js';
+import { monotonicNow } from '../protocol/clock.js';
 import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
@@ -212,16 +213,16 @@ export async function run(argv: string[]): Promise<number> {
   /** Why, when its sender says (PLUS's tool status). */
   let staleStatus: string | undefined;
   let state: ConnectionState = conn.state;
-  let stateAt = Date.now();
+  let stateAt = monotonicNow();
   const path: [number, number][] = [];
   const render = () => {
     const head = `igtl-rx demo: "${tool}" from ${where}`;
     const pipeline = `stream(TDATA) | ofType | splitElements | ofElement("${tool}") | throttleTracking(${rateHz}) | measureRate`;
-    const connection = `connection: ${stateText(state, Date.now() - stateAt)}`;
+    const connection = `connection: ${stateText(state, monotonicNow() - stateAt)}`;
     if (!last) return [head, pipeline, connection, '', `waiting for "${tool}"...`].join('\n');
     const m = last.matrix;
     // A stale pose stays on screen (where the tool was last seen) but says it is old.
-    const age = staleSince === undefined ? '' : `   NOT LIVE: no pose for ${seconds(Date.now() - staleSince)}${staleStatus ? ` (${staleStatus})` : ''}`;
+    const age = staleSince === undefined ? '' : `   NOT LIVE: no pose for ${seconds(monotonicNow() - staleSince)}${staleStatus ? ` (${staleStatus})` : ''}`;
     return [
       head,
       pipeline,
@@ -236,7 +237,7 @@ export async function run(argv: string[]): Promise<number> {
   subs.push(
     conn.state$.subscribe((s) => {
       state = s;
-      stateAt = Date.now();
+      stateAt = monotonicNow();
       if (s.kind === 'closed') ending ??= { by: 'close', reason: s.reason };
       // In a terminal the next refresh (50 ms) shows it; otherwise one line per change.
       if (!tty && s.kind !== 'idle') out.line(`state: ${stateText(s)}`);

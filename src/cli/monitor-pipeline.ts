@@ -1,7 +1,9 @@
 // The monitor's pipeline, apart from the terminal: filters (the operators), receive stamps, and a
 // table of rate, bytes/s, latency and latest value per (type, device), refreshed periodically.
 // `igtl-rx monitor` renders it; tests drive it with a TestScheduler.
-import { asyncScheduler, connect, filter, ignoreElements, map, merge, tap, type MonoTypeOperatorFunction, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { connect, filter, ignoreElements, map, merge, tap, type MonoTypeOperatorFunction, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../connection/scheduler.js';
+import { wallClockMs } from '../protocol/clock.js';
 import { measureRate, ofDevice, ofElement, ofType, splitElements, throttleTracking, trackingKey } from '../../operators/index.js';
 import { DEFAULT_STALE_AFTER_MS } from '../connection/options.js';
 import { encodedSize, fullDeviceName } from '../protocol/encode.js';
@@ -65,14 +67,9 @@ export interface Received {
   readonly latencyMs: number | undefined;
 }
 
-/** Wall-clock ms with sub-millisecond resolution. */
-export function preciseNow(): number {
-  const perf = globalThis.performance;
-  return perf ? perf.timeOrigin + perf.now() : Date.now();
-}
 
 /** Stamps each message with its receive time, size and latency (receive time − timestamp). */
-export function stampReceived(clock: () => number = preciseNow): OperatorFunction<IgtlMessage, Received> {
+export function stampReceived(clock: () => number = wallClockMs): OperatorFunction<IgtlMessage, Received> {
   return map((message) => {
     const receivedAt = clock();
     let bytes = 0;
@@ -175,7 +172,7 @@ function elementOf(msg: IgtlMessage): string | undefined {
  * leaves the table after `forgetAfterMs`.
  */
 export function monitorTable(options: MonitorTableOptions = {}): OperatorFunction<Received, MonitorTable> {
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   const staleAfterMs = options.staleAfterMs ?? MONITOR_STALE_AFTER_MS;
   const forgetAfterMs = Math.max(options.forgetAfterMs ?? MONITOR_FORGET_AFTER_MS, staleAfterMs);
   return (source) =>
@@ -275,7 +272,7 @@ export function messageJSON(r: Received, contentLimit: number): JsonObject {
 }
 
 /** The JSON line of one table refresh (`kind: "rates"`, docs/cli.md). */
-export function tableJSON(table: MonitorTable, clock: () => number = preciseNow): JsonObject {
+export function tableJSON(table: MonitorTable, clock: () => number = wallClockMs): JsonObject {
   return {
     kind: 'rates',
     at: round(clock(), 3),

@@ -1,10 +1,11 @@
 // `igtl-rx monitor HOST:PORT`: a live view of a connection (pipeline in monitor-pipeline.ts).
 import { catchError, EMPTY, map, merge, share, takeUntil, type Subscription } from 'rxjs';
 import type { ConnectionState } from '../connection/state.js';
+import { monotonicNow, wallClockMs } from '../protocol/clock.js';
 import { stringifyJSON } from '../protocol/json.js';
 import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, stateText, type Ending, type ErrorCounts } from './connection-view.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
-import { monitorFilter, messageJSON, monitorTable, preciseNow, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
+import { monitorFilter, messageJSON, monitorTable, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
@@ -97,26 +98,26 @@ export async function run(argv: string[]): Promise<number> {
 
   // What the view shows besides the table: the state (and since when), the errors by code.
   let state: ConnectionState = conn.state;
-  let stateAt = Date.now();
+  let stateAt = monotonicNow();
   let errors: ErrorCounts = new Map();
   let table: MonitorTable = { at: 0, rows: [] };
   const title = () => `igtl-rx monitor ${endpoint.host}:${endpoint.port}   ${new Date().toISOString().slice(11, 19)} UTC   (Ctrl-C to stop)`;
-  const status = () => `connection: ${stateText(state, Date.now() - stateAt)}   ${errorsText(errors)}`;
+  const status = () => `connection: ${stateText(state, monotonicNow() - stateAt)}   ${errorsText(errors)}`;
   const columns = () => (tty ? process.stdout.columns || 120 : 160);
   const draw = () => logUpdate?.(renderTable(table, columns(), `${title()}\n${status()}`));
 
   subs.push(
     conn.state$.subscribe((s) => {
       state = s;
-      stateAt = Date.now();
+      stateAt = monotonicNow();
       if (s.kind === 'closed') ending ??= { by: 'close', reason: s.reason };
       if (s.kind === 'idle') return;
       if (tty) draw();
-      else out.line(json ? stringifyJSON(stateJSON(s, preciseNow())) : `state: ${stateText(s)}`);
+      else out.line(json ? stringifyJSON(stateJSON(s, wallClockMs())) : `state: ${stateText(s)}`);
     }),
     conn.errors$.pipe(countErrors()).subscribe((counts) => (errors = counts)),
   );
-  if (json) subs.push(conn.errors$.subscribe((err) => out.line(stringifyJSON(errorJSON(err, preciseNow())))));
+  if (json) subs.push(conn.errors$.subscribe((err) => out.line(stringifyJSON(errorJSON(err, wallClockMs())))));
 
   const received$ = conn.pipe(
     // The connection ending (an error, once it carries why) is shown through its state.

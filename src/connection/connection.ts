@@ -10,7 +10,8 @@
 // and the decoder of src/protocol. Server sessions and bridge clients are the same class with
 // other options (`eager`, `onMessage`), not subclasses.
 import createDebug from 'debug';
-import { Observable, Subject, asyncScheduler, filter, firstValueFrom, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subject, filter, firstValueFrom, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
+import { monotonicScheduler } from './scheduler.js';
 import { encodeMessage, encodeMessageShared, encodeOutgoing } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
@@ -116,7 +117,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.registry = options.registry ?? defaultRegistry;
     this.onMessage = options.onMessage;
     this.log = createDebug(options.logNamespace ?? 'igtl-rx:connection');
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.scheduler = options.scheduler ?? monotonicScheduler;
     this.framing = {
       maxHeaderVersion: options.maxHeaderVersion ?? 2,
       followPeerHeaderVersion: options.followPeerHeaderVersion ?? false,

@@ -1,3 +1,4 @@
+import { wallClockMs } from './clock.js';
 const TWO_POW_32 = 4294967296;
 
 /**
@@ -34,10 +35,12 @@ export class Timestamp {
     return this.seconds === 0 && this.fraction === 0;
   }
 
-  /** The current wall-clock time, with sub-millisecond resolution where the platform has it. */
+  /**
+   * The current wall-clock time, with sub-millisecond resolution where the platform has it; it
+   * follows a step of the system clock (wallClockMs, src/protocol/clock.ts).
+   */
   static now(): Timestamp {
-    const perf = globalThis.performance;
-    return Timestamp.fromMillis(perf ? perf.timeOrigin + perf.now() : Date.now());
+    return Timestamp.fromMillis(wallClockMs());
   }
 
   /** Milliseconds since the epoch (may be fractional) to a timestamp; the fraction is rounded down. */

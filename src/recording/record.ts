@@ -1,4 +1,5 @@
 // Recording a stream of messages to FILE + FILE.idx (docs/recording-format.md).
+import { wallClockMs } from '../protocol/clock.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, type Subscription } from 'rxjs';
 import { encodeMessage } from '../protocol/encode.js';
@@ -23,11 +24,7 @@ export interface RecordOptions {
   readonly clock?: () => number;
 }
 
-/** Wall-clock ms with sub-millisecond resolution. */
-export function wallClockMs(): number {
-  const perf = globalThis.performance;
-  return perf ? perf.timeOrigin + perf.now() : Date.now();
-}
+export { wallClockMs };
 
 function finished(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
 // Replaying a recording (docs/recording-format.md) as an Observable, with the original timing.
-import { Observable, asyncScheduler, map, type SchedulerLike } from 'rxjs';
+import { Observable, map, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../connection/scheduler.js';
 import { decodeMessage, type DecodeOptions } from '../protocol/decode.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { readRecording, recordingInfo, type RecordingFrame } from './format.js';
@@ -25,7 +26,7 @@ export interface ReplayOptions {
    * does not queue it all in memory). Later messages then catch up with the timing.
    */
   readonly flowControl?: () => Promise<unknown> | undefined;
-  /** Scheduler of the waits (default `asyncScheduler`). */
+  /** Scheduler of the waits (default `monotonicScheduler`). */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -52,7 +53,7 @@ export function replayRecording(file: string, options: ReplayOptions = {}): Obse
   if (!(speed > 0)) throw new RangeError(`replay speed must be > 0, got ${options.speed}`);
   const passes = options.loop === true ? Infinity : options.loop === false || options.loop === undefined ? 1 : options.loop;
   if (!(passes >= 1)) throw new RangeError(`loop must be true, false or a number of passes >= 1, got ${String(options.loop)}`);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   const report = options.onProblem ?? (() => {});
   return new Observable<RecordedMessage>((subscriber) => {
     const pace = createPace(scheduler, speed);

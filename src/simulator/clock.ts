@@ -1,6 +1,7 @@
 // The simulator's time base: ticks at exact multiples of a period from a common origin, on an
 // RxJS scheduler (virtual time in tests, real time by default).
-import { Observable, asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../connection/scheduler.js';
 
 /** Options of {@link ticks}. */
 export interface TickOptions {
@@ -12,7 +13,7 @@ export interface TickOptions {
    * the past. Shorter stalls (a GC pause, a busy CPU) are caught up, so rates stay exact.
    */
   readonly maxLagMs?: number;
-  /** Default `asyncScheduler`; tests pass a virtual-time scheduler. */
+  /** Default `monotonicScheduler`; tests pass a virtual-time scheduler. */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -35,7 +36,7 @@ const EARLY_MS = 0.5;
  */
 export function ticks(periodMs: number, options: TickOptions = {}): Observable<number> {
   if (!(periodMs > 0)) throw new RangeError(`tick period must be > 0 ms, got ${periodMs}`);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   const maxLag = Math.max(options.maxLagMs ?? 1000, 2 * periodMs);
   return new Observable<number>((subscriber) => {
     const origin = options.origin ?? scheduler.now();

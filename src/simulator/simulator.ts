@@ -4,9 +4,11 @@
 // is a pipeline of its requests into replies and streams, sent with `sendTo`.
 import type { AddressInfo } from 'node:net';
 import {
-  BehaviorSubject, EMPTY, Subject, asyncScheduler, catchError, defer, endWith, filter, from, groupBy, ignoreElements, map, merge,
+  BehaviorSubject, EMPTY, Subject, catchError, defer, endWith, filter, from, groupBy, ignoreElements, map, merge,
   mergeMap, of, share, switchMap, takeUntil, type Observable, type SchedulerLike, type Subscription,
 } from 'rxjs';
+import { monotonicScheduler } from '../connection/scheduler.js';
+import { wallClockMs } from '../protocol/clock.js';
 import { ofType, sendTo } from '../../operators/index.js';
 import { createImageContent } from '../protocol/messages/image.js';
 import { StatusCode } from '../protocol/messages/status.js';
@@ -78,7 +80,7 @@ export interface SimulatorOptions extends Omit<ServerOptions, 'housekeeping'> {
    * on a virtual-time scheduler, whose clock starts at 0, pass a fixed value.
    */
   readonly epochMs?: number;
-  /** Scheduler of every stream (default `asyncScheduler`; tests pass a virtual-time one). */
+  /** Scheduler of every stream (default `monotonicScheduler`; tests pass a virtual-time one). */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -171,7 +173,7 @@ export class Simulator {
   private started = false;
 
   constructor(private readonly options: SimulatorOptions = {}) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.scheduler = options.scheduler ?? monotonicScheduler;
     const seed = options.seed ?? 1;
     const tools = options.tools ?? DEFAULT_TOOLS;
     if (tools.length === 0) throw new RangeError('the simulator needs at least one tool');
@@ -246,7 +248,7 @@ export class Simulator {
     if (this.started) return this.address;
     this.started = true;
     this.origin = this.scheduler.now();
-    this.epochMs = this.options.epochMs ?? (this.scheduler === asyncScheduler ? wallClock() : this.origin);
+    this.epochMs = this.options.epochMs ?? (this.scheduler === monotonicScheduler ? wallClockMs() : this.origin);
     return this.server.listen();
   }
 
@@ -609,11 +611,6 @@ export class Simulator {
   }
 }
 
-/** Wall-clock ms with sub-millisecond resolution. */
-function wallClock(): number {
-  const perf = globalThis.performance;
-  return perf ? perf.timeOrigin + perf.now() : Date.now();
-}
 
 /**
  * Creates a {@link Simulator}; call `start()` to listen (default 127.0.0.1:18944).

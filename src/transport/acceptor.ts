@@ -7,6 +7,7 @@
 // owner speaks. That keeps one rule for who may come in, whatever the two say to a client.
 import type { AddressInfo, Server } from 'node:net';
 import { addressAllowList, unmapIPv4, type AddressMatcher } from './address-allow-list.js';
+import { monotonicNow } from '../protocol/clock.js';
 
 /** Where a client comes from. */
 export interface RemoteAddress {
@@ -120,7 +121,8 @@ export class Acceptor<E> {
     const max = this.options.maxClients;
     const taken = this.entries.size + this.reserved;
     if (taken < max) return { kind: 'room' };
-    const now = Date.now();
+    // A duration: on the clock a step of the system clock does not move (src/protocol/clock.ts).
+    const now = monotonicNow();
     const entry = this.options.evict?.(this.since, now);
     if (entry === undefined || !this.entries.has(entry)) return { kind: 'full', live: taken, max };
     return { kind: 'evict', entry, connectedMs: now - this.since.get(entry)! };
@@ -153,7 +155,7 @@ export class Acceptor<E> {
   /** Records an admitted entry. */
   add(entry: E): void {
     this.entries.add(entry);
-    this.since.set(entry, Date.now());
+    this.since.set(entry, monotonicNow());
   }
 
   /** Forgets an entry that has ended; false if it was not live (already removed). */

@@ -33,7 +33,8 @@
 import createDebug from 'debug';
 import * as rwsModule from 'reconnecting-websocket';
 import type { Options as RwsOptions } from 'reconnecting-websocket';
-import { BehaviorSubject, Observable, Subject, asyncScheduler, interval, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, interval, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { monotonicScheduler } from '../connection/scheduler.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { ConnectionError } from '../protocol/errors.js';
@@ -496,7 +497,7 @@ class WebSocketByteChannel implements ByteChannel {
   private check(pending: number): boolean {
     if (this.socket.bufferedAmount + pending <= this.highWaterMark) return true;
     if (!this.poll && !this.disposed) {
-      this.poll = interval(this.options.drainPollMs ?? 10, this.options.scheduler ?? asyncScheduler).subscribe(() => {
+      this.poll = interval(this.options.drainPollMs ?? 10, this.options.scheduler ?? monotonicScheduler).subscribe(() => {
         if (this.socket.bufferedAmount > this.lowWaterMark) return;
         this.poll?.unsubscribe();
         this.poll = undefined;

@@ -1,5 +1,6 @@
 // Sequences as streams: the frames' messages in order, at the recorded pace or as fast as read.
-import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike } from 'rxjs';
+import { monotonicScheduler } from '../../connection/scheduler.js';
 import { Timestamp } from '../../protocol/timestamp.js';
 import type { IgtlMessage } from '../../protocol/types.js';
 import { createPace } from '../pace.js';
@@ -29,7 +30,7 @@ export interface ReadSequenceOptions extends SequenceOptions {
   readonly startTime?: number;
   /** Called before each frame; playback waits for a returned promise (a connection's send queue). */
   readonly flowControl?: () => Promise<unknown> | undefined;
-  /** Scheduler of the waits (default asyncScheduler). */
+  /** Scheduler of the waits (default `monotonicScheduler`). */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -56,7 +57,7 @@ export function readSequence(file: string, options: ReadSequenceOptions = {}): O
   if (!(speed > 0)) throw new RangeError(`speed must be > 0, got ${options.speed}`);
   const passes = options.loop === true ? Infinity : options.loop === false || options.loop === undefined ? 1 : options.loop;
   if (!(passes >= 1)) throw new RangeError(`loop must be true, false or a number of passes >= 1, got ${String(options.loop)}`);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return new Observable<SequenceMessage>((subscriber) => {
     const pace = createPace(scheduler, speed);
     const play = async () => {

@@ -104,21 +104,21 @@ describe('capacity and bookkeeping', () => {
   });
 
   it('evicts the newest silent entry once it has been there the grace period (the lock-out rule)', () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(1_000_000);
+    // Time on the monotonic clock (performance.now()): what durations are measured on.
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const heard = new Set<string>();
     const a = bookkeeper<string>({ maxClients: 3, evict: evictNewestSilent(5000, (e) => heard.has(e)) });
     a.add('reader'); // silent for ever, but first: the last candidate
-    vi.setSystemTime(1_001_000);
+    vi.advanceTimersByTime(1000);
     a.add('talker');
     heard.add('talker');
-    vi.setSystemTime(1_002_000);
+    vi.advanceTimersByTime(1000);
     a.add('loris');
     // Full, and the newest silent entry has been there 0 ms: refused.
     expect(a.room()).toEqual({ kind: 'full', live: 3, max: 3 });
-    vi.setSystemTime(1_006_999);
+    vi.advanceTimersByTime(4999);
     expect(a.room().kind).toBe('full');
-    vi.setSystemTime(1_007_000);
+    vi.advanceTimersByTime(1);
     expect(a.room()).toEqual({ kind: 'evict', entry: 'loris', connectedMs: 5000 });
     // The owner closes the victim and removes it; the next to go is the reader, never the talker.
     a.remove('loris');
@@ -128,11 +128,24 @@ describe('capacity and bookkeeping', () => {
   });
 
   it('never evicts with a negative grace period', () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const a = bookkeeper<string>({ maxClients: 1, evict: evictNewestSilent(-1, () => false) });
     a.add('silent');
-    vi.setSystemTime(Date.now() + 3_600_000);
+    vi.advanceTimersByTime(3_600_000);
     expect(a.room()).toEqual({ kind: 'full', live: 1, max: 1 });
+  });
+
+  it('a step of the system clock neither evicts a client that just connected nor delays an eviction that is due', () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    const a = bookkeeper<string>({ maxClients: 1, evict: evictNewestSilent(5000, () => false) });
+    a.add('loris');
+    vi.setSystemTime(Date.now() + 3_600_000); // forward an hour: no time has passed
+    expect(a.room().kind).toBe('full');
+    vi.advanceTimersByTime(4000);
+    vi.setSystemTime(Date.now() - 7_200_000); // back two hours
+    expect(a.room().kind).toBe('full');
+    vi.advanceTimersByTime(1000);
+    expect(a.room()).toEqual({ kind: 'evict', entry: 'loris', connectedMs: 5000 });
   });
 });
 
