@@ -53,7 +53,8 @@ let checkedAt = -Infinity;
  */
 export function wallClockMs(): number {
   const mono = monotonicNow();
-  if (mono - checkedAt < RECHECK_MS) return mono + wallOffset;
+  // (A monotonic clock that went back is a new one: fake timers in tests swap clocks.)
+  if (mono >= checkedAt && mono - checkedAt < RECHECK_MS) return mono + wallOffset;
   checkedAt = mono;
   const wall = Date.now();
   const t = mono + wallOffset;
