@@ -1,12 +1,13 @@
 // `igtl-rx record FILE [HOST:PORT]`: records a connection to FILE + FILE.idx (src/recording).
 import { map, share, take, takeUntil, type Observable } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
+import { wallClockMs } from '../protocol/clock.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { unlink } from 'node:fs/promises';
 import { indexPathOf } from '../recording/format.js';
 import { replay } from '../recording/replay.js';
 import { writeSequence } from '../recording/sequence/frames.js';
-import { record, wallClockMs } from '../recording/record.js';
+import { record } from '../recording/record.js';
 import { createServer } from '../transport/server.js';
 import { monitorFilter } from './monitor-pipeline.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';

@@ -13,6 +13,7 @@ interface Performance {
   readonly timeOrigin: number;
   now(): number;
 }
+
 /**
  * Milliseconds on a clock that never steps: the wall-clock time at start-up (the platform's
  * `performance.timeOrigin`) advanced by the monotonic `performance.now()` since. It reads like

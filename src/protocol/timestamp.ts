@@ -1,4 +1,5 @@
 import { wallClockMs } from './clock.js';
+
 const TWO_POW_32 = 4294967296;
 
 /**

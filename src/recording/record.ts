@@ -1,7 +1,7 @@
 // Recording a stream of messages to FILE + FILE.idx (docs/recording-format.md).
-import { wallClockMs } from '../protocol/clock.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, type Subscription } from 'rxjs';
+import { wallClockMs } from '../protocol/clock.js';
 import { encodeMessage } from '../protocol/encode.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { encodeIndexHeader, indexPathOf, INDEX_RECORD_SIZE, RecordingFormatError, writeIndexRecord } from './format.js';
@@ -24,7 +24,6 @@ export interface RecordOptions {
   readonly clock?: () => number;
 }
 
-export { wallClockMs };
 
 function finished(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
