@@ -6,7 +6,9 @@ import { monotonicNow } from '../protocol/clock.js';
  * asyncScheduler reads the system clock, except while RxJS's `TestScheduler.run()` gives it a
  * virtual one, which counts frames from 0: a reading before this (2001-09-09) is virtual time.
  * One comparison, where checking against Date.now() would cost a second clock read per call
- * (the connection reads this clock once per received chunk).
+ * (the connection reads this clock once per received chunk). A machine without a real-time
+ * clock that boots in 1970 reads the system clock until it is set, then goes on evenly from
+ * there: its monotonic clock started in 1970 too (test/unit/connection/clock-steps.test.ts).
  */
 const VIRTUAL_BEFORE_MS = 1e12;
 

@@ -94,6 +94,26 @@ describe('a step of the system clock', () => {
     expect(conn.state.kind).toBe('open');
   });
 
+  it('a machine without a real-time clock (boots in 1970, then NTP steps it 56 years forward): a streaming peer stays open, a silent one goes stale on time', () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ now: 5_000 }); // 1970-01-01T00:00:05Z
+    const { conn, attempts, errors, states } = connection({ staleAfterMs: 1000, idleTimeoutMs: 5000 });
+    for (let t = 0; t < 3000; t += 100) {
+      attempts[0]!.data(bytesOf(t));
+      if (t === 900) vi.setSystemTime(new Date('2026-12-07T10:00:00Z')); // the first NTP sync
+      vi.advanceTimersByTime(100);
+    }
+    expect(errors).toEqual([]);
+    expect(states).not.toContain('stale');
+    // Then the peer falls silent: stale after 1 s, dead after 5 s, as on any other day.
+    vi.advanceTimersByTime(899);
+    expect(conn.state.kind).toBe('open');
+    vi.advanceTimersByTime(1);
+    expect(conn.state.kind).toBe('stale');
+    vi.advanceTimersByTime(4000);
+    expect(errors.find((e): e is DeadPeerError => e instanceof DeadPeerError)?.elapsedMs).toBe(5000);
+  });
+
   it('watchFreshness: a tool that stops just before a step back goes stale on time', () => {
     const src = new Subject<IgtlMessage>();
     const changes: FreshnessChange<IgtlMessage>[] = [];
