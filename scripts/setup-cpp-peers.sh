@@ -36,7 +36,9 @@ EXTRA_DIRS=("$ROOT/test/support/cpp" "$ROOT/bench/cpp")
 JOBS="${CPP_PEERS_JOBS:-2}"
 # `make` is listed explicitly: cmake only *recommends* it, and many CI images
 # install without recommends.
-APT_PACKAGES=(libopenigtlink-dev openigtlink-examples cmake g++ make)
+# `faketime` (libfaketime) is not a C++ peer: test/e2e/cli-clock-step.test.ts steps the system
+# clock of one process with it. Installed here, with the rest of what `npm test` needs.
+APT_PACKAGES=(libopenigtlink-dev openigtlink-examples cmake g++ make faketime)
 
 log() { echo "[cpp-peers] $*"; }
 
@@ -131,8 +133,13 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
+# libfaketime: a test tool, not part of the build, so the stamp does not cover it.
+have_libfaketime() {
+  compgen -G "/usr/lib/*/faketime/libfaketimeMT.so.1" >/dev/null || compgen -G "/usr/lib/faketime/libfaketimeMT.so.1" >/dev/null
+}
+
 STAMP_NOW="$(compute_stamp)"
-if [ "${CPP_PEERS_FORCE:-0}" != "1" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_NOW" ] && all_programs_present; then
+if [ "${CPP_PEERS_FORCE:-0}" != "1" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_NOW" ] && all_programs_present && have_libfaketime; then
   log "up to date ($(head -n1 "$STAMP"))"
   print_programs
   exit 0
@@ -151,6 +158,7 @@ missing_prereqs() {
   command -v cmake >/dev/null 2>&1 || m+=("cmake")
   command -v g++ >/dev/null 2>&1 || command -v c++ >/dev/null 2>&1 || m+=("a C++ compiler (g++)")
   command -v make >/dev/null 2>&1 || m+=("make")
+  have_libfaketime || m+=("libfaketime (libfaketimeMT.so.1, package faketime)")
   if [ "${#m[@]}" -gt 0 ]; then printf '%s\n' "${m[@]}"; fi
 }
 

@@ -45,6 +45,8 @@ export interface StartOptions {
    * Ctrl-C (the terminal turns it into SIGINT for the verb). The exit is the verb's.
    */
   readonly terminal?: { readonly rows: number; readonly columns: number };
+  /** More environment variables for the verb (e.g. LD_PRELOAD of libfaketime). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** True when `script` (util-linux) is there to give a verb a pseudo-terminal. */
@@ -61,7 +63,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Starts `igtl-rx ...args`. */
 export function startCli(args: readonly string[], options: StartOptions = {}): CliProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
-  const env = { ...process.env, FORCE_COLOR: '0' };
+  const env = { ...process.env, FORCE_COLOR: '0', ...options.env };
   const term = options.terminal;
   // In a pseudo-terminal: a fresh pty has no size (0 x 0), so it is set first; `exec` leaves the
   // verb as the terminal's foreground process, and -e returns its exit status.
