@@ -107,6 +107,43 @@ describe('watchFreshness', () => {
     });
   });
 
+  describe('ignoreRepeats', () => {
+    // Poses of the Stylus stamped at t1, t2 (a newer sample), t0 (an older one) and without a timestamp.
+    const stamped = (ms: number) => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: Timestamp.fromMillis(1_700_000_000_000 + ms) });
+    const r: Record<string, IgtlMessage> = {
+      p: stamped(1),
+      q: stamped(2),
+      o: stamped(0),
+      z: createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: Timestamp.ZERO }),
+    };
+
+    it('a sender repeating its last sample (same timestamp) goes stale while its messages keep coming; a new sample is live again', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot('-p-p-p-p-p-p-q-q-|', r);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, ignoreRepeats: true, scheduler }))).toBe('-x---y-------w---|', {
+          x: change(STYLUS, false, 1, 1, r.p!),
+          // The newest message (a repeat) is what is on screen; its sample is from frame 1.
+          y: change(STYLUS, true, 5, 1, r.p!),
+          w: change(STYLUS, false, 13, 13, r.q!),
+        });
+      });
+    });
+
+    it('without it, the same repeats keep the key live (arrival is all that counts)', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot('-p-p-p-p-p-p-q-q-|', r);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, scheduler }))).toBe('-x---------------|', { x: change(STYLUS, false, 1, 1, r.p!) });
+      });
+    });
+
+    it('an older timestamp counts as new (a sender whose clock stepped back is not frozen), and so does every message without one', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot('-p-o-p-z-z-z-z-|', r);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, ignoreRepeats: true, scheduler }))).toBe('-x-------------|', { x: change(STYLUS, false, 1, 1, r.p!) });
+      });
+    });
+  });
+
   it('stops its timer on unsubscribe: nothing comes after', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const source = hot('-a------------', values);

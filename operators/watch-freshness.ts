@@ -24,6 +24,14 @@ export interface WatchFreshnessOptions<T extends IgtlMessage> {
   readonly staleAfterMs: number;
   /** What is watched separately (default `trackingKey`: type + device name [+ element name]). */
   readonly key?: (msg: T) => string;
+  /**
+   * When true, a message with the same OpenIGTLink timestamp as the key's previous one does not
+   * count as new: a sender that keeps repeating its last sample (a frozen driver whose loop goes
+   * on) makes the key stale like a silent one. Any other timestamp counts, earlier ones too (a
+   * sender whose clock stepped back is not frozen); a message without a timestamp (0) always
+   * counts. Default false.
+   */
+  readonly ignoreRepeats?: boolean;
   /** Scheduler of the stale timer and the clock (tests pass a TestScheduler). */
   readonly scheduler?: SchedulerLike;
 }
@@ -62,7 +70,7 @@ interface KeyState<T> {
  * conn.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), watchFreshness({ staleAfterMs: 500 }))
  *   .subscribe((c) => scene.setStale(c.key, c.stale));   // a tool out of the camera's view greys out
  *
- * @param options  staleAfterMs (required), key, scheduler
+ * @param options  staleAfterMs (required), key, ignoreRepeats, scheduler
  */
 export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOptions<T>): OperatorFunction<T, FreshnessChange<T>> {
   const staleAfterMs = options.staleAfterMs;
@@ -71,6 +79,7 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
   }
   const keyOf = options.key ?? trackingKey;
   const scheduler = options.scheduler ?? monotonicScheduler;
+  const ignoreRepeats = options.ignoreRepeats === true;
   return (source) =>
     new Observable<FreshnessChange<T>>((subscriber) => {
       const keys = new Map<string, KeyState<T>>();
@@ -111,8 +120,10 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
           const key = keyOf(msg);
           const k = keys.get(key);
           if (k) {
-            k.lastSeen = now;
+            const repeat = ignoreRepeats && sameSample(msg, k.message);
             k.message = msg;
+            if (repeat) return;
+            k.lastSeen = now;
             if (!k.stale) return;
             k.stale = false;
           } else keys.set(key, { lastSeen: now, message: msg, stale: false });
@@ -125,4 +136,10 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
         subscription.unsubscribe();
       };
     });
+}
+
+/** The same non-zero OpenIGTLink timestamp: the same sample, sent again. */
+function sameSample(a: IgtlMessage, b: IgtlMessage): boolean {
+  const t = a.timestamp;
+  return !t.isZero && t.seconds === b.timestamp.seconds && t.fraction === b.timestamp.fraction;
 }
