@@ -11,6 +11,7 @@ import { formatBytes, parseNumber } from './net-helper.js';
 import { CliError } from './output.js';
 import { createProgress } from './progress-helper.js';
 import { parseOptions } from './verb-helper.js';
+import { monotonicNow } from '../protocol/clock.js';
 
 export const usage = `usage: igtl-rx convert IN OUT [--no-compress] [--tolerance MS] [--image DEVICE] [--quiet]
 
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const [input, output] = positionals as [string, string];
   const quiet = values.quiet as boolean;
   const tolerance = parseNumber('--tolerance', values.tolerance as string | undefined, { min: 0 });
-  const started = Date.now();
+  const started = monotonicNow();
   let expected: number | undefined;
   try {
     if (sequenceFormatOf(input)) {
@@ -76,10 +77,10 @@ export async function run(argv: string[]): Promise<number> {
         ...(tolerance === undefined ? {} : { toleranceMs: tolerance }),
         ...(values.image === undefined ? {} : { image: values.image as string }),
         onProblem: warn,
-        onFrame: (n) => progress.update(n, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` }),
+        onFrame: (n) => progress.update(n, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` }),
       });
       progress.stop();
-      note(`wrote ${result.frames} frame${result.frames === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${output} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      note(`wrote ${result.frames} frame${result.frames === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${output} in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
       return 0;
     } catch (err) {
       progress.stop();
@@ -104,12 +105,12 @@ export async function run(argv: string[]): Promise<number> {
     record(seq$, output, { clock: () => now }).subscribe({
       next: () => {
         count++;
-        if (count % 50 === 0) progress.update(count, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` });
+        if (count % 50 === 0) progress.update(count, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` });
       },
       error: (err: Error) => reject(new CliError(`cannot convert ${input} to ${output}: ${err.message}`)),
       complete: () => resolve(),
     });
   }).finally(() => progress.stop());
-  note(`wrote ${count} message${count === 1 ? '' : 's'} from ${expected} frames to ${output} (+ ${output}.idx) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  note(`wrote ${count} message${count === 1 ? '' : 's'} from ${expected} frames to ${output} (+ ${output}.idx) in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
   return 0;
 }

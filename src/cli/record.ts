@@ -1,7 +1,7 @@
 // `igtl-rx record FILE [HOST:PORT]`: records a connection to FILE + FILE.idx (src/recording).
 import { map, share, take, takeUntil, type Observable } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
-import { wallClockMs } from '../protocol/clock.js';
+import { monotonicNow } from '../protocol/clock.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { unlink } from 'node:fs/promises';
 import { indexPathOf } from '../recording/format.js';
@@ -117,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   if (count !== undefined) filtered = filtered.pipe(take(count));
 
   const progress = createProgress(`recording ${file} | {value} messages | {size} | {rate} msg/s | {elapsed}`, undefined, !quiet && process.stderr.isTTY === true);
-  const started = wallClockMs();
+  const started = monotonicNow();
   let messages = 0;
   let bytes = 0;
   let lastUpdate = 0;
@@ -127,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       next: (r) => {
         messages++;
         bytes += r.bytes.length;
-        const now = wallClockMs();
+        const now = monotonicNow();
         if (now - lastUpdate > 200) {
           lastUpdate = now;
           const elapsed = now - started;
@@ -143,7 +143,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   progress.stop();
   await cleanup();
-  const elapsed = wallClockMs() - started;
+  const elapsed = monotonicNow() - started;
   note(`recorded ${messages} message${messages === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${where} in ${formatDuration(elapsed)} to ${file} (+ ${indexPathOf(file)})`);
   if (format !== 'igtl' && messages > 0) {
     const progress2 = createProgress(`writing ${target} [{bar}] {value} frames`, undefined, !quiet && process.stderr.isTTY === true);

@@ -15,6 +15,7 @@ import { openConnection, parseEndpoint, parseNumber, stopWhen } from './net-help
 import { CliError, LineWriter } from './output.js';
 import { createProgress } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
+import { monotonicNow } from '../protocol/clock.js';
 
 export const usage = `usage: igtl-rx replay FILE [--to HOST:PORT | --serve [HOST:]PORT] [--speed X | --fast]
                      [--loop | --repeat N] [--json] [--once] [--close] [--duration S] [--quiet]
@@ -130,7 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     total,
     !quiet && process.stderr.isTTY === true && (conn !== undefined || process.stdout.isTTY !== true),
   );
-  const started = Date.now();
+  const started = monotonicNow();
   let sent = 0;
   let failure: Error | undefined;
   const recorded = playback(file, conn ? { ...options, flowControl: drained(conn) } : options, sequence).pipe(takeUntil(stop$));
@@ -141,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       next: (r) => {
         sent++;
         if (!conn) out.line(values.json ? stringifyJSON(toJSON(r)) : summarize(r));
-        if (sent % 50 === 0 || sent === total) progress.update(sent, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` });
+        if (sent % 50 === 0 || sent === total) progress.update(sent, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` });
       },
       error: (err: Error) => {
         failure = err;
@@ -153,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
     conn?.subscribe({ error: (err: Error) => ((failure = err), resolve()), complete: () => resolve() });
   });
   stopFlushing();
-  progress.update(sent, { elapsed: `${((Date.now() - started) / 1000).toFixed(1)} s` });
+  progress.update(sent, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` });
   progress.stop();
   if (conn) {
     // Everything handed to the connection is written before it closes.
@@ -162,7 +163,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   await out.flush();
   if (failure) throw new CliError(conn ? `replay to ${target} failed: ${failure.message}` : `cannot read ${file}: ${failure.message}`);
-  note(`replayed ${sent} message${sent === 1 ? '' : 's'} from ${file} to ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  note(`replayed ${sent} message${sent === 1 ? '' : 's'} from ${file} to ${target} in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
   return problems > 0 ? 1 : 0;
 }
 
