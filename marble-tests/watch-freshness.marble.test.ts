@@ -27,27 +27,15 @@ describe('watchFreshness', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('emits a key live at its first message and stale exactly staleAfterMs after its newest, per key', () => {
+  // Without a scheduler option the default (monotonicScheduler) follows run()'s virtual time, as asyncScheduler does.
+  it.each([['the test scheduler', true], ['no scheduler option', false]])('emits a key live at its first message and stale exactly staleAfterMs after its newest, per key (%s)', (_, pass) => {
     scheduler.run(({ hot, expectObservable }) => {
       const source = hot('-a-b-A-----------a-|', values);
-      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-y----z-w------v-|', {
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, ...(pass ? { scheduler } : {}) }))).toBe('-x-y----z-w------v-|', {
         x: change(STYLUS, false, 1, 1, values.a!),
         y: change(PROBE, false, 3, 3, values.b!),
         z: change(PROBE, true, 8, 3, values.b!),
         // The newest message before the silence: what a display still shows, now marked stale.
-        w: change(STYLUS, true, 10, 5, values.A!),
-        v: change(STYLUS, false, 17, 17, values.a!),
-      });
-    });
-  });
-
-  it('without a scheduler option, runs on virtual time inside run() (the default, monotonicScheduler, follows it)', () => {
-    scheduler.run(({ hot, expectObservable }) => {
-      const source = hot('-a-b-A-----------a-|', values);
-      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5 }))).toBe('-x-y----z-w------v-|', {
-        x: change(STYLUS, false, 1, 1, values.a!),
-        y: change(PROBE, false, 3, 3, values.b!),
-        z: change(PROBE, true, 8, 3, values.b!),
         w: change(STYLUS, true, 10, 5, values.A!),
         v: change(STYLUS, false, 17, 17, values.a!),
       });
