@@ -137,6 +137,32 @@ describe('workbench: a silent tool or image is drawn stale while the connection 
     expect(Number(await page.$eval('#image', (el) => getComputedStyle(el).opacity))).toBe(1);
   });
 
+  it("draws a tool that stops stale on time when the page's clock steps back an hour just then (durations are on the monotonic clock)", async () => {
+    const { page } = browser;
+    sending.Probe = false;
+    // A step of the system clock as the browser sees it: Date.now() (RxJS's asyncScheduler reads
+    // it) an hour back from now on; performance.now() and the timers go on.
+    await page.evaluate(() => {
+      const real = Date.now.bind(Date);
+      (window as unknown as { __realDateNow: () => number }).__realDateNow = real;
+      Date.now = () => real() - 3_600_000;
+    });
+    try {
+      await expect.poll(async () => (await hooks(page)).staleTools, { timeout: 10_000 }).toEqual(['Probe']);
+      // Its age is the silence, in seconds, not an hour off.
+      const label = (await page.textContent('#scene-labels .label.stale')) ?? '';
+      const age = Number(/no pose for (\d+\.\d) s$/.exec(label)?.[1]);
+      expect(age).toBeGreaterThanOrEqual(DEVICE_STALE_MS / 1000);
+      expect(age).toBeLessThan(10);
+    } finally {
+      await page.evaluate(() => {
+        Date.now = (window as unknown as { __realDateNow: () => number }).__realDateNow;
+      });
+      sending.Probe = true;
+    }
+    await expect.poll(async () => (await hooks(page)).staleTools, { timeout: 10_000 }).toEqual([]);
+  });
+
   it('draws a tool its sender marks lost (PLUS: identity matrix, TransformStatus OUT_OF_VIEW) stale where it was, not at the origin', async () => {
     const { page } = browser;
     const before = (await hooks(page)).triads.Probe!;
