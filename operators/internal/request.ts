@@ -1,5 +1,7 @@
-// One request and its reply: register with the peer's correlator, send, wait with a timeout.
-import { defer, ignoreElements, merge, take, throwError, timeout, type Observable, type SchedulerLike } from 'rxjs';
+// One request and its reply: register with the peer's correlator, send, wait with a timeout
+// (which, after a blocked event loop, first reads what arrived: src/connection/io-turn.ts).
+import { defer, ignoreElements, merge, take, type Observable, type SchedulerLike } from 'rxjs';
+import { deadline } from '../../src/connection/io-turn.js';
 import type { IgtlMessage } from '../../src/index.js';
 import { QueryTimeoutError } from '../errors.js';
 import { correlatorFor, type ReplyMatcher } from './correlator.js';
@@ -18,6 +20,6 @@ export function request(peer: IgtlPeer, msg: IgtlMessage, matcher: ReplyMatcher,
   const answer$ = merge(reply$, send$).pipe(take(1));
   // An infinite timeout means none (a timer of Infinity ms would fire at once under Node).
   return Number.isFinite(timeoutMs)
-    ? answer$.pipe(timeout({ first: timeoutMs, scheduler, with: () => throwError(() => new QueryTimeoutError(msg, timeoutMs)) }))
+    ? answer$.pipe(deadline(timeoutMs, scheduler, () => new QueryTimeoutError(msg, timeoutMs)))
     : answer$;
 }

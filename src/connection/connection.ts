@@ -10,7 +10,8 @@
 // and the decoder of src/protocol. Server sessions and bridge clients are the same class with
 // other options (`eager`, `onMessage`), not subclasses.
 import createDebug from 'debug';
-import { Observable, Subject, filter, firstValueFrom, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subject, filter, firstValueFrom, take, type SchedulerLike, type Subscription } from 'rxjs';
+import { deadline } from './io-turn.js';
 import { monotonicScheduler } from './scheduler.js';
 import { encodeMessage, encodeMessageShared, encodeOutgoing } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
@@ -299,7 +300,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       this.pipe(
         filter((m): m is IgtlMessage & { type: 'RTS_COMMAND' } => m.type === 'RTS_COMMAND' && m.content.commandId === commandId),
         take(1),
-        timeout({ first: timeoutMs, scheduler: this.scheduler, with: () => { throw new TimeoutError(`no answer to the Version command in ${timeoutMs} ms`, timeoutMs); } }),
+        deadline(timeoutMs, this.scheduler, () => new TimeoutError(`no answer to the Version command in ${timeoutMs} ms`, timeoutMs)),
       ),
     );
     reply.catch(noop);

@@ -16,8 +16,13 @@
 //
 // One timer, armed at the earliest deadline; a new byte only moves deadlines later, so the hot
 // path (`bytesIn`) does no timer work at all.
+//
+// A verdict (stale, dead) waits for one turn of I/O after its deadline fell due (io-turn.ts:
+// after a blocked event loop the peer's bytes may be waiting unread): the check that finds it
+// checks once more, after that turn, and only that check gives it.
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { DeadPeerError, type DeadPeerRule } from '../protocol/errors.js';
+import { afterIoTurn } from './io-turn.js';
 
 /** Heartbeat settings (see `ConnectionOptions.heartbeat`). */
 export interface HeartbeatOptions {
@@ -159,29 +164,46 @@ export class Liveness {
     }, Math.max(0, at - now));
   }
 
+  /** A verdict fell due: check once more after one turn of I/O. */
+  private recheck(now: number): void {
+    this.timer?.unsubscribe();
+    this.timerAt = now;
+    this.timer = afterIoTurn(this.scheduler, () => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.check(true);
+    });
+  }
+
   private die(rule: DeadPeerRule, elapsedMs: number, what: string): void {
     this.stop();
     this.events.dead(new DeadPeerError(`${this.label}: ${what}`, rule, elapsedMs));
   }
 
-  private check(): void {
+  /**
+   * `final`: this check runs one turn of I/O after a verdict fell due, so a verdict found now is
+   * given; otherwise a verdict found is checked once more after that turn.
+   */
+  private check(final = false): void {
     if (this.stopped) return;
     const now = this.scheduler.now();
     const r = this.rules;
     const p = this.probe;
     const silent = now - this.lastIn;
-    if (r.idleTimeoutMs !== undefined && silent >= r.idleTimeoutMs) return this.die('idle', silent, `nothing received for ${r.idleTimeoutMs} ms`);
+    if (r.idleTimeoutMs !== undefined && silent >= r.idleTimeoutMs) {
+      return final ? this.die('idle', silent, `nothing received for ${r.idleTimeoutMs} ms`) : this.recheck(now);
+    }
     const partial = p.partialSince();
     if (r.readTimeoutMs !== undefined && partial !== undefined && now - partial >= r.readTimeoutMs) {
-      return this.die('read-timeout', now - partial, `a message has been arriving for over ${r.readTimeoutMs} ms`);
+      return final ? this.die('read-timeout', now - partial, `a message has been arriving for over ${r.readTimeoutMs} ms`) : this.recheck(now);
     }
     const skipping = p.skippingSince();
     if (r.skipTimeoutMs !== undefined && skipping !== undefined && now - skipping >= r.skipTimeoutMs) {
-      return this.die('skip-timeout', now - skipping, `an oversized message is still being skipped after ${r.skipTimeoutMs} ms`);
+      return final ? this.die('skip-timeout', now - skipping, `an oversized message is still being skipped after ${r.skipTimeoutMs} ms`) : this.recheck(now);
     }
     const blocked = p.blockedSince();
     if (r.writeStallMs !== undefined && blocked !== undefined && now - blocked >= r.writeStallMs) {
-      return this.die('write-stall', now - blocked, `the peer has taken no bytes for ${r.writeStallMs} ms (write stalled)`);
+      return final ? this.die('write-stall', now - blocked, `the peer has taken no bytes for ${r.writeStallMs} ms (write stalled)`) : this.recheck(now);
     }
     let next = Math.min(
       r.idleTimeoutMs === undefined ? Infinity : this.lastIn + r.idleTimeoutMs,
@@ -198,7 +220,7 @@ export class Liveness {
       } else {
         if (this.answers) {
           if (this.pingAt !== undefined && now - this.pingAt >= timeout) {
-            return this.die('heartbeat', now - this.pingAt, `no answer to a heartbeat for ${timeout} ms`);
+            return final ? this.die('heartbeat', now - this.pingAt, `no answer to a heartbeat for ${timeout} ms`) : this.recheck(now);
           }
           // Ping when silent (is it alive?) or when writes await confirmation (did it read them?).
           const due = silent >= hb.intervalMs || p.unconfirmed();
@@ -213,6 +235,7 @@ export class Liveness {
     }
     if (r.staleAfterMs !== undefined) {
       if (!this.isStale && silent >= r.staleAfterMs) {
+        if (!final) return this.recheck(now);
         this.isStale = true;
         this.events.stale(silent);
       }

@@ -26,6 +26,8 @@ import { ticks } from '../../../src/simulator/clock.js';
 import { fakeFactory } from './fake-channel.js';
 
 const HOUR = 3_600_000;
+/** A verdict is given one turn of I/O after its deadline (src/connection/liveness.ts): a timer of delay 0, 1 ms under fake timers as in Node. */
+const VERDICT_TURN_MS = 1;
 
 const pose = (deviceName: string, n = 0): IgtlMessage =>
   createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName, timestamp: Timestamp.ZERO });
@@ -73,12 +75,13 @@ describe('a step of the system clock', () => {
     stepSystemClock(-HOUR);
     vi.advanceTimersByTime(999);
     expect(conn.state.kind).toBe('open');
-    vi.advanceTimersByTime(1);
+    // Due at 1000 ms; given one turn of I/O later (a timer of delay 0: 1 ms here, as in Node).
+    vi.advanceTimersByTime(VERDICT_TURN_MS + 1);
     expect(conn.state.kind).toBe('stale');
     vi.advanceTimersByTime(4000);
     const dead = errors.find((e): e is DeadPeerError => e instanceof DeadPeerError);
     expect(dead?.rule).toBe('idle');
-    expect(dead?.elapsedMs).toBe(5000);
+    expect(dead?.elapsedMs).toBe(5000 + VERDICT_TURN_MS);
     expect(attempts[0]!.torn).toBe(true);
   });
 
@@ -108,10 +111,10 @@ describe('a step of the system clock', () => {
     // Then the peer falls silent: stale after 1 s, dead after 5 s, as on any other day.
     vi.advanceTimersByTime(899);
     expect(conn.state.kind).toBe('open');
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(VERDICT_TURN_MS + 1);
     expect(conn.state.kind).toBe('stale');
     vi.advanceTimersByTime(4000);
-    expect(errors.find((e): e is DeadPeerError => e instanceof DeadPeerError)?.elapsedMs).toBe(5000);
+    expect(errors.find((e): e is DeadPeerError => e instanceof DeadPeerError)?.elapsedMs).toBe(5000 + VERDICT_TURN_MS);
   });
 
   it('watchFreshness: a tool that stops just before a step back goes stale on time', () => {
