@@ -1,7 +1,8 @@
 // A ByteChannel over a Node stream socket (net.Socket or tls.TLSSocket).
 import type { Socket } from 'node:net';
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, asyncScheduler, type Subscriber } from 'rxjs';
 import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
+import { afterIoTurn } from '../connection/io-turn.js';
 import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
 import type { ResizableBuffer, SplitAllocation } from '../protocol/framer.js';
 
@@ -177,9 +178,17 @@ export function socketChannelFactory(open: () => Socket, remote: string, readyEv
     new Observable<ChannelEvent>((subscriber) => {
       const socket = open();
       const teardown = pipeSocketEvents(socket, remote, subscriber);
-      // A peer that never answers the SYN must not leave us "connecting" forever.
-      socket.setTimeout(connectTimeoutMs, () => socket.destroy(new Error(`connect timed out after ${connectTimeoutMs} ms`)));
+      // A peer that never answers the SYN must not leave us "connecting" forever. The verdict
+      // waits for one turn of I/O (connection/io-turn.ts): after the application blocked the
+      // event loop past the time-out, the connection may be established and not yet seen.
+      let ready = false;
+      socket.setTimeout(connectTimeoutMs, () => {
+        afterIoTurn(asyncScheduler, () => {
+          if (!ready) socket.destroy(new Error(`connect timed out after ${connectTimeoutMs} ms`));
+        });
+      });
       socket.once(readyEvent, () => {
+        ready = true;
         socket.setTimeout(0);
         subscriber.next({ type: 'open', channel: socketChannel(socket, remote) });
       });

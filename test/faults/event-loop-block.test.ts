@@ -7,7 +7,8 @@
 // (src/connection/liveness.ts): a verdict is given only after the channel has had one turn of
 // I/O since the deadline fell due; a peer that really is silent gets it one loop turn later.
 // The same for the time-out of a request (`query`, `command`, the v3 Version handshake): its
-// answer may be what waits unread (src/connection/io-turn.ts).
+// answer may be what waits unread; and for the connect time-out of TCP/TLS, whose connection
+// may be established unseen (src/connection/io-turn.ts).
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { filter, firstValueFrom } from 'rxjs';
 import { command, query } from '../../operators/index.js';
@@ -123,5 +124,21 @@ describe('a blocked event loop is not a silent peer', () => {
     blockEventLoop(1500);
     expect((await status).type).toBe('STATUS');
     expect((await rate).status).toBe('SUCCESS');
+  });
+
+  it('a TCP connection established while the loop was blocked past connectTimeoutMs opens, with no failed attempt', { timeout: 30_000 }, async (ctx) => {
+    const { port } = await simulateFor(ctx, ['--streams', 'none']);
+    const conn = connectTcp({ port, connectTimeoutMs: 300, reconnect: false });
+    ctx.onTestFinished(() => conn.close());
+    const states: string[] = [];
+    conn.state$.subscribe((st) => states.push(st.kind));
+    conn.connect();
+    // The connect call is made (Node issues it on the next tick), then the loop is blocked past
+    // the time-out while the kernel completes the handshake.
+    await new Promise((resolve) => setImmediate(resolve));
+    blockEventLoop(1000);
+    const settled = await firstValueFrom(conn.state$.pipe(filter((st) => st.kind === 'open' || st.kind === 'closed')));
+    expect(settled.kind).toBe('open');
+    expect(states).not.toContain('closed');
   });
 });
