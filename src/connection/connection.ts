@@ -274,7 +274,17 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /** Undoes one {@link pauseReading}. */
   resumeReading(): void {
-    if (this.pauseRequests > 0 && --this.pauseRequests === 0) this.channel?.resume();
+    if (this.pauseRequests > 0 && --this.pauseRequests === 0) {
+      this.channel?.resume();
+      // What the peer sent meanwhile waits unread: the silence was ours. Its clocks start now.
+      const liveness = this.liveness;
+      if (liveness) {
+        const now = this.scheduler.now();
+        if (this.partialSince !== undefined) this.partialSince = now;
+        if (this.skipSince !== undefined) this.skipSince = now;
+        liveness.resumed(now);
+      }
+    }
   }
 
   /**
@@ -478,6 +488,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
         skippingSince: () => this.skipSince,
         blockedSince: () => this.outbox.blockedSince,
         unconfirmed: () => this.outbox.unconfirmedCount > 0,
+        readingPaused: () => this.pauseRequests > 0,
       },
       {
         stale: (silentMs) => {

@@ -17,6 +17,12 @@
 // One timer, armed at the earliest deadline; a new byte only moves deadlines later, so the hot
 // path (`bytesIn`) does no timer work at all.
 //
+// While this side holds reading paused (a `for await` consumer behind by its highWaterMark),
+// the peer's bytes wait in the socket buffer: silence is ours, not the peer's. The rules that
+// read silence (stale, idle, read, skip, the heartbeat's verdict) give none meanwhile, and count
+// from the moment reading resumes (`resumed`). Pings still go out (they keep a peer that pings
+// us from taking us for dead: any bytes answer its ping), and the write-stall rule still applies.
+//
 // A verdict (stale, dead) waits for one turn of I/O after its deadline fell due (io-turn.ts:
 // after a blocked event loop the peer's bytes may be waiting unread): the check that finds it
 // checks once more, after that turn, and only that check gives it.
@@ -64,6 +70,8 @@ export interface LivenessProbe {
   blockedSince(): number | undefined;
   /** True when messages were written that the peer has not confirmed yet. */
   unconfirmed(): boolean;
+  /** True while this side does not read the channel (the consumer's backpressure). */
+  readingPaused(): boolean;
 }
 
 /** What liveness tells the connection. */
@@ -83,6 +91,7 @@ export class Liveness {
   private pingAt: number | undefined;
   private answers = false;
   private isStale = false;
+  private pausedRules: LivenessRules | undefined;
   private stopped = false;
   private timer: Subscription | undefined;
   private timerAt = Infinity;
@@ -129,6 +138,17 @@ export class Liveness {
     this.check(); // arm the heartbeat timers (once a channel)
   }
 
+  /**
+   * Reading resumed at `now` after a pause of this side's own: the silence rules count from now
+   * (the caller restarts its partial and skip clocks too), as if the peer had just been heard.
+   */
+  resumed(now: number): void {
+    if (this.stopped) return;
+    this.lastIn = now;
+    this.pingAt = undefined;
+    this.check();
+  }
+
   /** Something started a deadline (a partial message, a full channel, a skip): re-check then. */
   poke(): void {
     const now = this.scheduler.now();
@@ -147,6 +167,13 @@ export class Liveness {
     this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
+  }
+
+  /** The rules while reading is paused: the write stall and the heartbeat's pings only. */
+  private rulesWhilePaused(): LivenessRules {
+    return this.pausedRules ??= {
+      ...this.rules, staleAfterMs: undefined, idleTimeoutMs: undefined, readTimeoutMs: undefined, skipTimeoutMs: undefined,
+    };
   }
 
   private heartbeatTimeout(hb: HeartbeatOptions): number {
@@ -187,7 +214,7 @@ export class Liveness {
   private check(final = false): void {
     if (this.stopped) return;
     const now = this.scheduler.now();
-    const r = this.rules;
+    const r = this.probe.readingPaused() ? this.rulesWhilePaused() : this.rules;
     const p = this.probe;
     const silent = now - this.lastIn;
     if (r.idleTimeoutMs !== undefined && silent >= r.idleTimeoutMs) {
@@ -219,7 +246,7 @@ export class Liveness {
         next = Math.min(next, this.lastPing + hb.intervalMs);
       } else {
         if (this.answers) {
-          if (this.pingAt !== undefined && now - this.pingAt >= timeout) {
+          if (this.pingAt !== undefined && now - this.pingAt >= timeout && !p.readingPaused()) {
             return final ? this.die('heartbeat', now - this.pingAt, `no answer to a heartbeat for ${timeout} ms`) : this.recheck(now);
           }
           // Ping when silent (is it alive?) or when writes await confirmation (did it read them?).
@@ -228,7 +255,7 @@ export class Liveness {
             this.sendPing('GET_STATUS', now);
             this.pingAt ??= now;
           }
-          if (this.pingAt !== undefined) next = Math.min(next, this.pingAt + timeout);
+          if (this.pingAt !== undefined && !p.readingPaused()) next = Math.min(next, this.pingAt + timeout);
           next = Math.min(next, Math.max(this.lastIn, this.lastPing) + hb.intervalMs, p.unconfirmed() ? this.lastPing + hb.intervalMs : Infinity);
         }
       }

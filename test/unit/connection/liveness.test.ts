@@ -230,3 +230,56 @@ describe('liveness', () => {
     expect(report.frames.map((f) => decodeMessage(f)).map((m) => (m.type === 'STATUS' ? m.content.statusMessage : ''))).toEqual(['1', '2', '3']);
   });
 });
+
+describe('liveness while this side holds reading paused (a for-await consumer behind by its highWaterMark)', () => {
+  it('gives no verdict while paused, keeps pinging the peer, and counts silence from the resume', async () => {
+    const { scheduler, conn, attempts, errors, at } = setup({ heartbeat: { intervalMs: 200, timeoutMs: 400 }, staleAfterMs: 500, idleTimeoutMs: 1000 }, 20_000);
+    const states: string[] = [];
+    conn.state$.subscribe((s) => states.push(`${s.kind}@${scheduler.now()}`));
+    at(10, () => attempts[0]!.data(statusBytes(HEARTBEAT_DEVICE_NAME))); // it answers the probe: it takes part
+    at(20, () => conn.pauseReading());
+    at(10_020, () => conn.resumeReading());
+    let deadAt = -1;
+    conn.errors$.subscribe((e) => {
+      if (e instanceof DeadPeerError) deadAt = scheduler.now();
+    });
+    scheduler.flush();
+    await settle();
+    // Ten seconds paused: neither stale nor dead (every rule's deadline fell due many times over).
+    expect(states.filter((s) => Number(s.slice(s.indexOf('@') + 1)) < 10_020)).toEqual(['open@0']);
+    // Pinged all along (a peer that pings us hears from us: any bytes answer its ping).
+    const pings = attempts[0]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'GET_STATUS');
+    expect(pings.length).toBeGreaterThanOrEqual(40);
+    // From the resume on, the peer is silent: stale after 500 ms, dead once a ping (due 200 ms
+    // after the last one) has gone 400 ms unanswered.
+    expect(states.slice(1)).toEqual(['stale@10520', `reconnecting@${deadAt}`]);
+    expect(deadAt).toBeGreaterThanOrEqual(10_020 + 400);
+    expect(deadAt).toBeLessThanOrEqual(10_020 + 200 + 400);
+    expect((errors.find((e) => e instanceof DeadPeerError) as DeadPeerError).rule).toBe('heartbeat');
+  });
+
+  it('a message half-read when reading paused is timed from the resume (read rule)', () => {
+    const { scheduler, conn, attempts, errors, at } = setup({ readTimeoutMs: 1000, staleAfterMs: 0, heartbeat: false }, 20_000);
+    at(10, () => attempts[0]!.data(bytesOf(1).subarray(0, 30)));
+    at(20, () => conn.pauseReading());
+    at(5020, () => conn.resumeReading());
+    let deadAt = -1;
+    conn.errors$.subscribe((e) => {
+      if (e instanceof DeadPeerError) deadAt = scheduler.now();
+    });
+    scheduler.flush();
+    expect((errors.find((e) => e instanceof DeadPeerError) as DeadPeerError).rule).toBe('read-timeout');
+    expect(deadAt).toBe(6020);
+  });
+
+  it('the write-stall rule still applies while paused: the peer not reading is the peer', async () => {
+    const { scheduler, conn, attempts, errors } = setup({ writeStallMs: 1000, staleAfterMs: 0, heartbeat: false }, 5000);
+    conn.pauseReading();
+    attempts[0]!.full = true;
+    conn.next(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: 'x' }, { deviceName: 'S' }));
+    await settle();
+    scheduler.flush();
+    expect((errors.find((e) => e instanceof DeadPeerError) as DeadPeerError | undefined)?.rule).toBe('write-stall');
+    expect(attempts[0]!.torn).toBe(true);
+  });
+});
