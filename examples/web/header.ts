@@ -17,7 +17,7 @@ export interface PeerStateLike {
 }
 
 /** What the page can say about its data. */
-export type Health = 'connecting' | 'live' | 'stale' | 'no-data' | 'tracker-down' | 'bridge-down' | 'closed';
+export type Health = 'connecting' | 'live' | 'stale' | 'bridge-silent' | 'no-data' | 'tracker-down' | 'bridge-down' | 'closed';
 
 /** The connection's `peerState$`, when the library has one (feature detection). */
 export function peerStateOf(conn: IgtlConnection): Observable<PeerStateLike> | undefined {
@@ -47,7 +47,12 @@ export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined)
   }
   if (peer) {
     if (peer.kind === 'connecting' || peer.kind === 'reconnecting' || peer.kind === 'closed') return 'tracker-down';
-    if (peer.kind === 'stale' || conn.kind === 'stale') return 'stale';
+    if (peer.kind === 'stale') return 'stale';
+    // The bridge last said its tracker is live, and now nothing comes from the bridge at all:
+    // the bridge or the network between, not the tracker (the heartbeat finds a bridge that is
+    // gone: bridge-down). (As the tracker falls silent, the two stale notices cross within a
+    // millisecond or so.)
+    if (conn.kind === 'stale') return 'bridge-silent';
     return 'live';
   }
   return conn.kind === 'stale' ? 'no-data' : 'live';
@@ -57,6 +62,7 @@ const HEALTH_TEXT: Record<Health, string> = {
   connecting: 'connecting to the bridge…',
   live: 'live',
   stale: 'stale: the tracker sends nothing',
+  'bridge-silent': 'stale: nothing from the bridge (its tracker was live)',
   'no-data': 'no data (tracker down or silent)',
   'tracker-down': 'tracker down',
   'bridge-down': 'bridge down',

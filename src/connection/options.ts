@@ -12,6 +12,14 @@ import type { QueueLimits, SendPolicy } from './send-queue.js';
 /** Default of `staleAfterMs`, ms: also the CLI monitor's per-row threshold, so both agree. */
 export const DEFAULT_STALE_AFTER_MS = 3000;
 
+/**
+ * The heartbeat of clients (TCP, TLS, WebSocket) unless told otherwise: a peer that answers
+ * GET_STATUS (PLUS, igtl-rx servers and bridges) and then goes silent for 5 s is pinged, and
+ * 10 s without an answer closes the connection: a blackholed or stopped peer is found within
+ * 15 s (docs/connections.md).
+ */
+export const CLIENT_HEARTBEAT = { intervalMs: 5000, timeoutMs: 10_000 } as const;
+
 /** Options of a connection (client or server session). */
 export interface ConnectionOptions extends DecodeOptions {
   /** Label for log lines (default: the channel's remote address). */

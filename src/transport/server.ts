@@ -8,13 +8,13 @@ import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
+import { CLIENT_HEARTBEAT } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 import { Acceptor, evictNewestSilent, remoteAddressOf } from './acceptor.js';
 import { allocateUninitialized, pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
-import { CLIENT_HEARTBEAT } from './tcp.js';
 
 const log = createDebug('igtl-rx:server');
 

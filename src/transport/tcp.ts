@@ -2,6 +2,7 @@
 import { connect as netConnect } from 'node:net';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { CLIENT_HEARTBEAT } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 
@@ -45,9 +46,4 @@ export function connectTcp(options: TcpOptions & ConnectionOptions = {}): IgtlCo
   return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, allocate: allocateUninitialized, ...options });
 }
 
-/**
- * The heartbeat of TCP and TLS clients unless told otherwise: a peer that answers GET_STATUS
- * (PLUS, igtl-rx servers) and then goes silent for 5 s is pinged, and 10 s without an answer
- * closes the connection: a blackholed or stopped peer is found within 15 s (docs/connections.md).
- */
-export const CLIENT_HEARTBEAT = { intervalMs: 5000, timeoutMs: 10_000 } as const;
+export { CLIENT_HEARTBEAT };

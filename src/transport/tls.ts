@@ -5,7 +5,8 @@ import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
-import { CLIENT_HEARTBEAT, type TcpOptions } from './tcp.js';
+import { CLIENT_HEARTBEAT } from '../connection/options.js';
+import type { TcpOptions } from './tcp.js';
 
 /** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
 export interface TlsOptions extends TcpOptions {

@@ -37,6 +37,7 @@ import { BehaviorSubject, Observable, Subject, interval, type SchedulerLike, typ
 import { monotonicScheduler } from '../connection/scheduler.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { CLIENT_HEARTBEAT } from '../connection/options.js';
 import { ConnectionError } from '../protocol/errors.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
 
@@ -279,7 +280,10 @@ export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & 
     if (frame?.igtlRx === 'refused') refused$.next(frame);
     else if (frame?.igtlRx === 'peer-state') peerStateTexts.next(text);
   };
-  const conn = new IgtlConnection(webSocketChannel(url, { ...options, onText }), { logNamespace: 'igtl-rx:websocket', name: describeWebSocketUrl(url), ...options });
+  // The heartbeat of every client: an igtl-rx bridge answers it itself (it never reaches the
+  // peer, and a read-only bridge does not count it as a client send), so a bridge that stops
+  // or vanishes is found, where its silence alone could not be told from a silent tracker.
+  const conn = new IgtlConnection(webSocketChannel(url, { ...options, onText }), { logNamespace: 'igtl-rx:websocket', name: describeWebSocketUrl(url), heartbeat: CLIENT_HEARTBEAT, ...options });
   // Held from the start (state$ is hot and subscribing to it opens nothing), so a late
   // subscriber still gets the state the bridge announced when this client joined.
   const peerState = new BehaviorSubject<PeerState>(UNKNOWN_PEER_STATE);

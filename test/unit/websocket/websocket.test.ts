@@ -7,6 +7,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import RwsModule from 'reconnecting-websocket';
 import {
   ConnectionError,
+  HEARTBEAT_DEVICE_NAME,
   IDENTITY,
   Timestamp,
   connectWebSocket,
@@ -34,9 +35,13 @@ async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promi
   }
 }
 
-/** A ws server acting as a raw OpenIGTLink peer: records the decoded messages it receives. */
+/**
+ * A ws server acting as a raw OpenIGTLink peer: records the decoded messages it receives, and
+ * apart from them the client's heartbeat probes (a peer that does not answer gets one per connection).
+ */
 class Peer {
   readonly received: IgtlMessage[] = [];
+  readonly probes: IgtlMessage[] = [];
   readonly sockets = new Set<WebSocket>();
   readonly urls: string[] = [];
   wss: WebSocketServer | undefined;
@@ -56,7 +61,12 @@ class Peer {
       this.urls.push(req.url ?? '');
       ws.on('close', () => this.sockets.delete(ws));
       ws.on('message', (data: Buffer, isBinary) => {
-        if (isBinary) for (const m of decodeAll(new Uint8Array(data))) if (!(m instanceof Error)) this.received.push(m);
+        if (!isBinary) return;
+        for (const m of decodeAll(new Uint8Array(data))) {
+          if (m instanceof Error) continue;
+          if (m.type === 'GET_STATUS' && m.deviceName === HEARTBEAT_DEVICE_NAME) this.probes.push(m);
+          else this.received.push(m);
+        }
       });
       this.onConnection(ws);
     });
@@ -112,6 +122,8 @@ describe('WebSocket transport with a real ws server', () => {
     await until('the server to receive the STATUS', () => p.received.length === 1);
     expect(p.received[0]).toMatchObject({ type: 'STATUS', content: { statusMessage: 'hello' } });
     expect(conn.state).toEqual({ kind: 'open', remote: p.url });
+    // The client's heartbeat asked once, at open, whether this peer takes part (one that does not answer is not pinged again: liveness.test.ts).
+    expect(p.probes.map((m) => [m.type, m.deviceName])).toEqual([['GET_STATUS', HEARTBEAT_DEVICE_NAME]]);
   });
 
   it('reassembles messages whatever the frame boundaries (several per frame, one split over frames)', async () => {
