@@ -36,6 +36,7 @@ import createDebug from 'debug';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { SESSION_HEARTBEAT } from '../connection/options.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
 import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -185,7 +186,10 @@ function createBridgeClient(
 ): LiveClient {
   // Binary frames are built once per group and written to the raw socket (shared-frames.ts).
   const events = openWebSocketChannel(sharedFrameSocket(socket, raw), remote, flow);
-  const conn = new IgtlConnection(() => events, { heartbeat: false, ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, eager: true });
+  // A page that takes part in heartbeats (connectWebSocket's probe) is pinged when it has been
+  // silent for 5 s, as a server pings its sessions: a page whose machine or network vanished is
+  // let go within 15 s instead of holding its place while its socket buffers fill.
+  const conn = new IgtlConnection(() => events, { heartbeat: SESSION_HEARTBEAT, ...options, sendPolicy: policy, name: `client #${id} ${remote}`, reconnect: false, eager: true });
   return Object.assign(conn, { id, remote, filter, socket, connectedAt: Date.now(), relayed: 0, refused: 0 });
 }
 

@@ -20,6 +20,13 @@ export const DEFAULT_STALE_AFTER_MS = 3000;
  */
 export const CLIENT_HEARTBEAT = { intervalMs: 5000, timeoutMs: 10_000 } as const;
 
+/**
+ * The heartbeat of a server's sessions and a bridge's WebSocket clients: as the clients', without
+ * the probe (a server sends a client nothing unasked); a client that probed or pinged is pinged
+ * when silent.
+ */
+export const SESSION_HEARTBEAT = { ...CLIENT_HEARTBEAT, probe: false } as const;
+
 /** Options of a connection (client or server session). */
 export interface ConnectionOptions extends DecodeOptions {
   /** Label for log lines (default: the channel's remote address). */

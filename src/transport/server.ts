@@ -8,7 +8,7 @@ import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import { CLIENT_HEARTBEAT } from '../connection/options.js';
+import { SESSION_HEARTBEAT } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -71,7 +71,7 @@ export type IgtlSession = IgtlConnection & {
  * unasked to a client): a client that probes the server (every igtl-rx client does) or sends a
  * STATUS has shown that it answers.
  */
-const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: { ...CLIENT_HEARTBEAT, probe: false } };
+const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: SESSION_HEARTBEAT };
 
 /** The connection of one accepted socket (composition: the same connection, other options). */
 function createSession(socket: Socket, remoteAddress: string, remotePort: number, options: ConnectionOptions, housekeeping: HousekeepingOptions | undefined, serverMaxVersion: HeaderVersion): IgtlSession {

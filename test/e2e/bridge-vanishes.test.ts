@@ -5,12 +5,18 @@
 // wrong cause. connectWebSocket now has the clients' heartbeat by default: the bridge answers
 // it itself (it never reaches the tracker, and a read-only bridge does not count it as a client
 // send), so a bridge that stops is declared dead within 15 s (rule `heartbeat`), the page goes
-// `reconnecting` (bridge down) and the peer state `unknown`. Bridge and simulator run in their
-// own processes (SIGSTOP).
+// `reconnecting` (bridge down) and the peer state `unknown`. The other way round, the bridge
+// pings a page that took part and has been silent (a read-only page always is), so a page whose
+// machine or network vanished is let go within 15 s. Bridge, simulator and page run in their
+// own processes where a test stops them (SIGSTOP).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import WebSocket from 'ws';
 import { connectWebSocket, DeadPeerError, type IgtlError, type SendRefusal, type WebSocketConnection } from '../../src/node.js';
+import { createBridge } from '../../src/bridge/index.js';
 import { simulateFor, startCli, stopAllCli } from './cli-harness.js';
 
 afterAll(stopAllCli);
@@ -82,5 +88,33 @@ describe('a page whose bridge stops', () => {
     expect(errors.map((e) => e.error.code)).toEqual([]);
     expect(conn.state.kind === 'open' || conn.state.kind === 'stale').toBe(true);
     expect(refused).toEqual([]);
+  });
+
+  it('a bridge lets go of a page whose process stopped within 15 s (it pings a silent page that took part)', { timeout: 40_000 }, async (ctx) => {
+    const { port } = await simulateFor(ctx, ['--rate', '50', '--streams', 'TRANSFORM', '--tools', 'Stylus']);
+    const bridge = createBridge({ port: 0, upstream: { port } });
+    ctx.onTestFinished(() => bridge.close());
+    await bridge.listen();
+    const pageScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'ws-page.mjs');
+    const child = spawn(process.execPath, [pageScript, bridge.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    ctx.onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    // Half a second of the stream at the page (its probe answered long before).
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => String(d).includes('"got"') && resolve()));
+    expect(bridge.clients.size).toBe(1);
+    const client = [...bridge.clients][0]!;
+    const errors: IgtlError[] = [];
+    client.errors$.subscribe((e) => errors.push(e));
+    const closed = firstValueFrom(client.state$.pipe(filter((s) => s.kind === 'closed'), timeout({ first: 25_000 })));
+    child.kill('SIGSTOP');
+    const stoppedAt = performance.now();
+    await closed;
+    const after = performance.now() - stoppedAt;
+    expect((errors.find((e) => e instanceof DeadPeerError) as DeadPeerError | undefined)?.rule).toBe('heartbeat');
+    // Pinged at most 5 s after it stopped answering, let go 10 s after that ping.
+    expect(after).toBeGreaterThanOrEqual(10_000);
+    expect(after).toBeLessThan(16_000);
+    expect(bridge.clients.size).toBe(0);
   });
 });
