@@ -63,6 +63,7 @@ export {
   HEARTBEAT_DEVICE_NAME, IgtlConnection, type ConnectionOptions, type SendOptions,
 } from './connection/connection.js';
 export type { HeartbeatOptions } from './connection/liveness.js';
+export { CLIENT_HEARTBEAT, SESSION_HEARTBEAT } from './connection/options.js';
 export { type HousekeepingOptions } from './connection/housekeeping.js';
 export {
   webSocketChannel, connectWebSocket, BRIDGE_FRAME_VERSION, UNKNOWN_PEER_STATE, peerStateOfConnection,

@@ -5,7 +5,7 @@
  * @module igtl-rx/node
  */
 export * from './index.js';
-export { tcpChannel, connectTcp, CLIENT_HEARTBEAT, type TcpOptions } from './transport/tcp.js';
+export { tcpChannel, connectTcp, type TcpOptions } from './transport/tcp.js';
 export { allocateUninitialized } from './transport/socket-channel.js';
 export { UNVERIFIED_TLS_WARNING, tlsChannel, connectTls, type TlsOptions } from './transport/tls.js';
 export { MAX_DATAGRAM_SIZE, udpChannel, connectUdp, type UdpOptions } from './transport/udp.js';

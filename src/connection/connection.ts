@@ -489,6 +489,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
         blockedSince: () => this.outbox.blockedSince,
         unconfirmed: () => this.outbox.unconfirmedCount > 0,
         readingPaused: () => this.pauseRequests > 0,
+        pendingReceived: () => this.decoder.pendingReceived,
       },
       {
         stale: (silentMs) => {

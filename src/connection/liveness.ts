@@ -3,8 +3,12 @@
 //   stale        nothing received for `staleAfterMs`: what was last received is no longer
 //                current (state `stale`); back to `open` when bytes arrive.
 //   idle         nothing received for `idleTimeoutMs` (opt-in): the peer is taken as dead.
-//   read         a message has been arriving for `readTimeoutMs` without completing (slowloris).
-//   skip         an oversized message is still being skipped after `skipTimeoutMs`.
+//   read         a message has been arriving for `readTimeoutMs` without completing, at under
+//                1 MiB/s on average (`readLimitMs`): a slowloris, or a lying header swallowing
+//                the stream after it. A large image that keeps coming faster than that is not
+//                cut off (at a fixed 30 s, a 256 MiB volume over any link under 72 Mbit/s was
+//                cut off and retried for ever).
+//   skip         the same for an oversized message being skipped (`skipTimeoutMs`).
 //   write stall  the channel has refused bytes (write returned false) and not drained for
 //                `writeStallMs`: the peer stopped reading or is gone.
 //   heartbeat    a GET_STATUS probe right after open finds out whether the peer takes part in
@@ -72,6 +76,22 @@ export interface LivenessProbe {
   unconfirmed(): boolean;
   /** True while this side does not read the channel (the consumer's backpressure). */
   readingPaused(): boolean;
+  /** Bytes of the message now arriving (or being skipped) received so far (MessageDecoder.pendingReceived). */
+  pendingReceived(): number;
+}
+
+/**
+ * The slowest average rate at which a message still counts as arriving, bytes per ms (1 MiB/s,
+ * 8 Mbit/s: below any working LAN or Wi-Fi link).
+ */
+export const SLOWEST_READ_BYTES_PER_MS = (1024 * 1024) / 1000;
+
+/**
+ * How long a message that has `received` bytes so far may have been arriving: `limitMs`, or
+ * longer while it has come at 1 MiB/s or more on average (the time those bytes take at that rate).
+ */
+export function readLimitMs(limitMs: number, received: number): number {
+  return Math.max(limitMs, Math.floor(received / SLOWEST_READ_BYTES_PER_MS));
 }
 
 /** What liveness tells the connection. */
@@ -155,8 +175,8 @@ export class Liveness {
     const r = this.rules;
     const p = this.probe;
     this.arm(Math.min(
-      deadline(p.partialSince(), r.readTimeoutMs),
-      deadline(p.skippingSince(), r.skipTimeoutMs),
+      deadline(p.partialSince(), this.withAllowance(r.readTimeoutMs)),
+      deadline(p.skippingSince(), this.withAllowance(r.skipTimeoutMs)),
       deadline(p.blockedSince(), r.writeStallMs),
       r.heartbeat && this.answers && p.unconfirmed() ? this.lastPing + r.heartbeat.intervalMs : Infinity,
     ), now);
@@ -167,6 +187,11 @@ export class Liveness {
     this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
+  }
+
+  /** A read or skip limit for the message now arriving, by how much of it has come. */
+  private withAllowance(limitMs: number | undefined): number | undefined {
+    return limitMs === undefined ? undefined : readLimitMs(limitMs, this.probe.pendingReceived());
   }
 
   /** The rules while reading is paused: the write stall and the heartbeat's pings only. */
@@ -221,12 +246,14 @@ export class Liveness {
       return final ? this.die('idle', silent, `nothing received for ${r.idleTimeoutMs} ms`) : this.recheck(now);
     }
     const partial = p.partialSince();
-    if (r.readTimeoutMs !== undefined && partial !== undefined && now - partial >= r.readTimeoutMs) {
-      return final ? this.die('read-timeout', now - partial, `a message has been arriving for over ${r.readTimeoutMs} ms`) : this.recheck(now);
+    const readLimit = this.withAllowance(r.readTimeoutMs);
+    const skipLimit = this.withAllowance(r.skipTimeoutMs);
+    if (readLimit !== undefined && partial !== undefined && now - partial >= readLimit) {
+      return final ? this.die('read-timeout', now - partial, `a message has been arriving for over ${readLimit} ms`) : this.recheck(now);
     }
     const skipping = p.skippingSince();
-    if (r.skipTimeoutMs !== undefined && skipping !== undefined && now - skipping >= r.skipTimeoutMs) {
-      return final ? this.die('skip-timeout', now - skipping, `an oversized message is still being skipped after ${r.skipTimeoutMs} ms`) : this.recheck(now);
+    if (skipLimit !== undefined && skipping !== undefined && now - skipping >= skipLimit) {
+      return final ? this.die('skip-timeout', now - skipping, `an oversized message is still being skipped after ${skipLimit} ms`) : this.recheck(now);
     }
     const blocked = p.blockedSince();
     if (r.writeStallMs !== undefined && blocked !== undefined && now - blocked >= r.writeStallMs) {
@@ -234,8 +261,8 @@ export class Liveness {
     }
     let next = Math.min(
       r.idleTimeoutMs === undefined ? Infinity : this.lastIn + r.idleTimeoutMs,
-      deadline(partial, r.readTimeoutMs),
-      deadline(skipping, r.skipTimeoutMs),
+      deadline(partial, readLimit),
+      deadline(skipping, skipLimit),
       deadline(blocked, r.writeStallMs),
     );
     const hb = r.heartbeat;

@@ -80,8 +80,10 @@ export interface ConnectionOptions extends DecodeOptions {
   readonly idleTimeoutMs?: number;
   /**
    * Close the connection when a message has been arriving for this long without completing, ms
-   * (default 30 000 for clients, 20 000 for server sessions): defeats a peer that trickles
-   * bytes (slowloris) to hold buffers and connections. 0 = off.
+   * (default 30 000 for clients, 20 000 for server sessions), unless it has come at 1 MiB/s or
+   * more on average (a large image over a slow link is left to finish): defeats a peer that
+   * trickles bytes (slowloris) to hold buffers and connections, and a lying header swallowing
+   * the stream after it. 0 = off.
    */
   readonly readTimeoutMs?: number;
   /**
@@ -90,10 +92,11 @@ export interface ConnectionOptions extends DecodeOptions {
    */
   readonly writeStallMs?: number;
   /**
-   * Heartbeat (default: on for TCP and TLS clients, `{ intervalMs: 5000, timeoutMs: 10000 }`;
-   * off for server sessions and WebSocket clients; `false` = off). See docs/connections.md,
-   * "Liveness": a GET_STATUS probe at open learns whether the peer answers; such a peer is
-   * pinged after `intervalMs` of silence and declared dead after `timeoutMs` without an answer.
+   * Heartbeat (default: {@link CLIENT_HEARTBEAT} for TCP, TLS and WebSocket clients,
+   * {@link SESSION_HEARTBEAT} (no probe) for server sessions and a bridge's clients; `false` =
+   * off). See docs/connections.md, "Liveness": a GET_STATUS probe at open learns whether the peer
+   * answers; such a peer is pinged after `intervalMs` of silence and declared dead after
+   * `timeoutMs` without an answer.
    */
   readonly heartbeat?: HeartbeatOptions | false;
   /**

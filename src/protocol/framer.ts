@@ -208,6 +208,8 @@ export class Framer {
   private crcHi = 0;
   private crcLo = 0;
   private skip = 0;
+  /** Bytes the message being skipped declared (its body), for {@link pendingReceived}. */
+  private skipTotal = 0;
   private lost = false;
   /** The first exception a handler threw during this push, rethrown once the chunk is consumed. */
   private failure: { error: unknown } | undefined;
@@ -236,6 +238,14 @@ export class Framer {
   /** Bytes of a refused message still to be skipped (0 when not skipping). */
   get skipRemaining(): number {
     return this.skip;
+  }
+
+  /**
+   * Bytes of the message now arriving received so far: held for the message being assembled
+   * (header included) or for its incomplete header, or skipped of the message being skipped.
+   */
+  get pendingReceived(): number {
+    return this.skip > 0 ? this.skipTotal - this.skip : this.buffered;
   }
 
   /** True once the stream was reported lost (DesyncError): later bytes are ignored until reset(). */
@@ -375,7 +385,7 @@ export class Framer {
     }
     const problem = checkHeader(header, this.maxBodySize);
     if (!problem) return true;
-    this.skip = header.bodySize;
+    this.skip = this.skipTotal = header.bodySize;
     this.report(problem);
     return false;
   }
@@ -441,7 +451,7 @@ export class Framer {
   /** Reports a message whose buffer could not be allocated (see the class comment) and skips the rest of it. */
   private allocationFailed(header: FrameHeader, held: number, remaining: number): void {
     this.dropPartial();
-    this.skip = remaining;
+    this.skip = this.skipTotal = remaining;
     this.report(new BodyTooLargeError(header.bodySizeBig, held, header));
   }
 
@@ -659,6 +669,11 @@ export class MessageDecoder {
   /** Bytes of a refused message still to be skipped (0 when not skipping). */
   get skipRemaining(): number {
     return this.framer.skipRemaining;
+  }
+
+  /** See {@link Framer.pendingReceived}. */
+  get pendingReceived(): number {
+    return this.framer.pendingReceived;
   }
 
   /** True once the stream was reported lost (DesyncError): later bytes are ignored until reset(). */

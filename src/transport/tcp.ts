@@ -46,4 +46,3 @@ export function connectTcp(options: TcpOptions & ConnectionOptions = {}): IgtlCo
   return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, allocate: allocateUninitialized, ...options });
 }
 
-export { CLIENT_HEARTBEAT };

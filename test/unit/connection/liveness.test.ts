@@ -11,6 +11,7 @@ import {
   Timestamp,
   TimeoutError,
   createMessage,
+  createImageContent,
   decodeMessage,
   encodeMessage,
   type IgtlError,
@@ -281,5 +282,42 @@ describe('liveness while this side holds reading paused (a for-await consumer be
     scheduler.flush();
     expect((errors.find((e) => e instanceof DeadPeerError) as DeadPeerError | undefined)?.rule).toBe('write-stall');
     expect(attempts[0]!.torn).toBe(true);
+  });
+});
+
+describe('the read rule and large messages', () => {
+  // An 8 MiB image (2048 x 1024 x 4 bytes), delivered in 64 KiB chunks.
+  const image = encodeMessage(createMessage('IMAGE', createImageContent({ data: new Uint8Array(2048 * 1024 * 4), size: [2048, 1024, 4] }), { deviceName: 'US', timestamp: Timestamp.ZERO }));
+  const CHUNK = 64 * 1024;
+
+  function deliver(everyMs: number, readTimeoutMs: number) {
+    const { scheduler, attempts, errors, got, at } = setup({ readTimeoutMs, staleAfterMs: 0, heartbeat: false, idleTimeoutMs: 0 }, 60_000);
+    for (let off = 0, t = 10; off < image.length; off += CHUNK, t += everyMs) at(t, () => attempts[0]!.data(image.subarray(off, off + CHUNK)));
+    scheduler.flush();
+    return { got, dead: errors.find((e): e is DeadPeerError => e instanceof DeadPeerError) };
+  }
+
+  it('an 8 MiB image arriving at 1.6 MiB/s for 5 s is not cut off by a 1 s read rule', () => {
+    const { got, dead } = deliver(40, 1000);
+    expect(dead).toBeUndefined();
+    expect(got.map((m) => m.type)).toEqual(['IMAGE']);
+  });
+
+  it('the same image at 0.5 MiB/s is: under 1 MiB/s on average once readTimeoutMs has passed', () => {
+    const { got, dead } = deliver(125, 1000);
+    expect(dead?.rule).toBe('read-timeout');
+    expect(dead?.elapsedMs).toBe(1000);
+    expect(dead?.message).toMatch(/arriving for over 1000 ms/);
+    expect(got).toEqual([]);
+  });
+
+  it('a slowloris trickling a large message is cut off at readTimeoutMs as before', () => {
+    const { scheduler, attempts, errors, at } = setup({ readTimeoutMs: 1000, staleAfterMs: 0, heartbeat: false }, 10_000);
+    at(0, () => attempts[0]!.data(image.subarray(0, CHUNK))); // a fast first chunk: 64 KiB
+    for (let t = 100; t < 10_000; t += 100) at(t, () => attempts[0]!.data(image.subarray(CHUNK, CHUNK + 1)));
+    scheduler.flush();
+    const dead = errors.find((e): e is DeadPeerError => e instanceof DeadPeerError);
+    expect(dead?.rule).toBe('read-timeout');
+    expect(dead?.elapsedMs).toBe(1000);
   });
 });
