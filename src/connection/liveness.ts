@@ -22,10 +22,12 @@
 // path (`bytesIn`) does no timer work at all.
 //
 // While this side holds reading paused (a `for await` consumer behind by its highWaterMark),
-// the peer's bytes wait in the socket buffer: silence is ours, not the peer's. The rules that
-// read silence (stale, idle, read, skip, the heartbeat's verdict) give none meanwhile, and count
-// from the moment reading resumes (`resumed`). Pings still go out (they keep a peer that pings
-// us from taking us for dead: any bytes answer its ping), and the write-stall rule still applies.
+// the peer's bytes wait in the socket buffer: silence is ours, not the peer's. The dead-peer
+// rules that read silence (idle, read, skip, the heartbeat's verdict) give none meanwhile, and
+// count from the moment reading resumes (`resumed`). `stale` still applies, on the last bytes
+// received: nothing current has arrived, which is what it says. Pings still go out (they keep a
+// peer that pings us from taking us for dead: any bytes answer its ping), and the write-stall
+// rule still applies.
 //
 // A verdict (stale, dead) waits for one turn of I/O after its deadline fell due (io-turn.ts:
 // after a blocked event loop the peer's bytes may be waiting unread): the check that finds it
@@ -106,7 +108,10 @@ export interface LivenessEvents {
 
 /** The liveness rules of one open channel. Create one per channel; `stop()` when it ends. */
 export class Liveness {
+  /** When bytes last arrived (the stale rule's clock). */
   private lastIn: number;
+  /** When reading last resumed after a pause of this side's own (the dead-peer rules count from the later of the two). */
+  private resumedAt = -Infinity;
   private lastPing: number;
   private pingAt: number | undefined;
   private answers = false;
@@ -159,12 +164,13 @@ export class Liveness {
   }
 
   /**
-   * Reading resumed at `now` after a pause of this side's own: the silence rules count from now
-   * (the caller restarts its partial and skip clocks too), as if the peer had just been heard.
+   * Reading resumed at `now` after a pause of this side's own: the dead-peer rules count from
+   * now (the caller restarts its partial and skip clocks too), as if the peer had just been
+   * heard; `stale` keeps the time of the last bytes.
    */
   resumed(now: number): void {
     if (this.stopped) return;
-    this.lastIn = now;
+    this.resumedAt = now;
     this.pingAt = undefined;
     this.check();
   }
@@ -194,11 +200,9 @@ export class Liveness {
     return limitMs === undefined ? undefined : readLimitMs(limitMs, this.probe.pendingReceived());
   }
 
-  /** The rules while reading is paused: the write stall and the heartbeat's pings only. */
+  /** The rules while reading is paused: stale, the write stall and the heartbeat's pings only. */
   private rulesWhilePaused(): LivenessRules {
-    return this.pausedRules ??= {
-      ...this.rules, staleAfterMs: undefined, idleTimeoutMs: undefined, readTimeoutMs: undefined, skipTimeoutMs: undefined,
-    };
+    return this.pausedRules ??= { ...this.rules, idleTimeoutMs: undefined, readTimeoutMs: undefined, skipTimeoutMs: undefined };
   }
 
   private heartbeatTimeout(hb: HeartbeatOptions): number {
@@ -242,8 +246,11 @@ export class Liveness {
     const r = this.probe.readingPaused() ? this.rulesWhilePaused() : this.rules;
     const p = this.probe;
     const silent = now - this.lastIn;
-    if (r.idleTimeoutMs !== undefined && silent >= r.idleTimeoutMs) {
-      return final ? this.die('idle', silent, `nothing received for ${r.idleTimeoutMs} ms`) : this.recheck(now);
+    // Silence as the dead-peer rules count it: not the time this side itself did not read.
+    const heardAt = Math.max(this.lastIn, this.resumedAt);
+    const unheard = now - heardAt;
+    if (r.idleTimeoutMs !== undefined && unheard >= r.idleTimeoutMs) {
+      return final ? this.die('idle', unheard, `nothing received for ${r.idleTimeoutMs} ms`) : this.recheck(now);
     }
     const partial = p.partialSince();
     const readLimit = this.withAllowance(r.readTimeoutMs);
@@ -260,7 +267,7 @@ export class Liveness {
       return final ? this.die('write-stall', now - blocked, `the peer has taken no bytes for ${r.writeStallMs} ms (write stalled)`) : this.recheck(now);
     }
     let next = Math.min(
-      r.idleTimeoutMs === undefined ? Infinity : this.lastIn + r.idleTimeoutMs,
+      r.idleTimeoutMs === undefined ? Infinity : heardAt + r.idleTimeoutMs,
       deadline(partial, readLimit),
       deadline(skipping, skipLimit),
       deadline(blocked, r.writeStallMs),
@@ -277,13 +284,13 @@ export class Liveness {
             return final ? this.die('heartbeat', now - this.pingAt, `no answer to a heartbeat for ${timeout} ms`) : this.recheck(now);
           }
           // Ping when silent (is it alive?) or when writes await confirmation (did it read them?).
-          const due = silent >= hb.intervalMs || p.unconfirmed();
+          const due = unheard >= hb.intervalMs || p.unconfirmed();
           if (due && now - this.lastPing >= hb.intervalMs) {
             this.sendPing('GET_STATUS', now);
             this.pingAt ??= now;
           }
           if (this.pingAt !== undefined && !p.readingPaused()) next = Math.min(next, this.pingAt + timeout);
-          next = Math.min(next, Math.max(this.lastIn, this.lastPing) + hb.intervalMs, p.unconfirmed() ? this.lastPing + hb.intervalMs : Infinity);
+          next = Math.min(next, Math.max(heardAt, this.lastPing) + hb.intervalMs, p.unconfirmed() ? this.lastPing + hb.intervalMs : Infinity);
         }
       }
     }

@@ -1,10 +1,11 @@
 // A `for await` consumer that stops pulling (it saves a file, waits for the user) holds reading
 // paused once it is `highWaterMark` messages behind: the peer's bytes wait in the socket
 // buffers. That silence is ours, not the peer's: before, the heartbeat declared a live peer dead
-// ("no answer to a heartbeat": its answer was unread), and `stale`, `idleTimeoutMs` and the read
-// rule fired the same way, tearing the connection down under the consumer. The rules now wait
-// while reading is paused and count from the resume (src/connection/liveness.ts); a peer that
-// really stopped is still found, after the resume. Against a simulator in another process.
+// ("no answer to a heartbeat": its answer was unread), and `idleTimeoutMs` and the read rule
+// fired the same way, tearing the connection down under the consumer. The dead-peer rules now
+// wait while reading is paused and count from the resume (src/connection/liveness.ts); `stale`
+// still says that nothing current arrives; a peer that really stopped is still found, after the
+// resume. Against a simulator in another process.
 import { afterAll, describe, expect, it, vi, type TestContext } from 'vitest';
 import { connectTcp, DeadPeerError, type IgtlError, type IgtlMessage } from '../../src/node.js';
 import { simulateFor, stopAllCli } from '../e2e/cli-harness.js';
@@ -50,7 +51,7 @@ async function slowConsumer(ctx: TestContext) {
 const busyElsewhere = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a for-await consumer that stops pulling', () => {
-  it('keeps its connection to a live peer: neither stale nor dead while paused, and the stream goes on in order', { timeout: 30_000 }, async (ctx) => {
+  it('keeps its connection to a live peer: stale while paused, never dead, open again as it reads, and the stream goes on in order', { timeout: 30_000 }, async (ctx) => {
     const { states, errors, pull, paused } = await slowConsumer(ctx);
     await pull(20);
     const from = states.length;
@@ -61,7 +62,7 @@ describe('a for-await consumer that stops pulling', () => {
     expect(after).toHaveLength(200);
     const times = after.map((m) => m.timestamp.toMillis());
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    expect(states.slice(from).map((s) => s.kind)).toEqual([]);
+    expect(states.slice(from).map((s) => s.kind)).toEqual(['stale', 'open']);
     expect(errors.map((e) => e.error.code)).toEqual([]);
   });
 

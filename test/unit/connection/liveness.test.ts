@@ -246,17 +246,32 @@ describe('liveness while this side holds reading paused (a for-await consumer be
     });
     scheduler.flush();
     await settle();
-    // Ten seconds paused: neither stale nor dead (every rule's deadline fell due many times over).
-    expect(states.filter((s) => Number(s.slice(s.indexOf('@') + 1)) < 10_020)).toEqual(['open@0']);
+    // Ten seconds paused: stale (nothing current has arrived, which is true), never dead
+    // (every dead-peer rule's deadline fell due many times over).
+    expect(states.filter((s) => Number(s.slice(s.indexOf('@') + 1)) < 10_020)).toEqual(['open@0', 'stale@510']);
     // Pinged all along (a peer that pings us hears from us: any bytes answer its ping).
     const pings = attempts[0]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'GET_STATUS');
     expect(pings.length).toBeGreaterThanOrEqual(40);
-    // From the resume on, the peer is silent: stale after 500 ms, dead once a ping (due 200 ms
-    // after the last one) has gone 400 ms unanswered.
-    expect(states.slice(1)).toEqual(['stale@10520', `reconnecting@${deadAt}`]);
+    // From the resume on, the peer is silent: dead once a ping (due 200 ms after the last one)
+    // has gone 400 ms unanswered.
+    expect(states.slice(2)).toEqual([`reconnecting@${deadAt}`]);
     expect(deadAt).toBeGreaterThanOrEqual(10_020 + 400);
     expect(deadAt).toBeLessThanOrEqual(10_020 + 200 + 400);
     expect((errors.find((e) => e instanceof DeadPeerError) as DeadPeerError).rule).toBe('heartbeat');
+  });
+
+  it('a live peer, whose bytes are read as reading resumes, is open again at once', () => {
+    const { scheduler, conn, attempts, errors, at } = setup({ heartbeat: { intervalMs: 200, timeoutMs: 400 }, staleAfterMs: 500, idleTimeoutMs: 1000 }, 12_000);
+    const states: string[] = [];
+    conn.state$.subscribe((s) => states.push(`${s.kind}@${scheduler.now()}`));
+    at(10, () => attempts[0]!.data(statusBytes(HEARTBEAT_DEVICE_NAME)));
+    at(20, () => conn.pauseReading());
+    at(10_020, () => conn.resumeReading());
+    at(10_020, () => attempts[0]!.data(bytesOf(1))); // what waited in the socket
+    for (let t = 10_040; t < 12_000; t += 20) at(t, () => attempts[0]!.data(bytesOf(t)));
+    scheduler.flush();
+    expect(states).toEqual(['open@0', 'stale@510', 'open@10020']);
+    expect(errors).toEqual([]);
   });
 
   it('a message half-read when reading paused is timed from the resume (read rule)', () => {
