@@ -28,13 +28,18 @@ async function pacedSender(ctx: TestContext, bytes: Uint8Array, chunk: number, e
   return (server.address() as net.AddressInfo).port;
 }
 
+/** A client of that peer (a 1 s read rule, nothing else that could close it) and its errors. */
+function client(ctx: TestContext, port: number) {
+  const conn = connectTcp({ port, readTimeoutMs: 1000, reconnect: false, heartbeat: false });
+  ctx.onTestFinished(() => conn.close());
+  const errors: IgtlError[] = [];
+  conn.errors$.subscribe((e) => errors.push(e));
+  return { conn, errors };
+}
+
 describe('a large image over a slow link', () => {
   it('arriving at about 2 MiB/s for 4 s, is received whole with readTimeoutMs 1000', { timeout: 30_000 }, async (ctx) => {
-    const port = await pacedSender(ctx, image, 64 * 1024, 30);
-    const conn = connectTcp({ port, readTimeoutMs: 1000, reconnect: false, heartbeat: false });
-    ctx.onTestFinished(() => conn.close());
-    const errors: IgtlError[] = [];
-    conn.errors$.subscribe((e) => errors.push(e));
+    const { conn, errors } = client(ctx, await pacedSender(ctx, image, 64 * 1024, 30));
     const start = performance.now();
     const msg = await firstValueFrom(conn.pipe(filter((m) => m.type === 'IMAGE')));
     expect(performance.now() - start).toBeGreaterThan(2000); // it did take seconds
@@ -43,11 +48,7 @@ describe('a large image over a slow link', () => {
   });
 
   it('trickling at 64 KiB/s, is cut off by the read rule at readTimeoutMs', { timeout: 30_000 }, async (ctx) => {
-    const port = await pacedSender(ctx, image, 6 * 1024, 100);
-    const conn = connectTcp({ port, readTimeoutMs: 1000, reconnect: false, heartbeat: false });
-    ctx.onTestFinished(() => conn.close());
-    const errors: IgtlError[] = [];
-    conn.errors$.subscribe((e) => errors.push(e));
+    const { conn, errors } = client(ctx, await pacedSender(ctx, image, 6 * 1024, 100));
     conn.connect();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'closed')));
     const dead = errors.find((e): e is DeadPeerError => e instanceof DeadPeerError);
