@@ -31,13 +31,15 @@ describe('watchFreshness', () => {
   it.each([['the test scheduler', true], ['no scheduler option', false]])('emits a key live at its first message and stale exactly staleAfterMs after its newest, per key (%s)', (_, pass) => {
     scheduler.run(({ hot, expectObservable }) => {
       const source = hot('-a-b-A-----------a-|', values);
-      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, ...(pass ? { scheduler } : {}) }))).toBe('-x-y----z-w------v-|', {
+      expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, ...(pass ? { scheduler } : {}) }))).toBe('-x-y----z-w------v-(s|)', {
         x: change(STYLUS, false, 1, 1, values.a!),
         y: change(PROBE, false, 3, 3, values.b!),
         z: change(PROBE, true, 8, 3, values.b!),
         // The newest message before the silence: what a display still shows, now marked stale.
         w: change(STYLUS, true, 10, 5, values.A!),
         v: change(STYLUS, false, 17, 17, values.a!),
+        // The stream ends: nothing more will come, the Stylus is not live any more.
+        s: change(STYLUS, true, 19, 17, values.a!),
       });
     });
   });
@@ -88,10 +90,19 @@ describe('watchFreshness', () => {
     });
   });
 
-  it('passes completion and errors through at once, with no last emission, and stops its timer', () => {
+  it('when the source ends, every key still live goes stale at that moment, then the end passes; the timer stops', () => {
     scheduler.run(({ hot, expectObservable }) => {
-      expectObservable(hot('-a-|', values).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-|', { x: change(STYLUS, false, 1, 1, values.a!) });
-      expectObservable(hot('-a-#', values, new Error('boom')).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-#', { x: change(STYLUS, false, 1, 1, values.a!) }, new Error('boom'));
+      const live = change(STYLUS, false, 1, 1, values.a!);
+      const ended = change(STYLUS, true, 3, 1, values.a!);
+      expectObservable(hot('-a-|', values).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-(s|)', { x: live, s: ended });
+      expectObservable(hot('-a-#', values, new Error('boom')).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-(s#)', { x: live, s: ended }, new Error('boom'));
+      // A key already stale is not said again; one live, one stale: only the live one.
+      expectObservable(hot('-a-b---|', values).pipe(watchFreshness({ staleAfterMs: 5, scheduler }))).toBe('-x-y--z(w|)', {
+        x: live,
+        y: change(PROBE, false, 3, 3, values.b!),
+        z: change(STYLUS, true, 6, 1, values.a!),
+        w: change(PROBE, true, 7, 3, values.b!),
+      });
     });
   });
 
@@ -108,11 +119,13 @@ describe('watchFreshness', () => {
     it('a sender repeating its last sample (same timestamp) goes stale while its messages keep coming; a new sample is live again', () => {
       scheduler.run(({ hot, expectObservable }) => {
         const source = hot('-p-p-p-p-p-p-q-q-|', r);
-        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, ignoreRepeats: true, scheduler }))).toBe('-x---y-------w---|', {
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, ignoreRepeats: true, scheduler }))).toBe('-x---y-------w---(s|)', {
           x: change(STYLUS, false, 1, 1, r.p!),
           // The newest message (a repeat) is what is on screen; its sample is from frame 1.
           y: change(STYLUS, true, 5, 1, r.p!),
           w: change(STYLUS, false, 13, 13, r.q!),
+          // The repeat at 15 did not refresh it: its sample is from 13.
+          s: change(STYLUS, true, 17, 13, r.q!),
         });
       });
     });
@@ -120,14 +133,20 @@ describe('watchFreshness', () => {
     it('without it, the same repeats keep the key live (arrival is all that counts)', () => {
       scheduler.run(({ hot, expectObservable }) => {
         const source = hot('-p-p-p-p-p-p-q-q-|', r);
-        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, scheduler }))).toBe('-x---------------|', { x: change(STYLUS, false, 1, 1, r.p!) });
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, scheduler }))).toBe('-x---------------(s|)', {
+          x: change(STYLUS, false, 1, 1, r.p!),
+          s: change(STYLUS, true, 17, 15, r.q!),
+        });
       });
     });
 
     it('an older timestamp counts as new (a sender whose clock stepped back is not frozen), and so does every message without one', () => {
       scheduler.run(({ hot, expectObservable }) => {
         const source = hot('-p-o-p-z-z-z-z-|', r);
-        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, ignoreRepeats: true, scheduler }))).toBe('-x-------------|', { x: change(STYLUS, false, 1, 1, r.p!) });
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 4, ignoreRepeats: true, scheduler }))).toBe('-x-------------(s|)', {
+          x: change(STYLUS, false, 1, 1, r.p!),
+          s: change(STYLUS, true, 15, 13, r.z!),
+        });
       });
     });
   });

@@ -50,9 +50,10 @@ interface KeyState<T> {
  *
  * ```
  * source:                               -a-b-A-----------a-|      a, A: Stylus   b: Probe
- * watchFreshness({ staleAfterMs: 5 }):  -x-y----z-w------v-|      (frames are ms)
+ * watchFreshness({ staleAfterMs: 5 }):  -x-y----z-w------v-(s|)   (frames are ms)
  *   x: Stylus live   y: Probe live   z: Probe stale (at 8, lastSeen 3)
  *   w: Stylus stale (at 10, lastSeen 5, message A)   v: Stylus live again (at 17)
+ *   s: Stylus stale as the stream ends (at 19, lastSeen 17)
  * ```
  *
  * A key's first message emits `{ stale: false }`; silence of `staleAfterMs` after its newest
@@ -62,9 +63,10 @@ interface KeyState<T> {
  * earliest moment a live key could go stale. It keeps each key's newest message (one per tool or
  * device, for as long as it is subscribed): key by what is drawn, not by something unbounded.
  *
- * Completion and errors pass through at once (no last emission). A `key` that throws errors the
- * result with what it threw and unsubscribes the source. The timer stops on completion, error
- * and unsubscribe.
+ * When the source ends (completes or errors), every key still live goes stale at that moment
+ * (nothing more will come for it), then the completion or the error is passed on: the last poses
+ * of a connection that gave up do not stay live. A `key` that throws errors the result with what
+ * it threw and unsubscribes the source. The timer stops on completion, error and unsubscribe.
  *
  * @example
  * conn.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), watchFreshness({ staleAfterMs: 500 }))
@@ -113,6 +115,19 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
         if (next !== Infinity && !subscriber.closed) arm(next);
       };
 
+      // The stream ended: nothing more will come for any key, so none is live any more. Each key
+      // still live is said stale now, before the end is passed on (a display that draws the
+      // changes must not keep the last poses of a closed connection looking live).
+      const endAll = (): void => {
+        timer?.unsubscribe();
+        const now = scheduler.now();
+        for (const [key, k] of keys) {
+          if (k.stale) continue;
+          k.stale = true;
+          subscriber.next({ key, stale: true, at: now, lastSeen: k.lastSeen, message: k.message });
+        }
+      };
+
       // Through subscribeOperator, so a `key` that throws errors the result and unsubscribes the source.
       const subscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
@@ -129,6 +144,14 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
           } else keys.set(key, { lastSeen: now, message: msg, stale: false });
           subscriber.next({ key, stale: false, at: now, lastSeen: now, message: msg });
           arm(now + staleAfterMs);
+        },
+        error: (err) => {
+          endAll();
+          subscriber.error(err);
+        },
+        complete: () => {
+          endAll();
+          subscriber.complete();
         },
       });
       return () => {
