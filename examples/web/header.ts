@@ -32,12 +32,16 @@ function reasonText(reason: unknown): string {
   return String(reason);
 }
 
-/** The health of the data from the two states (peer undefined: the bridge does not say). */
-export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined): Health {
+/**
+ * The health of the data from the two states (peer undefined: the bridge does not say).
+ * `wasOpen`: the page has been connected to the bridge before, so connecting again means it
+ * lost the bridge (each attempt after a drop counts from 1 again).
+ */
+export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined, wasOpen = false): Health {
   switch (conn.kind) {
     case 'idle':
     case 'connecting':
-      return 'connecting';
+      return wasOpen ? 'bridge-down' : 'connecting';
     case 'reconnecting':
       return 'bridge-down';
     case 'closed':
@@ -72,6 +76,7 @@ const HEALTH_TEXT: Record<Health, string> = {
 /** The header's state line and error line. */
 export class Header {
   private conn: ConnectionState = { kind: 'idle' };
+  private wasOpen = false;
   private peer: PeerStateLike | undefined;
   private lastHealth: Health | undefined;
 
@@ -88,6 +93,7 @@ export class Header {
   attach(connection: IgtlConnection): Subscription {
     const sub = connection.state$.subscribe((s) => {
       this.conn = s;
+      if (s.kind === 'open') this.wasOpen = true;
       // A new bridge connection: the peer state is unknown until the bridge says it again.
       if (s.kind !== 'open' && s.kind !== 'stale') this.peer = this.peer && { kind: 'unknown' };
       this.render();
@@ -108,7 +114,7 @@ export class Header {
 
   /** The current health (for the test hooks). */
   get current(): Health {
-    return healthOf(this.conn, this.peer?.kind === 'unknown' ? undefined : this.peer);
+    return healthOf(this.conn, this.peer?.kind === 'unknown' ? undefined : this.peer, this.wasOpen);
   }
 
   private error(e: IgtlError): void {
@@ -120,7 +126,7 @@ export class Header {
   private render(): void {
     const s = this.conn;
     const peer = this.peer?.kind === 'unknown' ? undefined : this.peer;
-    const health = healthOf(s, peer);
+    const health = healthOf(s, peer, this.wasOpen);
     this.health.dataset.health = health;
     this.health.textContent = HEALTH_TEXT[health];
     this.bridgeLine.dataset.state = s.kind;

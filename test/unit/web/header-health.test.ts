@@ -21,6 +21,12 @@ describe('healthOf', () => {
     expect(healthOf(stale, { kind: 'open' })).toBe('bridge-silent');
   });
 
+  it('connecting: to the bridge at first, the bridge down once the page had it and lost it', () => {
+    const connecting: ConnectionState = { kind: 'connecting', attempt: 1 };
+    expect(healthOf(connecting, undefined)).toBe('connecting');
+    expect(healthOf(connecting, undefined, true)).toBe('bridge-down');
+  });
+
   it('the tracker down, the bridge down, and a bridge that does not report its tracker', () => {
     expect(healthOf(open, { kind: 'reconnecting' })).toBe('tracker-down');
     expect(healthOf({ kind: 'reconnecting', attempt: 1, delayMs: 100, reason: undefined }, { kind: 'open' })).toBe('bridge-down');
