@@ -45,4 +45,3 @@ export function tcpChannel(options: TcpOptions = {}): ChannelFactory {
 export function connectTcp(options: TcpOptions & ConnectionOptions = {}): IgtlConnection {
   return new IgtlConnection(tcpChannel(options), { logNamespace: 'igtl-rx:tcp', name: `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`, heartbeat: CLIENT_HEARTBEAT, allocate: allocateUninitialized, ...options });
 }
-

@@ -3,9 +3,9 @@ import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions } from 
 import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { CLIENT_HEARTBEAT } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
-import { CLIENT_HEARTBEAT } from '../connection/options.js';
 import type { TcpOptions } from './tcp.js';
 
 /** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
