@@ -65,7 +65,7 @@ export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined,
 const HEALTH_TEXT: Record<Health, string> = {
   connecting: 'connecting to the bridge…',
   live: 'live',
-  stale: 'stale: the tracker sends nothing',
+  stale: 'stale: no data from the tracker',
   'bridge-silent': 'stale: nothing from the bridge (its tracker was live)',
   'no-data': 'no data (tracker down or silent)',
   'tracker-down': 'tracker down',

@@ -285,7 +285,7 @@ export class IgtlBridge {
     this.subs.push(
       up.state$.subscribe((s) => {
         if (s.kind === 'open') log('peer %s: open', s.remote);
-        else if (s.kind === 'stale') log('peer %s: stale (nothing received for %d ms)', s.remote, s.silentMs);
+        else if (s.kind === 'stale') log('peer %s: stale (no data for %d ms)', s.remote, s.silentMs);
         else if (s.kind === 'reconnecting') log('peer: %s; retrying in %d ms (attempt %d)', s.reason?.message ?? 'closed', s.delayMs, s.attempt);
         else if (s.kind === 'closed') log('peer: closed%s', s.reason ? `: ${s.reason.message}` : '');
       }),

@@ -60,7 +60,7 @@ export function stateText(state: ConnectionState, elapsedMs = 0): string {
     case 'open':
       return `open ${state.remote}`;
     case 'stale':
-      return `stale: nothing received for ${seconds(state.silentMs + elapsedMs)} from ${state.remote}`;
+      return `stale: no data for ${seconds(state.silentMs + elapsedMs)} from ${state.remote}`;
     case 'reconnecting':
       return `reconnecting: attempt ${state.attempt} in ${seconds(state.delayMs)} (${reasonText(state.reason)})`;
     case 'closed':

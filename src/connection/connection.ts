@@ -60,6 +60,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private channel: ByteChannel | undefined;
   private liveness: Liveness | undefined;
   private pauseRequests = 0;
+  /** Data messages received (not heartbeat traffic or keep-alives): the stale rule's news. */
+  private dataMessages = 0;
   private messageIdCounter = 0;
   private commandIdCounter = 0;
   private peerVersion: HeaderVersion = 1;
@@ -493,7 +495,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       },
       {
         stale: (silentMs) => {
-          this.log('%s: stale: nothing received for %d ms', this.label(), silentMs);
+          this.log('%s: stale: no data for %d ms', this.label(), silentMs);
           this.lifecycle.setStale(silentMs);
         },
         live: () => this.lifecycle.setStale(undefined),
@@ -514,7 +516,9 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     const decoder = this.decoder;
     if (decoder.desynced) return;
     const before = decoder.buffered;
+    const data = this.dataMessages;
     decoder.push(chunk);
+    if (this.dataMessages !== data) this.liveness?.dataIn(now);
     if (this.channel?.kind === 'datagram') decoder.end();
     // Deadlines of the read and skip rules start when a partial message or a skip starts.
     let poke = false;
@@ -536,7 +540,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.partialSince = undefined;
     if (msg.headerVersion === 2) this.peerVersion = 2;
     // The hot path stays small (tracking at kHz): heartbeat traffic is only ever a (GET_)STATUS.
-    if ((msg.type === 'STATUS' || msg.type === 'GET_STATUS') && this.heartbeatTraffic(msg)) return;
+    if (msg.type === 'STATUS' || msg.type === 'GET_STATUS') {
+      if (this.heartbeatTraffic(msg)) return;
+      // PLUS's keep-alive (an unnamed legacy STATUS) says the peer is there, not that data comes.
+      if (!isKeepAlive(msg)) this.dataMessages++;
+    } else this.dataMessages++;
     this.onMessage?.(msg, this.reply);
     this.subject.next(msg);
   }
@@ -548,7 +556,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     // whose answers to GET_STATUS and keep-alives are unnamed legacy-framed STATUS messages. Not
     // 3D Slicer's unnamed v3 STATUS sent on connect: Slicer is not known to answer GET_STATUS, and
     // a peer pinged that never answers would be declared dead whenever it is quiet.
-    if (ours || (msg.type === 'STATUS' && msg.deviceName === '' && msg.headerVersion === 1)) this.liveness?.answered();
+    if (ours || isKeepAlive(msg)) this.liveness?.answered();
     if (!ours) return false;
     this.answerHeartbeat(msg);
     return true;
@@ -646,6 +654,15 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     if (reason && !(reason instanceof PeerClosedError)) subject.error(reason instanceof IgtlError ? reason : new ConnectionError(reason.message, reason));
     else subject.complete();
   }
+}
+
+/**
+ * A keep-alive: an unnamed legacy-framed STATUS, what PLUS sends when it has nothing else to say
+ * and answers a GET_STATUS with (vtkPlusOpenIGTLinkServer). It shows the peer takes part in
+ * heartbeats; it is not data. (3D Slicer's unnamed STATUS on connect is v3-framed: data.)
+ */
+function isKeepAlive(msg: IgtlMessage): boolean {
+  return msg.type === 'STATUS' && msg.deviceName === '' && msg.headerVersion === 1;
 }
 
 function keyOf(msg: IgtlMessage): string {

@@ -1,7 +1,11 @@
 // Liveness of one open channel, on an RxJS scheduler (so every rule is marble-testable):
 //
-//   stale        nothing received for `staleAfterMs`: what was last received is no longer
-//                current (state `stale`); back to `open` when bytes arrive.
+//   stale        no data for `staleAfterMs`: what was last received is no longer current (state
+//                `stale`); back to `open` when data arrives. Data is a complete message other
+//                than heartbeat traffic and keep-alives (`dataIn`): the answers to our pings
+//                prove that the peer is there, not that anything current comes from it (with
+//                bytes, a tracker that stopped streaming but answered pings was `open` again for
+//                3 s after every ping), and a message still arriving is not current yet.
 //   idle         nothing received for `idleTimeoutMs` (opt-in): the peer is taken as dead.
 //   read         a message has been arriving for `readTimeoutMs` without completing, at under
 //                1 MiB/s on average (`readLimitMs`): a slowloris, or a lying header swallowing
@@ -25,7 +29,7 @@
 // the peer's bytes wait in the socket buffer: silence is ours, not the peer's. The dead-peer
 // rules that read silence (idle, read, skip, the heartbeat's verdict) give none meanwhile, and
 // count from the moment reading resumes (`resumed`). `stale` still applies, on the last bytes
-// received: nothing current has arrived, which is what it says. Pings still go out (they keep a
+// data: nothing current has arrived, which is what it says. Pings still go out (they keep a
 // peer that pings us from taking us for dead: any bytes answer its ping), and the write-stall
 // rule still applies.
 //
@@ -108,8 +112,10 @@ export interface LivenessEvents {
 
 /** The liveness rules of one open channel. Create one per channel; `stop()` when it ends. */
 export class Liveness {
-  /** When bytes last arrived (the stale rule's clock). */
+  /** When bytes last arrived (the dead-peer rules' clock). */
   private lastIn: number;
+  /** When data (a message, not a heartbeat or a keep-alive) last arrived: the stale rule's clock. */
+  private lastData: number;
   /** When reading last resumed after a pause of this side's own (the dead-peer rules count from the later of the two). */
   private resumedAt = -Infinity;
   private lastPing: number;
@@ -130,6 +136,7 @@ export class Liveness {
   ) {
     const now = scheduler.now();
     this.lastIn = now;
+    this.lastData = now;
     this.lastPing = now;
     const hb = rules.heartbeat;
     if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS' && hb.probe !== false) {
@@ -143,6 +150,11 @@ export class Liveness {
   bytesIn(now: number): void {
     this.lastIn = now;
     this.pingAt = undefined;
+  }
+
+  /** Data (at least one message other than heartbeat traffic and keep-alives) arrived at `now`. */
+  dataIn(now: number): void {
+    this.lastData = now;
     if (this.isStale) {
       this.isStale = false;
       this.events.live();
@@ -245,7 +257,6 @@ export class Liveness {
     const now = this.scheduler.now();
     const r = this.probe.readingPaused() ? this.rulesWhilePaused() : this.rules;
     const p = this.probe;
-    const silent = now - this.lastIn;
     // Silence as the dead-peer rules count it: not the time this side itself did not read.
     const heardAt = Math.max(this.lastIn, this.resumedAt);
     const unheard = now - heardAt;
@@ -295,12 +306,13 @@ export class Liveness {
       }
     }
     if (r.staleAfterMs !== undefined) {
-      if (!this.isStale && silent >= r.staleAfterMs) {
+      const noData = now - this.lastData;
+      if (!this.isStale && noData >= r.staleAfterMs) {
         if (!final) return this.recheck(now);
         this.isStale = true;
-        this.events.stale(silent);
+        this.events.stale(noData);
       }
-      if (!this.isStale) next = Math.min(next, this.lastIn + r.staleAfterMs);
+      if (!this.isStale) next = Math.min(next, this.lastData + r.staleAfterMs);
     }
     if (this.stopped) return;
     // Bytes may have arrived since a deadline was computed: a timer that fires early re-checks.

@@ -68,9 +68,10 @@ export interface ConnectionOptions extends DecodeOptions {
   /** Defaults of `messages()`. */
   readonly pull?: PullOptions;
   /**
-   * An open connection that has received nothing for this long, ms, is `stale` in `state$`
-   * until bytes arrive again (default 3000; 0 = never stale). It stays open: staleness is
-   * news for the user (frozen data is not live data), not a verdict on the peer.
+   * An open connection that has received no data for this long, ms, is `stale` in `state$`
+   * until data arrives again (default 3000; 0 = never stale): a complete message other than
+   * heartbeat traffic and keep-alives. It stays open: staleness is news for the user (frozen
+   * data is not live data), not a verdict on the peer.
    */
   readonly staleAfterMs?: number;
   /**

@@ -9,8 +9,10 @@ export type ConnectionState =
   /** Open, and bytes arrived within the liveness window: data is live. */
   | { readonly kind: 'open'; readonly remote: string }
   /**
-   * Open, but nothing has arrived for `silentMs` (the `staleAfterMs` option): whatever was last
-   * received is no longer current. Back to `open` when bytes arrive again.
+   * Open, but no data has arrived for `silentMs` (the `staleAfterMs` option): whatever was last
+   * received is no longer current. Data is a complete message other than heartbeat traffic and
+   * keep-alives (answers to pings show the peer is there, not that anything current comes).
+   * Back to `open` when data arrives again.
    */
   | { readonly kind: 'stale'; readonly remote: string; readonly silentMs: number }
   /** Lost or failed; the next attempt starts after `delayMs`. */

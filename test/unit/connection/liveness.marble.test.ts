@@ -8,6 +8,7 @@ import { fakeFactory } from './fake-channel.js';
 
 const pose = encodeMessage(createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: Timestamp.ZERO }));
 const echo = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO }));
+const keepAlive = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: '', timestamp: Timestamp.ZERO }));
 const kinds = { o: 'open', s: 'stale', c: 'closed', r: 'reconnecting', n: 'connecting' } as const;
 const kind = (s: ConnectionState) => s.kind;
 
@@ -55,9 +56,35 @@ describe('liveness transitions (marble)', () => {
     const errors = scenario(
       { staleAfterMs: 1000, heartbeat: { intervalMs: 1500, timeoutMs: 2000 }, reconnect: { initialDelayMs: 500, jitter: 0 } },
       (at, data) => at(10, () => data(echo)),
-      // Silent from 10: stale at 1010, pinged at 1510, dead 2000 ms later at 3510.
-      'o 1009ms s 2499ms r 499ms n',
+      // No data from the start (an answer is not data): stale at 1000; silent from 10: pinged
+      // at 1510, dead 2000 ms later at 3510.
+      'o 999ms s 2509ms r 499ms n',
     );
     expect(errors.map((e) => (e instanceof DeadPeerError ? e.rule : e.code))).toEqual(['heartbeat']);
+  });
+
+  it('a tracker that stops streaming but answers every ping stays stale: an answer is not data', () => {
+    // Before, any bytes made it open again: open for 3 s after every ping, while nothing came.
+    // (Pinged at 3020 and 4530, 1500 ms after the last bytes; never declared dead in the window.)
+    scenario({ staleAfterMs: 1000, heartbeat: { intervalMs: 1500, timeoutMs: 2000 } }, (at, data) => {
+      at(10, () => data(pose));
+      for (const t of [1520, 3030, 4540]) at(t, () => data(echo)); // the probe's answer, then one 10 ms after each ping
+    }, 'o 1009ms s');
+  });
+
+  it("PLUS's keep-alives (unnamed legacy STATUS) keep a peer from being taken for dead, not the data live", () => {
+    scenario({ staleAfterMs: 1000, idleTimeoutMs: 2000 }, (at, data) => {
+      at(10, () => data(pose));
+      for (let t = 500; t < 6000; t += 500) at(t, () => data(keepAlive));
+    }, 'o 1009ms s');
+  });
+
+  it('a message that is still arriving is not data yet: stale while a large one is in flight, open when it completes', () => {
+    const big = encodeMessage(createMessage('STRING', { encoding: 3, value: 'x'.repeat(60_000) }, { deviceName: 'Log', timestamp: Timestamp.ZERO }));
+    scenario({ staleAfterMs: 1000 }, (at, data) => {
+      at(10, () => data(pose));
+      // 60 kB in 1 kB pieces every 50 ms: in flight for 3 s, complete with the 61st piece at 3100.
+      for (let i = 0; i * 1000 < big.length; i++) at(100 + i * 50, () => data(big.subarray(i * 1000, (i + 1) * 1000)));
+    }, 'o 1009ms s 2089ms o', '^ 4000ms !');
   });
 });

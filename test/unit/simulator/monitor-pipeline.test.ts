@@ -236,7 +236,7 @@ describe('connection view (monitor and demo)', () => {
   it('says what state the connection is in, in words', () => {
     expect(stateText({ kind: 'connecting', attempt: 2 })).toBe('connecting (attempt 2)');
     expect(stateText({ kind: 'open', remote: '127.0.0.1:18944' })).toBe('open 127.0.0.1:18944');
-    expect(stateText({ kind: 'stale', remote: '127.0.0.1:18944', silentMs: 3000 }, 1200)).toBe('stale: nothing received for 4.2 s from 127.0.0.1:18944');
+    expect(stateText({ kind: 'stale', remote: '127.0.0.1:18944', silentMs: 3000 }, 1200)).toBe('stale: no data for 4.2 s from 127.0.0.1:18944');
     expect(stateText({ kind: 'reconnecting', attempt: 3, delayMs: 500, reason: peerClosed })).toBe('reconnecting: attempt 3 in 0.5 s (closed by peer)');
     // A peer close reported without a reason (before connections carried PeerClosedError).
     expect(stateText({ kind: 'reconnecting', attempt: 1, delayMs: 250, reason: undefined })).toBe('reconnecting: attempt 1 in 0.3 s (closed by peer)');
