@@ -28,8 +28,8 @@
 // While this side holds reading paused (a `for await` consumer behind by its highWaterMark),
 // the peer's bytes wait in the socket buffer: silence is ours, not the peer's. The dead-peer
 // rules that read silence (idle, read, skip, the heartbeat's verdict) give none meanwhile, and
-// count from the moment reading resumes (`resumed`). `stale` still applies, on the last bytes
-// data: nothing current has arrived, which is what it says. Pings still go out (they keep a
+// count from the moment reading resumes (`resumed`). `stale` still applies, on the last data
+// received: nothing current has arrived, which is what it says. Pings still go out (they keep a
 // peer that pings us from taking us for dead: any bytes answer its ping), and the write-stall
 // rule still applies.
 //
@@ -178,7 +178,7 @@ export class Liveness {
   /**
    * Reading resumed at `now` after a pause of this side's own: the dead-peer rules count from
    * now (the caller restarts its partial and skip clocks too), as if the peer had just been
-   * heard; `stale` keeps the time of the last bytes.
+   * heard; `stale` keeps the time of the last data.
    */
   resumed(now: number): void {
     if (this.stopped) return;
