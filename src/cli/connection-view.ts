@@ -2,7 +2,9 @@
 // JSON object, the errors reported so far counted by code, and the exit status a verb returns
 // when the connection ends without being asked to.
 import { scan, startWith, type Observable, type OperatorFunction } from 'rxjs';
+import type { IgtlConnection } from '../connection/connection.js';
 import type { ConnectionState } from '../connection/state.js';
+import { monotonicNow } from '../protocol/clock.js';
 import { DeadPeerError, IgtlError, PeerClosedError } from '../protocol/errors.js';
 import type { JsonObject } from '../protocol/json-types.js';
 import { CliError } from './output.js';
@@ -138,4 +140,32 @@ export function exitStatus(ending: Ending, where: string): number {
   if (ending.by === 'stop') return ending.why === 'duration' ? 0 : signalExitCode(ending.why);
   const code = exitCodeForClose(ending.reason);
   throw new CliError(`${where}: ${code === EXIT_PEER_CLOSED ? 'closed by peer' : `connection lost: ${reasonText(ending.reason)}`}`, code);
+}
+
+/**
+ * Follows the peer's state for a verb that records or plays: `text()` for a progress line (`live`,
+ * `stale: no data for 4.2 s from ...`, `reconnecting: ...`), and `line` called with each change
+ * that matters when there is no such line: falling silent, data again, dropping, reconnecting.
+ */
+export function watchPeer(conn: IgtlConnection, line: (text: string) => void): { text(): string; stop(): void } {
+  let state: ConnectionState = conn.state;
+  let since = monotonicNow();
+  let wasStale = false;
+  const sub = conn.state$.subscribe((s) => {
+    state = s;
+    since = monotonicNow();
+    if (s.kind === 'stale') {
+      wasStale = true;
+      line(`igtl-rx: peer ${stateText(s)}`);
+    } else if (s.kind === 'open') {
+      if (wasStale) line(`igtl-rx: peer live again (${s.remote})`);
+      wasStale = false;
+    } else if (s.kind === 'reconnecting' || s.kind === 'closed') {
+      line(`igtl-rx: peer ${stateText(s)}`);
+    }
+  });
+  return {
+    text: () => (state.kind === 'open' ? 'live' : stateText(state, monotonicNow() - since)),
+    stop: () => sub.unsubscribe(),
+  };
 }

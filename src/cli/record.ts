@@ -1,5 +1,6 @@
 // `igtl-rx record FILE [HOST:PORT]`: records a connection to FILE + FILE.idx (src/recording).
 import { map, share, take, takeUntil, type Observable } from 'rxjs';
+import type { IgtlConnection } from '../connection/connection.js';
 import { stream, type StreamType } from '../../operators/index.js';
 import { monotonicNow } from '../protocol/clock.js';
 import type { IgtlMessage } from '../protocol/types.js';
@@ -9,6 +10,7 @@ import { replay } from '../recording/replay.js';
 import { writeSequence } from '../recording/sequence/frames.js';
 import { record } from '../recording/record.js';
 import { createServer } from '../transport/server.js';
+import { watchPeer } from './connection-view.js';
 import { monitorFilter } from './monitor-pipeline.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
@@ -41,8 +43,9 @@ ${announceV3Help(24)}
                         "igtl-rx convert"); the session is kept in FILE.igtl.tmp until then
   --no-compress         with --format mha|nrrd: pixels uncompressed
 
-A progress line (messages, bytes, rate, time) shows on stderr when it is a terminal; a summary
-line is printed at the end. Exit status: 0 when stopped or closed by the peer, 1 on errors.`;
+A progress line (messages, bytes, rate, time, the peer's state) shows on stderr when it is a
+terminal, otherwise a line for each change of the peer's state (stale, live again,
+reconnecting); a summary line is printed at the end. Exit status: 0 when stopped or closed by the peer, 1 on errors.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
@@ -84,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   let source: Observable<IgtlMessage>;
   let cleanup: () => Promise<void>;
   let where: string;
+  let connection: IgtlConnection | undefined;
   if (values.listen !== undefined) {
     const endpoint = parseEndpoint(values.listen as string, '--listen');
     // A recorder is passive: no automatic replies to what clients send.
@@ -103,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
     const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean, announceV3: values['announce-v3'] as boolean });
     await openConnection(conn, endpoint);
     where = `${endpoint.host}:${endpoint.port}`;
+    connection = conn;
     const asked = streams.map((t) => stream(conn, t).subscribe({ error: (err: Error) => note(`igtl-rx: --stream ${t}: ${err.message}`) }));
     source = conn;
     cleanup = async () => {
@@ -116,23 +121,32 @@ export async function run(argv: string[]): Promise<number> {
   let filtered = source.pipe(monitorFilter({ ...(types ? { types } : {}), ...(values.device === undefined ? {} : { device: values.device as string }) }), takeUntil(stop$));
   if (count !== undefined) filtered = filtered.pipe(take(count));
 
-  const progress = createProgress(`recording ${file} | {value} messages | {size} | {rate} msg/s | {elapsed}`, undefined, !quiet && process.stderr.isTTY === true);
+  const live = !quiet && process.stderr.isTTY === true;
+  const progress = createProgress(`recording ${file} | {value} messages | {size} | {rate} msg/s | {elapsed} | {peer}`, undefined, live);
   const started = monotonicNow();
   let messages = 0;
   let bytes = 0;
   let lastUpdate = 0;
   let failure: Error | undefined;
+  // What the peer is doing, beside the counts: a recording whose peer fell silent or dropped
+  // must say so, not look like a recorder that hung (its counts stop either way).
+  const peer = connection === undefined ? undefined : watchPeer(connection, (line) => {
+    if (!live) note(line);
+  });
+  const refresh = () => {
+    const now = monotonicNow();
+    lastUpdate = now;
+    const elapsed = now - started;
+    progress.update(messages, { size: formatBytes(bytes), rate: (messages / Math.max(elapsed / 1000, 0.001)).toFixed(0), elapsed: formatDuration(elapsed), peer: peer?.text() ?? 'listening' });
+  };
+  // The line is refreshed while nothing arrives too (elapsed time, the peer's silence).
+  const ticker = live ? setInterval(refresh, 500) : undefined;
   await new Promise<void>((resolve) => {
     record(filtered, file).subscribe({
       next: (r) => {
         messages++;
         bytes += r.bytes.length;
-        const now = monotonicNow();
-        if (now - lastUpdate > 200) {
-          lastUpdate = now;
-          const elapsed = now - started;
-          progress.update(messages, { size: formatBytes(bytes), rate: (messages / Math.max(elapsed / 1000, 0.001)).toFixed(0), elapsed: formatDuration(elapsed) });
-        }
+        if (monotonicNow() - lastUpdate > 200) refresh();
       },
       error: (err: Error) => {
         failure = err;
@@ -141,6 +155,8 @@ export async function run(argv: string[]): Promise<number> {
       complete: () => resolve(),
     });
   });
+  if (ticker) clearInterval(ticker);
+  peer?.stop();
   progress.stop();
   await cleanup();
   const elapsed = monotonicNow() - started;
