@@ -38,6 +38,25 @@ describe('PlusServer (emulated from PlusLib sources)', () => {
     expect(keepAlives.map((m) => [m.headerVersion, m.messageId, m.type === 'STATUS' && m.content.code])).toEqual([[1, 0, 1], [1, 0, 1], [1, 0, 1]]);
   });
 
+  it('an idle PlusServer, sending only its keep-alives (S2, S3), makes the connection stale: keep-alives are not data', async () => {
+    const p = await plus();
+    const conn = client(p.port, { staleAfterMs: 1000 });
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    const pose = firstValueFrom(conn.pipe(filter((m) => m.type === 'TDATA')));
+    p.sendTrackingData([{ name: 'Stylus', matrix: matrix(1) }]);
+    await pose;
+    const keepAlivesBefore = p.keepAlives;
+    // No more tracking data; a keep-alive every 0.25 s. Before, any bytes counted: a PlusServer
+    // with nothing to send never made its connection stale.
+    const stale = await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'stale'), timeout(3000)));
+    expect(stale.kind === 'stale' && stale.silentMs).toBeGreaterThanOrEqual(1000);
+    expect(p.keepAlives - keepAlivesBefore).toBeGreaterThanOrEqual(3);
+    // Tracking data again: open again.
+    const open = firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open'), timeout(3000)));
+    p.sendTrackingData([{ name: 'Stylus', matrix: matrix(2) }]);
+    await open;
+  });
+
   it('negotiateVersion() gives v2, and later COMMAND replies carry their metadata (S4, S10, S11)', async () => {
     const p = await plus();
     const conn = client(p.port);
