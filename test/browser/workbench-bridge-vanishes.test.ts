@@ -8,12 +8,14 @@
 // own, so the bridge can be stopped with SIGSTOP.
 import { afterAll, describe, expect, it } from 'vitest';
 import { simulateFor, startCli, stopAllCli } from '../e2e/cli-harness.js';
-import { launch, screenshot, type Browser } from './helpers.js';
+import { exclusive, launch, screenshot, type Browser } from './helpers.js';
 
 let browser: Browser | undefined;
+let release: (() => void) | undefined;
 afterAll(async () => {
   await browser?.close();
   await stopAllCli();
+  release?.();
 });
 
 describe('workbench: a bridge that stops', () => {
@@ -25,6 +27,7 @@ describe('workbench: a bridge that stops', () => {
       await bridge.stop();
     });
     const http = (await bridge.waitFor(/workbench: open (http:\/\/[\d.]+:\d+\/)/, 15_000))[1]!;
+    release = await exclusive('workbench-bridge-vanishes');
     browser = await launch();
     const { page } = browser;
     await page.goto(http);
