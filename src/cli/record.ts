@@ -1,7 +1,7 @@
 // `igtl-rx record FILE [HOST:PORT]`: records a connection to FILE + FILE.idx (src/recording).
 import { map, share, take, takeUntil, type Observable } from 'rxjs';
-import type { IgtlConnection } from '../connection/connection.js';
 import { stream, type StreamType } from '../../operators/index.js';
+import type { IgtlConnection } from '../connection/connection.js';
 import { monotonicNow } from '../protocol/clock.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { unlink } from 'node:fs/promises';
@@ -45,7 +45,8 @@ ${announceV3Help(24)}
 
 A progress line (messages, bytes, rate, time, the peer's state) shows on stderr when it is a
 terminal, otherwise a line for each change of the peer's state (stale, live again,
-reconnecting); a summary line is printed at the end. Exit status: 0 when stopped or closed by the peer, 1 on errors.`;
+reconnecting); a summary line is printed at the end. Exit status: 0 when stopped or closed by
+the peer, 1 on errors.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
