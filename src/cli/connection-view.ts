@@ -150,17 +150,17 @@ export function exitStatus(ending: Ending, where: string): number {
 export function watchPeer(conn: IgtlConnection, line: (text: string) => void): { text(): string; stop(): void } {
   let state: ConnectionState = conn.state;
   let since = monotonicNow();
-  let wasStale = false;
+  // Said the peer was stale or gone: its next `open` is said too (without a terminal these lines
+  // are all a reader sees, and the last one must not stay "reconnecting" while data flows).
+  let saidTrouble = false;
   const sub = conn.state$.subscribe((s) => {
     state = s;
     since = monotonicNow();
-    if (s.kind === 'stale') {
-      wasStale = true;
-      line(`igtl-rx: peer ${stateText(s)}`);
-    } else if (s.kind === 'open') {
-      if (wasStale) line(`igtl-rx: peer live again (${s.remote})`);
-      wasStale = false;
-    } else if (s.kind === 'reconnecting' || s.kind === 'closed') {
+    if (s.kind === 'open') {
+      if (saidTrouble) line(`igtl-rx: peer live again (${s.remote})`);
+      saidTrouble = false;
+    } else if (s.kind === 'stale' || s.kind === 'reconnecting' || s.kind === 'closed') {
+      saidTrouble = true;
       line(`igtl-rx: peer ${stateText(s)}`);
     }
   });

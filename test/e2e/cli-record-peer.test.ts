@@ -46,6 +46,29 @@ describe('igtl-rx record and its peer', () => {
     await rec.waitFor(/igtl-rx: peer live again \(127\.0\.0\.1:\d+\)/, 3000, 'stderr', from);
   });
 
+  it('with --reconnect, says when the peer drops and when it is live again after reconnecting', { timeout: 30_000 }, async (ctx) => {
+    // Without a terminal these lines are all a reader sees: the last must not stay "reconnecting"
+    // once data flows again (it did: only a stale peer's return was said).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-record-peer-'));
+    ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    let server = createServer({ port: 0 });
+    const { port } = (await server.listen()) as AddressInfo;
+    ctx.onTestFinished(() => server.close());
+    const timer = setInterval(() => server.broadcast(createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus' })), 20);
+    ctx.onTestFinished(() => clearInterval(timer));
+    const rec = startCli(['record', path.join(dir, 'session.igtl'), `127.0.0.1:${port}`, '--reconnect'], {});
+    ctx.onTestFinished(async () => {
+      await rec.stop();
+    });
+    await new Promise<void>((resolve) => server.sessions$.subscribe(() => setTimeout(resolve, 300)));
+    await server.close();
+    await rec.waitFor(/igtl-rx: peer reconnecting/, 5000, 'stderr');
+    const from = rec.stderr.length;
+    server = createServer({ port });
+    await server.listen();
+    await rec.waitFor(/igtl-rx: peer live again \(127\.0\.0\.1:\d+\)/, 10_000, 'stderr', from);
+  });
+
   it.runIf(HAS_SCRIPT)('in a terminal, the progress line says it, and goes on counting the silence', { timeout: 30_000 }, async (ctx) => {
     const { rec, tracker } = await recording(ctx, { terminal: { rows: 10, columns: 200 } });
     await rec.waitFor(/\| live/, 5000);
