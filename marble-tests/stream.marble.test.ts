@@ -1,7 +1,7 @@
 import { defer, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage } from '../src/index.js';
+import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type ConnectionState } from '../src/index.js';
 import { QueryFailedError, stream, type IgtlPeer } from '../operators/index.js';
 import { correlatorFor } from '../operators/internal/correlator.js';
 import { fakePeer } from './support/fake-peer.js';
@@ -10,6 +10,12 @@ const at = Timestamp.fromMillis(1_700_000_000_000);
 
 const tdata = (deviceName = 'Tracker') =>
   createMessage('TDATA', { elements: [{ name: 'Stylus', type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY }] }, { deviceName, timestamp: at });
+const states: Record<string, ConnectionState> = {
+  o: { kind: 'open', remote: 'peer:18944' },
+  s: { kind: 'stale', remote: 'peer:18944', silentMs: 2000 },
+  r: { kind: 'reconnecting', attempt: 1, delayMs: 250, reason: new ConnectionError('reset') },
+  c: { kind: 'connecting', attempt: 1 },
+};
 const values = {
   a: createMessage('RTS_TDATA', { status: 0 }, { timestamp: at }),
   f: createMessage('RTS_TDATA', { status: 1 }, { timestamp: at }),
@@ -134,6 +140,37 @@ describe('stream', () => {
         ['STP_IMAGE', {}],
         ['STP_POLYDATA', {}],
       ]);
+    });
+  });
+
+  it('sends the STT_ again on each new channel after a reconnect, not when stale turns live', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      // o: open, s: stale, r: reconnecting, c: connecting (the states of an IgtlConnection).
+      const state$ = hot<ConnectionState>('-o--s-o-r-c-o---r--c-o---', states);
+      const peer = { ...fakePeer(scheduler, hot('--a--t------------------', values)), state$ };
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^-----------------------!').toBe('-----t------------------', values);
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '12 STT_TDATA', '21 STT_TDATA', '24 STP_TDATA']);
+    });
+  });
+
+  it('sends one STT_ when subscribed while reconnecting (the queued one goes out on the next channel)', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const state$ = hot<ConnectionState>('-r-c-o-s-o---', states);
+      const peer = { ...fakePeer(scheduler, hot('------a--t---', values)), state$ };
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^-----------!').toBe('---------t--', values);
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '12 STP_TDATA']);
+    });
+  });
+
+  it('ends with QueryFailedError when the new channel refuses the stream', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const state$ = hot<ConnectionState>('-o--r-c-o---', states);
+      const peer = { ...fakePeer(scheduler, hot('--a--t----f-t-', values)), state$ };
+      expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('-----t----#', values, expect.any(QueryFailedError));
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '8 STT_TDATA']);
     });
   });
 

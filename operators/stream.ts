@@ -1,10 +1,10 @@
-import { Observable, filter, share, type SchedulerLike } from 'rxjs';
+import { Observable, filter, share, type SchedulerLike, type Subscription } from 'rxjs';
 import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { createMessage, type IgtlMessage } from '../src/index.js';
 import { queryType } from '../src/protocol/query-names.js';
 import { QueryTimeoutError } from './errors.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
-import { holdUntil, messagesOf, type IgtlPeer } from './internal/peer.js';
+import { holdUntil, messagesOf, reopenings, type IgtlPeer } from './internal/peer.js';
 import { query } from './query.js';
 
 /** The message types a server can be asked to stream with STT_ (OpenIGTLink Documents/Protocol/query.md). */
@@ -49,6 +49,12 @@ export interface StreamOptions {
  * STT_ bodies (OpenIGTLink Documents/Protocol/trackingdata.md, qtrackingdata.md, video.md): STT_TDATA/STT_QTDATA carry `resolutionMs` and `coordinate`,
  * STT_VIDEO `codec` and `resolutionMs`, STT_BIND `resolutionMs` (sent in ns), the others none.
  * Options are those of the subscription that starts the shared stream.
+ *
+ * After a reconnect (the connection lost its channel and opened a new one) the STT_ is sent
+ * again on the new channel, and its RTS_ checked as the first one's: the server on the other end
+ * is a new session (or a restarted server) that was never asked, and would send nothing while
+ * the connection says open. A stale connection that turns live again is the same channel: no
+ * new STT_. (Needs the peer's `state$`, which every `IgtlConnection` has.)
  *
  * The STP_ goes out when the last subscriber unsubscribes (not when the connection ended the
  * stream, nor after an error); the peer is kept subscribed until the STP_ is written (at most
@@ -110,15 +116,25 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     // A peer that ended as it was subscribed has ended the stream already: asking it for one
     // would only subscribe to it again (the query's reply) for nothing.
     if (subscriber.closed) return undefined;
-    const ack = query(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }).subscribe({
-      error: (err: unknown) => {
-        if (err instanceof QueryTimeoutError) return; // no RTS_: tolerated
-        end();
-        subscriber.error(err);
-      },
-    });
+    let ack: Subscription | undefined;
+    const ask = (): void => {
+      ack?.unsubscribe();
+      ack = query(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }).subscribe({
+        error: (err: unknown) => {
+          if (err instanceof QueryTimeoutError) return; // no RTS_: tolerated
+          end();
+          subscriber.error(err);
+        },
+      });
+    };
+    ask();
+    // A reconnect opens a new channel to a peer that was never asked for this stream (a new
+    // session of the server, or a server that restarted): ask again, or the subscribers would
+    // get nothing while the connection says open.
+    const again = subscribeOperator(reopenings(peer), subscriber, { next: ask });
     return () => {
-      ack.unsubscribe();
+      again.unsubscribe();
+      ack?.unsubscribe();
       if (!ended) {
         // Hold the peer before letting go of it, so the STP_ is written before a lazy connection closes.
         holdUntil(peer, peer.send(createMessage(queryType('STP_', type), {}, { deviceName })), timeoutMs, scheduler);

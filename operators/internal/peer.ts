@@ -1,7 +1,7 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
-import { Observable, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
-import type { HeaderVersion, IgtlMessage, SendPolicy } from '../../src/index.js';
+import { NEVER, Observable, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
+import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, type SendPolicy } from '../../src/index.js';
 
 /**
  * The structural interface of a connection as the operators see it: a stream of received
@@ -19,11 +19,43 @@ export interface IgtlPeer extends Subscribable<IgtlMessage> {
    * `IgtlConnection` does): lets `query` tell PLUS's v1 keep-alive STATUS from its answers.
    */
   readonly peerHeaderVersion?: HeaderVersion;
+  /**
+   * The connection's state, when the peer has one (an `IgtlConnection` does): tells `stream`
+   * that a reconnect has opened a new channel, whose peer knows nothing of the old one's STT_.
+   */
+  readonly state$?: Observable<ConnectionState>;
 }
 
 /** The peer's messages as an Observable (RxJS `from` does not take a bare Subscribable). */
 export function messagesOf(peer: IgtlPeer): Observable<IgtlMessage> {
   return new Observable<IgtlMessage>((subscriber) => peer.subscribe(subscriber));
+}
+
+/**
+ * Emits each time the peer opens a new channel after losing an open one (a reconnect). What was
+ * asked of the peer on the lost channel (an STT_) is unknown to the new one: the server on the
+ * other end is a new session, or a restarted server. An open that follows a loss seen before
+ * subscribing does not count (what is sent now waits for that open). Never emits for a peer
+ * without `state$`.
+ */
+export function reopenings(peer: IgtlPeer): Observable<void> {
+  const state$ = peer.state$;
+  if (!state$) return NEVER;
+  return new Observable<void>((subscriber) => {
+    let open = false;
+    let lost = false;
+    return state$.subscribe((state) => {
+      if (isOpen(state)) {
+        // open <-> stale is the same channel.
+        if (lost) subscriber.next();
+        open = true;
+        lost = false;
+      } else if (open) {
+        open = false;
+        lost = true;
+      }
+    });
+  });
 }
 
 /**
