@@ -97,8 +97,16 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     const end = (): void => {
       ended = true;
     };
+    // The first finalizer, because finalizers run in the order they are added: the hold must be
+    // taken while the data subscription below, perhaps the peer's last subscriber, still holds
+    // the peer. Taken after it, a lazy connection closed with the STP_ unsent and opened a new
+    // channel to send it.
+    subscriber.add(() => {
+      // Hold the peer before letting go of it, so the STP_ is written before a lazy connection closes.
+      if (!ended) holdUntil(peer, peer.send(createMessage(queryType('STP_', type), {}, { deviceName })), timeoutMs, scheduler);
+    });
     // Listen before asking, so the first streamed message is not missed.
-    const data = subscribeOperator(
+    subscribeOperator(
       messagesOf(peer).pipe(filter((m) => m.type === type && (deviceName === '' || m.deviceName === deviceName))),
       subscriber,
       {
@@ -135,11 +143,6 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     return () => {
       again.unsubscribe();
       ack?.unsubscribe();
-      if (!ended) {
-        // Hold the peer before letting go of it, so the STP_ is written before a lazy connection closes.
-        holdUntil(peer, peer.send(createMessage(queryType('STP_', type), {}, { deviceName })), timeoutMs, scheduler);
-      }
-      data.unsubscribe();
     };
   });
 }

@@ -39,3 +39,20 @@ describe('stream across a reconnect', () => {
     sub.unsubscribe();
   });
 });
+
+describe('stream on a lazy connection', () => {
+  it('writes the STP_ on the channel it streams on when its last subscriber leaves, then closes', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    const sub = stream(conn, 'TDATA', { scheduler }).subscribe();
+    attempts[0]!.open();
+    await settle();
+    attempts[0]!.data(encodeMessage(createMessage('RTS_TDATA', { status: 0 })));
+    // The stream is the connection's only subscriber.
+    sub.unsubscribe();
+    await settle();
+    expect(writtenTypes(attempts[0]!)).toEqual(['STT_TDATA', 'STP_TDATA']);
+    // Once the STP_ is written, nothing holds the connection: it closes, and opens nothing new.
+    expect(conn.state.kind).toBe('closed');
+    expect(attempts).toHaveLength(1);
+  });
+});
