@@ -1,7 +1,7 @@
 import { defer, map, type Observable, type SchedulerLike } from 'rxjs';
 import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { commandXml, createMessage, defaultEncodingFor, type IgtlMessage, type Metadata, type MetadataValue } from '../src/index.js';
-import { CommandFailedError, CommandReplyError, type CommandResult } from './errors.js';
+import { CommandFailedError, CommandReplyError, type CommandResult, type ReplyLostError } from './errors.js';
 import { isCommandFailure, parseCommandReply } from './internal/command-reply.js';
 import { commandToken, legacyToken, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
@@ -60,7 +60,9 @@ export interface CommandOptions {
  *
  * Errors: {@link CommandFailedError}, {@link CommandReplyError}, {@link QueryTimeoutError}, the error of `peer.send`
  * (for instance an EncodeError for a name over 128 bytes), an EncodeError from `commandXml`
- * for an attribute XML cannot hold, a ConnectionError when the connection ends first.
+ * for an attribute XML cannot hold, a {@link ReplyLostError} when the channel the COMMAND was written
+ * on is lost (the connection reconnects; it is not sent again: a command may not be safe to
+ * repeat), a ConnectionError when the connection ends first.
  *
  * @example
  * const { metadata } = await firstValueFrom(command(conn, 'Version'));

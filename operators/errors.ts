@@ -1,7 +1,7 @@
 // Typed errors of the request/reply operators (query, command, stream). Each extends IgtlError,
 // so `err.code` works the same everywhere in igtl-rx; the two codes that only these operators
 // raise are added to the core's code list here (the core names no operator error).
-import { IgtlError, TimeoutError, wireType, type IgtlMessage, type Metadata } from '../src/index.js';
+import { ConnectionError, IgtlError, TimeoutError, wireType, type IgtlMessage, type Metadata } from '../src/index.js';
 
 declare module '../src/protocol/errors.js' {
   interface IgtlErrorCodes {
@@ -25,6 +25,25 @@ export class QueryTimeoutError extends TimeoutError {
     timeoutMs: number,
   ) {
     super(`${describe(request)} got no reply within ${timeoutMs} ms`, timeoutMs);
+  }
+}
+
+/**
+ * A query or command was written on a channel that was lost before its reply came (the
+ * connection is reconnecting): a reply is read only from the channel the request went out on, so
+ * none can come any more. A `ConnectionError` (code `'connection'`); whether to send the request
+ * again on the new channel is the caller's decision (a COMMAND such as `StartRecording` is not
+ * safe to repeat blindly).
+ */
+export class ReplyLostError extends ConnectionError {
+  override name = 'ReplyLostError';
+  constructor(
+    /** The request as it was sent. */
+    readonly request: IgtlMessage,
+    /** Why the channel was lost (the `reason` of the `reconnecting` state), when known. */
+    reason: Error | undefined,
+  ) {
+    super(`${describe(request)}: the connection lost the channel it was sent on before the reply came${reason ? ` (${reason.message})` : ''}`, reason);
   }
 }
 

@@ -1,7 +1,7 @@
 import { defer, map, type Observable, type SchedulerLike } from 'rxjs';
 import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { fullDeviceName, isRtsSuccess, wireType, type IgtlMessage, type IgtlMessageOf, type IgtlType, type UnknownMessage } from '../src/index.js';
-import { QueryFailedError } from './errors.js';
+import { QueryFailedError, type ReplyLostError } from './errors.js';
 import { messageToken, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
 import { baseType, queryPrefix, rtsStatus, type QueryBaseName } from '../src/protocol/query-names.js';
@@ -65,7 +65,9 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  *
  * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}
  * (an `RTS_` whose status is not success, see `isRtsSuccess`), the error of `peer.send` when
- * the request cannot be sent, a ConnectionError when the connection ends first.
+ * the request cannot be sent, a {@link ReplyLostError} when the channel it was written on is lost
+ * (the connection reconnects: the reply can only come on that channel), a ConnectionError when
+ * the connection ends first.
  *
  * @example
  * const image = await firstValueFrom(query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' })));

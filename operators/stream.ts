@@ -2,7 +2,7 @@ import { Observable, filter, share, type SchedulerLike, type Subscription } from
 import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { createMessage, type IgtlMessage } from '../src/index.js';
 import { queryType } from '../src/protocol/query-names.js';
-import { QueryTimeoutError } from './errors.js';
+import { QueryTimeoutError, ReplyLostError } from './errors.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 import { holdUntil, messagesOf, reopenings, type IgtlPeer } from './internal/peer.js';
 import { query } from './query.js';
@@ -130,6 +130,8 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
       ack = query(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }).subscribe({
         error: (err: unknown) => {
           if (err instanceof QueryTimeoutError) return; // no RTS_: tolerated
+          // The channel was lost before the RTS_: the next one is asked again (reopenings).
+          if (err instanceof ReplyLostError) return;
           end();
           subscriber.error(err);
         },

@@ -1,6 +1,6 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
-import { NEVER, Observable, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
+import { NEVER, Observable, filter, map, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
 import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, type SendPolicy } from '../../src/index.js';
 
 /**
@@ -56,6 +56,21 @@ export function reopenings(peer: IgtlPeer): Observable<void> {
       }
     });
   });
+}
+
+/**
+ * Emits once, with the reason, when the channel open now is lost and the connection goes on to
+ * reconnect (at once if it is reconnecting already). Not when it closes for good: its message
+ * stream ends then, and with it whatever waits on it. Never emits for a peer without `state$`.
+ */
+export function channelLost(peer: IgtlPeer): Observable<Error | undefined> {
+  const state$ = peer.state$;
+  if (!state$) return NEVER;
+  return state$.pipe(
+    filter((s) => s.kind === 'reconnecting' || s.kind === 'connecting'),
+    take(1),
+    map((s) => (s.kind === 'reconnecting' ? s.reason : undefined)),
+  );
 }
 
 /**

@@ -1,22 +1,31 @@
 // One request and its reply: register with the peer's correlator, send, wait with a timeout
 // (which, after a blocked event loop, first reads what arrived: src/connection/io-turn.ts).
-import { defer, ignoreElements, merge, take, type Observable, type SchedulerLike } from 'rxjs';
+import { EMPTY, defer, map, merge, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
 import { deadline } from '../../src/connection/io-turn.js';
 import type { IgtlMessage } from '../../src/index.js';
-import { QueryTimeoutError } from '../errors.js';
+import { QueryTimeoutError, ReplyLostError } from '../errors.js';
 import { correlatorFor, type ReplyMatcher } from './correlator.js';
-import type { IgtlPeer } from './peer.js';
+import { channelLost, type IgtlPeer } from './peer.js';
 
 /**
  * Sends `msg` and emits the first reply `matcher` accepts, then completes. Errors with a
- * QueryTimeoutError after `timeoutMs` (never if it is Infinity), with the send's error if `send` rejects, and with a
+ * QueryTimeoutError after `timeoutMs` (never if it is Infinity), with the send's error if `send` rejects, with a
+ * ReplyLostError if the channel it was written on is lost (the connection reconnects), and with a
  * ConnectionError if the peer ends first. Cold; unsubscribing removes the pending request.
  */
 export function request(peer: IgtlPeer, msg: IgtlMessage, matcher: ReplyMatcher, timeoutMs: number, scheduler: SchedulerLike): Observable<IgtlMessage> {
   // The reply is registered (and the peer subscribed) before the request goes out, so an
   // immediate answer cannot slip past.
   const reply$ = correlatorFor(peer).reply(matcher);
-  const send$ = defer(() => peer.send(msg)).pipe(ignoreElements());
+  // Written, the request is on the channel open now, and its reply can only come on that
+  // channel: if the connection loses it (and reconnects), the reply is lost too. Waiting for
+  // the timeout (or for ever, with an infinite one) would only hide that.
+  const send$ = defer(() => peer.send(msg)).pipe(
+    switchMap((result) => (result === 'written' ? channelLost(peer) : EMPTY)),
+    map((reason): never => {
+      throw new ReplyLostError(msg, reason);
+    }),
+  );
   const answer$ = merge(reply$, send$).pipe(take(1));
   // An infinite timeout means none (a timer of Infinity ms would fire at once under Node).
   return Number.isFinite(timeoutMs)

@@ -2,8 +2,8 @@
 // reopened (reconnect on): what was asked of the lost channel's peer must not be silently lost.
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage } from '../../../src/index.js';
-import { stream } from '../../../operators/index.js';
+import { ConnectionError, IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage } from '../../../src/index.js';
+import { ReplyLostError, command, query, stream } from '../../../operators/index.js';
 import { fakeFactory, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
 /** The wire types of what was written on one attempt's channel. */
@@ -54,5 +54,86 @@ describe('stream on a lazy connection', () => {
     // Once the STP_ is written, nothing holds the connection: it closes, and opens nothing new.
     expect(conn.state.kind).toBe('closed');
     expect(attempts).toHaveLength(1);
+  });
+});
+
+/** What a request's subscriber got: 'next <reply type>' (query), 'next <status>' (command), or the error. */
+function outcome(): { got: (string | Error)[]; observer: { next: (v: object) => void; error: (e: Error) => void } } {
+  const got: (string | Error)[] = [];
+  const what = (v: object): string => ('type' in v ? String(v.type) : 'status' in v ? String(v.status) : '?');
+  return { got, observer: { next: (v) => got.push(`next ${what(v)}`), error: (e) => got.push(e) } };
+}
+
+describe('requests across a lost channel', () => {
+  it('fails a query written on a channel that is lost with a ReplyLostError at once, even with no timeout', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    conn.connect();
+    attempts[0]!.open();
+    const { got, observer } = outcome();
+    query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
+    await settle();
+    expect(writtenTypes(attempts[0]!)).toEqual(['GET_IMAGE']);
+    attempts[0]!.fail(new Error('connection reset'));
+    expect(conn.state.kind).toBe('reconnecting');
+    expect(got).toHaveLength(1);
+    const err = got[0] as ReplyLostError;
+    expect(err).toBeInstanceOf(ReplyLostError);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.request.type).toBe('GET_IMAGE');
+    expect(err.message).toContain('connection reset');
+  });
+
+  it('fails a command written on a lost channel, and drops the old id\'s reply if it comes on the new one', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    conn.connect();
+    attempts[0]!.open();
+    const first = outcome();
+    command(conn, 'StartRecording', {}, { scheduler }).subscribe(first.observer);
+    await settle();
+    attempts[0]!.fail();
+    expect(first.got).toEqual([expect.any(ReplyLostError)]);
+    scheduler.flush();
+    attempts[1]!.open();
+    const second = outcome();
+    command(conn, 'Version', {}, { scheduler }).subscribe(second.observer);
+    await settle();
+    // The first command's reply (COMMAND_ID 1), sent again by a peer that got it twice, is not the second's (id 2).
+    const reply = (id: number) =>
+      encodeMessage(createMessage('RTS_COMMAND', { commandId: id, commandName: 'x', encoding: 3, command: '<CommandReply Status="SUCCESS" />' }, { headerVersion: 2 }));
+    attempts[1]!.data(reply(1));
+    expect(second.got).toEqual([]);
+    attempts[1]!.data(reply(2));
+    expect(second.got).toEqual(['next SUCCESS']);
+  });
+
+  it('does not fail a request still queued when the channel is lost: it goes out on the next one and is answered', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    conn.connect();
+    attempts[0]!.open();
+    attempts[0]!.fail();
+    expect(conn.state.kind).toBe('reconnecting');
+    const { got, observer } = outcome();
+    query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
+    scheduler.flush();
+    attempts[1]!.open();
+    await settle();
+    expect(writtenTypes(attempts[1]!)).toEqual(['GET_IMAGE']);
+    attempts[1]!.data(encodeMessage(createMessage('RTS_IMAGE', { status: 0 }, { deviceName: 'US' })));
+    expect(got).toEqual(['next RTS_IMAGE']);
+  });
+
+  it('keeps a stream whose RTS_ had not come when the channel was lost, and asks the new channel', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    const got: (string | Error)[] = [];
+    stream(conn, 'TDATA', { scheduler }).subscribe({ next: (m) => got.push(m.type), error: (e: Error) => got.push(e) });
+    attempts[0]!.open();
+    await settle();
+    attempts[0]!.fail();
+    scheduler.flush();
+    attempts[1]!.open();
+    await settle();
+    expect(writtenTypes(attempts[1]!)).toEqual(['STT_TDATA']);
+    attempts[1]!.data(encodeMessage(tdata()));
+    expect(got).toEqual(['TDATA']);
   });
 });
