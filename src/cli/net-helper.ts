@@ -1,5 +1,5 @@
 // Shared plumbing of the network verbs: endpoints, numbers, connecting, stopping on Ctrl-C.
-import { Observable, filter, firstValueFrom, map, merge, of, take, timeout, timer, type Subscription } from 'rxjs';
+import { Observable, filter, firstValueFrom, map, merge, of, take, timeout, timer } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { isOpen } from '../connection/state.js';
@@ -167,39 +167,23 @@ export async function sendsWritten(conn: IgtlConnection, maxMs = 1000): Promise<
 }
 
 /**
- * Keeps the streams a verb asked for (STT_ now, via the `stream` operator) and asks again after
- * every reconnect: a new channel is a new session for the server, which has forgotten the
- * STT_. `stop()` ends them, which sends their STP_ (see {@link sendsWritten}).
+ * Keeps the streams a verb asked for (STT_ now, via the `stream` operator, which asks again
+ * after every reconnect: a new channel is a new session for the server, which has forgotten the
+ * STT_). `stop()` ends them, which sends their STP_ (see {@link sendsWritten}).
  */
 export function keepStreams(conn: IgtlConnection, types: readonly StreamType[], onError: (type: StreamType, err: Error) => void): { stop(): void } {
-  const subs = new Map<StreamType, Subscription>();
-  const start = (type: StreamType) => {
-    subs.get(type)?.unsubscribe();
-    subs.set(
-      type,
-      stream(conn, type).subscribe({
-        error: (err: Error) => {
-          // The connection ending is shown as its state (set before its streams end); only a
-          // refusal (an RTS_ with an error status) is news.
-          if (conn.state.kind !== 'closed') onError(type, err);
-        },
-      }),
-    );
-  };
-  for (const type of types) start(type);
-  let reopened = false;
-  const watch = conn.state$.subscribe((s) => {
-    if (s.kind === 'reconnecting') reopened = true;
-    else if (s.kind === 'open' && reopened) {
-      reopened = false;
-      for (const type of types) start(type);
-    }
-  });
+  const subs = types.map((type) =>
+    stream(conn, type).subscribe({
+      error: (err: Error) => {
+        // The connection ending is shown as its state (set before its streams end); only a
+        // refusal (an RTS_ with an error status) is news.
+        if (conn.state.kind !== 'closed') onError(type, err);
+      },
+    }),
+  );
   return {
     stop() {
-      watch.unsubscribe();
-      for (const sub of subs.values()) sub.unsubscribe();
-      subs.clear();
+      for (const sub of subs) sub.unsubscribe();
     },
   };
 }
