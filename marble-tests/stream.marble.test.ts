@@ -1,7 +1,7 @@
 import { defer, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type ConnectionState } from '../src/index.js';
+import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type ConnectionState, type PeerState } from '../src/index.js';
 import { QueryFailedError, stream, type IgtlPeer } from '../operators/index.js';
 import { correlatorFor } from '../operators/internal/correlator.js';
 import { fakePeer } from './support/fake-peer.js';
@@ -15,6 +15,13 @@ const states: Record<string, ConnectionState> = {
   s: { kind: 'stale', remote: 'peer:18944', silentMs: 2000 },
   r: { kind: 'reconnecting', attempt: 1, delayMs: 250, reason: new ConnectionError('reset') },
   c: { kind: 'connecting', attempt: 1 },
+};
+const peerStates: Record<string, PeerState> = {
+  u: { kind: 'unknown' },
+  P: { kind: 'open', remote: 'tracker:18944' },
+  s: { kind: 'stale', remote: 'tracker:18944', silentMs: 3000 },
+  R: { kind: 'reconnecting', attempt: 1, delayMs: 250 },
+  C: { kind: 'connecting', attempt: 2 },
 };
 const values = {
   a: createMessage('RTS_TDATA', { status: 0 }, { timestamp: at }),
@@ -171,6 +178,30 @@ describe('stream', () => {
       expectObservable(stream(peer, 'TDATA', { scheduler })).toBe('-----t----#', values, expect.any(QueryFailedError));
       flush();
       expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '8 STT_TDATA']);
+    });
+  });
+
+  it("asks again when a bridge's own peer connection reconnects while the WebSocket stays open", () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      // The page's link to the bridge stays open; the bridge's link to the server is lost (R, C) and reopens.
+      const state$ = hot<ConnectionState>('-o-------------', states);
+      const peerState$ = hot<PeerState>('-u-P--R-C-P-s-P', peerStates);
+      const peer = { ...fakePeer(scheduler, hot('---------------', values)), state$, peerState$ };
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^-------------!').toBe('--------------');
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '10 STT_TDATA', '14 STP_TDATA']);
+    });
+  });
+
+  it('asks once when the WebSocket to a bridge reconnects (not again when the bridge then says its peer is open)', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const state$ = hot<ConnectionState>('-o--r-c-o------', states);
+      // What connectWebSocket's peerState$ says: unknown while the link is down, until the bridge speaks.
+      const peerState$ = hot<PeerState>('-uP-u-----P----', peerStates);
+      const peer = { ...fakePeer(scheduler, hot('---------------', values)), state$, peerState$ };
+      expectObservable(stream(peer, 'TDATA', { scheduler }), '^-------------!').toBe('--------------');
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '8 STT_TDATA', '14 STP_TDATA']);
     });
   });
 

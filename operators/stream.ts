@@ -54,7 +54,9 @@ export interface StreamOptions {
  * again on the new channel, and its RTS_ checked as the first one's: the server on the other end
  * is a new session (or a restarted server) that was never asked, and would send nothing while
  * the connection says open. A stale connection that turns live again is the same channel: no
- * new STT_. (Needs the peer's `state$`, which every `IgtlConnection` has.)
+ * new STT_. (Needs the peer's `state$`, which every `IgtlConnection` has.) Behind a bridge
+ * (`connectWebSocket`), a reconnect of the bridge's own connection to the server counts too
+ * (`peerState$` back to open), while the WebSocket stays open.
  *
  * The STP_ goes out when the last subscriber unsubscribes (not when the connection ended the
  * stream, nor after an error); the peer is kept subscribed until the STP_ is written (at most

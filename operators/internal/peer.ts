@@ -1,7 +1,7 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
-import { NEVER, Observable, filter, map, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
-import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, type SendPolicy } from '../../src/index.js';
+import { NEVER, Observable, combineLatest, filter, map, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
+import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, type PeerState, type SendPolicy } from '../../src/index.js';
 
 /**
  * The structural interface of a connection as the operators see it: a stream of received
@@ -24,6 +24,11 @@ export interface IgtlPeer extends Subscribable<IgtlMessage> {
    * that a reconnect has opened a new channel, whose peer knows nothing of the old one's STT_.
    */
   readonly state$?: Observable<ConnectionState>;
+  /**
+   * The state of the OpenIGTLink peer behind a bridge (`connectWebSocket` has it): the bridge's
+   * own peer connection can reconnect while the WebSocket to the bridge stays open.
+   */
+  readonly peerState$?: Observable<PeerState>;
 }
 
 /** The peer's messages as an Observable (RxJS `from` does not take a bare Subscribable). */
@@ -35,17 +40,21 @@ export function messagesOf(peer: IgtlPeer): Observable<IgtlMessage> {
  * Emits each time the peer opens a new channel after losing an open one (a reconnect). What was
  * asked of the peer on the lost channel (an STT_) is unknown to the new one: the server on the
  * other end is a new session, or a restarted server. An open that follows a loss seen before
- * subscribing does not count (what is sent now waits for that open). Never emits for a peer
- * without `state$`.
+ * subscribing does not count (what is sent now waits for that open). Behind a bridge the path
+ * to the server has two links, and a new channel on either counts: the WebSocket's (`state$`)
+ * and the bridge's own (`peerState$`; `unknown`, said by a server that is no bridge or before the
+ * bridge has spoken, counts as open). Never emits for a peer without `state$`.
  */
 export function reopenings(peer: IgtlPeer): Observable<void> {
   const state$ = peer.state$;
   if (!state$) return NEVER;
+  const peerState$ = peer.peerState$;
+  const open$ = peerState$ ? combineLatest([state$, peerState$]).pipe(map(([link, far]) => isOpen(link) && farOpen(far))) : state$.pipe(map(isOpen));
   return new Observable<void>((subscriber) => {
     let open = false;
     let lost = false;
-    return state$.subscribe((state) => {
-      if (isOpen(state)) {
+    return open$.subscribe((isOpenNow) => {
+      if (isOpenNow) {
         // open <-> stale is the same channel.
         if (lost) subscriber.next();
         open = true;
@@ -56,6 +65,11 @@ export function reopenings(peer: IgtlPeer): Observable<void> {
       }
     });
   });
+}
+
+/** Whether the bridge's peer (as a client of the bridge sees it) is open, or not known not to be. */
+function farOpen(state: PeerState): boolean {
+  return state.kind === 'open' || state.kind === 'stale' || state.kind === 'unknown';
 }
 
 /**

@@ -1,0 +1,42 @@
+// A page's stream() through a bridge that lets clients send (clientSends): when the bridge's own
+// connection to the server is lost and reopens, the server's new session is asked again.
+import { describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, map, timeout } from 'rxjs';
+import WebSocket from 'ws';
+import { connectWebSocket, type IgtlServer, type PeerState, type WebSocketConnection } from '../../src/node.js';
+import { stream } from '../../operators/index.js';
+import { bridgeHooks, bridgeOf, peerServer } from './bridge-kit.js';
+
+const { defer } = bridgeHooks();
+
+/** The next STT_TDATA the server receives, within `ms`. */
+const nextStart = (server: IgtlServer, ms: number): Promise<string> =>
+  firstValueFrom(server.messages$.pipe(map((m) => m.message.type as string), filter((t) => t === 'STT_TDATA'), timeout(ms)));
+
+const nextState = (conn: WebSocketConnection, kind: PeerState['kind'], ms: number): Promise<PeerState> =>
+  firstValueFrom(conn.peerState$.pipe(filter((s) => s.kind === kind), timeout(ms)));
+
+describe('stream() through a bridge', () => {
+  it("asks the server again after the bridge's connection to it is lost and reopens", async () => {
+    const first = await peerServer(defer);
+    const port = first.address.port;
+    const bridge = await bridgeOf(defer, { upstream: { port, reconnect: { initialDelayMs: 100, maxDelayMs: 300, maxAttempts: Infinity } }, clientSends: true });
+    const page = connectWebSocket(bridge.url, { WebSocket, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    defer(() => page.close());
+    page.connect();
+    await nextState(page, 'open', 5000);
+
+    const asked = nextStart(first, 5000);
+    const sub = stream(page, 'TDATA').subscribe();
+    defer(() => sub.unsubscribe());
+    expect(await asked).toBe('STT_TDATA');
+
+    const lost = nextState(page, 'reconnecting', 5000);
+    await first.close();
+    await lost;
+    // The page's WebSocket stayed open all along: only the bridge's peer state says what happened.
+    expect(page.state.kind === 'open' || page.state.kind === 'stale').toBe(true);
+    const second = await peerServer(defer, { port });
+    expect(await nextStart(second, 10_000)).toBe('STT_TDATA');
+  });
+});
