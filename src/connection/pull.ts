@@ -54,8 +54,10 @@ function pullIterator<T>(src: PausableSource<T>, options: PullOptions): AsyncIte
     let paused = false;
     let done = false;
     let failure: { error: unknown } | undefined;
-    let waiting: ((r: IteratorResult<T>) => void) | undefined;
-    let waitingReject: ((e: unknown) => void) | undefined;
+    // The next() calls waiting for a message, oldest first. Usually one (`for await` waits for
+    // each), but the protocol lets a caller ask again before the last answer came
+    // (Promise.all of two next()): each call gets its own message, none is left hanging.
+    const waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }[] = [];
     let sub: Subscription | undefined;
 
     const pending = () => buffer.length - head;
@@ -73,10 +75,9 @@ function pullIterator<T>(src: PausableSource<T>, options: PullOptions): AsyncIte
 
     sub = src.source.subscribe({
       next(value) {
-        if (waiting) {
-          const w = waiting;
-          waiting = waitingReject = undefined;
-          w({ value, done: false });
+        const w = waiting.shift();
+        if (w) {
+          w.resolve({ value, done: false });
           return;
         }
         buffer.push(value);
@@ -88,20 +89,12 @@ function pullIterator<T>(src: PausableSource<T>, options: PullOptions): AsyncIte
       error(error: unknown) {
         failure = { error };
         release();
-        if (waitingReject) {
-          const r = waitingReject;
-          waiting = waitingReject = undefined;
-          r(error);
-        }
+        for (const w of waiting.splice(0)) w.reject(error);
       },
       complete() {
         done = true;
         release();
-        if (waiting) {
-          const w = waiting;
-          waiting = waitingReject = undefined;
-          w({ value: undefined, done: true });
-        }
+        for (const w of waiting.splice(0)) w.resolve({ value: undefined, done: true });
       },
     });
 
@@ -121,18 +114,13 @@ function pullIterator<T>(src: PausableSource<T>, options: PullOptions): AsyncIte
         if (failure) return Promise.reject(failure.error);
         if (done) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve, reject) => {
-          waiting = resolve;
-          waitingReject = reject;
+          waiting.push({ resolve, reject });
         });
       },
       return(): Promise<IteratorResult<T>> {
         done = true;
         stop();
-        if (waiting) {
-          const w = waiting;
-          waiting = waitingReject = undefined;
-          w({ value: undefined, done: true });
-        }
+        for (const w of waiting.splice(0)) w.resolve({ value: undefined, done: true });
         buffer.length = 0;
         head = 0;
         return Promise.resolve({ value: undefined, done: true });

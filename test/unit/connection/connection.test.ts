@@ -476,6 +476,32 @@ describe('IgtlConnection pull consumption', () => {
     expect(attempts[0]!.torn).toBe(true);
   });
 
+  it('answers each of several next() calls made before any message arrives, in order, and the end too', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const it = conn.messages()[Symbol.asyncIterator]();
+    // Allowed by the AsyncIterator protocol: an async generator queues such calls.
+    const calls = [it.next(), it.next(), it.next()];
+    const settled: string[] = [];
+    calls.forEach((p, i) => void p.then((r) => settled.push(r.done ? `${i}: done` : `${i}: ${xOf(r.value as IgtlMessage)}`)));
+    attempts[0]!.open();
+    attempts[0]!.data(new Uint8Array([...bytesOf(1), ...bytesOf(2)]));
+    attempts[0]!.end();
+    await settle();
+    expect(settled).toEqual(['0: 1', '1: 2', '2: done']);
+  });
+
+  it('rejects every next() waiting when the connection fails', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const it = conn.messages()[Symbol.asyncIterator]();
+    const outcomes: unknown[] = [];
+    for (const p of [it.next(), it.next()]) p.then((r) => outcomes.push(r), (e: unknown) => outcomes.push(e));
+    attempts[0]!.fail(new Error('boom'));
+    await settle();
+    expect(outcomes).toEqual([expect.any(ConnectionError), expect.any(ConnectionError)]);
+  });
+
   it('ends the iteration when the connection completes and throws when it errors', async () => {
     const { factory, attempts } = fakeFactory();
     const conn = new IgtlConnection(factory, { reconnect: false });
