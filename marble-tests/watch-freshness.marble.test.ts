@@ -1,3 +1,4 @@
+import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
@@ -41,6 +42,22 @@ describe('watchFreshness', () => {
         // The stream ends: nothing more will come, the Stylus is not live any more.
         s: change(STYLUS, true, 19, 17, values.a!),
       });
+    });
+  });
+
+  it("does not let a device whose name holds a NUL keep another device's tool live", () => {
+    const element = (name: string) => ({ name, type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY });
+    const tool: Record<string, IgtlMessage> = {
+      // After splitElements: element Stylus of device Tracker.
+      s: createMessage('TDATA', { elements: [element('Stylus')] }, { deviceName: 'Tracker', timestamp: stamp }),
+      // Another device, named in metadata (not a NUL-terminated field) "Tracker\0Stylus".
+      n: createMessage('TDATA', { elements: [element('Probe'), element('Ref')] }, { deviceName: 'Tracker', timestamp: stamp, metadata: { IGTL_DEVICE_NAME: 'Tracker\u0000Stylus' } }),
+    };
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = hot('-sn-n-n-n-n-', tool);
+      const keys = source.pipe(watchFreshness({ staleAfterMs: 3, scheduler }), map((c) => `${c.stale ? 'stale' : 'live'} ${c.message === tool.s ? 'Stylus' : 'other'}`));
+      // The other device goes stale after its last message (10), in its own time.
+      expectObservable(keys).toBe('-ab-c--------d', { a: 'live Stylus', b: 'live other', c: 'stale Stylus', d: 'stale other' });
     });
   });
 

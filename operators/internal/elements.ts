@@ -70,10 +70,24 @@ export function splitMessage<M extends ElementMessage>(msg: M): M[] {
  * The default key of the tracking operators (throttleTracking, measureRate): wire type and
  * full device name (`fullDeviceName`: PLUS's `IGTL_DEVICE_NAME` metadata when present), plus the element name for a TDATA/QTDATA/POINT message holding exactly one
  * element (as `splitElements` makes them), so each tool of a split TDATA stream is its own key.
+ * The parts are joined with NUL; a name that itself holds a NUL is quoted (see `keyPart`), so
+ * two different tools never share a key.
  */
 export function trackingKey(msg: IgtlMessage): string {
-  const base = `${wireType(msg)}\u0000${fullDeviceName(msg)}`;
+  const base = `${wireType(msg)}\u0000${keyPart(fullDeviceName(msg))}`;
   if (!isElementMessage(msg)) return base;
   const elements = elementsOf(msg);
-  return elements.length === 1 ? `${base}\u0000${elements[0]!.name}` : base;
+  return elements.length === 1 ? `${base}\u0000${keyPart(elements[0]!.name)}` : base;
+}
+
+/**
+ * A name as one part of a NUL-separated key, such that no two (device, element) pairs give the
+ * same key. A name with a NUL in it (possible in `IGTL_DEVICE_NAME` metadata, which is not a
+ * NUL-terminated field) would otherwise pose as another tool: device `T\0A` with two elements
+ * had the key of element `A` of device `T`, and kept that tool live in `watchFreshness` after it
+ * stopped. Such a name (and one starting with U+0001, the mark) becomes U+0001 + its JSON, which
+ * has no NUL; every other name, that is every real one, is kept as it is.
+ */
+function keyPart(name: string): string {
+  return name.includes('\u0000') || name.charCodeAt(0) === 1 ? `\u0001${JSON.stringify(name)}` : name;
 }
