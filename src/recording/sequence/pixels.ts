@@ -4,9 +4,15 @@
 //   reading in order inflates each byte once; going back restarts from the first frame;
 // - frame axis first (older Slicer .seq.nrrd): each frame is every N-th voxel, gathered in one
 //   streamed pass over the data per frame (bounded memory, slow for big files).
+//
+// What the header promises is checked against the file before a frame's buffer is allocated:
+// DimSize is text anyone can edit, and a frame of 2.5 GB declared in a 300-byte file must be a
+// SequenceFormatError, not an allocation of 2.5 GB (or Node aborting the process on a read of
+// more than 2^31 - 1 bytes).
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createGunzip, createInflate } from 'node:zlib';
+import { SequenceFormatError } from './header.js';
 import type { SequenceLayout } from './layout.js';
 
 /** Pixel bytes of frame `i` (a buffer of its own), in frame order or not. */
@@ -71,19 +77,53 @@ function streamFrom(layout: SequenceLayout): Puller {
   return new Puller(Object.assign(out, { destroy: () => (raw.destroy(), destroy()) }));
 }
 
-function short(layout: SequenceLayout, i: number, got: number): Error {
-  return new Error(`${layout.dataPath}: frame ${i} is cut short (${got} of ${layout.frameBytes} bytes): the pixel data ends early`);
+function short(layout: SequenceLayout, i: number, got: number): SequenceFormatError {
+  return new SequenceFormatError(`${layout.dataPath}: frame ${i} is cut short (${got} of ${layout.frameBytes} bytes): the pixel data ends early`);
+}
+
+/**
+ * The most bytes deflate can give per compressed byte: a 258-byte match coded in 2 bits (1-bit
+ * length and distance codes) is 1032:1. Compressed data that would have to inflate more than
+ * this to fill the frames the header declares cannot hold them.
+ */
+const MAX_INFLATE_RATIO = 1032;
+/** Largest single read: Node refuses (aborts on) a read length past 2^31 - 1. */
+const MAX_READ = 1 << 30;
+
+/**
+ * Refuses frame `i` when the `stored` bytes of pixel data in the file cannot hold it (whole
+ * frames before it stay readable): the one check before a frame's buffer is allocated.
+ */
+function checkStored(layout: SequenceLayout, i: number, stored: number): void {
+  if (layout.compression !== 'none') {
+    // Frames 0..i come out of one stream (interleaved: every frame needs the whole stream).
+    const needed = (layout.listAxis === 'first' ? layout.frameCount : i + 1) * layout.frameBytes;
+    if (needed > stored * MAX_INFLATE_RATIO) {
+      throw new SequenceFormatError(`${layout.dataPath}: frame ${i} needs ${needed} bytes of pixels inflated, ` +
+        `more than the ${stored} compressed bytes can hold (deflate inflates at most ${MAX_INFLATE_RATIO}:1)`);
+    }
+    return;
+  }
+  if (layout.listAxis === 'first') {
+    const needed = layout.frameCount * layout.frameBytes;
+    if (needed > stored) throw short(layout, i, Math.floor(Math.max(0, stored) / needed * layout.frameBytes));
+    return;
+  }
+  const start = i * layout.frameBytes;
+  if (start + layout.frameBytes > stored) throw short(layout, i, Math.max(0, stored - start));
 }
 
 /** Uncompressed, frames contiguous: positioned reads. */
 async function directSource(layout: SequenceLayout): Promise<PixelSource> {
   const fh: FileHandle = await open(layout.dataPath, 'r');
+  const stored = (await fh.stat()).size - layout.dataOffset;
   return {
     async read(i) {
+      checkStored(layout, i, stored);
       const out = new Uint8Array(layout.frameBytes);
       let at = 0;
       while (at < out.length) {
-        const { bytesRead } = await fh.read(out, at, out.length - at, layout.dataOffset + i * layout.frameBytes + at);
+        const { bytesRead } = await fh.read(out, at, Math.min(out.length - at, MAX_READ), layout.dataOffset + i * layout.frameBytes + at);
         if (bytesRead === 0) throw short(layout, i, at);
         at += bytesRead;
       }
@@ -94,11 +134,12 @@ async function directSource(layout: SequenceLayout): Promise<PixelSource> {
 }
 
 /** Compressed, frames contiguous: a cursor over one inflating stream. */
-function inflatingSource(layout: SequenceLayout): PixelSource {
+function inflatingSource(layout: SequenceLayout, stored: number): PixelSource {
   let puller: Puller | undefined;
   let next = 0;
   return {
     async read(i) {
+      checkStored(layout, i, stored);
       if (!puller || i < next) {
         puller?.close();
         puller = streamFrom(layout);
@@ -117,12 +158,13 @@ function inflatingSource(layout: SequenceLayout): PixelSource {
 }
 
 /** Frame axis first: voxel v of frame i is at (v * frames + i) * voxelBytes. One pass per frame. */
-function interleavedSource(layout: SequenceLayout): PixelSource {
+function interleavedSource(layout: SequenceLayout, stored: number): PixelSource {
   const voxel = layout.components * layout.scalarBytes;
   const stride = voxel * layout.frameCount;
   const voxels = layout.frameBytes / voxel;
   return {
     async read(i) {
+      checkStored(layout, i, stored);
       const puller = streamFrom(layout);
       try {
         const out = new Uint8Array(layout.frameBytes);
@@ -144,7 +186,8 @@ function interleavedSource(layout: SequenceLayout): PixelSource {
 
 /** The pixel reader for a layout (none is needed when frames have no bytes). */
 export async function pixelSource(layout: SequenceLayout): Promise<PixelSource> {
-  if (layout.listAxis === 'first' && layout.frameCount > 1) return interleavedSource(layout);
-  if (layout.compression === 'none') return directSource(layout);
-  return inflatingSource(layout);
+  if (layout.compression === 'none' && !(layout.listAxis === 'first' && layout.frameCount > 1)) return directSource(layout);
+  const stored = (await stat(layout.dataPath)).size - layout.dataOffset;
+  if (layout.listAxis === 'first' && layout.frameCount > 1) return interleavedSource(layout, stored);
+  return inflatingSource(layout, stored);
 }

@@ -1,0 +1,91 @@
+// Sequence files whose header does not match their data (a crash during writing, a hand-edited
+// or hostile file): what can be read is read, the rest is a SequenceFormatError naming the frame,
+// and nothing is allocated for pixel bytes that the file cannot hold.
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSequence, readSequence, SequenceFormatError, type SequenceMessage } from '../../../src/recording/index.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-seqhostile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A MetaIO image sequence: `frames` frames with a timestamp and ImageStatus OK each, then `data` as the pixels. */
+function imageSequence(name: string, dimSize: string, frames: number, data: Uint8Array, extra = ''): string {
+  let header = 'ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\n' + extra;
+  for (let i = 0; i < frames; i++) {
+    const p = `Seq_Frame${String(i).padStart(4, '0')}_`;
+    header += `${p}Timestamp = ${1 + i}\n${p}ImageStatus = OK\n`;
+  }
+  header += `DimSize = ${dimSize}\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n`;
+  const file = path.join(dir, name);
+  writeFileSync(file, Buffer.concat([Buffer.from(header, 'latin1'), data]));
+  return file;
+}
+
+/** Reads a sequence to its end: what arrived before an error, and the error. */
+function readAll(file: string): Promise<{ messages: SequenceMessage[]; error: unknown }> {
+  const messages: SequenceMessage[] = [];
+  return new Promise((resolve) => {
+    readSequence(file).subscribe({
+      next: (m) => messages.push(m),
+      error: (error: unknown) => resolve({ messages, error }),
+      complete: () => resolve({ messages, error: undefined }),
+    });
+  });
+}
+
+describe('pixel data the file does not hold', () => {
+  it('uncompressed data cut short: the whole frames are read, the cut one is a SequenceFormatError', async () => {
+    // 2 frames of 10 x 10 bytes declared, 150 bytes present (a recorder that crashed).
+    const data = new Uint8Array(150);
+    data.fill(1, 0, 100);
+    data.fill(2, 100);
+    const file = imageSequence('cut.igs.mha', '10 10 2', 2, data);
+    const { messages, error } = await readAll(file);
+    expect(messages.map((m) => m.frame)).toEqual([0]);
+    const first = messages[0]!.message;
+    expect(first.type === 'IMAGE' && [...first.content.data].every((b) => b === 1)).toBe(true);
+    expect(error).toBeInstanceOf(SequenceFormatError);
+    expect((error as Error).message).toMatch(/frame 1 .*50 of 100 bytes/);
+  });
+
+  it('a frame the file cannot hold is refused before its buffer is allocated (2 x 2.5 GB declared in 150 bytes)', async () => {
+    // Was a 2.5 GB allocation, then a read of 2.5 GB that Node refuses by aborting the process
+    // (node_file.cc: Assertion failed: args[3]->IsInt32()).
+    const file = imageSequence('huge-dims.igs.mha', '50000 50000 2', 1, new Uint8Array(150));
+    const seq = await openSequence(file);
+    try {
+      const frame = await seq.frame(0);
+      const err = await frame.pixels().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(SequenceFormatError);
+      expect((err as Error).message).toMatch(/frame 0 .*0 of 2500000000 bytes/);
+    } finally {
+      await seq.close();
+    }
+  });
+
+  it('compressed data that could not inflate to the frames declared is refused before inflating', async () => {
+    // 2 x 1 GB of frames from 100 bytes: deflate compresses at most 1032:1.
+    const file = imageSequence('bomb.igs.mha', '32768 32768 2', 1, deflateSync(new Uint8Array(1000)), 'CompressedData = True\n');
+    const seq = await openSequence(file);
+    try {
+      const err = await (await seq.frame(0)).pixels().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(SequenceFormatError);
+      expect((err as Error).message).toMatch(/frame 0 needs 1073741824 bytes .* than the \d+ compressed bytes can hold/);
+    } finally {
+      await seq.close();
+    }
+  });
+
+  it('compressed data that ends early: the whole frames are read, the cut one is a SequenceFormatError', async () => {
+    const pixels = new Uint8Array(250);
+    pixels.fill(5, 0, 100);
+    const file = imageSequence('cut.igs.mha', '10 10 3', 3, deflateSync(pixels), 'CompressedData = True\n');
+    const { messages, error } = await readAll(file);
+    expect(messages.map((m) => m.frame)).toEqual([0, 1]);
+    expect(error).toBeInstanceOf(SequenceFormatError);
+    expect((error as Error).message).toMatch(/frame 2 .*50 of 100 bytes/);
+  });
+});
