@@ -65,6 +65,24 @@ function numbers(text: string | undefined): number[] {
   return text.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
+/**
+ * The whole numbers >= `min` of a size or count field (DimSize, NRRD sizes, a channel count).
+ * Anything else is refused: read as NaN or a negative size, a frame has no bytes, and the images
+ * would be dropped without a word (the sequence would look like tracking only).
+ */
+function counts(text: string | undefined, name: string, file: string, min = 0): number[] {
+  const values = numbers(text);
+  if (values.some((v) => !Number.isInteger(v) || v < min)) {
+    throw new SequenceFormatError(`${file}: ${name} is ${JSON.stringify(text)}, not whole numbers >= ${min}`);
+  }
+  return values;
+}
+
+/** A single count field (absent: `fallback`). */
+function count(text: string | undefined, name: string, file: string, fallback: number, min: number): number {
+  return text === undefined ? fallback : (counts(text, name, file, min)[0] ?? fallback);
+}
+
 /** Splits the axes by kind: spatial domains, the frame axis, a vector axis (PLUS: "vector" kinds hold channels). */
 function axes(kinds: string[], sizes: number[], file: string): { domain: number[]; frames: number; listAt: number; vector: number } {
   const domain: number[] = [];
@@ -96,8 +114,8 @@ function ijkMatrix(ax: [number, number, number][], origin: [number, number, numb
 }
 
 function metaioLayout(header: SequenceHeader, file: string): SequenceLayout {
-  const nDims = Number(field(header, 'NDims') ?? '3');
-  const sizes = numbers(field(header, 'DimSize'));
+  const nDims = count(field(header, 'NDims'), 'NDims', file, 3, 1);
+  const sizes = counts(field(header, 'DimSize'), 'DimSize', file);
   const kindsText = field(header, 'Kinds');
   // Without Kinds the last axis is the frame axis (IGSIO ReadImageHeader: "Treating the last dimension as time").
   const kinds = kindsText !== undefined ? kindsText.trim().split(/\s+/) : [...Array.from({ length: nDims - 1 }, () => 'domain'), 'list'];
@@ -107,7 +125,7 @@ function metaioLayout(header: SequenceHeader, file: string): SequenceLayout {
   const elementType = (field(header, 'ElementType') ?? 'MET_UCHAR').toUpperCase();
   const type = META_TYPES[elementType];
   if (!type) throw new SequenceFormatError(`${file}: ElementType ${elementType} is not supported`);
-  const components = Number(field(header, 'ElementNumberOfChannels') ?? '1');
+  const components = count(field(header, 'ElementNumberOfChannels'), 'ElementNumberOfChannels', file, 1, 1);
   const compressed = (field(header, 'CompressedData') ?? 'false').toLowerCase() === 'true';
   const binary = (field(header, 'BinaryData') ?? 'true').toLowerCase() === 'true';
   if (!binary) throw new SequenceFormatError(`${file}: BinaryData = False (text pixel data) is not supported, as in PLUS`);
@@ -138,8 +156,8 @@ function nrrdVectors(text: string | undefined): ([number, number, number] | unde
 
 function nrrdLayout(header: SequenceHeader, file: string): SequenceLayout {
   const f = (name: string) => header.fields.get(name);
-  const sizes = numbers(f('sizes'));
-  const dimension = Number(f('dimension') ?? sizes.length);
+  const sizes = counts(f('sizes'), 'sizes', file);
+  const dimension = count(f('dimension'), 'dimension', file, sizes.length, 1);
   const kindsText = f('kinds');
   const kinds = kindsText !== undefined ? kindsText.trim().split(/\s+/) : [...Array.from({ length: dimension - 1 }, () => 'domain'), 'list'];
   const { domain, frames, listAt, vector } = axes(kinds, sizes, file);

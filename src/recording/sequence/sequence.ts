@@ -114,7 +114,9 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
   // A tracking-only PLUS file still has a 1x1x1 frame per entry but no image status (IGSIO writes
   // ImageStatus only when it writes images: vtkIGSIOMetaImageSequenceIO.cxx AppendImagesToHeader).
   const hasImages = i * j * k > 0 && !(i * j * k === 1 && !hasStatus);
-  const fieldFrames = header.frameFields.size === 0 ? 0 : Math.max(...header.frameFields.keys()) + 1;
+  // A loop, not Math.max(...keys): spread arguments overflow the stack past ~125 000 frames.
+  let fieldFrames = 0;
+  for (const n of header.frameFields.keys()) fieldFrames = Math.max(fieldFrames, n + 1);
   const frameCount = hasImages ? layout.frameCount : Math.max(layout.frameCount, fieldFrames);
   const flips = flipsOf(layout);
   if (flips.unsupported) report(new SequenceFormatError(`${file}: ${flips.unsupported}; frames are sent as stored`));

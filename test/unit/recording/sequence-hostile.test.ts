@@ -89,3 +89,53 @@ describe('pixel data the file does not hold', () => {
     expect((error as Error).message).toMatch(/frame 2 .*50 of 100 bytes/);
   });
 });
+
+describe('header fields: frame counts and sizes', () => {
+  it('a tracking-only .igs.mha of 150 000 frames (42 min at 60 Hz) opens with all its frames', async () => {
+    // Frame numbers were spread into Math.max: past ~125 000 frames a RangeError (call stack).
+    const n = 150_000;
+    const lines = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = False'];
+    for (let i = 0; i < n; i++) {
+      const p = `Seq_Frame${String(i).padStart(4, '0')}_`;
+      lines.push(`${p}ToolToTrackerTransform = 1 0 0 ${i} 0 1 0 0 0 0 1 0 0 0 0 1`, `${p}Timestamp = ${i / 60}`);
+    }
+    lines.push(`DimSize = 1 1 ${n}`, 'ElementType = MET_UCHAR', 'ElementDataFile = LOCAL', '');
+    const file = path.join(dir, 'long-tracking.igs.mha');
+    writeFileSync(file, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), Buffer.alloc(n)]));
+    const seq = await openSequence(file);
+    try {
+      expect(seq.hasImages).toBe(false);
+      expect(seq.frameCount).toBe(n);
+      const last = await seq.messages(n - 1);
+      expect(last.messages).toHaveLength(1);
+      expect(last.messages[0]!.type === 'TRANSFORM' && last.messages[0]!.content.matrix[3]).toBe(n - 1);
+    } finally {
+      await seq.close();
+    }
+  }, 60_000);
+
+  for (const dimSize of ['abc 10 3', '-5 10 3', '10 10.5 3', '10 10 -3']) {
+    it(`DimSize "${dimSize}" is a SequenceFormatError, not a sequence whose images are silently gone`, async () => {
+      const file = imageSequence('bad-dims.igs.mha', dimSize, 3, new Uint8Array(300).fill(7));
+      await expect(openSequence(file)).rejects.toThrow(SequenceFormatError);
+      await expect(openSequence(file)).rejects.toThrow(/DimSize/);
+      const { messages, error } = await readAll(file);
+      expect(messages).toEqual([]);
+      expect(error).toBeInstanceOf(SequenceFormatError);
+    });
+  }
+
+  it('ElementNumberOfChannels that is not a whole number >= 1 is a SequenceFormatError', async () => {
+    for (const channels of ['0', 'x', '1.5']) {
+      const file = imageSequence('bad-channels.igs.mha', '10 10 3', 3, new Uint8Array(300), `ElementNumberOfChannels = ${channels}\n`);
+      await expect(openSequence(file)).rejects.toThrow(/ElementNumberOfChannels/);
+    }
+  });
+
+  it('NRRD sizes that are not whole numbers are a SequenceFormatError', async () => {
+    const file = path.join(dir, 'bad-sizes.seq.nrrd');
+    const header = 'NRRD0004\ntype: uint8\ndimension: 4\nsizes: 10 10 1 NaN\nkinds: domain domain domain list\nencoding: raw\n\n';
+    writeFileSync(file, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.alloc(300)]));
+    await expect(openSequence(file)).rejects.toThrow(/sizes/);
+  });
+});
