@@ -149,7 +149,7 @@ function decodeBody(
       // Extended headers longer than 12 bytes are skipped, as the C++ library does (OpenIGTLink Documents/Protocol/header.md, Extended Header Fields).
       contentStart = bodyStart + extSize;
       contentEnd = bodyEnd - metaHeaderSize - metaSize;
-      if (metaHeaderSize > 0) metadata = readMetadata(bytes, view, contentEnd, metaHeaderSize, metaSize, type);
+      if (metaHeaderSize > 0 || metaSize > 0) metadata = readMetadata(bytes, view, contentEnd, metaHeaderSize, metaSize, type);
     }
     const timestamp = new Timestamp(timestampSeconds, timestampFraction);
     const codec = registry.get(type);

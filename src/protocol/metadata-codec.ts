@@ -7,13 +7,20 @@ const ENTRY_SIZE = 8;
 
 /**
  * Reads `count` entries: the metadata header at `headerOffset` (`headerSize` bytes) and the
- * metadata body right after it (`size` bytes).
+ * metadata body right after it (`size` bytes). Every byte of both must belong to an entry
+ * (header: 2 + 8 x count bytes; body: the keys and values), as the C++ library writes them:
+ * bytes no entry accounts for would be dropped without a word, and the message would not
+ * re-encode (or be recorded) as received, so they are a MalformedMessageError, as extra bytes
+ * after IMAGE pixels are. Both sizes 0 is a message without metadata.
  */
 export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: number, headerSize: number, size: number, type: string): Metadata {
-  if (headerSize < 2) return new Map();
+  if (headerSize === 0 && size === 0) return new Map();
+  if (headerSize < 2) {
+    throw new MalformedMessageError(type, `metadata header of ${headerSize} bytes cannot hold its 2-byte entry count (metadata body ${size} bytes)`);
+  }
   const count = view.getUint16(headerOffset);
-  if (2 + count * ENTRY_SIZE > headerSize) {
-    throw new MalformedMessageError(type, `metadata header of ${headerSize} bytes cannot hold ${count} entries`);
+  if (2 + count * ENTRY_SIZE !== headerSize) {
+    throw new MalformedMessageError(type, `metadata header of ${headerSize} bytes for ${count} entries (2 + 8 x ${count} = ${2 + count * ENTRY_SIZE} bytes)`);
   }
   const map = new Map<string, MetadataValue>();
   let data = headerOffset + headerSize;
@@ -32,6 +39,9 @@ export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: nu
     data += valueSize;
     // Duplicate keys: the later one wins, as in the C++ library (a std::map).
     map.set(key, text.raw ? { value: text.value, encoding, raw: text.raw } : { value: text.value, encoding });
+  }
+  if (data !== dataEnd) {
+    throw new MalformedMessageError(type, `metadata entries take ${size - (dataEnd - data)} of the ${size}-byte metadata body`);
   }
   return map;
 }

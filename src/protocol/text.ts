@@ -543,6 +543,9 @@ export function tryEncodeText(text: string, encoding: number): Uint8Array | unde
  */
 export function encodeText(text: string, encoding: number, raw: Uint8Array | undefined, messageType: string, field: string): Uint8Array {
   if (raw) return raw;
+  // Empty text is no bytes in any encoding: an empty value received in an encoding igtl-rx does
+  // not write (decodeText keeps no raw bytes for it) must re-encode, not throw.
+  if (text === '') return new Uint8Array(0);
   const out = tryEncodeText(text, encoding);
   if (!out) {
     throw new EncodeError(messageType, `${field} cannot be written in encoding ${encoding}` +
