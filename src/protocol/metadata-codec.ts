@@ -1,7 +1,7 @@
 // Reading and writing the v3 metadata header and body (OpenIGTLink Documents/Protocol/header.md, Metadata Fields).
 import { EncodeError, MalformedMessageError } from './errors.js';
 import type { Metadata, MetadataValue } from './metadata.js';
-import { decodeTextIn, encodeText, utf8Bytes, utf8Text } from './text.js';
+import { decodeTextIn, encodeText, escapedText, escapedTextBytes } from './text.js';
 
 const ENTRY_SIZE = 8;
 
@@ -33,7 +33,7 @@ export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: nu
     if (data + keySize + valueSize > dataEnd) {
       throw new MalformedMessageError(type, `metadata entry ${i} (key ${keySize} + value ${valueSize} bytes) runs past the ${size}-byte metadata body`);
     }
-    const key = utf8Text(bytes, data, data + keySize);
+    const key = escapedText(bytes, data, data + keySize);
     data += keySize;
     const text = decodeTextIn(bytes, view, data, data + valueSize, encoding);
     data += valueSize;
@@ -68,7 +68,7 @@ export function encodeMetadata(metadata: Metadata, type: string): EncodedMetadat
   const encodings: number[] = [];
   let size = 0;
   for (const [key, v] of metadata) {
-    const k = utf8Bytes(key);
+    const k = escapedTextBytes(key);
     if (k.length > 0xffff) throw new EncodeError(type, `metadata key of ${k.length} bytes (max 65535)`);
     const value = encodeText(v.value, v.encoding, v.raw, type, `metadata "${key}"`);
     keys.push(k);

@@ -581,6 +581,24 @@ function asciiBytes(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * Variable-length names that are UTF-8 by definition and have no encoding field to fall back on
+ * (metadata keys, BIND child names, POLYDATA attribute names), read as {@link readFixedString}
+ * reads a fixed-size name: each byte that is not valid UTF-8 (a Latin-1 device's "°" as 0xB0) is
+ * kept as its escape (see {@link escapedUtf8}), so that {@link escapedTextBytes} writes the bytes
+ * received back, not U+FFFD.
+ */
+export function escapedText(bytes: Uint8Array, start: number, end: number): string {
+  if (end <= start) return '';
+  if (end - start <= INTERN_MAX) return internFixed[internSlot(bytes, start, end)]!;
+  return strictUtf8(bytes, start, end) ?? escapedUtf8(bytes, start, end);
+}
+
+/** The bytes of text read by {@link escapedText}: UTF-8, each escape as its byte (ASCII fast). */
+export function escapedTextBytes(text: string): Uint8Array {
+  return (text.length <= 256 && asciiBytes(text)) || escapedUtf8Bytes(text);
+}
+
 /** Decodes UTF-8, never throwing (U+FFFD for invalid sequences). */
 export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
   if (end <= start) return '';

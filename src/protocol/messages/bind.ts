@@ -16,7 +16,7 @@ import { DEVICE_NAME_SIZE, TYPE_NAME_SIZE } from '../constants.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { EMPTY_METADATA } from '../metadata.js';
-import { readFixedString, utf8Bytes, utf8Text, writeFixedString } from '../text.js';
+import { escapedText, escapedTextBytes, readFixedString, utf8Bytes, writeFixedString } from '../text.js';
 import { Timestamp } from '../timestamp.js';
 import { wireType, type IgtlMessage } from '../types.js';
 import { asArray, asBigInt, asObject, asString, bytesToJSON } from './json-fields.js';
@@ -94,7 +94,7 @@ function readNameTable(type: string, bytes: Uint8Array, offset: number, tableSiz
     while (p < end && bytes[p] !== 0) p++;
     if (p >= end) throw new MalformedMessageError(type, `name table of ${tableSize} bytes holds fewer than the ${count} NUL-terminated names`);
     if (p - start > DEVICE_NAME_SIZE) throw new MalformedMessageError(type, `child ${i} name is ${p - start} bytes (device names hold ${DEVICE_NAME_SIZE})`);
-    names[i] = utf8Text(bytes, start, p);
+    names[i] = escapedText(bytes, start, p);
     p++;
   }
   return { names, used: p - offset };
@@ -106,7 +106,7 @@ function encodeNames(type: string, names: readonly string[]): { encoded: Uint8Ar
   let total = 0;
   names.forEach((name, i) => {
     if (typeof name !== 'string' || name.includes('\0')) throw new EncodeError(type, `children[${i}] name must be a string without NUL`);
-    const b = utf8Bytes(name);
+    const b = escapedTextBytes(name);
     if (b.length > DEVICE_NAME_SIZE) throw new EncodeError(type, `children[${i}] name "${name}" is ${b.length} bytes, a device name holds ${DEVICE_NAME_SIZE}`);
     encoded.push(b);
     total += b.length + 1;

@@ -4,7 +4,7 @@
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
-import { utf8Bytes, utf8Text } from '../text.js';
+import { escapedText, escapedTextBytes } from '../text.js';
 import { checkInt } from './encode-checks.js';
 import { asArray, asInt, asNumbers, asObject, asString, nums } from './json-fields.js';
 
@@ -232,7 +232,7 @@ export const polyDataCodec: ContentCodec<'POLYDATA', PolyDataContent> = {
       while (p < end && bytes[p] !== 0) p++;
       if (p >= end) throw new MalformedMessageError('POLYDATA', `attribute ${a} name has no NUL terminator before the end of the content`);
       if (p - start > MAX_NAME_BYTES) throw new MalformedMessageError('POLYDATA', `attribute ${a} name is ${p - start} bytes (max ${MAX_NAME_BYTES})`);
-      names[a] = utf8Text(bytes, start, p);
+      names[a] = escapedText(bytes, start, p);
       p++;
     }
     if ((p - namesStart) % 2 === 1) {
@@ -280,7 +280,7 @@ export const polyDataCodec: ContentCodec<'POLYDATA', PolyDataContent> = {
         throw new EncodeError('POLYDATA', `attributes[${i}].data has ${a.data.length} floats, ncomponents x n = ${a.ncomponents * a.n}`);
       }
       if (typeof a.name !== 'string' || a.name.includes('\0')) throw new EncodeError('POLYDATA', `attributes[${i}].name must be a string without NUL`);
-      const b = utf8Bytes(a.name);
+      const b = escapedTextBytes(a.name);
       if (b.length > MAX_NAME_BYTES) throw new EncodeError('POLYDATA', `attributes[${i}].name is ${b.length} bytes (max ${MAX_NAME_BYTES})`);
       nameBytes.push(b);
       size += ATTRIBUTE_HEADER_SIZE + a.data.length * 4;
@@ -320,7 +320,7 @@ export const polyDataCodec: ContentCodec<'POLYDATA', PolyDataContent> = {
     }
     const namesStart = p;
     for (const a of content.attributes) {
-      const b = utf8Bytes(a.name);
+      const b = escapedTextBytes(a.name);
       bytes.set(b, p);
       p += b.length;
       bytes[p++] = 0;
@@ -364,7 +364,7 @@ export const polyDataCodec: ContentCodec<'POLYDATA', PolyDataContent> = {
       const data = asNumbers(a.data, `${ap}.data`);
       if (data.length !== ncomponents * n) throw new InvalidJsonMessageError(`${ap}.data`, `has ${data.length} numbers, ncomponents x n = ${ncomponents * n}`);
       const name = asString(a.name ?? '', `${ap}.name`);
-      if (name.includes('\0') || utf8Bytes(name).length > MAX_NAME_BYTES) {
+      if (name.includes('\0') || escapedTextBytes(name).length > MAX_NAME_BYTES) {
         throw new InvalidJsonMessageError(`${ap}.name`, `must be at most ${MAX_NAME_BYTES} UTF-8 bytes without NUL`);
       }
       return { type: asInt(a.type, `${ap}.type`, 0, 0xff), ncomponents, n, name, data: Float32Array.from(data) };
