@@ -163,7 +163,9 @@ async function readIndexRecords(index: { fh: FileHandle; header: IndexHeader }, 
  * Reads a recording message by message, streaming (memory stays bounded however large the file
  * is). Timing comes from FILE.idx; without one (a file from elsewhere), from the header
  * timestamps relative to the first one that is set, and a message without a timestamp follows
- * the previous one at once.
+ * the previous one at once. A header that cannot be read (damage in the middle of the file) is
+ * reported; with an index that matched the file so far, reading resumes at the next message the
+ * index lists (its `index` stays the index's numbering), else the header's BODY_SIZE is skipped.
  */
 export async function* readRecording(file: string, options: ReadRecordingOptions = {}): AsyncGenerator<RecordingFrame> {
   const report = options.onProblem ?? (() => {});
@@ -180,9 +182,16 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
     let lastTime = 0;
     let batch: { from: number; offsets: number[]; times: number[] } | undefined;
     const frames: { offset: number; bytes: Uint8Array }[] = [];
+    // Damage: the refused header (and where it is) while an index can say where the next message
+    // starts; the framer's output is garbage from there until reading resumes at that message.
+    let lost: { at: number; err: IgtlError } | undefined;
+    let lastStart = -1;
+    let resumedAt = -1;
+    let ending = false;
     const framer = new Framer(
       {
         frame(header, bytes, _view, at) {
+          if (lost) return;
           const total = HEADER_SIZE + header.bodySize;
           const copy = new Uint8Array(total);
           copy.set(bytes.subarray(at, at + total));
@@ -190,6 +199,11 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
           offset += total;
         },
         error(err: IgtlError) {
+          if (lost) return;
+          if (index && err.header && !ending) {
+            lost = { at: offset, err };
+            return;
+          }
           // A refused header (oversized, unknown version) is skipped with its body; a cut-off tail is dropped.
           if (err.header) offset += HEADER_SIZE + err.header.bodySize;
           report(new RecordingFormatError(`${file}: ${err.message}`));
@@ -202,20 +216,36 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       const header = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
       return header.timestampSeconds === 0 && header.timestampFraction === 0 ? undefined : header.timestamp.toMillis();
     };
+    /** Index record `i` (< index.count), read in batches. */
+    const indexed = async (i: number): Promise<{ offset: number; time: number }> => {
+      if (!batch || i < batch.from || i >= batch.from + batch.offsets.length) {
+        batch = { from: i, ...(await readIndexRecords(index!, i, Math.min(INDEX_BATCH, index!.count - i))) };
+      }
+      return { offset: batch.offsets[i - batch.from]!, time: batch.times[i - batch.from]! };
+    };
+    /**
+     * The message to resume at after damage at `at`: the first the index lists after the last one
+     * read whole and after the last resumption (so reading always moves on), other than the
+     * damaged one itself; undefined when the index lists none.
+     */
+    const resumeAfter = async (at: number): Promise<{ i: number; offset: number } | undefined> => {
+      for (let i = count; index && i < index.count; i++) {
+        const o = (await indexed(i)).offset;
+        if (o > lastStart && o > resumedAt && o !== at) return { i, offset: o };
+      }
+      return undefined;
+    };
     const timeOf = async (i: number, frameOffset: number, bytes: Uint8Array): Promise<number> => {
       const stamp = stampOf(bytes);
       if (index && i < index.count) {
-        if (!batch || i < batch.from || i >= batch.from + batch.offsets.length) {
-          batch = { from: i, ...(await readIndexRecords(index, i, Math.min(INDEX_BATCH, index.count - i))) };
-        }
-        const k = i - batch.from;
-        if (batch.offsets[k] === frameOffset) {
-          const time = batch.times[k]!;
+        const record = await indexed(i);
+        if (record.offset === frameOffset) {
+          const time = record.time;
           // Where header time and receive time line up, should the index stop matching later.
           if (stamp !== undefined) firstStamp = stamp - time;
           return time;
         }
-        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (offset ${batch.offsets[k]} in the index, ${frameOffset} in the file): timing from header timestamps from here on`));
+        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (offset ${record.offset} in the index, ${frameOffset} in the file): timing from header timestamps from here on`));
         await index.fh.close();
         index = undefined;
       }
@@ -232,12 +262,33 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       framer.push(buf.subarray(0, bytesRead));
       for (const f of frames) {
         lastTime = await timeOf(count, f.offset, f.bytes);
+        lastStart = f.offset;
         pending.push({ index: count++, offset: f.offset, bytes: f.bytes, time: lastTime });
       }
       frames.length = 0;
+      if (lost) {
+        const damage = lost;
+        lost = undefined;
+        const next = await resumeAfter(damage.at);
+        framer.reset();
+        if (!index) {
+          // The index stopped matching meanwhile: skip the header's BODY_SIZE, as without one.
+          report(new RecordingFormatError(`${file}: ${damage.err.message}`));
+          position = offset = damage.at + HEADER_SIZE + (damage.err.header?.bodySize ?? 0);
+        } else if (next === undefined) {
+          report(new RecordingFormatError(`${file}: ${damage.err.message} (offset ${damage.at}); ${indexPathOf(file)} lists no message after it`));
+          position = Infinity;
+        } else {
+          report(new RecordingFormatError(`${file}: ${damage.err.message} (offset ${damage.at}); reading resumes at message ${next.i} (offset ${next.offset}), where ${indexPathOf(file)} says it starts`));
+          position = offset = resumedAt = next.offset;
+          count = next.i;
+        }
+      }
       for (const p of pending) yield p;
       pending = [];
+      if (position === Infinity) break;
     }
+    ending = true;
     framer.end();
   } finally {
     await data.close();
