@@ -16,7 +16,7 @@ import { DEVICE_NAME_SIZE, TYPE_NAME_SIZE } from '../constants.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
 import { EMPTY_METADATA } from '../metadata.js';
-import { escapedText, escapedTextBytes, readFixedString, utf8Bytes, writeFixedString } from '../text.js';
+import { escapedText, escapedTextBytes, fixedStringLength, readFixedString, writeFixedString } from '../text.js';
 import { Timestamp } from '../timestamp.js';
 import { wireType, type IgtlMessage } from '../types.js';
 import { asArray, asBigInt, asObject, asString, bytesToJSON } from './json-fields.js';
@@ -150,7 +150,8 @@ function planChild(child: IgtlMessage, i: number): ChildPlan {
   if (child === null || typeof child !== 'object') throw new EncodeError('BIND', `children[${i}] must be a message`);
   const type = wireType(child);
   if (typeof type !== 'string' || type === '') throw new EncodeError('BIND', `children[${i}] has no type name`);
-  if (utf8Bytes(type).length > TYPE_NAME_SIZE) throw new EncodeError('BIND', `children[${i}] type "${type}" is longer than ${TYPE_NAME_SIZE} bytes`);
+  // As writeFixedString writes it (an escape of a received byte is that byte, not U+FFFD).
+  if (fixedStringLength(type) > TYPE_NAME_SIZE) throw new EncodeError('BIND', `children[${i}] type "${type}" is longer than ${TYPE_NAME_SIZE} bytes`);
   // Only the child's content travels (in v1 form): refuse what would be lost.
   if (child.metadata !== undefined && child.metadata.size > 0) throw new EncodeError('BIND', `children[${i}] (${type}) has metadata, which a BIND child cannot carry`);
   if (child.messageId !== undefined && child.messageId !== 0) throw new EncodeError('BIND', `children[${i}] (${type}) has a message ID, which a BIND child cannot carry`);
@@ -389,7 +390,7 @@ function requestListSize(type: string, children: readonly BindRequestEntry[], fo
   if (children.length > UINT16_MAX) throw new EncodeError(type, `${children.length} children; NCHILD is a uint16`);
   children.forEach((c, i) => {
     if (typeof c.type !== 'string') throw new EncodeError(type, `children[${i}].type must be a string`);
-    if (utf8Bytes(c.type).length > TYPE_NAME_SIZE) throw new EncodeError(type, `children[${i}].type "${c.type}" is longer than ${TYPE_NAME_SIZE} bytes`);
+    if (fixedStringLength(c.type) > TYPE_NAME_SIZE) throw new EncodeError(type, `children[${i}].type "${c.type}" is longer than ${TYPE_NAME_SIZE} bytes`);
   });
   const { total } = encodeNames(type, children.map((c) => c.name));
   if (total > UINT16_MAX) throw new EncodeError(type, `name table is ${total} bytes; NTABLE_SIZE is a uint16`);

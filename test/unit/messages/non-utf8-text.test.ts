@@ -44,3 +44,18 @@ describe('UTF-8 text with a byte that is not UTF-8 re-encodes to the bytes recei
     });
   }
 });
+
+describe('BIND and GET_BIND child types with a byte that is not UTF-8', () => {
+  it('re-encode to the bytes received (the length check counts the escape as its one byte)', () => {
+    // Was: EncodeError 'children[0] type "TRANSFORM_X\udcb0" is longer than 12 bytes' (the
+    // escapes counted as U+FFFD, 3 bytes each), so a recording of such a BIND ended there.
+    const child = { ...base, type: 'UNKNOWN' as const, typeName: `TRANSFORM_X${MARK}`, headerVersion: 1 as const, deviceName: 'T', content: { raw: new Uint8Array(2) } };
+    for (const msg of [
+      { ...base, type: 'BIND', headerVersion: 1, content: { children: [child] } },
+      { ...base, type: 'GET_BIND', headerVersion: 1, content: { children: [{ type: `TRANSFORM_X${MARK}`, name: 'T' }] } },
+    ] as IgtlMessage[]) {
+      const bytes = withLatin1Byte(msg);
+      expect(Buffer.from(encodeMessage(decodeMessage(bytes)))).toEqual(Buffer.from(bytes));
+    }
+  });
+});
