@@ -584,7 +584,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private onDecodeError(err: IgtlError): void {
     this.reportError(err, 'bad message');
     const closeOnOversize = err instanceof BodyTooLargeError && this.options.oversize === 'close';
-    if (err instanceof DesyncError || closeOnOversize) {
+    // A datagram is decoded on its own (the decoder ends after each one, see onData): one that is
+    // not OpenIGTLink loses that datagram, not the socket. Any host can send to a UDP port, and a
+    // receiver never reconnects: closing would end it for good.
+    const lostStream = err instanceof DesyncError && this.channel?.kind !== 'datagram';
+    if (lostStream || closeOnOversize) {
       // Not from inside the framer's loop: finish this chunk, then drop the channel. (Reported
       // once: here, not again as the reason the channel ended.)
       this.reported = err;

@@ -188,7 +188,8 @@ export class ConnectionError extends IgtlError {
 /**
  * The byte stream cannot be trusted any more: a header arrived that no OpenIGTLink peer would
  * send (OpenIGTLink has no sync marker, so after one such header every later boundary is a
- * guess). The decoder stops; a connection reports this and closes (clients then reconnect).
+ * guess). The decoder stops; a connection reports this and closes (clients then reconnect). Over
+ * UDP, where each datagram is decoded on its own, only that datagram is lost.
  */
 export class DesyncError extends IgtlError {
   override name = 'DesyncError';

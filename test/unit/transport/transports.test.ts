@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import {
   ConnectionError,
@@ -10,7 +11,9 @@ import {
   connectUdp,
   createMessage,
   createServer,
+  encodeMessage,
   type IgtlConnection,
+  type IgtlError,
   type IgtlMessage,
   type IgtlServer,
 } from '../../../src/node.js';
@@ -72,6 +75,28 @@ describe('UDP', () => {
     cleanup.push(() => tx.close(), () => rx2.close());
     for (const n of [1, 2, 3]) await tx.send(pose(n));
     expect((await got).map(xOf)).toEqual([1, 2, 3]);
+  });
+
+  it('reports a datagram that is not OpenIGTLink, or cut short, and goes on with the next one', async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx = connectUdp({ localPort: fixed });
+    const errors: IgtlError[] = [];
+    rx.errors$.subscribe((e) => errors.push(e));
+    rx.connect(); // held past take(3), so the state after it is the receiver's own
+    const got = firstValueFrom(rx.pipe(take(3), toArray()));
+    await firstValueFrom(rx.state$.pipe(filter((s) => s.kind === 'open')));
+    const raw = createSocket('udp4');
+    cleanup.push(() => raw.close(), () => rx.close());
+    const datagram = (bytes: Uint8Array) => new Promise<void>((resolve, reject) => raw.send(bytes, fixed, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    // Datagrams on loopback arrive in order: each later one proves the earlier was handled.
+    await datagram(encodeMessage(pose(1)));
+    await datagram(new TextEncoder().encode('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\n\r\n'));
+    await datagram(encodeMessage(pose(2)).subarray(0, 70));
+    await datagram(encodeMessage(pose(3)));
+    await datagram(encodeMessage(pose(4)));
+    expect((await got).map(xOf)).toEqual([1, 3, 4]);
+    expect(rx.state.kind).toBe('open');
+    expect(errors.map((e) => e.name)).toEqual(['DesyncError', 'TruncatedMessageError']);
   });
 
   it('refuses a message larger than a datagram with a typed error', async () => {
