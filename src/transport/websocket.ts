@@ -335,6 +335,13 @@ function bytesOf(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * Close codes of an ordinary end: normal closure (1000), going away (1001: a server shutting
+ * down, a page navigating away) and no code given (1005). Any other code says something went
+ * wrong (1008 policy, 1011 server error, 4000-4999 an application's own).
+ */
+const ORDINARY_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
+
 /** Wires a socket's events to a channel subscriber; `open` says whether it is open already. */
 function wire(
   socket: WebSocketLike,
@@ -373,7 +380,10 @@ function wire(
       channel?.dispose();
       if (failure) subscriber.error(failure);
       else if (!channel) subscriber.error(new ConnectionError(`${remote}: closed before opening (code ${ev.code})`));
-      else if (ev.wasClean || ev.code === 1000 || ev.code === 1001) subscriber.complete();
+      // The code, not `wasClean`, says whether the server meant an ordinary end (docs/browser.md):
+      // a server refusing (1008) or failing (1011) closes with a proper handshake too, so
+      // wasClean is true, and reporting it as a plain "closed by the peer" would drop its reason.
+      else if (ORDINARY_CLOSE_CODES.has(ev.code)) subscriber.complete();
       else subscriber.error(new ConnectionError(`${remote}: closed with code ${ev.code}${ev.reason ? ` (${ev.reason})` : ''}`));
     });
   };

@@ -281,6 +281,25 @@ describe('WebSocket transport with a real ws server', () => {
     expect(outcome).toBe('complete');
   });
 
+  it('reports a server that closes with an error code (a handshake, so wasClean) as a ConnectionError naming the code and reason', async () => {
+    const cases = [
+      [1008, 'not allowed', 'ConnectionError: closed with code 1008 (not allowed) [ConnectionError]'],
+      [1011, 'tracker lost', 'ConnectionError: closed with code 1011 (tracker lost) [ConnectionError]'],
+      [4001, 'token expired', 'ConnectionError: closed with code 4001 (token expired) [ConnectionError]'],
+      [1001, 'going away', 'complete [PeerClosedError]'],
+    ] as const;
+    for (const [code, reason, expected] of cases) {
+      const p = await peer();
+      p.onConnection = (ws) => ws.close(code, reason);
+      const conn = connectWebSocket(p.url, { WebSocket, reconnect: false });
+      const errors: string[] = [];
+      conn.errors$.subscribe((e) => errors.push(e.name));
+      const outcome = await new Promise<string>((resolve) => conn.subscribe({ complete: () => resolve('complete'), error: (e: Error) => resolve(`${e.name}: ${e.message}`) }));
+      expect(`${outcome.replace(`${p.url}: `, '')} [${errors.join()}]`).toBe(expected);
+      expect(conn.state.kind).toBe('closed');
+    }
+  });
+
   it('keeps a slow server bounded with the latest policy, then delivers the newest pose', async () => {
     const p = await peer();
     const conn = connectWebSocket(p.url, { WebSocket, reconnect: false, highWaterMark: 16 * 1024, sendPolicy: 'latest' });
