@@ -10,7 +10,7 @@ export {
   TYPE_NAME_SIZE, DEVICE_NAME_SIZE, DEFAULT_PORT, IgtlError, CrcMismatchError, TruncatedMessageError,
   BodyTooLargeError, UnsupportedHeaderVersionError, MalformedMessageError, EncodeError,
   InvalidJsonMessageError, QueueFullError, ConnectionError, DesyncError, PeerClosedError,
-  DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError, TimeoutError, DatagramTooLargeError,
+  DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError, TimeoutError, DatagramTooLargeError, DatagramsDroppedError,
   Timestamp, nanosecondsToFraction, fractionToNanoseconds, crc64, type Crc64Halves, Encoding, escapedUtf8,
   escapedUtf8Bytes, readFixedString, writeFixedString, decodeText, encodeText, defaultEncodingFor,
   EMPTY_METADATA, metadataOf, poseStatus, isPoseValid, invalidPoses, POSE_OK, FrameHeader, readHeader, writeHeader, CodecRegistry, wireType,

@@ -1,5 +1,6 @@
 // The contract between a connection and a transport: a byte channel that opens when subscribed.
 import type { Observable } from 'rxjs';
+import type { IgtlError } from '../protocol/errors.js';
 
 /** One open byte connection: a TCP or TLS socket, a WebSocket, a UDP socket bound to a peer. */
 export interface ByteChannel {
@@ -38,10 +39,15 @@ export interface ByteChannel {
 export type ChannelEvent =
   | { readonly type: 'open'; readonly channel: ByteChannel }
   | { readonly type: 'data'; readonly chunk: Uint8Array }
-  | { readonly type: 'drain' };
+  | { readonly type: 'drain' }
+  /**
+   * A loss that does not end the channel (a datagram the OS refused to send, datagrams dropped
+   * while reading was paused): the connection reports it on `errors$` and goes on.
+   */
+  | { readonly type: 'fault'; readonly error: IgtlError };
 
 /**
- * Opens a channel when subscribed and emits `open` first, then `data` and `drain`. Completes
+ * Opens a channel when subscribed and emits `open` first, then `data`, `drain` and `fault`. Completes
  * when the peer closes cleanly, errors when connecting fails or the connection breaks.
  * Unsubscribing closes the channel. Each subscription is a new connection attempt.
  */

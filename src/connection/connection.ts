@@ -164,6 +164,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
         drain: () => {
           this.outbox.drained();
         },
+        fault: (err) => this.reportError(err, 'lost'),
         ended: (err, wasOpen) => this.onEnded(err, wasOpen),
         finished: (reason) => this.onFinished(reason),
       },

@@ -6,7 +6,7 @@
 // channel's subscription while connecting/open, the retry timer while reconnecting), needed to
 // cancel it.
 import { BehaviorSubject, timer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { ConnectionError, PeerClosedError } from '../protocol/errors.js';
+import { ConnectionError, PeerClosedError, type IgtlError } from '../protocol/errors.js';
 import { backoffDelay, type ReconnectOptions } from './backoff.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from './channel.js';
 import type { ConnectionState } from './state.js';
@@ -19,6 +19,8 @@ export interface LifecycleHooks {
   data(chunk: Uint8Array): void;
   /** The open channel can take bytes again. */
   drain(): void;
+  /** The open channel lost something without ending (reported, not a reason to close). */
+  fault(err: IgtlError): void;
   /** The channel ended (or failed to open); `err` says why (undefined: closed by us). */
   ended(err: Error | undefined, wasOpen: boolean): void;
   /** The connection is closed for good (state is `closed`); `reason` as in the state. */
@@ -111,6 +113,7 @@ export class Lifecycle {
       next: (ev: ChannelEvent) => {
         if (ev.type === 'data') this.hooks.data(ev.chunk);
         else if (ev.type === 'drain') this.hooks.drain();
+        else if (ev.type === 'fault') this.hooks.fault(ev.error);
         else {
           channel = ev.channel;
           this.subject.next({ kind: 'open', remote: ev.channel.remote });

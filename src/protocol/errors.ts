@@ -35,6 +35,8 @@ export interface IgtlErrorCodes {
   'queue-full': true;
   /** {@link DatagramTooLargeError}: a message does not fit a UDP datagram. */
   'datagram-too-large': true;
+  /** {@link DatagramsDroppedError}: received datagrams dropped while reading was paused (UDP). */
+  'datagrams-dropped': true;
   /** {@link DesyncError}: the byte stream cannot be trusted any more. */
   'desync': true;
   /** {@link PeerClosedError}: the peer closed the connection cleanly. */
@@ -288,5 +290,21 @@ export class DatagramTooLargeError extends IgtlError {
     readonly limit: number,
   ) {
     super('datagram-too-large', `message of ${size} bytes does not fit a datagram (limit ${limit})`);
+  }
+}
+
+/**
+ * Received datagrams were dropped while reading was paused (`pauseReading()`, a `messages()`
+ * consumer behind by its high-water mark): a UDP sender cannot be held back, so what arrives
+ * meanwhile is lost. Reported when reading resumes, with how many and their size.
+ */
+export class DatagramsDroppedError extends IgtlError {
+  override name = 'DatagramsDroppedError';
+  constructor(
+    readonly remote: string,
+    readonly datagrams: number,
+    readonly bytes: number,
+  ) {
+    super('datagrams-dropped', `${remote}: ${datagrams} datagrams (${bytes} bytes) dropped while reading was paused (UDP cannot hold a sender back)`);
   }
 }

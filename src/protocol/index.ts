@@ -7,7 +7,7 @@ export {
   IgtlError, CrcMismatchError, TruncatedMessageError, BodyTooLargeError, UnsupportedHeaderVersionError,
   MalformedMessageError, EncodeError, InvalidJsonMessageError, QueueFullError, ConnectionError,
   DesyncError, PeerClosedError, DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError,
-  TimeoutError, DatagramTooLargeError, type IgtlErrorCode, type IgtlErrorCodes, type DeadPeerRule,
+  TimeoutError, DatagramTooLargeError, DatagramsDroppedError, type IgtlErrorCode, type IgtlErrorCodes, type DeadPeerRule,
 } from './errors.js';
 export { Timestamp, nanosecondsToFraction, fractionToNanoseconds } from './timestamp.js';
 // Explicit lists: what is not named here (header offsets, CRC kernels, text helpers, plausibility

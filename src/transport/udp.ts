@@ -3,7 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { Observable } from 'rxjs';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { ConnectionError } from '../protocol/errors.js';
+import { ConnectionError, DatagramsDroppedError } from '../protocol/errors.js';
 
 /** Largest UDP payload over IPv4. */
 export const MAX_DATAGRAM_SIZE = 65507;
@@ -29,7 +29,15 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
     new Observable<ChannelEvent>((subscriber) => {
       const socket: Socket = createSocket(options.family ?? 'udp4');
       let paused = false;
+      // Received while paused and dropped: reported when reading resumes (see pause below).
+      let dropped = 0;
+      let droppedBytes = 0;
       const remote = options.port === undefined ? `udp://*:${options.localPort ?? '?'}` : `udp://${host}:${options.port}`;
+      // A datagram the OS refuses (no route: ENETUNREACH, a firewall: EACCES, ...) is reported
+      // only to a send callback; without one Node drops the error, and the send looked written.
+      const sent = (err: Error | null) => {
+        if (err) subscriber.next({ type: 'fault', error: new ConnectionError(`${remote}: datagram not sent: ${err.message}`, err) });
+      };
       const channel: ByteChannel = {
         kind: 'datagram',
         maxDatagramSize: MAX_DATAGRAM_SIZE,
@@ -38,20 +46,29 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
         // connection's outbox turns it into a rejected send (typed), not an uncaught error.
         write(bytes) {
           if (options.port === undefined) throw new ConnectionError(`${remote}: this UDP socket is receive-only (no \`port\` to send to)`);
-          socket.send(bytes, options.port, host);
+          socket.send(bytes, options.port, host, sent);
           return true;
         },
-        // Datagrams cannot be held back by the sender; a paused reader drops them (counted by the OS).
+        // Datagrams cannot be held back by the sender: a paused reader drops them, and says how
+        // many when it resumes (a loss nobody reports is the one this library must not have).
         pause: () => {
           paused = true;
         },
         resume: () => {
           paused = false;
+          if (dropped === 0) return;
+          const error = new DatagramsDroppedError(remote, dropped, droppedBytes);
+          dropped = droppedBytes = 0;
+          subscriber.next({ type: 'fault', error });
         },
         close: () => socket.close(),
       };
       socket.on('message', (chunk: Buffer) => {
         if (!paused) subscriber.next({ type: 'data', chunk });
+        else {
+          dropped++;
+          droppedBytes += chunk.length;
+        }
       });
       socket.on('error', (err) => subscriber.error(new ConnectionError(`${remote}: ${err.message}`, err)));
       socket.on('close', () => subscriber.complete());

@@ -17,6 +17,7 @@ function setup(reconnect: { initialDelayMs: number; maxAttempts?: number } | und
       opened: () => events.push('opened'),
       data: (c) => events.push(`data ${c.length}`),
       drain: () => events.push('drain'),
+      fault: (err) => events.push(`fault ${err.name}`),
       ended: (err, wasOpen) => events.push(`ended ${err?.name ?? '-'} ${wasOpen}`),
       finished: (reason) => events.push(`finished ${reason?.name ?? '-'}`),
     },
@@ -111,7 +112,7 @@ describe('Lifecycle', () => {
         return throwError(() => new Error('sync'));
       },
       { reconnect: { initialDelayMs: 100, jitter: 0, maxAttempts: 1 }, scheduler, random: () => 0.5, wanted: () => true, log: () => {}, label: () => 't' },
-      { opened() {}, data() {}, drain() {}, ended() {}, finished() {} },
+      { opened() {}, data() {}, drain() {}, fault() {}, ended() {}, finished() {} },
     );
     life.state$.subscribe((s) => states.push(s.kind));
     life.start();

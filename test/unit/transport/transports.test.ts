@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
-import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
 import {
   ConnectionError,
   DatagramTooLargeError,
+  DatagramsDroppedError,
   IDENTITY,
   Timestamp,
   connectTcp,
@@ -97,6 +98,52 @@ describe('UDP', () => {
     expect((await got).map(xOf)).toEqual([1, 3, 4]);
     expect(rx.state.kind).toBe('open');
     expect(errors.map((e) => e.name)).toEqual(['DesyncError', 'TruncatedMessageError']);
+  });
+
+  it('reports a datagram the OS refuses to send (only its callback hears of it) on errors$', async () => {
+    // An IPv6 peer on a udp4 socket (a likely slip: family left at its default) makes every
+    // send fail with EINVAL, without leaving the host.
+    const tx = connectUdp({ host: '::1', port: 9 });
+    const refused = firstValueFrom(tx.errors$.pipe(timeout(10_000)));
+    tx.connect();
+    cleanup.push(() => tx.close());
+    await tx.send(pose(1)); // handed to the socket: 'written' is all a send can know at once
+    const err = await refused;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toMatch(/^udp:\/\/::1:9: datagram not sent: .*EINVAL/);
+  });
+
+  it('counts the datagrams a paused reader drops and reports them when it resumes: each one is delivered or reported', async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx = connectUdp({ localPort: fixed });
+    const sent = 200;
+    let delivered = 0;
+    let dropped = 0;
+    let settle = (): void => {};
+    const accounted = new Promise<void>((resolve) => (settle = resolve));
+    const check = () => {
+      if (delivered + dropped === sent) settle();
+    };
+    rx.errors$.subscribe((e) => {
+      if (e instanceof DatagramsDroppedError) dropped += e.datagrams;
+      check();
+    });
+    rx.subscribe(() => {
+      delivered++;
+      check();
+    });
+    await firstValueFrom(rx.state$.pipe(filter((s) => s.kind === 'open')));
+    const tx = connectUdp({ port: fixed });
+    tx.connect();
+    cleanup.push(() => tx.close(), () => rx.close());
+    rx.pauseReading();
+    for (let n = 1; n <= sent; n++) await tx.send(pose(n));
+    // Time for the receiver to read them while paused (setup, not an assertion: any it reads
+    // only after resuming are delivered, and still accounted for).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    rx.resumeReading();
+    await Promise.race([accounted, new Promise((_, reject) => setTimeout(() => reject(new Error(`${delivered} delivered + ${dropped} reported dropped of ${sent}`)), 10_000))]);
+    expect(dropped).toBeGreaterThan(0);
   });
 
   it('refuses a message larger than a datagram with a typed error', async () => {
