@@ -1,4 +1,5 @@
 // TLS client transport (Node). Certificates are verified by default.
+import { isIP } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions } from 'node:tls';
 import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
@@ -50,7 +51,10 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
       const socket = tlsConnect({
         host,
         port,
-        servername: host,
+        // SNI names a host; an address is not sent (RFC 6066, section 3): Node sends it anyway
+        // and warns (DEP0123) on the first such connection of every process. The certificate is
+        // verified against `host` either way.
+        ...(isIP(host) === 0 ? { servername: host } : {}),
         ...options.tls,
         rejectUnauthorized: !options.allowUnverifiedCertificate,
       });

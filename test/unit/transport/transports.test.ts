@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
 import {
   ConnectionError,
@@ -47,6 +49,25 @@ describe('TLS', () => {
     const reply = firstValueFrom(conn);
     await conn.send(pose(4));
     expect(xOf(await reply)).toBe(40);
+  });
+
+  it('sends no SNI server name for an IP address (RFC 6066; Node warns DEP0123), and still verifies the certificate', async () => {
+    const names: (string | false | null)[] = [];
+    const sockets: TLSSocket[] = [];
+    const raw = createTlsServer({ key: certs.key, cert: certs.cert }, (socket) => {
+      sockets.push(socket);
+      names.push(socket.servername);
+      socket.write(encodeMessage(pose(5)));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => {
+      raw.close(resolve);
+      for (const s of sockets) s.destroy();
+    }));
+    const conn = connectTls({ host: '127.0.0.1', port: (raw.address() as AddressInfo).port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => conn.close());
+    expect(xOf(await firstValueFrom(conn))).toBe(5);
+    expect(names).toEqual([false]);
   });
 
   it('refuses a server whose certificate does not verify, by default', async () => {
