@@ -155,7 +155,9 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
   readonly connectTimeoutMs?: number;
   /**
    * Called with each TEXT frame received (OpenIGTLink travels in binary frames; an igtl-rx
-   * bridge sends JSON notices in text frames, which `connectWebSocket` reads for you).
+   * bridge sends JSON notices in text frames, which `connectWebSocket` reads for you). What it
+   * throws ends the attempt with a ConnectionError (`cause`: the thrown value); the connection
+   * reconnects as configured.
    */
   readonly onText?: (text: string) => void;
 }
@@ -364,8 +366,21 @@ function wire(
   const onMessage = (ev: MessageEventLike) => {
     const chunk = bytesOf(ev.data);
     if (chunk) channel?.receive(chunk);
-    else if (typeof ev.data === 'string' && onText) onText(ev.data);
+    else if (typeof ev.data === 'string' && onText) readText(ev.data, onText);
     else log('%s: text frame ignored (OpenIGTLink travels in binary frames)', remote);
+  };
+  // `onText` is the user's: what it throws ends this channel (errors$, then a reconnect), as an
+  // operator's callback ends its subscription. Thrown into `ws` instead, it escaped as an
+  // uncaught exception and left `ws` parsing nothing more: a connection open and deaf.
+  const readText = (text: string, read: (text: string) => void) => {
+    try {
+      read(text);
+    } catch (err) {
+      if (ended) return;
+      ended = true;
+      channel?.dispose();
+      subscriber.error(new ConnectionError(`${remote}: onText threw: ${err instanceof Error ? err.message : String(err)}`, err));
+    }
   };
   const onError = (ev: ErrorEventLike) => {
     // RWS reports its own connect timeout as an error with the message 'TIMEOUT'.

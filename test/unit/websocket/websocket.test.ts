@@ -16,6 +16,7 @@ import {
   encodeMessage,
   type ChannelEvent,
   type ConnectionState,
+  type IgtlError,
   type IgtlMessage,
   type WebSocketLike,
 } from '../../../src/index.js';
@@ -298,6 +299,32 @@ describe('WebSocket transport with a real ws server', () => {
       expect(`${outcome.replace(`${p.url}: `, '')} [${errors.join()}]`).toBe(expected);
       expect(conn.state.kind).toBe('closed');
     }
+  });
+
+  it('ends the channel with a ConnectionError when onText throws (no uncaught exception, never open and deaf), and reconnects', async () => {
+    const p = await peer();
+    p.onConnection = (ws) => {
+      ws.send('{"note":"a text frame"}');
+      ws.send(encodeMessage(pose(1)));
+    };
+    const mistake = new Error('the page could not read it');
+    let calls = 0;
+    const conn = connectWebSocket(p.url, {
+      WebSocket,
+      reconnect: { maxAttempts: 1, initialDelayMs: 10 },
+      onText: () => {
+        if (++calls === 1) throw mistake;
+      },
+    });
+    cleanup.push(() => conn.close());
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    // The second connection reads the text frame without a throw, then its pose arrives.
+    expect(xOf(await firstValueFrom(conn))).toBe(1);
+    expect(calls).toBe(2);
+    expect(errors[0]).toBeInstanceOf(ConnectionError);
+    expect(errors[0]!.message).toBe(`${p.url}: onText threw: the page could not read it`);
+    expect(errors[0]!.cause).toBe(mistake);
   });
 
   it('keeps a slow server bounded with the latest policy, then delivers the newest pose', async () => {
