@@ -1,6 +1,6 @@
 // TCP and TLS servers: an Observable of client sessions, each with the interface of a client
 // connection; broadcast with per-session queues so a slow client never slows the others.
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions as NodeTlsServerOptions } from 'node:tls';
 import createDebug from 'debug';
 import { Observable, Subject, type Subscription } from 'rxjs';
@@ -13,7 +13,7 @@ import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
-import { Acceptor, evictNewestSilent, remoteAddressOf } from './acceptor.js';
+import { Acceptor, evictNewestSilent, remoteAddressOf, type RemoteAddress } from './acceptor.js';
 import { allocateUninitialized, pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
 
 const log = createDebug('igtl-rx:server');
@@ -177,7 +177,24 @@ export class IgtlServer {
       );
       this.sessionSubject.next(session);
     };
-    const server = options.tls ? createTlsServer(options.tls, onSocket) : createNetServer(onSocket);
+    let server: NetServer;
+    if (options.tls) {
+      const tlsServer = createTlsServer(options.tls, onSocket);
+      // A failed handshake (a client that does not trust our certificate, one whose own is
+      // refused, plain TCP, a handshake time-out) ends before a session exists, and Node drops
+      // the socket without a word unless someone listens: the one place to say why.
+      // A client that hangs up takes its address with it: noted when its TCP connection comes
+      // in, found again through the TCP socket under the TLS one (Node's `_parent`, not typed).
+      const peers = new WeakMap<Socket, RemoteAddress>();
+      tlsServer.on('connection', (raw: Socket) => peers.set(raw, remoteAddressOf(raw)));
+      tlsServer.on('tlsClientError', (err: Error & { code?: string; reason?: string }, socket) => {
+        const raw = (socket as { _parent?: Socket | null })._parent;
+        const { address, port } = (raw && peers.get(raw)) ?? remoteAddressOf(socket);
+        const hint = err.code === 'ECONNRESET' ? '; a client that does not trust this certificate hangs up so' : '';
+        log('TLS handshake with %s:%d failed: %s%s%s', address, port, err.reason ?? err.message, err.code ? ` (${err.code})` : '', hint);
+      });
+      server = tlsServer;
+    } else server = createNetServer(onSocket);
     server.on('error', (err) => log('server error: %s', err.message));
     this.acceptor = new Acceptor(server, {
       allow: options.allow,

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
+import { format } from 'node:util';
+import createDebug from 'debug';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
@@ -75,6 +77,34 @@ describe('TLS', () => {
     const conn = connectTls({ port: s.address.port, reconnect: false });
     await expect(firstValueFrom(conn)).rejects.toBeInstanceOf(ConnectionError);
     await expect(firstValueFrom(conn).catch((e: ConnectionError) => String(e.cause))).resolves.toMatch(/self.signed|unable to verify|certificate/i);
+  });
+
+  it('says in the server log why a TLS handshake failed (a client that does not trust the certificate, a plain TCP client)', async () => {
+    const lines: string[] = [];
+    const waiting: { match: RegExp; resolve: () => void }[] = [];
+    const savedLog = createDebug.log;
+    const savedNamespaces = createDebug.disable();
+    createDebug.log = (...args: unknown[]) => {
+      const line = format(...args);
+      lines.push(line);
+      for (const w of waiting) if (w.match.test(line)) w.resolve();
+    };
+    createDebug.enable('igtl-rx:server');
+    cleanup.push(() => {
+      createDebug.log = savedLog;
+      createDebug.disable();
+      if (savedNamespaces) createDebug.enable(savedNamespaces);
+    });
+    const logged = (match: RegExp) => new Promise<void>((resolve) => (lines.some((l) => match.test(l)) ? resolve() : waiting.push({ match, resolve })));
+    const s = await server({ tls: { key: certs.key, cert: certs.cert } });
+    const untrusting = connectTls({ port: s.address.port, reconnect: false });
+    await expect(firstValueFrom(untrusting)).rejects.toBeInstanceOf(ConnectionError);
+    await logged(/TLS handshake with 127\.0\.0\.1:\d+ failed: .*ECONNRESET.*does not trust this certificate/);
+    const plain = connectTcp({ port: s.address.port, reconnect: false });
+    cleanup.push(() => plain.close());
+    plain.connect(); // its heartbeat probe is the first thing it writes: not a TLS hello
+    await logged(/TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number \(ERR_SSL_WRONG_VERSION_NUMBER\)/);
+    expect(s.sessions.size).toBe(0);
   });
 
   it('accepts an unverified certificate only when told to (lab use)', async () => {
