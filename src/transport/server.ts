@@ -26,7 +26,10 @@ export interface ServerOptions extends ConnectionOptions {
   readonly host?: string;
   /** Port (default 18944; 0 picks a free one). */
   readonly port?: number;
-  /** Serve TLS with these options (key, cert, ca, requestCert, ...). */
+  /**
+   * Serve TLS with these options (key, cert, ca, requestCert, ...). `handshakeTimeout` defaults
+   * to 10 000 ms here (Node's: 120 000); the allow-list is applied before the handshake.
+   */
   readonly tls?: NodeTlsServerOptions;
   /**
    * Most clients at once (default 64). When full, a new client evicts a session that has shown
@@ -107,6 +110,47 @@ function createSession(socket: Socket, remoteAddress: string, remotePort: number
   return Object.assign(conn, { remoteAddress, remotePort });
 }
 
+/** Default of Node's `handshakeTimeout` for a TLS server (Node's own is 120 s). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * The TLS server under an {@link IgtlServer}: what happens before a handshake completes, when
+ * no session exists yet, is decided and said here.
+ * - The allow-list applies to the TCP connection, before the handshake, as on a plain TCP server:
+ *   a refused host is cut at once, not served a handshake (and its CPU) and an "open" first.
+ * - A handshake ends within `handshakeTimeout` (default 10 s, Node's is 120 s): the socket is
+ *   closed then (Node only reports the time-out), so sockets that never start one (silent,
+ *   vanished, or plain TCP waiting to be spoken to) are not held for ever.
+ * - A failed handshake (a client that does not trust our certificate, one whose own is refused,
+ *   plain TCP, a time-out) is logged with the client's address and why: Node drops such a socket
+ *   without a word unless someone listens.
+ */
+function tlsServer(tls: NodeTlsServerOptions, onSocket: (socket: Socket) => void, allows: (address: string) => boolean): NetServer {
+  const server = createTlsServer({ handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...tls }, onSocket);
+  // A client that hangs up takes its address with it: noted when its TCP connection comes in,
+  // found again through the TCP socket under the TLS one (Node's `_parent`, not typed).
+  const peers = new WeakMap<Socket, RemoteAddress>();
+  server.on('connection', (raw: Socket) => {
+    const peer = remoteAddressOf(raw);
+    if (allows(peer.address)) peers.set(raw, peer);
+    else {
+      log('refused %s:%d: not in the allow-list', peer.address, peer.port);
+      raw.destroy();
+    }
+  });
+  server.on('tlsClientError', (err: Error & { code?: string; reason?: string }, socket) => {
+    // Node reports a handshake time-out here and leaves the socket open (measured: still open
+    // long after it): without this, a silent or vanished client would hold it for ever.
+    socket.destroy();
+    const raw = (socket as { _parent?: Socket | null })._parent;
+    const peer = raw ? peers.get(raw) : remoteAddressOf(socket);
+    if (peer === undefined) return; // refused above, and said so
+    const hint = err.code === 'ECONNRESET' ? '; a client that does not trust this certificate hangs up so' : '';
+    log('TLS handshake with %s:%d failed: %s%s%s', peer.address, peer.port, err.reason ?? err.message, err.code ? ` (${err.code})` : '', hint);
+  });
+  return server;
+}
+
 /** What {@link IgtlServer.broadcast} did with a message (known at once: nothing waits). */
 export interface BroadcastResult {
   /** Sessions the message was offered to. */
@@ -177,24 +221,7 @@ export class IgtlServer {
       );
       this.sessionSubject.next(session);
     };
-    let server: NetServer;
-    if (options.tls) {
-      const tlsServer = createTlsServer(options.tls, onSocket);
-      // A failed handshake (a client that does not trust our certificate, one whose own is
-      // refused, plain TCP, a handshake time-out) ends before a session exists, and Node drops
-      // the socket without a word unless someone listens: the one place to say why.
-      // A client that hangs up takes its address with it: noted when its TCP connection comes
-      // in, found again through the TCP socket under the TLS one (Node's `_parent`, not typed).
-      const peers = new WeakMap<Socket, RemoteAddress>();
-      tlsServer.on('connection', (raw: Socket) => peers.set(raw, remoteAddressOf(raw)));
-      tlsServer.on('tlsClientError', (err: Error & { code?: string; reason?: string }, socket) => {
-        const raw = (socket as { _parent?: Socket | null })._parent;
-        const { address, port } = (raw && peers.get(raw)) ?? remoteAddressOf(socket);
-        const hint = err.code === 'ECONNRESET' ? '; a client that does not trust this certificate hangs up so' : '';
-        log('TLS handshake with %s:%d failed: %s%s%s', address, port, err.reason ?? err.message, err.code ? ` (${err.code})` : '', hint);
-      });
-      server = tlsServer;
-    } else server = createNetServer(onSocket);
+    const server = options.tls ? tlsServer(options.tls, onSocket, (address) => this.acceptor.allows(address)) : createNetServer(onSocket);
     server.on('error', (err) => log('server error: %s', err.message));
     this.acceptor = new Acceptor(server, {
       allow: options.allow,

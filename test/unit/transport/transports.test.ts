@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
 import { format } from 'node:util';
 import createDebug from 'debug';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
 import {
@@ -106,6 +106,29 @@ describe('TLS', () => {
     await logged(/TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number \(ERR_SSL_WRONG_VERSION_NUMBER\)/);
     expect(s.sessions.size).toBe(0);
   });
+
+  it('cuts a host outside the allow-list before the TLS handshake: its client never sees the connection open', async () => {
+    const s = await server({ tls: { key: certs.key, cert: certs.cert }, allow: ['127.0.0.2'] });
+    const conn = connectTls({ port: s.address.port, tls: { ca: certs.ca }, reconnect: false });
+    const kinds: string[] = [];
+    conn.state$.subscribe((st) => kinds.push(st.kind));
+    await expect(firstValueFrom(conn)).rejects.toBeInstanceOf(ConnectionError);
+    expect(kinds).toEqual(['idle', 'connecting', 'closed']);
+    expect(s.sessions.size).toBe(0);
+  });
+
+  it('closes a socket that never starts a TLS handshake after handshakeTimeout (10 s); Node left it open for ever', async () => {
+    const s = await server({ tls: { key: certs.key, cert: certs.cert } });
+    const silent = netConnect({ port: s.address.port, host: '127.0.0.1' });
+    silent.on('error', () => {});
+    cleanup.push(() => silent.destroy());
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      silent.once('close', () => resolve());
+      setTimeout(() => reject(new Error('still open after 40 s')), 40_000).unref();
+    });
+    expect(performance.now() - t0).toBeGreaterThan(9_000);
+  }, 60_000);
 
   it('accepts an unverified certificate only when told to (lab use)', async () => {
     const s = await server({ tls: { key: certs.key, cert: certs.cert } });
