@@ -204,7 +204,8 @@ export class Acceptor<E> {
     const stopped = owned ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
     const end = (): Promise<void> => {
       for (const entry of [...this.entries]) this.options.closeEntry(entry);
-      // An HTTP server also keeps keep-alive connections (a page's requests) open: cut them.
+      // An HTTP server also keeps keep-alive connections (a page's requests) open, and a TLS
+      // server handshakes under way (server.ts): cut them.
       if (owned && 'closeAllConnections' in this.server) (this.server as { closeAllConnections(): void }).closeAllConnections();
       return stopped;
     };

@@ -128,27 +128,47 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 function tlsServer(tls: NodeTlsServerOptions, onSocket: (socket: Socket) => void, allows: (address: string) => boolean): NetServer {
   const server = createTlsServer({ handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...tls }, onSocket);
   // A client that hangs up takes its address with it: noted when its TCP connection comes in,
-  // found again through the TCP socket under the TLS one (Node's `_parent`, not typed).
+  // found again through the TCP socket under the TLS one (parentOf).
   const peers = new WeakMap<Socket, RemoteAddress>();
+  // Handshakes under way: no session holds them, so closing the server cuts them (the acceptor
+  // calls `closeAllConnections`, as for an HTTP server's idle connections); else close() would
+  // wait for each one to finish or time out.
+  const handshaking = new Set<Socket>();
   server.on('connection', (raw: Socket) => {
     const peer = remoteAddressOf(raw);
-    if (allows(peer.address)) peers.set(raw, peer);
-    else {
+    if (!allows(peer.address)) {
       log('refused %s:%d: not in the allow-list', peer.address, peer.port);
       raw.destroy();
+      return;
     }
+    peers.set(raw, peer);
+    handshaking.add(raw);
+    raw.once('close', () => handshaking.delete(raw));
+  });
+  server.on('secureConnection', (socket: Socket) => {
+    const raw = parentOf(socket);
+    if (raw) handshaking.delete(raw);
   });
   server.on('tlsClientError', (err: Error & { code?: string; reason?: string }, socket) => {
     // Node reports a handshake time-out here and leaves the socket open (measured: still open
     // long after it): without this, a silent or vanished client would hold it for ever.
     socket.destroy();
-    const raw = (socket as { _parent?: Socket | null })._parent;
+    const raw = parentOf(socket);
     const peer = raw ? peers.get(raw) : remoteAddressOf(socket);
     if (peer === undefined) return; // refused above, and said so
     const hint = err.code === 'ECONNRESET' ? '; a client that does not trust this certificate hangs up so' : '';
     log('TLS handshake with %s:%d failed: %s%s%s', peer.address, peer.port, err.reason ?? err.message, err.code ? ` (${err.code})` : '', hint);
   });
-  return server;
+  return Object.assign(server, {
+    closeAllConnections(): void {
+      for (const raw of handshaking) raw.destroy();
+    },
+  });
+}
+
+/** The TCP socket under a server-side TLS socket (Node's `_parent`, not typed). */
+function parentOf(socket: Socket): Socket | undefined {
+  return (socket as { _parent?: Socket | null })._parent ?? undefined;
 }
 
 /** What {@link IgtlServer.broadcast} did with a message (known at once: nothing waits). */

@@ -130,6 +130,21 @@ describe('TLS', () => {
     expect(performance.now() - t0).toBeGreaterThan(9_000);
   }, 60_000);
 
+  it('closes at once with a TLS handshake under way (a silent socket), not after it times out', async () => {
+    const s = createServer({ port: 0, tls: { key: certs.key, cert: certs.cert } });
+    await s.listen();
+    const silent = netConnect({ port: s.address.port, host: '127.0.0.1' });
+    silent.on('error', () => {});
+    cleanup.push(() => silent.destroy());
+    const cut = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+    const t0 = performance.now();
+    await s.close();
+    await cut;
+    // At once; the handshake time-out would take 10 s (and Node's own never closed it).
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
   it('accepts an unverified certificate only when told to (lab use)', async () => {
     const s = await server({ tls: { key: certs.key, cert: certs.cert } });
     s.sessions$.subscribe((session) => void session.send(pose(1)));
