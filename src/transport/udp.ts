@@ -10,13 +10,13 @@ export const MAX_DATAGRAM_SIZE = 65507;
 
 /** Where to send and where to listen. */
 export interface UdpOptions {
-  /** Peer to send to (default 127.0.0.1). Received datagrams are accepted from any sender. */
+  /** Peer to send to (default the loopback address of `family`: 127.0.0.1, or ::1). Received datagrams are accepted from any sender. */
   readonly host?: string;
   /** Peer port to send to; leave out for a receive-only socket. */
   readonly port?: number;
   /** Local port to bind (default: any free port). */
   readonly localPort?: number;
-  /** Local address to bind (default 127.0.0.1). */
+  /** Local address to bind (default the loopback address of `family`: 127.0.0.1, or ::1). */
   readonly localAddress?: string;
   /** 'udp4' (default) or 'udp6'. */
   readonly family?: 'udp4' | 'udp6';
@@ -24,7 +24,9 @@ export interface UdpOptions {
 
 /** A channel factory for UDP: the "connection" is a bound socket, open as soon as it is bound. */
 export function udpChannel(options: UdpOptions = {}): ChannelFactory {
-  const host = options.host ?? '127.0.0.1';
+  // A udp6 socket can neither bind to nor send to an IPv4 address (EINVAL).
+  const loopback = options.family === 'udp6' ? '::1' : '127.0.0.1';
+  const host = options.host ?? loopback;
   return () =>
     new Observable<ChannelEvent>((subscriber) => {
       const socket: Socket = createSocket(options.family ?? 'udp4');
@@ -72,7 +74,7 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
       });
       socket.on('error', (err) => subscriber.error(new ConnectionError(`${remote}: ${err.message}`, err)));
       socket.on('close', () => subscriber.complete());
-      socket.bind({ port: options.localPort ?? 0, address: options.localAddress ?? '127.0.0.1' }, () => {
+      socket.bind({ port: options.localPort ?? 0, address: options.localAddress ?? loopback }, () => {
         subscriber.next({ type: 'open', channel });
       });
       return () => {

@@ -167,6 +167,19 @@ describe('UDP', () => {
     expect((await got).map(xOf)).toEqual([1, 2, 3]);
   });
 
+  it('with family udp6 and no addresses, binds and sends on the IPv6 loopback', async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx = connectUdp({ family: 'udp6', localPort: fixed });
+    const got = firstValueFrom(rx.pipe(take(1)));
+    await firstValueFrom(rx.state$.pipe(filter((s) => s.kind !== 'idle' && s.kind !== 'connecting')));
+    expect(rx.state.kind).toBe('open');
+    const tx = connectUdp({ family: 'udp6', port: fixed });
+    tx.connect();
+    cleanup.push(() => tx.close(), () => rx.close());
+    await tx.send(pose(6));
+    expect(xOf(await got)).toBe(6);
+  });
+
   it('reports a datagram that is not OpenIGTLink, or cut short, and goes on with the next one', async () => {
     const fixed = 40000 + Math.floor(Math.random() * 20000);
     const rx = connectUdp({ localPort: fixed });
