@@ -546,8 +546,21 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       // PLUS's keep-alive (an unnamed legacy STATUS) says the peer is there, not that data comes.
       if (!isKeepAlive(msg)) this.dataMessages++;
     } else this.dataMessages++;
-    this.onMessage?.(msg, this.reply);
+    if (this.onMessage) this.callOnMessage(this.onMessage, msg);
     this.subject.next(msg);
+  }
+
+  /**
+   * The user's `onMessage`: what it throws is reported on errors$ and the message still goes to
+   * the subscribers. Thrown on, it escaped from the socket's data handler (an uncaught
+   * exception) and lost the message with the rest of its chunk.
+   */
+  private callOnMessage(onMessage: NonNullable<typeof this.onMessage>, msg: IgtlMessage): void {
+    try {
+      onMessage(msg, this.reply);
+    } catch (err) {
+      this.reportError(new ConnectionError(`${this.label()}: onMessage threw: ${err instanceof Error ? err.message : String(err)}`, err), 'onMessage');
+    }
   }
 
   /** Notes what a (GET_)STATUS says of the peer's heartbeat; true when it was heartbeat traffic (handled). */

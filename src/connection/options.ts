@@ -125,7 +125,11 @@ export interface ConnectionOptions extends DecodeOptions {
    * their channel is already connected). Default false.
    */
   readonly eager?: boolean;
-  /** Called with every message before subscribers see it, with a way to answer it (a server's automatic replies). */
+  /**
+   * Called with every message before subscribers see it, with a way to answer it (a server's
+   * automatic replies). What it throws is reported on `errors$` (a ConnectionError whose `cause`
+   * is the thrown value); the message still reaches the subscribers.
+   */
   readonly onMessage?: (msg: IgtlMessage, reply: (answer: IgtlMessage) => void) => void;
   /** Scheduler of the reconnection and liveness timers (tests pass a virtual-time scheduler). */
   readonly scheduler?: SchedulerLike;

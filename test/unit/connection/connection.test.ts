@@ -571,3 +571,28 @@ describe('IgtlConnection per-message policy', () => {
     expect(sent.map((m) => (m.type === 'STATUS' ? m.content.statusMessage : `pose${xOf(m)}`))).toEqual(['pose0', 'pose2', 's1', 's2']);
   });
 });
+
+describe('IgtlConnection onMessage', () => {
+  // onMessage is the user's code (a server's automatic replies). What it threw escaped from the
+  // socket's data handler as an uncaught exception (ending a Node process without a handler),
+  // and the message it was given, with the rest of its chunk, never reached the subscribers.
+  it('reports what onMessage throws on errors$ and still delivers every message', () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, {
+      onMessage: (m) => {
+        if (xOf(m) === 2) throw new TypeError('reply builder failed');
+      },
+    });
+    const { got, errors } = receive(conn);
+    attempts[0]!.open();
+    // Three messages in one chunk: the one whose callback throws sits between the others.
+    attempts[0]!.data(new Uint8Array([...bytesOf(1), ...bytesOf(2), ...bytesOf(3)]));
+    attempts[0]!.data(bytesOf(4));
+    expect(got).toEqual([1, 2, 3, 4]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ConnectionError);
+    expect(errors[0]!.message).toMatch(/onMessage threw: reply builder failed/);
+    expect((errors[0] as ConnectionError).cause).toBeInstanceOf(TypeError);
+    expect(conn.state.kind).toBe('open');
+  });
+});
