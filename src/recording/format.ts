@@ -8,7 +8,7 @@
 //   record, 16 bytes:  uint64 byte offset of the message in FILE | float64 receive time, ms
 //                      since the start time
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { HEADER_SIZE } from '../protocol/constants.js';
+import { HEADER_SIZE, OFFSET_BODY_SIZE } from '../protocol/constants.js';
 import { Framer } from '../protocol/framer.js';
 import type { IgtlError } from '../protocol/errors.js';
 import { readHeader } from '../protocol/header.js';
@@ -98,7 +98,7 @@ export interface RecordingFrame {
 
 /** Summary of a recording (see {@link recordingInfo}). */
 export interface RecordingInfo {
-  /** Number of messages. */
+  /** Number of messages the data file holds whole (with an index: its entries that do, so a file cut short counts what can be read). */
   readonly count: number;
   /** Size of the data file. */
   readonly bytes: number;
@@ -141,6 +141,39 @@ async function openIndex(file: string): Promise<{ fh: FileHandle; header: IndexH
   } catch (err) {
     await fh.close();
     throw err;
+  }
+}
+
+/**
+ * How many of the index's messages lie whole in the data file of `bytes` bytes: all of them,
+ * unless the data file is shorter than the index says (a recorder killed between writing the
+ * index record and the message, a file cut short by a copy). The index's count alone promised
+ * messages that readRecording can never deliver. Offsets grow (the recorder appends), so a binary
+ * search finds the last message that starts in the file; its header says whether it ends there.
+ */
+async function indexedWithin(index: { fh: FileHandle; header: IndexHeader; count: number }, file: string, bytes: number): Promise<number> {
+  const offsetAt = async (i: number): Promise<number> => (await readIndexRecords(index, i, 1)).offsets[0] ?? Infinity;
+  if (index.count === 0 || (await endsWithin(file, await offsetAt(index.count - 1), bytes))) return index.count;
+  let lo = 0;
+  let hi = index.count; // messages [0, lo) start in the file; [hi, count) do not
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((await offsetAt(mid)) + HEADER_SIZE <= bytes) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && !(await endsWithin(file, await offsetAt(lo - 1), bytes)) ? lo - 1 : lo;
+}
+
+/** Whether the message whose header starts at `offset` ends within the file's `bytes` bytes. */
+async function endsWithin(file: string, offset: number, bytes: number): Promise<boolean> {
+  if (offset + HEADER_SIZE > bytes) return false;
+  const fh = await open(file, 'r');
+  try {
+    const head = new Uint8Array(HEADER_SIZE);
+    await fh.read(head, 0, HEADER_SIZE, offset);
+    return BigInt(offset + HEADER_SIZE) + new DataView(head.buffer).getBigUint64(OFFSET_BODY_SIZE) <= BigInt(bytes);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -305,8 +338,9 @@ export async function recordingInfo(file: string): Promise<RecordingInfo> {
   const index = await openIndex(file).catch(() => undefined);
   if (index) {
     try {
-      const last = index.count > 0 ? await readIndexRecords(index, index.count - 1, 1) : undefined;
-      return { count: index.count, bytes, durationMs: last?.times[0] ?? 0, startTimeMs: index.header.startTimeMs, indexed: true };
+      const count = await indexedWithin(index, file, bytes);
+      const last = count > 0 ? await readIndexRecords(index, count - 1, 1) : undefined;
+      return { count, bytes, durationMs: last?.times[0] ?? 0, startTimeMs: index.header.startTimeMs, indexed: true };
     } finally {
       await index.fh.close();
     }

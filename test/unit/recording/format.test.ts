@@ -127,4 +127,22 @@ describe('recordingInfo', () => {
     expect(info.durationMs).toBeCloseTo(100, 5);
     expect(info.startTimeMs).toBeCloseTo(5000, 5);
   });
+
+  it('counts only the indexed messages the data file holds whole (a file cut short)', async () => {
+    // The index promised messages readRecording can never deliver: a replay's progress said 7
+    // where 4 could be read.
+    const messages = Array.from({ length: 7 }, (_, i) => msg(i, 5000 + i));
+    const times = messages.map((_, i) => i * 10);
+    const file = writeRecording('cut.igtl', messages, times, 1234);
+    const whole = readFileSync(file);
+    const size = messages[0]!.length;
+    for (const [keep, count] of [[4 * size, 4], [4 * size + 30, 4], [4 * size + 60, 4], [5 * size - 1, 4], [5 * size, 5], [7 * size, 7], [20, 0]] as const) {
+      writeFileSync(file, whole.subarray(0, keep));
+      const info = await recordingInfo(file);
+      expect({ keep, count: info.count, durationMs: info.durationMs }).toEqual({ keep, count, durationMs: count > 0 ? times[count - 1] : 0 });
+      let read = 0;
+      for await (const _ of readRecording(file, { onProblem: () => {} })) read++;
+      expect(read).toBe(count);
+    }
+  });
 });
