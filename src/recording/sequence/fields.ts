@@ -44,13 +44,20 @@ export function parseMatrix(text: string): number[] | undefined {
 /** Frame fields that hold the image status: `ImageStatus` in MetaIO files, `Status` in PLUS's NRRD files (IGSIO SEQMETA_FIELD_IMG_STATUS, SEQUENCE_FIELD_IMG_STATUS). */
 export const IMAGE_STATUS_FIELDS = ['ImageStatus', 'Status'];
 
-/** The transforms of a frame, in field order. */
-export function transformsOf(fields: ReadonlyMap<string, string>): FrameTransform[] {
+/**
+ * The transforms of a frame, in field order. A transform field whose value is not 16 finite
+ * numbers is skipped, as Slicer skips it; `unparsed` hears of each such field (a reader must not
+ * lose a tool's poses without a word).
+ */
+export function transformsOf(fields: ReadonlyMap<string, string>, unparsed?: (field: string) => void): FrameTransform[] {
   const out: FrameTransform[] = [];
   for (const [fieldName, value] of fields) {
     if (!isTransformField(fieldName)) continue;
     const matrix = parseMatrix(value);
-    if (!matrix) continue;
+    if (!matrix) {
+      unparsed?.(fieldName);
+      continue;
+    }
     const name = transformNameOf(fieldName);
     // The status field is <field>Status when the field ends in Transform, else <name>TransformStatus
     // (igsioTrackedFrame GetFrameTransformStatus).

@@ -121,7 +121,18 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
   const flips = flipsOf(layout);
   if (flips.unsupported) report(new SequenceFormatError(`${file}: ${flips.unsupported}; frames are sent as stored`));
   const names: string[] = [];
-  for (const fields of header.frameFields.values()) for (const t of transformsOf(fields)) if (!names.includes(t.name)) names.push(t.name);
+  // Transform fields that do not parse, each with the first frame that has one: said once here
+  // (their frames send no TRANSFORM for them), not once per frame.
+  const unparsed = new Map<string, number>();
+  for (const [n, fields] of header.frameFields) {
+    const note = (field: string) => unparsed.set(field, Math.min(n, unparsed.get(field) ?? n));
+    for (const t of transformsOf(fields, note)) {
+      if (!names.includes(t.name)) names.push(t.name);
+    }
+  }
+  for (const [field, n] of unparsed) {
+    report(new SequenceFormatError(`${file}: ${field} is not 16 finite numbers (first in frame ${n}): no TRANSFORM is sent for it in such frames`));
+  }
   let source: PixelSource | undefined;
   const imageName = options.image?.name ?? 'Image';
   const imageTo = options.image?.embeddedTransformToFrame ?? 'Reference';
