@@ -69,7 +69,8 @@ export function readSequence(file: string, options: ReadSequenceOptions = {}): O
         const period = last - first + (seq.frameCount > 1 ? (last - first) / (seq.frameCount - 1) : 1);
         const startTime = options.startTime ?? Date.now();
         for (let pass = 0; pass < passes && !subscriber.closed && seq.frameCount > 0; pass++) {
-          for (let i = 0; i < seq.frameCount && !subscriber.closed; i++) {
+          for (const i of seq.framesWithContent()) {
+            if (subscriber.closed) break;
             const frame = await seq.messages(i);
             const t = (frame.seconds ?? first) - first + pass * period;
             const due = pace.due(t * 1000);

@@ -73,6 +73,13 @@ export interface Sequence {
   frame(i: number): Promise<SequenceFrame>;
   /** Frame `i` as PlusServer would stream it: its TRANSFORMs, then its IMAGE. */
   messages(i: number): Promise<SequenceMessages>;
+  /**
+   * The frames that can hold messages, in order: every frame of an image sequence; the frames
+   * with fields of a tracking-only one. A tracking-only file's frame count is its highest frame
+   * number + 1, which one line can make a billion (`Seq_Frame999999999_...`); a reader walking
+   * 0..frameCount would then spend its time on frames with nothing in them.
+   */
+  framesWithContent(): Iterable<number>;
   /** Closes the file. */
   close(): Promise<void>;
 }
@@ -188,6 +195,13 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
       // Seconds as written (a double from the text, not from the 2^-32 s fraction).
       const written = f.fields.get('Timestamp');
       return { index, seconds: written === undefined || f.timestamp === undefined ? undefined : Number(written), timestamp, messages };
+    },
+    *framesWithContent() {
+      if (hasImages) {
+        for (let i = 0; i < frameCount; i++) yield i;
+        return;
+      }
+      yield* [...header.frameFields.keys()].sort((a, b) => a - b);
     },
     async close() {
       await source?.close();

@@ -162,3 +162,22 @@ describe('transform fields that do not parse', () => {
     expect(problems[0]!.message).toMatch(/StylusToTrackerTransform is not 16 finite numbers \(first in frame 1\)/);
   });
 });
+
+describe('frame numbers far past the frames', () => {
+  // One line numbered 999999999 makes a tracking-only file's frame count a billion (as IGSIO,
+  // which extends its frame list to the number): a replay walked every empty frame (hours).
+  it('a tracking-only replay reads the frames that have fields, not every number up to the highest', async () => {
+    const lines = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = False'];
+    for (let i = 0; i < 2; i++) lines.push(`Seq_Frame000${i}_ToolToTrackerTransform = 1 0 0 ${i} 0 1 0 0 0 0 1 0 0 0 0 1`, `Seq_Frame000${i}_Timestamp = ${i / 10}`);
+    lines.push('Seq_Frame999999999_ToolToTrackerTransform = 1 0 0 9 0 1 0 0 0 0 1 0 0 0 0 1', 'Seq_Frame999999999_Timestamp = 0.2');
+    lines.push('DimSize = 1 1 2', 'ElementType = MET_UCHAR', 'ElementDataFile = LOCAL', '');
+    const file = path.join(dir, 'far-frame.igs.mha');
+    writeFileSync(file, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), Buffer.alloc(2)]));
+    const seq = await openSequence(file);
+    expect(seq.frameCount).toBe(1_000_000_000);
+    await seq.close();
+    const { messages, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(messages.map((m) => m.frame)).toEqual([0, 1, 999_999_999]);
+  }, 20_000);
+});
