@@ -1,5 +1,5 @@
 // Shared plumbing of the network verbs: endpoints, numbers, connecting, stopping on Ctrl-C.
-import { Observable, filter, firstValueFrom, map, merge, of, take, timeout, timer } from 'rxjs';
+import { Observable, combineLatest, filter, firstValueFrom, map, merge, of, take, timeout, timer } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { isOpen } from '../connection/state.js';
@@ -162,6 +162,23 @@ export async function sendsWritten(conn: IgtlConnection, maxMs = 1000): Promise<
       filter((q) => q.messages === 0),
       map(() => undefined),
       timeout({ first: maxMs, with: () => of(undefined) }),
+    ),
+  );
+}
+
+/**
+ * Resolves once everything queued on the connection has been handed to the socket (with 0), or
+ * once the connection has ended (with the number of messages still waiting). For the verbs
+ * whose job is to send (send, replay --to): a connection that ends without reconnecting keeps
+ * its queue for a next life that never comes (docs/connections.md, "What survives a
+ * reconnect"), so waiting for an empty queue alone waited for ever; with no timer left, Node
+ * then exited 0 with nothing printed, as if everything had been sent.
+ */
+export function writtenOrEnded(conn: IgtlConnection): Promise<number> {
+  return firstValueFrom(
+    combineLatest([conn.queue$, conn.state$]).pipe(
+      filter(([q, s]) => q.messages === 0 || s.kind === 'closed'),
+      map(([q]) => q.messages),
     ),
   );
 }

@@ -1,5 +1,5 @@
 // `igtl-rx replay FILE`: plays a recording back (src/recording) to a server, to clients, or to stdout.
-import { EMPTY, filter, firstValueFrom, ignoreElements, map, share, takeUntil, catchError, endWith, type Observable } from 'rxjs';
+import { EMPTY, filter, firstValueFrom, ignoreElements, map, share, takeUntil, catchError, endWith, type Observable, type Subscription } from 'rxjs';
 import { sendTo } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { stringifyJSON, toJSON } from '../protocol/json.js';
@@ -11,7 +11,7 @@ import { replaySequence } from '../recording/sequence/reader.js';
 import { openSequence, sequenceFormatOf } from '../recording/sequence/sequence.js';
 import { createServer, type IgtlSession } from '../transport/server.js';
 import { connectTcp } from '../transport/tcp.js';
-import { openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { openConnection, parseEndpoint, parseNumber, stopWhen, writtenOrEnded } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { createProgress } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
@@ -137,8 +137,9 @@ export async function run(argv: string[]): Promise<number> {
   const recorded = playback(file, conn ? { ...options, flowControl: drained(conn) } : options, sequence).pipe(takeUntil(stop$));
   const played: Observable<IgtlMessage> = conn ? recorded.pipe(sendTo(conn, { policy: 'lossless' })) : recorded;
   const stopFlushing = out.flushEvery();
+  let playing: Subscription | undefined;
   await new Promise<void>((resolve) => {
-    played.subscribe({
+    playing = played.subscribe({
       next: (r) => {
         sent++;
         if (!conn) out.line(values.json ? stringifyJSON(toJSON(r)) : summarize(r));
@@ -153,16 +154,22 @@ export async function run(argv: string[]): Promise<number> {
     // The peer closing the connection ends the playback too.
     conn?.subscribe({ error: (err: Error) => ((failure = err), resolve()), complete: () => resolve() });
   });
+  // A connection that ended leaves the playback waiting for a queue that never drains.
+  playing?.unsubscribe();
   stopFlushing();
   progress.update(sent, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` });
   progress.stop();
+  let unsent = 0;
   if (conn) {
-    // Everything handed to the connection is written before it closes.
-    await firstValueFrom(conn.queue$.pipe(filter((q) => q.messages === 0)));
+    // Everything handed to the connection is written before it closes, unless it ended first.
+    unsent = await writtenOrEnded(conn);
     conn.close();
   }
   await out.flush();
-  if (failure) throw new CliError(conn ? `replay to ${target} failed: ${failure.message}` : `cannot read ${file}: ${failure.message}`);
+  const lost = unsent > 0 ? ` (${unsent} of ${sent} message${sent === 1 ? '' : 's'} handed to the connection not sent)` : '';
+  if (failure) throw new CliError(conn ? `replay to ${target} failed: ${failure.message}${lost}` : `cannot read ${file}: ${failure.message}`);
+  // The peer closing cleanly ends the playback (exit 0), but not with messages still waiting.
+  if (unsent > 0) throw new CliError(`replay to ${target} failed: the connection ended${lost}`);
   note(`replayed ${sent} message${sent === 1 ? '' : 's'} from ${file} to ${target} in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
   return problems > 0 ? 1 : 0;
 }

@@ -1,13 +1,13 @@
 // `igtl-rx send HOST:PORT [FILE]`: sends messages given as canonical JSON.
 import { readFile } from 'node:fs/promises';
-import { filter, firstValueFrom, from, concatMap, timer, map, type Subscription } from 'rxjs';
+import { filter, from, concatMap, timer, map, takeUntil, type Subscription } from 'rxjs';
 import { sendTo } from '../../operators/index.js';
 import { IgtlError } from '../protocol/errors.js';
 import type { JsonValue } from '../protocol/json-types.js';
 import { fromJSON, stringifyJSON, toJSON } from '../protocol/json.js';
 import { summarize } from '../protocol/summary.js';
 import type { IgtlMessage } from '../protocol/types.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber } from './net-helper.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber, writtenOrEnded } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { parseOptions } from './verb-helper.js';
 
@@ -97,21 +97,27 @@ export async function run(argv: string[]): Promise<number> {
   if (repliesMs > 0) printing = conn.subscribe({ next: (m) => out.line(values.json ? stringifyJSON(toJSON(m)) : summarize(m)), error: () => {} });
   let failure: Error | undefined;
   const failures = conn.errors$.subscribe((err) => (failure ??= err));
+  // Nothing more is queued once the connection has ended: it does not reconnect.
+  const ended$ = conn.state$.pipe(filter((s) => s.kind === 'closed'));
+  let queued = 0;
   await new Promise<void>((resolve) => {
     from(messages)
       .pipe(
         concatMap((m, i) => (i > 0 && intervalMs > 0 ? timer(intervalMs).pipe(map(() => m)) : [m])),
+        takeUntil(ended$),
         sendTo(conn, { policy: 'lossless' }),
       )
-      .subscribe({ complete: () => resolve() });
+      .subscribe({ next: () => queued++, complete: () => resolve() });
   });
-  await firstValueFrom(conn.queue$.pipe(filter((q) => q.messages === 0)));
+  const unsent = messages.length - queued + (await writtenOrEnded(conn));
   if (repliesMs > 0) await new Promise((r) => setTimeout(r, repliesMs));
   printing?.unsubscribe();
   failures.unsubscribe();
   conn.close();
   await out.flush();
-  if (failure) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: ${failure.message}`);
+  const lost = unsent > 0 ? ` (${unsent} of ${messages.length} message${messages.length === 1 ? '' : 's'} not sent)` : '';
+  if (failure) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: ${failure.message}${lost}`);
+  if (unsent > 0) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: the connection ended${lost}`);
   process.stderr.write(`sent ${messages.length} message${messages.length === 1 ? '' : 's'} to ${endpoint.host}:${endpoint.port}\n`);
   return 0;
 }
