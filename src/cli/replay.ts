@@ -1,5 +1,5 @@
 // `igtl-rx replay FILE`: plays a recording back (src/recording) to a server, to clients, or to stdout.
-import { EMPTY, filter, firstValueFrom, ignoreElements, map, share, takeUntil, catchError, endWith, type Observable, type Subscription } from 'rxjs';
+import { EMPTY, filter, firstValueFrom, ignoreElements, map, share, takeUntil, catchError, endWith, tap, type Observable, type Subscription } from 'rxjs';
 import { sendTo } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { stringifyJSON, toJSON } from '../protocol/json.js';
@@ -37,7 +37,8 @@ is streamed as PlusServer streams a saved data source: per frame one TRANSFORM p
   --loop                play again from the start, forever
   --repeat N            play N times in all
   --json                with no target: print canonical JSON lines instead of summaries
-  --once                with --serve: exit after the first client's playback (and close it)
+  --once                with --serve: exit after the first client's playback (and close it);
+                        exit 1 when its connection was lost first (reset, write stalled)
   --close               with --serve: close each client's connection when its playback ends
   --duration S          stop after S seconds
   --quiet               no progress display and no summary line
@@ -109,7 +110,8 @@ export async function run(argv: string[]): Promise<number> {
   const sequence = isSequence ? { rebase: values.rebase as boolean, validOnly: values['valid-only'] as boolean } : undefined;
 
   if (values.serve !== undefined) {
-    await serve(file, parseEndpoint(values.serve as string, '--serve', { host: '127.0.0.1' }), options, stop$, { once: values.once as boolean, close: (values.close as boolean) || (values.once as boolean), note, sequence });
+    const failure = await serve(file, parseEndpoint(values.serve as string, '--serve', { host: '127.0.0.1' }), options, stop$, { once: values.once as boolean, close: (values.close as boolean) || (values.once as boolean), note, sequence });
+    if (failure) throw new CliError(`replay --serve --once: ${failure}`);
     return problems > 0 ? 1 : 0;
   }
 
@@ -206,7 +208,7 @@ async function serve(
   options: ReplayOptions,
   stop$: Observable<string>,
   how: { once: boolean; close: boolean; note: (line: string) => void; sequence: { rebase: boolean; validOnly: boolean } | undefined },
-): Promise<void> {
+): Promise<string | undefined> {
   // A replay is the recorded traffic and nothing else: no automatic replies.
   // Empty queries keep the framing they were recorded in (as with --to).
   const server = createServer({ host: endpoint.host, port: endpoint.port, housekeeping: false, legacyEmptyQueries: false });
@@ -217,12 +219,33 @@ async function serve(
   }
   // Always printed (also with --quiet): scripts read the port from it.
   process.stdout.write(`listening on ${server.address.address}:${server.address.port}\n`);
+  // With --once, the one playback is the job: when it was not delivered, the exit says so.
+  let failure: string | undefined;
   await new Promise<void>((resolve) => {
     const stopping = stop$.subscribe(() => resolve());
+    const finished = (line: string, ok: boolean) => {
+      if (!how.once) {
+        how.note(line);
+        return;
+      }
+      if (ok) how.note(line);
+      else failure = line;
+      stopping.unsubscribe();
+      resolve();
+    };
     server.sessions$.subscribe((session: IgtlSession) => {
       const client = `${session.remoteAddress}:${session.remotePort}`;
       how.note(`client ${client} connected: replaying ${file}`);
-      const gone$ = session.pipe(ignoreElements(), catchError(() => EMPTY), endWith(true));
+      // Why the client's connection ended, when it ended before the playback: a client dropped
+      // for not reading (write stall) must not read as a playback that was delivered.
+      let gone = false;
+      let lost: Error | undefined;
+      const gone$ = session.pipe(
+        ignoreElements(),
+        catchError((err: Error) => ((lost = err), EMPTY)),
+        endWith(true),
+        tap(() => (gone = true)),
+      );
       let count = 0;
       playback(file, { ...options, flowControl: drained(session) }, how.sequence)
         .pipe(
@@ -232,20 +255,24 @@ async function serve(
         )
         .subscribe({
           next: () => count++,
-          complete: async () => {
-            if (how.close) {
-              await firstValueFrom(session.queue$.pipe(filter((q) => q.messages === 0)));
-              session.close();
-            }
-            how.note(`client ${client}: replayed ${count} message${count === 1 ? '' : 's'}`);
-            if (how.once) {
-              stopping.unsubscribe();
-              resolve();
-            }
+          complete: () => {
+            void (async () => {
+              const unsent = gone ? 0 : how.close ? await writtenOrEnded(session) : 0;
+              if (how.close) session.close();
+              const what = `${count} message${count === 1 ? '' : 's'}`;
+              if (lost) finished(`client ${client}: connection lost after ${what}: ${lost.message}`, false);
+              else if (unsent > 0) finished(`client ${client}: connection ended with ${unsent} of ${what} not sent`, false);
+              else if (gone) finished(`client ${client}: closed by the client after ${what}`, true);
+              else finished(`client ${client}: replayed ${what}`, true);
+            })();
           },
-          error: (err: Error) => how.note(`client ${client}: ${err.message}`),
+          error: (err: Error) => {
+            session.close();
+            finished(`client ${client}: ${err.message}`, false);
+          },
         });
     });
   });
   await server.close();
+  return failure;
 }

@@ -3,13 +3,16 @@
 // connection that ends without reconnecting keeps its queue (for a next life that never comes),
 // so they waited for ever, and Node, with no timer left, exited 0 with nothing printed: a send
 // that lost most of its messages looked like a success. Now they say what was lost and exit 1.
+// `replay --serve --once` said "replayed N messages" and exited 0 for a client dropped for not
+// reading: now the exit says the one playback was not delivered, and why.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { createImageContent, createMessage, encodeMessage, Timestamp } from '../../src/node.js';
 import { faultHooks, rawServer } from '../support/fault-kit.js';
-import { runCli, stopAllCli } from './cli-harness.js';
+import { runCli, startCli, stopAllCli } from './cli-harness.js';
 
 const { defer } = faultHooks();
 afterAll(stopAllCli);
@@ -42,16 +45,42 @@ describe('igtl-rx send to a peer that closes after the first message', () => {
   });
 });
 
+/**
+ * A recording of 48 MB of images: more than the loopback socket buffers of both ends and the
+ * replay's own 4 MB of flow control take, so messages still wait in the queue when a peer that
+ * never reads is found out by the write-stall rule.
+ */
+function largeRecording(ctx: TestContext): string {
+  const image = encodeMessage(createMessage('IMAGE', createImageContent({ data: new Uint8Array(1024 * 1024 * 4).fill(7), size: [1024, 1024, 4] }), { deviceName: 'US', timestamp: Timestamp.ZERO }));
+  const file = path.join(tmpDir(ctx), 'images.igtl');
+  writeFileSync(file, Buffer.concat(Array(12).fill(image)));
+  return file;
+}
+
 describe('igtl-rx replay --to a peer that never reads', () => {
   it('exits 1 once the write stall is detected, saying so and what was not sent', { timeout: 60_000 }, async (ctx) => {
-    // 48 MB of images: more than the loopback socket buffers of both ends and the replay's own
-    // 4 MB of flow control take, so messages still wait in the queue when the stall is found.
-    const image = encodeMessage(createMessage('IMAGE', createImageContent({ data: new Uint8Array(1024 * 1024 * 4).fill(7), size: [1024, 1024, 4] }), { deviceName: 'US', timestamp: Timestamp.ZERO }));
-    const file = path.join(tmpDir(ctx), 'images.igtl');
-    writeFileSync(file, Buffer.concat(Array(12).fill(image)));
+    const file = largeRecording(ctx);
     const { port } = await rawServer((s) => s.pause(), defer);
     const r = await runCli(['replay', file, '--to', `127.0.0.1:${port}`, '--fast', '--quiet'], { timeoutMs: 50_000 });
     expectOneLineError(r.stderr, /^igtl-rx: replay to 127\.0\.0\.1:\d+ failed: .*write stall.* \(\d+ of \d+ messages handed to the connection not sent\)$/);
     expect(r.code).toBe(1);
+  });
+});
+
+describe('igtl-rx replay --serve --once to a client that never reads', () => {
+  it('exits 1 saying the client was dropped for the write stall, not that it was replayed', { timeout: 60_000 }, async (ctx) => {
+    const file = largeRecording(ctx);
+    const replay = startCli(['replay', file, '--serve', '0', '--once', '--fast', '--quiet']);
+    const port = Number((await replay.waitFor(/listening on [\d.]+:(\d+)/, 15_000))[1]);
+    // Connects and never reads (this process stays alive, so the socket stays open).
+    const client: Socket = connect(port, '127.0.0.1');
+    client.on('error', () => {});
+    client.pause();
+    defer(() => client.destroy());
+    const timer = setTimeout(() => replay.child.kill('SIGKILL'), 50_000);
+    const { code } = await replay.exited;
+    clearTimeout(timer);
+    expectOneLineError(replay.stderr, /^igtl-rx: replay --serve --once: client 127\.0\.0\.1:\d+: connection lost after \d+ messages: .*write stall/);
+    expect(code).toBe(1);
   });
 });
