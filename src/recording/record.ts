@@ -1,7 +1,7 @@
 // Recording a stream of messages to FILE + FILE.idx (docs/recording-format.md).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Observable, type Subscription } from 'rxjs';
-import { wallClockMs } from '../protocol/clock.js';
+import { monotonicNow, wallClockMs } from '../protocol/clock.js';
 import { encodeMessage } from '../protocol/encode.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { encodeIndexHeader, indexPathOf, INDEX_RECORD_SIZE, RecordingFormatError, writeIndexRecord } from './format.js';
@@ -20,7 +20,10 @@ export interface RecordedMessage {
 
 /** Options of {@link record}. */
 export interface RecordOptions {
-  /** Clock of the receive times, ms since 1970 (default: the wall clock, sub-millisecond). */
+  /**
+   * Clock of the receive times, ms since 1970 (default: the start time on the wall clock, the
+   * times since it on the monotonic clock, sub-millisecond; see {@link record}).
+   */
   readonly clock?: () => number;
 }
 
@@ -53,6 +56,8 @@ function finished(stream: WriteStream): Promise<void> {
  * connection that drops still leaves a complete recording). Unsubscribing closes the files in
  * the background; to know when the recording is complete, end the source instead (for example
  * with `takeUntil`). A write failure (disk full, bad path) ends the result with the error.
+The receive times are measured from the start on the monotonic clock: a step of the system
+clock during the recording does not become a pause (or a burst) when it is replayed.
  *
  * @example
  * record(connectTcp({ port: 18944 }).pipe(take(1000)), 'session.igtl').subscribe();
@@ -62,7 +67,12 @@ function finished(stream: WriteStream): Promise<void> {
  * @param options  clock
  */
 export function record(source: Observable<IgtlMessage>, file: string, options: RecordOptions = {}): Observable<RecordedMessage> {
-  const clock = options.clock ?? wallClockMs;
+  // The index holds each receive time as ms since the start: a duration, which replay paces by.
+  // Measured on the wall clock, a step of the system clock during the recording (NTP, a resumed
+  // virtual machine) became a pause as long as the step in every playback (or a burst, for a
+  // step back): on the monotonic clock it cannot. The start time itself is the wall clock's.
+  const clock = options.clock ?? monotonicNow;
+  const startTime = options.clock ?? wallClockMs;
   return new Observable<RecordedMessage>((subscriber) => {
     const data = createWriteStream(file);
     const index = createWriteStream(indexPathOf(file));
@@ -78,7 +88,7 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
     data.on('error', (err) => fail(err, file));
     index.on('error', (err) => fail(err, indexPathOf(file)));
     const start = clock();
-    index.write(encodeIndexHeader(start));
+    index.write(encodeIndexHeader(startTime === clock ? start : startTime()));
     let offset = 0;
     let count = 0;
     const close = async (err?: unknown) => {
