@@ -4,7 +4,7 @@ import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { monotonicNow } from '../protocol/clock.js';
 import type { IgtlMessage } from '../protocol/types.js';
-import { unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { indexPathOf } from '../recording/format.js';
 import { replay } from '../recording/replay.js';
 import { writeSequence } from '../recording/sequence/frames.js';
@@ -160,6 +160,10 @@ export async function run(argv: string[]): Promise<number> {
   peer?.stop();
   progress.stop();
   await cleanup();
+  if (failure?.message.startsWith('cannot write')) {
+    // The counts are of messages received, not kept: no summary that says they were recorded.
+    throw new CliError(`${failure.message} (${messages} message${messages === 1 ? '' : 's'} received; ${await keptOf(file)})`);
+  }
   const elapsed = monotonicNow() - started;
   note(`recorded ${messages} message${messages === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${where} in ${formatDuration(elapsed)} to ${file} (+ ${indexPathOf(file)})`);
   if (format !== 'igtl' && messages > 0) {
@@ -181,7 +185,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (failure) {
     // A connection that drops still leaves a complete recording of what arrived.
-    throw new CliError(failure.message.startsWith('cannot write') ? failure.message : `connection lost: ${failure.message}`);
+    throw new CliError(`connection lost: ${failure.message}`);
   }
   return 0;
+}
+
+/** What a recording that failed to write holds: "FILE holds N bytes", or "nothing kept". */
+async function keptOf(file: string): Promise<string> {
+  try {
+    const { size } = await stat(file);
+    return size > 0 ? `${file} holds the first ${formatBytes(size)}` : 'nothing kept';
+  } catch {
+    return 'nothing kept';
+  }
 }
