@@ -1,5 +1,5 @@
 // `igtl-rx query HOST:PORT GET_<TYPE> [DEVICE]` and `--command NAME`: one request, its answer printed.
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, tap, throwError, timeout } from 'rxjs';
 import { command, CommandFailedError, query, QueryFailedError, stream, type CommandResult } from '../../operators/index.js';
 import { createMessage } from '../protocol/message.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -29,7 +29,8 @@ Sends one request and prints the answer.
   --xml TEXT           the command's XML text as it is (instead of --attr)
   --timeout MS         give up after MS without an answer (default 5000)
   --resolution MS      the resolution of STT_TDATA / STT_QTDATA (default 0)
-  --count N            with STT_: print N streamed messages, then stop the stream
+  --count N            with STT_: print N streamed messages, then stop the stream (fails when
+                       nothing is streamed for --timeout MS)
   --json               print the answer as canonical JSON instead of a summary
 
 Exit status: 0 when answered with success, 1 for no answer in time, an error status (RTS_ status,
@@ -108,10 +109,24 @@ export async function run(argv: string[]): Promise<number> {
       printResult(result, json);
     } else if (count !== undefined) {
       const [streamType] = parseStreamTypes([type!]);
-      const got = await firstValueFrom(
-        stream(conn, streamType!, { resolutionMs: resolution, deviceName: positionals[2] ?? '', timeoutMs }).pipe(take(count), toArray()),
+      // --timeout is the longest wait for each streamed message: the stream operator tolerates a
+      // missing RTS_ (the C++ servers send none), so a server that neither answers nor streams,
+      // or stops streaming, left the query waiting for ever with nothing said.
+      let got = 0;
+      const short = (why: string) => new CliError(`${type}: ${why} after ${got} of ${count} streamed message${count === 1 ? '' : 's'}`);
+      await lastValueFrom(
+        stream(conn, streamType!, { resolutionMs: resolution, deviceName: positionals[2] ?? '', timeoutMs }).pipe(
+          timeout({ each: timeoutMs, with: () => throwError(() => short(`nothing streamed for ${timeoutMs} ms`)) }),
+          take(count),
+          // Printed as they come: what arrived is not lost when the stream fails later.
+          tap((m) => {
+            got++;
+            process.stdout.write(`${json ? stringifyJSON(toJSON(m)) : summarize(m)}\n`);
+          }),
+        ),
+        { defaultValue: undefined },
       );
-      for (const m of got) process.stdout.write(`${json ? stringifyJSON(toJSON(m)) : summarize(m)}\n`);
+      if (got < count) throw short('the connection ended');
       // Let the STP_ go out.
       await new Promise((r) => setTimeout(r, 50));
     } else {
