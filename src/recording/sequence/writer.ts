@@ -38,6 +38,19 @@ export interface SequenceWriterOptions {
 }
 
 /** A frame does not fit the sequence (another size or type than the first image, a sub-volume). */
+/**
+ * A promise that rejects with a {@link SequenceWriteError} when `stream` fails to write `path`
+ * (and listens for it, so the failure is never an unhandled 'error' event); never resolves.
+ */
+function failureOf(stream: WriteStream, path: string): Promise<never> {
+  const failed = new Promise<never>((_, reject) => {
+    stream.on('error', (err) => reject(new SequenceWriteError(`cannot write ${path}: ${err.message}`)));
+  });
+  // Awaited only while writing: a failure after the last wait is not an unhandled rejection.
+  failed.catch(() => undefined);
+  return failed;
+}
+
 export class SequenceWriteError extends Error {
   override name = 'SequenceWriteError';
 }
@@ -69,6 +82,11 @@ export class SequenceWriter {
   private hasImages = false;
   private compressedBytes = 0;
   private closed = false;
+  /**
+   * Rejects when the pixel file cannot be written (a missing directory, a full disk). Without a
+   * listener, its stream's 'error' event was unhandled: the process died with a stack trace.
+   */
+  private readonly failed: Promise<never>;
 
   /**
    * @param file  .mha / .igs.mha / .mhd (MetaIO) or .nrrd / .seq.nrrd / .igs.nrrd / .nhdr (NRRD)
@@ -83,7 +101,9 @@ export class SequenceWriter {
     const stem = file.replace(/\.(mhd|nhdr)$/i, '');
     // Detached data files as IGSIO names them (SetFileName: .raw/.zraw for .mhd, .raw/.raw.gz for .nhdr).
     this.pixelPath = this.detached ? `${stem}${this.kind === 'metaio' ? (this.compress ? '.zraw' : '.raw') : this.compress ? '.raw.gz' : '.raw'}` : `${file}.${process.pid}.pixels.tmp`;
-    this.out = createWriteStream(this.detached ? `${this.pixelPath}.${process.pid}.tmp` : this.pixelPath);
+    const outPath = this.detached ? `${this.pixelPath}.${process.pid}.tmp` : this.pixelPath;
+    this.out = createWriteStream(outPath);
+    this.failed = failureOf(this.out, outPath);
     if (this.compress) {
       this.zip = this.kind === 'metaio' ? createDeflate() : createGzip();
       this.zip.on('data', (c: Buffer) => (this.compressedBytes += c.length));
@@ -98,7 +118,7 @@ export class SequenceWriter {
 
   private async put(bytes: Uint8Array): Promise<void> {
     const sink = this.zip ?? this.out;
-    if (!sink.write(bytes)) await once(sink, 'drain');
+    if (!sink.write(bytes)) await Promise.race([once(sink, 'drain'), this.failed]);
   }
 
   private geometryOf(c: ImageContent, deviceName: string): Geometry {
@@ -175,28 +195,30 @@ export class SequenceWriter {
   async close(): Promise<{ frames: number; bytes: number }> {
     if (this.closed) throw new SequenceWriteError(`${this.file}: closed twice`);
     this.closed = true;
-    if (this.zip) {
-      this.zip.end();
-      await once(this.out, 'finish');
-    } else {
-      this.out.end();
-      await once(this.out, 'finish');
-    }
+    (this.zip ?? this.out).end();
+    await Promise.race([once(this.out, 'finish'), this.failed]);
     const header = this.kind === 'metaio' ? this.metaHeader() : this.nrrdHeader();
     if (this.detached) {
       await rename(`${this.pixelPath}.${process.pid}.tmp`, this.pixelPath);
       const hs = createWriteStream(this.file);
       hs.end(header);
-      await once(hs, 'finish');
+      await Promise.race([once(hs, 'finish'), failureOf(hs, this.file)]);
     } else {
       const tmp = `${this.file}.${process.pid}.tmp`;
       const hs = createWriteStream(tmp);
-      hs.write(header);
-      for await (const chunk of createReadStream(this.pixelPath, { highWaterMark: 1 << 20 })) {
-        if (!hs.write(chunk)) await once(hs, 'drain');
+      const failed = failureOf(hs, tmp);
+      try {
+        hs.write(header);
+        for await (const chunk of createReadStream(this.pixelPath, { highWaterMark: 1 << 20 })) {
+          if (!hs.write(chunk)) await Promise.race([once(hs, 'drain'), failed]);
+        }
+        hs.end();
+        await Promise.race([once(hs, 'finish'), failed]);
+      } catch (err) {
+        hs.destroy();
+        await unlink(tmp).catch(() => undefined);
+        throw err;
       }
-      hs.end();
-      await once(hs, 'finish');
       await unlink(this.pixelPath);
       await rename(tmp, this.file);
     }
