@@ -98,7 +98,7 @@ export function describeEvent(e: SimulatorEvent): string {
     case 'connected':
       return `client ${e.client} connected`;
     case 'left':
-      return `client ${e.client} left (received ${e.received} message${e.received === 1 ? '' : 's'})`;
+      return `client ${e.client} ${e.reason === undefined ? 'left' : `dropped: ${e.reason}`} (received ${e.received} message${e.received === 1 ? '' : 's'})`;
     case 'receiving':
       return `client ${e.client} sends ${e.type} ${JSON.stringify(e.deviceName)}`;
     case 'stream':

@@ -87,7 +87,8 @@ export interface SimulatorOptions extends Omit<ServerOptions, 'housekeeping'> {
 /** What happens in the simulator, for logs. */
 export type SimulatorEvent =
   | { readonly kind: 'connected'; readonly client: string }
-  | { readonly kind: 'left'; readonly client: string; readonly received: number }
+  /** The client's connection ended: `reason` when it failed (reset, dropped for not reading), none for a clean close. */
+  | { readonly kind: 'left'; readonly client: string; readonly received: number; readonly reason?: string }
   /** The first message of a (type, device name) that a client sends (data the simulator stores). */
   | { readonly kind: 'receiving'; readonly client: string; readonly type: string; readonly deviceName: string }
   | { readonly kind: 'stream'; readonly client: string; readonly stream: SimulatedStream; readonly action: 'started' | 'stopped'; readonly periodMs: number | undefined }
@@ -428,7 +429,13 @@ export class Simulator {
     this.eventSubject.next({ kind: 'connected', client });
     let count = 0;
     const incoming = session.pipe(share());
-    const end$ = incoming.pipe(ignoreElements(), catchError(() => EMPTY), endWith(true));
+    // Why it ended, when it failed: a client dropped for not reading did not just leave.
+    let reason: string | undefined;
+    const end$ = incoming.pipe(
+      ignoreElements(),
+      catchError((err: Error) => ((reason = err.message), EMPTY)),
+      endWith(true),
+    );
 
     const controls$ = merge(
       from(this.defaults).pipe(map((stream): StreamControl => ({ stream, start: true, periodMs: undefined }))),
@@ -477,7 +484,7 @@ export class Simulator {
       store$,
     )
       .pipe(takeUntil(end$))
-      .subscribe({ complete: () => this.eventSubject.next({ kind: 'left', client, received: count }) });
+      .subscribe({ complete: () => this.eventSubject.next({ kind: 'left', client, received: count, ...(reason === undefined ? {} : { reason }) }) });
     incoming.subscribe({ next: () => count++, error: () => {} });
   }
 

@@ -192,3 +192,33 @@ describe('Simulator requests', () => {
     expect(position?.type === 'POSITION' && position.content.quaternion).toHaveLength(4);
   });
 });
+
+describe('Simulator: a client whose connection fails', () => {
+  // Its 'left' line read the same as a client that closed: a client dropped for not reading
+  // (write stall) or reset looked like one that had gone on its own.
+  it("says why in the 'left' event (reset), and nothing for a clean close", async () => {
+    const sim = createSimulator({ port: 0, streams: ['TRANSFORM'] });
+    running.sims.push(sim);
+    const { port } = await sim.start();
+    const left = firstValueFrom(sim.events$.pipe(filter((e): e is Extract<SimulatorEvent, { kind: 'left' }> => e.kind === 'left'), take(2), toArray()));
+    const { connect } = await import('node:net');
+    // Closes cleanly, then one that resets: each once the simulator has it.
+    const clients: string[] = [];
+    for (const how of ['end', 'reset'] as const) {
+      const connected = firstValueFrom(sim.events$.pipe(filter((e) => e.kind === 'connected')));
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      await connected;
+      clients.push(`127.0.0.1:${s.localPort}`);
+      if (how === 'end') s.end();
+      else s.resetAndDestroy();
+      await new Promise((r) => s.once('close', r));
+    }
+    const events = await left;
+    const [clean, reset] = clients.map((c) => events.find((e) => e.client === c));
+    expect(clean).toBeDefined();
+    expect(reset).toBeDefined();
+    expect(clean!.reason).toBeUndefined();
+    expect(reset!.reason).toMatch(/ECONNRESET|reset/i);
+  });
+});
