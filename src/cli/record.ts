@@ -3,6 +3,7 @@ import { map, share, take, takeUntil, type Observable } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { monotonicNow } from '../protocol/clock.js';
+import type { IgtlError } from '../protocol/errors.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { stat, unlink } from 'node:fs/promises';
 import { indexPathOf } from '../recording/format.js';
@@ -48,6 +49,9 @@ terminal, otherwise a line for each change of the peer's state (stale, live agai
 reconnecting); a summary line is printed at the end. Exit status: 0 when stopped or closed by
 the peer, 1 on errors.`;
 
+/** The errors$ codes of a received message that was not decoded (so is not in the recording). */
+const RECEIVE_ERRORS: ReadonlySet<string> = new Set(['crc-mismatch', 'truncated', 'body-too-large', 'unsupported-header-version', 'malformed', 'desync']);
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
     listen: { type: 'string' },
@@ -85,6 +89,15 @@ export async function run(argv: string[]): Promise<number> {
     if (!quiet) process.stderr.write(`${line}\n`);
   };
 
+  // A message that arrived but could not be decoded (CRC mismatch, malformed, cut off, a lost
+  // byte stream) is not in the recording: said as it happens and counted in the summary, since
+  // the recording is otherwise indistinguishable from one of everything that came.
+  let bad = 0;
+  const notRecorded = (err: IgtlError, who = '') => {
+    if (!RECEIVE_ERRORS.has(err.code)) return;
+    bad++;
+    process.stderr.write(`igtl-rx: ${who}not recorded: ${err.message}\n`);
+  };
   let source: Observable<IgtlMessage>;
   let cleanup: () => Promise<void>;
   let where: string;
@@ -100,12 +113,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     where = `clients of ${server.address.address}:${server.address.port}`;
     note(`listening on ${server.address.address}:${server.address.port}`);
-    server.sessions$.subscribe((s) => note(`client ${s.remoteAddress}:${s.remotePort} connected`));
+    server.sessions$.subscribe((s) => {
+      note(`client ${s.remoteAddress}:${s.remotePort} connected`);
+      s.errors$.subscribe((err) => notRecorded(err, `client ${s.remoteAddress}:${s.remotePort}: `));
+    });
     source = server.messages$.pipe(map((m) => m.message));
     cleanup = () => server.close();
   } else {
     const endpoint = parseEndpoint(positionals[1] ?? '127.0.0.1:18944');
     const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean, announceV3: values['announce-v3'] as boolean });
+    conn.errors$.subscribe((err) => notRecorded(err));
     await openConnection(conn, endpoint);
     where = `${endpoint.host}:${endpoint.port}`;
     connection = conn;
@@ -165,7 +182,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`${failure.message} (${messages} message${messages === 1 ? '' : 's'} received; ${await keptOf(file)})`);
   }
   const elapsed = monotonicNow() - started;
-  note(`recorded ${messages} message${messages === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${where} in ${formatDuration(elapsed)} to ${file} (+ ${indexPathOf(file)})`);
+  const skipped = bad > 0 ? `; ${bad} bad message${bad === 1 ? '' : 's'} not recorded` : '';
+  note(`recorded ${messages} message${messages === 1 ? '' : 's'} (${formatBytes(bytes)}) from ${where} in ${formatDuration(elapsed)} to ${file} (+ ${indexPathOf(file)})${skipped}`);
   if (format !== 'igtl' && messages > 0) {
     const progress2 = createProgress(`writing ${target} [{bar}] {value} frames`, undefined, !quiet && process.stderr.isTTY === true);
     try {
