@@ -31,13 +31,20 @@ export async function run(argv: string[]): Promise<number> {
   const inputFailed = new Promise<never>((_, reject) => {
     input.on('error', (err: Error) => reject(new CliError(`cannot read ${file}: ${(err as Error).message}`)));
   });
+  // OUT that cannot be written (a missing directory, a full disk): one line, not Node's
+  // "Unhandled 'error' event" with a stack trace, and no wait for a 'drain' that never comes.
+  // (Errors of stdout are watchStdout's.)
+  const outputFailed = new Promise<never>((_, reject) => {
+    if (outputPath) out.on('error', (err: Error) => reject(new CliError(`cannot write ${outputPath}: ${err.message}`)));
+  });
+  outputFailed.catch(() => undefined);
   const work = (async () => {
     for await (const line of lines) {
       lineNo++;
       if (line.trim() === '') continue;
       try {
         const bytes = encodeMessage(fromJSON(line));
-        if (!out.write(bytes)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(bytes)) await Promise.race([new Promise((r) => out.once('drain', r)), outputFailed]);
       } catch (err) {
         if (!(err instanceof IgtlError)) throw err;
         bad++;
@@ -45,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
   })();
-  await Promise.race([work, inputFailed]);
-  if (outputPath) await new Promise<void>((r) => (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(r));
+  await Promise.race([work, inputFailed, outputFailed]);
+  if (outputPath) await Promise.race([new Promise<void>((r) => (out as NodeJS.WritableStream & { end(cb: () => void): void }).end(r)), outputFailed]);
   return bad > 0 ? 1 : 0;
 }
