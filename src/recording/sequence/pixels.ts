@@ -33,7 +33,13 @@ class Puller {
   /** Exactly `n` bytes, or fewer at the end of the data. */
   async take(n: number): Promise<Uint8Array> {
     while (this.buffered < n && !this.ended) {
-      const next = await this.iterator.next();
+      const next = await this.iterator.next().catch((err: NodeJS.ErrnoException) => {
+        // Compressed data cut off (a file truncated by a full disk or a killed writer): the
+        // inflater closes without ending, which reads as "Premature close". That is the data
+        // ending early, which the caller reports with the frame and the byte counts.
+        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'Z_BUF_ERROR') return { done: true as const, value: undefined };
+        throw err;
+      });
       if (next.done) this.ended = true;
       else {
         this.chunks.push(next.value);
