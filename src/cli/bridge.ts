@@ -1,5 +1,5 @@
 // `igtl-rx bridge`: relays one OpenIGTLink TCP peer to WebSocket clients (browsers), both ways.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import createDebug from 'debug';
@@ -100,6 +100,8 @@ export async function run(argv: string[]): Promise<number> {
 
   if (!values.quiet) createDebug.enable([process.env.DEBUG, 'igtl-rx:bridge'].filter(Boolean).join(','));
   const staticDir = values.static === 'none' ? undefined : (values.static ?? defaultStaticDir());
+  // Else it would say "open http://... in a browser" and answer every request with 404.
+  if (values.static !== undefined && values.static !== 'none' && !isDirectory(values.static)) throw new CliError(`--static ${values.static}: not a directory`, 2);
   let bridge: IgtlBridge;
   try {
     bridge = createBridge({
@@ -140,4 +142,13 @@ export async function run(argv: string[]): Promise<number> {
 export function defaultStaticDir(): string | undefined {
   const dir = fileURLToPath(new URL('../../web/', import.meta.url));
   return existsSync(`${dir}index.html`) ? dir : undefined;
+}
+
+/** Whether `dir` is a directory (false when it is missing or unreadable). */
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -90,6 +90,16 @@ describe('errors are one line and a non-zero exit', () => {
     });
   });
 
+  it('bridge --static: a directory that is not there is a usage error, not a page answered with 404', async () => {
+    // It said "workbench: open http://... in a browser" and served nothing.
+    for (const dirArg of [path.join(dir, 'no-such-dir'), path.join(dir, 'empty.igtl')]) {
+      writeFileSync(path.join(dir, 'empty.igtl'), Buffer.alloc(0));
+      const r = await runCli(['bridge', '--port', '0', '--static', dirArg, '--duration', '1']);
+      expect(r.code, dirArg).toBe(2);
+      expectOneLineError(r.stderr, /--static .*: not a directory/);
+    }
+  });
+
   it('replay: a missing file', async () => {
     const r = await runCli(['replay', path.join(dir, 'missing.igtl')]);
     expect(r.code).toBe(1);
