@@ -272,13 +272,17 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       const stamp = stampOf(bytes);
       if (index && i < index.count) {
         const record = await indexed(i);
-        if (record.offset === frameOffset) {
+        // A receive time is ms since the start: one that is not (NaN, negative: a damaged record)
+        // would be played at once, or never, without a word.
+        const timeOk = Number.isFinite(record.time) && record.time >= 0;
+        if (record.offset === frameOffset && timeOk) {
           const time = record.time;
           // Where header time and receive time line up, should the index stop matching later.
           if (stamp !== undefined) firstStamp = stamp - time;
           return time;
         }
-        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (offset ${record.offset} in the index, ${frameOffset} in the file): timing from header timestamps from here on`));
+        const mismatch = record.offset === frameOffset ? `its receive time is ${record.time} ms` : `offset ${record.offset} in the index, ${frameOffset} in the file`;
+        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (${mismatch}): timing from header timestamps from here on`));
         await index.fh.close();
         index = undefined;
       }

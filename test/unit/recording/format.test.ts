@@ -91,6 +91,21 @@ describe('readRecording', () => {
     expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/does not match .* at message 2 \(offset 999 in the index, \d+ in the file\)/)]);
   });
 
+  for (const bad of [Number.NaN, -5, Number.POSITIVE_INFINITY]) {
+    it(`falls back to header timestamps at an index receive time of ${bad}, and says so`, async () => {
+      // A damaged time was used as it was: NaN and negative played at once, in silence.
+      const file = writeRecording(`bad-time-${bad}.igtl`, messages, [0, 1, 2, 3]);
+      const idx = readFileSync(indexPathOf(file));
+      idx.writeDoubleBE(bad, INDEX_HEADER_SIZE + 2 * INDEX_RECORD_SIZE + 8);
+      writeFileSync(indexPathOf(file), idx);
+      const problems: Error[] = [];
+      const frames = await readAll(file, problems);
+      expect(frames).toHaveLength(4);
+      [0, 1, 1, 91].forEach((t, i) => expect(frames[i]!.time).toBeCloseTo(t, 5));
+      expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(new RegExp(`does not match .* at message 2 \\(its receive time is ${bad} ms\\)`))]);
+    });
+  }
+
   it('reports a cut-off last message and keeps the ones before it', async () => {
     const file = writeRecording('cut.igtl', [...messages.slice(0, 3), messages[3]!.subarray(0, 70)], [0, 1, 2, 3]);
     const problems: Error[] = [];
