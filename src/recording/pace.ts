@@ -3,6 +3,9 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 
 // A wait shorter than this is not worth a timer (Node's have 1 ms resolution).
 const MIN_WAIT_MS = 0.5;
+// The longest timer Node keeps: a longer one fires after 1 ms (TimeoutOverflowWarning), which
+// would play a recording's item due in 25 days or more at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The clock of a playback; see {@link createPace}. */
 export interface Pace {
@@ -40,11 +43,17 @@ export function createPace(scheduler: SchedulerLike, speed: number): Pace {
   return {
     due(offsetMs) {
       if (speed === Infinity || start === undefined) return undefined;
-      const wait = start + offsetMs / speed - scheduler.now();
-      if (!(wait > MIN_WAIT_MS)) return undefined;
+      const at = start + offsetMs / speed;
+      if (!(at - scheduler.now() > MIN_WAIT_MS)) return undefined;
       return new Promise<void>((resolve) => {
         wake = resolve;
-        timer = scheduler.schedule(() => resolve(), wait);
+        // A wait longer than a timer can hold is taken in steps.
+        const arm = (): void => {
+          const wait = at - scheduler.now();
+          if (!(wait > MIN_WAIT_MS)) return resolve();
+          timer = scheduler.schedule(wait > MAX_TIMER_MS ? arm : () => resolve(), Math.min(wait, MAX_TIMER_MS));
+        };
+        arm();
       });
     },
     out() {

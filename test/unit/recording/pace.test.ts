@@ -86,3 +86,21 @@ describe('createPace', () => {
     expect(scheduler.now()).toBe(0);
   });
 });
+
+describe('waits longer than a timer holds', () => {
+  // Node fires a timer of more than 2^31 - 1 ms after 1 ms (TimeoutOverflowWarning): an item due
+  // 30 days in was played at once. The wait is taken in steps no timer overflows.
+  it('never asks the scheduler for more than 2^31 - 1 ms, and is due exactly on time', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const asked: number[] = [];
+    const schedule = scheduler.schedule.bind(scheduler);
+    scheduler.schedule = ((work: () => void, delay?: number) => {
+      asked.push(delay ?? 0);
+      return schedule(work, delay);
+    }) as typeof scheduler.schedule;
+    const thirtyDays = 30 * 24 * 3600 * 1000;
+    expect(await play([0, thirtyDays, thirtyDays + 10], 1, scheduler)).toEqual([0, thirtyDays, thirtyDays + 10]);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(asked.length).toBeGreaterThanOrEqual(3); // the 30 days took two steps
+  });
+});
