@@ -663,7 +663,11 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /** The end of this connection's life: fail waiting sends, end the subscribers' streams. */
   private onFinished(reason: Error | undefined): void {
-    this.outbox.clear(reason ? `connection closed: ${reason.message}` : 'connection closed');
+    const why = reason ? `connection closed: ${reason.message}` : 'connection closed';
+    // An eager connection (a server session, a bridge client) never opens again: a send to it
+    // now could only wait for ever (its promise never settled), so it is refused.
+    if (this.options.eager === true) this.outbox.close(why);
+    else this.outbox.clear(why);
     const subject = this.subject;
     this.subject = new Subject<IgtlMessage>();
     this.refs = 0;

@@ -91,6 +91,8 @@ export class Outbox {
   private maybeQueued = false;
   private readonly maxMessages: number;
   private readonly maxBytes: number;
+  /** Why sends are refused now (see {@link close}), or undefined. */
+  private closedFor: string | undefined;
 
   constructor(private readonly options: OutboxOptions) {
     this.queue = new SendQueue(options.queue);
@@ -122,6 +124,7 @@ export class Outbox {
   /** Starts writing to a newly opened channel; what waits goes out now. */
   attach(channel: ByteChannel): void {
     this.channel = channel;
+    this.closedFor = undefined;
     this.coalescing = channel.coalesce === true;
     this.blockedAt = undefined;
     this.writtenSeq = 0;
@@ -207,6 +210,10 @@ export class Outbox {
    * Returns true when queued, false when dropped or refused (the callbacks settled already).
    */
   enqueue(bytes: Outgoing, policy: SendPolicy, key: string, resolve: ((r: SendResult) => void) | undefined, reject: (e: IgtlError) => void): boolean {
+    if (this.closedFor !== undefined) {
+      reject(new ConnectionError(this.closedFor));
+      return false;
+    }
     // This tick's broadcast messages taken outside the queue count against its limits.
     this.queue.setAhead(this.sharedCount, this.sharedBytes);
     if (!this.queue.push(bytes, policy, key, resolve, reject, this.mustWait)) return false;
@@ -286,6 +293,16 @@ export class Outbox {
   /** Fails every waiting send (the connection closed for good). */
   clear(reason: string): void {
     this.queue.clear(reason);
+  }
+
+  /**
+   * Fails every waiting send and refuses new ones until a channel is attached again: for a
+   * connection that cannot open another channel (a server session, a bridge client: their socket
+   * is gone), where a queued send would wait for ever, its promise never settled and nothing said.
+   */
+  close(reason: string): void {
+    this.clear(reason);
+    this.closedFor = reason;
   }
 
   private scheduleFlush(): void {

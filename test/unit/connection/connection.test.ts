@@ -299,6 +299,25 @@ describe('IgtlConnection sending', () => {
     await expect(p).rejects.toBeInstanceOf(ConnectionError);
   });
 
+  it('refuses sends once an eager connection (a server session, a bridge client) has closed for good, instead of queueing them for ever', async () => {
+    const { factory, attempts } = fakeFactory();
+    // As a server session: opened at once, never reopened (its socket is gone).
+    const conn = new IgtlConnection(factory, { eager: true, reconnect: false, heartbeat: false });
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    attempts[0]!.open();
+    attempts[0]!.end(); // the client left
+    expect(conn.state.kind).toBe('closed');
+    const sent = conn.send(pose(1)).then((r) => r, (e: unknown) => e);
+    conn.next(pose(2));
+    // Settled within a few turns: a pending promise would leave `sent` unresolved here.
+    const outcome = await Promise.race([sent, settle().then(() => 'still pending')]);
+    expect(outcome).toBeInstanceOf(ConnectionError);
+    expect(errors.filter((e) => /^connection closed/.test(e.message))).toHaveLength(2); // send() and next(), each reported
+    expect(conn.queueStatus.messages).toBe(0);
+    expect(attempts).toHaveLength(1);
+  });
+
   it('settles every waiting latest and drop send when the connection closes for good: rejected with a ConnectionError, nothing left behind', async () => {
     const { factory, attempts } = fakeFactory();
     const conn = new IgtlConnection(factory, { queue: { maxMessages: 4 } });
