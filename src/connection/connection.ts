@@ -644,20 +644,14 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.partialSince = this.skipSince = undefined;
     if (err && err !== this.reported) this.errorSubject.next(err instanceof IgtlError ? err : new ConnectionError(err.message, err));
     this.reported = undefined;
+    // Only the user's messages are in it: heartbeat traffic is not kept (Outbox.writeNow).
     if (wasOpen && unconfirmed && err) {
       const resent = this.options.resendUnconfirmed === true;
-      // Heartbeat traffic is not the user's: it is neither reported nor resent.
-      const frames = unconfirmed.frames.filter((f) => !isHeartbeatFrame(f));
-      const dropped = unconfirmed.frames.length - frames.length;
-      let droppedBytes = 0;
-      for (const f of unconfirmed.frames) if (isHeartbeatFrame(f)) droppedBytes += f.length;
-      if (unconfirmed.messages - dropped > 0) {
-        this.reportError(
-          new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages - dropped, unconfirmed.bytes - droppedBytes, frames, unconfirmed.confirmed ? 'heartbeat' : 'none', resent),
-          'delivery unconfirmed',
-        );
-        if (resent) this.outbox.requeue(frames);
-      }
+      this.reportError(
+        new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages, unconfirmed.bytes, unconfirmed.frames, unconfirmed.confirmed ? 'heartbeat' : 'none', resent),
+        'delivery unconfirmed',
+      );
+      if (resent) this.outbox.requeue(unconfirmed.frames);
     }
   }
 
@@ -728,15 +722,6 @@ export function encodeFramed(msg: IgtlMessage, version: HeaderVersion, messageId
  */
 export function keepsItsFraming(msg: IgtlMessage, version: HeaderVersion): boolean {
   return version === msg.headerVersion && (version === 1 || msg.messageId !== 0);
-}
-
-const HEARTBEAT_NAME_BYTES = new TextEncoder().encode(HEARTBEAT_DEVICE_NAME);
-
-/** True for heartbeat traffic: a frame whose DEVICE_NAME field (bytes 14-33) is HEARTBEAT_DEVICE_NAME. */
-function isHeartbeatFrame(frame: Uint8Array): boolean {
-  if (frame.length < 58 || frame[14 + HEARTBEAT_NAME_BYTES.length] !== 0) return false;
-  for (let i = 0; i < HEARTBEAT_NAME_BYTES.length; i++) if (frame[14 + i] !== HEARTBEAT_NAME_BYTES[i]) return false;
-  return true;
 }
 
 function positive(ms: number | undefined): number | undefined {

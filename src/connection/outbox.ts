@@ -24,7 +24,7 @@ export interface UnconfirmedWrites {
   readonly bytes: number;
   /** The newest of them (all, unless they were over the retention limit), oldest first. */
   readonly frames: readonly Uint8Array[];
-  /** True when the peer confirmed earlier writes on this channel (so it does answer heartbeats). */
+  /** True when the peer answered a heartbeat on this channel (so it confirms what it has read). */
   readonly confirmed: boolean;
 }
 
@@ -51,6 +51,8 @@ export class Outbox {
   private flushScheduled = false;
   private writtenSeq = 0;
   private confirmedSeq = 0;
+  /** The peer has answered a heartbeat on this channel (see `confirm`). */
+  private confirms = false;
   /**
    * The bytes of the unconfirmed messages kept, oldest first from `windowHead` (no object per
    * message: a fan-out to 300 clients writes 300 of these per message). Their sequence numbers
@@ -129,6 +131,7 @@ export class Outbox {
     this.blockedAt = undefined;
     this.writtenSeq = 0;
     this.confirmedSeq = 0;
+    this.confirms = false;
     this.flush();
   }
 
@@ -169,7 +172,7 @@ export class Outbox {
           if (b === entry.last) break;
         }
       }
-      unconfirmed = { messages, bytes, frames, confirmed: this.confirmedSeq > 0 };
+      unconfirmed = { messages, bytes, frames, confirmed: this.confirms };
     }
     this.window = [];
     this.windowCounts = [];
@@ -178,6 +181,7 @@ export class Outbox {
     this.windowBytes = 0;
     this.dropped.clear();
     this.writtenSeq = this.confirmedSeq = 0;
+    this.confirms = false;
     return unconfirmed;
   }
 
@@ -186,6 +190,7 @@ export class Outbox {
    * answered a request written after it: TCP keeps order, and the peer reads in order).
    */
   confirm(seq: number): void {
+    this.confirms = true;
     if (seq <= this.confirmedSeq) return;
     this.confirmedSeq = Math.min(seq, this.writtenSeq);
     // An entry goes when all its messages are confirmed; a run of ticks loses its confirmed ticks.
@@ -264,8 +269,11 @@ export class Outbox {
   /**
    * Writes connection housekeeping (heartbeats and their answers) at once, outside the queue:
    * it must never take room from the user's messages or wait behind them. Written in order with
-   * everything else the channel took, so a reply to it still confirms what went before. Returns
-   * false (and writes nothing) while there is no channel or it is full.
+   * everything else the channel took, so a reply to it still confirms what went before (the
+   * messages up to `writtenCount` when it was written). It is not one of the user's messages:
+   * it takes no sequence number and is neither counted nor kept for the report at disconnect
+   * (it was counted, and the keep-alives were even sent again with `resendUnconfirmed`).
+   * Returns false (and writes nothing) while there is no channel or it is full.
    */
   writeNow(bytes: Outgoing): boolean {
     const channel = this.channel;
@@ -276,7 +284,6 @@ export class Outbox {
     } catch {
       return false;
     }
-    this.remember(bytes, outgoingLength(bytes));
     if (!ok) {
       this.blockedAt = this.options.now();
       this.options.blocked?.();

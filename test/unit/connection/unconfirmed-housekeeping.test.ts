@@ -1,0 +1,66 @@
+// The report of unconfirmed writes (UnconfirmedDeliveryError) is about the user's messages: the
+// connection's own heartbeat traffic, which it writes on the same channel, is neither counted,
+// nor in the frames, nor sent again (docs/connections.md, "What survives a reconnect").
+import { describe, expect, it } from 'vitest';
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import { HEARTBEAT_DEVICE_NAME, IgtlConnection, UnconfirmedDeliveryError, Timestamp, createMessage, decodeMessage, encodeMessage, type IgtlError } from '../../../src/index.js';
+import { fakeFactory, settle } from './fake-channel.js';
+
+const note = (n: number) => createMessage('STRING', { encoding: 3, value: `note ${n}` }, { deviceName: 'Notes' });
+
+function setup(options: ConstructorParameters<typeof IgtlConnection>[1], maxFrames: number) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, maxFrames);
+  const { factory, attempts } = fakeFactory();
+  const conn = new IgtlConnection(factory, { scheduler, random: () => 0.5, reconnect: { initialDelayMs: 10 }, staleAfterMs: 0, ...options });
+  const errors: IgtlError[] = [];
+  conn.errors$.subscribe((e) => errors.push(e));
+  conn.subscribe();
+  attempts[0]!.open();
+  const report = () => errors.find((e): e is UnconfirmedDeliveryError => e instanceof UnconfirmedDeliveryError);
+  return { scheduler, conn, attempts, report };
+}
+
+describe('unconfirmed writes and the connection\'s own heartbeat traffic', () => {
+  it('does not report or resend keep-alive STATUS messages (heartbeat message STATUS) as the user\'s', async () => {
+    const { scheduler, conn, attempts, report } = setup({ heartbeat: { intervalMs: 1000, message: 'STATUS' }, resendUnconfirmed: true }, 3500);
+    expect(await conn.send(note(1))).toBe('written');
+    scheduler.flush(); // 3.5 s: three keep-alives written after it
+    const keepAlives = attempts[0]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'STATUS');
+    expect(keepAlives.length).toBeGreaterThanOrEqual(3);
+    attempts[0]!.fail(new Error('connection reset'));
+    const r = report()!;
+    expect(r.messages).toBe(1);
+    expect(r.frames.map((f) => decodeMessage(f).type)).toEqual(['STRING']);
+    expect(r.bytes).toBe(r.frames[0]!.length);
+    // The next channel gets the user's message again, not the old keep-alives.
+    scheduler.maxFrames = 3600; // the reconnection attempt (10 ms of backoff)
+    scheduler.flush();
+    attempts[1]!.open(); // what was resent is written at once
+    expect(attempts[1]!.written.map((b) => decodeMessage(b).type)).toEqual(['STRING']);
+  });
+
+  it('says the peer confirms when it answered the probe, though nothing was written before the probe', async () => {
+    const { attempts, conn, report } = setup({ heartbeat: { intervalMs: 1000 } }, 100);
+    await settle(); // the probe is written first thing
+    attempts[0]!.data(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO })));
+    expect(await conn.send(note(1))).toBe('written');
+    expect(await conn.send(note(2))).toBe('written');
+    attempts[0]!.fail(new Error('connection reset'));
+    expect(report()!.messages).toBe(2);
+    expect(report()!.confirmation).toBe('heartbeat');
+  });
+
+  it('does not count heartbeat pings that were over retainUnconfirmedBytes', async () => {
+    // A peer that takes part in heartbeats but never confirms (PLUS answers with an unnamed STATUS).
+    const { scheduler, conn, attempts, report } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 60_000 }, retainUnconfirmedBytes: 1 }, 5500);
+    attempts[0]!.data(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: '', timestamp: Timestamp.ZERO })));
+    expect(await conn.send(note(1))).toBe('written');
+    scheduler.flush(); // pings while the write awaits confirmation
+    const pings = attempts[0]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'GET_STATUS');
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    expect(await conn.send(note(2))).toBe('written');
+    attempts[0]!.fail(new Error('connection reset'));
+    const r = report()!;
+    expect(r.messages).toBe(2);
+  });
+});
