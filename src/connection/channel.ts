@@ -31,6 +31,14 @@ export interface ByteChannel {
   pause(): void;
   /** Resumes reading. */
   resume(): void;
+  /**
+   * Bytes written that the channel still holds, not yet taken by the transport (what a socket
+   * buffers and has not handed to the kernel, a WebSocket's `bufferedAmount`). Optional: where
+   * given, a full channel whose figure changes while nothing is written is being read, slowly
+   * (a large image to a peer on a slow link takes longer than `writeStallMs` to drain): not a
+   * write stall.
+   */
+  unsent?(): number;
   /** Closes gracefully (pending writes are flushed first). */
   close(): void;
 }

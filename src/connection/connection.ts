@@ -489,7 +489,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       {
         partialSince: () => this.partialSince,
         skippingSince: () => this.skipSince,
-        blockedSince: () => this.outbox.blockedSince,
+        blockedSince: () => this.outbox.stalledSince(),
         unconfirmed: () => this.outbox.unconfirmedCount > 0,
         readingPaused: () => this.pauseRequests > 0,
         pendingReceived: () => this.decoder.pendingReceived,

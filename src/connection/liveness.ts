@@ -13,8 +13,9 @@
 //                cut off (at a fixed 30 s, a 256 MiB volume over any link under 72 Mbit/s was
 //                cut off and retried for ever).
 //   skip         the same for an oversized message being skipped (`skipTimeoutMs`).
-//   write stall  the channel has refused bytes (write returned false) and not drained for
-//                `writeStallMs`: the peer stopped reading or is gone.
+//   write stall  the channel has refused bytes (write returned false) and the peer has taken
+//                none of them for `writeStallMs`: it stopped reading or is gone. (One that
+//                takes them slowly, a large image over a slow link, is not stalled.)
 //   heartbeat    a GET_STATUS probe right after open finds out whether the peer takes part in
 //                heartbeats (it sends a STATUS: PLUS and every igtl-rx connection do); to such a
 //                peer a ping goes out whenever it has been silent for `intervalMs`, and silence
@@ -76,7 +77,7 @@ export interface LivenessProbe {
   partialSince(): number | undefined;
   /** When skipping an oversized message started, or undefined. */
   skippingSince(): number | undefined;
-  /** Since when the channel has refused bytes, or undefined. */
+  /** Since when the channel has refused bytes and the peer has taken none of them, or undefined. */
   blockedSince(): number | undefined;
   /** True when messages were written that the peer has not confirmed yet. */
   unconfirmed(): boolean;

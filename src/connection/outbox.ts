@@ -48,6 +48,9 @@ export class Outbox {
   readonly queue: SendQueue;
   private channel: ByteChannel | undefined;
   private blockedAt: number | undefined;
+  /** While blocked: since when the channel has taken none of the bytes it holds, and how many it held then (see `stalledSince`). */
+  private stallAt: number | undefined;
+  private stallUnsent: number | undefined;
   private flushScheduled = false;
   private writtenSeq = 0;
   private confirmedSeq = 0;
@@ -111,6 +114,24 @@ export class Outbox {
   /** Since when the channel has refused more bytes (write returned false), or undefined. */
   get blockedSince(): number | undefined {
     return this.blockedAt;
+  }
+
+  /**
+   * Since when the channel has refused more bytes and the peer has taken none of them, or
+   * undefined: the write-stall rule's clock. A channel that tells how much it still holds
+   * (`unsent`) and holds another amount than when last asked is being read (nothing is written
+   * to it while it is full): the clock restarts now. (It
+   * was `blockedSince`: a 48 MiB image to a peer reading 13 MiB/s was cut off after
+   * writeStallMs of 1 s as "the peer has taken no bytes".)
+   */
+  stalledSince(): number | undefined {
+    if (this.blockedAt === undefined) return undefined;
+    const unsent = this.channel?.unsent?.();
+    if (unsent !== undefined && unsent !== this.stallUnsent) {
+      this.stallAt = this.options.now();
+      this.stallUnsent = unsent;
+    }
+    return this.stallAt;
   }
 
   /** Messages written on the current channel so far (a sequence number for confirmations). */
@@ -284,10 +305,7 @@ export class Outbox {
     } catch {
       return false;
     }
-    if (!ok) {
-      this.blockedAt = this.options.now();
-      this.options.blocked?.();
-    }
+    if (!ok) this.setBlocked(channel);
     return true;
   }
 
@@ -415,8 +433,13 @@ export class Outbox {
 
   /** The channel's buffer is full: nothing more until it drains. */
   private block(channel: ByteChannel): void {
-    this.blockedAt = this.options.now();
     this.options.log('%s: channel buffer full, %d messages wait', channel.remote, this.queue.length);
+    this.setBlocked(channel);
+  }
+
+  private setBlocked(channel: ByteChannel): void {
+    this.blockedAt = this.stallAt = this.options.now();
+    this.stallUnsent = channel.unsent?.();
     this.options.blocked?.();
   }
 

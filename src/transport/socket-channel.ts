@@ -117,6 +117,13 @@ class SocketChannel implements ByteChannel {
     }
   }
 
+  unsent(): number {
+    // `writableLength` counts a chunk whole until all of it is written (a 48 MiB image: 48 MiB
+    // until the end); the handle's queue shrinks as the kernel takes its bytes.
+    const handle = (this.socket as { _handle?: { writeQueueSize?: number } | null })._handle;
+    return this.socket.writableLength + (handle?.writeQueueSize ?? 0);
+  }
+
   pause(): void {
     this.socket.pause();
   }

@@ -473,6 +473,10 @@ class WebSocketByteChannel implements ByteChannel {
     }
   }
 
+  unsent(): number {
+    return this.socket.bufferedAmount + this.batchBytes;
+  }
+
   pause(): void {
     if (this.paused) return;
     this.paused = true;

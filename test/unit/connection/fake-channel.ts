@@ -10,6 +10,8 @@ export class FakeAttempt {
   torn = false;
   /** When true, write() reports a full buffer (backpressure). */
   full = false;
+  /** What the channel says it still holds (`unsent`): the test moves it to show the peer reading. */
+  unsentBytes = 0;
   readonly channel: ByteChannel;
 
   constructor(
@@ -32,6 +34,7 @@ export class FakeAttempt {
       close: () => {
         this.closed = true;
       },
+      unsent: () => this.unsentBytes,
     };
   }
 

@@ -155,6 +155,23 @@ describe('liveness', () => {
     expect(draining.attempts[0]!.torn).toBe(false);
   });
 
+  it('does not call a peer that takes the bytes slowly stalled: the clock restarts while the channel holds fewer', async () => {
+    // A large image to a peer on a slow link: the channel stays full for longer than writeStallMs.
+    const { scheduler, conn, attempts, errors, at } = setup({ writeStallMs: 1000, staleAfterMs: 0, heartbeat: false }, 10_000);
+    const deadAt = deadTime(conn, scheduler);
+    attempts[0]!.full = true;
+    attempts[0]!.unsentBytes = 48 << 20;
+    conn.next(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: 'x' }, { deviceName: 'S' }));
+    await settle();
+    for (let t = 400, left = 40 << 20; t <= 2800; t += 400, left -= 4 << 20) at(t, () => (attempts[0]!.unsentBytes = left));
+    scheduler.flush();
+    // Taken until 2800 ms, then nothing: found at least writeStallMs after the last byte taken, at most twice that.
+    const dead = errors.find((e): e is DeadPeerError => e instanceof DeadPeerError);
+    expect(dead?.rule).toBe('write-stall');
+    expect(deadAt()).toBeGreaterThanOrEqual(3800);
+    expect(deadAt()).toBeLessThanOrEqual(4800);
+  });
+
   it('closes after an oversized message when oversize is close, and skips it otherwise', async () => {
     const big = bytesOf(1);
     new DataView(big.buffer).setUint32(46, 0x7fffffff);

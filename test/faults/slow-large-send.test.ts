@@ -1,0 +1,74 @@
+// A large image sent to a peer on a slow link is not a write stall. The write-stall rule closed
+// the connection once the socket had refused bytes for `writeStallMs`, whether or not the peer
+// was taking them: a 48 MiB image to a peer reading about 13 MiB/s was cut off after 1 s as "the
+// peer has taken no bytes" (with the default 10 s, any image over ~10 s of link time, and again
+// after every reconnect). Now the rule counts from the last byte the peer took
+// (src/connection/outbox.ts, stalledSince). Over a real socket, with the peer pacing its reads.
+import net from 'node:net';
+import { filter, firstValueFrom } from 'rxjs';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { connectTcp, createImageContent, createMessage, DeadPeerError, type IgtlError } from '../../src/node.js';
+
+/** 48 MiB of pixels: more than loopback's socket buffers take at once. */
+const image = createMessage('IMAGE', createImageContent({ data: new Uint8Array(4096 * 4096 * 3).fill(7), size: [4096, 4096, 3] }), { deviceName: 'US' });
+
+/** A raw TCP peer that reads with a pause after each chunk (`pauseMs`; undefined: never reads); resolves its port and a byte counter. */
+async function slowReader(ctx: TestContext, pauseMs: number | undefined): Promise<{ port: number; received: () => number }> {
+  let received = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    if (pauseMs === undefined) {
+      socket.pause();
+      return;
+    }
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      socket.pause();
+      setTimeout(() => socket.resume(), pauseMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ctx.onTestFinished(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { port: (server.address() as net.AddressInfo).port, received: () => received };
+}
+
+/** A client with a 1 s write-stall rule and nothing else that could close it. */
+function client(ctx: TestContext, port: number) {
+  const conn = connectTcp({ port, writeStallMs: 1000, reconnect: false, heartbeat: false, idleTimeoutMs: 0 });
+  ctx.onTestFinished(() => conn.close());
+  const errors: IgtlError[] = [];
+  conn.errors$.subscribe((e) => errors.push(e));
+  conn.connect();
+  return { conn, errors };
+}
+
+describe('a large image sent over a slow link', () => {
+  it('is taken whole by a peer that reads it for seconds, with writeStallMs 1000', { timeout: 60_000 }, async (ctx) => {
+    const peer = await slowReader(ctx, 4);
+    const { conn, errors } = client(ctx, peer.port);
+    const start = performance.now();
+    expect(await conn.send(image)).toBe('written');
+    const total = image.type === 'IMAGE' ? image.content.data.length : 0;
+    while (peer.received() < total && conn.state.kind !== 'closed') await new Promise((r) => setTimeout(r, 50));
+    expect(performance.now() - start).toBeGreaterThan(1000); // it did take longer than writeStallMs
+    expect(errors.map((e) => e.message)).toEqual([]); // messages only: a report holds the 48 MiB frame
+    expect(peer.received()).toBeGreaterThanOrEqual(total);
+    expect(conn.state.kind).not.toBe('closed'); // (stale: it sent us nothing, which is true)
+  });
+
+  it('still closes on a peer that takes none of it, after writeStallMs', { timeout: 30_000 }, async (ctx) => {
+    const peer = await slowReader(ctx, undefined);
+    const { conn, errors } = client(ctx, peer.port);
+    void conn.send(image).catch(() => {});
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'closed')));
+    const dead = errors.find((e): e is DeadPeerError => e instanceof DeadPeerError);
+    expect(dead?.rule).toBe('write-stall');
+    expect(dead!.elapsedMs).toBeGreaterThanOrEqual(1000);
+    expect(dead!.elapsedMs).toBeLessThan(5000);
+  });
+});
