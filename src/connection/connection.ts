@@ -70,6 +70,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private skipSince: number | undefined;
   /** An error already on errors$ that is about to end the channel. */
   private reported: IgtlError | undefined;
+  /** How the last channel that left unconfirmed writes confirmed delivery (for the report of those never resent). */
+  private lastConfirmation: 'heartbeat' | 'none' = 'none';
   private readonly onMessage: ((msg: IgtlMessage, reply: (answer: IgtlMessage) => void) => void) | undefined;
   private readonly reply = (answer: IgtlMessage): void => this.next(answer);
   /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
@@ -651,6 +653,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
         new UnconfirmedDeliveryError(channel?.remote ?? this.label(), unconfirmed.messages, unconfirmed.bytes, unconfirmed.frames, unconfirmed.confirmed ? 'heartbeat' : 'none', resent),
         'delivery unconfirmed',
       );
+      this.lastConfirmation = unconfirmed.confirmed ? 'heartbeat' : 'none';
       if (resent) this.outbox.requeue(unconfirmed.frames);
     }
   }
@@ -660,8 +663,14 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     const why = reason ? `connection closed: ${reason.message}` : 'connection closed';
     // An eager connection (a server session, a bridge client) never opens again: a send to it
     // now could only wait for ever (its promise never settled), so it is refused.
-    if (this.options.eager === true) this.outbox.close(why);
-    else this.outbox.clear(why);
+    const notResent = this.options.eager === true ? this.outbox.close(why) : this.outbox.clear(why);
+    // Reported as being sent again (resendUnconfirmed), they never were: reported again, as not resent.
+    if (notResent.length > 0) {
+      const frames = notResent.map((m) => oneBuffer(m));
+      let bytes = 0;
+      for (const f of frames) bytes += f.length;
+      this.reportError(new UnconfirmedDeliveryError(this.label(), frames.length, bytes, frames, this.lastConfirmation, false), 'delivery unconfirmed');
+    }
     const subject = this.subject;
     this.subject = new Subject<IgtlMessage>();
     this.refs = 0;
@@ -722,6 +731,18 @@ export function encodeFramed(msg: IgtlMessage, version: HeaderVersion, messageId
  */
 export function keepsItsFraming(msg: IgtlMessage, version: HeaderVersion): boolean {
   return version === msg.headerVersion && (version === 1 || msg.messageId !== 0);
+}
+
+/** A message's bytes as one buffer (its parts joined). */
+function oneBuffer(bytes: Outgoing): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  const out = new Uint8Array(outgoingLength(bytes));
+  let off = 0;
+  for (const part of bytes) {
+    out.set(part, off);
+    off += part.length;
+  }
+  return out;
 }
 
 function positive(ms: number | undefined): number | undefined {

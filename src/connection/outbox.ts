@@ -315,9 +315,9 @@ export class Outbox {
     this.flush();
   }
 
-  /** Fails every waiting send (the connection closed for good). */
-  clear(reason: string): void {
-    this.queue.clear(reason);
+  /** Fails every waiting send (the connection closed for good); returns the requeued messages nobody waits on (see `SendQueue.clear`). */
+  clear(reason: string): Outgoing[] {
+    return this.queue.clear(reason);
   }
 
   /**
@@ -325,9 +325,9 @@ export class Outbox {
    * connection that cannot open another channel (a server session, a bridge client: their socket
    * is gone), where a queued send would wait for ever, its promise never settled and nothing said.
    */
-  close(reason: string): void {
-    this.clear(reason);
+  close(reason: string): Outgoing[] {
     this.closedFor = reason;
+    return this.clear(reason);
   }
 
   private scheduleFlush(): void {

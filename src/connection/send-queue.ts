@@ -234,14 +234,21 @@ export class SendQueue {
     this.publish();
   }
 
-  /** Fails every waiting `lossless` send and drops everything (the connection closed for good). */
-  clear(reason: string): void {
+  /**
+   * Fails every waiting send and drops everything (the connection closed for good). Returns the
+   * messages nobody waits on (put back by `requeue` without `reject`: what a dropped channel
+   * left unconfirmed, reported as being sent again), for the caller to report: their loss
+   * would otherwise be silent.
+   */
+  clear(reason: string): Outgoing[] {
     const err = new ConnectionError(reason);
+    const unattended: Outgoing[] = [];
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i];
       if (!e) continue;
       if (e.reject) e.reject(err);
-      else e.resolve?.('dropped');
+      else if (e.resolve) e.resolve('dropped');
+      else unattended.push(e.bytes);
     }
     this.entries = [];
     this.head = 0;
@@ -249,6 +256,7 @@ export class SendQueue {
     this.count = 0;
     this.queuedBytes = 0;
     this.publish();
+    return unattended;
   }
 
   private publish(): void {

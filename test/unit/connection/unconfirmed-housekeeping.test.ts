@@ -63,4 +63,19 @@ describe('unconfirmed writes and the connection\'s own heartbeat traffic', () =>
     const r = report()!;
     expect(r.messages).toBe(2);
   });
+
+  it('reports the messages it said it would send again when the connection closes before it could', async () => {
+    const { conn, attempts, report } = setup({ heartbeat: false, resendUnconfirmed: true }, 100);
+    expect(await conn.send(note(1))).toBe('written');
+    expect(await conn.send(note(2))).toBe('written');
+    attempts[0]!.fail(new Error('connection reset'));
+    expect(report()!.resent).toBe(true); // "sending them again"
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.close(); // before the next channel opened: they were never sent again
+    const last = errors.find((e): e is UnconfirmedDeliveryError => e instanceof UnconfirmedDeliveryError);
+    expect(last?.resent).toBe(false);
+    expect(last?.messages).toBe(2);
+    expect(last?.frames.map((f) => { const m = decodeMessage(f); return m.type === 'STRING' ? m.content.value : ''; })).toEqual(['note 1', 'note 2']);
+  });
 });
