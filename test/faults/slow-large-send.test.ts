@@ -5,18 +5,20 @@
 // after every reconnect). Now the rule counts from the last byte the peer took
 // (src/connection/outbox.ts, stalledSince). Over a real socket, with the peer pacing its reads.
 import net from 'node:net';
+import tls from 'node:tls';
 import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { connectTcp, createImageContent, createMessage, DeadPeerError, type IgtlError } from '../../src/node.js';
+import { connectTcp, connectTls, createImageContent, createMessage, DeadPeerError, type IgtlConnection, type IgtlError } from '../../src/node.js';
+import { makeTestCerts, type TestCerts } from '../unit/transport/certs.js';
 
 /** 48 MiB of pixels: more than loopback's socket buffers take at once. */
 const image = createMessage('IMAGE', createImageContent({ data: new Uint8Array(4096 * 4096 * 3).fill(7), size: [4096, 4096, 3] }), { deviceName: 'US' });
 
 /** A raw TCP peer that reads with a pause after each chunk (`pauseMs`; undefined: never reads); resolves its port and a byte counter. */
-async function slowReader(ctx: TestContext, pauseMs: number | undefined): Promise<{ port: number; received: () => number }> {
+async function slowReader(ctx: TestContext, pauseMs: number | undefined, certs?: TestCerts): Promise<{ port: number; received: () => number }> {
   let received = 0;
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
     if (pauseMs === undefined) {
@@ -28,7 +30,8 @@ async function slowReader(ctx: TestContext, pauseMs: number | undefined): Promis
       socket.pause();
       setTimeout(() => socket.resume(), pauseMs);
     });
-  });
+  };
+  const server = certs ? tls.createServer({ key: certs.key, cert: certs.cert }, onSocket) : net.createServer(onSocket);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   ctx.onTestFinished(async () => {
     for (const s of sockets) s.destroy();
@@ -38,8 +41,9 @@ async function slowReader(ctx: TestContext, pauseMs: number | undefined): Promis
 }
 
 /** A client with a 1 s write-stall rule and nothing else that could close it. */
-function client(ctx: TestContext, port: number) {
-  const conn = connectTcp({ port, writeStallMs: 1000, reconnect: false, heartbeat: false, idleTimeoutMs: 0 });
+function client(ctx: TestContext, port: number, certs?: TestCerts) {
+  const options = { port, writeStallMs: 1000, reconnect: false, heartbeat: false, idleTimeoutMs: 0 } as const;
+  const conn: IgtlConnection = certs ? connectTls({ ...options, tls: { ca: certs.ca } }) : connectTcp(options);
   ctx.onTestFinished(() => conn.close());
   const errors: IgtlError[] = [];
   conn.errors$.subscribe((e) => errors.push(e));
@@ -48,9 +52,11 @@ function client(ctx: TestContext, port: number) {
 }
 
 describe('a large image sent over a slow link', () => {
-  it('is taken whole by a peer that reads it for seconds, with writeStallMs 1000', { timeout: 60_000 }, async (ctx) => {
-    const peer = await slowReader(ctx, 4);
-    const { conn, errors } = client(ctx, peer.port);
+  for (const transport of ['TCP', 'TLS'] as const) it(`is taken whole by a peer that reads it for seconds, with writeStallMs 1000 (${transport})`, { timeout: 60_000 }, async (ctx) => {
+    const certs = transport === 'TLS' ? makeTestCerts() : undefined;
+    if (certs) ctx.onTestFinished(() => certs.cleanup());
+    const peer = await slowReader(ctx, certs ? 1 : 4, certs); // TLS: 16 KiB records, so shorter pauses
+    const { conn, errors } = client(ctx, peer.port, certs);
     const start = performance.now();
     expect(await conn.send(image)).toBe('written');
     const total = image.type === 'IMAGE' ? image.content.data.length : 0;
