@@ -25,7 +25,7 @@ export interface FanOutEncoding {
 export interface FanOutCount {
   /** Connections whose queue took it (possibly replacing an older `latest` message of the same type and device). */
   queued: number;
-  /** Connections that did not take it (dropped by policy, refused by a full queue, or not encodable); reported on each one's errors$. */
+  /** Connections that did not take it: dropped by policy (counted in that one's queue$), refused by a full queue or not encodable (reported on that one's errors$). */
   dropped: number;
 }
 

@@ -177,7 +177,7 @@ export interface BroadcastResult {
   readonly sessions: number;
   /** Sessions whose queue took it (possibly replacing an older `latest` message of the same type and device). */
   readonly queued: number;
-  /** Sessions that did not take it: dropped by policy, refused by a full queue (QueueFullError), or not encodable; reported on each one's errors$. */
+  /** Sessions that did not take it: dropped by policy (counted in that session's queue$), refused by a full queue (QueueFullError) or not encodable (both reported on that session's errors$). */
   readonly dropped: number;
 }
 
