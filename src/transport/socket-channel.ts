@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { Observable, asyncScheduler, type Subscriber } from 'rxjs';
 import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
 import { afterIoTurn } from '../connection/io-turn.js';
+import { handleQueueSize } from './write-queue.js';
 import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
 import type { ResizableBuffer, SplitAllocation } from '../protocol/framer.js';
 
@@ -118,11 +119,7 @@ class SocketChannel implements ByteChannel {
   }
 
   unsent(): number {
-    // `writableLength` counts a chunk whole until all of it is written (a 48 MiB image: 48 MiB
-    // until the end); the handle's queue shrinks as the kernel takes its bytes. Under TLS that
-    // is the TCP handle below the TLS one (whose own queue stays put until the end).
-    const handle = (this.socket as { _handle?: QueuedHandle | null })._handle;
-    return this.socket.writableLength + (handle?.writeQueueSize ?? 0) + (handle?._parent?.writeQueueSize ?? 0);
+    return this.socket.writableLength + handleQueueSize(this.socket);
   }
 
   pause(): void {
@@ -136,13 +133,6 @@ class SocketChannel implements ByteChannel {
   close(): void {
     this.socket.end();
   }
-}
-
-/** What `unsent` reads of Node's (undocumented) stream handles: bytes queued in libuv, not yet taken by the kernel. */
-interface QueuedHandle {
-  readonly writeQueueSize?: number;
-  /** TLS: the TCP handle the TLS handle writes to. */
-  readonly _parent?: { readonly writeQueueSize?: number } | null;
 }
 
 /** Wraps a connected socket as a ByteChannel. */

@@ -40,6 +40,7 @@ import { IgtlConnection, type ConnectionOptions } from '../connection/connection
 import { CLIENT_HEARTBEAT } from '../connection/options.js';
 import { ConnectionError } from '../protocol/errors.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
+import { handleQueueSize } from './write-queue.js';
 
 export * from './peer-state.js';
 
@@ -474,7 +475,8 @@ class WebSocketByteChannel implements ByteChannel {
   }
 
   unsent(): number {
-    return this.socket.bufferedAmount + this.batchBytes;
+    // In Node (`ws`), bufferedAmount moves per frame only: its socket's handles say more.
+    return this.socket.bufferedAmount + this.batchBytes + handleQueueSize(((this.native ?? this.socket) as { _socket?: unknown })._socket);
   }
 
   pause(): void {

@@ -10,6 +10,8 @@ import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { connectTcp, connectTls, createImageContent, createMessage, DeadPeerError, type IgtlConnection, type IgtlError } from '../../src/node.js';
 import { makeTestCerts, type TestCerts } from '../unit/transport/certs.js';
+import WebSocket, { WebSocketServer } from 'ws';
+import { connectWebSocket } from '../../src/index.js';
 
 /** 48 MiB of pixels: more than loopback's socket buffers take at once. */
 const image = createMessage('IMAGE', createImageContent({ data: new Uint8Array(4096 * 4096 * 3).fill(7), size: [4096, 4096, 3] }), { deviceName: 'US' });
@@ -65,6 +67,34 @@ describe('a large image sent over a slow link', () => {
     expect(errors.map((e) => e.message)).toEqual([]); // messages only: a report holds the 48 MiB frame
     expect(peer.received()).toBeGreaterThanOrEqual(total);
     expect(conn.state.kind).not.toBe('closed'); // (stale: it sent us nothing, which is true)
+  });
+
+  it('is taken whole by a WebSocket peer that reads it for seconds, with writeStallMs 1000 (ws in Node)', { timeout: 60_000 }, async (ctx) => {
+    // ws's bufferedAmount moves per frame only: the progress is read from its socket.
+    let received = 0;
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: 1 << 30 });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    ctx.onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    wss.on('connection', (ws) => {
+      const raw = (ws as unknown as { _socket: net.Socket })._socket;
+      raw.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        raw.pause();
+        setTimeout(() => raw.resume(), 4);
+      });
+    });
+    const conn = connectWebSocket(`ws://127.0.0.1:${(wss.address() as net.AddressInfo).port}`, { WebSocket, writeStallMs: 1000, reconnect: false, heartbeat: false, idleTimeoutMs: 0 });
+    ctx.onTestFinished(() => conn.close());
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    conn.connect();
+    expect(await conn.send(image)).toBe('written');
+    const start = performance.now();
+    const total = image.type === 'IMAGE' ? image.content.data.length : 0;
+    while (received < total && conn.state.kind !== 'closed') await new Promise((r) => setTimeout(r, 50));
+    expect(performance.now() - start).toBeGreaterThan(1000);
+    expect(errors.map((e) => e.message)).toEqual([]);
+    expect(received).toBeGreaterThanOrEqual(total);
   });
 
   it('still closes on a peer that takes none of it, after writeStallMs', { timeout: 30_000 }, async (ctx) => {
