@@ -351,7 +351,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   /**
    * Drops the current channel and opens a new one, as after a network change. The old channel is
-   * closed gracefully, so what was already written still reaches the peer; messages sent
+   * closed gracefully, so what was already written still reaches a peer that reads it within
+   * 5 s (a peer that does not read loses it: the socket is destroyed then); messages sent
    * meanwhile wait per their policy. Does nothing unless a channel is open or opening.
    */
   reconnect(): void {

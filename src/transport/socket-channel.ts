@@ -1,11 +1,14 @@
 // A ByteChannel over a Node stream socket (net.Socket or tls.TLSSocket).
 import type { Socket } from 'node:net';
+import createDebug from 'debug';
 import { Observable, asyncScheduler, type Subscriber } from 'rxjs';
 import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
 import { afterIoTurn } from '../connection/io-turn.js';
-import { handleQueueSize } from './write-queue.js';
 import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
 import type { ResizableBuffer, SplitAllocation } from '../protocol/framer.js';
+import { handleQueueSize } from './write-queue.js';
+
+const log = createDebug('igtl-rx:connection');
 
 /** The ES2024 ArrayBuffer constructor, with `maxByteLength` (the project's lib is ES2022). */
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (size: number, options: { maxByteLength: number }) => ResizableBuffer;
@@ -170,7 +173,10 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
     // (A plain timer, not socket.setTimeout: that one is an idle timer, and a peer that keeps
     // sending but never reads would restart it for ever.)
     if (socket.writableEnded) {
-      const timer = setTimeout(() => socket.destroy(), 5000);
+      const timer = setTimeout(() => {
+        if (socket.writableLength > 0) log('%s: closed with %d bytes the peer did not read within 5 s', remote, socket.writableLength);
+        socket.destroy();
+      }, 5000);
       timer.unref?.();
       socket.once('close', () => clearTimeout(timer));
     } else socket.destroy();
