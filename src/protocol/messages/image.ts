@@ -78,6 +78,12 @@ export function scalarTypeOf(a: ScalarArray): ScalarTypeCode {
   return 11;
 }
 
+/** Whether `a` is one of the typed arrays IMAGE pixels can be. */
+function isScalarArray(a: unknown): a is ScalarArray {
+  return a instanceof Int8Array || a instanceof Uint8Array || a instanceof Int16Array || a instanceof Uint16Array ||
+    a instanceof Int32Array || a instanceof Uint32Array || a instanceof Float32Array || a instanceof Float64Array;
+}
+
 /** A typed array of `scalarType` (complex: Float64Array of re, im pairs) over `buffer`. */
 function typedArray(scalarType: number, buffer: ArrayBufferLike, byteOffset: number, byteLength: number): ScalarArray {
   switch (scalarType) {
@@ -441,6 +447,11 @@ export interface CreateImageOptions {
  */
 export function createImageContent(options: CreateImageOptions): ImageContent {
   const { data } = options;
+  // From untyped JavaScript: without this, a missing or plain-array `data` was a TypeError from
+  // deep inside (or taken for float64 pixels).
+  if (!isScalarArray(data)) {
+    throw new EncodeError('IMAGE', `data must be a typed array (Int8Array ... Float64Array), got ${data === null ? 'null' : typeof data === 'object' ? (data as object).constructor?.name ?? 'an object' : typeof data}`);
+  }
   const kind = scalarTypeOf(data);
   const scalarType: number = options.scalarType ?? kind;
   const rawBytes = kind === 3 && scalarType !== 3;

@@ -336,6 +336,15 @@ describe('createImageContent', () => {
     expect(() => createImageContent({ data: new Float32Array(2), size: [2, 1, 1], scalarType: 6 })).toThrow(/scalarType 6 does not match the Float32Array/);
   });
 
+  it('refuses data that is not a typed array of pixels with an EncodeError (from untyped JavaScript)', () => {
+    // A missing `data` was a TypeError from inside; a plain array or a canvas's Uint8ClampedArray
+    // was taken for float64 pixels.
+    for (const data of [undefined, null, [1, 2], new Uint8ClampedArray(2), new DataView(new ArrayBuffer(2))]) {
+      expect(() => createImageContent({ data: data as unknown as Uint8Array, size: [2, 1, 1] }), String(data)).toThrow(EncodeError);
+    }
+    expect(() => createImageContent({ data: new Uint8ClampedArray(2) as unknown as Uint8Array, size: [2, 1, 1] })).toThrow(/data must be a typed array .* got Uint8ClampedArray/);
+  });
+
   it('refuses both origin and corner, an unknown byte order, and a pixel count that does not match', () => {
     const data = new Uint8Array(2);
     expect(() => createImageContent({ data, size: [2, 1, 1], origin: [0, 0, 0], corner: [0, 0, 0] })).toThrow(EncodeError);
