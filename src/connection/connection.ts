@@ -546,8 +546,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     // The hot path stays small (tracking at kHz): heartbeat traffic is only ever a (GET_)STATUS.
     if (msg.type === 'STATUS' || msg.type === 'GET_STATUS') {
       if (this.heartbeatTraffic(msg)) return;
-      // PLUS's keep-alive (an unnamed legacy STATUS) says the peer is there, not that data comes.
-      if (!isKeepAlive(msg)) this.dataMessages++;
+      // PLUS's keep-alives and answers to GET_STATUS say the peer is there, not that data comes.
+      if (!isPresenceOnly(msg)) this.dataMessages++;
     } else this.dataMessages++;
     if (this.onMessage) this.callOnMessage(this.onMessage, msg);
     this.subject.next(msg);
@@ -685,10 +685,26 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 /**
  * A keep-alive: an unnamed legacy-framed STATUS, what PLUS sends when it has nothing else to say
  * and answers a GET_STATUS with (vtkPlusOpenIGTLinkServer). It shows the peer takes part in
- * heartbeats; it is not data. (3D Slicer's unnamed STATUS on connect is v3-framed: data.)
+ * heartbeats (3D Slicer's unnamed STATUS on connect is v3-framed and does not); it is not data
+ * (see `isPresenceOnly`).
  */
 function isKeepAlive(msg: IgtlMessage): boolean {
   return msg.type === 'STATUS' && msg.deviceName === '' && msg.headerVersion === 1;
+}
+
+/**
+ * A STATUS that says only "I am here": unnamed, OK, with no error name or text, in either
+ * framing. Not data for the stale rule. PLUS answers every GET_STATUS (our heartbeat pings
+ * included) with one, in the highest header version the client has sent it
+ * (vtkPlusOpenIGTLinkServer.cxx DataReceiverThread), so once the client has sent v3 framing
+ * (`announceV3`, `negotiateVersion()`) the answers to its pings are v3-framed; counted as data,
+ * they made a PlusServer whose tracker had stopped `open` again after every ping (for ever with
+ * a ping interval under `staleAfterMs`). Slicer's STATUS on connect has the same shape: an
+ * announcement, not data. Which STATUS shows a peer takes part in heartbeats is `isKeepAlive`.
+ */
+function isPresenceOnly(msg: IgtlMessage): boolean {
+  return msg.type === 'STATUS' && msg.deviceName === '' && msg.content.code === 1 && msg.content.subcode === 0n
+    && msg.content.errorName === '' && msg.content.statusMessage === '';
 }
 
 function keyOf(msg: IgtlMessage): string {

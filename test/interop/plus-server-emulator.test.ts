@@ -57,6 +57,31 @@ describe('PlusServer (emulated from PlusLib sources)', () => {
     await open;
   });
 
+  it("a stopped PlusServer goes stale for a client that announced v3: PLUS's unnamed v3 answers to its pings are not data (S4, S5)", async () => {
+    const p = await plus();
+    // Slicer's announcement on connect (S4: PLUS then answers this client in v3 framing; S5: its
+    // GET_STATUS answer is unnamed, in that framing). Pings every 300 ms while writes await
+    // confirmation, which PLUS never gives (its answer does not name our ping).
+    const conn = client(p.port, { announceV3: true, staleAfterMs: 1000, heartbeat: { intervalMs: 300, timeoutMs: 5000 } });
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    const pose = firstValueFrom(conn.pipe(filter((m) => m.type === 'TDATA')));
+    p.sendTrackingData([{ name: 'Stylus', matrix: matrix(1) }]);
+    await pose;
+    const states: string[] = [];
+    const sub = conn.state$.subscribe((s) => states.push(s.kind));
+    cleanup.push(() => sub.unsubscribe());
+    // The tracker stopped: only keep-alives and ping answers come. The event that proves the
+    // period: PLUS has answered 12 more pings (about 3.6 s, over three times staleAfterMs).
+    const pings = (): number => p.received[0]!.filter((m) => m.type === 'GET_STATUS').length;
+    const pingsAfterPose = pings();
+    await firstValueFrom(conn.pipe(filter((m) => m.type === 'STATUS' && m.headerVersion === 2 && pings() >= pingsAfterPose + 12), timeout(20_000)));
+    expect(p.clientVersion()).toBe(2);
+    // Old code: each unnamed v3 STATUS counted as data, so the stopped tracker never went stale
+    // (states: ['open'] only).
+    expect(states).toContain('stale');
+    expect(states.slice(states.indexOf('stale'))).toEqual(['stale']);
+  });
+
   it('negotiateVersion() gives v2, and later COMMAND replies carry their metadata (S4, S10, S11)', async () => {
     const p = await plus();
     const conn = client(p.port);
