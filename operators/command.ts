@@ -3,9 +3,12 @@ import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { commandXml, createMessage, defaultEncodingFor, type IgtlMessage, type Metadata, type MetadataValue } from '../src/index.js';
 import { CommandFailedError, CommandReplyError, type CommandResult, type ReplyLostError } from './errors.js';
 import { isCommandFailure, parseCommandReply } from './internal/command-reply.js';
-import { commandToken, legacyToken, type ReplyMatcher } from './internal/correlator.js';
+import { commandToken, legacyToken, tokensOf, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
 import { request } from './internal/request.js';
+
+/** The device name of PLUS's answer to a legacy command it could not create (it carries no ID). */
+const LEGACY_FAILURE_DEVICE = 'CMD';
 
 /** Attributes of a `<Command Name=".." .../>` element (a Map keeps keys such as `__proto__` intact). */
 export type CommandAttributes = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
@@ -87,7 +90,10 @@ export function command(peer: IgtlPeer, name: string, xmlOrAttributes?: string |
     const [msg, matcher]: [IgtlMessage, ReplyMatcher] = options.legacy
       ? [
           createMessage('STRING', { encoding, value: text }, { deviceName: `CMD_${id}` }),
-          { token: legacyToken(id), byName: false, accepts: (m) => m.type === 'STRING' },
+          // PLUS answers a legacy command it cannot create (unknown name, bad XML) at once, on a
+          // STRING named after the device name's prefix, `CMD`, without the ID
+          // (vtkPlusCommandProcessor.cxx QueueCommand): taken when it can only be this one's.
+          { token: legacyToken(id), byName: 'sole', accepts: (m) => m.type === 'STRING' && (m.deviceName === LEGACY_FAILURE_DEVICE || tokensOf(m).includes(legacyToken(id))) },
         ]
       : [
           createMessage('COMMAND', { commandId: id, commandName: name, encoding, command: text }, {

@@ -19,9 +19,11 @@ export interface ReplyMatcher {
   readonly accepts: (msg: IgtlMessage) => boolean;
   /**
    * Also take a reply that carries no live token, by `accepts` alone, first registered first
-   * served: how 3D Slicer matches replies by type and device name.
+   * served: how 3D Slicer matches replies by type and device name. `'sole'`: only when this is
+   * the one pending request that accepts it (a reply that names no request, given to one of
+   * several, could be given to the wrong one).
    */
-  readonly byName: boolean;
+  readonly byName: boolean | 'sole';
 }
 
 /** Token of an RTS_COMMAND reply. */
@@ -121,9 +123,16 @@ export class Correlator {
       log('dropped a late reply %s "%s" (%s): its request was given up', wireType(msg), msg.deviceName, late);
       return;
     }
+    let sole: [number, Entry] | undefined;
+    let candidates = 0;
     for (const [id, entry] of this.pending) {
-      if (entry.matcher.byName && entry.matcher.accepts(msg)) return this.settle(id, entry, msg);
+      if (!entry.matcher.byName || !entry.matcher.accepts(msg)) continue;
+      if (entry.matcher.byName === true) return this.settle(id, entry, msg);
+      candidates++;
+      sole ??= [id, entry];
     }
+    if (sole !== undefined && candidates === 1) return this.settle(sole[0], sole[1], msg);
+    if (candidates > 1) log('dropped %s "%s": it names no request, and %d could take it', wireType(msg), msg.deviceName, candidates);
     if (msg.type === 'RTS_COMMAND') log('dropped RTS_COMMAND with unknown COMMAND_ID %d', msg.content.commandId);
   }
 

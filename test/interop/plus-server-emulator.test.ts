@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { connectTcp, createMessage, EncodeError, IDENTITY, type IgtlConnection, type Matrix4 } from '../../src/node.js';
-import { CommandReplyError, command, ofDevice, query, trackingKey } from '../../operators/index.js';
+import { CommandFailedError, CommandReplyError, command, ofDevice, query, trackingKey } from '../../operators/index.js';
 import { PlusEmulator, type PlusEmulatorOptions } from '../support/plus-emulator.js';
 
 const cleanup: Array<() => unknown> = [];
@@ -144,6 +144,40 @@ describe('PlusServer (emulated from PlusLib sources)', () => {
     expect(err).toBeInstanceOf(CommandReplyError);
     expect((err as CommandReplyError).text).toBe('thing=42');
     expect((err as CommandReplyError).reply.type).toBe('RTS_COMMAND');
+  });
+
+  it('command() rejects an unknown command with the CommandFailedError PLUS gives, COMMAND_NAME empty (S16)', async () => {
+    const p = await plus({ keepAliveMs: 60_000 });
+    const conn = client(p.port);
+    expect(await conn.negotiateVersion()).toBe(2);
+    const err = await firstValueFrom(command(conn, 'NoSuchCommand', undefined, { timeoutMs: 3000 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandFailedError);
+    expect((err as CommandFailedError).result.error).toBe('Unknown command type requested.');
+    expect((err as CommandFailedError).reply).toMatchObject({ type: 'RTS_COMMAND', content: { commandName: '' } });
+  });
+
+  it("a legacy command PLUS cannot create fails with PLUS's answer, a STRING named CMD without the ID (S13, S16)", async () => {
+    const p = await plus({ keepAliveMs: 60_000, commands: { Echo: () => ({ status: true, message: 'echo' }) } });
+    const conn = client(p.port, { maxHeaderVersion: 1 });
+    // Old code: the STRING named CMD carries no ACK_<id>, so it answered nothing and the
+    // command timed out (QueryTimeoutError) although PLUS had said FAIL at once.
+    const err = await firstValueFrom(command(conn, 'NoSuchCommand', undefined, { legacy: true, timeoutMs: 3000 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandFailedError);
+    expect((err as CommandFailedError).result.message).toBe('Error attempting to process command.');
+    expect((err as CommandFailedError).reply).toMatchObject({ type: 'STRING', deviceName: 'CMD' });
+    // A known one still takes its own ACK_<id> reply.
+    expect((await firstValueFrom(command(conn, 'Echo', undefined, { legacy: true, timeoutMs: 3000 }))).message).toBe('echo');
+  });
+
+  it('with several legacy commands pending, the ID-less CMD failure is given to none of them (it could be the wrong one) (S13, S16)', async () => {
+    const p = await plus({ keepAliveMs: 60_000 });
+    const conn = client(p.port, { maxHeaderVersion: 1 });
+    const replies = firstValueFrom(conn.pipe(filter((m) => m.type === 'STRING' && m.deviceName === 'CMD'), take(2), toArray(), timeout(5000)));
+    const errs = Promise.all(['NoSuchA', 'NoSuchB'].map((name) =>
+      firstValueFrom(command(conn, name, undefined, { legacy: true, timeoutMs: 1500 })).catch((e: unknown) => e)));
+    // Both answers arrived (and were taken by neither): each command ends by its own timeout.
+    expect(await replies).toHaveLength(2);
+    expect((await errs).map((e) => (e as Error).constructor.name)).toEqual(['QueryTimeoutError', 'QueryTimeoutError']);
   });
 
   it('a transform name over 20 bytes is matched whole by ofDevice and trackingKey (S12)', async () => {

@@ -42,6 +42,15 @@
  *    POSITION) carries the identity; only TransformStatus/TransformValid say it is not a pose.
  *    Sent at all only with SendValidTransformsOnly="FALSE" (vtkPlusIgtlMessageFactory.cxx
  *    PackTransformMessage / PackTrackingDataMessage skip a non-OK transform otherwise).
+ * S16 vtkPlusCommandProcessor.cxx QueueCommand / CreatePlusCommand (commit 483130df): a command that
+ *    cannot be created (unknown name, XML that does not parse or whose root is not `Command`, a
+ *    configuration it cannot read) is answered at once, and without its command name or ID where
+ *    the form has no room for them: a COMMAND by QueueCommandResponse, an RTS_COMMAND with the
+ *    COMMAND_ID but an empty COMMAND_NAME (CommandName is never set), Status FAIL, Error
+ *    "Unknown command type requested.", Message empty (ResultString never set); a legacy STRING
+ *    command by QueueStringResponse on the device name's prefix, i.e. a STRING named `CMD` (not
+ *    `ACK_<id>`: the ID was cut off by GetPrefixFromCommandDeviceName in DataReceiverThread),
+ *    `<CommandReply Status="FAIL" Message="Error attempting to process command." />`.
  * S15 vtkPlusIgtlMessageCommon.cxx PackTrackingDataMessage (~L620-L670): one element per transform
  *    (invalid ones included, with the repository's matrix as it is), type 6D, the name cut to
  *    IGTL_TDATA_LEN_NAME (20); metadata `<full name>Status` (the tool status as text) and
@@ -224,7 +233,13 @@ export class PlusEmulator {
     c.recentIds.push(id);
     if (c.recentIds.length > 10) c.recentIds.shift();
     const handler = name === 'Version' ? versionCommand : this.options.commands?.[name];
-    const result: PlusCommandResult = handler ? handler(xml) : { status: false, message: '', error: `Unknown command: ${name}` };
+    if (!handler) {
+      // S16
+      if (!v3) return this.send(c, 'STRING', { encoding: 3, value: '<CommandReply Status="FAIL" Message="Error attempting to process command." />' }, 'CMD');
+      const text = '<CommandReply Name="" Status="FAIL" Error="Unknown command type requested." Message=""></CommandReply>';
+      return this.send(c, 'RTS_COMMAND', { commandId: id, commandName: '', encoding: 3, command: text }, deviceName, { Message: '', Status: 'FAIL', Error: 'Unknown command type requested.' });
+    }
+    const result: PlusCommandResult = handler(xml);
     if (!v3) {
       // S13
       const text = `<CommandReply Status="${result.status ? 'SUCCESS' : 'FAIL'}" Message="${escapeXml(result.message)}" />`;
