@@ -34,7 +34,8 @@ is kept, so GET_<type> of its name returns it.
   --seed N              seed of trajectories and images (default 1): same seed, same data
   --out-of-view TOOL:EVERY:FOR
                         TOOL leaves the tracker's view for FOR seconds at the end of every EVERY
-                        seconds (repeatable): nothing is sent for it meanwhile, as PLUS does
+                        seconds (repeatable): nothing is sent for it meanwhile but its POSITION
+                        (at the origin, marked OUT_OF_VIEW), as PLUS does
   --send-lost           send a tool out of view as PLUS does with SendValidTransformsOnly="FALSE":
                         the identity in TRANSFORM (origin in POSITION), its last pose in TDATA,
                         and each pose's status (OK, OUT_OF_VIEW) in v3 metadata, which a client

@@ -2,7 +2,8 @@
 // is the sender that says it, and it must be heard: with SendValidTransformsOnly="FALSE" it keeps
 // sending a tool that left the camera's view, as an IDENTITY matrix in a TRANSFORM or POSITION
 // (its GetIgtlMatrix returns the identity for any status but OK) or as the last matrix in TDATA,
-// each marked only by its status (docs/operators.md, "validPoses"). Drawn as they are,
+// each marked only by its status; POSITION even with its default "TRUE" (PackPositionMessage in
+// vtkPlusIgtlMessageFactory.cxx has no such check) (docs/operators.md, "validPoses"). Drawn as they are,
 // those poses put a lost tool at the origin, live.
 //
 // The keys, as PlusServer writes them (PlusLib vtkPlusIgtlMessageCommon.cxx):

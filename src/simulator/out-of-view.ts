@@ -1,6 +1,7 @@
 // Tools that leave the tracker's view now and then, as optical tools do when a hand or the
 // patient gets in the way: for testing what a display does with a lost tool without a PLUS
-// server. A lost tool is either not sent (PlusServer's default, SendValidTransformsOnly="TRUE")
+// server. A lost tool is either not sent (PlusServer's default, SendValidTransformsOnly="TRUE",
+// which still sends its POSITION: PackPositionMessage has no such check)
 // or sent as PlusServer does with SendValidTransformsOnly="FALSE": a TRANSFORM with the identity
 // and a POSITION at the origin (its GetIgtlMatrix returns the identity for a status other than
 // OK), a TDATA/QTDATA element with the last pose, and the status in v3 metadata

@@ -64,7 +64,9 @@ export interface SimulatorOptions extends Omit<ServerOptions, 'housekeeping'> {
    */
   readonly outOfView?: readonly OutOfView[];
   /**
-   * A tool out of view: `'omit'` (default) sends nothing for it, as PlusServer does by default;
+   * A tool out of view: `'omit'` (default) sends nothing for it, as PlusServer does by default,
+   * but in POSITION (PLUS sends every POSITION, a lost tool's at the origin with `TransformStatus`
+   * OUT_OF_VIEW, whatever SendValidTransformsOnly says);
    * `'send'` sends it as PlusServer does with SendValidTransformsOnly="FALSE": TRANSFORM with
    * the identity, POSITION at the origin, TDATA/QTDATA with its last pose, and every pose's
    * status in v3 metadata (`TransformStatus` OUT_OF_VIEW or OK, `<name>Status` in TDATA/QTDATA).
@@ -311,9 +313,13 @@ export class Simulator {
     return this.lostTools === 'send' && this.outOfView.size > 0;
   }
 
-  /** TRANSFORM/POSITION status metadata, as PackTransformMessage/PackPositionMessage write it. */
-  private poseStatus(lost: number | undefined, withValid: boolean): { metadata?: Metadata } {
-    if (!this.marksStatus) return {};
+  /**
+   * TRANSFORM/POSITION status metadata, as PackTransformMessage/PackPositionMessage write it.
+   * POSITION carries it whenever tools can be lost (`always`): PLUS sends a lost tool's POSITION
+   * whatever SendValidTransformsOnly says (see build()).
+   */
+  private poseStatus(lost: number | undefined, withValid: boolean, always = false): { metadata?: Metadata } {
+    if (!this.marksStatus && !(always && this.outOfView.size > 0)) return {};
     const status = lost === undefined ? 'OK' : OUT_OF_VIEW_STATUS;
     return { metadata: metadataOf(withValid ? { TransformValid: lost === undefined ? '1' : '0', TransformStatus: status } : { TransformStatus: status }) };
   }
@@ -336,10 +342,15 @@ export class Simulator {
         return this.toolsAt(t).map(({ tr, lost }) =>
           createMessage('TRANSFORM', { matrix: lost === undefined ? tr.poseAt(seconds).matrix : IDENTITY }, { deviceName: tr.name, timestamp, ...this.poseStatus(lost, true) }));
       case 'POSITION':
-        return this.toolsAt(t).map(({ tr, lost }) => {
+        // Every tool, lost or not, whatever the policy: PlusLib's PackPositionMessage
+        // (vtkPlusIgtlMessageFactory.cxx), unlike PackTransformMessage and PackTrackingDataMessage,
+        // has no SendValidTransformsOnly check, so even PLUS's default sends a lost tool's POSITION,
+        // at the origin (GetIgtlMatrix's identity) and marked only by TransformStatus.
+        return this.trajectories.map((tr) => {
+          const lost = this.lostAt(tr.name, t);
           const p = tr.poseAt(seconds);
           const content = lost === undefined ? { position: p.position, quaternion: p.quaternion } : { position: [0, 0, 0] as const, quaternion: [0, 0, 0, 1] as const };
-          return createMessage('POSITION', content, { deviceName: tr.name, timestamp, ...this.poseStatus(lost, false) });
+          return createMessage('POSITION', content, { deviceName: tr.name, timestamp, ...this.poseStatus(lost, false, true) });
         });
       case 'TDATA': {
         const tools = this.toolsAt(t);

@@ -41,7 +41,8 @@
  *    is returned as it is when the tool's status is not OK, so a lost tool's TRANSFORM (and
  *    POSITION) carries the identity; only TransformStatus/TransformValid say it is not a pose.
  *    Sent at all only with SendValidTransformsOnly="FALSE" (vtkPlusIgtlMessageFactory.cxx
- *    PackTransformMessage / PackTrackingDataMessage skip a non-OK transform otherwise).
+ *    PackTransformMessage / PackTrackingDataMessage skip a non-OK transform otherwise), but for
+ *    POSITION: PackPositionMessage has no such check, so a lost tool's POSITION is always sent.
  * S16 vtkPlusCommandProcessor.cxx QueueCommand / CreatePlusCommand (commit 483130df): a command that
  *    cannot be created (unknown name, XML that does not parse or whose root is not `Command`, a
  *    configuration it cannot read) is answered at once, and without its command name or ID where

@@ -20,16 +20,27 @@ describe('simulator: tools out of view', () => {
     expect([0, 599, 600, 999, 1000, 1599, 1650].map((t) => lostSince(STYLUS_OUT, t))).toEqual([undefined, undefined, 600, 600, undefined, undefined, 1600]);
   });
 
-  it("lostTools 'omit' (PLUS's default): nothing is sent for the lost tool, and no status anywhere", () => {
+  it("lostTools 'omit' (PLUS's default): nothing is sent for the lost tool but its POSITION, and no status in TRANSFORM or TDATA", () => {
     const s = sim({ outOfView: [STYLUS_OUT] });
     expect(names(s.messagesAt('TRANSFORM', 100))).toEqual(['Stylus', 'Probe', 'Reference']);
     expect(names(s.messagesAt('TRANSFORM', 700))).toEqual(['Probe', 'Reference']);
-    expect(names(s.messagesAt('POSITION', 700))).toEqual(['Probe', 'Reference']);
     expect(elementNames(s.messagesAt('TDATA', 700)[0]!)).toEqual(['Probe', 'Reference']);
     expect(elementNames(s.messagesAt('QTDATA', 700)[0]!)).toEqual(['Probe', 'Reference']);
     for (const stream of ['TRANSFORM', 'TDATA'] as const) for (const m of s.messagesAt(stream, 700)) expect(m.metadata.size).toBe(0);
     // Back in view.
     expect(names(s.messagesAt('TRANSFORM', 1100))).toEqual(['Stylus', 'Probe', 'Reference']);
+  });
+
+  it("lostTools 'omit' still sends the lost tool's POSITION, at the origin and marked, as PLUS's default does", () => {
+    // PlusLib vtkPlusIgtlMessageFactory.cxx PackPositionMessage: no SendValidTransformsOnly check
+    // (PackTransformMessage and PackTrackingDataMessage have one); vtkPlusIgtlMessageCommon.cxx
+    // GetIgtlMatrix gives the identity for a lost tool, PackPositionMessage writes TransformStatus.
+    // Old code: ['Probe', 'Reference'], a simulator kinder than PLUS.
+    const s = sim({ outOfView: [STYLUS_OUT] });
+    const positions = s.messagesAt('POSITION', 700);
+    expect(names(positions)).toEqual(['Stylus', 'Probe', 'Reference']);
+    expect(positions[0]).toMatchObject({ content: { position: [0, 0, 0], quaternion: [0, 0, 0, 1] } });
+    expect(positions.map((m) => poseStatus(m))).toEqual(['OUT_OF_VIEW', 'OK', 'OK']);
   });
 
   it("lostTools 'send': the identity in TRANSFORM, the origin in POSITION, the last pose in TDATA/QTDATA, every pose's status in v3 metadata", () => {
