@@ -140,12 +140,14 @@ function sameDevice(msg: IgtlMessage, device: string, full: string): boolean {
  * so always header version 1), while it answers GET_STATUS in the highest header version it has
  * received from the client. A peer that has sent us v3 framing has received v3 framing from us,
  * so from then on an unnamed v1 STATUS is a keep-alive, never an answer. (Before that the two
- * are the same bytes and say the same thing: the server is up.)
+ * are the same bytes and say the same thing: the server is up.) PLUS's answer carries no
+ * metadata; 3D Slicer's unnamed STATUS sent on connect carries `dummy` metadata (SlicerOpenIGTLink
+ * vtkMRMLIGTLConnectorNode.cxx, ConnectedEvent) and answers nothing: Slicer answers no GET_STATUS.
  */
 function unnamedAnswer(msg: IgtlMessage, base: string, file: string | undefined, peer: Pick<IgtlPeer, 'peerHeaderVersion'> | undefined): boolean {
   switch (base) {
     case 'STATUS':
-      return msg.deviceName === '' && !(msg.headerVersion === 1 && peer?.peerHeaderVersion === 2);
+      return msg.deviceName === '' && msg.metadata.size === 0 && !(msg.headerVersion === 1 && peer?.peerHeaderVersion === 2);
     case 'POINT':
       return msg.deviceName === '';
     case 'IMGMETA':

@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, map, take, timeout } from 'rxjs';
-import { createMessage, createServer, IDENTITY, type IgtlServer, type IgtlSession, type Matrix4 } from '../../src/node.js';
-import { ofDevice, trackingKey } from '../../operators/index.js';
-import { SlicerClientEmulator } from '../support/slicer-emulator.js';
+import { connectTcp, createMessage, createServer, IDENTITY, type IgtlServer, type IgtlSession, type Matrix4 } from '../../src/node.js';
+import { ofDevice, query, QueryTimeoutError, trackingKey } from '../../operators/index.js';
+import { SlicerClientEmulator, SlicerServerEmulator } from '../support/slicer-emulator.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -54,5 +54,21 @@ describe('3D Slicer client (emulated from SlicerOpenIGTLink and OpenIGTLinkIO so
     const msg = await got;
     expect(msg.deviceName).toBe(name.slice(0, 20));
     expect(trackingKey(msg)).toBe(`TRANSFORM\u0000${name}`);
+  });
+
+  it("query(GET_STATUS) to a Slicer server is not answered by Slicer's connect announcement (L1, L5)", async () => {
+    const slicer = await SlicerServerEmulator.start();
+    cleanup.push(() => slicer.close());
+    const conn = connectTcp({ port: slicer.port, reconnect: false, heartbeat: false });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    const announced = firstValueFrom(conn.pipe(filter((m) => m.type === 'STATUS' && m.metadata.has('dummy')), timeout(3000)));
+    // Old code: the announcement, an unnamed STATUS in v3 framing, was taken as the answer
+    // (an OK from a peer that answers no GET_STATUS).
+    const reply = firstValueFrom(query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: 1500 })).catch((e: unknown) => e);
+    await announced;
+    expect(slicer.announcements).toBe(1);
+    expect(await reply).toBeInstanceOf(QueryTimeoutError);
   });
 });

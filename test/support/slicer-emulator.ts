@@ -12,10 +12,16 @@
  *    IGTL_TDATA_LEN_NAME (20) bytes; a longer name is also sent whole in metadata IGTL_DEVICE_NAME.
  * L3 igtlioBaseConverter.cxx IGTLtoHeader (~L12-L22): a received name is the IGTL_DEVICE_NAME
  *    metadata when that is not empty, else the header's device name.
+ * L5 vtkMRMLIGTLConnectorNode.cxx: the connector node plays either role (client or server) and
+ *    sends the L1 announcement on ConnectedEvent in both. The event is queued by the I/O thread
+ *    and fired from the main thread's periodic processing (igtlioConnector.cxx PeriodicProcess ->
+ *    ImportEventsFromEventBuffer), so it leaves some time after the connect: after the client's
+ *    first messages when Slicer is busy. A GET_STATUS is taken in as a STATUS device's query
+ *    (ImportDataFromCircularBuffer) and not answered (docs/connections.md).
  * L4 converters set header version 2 when they have metadata to send (e.g. igtlioCommandConverter.cxx
  *    toIGTL, igtlioTrackingDataConverter.cxx toIGTL), and a COMMAND always carries `Status` metadata.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import {
   MessageDecoder,
   Timestamp,
@@ -108,5 +114,55 @@ export class SlicerClientEmulator {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/**
+ * 3D Slicer as the server (OpenIGTLinkIF in server mode, L5): it sends the L1 announcement once
+ * the client's first message has arrived (the busy-Slicer order, which makes the test
+ * deterministic) and answers nothing.
+ */
+export class SlicerServerEmulator {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  /** Messages received, all clients. */
+  readonly received: IgtlMessage[] = [];
+  announcements = 0;
+
+  private constructor() {
+    this.server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+      let announced = false;
+      const decoder = new MessageDecoder({
+        message: (msg) => {
+          this.received.push(msg);
+          if (announced) return;
+          announced = true;
+          this.announcements++;
+          socket.write(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, {
+            deviceName: '', headerVersion: 2, metadata: metadataOf({ dummy: 'dummy' }),
+          })));
+        },
+        error: () => undefined,
+      });
+      socket.on('data', (chunk) => decoder.push(chunk));
+    });
+  }
+
+  static async start(): Promise<SlicerServerEmulator> {
+    const s = new SlicerServerEmulator();
+    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+    return s;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
