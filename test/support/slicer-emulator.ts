@@ -16,8 +16,8 @@
  *    sends the L1 announcement on ConnectedEvent in both. The event is queued by the I/O thread
  *    and fired from the main thread's periodic processing (igtlioConnector.cxx PeriodicProcess ->
  *    ImportEventsFromEventBuffer), so it leaves some time after the connect: after the client's
- *    first messages when Slicer is busy. A GET_STATUS is taken in as a STATUS device's query
- *    (ImportDataFromCircularBuffer) and not answered (docs/connections.md).
+ *    first messages when Slicer is busy. It is not known to answer a GET_STATUS (no STATUS node
+ *    to answer from; docs/connections.md), so the emulator answers nothing.
  * L4 converters set header version 2 when they have metadata to send (e.g. igtlioCommandConverter.cxx
  *    toIGTL, igtlioTrackingDataConverter.cxx toIGTL), and a COMMAND always carries `Status` metadata.
  */
