@@ -1,10 +1,10 @@
 // A tiny static file handler: the bridge can serve the page that connects to it (same origin,
 // so the default Origin check lets it in). GET and HEAD only, no directory listings, and no
 // path can leave the directory.
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 
 const TYPES = new Map([
   ['.html', 'text/html; charset=utf-8'],
@@ -41,11 +41,16 @@ export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResp
     if (rel.endsWith('/')) rel += 'index.html';
     const file = path.resolve(root, `.${path.posix.normalize(rel)}`);
     void (async () => {
+      let handle: FileHandle | undefined;
       try {
         // realpath: a symlink inside the directory must not lead out of it either.
         const [realRoot, real] = await Promise.all([realpath(root), realpath(file)]);
         if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw new Error('outside');
-        const info = await stat(real);
+        // Open first, then stat and read the open file: a file the bridge may not read
+        // (EACCES), or one removed or replaced after the check, fails here, as a 404, and not
+        // as an 'error' event on a read stream with no listener, which ended the process.
+        handle = await open(real, 'r');
+        const info = await handle.stat();
         if (!info.isFile()) throw new Error('not a file');
         res.writeHead(200, {
           'content-type': TYPES.get(path.extname(real).toLowerCase()) ?? 'application/octet-stream',
@@ -53,9 +58,17 @@ export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResp
           'cache-control': 'no-cache',
           'x-content-type-options': 'nosniff',
         });
-        if (req.method === 'HEAD') res.end();
-        else createReadStream(real).pipe(res);
+        if (req.method === 'HEAD') {
+          res.end();
+          await handle.close();
+          return;
+        }
+        // The stream owns the handle (closes it); a read error mid-file cuts this response only.
+        const body = handle.createReadStream();
+        handle = undefined;
+        pipeline(body, res, () => {});
       } catch {
+        await handle?.close().catch(() => {});
         fail(res, 404, 'not found');
       }
     })();
