@@ -38,7 +38,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { SESSION_HEARTBEAT } from '../connection/options.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
-import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
+import { ConnectionError, DesyncError, InvalidOptionError } from '../protocol/errors.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { Acceptor, remoteAddressOf } from '../transport/acceptor.js';
@@ -468,6 +468,13 @@ export class IgtlBridge {
         if (err.code === 'queue-full') {
           log('client #%d %s is too slow (%s): disconnecting it', id, remote, err.message);
           ws.terminate();
+        } else if (err instanceof DesyncError) {
+          // The client's connection closes now; the close frame says why. Without this it was
+          // 1000 (the channel's teardown), which a page takes for an ordinary end ("closed by
+          // the peer"), learning nothing of the bytes it sent. 1007: the payload is not valid
+          // data (RFC 6455, 7.4.1). The teardown's own close() is then a no-op.
+          log('client #%d %s sent bytes that are not OpenIGTLink (%s): closing it (1007)', id, remote, err.message);
+          ws.close(1007, closeReason(err.message));
         } else if (!(err instanceof ConnectionError)) {
           log('client #%d %s: bad message not relayed: %s', id, remote, err.message);
         }
@@ -529,6 +536,13 @@ export class IgtlBridge {
 function remoteOf(req: IncomingMessage): string {
   const { address, port } = remoteAddressOf(req.socket);
   return `${address}:${port}`;
+}
+
+/** A close frame's reason: at most 123 bytes of UTF-8 (RFC 6455, 5.5.1); `ws` throws on more. */
+function closeReason(text: string): string {
+  let reason = text;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -1);
+  return reason;
 }
 
 /** Sends a text frame (a notice) to an open client; nothing once it is closing. */

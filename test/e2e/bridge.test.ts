@@ -72,6 +72,7 @@ class RawClient {
   /** The JSON text frames, parsed. */
   readonly notices: { igtlRx: string; [field: string]: unknown }[] = [];
   closeCode: number | undefined;
+  closeReason: string | undefined;
   readonly ws: WebSocket;
   private readonly decoder = new MessageDecoder({ message: (m) => this.messages.push(m), error: () => {} });
 
@@ -85,7 +86,10 @@ class RawClient {
       this.chunks.push(data);
       this.decoder.push(data);
     });
-    this.ws.on('close', (code) => (this.closeCode = code));
+    this.ws.on('close', (code, reason) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString('utf8');
+    });
     this.ws.on('error', () => {});
     defer(() => this.ws.terminate());
   }
@@ -331,6 +335,23 @@ describe('safe defaults and limits', () => {
     await until('the close', () => c.closeCode !== undefined);
     expect(c.closeCode).toBe(1009);
     expect(relayed(peer.received())).toEqual([]);
+  });
+
+  it('closes a client whose bytes are not OpenIGTLink with 1007 and the reason (it was 1000, an ordinary end); the others go on', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port } });
+    const good = await open(bridge.url);
+    const bad = await open(bridge.url);
+    await until('the peer link', () => peer.sockets.length === 1);
+    // A header whose version field is 0xffff: no framer can find the next message after it.
+    bad.ws.send(Buffer.alloc(100, 0xff));
+    await until('the close', () => bad.closeCode !== undefined);
+    expect(bad.closeCode).toBe(1007);
+    expect(bad.closeReason).toMatch(/^byte stream lost: header version 65535/);
+    await until('the bridge lets go of it', () => bridge.clients.size === 1);
+    peer.sockets[0]!.write(encodeMessage(pose(7)));
+    await until('a pose to the other client', () => good.messages.length === 1);
+    expect(good.closeCode).toBeUndefined();
   });
 
   it('serves its static directory, and nothing outside it', async () => {
