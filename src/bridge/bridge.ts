@@ -352,9 +352,11 @@ export class IgtlBridge {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const remote = remoteOf(req);
-    const query = new URL(req.url ?? '/', 'http://bridge').searchParams;
+    const target = requestUrl(req);
+    const query = target?.searchParams ?? new URLSearchParams();
     let filter: ClientFilter | undefined;
     let refusal: Refusal | undefined = this.acceptor.closing ? { status: 503, reason: 'the bridge is closing' } : (this.checkRequest(req) ?? checkOrigin(req, this.options.origins));
+    if (!refusal && !target) refusal = { status: 400, reason: 'the request target is not a URL' };
     const bound = this.acceptor.boundAddress();
     if (!refusal && this.options.token === undefined && bound !== undefined && !isLoopbackHost(bound)) {
       // Attached to a server of the user's that listens beyond loopback (createBridge cannot know in advance).
@@ -408,9 +410,10 @@ export class IgtlBridge {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = this.options.path;
-    if (path !== undefined && new URL(req.url ?? '/', 'http://bridge').pathname !== path) {
+    const at = path === undefined ? undefined : requestUrl(req)?.pathname;
+    if (path !== undefined && at !== path) {
       // On a server of the user's, another upgrade listener may own this path.
-      if (this.ownsHttp) this.refuse(socket, remoteOf(req), { status: 404, reason: `no WebSocket endpoint at ${new URL(req.url ?? '/', 'http://bridge').pathname}` });
+      if (this.ownsHttp) this.refuse(socket, remoteOf(req), at === undefined ? { status: 400, reason: 'the request target is not a URL' } : { status: 404, reason: `no WebSocket endpoint at ${at}` });
       return;
     }
     this.handleUpgrade(req, socket, head);
@@ -529,6 +532,19 @@ export class IgtlBridge {
       client.refused,
       this.live.size,
     );
+  }
+}
+
+/**
+ * The request target as a URL, or undefined when it is none (`GET http://[ HTTP/1.1` passes
+ * Node's parser): `new URL` throws on it, and thrown from the upgrade listener, before any
+ * check, it ended the bridge process.
+ */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://bridge');
+  } catch {
+    return undefined;
   }
 }
 

@@ -122,6 +122,23 @@ async function statusOf(url: string, options: WebSocket.ClientOptions = {}): Pro
   return c.outcome();
 }
 
+/** The HTTP status of an upgrade request for `target`, sent as is. */
+function upgradeStatus(port: number, target: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () =>
+      s.write(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      ),
+    );
+    let text = '';
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => (text += d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+  });
+}
+
 /** The HTTP status of an upgrade request with an invalid Sec-WebSocket-Key (which ws refuses after the bridge's checks). */
 function badHandshake(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -352,6 +369,18 @@ describe('safe defaults and limits', () => {
     peer.sockets[0]!.write(encodeMessage(pose(7)));
     await until('a pose to the other client', () => good.messages.length === 1);
     expect(good.closeCode).toBeUndefined();
+  });
+
+  it('refuses an upgrade whose request target is not a URL with 400, and goes on (it crashed the process)', async () => {
+    const peer = await rawPeer();
+    for (const options of [{}, { path: '/igtl' }]) {
+      const bridge = await bridgeOf({ upstream: { port: peer.port }, ...options });
+      const port = bridge.address.port;
+      expect(await upgradeStatus(port, 'http://[')).toBe(400);
+      expect(await upgradeStatus(port, 'http://a:99999/')).toBe(400);
+      // Still there, and still taking clients.
+      expect(await statusOf(`ws://127.0.0.1:${port}${'path' in options ? options.path : '/'}`)).toBe(101);
+    }
   });
 
   it('serves its static directory, and nothing outside it', async () => {
