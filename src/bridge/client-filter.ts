@@ -35,6 +35,7 @@ export function parseClientFilter(query: URLSearchParams): ClientFilter {
   const types = list('type');
   for (const t of types) if (!/^[\x21-\x7e]{1,12}$/.test(t)) throw new ClientFilterError(`type "${t}" is not an OpenIGTLink type name (1-12 printable ASCII characters)`);
   const devices = list('device');
+  checkDevicePatterns(devices);
   const rateText = query.get('rate');
   let rate: number | undefined;
   if (rateText !== null && rateText !== '') {
@@ -42,6 +43,30 @@ export function parseClientFilter(query: URLSearchParams): ClientFilter {
     if (!(rate > 0 && rate <= 10_000)) throw new ClientFilterError(`rate "${rateText}" must be a number of Hz in (0, 10000]`);
   }
   return { types, devices, rate };
+}
+
+/** Most device patterns with wildcards one client may ask for. */
+export const MAX_DEVICE_PATTERNS = 32;
+/** Most `*` in one device pattern. */
+export const MAX_PATTERN_STARS = 3;
+
+/**
+ * A client's device patterns run on the bridge, against every message, as picomatch regexes
+ * that backtrack: measured, `@(*(*)|*(*))` eight times then `Z` took 67 s for one message of
+ * "StylusToTracker", and `*a` eight times then `*b` over 2 minutes for a 64-character name;
+ * meanwhile the bridge serves nobody. So a client gets the globs a device filter needs (exact
+ * names, `*`, `?`, `[...]`, `!negation`) and no extglob groups, with a few `*` per pattern (the
+ * cost grows as the name length to the power of their number) and a few such patterns.
+ */
+function checkDevicePatterns(devices: readonly string[]): void {
+  // Exact names cost a string comparison: a page may list as many as its URL holds.
+  const globs = devices.filter((d) => /[*?[!]/.test(d)).length;
+  if (globs > MAX_DEVICE_PATTERNS) throw new ClientFilterError(`${globs} device patterns with wildcards (at most ${MAX_DEVICE_PATTERNS})`);
+  for (const d of devices) {
+    if (/[*?+@!]\(/.test(d)) throw new ClientFilterError(`device "${d}": extglob groups such as *(...), @(...), +(...) are not accepted (use names, *, ?, [...], !name)`);
+    const stars = d.split('*').length - 1;
+    if (stars > MAX_PATTERN_STARS) throw new ClientFilterError(`device "${d}" has ${stars} * (at most ${MAX_PATTERN_STARS})`);
+  }
 }
 
 /** A readable form for log lines: `type=TRANSFORM device=Stylus rate=30`, or `all`. */

@@ -321,6 +321,10 @@ describe('safe defaults and limits', () => {
     const peer = await rawPeer();
     const bridge = await bridgeOf({ upstream: { port: peer.port }, maxClients: 1, path: '/igtl' });
     expect(await statusOf(`${bridge.url}?rate=fast`)).toBe(400);
+    // Device patterns whose regexes backtrack for seconds per message (client-filter.ts).
+    expect(await statusOf(`${bridge.url}?device=${encodeURIComponent('@(*(*)|*(*))'.repeat(8) + 'Z')}`)).toBe(400);
+    expect(await statusOf(`${bridge.url}?device=${encodeURIComponent('*a'.repeat(8) + '*b')}`)).toBe(400);
+    expect(await statusOf(`${bridge.url}?device=${Array.from({ length: 33 }, (_, i) => `T${i}*`).join(',')}`)).toBe(400);
     expect(await statusOf(bridge.url.replace('/igtl', '/other'))).toBe(404);
     await open(bridge.url);
     expect(await statusOf(bridge.url)).toBe(503);
