@@ -60,13 +60,15 @@ describe('PlusServer (emulated from PlusLib sources)', () => {
   it("a stopped PlusServer goes stale for a client that announced v3: PLUS's unnamed v3 answers to its pings are not data (S4, S5)", async () => {
     const p = await plus();
     // Slicer's announcement on connect (S4: PLUS then answers this client in v3 framing; S5: its
-    // GET_STATUS answer is unnamed, in that framing). Pings every 300 ms while writes await
-    // confirmation, which PLUS never gives (its answer does not name our ping).
+    // GET_STATUS answer is unnamed, in that framing). Pings every 300 ms while the client's writes
+    // await confirmation, which PLUS never gives (its answer does not name our ping): after any
+    // send, such as this question for the tracker's status.
     const conn = client(p.port, { announceV3: true, staleAfterMs: 1000, heartbeat: { intervalMs: 300, timeoutMs: 5000 } });
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
     const pose = firstValueFrom(conn.pipe(filter((m) => m.type === 'TDATA')));
     p.sendTrackingData([{ name: 'Stylus', matrix: matrix(1) }]);
     await pose;
+    await conn.send(createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }));
     const states: string[] = [];
     const sub = conn.state$.subscribe((s) => states.push(s.kind));
     cleanup.push(() => sub.unsubscribe());
