@@ -37,7 +37,6 @@ export interface SequenceWriterOptions {
   readonly orientation?: string;
 }
 
-/** A frame does not fit the sequence (another size or type than the first image, a sub-volume). */
 /**
  * A promise that rejects with a {@link SequenceWriteError} when `stream` fails to write `path`
  * (and listens for it, so the failure is never an unhandled 'error' event); never resolves.
@@ -51,6 +50,7 @@ function failureOf(stream: WriteStream, path: string): Promise<never> {
   return failed;
 }
 
+/** A frame does not fit the sequence (another size or type than the first image, a sub-volume), or a file cannot be written. */
 export class SequenceWriteError extends Error {
   override name = 'SequenceWriteError';
 }
