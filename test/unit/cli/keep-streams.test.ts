@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualTimeScheduler } from 'rxjs';
 import { IgtlConnection, decodeMessage, wireType } from '../../../src/index.js';
 import { keepStreams } from '../../../src/cli/net-helper.js';
-import { fakeFactory, settle } from '../connection/fake-channel.js';
+import { fakeFactory, reconnectOnce, settle } from '../connection/fake-channel.js';
 
 describe('keepStreams', () => {
   it('asks each new channel once for each stream after a reconnect, without stopping it first', async () => {
@@ -15,10 +15,7 @@ describe('keepStreams', () => {
     const streams = keepStreams(conn, ['TDATA', 'IMAGE'], (type, err) => errors.push(`${type}: ${err.message}`));
     attempts[0]!.open();
     await settle();
-    attempts[0]!.fail();
-    scheduler.flush();
-    attempts[1]!.open();
-    await settle();
+    await reconnectOnce(attempts, scheduler);
     const types = (i: number) => attempts[i]!.written.map((b) => wireType(decodeMessage(b)));
     expect(types(0)).toEqual(['STT_TDATA', 'STT_IMAGE']);
     expect(types(1)).toEqual(['STT_TDATA', 'STT_IMAGE']);

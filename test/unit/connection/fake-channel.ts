@@ -1,6 +1,6 @@
 // A scripted ByteChannel for connection tests: each subscription of the factory is one attempt
 // the test drives by hand (open, deliver bytes, fail, end), recording what was written.
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import { ConnectionError, type ByteChannel, type ChannelEvent, type ChannelFactory } from '../../../src/index.js';
 
 export class FakeAttempt {
@@ -71,6 +71,14 @@ export function fakeFactory(kind: 'stream' | 'datagram' = 'stream'): { factory: 
 
 /** Lets queued microtasks (the connection's batched flush) run. */
 export const settle = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** A reconnect on virtual time: attempt `i` fails, the backoff passes (`flush`), attempt `i + 1` opens. */
+export async function reconnectOnce(attempts: FakeAttempt[], scheduler: SchedulerLike & { flush(): void }, i = 0): Promise<void> {
+  attempts[i]!.fail();
+  scheduler.flush();
+  attempts[i + 1]!.open();
+  await settle();
+}
 
 /**
  * A channel for an Outbox alone, recording what it takes: `full` says when write() reports a

@@ -4,7 +4,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage } from '../../../src/index.js';
 import { ReplyLostError, command, query, stream } from '../../../operators/index.js';
-import { fakeFactory, settle, type FakeAttempt } from '../connection/fake-channel.js';
+import { fakeFactory, reconnectOnce, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
 /** The wire types of what was written on one attempt's channel. */
 const writtenTypes = (a: FakeAttempt): string[] => a.written.map((b) => wireType(decodeMessage(b)));
@@ -27,10 +27,7 @@ describe('stream across a reconnect', () => {
     attempts[0]!.open();
     await settle();
     expect(writtenTypes(attempts[0]!)).toEqual(['STT_TDATA']);
-    attempts[0]!.fail();
-    scheduler.flush();
-    attempts[1]!.open();
-    await settle();
+    await reconnectOnce(attempts, scheduler);
     expect(conn.state.kind).toBe('open');
     // A server streams to a client that asked it to; the new session was never asked.
     expect(writtenTypes(attempts[1]!)).toEqual(['STT_TDATA']);
@@ -128,10 +125,7 @@ describe('requests across a lost channel', () => {
     stream(conn, 'TDATA', { scheduler }).subscribe({ next: (m) => got.push(m.type), error: (e: Error) => got.push(e) });
     attempts[0]!.open();
     await settle();
-    attempts[0]!.fail();
-    scheduler.flush();
-    attempts[1]!.open();
-    await settle();
+    await reconnectOnce(attempts, scheduler);
     expect(writtenTypes(attempts[1]!)).toEqual(['STT_TDATA']);
     attempts[1]!.data(encodeMessage(tdata()));
     expect(got).toEqual(['TDATA']);
