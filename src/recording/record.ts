@@ -56,8 +56,8 @@ function finished(stream: WriteStream): Promise<void> {
  * connection that drops still leaves a complete recording). Unsubscribing closes the files in
  * the background; to know when the recording is complete, end the source instead (for example
  * with `takeUntil`). A write failure (disk full, bad path) ends the result with the error.
-The receive times are measured from the start on the monotonic clock: a step of the system
-clock during the recording does not become a pause (or a burst) when it is replayed.
+ * The receive times are measured from the start on the monotonic clock: a step of the system
+ * clock during the recording does not become a pause (or a burst) when it is replayed.
  *
  * @example
  * record(connectTcp({ port: 18944 }).pipe(take(1000)), 'session.igtl').subscribe();
@@ -72,7 +72,6 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
   // virtual machine) became a pause as long as the step in every playback (or a burst, for a
   // step back): on the monotonic clock it cannot. The start time itself is the wall clock's.
   const clock = options.clock ?? monotonicNow;
-  const startTime = options.clock ?? wallClockMs;
   return new Observable<RecordedMessage>((subscriber) => {
     const data = createWriteStream(file);
     const index = createWriteStream(indexPathOf(file));
@@ -88,7 +87,7 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
     data.on('error', (err) => fail(err, file));
     index.on('error', (err) => fail(err, indexPathOf(file)));
     const start = clock();
-    index.write(encodeIndexHeader(startTime === clock ? start : startTime()));
+    index.write(encodeIndexHeader(options.clock ? start : wallClockMs()));
     let offset = 0;
     let count = 0;
     const close = async (err?: unknown) => {

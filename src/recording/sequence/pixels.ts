@@ -192,8 +192,8 @@ function interleavedSource(layout: SequenceLayout, stored: number): PixelSource 
 
 /** The pixel reader for a layout (none is needed when frames have no bytes). */
 export async function pixelSource(layout: SequenceLayout): Promise<PixelSource> {
-  if (layout.compression === 'none' && !(layout.listAxis === 'first' && layout.frameCount > 1)) return directSource(layout);
+  const interleaved = layout.listAxis === 'first' && layout.frameCount > 1;
+  if (layout.compression === 'none' && !interleaved) return directSource(layout);
   const stored = (await stat(layout.dataPath)).size - layout.dataOffset;
-  if (layout.listAxis === 'first' && layout.frameCount > 1) return interleavedSource(layout, stored);
-  return inflatingSource(layout, stored);
+  return interleaved ? interleavedSource(layout, stored) : inflatingSource(layout, stored);
 }
