@@ -64,8 +64,8 @@ export interface CommandOptions {
  * Errors: {@link CommandFailedError}, {@link CommandReplyError}, {@link QueryTimeoutError}, the error of `peer.send`
  * (for instance an EncodeError for a name over 128 bytes), an EncodeError from `commandXml`
  * for an attribute XML cannot hold, a {@link ReplyLostError} when the channel the COMMAND was written
- * on is lost (the connection reconnects; it is not sent again: a command may not be safe to
- * repeat), a ConnectionError when the connection ends first.
+ * on is lost (the connection reconnects, or a bridge loses its link to the server; it is not sent
+ * again: a command may not be safe to repeat), a ConnectionError when the connection ends first.
  *
  * @example
  * const { metadata } = await firstValueFrom(command(conn, 'Version'));

@@ -66,7 +66,8 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}
  * (an `RTS_` whose status is not success, see `isRtsSuccess`), the error of `peer.send` when
  * the request cannot be sent, a {@link ReplyLostError} when the channel it was written on is lost
- * (the connection reconnects: the reply can only come on that channel), a ConnectionError when
+ * (the connection reconnects: the reply can only come on that channel; through a bridge, also
+ * when the bridge loses its link to the server), a ConnectionError when
  * the connection ends first.
  *
  * @example

@@ -1,6 +1,6 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
-import { NEVER, Observable, combineLatest, filter, map, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
+import { NEVER, Observable, combineLatest, filter, map, merge, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
 import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, type PeerState, type SendPolicy } from '../../src/index.js';
 
 /**
@@ -76,15 +76,37 @@ function farOpen(state: PeerState): boolean {
  * Emits once, with the reason, when the channel open now is lost and the connection goes on to
  * reconnect (at once if it is reconnecting already). Not when it closes for good: its message
  * stream ends then, and with it whatever waits on it. Never emits for a peer without `state$`.
+ *
+ * Behind a bridge (`peerState$`) the request also crossed the bridge's own link to the server:
+ * when that link, seen open, goes down, the server session that read the request is gone and
+ * so is its reply, while the WebSocket to the bridge stays open. A link seen down from the start
+ * does not count: the bridge holds what it could not write yet and sends it on the next link.
  */
 export function channelLost(peer: IgtlPeer): Observable<Error | undefined> {
   const state$ = peer.state$;
   if (!state$) return NEVER;
-  return state$.pipe(
+  const near$ = state$.pipe(
     filter((s) => s.kind === 'reconnecting' || s.kind === 'connecting'),
     take(1),
     map((s) => (s.kind === 'reconnecting' ? s.reason : undefined)),
   );
+  const peerState$ = peer.peerState$;
+  return peerState$ ? merge(near$, farLinkLost(peerState$)).pipe(take(1)) : near$;
+}
+
+/** Emits once when the bridge's link to its peer, seen open (or stale), goes down; `unknown` is the near link's business. */
+function farLinkLost(peerState$: Observable<PeerState>): Observable<Error> {
+  return new Observable<Error>((subscriber) => {
+    let seenOpen = false;
+    return peerState$.subscribe((s) => {
+      if (s.kind === 'open' || s.kind === 'stale') seenOpen = true;
+      else if (seenOpen && s.kind !== 'unknown') {
+        const why = s.kind !== 'connecting' && s.reason ? `: ${s.reason.message}` : '';
+        subscriber.next(new Error(`the bridge lost its link to the peer${why}`));
+        subscriber.complete();
+      }
+    });
+  });
 }
 
 /**

@@ -1,10 +1,11 @@
-// A page's stream() through a bridge that lets clients send (clientSends): when the bridge's own
-// connection to the server is lost and reopens, the server's new session is asked again.
+// A page's stream() and query() through a bridge that lets clients send (clientSends): when the
+// bridge's own connection to the server is lost and reopens, the server's new session is asked
+// again, and a question the lost session had read fails at once.
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, map, timeout } from 'rxjs';
 import WebSocket from 'ws';
-import { connectWebSocket, type IgtlServer, type PeerState, type WebSocketConnection } from '../../src/node.js';
-import { stream } from '../../operators/index.js';
+import { connectWebSocket, createMessage, type IgtlServer, type PeerState, type WebSocketConnection } from '../../src/node.js';
+import { ReplyLostError, query, stream } from '../../operators/index.js';
 import { bridgeHooks, bridgeOf, peerServer } from './bridge-kit.js';
 
 const { defer } = bridgeHooks();
@@ -38,5 +39,24 @@ describe('stream() through a bridge', () => {
     expect(page.state.kind === 'open' || page.state.kind === 'stale').toBe(true);
     const second = await peerServer(defer, { port });
     expect(await nextStart(second, 10_000)).toBe('STT_TDATA');
+  });
+
+  it("fails a query the lost server session had read with ReplyLostError at once, though the page's WebSocket stays open", async () => {
+    const server = await peerServer(defer);
+    const bridge = await bridgeOf(defer, { upstream: { port: server.address.port, reconnect: { initialDelayMs: 100, maxDelayMs: 300, maxAttempts: Infinity } }, clientSends: true });
+    const page = connectWebSocket(bridge.url, { WebSocket, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    defer(() => page.close());
+    page.connect();
+    await nextState(page, 'open', 5000);
+
+    // A server that never answers: without the rule, the query waits for ever (no timeout).
+    const read = firstValueFrom(server.messages$.pipe(filter((m) => m.message.type === 'GET_IMAGE'), timeout(5000)));
+    const answer = firstValueFrom(query(page, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { timeoutMs: Infinity })).catch((e: unknown) => e);
+    await read;
+    await server.close();
+    const err = await answer;
+    expect(err).toBeInstanceOf(ReplyLostError);
+    expect((err as Error).message).toContain('the bridge lost its link to the peer');
+    expect(page.state.kind === 'open' || page.state.kind === 'stale').toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 // Requests and streams of igtl-rx/operators over a real IgtlConnection whose channel is lost and
 // reopened (reconnect on): what was asked of the lost channel's peer must not be silently lost.
-import { VirtualTimeScheduler } from 'rxjs';
+import { BehaviorSubject, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ConnectionError, IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage } from '../../../src/index.js';
+import { ConnectionError, IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage, type PeerState } from '../../../src/index.js';
 import { ReplyLostError, command, query, stream } from '../../../operators/index.js';
 import { fakeFactory, reconnectOnce, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
@@ -129,5 +129,75 @@ describe('requests across a lost channel', () => {
     expect(writtenTypes(attempts[1]!)).toEqual(['STT_TDATA']);
     attempts[1]!.data(encodeMessage(tdata()));
     expect(got).toEqual(['TDATA']);
+  });
+});
+
+/** A connection to a bridge (as connectWebSocket makes it): its own channel plus the bridge's link to the server. */
+function behindBridge(): { conn: IgtlConnection & { peerState$: Observable<PeerState> }; far: BehaviorSubject<PeerState>; attempts: FakeAttempt[]; scheduler: VirtualTimeScheduler } {
+  const { conn, attempts, scheduler } = reconnecting();
+  const far = new BehaviorSubject<PeerState>({ kind: 'unknown' });
+  return { conn: Object.assign(conn, { peerState$: far.asObservable() }), far, attempts, scheduler };
+}
+
+const farOpen: PeerState = { kind: 'open', remote: 'tracker:18944' };
+const farDown: PeerState = { kind: 'reconnecting', attempt: 1, delayMs: 100, reason: { code: 'peer-closed', message: 'the peer closed the connection' } };
+
+describe('requests through a bridge whose link to the server is lost', () => {
+  it('fails a query at once when the bridge, open when it was written, loses its peer (the WebSocket stays open)', async () => {
+    const { conn, far, attempts, scheduler } = behindBridge();
+    conn.connect();
+    attempts[0]!.open();
+    far.next(farOpen);
+    const { got, observer } = outcome();
+    query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
+    await settle();
+    expect(writtenTypes(attempts[0]!)).toEqual(['GET_STATUS']);
+    far.next({ kind: 'stale', remote: 'tracker:18944', silentMs: 3000 });
+    expect(got).toEqual([]);
+    far.next(farDown);
+    expect(conn.state.kind).toBe('open');
+    expect(got).toEqual([expect.any(ReplyLostError)]);
+    expect((got[0] as Error).message).toContain('the bridge lost its link to the peer: the peer closed the connection');
+  });
+
+  it('fails a command the same way', async () => {
+    const { conn, far, attempts, scheduler } = behindBridge();
+    conn.connect();
+    attempts[0]!.open();
+    far.next(farOpen);
+    const { got, observer } = outcome();
+    command(conn, 'StartRecording', {}, { timeoutMs: Infinity, scheduler }).subscribe(observer);
+    await settle();
+    far.next({ kind: 'closed' });
+    expect(got).toEqual([expect.any(ReplyLostError)]);
+  });
+
+  it('waits for the reply of a request written while the bridge had no peer yet (the bridge sends it on the next link)', async () => {
+    const { conn, far, attempts, scheduler } = behindBridge();
+    conn.connect();
+    attempts[0]!.open();
+    far.next(farDown);
+    const { got, observer } = outcome();
+    query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
+    await settle();
+    far.next({ kind: 'connecting', attempt: 2 });
+    far.next(farOpen);
+    attempts[0]!.data(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: 'Tracker' })));
+    expect(got).toEqual(['next STATUS']);
+  });
+
+  it("leaves the page's own lost channel to its state: the unknown that follows is not a second loss", async () => {
+    const { conn, far, attempts, scheduler } = behindBridge();
+    conn.connect();
+    attempts[0]!.open();
+    far.next(farOpen);
+    const { got, observer } = outcome();
+    query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
+    await settle();
+    far.next({ kind: 'unknown' });
+    expect(got).toEqual([]);
+    attempts[0]!.fail(new Error('connection reset'));
+    expect(got).toEqual([expect.any(ReplyLostError)]);
+    expect((got[0] as Error).message).toContain('connection reset');
   });
 });
