@@ -152,14 +152,61 @@ describe('pairByTimestamp', () => {
     });
   });
 
-  it('drops partners no source can use any more (older than the newest source minus tolerance)', () => {
+  it('drops partners no source can use any more (older than both streams\' latest minus tolerance)', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      const other = hot('-a-------', p);
-      // z (160) makes a (100) useless; w (100), arriving out of order afterwards, no longer finds it.
+      const other = hot('-ae------', { a: pose(100), e: pose(160) });
+      // Both streams have moved on to 160, so a (100) is useless; w (100), arriving out of order
+      // afterwards, no longer finds it.
       const source = cold('---z-w-|', i);
-      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 2, scheduler }))).toBe('-----r-(s|)', {
-        r: unmatched(i.z, 'timeout'),
-        s: unmatched(i.w, 'timeout'),
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 2, scheduler }))).toBe('---r-s-|', {
+        r: paired(i.z, pose(160)),
+        s: unmatched(i.w, 'no-partner'),
+      });
+    });
+  });
+
+  // One message stamped days ahead (a sender's clock glitch, a corrupted field) must not end the
+  // pairing: the streams' positions are where they are now, not the furthest they ever got.
+  const FAR = 1_000_000_000; // 11.6 days after T0
+
+  it('goes on pairing after one partner stamped far in the future', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a--F---b---c---', { a: pose(100), F: pose(FAR), b: pose(110), c: pose(120) });
+      // y and z come before their partners, as an image ahead of its pose does. y, while F is the
+      // partner stream's latest, is settled at once (the cost of the glitch, reported); z pairs.
+      const source = cold('--x---y---z-----|', { x: image(100), y: image(110), z: image(120) });
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('--r---s-----t---|', {
+        r: paired(image(100), pose(100)),
+        s: unmatched(image(110), 'no-partner'),
+        t: paired(image(120), pose(120)),
+      });
+    });
+  });
+
+  it('goes on pairing after one source stamped far in the future', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const other = hot('-a----b---c------', { a: pose(100), b: pose(110), c: pose(120) });
+      // y and z come after their partners, as an image behind its pose does.
+      const source = cold('--xG----y---z--|', { x: image(100), G: image(FAR), y: image(110), z: image(120) });
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 2, scheduler }))).toBe('--r--g--s---t--|', {
+        r: paired(image(100), pose(100)),
+        g: unmatched(image(FAR), 'timeout'),
+        s: paired(image(110), pose(110)),
+        t: paired(image(120), pose(120)),
+      });
+    });
+  });
+
+  it('goes on pairing after the sender\'s clock steps back', () => {
+    const HOUR = 3_600_000;
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      // Both streams come from one clock, which steps back an hour between a/x and b/y.
+      const other = hot('-a----b-----c---', { a: pose(HOUR + 100), b: pose(110), c: pose(120) });
+      const source = cold('--x-----y-z-----|', { x: image(HOUR + 100), y: image(110), z: image(120) });
+      expectObservable(source.pipe(pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 50, scheduler }))).toBe('--r-----s---t---|', {
+        r: paired(image(HOUR + 100), pose(HOUR + 100)),
+        s: paired(image(110), pose(110)),
+        t: paired(image(120), pose(120)),
       });
     });
   });

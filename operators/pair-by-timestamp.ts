@@ -53,8 +53,14 @@ interface Group<S, P> {
   readonly partners: Partner<P>[];
   /** In arrival order. */
   readonly waiting: Waiting<S>[];
-  newestPartner: number;
-  newestSource: number;
+  /**
+   * Timestamps of the partner and of the source that arrived last: where each stream is now.
+   * Not the highest ever seen: one message stamped days ahead (a sender's clock glitch) or a
+   * clock that steps back would then leave every later message "behind" for good, settling
+   * each source before its partner could come and pruning each partner before its source came.
+   */
+  latestPartner: number;
+  latestSource: number;
 }
 
 /**
@@ -71,21 +77,23 @@ interface Group<S, P> {
  * ```
  *
  * A source message is resolved:
- * - as soon as `other$` has delivered a partner stamped at or after `source + tolerance`, or one
- *   stamped so that no later partner can be nearer than the best one so far (partners are
- *   taken to arrive in timestamp order, so none closer can come): paired with the nearest
- *   partner within tolerance, else unmatched `no-partner`;
+ * - as soon as the partner `other$` delivered last is stamped at or after `source + tolerance`,
+ *   or so that no later partner can be nearer than the best one so far (partners are taken to
+ *   arrive in timestamp order, so none closer can come): paired with the nearest partner
+ *   within tolerance, else unmatched `no-partner`;
  * - when `maxWaitMs` has passed (scheduler time): paired with the nearest so far, else
  *   unmatched `timeout`;
  * - at once, when `other$` has completed: paired with the nearest, else `no-partner`.
  *
  * Ties go to the older partner; a partner can pair with several sources (a 60 Hz TRANSFORM with
  * 30 Hz IMAGEs). Partners may arrive out of order (they are kept sorted); sources are taken to
- * arrive roughly in timestamp order: partners older than the oldest waiting source (or, when
- * none waits, the newest source) minus the tolerance are dropped, and at most `maxPartners`
- * are kept per key, so the buffer stays bounded. Messages stamped 0 ("not set": 3D Slicer sends
- * 0) cannot be paired by time: such partners are ignored and such sources reported as
- * `no-timestamp`.
+ * arrive roughly in timestamp order: partners older than both the oldest waiting source (or,
+ * when none waits, the latest source) and the latest partner, minus the tolerance, are
+ * dropped, and at most `maxPartners` are kept per key, so the buffer stays bounded. "Latest" is
+ * the one that arrived last, not the highest stamp seen: a message stamped days ahead, or a
+ * sender's clock stepping back, costs the pairs around it, not every later one. Messages
+ * stamped 0 ("not set": 3D Slicer sends 0) cannot be paired by time: such partners are ignored
+ * and such sources reported as `no-timestamp`.
  *
  * Results come out in the order sources are resolved. When the source completes, waiting
  * messages still get their chance (partner or wait), then the result completes. An error of
@@ -123,7 +131,7 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
       const groupOf = (key: string): Group<S, P> => {
         let g = groups.get(key);
         if (!g) {
-          g = { partners: [], waiting: [], newestPartner: -Infinity, newestSource: -Infinity };
+          g = { partners: [], waiting: [], latestPartner: -Infinity, latestSource: -Infinity };
           groups.set(key, g);
         }
         return g;
@@ -138,18 +146,22 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
         return best;
       };
 
-      // True when no partner still to come (stamped >= newestPartner) can be nearer than `best`.
+      // True when no partner still to come (stamped >= latestPartner) can be nearer than `best`.
       const settled = (g: Group<S, P>, ts: number, best: Partner<P> | undefined): boolean =>
-        otherDone || g.newestPartner - ts >= Math.min(tolerance, best === undefined ? Infinity : Math.abs(best.ts - ts));
+        otherDone || g.latestPartner - ts >= Math.min(tolerance, best === undefined ? Infinity : Math.abs(best.ts - ts));
 
       const emit = (msg: S, ts: number, best: Partner<P> | undefined, reason: 'no-partner' | 'timeout'): void => {
         subscriber.next(best ? { kind: 'paired', source: msg, partner: best.msg, deltaMs: best.ts - ts } : { kind: 'unmatched', source: msg, reason });
       };
 
+      // A partner older than every source still to come (the oldest waiting, else the latest)
+      // minus the tolerance can pair with none. Nor older than the latest partner minus the
+      // tolerance: when the two streams disagree (one source stamped far ahead, one stream's
+      // clock stepped), the partners around the partner stream's own time stay.
       const prune = (g: Group<S, P>): void => {
-        let oldest = g.newestSource;
+        let oldest = g.latestSource;
         for (const w of g.waiting) oldest = Math.min(oldest, w.ts);
-        const limit = oldest - tolerance;
+        const limit = Math.min(oldest, g.latestPartner) - tolerance;
         let drop = 0;
         while (drop < g.partners.length && g.partners[drop]!.ts < limit) drop++;
         drop = Math.max(drop, g.partners.length - maxPartners);
@@ -182,7 +194,7 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
           let i = g.partners.length;
           while (i > 0 && g.partners[i - 1]!.ts > ts) i--;
           g.partners.splice(i, 0, { msg, ts });
-          g.newestPartner = Math.max(g.newestPartner, ts);
+          g.latestPartner = ts;
           for (const w of [...g.waiting]) {
             if (settled(g, w.ts, nearest(g, w.ts))) resolve(g, w, 'no-partner');
           }
@@ -208,7 +220,7 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
           }
           const ts = msg.timestamp.toMillis();
           const g = groupOf(keyOf(msg));
-          g.newestSource = Math.max(g.newestSource, ts);
+          g.latestSource = ts;
           const best = nearest(g, ts);
           if (settled(g, ts, best)) {
             emit(msg, ts, best, 'no-partner');
