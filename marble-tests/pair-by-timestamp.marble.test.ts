@@ -1,4 +1,4 @@
-import { throwError } from 'rxjs';
+import { Subject, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Endian, IDENTITY, ScalarType, Timestamp, createMessage, type IgtlMessage, type ImageMessage, type TransformMessage } from '../src/index.js';
@@ -331,5 +331,34 @@ describe('pairByTimestamp', () => {
 
   it('refuses a negative tolerance', () => {
     expect(() => pairByTimestamp(scheduler.createColdObservable<TransformMessage>('-'), { toleranceMs: -1 })).toThrow(RangeError);
+  });
+
+  it('refuses a maxWaitMs no timer can keep, and a maxPartners that is not a whole number >= 1', () => {
+    const other = scheduler.createColdObservable<TransformMessage>('-');
+    // NaN and negative waits ran out at once (1 ms, setTimeout's floor); 2^31 ms and more too
+    // (Node's setTimeout takes at most 2^31 - 1 and makes anything longer 1 ms).
+    for (const maxWaitMs of [Number.NaN, -1, 2 ** 31]) expect(() => pairByTimestamp(other, { toleranceMs: 5, maxWaitMs })).toThrow(RangeError);
+    // NaN lifted the bound (no partner was ever dropped for it); 0 or less dropped every partner.
+    for (const maxPartners of [Number.NaN, 0, -1, 1.5, Infinity]) expect(() => pairByTimestamp(other, { toleranceMs: 5, maxPartners })).toThrow(RangeError);
+    expect(() => pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 0, maxPartners: 1 })).not.toThrow();
+    expect(() => pairByTimestamp(other, { toleranceMs: 5, maxWaitMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
+  it('waits for a partner without a time limit when maxWaitMs is Infinity (on real timers too)', async () => {
+    // Real timers: asyncScheduler's setInterval makes an Infinity delay 1 ms (with a
+    // TimeoutOverflowWarning), and the source timed out before its partner came. No quiet period
+    // is asserted: the pairing is the event the test waits for.
+    const poses = new Subject<TransformMessage>();
+    const images = new Subject<ImageMessage>();
+    const results: Result[] = [];
+    const done = new Promise<void>((resolve) => {
+      images.pipe(pairByTimestamp(poses, { toleranceMs: 5, maxWaitMs: Infinity })).subscribe({ next: (r) => results.push(r), complete: resolve });
+    });
+    images.next(image(100));
+    images.complete();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    poses.next(pose(101));
+    await done;
+    expect(results).toEqual([paired(image(100), pose(101))]);
   });
 });

@@ -1,5 +1,5 @@
 import { Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 
@@ -27,11 +27,14 @@ export type PairResult<S extends IgtlMessage, P extends IgtlMessage> =
 export interface PairByTimestampOptions<S extends IgtlMessage, P extends IgtlMessage> {
   /** Largest |partner - source| timestamp difference that still pairs, ms. */
   readonly toleranceMs: number;
-  /** Longest wait for a later partner, scheduler ms (default max(2 × toleranceMs, 100)). */
+  /**
+   * Longest wait for a later partner, scheduler ms, from 0 to 2^31 - 1 (the longest timer), or
+   * Infinity: no time limit (default max(2 × toleranceMs, 100)).
+   */
   readonly maxWaitMs?: number;
   /** Pairs only source and partner messages with the same key (default: all pair with all). */
   readonly key?: (msg: S | P) => string;
-  /** Most partners kept per key while waiting for sources (default 1000; the oldest go first). */
+  /** Most partners kept per key while waiting for sources, a whole number >= 1 (default 1000; the oldest go first). */
   readonly maxPartners?: number;
   /** Scheduler of the waits (tests pass a TestScheduler). */
   readonly scheduler?: SchedulerLike;
@@ -117,7 +120,13 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
   const tolerance = options.toleranceMs;
   if (!(tolerance >= 0)) throw new RangeError(`pairByTimestamp: toleranceMs must be >= 0, got ${tolerance}`);
   const maxWaitMs = options.maxWaitMs ?? Math.max(2 * tolerance, 100);
+  // A timer cannot wait longer than MAX_TIMER_MS (a longer delay, NaN or a negative one runs out
+  // after 1 ms): refused, except Infinity, which means no timer at all.
+  if (!(maxWaitMs >= 0 && (maxWaitMs <= MAX_TIMER_MS || maxWaitMs === Infinity))) {
+    throw new RangeError(`pairByTimestamp: maxWaitMs must be from 0 to ${MAX_TIMER_MS}, or Infinity, got ${maxWaitMs}`);
+  }
   const maxPartners = options.maxPartners ?? 1000;
+  if (!(Number.isInteger(maxPartners) && maxPartners >= 1)) throw new RangeError(`pairByTimestamp: maxPartners must be a whole number >= 1, got ${maxPartners}`);
   const keyOf = options.key ?? ((): string => '');
   const scheduler = options.scheduler ?? monotonicScheduler;
 
@@ -228,11 +237,13 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
             const w: Waiting<S> = { msg, ts, timer: undefined };
             g.waiting.push(w);
             waitingCount++;
-            w.timer = scheduler.schedule(() => {
-              resolve(g, w, 'timeout');
-              prune(g);
-              maybeComplete();
-            }, maxWaitMs);
+            if (maxWaitMs !== Infinity) {
+              w.timer = scheduler.schedule(() => {
+                resolve(g, w, 'timeout');
+                prune(g);
+                maybeComplete();
+              }, maxWaitMs);
+            }
           }
           prune(g);
         },

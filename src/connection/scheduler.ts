@@ -13,6 +13,12 @@ import { monotonicNow } from '../protocol/clock.js';
 const VIRTUAL_BEFORE_MS = 1e12;
 
 /**
+ * The longest delay a timer keeps, ms (about 24.8 days): Node's setTimeout and setInterval, and
+ * so asyncScheduler, make any longer delay (Infinity too) 1 ms, with a TimeoutOverflowWarning.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * The default scheduler of everything in igtl-rx that measures time: a connection's liveness
  * (stale, dead peer, heartbeats), `watchFreshness`, `measureRate`, the simulator's ticks and
  * playback. Its timers are asyncScheduler's (setTimeout/setInterval, which run on a monotonic
