@@ -32,7 +32,13 @@ export interface PairByTimestampOptions<S extends IgtlMessage, P extends IgtlMes
    * Infinity: no time limit (default max(2 × toleranceMs, 100)).
    */
   readonly maxWaitMs?: number;
-  /** Pairs only source and partner messages with the same key (default: all pair with all). */
+  /**
+   * Pairs only source and partner messages with the same key (default: all pair with all). Each
+   * key keeps its own buffer (up to `maxPartners` partners, pruned only by sources of that key)
+   * for as long as the result is subscribed: key by the devices you pair, not by something a
+   * peer can make unbounded (a partner stream with a new device name in each message would keep
+   * every one of them).
+   */
   readonly key?: (msg: S | P) => string;
   /** Most partners kept per key while waiting for sources, a whole number >= 1 (default 1000; the oldest go first). */
   readonly maxPartners?: number;
