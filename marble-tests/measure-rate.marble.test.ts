@@ -1,3 +1,4 @@
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
@@ -127,8 +128,27 @@ describe('measureRate', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('refuses a window or interval that is not positive', () => {
+  it('refuses a window or interval that is not positive, and an interval no timer keeps', () => {
     expect(() => measureRate({ windowMs: 0 })).toThrow(RangeError);
     expect(() => measureRate({ intervalMs: -1 })).toThrow(RangeError);
+    // Node's setInterval makes a delay over 2^31 - 1 ms 1 ms: a report every millisecond.
+    expect(() => measureRate({ intervalMs: 2 ** 31 })).toThrow(RangeError);
+    expect(() => measureRate({ intervalMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
+  it('with intervalMs Infinity, reports only when the source completes (on Node timers too)', () => {
+    // A scheduler that keeps delays as Node's timers (asyncScheduler's) do: one they cannot
+    // keep (over 2^31 - 1 ms, Infinity) is 1 ms. The TestScheduler alone never fires Infinity.
+    const nodeTimers: SchedulerLike = {
+      now: () => scheduler.now(),
+      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
+        return scheduler.schedule(work, delay !== undefined && delay > 2 ** 31 - 1 ? 1 : delay, state);
+      },
+    };
+    scheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-a-a-a-a-a-a|', values).pipe(measureRate({ windowMs: 10, intervalMs: Infinity, scheduler: nodeTimers }))).toBe('--------------(y|)', {
+        y: report(14, [[STYLUS, { hz: 500, count: 5, lastSeen: 13 }]]),
+      });
+    });
   });
 });

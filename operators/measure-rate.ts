@@ -1,5 +1,5 @@
-import { Observable, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { monotonicScheduler } from '../src/connection/scheduler.js';
+import { NEVER, Observable, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -26,7 +26,10 @@ export interface RateReport {
 export interface MeasureRateOptions<T extends IgtlMessage> {
   /** Length of the sliding window, ms (default 1000). */
   readonly windowMs?: number;
-  /** Time between reports, ms (default 1000). */
+  /**
+   * Time between reports, ms (default 1000): at most 2^31 - 1, the longest timer, or Infinity
+   * for no report but the last one, when the source completes.
+   */
   readonly intervalMs?: number;
   /** What is measured separately (default `trackingKey`: type + device name [+ element name]). */
   readonly key?: (msg: T) => string;
@@ -73,6 +76,9 @@ export function measureRate<T extends IgtlMessage>(options: MeasureRateOptions<T
   const windowMs = options.windowMs ?? 1000;
   const intervalMs = options.intervalMs ?? 1000;
   if (!(windowMs > 0) || !(intervalMs > 0)) throw new RangeError(`measureRate: windowMs and intervalMs must be > 0, got ${windowMs} and ${intervalMs}`);
+  // A timer cannot wait longer than MAX_TIMER_MS (a longer interval would report every 1 ms):
+  // refused, except Infinity, which means no periodic report at all.
+  if (intervalMs > MAX_TIMER_MS && intervalMs !== Infinity) throw new RangeError(`measureRate: intervalMs must be at most ${MAX_TIMER_MS}, or Infinity, got ${intervalMs}`);
   const forgetAfterMs = options.forgetAfterMs ?? 10 * windowMs;
   const keyOf = options.key ?? trackingKey;
   const scheduler = options.scheduler ?? monotonicScheduler;
@@ -103,7 +109,7 @@ export function measureRate<T extends IgtlMessage>(options: MeasureRateOptions<T
         }
         return { at: now, rates };
       };
-      const ticks = subscribeOperator(interval(intervalMs, scheduler), subscriber, { next: () => subscriber.next(report()) });
+      const ticks = subscribeOperator(intervalMs === Infinity ? NEVER : interval(intervalMs, scheduler), subscriber, { next: () => subscriber.next(report()) });
       // Through subscribeOperator, so a `key` that throws errors the result and unsubscribes the source.
       const subscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
