@@ -91,6 +91,39 @@ describe('throttleTracking', () => {
     });
   });
 
+  // PlusServer leaves a lost tool out of its TDATA: one device's messages go from two tools (key:
+  // the device) to one (key: that tool), two keys on one stream.
+  it("never sends a device's snapshot of several tools after a newer message of that device", () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const v = { ...values, Z: tdata(3, 'Stylus'), W: tdata(4, 'Stylus') };
+      // X leads; Y waits in X's window; S (Stylus alone, newer) leads its own key at once; at the
+      // window's end Y (Stylus and Probe at 2) is older than S: dropped, or Stylus jumped back and
+      // the lost Probe came back for a window.
+      expectObservable(cold('XYSZ------W|', v).pipe(throttleTracking(HZ))).toBe('X-S----Z---(W|)', v);
+    });
+  });
+
+  it("drops a tool's waiting sample that a newer snapshot of its device has overtaken", () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const v = { ...values, U: tdata(3, 'Stylus'), V: tdata(4, 'Stylus', 'Probe') };
+      // S leads its key, U waits; V (both tools, newer) leads the device's key; U is older: dropped.
+      expectObservable(cold('SUV------|', v).pipe(throttleTracking(HZ))).toBe('S-V------|', v);
+    });
+  });
+
+  it('keeps messages of one tool each in their own order per tool (no snapshot between them)', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      // A sender that puts each tool in its own TDATA: S, T are Stylus, P, Q are Probe.
+      expectObservable(cold('SPTQ-----|', values).pipe(throttleTracking(HZ))).toBe('SP---TQ--|', values);
+    });
+  });
+
+  it('applies the same order to the waiting samples sent when the source completes', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('XYS|', values).pipe(throttleTracking(HZ))).toBe('X-S|', values);
+    });
+  });
+
   it('uses a custom key', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold(' apbq----------|', values);

@@ -1,7 +1,7 @@
 import { Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
-import { trackingKey } from './internal/elements.js';
+import { deviceKey, elementsOf, isElementMessage, trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 
 /** Options of {@link throttleTracking}. */
@@ -22,6 +22,28 @@ interface KeyState<T> {
   seq: number;
   /** The window's timer. */
   timer: Subscription;
+  /** The key's device stream (default key only; see DeviceOrder). */
+  device: DeviceOrder | undefined;
+}
+
+/**
+ * With the default key, one device's TDATA can be throttled under two keys: `trackingKey` gives a
+ * whole message of several tools the device's key and a message of one tool that tool's key (what
+ * `splitElements` makes; also PlusServer's TDATA once the other tools leave the camera's view). A
+ * snapshot of several tools waiting for its window could then be sent after a newer message of
+ * the same device: a tool moved back in time and a lost tool came back for a window. So each
+ * device remembers the last message it sent, and an older one is dropped when either holds
+ * several tools (one-tool messages of different tools are independent: no order between them).
+ */
+interface DeviceOrder {
+  /** Its key in the device map (`deviceKey`). */
+  readonly name: string;
+  /** Arrival order of the device's newest message sent. */
+  sentSeq: number;
+  /** That message held several elements (a snapshot of the device's tools). */
+  sentWhole: boolean;
+  /** Keys of this device with an open window (the entry goes with the last of them). */
+  keys: number;
 }
 
 /**
@@ -43,6 +65,12 @@ interface KeyState<T> {
  * is never sent after a newer one, the end of a movement always arrives, a quiet key does not
  * delay the others, and emissions per key are at least `1000 / hz` ms apart.
  *
+ * With the default key, a TDATA/QTDATA/POINT of several tools and one of a single tool of the
+ * same device have different keys; a sample is then not sent after a newer one of the same
+ * device when either holds several tools (it is dropped: the newer one is the device's current
+ * view, and a tool it no longer holds has left it). Messages of one tool each, as
+ * `splitElements` makes them, keep their own order per tool.
+ *
  * When the source completes, waiting samples are emitted at once (in the order they arrived)
  * and the result completes. Errors pass through at once (waiting samples are dropped). A `key`
  * that throws errors the result with what it threw and unsubscribes the source. No timer is
@@ -58,25 +86,44 @@ export function throttleTracking<T extends IgtlMessage>(hz: number, options: Thr
   if (!(hz > 0)) throw new RangeError(`throttleTracking: hz must be > 0, got ${hz}`);
   const windowMs = 1000 / hz;
   const keyOf = options.key ?? trackingKey;
+  const ordered = options.key === undefined;
   const scheduler = options.scheduler ?? monotonicScheduler;
   return (source) =>
     new Observable<T>((subscriber) => {
       const keys = new Map<string, KeyState<T>>();
+      const devices = new Map<string, DeviceOrder>();
       let seq = 0;
       const stopTimers = (): void => {
         for (const state of keys.values()) state.timer.unsubscribe();
         keys.clear();
+        devices.clear();
+      };
+      // Whether `msg` (arrival `at`) is still news for its device; if so it is recorded as sent.
+      const fresh = (order: DeviceOrder | undefined, msg: T, at: number): boolean => {
+        if (!order) return true;
+        const whole = isElementMessage(msg) && elementsOf(msg).length !== 1;
+        if (at < order.sentSeq && (whole || order.sentWhole)) return false;
+        if (at > order.sentSeq) {
+          order.sentSeq = at;
+          order.sentWhole = whole;
+        }
+        return true;
+      };
+      const forget = (key: string, state: KeyState<T>): void => {
+        keys.delete(key);
+        const order = state.device;
+        if (order && --order.keys === 0) devices.delete(order.name);
       };
       // Window end: send the newest waiting sample and open the next window, or let the key go idle.
       function windowEnd(this: SchedulerAction<string>, key?: string): void {
         const state = keys.get(key!);
         if (!state) return;
         const sample = state.waiting;
-        if (sample === undefined) {
-          keys.delete(key!);
+        state.waiting = undefined;
+        if (sample === undefined || !fresh(state.device, sample, state.seq)) {
+          forget(key!, state);
           return;
         }
-        state.waiting = undefined;
         this.schedule(key, windowMs);
         subscriber.next(sample);
       }
@@ -84,13 +131,22 @@ export function throttleTracking<T extends IgtlMessage>(hz: number, options: Thr
       const subscription = subscribeOperator(source, subscriber, {
         next: (msg) => {
           const key = keyOf(msg);
+          const at = seq++;
           const state = keys.get(key);
           if (state) {
             state.waiting = msg;
-            state.seq = seq++;
+            state.seq = at;
             return;
           }
-          keys.set(key, { waiting: undefined, seq: 0, timer: scheduler.schedule(windowEnd, windowMs, key) });
+          let device: DeviceOrder | undefined;
+          if (ordered && isElementMessage(msg)) {
+            const name = deviceKey(msg);
+            device = devices.get(name);
+            if (!device) devices.set(name, (device = { name, sentSeq: -1, sentWhole: false, keys: 0 }));
+            device.keys++;
+          }
+          keys.set(key, { waiting: undefined, seq: at, timer: scheduler.schedule(windowEnd, windowMs, key), device });
+          fresh(device, msg, at);
           subscriber.next(msg);
         },
         error: (err: unknown) => {
@@ -99,8 +155,10 @@ export function throttleTracking<T extends IgtlMessage>(hz: number, options: Thr
         },
         complete: () => {
           const waiting = [...keys.values()].filter((s) => s.waiting !== undefined).sort((a, b) => a.seq - b.seq);
+          for (const state of keys.values()) state.timer.unsubscribe();
+          const send = waiting.filter((state) => fresh(state.device, state.waiting!, state.seq)).map((state) => state.waiting!);
           stopTimers();
-          for (const state of waiting) subscriber.next(state.waiting!);
+          for (const msg of send) subscriber.next(msg);
           subscriber.complete();
         },
       });

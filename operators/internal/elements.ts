@@ -74,10 +74,15 @@ export function splitMessage<M extends ElementMessage>(msg: M): M[] {
  * two different tools never share a key.
  */
 export function trackingKey(msg: IgtlMessage): string {
-  const base = `${wireType(msg)}\u0000${keyPart(fullDeviceName(msg))}`;
+  const base = deviceKey(msg);
   if (!isElementMessage(msg)) return base;
   const elements = elementsOf(msg);
   return elements.length === 1 ? `${base}\u0000${keyPart(elements[0]!.name)}` : base;
+}
+
+/** The part of {@link trackingKey} that names the device stream: wire type + device name. */
+export function deviceKey(msg: IgtlMessage): string {
+  return `${wireType(msg)}\u0000${keyPart(fullDeviceName(msg))}`;
 }
 
 /**

@@ -11,7 +11,10 @@ export interface ClientFilter {
   readonly types: readonly string[];
   /** Device name patterns, exact or glob as in `ofDevice` (empty: all). */
   readonly devices: readonly string[];
-  /** Most messages per second per (type, device) of streamed types (undefined: unthrottled). */
+  /**
+   * Most messages per second per (type, device) of streamed types, per tool for messages of one
+   * tool (`throttleTracking`'s default key; undefined: unthrottled).
+   */
   readonly rate: number | undefined;
 }
 

@@ -1,6 +1,9 @@
 // A client's device patterns run on the bridge against every message: none may cost seconds.
+// Its rate keeps each device's samples in order.
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ClientFilterError, parseClientFilter } from '../../../src/bridge/client-filter.js';
+import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../../../src/index.js';
+import { ClientFilterError, applyClientFilter, parseClientFilter } from '../../../src/bridge/client-filter.js';
 import { nameMatcher } from '../../../operators/internal/names.js';
 
 const parse = (device: string) => parseClientFilter(new URLSearchParams({ device }));
@@ -30,5 +33,20 @@ describe('parseClientFilter device patterns', () => {
     expect(matches('a'.repeat(255))).toBe(false);
     // Generous (a loaded CI machine): refused shapes take seconds to minutes.
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('applyClientFilter rate', () => {
+  const tdata = (n: number, ...names: string[]) =>
+    createMessage('TDATA', { elements: names.map((name) => ({ name, type: TrackingType.INSTRUMENT_6D, matrix: IDENTITY })) }, { deviceName: 'Tracker', timestamp: Timestamp.fromMillis(1000 + n) });
+
+  it("sends a device's samples in the order they came when a tool leaves its TDATA (PlusServer leaves a lost tool out)", () => {
+    const v = { X: tdata(0, 'Stylus', 'Probe'), Y: tdata(1, 'Stylus', 'Probe'), S: tdata(2, 'Stylus'), T: tdata(3, 'Stylus') };
+    const out: number[] = [];
+    new TestScheduler(() => undefined).run(({ cold }) => {
+      applyClientFilter(cold<IgtlMessage>('XYST------|', v), { types: [], devices: [], rate: 200 }, () => true).subscribe((m) => out.push(Math.round(m.timestamp.toMillis() - 1000)));
+    });
+    // Was 0, 2, 1, 3: Y (Stylus and Probe at 1), waiting in the device's window, went out after S.
+    expect(out).toEqual([0, 2, 3]);
   });
 });
