@@ -234,8 +234,10 @@ describe('throttleTracking', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('refuses a rate that is not positive', () => {
+  it('refuses a rate that is not positive, or whose window no timer can wait (it would run out after 1 ms)', () => {
     expect(() => throttleTracking(0)).toThrow(RangeError);
     expect(() => throttleTracking(Number.NaN)).toThrow(RangeError);
+    expect(() => throttleTracking(1e-7)).toThrow(RangeError);
+    expect(() => throttleTracking(1000 / (2 ** 31 - 1))).not.toThrow();
   });
 });

@@ -189,9 +189,10 @@ describe('watchFreshness', () => {
     });
   });
 
-  it('refuses a staleAfterMs that is not a finite number > 0', () => {
-    for (const staleAfterMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number, undefined as unknown as number]) {
+  it('refuses a staleAfterMs that is not a number > 0 a timer can wait (a longer timer runs out after 1 ms)', () => {
+    for (const staleAfterMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '5' as unknown as number, undefined as unknown as number]) {
       expect(() => watchFreshness({ staleAfterMs })).toThrow(RangeError);
     }
+    expect(() => watchFreshness({ staleAfterMs: 2 ** 31 - 1 })).not.toThrow();
   });
 });

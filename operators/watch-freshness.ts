@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -76,8 +76,9 @@ interface KeyState<T> {
  */
 export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOptions<T>): OperatorFunction<T, FreshnessChange<T>> {
   const staleAfterMs = options.staleAfterMs;
-  if (typeof staleAfterMs !== 'number' || !(staleAfterMs > 0) || !Number.isFinite(staleAfterMs)) {
-    throw new RangeError(`watchFreshness: staleAfterMs must be a finite number > 0, got ${String(staleAfterMs)}`);
+  if (typeof staleAfterMs !== 'number' || !(staleAfterMs > 0) || !(staleAfterMs <= MAX_TIMER_MS)) {
+    // A longer timer runs out after 1 ms: every live key would be re-checked each millisecond.
+    throw new RangeError(`watchFreshness: staleAfterMs must be a number > 0 and at most ${MAX_TIMER_MS}, got ${String(staleAfterMs)}`);
   }
   const keyOf = options.key ?? trackingKey;
   const scheduler = options.scheduler ?? monotonicScheduler;

@@ -14,6 +14,7 @@ import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, openConnection, pars
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
+import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
 /**
  * Default of `--stale`: a tracked tool sends tens of poses a second, so a second without one is
@@ -177,7 +178,7 @@ export async function run(argv: string[]): Promise<number> {
   const sourceRate = parseNumber('--source-rate', values['source-rate'] as string | undefined, { above: 0, max: MAX_TRACKING_RATE_HZ }) ?? 60;
   const port = values.port === undefined ? undefined : parseEndpoint(values.port as string, '--port').port;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
-  const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0 }) ?? DEMO_STALE_AFTER_MS;
+  const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0, max: MAX_TIMER_MS }) ?? DEMO_STALE_AFTER_MS;
   if (values.connect !== undefined && (values.port !== undefined || values['source-rate'] !== undefined)) {
     throw new CliError('--port and --source-rate are for the simulator; with --connect there is none', 2);
   }

@@ -9,6 +9,7 @@ import { monitorFilter, messageJSON, monitorTable, renderTable, stampReceived, t
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
+import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
 export const usage = `usage: igtl-rx monitor HOST:PORT [--type LIST] [--device PATTERN] [--split] [--element PATTERN]
                       [--rate HZ] [--stream TYPE]... [--json] [--interval MS] [--content-limit BYTES]
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const tty = logUpdate !== undefined;
   const rateHz = parseNumber('--rate', values.rate as string | undefined, { above: 0 });
   const intervalMs = parseNumber('--interval', values.interval as string | undefined, { above: 0 }) ?? (tty ? 500 : 1000);
-  const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0 });
+  const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0, max: MAX_TIMER_MS });
   const contentLimit = parseNumber('--content-limit', values['content-limit'] as string | undefined, { min: 0 }) ?? 4096;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
   const types = values.type === undefined ? undefined : (values.type as string).split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);

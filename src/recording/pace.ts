@@ -1,11 +1,11 @@
 // Playing recorded items at their recorded pace: one clock for replayRecording and readSequence.
 import type { SchedulerLike, Subscription } from 'rxjs';
+import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
 // A wait shorter than this is not worth a timer (Node's have 1 ms resolution).
 const MIN_WAIT_MS = 0.5;
-// The longest timer Node keeps: a longer one fires after 1 ms (TimeoutOverflowWarning), which
-// would play a recording's item due in 25 days or more at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// Waits longer than MAX_TIMER_MS are taken in steps: one timer of it would fire after 1 ms and
+// play a recording's item due in 25 days or more at once.
 
 /** The clock of a playback; see {@link createPace}. */
 export interface Pace {

@@ -57,6 +57,14 @@ describe('--help', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it('--stale longer than a timer can wait is a usage error (it would run out after 1 ms)', async () => {
+    const runs = await Promise.all([runCli(['demo', '--stale', '1e12']), runCli(['monitor', '127.0.0.1:1', '--stale', '3e9'])]);
+    for (const r of runs) {
+      expect(r.code).toBe(2);
+      expectOneLineError(r.stderr, /--stale must be a number > 0 and <= 2147483647/);
+    }
+  });
+
   it('an unknown option is a usage error (exit 2) with the usage line', async () => {
     const r = await runCli(['monitor', '127.0.0.1:1', '--bogus']);
     expect(r.code).toBe(2);
