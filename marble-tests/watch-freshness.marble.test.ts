@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { interval, map, take, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDENTITY, Timestamp, TrackingType, createMessage, type IgtlMessage } from '../src/index.js';
@@ -164,6 +164,95 @@ describe('watchFreshness', () => {
           x: change(STYLUS, false, 1, 1, r.p!),
           s: change(STYLUS, true, 15, 13, r.z!),
         });
+      });
+    });
+  });
+
+  describe('byTimestamp', () => {
+    // The sender's clock: an hour ahead of the scheduler's (whose run() starts at 0), as any other
+    // machine's clock may be; only differences of delays count.
+    const SENDER = 1_700_000_000_000 + 3_600_000;
+    const at = (ms: number, x = 0) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? x : v)) }, { deviceName: 'Stylus', timestamp: Timestamp.fromMillis(SENDER + ms) });
+    // Sampled at 1 and 3 and received at once; sampled at 4, 10, 17 and 18 and received together
+    // at 20 (a page whose main thread was blocked works through what was buffered meanwhile).
+    const t: Record<string, IgtlMessage> = { a: at(1), b: at(3), c: at(4), d: at(10), e: at(17), f: at(18), z: createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName: 'Stylus', timestamp: Timestamp.ZERO }) };
+    const backlog = `-a-b${'-'.repeat(16)}(cdef)`;
+    /** A scheduler whose timers run `lateMs` after they are due: a main thread blocked meanwhile. */
+    const late = (lateMs: number): SchedulerLike => ({
+      now: () => scheduler.now(),
+      schedule: <S>(work: (this: SchedulerAction<S>, state?: S) => void, delay = 0, state?: S) => scheduler.schedule(work, delay + lateMs, state),
+    });
+
+    it('poses of a backlog older than staleAfterMs do not make the key live; the first younger one does, counted from its sample', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot(backlog, t);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, byTimestamp: true, scheduler })), `^${'-'.repeat(29)}!`).toBe('-x------y-----------z--w', {
+          x: change(STYLUS, false, 1, 1, t.a!),
+          y: change(STYLUS, true, 8, 3, t.b!),
+          // c (16 late) and d (10 late) are older than 5 as they arrive; e (3 late) is not: it counts as seen at 17.
+          z: change(STYLUS, false, 20, 17, t.e!),
+          // f counts as seen at 18: stale 5 after that, not 5 after its arrival.
+          w: change(STYLUS, true, 23, 18, t.f!),
+        });
+      });
+    });
+
+    it('without it, the backlog makes the key live at its oldest pose (arrival is all that counts)', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot(backlog, t);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, scheduler })), `^${'-'.repeat(29)}!`).toBe('-x------y-----------z----w', {
+          x: change(STYLUS, false, 1, 1, t.a!),
+          y: change(STYLUS, true, 8, 3, t.b!),
+          z: change(STYLUS, false, 20, 20, t.c!),
+          w: change(STYLUS, true, 25, 20, t.f!),
+        });
+      });
+    });
+
+    it('a timer that runs late (the main thread was blocked) does not let the backlog keep the key live: stale at the first late pose, live at the first young one', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot(`-a${'-'.repeat(18)}(cdef)`, t);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, byTimestamp: true, scheduler: late(100) })), `^${'-'.repeat(29)}!`).toBe(`-x${'-'.repeat(18)}(yz)`, {
+          x: change(STYLUS, false, 1, 1, t.a!),
+          // Its deadline (6) passed long ago; c is the pose on screen now, and it is old.
+          y: change(STYLUS, true, 20, 1, t.c!),
+          z: change(STYLUS, false, 20, 17, t.e!),
+        });
+      });
+    });
+
+    it('without it, a late timer still says the silence before the next message makes the key live', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot(`-a${'-'.repeat(18)}(cdef)`, t);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, scheduler: late(100) })), `^${'-'.repeat(29)}!`).toBe(`-x${'-'.repeat(18)}(yz)`, {
+          x: change(STYLUS, false, 1, 1, t.a!),
+          y: change(STYLUS, true, 20, 1, t.c!),
+          z: change(STYLUS, false, 20, 20, t.c!),
+        });
+      });
+    });
+
+    it('a message without a timestamp counts at its arrival', () => {
+      scheduler.run(({ hot, expectObservable }) => {
+        const source = hot(`-a-b${'-'.repeat(16)}(cz)`, t);
+        expectObservable(source.pipe(watchFreshness({ staleAfterMs: 5, byTimestamp: true, scheduler })), `^${'-'.repeat(29)}!`).toBe('-x------y-----------z----w', {
+          x: change(STYLUS, false, 1, 1, t.a!),
+          y: change(STYLUS, true, 8, 3, t.b!),
+          // c is late; z's age is unknown: it counts as new.
+          z: change(STYLUS, false, 20, 20, t.z!),
+          w: change(STYLUS, true, 25, 20, t.z!),
+        });
+      });
+    });
+
+    it("a sender whose clock steps back by more than staleAfterMs goes stale, and live again once its new offset is learned (30 to 60 s)", () => {
+      scheduler.run(({ expectObservable }) => {
+        // Ten poses a second, sampled as sent; from 10 s on, the sender's clock reads 1 s less.
+        const source = interval(100, scheduler).pipe(map((i) => at(100 * (i + 1) - (i >= 99 ? 1000 : 0))));
+        const changes = source.pipe(watchFreshness({ staleAfterMs: 500, byTimestamp: true, scheduler }), take(3), map((c) => `${c.stale ? 'stale' : 'live'} ${c.lastSeen}`));
+        // Live at 0.1 s; the poses from 10 s on are 1 s late: stale 500 ms after the one of 9.9 s; live
+        // again at 60.1 s, when the delays of before the step (the window from 0.1 s) are forgotten.
+        expectObservable(changes, '^ 69999ms !').toBe('100ms x 10299ms y 49699ms (z|)', { x: 'live 100', y: 'stale 9900', z: 'live 60100' });
       });
     });
   });

@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
+import { DelayFloor } from './internal/delay-floor.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 
@@ -12,7 +13,10 @@ export interface FreshnessChange<T extends IgtlMessage> {
   readonly stale: boolean;
   /** Scheduler time of the change (ms). */
   readonly at: number;
-  /** Scheduler time of the key's newest message (ms): `at - lastSeen` is how old its data is. */
+  /**
+   * Scheduler time of the key's newest message (ms): `at - lastSeen` is how old its data is. With
+   * `byTimestamp`, the time it would have arrived with the smallest delay seen.
+   */
   readonly lastSeen: number;
   /** The key's newest message: the one that made it live, or the last before it went stale. */
   readonly message: T;
@@ -32,6 +36,20 @@ export interface WatchFreshnessOptions<T extends IgtlMessage> {
    * counts. Default false.
    */
   readonly ignoreRepeats?: boolean;
+  /**
+   * When true, a message counts from the time its sample was taken (its OpenIGTLink timestamp),
+   * not from the time it arrived: a page that froze for seconds (a long task, a GC, a laptop
+   * waking) and then works through the poses buffered meanwhile sees them for what they are, old.
+   * The sender's clock is not ours, so its offset is learned: per key, the smallest delay
+   * (arrival minus timestamp) of the last 30 to 60 s. A message whose delay exceeds it by
+   * `staleAfterMs` or more is late: it does not make the key live, and a key whose own deadline
+   * has passed is stale from that moment. A message that is d late counts as arrived d earlier
+   * (`lastSeen`). A message without a timestamp (0) counts at its arrival. Needs timestamps that
+   * are sample times (PLUS, 3D Slicer, igtl-rx); a sender whose clock is stepped back by more
+   * than `staleAfterMs` makes its keys stale for up to a minute, until the offset is learned
+   * again. Default false.
+   */
+  readonly byTimestamp?: boolean;
   /** Scheduler of the stale timer and the clock (tests pass a TestScheduler). */
   readonly scheduler?: SchedulerLike;
 }
@@ -40,6 +58,8 @@ interface KeyState<T> {
   lastSeen: number;
   message: T;
   stale: boolean;
+  /** With byTimestamp: the smallest delay of its messages. */
+  readonly floor: DelayFloor | undefined;
 }
 
 /**
@@ -62,6 +82,9 @@ interface KeyState<T> {
  * between, so the cost per message is a map lookup. One timer serves every key: it is due at the
  * earliest moment a live key could go stale. It keeps each key's newest message (one per tool or
  * device, for as long as it is subscribed): key by what is drawn, not by something unbounded.
+ * A timer cannot run while the thread is blocked (a page's long task): a key whose deadline
+ * passed meanwhile is said stale at its next message, if that comes first, before the message is
+ * judged. With `byTimestamp` a message counts from its sample's time (see the option).
  *
  * When the source ends (completes or errors), every key still live goes stale at that moment
  * (nothing more will come for it), then the completion or the error is passed on: the last poses
@@ -72,7 +95,7 @@ interface KeyState<T> {
  * conn.pipe(ofType('TRANSFORM', 'TDATA'), splitElements(), watchFreshness({ staleAfterMs: 500 }))
  *   .subscribe((c) => scene.setStale(c.key, c.stale));   // a tool out of the camera's view greys out
  *
- * @param options  staleAfterMs (required), key, ignoreRepeats, scheduler
+ * @param options  staleAfterMs (required), key, ignoreRepeats, byTimestamp, scheduler
  */
 export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOptions<T>): OperatorFunction<T, FreshnessChange<T>> {
   const staleAfterMs = options.staleAfterMs;
@@ -83,6 +106,7 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
   const keyOf = options.key ?? trackingKey;
   const scheduler = options.scheduler ?? monotonicScheduler;
   const ignoreRepeats = options.ignoreRepeats === true;
+  const byTimestamp = options.byTimestamp === true;
   return (source) =>
     new Observable<FreshnessChange<T>>((subscriber) => {
       const keys = new Map<string, KeyState<T>>();
@@ -99,6 +123,10 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
         timer = scheduler.schedule(check, Math.max(0, deadline - scheduler.now()));
         subscriber.add(timer);
       };
+      const goStale = (key: string, k: KeyState<T>, now: number): void => {
+        k.stale = true;
+        subscriber.next({ key, stale: true, at: now, lastSeen: k.lastSeen, message: k.message });
+      };
       const check = (): void => {
         if (timer) subscriber.remove(timer);
         timer = undefined;
@@ -108,10 +136,8 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
         for (const [key, k] of keys) {
           if (k.stale) continue;
           const deadline = k.lastSeen + staleAfterMs;
-          if (deadline <= now) {
-            k.stale = true;
-            subscriber.next({ key, stale: true, at: now, lastSeen: k.lastSeen, message: k.message });
-          } else if (deadline < next) next = deadline;
+          if (deadline <= now) goStale(key, k, now);
+          else if (deadline < next) next = deadline;
         }
         if (next !== Infinity && !subscriber.closed) arm(next);
       };
@@ -123,9 +149,7 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
         timer?.unsubscribe();
         const now = scheduler.now();
         for (const [key, k] of keys) {
-          if (k.stale) continue;
-          k.stale = true;
-          subscriber.next({ key, stale: true, at: now, lastSeen: k.lastSeen, message: k.message });
+          if (!k.stale) goStale(key, k, now);
         }
       };
 
@@ -139,12 +163,21 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
             const repeat = ignoreRepeats && sameSample(msg, k.message);
             k.message = msg;
             if (repeat) return;
-            k.lastSeen = now;
+            // Its deadline passed and the timer has not run (a page whose main thread was blocked):
+            // the key has been stale since then; said before this message is judged.
+            if (!k.stale && now > k.lastSeen + staleAfterMs) goStale(key, k, now);
+            const seen = seenAt(k.floor, msg, now);
+            if (now - seen >= staleAfterMs) return; // late: older than the threshold as it arrives
+            if (seen > k.lastSeen) k.lastSeen = seen;
             if (!k.stale) return;
             k.stale = false;
-          } else keys.set(key, { lastSeen: now, message: msg, stale: false });
-          subscriber.next({ key, stale: false, at: now, lastSeen: now, message: msg });
-          arm(now + staleAfterMs);
+          } else {
+            const floor = byTimestamp ? new DelayFloor() : undefined;
+            keys.set(key, { lastSeen: seenAt(floor, msg, now), message: msg, stale: false, floor });
+          }
+          const lastSeen = keys.get(key)!.lastSeen;
+          subscriber.next({ key, stale: false, at: now, lastSeen, message: msg });
+          arm(lastSeen + staleAfterMs);
         },
         error: (err) => {
           endAll();
@@ -160,6 +193,16 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
         subscription.unsubscribe();
       };
     });
+}
+
+/**
+ * When a message counts as seen (scheduler time): its arrival, or with a delay floor (byTimestamp)
+ * the arrival it would have had with the smallest delay seen, `now` minus how late it is.
+ */
+function seenAt(floor: DelayFloor | undefined, msg: IgtlMessage, now: number): number {
+  if (floor === undefined || msg.timestamp.isZero) return now;
+  const delay = now - msg.timestamp.toMillis();
+  return now - (delay - floor.add(now, delay));
 }
 
 /** The same non-zero OpenIGTLink timestamp: the same sample, sent again. */
