@@ -90,20 +90,29 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 // frozen, with a status in v3 metadata) is not drawn; the tool then goes stale like a silent one.
 const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), validPoses(), splitElements(), share());
 const updates = new Map<string, number>();
-// A tool whose poses stop (before throttling) while others go on is drawn stale: watchFreshness
-// says when, per tool; the value is the monotonicNow() of its newest pose (watchFreshness's clock).
-const staleTools = new Map<string, number>();
-tracking$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf })).subscribe((c) => {
-  if (c.stale) staleTools.set(c.key, c.lastSeen);
-  else staleTools.delete(c.key);
-  // With probe=, the images are placed by the probe's pose: a stale probe, a stale placement.
-  if (c.key === params.probe) scene?.setPlacementStale(c.stale);
-});
-tracking$.pipe(throttleTracking(params.displayHz)).subscribe((msg) => {
+// Poses drawn: throttled per tool to the display rate.
+const drawn$ = tracking$.pipe(throttleTracking(params.displayHz), share());
+drawn$.subscribe((msg) => {
   const pose = poseOf(msg);
   if (!pose) return;
   updates.set(pose.tool, (updates.get(pose.tool) ?? 0) + 1);
   scene?.setPose(pose);
+});
+// A tool whose poses stop while others go on is drawn stale: watchFreshness says when, per tool;
+// the value is the monotonicNow() of its newest pose (watchFreshness's clock). It watches the
+// poses drawn, not all of them (a tool that stops is marked at most one display frame later):
+// after the page's main thread was blocked (a long task, a GC, a laptop waking) the poses buffered
+// meanwhile arrive in a burst, the throttle draws the oldest at once and the newest a window
+// later, and a mark taken from the newest would call the oldest live. byTimestamp: the burst's
+// poses are as old as their timestamps say, not as new as their arrival. A change is drawn at
+// once, not at the next refresh of the labels: the burst is over within a few frames.
+const staleTools = new Map<string, number>();
+drawn$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf, byTimestamp: true })).subscribe((c) => {
+  if (c.stale) staleTools.set(c.key, c.lastSeen);
+  else staleTools.delete(c.key);
+  scene?.setStale(c.key, c.stale ? c.at - c.lastSeen : undefined);
+  // With probe=, the images are placed by the probe's pose: a stale probe, a stale placement.
+  if (c.key === params.probe) scene?.setPlacementStale(c.stale);
 });
 
 // Images: with `probe=`, each IMAGE is paired with the probe pose nearest in time; its place in
@@ -127,8 +136,9 @@ if (scene) {
   images.onFrame((f) => view.setImage(f));
 }
 // The same for images: a probe that stops sending is shown with an image marked stale.
-image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName })).subscribe((c) => {
+image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName, byTimestamp: true })).subscribe((c) => {
   images.setStale(c.key, c.stale ? c.lastSeen : undefined);
+  images.markStale(c.at);
   scene?.setImageStale(c.key, c.stale);
 });
 
