@@ -136,10 +136,12 @@ export class IgtlService implements OnDestroy {
 
   /**
    * The tools with no pose for `staleAfterMs` (out of the camera's view, say) while the
-   * connection goes on: their last pose is not where they are.
+   * connection goes on: their last pose is not where they are. By the poses' own timestamps
+   * (byTimestamp): after the page's main thread was blocked for seconds, the poses buffered
+   * meanwhile arrive in a burst, old, and must not make a tool look live.
    */
   readonly staleTools$: Observable<ReadonlySet<string>> = this.tracking$.pipe(
-    watchFreshness({ staleAfterMs: this.config.staleAfterMs, key: toolOf }),
+    watchFreshness({ staleAfterMs: this.config.staleAfterMs, key: toolOf, byTimestamp: true }),
     scan((stale, change) => {
       const next = new Set(stale);
       if (change.stale) next.add(change.key);
