@@ -245,14 +245,34 @@ describe('watchFreshness', () => {
       });
     });
 
-    it("a sender whose clock steps back by more than staleAfterMs goes stale, and live again once its new offset is learned (30 to 60 s)", () => {
+    it('a sender whose clock steps back by more than staleAfterMs (a replay looping to its start) stays live: the offset is learned again at once', () => {
       scheduler.run(({ expectObservable }) => {
         // Ten poses a second, sampled as sent; from 10 s on, the sender's clock reads 1 s less.
         const source = interval(100, scheduler).pipe(map((i) => at(100 * (i + 1) - (i >= 99 ? 1000 : 0))));
-        const changes = source.pipe(watchFreshness({ staleAfterMs: 500, byTimestamp: true, scheduler }), take(3), map((c) => `${c.stale ? 'stale' : 'live'} ${c.lastSeen}`));
-        // Live at 0.1 s; the poses from 10 s on are 1 s late: stale 500 ms after the one of 9.9 s; live
-        // again at 60.1 s, when the delays of before the step (the window from 0.1 s) are forgotten.
-        expectObservable(changes, '^ 69999ms !').toBe('100ms x 10299ms y 49699ms (z|)', { x: 'live 100', y: 'stale 9900', z: 'live 60100' });
+        const changes = source.pipe(watchFreshness({ staleAfterMs: 500, byTimestamp: true, scheduler }), map((c) => `${c.stale ? 'stale' : 'live'} ${c.lastSeen}`));
+        // Before, the poses from 10 s on were 1 s late until the delays of before the step left
+        // the floor: stale from 10.4 s to 60.1 s.
+        expectObservable(changes, '^ 69999ms !').toBe('100ms x', { x: 'live 100' });
+      });
+    });
+
+    it('one pose stamped far ahead (a clock glitch) does not make the poses after it late', () => {
+      scheduler.run(({ expectObservable }) => {
+        // The fifth pose is stamped an hour ahead: its delay, an hour short, would be the floor.
+        const source = interval(100, scheduler).pipe(map((i) => at(100 * (i + 1) + (i === 4 ? 3_600_000 : 0))));
+        const changes = source.pipe(watchFreshness({ staleAfterMs: 500, byTimestamp: true, scheduler }), map((c) => `${c.stale ? 'stale' : 'live'} ${c.lastSeen}`));
+        expectObservable(changes, '^ 9999ms !').toBe('100ms x', { x: 'live 100' });
+      });
+    });
+
+    it('a replay slower than real time falls behind: its key is late, stale, within staleAfterMs / (1 - speed)', () => {
+      scheduler.run(({ expectObservable }) => {
+        // Half speed: a pose every 100 ms, stamps 50 ms apart; each one 50 ms later than the last.
+        const source = interval(100, scheduler).pipe(map((i) => at(50 * (i + 1))));
+        const changes = source.pipe(watchFreshness({ staleAfterMs: 500, byTimestamp: true, scheduler }), take(2), map((c) => `${c.stale ? 'stale' : 'live'} ${c.lastSeen}`));
+        // The pose of 1 s is 450 ms behind the first; from 1.1 s on, 500 ms or more: late. The key
+        // goes stale 500 ms after the arrival the pose of 1 s counts as (550 ms).
+        expectObservable(changes, '^ 9999ms !').toBe('100ms x 949ms (y|)', { x: 'live 100', y: 'stale 550' });
       });
     });
   });

@@ -44,10 +44,11 @@ export interface WatchFreshnessOptions<T extends IgtlMessage> {
    * (arrival minus timestamp) of the last 30 to 60 s. A message whose delay exceeds it by
    * `staleAfterMs` or more is late: it does not make the key live, and a key whose own deadline
    * has passed is stale from that moment. A message that is d late counts as arrived d earlier
-   * (`lastSeen`). A message without a timestamp (0) counts at its arrival. Needs timestamps that
-   * are sample times (PLUS, 3D Slicer, igtl-rx); a sender whose clock is stepped back by more
-   * than `staleAfterMs` makes its keys stale for up to a minute, until the offset is learned
-   * again. Default false.
+   * (`lastSeen`). A message without a timestamp (0) counts at its arrival; one stamped more than
+   * `staleAfterMs` before the key's previous one (the sender's clock stepped back, a replay that
+   * loops) starts the learning again. Needs timestamps that are sample times and advance as real
+   * time does (PLUS, 3D Slicer, igtl-rx): a replay slower than real time, or a sender that stamps
+   * one constant time, makes its keys late within `staleAfterMs` / (1 - speed). Default false.
    */
   readonly byTimestamp?: boolean;
   /** Scheduler of the stale timer and the clock (tests pass a TestScheduler). */
@@ -160,9 +161,15 @@ export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOpt
           const key = keyOf(msg);
           const k = keys.get(key);
           if (k) {
-            const repeat = ignoreRepeats && sameSample(msg, k.message);
+            const previous = k.message;
+            const repeat = ignoreRepeats && sameSample(msg, previous);
             k.message = msg;
             if (repeat) return;
+            // Stamped more than the threshold before the key's previous message: not a backlog
+            // (its stamps rise) but the sender's clock stepped back, a replay looping to its
+            // start, or the message after one stamped far ahead. The offset is learned again from
+            // here, or every message would be late until the old delays leave the floor.
+            if (k.floor && steppedBack(previous, msg, staleAfterMs)) k.floor.reset();
             // Its deadline passed and the timer has not run (a page whose main thread was blocked):
             // the key has been stale since then; said before this message is judged.
             if (!k.stale && now > k.lastSeen + staleAfterMs) goStale(key, k, now);
@@ -203,6 +210,12 @@ function seenAt(floor: DelayFloor | undefined, msg: IgtlMessage, now: number): n
   if (floor === undefined || msg.timestamp.isZero) return now;
   const delay = now - msg.timestamp.toMillis();
   return now - (delay - floor.add(now, delay));
+}
+
+/** Whether `msg` is stamped more than `ms` before `previous` (both stamped). */
+function steppedBack(previous: IgtlMessage, msg: IgtlMessage, ms: number): boolean {
+  if (previous.timestamp.isZero || msg.timestamp.isZero) return false;
+  return msg.timestamp.toMillis() < previous.timestamp.toMillis() - ms;
 }
 
 /** The same non-zero OpenIGTLink timestamp: the same sample, sent again. */

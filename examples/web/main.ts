@@ -107,7 +107,7 @@ drawn$.subscribe((msg) => {
 // poses are as old as their timestamps say, not as new as their arrival. A change is drawn at
 // once, not at the next refresh of the labels: the burst is over within a few frames.
 const staleTools = new Map<string, number>();
-drawn$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf, byTimestamp: true })).subscribe((c) => {
+drawn$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf, byTimestamp: params.byTimestamp })).subscribe((c) => {
   if (c.stale) staleTools.set(c.key, c.lastSeen);
   else staleTools.delete(c.key);
   scene?.setStale(c.key, c.stale ? c.at - c.lastSeen : undefined);
@@ -136,7 +136,7 @@ if (scene) {
   images.onFrame((f) => view.setImage(f));
 }
 // The same for images: a probe that stops sending is shown with an image marked stale.
-image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName, byTimestamp: true })).subscribe((c) => {
+image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName, byTimestamp: params.byTimestamp })).subscribe((c) => {
   images.setStale(c.key, c.stale ? c.lastSeen : undefined);
   images.markStale(c.at);
   scene?.setImageStale(c.key, c.stale);

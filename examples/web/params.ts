@@ -18,6 +18,11 @@ export interface PageParams {
   readonly staleAfterMs: number;
   /** A device is greyed after this long without a message, ms (`deviceStale=`, default 3000). */
   readonly deviceStaleMs: number;
+  /**
+   * Poses and images are judged by their timestamps (watchFreshness byTimestamp); `byTimestamp=0`:
+   * by arrival, for a sender whose stamps do not advance as real time does (a slowed replay).
+   */
+  readonly byTimestamp: boolean;
   /** Fixed window/level of the image panel (`window=`, `level=`; default: auto). */
   readonly window: number | undefined;
   readonly level: number | undefined;
@@ -49,6 +54,7 @@ export function readParams(search: string, loc: { protocol: string; host: string
     probe: q.get('probe') ?? undefined,
     staleAfterMs: num(q, 'stale') ?? 2000,
     deviceStaleMs: num(q, 'deviceStale') ?? 3000,
+    byTimestamp: q.get('byTimestamp') !== '0',
     window: num(q, 'window'),
     level: num(q, 'level'),
     image: q.get('image') ?? undefined,

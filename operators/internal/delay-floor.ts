@@ -30,4 +30,11 @@ export class DelayFloor {
     if (delay < this.current) this.current = delay;
     return Math.min(this.current, this.previous);
   }
+
+  /** Forgets every delay seen: the next one is the floor (the sender's clock moved). */
+  reset(): void {
+    this.current = Infinity;
+    this.previous = Infinity;
+    this.since = -Infinity;
+  }
 }
