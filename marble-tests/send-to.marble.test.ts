@@ -101,4 +101,45 @@ describe('sendTo', () => {
     await Promise.resolve();
     expect(subscribed).toBe(0);
   });
+
+  it('holds the connection for the waiting sends for flushTimeoutMs at most, then lets go', () => {
+    let subscribed = 0;
+    const peer: IgtlPeer = {
+      subscribe: () => {
+        subscribed++;
+        return { unsubscribe: () => subscribed-- };
+      },
+      // A peer that is gone: the send waits for a channel that never opens.
+      send: () => new Promise<never>(() => undefined),
+      nextMessageId: () => 1,
+      nextCommandId: () => 1,
+    };
+    const held: number[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a', values).pipe(sendTo(peer, { flushTimeoutMs: 5000, scheduler })), '^--!').toBe('-a-', values);
+      for (const t of [2, 3, 5002, 5004]) scheduler.schedule(() => held.push(subscribed), t);
+    });
+    // Unsubscribed at 3: held until 5003, not for ever.
+    expect(held).toEqual([1, 1, 1, 0]);
+  });
+
+  it('lets go at once with flushTimeoutMs 0, and refuses a limit no timer keeps', () => {
+    let subscribed = 0;
+    const peer: IgtlPeer = {
+      subscribe: () => {
+        subscribed++;
+        return { unsubscribe: () => subscribed-- };
+      },
+      send: () => new Promise<never>(() => undefined),
+      nextMessageId: () => 1,
+      nextCommandId: () => 1,
+    };
+    const source = new Subject<IgtlMessage>();
+    source.pipe(sendTo(peer, { flushTimeoutMs: 0 })).subscribe();
+    source.next(values.a!);
+    source.complete();
+    expect(subscribed).toBe(0);
+    expect(() => sendTo(peer, { flushTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => sendTo(peer, { flushTimeoutMs: 2 ** 31 })).toThrow(RangeError);
+  });
 });

@@ -1,9 +1,9 @@
 // Requests and streams of igtl-rx/operators over a real IgtlConnection whose channel is lost and
 // reopened (reconnect on): what was asked of the lost channel's peer must not be silently lost.
-import { BehaviorSubject, VirtualTimeScheduler, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage, type PeerState } from '../../../src/index.js';
-import { ReplyLostError, command, query, stream } from '../../../operators/index.js';
+import { ReplyLostError, command, query, sendTo, stream } from '../../../operators/index.js';
 import { fakeFactory, reconnectOnce, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
 /** The wire types of what was written on one attempt's channel. */
@@ -199,5 +199,31 @@ describe('requests through a bridge whose link to the server is lost', () => {
     attempts[0]!.fail(new Error('connection reset'));
     expect(got).toEqual([expect.any(ReplyLostError)]);
     expect((got[0] as Error).message).toContain('connection reset');
+  });
+});
+
+describe('sendTo on a lazy connection whose peer is gone', () => {
+  it('gives its waiting sends up flushTimeoutMs after you leave: the connection closes instead of reconnecting for ever', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    const failures: unknown[] = [];
+    conn.errors$.subscribe((e) => failures.push(e));
+    const source = new Subject<IgtlMessage>();
+    const sub = source.pipe(sendTo(conn, { scheduler })).subscribe();
+    attempts[0]!.fail(new Error('connection refused'));
+    expect(conn.state.kind).toBe('reconnecting');
+    source.next(tdata()); // queued: no channel
+    sub.unsubscribe();
+    // Virtual time up to just before the limit (flush() alone would run every timer queued).
+    scheduler.maxFrames = scheduler.now() + 4_999;
+    scheduler.flush();
+    // Until the limit the connection tries on (its last message may still go out).
+    expect(conn.state.kind).not.toBe('closed');
+    scheduler.maxFrames = Infinity;
+    scheduler.flush();
+    await settle();
+    expect(conn.state.kind).toBe('closed');
+    expect(failures.some((e) => e instanceof ConnectionError)).toBe(true);
+    // Nothing was ever written for it: the peer never came back.
+    expect(attempts.every((a) => a.written.length === 0)).toBe(true);
   });
 });
