@@ -1,7 +1,7 @@
 // STRING: encoding, length and text (OpenIGTLink Documents/Protocol/string.md).
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, MalformedMessageError } from '../errors.js';
-import { decodeTextIn } from '../text.js';
+import { asciiTextIn, decodeTextIn } from '../text.js';
 import { checkInt } from './encode-checks.js';
 import { asInt, asObject, asString } from './json-fields.js';
 import { encodedTextLength, rawTextFromJSON, textToJSON, writeEncodedText } from './text-fields.js';
@@ -33,6 +33,10 @@ export const stringCodec: ContentCodec<'STRING', StringContent> = {
       throw new MalformedMessageError('STRING', `content is ${length} bytes, LENGTH ${textLength} needs ${FIXED_SIZE + textLength}`);
     }
     const encoding = view.getUint16(offset + ENCODING);
+    if (encoding === 3) {
+      const ascii = asciiTextIn(bytes, view, offset + TEXT, offset + TEXT + textLength);
+      if (ascii !== undefined) return { encoding, value: ascii };
+    }
     const text = decodeTextIn(bytes, view, offset + TEXT, offset + TEXT + textLength, encoding);
     return text.raw ? { encoding, value: text.value, raw: text.raw } : { encoding, value: text.value };
   },
