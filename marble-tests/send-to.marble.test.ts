@@ -9,6 +9,21 @@ const at = Timestamp.fromMillis(1_700_000_000_000);
 const pose = (deviceName: string) => createMessage('TRANSFORM', { matrix: IDENTITY }, { deviceName, timestamp: at });
 const values: Record<string, IgtlMessage> = { a: pose('A'), b: pose('B'), c: pose('C') };
 
+/** A peer that is gone (a send waits for a channel that never opens), counting its subscribers. */
+function gonePeer(): { peer: IgtlPeer; subscribers: () => number } {
+  let subscribed = 0;
+  const peer: IgtlPeer = {
+    subscribe: () => {
+      subscribed++;
+      return { unsubscribe: () => subscribed-- };
+    },
+    send: () => new Promise<never>(() => undefined),
+    nextMessageId: () => 1,
+    nextCommandId: () => 1,
+  };
+  return { peer, subscribers: () => subscribed };
+}
+
 describe('sendTo', () => {
   let scheduler: TestScheduler;
   beforeEach(() => {
@@ -103,42 +118,23 @@ describe('sendTo', () => {
   });
 
   it('holds the connection for the waiting sends for flushTimeoutMs at most, then lets go', () => {
-    let subscribed = 0;
-    const peer: IgtlPeer = {
-      subscribe: () => {
-        subscribed++;
-        return { unsubscribe: () => subscribed-- };
-      },
-      // A peer that is gone: the send waits for a channel that never opens.
-      send: () => new Promise<never>(() => undefined),
-      nextMessageId: () => 1,
-      nextCommandId: () => 1,
-    };
+    const { peer, subscribers } = gonePeer();
     const held: number[] = [];
     scheduler.run(({ cold, expectObservable }) => {
       expectObservable(cold('-a', values).pipe(sendTo(peer, { flushTimeoutMs: 5000, scheduler })), '^--!').toBe('-a-', values);
-      for (const t of [2, 3, 5002, 5004]) scheduler.schedule(() => held.push(subscribed), t);
+      for (const t of [2, 3, 5002, 5004]) scheduler.schedule(() => held.push(subscribers()), t);
     });
     // Unsubscribed at 3: held until 5003, not for ever.
     expect(held).toEqual([1, 1, 1, 0]);
   });
 
   it('lets go at once with flushTimeoutMs 0, and refuses a limit no timer keeps', () => {
-    let subscribed = 0;
-    const peer: IgtlPeer = {
-      subscribe: () => {
-        subscribed++;
-        return { unsubscribe: () => subscribed-- };
-      },
-      send: () => new Promise<never>(() => undefined),
-      nextMessageId: () => 1,
-      nextCommandId: () => 1,
-    };
+    const { peer, subscribers } = gonePeer();
     const source = new Subject<IgtlMessage>();
     source.pipe(sendTo(peer, { flushTimeoutMs: 0 })).subscribe();
     source.next(values.a!);
     source.complete();
-    expect(subscribed).toBe(0);
+    expect(subscribers()).toBe(0);
     expect(() => sendTo(peer, { flushTimeoutMs: -1 })).toThrow(RangeError);
     expect(() => sendTo(peer, { flushTimeoutMs: 2 ** 31 })).toThrow(RangeError);
   });

@@ -132,11 +132,26 @@ describe('requests across a lost channel', () => {
   });
 });
 
-/** A connection to a bridge (as connectWebSocket makes it): its own channel plus the bridge's link to the server. */
-function behindBridge(): { conn: IgtlConnection & { peerState$: Observable<PeerState> }; far: BehaviorSubject<PeerState>; attempts: FakeAttempt[]; scheduler: VirtualTimeScheduler } {
+/**
+ * A connection to a bridge (as connectWebSocket makes it), open: its own channel plus the
+ * bridge's link to the server, in state `farState`.
+ */
+function behindBridge(farState: PeerState): { conn: IgtlConnection & { peerState$: Observable<PeerState> }; far: BehaviorSubject<PeerState>; attempts: FakeAttempt[]; scheduler: VirtualTimeScheduler } {
   const { conn, attempts, scheduler } = reconnecting();
   const far = new BehaviorSubject<PeerState>({ kind: 'unknown' });
-  return { conn: Object.assign(conn, { peerState$: far.asObservable() }), far, attempts, scheduler };
+  const bridged = Object.assign(conn, { peerState$: far.asObservable() });
+  bridged.connect();
+  attempts[0]!.open();
+  far.next(farState);
+  return { conn: bridged, far, attempts, scheduler };
+}
+
+/** Asks `conn` for the tracker's STATUS (no timeout); what the query's subscriber gets, once written. */
+async function askStatus(conn: IgtlConnection, scheduler: VirtualTimeScheduler): Promise<(string | Error)[]> {
+  const { got, observer } = outcome();
+  query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
+  await settle();
+  return got;
 }
 
 const farOpen: PeerState = { kind: 'open', remote: 'tracker:18944' };
@@ -144,13 +159,8 @@ const farDown: PeerState = { kind: 'reconnecting', attempt: 1, delayMs: 100, rea
 
 describe('requests through a bridge whose link to the server is lost', () => {
   it('fails a query at once when the bridge, open when it was written, loses its peer (the WebSocket stays open)', async () => {
-    const { conn, far, attempts, scheduler } = behindBridge();
-    conn.connect();
-    attempts[0]!.open();
-    far.next(farOpen);
-    const { got, observer } = outcome();
-    query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
-    await settle();
+    const { conn, far, attempts, scheduler } = behindBridge(farOpen);
+    const got = await askStatus(conn, scheduler);
     expect(writtenTypes(attempts[0]!)).toEqual(['GET_STATUS']);
     far.next({ kind: 'stale', remote: 'tracker:18944', silentMs: 3000 });
     expect(got).toEqual([]);
@@ -161,10 +171,7 @@ describe('requests through a bridge whose link to the server is lost', () => {
   });
 
   it('fails a command the same way', async () => {
-    const { conn, far, attempts, scheduler } = behindBridge();
-    conn.connect();
-    attempts[0]!.open();
-    far.next(farOpen);
+    const { conn, far, scheduler } = behindBridge(farOpen);
     const { got, observer } = outcome();
     command(conn, 'StartRecording', {}, { timeoutMs: Infinity, scheduler }).subscribe(observer);
     await settle();
@@ -173,13 +180,8 @@ describe('requests through a bridge whose link to the server is lost', () => {
   });
 
   it('waits for the reply of a request written while the bridge had no peer yet (the bridge sends it on the next link)', async () => {
-    const { conn, far, attempts, scheduler } = behindBridge();
-    conn.connect();
-    attempts[0]!.open();
-    far.next(farDown);
-    const { got, observer } = outcome();
-    query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
-    await settle();
+    const { conn, far, attempts, scheduler } = behindBridge(farDown);
+    const got = await askStatus(conn, scheduler);
     far.next({ kind: 'connecting', attempt: 2 });
     far.next(farOpen);
     attempts[0]!.data(encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: 'Tracker' })));
@@ -187,13 +189,8 @@ describe('requests through a bridge whose link to the server is lost', () => {
   });
 
   it("leaves the page's own lost channel to its state: the unknown that follows is not a second loss", async () => {
-    const { conn, far, attempts, scheduler } = behindBridge();
-    conn.connect();
-    attempts[0]!.open();
-    far.next(farOpen);
-    const { got, observer } = outcome();
-    query(conn, createMessage('GET_STATUS', {}, { deviceName: 'Tracker' }), { timeoutMs: Infinity, scheduler }).subscribe(observer);
-    await settle();
+    const { conn, far, attempts, scheduler } = behindBridge(farOpen);
+    const got = await askStatus(conn, scheduler);
     far.next({ kind: 'unknown' });
     expect(got).toEqual([]);
     attempts[0]!.fail(new Error('connection reset'));
