@@ -49,6 +49,7 @@ import { ClientFilterError, describeClientFilter, parseClientFilter, type Client
 import { clientSendGate, clientSendRules, type ClientSendRules } from './client-sends.js';
 import { ClientGroups } from './fan-out.js';
 import { redact, redactingLog, type RedactingLog } from './redact.js';
+import { MAX_NOTICED_KINDS, RefusalNotices } from './refusal-notices.js';
 import { sharedFrameSocket } from './shared-frames.js';
 import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { staticFiles } from './static-files.js';
@@ -485,8 +486,9 @@ export class IgtlBridge {
     );
     const gate = clientSendGate(this.sendRules);
     // One notice per (type, device, why) per second, one log line per (type, device, why):
-    // a page streaming refused poses at 1 kHz must not get (or cause) 1,000 lines a second.
-    const noticed = new Map<string, number>();
+    // a page streaming refused poses at 1 kHz must not get (or cause) 1,000 lines a second,
+    // nor a page naming every message anew grow the bridge's memory (refusal-notices.ts).
+    const notices = new RefusalNotices();
     subs.push(
       client.subscribe({
         next: (msg) => {
@@ -497,14 +499,10 @@ export class IgtlBridge {
           }
           client.refused++;
           const type = wireType(msg);
-          const key = `${verdict.kind}\0${type}\0${msg.deviceName}`;
-          const last = noticed.get(key);
-          const now = monotonicNow();
-          if (last === undefined) log('client #%d %s sends %s "%s": refused (%s)', id, remote, type, msg.deviceName, verdict.reason);
-          if (last === undefined || now - last >= 1000) {
-            noticed.set(key, now);
-            sendText(ws, encodeBridgeFrame({ igtlRx: 'refused', v: BRIDGE_FRAME_VERSION, type, deviceName: msg.deviceName, reason: verdict.reason }));
-          }
+          const decision = notices.refused(`${verdict.kind}\0${type}\0${msg.deviceName}`, monotonicNow());
+          if (decision.log) log('client #%d %s sends %s "%s": refused (%s)', id, remote, type, msg.deviceName, verdict.reason);
+          if (decision.overflow) log('client #%d %s: refusals of more than %d kinds (type, device) within a second: not told or logged one by one (still counted)', id, remote, MAX_NOTICED_KINDS);
+          if (decision.notify) sendText(ws, encodeBridgeFrame({ igtlRx: 'refused', v: BRIDGE_FRAME_VERSION, type, deviceName: msg.deviceName, reason: verdict.reason }));
         },
         error: (err: Error) => this.drop(client, err.message),
         complete: () => this.drop(client),

@@ -14,6 +14,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import { InvalidOptionError, Timestamp, connectWebSocket, createMessage, createServer, type IgtlMessage, type IgtlServer } from '../../src/node.js';
 import { BridgeTokenRequiredError, createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
+import { MAX_NOTICED_KINDS } from '../../src/bridge/refusal-notices.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const text = (value: string, deviceName = 'Note') => createMessage('STRING', { encoding: 3, value }, { deviceName, timestamp: Timestamp.ZERO });
@@ -143,6 +144,45 @@ describe('client sends', () => {
     await until('the bridge to judge all 20', () => [...bridge.clients][0]!.refused === 15);
     await markerThrough(bridge, got);
     expect(got.filter((m) => m.deviceName !== MARKER).length).toBe(5);
+  });
+});
+
+describe('refusals of a page that names every message anew', () => {
+  it('tells and logs a bounded number of them (the bridge remembers at most MAX_NOTICED_KINDS kinds), and still counts all', async () => {
+    const lines: string[] = [];
+    const savedLog = createDebug.log;
+    const savedNamespaces = createDebug.disable();
+    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
+    createDebug.enable('igtl-rx:bridge');
+    defer(() => {
+      createDebug.log = savedLog;
+      createDebug.disable();
+      if (savedNamespaces) createDebug.enable(savedNamespaces);
+    });
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    await until('the peer link open', () => bridge.upstream.state.kind === 'open');
+    const ws = new WebSocket(bridge.url);
+    defer(() => ws.terminate());
+    const notices: { igtlRx: string; state?: { kind: string } }[] = [];
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) notices.push(JSON.parse(data.toString('utf8')) as { igtlRx: string });
+    });
+    await new Promise((r) => ws.once('open', r));
+    const { encodeMessage } = await import('../../src/node.js');
+    const N = 2000;
+    for (let i = 0; i < N; i++) ws.send(encodeMessage(pose(i, `T${i}`)));
+    await until(`the bridge to judge all ${N}`, () => [...bridge.clients][0]?.refused === N, 20_000);
+    // The peer leaving changes the peer state, which every client hears of after what the bridge
+    // sent it before (one socket, in order): once that notice is here, every refusal notice is.
+    await peer.close();
+    await until('the peer-state notice of the peer leaving', () => notices.some((n) => n.igtlRx === 'peer-state' && n.state?.kind !== 'open'));
+    const told = notices.filter((n) => n.igtlRx === 'refused').length;
+    const logged = lines.filter((l) => /sends TRANSFORM "T\d+": refused/.test(l)).length;
+    // Was one notice and one log line per message (and 217 bytes of heap each, for ever).
+    expect(told).toBe(MAX_NOTICED_KINDS);
+    expect(logged).toBe(MAX_NOTICED_KINDS);
+    expect(lines.filter((l) => /refusals of more than \d+ kinds/.test(l))).toHaveLength(1);
   });
 });
 
