@@ -31,6 +31,13 @@ export class DroppedLedger {
       this.head++;
     }
     if (this.head === this.ends.length) this.clear();
+    else if (this.head >= MAX_SPANS) {
+      // Confirmed spans go: a peer whose every confirmation leaves the newest spans (those
+      // dropped after its ping was written) would otherwise keep all of them for the channel's life.
+      this.ends = this.ends.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
   }
 
   clear(): void {

@@ -31,6 +31,23 @@ describe('DroppedLedger', () => {
     expect(l.total).toBe(0);
   });
 
+  it('stays bounded for a peer whose every confirmation leaves the newest spans (one written after its ping)', () => {
+    // A heartbeat every 5 s on a link with a second of round trip: each echo confirms what went
+    // before its ping, never the spans dropped since. Was: the arrays kept every confirmed span
+    // (2 x 8 bytes per dropped message, for the channel's life).
+    const l = new DroppedLedger();
+    let seq = 0;
+    for (let round = 0; round < 10_000; round++) {
+      for (let i = 0; i < 10; i++) l.add(++seq, 3);
+      l.confirm(seq - 2);
+      expect(l.total).toBe(6); // the two newest spans stay
+    }
+    expect((l as unknown as { ends: number[] }).ends.length).toBeLessThanOrEqual(2 * 64);
+    expect((l as unknown as { sizes: number[] }).sizes.length).toBeLessThanOrEqual(2 * 64);
+    l.confirm(seq);
+    expect(l.total).toBe(0);
+  });
+
   it('after a merge, a partial confirmation errs towards "not confirmed"', () => {
     const l = new DroppedLedger();
     for (let i = 1; i <= 65; i++) l.add(i, 1); // the 65th add merges pairs: (1,2), (3,4), ...

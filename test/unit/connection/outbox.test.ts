@@ -125,6 +125,25 @@ describe('Outbox', () => {
     expect(report.confirmed).toBe(true);
   });
 
+  it('a peer whose every confirmation lags behind what was dropped: bounded memory, exact count', async () => {
+    // Each confirmation covers what went before a ping, never the last messages dropped since
+    // (a heartbeat every 5 s, a second of round trip, writes over retainBytes between pings).
+    const { box } = outbox(8);
+    const { ch } = channel();
+    box.attach(ch);
+    for (let round = 0; round < 5000; round++) {
+      for (let n = 0; n < 10; n++) box.enqueue(b(n), 'lossless', `k${n}`, undefined, () => {});
+      await settle();
+      box.confirm(box.writtenCount - 4); // two dropped and the two kept stay unconfirmed
+    }
+    const ledger = (box as unknown as { dropped: { ends: number[] } }).dropped;
+    // Was 49,998 entries (every confirmed span kept, for the channel's life).
+    expect(ledger.ends.length).toBeLessThanOrEqual(128);
+    const report = box.detach()!;
+    expect(report.messages).toBe(4);
+    expect(report.bytes).toBe(16);
+  });
+
   it('a peer that never confirms: the count of dropped bytes stays exact over many messages', async () => {
     const { box } = outbox(64);
     const { ch } = channel();
