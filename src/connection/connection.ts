@@ -28,6 +28,7 @@ import { outgoingHeaderVersion, type FramingRules } from './framing-policy.js';
 import { Lifecycle } from './lifecycle.js';
 import { Liveness } from './liveness.js';
 import { Outbox } from './outbox.js';
+import { PendingPings } from './pending-pings.js';
 import { pullFrom, type PullOptions } from './pull.js';
 import { outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
@@ -77,8 +78,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   private lastConfirmation: 'heartbeat' | 'none' = 'none';
   private readonly onMessage: ((msg: IgtlMessage, reply: (answer: IgtlMessage) => void) => void) | undefined;
   private readonly reply = (answer: IgtlMessage): void => this.next(answer);
-  /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies. */
-  private readonly pings: number[] = [];
+  /** Write counts at which heartbeat GET_STATUS went out, awaiting their echoed replies (bounded). */
+  private readonly pings = new PendingPings();
   /**
    * The message being delivered now and where its frame lies (see {@link receivedFrame}): plain
    * fields, set and cleared around each delivery -- a map from every message to its frame
@@ -481,7 +482,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     this.channel = channel;
     this.peerVersion = 1;
     this.partialSince = this.skipSince = undefined;
-    this.pings.length = 0;
+    this.pings.clear();
     this.decoder.reset();
     if (this.pauseRequests > 0) channel.pause();
     this.log('%s: open', this.label());

@@ -64,6 +64,47 @@ describe('unconfirmed writes and the connection\'s own heartbeat traffic', () =>
     expect(r.messages).toBe(2);
   });
 
+  it('keeps a bounded record of pings to a peer that answers without naming them (PLUS), for weeks', async () => {
+    const { scheduler, conn, attempts, report } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 5000 } }, 0);
+    const keepAlive = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: '', timestamp: Timestamp.ZERO }));
+    attempts[0]!.data(keepAlive);
+    expect(await conn.send(note(1))).toBe('written'); // never confirmed: PLUS names no answer
+    const PINGS = 3000;
+    for (let s = 1; s <= PINGS; s++) {
+      scheduler.maxFrames = s * 1000 + 10;
+      scheduler.flush(); // this second's ping
+      attempts[0]!.data(keepAlive); // PLUS's answer
+    }
+    const pings = attempts[0]!.written.map((b) => decodeMessage(b)).filter((m) => m.type === 'GET_STATUS');
+    expect(pings.length).toBeGreaterThanOrEqual(PINGS);
+    expect(conn.state.kind).toBe('open');
+    // Was one entry per ping for the channel's life (a number every 5 s by default, for weeks).
+    const kept = (conn as unknown as { pings: { size?: number; length?: number } }).pings;
+    expect(kept.size ?? kept.length).toBeLessThanOrEqual(64);
+    attempts[0]!.fail(new Error('connection reset'));
+    expect(report()!.messages).toBe(1);
+  });
+
+  it('past the bounded record, echoes confirm only up to the last place kept (errs towards "not confirmed")', async () => {
+    // An igtl-rx peer that read nothing for 100 pings, then echoes them all: the record holds 64
+    // places, and the echoes of the later pings confirm up to the 64th's place, never further.
+    const { scheduler, conn, attempts, report } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 5000 } }, 0);
+    const echo = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: HEARTBEAT_DEVICE_NAME, timestamp: Timestamp.ZERO }));
+    const other = encodeMessage(createMessage('STRING', { encoding: 3, value: 'data' }, { deviceName: 'Peer', timestamp: Timestamp.ZERO }));
+    await settle();
+    attempts[0]!.data(echo); // the probe's echo: it takes part
+    for (let s = 1; s <= 100; s++) {
+      expect(await conn.send(note(s))).toBe('written');
+      scheduler.maxFrames = s * 1000 + 10;
+      scheduler.flush(); // a ping after note s
+      attempts[0]!.data(other); // alive, but no echo yet
+    }
+    for (let i = 0; i < 100; i++) attempts[0]!.data(echo);
+    attempts[0]!.fail(new Error('connection reset'));
+    // The 64th ping went out after note 64: notes 65..100 are not confirmed by any echo.
+    expect(report()!.messages).toBe(36);
+  });
+
   it('reports the messages it said it would send again when the connection closes before it could', async () => {
     const { conn, attempts, report } = setup({ heartbeat: false, resendUnconfirmed: true }, 100);
     expect(await conn.send(note(1))).toBe('written');
