@@ -438,6 +438,8 @@ export class Outbox {
   }
 
   private setBlocked(channel: ByteChannel): void {
+    // A blocked outbox writes no more ticks whole: its run has ended (see unrollTail).
+    this.unrollTail();
     this.blockedAt = this.stallAt = this.options.now();
     this.stallUnsent = channel.unsent?.();
     this.options.blocked?.();
@@ -473,6 +475,7 @@ export class Outbox {
 
   /** Records `count` messages written as `entry` (one message, a broadcast tick's, or a run of ticks). */
   private remember(entry: WindowEntry, size: number, count = 1): void {
+    this.unrollTail();
     const seq = this.writtenSeq + 1;
     this.writtenSeq += count;
     if (this.windowHead === this.window.length) this.windowSeq = seq;
@@ -514,6 +517,32 @@ export class Outbox {
       }
     }
     this.remember(new TickRun(batch, size, count), size, count);
+  }
+
+  /**
+   * The run at the tail of the window has ended (something else is remembered after it, or the
+   * channel is full): its ticks become entries of their own, their joined bytes. A tick batch
+   * links to the next one whoever wrote it (`TickBatch.next`), so an outbox that kept a batch
+   * kept every tick the other outboxes wrote after it, for as long as it kept that one: a slow
+   * client that never confirms (a C++ client of a server) holds its old ticks until it has
+   * written `retainBytes` more, and meanwhile held the whole broadcast (measured: a server
+   * broadcasting 1 MB/s to a fast client and to one reading 64 KB/s grew by 3 MB a second,
+   * 151 MB after 50 s). The joined bytes hold nothing but themselves.
+   */
+  private unrollTail(): void {
+    const run = this.tailRun;
+    if (run === undefined) return;
+    this.tailRun = undefined;
+    // The tail run is the window's last entry: replaced in place by its ticks, in order (the
+    // sequence numbers, byte count and head do not change).
+    const at = this.window.length - 1;
+    this.window.length = at;
+    this.windowCounts.length = at;
+    for (let b = run.first; ; b = b.next!) {
+      this.window.push(b.whole!);
+      this.windowCounts.push(b.parts.length);
+      if (b === run.last) break;
+    }
   }
 
   /** Keeps the newest `retainBytes`; older unconfirmed messages are still counted. */

@@ -296,3 +296,68 @@ describe('fan-out through the shared path, at the connection', () => {
     conn.close();
   });
 });
+
+/** Tick batches an outbox's unconfirmed window keeps reachable (through the runs' links to the next tick). */
+function ticksHeld(box: Outbox): number {
+  type Batch = { next?: Batch };
+  const held = new Set<Batch>();
+  for (const entry of (box as unknown as { window: unknown[] }).window) {
+    if (entry === undefined || entry instanceof Uint8Array || Array.isArray(entry)) continue;
+    for (let b: Batch | undefined = (entry as { first: Batch }).first; b !== undefined; b = b.next) held.add(b);
+  }
+  return held.size;
+}
+
+describe('the unconfirmed window of a fan-out outbox that falls behind', () => {
+  it('keeps its own ticks only, not every tick the other outboxes write after them', async () => {
+    // A slow client that never confirms (a C++ client of a server) and a fast one. Was: the slow
+    // one's last tick linked on to every tick the fast one wrote since, all kept alive (measured
+    // at a server: 3 MB a second at 1 MB/s of broadcast, 151 MB after 50 s).
+    let slowFull = false;
+    const slow = outbox();
+    const fast = outbox();
+    const s = channel({ full: () => slowFull });
+    const f = channel();
+    slow.attach(s.ch);
+    fast.attach(f.ch);
+    const first = frame('tick 0');
+    for (const box of [slow, fast]) expect(box.enqueueShared(first, noReject)).toBe(true);
+    slowFull = true; // the slow client's buffer fills with this tick
+    await settle();
+    const TICKS = 1000;
+    for (let t = 1; t <= TICKS; t++) {
+      const m = frame(`tick ${t}`);
+      expect(slow.enqueueShared(m, noReject)).toBe(false); // blocked: it would queue (not here)
+      expect(fast.enqueueShared(m, noReject)).toBe(true);
+      await settle();
+    }
+    expect(f.written).toHaveLength(TICKS + 1);
+    expect(ticksHeld(slow)).toBe(0); // was 1,001: every tick since its own
+    const report = slow.detach()!;
+    expect(report.messages).toBe(1);
+    expect(report.frames).toEqual([first]);
+  });
+
+  it('reports the same ticks after its run ended as before (messages, bytes, frames)', async () => {
+    let full = false;
+    const box = outbox();
+    const c = channel({ full: () => full });
+    box.attach(c.ch);
+    const ticks = [[frame('a1'), frame('a2')], [frame('b1')], [frame('c1'), frame('c2'), frame('c3')]];
+    for (const tick of ticks) {
+      for (const m of tick) expect(box.enqueueShared(m, noReject)).toBe(true);
+      await settle();
+    }
+    box.confirm(1); // the first tick's first message only
+    full = true;
+    const last = frame('d1');
+    expect(box.enqueueShared(last, noReject)).toBe(true);
+    await settle(); // written, blocked: the run of three ticks ended
+    box.enqueue(frame('queued'), 'lossless', 'q', undefined, noReject);
+    const report = box.detach()!;
+    const all = [...ticks.flat(), last];
+    expect(report.messages).toBe(all.length - 1);
+    expect(report.frames).toEqual(all.slice(1));
+    expect(report.bytes).toBe(all.slice(1).reduce((n, m) => n + m.length, 0));
+  });
+});
