@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
@@ -539,6 +540,54 @@ describe('IgtlConnection pull consumption', () => {
     f2.attempts[0]!.fail(new Error('boom'));
     await expect(p3).rejects.toBeInstanceOf(ConnectionError);
     expect(conn2.state.kind).toBe('idle');
+  });
+});
+
+describe('IgtlConnection pull consumption with an AbortSignal that outlives it', () => {
+  it('leaves no listener on the signal once an iteration has ended (completed, failed or returned), and still stops on abort', async () => {
+    // An application's shutdown signal, passed (here through ix's toArray) to one iteration per
+    // connection, connection after connection. Was: one listener per iteration, each keeping its
+    // connection alive, and a MaxListenersExceededWarning from the 11th.
+    const shutdown = new AbortController();
+    const { toArray } = await import('ix/asynciterable');
+    const withSignal = (conn: IgtlConnection) =>
+      (conn.messages() as unknown as { [Symbol.asyncIterator](signal: AbortSignal): AsyncIterator<IgtlMessage> })[Symbol.asyncIterator](shutdown.signal);
+    for (let i = 0; i < 30; i++) {
+      const { factory, attempts } = fakeFactory();
+      const conn = new IgtlConnection(factory, { reconnect: false });
+      if (i % 3 === 2) {
+        // A consumer that stops after the first message (`break`: return()).
+        const it = withSignal(conn);
+        const first = it.next();
+        attempts[0]!.open();
+        attempts[0]!.data(bytesOf(i));
+        expect(xOf((await first).value as IgtlMessage)).toBe(i);
+        await it.return!();
+        continue;
+      }
+      const all = toArray(conn.messages(), shutdown.signal);
+      attempts[0]!.open();
+      attempts[0]!.data(bytesOf(i));
+      if (i % 3 === 0) {
+        attempts[0]!.end();
+        expect((await all).map(xOf)).toEqual([i]);
+      } else {
+        attempts[0]!.fail(new Error('connection reset'));
+        await expect(all).rejects.toBeInstanceOf(ConnectionError);
+      }
+    }
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    // The signal still ends an iteration under way.
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const it = withSignal(conn);
+    const next = it.next();
+    attempts[0]!.open();
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(1);
+    shutdown.abort();
+    expect((await next).done).toBe(true);
+    expect(attempts[0]!.torn).toBe(true);
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
   });
 });
 
