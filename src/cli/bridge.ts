@@ -1,13 +1,17 @@
 // `igtl-rx bridge`: relays one OpenIGTLink TCP peer to WebSocket clients (browsers), both ways.
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import createDebug from 'debug';
 import { firstValueFrom } from 'rxjs';
 import { DEFAULT_BRIDGE_PORT, createBridge, type IgtlBridge } from '../bridge/bridge.js';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
-import { CliError } from './output.js';
+import { CliError, parseOptions } from './output.js';
+
+/** What `parseOptions` gives for the options below (it types every value loosely). */
+type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean }
+  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'duration', string>>
+  & Partial<Record<'origin' | 'allowed-host' | 'allow' | 'client-send-type', string[]>>;
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
                       [--token TOKEN] [--origin ORIGIN]... [--allowed-host NAME]...
@@ -54,31 +58,28 @@ Output: "listening on ws://HOST:PORT/ (peer HOST:PORT)" once the bridge is up, t
 on stderr (peer connected or lost, clients connected, refused, too slow, left).`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      igtl: { type: 'string', default: '127.0.0.1:18944' },
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string' },
-      path: { type: 'string' },
-      token: { type: 'string' },
-      origin: { type: 'string', multiple: true },
-      'allowed-host': { type: 'string', multiple: true },
-      allow: { type: 'string', multiple: true },
-      'allow-client-sends': { type: 'boolean', default: false },
-      'client-send-type': { type: 'string', multiple: true },
-      'client-send-rate': { type: 'string' },
-      static: { type: 'string' },
-      'read-only': { type: 'boolean', default: false },
-      'max-message-size': { type: 'string' },
-      'max-clients': { type: 'string' },
-      duration: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      ...ANNOUNCE_V3_OPTION,
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  // parseOptions, as every verb: an unknown option or a missing value is a usage error (exit 2).
+  const { values: v, positionals } = parseOptions(argv, usage, {
+    igtl: { type: 'string', default: '127.0.0.1:18944' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string' },
+    path: { type: 'string' },
+    token: { type: 'string' },
+    origin: { type: 'string', multiple: true },
+    'allowed-host': { type: 'string', multiple: true },
+    allow: { type: 'string', multiple: true },
+    'allow-client-sends': { type: 'boolean', default: false },
+    'client-send-type': { type: 'string', multiple: true },
+    'client-send-rate': { type: 'string' },
+    static: { type: 'string' },
+    'read-only': { type: 'boolean', default: false },
+    'max-message-size': { type: 'string' },
+    'max-clients': { type: 'string' },
+    duration: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    ...ANNOUNCE_V3_OPTION,
   });
+  const values = v as BridgeValues;
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;

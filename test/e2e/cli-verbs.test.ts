@@ -71,6 +71,17 @@ describe('--help', () => {
     expectOneLineError(r.stderr, /Unknown option '--bogus'/);
     expect(r.stderr).toMatch(/usage: igtl-rx monitor HOST:PORT/);
   });
+
+  it('an unknown option or a missing value is a usage error (exit 2) for every verb, bridge too (it exited 1)', async () => {
+    const verbs = [...VERBS, 'bridge', 'convert', 'decode', 'encode'];
+    const runs = await Promise.all([...verbs.map((verb) => runCli([verb, '--bogus'])), runCli(['bridge', '--port'])]);
+    runs.forEach((r, i) => {
+      const what = verbs[i] ?? 'bridge --port';
+      expect(r.code, what).toBe(2);
+      expectOneLineError(r.stderr, i < verbs.length ? /Unknown option '--bogus'/ : /'--port <value>' argument missing/);
+      expect(r.stderr, what).toMatch(new RegExp(`usage: igtl-rx ${verbs[i] ?? 'bridge'}`));
+    });
+  });
 });
 
 describe('errors are one line and a non-zero exit', () => {
