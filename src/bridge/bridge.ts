@@ -63,6 +63,9 @@ export const DEFAULT_BRIDGE_PORT = 18945;
 /** Types that wait with the `latest` policy for a client that is behind: a stale sample is worse than none. */
 export const DEFAULT_LATEST_TYPES: readonly string[] = ['TRANSFORM', 'POSITION', 'QTDATA', 'TDATA', 'SENSOR', 'IMAGE', 'VIDEO'];
 
+/** Limits of each client's queue unless `client.queue` says otherwise (each limit on its own). */
+const DEFAULT_CLIENT_QUEUE = { maxMessages: 1000, maxBytes: 8 * 1024 * 1024 } as const;
+
 /**
  * How each WebSocket client is fed. Its channel reports full above `highWaterMark` bytes of
  * `bufferedAmount` (default 64 KiB for bridge clients) and drains at `lowWaterMark` (a quarter).
@@ -74,7 +77,7 @@ export interface BridgeClientOptions extends WebSocketFlowOptions {
    */
   readonly latestTypes?: readonly string[];
   /**
-   * Limits of each client's queue (default 1,000 messages, 8 MiB). A client whose `lossless`
+   * Limits of each client's queue (default 1,000 messages, 8 MiB, each on its own). A client whose `lossless`
    * messages overflow them is disconnected (it reconnects and starts fresh).
    */
   readonly queue?: QueueLimits;
@@ -454,7 +457,9 @@ export class IgtlBridge {
         logNamespace: 'igtl-rx:bridge',
         // Relayed as received: v3 empty queries stay v3 (the peer's framing is the peer's choice).
         legacyEmptyQueries: false,
-        queue: this.options.client?.queue ?? { maxMessages: 1000, maxBytes: 8 * 1024 * 1024 },
+        // Limits not given keep the bridge's defaults (a `queue` of only `maxMessages` had the
+        // connections' 16 MiB byte limit, twice what BridgeClientOptions promises).
+        queue: { ...DEFAULT_CLIENT_QUEUE, ...this.options.client?.queue },
         maxBodySize: this.options.maxMessageSize ?? 16 * 1024 * 1024,
       },
       flow,

@@ -13,6 +13,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import {
   MessageDecoder,
+  QueueFullError,
   Timestamp,
   connectWebSocket,
   createMessage,
@@ -284,6 +285,27 @@ describe('relaying', () => {
       if (i % 20 === 0) await sleep(5);
     }
     await until('the slow client to be dropped', () => bridge.clients.size === 0, 10_000);
+  });
+
+  it('a client.queue that sets only maxMessages keeps the default byte limit, 8 MiB (it was 16 MiB)', async () => {
+    const peer = createServer({ port: 0 });
+    await peer.listen();
+    defer(() => peer.close());
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, client: { queue: { maxMessages: 100_000 } } });
+    const full: QueueFullError[] = [];
+    const sub = bridge.clients$.subscribe((client) => client.errors$.subscribe((e) => { if (e instanceof QueueFullError) full.push(e); }));
+    defer(() => sub.unsubscribe());
+    const c = await open(bridge.url);
+    c.ws.pause();
+    await until('the peer link', () => peer.sessions.size === 1);
+    const session = [...peer.sessions][0]!;
+    for (let i = 0; i < 800 && full.length === 0; i++) {
+      await session.send(createMessage('STRING', { encoding: 3, value: `${i}`.padEnd(60_000, '.') }, { deviceName: 'Text', timestamp: Timestamp.ZERO }));
+      if (i % 20 === 0) await sleep(5);
+    }
+    await until('the client queue to overflow', () => full.length > 0, 10_000);
+    expect(full[0]!.queuedMessages).toBeLessThan(100_000);
+    expect(full[0]!.queuedBytes).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 });
 
