@@ -48,9 +48,10 @@ export interface HeartbeatOptions {
   /** Silence after a ping that means the peer is dead, ms (default 2 x intervalMs). */
   readonly timeoutMs?: number;
   /**
-   * Send the GET_STATUS probe at open (default true). Server sessions do not (a server sends a
-   * client nothing unasked: the C++ example clients take any unexpected message as their
-   * answer); they learn from the client's own probe or STATUS that it takes part.
+   * Send the GET_STATUS probe at open (default true; false for server sessions, also with a
+   * heartbeat of the server's own: a server sends a client nothing unasked, since the C++
+   * example clients take any unexpected message as their answer). Sessions learn from the
+   * client's own probe or STATUS that it takes part.
    */
   readonly probe?: boolean;
   /**

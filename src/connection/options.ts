@@ -27,6 +27,17 @@ export const CLIENT_HEARTBEAT = { intervalMs: 5000, timeoutMs: 10_000 } as const
  */
 export const SESSION_HEARTBEAT = { ...CLIENT_HEARTBEAT, probe: false } as const;
 
+/**
+ * The heartbeat of a server session from the server's `heartbeat` option: a session sends no
+ * probe unless told `probe: true` in so many words, also when the timing is tuned. (A tuned
+ * `{ intervalMs, timeoutMs }` took the clients' default, probe on: every session sent its client
+ * a GET_STATUS unasked, which a C++ query client reads as the answer to its request.)
+ */
+export function sessionHeartbeat(heartbeat: HeartbeatOptions | false | undefined): HeartbeatOptions | false {
+  if (heartbeat === undefined) return SESSION_HEARTBEAT;
+  return heartbeat === false ? false : { ...heartbeat, probe: heartbeat.probe ?? false };
+}
+
 /** Options of a connection (client or server session). */
 export interface ConnectionOptions extends DecodeOptions {
   /** Label for log lines (default: the channel's remote address). */
@@ -95,7 +106,8 @@ export interface ConnectionOptions extends DecodeOptions {
   /**
    * Heartbeat (default: {@link CLIENT_HEARTBEAT} for TCP, TLS and WebSocket clients,
    * {@link SESSION_HEARTBEAT} (no probe) for server sessions and a bridge's clients; `false` =
-   * off). See docs/connections.md, "Liveness": a GET_STATUS probe at open learns whether the peer
+   * off). Given to `createServer`, it tunes the sessions' timing; they still send no probe
+   * unless it says `probe: true`. See docs/connections.md, "Liveness": a GET_STATUS probe at open learns whether the peer
    * answers; such a peer is pinged after `intervalMs` of silence and declared dead after
    * `timeoutMs` without an answer.
    */

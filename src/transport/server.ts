@@ -8,7 +8,7 @@ import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import { SESSION_HEARTBEAT } from '../connection/options.js';
+import { sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -72,9 +72,10 @@ export type IgtlSession = IgtlConnection & {
  * The heartbeat finds a vanished igtl-rx client even while the server streams to it, where TCP
  * keep-alive cannot (it only probes an idle link). A session sends no probe of its own (nothing
  * unasked to a client): a client that probes the server (every igtl-rx client does) or sends a
- * STATUS has shown that it answers.
+ * STATUS has shown that it answers. The heartbeat (SESSION_HEARTBEAT, or the server's own
+ * timing, still without a probe) is set by `sessionHeartbeat`.
  */
-const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close', heartbeat: SESSION_HEARTBEAT };
+const SESSION_DEFAULTS: ConnectionOptions = { readTimeoutMs: 20_000, oversize: 'close' };
 
 /** The connection of one accepted socket (composition: the same connection, other options). */
 function createSession(socket: Socket, remoteAddress: string, remotePort: number, options: ConnectionOptions, housekeeping: HousekeepingOptions | undefined, serverMaxVersion: HeaderVersion): IgtlSession {
@@ -97,6 +98,7 @@ function createSession(socket: Socket, remoteAddress: string, remotePort: number
     allocate: allocateUninitialized,
     ...SESSION_DEFAULTS,
     ...options,
+    heartbeat: sessionHeartbeat(options.heartbeat),
     reconnect: false,
     eager: true,
     followPeerHeaderVersion: true,
