@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import createDebug from 'debug';
 import { firstValueFrom } from 'rxjs';
 import { DEFAULT_BRIDGE_PORT, createBridge, type IgtlBridge } from '../bridge/bridge.js';
+import { MAX_BODY_SIZE_LIMIT } from '../protocol/constants.js';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError, parseOptions } from './output.js';
@@ -87,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new CliError(`bridge takes no positional arguments\n${usage}`, 2);
   const peer = parseEndpoint(values.igtl, '--igtl');
   const port = parseNumber('--port', values.port, { min: 0, max: 65535, integer: true }) ?? DEFAULT_BRIDGE_PORT;
-  const maxMessageSize = parseNumber('--max-message-size', values['max-message-size'], { min: 58, integer: true });
+  const maxMessageSize = parseNumber('--max-message-size', values['max-message-size'], { min: 58, max: MAX_BODY_SIZE_LIMIT, integer: true });
   const maxClients = parseNumber('--max-clients', values['max-clients'], { min: 1, integer: true });
   const duration = parseNumber('--duration', values.duration, { above: 0 });
   if (values.path !== undefined && !values.path.startsWith('/')) throw new CliError('--path must start with "/"', 2);

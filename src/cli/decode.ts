@@ -1,10 +1,12 @@
 // `igtl-rx decode FILE [--json]`: decodes a file of concatenated messages.
 import { createReadStream } from 'node:fs';
+import { MAX_BODY_SIZE_LIMIT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { IgtlError } from '../protocol/errors.js';
 import { stringifyJSON, toJSON } from '../protocol/json.js';
 import { summarize } from '../protocol/summary.js';
 import type { IgtlMessage } from '../protocol/types.js';
+import { parseNumber } from './net-helper.js';
 import { CliError, LineWriter, parseOptions } from './output.js';
 
 export const usage = `usage: igtl-rx decode FILE [--json] [--no-crc] [--max-body-size BYTES]
@@ -31,8 +33,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new CliError(`decode takes one FILE\n${usage}`, 2);
-  const maxBodySize = values['max-body-size'] === undefined ? undefined : Number(values['max-body-size']);
-  if (maxBodySize !== undefined && !(maxBodySize >= 0)) throw new CliError('--max-body-size must be a number of bytes', 2);
+  // A value the decoder would refuse is a usage error here (exit 2), not an InvalidOptionError (1).
+  const maxBodySize = parseNumber('--max-body-size', values['max-body-size'] as string | undefined, { min: 0, max: MAX_BODY_SIZE_LIMIT, integer: true });
   const out = new LineWriter();
   let bad = 0;
   const decoder = new MessageDecoder(

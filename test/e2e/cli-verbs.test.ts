@@ -147,6 +147,15 @@ describe('errors are one line and a non-zero exit', () => {
       expect(r.stderr).toMatch(/^igtl-rx: /);
     });
   });
+
+  it('a size no decoder can take is a usage error naming the flag (decode exited 1; bridge named maxBodySize)', async () => {
+    const cases = [['decode', '-', '--max-body-size', '1.5'], ['decode', '-', '--max-body-size', '5000000000'], ['bridge', '--max-message-size', '5000000000']];
+    const runs = await Promise.all(cases.map((args) => runCli(args, { input: '' })));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]!.join(' ')).toBe(2);
+      expectOneLineError(r.stderr, new RegExp(`${cases[i]![cases[i]!.length - 2]} must be a whole number >= \\d+ and <= 4294967237`));
+    });
+  });
 });
 
 describe('igtl-rx query', () => {
