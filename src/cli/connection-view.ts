@@ -48,8 +48,8 @@ export function reasonText(reason: Error | undefined): string {
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 /**
- * The state as text: `connecting (attempt 2)`, `open 127.0.0.1:18944`, `stale: nothing received
- * for 3.0 s`, `reconnecting: attempt 2 in 0.5 s (closed by peer)`, `closed by peer`,
+ * The state as text: `connecting (attempt 2)`, `open 127.0.0.1:18944`, `stale: no data
+ * for 3.0 s from HOST:PORT`, `reconnecting: attempt 2 in 0.5 s (closed by peer)`, `closed by peer`,
  * `closed: <reason>`. `elapsedMs` is added to a stale state's `silentMs` (the time since it was
  * reported), so a view refreshed later shows how long the silence has really lasted.
  */

@@ -6,7 +6,7 @@ export type ConnectionState =
   | { readonly kind: 'idle' }
   /** Opening the channel (attempt counts from 1 since the last successful open). */
   | { readonly kind: 'connecting'; readonly attempt: number }
-  /** Open, and bytes arrived within the liveness window: data is live. */
+  /** Open, and data (see `stale`) arrived within `staleAfterMs`, or the channel has just opened. */
   | { readonly kind: 'open'; readonly remote: string }
   /**
    * Open, but no data has arrived for `silentMs` (the `staleAfterMs` option): whatever was last
