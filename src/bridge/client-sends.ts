@@ -2,6 +2,7 @@
 // workstation opens could otherwise move a robot's target (TRANSFORM) or start a recording
 // (COMMAND). A bridge started with `clientSends: true` lets clients send, optionally only some
 // types and at most so many messages per second per client.
+import { monotonicNow } from '../protocol/clock.js';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 
@@ -35,10 +36,14 @@ export function clientSendRules(options: { readonly clientSends?: boolean; reado
 
 /**
  * The gate of one client: returns undefined when `msg` may go to the peer, else why not. The
- * rate is a token bucket holding one second's worth (bursts up to the rate, then the rate).
+ * rate is a token bucket holding one second's worth, and at least one message (bursts up to the
+ * rate, then the rate; under 1/s, one message per 1/rate s: a bucket of less than one message
+ * would refuse every one). Timed on the monotonic clock: a step of the system clock back (NTP)
+ * emptied the bucket for as long as the step, refusing every message meanwhile.
  */
-export function clientSendGate(rules: ClientSendRules, now: () => number = Date.now): (msg: IgtlMessage) => SendVerdict | undefined {
-  let tokens = rules.ratePerSecond ?? 0;
+export function clientSendGate(rules: ClientSendRules, now: () => number = monotonicNow): (msg: IgtlMessage) => SendVerdict | undefined {
+  const capacity = Math.max(1, rules.ratePerSecond ?? 0);
+  let tokens = capacity;
   let last = now();
   return (msg) => {
     if (!rules.allowed) {
@@ -51,7 +56,7 @@ export function clientSendGate(rules: ClientSendRules, now: () => number = Date.
     const rate = rules.ratePerSecond;
     if (rate !== undefined) {
       const t = now();
-      tokens = Math.min(rate, tokens + ((t - last) / 1000) * rate);
+      tokens = Math.min(capacity, tokens + ((t - last) / 1000) * rate);
       last = t;
       if (tokens < 1) return { kind: 'rate', reason: `over this client's send rate limit (${rate} messages/s; --client-send-rate / clientSendRate)` };
       tokens -= 1;

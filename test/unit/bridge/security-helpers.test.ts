@@ -1,7 +1,7 @@
 // The small pieces of the bridge's security: the CIDR allow-list (shared with the TCP server),
 // the Host check, the redaction of tokens, and the client-send gate.
 import type { IncomingMessage } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IDENTITY, InvalidOptionError, Timestamp, createMessage } from '../../../src/index.js';
 import { addressAllowList } from '../../../src/transport/address-allow-list.js';
 import { checkHost, isLoopbackHost } from '../../../src/bridge/security.js';
@@ -59,5 +59,28 @@ describe('clientSendGate', () => {
     t = 500;
     expect(gate(pose)).toBeUndefined();
     expect(() => clientSendRules({ clientSendRate: 0 })).toThrow(InvalidOptionError);
+  });
+
+  it('a rate under 1 message/s lets one message through per 1/rate s (a bucket of 0.5 refused every one)', () => {
+    let t = 0;
+    const gate = clientSendGate(clientSendRules({ clientSends: true, clientSendRate: 0.5 }), () => t);
+    expect([gate(pose), gate(pose)?.kind]).toEqual([undefined, 'rate']);
+    t = 1000;
+    expect(gate(pose)?.kind).toBe('rate');
+    t = 2000;
+    expect([gate(pose), gate(pose)?.kind]).toEqual([undefined, 'rate']);
+  });
+
+  it('a step of the system clock back does not stop a client sending (the rate was timed on Date.now)', () => {
+    const wall = vi.spyOn(Date, 'now');
+    try {
+      wall.mockReturnValue(1_800_000_000_000);
+      const gate = clientSendGate(clientSendRules({ clientSends: true, clientSendRate: 10 }));
+      expect(gate(pose)).toBeUndefined();
+      wall.mockReturnValue(1_800_000_000_000 - 3_600_000); // NTP steps the clock back an hour
+      expect(gate(pose)).toBeUndefined();
+    } finally {
+      wall.mockRestore();
+    }
   });
 });
