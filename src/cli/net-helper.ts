@@ -97,12 +97,16 @@ export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean
 
 /**
  * Opens a connection and resolves once it is open; rejects with one clear line when it cannot
- * be opened (refused, unknown host, timeout).
+ * be opened (refused, unknown host, timeout). The first attempt decides, also for a connection
+ * that reconnects (`monitor --keep-going`, `record --reconnect`): those keep trying once a
+ * connection drops, but a peer that was never there is exit 1 (docs/cli.md), where they waited
+ * in silence, past `--duration`, for the first open.
  */
 export async function openConnection(conn: IgtlConnection, endpoint: Endpoint): Promise<void> {
   conn.connect();
-  const state = await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open' || s.kind === 'closed')));
-  if (state.kind === 'closed') {
+  const state = await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open' || s.kind === 'closed' || s.kind === 'reconnecting')));
+  if (state.kind !== 'open') {
+    if (state.kind === 'reconnecting') conn.close();
     const reason = state.reason?.message ?? 'closed';
     throw new CliError(`cannot connect to ${endpoint.host}:${endpoint.port}: ${reason.replace(`${endpoint.host}:${endpoint.port}: `, '')}`);
   }

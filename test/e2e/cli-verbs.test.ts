@@ -109,6 +109,19 @@ describe('errors are one line and a non-zero exit', () => {
     });
   });
 
+  it('connection refused with --keep-going / --reconnect: exit 1 too (they waited in silence past --duration)', async () => {
+    const target = `127.0.0.1:${closed}`;
+    const cases = [
+      ['monitor', target, '--keep-going', '--duration', '60'],
+      ['record', path.join(dir, 'y.igtl'), target, '--reconnect', '--duration', '60'],
+    ];
+    const runs = await Promise.all(cases.map((args) => runCli(args, { timeoutMs: 15_000 })));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]!.join(' ')).toBe(1);
+      expectOneLineError(r.stderr, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED`));
+    });
+  });
+
   it('bridge --static: a directory that is not there is a usage error, not a page answered with 404', async () => {
     // It said "workbench: open http://... in a browser" and served nothing.
     for (const dirArg of [path.join(dir, 'no-such-dir'), path.join(dir, 'empty.igtl')]) {
