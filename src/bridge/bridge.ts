@@ -39,6 +39,7 @@ import { IgtlConnection, type ConnectionOptions } from '../connection/connection
 import { SESSION_HEARTBEAT } from '../connection/options.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
 import { ConnectionError, DesyncError, InvalidOptionError } from '../protocol/errors.js';
+import { checkMaxBodySize } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { Acceptor, remoteAddressOf } from '../transport/acceptor.js';
@@ -232,7 +233,9 @@ export class IgtlBridge {
     const token = options.token;
     this.log = redactingLog(createDebug('igtl-rx:bridge'), () => (token === undefined ? [] : [token]));
     const log = this.log;
-    const maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024;
+    // Checked here: with an upstream of the user's own, nothing else checks it before the first
+    // client's connection, where it threw from the upgrade handler (an uncaught exception).
+    const maxMessageSize = checkMaxBodySize(options.maxMessageSize ?? 16 * 1024 * 1024, 'maxMessageSize');
     this.wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
     if (options.server) {
       this.http = options.server;

@@ -148,11 +148,14 @@ function capacityFor(total: number, arrived: number): number {
 
 const defaultAllocate: SplitAllocation = (size: number): Uint8Array => new Uint8Array(size);
 
-/** The checked `maxBodySize` option (throws InvalidOptionError). */
-function checkMaxBodySize(value: number | undefined): number {
+/**
+ * The checked `maxBodySize` option (throws InvalidOptionError naming `option`: the bridge's
+ * `maxMessageSize` is checked by the same rule, before its first client needs it).
+ */
+export function checkMaxBodySize(value: number | undefined, option = 'maxBodySize'): number {
   if (value === undefined) return DEFAULT_MAX_BODY_SIZE;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_BODY_SIZE_LIMIT) {
-    throw new InvalidOptionError('maxBodySize', `${String(value)} is not an integer from 0 to ${MAX_BODY_SIZE_LIMIT} (a message must fit one typed array with its 58-byte header)`);
+    throw new InvalidOptionError(option, `${String(value)} is not an integer from 0 to ${MAX_BODY_SIZE_LIMIT} (a message must fit one typed array with its 58-byte header)`);
   }
   return value;
 }

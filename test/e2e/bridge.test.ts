@@ -12,9 +12,11 @@ import { bridgeHooks, bridgeOf as bridgeKitOf, pose, sleep, until } from './brid
 import { filter, firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import {
+  InvalidOptionError,
   MessageDecoder,
   QueueFullError,
   Timestamp,
+  connectTcp,
   connectWebSocket,
   createMessage,
   createServer,
@@ -310,6 +312,21 @@ describe('relaying', () => {
 });
 
 describe('safe defaults and limits', () => {
+  it('refuses a maxMessageSize no decoder can take when created, also with an upstream of your own (its first client threw uncaught)', () => {
+    const own = connectTcp({ port: 1, reconnect: false });
+    defer(() => own.close());
+    for (const upstream of [undefined, own]) {
+      let err: unknown;
+      try {
+        createBridge({ port: 0, maxMessageSize: 5e9, ...(upstream ? { upstream } : {}) });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, upstream ? 'own upstream' : 'TCP upstream').toBeInstanceOf(InvalidOptionError);
+      expect((err as InvalidOptionError).option).toBe('maxMessageSize');
+    }
+  });
+
   it('binds 127.0.0.1 unless told otherwise', async () => {
     const peer = await rawPeer();
     const bridge = await bridgeOf({ upstream: { port: peer.port } });
