@@ -354,7 +354,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
   }
 
   /**
-   * Drops the current channel and opens a new one, as after a network change. The old channel is
+   * Drops the current channel and opens a new one after the first backoff delay
+   * (`reconnect.initialDelayMs`), as after a network change. The old channel is
    * closed gracefully, so what was already written still reaches a peer that reads it within
    * 5 s (a peer that does not read loses it: the socket is destroyed then); messages sent
    * meanwhile wait per their policy. Does nothing unless a channel is open or opening.

@@ -85,7 +85,7 @@ export class Lifecycle {
     this.endChannel(err, true, 1);
   }
 
-  /** Drops the current channel and opens a new one at once (a network change). */
+  /** Drops the current channel and opens a new one after the first backoff delay (a network change). */
   restart(): void {
     if (!this.running) return;
     this.options.log('%s: reconnect requested', this.options.label());
@@ -135,7 +135,8 @@ export class Lifecycle {
 
   /**
    * Ends the running channel. `unsubscribe`: we end it (the transport is still running);
-   * `delayMs`: overrides the backoff (a requested reconnect goes at once).
+   * `delayMs`: overrides the backoff (no caller passes it today: a requested reconnect and a
+   * failed channel both wait the first backoff delay, `initialDelayMs`).
    */
   private endChannel(err: Error | undefined, unsubscribe: boolean, nextAttempt: number, delayMs?: number): void {
     const wasOpen = this.state.kind === 'open' || this.state.kind === 'stale';
