@@ -32,7 +32,7 @@ import { PendingPings } from './pending-pings.js';
 import { pullFrom, type PullOptions } from './pull.js';
 import { outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
-import { DEFAULT_STALE_AFTER_MS, type ConnectionOptions, type SendOptions } from './options.js';
+import { checkLivenessOptions, DEFAULT_STALE_AFTER_MS, type ConnectionOptions, type SendOptions } from './options.js';
 
 /** Device name of the heartbeat GET_STATUS; an igtl-rx server's reply echoes it, which confirms delivery. */
 export const HEARTBEAT_DEVICE_NAME = 'igtl-rx-ping';
@@ -123,6 +123,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
         if (life === this.subject) this.unref();
       };
     });
+    checkLivenessOptions(options);
     this.registry = options.registry ?? defaultRegistry;
     this.onMessage = options.onMessage;
     this.log = createDebug(options.logNamespace ?? 'igtl-rx:connection');

@@ -8,6 +8,8 @@ import type { ReconnectOptions } from './backoff.js';
 import type { HeartbeatOptions } from './liveness.js';
 import type { PullOptions } from './pull.js';
 import type { QueueLimits, SendPolicy } from './send-queue.js';
+import { InvalidOptionError } from '../protocol/errors.js';
+import { MAX_TIMER_MS } from './scheduler.js';
 
 /** Default of `staleAfterMs`, ms: also the CLI monitor's per-row threshold, so both agree. */
 export const DEFAULT_STALE_AFTER_MS = 3000;
@@ -36,6 +38,31 @@ export const SESSION_HEARTBEAT = { ...CLIENT_HEARTBEAT, probe: false } as const;
 export function sessionHeartbeat(heartbeat: HeartbeatOptions | false | undefined): HeartbeatOptions | false {
   if (heartbeat === undefined) return SESSION_HEARTBEAT;
   return heartbeat === false ? false : { ...heartbeat, probe: heartbeat.probe ?? false };
+}
+
+/**
+ * Throws an InvalidOptionError for a liveness duration no timer can wait: not a number, or over
+ * {@link MAX_TIMER_MS} (Node fires such a timer after 1 ms). Measured: `staleAfterMs: NaN` left
+ * the connection `open` for ever (no stale verdict) while its timer woke every millisecond, and
+ * `staleAfterMs: 3e9` printed a TimeoutOverflowWarning every millisecond. 0 or less (off) and
+ * `Infinity` (never) stay allowed; the heartbeat's interval must be a real one.
+ */
+export function checkLivenessOptions(options: ConnectionOptions): void {
+  const check = (option: string, ms: number | undefined, off: boolean): void => {
+    if (ms === undefined || (off && (ms <= 0 || ms === Infinity))) return;
+    if (typeof ms !== 'number' || Number.isNaN(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+      throw new InvalidOptionError(option, `${String(ms)} ms is not a duration a timer can wait (${off ? '0 = off, or ' : ''}up to ${MAX_TIMER_MS} ms)`);
+    }
+  };
+  check('staleAfterMs', options.staleAfterMs, true);
+  check('idleTimeoutMs', options.idleTimeoutMs, true);
+  check('readTimeoutMs', options.readTimeoutMs, true);
+  check('writeStallMs', options.writeStallMs, true);
+  const hb = options.heartbeat;
+  if (hb) {
+    check('heartbeat.intervalMs', hb.intervalMs, false);
+    check('heartbeat.timeoutMs', hb.timeoutMs ?? 2 * hb.intervalMs, false);
+  }
 }
 
 /** Options of a connection (client or server session). */

@@ -8,7 +8,7 @@ import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import { sessionHeartbeat } from '../connection/options.js';
+import { checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -204,6 +204,7 @@ export class IgtlServer {
     const keepAlive = options.keepAliveMs ?? 10_000;
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
+    checkLivenessOptions(options);
     const onSocket = (socket: Socket) => {
       const { address, port } = remoteAddressOf(socket);
       const admission = this.acceptor.admit(address);
