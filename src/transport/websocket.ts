@@ -38,7 +38,7 @@ import { monotonicScheduler } from '../connection/scheduler.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { CLIENT_HEARTBEAT } from '../connection/options.js';
-import { ConnectionError } from '../protocol/errors.js';
+import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
 import { handleQueueSize } from './write-queue.js';
 
@@ -185,7 +185,8 @@ export function describeWebSocketUrl(url: WebSocketUrl): string {
  */
 export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = {}): ChannelFactory {
   const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (!impl) throw new TypeError('igtl-rx: no WebSocket implementation here; in Node 20 pass { WebSocket } from the "ws" package');
+  // A typed error, as for every option igtl-rx cannot honour (it was a bare TypeError).
+  if (!impl) throw new InvalidOptionError('WebSocket', 'no WebSocket implementation here; in Node 20 pass { WebSocket } from the "ws" package');
   const remote = describeWebSocketUrl(url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   return () =>

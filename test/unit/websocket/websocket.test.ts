@@ -1,7 +1,7 @@
 // The WebSocket transport against real `ws` servers on loopback (stopped and restarted for the
 // reconnection tests), plus scripted sockets for backpressure and flow control.
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualAction, VirtualTimeScheduler, filter, firstValueFrom, take, toArray, type Subscription } from 'rxjs';
 import WebSocket, { WebSocketServer } from 'ws';
 import RwsModule from 'reconnecting-websocket';
@@ -9,6 +9,7 @@ import {
   ConnectionError,
   HEARTBEAT_DEVICE_NAME,
   IDENTITY,
+  InvalidOptionError,
   Timestamp,
   connectWebSocket,
   createMessage,
@@ -109,6 +110,25 @@ function statesOf(conn: { state$: import('rxjs').Observable<ConnectionState> }):
   cleanup.push(() => sub.unsubscribe());
   return states;
 }
+
+describe('connectWebSocket without a WebSocket implementation', () => {
+  it('throws an InvalidOptionError naming the WebSocket option (it was a bare TypeError)', () => {
+    vi.stubGlobal('WebSocket', undefined);
+    try {
+      let err: unknown;
+      try {
+        connectWebSocket('ws://127.0.0.1:1/');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidOptionError);
+      expect((err as InvalidOptionError).option).toBe('WebSocket');
+      expect((err as Error).message).toMatch(/pass \{ WebSocket \} from the "ws" package/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
 
 describe('WebSocket transport with a real ws server', () => {
   it('carries messages both ways (Node 20 with WebSocket: ws)', async () => {
