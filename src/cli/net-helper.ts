@@ -1,7 +1,8 @@
 // Shared plumbing of the network verbs: endpoints, numbers, connecting, stopping on Ctrl-C.
-import { Observable, combineLatest, filter, firstValueFrom, map, merge, of, take, timeout, timer } from 'rxjs';
+import { Observable, combineLatest, filter, firstValueFrom, map, merge, of, switchMap, take, timeout, timer } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
+import { MAX_TIMER_MS } from '../connection/scheduler.js';
 import { isOpen } from '../connection/state.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { connectTcp } from '../transport/tcp.js';
@@ -150,8 +151,16 @@ export function stopSignal(): Observable<string> {
 export function stopWhen(durationSeconds: number | undefined): Observable<string> {
   const signals = stopSignal();
   const sources: Observable<string>[] = [signals];
-  if (durationSeconds !== undefined) sources.push(timer(durationSeconds * 1000).pipe(map(() => 'duration')));
+  if (durationSeconds !== undefined) sources.push(after(durationSeconds * 1000).pipe(map(() => 'duration')));
   return merge(...sources).pipe(take(1));
+}
+
+/**
+ * Emits once after `ms`, in steps of at most MAX_TIMER_MS: one timer of a longer delay fires
+ * after 1 ms in Node (`--duration 3000000` stopped a verb at once, with a TimeoutOverflowWarning).
+ */
+function after(ms: number): Observable<unknown> {
+  return ms > MAX_TIMER_MS ? timer(MAX_TIMER_MS).pipe(switchMap(() => after(ms - MAX_TIMER_MS))) : timer(ms);
 }
 
 /**

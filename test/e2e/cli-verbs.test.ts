@@ -122,6 +122,17 @@ describe('errors are one line and a non-zero exit', () => {
     });
   });
 
+  it('--duration longer than one timer can wait runs on (it stopped at once: a timer over 2^31 - 1 ms fires after 1 ms)', async () => {
+    const { sim: long, port: longPort } = await startSimulate(['--duration', '3000000']);
+    // An answer, after the old verb had long stopped (1 ms after it listened), proves it serves.
+    const r = await runCli(['query', `127.0.0.1:${longPort}`, 'GET_STATUS']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^STATUS/);
+    await long.stop();
+    expect(long.stdout).toMatch(/stopping \(SIGINT\)/);
+    expect(long.stdout).not.toMatch(/stopping \(after/);
+  });
+
   it('bridge --static: a directory that is not there is a usage error, not a page answered with 404', async () => {
     // It said "workbench: open http://... in a browser" and served nothing.
     for (const dirArg of [path.join(dir, 'no-such-dir'), path.join(dir, 'empty.igtl')]) {
