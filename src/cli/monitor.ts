@@ -79,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const logUpdate = process.stdout.isTTY === true && !json ? await loadLogUpdate() : undefined;
   const tty = logUpdate !== undefined;
   const rateHz = parseNumber('--rate', values.rate as string | undefined, { above: 0 });
-  const intervalMs = parseNumber('--interval', values.interval as string | undefined, { above: 0 }) ?? (tty ? 500 : 1000);
+  const intervalMs = parseNumber('--interval', values.interval as string | undefined, { above: 0, max: MAX_TIMER_MS }) ?? (tty ? 500 : 1000);
   const staleAfterMs = parseNumber('--stale', values.stale as string | undefined, { above: 0, max: MAX_TIMER_MS });
   const contentLimit = parseNumber('--content-limit', values['content-limit'] as string | undefined, { min: 0 }) ?? 4096;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });

@@ -12,6 +12,7 @@ import type { EmptyQueryType } from '../protocol/messages/query.js';
 import { connectClient, openConnection, parseEndpoint, parseNumber } from './net-helper.js';
 import { CliError } from './output.js';
 import { parseOptions, parseStreamTypes } from './verb-helper.js';
+import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
 export const usage = `usage: igtl-rx query HOST:PORT TYPE [DEVICE] [--timeout MS] [--json] [--resolution MS] [--count N]
        igtl-rx query HOST:PORT --command NAME [--attr KEY=VALUE]... [--xml TEXT] [--timeout MS] [--json]
@@ -81,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const json = values.json as boolean;
-  const timeoutMs = parseNumber('--timeout', values.timeout as string | undefined, { above: 0 }) ?? 5000;
+  const timeoutMs = parseNumber('--timeout', values.timeout as string | undefined, { above: 0, max: MAX_TIMER_MS }) ?? 5000;
   const resolution = parseNumber('--resolution', values.resolution as string | undefined, { min: 0, integer: true }) ?? 0;
   const count = parseNumber('--count', values.count as string | undefined, { min: 1, integer: true });
   const name = values.command as string | undefined;

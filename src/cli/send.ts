@@ -10,6 +10,7 @@ import type { IgtlMessage } from '../protocol/types.js';
 import { connectClient, openConnection, parseEndpoint, parseNumber, writtenOrEnded } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { parseOptions } from './verb-helper.js';
+import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
 export const usage = `usage: igtl-rx send HOST:PORT [FILE] [--interval MS] [--replies MS] [--json]
 
@@ -80,8 +81,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length < 1 || positionals.length > 2) throw new CliError(`send takes HOST:PORT and an optional FILE\n${usage}`, 2);
   const endpoint = parseEndpoint(positionals[0]!);
-  const intervalMs = parseNumber('--interval', values.interval as string | undefined, { min: 0 }) ?? 0;
-  const repliesMs = parseNumber('--replies', values.replies as string | undefined, { min: 0 }) ?? 0;
+  const intervalMs = parseNumber('--interval', values.interval as string | undefined, { min: 0, max: MAX_TIMER_MS }) ?? 0;
+  const repliesMs = parseNumber('--replies', values.replies as string | undefined, { min: 0, max: MAX_TIMER_MS }) ?? 0;
   const file = positionals[1] ?? '-';
   const { messages, errors } = parseMessages(await readInput(file));
   if (errors.length > 0) {

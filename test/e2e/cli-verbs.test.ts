@@ -65,6 +65,15 @@ describe('--help', () => {
     }
   });
 
+  it('so are monitor --interval, query --timeout, send --interval and --replies (send --replies 3e9 stopped listening at once)', async () => {
+    const cases = [['monitor', '127.0.0.1:1', '--interval', '3e9'], ['query', '127.0.0.1:1', 'GET_STATUS', '--timeout', '1e10'], ['send', '127.0.0.1:1', '--interval', '3e9'], ['send', '127.0.0.1:1', '--replies', '3e9']];
+    const runs = await Promise.all(cases.map((args) => runCli(args, { input: '' })));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]!.join(' ')).toBe(2);
+      expectOneLineError(r.stderr, new RegExp(`${cases[i]![cases[i]!.length - 2]} must be a number [>=]+ 0 and <= 2147483647`));
+    });
+  });
+
   it('an unknown option is a usage error (exit 2) with the usage line', async () => {
     const r = await runCli(['monitor', '127.0.0.1:1', '--bogus']);
     expect(r.code).toBe(2);
