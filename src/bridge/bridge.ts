@@ -462,7 +462,12 @@ export class IgtlBridge {
         legacyEmptyQueries: false,
         // Limits not given keep the bridge's defaults (a `queue` of only `maxMessages` had the
         // connections' 16 MiB byte limit, twice what BridgeClientOptions promises).
-        queue: { ...DEFAULT_CLIENT_QUEUE, ...this.options.client?.queue },
+        // Each limit left out (or given as undefined) keeps the bridge's default.
+        queue: {
+          ...this.options.client?.queue,
+          maxMessages: this.options.client?.queue?.maxMessages ?? DEFAULT_CLIENT_QUEUE.maxMessages,
+          maxBytes: this.options.client?.queue?.maxBytes ?? DEFAULT_CLIENT_QUEUE.maxBytes,
+        },
         maxBodySize: this.options.maxMessageSize ?? 16 * 1024 * 1024,
       },
       flow,

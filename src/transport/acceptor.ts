@@ -8,6 +8,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import { addressAllowList, unmapIPv4, type AddressMatcher } from './address-allow-list.js';
 import { monotonicNow } from '../protocol/clock.js';
+import { InvalidOptionError } from '../protocol/errors.js';
 
 /** Where a client comes from. */
 export interface RemoteAddress {
@@ -99,6 +100,11 @@ export class Acceptor<E> {
     private readonly options: AcceptorOptions<E>,
   ) {
     this.allowed = options.allow === undefined ? undefined : addressAllowList(options.allow);
+    // NaN refused every client, silently (no count is below it); 0 refuses every client on purpose.
+    const max = options.maxClients;
+    if (!((Number.isInteger(max) && max >= 0) || max === Infinity)) {
+      throw new InvalidOptionError('maxClients', `must be a whole number >= 0 (or Infinity), got ${String(max)}`);
+    }
   }
 
   /** Entries connected now (a live view). */

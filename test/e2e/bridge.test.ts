@@ -289,11 +289,14 @@ describe('relaying', () => {
     await until('the slow client to be dropped', () => bridge.clients.size === 0, 10_000);
   });
 
-  it('a client.queue that sets only maxMessages keeps the default byte limit, 8 MiB (it was 16 MiB)', async () => {
+  it.each([
+    ['sets only maxMessages', { maxMessages: 100_000 }],
+    ['gives maxBytes as undefined', { maxMessages: 100_000, maxBytes: undefined as unknown as number }],
+  ])('a client.queue that %s keeps the default byte limit, 8 MiB (it was 16 MiB)', async (_what, queue) => {
     const peer = createServer({ port: 0 });
     await peer.listen();
     defer(() => peer.close());
-    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, client: { queue: { maxMessages: 100_000 } } });
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, client: { queue } });
     const full: QueueFullError[] = [];
     const sub = bridge.clients$.subscribe((client) => client.errors$.subscribe((e) => { if (e instanceof QueueFullError) full.push(e); }));
     defer(() => sub.unsubscribe());

@@ -55,3 +55,11 @@ describe('liveness options', () => {
     }
   });
 });
+
+describe('server admission options', () => {
+  it('an evictAfterMs that is not a number (NaN never evicted: the lock-out it is for) and a maxClients that is not a whole number >= 0 are refused', () => {
+    expect(optionRefused(() => createServer({ port: 0, evictAfterMs: Number.NaN }))).toBe('evictAfterMs');
+    expect(optionRefused(() => createServer({ port: 0, maxClients: Number.NaN }))).toBe('maxClients');
+    expect(optionRefused(() => createServer({ port: 0, evictAfterMs: -1, maxClients: 1 }))).toBeUndefined();
+  });
+});

@@ -70,6 +70,13 @@ describe('allow-list', () => {
 });
 
 describe('capacity and bookkeeping', () => {
+  it('refuses a maxClients that is not a whole number >= 0 (NaN refused every client)', () => {
+    for (const maxClients of [Number.NaN, -1, 1.5]) {
+      expect(() => bookkeeper<string>({ maxClients }), String(maxClients)).toThrow(InvalidOptionError);
+    }
+    expect(() => bookkeeper<string>({ maxClients: Infinity })).not.toThrow();
+  });
+
   it('counts entries in and out and refuses beyond maxClients without a policy', () => {
     const a = bookkeeper<string>({ maxClients: 2 });
     a.add('x');
