@@ -17,7 +17,15 @@ export interface PeerStateLike {
 }
 
 /** What the page can say about its data. */
-export type Health = 'connecting' | 'live' | 'stale' | 'bridge-silent' | 'no-data' | 'tracker-down' | 'bridge-down' | 'closed';
+export type Health = 'connecting' | 'awaiting-tracker' | 'live' | 'stale' | 'bridge-silent' | 'no-data' | 'tracker-down' | 'bridge-down' | 'closed';
+
+/**
+ * How long after the WebSocket opens the page waits for the bridge's first word on its tracker
+ * before taking the server for one that does not report it (then the data alone says live).
+ * An igtl-rx bridge sends it before any data, within a millisecond or so; until it comes, the
+ * tracker may well be down, so the page does not say live.
+ */
+export const PEER_NOTICE_GRACE_MS = 2000;
 
 /** The connection's `peerState$`, when the library has one (feature detection). */
 export function peerStateOf(conn: IgtlConnection): Observable<PeerStateLike> | undefined {
@@ -35,9 +43,11 @@ function reasonText(reason: unknown): string {
 /**
  * The health of the data from the two states (peer undefined: the bridge does not say).
  * `wasOpen`: the page has been connected to the bridge before, so connecting again means it
- * lost the bridge (each attempt after a drop counts from 1 again).
+ * lost the bridge (each attempt after a drop counts from 1 again). `awaitingPeer`: the
+ * WebSocket has just opened and the bridge has not yet said how its tracker is (see
+ * PEER_NOTICE_GRACE_MS).
  */
-export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined, wasOpen = false): Health {
+export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined, wasOpen = false, awaitingPeer = false): Health {
   switch (conn.kind) {
     case 'idle':
     case 'connecting':
@@ -49,6 +59,7 @@ export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined,
     default:
       break;
   }
+  if (!peer && awaitingPeer) return 'awaiting-tracker';
   if (peer) {
     if (peer.kind === 'connecting' || peer.kind === 'reconnecting' || peer.kind === 'closed') return 'tracker-down';
     if (peer.kind === 'stale') return 'stale';
@@ -64,6 +75,7 @@ export function healthOf(conn: ConnectionState, peer: PeerStateLike | undefined,
 
 const HEALTH_TEXT: Record<Health, string> = {
   connecting: 'connecting to the bridge…',
+  'awaiting-tracker': 'connected: waiting for the bridge to say how its tracker is…',
   live: 'live',
   stale: 'stale: no data from the tracker',
   'bridge-silent': 'stale: nothing from the bridge (its tracker was live)',
@@ -79,6 +91,8 @@ export class Header {
   private wasOpen = false;
   private peer: PeerStateLike | undefined;
   private lastHealth: Health | undefined;
+  /** Until when (performance.now()) the bridge's first peer-state notice is waited for. */
+  private awaitingPeerUntil = 0;
 
   constructor(
     private readonly health: HTMLElement,
@@ -91,19 +105,25 @@ export class Header {
 
   /** Follows a connection's state, peer state and errors. */
   attach(connection: IgtlConnection): Subscription {
+    const peer$ = peerStateOf(connection);
     const sub = connection.state$.subscribe((s) => {
+      const opened = s.kind === 'open' && this.conn.kind !== 'open' && this.conn.kind !== 'stale';
       this.conn = s;
       if (s.kind === 'open') this.wasOpen = true;
+      if (opened && peer$) {
+        this.awaitingPeerUntil = performance.now() + PEER_NOTICE_GRACE_MS;
+        setTimeout(() => this.render(), PEER_NOTICE_GRACE_MS + 10);
+      }
       // A new bridge connection: the peer state is unknown until the bridge says it again.
       if (s.kind !== 'open' && s.kind !== 'stale') this.peer = this.peer && { kind: 'unknown' };
       this.render();
     });
-    const peer$ = peerStateOf(connection);
     this.peerLine.dataset.supported = String(peer$ !== undefined);
     if (peer$) {
       sub.add(
         peer$.subscribe((p) => {
           this.peer = p;
+          if (p.kind !== 'unknown') this.awaitingPeerUntil = 0;
           this.render();
         }),
       );
@@ -114,7 +134,7 @@ export class Header {
 
   /** The current health (for the test hooks). */
   get current(): Health {
-    return healthOf(this.conn, this.peer?.kind === 'unknown' ? undefined : this.peer, this.wasOpen);
+    return healthOf(this.conn, this.peer?.kind === 'unknown' ? undefined : this.peer, this.wasOpen, this.awaitingPeer());
   }
 
   private error(e: IgtlError): void {
@@ -123,10 +143,14 @@ export class Header {
     this.errorLine.hidden = false;
   }
 
+  private awaitingPeer(): boolean {
+    return performance.now() < this.awaitingPeerUntil;
+  }
+
   private render(): void {
     const s = this.conn;
     const peer = this.peer?.kind === 'unknown' ? undefined : this.peer;
-    const health = healthOf(s, peer, this.wasOpen);
+    const health = healthOf(s, peer, this.wasOpen, this.awaitingPeer());
     this.health.dataset.health = health;
     this.health.textContent = HEALTH_TEXT[health];
     this.bridgeLine.dataset.state = s.kind;
