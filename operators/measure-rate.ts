@@ -1,5 +1,5 @@
 import { NEVER, Observable, interval, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, isTimerDelay, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -78,7 +78,7 @@ export function measureRate<T extends IgtlMessage>(options: MeasureRateOptions<T
   if (!(windowMs > 0) || !(intervalMs > 0)) throw new RangeError(`measureRate: windowMs and intervalMs must be > 0, got ${windowMs} and ${intervalMs}`);
   // A timer cannot wait longer than MAX_TIMER_MS (a longer interval would report every 1 ms):
   // refused, except Infinity, which means no periodic report at all.
-  if (intervalMs > MAX_TIMER_MS && intervalMs !== Infinity) throw new RangeError(`measureRate: intervalMs must be at most ${MAX_TIMER_MS}, or Infinity, got ${intervalMs}`);
+  if (!isTimerDelay(intervalMs) && intervalMs !== Infinity) throw new RangeError(`measureRate: intervalMs must be at most ${MAX_TIMER_MS}, or Infinity, got ${intervalMs}`);
   const forgetAfterMs = options.forgetAfterMs ?? 10 * windowMs;
   const keyOf = options.key ?? trackingKey;
   const scheduler = options.scheduler ?? monotonicScheduler;

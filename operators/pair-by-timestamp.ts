@@ -1,5 +1,5 @@
 import { Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, isTimerDelay, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 
@@ -128,7 +128,7 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
   const maxWaitMs = options.maxWaitMs ?? Math.max(2 * tolerance, 100);
   // A timer cannot wait longer than MAX_TIMER_MS (a longer delay, NaN or a negative one runs out
   // after 1 ms): refused, except Infinity, which means no timer at all.
-  if (!(maxWaitMs >= 0 && (maxWaitMs <= MAX_TIMER_MS || maxWaitMs === Infinity))) {
+  if (!(isTimerDelay(maxWaitMs) || maxWaitMs === Infinity)) {
     throw new RangeError(`pairByTimestamp: maxWaitMs must be from 0 to ${MAX_TIMER_MS}, or Infinity, got ${maxWaitMs}`);
   }
   const maxPartners = options.maxPartners ?? 1000;

@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Unsubscribable } from 'rxjs';
-import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, isTimerDelay, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage, SendPolicy } from '../src/index.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 import type { IgtlPeer } from './internal/peer.js';
@@ -51,7 +51,7 @@ export interface SendToOptions {
 export function sendTo<T extends IgtlMessage>(peer: IgtlPeer, options: SendToOptions = {}): MonoTypeOperatorFunction<T> {
   const sendOptions = options.policy === undefined ? undefined : { policy: options.policy };
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000;
-  if (!(flushTimeoutMs >= 0 && flushTimeoutMs <= MAX_TIMER_MS)) throw new RangeError(`sendTo: flushTimeoutMs must be from 0 to ${MAX_TIMER_MS}, got ${flushTimeoutMs}`);
+  if (!isTimerDelay(flushTimeoutMs)) throw new RangeError(`sendTo: flushTimeoutMs must be from 0 to ${MAX_TIMER_MS}, got ${flushTimeoutMs}`);
   const scheduler = options.scheduler ?? monotonicScheduler;
   return (source) =>
     new Observable<T>((subscriber) => {

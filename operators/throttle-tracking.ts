@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
-import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, isTimerDelay, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { deviceKey, elementsOf, isElementMessage, trackingKey } from './internal/elements.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
@@ -85,7 +85,7 @@ interface DeviceOrder {
 export function throttleTracking<T extends IgtlMessage>(hz: number, options: ThrottleTrackingOptions<T> = {}): MonoTypeOperatorFunction<T> {
   const windowMs = 1000 / hz;
   // A window longer than a timer can wait would run out after 1 ms.
-  if (!(hz > 0) || !(windowMs <= MAX_TIMER_MS)) throw new RangeError(`throttleTracking: hz must be at least ${1000 / MAX_TIMER_MS} (a window of at most ${MAX_TIMER_MS} ms), got ${hz}`);
+  if (!(hz > 0) || !isTimerDelay(windowMs)) throw new RangeError(`throttleTracking: hz must be at least ${1000 / MAX_TIMER_MS} (a window of at most ${MAX_TIMER_MS} ms), got ${hz}`);
   const keyOf = options.key ?? trackingKey;
   const ordered = options.key === undefined;
   const scheduler = options.scheduler ?? monotonicScheduler;

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { MAX_TIMER_MS, monotonicScheduler } from '../src/connection/scheduler.js';
+import { MAX_TIMER_MS, isTimerDelay, monotonicScheduler } from '../src/connection/scheduler.js';
 import type { IgtlMessage } from '../src/index.js';
 import { DelayFloor } from './internal/delay-floor.js';
 import { trackingKey } from './internal/elements.js';
@@ -100,7 +100,7 @@ interface KeyState<T> {
  */
 export function watchFreshness<T extends IgtlMessage>(options: WatchFreshnessOptions<T>): OperatorFunction<T, FreshnessChange<T>> {
   const staleAfterMs = options.staleAfterMs;
-  if (typeof staleAfterMs !== 'number' || !(staleAfterMs > 0) || !(staleAfterMs <= MAX_TIMER_MS)) {
+  if (!(isTimerDelay(staleAfterMs) && staleAfterMs > 0)) {
     // A longer timer runs out after 1 ms: every live key would be re-checked each millisecond.
     throw new RangeError(`watchFreshness: staleAfterMs must be a number > 0 and at most ${MAX_TIMER_MS}, got ${String(staleAfterMs)}`);
   }

@@ -9,7 +9,7 @@ import type { HeartbeatOptions } from './liveness.js';
 import type { PullOptions } from './pull.js';
 import type { QueueLimits, SendPolicy } from './send-queue.js';
 import { InvalidOptionError } from '../protocol/errors.js';
-import { MAX_TIMER_MS } from './scheduler.js';
+import { MAX_TIMER_MS, isTimerDelay } from './scheduler.js';
 
 /** Default of `staleAfterMs`, ms: also the CLI monitor's per-row threshold, so both agree. */
 export const DEFAULT_STALE_AFTER_MS = 3000;
@@ -50,7 +50,7 @@ export function sessionHeartbeat(heartbeat: HeartbeatOptions | false | undefined
 export function checkLivenessOptions(options: ConnectionOptions): void {
   const check = (option: string, ms: number | undefined, off: boolean): void => {
     if (ms === undefined || (off && (ms <= 0 || ms === Infinity))) return;
-    if (typeof ms !== 'number' || Number.isNaN(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    if (!(isTimerDelay(ms) && ms > 0)) {
       throw new InvalidOptionError(option, `${String(ms)} ms is not a duration a timer can wait (${off ? '0 = off, or ' : ''}up to ${MAX_TIMER_MS} ms)`);
     }
   };

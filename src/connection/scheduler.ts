@@ -19,6 +19,15 @@ const VIRTUAL_BEFORE_MS = 1e12;
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
+ * Whether `ms` is a delay a timer keeps: a number from 0 to {@link MAX_TIMER_MS}. NaN, a negative
+ * or a longer delay runs out after 1 ms. The one rule every option that becomes a timer is
+ * checked against (each adds whether 0 or Infinity means something of its own).
+ */
+export function isTimerDelay(ms: unknown): ms is number {
+  return typeof ms === 'number' && ms >= 0 && ms <= MAX_TIMER_MS;
+}
+
+/**
  * The default scheduler of everything in igtl-rx that measures time: a connection's liveness
  * (stale, dead peer, heartbeats), `watchFreshness`, `measureRate`, the simulator's ticks and
  * playback. Its timers are asyncScheduler's (setTimeout/setInterval, which run on a monotonic
