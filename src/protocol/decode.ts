@@ -11,6 +11,7 @@ import {
   TruncatedMessageError,
   UnsupportedHeaderVersionError,
 } from './errors.js';
+import { wholeBufferViews } from './buffer-views.js';
 import { readHeader, readNames, slotDevice, slotType, type FrameHeader } from './header.js';
 import { EMPTY_METADATA } from './metadata.js';
 import { readMetadata } from './metadata-codec.js';
@@ -219,20 +220,51 @@ export function checkHeader(header: FrameHeader, maxBodySize: number): IgtlError
 }
 
 /**
+ * decodeMessage()'s usual case for a frame cut from a larger buffer that the previous call decoded
+ * from too (buffer-views.ts): no DataView of its own. Undefined when the buffer is new, or when
+ * the header is not the usual case (decodeMessage then reads it in full, for its error). Kept out
+ * of decodeMessage for its size, as decodeInFull is.
+ */
+function decodeFromWholeBuffer(bytes: Uint8Array, options: DecodeOptions): IgtlMessage | undefined {
+  const shared = wholeBufferViews(bytes);
+  if (shared === undefined) return undefined;
+  const at = bytes.byteOffset;
+  const view = shared.view;
+  if (view.getUint32(at + OFFSET_BODY_SIZE) !== 0) return undefined;
+  const bodySize = view.getUint32(at + OFFSET_BODY_SIZE + 4);
+  if (HEADER_SIZE + bodySize !== bytes.length || bodySize > (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE) || !isSupportedHeaderVersion(view.getUint16(at + OFFSET_VERSION))) return undefined;
+  return decodeFrameAt(shared.bytes, view, at, options.registry ?? defaultRegistry, options.verifyCrc ?? true);
+}
+
+/**
  * Decodes exactly one message from `bytes` (a whole message, nothing before or after).
  * Throws an {@link IgtlError}: TruncatedMessageError, BodyTooLargeError, CrcMismatchError, ...
  */
 export function decodeMessage(bytes: Uint8Array, options: DecodeOptions = {}): IgtlMessage {
   if (bytes.length < HEADER_SIZE) throw new TruncatedMessageError(HEADER_SIZE, bytes.length);
+  // A frame cut from a larger buffer, read through the views the previous call on it made.
+  if (bytes.byteOffset !== 0) {
+    const decoded = decodeFromWholeBuffer(bytes, options);
+    if (decoded !== undefined) return decoded;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The usual case, a whole message whose header passes checkHeader, takes the framer's path
-  // (decodeFrameAt: no FrameHeader object); anything else is read in full below, for its error.
+  // (decodeFrameAt: no FrameHeader object); anything else is read in full, for its error.
   if (view.getUint32(OFFSET_BODY_SIZE) === 0) {
     const bodySize = view.getUint32(OFFSET_BODY_SIZE + 4);
     if (HEADER_SIZE + bodySize === bytes.length && bodySize <= (options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE) && isSupportedHeaderVersion(view.getUint16(OFFSET_VERSION))) {
       return decodeFrameAt(bytes, view, 0, options.registry ?? defaultRegistry, options.verifyCrc ?? true);
     }
   }
+  return decodeInFull(bytes, view, options);
+}
+
+/**
+ * decodeMessage() for a message outside its usual case: the header read in full, so that its
+ * error can say what is wrong. A function of its own, so that decodeMessage stays small enough
+ * (V8 inlines up to 460 bytes of bytecode) to be inlined into its callers' loops.
+ */
+function decodeInFull(bytes: Uint8Array, view: DataView, options: DecodeOptions): IgtlMessage {
   const header = readHeader(bytes, view, 0);
   const problem = checkHeader(header, options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE);
   if (problem) throw problem;
