@@ -10,7 +10,10 @@ export interface ReconnectOptions {
   readonly factor?: number;
   /** Random spread: the delay is multiplied by a value in [1 - jitter, 1 + jitter] (default 0.2). */
   readonly jitter?: number;
-  /** Attempts before giving up (default Infinity); counted from the last successful open. */
+  /**
+   * Attempts before giving up (default Infinity); counted from the last connection that worked:
+   * the peer sent something, or it stayed open a second (lifecycle.ts, OPEN_PROVEN_AFTER_MS).
+   */
   readonly maxAttempts?: number;
 }
 

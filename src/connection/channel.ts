@@ -49,6 +49,12 @@ export type ChannelEvent =
   | { readonly type: 'data'; readonly chunk: Uint8Array }
   | { readonly type: 'drain' }
   /**
+   * The peer sent something that is not OpenIGTLink bytes (a WebSocket text frame: an igtl-rx
+   * bridge's notices): it is there, and the connection worked (see lifecycle.ts,
+   * OPEN_PROVEN_AFTER_MS).
+   */
+  | { readonly type: 'heard' }
+  /**
    * A loss that does not end the channel (a datagram the OS refused to send, datagrams dropped
    * while reading was paused): the connection reports it on `errors$` and goes on.
    */

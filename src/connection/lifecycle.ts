@@ -39,10 +39,30 @@ export interface LifecycleOptions {
   readonly label: () => string;
 }
 
+/**
+ * How long a channel must stay open, ms, to count as a connection that worked when the peer has
+ * sent nothing on it. A peer that accepts and hangs up at once -- a TLS 1.3 server refusing our
+ * client certificate (the handshake completes on our side one round trip before its verdict
+ * arrives), a full server, a port forwarder with nothing behind it -- opens for a few ms: taken
+ * for a working connection, it restarted the count, so the retries never backed off and
+ * `maxAttempts` never ended them. A second covers the verdict's round trip on any network a
+ * tracker is used on; a receive-only peer (it never sends) that is restarted after a longer
+ * life still restarts the count.
+ */
+export const OPEN_PROVEN_AFTER_MS = 1000;
+
+/** The channel now open: which attempt opened it, when, and whether the peer has sent anything. */
+interface OpenChannel {
+  readonly attempt: number;
+  readonly at: number;
+  heard: boolean;
+}
+
 /** Runs channels one after another according to the state machine above. */
 export class Lifecycle {
   private readonly subject = new BehaviorSubject<ConnectionState>({ kind: 'idle' });
   private activity: Subscription | undefined;
+  private current: OpenChannel | undefined;
   /** The published state. */
   readonly state$: Observable<ConnectionState> = this.subject.asObservable();
 
@@ -82,7 +102,7 @@ export class Lifecycle {
   fail(err: Error): void {
     if (!this.running) return;
     this.options.log('%s: closing: %s', this.options.label(), err.message);
-    this.endChannel(err, true, 1);
+    this.endChannel(err, true, this.nextAttemptAfterOpen());
   }
 
   /** Drops the current channel and opens a new one after the first backoff delay (a network change). */
@@ -109,28 +129,45 @@ export class Lifecycle {
     this.activity = undefined;
     this.subject.next({ kind: 'connecting', attempt: n });
     let channel: ByteChannel | undefined;
+    this.current = undefined;
     const run = this.factory().subscribe({
       next: (ev: ChannelEvent) => {
-        if (ev.type === 'data') this.hooks.data(ev.chunk);
-        else if (ev.type === 'drain') this.hooks.drain();
+        if (ev.type === 'data') {
+          if (this.current) this.current.heard = true;
+          this.hooks.data(ev.chunk);
+        } else if (ev.type === 'heard') {
+          if (this.current) this.current.heard = true;
+        } else if (ev.type === 'drain') this.hooks.drain();
         else if (ev.type === 'fault') this.hooks.fault(ev.error);
         else {
           channel = ev.channel;
+          this.current = { attempt: n, at: this.options.scheduler.now(), heard: false };
           this.subject.next({ kind: 'open', remote: ev.channel.remote });
           this.hooks.opened(ev.channel);
         }
       },
       // After an unsubscribe RxJS delivers nothing more, so these always belong to this attempt.
       error: (err: unknown) => {
-        this.endChannel(err instanceof Error ? err : new ConnectionError(String(err), err), false, channel ? 1 : n + 1);
+        this.endChannel(err instanceof Error ? err : new ConnectionError(String(err), err), false, channel ? this.nextAttemptAfterOpen() : n + 1);
       },
       complete: () => {
         const err = channel ? new PeerClosedError(channel.remote) : new ConnectionError(`${this.options.label()}: closed before opening`);
-        this.endChannel(err, false, channel ? 1 : n + 1);
+        this.endChannel(err, false, channel ? this.nextAttemptAfterOpen() : n + 1);
       },
     });
     // A factory that failed synchronously has moved the state on already.
     if (this.state.kind === 'connecting' || this.state.kind === 'open' || this.state.kind === 'stale') this.activity = run;
+  }
+
+  /**
+   * The attempt that follows the open channel's end: the first again after a connection that
+   * worked (the peer sent something, or it stayed open {@link OPEN_PROVEN_AFTER_MS}), else the
+   * next one, as after an attempt that failed to open.
+   */
+  private nextAttemptAfterOpen(): number {
+    const c = this.current;
+    if (!c || c.heard || this.options.scheduler.now() - c.at >= OPEN_PROVEN_AFTER_MS) return 1;
+    return c.attempt + 1;
   }
 
   /**
@@ -142,6 +179,7 @@ export class Lifecycle {
     const wasOpen = this.state.kind === 'open' || this.state.kind === 'stale';
     const activity = this.activity;
     this.activity = undefined;
+    this.current = undefined;
     if (unsubscribe) activity?.unsubscribe();
     const label = this.options.label();
     if (wasOpen) this.options.log('%s: closed%s', label, err ? `: ${err.message}` : '');

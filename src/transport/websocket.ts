@@ -368,8 +368,12 @@ function wire(
   const onMessage = (ev: MessageEventLike) => {
     const chunk = bytesOf(ev.data);
     if (chunk) channel?.receive(chunk);
-    else if (typeof ev.data === 'string' && onText) readText(ev.data, onText);
-    else log('%s: text frame ignored (OpenIGTLink travels in binary frames)', remote);
+    else {
+      // Not OpenIGTLink, but the peer speaking: the connection works (lifecycle.ts).
+      if (channel) emit({ type: 'heard' });
+      if (typeof ev.data === 'string' && onText) readText(ev.data, onText);
+      else log('%s: text frame ignored (OpenIGTLink travels in binary frames)', remote);
+    }
   };
   // `onText` is the user's: what it throws ends this channel (errors$, then a reconnect), as an
   // operator's callback ends its subscription. Thrown into `ws` instead, it escaped as an

@@ -2,7 +2,7 @@
 // machine idle -> connecting -> open/stale -> reconnecting -> closed.
 import { describe, expect, it } from 'vitest';
 import { VirtualAction, VirtualTimeScheduler, throwError } from 'rxjs';
-import { Lifecycle } from '../../../src/connection/lifecycle.js';
+import { Lifecycle, OPEN_PROVEN_AFTER_MS } from '../../../src/connection/lifecycle.js';
 import { ConnectionError, PeerClosedError, type ConnectionState } from '../../../src/index.js';
 import { fakeFactory } from './fake-channel.js';
 
@@ -44,6 +44,7 @@ describe('Lifecycle', () => {
     const { life, attempts, states, scheduler, events } = setup({ initialDelayMs: 100 });
     life.start();
     attempts[0]!.open();
+    attempts[0]!.data(new Uint8Array(58));
     attempts[0]!.end();
     const s = states.at(-1)!;
     expect(s.kind).toBe('reconnecting');
@@ -52,7 +53,43 @@ describe('Lifecycle', () => {
     scheduler.flush();
     expect(states.at(-1)).toEqual({ kind: 'connecting', attempt: 1 });
     expect(attempts).toHaveLength(2);
-    expect(events).toEqual(['opened', 'ended PeerClosedError true']);
+    expect(events).toEqual(['opened', 'data 58', 'ended PeerClosedError true']);
+  });
+
+  it('a peer that opens and hangs up at once without a word is a failed attempt: the delays grow and maxAttempts ends it', () => {
+    // A TLS 1.3 server refusing our client certificate, a full server: open for a few ms.
+    const { life, attempts, states, scheduler } = setup({ initialDelayMs: 100, maxAttempts: 3 });
+    life.start();
+    for (let i = 0; i < 3; i++) {
+      attempts[i]!.open();
+      if (i === 1) attempts[i]!.fail(new ConnectionError('tlsv13 alert certificate required'));
+      else attempts[i]!.end();
+      scheduler.flush();
+    }
+    expect(states.filter((s) => s.kind === 'reconnecting').map((s) => s.kind === 'reconnecting' && [s.attempt, s.delayMs])).toEqual([[2, 100], [3, 200]]);
+    const last = states.at(-1)!;
+    expect(last.kind).toBe('closed');
+    expect(last.kind === 'closed' && last.reason?.message).toBe('gave up after 3 failed connection attempts');
+    expect(attempts).toHaveLength(3);
+  });
+
+  it('a channel the peer sent something on, or that stayed open OPEN_PROVEN_AFTER_MS, worked: the count starts again', () => {
+    const { life, attempts, states, scheduler } = setup({ initialDelayMs: 100 });
+    life.start();
+    attempts[0]!.open();
+    attempts[0]!.end(); // silent and at once: attempt 2 next
+    scheduler.flush();
+    attempts[1]!.open();
+    attempts[1]!.data(new Uint8Array(1));
+    attempts[1]!.end(); // heard from: attempt 1 again
+    scheduler.flush();
+    attempts[2]!.open();
+    scheduler.schedule(() => attempts[2]!.end(), OPEN_PROVEN_AFTER_MS); // silent, but open long enough
+    scheduler.flush();
+    attempts[3]!.open();
+    scheduler.schedule(() => life.fail(new ConnectionError('idle')), OPEN_PROVEN_AFTER_MS - 1); // silent, short: a failure
+    scheduler.flush();
+    expect(states.filter((s) => s.kind === 'reconnecting' || s.kind === 'closed').map((s) => (s.kind === 'reconnecting' ? s.attempt : s.kind))).toEqual([2, 1, 1, 2]);
   });
 
   it('failed attempts count up with backoff and give up after maxAttempts: closed, finished', () => {

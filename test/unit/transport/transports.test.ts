@@ -72,6 +72,27 @@ describe('TLS', () => {
     expect(names).toEqual([false]);
   });
 
+  it('a server that refuses our client certificate (TLS 1.3: after our side of the handshake) is a failed attempt: maxAttempts ends it', async () => {
+    // No client certificate given: the server's alert arrives a round trip after `secureConnect`,
+    // so each attempt opens for a few ms. It counted as a working connection: the retries stayed
+    // at initialDelayMs and never reached maxAttempts.
+    const s = await server({ tls: { key: certs.key, cert: certs.cert, ca: certs.ca, requestCert: true, rejectUnauthorized: true } });
+    const conn = connectTls({ port: s.address.port, tls: { ca: certs.ca, minVersion: 'TLSv1.3' }, reconnect: { initialDelayMs: 20, maxAttempts: 3 } });
+    cleanup.push(() => conn.close());
+    const retries: number[] = [];
+    conn.state$.subscribe((st) => {
+      if (st.kind === 'reconnecting') retries.push(st.attempt);
+    });
+    const errors: IgtlError[] = [];
+    conn.errors$.subscribe((e) => errors.push(e));
+    const ended = await firstValueFrom(conn).then(() => undefined, (e: unknown) => e);
+    expect(ended).toBeInstanceOf(ConnectionError);
+    expect((ended as ConnectionError).message).toBe('gave up after 3 failed connection attempts');
+    expect(retries).toEqual([2, 3]);
+    // Each refusal was said, with the server's reason.
+    expect(errors.filter((e) => /certificate required/.test(e.message))).toHaveLength(3);
+  });
+
   it('refuses a server whose certificate does not verify, by default', async () => {
     const s = await server({ tls: { key: certs.key, cert: certs.cert } });
     const conn = connectTls({ port: s.address.port, reconnect: false });
