@@ -22,7 +22,7 @@ import { defaultRegistry } from '../protocol/messages/index.js';
 import type { CodecRegistry } from '../protocol/registry.js';
 import { Timestamp } from '../protocol/timestamp.js';
 import { wireType, type HeaderVersion, type IgtlMessage } from '../protocol/types.js';
-import type { ReconnectOptions } from './backoff.js';
+import { checkReconnectOptions, type ReconnectOptions } from './backoff.js';
 import type { ByteChannel, ChannelFactory } from './channel.js';
 import { outgoingHeaderVersion, type FramingRules } from './framing-policy.js';
 import { Lifecycle } from './lifecycle.js';
@@ -162,6 +162,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     );
     const reconnect: ReconnectOptions | undefined =
       options.reconnect === false || options.eager ? undefined : options.reconnect === true || options.reconnect === undefined ? {} : options.reconnect;
+    if (reconnect) checkReconnectOptions(reconnect);
     this.lifecycle = new Lifecycle(
       factory,
       { reconnect, scheduler: this.scheduler, random: options.random, wanted: () => this.refs > 0 || this.keepOpen, log: this.log, label: () => this.label() },

@@ -63,3 +63,34 @@ describe('server admission options', () => {
     expect(optionRefused(() => createServer({ port: 0, evictAfterMs: -1, maxClients: 1 }))).toBeUndefined();
   });
 });
+
+describe('reconnect options', () => {
+  // Each of these made every retry wait 1 ms (about 680 attempts a second on a refusing peer),
+  // or (maxAttempts NaN) never gave up.
+  const refusedReconnect: [string, ConnectionOptions['reconnect']][] = [
+    ['reconnect.initialDelayMs', { initialDelayMs: Number.NaN }],
+    ['reconnect.initialDelayMs', { initialDelayMs: -100 }],
+    ['reconnect.maxDelayMs', { maxDelayMs: Number.NaN }],
+    ['reconnect.maxDelayMs', { maxDelayMs: MAX_TIMER_MS + 1 }],
+    ['reconnect.factor', { factor: Number.NaN }],
+    ['reconnect.factor', { factor: 0.5 }],
+    ['reconnect.jitter', { jitter: 5 }],
+    ['reconnect.jitter', { jitter: -0.1 }],
+    ['reconnect.maxAttempts', { maxAttempts: Number.NaN }],
+    ['reconnect.maxAttempts', { maxAttempts: 2.5 }],
+  ];
+
+  it('a delay no timer can wait, a factor below 1, a jitter outside 0..1 or a maxAttempts that is not a count is an InvalidOptionError naming it', () => {
+    for (const [option, reconnect] of refusedReconnect) {
+      const what = JSON.stringify(reconnect, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+      expect(optionRefused(() => new IgtlConnection(fakeFactory().factory, { reconnect })), what).toBe(option);
+      expect(optionRefused(() => connectTcp({ port: 1, reconnect })), what).toBe(option);
+    }
+  });
+
+  it('the defaults, 0 delays, factor 1, jitter 0 and 1, maxAttempts 0 and Infinity are accepted', () => {
+    for (const reconnect of [true, false, {}, { initialDelayMs: 0, maxDelayMs: MAX_TIMER_MS, factor: 1, jitter: 0, maxAttempts: 0 }, { jitter: 1, maxAttempts: Infinity }]) {
+      expect(optionRefused(() => new IgtlConnection(fakeFactory().factory, { reconnect }).close()), JSON.stringify(reconnect)).toBeUndefined();
+    }
+  });
+});
