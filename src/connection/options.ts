@@ -41,6 +41,35 @@ export function sessionHeartbeat(heartbeat: HeartbeatOptions | false | undefined
 }
 
 /**
+ * Throws an InvalidOptionError for a `connectTimeoutMs` (TCP, TLS, WebSocket) that is not a
+ * time-out: it must be above 0 and a delay a timer can wait. Measured: -1 or Infinity made Node's
+ * `socket.setTimeout` throw after the socket was opened, so every attempt failed with a
+ * RangeError and left its socket connected to the peer for good (4 open at the peer after 3 s,
+ * and after `close()`); 0 turns Node's timer off (an attempt waits as long as the OS tries) and
+ * makes the WebSocket's time out at once.
+ */
+export function checkConnectTimeoutMs(ms: number | undefined): void {
+  if (ms !== undefined && !(isTimerDelay(ms) && ms > 0)) {
+    throw new InvalidOptionError('connectTimeoutMs', `${String(ms)} ms is not a time-out a timer can wait (above 0, up to ${MAX_TIMER_MS} ms)`);
+  }
+}
+
+/** Linux's longest TCP keep-alive idle time (TCP_KEEPIDLE), 32 767 s, in ms. */
+export const MAX_KEEPALIVE_MS = 32_767_000;
+
+/**
+ * Throws an InvalidOptionError for a `keepAliveMs` (TCP and TLS clients, servers) the kernel
+ * cannot honour: not a number (NaN turned keep-alive off without a word: a vanished peer of an
+ * idle socket was never found), or over {@link MAX_KEEPALIVE_MS} (measured: 4e7 ms gave 59 s).
+ * 0 or less is off.
+ */
+export function checkKeepAliveMs(ms: number | undefined): void {
+  if (ms !== undefined && !(typeof ms === 'number' && !Number.isNaN(ms) && ms <= MAX_KEEPALIVE_MS)) {
+    throw new InvalidOptionError('keepAliveMs', `${String(ms)} ms is not a keep-alive idle time (0 or less = off, up to ${MAX_KEEPALIVE_MS} ms)`);
+  }
+}
+
+/**
  * Throws an InvalidOptionError for a liveness duration no timer can wait: not a number, or over
  * {@link MAX_TIMER_MS} (Node fires such a timer after 1 ms). Measured: `staleAfterMs: NaN` left
  * the connection `open` for ever (no stale verdict) while its timer woke every millisecond, and

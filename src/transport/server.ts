@@ -8,7 +8,7 @@ import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import { checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
+import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { MessageDecoder } from '../protocol/framer.js';
@@ -206,6 +206,7 @@ export class IgtlServer {
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
     checkLivenessOptions(options);
+    checkKeepAliveMs(options.keepAliveMs);
     // NaN never evicted (no age is >= NaN): the lock-out the rule is for.
     if (options.evictAfterMs !== undefined && (typeof options.evictAfterMs !== 'number' || Number.isNaN(options.evictAfterMs))) {
       throw new InvalidOptionError('evictAfterMs', `must be a number of ms (-1: never), got ${String(options.evictAfterMs)}`);

@@ -2,7 +2,7 @@
 import { connect as netConnect } from 'node:net';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { CLIENT_HEARTBEAT } from '../connection/options.js';
+import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 
@@ -12,14 +12,16 @@ export interface TcpOptions {
   readonly host?: string;
   /** Port (default 18944). */
   readonly port?: number;
-  /** Give up one connection attempt after this long, ms (default 5000). */
+  /** Give up one connection attempt after this long, ms (default 5000; above 0, else InvalidOptionError). */
   readonly connectTimeoutMs?: number;
-  /** TCP keep-alive probes after this much idle time, ms (default 10 000; 0 = off): finds dead peers. */
+  /** TCP keep-alive probes after this much idle time, ms (default 10 000; 0 = off; at most 32 767 000): finds dead peers. */
   readonly keepAliveMs?: number;
 }
 
 /** A channel factory for TCP (each subscription is one connection attempt). */
 export function tcpChannel(options: TcpOptions = {}): ChannelFactory {
+  checkConnectTimeoutMs(options.connectTimeoutMs);
+  checkKeepAliveMs(options.keepAliveMs);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   const keepAlive = options.keepAliveMs ?? 10_000;

@@ -4,7 +4,7 @@ import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions } from 
 import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { CLIENT_HEARTBEAT } from '../connection/options.js';
+import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 import type { TcpOptions } from './tcp.js';
@@ -42,6 +42,8 @@ function warnUnverified(target: string): void {
  * not on every reconnect.
  */
 export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
+  checkConnectTimeoutMs(options.connectTimeoutMs);
+  checkKeepAliveMs(options.keepAliveMs);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`);

@@ -37,7 +37,7 @@ import { BehaviorSubject, Observable, Subject, interval, type SchedulerLike, typ
 import { monotonicScheduler } from '../connection/scheduler.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { CLIENT_HEARTBEAT } from '../connection/options.js';
+import { CLIENT_HEARTBEAT, checkConnectTimeoutMs } from '../connection/options.js';
 import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
 import { handleQueueSize } from './write-queue.js';
@@ -187,6 +187,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
   const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   // A typed error, as for every option igtl-rx cannot honour (it was a bare TypeError).
   if (!impl) throw new InvalidOptionError('WebSocket', 'no WebSocket implementation here; in Node 20 pass { WebSocket } from the "ws" package');
+  checkConnectTimeoutMs(options.connectTimeoutMs);
   const remote = describeWebSocketUrl(url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   return () =>

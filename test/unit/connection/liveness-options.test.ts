@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { IgtlConnection, InvalidOptionError, type ConnectionOptions } from '../../../src/index.js';
 import { MAX_TIMER_MS } from '../../../src/connection/scheduler.js';
-import { connectTcp, createServer } from '../../../src/node.js';
+import { connectTcp, connectTls, createServer } from '../../../src/node.js';
+import { connectWebSocket, type WebSocketConstructor } from '../../../src/transport/websocket.js';
+import { MAX_KEEPALIVE_MS } from '../../../src/connection/options.js';
 import { fakeFactory } from './fake-channel.js';
 
 const refused: [string, ConnectionOptions][] = [
@@ -92,5 +94,33 @@ describe('reconnect options', () => {
     for (const reconnect of [true, false, {}, { initialDelayMs: 0, maxDelayMs: MAX_TIMER_MS, factor: 1, jitter: 0, maxAttempts: 0 }, { jitter: 1, maxAttempts: Infinity }]) {
       expect(optionRefused(() => new IgtlConnection(fakeFactory().factory, { reconnect }).close()), JSON.stringify(reconnect)).toBeUndefined();
     }
+  });
+});
+
+describe('socket timings', () => {
+  // connectTimeoutMs -1 or Infinity: every attempt failed with a RangeError thrown after its
+  // socket had connected, and the socket stayed connected to the peer for good (also after
+  // close()). keepAliveMs NaN: keep-alive off, without a word.
+  const noWebSocket = class {} as unknown as WebSocketConstructor;
+  it('a connectTimeoutMs that is not a time-out above 0, or a keepAliveMs the kernel cannot take, is an InvalidOptionError naming it', () => {
+    for (const connectTimeoutMs of [Number.NaN, -1, 0, Infinity, MAX_TIMER_MS + 1]) {
+      expect(optionRefused(() => connectTcp({ port: 1, connectTimeoutMs })), String(connectTimeoutMs)).toBe('connectTimeoutMs');
+      expect(optionRefused(() => connectTls({ port: 1, connectTimeoutMs })), String(connectTimeoutMs)).toBe('connectTimeoutMs');
+      expect(optionRefused(() => connectWebSocket('ws://127.0.0.1:1/', { WebSocket: noWebSocket, connectTimeoutMs })), String(connectTimeoutMs)).toBe('connectTimeoutMs');
+    }
+    for (const keepAliveMs of [Number.NaN, MAX_KEEPALIVE_MS + 1]) {
+      expect(optionRefused(() => connectTcp({ port: 1, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
+      expect(optionRefused(() => connectTls({ port: 1, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
+      expect(optionRefused(() => createServer({ port: 0, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
+    }
+  });
+
+  it('time-outs from 1 ms to 2^31 - 1 ms and keep-alive off (0 or less) or up to 32 767 s are accepted', () => {
+    for (const options of [{ connectTimeoutMs: 1, keepAliveMs: 0 }, { connectTimeoutMs: MAX_TIMER_MS, keepAliveMs: -1 }, { keepAliveMs: MAX_KEEPALIVE_MS }]) {
+      expect(optionRefused(() => connectTcp({ port: 1, ...options }).close()), JSON.stringify(options)).toBeUndefined();
+      expect(optionRefused(() => connectTls({ port: 1, ...options }).close()), JSON.stringify(options)).toBeUndefined();
+      expect(optionRefused(() => createServer({ port: 0, keepAliveMs: options.keepAliveMs })), JSON.stringify(options)).toBeUndefined();
+    }
+    expect(optionRefused(() => connectWebSocket('ws://127.0.0.1:1/', { WebSocket: noWebSocket, connectTimeoutMs: 1 }).close())).toBeUndefined();
   });
 });
