@@ -11,6 +11,7 @@ import { housekeepingReply, type HousekeepingOptions } from '../connection/house
 import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { InvalidOptionError } from '../protocol/errors.js';
+import { MAX_TIMER_MS, isTimerDelay } from '../connection/scheduler.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
@@ -117,6 +118,18 @@ function createSession(socket: Socket, remoteAddress: string, remotePort: number
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
+ * Throws an InvalidOptionError for a `tls.handshakeTimeout` that is not a time-out. Node takes
+ * 0 and NaN for its 120 s, arms no timer at all for one below 0, and one over 2^31 - 1 ms
+ * overflows: measured, a silent socket was still open 15 s later with -1, 0, NaN and 1e12 (with
+ * -1, for ever) -- the hold on a TLS server the 10 s default is there to prevent.
+ */
+function checkHandshakeTimeout(ms: number | undefined): void {
+  if (ms !== undefined && !(isTimerDelay(ms) && ms > 0)) {
+    throw new InvalidOptionError('tls.handshakeTimeout', `${String(ms)} ms is not a time-out a timer can wait (above 0, up to ${MAX_TIMER_MS} ms)`);
+  }
+}
+
+/**
  * The TLS server under an {@link IgtlServer}: what happens before a handshake completes, when
  * no session exists yet, is decided and said here.
  * - The allow-list applies to the TCP connection, before the handshake, as on a plain TCP server:
@@ -129,6 +142,7 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
  *   without a word unless someone listens.
  */
 function tlsServer(tls: NodeTlsServerOptions, onSocket: (socket: Socket) => void, allows: (address: string) => boolean): NetServer {
+  checkHandshakeTimeout(tls.handshakeTimeout);
   const server = createTlsServer({ handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...tls }, onSocket);
   // A client that hangs up takes its address with it: noted when its TCP connection comes in,
   // found again through the TCP socket under the TLS one (parentOf).

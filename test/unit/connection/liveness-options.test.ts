@@ -64,6 +64,14 @@ describe('server admission options', () => {
     expect(optionRefused(() => createServer({ port: 0, maxClients: Number.NaN }))).toBe('maxClients');
     expect(optionRefused(() => createServer({ port: 0, evictAfterMs: -1, maxClients: 1 }))).toBeUndefined();
   });
+
+  it('a tls.handshakeTimeout that is not a time-out is refused: Node took 0 and NaN for 120 s, and -1 for none (a silent socket held for ever)', () => {
+    for (const handshakeTimeout of [-1, 0, Number.NaN, 1e12]) {
+      expect(optionRefused(() => createServer({ port: 0, tls: { handshakeTimeout } })), String(handshakeTimeout)).toBe('tls.handshakeTimeout');
+    }
+    expect(optionRefused(() => createServer({ port: 0, tls: { handshakeTimeout: 500 } }))).toBeUndefined();
+    expect(optionRefused(() => createServer({ port: 0, tls: {} }))).toBeUndefined();
+  });
 });
 
 describe('reconnect options', () => {
