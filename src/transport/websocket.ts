@@ -139,7 +139,7 @@ export interface WebSocketFlowOptions {
    * 64 KiB; 0 = one frame per message). Fewer frames mean fewer `message` events in a page.
    */
   readonly maxBatchBytes?: number;
-  /** Scheduler of the drain polling (tests pass a virtual-time scheduler). */
+  /** Scheduler of the drain polling and of the URL function's time-out (tests pass a virtual-time scheduler). */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -152,7 +152,7 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** Subprotocols to offer. */
   readonly protocols?: string | string[];
-  /** Give up one connection attempt after this long, ms (default 5000). */
+  /** Give up one connection attempt after this long, ms (default 5000); a URL function gets as long again to answer. */
   readonly connectTimeoutMs?: number;
   /**
    * Called with each TEXT frame received (OpenIGTLink travels in binary frames; an igtl-rx
@@ -190,20 +190,30 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
   checkConnectTimeoutMs(options.connectTimeoutMs);
   const remote = describeWebSocketUrl(url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return () =>
     new Observable<ChannelEvent>((subscriber) => {
       let native: WebSocketLike | undefined;
-      // A URL function that throws or rejects fails this attempt. (Inside RWS it would be an
-      // unhandled rejection, and the attempt would hang: its timeout starts after the URL.)
+      // A URL function that throws, rejects or does not settle within connectTimeoutMs fails
+      // this attempt. (Inside RWS a rejection would be unhandled, and RWS's own time-out starts
+      // only once it has the URL: one that never came, a token server that hangs, left the
+      // connection `connecting` for ever.)
+      let urlTimer: Subscription | undefined;
+      const failAttempt = (err: ConnectionError): Promise<string> => {
+        subscriber.error(err);
+        return new Promise<string>(noop);
+      };
       const provider =
         typeof url === 'function'
           ? () =>
-              Promise.resolve()
-                .then(url)
-                .catch((err: unknown) => {
-                  subscriber.error(new ConnectionError(`${remote}: the URL function failed: ${err instanceof Error ? err.message : String(err)}`, err));
-                  return new Promise<string>(noop);
-                })
+              new Promise<string>((resolve, reject) => {
+                urlTimer = scheduler.schedule(() => reject(new ConnectionError(`${remote}: the URL function did not answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+                Promise.resolve()
+                  .then(url)
+                  .then(resolve, (err: unknown) => reject(new ConnectionError(`${remote}: the URL function failed: ${err instanceof Error ? err.message : String(err)}`, err)));
+              })
+                .finally(() => urlTimer?.unsubscribe())
+                .catch(failAttempt)
           : String(url);
       const rws = new ReconnectingWebSocket(provider, options.protocols, {
         WebSocket: observed(impl, (ws) => {
@@ -217,6 +227,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
       rws.binaryType = 'arraybuffer';
       const wiring = wire(rws, remote, subscriber, options, () => native, false, connectTimeoutMs, options.onText);
       return () => {
+        urlTimer?.unsubscribe();
         wiring.teardown();
         rws.close(1000);
       };

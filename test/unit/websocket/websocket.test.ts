@@ -294,6 +294,17 @@ describe('WebSocket transport with a real ws server', () => {
     expect((err as Error).message).toBe('websocket: the URL function failed: no token');
   });
 
+  it('fails the attempt when the URL function does not answer within connectTimeoutMs (it was `connecting` for ever)', async () => {
+    // A token server that hangs: RWS starts its own time-out only once it has the URL.
+    const conn = connectWebSocket(() => new Promise<string>(() => {}), { WebSocket, reconnect: false, connectTimeoutMs: 200 });
+    const states: string[] = [];
+    conn.state$.subscribe((s) => states.push(s.kind));
+    const err = await firstValueFrom(conn).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toBe('websocket: the URL function did not answer within 200 ms');
+    expect(states).toEqual(['idle', 'connecting', 'closed']);
+  });
+
   it('ends an attempt without an error when the server closes cleanly', async () => {
     const p = await peer();
     p.onConnection = (ws) => ws.close(1000, 'bye');
