@@ -42,7 +42,7 @@ import { ConnectionError, DesyncError, InvalidOptionError } from '../protocol/er
 import { checkMaxBodySize } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
-import { Acceptor, remoteAddressOf } from '../transport/acceptor.js';
+import { Acceptor, evictNewestSilent, remoteAddressOf } from '../transport/acceptor.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
@@ -128,8 +128,18 @@ export interface BridgeOptions {
   readonly origins?: readonly string[];
   /** Largest message relayed in either direction, and largest WebSocket frame accepted, bytes (default 16 MiB). */
   readonly maxMessageSize?: number;
-  /** Most WebSocket clients at once (default 32); more are refused with 503. */
+  /**
+   * Most WebSocket clients at once (default 32). When full, a new client evicts the newest one
+   * that has sent nothing (see `evictAfterMs`); with none to evict it is refused with 503.
+   */
   readonly maxClients?: number;
+  /**
+   * A client connected this long, ms, that has sent nothing at all -- not even the heartbeat
+   * probe every `connectWebSocket` page sends when it opens -- may be evicted to make room for a
+   * new client when the bridge is full (default 5000; -1 = never): sockets that open a
+   * WebSocket and then say nothing cannot lock the pages out. As `createServer`'s.
+   */
+  readonly evictAfterMs?: number;
   /**
    * Clients may send to the peer (default false: clients are read-only, and each refused
    * message is answered with a `refused` text frame). See also `clientSendTypes`, `clientSendRate`.
@@ -210,6 +220,8 @@ export class IgtlBridge {
   private readonly ownsHttp: boolean;
   private readonly acceptor: Acceptor<LiveClient>;
   private readonly clientSubs = new Map<BridgeClient, Subscription[]>();
+  /** Clients that have sent something (a frame of any kind): never evicted by the lock-out rule. */
+  private readonly heard = new WeakSet<LiveClient>();
   private readonly clientSubject = new Subject<BridgeClient>();
   private readonly latestTypes: ReadonlySet<string>;
   private readonly isStreamed: (msg: IgtlMessage) => boolean;
@@ -262,6 +274,8 @@ export class IgtlBridge {
     this.acceptor = new Acceptor<LiveClient>(this.http, {
       allow: options.allow,
       maxClients: options.maxClients ?? 32,
+      // The lock-out rule, as a server's (acceptor.ts): the newest client never heard from goes.
+      evict: evictNewestSilent(options.evictAfterMs ?? 5000, (c) => this.heard.has(c)),
       ownsServer: this.ownsHttp,
       // A stalled client never completes the closing handshake: give the others a moment, then cut.
       farewell: {
@@ -381,10 +395,17 @@ export class IgtlBridge {
       }
     }
     const room = refusal ? undefined : this.acceptor.room();
-    if (room?.kind === 'full') refusal = { status: 503, reason: `${room.live} clients connected (maxClients ${room.max})` };
+    if (room?.kind === 'full') refusal = { status: 503, reason: `${room.live} clients connected (maxClients ${room.max}), none evictable yet` };
     if (refusal || !filter) {
       this.refuse(socket, remote, refusal ?? { status: 400, reason: 'bad request' });
       return;
+    }
+    if (room?.kind === 'evict') {
+      const victim = room.entry;
+      this.log('client #%d %s evicted to make room for %s: connected %d ms ago and never sent anything', victim.id, victim.remote, remote, room.connectedMs);
+      victim.socket.terminate();
+      victim.close();
+      this.drop(victim, 'evicted');
     }
     const accepted = filter;
     // The place is held from the check on, not from accept(): the handshake may finish later,
@@ -474,6 +495,7 @@ export class IgtlBridge {
       this.policyOf,
     );
     this.acceptor.add(client);
+    ws.once('message', () => this.heard.add(client));
     const log = this.log;
     log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
     // Before any relayed message: the page knows at once whether the tracker is there.

@@ -41,6 +41,7 @@ export type EvictionPolicy<E> = (since: ReadonlyMap<E, number>, now: number) => 
  * while there is room nobody is evicted. See docs/connections.md.
  */
 export function evictNewestSilent<E>(graceMs: number, heard: (entry: E) => boolean): EvictionPolicy<E> {
+  checkEvictAfterMs(graceMs);
   return (since, now) => {
     if (graceMs < 0) return undefined;
     let newest: E | undefined;
@@ -53,6 +54,14 @@ export function evictNewestSilent<E>(graceMs: number, heard: (entry: E) => boole
     }
     return newest !== undefined && now - newestSince >= graceMs ? newest : undefined;
   };
+}
+
+/**
+ * Throws an InvalidOptionError for an `evictAfterMs` (server, bridge) that is not a number: NaN
+ * never evicted (no age is >= NaN), the lock-out the rule is for.
+ */
+export function checkEvictAfterMs(ms: unknown): void {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new InvalidOptionError('evictAfterMs', `must be a number of ms (-1: never), got ${String(ms)}`);
 }
 
 /** Whether one more client fits: yes, yes once `entry` is evicted, or no (`live` of `max` connected). */

@@ -15,7 +15,7 @@ import { MAX_TIMER_MS, isTimerDelay } from '../connection/scheduler.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
-import { Acceptor, evictNewestSilent, remoteAddressOf, type RemoteAddress } from './acceptor.js';
+import { Acceptor, checkEvictAfterMs, evictNewestSilent, remoteAddressOf, type RemoteAddress } from './acceptor.js';
 import { allocateUninitialized, pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
 
 const log = createDebug('igtl-rx:server');
@@ -221,10 +221,7 @@ export class IgtlServer {
     new MessageDecoder({ message: noop, error: noop }, options);
     checkLivenessOptions(options);
     checkKeepAliveMs(options.keepAliveMs);
-    // NaN never evicted (no age is >= NaN): the lock-out the rule is for.
-    if (options.evictAfterMs !== undefined && (typeof options.evictAfterMs !== 'number' || Number.isNaN(options.evictAfterMs))) {
-      throw new InvalidOptionError('evictAfterMs', `must be a number of ms (-1: never), got ${String(options.evictAfterMs)}`);
-    }
+    if (options.evictAfterMs !== undefined) checkEvictAfterMs(options.evictAfterMs);
     const onSocket = (socket: Socket) => {
       const { address, port } = remoteAddressOf(socket);
       const admission = this.acceptor.admit(address);

@@ -384,6 +384,32 @@ describe('safe defaults and limits', () => {
     expect(bridge.clients.size).toBe(3);
   });
 
+  it('when full, a page takes the place of the newest client that never sent anything (it was refused with 503 for as long as they stayed); a page is never evicted', async () => {
+    const peer = await rawPeer();
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, maxClients: 2, evictAfterMs: 200 });
+    const older = await open(bridge.url);
+    const newer = await open(bridge.url);
+    // A connectWebSocket page probes at open: it has sent something, so it is never the one to go.
+    const page = connectWebSocket(bridge.url, { WebSocket, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    defer(() => page.close());
+    const states: string[] = [];
+    page.state$.subscribe((s) => states.push(s.kind));
+    page.connect();
+    await until('the page is in', () => page.state.kind === 'open', 10_000);
+    await until('the bridge let the newest silent client go', () => newer.closeCode !== undefined);
+    expect(older.closeCode).toBeUndefined();
+    // Full again (the page and the older silent one): the next client takes the silent one's place, not the page's.
+    const third = await open(bridge.url);
+    await until('the older silent client goes', () => older.closeCode !== undefined);
+    expect(third.closeCode).toBeUndefined();
+    expect(states.slice(states.lastIndexOf('open'))).toEqual(['open']);
+    expect(bridge.clients.size).toBe(2);
+  });
+
+  it('refuses an evictAfterMs that is not a number (NaN never evicted)', () => {
+    expect(() => createBridge({ port: 0, evictAfterMs: Number.NaN })).toThrow(InvalidOptionError);
+  });
+
   it('closes a client that sends a frame over the size limit (1009) and skips oversized messages from the peer', async () => {
     const peer = await rawPeer();
     const bridge = await bridgeOf({ upstream: { port: peer.port }, maxMessageSize: 4096 });
