@@ -1,11 +1,12 @@
 // TLS client transport (Node). Certificates are verified by default.
 import { isIP } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as NodeTlsOptions } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions as NodeTlsOptions } from 'node:tls';
 import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
+import { InvalidOptionError } from '../protocol/errors.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 import type { TcpOptions } from './tcp.js';
 
@@ -37,6 +38,21 @@ function warnUnverified(target: string): void {
 }
 
 /**
+ * Throws an InvalidOptionError for TLS material no attempt could use (a `cert` or `key`
+ * that is not PEM, a key that does not match its certificate): Node refuses it in `tls.connect`,
+ * on every attempt, so the connection retried for ever (`reconnecting` with the same OpenSSL
+ * error each time) with a mistake only the caller can fix.
+ */
+function checkTlsMaterial(tls: NodeTlsOptions | undefined): void {
+  if (tls === undefined || tls.secureContext !== undefined) return;
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    throw new InvalidOptionError('tls', `Node cannot make a TLS context of it: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
  * A channel factory for TLS. With `allowUnverifiedCertificate` a warning
  * (`IGTLRX_TLS_UNVERIFIED`) is emitted when the factory is made, i.e. once per connection and
  * not on every reconnect.
@@ -44,6 +60,7 @@ function warnUnverified(target: string): void {
 export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
   checkConnectTimeoutMs(options.connectTimeoutMs);
   checkKeepAliveMs(options.keepAliveMs);
+  checkTlsMaterial(options.tls);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`);

@@ -10,6 +10,7 @@ import {
   DatagramTooLargeError,
   DatagramsDroppedError,
   IDENTITY,
+  InvalidOptionError,
   Timestamp,
   connectTcp,
   connectTls,
@@ -21,6 +22,7 @@ import {
   type IgtlError,
   type IgtlMessage,
   type IgtlServer,
+  type TlsOptions,
 } from '../../../src/node.js';
 import { listeningServer } from '../../support/fault-kit.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
@@ -91,6 +93,21 @@ describe('TLS', () => {
     expect(retries).toEqual([2, 3]);
     // Each refusal was said, with the server's reason.
     expect(errors.filter((e) => /certificate required/.test(e.message))).toHaveLength(3);
+  });
+
+  it('refuses TLS material no attempt could use when the connection is made (it retried for ever with the same OpenSSL error)', () => {
+    const refusal = (tls: TlsOptions['tls']) => {
+      try {
+        connectTls({ port: 1, tls }).close();
+      } catch (err) {
+        return err instanceof InvalidOptionError ? `${err.option}: ${err.message}` : `not an InvalidOptionError: ${String(err)}`;
+      }
+      return undefined;
+    };
+    expect(refusal({ cert: 'not a certificate', key: 'not a key' })).toMatch(/^tls: .*no start line/);
+    expect(refusal({ cert: certs.ca, key: certs.key })).toMatch(/^tls: .*key values mismatch/);
+    expect(refusal({ ca: certs.ca })).toBeUndefined();
+    expect(refusal({ cert: certs.cert, key: certs.key, ca: certs.ca })).toBeUndefined();
   });
 
   it('refuses a server whose certificate does not verify, by default', async () => {
