@@ -116,7 +116,7 @@ export async function readNrrdHeader(fh: FileHandle, file: string): Promise<Sequ
       continue;
     }
     if (text === '') {
-      const dataFile = fields.get('data file') ?? fields.get('datafile');
+      const dataFile = dataFileOf(fields);
       return { format: 'nrrd', fields, frameFields, dataOffset: dataFile === undefined ? end : 0, dataFile };
     }
     if (text.startsWith('#')) continue;
@@ -137,7 +137,16 @@ export async function readNrrdHeader(fh: FileHandle, file: string): Promise<Sequ
     if (addFrameField(frameFields, name.trim(), value.trim())) continue;
     fields.set(name, value);
   }
+  // A detached header may end with the file: the data is elsewhere (Teem's example .nhdr files;
+  // IGSIO vtkIGSIONrrdSequenceIO.cxx FinalizeHeader writes the empty line only for inline data).
+  const dataFile = dataFileOf(fields);
+  if (dataFile !== undefined) return { format: 'nrrd', fields, frameFields, dataOffset: 0, dataFile };
   throw new SequenceFormatError(`${file}: the NRRD header does not end (no empty line)`);
+}
+
+/** The NRRD `data file` field (also spelled `datafile`), or undefined for data after the header. */
+function dataFileOf(fields: ReadonlyMap<string, string>): string | undefined {
+  return fields.get('data file') ?? fields.get('datafile');
 }
 
 /** Case-insensitive field lookup (MetaIO keys are matched so by ITK and IGSIO). */
