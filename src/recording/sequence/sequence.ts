@@ -124,7 +124,13 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
   // A loop, not Math.max(...keys): spread arguments overflow the stack past ~125 000 frames.
   let fieldFrames = 0;
   for (const n of header.frameFields.keys()) fieldFrames = Math.max(fieldFrames, n + 1);
-  const frameCount = hasImages ? layout.frameCount : Math.max(layout.frameCount, fieldFrames);
+  // Frames are numbered by their fields as well as by DimSize (IGSIO SetFrameString creates a frame
+  // for each number it reads): frames past the pixel data keep their transforms, without an image.
+  const frameCount = Math.max(layout.frameCount, fieldFrames);
+  const pixelFrames = hasImages ? layout.frameCount : 0;
+  if (hasImages && fieldFrames > pixelFrames) {
+    report(new SequenceFormatError(`${file}: frames ${pixelFrames}..${fieldFrames - 1} have fields but the pixel data holds ${pixelFrames} frame${pixelFrames === 1 ? '' : 's'}: their transforms are sent, no IMAGE`));
+  }
   const flips = flipsOf(layout);
   if (flips.unsupported) report(new SequenceFormatError(`${file}: ${flips.unsupported}; frames are sent as stored`));
   const names: string[] = [];
@@ -155,10 +161,10 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
       timestamp: stamp === undefined ? undefined : parseTimestamp(stamp),
       fields,
       transforms: transformsOf(fields),
-      imageValid: hasImages && (imageStatus === undefined || imageStatus.trim().toUpperCase() === 'OK'),
+      imageValid: index < pixelFrames && (imageStatus === undefined || imageStatus.trim().toUpperCase() === 'OK'),
       imageStatus,
       async pixels() {
-        if (!hasImages) return undefined;
+        if (index >= pixelFrames) return undefined;
         source ??= await pixelSource(layout);
         return source.read(index);
       },
@@ -197,11 +203,8 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
       return { index, seconds: written === undefined || f.timestamp === undefined ? undefined : Number(written), timestamp, messages };
     },
     *framesWithContent() {
-      if (hasImages) {
-        for (let i = 0; i < frameCount; i++) yield i;
-        return;
-      }
-      yield* [...header.frameFields.keys()].sort((a, b) => a - b);
+      for (let i = 0; i < pixelFrames; i++) yield i;
+      yield* [...header.frameFields.keys()].filter((n) => n >= pixelFrames).sort((a, b) => a - b);
     },
     async close() {
       await source?.close();

@@ -57,3 +57,52 @@ describe('NRRD detached header (.nhdr + data file)', () => {
     await expect(openSequence(file)).rejects.toThrow(/the NRRD header does not end/);
   });
 });
+
+describe('frame fields numbered past the pixel data', () => {
+  // IGSIO vtkIGSIOMetaImageSequenceIO.cxx ReadImageHeader creates a tracked frame for every frame
+  // number of a Seq_Frame field (SetFrameString); ReadImagePixels gives pixels to the first
+  // DimSize frames only. The later frames keep their transforms: a tracked tool's poses recorded
+  // after the last image (or a DimSize left at 0 by a writer that stopped) are still data.
+  function file(name: string, framesInDimSize: number, fieldFrames: number): string {
+    const lines = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = False', `DimSize = 2 1 ${framesInDimSize}`, 'Kinds = domain domain list', 'ElementType = MET_UCHAR'];
+    for (let i = 0; i < fieldFrames; i++) {
+      const p = `Seq_Frame${String(i).padStart(4, '0')}_`;
+      lines.push(`${p}ProbeToTrackerTransform = ${matrix(i)}`, `${p}ProbeToTrackerTransformStatus = OK`, `${p}Timestamp = ${i}`, `${p}ImageStatus = OK`);
+    }
+    lines.push('ElementDataFile = LOCAL', '');
+    const f = path.join(dir, name);
+    writeFileSync(f, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), Buffer.from(Array.from({ length: framesInDimSize * 2 }, (_, k) => k))]));
+    return f;
+  }
+
+  it('DimSize 2 frames, fields for 4: frames 2 and 3 send their TRANSFORM, no IMAGE, and it is reported', async () => {
+    const { messages, problems, error } = await readAll(file('past.igs.mha', 2, 4));
+    expect(error).toBeUndefined();
+    expect(messages.map((m) => `${m.frame}:${m.message.type}`)).toEqual(['0:TRANSFORM', '0:IMAGE', '1:TRANSFORM', '1:IMAGE', '2:TRANSFORM', '3:TRANSFORM']);
+    const poses = messages.filter((m) => m.message.type === 'TRANSFORM').map((m) => (m.message.type === 'TRANSFORM' ? m.message.content.matrix[3] : NaN));
+    expect(poses).toEqual([0, 1, 2, 3]);
+    // (the other problem: no ImageToReference in these frames, so the IMAGEs go with the identity)
+    expect(problems.map((p) => p.message).filter((m) => /have fields/.test(m))).toEqual([expect.stringMatching(/frames 2\.\.3 have fields but the pixel data holds 2 frames/)]);
+    const seq = await openSequence(path.join(dir, 'past.igs.mha'));
+    try {
+      expect(seq.frameCount).toBe(4);
+      const last = await seq.frame(3);
+      expect(last.imageValid).toBe(false);
+      expect(await last.pixels()).toBeUndefined();
+    } finally {
+      await seq.close();
+    }
+  });
+
+  it('DimSize 0 frames with fields for 3: three TRANSFORMs, reported; not an empty replay', async () => {
+    const { messages, problems, error } = await readAll(file('zero.igs.mha', 0, 3));
+    expect(error).toBeUndefined();
+    expect(messages.map((m) => `${m.frame}:${m.message.type}`)).toEqual(['0:TRANSFORM', '1:TRANSFORM', '2:TRANSFORM']);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/frames 0\.\.2 have fields but the pixel data holds 0 frames/)]);
+  });
+
+  it('DimSize 0 frames and no frame fields: an empty sequence that completes', async () => {
+    const { messages, problems, error } = await readAll(file('empty.igs.mha', 0, 0));
+    expect([messages, problems, error]).toEqual([[], [], undefined]);
+  });
+});
