@@ -6,6 +6,7 @@ import { replay } from '../recording/replay.js';
 import { readSequence } from '../recording/sequence/reader.js';
 import { openSequence, sequenceFormatOf } from '../recording/sequence/sequence.js';
 import { writeSequence } from '../recording/sequence/frames.js';
+import { copySequence } from '../recording/sequence/copy.js';
 import { recordingInfo } from '../recording/format.js';
 import { formatBytes, parseNumber } from './net-helper.js';
 import { CliError } from './output.js';
@@ -21,6 +22,8 @@ of PLUS and 3D Slicer, chosen by the extensions:
   .seq.nrrd .igs.nrrd .nrrd .nhdr  NRRD sequence (3D Slicer volume sequence + PLUS frame fields)
   anything else                igtl-rx recording
 
+Sequence -> sequence: frame for frame (transforms, image, timestamp and other fields; a frame
+whose image is not OK stays a frame, written blank with its status INVALID).
 Recording -> sequence: one frame per IMAGE (or, with no IMAGEs, per TRANSFORM of the first
 tracked device); every other TRANSFORM device is paired into the frame nearest in time. Other
 message types are left out (reported). Sequence -> recording: the messages PlusServer would send.
@@ -32,9 +35,8 @@ message types are left out (reported). Sequence -> recording: the messages PlusS
 
 Exit status: 0 when converted, 1 on errors.`;
 
-/** Messages of IN, as often as asked (the conversion reads its input once per device). */
+/** Messages of a recording, as often as asked (the conversion reads its input once per device). */
 function sourceOf(file: string): () => Observable<IgtlMessage> {
-  if (sequenceFormatOf(file)) return () => readSequence(file).pipe(map((m) => m.message));
   return () => replay(file, { speed: Infinity });
 }
 
@@ -72,13 +74,19 @@ export async function run(argv: string[]): Promise<number> {
   if (sequenceFormatOf(output)) {
     const progress = createProgress(`converting ${input} [{bar}] {value} frames | {elapsed}`, expected, !quiet && process.stderr.isTTY === true);
     try {
-      const result = await writeSequence(sourceOf(input), output, {
-        compress: !(values['no-compress'] as boolean),
-        ...(tolerance === undefined ? {} : { toleranceMs: tolerance }),
-        ...(values.image === undefined ? {} : { image: values.image as string }),
-        onProblem: warn,
-        onFrame: (n) => progress.update(n, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` }),
-      });
+      const onFrame = (n: number) => progress.update(n, { elapsed: `${((monotonicNow() - started) / 1000).toFixed(1)} s` });
+      const compress = !(values['no-compress'] as boolean);
+      // Sequence to sequence: frame for frame (through messages, frames without a valid image and
+      // fields that are not transforms were lost).
+      const result = sequenceFormatOf(input)
+        ? await copySequence(input, output, { compress, onProblem: warn, onFrame })
+        : await writeSequence(sourceOf(input), output, {
+          compress,
+          ...(tolerance === undefined ? {} : { toleranceMs: tolerance }),
+          ...(values.image === undefined ? {} : { image: values.image as string }),
+          onProblem: warn,
+          onFrame,
+        });
       progress.stop();
       note(`wrote ${result.frames} frame${result.frames === 1 ? '' : 's'} (${formatBytes(result.bytes)}) to ${output} in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
       return 0;

@@ -131,6 +131,17 @@ export class SequenceWriter {
     return { size: c.size, components: c.numComponents, scalarType: c.scalarType, endian: c.endian, spacing: [norm(0), norm(1), norm(2)] };
   }
 
+  /**
+   * Makes this an image sequence of `image`'s geometry before the first frame, so frames without
+   * an image that come before the first one are written blank with status INVALID (a copy of a
+   * sequence whose first frames' images are not OK).
+   */
+  expectImages(image: { readonly deviceName: string; readonly content: ImageContent }): void {
+    if (this.frames.length > 0) throw new SequenceWriteError(`${this.file}: expectImages() after ${this.frames.length} frames`);
+    this.geometry = this.geometryOf(image.content, image.deviceName);
+    this.hasImages = true;
+  }
+
   /** Adds a frame (its pixels are written now; its fields are kept for the header). */
   async add(frame: FrameToWrite): Promise<void> {
     if (this.closed) throw new SequenceWriteError(`${this.file}: add() after close()`);
