@@ -1,5 +1,6 @@
 // Recording a stream of messages to FILE + FILE.idx (docs/recording-format.md).
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, fstat, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Observable, type Subscription } from 'rxjs';
 import { monotonicNow, wallClockMs } from '../protocol/clock.js';
 import { encodeMessage } from '../protocol/encode.js';
@@ -27,6 +28,31 @@ export interface RecordOptions {
   readonly clock?: () => number;
 }
 
+
+/** How often, at most, the recorder checks that its files are still the ones it writes (ms). */
+const FILE_CHECK_MS = 1000;
+
+/**
+ * Watches that `path` is still the file `stream` writes. A file removed (or replaced) while it is
+ * written takes every write without an error (the data goes to the unlinked inode): a recorder
+ * that said "recorded 546 messages" then held nothing. `check()` resolves with an Error when the
+ * path no longer names the file opened (it waits for the stream to open).
+ */
+function fileWatch(stream: WriteStream, path: string): { check(): Promise<Error | undefined> } {
+  // The identity of the file opened, from its descriptor (the path may already name another).
+  const opened = new Promise<{ dev: number; ino: number } | undefined>((resolve) => {
+    stream.once('open', (fd: number) => fstat(fd, (err, s) => resolve(err ? undefined : { dev: s.dev, ino: s.ino })));
+  });
+  return {
+    async check() {
+      const id = await opened;
+      if (!id) return undefined; // fstat failed: no identity to compare (nothing seen to report)
+      const now = await stat(path).catch((err: Error) => err);
+      if (now instanceof Error) return new Error(`it was removed while recording (${now.message})`);
+      return now.dev === id.dev && now.ino === id.ino ? undefined : new Error('it was replaced by another file while recording');
+    },
+  };
+}
 
 function finished(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -86,6 +112,29 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
     };
     data.on('error', (err) => fail(err, file));
     index.on('error', (err) => fail(err, indexPathOf(file)));
+    const watched = [{ path: file, watch: fileWatch(data, file) }, { path: indexPathOf(file), watch: fileWatch(index, indexPathOf(file)) }];
+    /** Whether both files are still there; else the recording fails with the reason (true when fine). */
+    const filesThere = async (): Promise<boolean> => {
+      for (const w of watched) {
+        const err = await w.watch.check();
+        if (err) {
+          fail(err, w.path);
+          return false;
+        }
+      }
+      return true;
+    };
+    // Checked as messages arrive, at most once a second (on the monotonic clock, whatever `clock` is).
+    let checkedAt = monotonicNow();
+    let checking = false;
+    const checkNow = () => {
+      if (checking || monotonicNow() - checkedAt < FILE_CHECK_MS) return;
+      checking = true;
+      void filesThere().finally(() => {
+        checking = false;
+        checkedAt = monotonicNow();
+      });
+    };
     const start = clock();
     index.write(encodeIndexHeader(options.clock ? start : wallClockMs()));
     let offset = 0;
@@ -97,7 +146,8 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
         if (!failed) subscriber.error(new RecordingFormatError(`cannot write ${file}: ${(e as Error).message}`));
         return;
       }
-      if (failed) return;
+      // Complete only for a recording that is where it was written.
+      if (failed || !(await filesThere())) return;
       if (err !== undefined) subscriber.error(err);
       else subscriber.complete();
     };
@@ -121,6 +171,7 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
         const entry: RecordedMessage = { message, bytes, index: count++, time };
         offset += bytes.length;
         subscriber.next(entry);
+        checkNow();
       },
       error: (err: unknown) => void close(err),
       complete: () => void close(),
