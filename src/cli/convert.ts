@@ -35,9 +35,19 @@ message types are left out (reported). Sequence -> recording: the messages PlusS
 
 Exit status: 0 when converted, 1 on errors.`;
 
-/** Messages of a recording, as often as asked (the conversion reads its input once per device). */
-function sourceOf(file: string): () => Observable<IgtlMessage> {
-  return () => replay(file, { speed: Infinity });
+/**
+ * Messages of a recording, as often as asked (the conversion reads its input once per device).
+ * What the recording cannot give (a message cut off by a recorder that was killed, one that no
+ * longer decodes) goes to `onProblem`, once however many passes meet it.
+ */
+function sourceOf(file: string, onProblem: (err: Error) => void): () => Observable<IgtlMessage> {
+  const seen = new Set<string>();
+  const once = (err: Error) => {
+    if (seen.has(err.message)) return;
+    seen.add(err.message);
+    onProblem(err);
+  };
+  return () => replay(file, { speed: Infinity, onProblem: once });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -80,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       // fields that are not transforms were lost).
       const result = sequenceFormatOf(input)
         ? await copySequence(input, output, { compress, onProblem: warn, onFrame })
-        : await writeSequence(sourceOf(input), output, {
+        : await writeSequence(sourceOf(input, warn), output, {
           compress,
           ...(tolerance === undefined ? {} : { toleranceMs: tolerance }),
           ...(values.image === undefined ? {} : { image: values.image as string }),
