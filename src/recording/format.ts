@@ -12,6 +12,9 @@ import { HEADER_SIZE, OFFSET_BODY_SIZE } from '../protocol/constants.js';
 import { Framer } from '../protocol/framer.js';
 import type { IgtlError } from '../protocol/errors.js';
 import { readHeader } from '../protocol/header.js';
+import { RecordingFormatError } from './errors.js';
+
+export { RecordingFormatError };
 
 /** First 8 bytes of an index file. */
 export const INDEX_MAGIC = 'IGTLRXIX';
@@ -33,10 +36,6 @@ export function indexPathOf(file: string): string {
   return `${file}.idx`;
 }
 
-/** A recording or its index is not what it should be (the message names the file and the problem). */
-export class RecordingFormatError extends Error {
-  override name = 'RecordingFormatError';
-}
 
 /** The 32-byte index header for a recording that started at `startTimeMs` (ms since 1970). */
 export function encodeIndexHeader(startTimeMs: number): Uint8Array {

@@ -3,7 +3,7 @@ import { Observable, map, type SchedulerLike } from 'rxjs';
 import { monotonicScheduler } from '../connection/scheduler.js';
 import { decodeMessage, type DecodeOptions } from '../protocol/decode.js';
 import type { IgtlMessage } from '../protocol/types.js';
-import { readRecording, recordingInfo, type RecordingFrame } from './format.js';
+import { RecordingFormatError, readRecording, recordingInfo, type RecordingFrame } from './format.js';
 import { createPace } from './pace.js';
 import type { RecordedMessage } from './record.js';
 
@@ -84,7 +84,7 @@ export function replayRecording(file: string, options: ReplayOptions = {}): Obse
           try {
             message = decodeMessage(frame.bytes, options.decode);
           } catch (err) {
-            report(new Error(`${file}: message ${frame.index}: ${(err as Error).message}`));
+            report(new RecordingFormatError(`${file}: message ${frame.index}: ${(err as Error).message}`, { cause: err }));
             continue;
           }
           subscriber.next({ message, bytes: frame.bytes, index: frame.index, time: frame.time });

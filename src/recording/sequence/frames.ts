@@ -6,7 +6,7 @@ import { Observable, filter, lastValueFrom, map, reduce, type OperatorFunction }
 import { pairByTimestamp } from '../../../operators/pair-by-timestamp.js';
 import type { IgtlMessage, ImageMessage, TransformMessage } from '../../protocol/types.js';
 import { IDENTITY } from '../../protocol/message.js';
-import { SequenceWriter, type FrameToWrite, type SequenceWriterOptions } from './writer.js';
+import { SequenceWriter, SequenceWriteError, type FrameToWrite, type SequenceWriterOptions } from './writer.js';
 
 /** Options of {@link framesOf}. */
 export interface FramesOptions {
@@ -58,13 +58,13 @@ export function framesOf(source: () => Observable<IgtlMessage>, options: FramesO
   return new Observable<FrameToWrite>((subscriber) => {
     let inner: { unsubscribe(): void } | undefined;
     scan(source).then((devices) => {
-      for (const [type, n] of devices.other) options.onProblem?.(new Error(`${n} ${type} message${n === 1 ? '' : 's'} not written (a sequence holds TRANSFORMs and IMAGEs)`));
+      for (const [type, n] of devices.other) options.onProblem?.(new SequenceWriteError(`${n} ${type} message${n === 1 ? '' : 's'} not written (a sequence holds TRANSFORMs and IMAGEs)`));
       const imageDevice = options.image ?? devices.images[0];
       if (options.image !== undefined && !devices.images.includes(options.image)) {
-        subscriber.error(new Error(`no IMAGE from device "${options.image}" (IMAGE devices: ${devices.images.join(', ') || 'none'})`));
+        subscriber.error(new SequenceWriteError(`no IMAGE from device "${options.image}" (IMAGE devices: ${devices.images.join(', ') || 'none'})`));
         return;
       }
-      for (const other of devices.images) if (other !== imageDevice) options.onProblem?.(new Error(`IMAGEs of "${other}" not written (one image stream per sequence: "${imageDevice}")`));
+      for (const other of devices.images) if (other !== imageDevice) options.onProblem?.(new SequenceWriteError(`IMAGEs of "${other}" not written (one image stream per sequence: "${imageDevice}")`));
       const leadName = imageDevice ?? devices.transforms[0];
       if (leadName === undefined) {
         subscriber.complete();

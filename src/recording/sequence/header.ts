@@ -6,6 +6,9 @@
 // vtkIGSIOMetaImageSequenceIO.cxx ReadImageHeader and vtkIGSIONrrdSequenceIO.cxx ReadImageHeader:
 // the prefix is matched case-insensitively, the frame number ends at the first `_`).
 import type { FileHandle } from 'node:fs/promises';
+import { SequenceFormatError } from '../errors.js';
+
+export { SequenceFormatError };
 
 /** Header of a sequence file, whichever its format. */
 export interface SequenceHeader {
@@ -20,10 +23,6 @@ export interface SequenceHeader {
   readonly dataFile: string | undefined;
 }
 
-/** The header does not parse (the message says what and where). */
-export class SequenceFormatError extends Error {
-  override name = 'SequenceFormatError';
-}
 
 const CHUNK = 64 * 1024;
 const FRAME_PREFIX = 'seq_frame';

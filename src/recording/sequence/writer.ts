@@ -17,6 +17,9 @@ import { scalarSize } from '../../protocol/messages/scalar-type.js';
 import type { Timestamp } from '../../protocol/timestamp.js';
 import { formatTimestamp } from './fields.js';
 import { WRITE_TYPES } from './layout.js';
+import { SequenceWriteError } from '../errors.js';
+
+export { SequenceWriteError };
 
 /** One frame to write. */
 export interface FrameToWrite {
@@ -50,10 +53,6 @@ function failureOf(stream: WriteStream, path: string): Promise<never> {
   return failed;
 }
 
-/** A frame does not fit the sequence (another size or type than the first image, a sub-volume), or a file cannot be written. */
-export class SequenceWriteError extends Error {
-  override name = 'SequenceWriteError';
-}
 
 interface Geometry {
   readonly size: readonly [number, number, number];
