@@ -80,11 +80,24 @@ function streamFrom(layout: SequenceLayout): Puller {
   raw.on('error', (err) => inflater.destroy(err));
   const out = raw.pipe(inflater);
   const destroy = out.destroy.bind(out);
-  return new Puller(Object.assign(out, { destroy: () => (raw.destroy(), destroy()) }));
+  // The error passes on: the stream's iterator destroys it with the inflater's error (corrupt
+  // data), which dropped here read as a premature close, i.e. as data cut short.
+  return new Puller(Object.assign(out, { destroy: (err?: Error) => (raw.destroy(), destroy(err)) }));
 }
 
 function short(layout: SequenceLayout, i: number, got: number): SequenceFormatError {
   return new SequenceFormatError(`${layout.dataPath}: frame ${i} is cut short (${got} of ${layout.frameBytes} bytes): the pixel data ends early`);
+}
+
+/** Pulls from a compressed stream: data that does not inflate (a zlib error) is a SequenceFormatError naming frame `i`. */
+async function inflated<T>(layout: SequenceLayout, i: number, pull: () => Promise<T>): Promise<T> {
+  try {
+    return await pull();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+    throw new SequenceFormatError(`${layout.dataPath}: frame ${i}: the compressed pixel data is corrupt (${(err as Error).message})`, { cause: err });
+  }
 }
 
 /**
@@ -151,8 +164,17 @@ function inflatingSource(layout: SequenceLayout, stored: number): PixelSource {
         puller = streamFrom(layout);
         next = 0;
       }
-      await puller.skip((i - next) * layout.frameBytes);
-      const out = await puller.take(layout.frameBytes);
+      const from = puller;
+      let out: Uint8Array;
+      try {
+        await inflated(layout, i, () => from.skip((i - next) * layout.frameBytes));
+        out = await inflated(layout, i, () => from.take(layout.frameBytes));
+      } catch (err) {
+        // A stream that failed cannot go on: the next read starts again from the first frame.
+        from.close();
+        puller = undefined;
+        throw err;
+      }
       next = i + 1;
       if (out.length < layout.frameBytes) throw short(layout, i, out.length);
       return out;
@@ -177,7 +199,7 @@ function interleavedSource(layout: SequenceLayout, stored: number): PixelSource 
         const batch = Math.max(1, Math.floor((1 << 22) / stride));
         for (let v = 0; v < voxels; v += batch) {
           const n = Math.min(batch, voxels - v);
-          const block = await puller.take(n * stride);
+          const block = await inflated(layout, i, () => puller.take(n * stride));
           if (block.length < n * stride) throw short(layout, i, v * voxel);
           for (let k = 0; k < n; k++) out.set(block.subarray(k * stride + i * voxel, k * stride + (i + 1) * voxel), (v + k) * voxel);
         }

@@ -4,8 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSequence, readSequence, type SequenceMessage } from '../../../src/recording/index.js';
+import { openSequence, readSequence, SequenceFormatError, type SequenceMessage } from '../../../src/recording/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-seqvariants-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,5 +105,42 @@ describe('frame fields numbered past the pixel data', () => {
   it('DimSize 0 frames and no frame fields: an empty sequence that completes', async () => {
     const { messages, problems, error } = await readAll(file('empty.igs.mha', 0, 0));
     expect([messages, problems, error]).toEqual([[], [], undefined]);
+  });
+});
+
+describe('compressed pixel data that is corrupt, not cut short', () => {
+  // zlib refuses the data (Z_DATA_ERROR): that is damage, not a file that ends early. It was
+  // reported as "frame 0 is cut short (0 of 12 bytes): the pixel data ends early", which sends
+  // the user looking for a truncated copy.
+  function corrupt(name: string, compressed: Buffer): string {
+    const lines = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = True', `CompressedDataSize = ${compressed.length}`,
+      'DimSize = 3 2 2', 'Kinds = domain domain list', 'ElementType = MET_UCHAR',
+      'Seq_Frame0000_Timestamp = 1', 'Seq_Frame0000_ImageStatus = OK', 'Seq_Frame0001_Timestamp = 2', 'Seq_Frame0001_ImageStatus = OK', 'ElementDataFile = LOCAL', ''];
+    const f = path.join(dir, name);
+    writeFileSync(f, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), compressed]));
+    return f;
+  }
+
+  it('a zlib stream with a broken header: a SequenceFormatError that says corrupt, naming frame 0', async () => {
+    const data = deflateSync(Buffer.alloc(12, 4));
+    data[0] = 0; // CMF byte: not a zlib header ("incorrect header check")
+    const { messages, error } = await readAll(corrupt('bad-zlib-header.igs.mha', data));
+    expect(messages.filter((m) => m.message.type === 'IMAGE')).toEqual([]);
+    expect(error).toBeInstanceOf(SequenceFormatError);
+    expect((error as Error).message).toMatch(/frame 0: the compressed pixel data is corrupt \(incorrect header check\)/);
+  });
+
+  it('after the error the file reads again from its start (random access keeps working)', async () => {
+    const file = corrupt('bad-zlib-again.igs.mha', Buffer.concat([deflateSync(Buffer.alloc(12, 4)).subarray(0, 2), Buffer.alloc(20, 0xff)]));
+    const seq = await openSequence(file);
+    try {
+      for (const i of [0, 1, 0]) {
+        const err = await (await seq.frame(i)).pixels().then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(SequenceFormatError);
+        expect((err as Error).message).toMatch(new RegExp(`frame ${i}: the compressed pixel data is corrupt`));
+      }
+    } finally {
+      await seq.close();
+    }
   });
 });
