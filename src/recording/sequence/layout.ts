@@ -117,8 +117,12 @@ function metaioLayout(header: SequenceHeader, file: string): SequenceLayout {
   const nDims = count(field(header, 'NDims'), 'NDims', file, 3, 1);
   const sizes = counts(field(header, 'DimSize'), 'DimSize', file);
   const kindsText = field(header, 'Kinds');
-  // Without Kinds the last axis is the frame axis (IGSIO ReadImageHeader: "Treating the last dimension as time").
-  const kinds = kindsText !== undefined ? kindsText.trim().split(/\s+/) : [...Array.from({ length: nDims - 1 }, () => 'domain'), 'list'];
+  // Without Kinds the last axis is the frame axis (IGSIO ReadImageHeader: "Treating the last
+  // dimension as time"), but not with NDims = 2: IGSIO writes NDims = 2 only for a single 2-D frame
+  // (WriteInitialImageHeader: 2 or 3 spatial axes, one more for a time series), and as frames of
+  // one row each (DimSize 640 480 read as 480 frames of 640 x 1) the image would be lost.
+  const kinds = kindsText !== undefined ? kindsText.trim().split(/\s+/)
+    : nDims === 2 ? ['domain', 'domain'] : [...Array.from({ length: nDims - 1 }, () => 'domain'), 'list'];
   const { domain, frames } = axes(kinds, sizes, file);
   const size = vec3([domain[0] ?? 1, domain[1] ?? 1, domain[2] ?? 1]);
   if (size[0] === 0 || size[1] === 0) size[2] = 0; // no image data (IGSIO ReadImageHeader post-process)

@@ -144,3 +144,33 @@ describe('compressed pixel data that is corrupt, not cut short', () => {
     }
   });
 });
+
+describe('a single 2-D frame: NDims = 2', () => {
+  // IGSIO vtkIGSIOMetaImageSequenceIO.cxx WriteInitialImageHeader: NDims = 2 (or 3 for a volume),
+  // one more for a time series; UpdateDimensionsCustomStrings: DimSize = I J and Kinds = domain
+  // domain for one frame. A file without Kinds (a plain 2-D MetaImage) is the same frame.
+  function single(name: string, kinds: string | undefined): string {
+    const lines = ['ObjectType = Image', 'NDims = 2', 'BinaryData = True', 'BinaryDataByteOrderMSB = False', 'CompressedData = False',
+      'TransformMatrix = 1 0 0 1', 'Offset = 0 0', 'ElementSpacing = 0.5 0.25', 'DimSize = 4 3', ...(kinds ? [`Kinds = ${kinds}`] : []),
+      'ElementType = MET_UCHAR', 'UltrasoundImageOrientation = MF', 'UltrasoundImageType = BRIGHTNESS',
+      `Seq_Frame0000_ImageToReferenceTransform = ${matrix(7)}`, 'Seq_Frame0000_Timestamp = 1.5', 'Seq_Frame0000_ImageStatus = OK', 'ElementDataFile = LOCAL', ''];
+    const f = path.join(dir, name);
+    writeFileSync(f, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), Buffer.from(Array.from({ length: 12 }, (_, k) => k))]));
+    return f;
+  }
+
+  for (const [name, kinds] of [['with Kinds = domain domain', 'domain domain'], ['without Kinds', undefined]] as const) {
+    it(`${name}: one IMAGE of 4 x 3 with the 12 bytes, placed by ImageToReference`, async () => {
+      const { messages, problems, error } = await readAll(single(`single-${kinds ? 'kinds' : 'nokinds'}.mha`, kinds));
+      expect(error).toBeUndefined();
+      expect(problems).toEqual([]);
+      expect(messages).toHaveLength(1);
+      const image = messages[0]!.message;
+      if (image.type !== 'IMAGE') throw new Error(`expected an IMAGE, got ${image.type}`);
+      expect(image.content.size).toEqual([4, 3, 1]);
+      expect([...image.content.data]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      // Spacing 0.5 x 0.25 in the matrix's columns; translation 7 plus the centre offset (1.5 voxels * 0.5).
+      expect([image.content.matrix[0], image.content.matrix[5], image.content.matrix[3]]).toEqual([0.5, 0.25, 7 + 0.75]);
+    });
+  }
+});
