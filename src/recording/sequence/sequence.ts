@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { IDENTITY } from '../../protocol/message.js';
 import { Timestamp } from '../../protocol/timestamp.js';
 import type { IgtlMessage } from '../../protocol/types.js';
-import { IMAGE_STATUS_FIELDS, parseTimestamp, transformsOf, type FrameTransform } from './fields.js';
+import { IMAGE_STATUS_FIELDS, isTransformField, parseMatrix, parseTimestamp, transformsOf, type FrameTransform } from './fields.js';
 import { readMetaIOHeader, readNrrdHeader, SequenceFormatError, type SequenceHeader } from './header.js';
 import { layoutOf, type SequenceLayout } from './layout.js';
 import { flip, flipsOf } from './orientation.js';
@@ -145,6 +145,17 @@ export async function openSequence(file: string, options: SequenceOptions = {}):
   }
   for (const [field, n] of unparsed) {
     report(new SequenceFormatError(`${file}: ${field} is not 16 finite numbers (first in frame ${n}): no TRANSFORM is sent for it in such frames`));
+  }
+  // A 4x4 matrix under a name without "Transform" is no transform to PLUS or Slicer, so it is not
+  // sent; said once per field, as a tracking-only file of such fields would replay as nothing.
+  const untransformed = new Set<string>();
+  for (const fields of header.frameFields.values()) {
+    for (const [field, value] of fields) {
+      if (!untransformed.has(field) && !isTransformField(field) && parseMatrix(value)) untransformed.add(field);
+    }
+  }
+  for (const field of untransformed) {
+    report(new SequenceFormatError(`${file}: frame field ${field} holds 16 numbers but its name has no "Transform": not sent as a TRANSFORM (PLUS and Slicer read transforms by that name)`));
   }
   let source: PixelSource | undefined;
   const imageName = options.image?.name ?? 'Image';

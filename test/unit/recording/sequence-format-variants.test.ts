@@ -174,3 +174,26 @@ describe('a single 2-D frame: NDims = 2', () => {
     });
   }
 });
+
+describe('a 4x4 matrix under a name without "Transform"', () => {
+  // PLUS takes a frame field as a transform when its name ends in Transform (igsioTrackedFrame.cxx
+  // IsTransform), Slicer when it contains Transform and no Status (vtkMRMLLinearTransformSequence
+  // StorageNode.cxx ReadSequenceFileTransforms). `ProbeToTracker = 16 numbers` is neither: not sent,
+  // as they do, but a tracking-only file of such fields replayed as nothing and said nothing.
+  it('is not sent as a TRANSFORM, and is reported once per field', async () => {
+    const lines = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = False', 'DimSize = 1 1 3', 'Kinds = domain domain list', 'ElementType = MET_UCHAR'];
+    for (let i = 0; i < 3; i++) {
+      const p = `Seq_Frame000${i}_`;
+      lines.push(`${p}ProbeToTracker = ${matrix(i)}`, `${p}ProbeToTrackerStatus = OK`, `${p}StylusToTrackerTransformMatrix = ${matrix(i)}`, `${p}Timestamp = ${1 + i}`);
+    }
+    lines.push('ElementDataFile = LOCAL', '');
+    const file = path.join(dir, 'no-transform-names.igs.mha');
+    writeFileSync(file, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), Buffer.alloc(3)]));
+    const { messages, problems, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    // The Slicer rule still takes a name that contains Transform without ending in it.
+    expect(messages.map((m) => `${m.frame}:${m.message.deviceName}`)).toEqual(['0:StylusToTrackerTransformMatrix', '1:StylusToTrackerTransformMatrix', '2:StylusToTrackerTransformMatrix']);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/frame field ProbeToTracker holds 16 numbers but its name has no "Transform"/)]);
+    expect(problems[0]).toBeInstanceOf(SequenceFormatError);
+  });
+});
