@@ -21,6 +21,8 @@ export interface FramesOptions {
 /** The devices of a session, in the order first seen. */
 interface Devices {
   readonly transforms: string[];
+  /** TRANSFORMs per device. */
+  readonly transformCounts: Map<string, number>;
   readonly images: string[];
   readonly other: Map<string, number>;
 }
@@ -29,6 +31,7 @@ async function scan(source: () => Observable<IgtlMessage>): Promise<Devices> {
   return lastValueFrom(source().pipe(reduce<IgtlMessage, Devices>((d, m) => {
     if (m.type === 'TRANSFORM') {
       if (!d.transforms.includes(m.deviceName)) d.transforms.push(m.deviceName);
+      d.transformCounts.set(m.deviceName, (d.transformCounts.get(m.deviceName) ?? 0) + 1);
     } else if (m.type === 'IMAGE') {
       if (!d.images.includes(m.deviceName)) d.images.push(m.deviceName);
     } else {
@@ -36,7 +39,7 @@ async function scan(source: () => Observable<IgtlMessage>): Promise<Devices> {
       d.other.set(key, (d.other.get(key) ?? 0) + 1);
     }
     return d;
-  }, { transforms: [], images: [], other: new Map() })));
+  }, { transforms: [], images: [], transformCounts: new Map(), other: new Map() })));
 }
 
 type Lead = TransformMessage | ImageMessage;
@@ -76,6 +79,10 @@ export function framesOf(source: () => Observable<IgtlMessage>, options: FramesO
       const order = new WeakMap<Lead, number>();
       const found = new WeakMap<Lead, Map<string, TransformMessage>>();
       let count = 0;
+      // Partner TRANSFORMs written (each counted once, though nearest to several frames): the
+      // others are not in the sequence, which is said at the end. A WeakSet: a message no frame
+      // can pair any more is not kept alive for the count.
+      const written = new Map(partnersOf.map((d) => [d, { seen: new WeakSet<TransformMessage>(), n: 0 }]));
       let stage: Observable<Lead> = source().pipe(
         filter((m): m is Lead => m.type === leadType && m.deviceName === leadName),
         map((m) => (order.set(m, count++), found.set(m, new Map()), m)),
@@ -86,7 +93,14 @@ export function framesOf(source: () => Observable<IgtlMessage>, options: FramesO
         const pairing: OperatorFunction<Lead, Lead> = (s) => s.pipe(
           pairByTimestamp<Lead, TransformMessage>(partner$, { toleranceMs: tolerance, maxWaitMs: 2 ** 31 - 1 }),
           map((r) => {
-            if (r.kind === 'paired') found.get(r.source)!.set(device, r.partner);
+            if (r.kind === 'paired') {
+              found.get(r.source)!.set(device, r.partner);
+              const w = written.get(device)!;
+              if (!w.seen.has(r.partner)) {
+                w.seen.add(r.partner);
+                w.n++;
+              }
+            }
             return r.source;
           }),
         );
@@ -116,7 +130,15 @@ export function framesOf(source: () => Observable<IgtlMessage>, options: FramesO
           }
         },
         error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
+        complete: () => {
+          for (const [device, w] of written) {
+            const total = devices.transformCounts.get(device) ?? 0;
+            if (w.n < total) {
+              options.onProblem?.(new SequenceWriteError(`${total - w.n} of ${total} TRANSFORMs of "${device}" not written: a frame holds the one nearest its time, within ${tolerance} ms`));
+            }
+          }
+          subscriber.complete();
+        },
       });
     }, (err: unknown) => subscriber.error(err));
     return () => inner?.unsubscribe();
