@@ -83,8 +83,16 @@ function count(text: string | undefined, name: string, file: string, fallback: n
   return text === undefined ? fallback : (counts(text, name, file, min)[0] ?? fallback);
 }
 
-/** Splits the axes by kind: spatial domains, the frame axis, a vector axis (PLUS: "vector" kinds hold channels). */
-function axes(kinds: string[], sizes: number[], file: string): { domain: number[]; frames: number; listAt: number; vector: number } {
+/**
+ * Splits the axes by kind: spatial domains, the frame axis, a vector axis (PLUS: "vector" kinds
+ * hold channels). Each axis needs its size: an axis without one was taken as size 1, so a
+ * `DimSize = 200 150` under `Kinds = domain domain list` read as one frame (the other frames'
+ * pixels never read), and no DimSize at all as a 1 x 1 x 1 image.
+ */
+function axes(kinds: string[], sizes: number[], file: string, sizeField: string): { domain: number[]; frames: number; listAt: number; vector: number } {
+  if (sizes.length < kinds.length) {
+    throw new SequenceFormatError(`${file}: ${sizeField} gives ${sizes.length} size${sizes.length === 1 ? '' : 's'} for ${kinds.length} axes (${kinds.join(' ')})`);
+  }
   const domain: number[] = [];
   let frames = 1;
   let listAt = -1;
@@ -123,7 +131,7 @@ function metaioLayout(header: SequenceHeader, file: string): SequenceLayout {
   // one row each (DimSize 640 480 read as 480 frames of 640 x 1) the image would be lost.
   const kinds = kindsText !== undefined ? kindsText.trim().split(/\s+/)
     : nDims === 2 ? ['domain', 'domain'] : [...Array.from({ length: nDims - 1 }, () => 'domain'), 'list'];
-  const { domain, frames } = axes(kinds, sizes, file);
+  const { domain, frames } = axes(kinds, sizes, file, 'DimSize');
   const size = vec3([domain[0] ?? 1, domain[1] ?? 1, domain[2] ?? 1]);
   if (size[0] === 0 || size[1] === 0) size[2] = 0; // no image data (IGSIO ReadImageHeader post-process)
   const elementType = (field(header, 'ElementType') ?? 'MET_UCHAR').toUpperCase();
@@ -164,7 +172,7 @@ function nrrdLayout(header: SequenceHeader, file: string): SequenceLayout {
   const dimension = count(f('dimension'), 'dimension', file, sizes.length, 1);
   const kindsText = f('kinds');
   const kinds = kindsText !== undefined ? kindsText.trim().split(/\s+/) : [...Array.from({ length: dimension - 1 }, () => 'domain'), 'list'];
-  const { domain, frames, listAt, vector } = axes(kinds, sizes, file);
+  const { domain, frames, listAt, vector } = axes(kinds, sizes, file, 'sizes');
   const size = vec3([domain[0] ?? 1, domain[1] ?? 1, domain[2] ?? 1]);
   const type = NRRD_TYPES[(f('type') ?? '').toLowerCase()];
   if (!type) throw new SequenceFormatError(`${file}: NRRD type "${f('type')}" is not supported`);

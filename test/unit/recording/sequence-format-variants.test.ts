@@ -197,3 +197,34 @@ describe('a 4x4 matrix under a name without "Transform"', () => {
     expect(problems[0]).toBeInstanceOf(SequenceFormatError);
   });
 });
+
+describe('an axis without a size', () => {
+  // IGSIO reads one DimSize number per Kinds entry (ReadImageHeader). A size missing was taken as 1:
+  // `DimSize = 3 2` under `Kinds = domain domain list` read as one frame (the second frame's pixels
+  // never read, nothing said), and no DimSize at all as a 1 x 1 x 1 image per frame.
+  function sized(name: string, dimSize: string | undefined): string {
+    const lines = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = False', ...(dimSize ? [`DimSize = ${dimSize}`] : []),
+      'Kinds = domain domain list', 'ElementType = MET_UCHAR',
+      'Seq_Frame0000_Timestamp = 1', 'Seq_Frame0000_ImageStatus = OK', 'Seq_Frame0001_Timestamp = 2', 'Seq_Frame0001_ImageStatus = OK', 'ElementDataFile = LOCAL', ''];
+    const f = path.join(dir, name);
+    writeFileSync(f, Buffer.concat([Buffer.from(lines.join('\n'), 'latin1'), Buffer.alloc(12, 1)]));
+    return f;
+  }
+
+  it('DimSize with 2 numbers for 3 axes is a SequenceFormatError naming both', async () => {
+    await expect(openSequence(sized('short-dimsize.igs.mha', '3 2'))).rejects.toThrow(/DimSize gives 2 sizes for 3 axes \(domain domain list\)/);
+  });
+
+  it('no DimSize is a SequenceFormatError', async () => {
+    const { messages, error } = await readAll(sized('no-dimsize.igs.mha', undefined));
+    expect(messages).toEqual([]);
+    expect(error).toBeInstanceOf(SequenceFormatError);
+    expect((error as Error).message).toMatch(/DimSize gives 0 sizes for 3 axes/);
+  });
+
+  it('NRRD sizes with fewer numbers than kinds is a SequenceFormatError', async () => {
+    const file = path.join(dir, 'short-sizes.seq.nrrd');
+    writeFileSync(file, Buffer.concat([Buffer.from('NRRD0004\ntype: uint8\ndimension: 4\nsizes: 3 2 1\nkinds: domain domain domain list\nencoding: raw\n\n', 'latin1'), Buffer.alloc(12)]));
+    await expect(openSequence(file)).rejects.toThrow(/sizes gives 3 sizes for 4 axes/);
+  });
+});
