@@ -1,9 +1,9 @@
 // Errors of recordings and sequence files are IgtlErrors with a code, as every error igtl-rx
 // raises (src/protocol/errors.ts): they were plain Errors, with no `code` to tell them apart.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CrcMismatchError, createMessage, IgtlError, Timestamp } from '../../../src/index.js';
 import {
@@ -47,6 +47,20 @@ describe('recording and sequence errors carry a code', () => {
     const err = await lastValueFrom(record(from([pose(1)]), path.join(dir, 'missing', 'r.igtl'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RecordingFormatError);
     expect((err as IgtlError).code).toBe('recording-format');
+  });
+
+  it('a full disk (the data file on /dev/full): RecordingFormatError naming ENOSPC, the source let go', async () => {
+    const file = path.join(dir, 'full.igtl');
+    symlinkSync('/dev/full', file); // opens fine; every write fails with ENOSPC
+    const source = new Subject<ReturnType<typeof pose>>();
+    const err = lastValueFrom(record(source, file)).catch((e: unknown) => e);
+    source.next(pose(1));
+    source.next(pose(2));
+    const failure = await err;
+    expect(failure).toBeInstanceOf(RecordingFormatError);
+    expect((failure as IgtlError).code).toBe('recording-format');
+    expect((failure as Error).message).toMatch(/^cannot write .*full\.igtl: ENOSPC/);
+    expect(source.observed).toBe(false);
   });
 
   it('a recorded message that no longer decodes: RecordingFormatError whose cause is the decoder\'s error', async () => {
