@@ -125,15 +125,17 @@ export async function readNrrdHeader(fh: FileHandle, file: string): Promise<Sequ
     let name: string;
     let value: string;
     if (kv >= 0 && (colon < 0 || kv < colon)) {
-      name = text.slice(0, kv);
-      value = text.slice(kv + 2);
+      // Trimmed as IGSIO trims them (vtkIGSIONrrdSequenceIO.cxx ReadImageHeader): with
+      // `ultrasound image orientation := UF` the key was not found and the frames went unflipped.
+      name = text.slice(0, kv).trim();
+      value = text.slice(kv + 2).trim();
     } else if (colon >= 0) {
       name = text.slice(0, colon).trim().toLowerCase();
       value = text.slice(colon + 2).trim();
     } else {
       throw new SequenceFormatError(`${file}: line ${lineNo} of the NRRD header is neither "field: value" nor "key:=value"`);
     }
-    if (addFrameField(frameFields, name.trim(), value.trim())) continue;
+    if (addFrameField(frameFields, name, value)) continue;
     fields.set(name, value);
   }
   // A detached header may end with the file: the data is elsewhere (Teem's example .nhdr files;

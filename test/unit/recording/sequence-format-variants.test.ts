@@ -228,3 +228,25 @@ describe('an axis without a size', () => {
     await expect(openSequence(file)).rejects.toThrow(/sizes gives 3 sizes for 4 axes/);
   });
 });
+
+describe('NRRD key:=value with spaces around :=', () => {
+  // IGSIO vtkIGSIONrrdSequenceIO.cxx ReadImageHeader trims the key and the value of every line.
+  // Untrimmed, `ultrasound image orientation := UF` was not found: the frames were sent as stored,
+  // mirrored against what PLUS sends (MF), and nothing said so.
+  it('the orientation is found and the UF frames are flipped to MF', async () => {
+    const header = ['NRRD0004', 'dimension: 3', 'encoding: raw', 'endian: little', 'kinds: domain domain list', 'sizes: 3 2 1', 'type: uint8',
+      'ultrasound image orientation := UF', 'ultrasound image type := BRIGHTNESS', `Seq_Frame0000_ImageToReferenceTransform := ${matrix(0)}`,
+      'Seq_Frame0000_Timestamp := 1', 'Seq_Frame0000_Status := OK'].join('\n') + '\n\n';
+    const file = path.join(dir, 'spaced-keys.igs.nrrd');
+    writeFileSync(file, Buffer.concat([Buffer.from(header, 'latin1'), Buffer.from([1, 2, 3, 4, 5, 6])]));
+    const seq = await openSequence(file);
+    try {
+      expect(seq.layout.orientation).toBe('UF');
+      const image = (await seq.messages(0)).messages.find((m) => m.type === 'IMAGE');
+      // UF -> MF: the first letter differs, so x is reversed in each row (igsioVideoFrame GetFlipAxes).
+      expect(image?.type === 'IMAGE' && [...image.content.data]).toEqual([3, 2, 1, 6, 5, 4]);
+    } finally {
+      await seq.close();
+    }
+  });
+});
