@@ -6,6 +6,7 @@
 import { Timestamp } from '../../protocol/timestamp.js';
 import type { ImageContent } from '../../protocol/messages/image.js';
 import { IMAGE_STATUS_FIELDS, type FrameTransform } from './fields.js';
+import { SequenceFormatError } from './header.js';
 import { openSequence, type Sequence } from './sequence.js';
 import { SequenceWriter, type FrameToWrite, type SequenceWriterOptions } from './writer.js';
 
@@ -43,19 +44,36 @@ export async function copySequence(input: string, output: string, options: CopyS
   const writer = new SequenceWriter(output, options);
   try {
     const frames = [...seq.framesWithContent()];
+    // Pixels that cannot be read (a file cut short, corrupt compressed data): from the first such
+    // frame on, frames are written without their image (status INVALID) but with their transforms
+    // and fields, and the loss is reported once. Later frames are not tried: after a cut or a
+    // corrupt zlib stream none can be read, and each try would inflate again from the first frame.
+    let lost: { from: number; err: SequenceFormatError } | undefined;
+    const readImage = async (i: number): Promise<Image | undefined> => {
+      if (lost && i >= lost.from) return undefined;
+      try {
+        return await imageOf(seq, i);
+      } catch (err) {
+        if (!(err instanceof SequenceFormatError)) throw err;
+        lost = { from: i, err };
+        return undefined;
+      }
+    };
     // The writer must know the image geometry before the first frame (frames before the first
     // valid image are blank frames of it), so the first valid image is looked up first.
     let first: Image | undefined;
     for (const i of frames) {
       if ((await seq.frame(i)).imageValid) {
-        first = await imageOf(seq, i);
+        first = await readImage(i);
         break;
       }
     }
     if (first) writer.expectImages(first);
+    let imagesLost = 0;
     for (const i of frames) {
       const f = await seq.frame(i);
-      const image = f.imageValid ? await imageOf(seq, i) : undefined;
+      const image = f.imageValid ? await readImage(i) : undefined;
+      if (f.imageValid && !image) imagesLost++;
       // The image's own placement is written from its matrix (ImageToReferenceTransform) when there is an image.
       const transforms = f.transforms.filter((t) => !(image && t.name === 'ImageToReference'));
       const own = ownFields(f.transforms);
@@ -69,6 +87,10 @@ export async function copySequence(input: string, output: string, options: CopyS
       };
       await writer.add(frame);
       options.onFrame?.(writer.frameCount);
+    }
+    if (lost) {
+      options.onProblem?.(new SequenceFormatError(`${lost.err.message}: ${imagesLost} image${imagesLost === 1 ? '' : 's'} from frame ${lost.from} on not written `
+        + '(those frames are written with their transforms and fields, image status INVALID)', { cause: lost.err }));
     }
     return await writer.close();
   } catch (err) {
