@@ -182,6 +182,26 @@ describe('query', () => {
     });
   });
 
+  it('drops a second reply echoing the ID of a query already answered, instead of answering a later one by name', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // A peer that answers twice (d repeats a's ID 1): the second query, ID 2, takes only its own r.
+      const values = { a: image('US', { messageId: 1 }), d: image('US', { messageId: 1 }), r: image('US', { messageId: 2 }) };
+      const peer = fakePeer(scheduler, hot('--a---d---r--', values));
+      expectObservable(query(peer, getImage('US', v3), { timeoutMs: 50, scheduler })).toBe('--(a|)', values);
+      expectObservable(query(peer, getImage('US', v3), { timeoutMs: 50, scheduler }), '----^').toBe('----------(r|)', values);
+    });
+  });
+
+  it('retires no ID a reply taken by name did not echo (a peer numbering its own messages)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // The peer does not echo: its replies carry its own numbers, which are not ours to retire.
+      const values = { a: image('US', { messageId: 7 }), b: image('US', { messageId: 1 }) };
+      const peer = fakePeer(scheduler, hot('--a---b--', values));
+      expectObservable(query(peer, getImage('US', v3), { timeoutMs: 50, scheduler })).toBe('--(a|)', values);
+      expectObservable(query(peer, getImage('US', v3), { timeoutMs: 50, scheduler }), '----^').toBe('------(b|)', values);
+    });
+  });
+
   it('removes the pending request and lets go of the peer when unsubscribed before the answer', () => {
     scheduler.run(({ hot, expectObservable, expectSubscriptions, flush }) => {
       const incoming = hot('-------u--', { u: image('US') });

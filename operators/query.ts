@@ -59,8 +59,8 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * GET_POLYDATA.
  * So any number of queries can be in flight, answered in any order; identical queries
  * (same type and device) may of course be answered in either order. A reply that echoes the ID
- * of a query that already timed out or was unsubscribed is dropped, never handed to another
- * query. Streams and replies share one connection: a streamed `<T>` of the same device can
+ * of a query that already timed out, was unsubscribed or was answered (a duplicate) is dropped,
+ * never handed to another query. Streams and replies share one connection: a streamed `<T>` of the same device can
  * answer a `GET_<T>` by name; that is what the protocol allows.
  *
  * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}

@@ -52,8 +52,9 @@ interface Entry {
   readonly subscriber: Subscriber<IgtlMessage>;
 }
 
-// Tokens of requests given up (timeout, unsubscribe) are remembered for a while, so that their
-// late replies are dropped instead of being handed to another request by name.
+// Tokens of requests given up (timeout, unsubscribe), or answered by a reply that carried the
+// token, are remembered for a while, so that their late or repeated replies are dropped instead
+// of being handed to another request by name.
 const RETIRED_LIMIT = 64;
 
 /** The pending requests of one peer. */
@@ -116,7 +117,7 @@ export class Correlator {
     for (const token of tokens) {
       const id = this.byToken.get(token);
       const entry = id === undefined ? undefined : this.pending.get(id);
-      if (id !== undefined && entry?.matcher.accepts(msg)) return this.settle(id, entry, msg);
+      if (id !== undefined && entry?.matcher.accepts(msg)) return this.settle(id, entry, msg, true);
     }
     const late = tokens.find((t) => this.retired.has(t));
     if (late !== undefined) {
@@ -127,17 +128,23 @@ export class Correlator {
     let candidates = 0;
     for (const [id, entry] of this.pending) {
       if (!entry.matcher.byName || !entry.matcher.accepts(msg)) continue;
-      if (entry.matcher.byName === true) return this.settle(id, entry, msg);
+      if (entry.matcher.byName === true) return this.settle(id, entry, msg, false);
       candidates++;
       sole ??= [id, entry];
     }
-    if (sole !== undefined && candidates === 1) return this.settle(sole[0], sole[1], msg);
+    if (sole !== undefined && candidates === 1) return this.settle(sole[0], sole[1], msg, false);
     if (candidates > 1) log('dropped %s "%s": it names no request, and %d could take it', wireType(msg), msg.deviceName, candidates);
     if (msg.type === 'RTS_COMMAND') log('dropped RTS_COMMAND with unknown COMMAND_ID %d', msg.content.commandId);
   }
 
-  private settle(id: number, entry: Entry, msg: IgtlMessage): void {
-    this.remove(id, false);
+  /**
+   * `echoed`: the reply carried the request's token. The peer then correlates exactly, and a
+   * second reply with that token is a duplicate (a peer that answers twice), never the answer to
+   * a later request of the same type and device: the token is retired. A reply taken by name
+   * retires nothing (the peer may number its own messages, and such a number is no echo).
+   */
+  private settle(id: number, entry: Entry, msg: IgtlMessage, echoed: boolean): void {
+    this.remove(id, echoed);
     entry.subscriber.next(msg);
     entry.subscriber.complete();
   }
