@@ -22,6 +22,8 @@ const image = (deviceName: string, options: MessageOptions = {}): ImageMessage =
   );
 const getImage = (deviceName: string, options: MessageOptions = {}) => createMessage('GET_IMAGE', {}, { deviceName, timestamp: at, ...options });
 const v3 = { headerVersion: 2 } as const;
+const status = (statusMessage: string): IgtlMessage => createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage }, { deviceName: '', timestamp: at });
+const getStatus = (deviceName: string) => createMessage('GET_STATUS', {}, { deviceName, timestamp: at });
 
 describe('query', () => {
   let scheduler: TestScheduler;
@@ -202,14 +204,59 @@ describe('query', () => {
     });
   });
 
-  it('removes the pending request and lets go of the peer when unsubscribed before the answer', () => {
+  it('removes the pending request when unsubscribed before the answer, and lets go of the peer once its late answer came', () => {
     scheduler.run(({ hot, expectObservable, expectSubscriptions, flush }) => {
       const incoming = hot('-------u--', { u: image('US') });
       const peer = fakePeer(scheduler, incoming);
       expectObservable(query(peer, getImage('US')), '^--!').toBe('---');
-      expectSubscriptions(incoming.subscriptions).toBe('^--!');
+      // The ghost of the query waits for u (its answer, late), then nothing is pending.
+      expectSubscriptions(incoming.subscriptions).toBe('^------!');
+      scheduler.schedule(() => expect([correlatorFor(peer).size, correlatorFor(peer).ghosts]).toEqual([0, 1]), 3);
       flush();
-      expect(correlatorFor(peer).size).toBe(0);
+      expect([correlatorFor(peer).size, correlatorFor(peer).ghosts]).toEqual([0, 0]);
+    });
+  });
+
+  it('lets go of the peer timeoutMs after an unanswered query was given up', () => {
+    scheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const incoming = hot<IgtlMessage>('-----------------');
+      const peer = fakePeer(scheduler, incoming);
+      expectObservable(query(peer, getImage('US'), { timeoutMs: 5, scheduler })).toBe('-----#', undefined, expect.any(QueryTimeoutError));
+      expectSubscriptions(incoming.subscriptions).toBe('^---------!');
+    });
+  });
+
+  it('gives the late answer of a query without message IDs (a v1 or non-echoing peer) to no later query of that device', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // PLUS answers a named GET_STATUS with an unnamed STATUS and echoes no ID (PlusLib
+      // vtkPlusOpenIGTLinkServer.cxx, GET_STATUS branch of DataReceiverThread): l, late, is the
+      // first query's answer, r the second's.
+      const values = { l: status('late'), r: status('fresh') };
+      const peer = fakePeer(scheduler, hot('--------l--r--', values));
+      expectObservable(query(peer, getStatus('Plus'), { timeoutMs: 5, scheduler })).toBe('-----#', undefined, expect.any(QueryTimeoutError));
+      expectObservable(query(peer, getStatus('Plus'), { timeoutMs: 50, scheduler }), '------^').toBe('-----------(r|)', values);
+    });
+  });
+
+  it('drops a late answer also when the query was unsubscribed (switchMap to a new query of the same device)', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { l: image('US'), r: image('US') };
+      const peer = fakePeer(scheduler, hot('----l--r--', values));
+      expectObservable(query(peer, getImage('US')), '^--!').toBe('---');
+      expectObservable(query(peer, getImage('US')), '---^').toBe('-------(r|)', values);
+    });
+  });
+
+  it('lets a query take a reply after a ghost took one it wanted: a peer that never answers one query does not fail every later one', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // The first query is never answered (3D Slicer answers no GET_ for a node it lacks); the second's
+      // answer a goes to the first's ghost, so the second times out; it leaves no ghost (that would
+      // wait until 15), and the third takes b.
+      const values = { a: image('US'), b: image('US') };
+      const peer = fakePeer(scheduler, hot('------a-----b---', values));
+      expectObservable(query(peer, getImage('US'), { timeoutMs: 5, scheduler })).toBe('-----#', undefined, expect.any(QueryTimeoutError));
+      expectObservable(query(peer, getImage('US'), { timeoutMs: 5, scheduler }), '-----^').toBe('----------#', undefined, expect.any(QueryTimeoutError));
+      expectObservable(query(peer, getImage('US'), { timeoutMs: 50, scheduler }), '----------^').toBe('------------(b|)', values);
     });
   });
 
@@ -244,5 +291,16 @@ describe('query', () => {
     const peer = fakePeer(sched, sched.createHotObservable<IgtlMessage>('-'), () => Promise.reject(refused));
     await expect(firstValueFrom(query(peer, getImage('US')))).rejects.toBe(refused);
     expect(correlatorFor(peer).size).toBe(0);
+    // Never sent, it will never be answered: no ghost waits for its reply.
+    expect(correlatorFor(peer).ghosts).toBe(0);
+  });
+
+  it('leaves no ghost of a request the connection dropped unsent', async () => {
+    const sched = new TestScheduler(() => undefined);
+    const peer = fakePeer(sched, sched.createHotObservable<IgtlMessage>('-'), () => Promise.resolve('dropped'));
+    const sub = query(peer, getImage('US'), { scheduler: sched }).subscribe({ error: () => undefined });
+    await Promise.resolve();
+    sub.unsubscribe();
+    expect([correlatorFor(peer).size, correlatorFor(peer).ghosts]).toEqual([0, 0]);
   });
 });

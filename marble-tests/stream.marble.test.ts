@@ -1,7 +1,7 @@
-import { defer, throwError } from 'rxjs';
+import { defer, throwError, type Observer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type ConnectionState, type PeerState } from '../src/index.js';
+import { ConnectionError, IDENTITY, Timestamp, TrackingType, createMessage, type ConnectionState, type IgtlMessage, type PeerState } from '../src/index.js';
 import { QueryFailedError, stream, type IgtlPeer } from '../operators/index.js';
 import { correlatorFor } from '../operators/internal/correlator.js';
 import { fakePeer } from './support/fake-peer.js';
@@ -95,8 +95,9 @@ describe('stream', () => {
       const incoming = hot('-----a--', values);
       const peer = fakePeer(scheduler, incoming, () => new Promise(() => undefined));
       expectObservable(stream(peer, 'TDATA', { timeoutMs: 3, scheduler }), '^-!').toBe('---');
-      // data and RTS_ wait until the unsubscribe; then the hold for the STP_ until the timeout.
-      expectSubscriptions(incoming.subscriptions).toBe(['^-!', '^-!', '--^--!']);
+      // data until the unsubscribe; the RTS_ wait goes on as the STT_'s ghost until the timeout
+      // after it (a, late, is dropped); the hold for the STP_ until the timeout.
+      expectSubscriptions(incoming.subscriptions).toBe(['^-!', '^----!', '--^--!']);
       flush();
       expect(correlatorFor(peer).size).toBe(0);
       expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '2 STP_TDATA']);
@@ -254,10 +255,17 @@ describe('stream', () => {
   it('lets go of the peer once the STP_ is written', async () => {
     const sched = new TestScheduler(() => undefined);
     let subscribed = 0;
+    const observers = new Set<Partial<Observer<IgtlMessage>>>();
+    const receive = (msg: IgtlMessage): void => [...observers].forEach((o) => o.next?.(msg));
     const peer: IgtlPeer = {
-      subscribe: () => {
+      subscribe: (observer) => {
         subscribed++;
-        return { unsubscribe: () => subscribed-- };
+        observers.add(observer);
+        return {
+          unsubscribe: () => {
+            if (observers.delete(observer)) subscribed--;
+          },
+        };
       },
       send: () => Promise.resolve('written'),
       nextMessageId: () => 1,
@@ -265,6 +273,8 @@ describe('stream', () => {
     };
     const subscription = stream(peer, 'TDATA', { scheduler: sched }).subscribe();
     expect(subscribed).toBe(2); // data + RTS_ wait
+    receive(createMessage('RTS_TDATA', { status: 0 }));
+    expect(subscribed).toBe(1); // data
     subscription.unsubscribe();
     expect(subscribed).toBe(1); // the hold
     await Promise.resolve();

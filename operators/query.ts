@@ -60,7 +60,9 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * So any number of queries can be in flight, answered in any order; identical queries
  * (same type and device) may of course be answered in either order. A reply that echoes the ID
  * of a query that already timed out, was unsubscribed or was answered (a duplicate) is dropped,
- * never handed to another query. Streams and replies share one connection: a streamed `<T>` of the same device can
+ * never handed to another query. With a peer
+ * that echoes no ID, a query given up stays in line as a ghost that drops the first reply it
+ * would have taken, for as long again as its timeout (docs/operators.md#query). Streams and replies share one connection: a streamed `<T>` of the same device can
  * answer a `GET_<T>` by name; that is what the protocol allows.
  *
  * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}

@@ -2,9 +2,9 @@
 // a dispatcher that settles them from the peer's messages, and a cancel that removes them.
 // The correlator subscribes to its peer only while requests are pending.
 import createDebug from 'debug';
-import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
+import { Observable, Subscription, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import { ConnectionError, wireType, type IgtlMessage } from '../../src/index.js';
-import type { IgtlPeer } from './peer.js';
+import { channelLost, type IgtlPeer } from './peer.js';
 
 const log = createDebug('igtl-rx:correlator');
 
@@ -47,9 +47,25 @@ export function tokensOf(msg: IgtlMessage): string[] {
   return tokens;
 }
 
+/**
+ * How long a request given up (timed out, unsubscribed) still owns the reply it may yet get, and
+ * the scheduler of that wait. Its reply can come late, and a peer that does not echo message IDs
+ * (PLUS, 3D Slicer, any v1 peer) gives it nothing another request of the same type and device
+ * could tell from its own answer.
+ */
+export interface Afterlife {
+  readonly ms: number;
+  readonly scheduler: SchedulerLike;
+}
+
 interface Entry {
   readonly matcher: ReplyMatcher;
-  readonly subscriber: Subscriber<IgtlMessage>;
+  /** The request's subscriber; undefined for a ghost: a request given up, awaiting its late reply to drop it. */
+  readonly subscriber: Subscriber<IgtlMessage> | undefined;
+  /** A ghost ahead of this request took a reply this request would have taken. */
+  shadowed: boolean;
+  /** A ghost's end: its expiry timer and its watch on the channel. */
+  readonly ending?: Subscription;
 }
 
 // Tokens of requests given up (timeout, unsubscribe), or answered by a reply that carried the
@@ -70,26 +86,58 @@ export class Correlator {
 
   /** Requests waiting now (for tests and diagnostics). */
   get size(): number {
-    return this.pending.size;
+    let live = 0;
+    for (const entry of this.pending.values()) if (entry.subscriber) live++;
+    return live;
+  }
+
+  /** Ghosts waiting now: requests given up whose late reply would be dropped (for tests and diagnostics). */
+  get ghosts(): number {
+    return this.pending.size - this.size;
   }
 
   /**
    * The reply to one request: a cold Observable that registers the request on subscribe, emits
    * the first matching message and completes, and removes the request on unsubscribe. It errors
    * with a ConnectionError if the peer ends first. Subscribe before sending the request.
+   *
+   * `afterlife`, asked when the request is given up (unsubscribed before its reply), says how long
+   * a request matched by name stays in line as a ghost: the first reply it accepts is dropped, as
+   * the late reply it may be, instead of answering a later request of the same type and device.
+   * A ghost ends at the first reply it takes, after `afterlife.ms`, when the channel is lost (its
+   * reply went with it) or the peer ends. One exception keeps a peer that never answers some
+   * request from failing every later one: a request that a ghost ahead of it took a reply from
+   * leaves no ghost (that reply may have been its own).
    */
-  reply(matcher: ReplyMatcher): Observable<IgtlMessage> {
+  reply(matcher: ReplyMatcher, afterlife?: () => Afterlife | undefined): Observable<IgtlMessage> {
     return new Observable<IgtlMessage>((subscriber) => {
       const id = ++this.seq;
-      this.pending.set(id, { matcher, subscriber });
+      this.pending.set(id, { matcher, subscriber, shadowed: false });
       // A token already in use (a caller-chosen message ID sent twice) falls back to name matching.
       if (matcher.token !== undefined && !this.byToken.has(matcher.token)) {
         this.byToken.set(matcher.token, id);
         this.retired.delete(matcher.token);
       }
       this.connect();
-      return () => this.remove(id, true);
+      return () => this.giveUp(id, afterlife?.());
     });
+  }
+
+  private giveUp(id: number, afterlife: Afterlife | undefined): void {
+    const entry = this.pending.get(id);
+    if (!entry?.subscriber) return;
+    if (afterlife === undefined || !entry.matcher.byName || entry.shadowed) return this.remove(id, true);
+    this.dropToken(id, entry.matcher);
+    this.haunt(id, entry.matcher, afterlife);
+  }
+
+  /** Makes `id` a ghost, in its place in line (Map.set keeps the position of a key it has). */
+  private haunt(id: number, matcher: ReplyMatcher, afterlife: Afterlife): void {
+    const ending = new Subscription();
+    this.pending.set(id, { matcher, subscriber: undefined, shadowed: false, ending });
+    ending.add(afterlife.scheduler.schedule(() => this.remove(id, false), afterlife.ms));
+    // A channel lost (the connection reconnects) takes the ghost's reply with it; may emit at once.
+    ending.add(channelLost(this.peer).subscribe(() => this.remove(id, false)));
   }
 
   private connect(): void {
@@ -122,12 +170,15 @@ export class Correlator {
     const late = tokens.find((t) => this.retired.has(t));
     if (late !== undefined) {
       log('dropped a late reply %s "%s" (%s): its request was given up', wireType(msg), msg.deviceName, late);
+      // The ghost of that request got its reply: it has nothing more to take.
+      for (const [id, entry] of this.pending) if (!entry.subscriber && entry.matcher.token === late) this.remove(id, false);
       return;
     }
     let sole: [number, Entry] | undefined;
     let candidates = 0;
     for (const [id, entry] of this.pending) {
       if (!entry.matcher.byName || !entry.matcher.accepts(msg)) continue;
+      if (!entry.subscriber) return this.exorcise(id, msg);
       if (entry.matcher.byName === true) return this.settle(id, entry, msg, false);
       candidates++;
       sole ??= [id, entry];
@@ -145,19 +196,36 @@ export class Correlator {
    */
   private settle(id: number, entry: Entry, msg: IgtlMessage, echoed: boolean): void {
     this.remove(id, echoed);
-    entry.subscriber.next(msg);
-    entry.subscriber.complete();
+    entry.subscriber?.next(msg);
+    entry.subscriber?.complete();
+  }
+
+  /** The ghost `id` takes `msg` (dropped); the requests behind it that wanted it are shadowed. */
+  private exorcise(id: number, msg: IgtlMessage): void {
+    log('dropped %s "%s": it may be the late reply of a request given up', wireType(msg), msg.deviceName);
+    let behind = false;
+    for (const [other, entry] of this.pending) {
+      if (other === id) behind = true;
+      else if (behind && entry.subscriber && entry.matcher.accepts(msg)) entry.shadowed = true;
+    }
+    this.remove(id, false);
+  }
+
+  /** Unregisters the token of `id`, retiring it: a reply that carries it later is dropped. */
+  private dropToken(id: number, matcher: ReplyMatcher): void {
+    const token = matcher.token;
+    if (token === undefined || this.byToken.get(token) !== id) return;
+    this.byToken.delete(token);
+    this.retire(token);
   }
 
   private remove(id: number, retire: boolean): void {
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
-    const token = entry.matcher.token;
-    if (token !== undefined && this.byToken.get(token) === id) {
-      this.byToken.delete(token);
-      if (retire) this.retire(token);
-    }
+    entry.ending?.unsubscribe();
+    if (retire) this.dropToken(id, entry.matcher);
+    else if (entry.matcher.token !== undefined && this.byToken.get(entry.matcher.token) === id) this.byToken.delete(entry.matcher.token);
     if (this.pending.size === 0 && this.subscription) {
       const subscription = this.subscription;
       this.subscription = undefined;
@@ -175,7 +243,10 @@ export class Correlator {
     const entries = [...this.pending.values()];
     this.pending.clear();
     this.byToken.clear();
-    for (const entry of entries) entry.subscriber.error(err);
+    for (const entry of entries) {
+      entry.ending?.unsubscribe();
+      entry.subscriber?.error(err);
+    }
   }
 }
 

@@ -1,26 +1,35 @@
 // One request and its reply: register with the peer's correlator, send, wait with a timeout
 // (which, after a blocked event loop, first reads what arrived: src/connection/io-turn.ts).
-import { EMPTY, defer, map, merge, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
+import { EMPTY, defer, map, merge, switchMap, take, tap, type Observable, type SchedulerLike } from 'rxjs';
 import { deadline } from '../../src/connection/io-turn.js';
 import type { IgtlMessage } from '../../src/index.js';
 import { QueryTimeoutError, ReplyLostError } from '../errors.js';
-import { correlatorFor, type ReplyMatcher } from './correlator.js';
+import { correlatorFor, type Afterlife, type ReplyMatcher } from './correlator.js';
 import { channelLost, type IgtlPeer } from './peer.js';
+
+/** How long the reply of a request given up with no timeout (unsubscribed) is dropped, ms. */
+const AFTERLIFE_MS = 5000;
 
 /**
  * Sends `msg` and emits the first reply `matcher` accepts, then completes. Errors with a
  * QueryTimeoutError after `timeoutMs` (never if it is Infinity), with the send's error if `send` rejects, with a
  * ReplyLostError if the channel it was written on is lost (the connection reconnects), and with a
- * ConnectionError if the peer ends first. Cold; unsubscribing removes the pending request.
+ * ConnectionError if the peer ends first. Cold; unsubscribing removes the pending request (and
+ * leaves a ghost for its late reply, see Correlator.reply).
  */
 export function request(peer: IgtlPeer, msg: IgtlMessage, matcher: ReplyMatcher, timeoutMs: number, scheduler: SchedulerLike): Observable<IgtlMessage> {
+  // A request given up may still be answered (if it was sent, or still may be): its reply is
+  // then dropped for as long again as it was waited for, not given to a later request.
+  let unsent = false;
+  const afterlife = (): Afterlife | undefined => (unsent ? undefined : { ms: Number.isFinite(timeoutMs) ? timeoutMs : AFTERLIFE_MS, scheduler });
   // The reply is registered (and the peer subscribed) before the request goes out, so an
   // immediate answer cannot slip past.
-  const reply$ = correlatorFor(peer).reply(matcher);
+  const reply$ = correlatorFor(peer).reply(matcher, afterlife);
   // Written, the request is on the channel open now, and its reply can only come on that
   // channel: if the connection loses it (and reconnects), the reply is lost too. Waiting for
   // the timeout (or for ever, with an infinite one) would only hide that.
   const send$ = defer(() => peer.send(msg)).pipe(
+    tap({ next: (result) => (unsent = result !== 'written'), error: () => (unsent = true) }),
     switchMap((result) => (result === 'written' ? channelLost(peer) : EMPTY)),
     map((reason): never => {
       throw new ReplyLostError(msg, reason);

@@ -103,6 +103,25 @@ describe('requests across a lost channel', () => {
     expect(second.got).toEqual(['next SUCCESS']);
   });
 
+  it('keeps no ghost of a query lost with its channel: the new channel\'s answer goes to the next query', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    // The queries' own clock stands still: only the lost channel can end the first one's ghost.
+    const queryClock = new VirtualTimeScheduler();
+    conn.connect();
+    attempts[0]!.open();
+    const first = outcome();
+    query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { scheduler: queryClock }).subscribe(first.observer);
+    await settle();
+    await reconnectOnce(attempts, scheduler);
+    expect(first.got).toEqual([expect.any(ReplyLostError)]);
+    const second = outcome();
+    query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { scheduler: queryClock }).subscribe(second.observer);
+    await settle();
+    // A v1 answer, matched by name: the lost query's ghost (its reply went with the channel) must not take it.
+    attempts[1]!.data(encodeMessage(createMessage('RTS_IMAGE', { status: 0 }, { deviceName: 'US' })));
+    expect(second.got).toEqual(['next RTS_IMAGE']);
+  });
+
   it('does not fail a request still queued when the channel is lost: it goes out on the next one and is answered', async () => {
     const { conn, attempts, scheduler } = reconnecting();
     conn.connect();
