@@ -96,7 +96,7 @@ describe('stream', () => {
       const peer = fakePeer(scheduler, incoming, () => new Promise(() => undefined));
       expectObservable(stream(peer, 'TDATA', { timeoutMs: 3, scheduler }), '^-!').toBe('---');
       // data until the unsubscribe; the RTS_ wait goes on as the STT_'s ghost until the timeout
-      // after it (a, late, is dropped); the hold for the STP_ until the timeout.
+      // after it (a, late, is dropped), with the STP_'s ghost; the hold for the STP_ until the timeout.
       expectSubscriptions(incoming.subscriptions).toBe(['^-!', '^----!', '--^--!']);
       flush();
       expect(correlatorFor(peer).size).toBe(0);
@@ -247,12 +247,12 @@ describe('stream', () => {
       // A send that never settles: the hold ends at the timeout.
       const peer = fakePeer(scheduler, incoming, () => new Promise(() => undefined));
       expectObservable(stream(peer, 'TDATA', { timeoutMs: 10, scheduler }), '^-------!').toBe('-----t--', values);
-      // The data subscription (0-8), the RTS_ wait (0-2), and the hold (8-18).
-      expectSubscriptions(incoming.subscriptions).toBe(['^-------!', '^-!', '--------^---------!']);
+      // The data subscription (0-8), the RTS_ wait (0-2), the wait for the STP_'s RTS_ (8-18), and the hold (8-18).
+      expectSubscriptions(incoming.subscriptions).toBe(['^-------!', '^-!', '--------^---------!', '--------^---------!']);
     });
   });
 
-  it('lets go of the peer once the STP_ is written', async () => {
+  it('lets go of the peer once the STP_ is written and answered', async () => {
     const sched = new TestScheduler(() => undefined);
     let subscribed = 0;
     const observers = new Set<Partial<Observer<IgtlMessage>>>();
@@ -276,9 +276,24 @@ describe('stream', () => {
     receive(createMessage('RTS_TDATA', { status: 0 }));
     expect(subscribed).toBe(1); // data
     subscription.unsubscribe();
-    expect(subscribed).toBe(1); // the hold
+    expect(subscribed).toBe(2); // the hold and the wait for the STP_'s RTS_
     await Promise.resolve();
     await Promise.resolve();
+    expect(subscribed).toBe(1); // written: the wait for the RTS_
+    receive(createMessage('RTS_TDATA', { status: 0 }));
     expect(subscribed).toBe(0);
+  });
+
+  it('gives the RTS_ of an STP_ to no STT_ sent after it: a refused new stream is not taken for a started one', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      // PLUS answers STT_TDATA and STP_TDATA alike with an unnamed RTS_TDATA (PlusLib
+      // vtkPlusOpenIGTLinkServer.cxx, STT_TDATA/STP_TDATA branch of DataReceiverThread): p answers
+      // the STP_ at 5, f (an error status) the STT_ of the stream started at 6.
+      const peer = fakePeer(scheduler, hot('-a------p-f-----', { a: values.a, p: values.a, f: values.f }));
+      expectObservable(stream(peer, 'TDATA', { deviceName: 'A', scheduler }), '^----!').toBe('-----');
+      expectObservable(stream(peer, 'TDATA', { deviceName: 'B', scheduler }), '------^').toBe('----------#', undefined, expect.any(QueryFailedError));
+      flush();
+      expect(peer.sentTypes()).toEqual(['0 STT_TDATA', '5 STP_TDATA', '6 STT_TDATA']);
+    });
   });
 });

@@ -5,7 +5,8 @@ import { queryType } from '../src/protocol/query-names.js';
 import { QueryTimeoutError, ReplyLostError } from './errors.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
 import { holdUntil, messagesOf, reopenings, type IgtlPeer } from './internal/peer.js';
-import { query } from './query.js';
+import { correlatorFor } from './internal/correlator.js';
+import { query, queryMatcher } from './query.js';
 
 /** The message types a server can be asked to stream with STT_ (OpenIGTLink Documents/Protocol/query.md). */
 export type StreamType = 'TDATA' | 'QTDATA' | 'TRANSFORM' | 'IMAGE' | 'POSITION' | 'SENSOR' | 'NDARRAY' | 'POLYDATA' | 'VIDEO' | 'BIND';
@@ -59,8 +60,9 @@ export interface StreamOptions {
  * (`peerState$` back to open), while the WebSocket stays open.
  *
  * The STP_ goes out when the last subscriber unsubscribes (not when the connection ended the
- * stream, nor after an error); the peer is kept subscribed until the STP_ is written (at most
- * `timeoutMs`), so a lazy connection does not close with the STP_ still in its queue.
+ * stream, nor after an error); the peer is kept subscribed until the STP_ is written and its
+ * RTS_ has come (at most `timeoutMs`), so a lazy connection does not close with the STP_ still in
+ * its queue, and that RTS_ is not taken for the answer to a later STT_.
  *
  * @example
  * stream(conn, 'TDATA', { resolutionMs: 20 })
@@ -104,8 +106,13 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     // the peer. Taken after it, a lazy connection closed with the STP_ unsent and opened a new
     // channel to send it.
     subscriber.add(() => {
+      if (ended) return;
+      const stop = createMessage(queryType('STP_', type), {}, { deviceName });
+      // The STP_'s RTS_ answers nobody: in line before any request made after it (a new STT_ of
+      // this stream), it is dropped instead of being taken for that request's answer.
+      correlatorFor(peer).linger(queryMatcher(stop, peer), { ms: timeoutMs, scheduler });
       // Hold the peer before letting go of it, so the STP_ is written before a lazy connection closes.
-      if (!ended) holdUntil(peer, peer.send(createMessage(queryType('STP_', type), {}, { deviceName })), timeoutMs, scheduler);
+      holdUntil(peer, peer.send(stop), timeoutMs, scheduler);
     });
     // Listen before asking, so the first streamed message is not missed.
     subscribeOperator(

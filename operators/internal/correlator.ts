@@ -123,6 +123,17 @@ export class Correlator {
     });
   }
 
+  /**
+   * Puts a ghost in line for a message sent without waiting for its reply (an STP_, answered by
+   * an RTS_ that is nobody's): the first reply `matcher` accepts is dropped instead of answering
+   * a request made after it. The peer stays subscribed while the ghost waits (at most `afterlife.ms`).
+   */
+  linger(matcher: ReplyMatcher, afterlife: Afterlife): void {
+    const id = ++this.seq;
+    this.haunt(id, matcher, afterlife);
+    this.connect();
+  }
+
   private giveUp(id: number, afterlife: Afterlife | undefined): void {
     const entry = this.pending.get(id);
     if (!entry?.subscriber) return;

@@ -48,7 +48,24 @@ describe('stream on a lazy connection', () => {
     sub.unsubscribe();
     await settle();
     expect(writtenTypes(attempts[0]!)).toEqual(['STT_TDATA', 'STP_TDATA']);
-    // Once the STP_ is written, nothing holds the connection: it closes, and opens nothing new.
+    // Written, the STP_ waits for its RTS_ (so that no later request takes it for its answer).
+    expect(conn.state.kind).toBe('open');
+    attempts[0]!.data(encodeMessage(createMessage('RTS_TDATA', { status: 0 })));
+    // Then nothing holds the connection: it closes, and opens nothing new.
+    expect(conn.state.kind).toBe('closed');
+    expect(attempts).toHaveLength(1);
+  });
+
+  it('closes timeoutMs after the STP_ when the peer does not answer it', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    const sub = stream(conn, 'TDATA', { scheduler, timeoutMs: 1000 }).subscribe();
+    attempts[0]!.open();
+    await settle();
+    attempts[0]!.data(encodeMessage(createMessage('RTS_TDATA', { status: 0 })));
+    sub.unsubscribe();
+    await settle();
+    expect(conn.state.kind).toBe('open');
+    scheduler.flush();
     expect(conn.state.kind).toBe('closed');
     expect(attempts).toHaveLength(1);
   });
