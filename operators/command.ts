@@ -45,8 +45,9 @@ export interface CommandOptions {
  * ```
  *
  * The COMMAND_ID comes from `peer.nextCommandId()`: a per-connection counter from 1, as 3D
- * Slicer numbers commands. It never repeats on a connection, which matters because PlusServer
- * silently ignores a command whose id is one of the last 10 it received. The COMMAND goes out
+ * Slicer numbers commands (from a random start on a `connectWebSocket` connection, whose bridge
+ * shares one server connection among its pages). It never repeats on a connection, which matters
+ * because PlusServer silently ignores a command whose id is one of the last 10 it received. The COMMAND goes out
  * in v3 framing with `<Command Name="name" .../>` built from `attributes` (values escaped,
  * see `commandXml`), or your own XML text when you pass a string.
  *

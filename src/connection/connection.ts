@@ -221,10 +221,26 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     return this.messageIdCounter;
   }
 
-  /** The next COMMAND_ID of this connection (1, 2, ..., as 3D Slicer numbers them). */
+  /** The next COMMAND_ID of this connection (1, 2, ..., as 3D Slicer numbers them; see {@link startIdsAtRandom}). */
   nextCommandId(): number {
     this.commandIdCounter = (this.commandIdCounter % 0xffffffff) + 1;
     return this.commandIdCounter;
+  }
+
+  /**
+   * @internal Starts the COMMAND_ID and v3 message ID counters at a random point instead of 1
+   * (`connectWebSocket` does). The clients of a bridge share its one connection to the server, so
+   * the server sees their IDs as one client's and the bridge hands every reply to every client:
+   * two pages numbering from 1 both sent COMMAND_ID 1, PlusServer ran only the first (it ignores
+   * an ID among the last 10 it received, vtkPlusOpenIGTLinkServer.cxx) and both pages took its
+   * RTS_COMMAND for their own. From random starts, two clients' IDs meet with odds of about
+   * (commands sent) / 2^32.
+   */
+  startIdsAtRandom(): void {
+    const [commands, messages] = crypto.getRandomValues(new Uint32Array(2));
+    // A counter c gives c % 0xffffffff + 1 next: any value in [1, 0xffffffff].
+    this.commandIdCounter = commands! % 0xffffffff;
+    this.messageIdCounter = messages! % 0xffffffff;
   }
 
   /**

@@ -300,6 +300,9 @@ export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & 
   // peer, and a read-only bridge does not count it as a client send), so a bridge that stops
   // or vanishes is found, where its silence alone could not be told from a silent tracker.
   const conn = new IgtlConnection(webSocketChannel(url, { ...options, onText }), { logNamespace: 'igtl-rx:websocket', name: describeWebSocketUrl(url), heartbeat: CLIENT_HEARTBEAT, ...options });
+  // A bridge's clients share its connection to the server: their COMMAND_IDs and message IDs
+  // must not all start at 1, or one page's reply answers another's request.
+  conn.startIdsAtRandom();
   // Held from the start (state$ is hot and subscribing to it opens nothing), so a late
   // subscriber still gets the state the bridge announced when this client joined.
   const peerState = new BehaviorSubject<PeerState>(UNKNOWN_PEER_STATE);
