@@ -194,6 +194,15 @@ describe('query', () => {
     });
   });
 
+  it('answers two queries sent with the same caller-chosen message ID, one reply each', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const values = { a: image('US', { messageId: 77 }), b: image('US', { messageId: 77 }) };
+      const peer = fakePeer(scheduler, hot('--a---b--', values));
+      expectObservable(query(peer, getImage('US', { headerVersion: 2, messageId: 77 }), { timeoutMs: 50, scheduler })).toBe('--(a|)', values);
+      expectObservable(query(peer, getImage('US', { headerVersion: 2, messageId: 77 }), { timeoutMs: 50, scheduler })).toBe('------(b|)', values);
+    });
+  });
+
   it('retires no ID a reply taken by name did not echo (a peer numbering its own messages)', () => {
     scheduler.run(({ hot, expectObservable }) => {
       // The peer does not echo: its replies carry its own numbers, which are not ours to retire.

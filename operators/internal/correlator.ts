@@ -113,7 +113,8 @@ export class Correlator {
     return new Observable<IgtlMessage>((subscriber) => {
       const id = ++this.seq;
       this.pending.set(id, { matcher, subscriber, shadowed: false });
-      // A token already in use (a caller-chosen message ID sent twice) falls back to name matching.
+      // A token already in use (a caller-chosen message ID sent twice) falls back to name matching
+      // until the request holding it is done; then it passes to this one (dropToken).
       if (matcher.token !== undefined && !this.byToken.has(matcher.token)) {
         this.byToken.set(matcher.token, id);
         this.retired.delete(matcher.token);
@@ -222,12 +223,17 @@ export class Correlator {
     this.remove(id, false);
   }
 
-  /** Unregisters the token of `id`, retiring it: a reply that carries it later is dropped. */
-  private dropToken(id: number, matcher: ReplyMatcher): void {
+  /** Unregisters the token of `id`, retiring it (unless `retire` is false): a reply that carries it later is dropped. */
+  private dropToken(id: number, matcher: ReplyMatcher, retire = true): void {
     const token = matcher.token;
     if (token === undefined || this.byToken.get(token) !== id) return;
     this.byToken.delete(token);
-    this.retire(token);
+    // Another waiting request sent with the same ID (a caller-chosen ID used twice) takes the
+    // token over: the next reply carrying it is that request's, not a late or repeated one.
+    for (const [other, entry] of this.pending) {
+      if (other !== id && entry.subscriber && entry.matcher.token === token) return void this.byToken.set(token, other);
+    }
+    if (retire) this.retire(token);
   }
 
   private remove(id: number, retire: boolean): void {
@@ -235,8 +241,7 @@ export class Correlator {
     if (!entry) return;
     this.pending.delete(id);
     entry.ending?.unsubscribe();
-    if (retire) this.dropToken(id, entry.matcher);
-    else if (entry.matcher.token !== undefined && this.byToken.get(entry.matcher.token) === id) this.byToken.delete(entry.matcher.token);
+    this.dropToken(id, entry.matcher, retire);
     if (this.pending.size === 0 && this.subscription) {
       const subscription = this.subscription;
       this.subscription = undefined;
