@@ -304,6 +304,24 @@ describe('query', () => {
     expect(correlatorFor(peer).ghosts).toBe(0);
   });
 
+  it('ends the ghost of a query given up while queued once the connection says it took it back unwritten', async () => {
+    const sched = new TestScheduler(() => undefined);
+    let settle: (r: string) => void = () => undefined;
+    let signal: AbortSignal | undefined;
+    const peer = fakePeer(sched, sched.createHotObservable<IgtlMessage>('-'), () => new Promise((r) => (settle = r)));
+    const send = peer.send.bind(peer);
+    peer.send = (msg, options) => ((signal = (options as { signal?: AbortSignal } | undefined)?.signal), send(msg, options));
+    const sub = query(peer, getImage('US'), { scheduler: sched }).subscribe({ error: () => undefined });
+    sub.unsubscribe();
+    // Given up: the request asks the connection to take it back, and waits as a ghost meanwhile.
+    expect(signal?.aborted).toBe(true);
+    expect(correlatorFor(peer).ghosts).toBe(1);
+    settle('dropped');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(correlatorFor(peer).ghosts).toBe(0);
+  });
+
   it('leaves no ghost of a request the connection dropped unsent', async () => {
     const sched = new TestScheduler(() => undefined);
     const peer = fakePeer(sched, sched.createHotObservable<IgtlMessage>('-'), () => Promise.resolve('dropped'));

@@ -56,6 +56,8 @@ export function tokensOf(msg: IgtlMessage): string[] {
 export interface Afterlife {
   readonly ms: number;
   readonly scheduler: SchedulerLike;
+  /** Settles true when the request turns out never to have been written: the ghost then ends. */
+  readonly unsent?: Promise<boolean>;
 }
 
 interface Entry {
@@ -150,6 +152,10 @@ export class Correlator {
     ending.add(afterlife.scheduler.schedule(() => this.remove(id, false), afterlife.ms));
     // A channel lost (the connection reconnects) takes the ghost's reply with it; may emit at once.
     ending.add(channelLost(this.peer).subscribe(() => this.remove(id, false)));
+    // A request never written is never answered.
+    void afterlife.unsent?.then((unsent) => {
+      if (unsent && this.pending.get(id)?.ending === ending) this.remove(id, false);
+    });
   }
 
   private connect(): void {

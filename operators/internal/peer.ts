@@ -9,7 +9,7 @@ import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, typ
  */
 export interface IgtlPeer extends Subscribable<IgtlMessage> {
   /** Sends a message; the promise settles once it is written (or rejects with why it was not). */
-  send(msg: IgtlMessage, options?: { readonly policy?: SendPolicy }): Promise<unknown>;
+  send(msg: IgtlMessage, options?: { readonly policy?: SendPolicy; readonly signal?: AbortSignal }): Promise<unknown>;
   /** The next v3 MSG_ID of this connection. */
   nextMessageId(): number;
   /** The next COMMAND_ID of this connection (1, 2, ..., as 3D Slicer numbers them). */

@@ -266,7 +266,25 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     try {
       const bytes = this.encodeForPeer(msg);
       const policy = options.policy ?? this.policyFor(msg);
-      p = new Promise<SendResult>((resolve, reject) => this.outbox.enqueue(bytes, policy, keyOf(msg), resolve, reject));
+      const signal = options.signal;
+      if (signal?.aborted) return Promise.resolve('dropped');
+      p = new Promise<SendResult>((resolve, reject) => {
+        if (!signal) return void this.outbox.enqueue(bytes, policy, keyOf(msg), resolve, reject);
+        // The queue knows a waiting send by its resolve callback (see SendQueue.withdraw).
+        const withdraw = (): void => {
+          if (this.outbox.queue.withdraw(written)) resolve('dropped');
+        };
+        const written = (r: SendResult): void => {
+          signal.removeEventListener('abort', withdraw);
+          resolve(r);
+        };
+        const failed = (e: IgtlError): void => {
+          signal.removeEventListener('abort', withdraw);
+          reject(e);
+        };
+        signal.addEventListener('abort', withdraw, { once: true });
+        this.outbox.enqueue(bytes, policy, keyOf(msg), written, failed);
+      });
     } catch (err) {
       p = Promise.reject(err);
     }

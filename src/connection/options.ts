@@ -209,5 +209,11 @@ export interface ConnectionOptions extends DecodeOptions {
 export interface SendOptions {
   /** Overrides the connection's default policy for this message. */
   readonly policy?: SendPolicy;
+  /**
+   * Aborted while the message still waits in the queue (the connection is down, or the queue is
+   * behind), the message is taken back and never written; `send` then resolves `dropped`. Once
+   * written (or being written) it is too late, and aborting does nothing.
+   */
+  readonly signal?: AbortSignal;
 }
 

@@ -176,6 +176,30 @@ export class SendQueue {
   }
 
   /**
+   * Takes back the waiting message whose sender is `resolve`: its sender gave up on it before it
+   * was written (a command that timed out while the connection was down must not run when it
+   * comes back). Returns false, doing nothing, when it does not wait here (written, being written,
+   * or never queued). Rare, so a scan.
+   */
+  withdraw(resolve: (r: SendResult) => void): boolean {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i];
+      if (entry?.resolve !== resolve) continue;
+      this.entries.splice(i, 1);
+      this.count--;
+      this.queuedBytes -= entry.size;
+      if (entry.key !== undefined && this.latest.get(entry.key) === entry) this.latest.delete(entry.key);
+      if (this.count === 0) {
+        this.entries.length = 0;
+        this.head = 0;
+      }
+      this.publish();
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Takes the oldest message; undefined when empty. Its sender is not settled: the caller
    * resolves it with `written` after the channel took the bytes, or rejects it.
    */

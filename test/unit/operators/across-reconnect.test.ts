@@ -3,7 +3,7 @@
 import { BehaviorSubject, Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage, type PeerState } from '../../../src/index.js';
-import { ReplyLostError, command, query, sendTo, stream } from '../../../operators/index.js';
+import { QueryTimeoutError, ReplyLostError, command, query, sendTo, stream } from '../../../operators/index.js';
 import { fakeFactory, reconnectOnce, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
 /** The wire types of what was written on one attempt's channel. */
@@ -136,6 +136,40 @@ describe('requests across a lost channel', () => {
     await settle();
     // A v1 answer, matched by name: the lost query's ghost (its reply went with the channel) must not take it.
     attempts[1]!.data(encodeMessage(createMessage('RTS_IMAGE', { status: 0 }, { deviceName: 'US' })));
+    expect(second.got).toEqual(['next RTS_IMAGE']);
+  });
+
+  it('never writes a command that timed out while it waited for the connection to open', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    // The command's clock alone runs: the connection stays connecting until the test opens it.
+    const commandClock = new VirtualTimeScheduler();
+    conn.connect();
+    const { got, observer } = outcome();
+    command(conn, 'StartRecording', {}, { scheduler: commandClock, timeoutMs: 100 }).subscribe(observer);
+    await settle();
+    commandClock.flush();
+    expect(got).toEqual([expect.any(QueryTimeoutError)]);
+    expect(conn.queueStatus.messages).toBe(0);
+    attempts[0]!.open();
+    await settle();
+    // Told it timed out, the caller may send it again: the first must not run as well.
+    expect(writtenTypes(attempts[0]!)).toEqual([]);
+  });
+
+  it('takes back a query unsubscribed while queued, and keeps no ghost of it', async () => {
+    const { conn, attempts, scheduler } = reconnecting();
+    conn.connect();
+    const sub = query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { scheduler }).subscribe({ error: () => undefined });
+    await settle();
+    sub.unsubscribe();
+    await settle();
+    attempts[0]!.open();
+    await settle();
+    expect(writtenTypes(attempts[0]!)).toEqual([]);
+    const second = outcome();
+    query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { scheduler }).subscribe(second.observer);
+    await settle();
+    attempts[0]!.data(encodeMessage(createMessage('RTS_IMAGE', { status: 0 }, { deviceName: 'US' })));
     expect(second.got).toEqual(['next RTS_IMAGE']);
   });
 
