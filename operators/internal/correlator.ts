@@ -1,6 +1,7 @@
 // Request/reply correlation, the nats.js way: one map of pending requests per peer,
 // a dispatcher that settles them from the peer's messages, and a cancel that removes them.
-// The correlator subscribes to its peer only while requests are pending.
+// The correlator subscribes to its peer only while requests are pending, or ghosts of requests
+// given up wait for their late replies (see Correlator.reply).
 import createDebug from 'debug';
 import { Observable, Subscription, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import { ConnectionError, wireType, type IgtlMessage } from '../../src/index.js';
@@ -133,7 +134,7 @@ export class Correlator {
    */
   linger(matcher: ReplyMatcher, afterlife: Afterlife): void {
     const id = ++this.seq;
-    this.haunt(id, matcher, afterlife);
+    this.becomeGhost(id, matcher, afterlife);
     this.connect();
   }
 
@@ -142,11 +143,11 @@ export class Correlator {
     if (!entry?.subscriber) return;
     if (afterlife === undefined || !entry.matcher.byName || entry.shadowed) return this.remove(id, true);
     this.dropToken(id, entry.matcher);
-    this.haunt(id, entry.matcher, afterlife);
+    this.becomeGhost(id, entry.matcher, afterlife);
   }
 
   /** Makes `id` a ghost, in its place in line (Map.set keeps the position of a key it has). */
-  private haunt(id: number, matcher: ReplyMatcher, afterlife: Afterlife): void {
+  private becomeGhost(id: number, matcher: ReplyMatcher, afterlife: Afterlife): void {
     const ending = new Subscription();
     this.pending.set(id, { matcher, subscriber: undefined, shadowed: false, ending });
     ending.add(afterlife.scheduler.schedule(() => this.remove(id, false), afterlife.ms));
@@ -196,7 +197,7 @@ export class Correlator {
     let candidates = 0;
     for (const [id, entry] of this.pending) {
       if (!entry.matcher.byName || !entry.matcher.accepts(msg)) continue;
-      if (!entry.subscriber) return this.exorcise(id, msg);
+      if (!entry.subscriber) return this.ghostTakes(id, msg);
       if (entry.matcher.byName === true) return this.settle(id, entry, msg, false);
       candidates++;
       sole ??= [id, entry];
@@ -219,7 +220,7 @@ export class Correlator {
   }
 
   /** The ghost `id` takes `msg` (dropped); the requests behind it that wanted it are shadowed. */
-  private exorcise(id: number, msg: IgtlMessage): void {
+  private ghostTakes(id: number, msg: IgtlMessage): void {
     log('dropped %s "%s": it may be the late reply of a request given up', wireType(msg), msg.deviceName);
     let behind = false;
     for (const [other, entry] of this.pending) {
