@@ -9,6 +9,8 @@ declare module '../src/protocol/errors.js' {
     'query-failed': true;
     /** {@link CommandFailedError}: a command's reply says `Status="FAIL"`. */
     'command-failed': true;
+    /** {@link DataNotAvailableError}: a `GET_` query was answered with an empty message: no such data. */
+    'not-available': true;
   }
 }
 
@@ -65,7 +67,24 @@ export class QueryFailedError extends IgtlError {
   }
 }
 
-/** What a command's reply says, parsed from its XML text and its metadata (see `command`). */
+/**
+ * A `GET_<T>` query was answered with a `<T>` of empty content: the peer has no such data ("If data
+ * is not available, a returned message must be null body (data size = 0)", OpenIGTLink
+ * Documents/Protocol/query.md). Said at once, where waiting for the timeout would only hide it.
+ */
+export class DataNotAvailableError extends IgtlError {
+  override name = 'DataNotAvailableError';
+  constructor(
+    /** The request as it was sent. */
+    readonly request: IgtlMessage,
+    /** The empty answer, as an UnknownMessage (its type has no empty form; see EmptyContentError). */
+    readonly reply: IgtlMessage,
+  ) {
+    super('not-available', `${describe(request)}: the peer has no such data (it answered an empty ${wireType(reply)})`);
+  }
+}
+
+
 export interface CommandResult {
   /**
    * `Status` of the reply: the XML attribute, else the metadata entry, else (XML that does not

@@ -17,7 +17,7 @@ export { query, type QueryOptions, type QueryReply, type QueryReplyOf } from './
 export { command, type CommandAttributes, type CommandOptions } from './command.js';
 export { stream, type MessageOfType, type StreamOptions, type StreamType } from './stream.js';
 export { sendTo, type SendToOptions } from './send-to.js';
-export { QueryTimeoutError, QueryFailedError, ReplyLostError, CommandFailedError, CommandReplyError, type CommandResult } from './errors.js';
+export { QueryTimeoutError, QueryFailedError, DataNotAvailableError, ReplyLostError, CommandFailedError, CommandReplyError, type CommandResult } from './errors.js';
 export type { IgtlPeer } from './internal/peer.js';
 export { nameMatcher, type NamePattern } from './internal/names.js';
 export { trackingKey, type ElementMessage, type AnyElement } from './internal/elements.js';

@@ -1,7 +1,7 @@
 import { defer, map, type Observable, type SchedulerLike } from 'rxjs';
 import { monotonicScheduler } from '../src/connection/scheduler.js';
 import { fullDeviceName, isRtsSuccess, wireType, type IgtlMessage, type IgtlMessageOf, type IgtlType, type UnknownMessage } from '../src/index.js';
-import { QueryFailedError, type ReplyLostError } from './errors.js';
+import { DataNotAvailableError, QueryFailedError, type ReplyLostError } from './errors.js';
 import { messageToken, type ReplyMatcher } from './internal/correlator.js';
 import type { IgtlPeer } from './internal/peer.js';
 import { baseType, queryPrefix, rtsStatus, type QueryBaseName } from '../src/protocol/query-names.js';
@@ -43,6 +43,7 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  *              ^------(r|)   GET_IMAGE "US" is sent at subscription
  * timeout:     ^---------#   QueryTimeoutError after timeoutMs
  * RTS_ error:  ^---#         an RTS_IMAGE with an error status: QueryFailedError
+ * no data:     ^---#         an IMAGE "US" of empty content: DataNotAvailableError
  * ```
  *
  * Correlation: a reply that echoes the request's v3 message ID belongs to it (the
@@ -65,7 +66,9 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * would have taken, for as long again as its timeout (docs/operators.md#query). Streams and replies share one connection: a streamed `<T>` of the same device can
  * answer a `GET_<T>` by name; that is what the protocol allows.
  *
- * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link QueryFailedError}
+ * Errors: {@link QueryTimeoutError} (no reply within `timeoutMs`), {@link DataNotAvailableError}
+ * (a `GET_<T>` answered with an empty `<T>`: the peer has no such data, OpenIGTLink
+ * Documents/Protocol/query.md; seen on a peer that reports its decode errors, `errors$`), {@link QueryFailedError}
  * (an `RTS_` whose status is not success, see `isRtsSuccess`), the error of `peer.send` when
  * the request cannot be sent, a {@link ReplyLostError} when the channel it was written on is lost
  * (the connection reconnects: the reply can only come on that channel; through a bridge, also
@@ -88,6 +91,8 @@ export function query<M extends IgtlMessage>(peer: IgtlPeer, request: M, options
     const sent: IgtlMessage = request.headerVersion === 2 && request.messageId === 0 ? { ...request, messageId: peer.nextMessageId() } : request;
     return sendRequest(peer, sent, queryMatcher(sent, peer), timeoutMs, scheduler).pipe(
       map((reply) => {
+        // An empty <T> (decoded as an UnknownMessage with no content, see EmptyContentError).
+        if (reply.type === 'UNKNOWN' && reply.content.raw.length === 0 && queryPrefix(reply.typeName) === undefined) throw new DataNotAvailableError(sent, reply);
         const status = rtsStatus(reply);
         if (status !== undefined && !isRtsSuccess(wireType(reply), { status })) throw new QueryFailedError(sent, reply, status);
         // The matcher accepted only replies of the request's base type, which is what QueryReply<M> says.

@@ -8,7 +8,7 @@
 export {
   registerCodec, HEADER_SIZE, EXTENDED_HEADER_SIZE, DEFAULT_MAX_BODY_SIZE, MAX_BODY_SIZE_LIMIT,
   TYPE_NAME_SIZE, DEVICE_NAME_SIZE, DEFAULT_PORT, IgtlError, CrcMismatchError, TruncatedMessageError,
-  BodyTooLargeError, UnsupportedHeaderVersionError, MalformedMessageError, EncodeError,
+  BodyTooLargeError, UnsupportedHeaderVersionError, MalformedMessageError, EmptyContentError, EncodeError,
   InvalidJsonMessageError, QueueFullError, ConnectionError, DesyncError, PeerClosedError,
   DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError, TimeoutError, DatagramTooLargeError, DatagramsDroppedError,
   Timestamp, nanosecondsToFraction, fractionToNanoseconds, crc64, type Crc64Halves, Encoding, escapedUtf8,

@@ -4,7 +4,7 @@
 // given up wait for their late replies (see Correlator.reply).
 import createDebug from 'debug';
 import { Observable, Subscription, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
-import { ConnectionError, wireType, type IgtlMessage } from '../../src/index.js';
+import { ConnectionError, EmptyContentError, wireType, type IgtlMessage } from '../../src/index.js';
 import { channelLost, type IgtlPeer } from './peer.js';
 
 const log = createDebug('igtl-rx:correlator');
@@ -163,17 +163,27 @@ export class Correlator {
     if (this.subscription || this.subscribing || this.pending.size === 0) return;
     this.subscribing = true;
     let ended = false;
-    const subscription = this.peer.subscribe({
-      next: (msg) => this.dispatch(msg),
-      error: (err: unknown) => {
-        ended = true;
-        this.failAll(err);
-      },
-      complete: () => {
-        ended = true;
-        this.failAll(new ConnectionError('connection closed before the reply arrived'));
-      },
-    });
+    const subscription = new Subscription();
+    subscription.add(
+      this.peer.subscribe({
+        next: (msg) => this.dispatch(msg),
+        error: (err: unknown) => {
+          ended = true;
+          this.failAll(err);
+        },
+        complete: () => {
+          ended = true;
+          this.failAll(new ConnectionError('connection closed before the reply arrived'));
+        },
+      }),
+    );
+    // An empty <T> is a reply too (the peer has no such data): it arrives as a decode error, in
+    // its place among the messages (both come from the one decoder), and is dispatched as one.
+    if (!ended && this.peer.errors$) {
+      subscription.add(this.peer.errors$.subscribe((err) => {
+        if (err instanceof EmptyContentError) this.dispatch(err.answer);
+      }));
+    }
     this.subscribing = false;
     if (ended || this.pending.size === 0) subscription.unsubscribe();
     else this.subscription = subscription;

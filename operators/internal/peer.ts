@@ -1,7 +1,7 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
 import { NEVER, Observable, combineLatest, filter, map, merge, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
-import { isOpen, type ConnectionState, type HeaderVersion, type IgtlMessage, type PeerState, type SendPolicy } from '../../src/index.js';
+import { isOpen, type ConnectionState, type HeaderVersion, type IgtlError, type IgtlMessage, type PeerState, type SendPolicy } from '../../src/index.js';
 
 /**
  * The structural interface of a connection as the operators see it: a stream of received
@@ -29,6 +29,12 @@ export interface IgtlPeer extends Subscribable<IgtlMessage> {
    * own peer connection can reconnect while the WebSocket to the bridge stays open.
    */
   readonly peerState$?: Observable<PeerState>;
+  /**
+   * What the peer sent that could not be decoded, when the peer reports it (an `IgtlConnection`
+   * does): `query` finds there the empty `<T>` a peer answers a `GET_<T>` with when it has no
+   * such data (an EmptyContentError).
+   */
+  readonly errors$?: Observable<IgtlError>;
 }
 
 /** The peer's messages as an Observable (RxJS `from` does not take a bare Subscribable). */

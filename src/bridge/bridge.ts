@@ -33,12 +33,12 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import createDebug from 'debug';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, filter, map, merge, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { SESSION_HEARTBEAT } from '../connection/options.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
-import { ConnectionError, DesyncError, InvalidOptionError } from '../protocol/errors.js';
+import { ConnectionError, DesyncError, EmptyContentError, InvalidOptionError } from '../protocol/errors.js';
 import { checkMaxBodySize } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
@@ -311,7 +311,8 @@ export class IgtlBridge {
         else if (s.kind === 'closed') log('peer: closed%s', s.reason ? `: ${s.reason.message}` : '');
       }),
       up.errors$.subscribe((e) => {
-        if (!(e instanceof ConnectionError)) log('peer: bad message not relayed: %s', e.message);
+        if (e instanceof EmptyContentError) log('peer: empty %s "%s" relayed (the peer has no such data)', e.answer.typeName, e.answer.deviceName);
+        else if (!(e instanceof ConnectionError)) log('peer: bad message not relayed: %s', e.message);
       }),
       // Every client hears of every change (on joining, from accept()).
       up.state$.subscribe((s) => {
@@ -328,8 +329,15 @@ export class IgtlBridge {
     this.policyOf = (m) => (this.isStreamed(m) ? 'latest' : 'lossless');
     // Clients' codecs (the default registry, stream framing); v3 messages without an ID get one bridge-level ID.
     // A message that keeps its framing goes to the clients as the peer's own frame (fan-out.ts).
+    // An empty <T> is how the peer answers a page's GET_<T> for data it does not have (query.md):
+    // relayed (as the UnknownMessage the decoder made of it, re-encoded byte for byte), so that the
+    // page's query learns it at once instead of at its timeout.
+    const emptyAnswers$ = up.errors$.pipe(
+      filter((e): e is EmptyContentError => e instanceof EmptyContentError),
+      map((e): IgtlMessage => e.answer),
+    );
     this.groups = new ClientGroups(
-      this.upstream,
+      merge(this.upstream, emptyAnswers$),
       this.isStreamed,
       { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => (this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1) },
       this.policyOf,

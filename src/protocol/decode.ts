@@ -6,6 +6,7 @@ import { crc64Parts, crcResult, type Crc64Halves } from './crc64.js';
 import {
   BodyTooLargeError,
   CrcMismatchError,
+  EmptyContentError,
   IgtlError,
   MalformedMessageError,
   TruncatedMessageError,
@@ -19,7 +20,7 @@ import { defaultRegistry } from './messages/index.js';
 import type { SplitAllocation } from './framer.js';
 import type { CodecRegistry } from './registry.js';
 import { Timestamp } from './timestamp.js';
-import type { IgtlMessage } from './types.js';
+import type { IgtlMessage, UnknownMessage } from './types.js';
 import { DEFAULT_MAX_BODY_SIZE } from './constants.js';
 
 /** Options of every decoding entry point. */
@@ -133,6 +134,8 @@ function decodeBody(
   let messageId = 0;
   let metadata = EMPTY_METADATA;
   let headerVersion: 1 | 2 = 1;
+  // Set once the codec has the content: an error from there, for empty content, is an empty answer.
+  let inContent = false;
   try {
     if (type === '') throw new MalformedMessageError('(empty type)', 'the TYPE field is empty');
     if (version === 2) {
@@ -167,6 +170,7 @@ function decodeBody(
         content: { raw: bytes.subarray(contentStart, contentEnd) },
       };
     }
+    inContent = true;
     const content = codec.decode(bytes, view, contentStart, contentEnd - contentStart, contextFor(registry, timestamp));
     return {
       type,
@@ -178,7 +182,19 @@ function decodeBody(
       content,
     } as IgtlMessage;
   } catch (err) {
-    throw asDecodeError(err, knownHeader ?? readHeader(bytes, view, offset), bytes.subarray(offset, bodyEnd));
+    const header = knownHeader ?? readHeader(bytes, view, offset);
+    const frame = bytes.subarray(offset, bodyEnd);
+    if (inContent && contentStart === contentEnd) {
+      const answer: UnknownMessage = {
+        type: 'UNKNOWN', typeName: type, headerVersion, deviceName, timestamp: new Timestamp(timestampSeconds, timestampFraction),
+        messageId, metadata, content: { raw: bytes.subarray(contentStart, contentEnd) },
+      };
+      const detail = err instanceof MalformedMessageError ? err.detail : err instanceof Error ? err.message : String(err);
+      const empty = new EmptyContentError(answer, detail, { header, frame, cause: err });
+      codecLog('%s', empty.message);
+      throw empty;
+    }
+    throw asDecodeError(err, header, frame);
   }
 }
 

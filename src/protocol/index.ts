@@ -5,7 +5,7 @@ export {
 } from './constants.js';
 export {
   IgtlError, CrcMismatchError, TruncatedMessageError, BodyTooLargeError, UnsupportedHeaderVersionError,
-  MalformedMessageError, EncodeError, InvalidJsonMessageError, QueueFullError, ConnectionError,
+  MalformedMessageError, EmptyContentError, EncodeError, InvalidJsonMessageError, QueueFullError, ConnectionError,
   DesyncError, PeerClosedError, DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError,
   TimeoutError, DatagramTooLargeError, DatagramsDroppedError, type IgtlErrorCode, type IgtlErrorCodes, type DeadPeerRule,
 } from './errors.js';

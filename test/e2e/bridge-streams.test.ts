@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, map, timeout } from 'rxjs';
 import WebSocket from 'ws';
 import { connectWebSocket, createMessage, type IgtlServer, type PeerState, type WebSocketConnection } from '../../src/node.js';
-import { ReplyLostError, query, stream } from '../../operators/index.js';
+import { DataNotAvailableError, ReplyLostError, query, stream } from '../../operators/index.js';
 import { bridgeHooks, bridgeOf, peerServer } from './bridge-kit.js';
 
 const { defer } = bridgeHooks();
@@ -58,5 +58,23 @@ describe('stream() through a bridge', () => {
     expect(err).toBeInstanceOf(ReplyLostError);
     expect((err as Error).message).toContain('the bridge lost its link to the peer');
     expect(page.state.kind === 'open' || page.state.kind === 'stale').toBe(true);
+  });
+});
+
+describe('query() through a bridge, for data the server does not have', () => {
+  it('fails at once with DataNotAvailableError: the empty <T> the server answers with is relayed', async () => {
+    const server = await peerServer(defer);
+    // As query.md says: "If data is not available, a returned message must be null body".
+    server.messages$.pipe(filter((m) => m.message.type === 'GET_IMAGE')).subscribe(({ message, session }) => {
+      void session.send({ ...message, type: 'UNKNOWN', typeName: 'IMAGE', content: { raw: new Uint8Array(0) } });
+    });
+    const bridge = await bridgeOf(defer, { upstream: { port: server.address.port }, clientSends: true });
+    const page = connectWebSocket(bridge.url, { WebSocket, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    defer(() => page.close());
+    page.connect();
+    await nextState(page, 'open', 5000);
+    // Without the relay, this waits for ever (the bridge dropped the empty IMAGE as malformed).
+    const err = await firstValueFrom(query(page, createMessage('GET_IMAGE', {}, { deviceName: 'US' }), { timeoutMs: Infinity })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataNotAvailableError);
   });
 });
