@@ -6,13 +6,13 @@ import { crc64Parts, crcResult, type Crc64Halves } from './crc64.js';
 import {
   BodyTooLargeError,
   CrcMismatchError,
-  EmptyContentError,
   IgtlError,
   MalformedMessageError,
   TruncatedMessageError,
   UnsupportedHeaderVersionError,
 } from './errors.js';
 import { wholeBufferViews } from './buffer-views.js';
+import { EmptyContentError } from './empty-content.js';
 import { readHeader, readNames, slotDevice, slotType, type FrameHeader } from './header.js';
 import { EMPTY_METADATA } from './metadata.js';
 import { readMetadata } from './metadata-codec.js';

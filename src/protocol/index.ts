@@ -5,10 +5,11 @@ export {
 } from './constants.js';
 export {
   IgtlError, CrcMismatchError, TruncatedMessageError, BodyTooLargeError, UnsupportedHeaderVersionError,
-  MalformedMessageError, EmptyContentError, EncodeError, InvalidJsonMessageError, QueueFullError, ConnectionError,
+  MalformedMessageError, EncodeError, InvalidJsonMessageError, QueueFullError, ConnectionError,
   DesyncError, PeerClosedError, DeadPeerError, UnconfirmedDeliveryError, InvalidOptionError,
   TimeoutError, DatagramTooLargeError, DatagramsDroppedError, type IgtlErrorCode, type IgtlErrorCodes, type DeadPeerRule,
 } from './errors.js';
+export { EmptyContentError } from './empty-content.js';
 export { Timestamp, nanosecondsToFraction, fractionToNanoseconds } from './timestamp.js';
 // Explicit lists: what is not named here (header offsets, CRC kernels, text helpers, plausibility
 // checks) is internal and imported from its own module.
