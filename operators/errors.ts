@@ -84,7 +84,7 @@ export class DataNotAvailableError extends IgtlError {
   }
 }
 
-
+/** What a command's reply says, parsed from its XML text and its metadata (see `command`). */
 export interface CommandResult {
   /**
    * `Status` of the reply: the XML attribute, else the metadata entry, else (XML that does not

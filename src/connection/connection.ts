@@ -221,7 +221,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     return this.messageIdCounter;
   }
 
-  /** The next COMMAND_ID of this connection (1, 2, ..., as 3D Slicer numbers them; see {@link startIdsAtRandom}). */
+  /** The next COMMAND_ID of this connection (1, 2, ..., as 3D Slicer numbers them; a `connectWebSocket` connection starts at a random point). */
   nextCommandId(): number {
     this.commandIdCounter = (this.commandIdCounter % 0xffffffff) + 1;
     return this.commandIdCounter;
