@@ -5,6 +5,7 @@
 import createDebug from 'debug';
 import { Observable, Subscription, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import { ConnectionError, EmptyContentError, wireType, type IgtlMessage } from '../../src/index.js';
+import { queryPrefix } from '../../src/protocol/query-names.js';
 import { channelLost, type IgtlPeer } from './peer.js';
 
 const log = createDebug('igtl-rx:correlator');
@@ -179,9 +180,10 @@ export class Correlator {
     );
     // An empty <T> is a reply too (the peer has no such data): it arrives as a decode error, in
     // its place among the messages (both come from the one decoder), and is dispatched as one.
+    // Only a data type's: an empty RTS_ is a reply that cannot be read, not one that says success.
     if (!ended && this.peer.errors$) {
       subscription.add(this.peer.errors$.subscribe((err) => {
-        if (err instanceof EmptyContentError) this.dispatch(err.answer);
+        if (err instanceof EmptyContentError && queryPrefix(err.answer.typeName) === undefined) this.dispatch(err.answer);
       }));
     }
     this.subscribing = false;

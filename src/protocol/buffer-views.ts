@@ -3,9 +3,9 @@
 // An application that cuts frames out of one buffer itself (a received chunk, a recording read
 // whole) calls decodeMessage() once per frame, each on a subarray of the same ArrayBuffer. A
 // DataView per call cost ~50 ns of the ~260 ns a TRANSFORM took (bench/js/codec.mjs
-// transform-decode-each); the streaming decoder already makes one view per chunk. Here the second
-// call on a buffer makes views over all of it, and later calls on that buffer read through them at
-// the frame's offset.
+// transform-decode-each); the streaming decoder already makes one view per chunk. Here a call on a
+// buffer the previous call used makes views over all of it, and later calls on that buffer read
+// through them at the frame's offset.
 //
 // Only plain Uint8Arrays share: a view of the whole buffer is a plain Uint8Array, and the content
 // views a codec hands out (IMAGE pixels, unknown types' bytes) are subarrays of the array it
@@ -38,15 +38,16 @@ function forget(): void {
 }
 
 /**
- * Views over the whole of `buffer`, the buffer `bytes` is a part of, when the previous call was on a part of
- * it too; undefined otherwise (the caller reads `bytes` through a view of its own). Frames at
- * the start of their buffer (a buffer per message: a WebSocket message, a copy) and Node Buffers
- * are not looked at: nothing is stored for them (a store and a check per call cost as much as the
- * view it saves). Frames cut from one buffer share views from the third on.
+ * Views over the whole of the buffer `bytes` is a part of, when the previous call was on a part
+ * of it too; undefined otherwise (the caller reads `bytes` through a view of its own). Node
+ * Buffers are not looked at. The caller asks only for frames that do not start their buffer
+ * (decodeMessage): a buffer per message (a WebSocket message, a copy) stores nothing, where a
+ * store per call cost as much as the view it saves. Frames cut from one buffer share views from
+ * the third on.
  */
 export function wholeBufferViews(bytes: Uint8Array): WholeBufferViews | undefined {
-  const buffer = bytes.buffer;
   if (bytes.constructor !== Uint8Array) return undefined;
+  const buffer = bytes.buffer;
   if (buffer === previous) return (shared ??= { bytes: new Uint8Array(buffer), view: new DataView(buffer) });
   previous = buffer;
   shared = undefined;

@@ -122,4 +122,22 @@ describe('query answered with an empty <T>', () => {
     expect(result).toBeInstanceOf(DataNotAvailableError);
     conn.close();
   });
+
+  it('an empty RTS_ is no answer: an STT_ is not taken for started by it', async () => {
+    const { conn, open, errors, scheduler } = connection();
+    let result: unknown;
+    query(conn, createMessage('STT_TDATA', { resolution: 50, coordinateName: '' }, { deviceName: 'Tracker' }), { scheduler, timeoutMs: 5000 }).subscribe({
+      next: (m) => (result = m),
+      error: (e: unknown) => (result = e),
+    });
+    const peer = await open();
+    // RTS_TDATA holds one status byte; with none it cannot say started.
+    expect(decodeMessage(peer.written[0]!).type).toBe('STT_TDATA');
+    peer.data(emptyAnswerTo(createMessage('GET_TDATA', {}, { deviceName: 'Tracker' }), 'RTS_TDATA'));
+    expect(errors.some((e) => e instanceof EmptyContentError)).toBe(true);
+    expect(result).toBeUndefined();
+    scheduler.flush();
+    expect(result).toBeInstanceOf(QueryTimeoutError);
+    conn.close();
+  });
 });
