@@ -137,6 +137,11 @@ export async function readNrrdHeader(fh: FileHandle, file: string): Promise<Sequ
     }
     if (addFrameField(frameFields, name, value)) continue;
     fields.set(name, value);
+    // `data file: LIST` is the header's last field: file names follow, one per line (NRRD format
+    // §3). They are not fields; the layout refuses the form (layout.ts checkOneDataFile).
+    if ((name === 'data file' || name === 'datafile') && /^LIST\b/i.test(value)) {
+      return { format: 'nrrd', fields, frameFields, dataOffset: 0, dataFile: value };
+    }
   }
   // A detached header may end with the file: the data is elsewhere (Teem's example .nhdr files;
   // IGSIO vtkIGSIONrrdSequenceIO.cxx FinalizeHeader writes the empty line only for inline data).

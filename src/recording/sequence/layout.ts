@@ -208,10 +208,27 @@ function nrrdLayout(header: SequenceHeader, file: string): SequenceLayout {
 function finish(header: SequenceHeader, file: string, partial: Omit<SequenceLayout, 'frameBytes' | 'dataPath' | 'dataOffset'>): SequenceLayout {
   const [i, j, k] = partial.size;
   const frameBytes = i * j * k * partial.components * partial.scalarBytes;
+  if (header.dataFile !== undefined) checkOneDataFile(header, file);
   // A separate data file is named relative to the header's folder (IGSIO GetPixelDataFilePath).
   const dataPath = header.dataFile === undefined ? file : resolve(dirname(file), header.dataFile);
   const skip = header.format === 'nrrd' ? Number(header.fields.get('byte skip') ?? '0') : 0;
   return { ...partial, frameBytes, dataPath, dataOffset: header.dataOffset + (skip > 0 ? skip : 0) };
+}
+
+/**
+ * Refuses the multi-file forms of a detached header: MetaIO `ElementDataFile = LIST` (file names
+ * on the lines that follow) or a printf pattern with its range (`slice%03d.raw 1 100 1`), and
+ * NRRD `data file: LIST` or `data file: <format> <min> <max> <step>` (NRRD format §3, "data
+ * file"). IGSIO reads one data file only (LOCAL or a name); taken as a name, these gave a plain
+ * ENOENT for a file called "LIST" that said nothing of why.
+ */
+function checkOneDataFile(header: SequenceHeader, file: string): void {
+  const value = header.dataFile!;
+  const what = header.format === 'metaio' ? 'ElementDataFile' : '"data file"';
+  if (value.toUpperCase() === 'LIST' || value.toUpperCase().startsWith('LIST ') || /^\S*%\S*\s+-?\d+\s+-?\d+/.test(value)) {
+    throw new SequenceFormatError(`${file}: ${what} = ${JSON.stringify(value)} spreads the pixels over several data files, one per slice; ` +
+      'igtl-rx (as PLUS/IGSIO) reads a sequence whose pixels are in the header file (LOCAL) or in one data file');
+  }
 }
 
 /** The pixel layout described by a header. */

@@ -250,3 +250,43 @@ describe('NRRD key:=value with spaces around :=', () => {
     }
   });
 });
+
+describe('pixels spread over several data files (one per slice)', () => {
+  // MetaIO allows `ElementDataFile = LIST` (names on the following lines) or a printf pattern with
+  // its range; NRRD `data file: LIST` or `data file: <format> <min> <max> <step>` (NRRD format §3,
+  // "data file"). IGSIO reads LOCAL or one file name (vtkIGSIOMetaImageSequenceIO.cxx
+  // ReadImageHeader, vtkIGSIONrrdSequenceIO.cxx ReadImageHeader); so do we, and say so.
+  const metaio = (dataFile: string, after: string[] = []) =>
+    ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'CompressedData = False', 'DimSize = 2 1 2', 'Kinds = domain domain list',
+      'ElementType = MET_UCHAR', 'Seq_Frame0000_Timestamp = 0', 'Seq_Frame0001_Timestamp = 1', `ElementDataFile = ${dataFile}`, ...after, ''].join('\n');
+  const nrrd = (dataFile: string, after: string[] = []) =>
+    ['NRRD0004', 'dimension: 3', 'encoding: raw', 'endian: little', 'kinds: domain domain list', 'sizes: 2 1 2', 'type: uint8',
+      `data file: ${dataFile}`, ...after, ''].join('\n');
+  const cases: Array<[string, string]> = [
+    ['list.mhd', metaio('LIST', ['slice0.raw', 'slice1.raw'])],
+    ['pattern.mhd', metaio('slice%d.raw 0 1 1')],
+    ['list.nhdr', nrrd('LIST', ['slice0.raw', 'slice1.raw'])],
+    ['list-subdim.nhdr', nrrd('LIST 2', ['slices01.raw'])],
+    ['pattern.nhdr', nrrd('slice%03d.raw 0 1 1 2')],
+  ];
+  for (const [name, text] of cases) {
+    it(`${name}: a SequenceFormatError that says the pixels are in several files (not ENOENT for a file named after the form)`, async () => {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      for (const slice of ['slice0.raw', 'slice1.raw', 'slices01.raw', 'slice000.raw', 'slice001.raw', 'slice%d.raw', 'LIST']) writeFileSync(path.join(dir, slice), Buffer.alloc(2));
+      const { messages, error } = await readAll(file);
+      expect(error).toBeInstanceOf(SequenceFormatError);
+      expect((error as Error).message).toMatch(/several data files, one per slice/);
+      expect(messages).toEqual([]);
+    });
+  }
+
+  it('a data file whose name only contains a percent sign still opens', async () => {
+    const file = path.join(dir, 'percent.mhd');
+    writeFileSync(file, metaio('100%.raw'));
+    writeFileSync(path.join(dir, '100%.raw'), Buffer.from([1, 2, 3, 4]));
+    const { messages, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(messages.filter((m) => m.message.type === 'IMAGE')).toHaveLength(2);
+  });
+});
