@@ -439,6 +439,9 @@ describe('connect/disconnect cycles', () => {
     const shared = connectTcp({ port, reconnect: false });
     await cycle(shared);
     await waitUntil(() => srv.sessions.size === 0, 5000, 'the warm-up session ended');
+    // And the warm-up's client socket has closed: under load its handle could still be closing
+    // when the baseline was taken (1), so the end's 0 failed the comparison.
+    await waitUntil(() => count('TCPSocketWrap') === 0, 5000, 'the warm-up socket to close');
     const baseline = { sockets: count('TCPSocketWrap'), timers: count('Timeout'), listeners: listeners() };
 
     let maxSessions = 0;
