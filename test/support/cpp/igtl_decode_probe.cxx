@@ -12,7 +12,7 @@
 // Each message is decoded in a child process (fork), with a memory limit and an alarm, so that a
 // crash or an endless loop of the library on one message is reported as {"crash":SIGNAL} for it
 // and the run goes on with the next. Strings are printed as hex (they may hold any byte); floats
-// with 9 significant digits (exact for float32), non-finite ones as the strings "nan"/"inf"/"-inf".
+// with 17 significant digits (exact), non-finite ones as the strings "nan"/"inf"/"-inf".
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -53,7 +53,7 @@ static void num(double v) {
   char buf[40];
   if (std::isnan(v)) snprintf(buf, sizeof buf, "\"nan\"");
   else if (std::isinf(v)) snprintf(buf, sizeof buf, v > 0 ? "\"inf\"" : "\"-inf\"");
-  else snprintf(buf, sizeof buf, "%.9g", v);
+  else snprintf(buf, sizeof buf, "%.17g", v);
   out += buf;
 }
 static void integer(long long v) { out += std::to_string(v); }
@@ -270,9 +270,15 @@ int main() {
       return 2;
     }
     if (child == 0) {
-      // A huge allocation from a lying count fails (bad_alloc: a crash line) instead of swapping.
-      struct rlimit mem = {512u << 20, 512u << 20};
+      // An allocation from a lying count fails at once (bad_alloc: a crash line) instead of filling
+      // hundreds of MiB: no message of the test needs more than a few.
+      struct rlimit mem = {64u << 20, 64u << 20};
       setrlimit(RLIMIT_AS, &mem);
+      // No core files (a crash is expected here, and dumping one costs more than the decoding),
+      // and no library messages (the crash line says what happened).
+      struct rlimit core = {0, 0};
+      setrlimit(RLIMIT_CORE, &core);
+      if (!freopen("/dev/null", "w", stderr)) _exit(3);
       alarm(5);
       decodeOne(frame.data(), n);
       _exit(0);
