@@ -11,7 +11,10 @@ const OFFSET_BODY_SIZE = 42;
 const OFFSET_CRC = 50;
 
 /** The types the probe decodes to values (COMMAND is v2-only in the C++ library). */
-export const PROBED_TYPES = ['TRANSFORM', 'POSITION', 'TDATA', 'QTDATA', 'STATUS', 'STRING', 'IMAGE', 'POINT', 'SENSOR', 'NDARRAY', 'POLYDATA'];
+export const PROBED_TYPES = [
+  'TRANSFORM', 'POSITION', 'TDATA', 'QTDATA', 'STATUS', 'STRING', 'IMAGE', 'POINT', 'SENSOR', 'NDARRAY', 'POLYDATA',
+  'TRAJ', 'IMGMETA', 'LBMETA', 'COLORT', 'CAPABILITY', 'BIND',
+];
 
 /** One message to decode with both libraries. */
 export interface Variant {
@@ -54,6 +57,7 @@ const HEADER_PATCHES: readonly (readonly [string, (h: Uint8Array) => void])[] = 
  */
 const SWEPT_BYTES: Record<string, number> = {
   TRANSFORM: 8, POSITION: 16, TDATA: 24, QTDATA: 24, STATUS: 36, STRING: 8, IMAGE: 72, POINT: 100, SENSOR: 18, NDARRAY: 12, POLYDATA: 40,
+  TRAJ: 100, IMGMETA: 40, LBMETA: 40, COLORT: 4, CAPABILITY: 16, BIND: 48,
 };
 
 /** Vectors swept field by field besides the first of each type. */
@@ -79,6 +83,8 @@ export function frameOf(header: Uint8Array, body: Uint8Array): Uint8Array {
  *    set to 0, one over, one under and all ones (counts, lengths, dimensions, names' last bytes);
  *  - flip: random single-byte changes anywhere in the content (seeded);
  *  - header: VERSION, TYPE and DEVICE_NAME variants (HEADER_PATCHES);
+ *  - bodysize: BODY_SIZE 1 or 8 over or under the body, or 0, with the CRC as sent (C++ reads
+ *    BODY_SIZE bytes, zero beyond those present);
  *  - crc0: the CRC field 0 (some senders are said to send it so);
  *  - edge: hand-made contents at the borders of each layout (EDGE_BODIES).
  */
@@ -128,6 +134,12 @@ export function makeVariants(seed = 20261207, flipsPerVector = 8): Variant[] {
       const h = header.slice();
       patch(h);
       add('header', what, body, frameOf(h, body));
+    }
+    for (const delta of [-8, -1, 1, 8, -body.length]) {
+      if (delta === 0 || body.length + delta < 0) continue;
+      const lying = bytes.slice();
+      new DataView(lying.buffer).setBigUint64(OFFSET_BODY_SIZE, BigInt(body.length + delta));
+      add('bodysize', `BODY_SIZE ${body.length + delta} for ${body.length} bytes, CRC as sent`, body, lying);
     }
     const crc0 = bytes.slice();
     new DataView(crc0.buffer).setBigUint64(OFFSET_CRC, 0n);
@@ -271,6 +283,31 @@ function contentValues(msg: IgtlMessage): Record<string, unknown> {
       const n = (k: string) => (c[k] as unknown[]).length;
       return { points: (c.points as Float32Array).length / 3, vertices: n('vertices'), lines: n('lines'), polygons: n('polygons'), strips: n('triangleStrips'), attributes: n('attributes') };
     }
+    case 'TRAJ':
+      return {
+        trajectories: (c.trajectories as { name: string; group: string; type: number; rgba: number[]; entry: number[]; target: number[]; radius: number; owner: string }[]).map((t) => ({
+          name: cText(t.name), group: cText(t.group), type: t.type, rgba: Array.from(t.rgba), entry: f32s(t.entry), target: f32s(t.target), radius: f32(t.radius), owner: cText(t.owner),
+        })),
+      };
+    case 'IMGMETA':
+      return {
+        images: (c.images as { name: string; deviceName: string; modality: string; patientName: string; patientId: string; size: number[]; scalarType: number }[]).map((i) => ({
+          name: cText(i.name), deviceName: cText(i.deviceName), modality: cText(i.modality), patientName: cText(i.patientName), patientId: cText(i.patientId),
+          size: Array.from(i.size), scalarType: i.scalarType,
+        })),
+      };
+    case 'LBMETA':
+      return {
+        labels: (c.labels as { name: string; deviceName: string; label: number; rgba: number[]; size: number[]; owner: string }[]).map((l) => ({
+          name: cText(l.name), deviceName: cText(l.deviceName), label: l.label, rgba: Array.from(l.rgba), size: Array.from(l.size), owner: cText(l.owner),
+        })),
+      };
+    case 'COLORT':
+      return { indexType: c.indexType, mapType: c.mapType, tableBytes: (c.table as Uint8Array).length };
+    case 'CAPABILITY':
+      return { types: (c.types as string[]).map(cText) };
+    case 'BIND':
+      return { children: (c.children as IgtlMessage[]).map((m) => cText(m.type === 'UNKNOWN' ? m.typeName : m.type)) };
     default: // UNKNOWN, and the standard types the probe does not decode
       return { unsupported: true };
   }
@@ -307,7 +344,10 @@ export function valueDifferences(cpp: Record<string, unknown>, ours: Record<stri
 
 const SCALAR_BYTES: Record<number, number> = { 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 4, 10: 4, 11: 8 };
 const NDARRAY_BYTES: Record<number, number> = { ...SCALAR_BYTES, 13: 16 };
-const RECORD_SIZE: Record<string, number> = { TDATA: 70, QTDATA: 50, POINT: 136 };
+const RECORD_SIZE: Record<string, number> = { TDATA: 70, QTDATA: 50, POINT: 136, TRAJ: 150, IMGMETA: 260, LBMETA: 116, CAPABILITY: 12 };
+/** COLORT: entries per INDEX_TYPE, bytes per entry per MAP_TYPE (colortable.md). */
+const COLORT_ENTRIES: Record<number, number> = { 3: 256, 5: 65536 };
+const COLORT_BYTES: Record<number, number> = { 3: 1, 5: 2, 19: 3 };
 
 /**
  * Why `content` (a message's content) contradicts the spec of `type`'s layout, or undefined when
@@ -325,6 +365,10 @@ export function specProblem(type: string, c: Uint8Array): string | undefined {
     case 'TDATA':
     case 'QTDATA':
     case 'POINT':
+    case 'TRAJ':
+    case 'IMGMETA':
+    case 'LBMETA':
+    case 'CAPABILITY':
       return n % RECORD_SIZE[type]! === 0 ? undefined : `${n} bytes is not a whole number of ${RECORD_SIZE[type]}-byte elements`;
     case 'STATUS':
       return n >= 30 ? undefined : `status.md: 30 bytes before the message, content has ${n}`;
@@ -359,6 +403,15 @@ export function specProblem(type: string, c: Uint8Array): string | undefined {
     }
     case 'POLYDATA':
       return polydataProblem(c, v);
+    case 'COLORT': {
+      if (n < 2) return 'colortable.md: INDEX_TYPE and MAP_TYPE missing';
+      const entries = COLORT_ENTRIES[c[0]!];
+      const bytes = COLORT_BYTES[c[1]!];
+      if (entries === undefined || bytes === undefined) return `colortable.md: INDEX_TYPE ${c[0]} or MAP_TYPE ${c[1]} undefined`;
+      return expect(2 + entries * bytes, 'colortable.md: 2 + entries of INDEX_TYPE * bytes of MAP_TYPE');
+    }
+    case 'BIND':
+      return bindProblem(c, v);
     default:
       return undefined;
   }
@@ -395,4 +448,40 @@ function polydataProblem(c: Uint8Array, v: DataView): string | undefined {
     names = nul + 1 - at;
   }
   return c.length === at + names + (names % 2) + data ? undefined : 'polydata.md: content length does not match its counts';
+}
+
+function bindProblem(c: Uint8Array, v: DataView): string | undefined {
+  // bind.md: NCHILD uint16, then per child TYPE char[12] and SIZE uint64, then NTABLE_SIZE uint16
+  // and the name table (NUL-terminated names, padded to an even length), then each child's
+  // content, padded to an even length.
+  if (c.length < 2) return 'bind.md: NCHILD missing';
+  const children = v.getUint16(0);
+  let at = 2 + 20 * children;
+  if (at + 2 > c.length) return 'bind.md: child headers cut short';
+  let data = 0;
+  for (let i = 0; i < children; i++) {
+    const size = Number(v.getBigUint64(2 + 20 * i + 12));
+    data += size + (size % 2);
+  }
+  const table = v.getUint16(at);
+  at += 2;
+  if (table % 2 === 1) return 'bind.md: NTABLE_SIZE odd';
+  if (at + table > c.length) return 'bind.md: name table longer than the content';
+  let names = 0;
+  for (let p = at; p < at + table; p++) if (c[p] === 0) names++;
+  if (names < children) return `bind.md: ${names} names for ${children} children`;
+  if (c.length !== at + table + data) return 'bind.md: content length does not match the child sizes';
+  // Each child is a message content of its own TYPE, under that type's rules.
+  let p = at + table;
+  for (let i = 0; i < children; i++) {
+    const typeBytes = c.subarray(2 + 20 * i, 2 + 20 * i + 12);
+    const nul = typeBytes.indexOf(0);
+    const type = Buffer.from(nul < 0 ? typeBytes : typeBytes.subarray(0, nul)).toString('latin1');
+    if (type === '') return `bind.md: child ${i} has no TYPE`;
+    const size = Number(v.getBigUint64(2 + 20 * i + 12));
+    const problem = specProblem(type, c.subarray(p, p + size));
+    if (problem) return `bind.md: child ${i} (${type}): ${problem}`;
+    p += size + (size % 2);
+  }
+  return undefined;
 }

@@ -36,6 +36,12 @@
 #include "igtlSensorMessage.h"
 #include "igtlNDArrayMessage.h"
 #include "igtlPolyDataMessage.h"
+#include "igtlTrajectoryMessage.h"
+#include "igtlImageMetaMessage.h"
+#include "igtlLabelMetaMessage.h"
+#include "igtlColorTableMessage.h"
+#include "igtlCapabilityMessage.h"
+#include "igtlBindMessage.h"
 
 static std::string out;
 
@@ -68,6 +74,22 @@ static void floats(const float* v, int n) {
   for (int i = 0; i < n; i++) {
     if (i) out += ',';
     num(v[i]);
+  }
+  out += ']';
+}
+static void bytes(const igtlUint8* v, int n) {
+  out += '[';
+  for (int i = 0; i < n; i++) {
+    if (i) out += ',';
+    integer(v[i]);
+  }
+  out += ']';
+}
+static void shorts(const igtlUint16* v, int n) {
+  out += '[';
+  for (int i = 0; i < n; i++) {
+    if (i) out += ',';
+    integer(v[i]);
   }
   out += ']';
 }
@@ -226,6 +248,94 @@ static void decodeValues(igtl::MessageHeader* h, const unsigned char* body, size
     key("polygons"); integer(m->GetPolygons() ? (long long)m->GetPolygons()->GetNumberOfCells() : -1);
     key("strips"); integer(m->GetTriangleStrips() ? (long long)m->GetTriangleStrips()->GetNumberOfCells() : -1);
     key("attributes"); integer(m->GetNumberOfAttributes());
+  } else if (type == "TRAJ") {
+    igtl::TrajectoryMessage::Pointer m = unpack<igtl::TrajectoryMessage>(h, body, present);
+    key("trajectories");
+    out += '[';
+    for (int i = 0; i < m->GetNumberOfTrajectoryElement(); i++) {
+      igtl::TrajectoryElement::Pointer e;
+      m->GetTrajectoryElement(i, e);
+      float entry[3], target[3];
+      igtlUint8 rgba[4];
+      e->GetEntryPosition(entry);
+      e->GetTargetPosition(target);
+      e->GetRGBA(rgba);
+      out += i ? ",{" : "{";
+      key("name"); str(e->GetName());
+      key("group"); str(e->GetGroupName());
+      key("type"); integer(e->GetType());
+      key("rgba"); bytes(rgba, 4);
+      key("entry"); floats(entry, 3);
+      key("target"); floats(target, 3);
+      key("radius"); num(e->GetRadius());
+      key("owner"); str(e->GetOwner());
+      out += '}';
+    }
+    out += ']';
+  } else if (type == "IMGMETA") {
+    igtl::ImageMetaMessage::Pointer m = unpack<igtl::ImageMetaMessage>(h, body, present);
+    key("images");
+    out += '[';
+    for (int i = 0; i < m->GetNumberOfImageMetaElement(); i++) {
+      igtl::ImageMetaElement::Pointer e;
+      m->GetImageMetaElement(i, e);
+      igtlUint16 size[3];
+      e->GetSize(size);
+      out += i ? ",{" : "{";
+      key("name"); str(e->GetName());
+      key("deviceName"); str(e->GetDeviceName());
+      key("modality"); str(e->GetModality());
+      key("patientName"); str(e->GetPatientName());
+      key("patientId"); str(e->GetPatientID());
+      key("size"); shorts(size, 3);
+      key("scalarType"); integer(e->GetScalarType());
+      out += '}';
+    }
+    out += ']';
+  } else if (type == "LBMETA") {
+    igtl::LabelMetaMessage::Pointer m = unpack<igtl::LabelMetaMessage>(h, body, present);
+    key("labels");
+    out += '[';
+    for (int i = 0; i < m->GetNumberOfLabelMetaElement(); i++) {
+      igtl::LabelMetaElement::Pointer e;
+      m->GetLabelMetaElement(i, e);
+      igtlUint16 size[3];
+      igtlUint8 rgba[4];
+      e->GetSize(size);
+      e->GetRGBA(rgba);
+      out += i ? ",{" : "{";
+      key("name"); str(e->GetName());
+      key("deviceName"); str(e->GetDeviceName());
+      key("label"); integer(e->GetLabel());
+      key("rgba"); bytes(rgba, 4);
+      key("size"); shorts(size, 3);
+      key("owner"); str(e->GetOwner());
+      out += '}';
+    }
+    out += ']';
+  } else if (type == "COLORT") {
+    igtl::ColorTableMessage::Pointer m = unpack<igtl::ColorTableMessage>(h, body, present);
+    key("indexType"); integer(m->GetIndexType());
+    key("mapType"); integer(m->GetMapType());
+    key("tableBytes"); integer(m->GetColorTableSize());
+  } else if (type == "CAPABILITY") {
+    igtl::CapabilityMessage::Pointer m = unpack<igtl::CapabilityMessage>(h, body, present);
+    key("types");
+    out += '[';
+    for (int i = 0; i < m->GetNumberOfTypes(); i++) {
+      if (i) out += ',';
+      str(m->GetType(i));
+    }
+    out += ']';
+  } else if (type == "BIND") {
+    igtl::BindMessage::Pointer m = unpack<igtl::BindMessage>(h, body, present);
+    key("children");
+    out += '[';
+    for (int i = 0; i < m->GetNumberOfChildMessages(); i++) {
+      if (i) out += ',';
+      str(m->GetChildMessageType(i));
+    }
+    out += ']';
   } else {
     key("unsupported"); out += "true";
   }
