@@ -8,8 +8,9 @@
 // that a change of either side shows up here. docs/interop.md lists them for users.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeWithCpp, decodeWithUs, makeVariants, specProblem, valueDifferences, type Outcome, type Variant,
+  decodeOnConnection, decodeWithCpp, decodeWithUs, makeVariants, specProblem, valueDifferences, type Outcome, type Variant,
 } from '../support/decode-differential.js';
+import { vectorBytes } from '../support/vectors.js';
 
 interface Case {
   readonly variant: Variant;
@@ -175,6 +176,35 @@ describe('decoding against the OpenIGTLink C++ library 1.11 (header v1), on bord
     const lying = cases.filter((c) => c.variant.kind === 'bodysize');
     expect(lying.length).toBeGreaterThan(100);
     expect(lying.filter((c) => c.cpp.ok || c.ours.ok || !/^(truncated|malformed|crc-mismatch)/.test(c.ours.reason)).map(describeCase)).toEqual([]);
+  });
+
+  it('on a connection, each variant is what decodeMessage made of it, and the next message still arrives, but for the headers a connection gives up on', () => {
+    // The connection's decoder (MessageDecoder, resync 'stop') frames by BODY_SIZE as C++ does,
+    // so a damaged content costs that message only. It gives the stream up (DesyncError, the
+    // connection closes and reconnects) on a header no sender writes (plausibility.ts,
+    // docs/connections.md): a VERSION other than 1 and 2 (C++ 1.11 refuses those headers too),
+    // and a TYPE or DEVICE_NAME with bytes after its NUL, which C++ reads (strncpy stops at the
+    // NUL) but every sender we know of pads with NULs (the C++ library's Pack uses strncpy).
+    const next = vectorBytes('transform.v1.igtl');
+    const framed = cases.filter((c) => c.variant.kind !== 'bodysize');
+    const givenUp: string[] = [];
+    const wrong: string[] = [];
+    for (const c of framed) {
+      const stream = decodeOnConnection(c.variant.frame, next);
+      const first = stream.results[0];
+      if (first === 'desync') {
+        givenUp.push(c.variant.name.slice(c.variant.name.indexOf(': ') + 2));
+        continue;
+      }
+      const same = c.ours.ok ? first === c.variant.type || first === 'UNKNOWN' : c.ours.reason.startsWith(`${first}:`);
+      if (!same || !stream.nextDecoded) wrong.push(`${describeCase(c)}; on a connection: ${JSON.stringify(stream.results)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(new Set(givenUp)).toEqual(new Set(['VERSION 0', 'VERSION 3', 'VERSION 0x0101', 'TYPE with bytes after its NUL', 'DEVICE_NAME with bytes after its NUL']));
+    // C++ 1.11 reads the last two (and the header TYPE it reads is the one igtl-rx's decodeMessage reads).
+    const nulGarbage = cases.filter((c) => /bytes after its NUL/.test(c.variant.name));
+    expect(nulGarbage.filter((c) => !agree(c) && !KNOWN_DIFFERENCES.some((k) => k.applies(c))).map(describeCase)).toEqual([]);
+    expect(nulGarbage.some((c) => c.cpp.ok)).toBe(true);
   });
 
   it('a CRC field of 0 is a CRC mismatch for both (no v1 sender gets a pass for it)', () => {

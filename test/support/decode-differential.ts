@@ -2,7 +2,7 @@
 // borderline variants of the golden v1 messages, the C++ outcome of each (one probe run for all),
 // igtl-rx's outcome in the same shape, and their comparison.
 import { spawnSync } from 'node:child_process';
-import { crc64, decodeMessage, escapedUtf8Bytes, IgtlError, positionQuaternion, type IgtlMessage } from '../../src/index.js';
+import { crc64, decodeMessage, escapedUtf8Bytes, IgtlError, MessageDecoder, positionQuaternion, type IgtlMessage } from '../../src/index.js';
 import { cppPeerPath } from './cpp-peers.js';
 import { messageVectors, vectorBytes } from './vectors.js';
 
@@ -321,6 +321,26 @@ export function decodeWithUs(frame: Uint8Array): Outcome {
     if (err instanceof IgtlError) return { ok: false, reason: `${err.code}: ${err.message}` };
     throw err; // anything else is a bug of ours: the test fails on it
   }
+}
+
+/** What a connection's decoder (MessageDecoder, defaults: resync 'stop') made of a frame and of a good message after it. */
+export interface StreamOutcome {
+  /** Codes of the errors and types of the messages, in order. */
+  readonly results: readonly string[];
+  /** Whether the good message after the frame was still decoded (the stream was not given up). */
+  readonly nextDecoded: boolean;
+}
+
+/** Feeds `frame`, then `next`, to a fresh MessageDecoder as one chunk, the way bytes arrive on a connection. */
+export function decodeOnConnection(frame: Uint8Array, next: Uint8Array): StreamOutcome {
+  const results: string[] = [];
+  const decoder = new MessageDecoder({ message: (m) => results.push(m.type), error: (e) => results.push(e.code) });
+  const chunk = new Uint8Array(frame.length + next.length);
+  chunk.set(frame);
+  chunk.set(next, frame.length);
+  decoder.push(chunk);
+  const nextType = decodeMessage(next).type;
+  return { results, nextDecoded: results.at(-1) === nextType && results.length >= 2 };
 }
 
 /** Differences of values between the two outcomes (paths), or [] when equal. */
