@@ -8,7 +8,7 @@
 // that a change of either side shows up here. docs/interop.md lists them for users.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeOnConnection, decodeWithCpp, decodeWithUs, makeVariants, specProblem, valueDifferences, type Outcome, type Variant,
+  decodeOnConnection, decodeWithCpp, decodeWithUs, encodedByCpp, makeVariants, specProblem, valueDifferences, type Outcome, type Variant,
 } from '../support/decode-differential.js';
 import { vectorBytes } from '../support/vectors.js';
 
@@ -35,6 +35,8 @@ function at(values: Record<string, unknown>, path: string): unknown {
 }
 const diffPath = (d: string) => d.slice(0, d.indexOf(':'));
 
+/** Sizes of the fixed name fields of element records (bytes). */
+const FIELD_SIZES = [20, 32, 64];
 const RECORD_LISTS = ['TDATA', 'QTDATA', 'POINT', 'TRAJ', 'IMGMETA', 'LBMETA', 'CAPABILITY'];
 
 interface KnownDifference {
@@ -79,12 +81,14 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     applies: (c) => c.variant.type === 'STATUS' && content(c).length === 30 && bothAccept(c) && onlyDiffers(c, /^\.statusMessage:/) && c.ours.values.statusMessage === '',
   },
   {
-    // point.md: NAME is char[64], NUL-padded, so a 64-byte name has no NUL. C++ 1.11 drops such a
-    // name (its setter refuses 64 characters), igtl-rx keeps all 64 bytes.
-    id: 'POINT NAME of all 64 bytes: C++ empty, igtl-rx the name',
+    // A name that fills its whole field has no NUL (point.md NAME char[64], trackingdata.md
+    // NAME char[20], imagemeta.md DEVICE_NAME char[20], ...: NUL-padded fixed fields). C++ 1.11
+    // sends such names but drops them on receive (its setters refuse a name as long as the
+    // field); igtl-rx keeps every byte.
+    id: 'a name that fills its whole field (no NUL): C++ 1.11 empty, igtl-rx the name',
     applies: (c) =>
-      c.variant.type === 'POINT' && bothAccept(c) && onlyDiffers(c, /^\.points\[\d+\]\.name:/) &&
-      c.diffs.every((d) => at(c.cpp.values, diffPath(d)) === '' && String(at(c.ours.values, diffPath(d))).length === 128),
+      bothAccept(c) && onlyDiffers(c, /\.(name|deviceName|group|owner)\b[^:]*:/) &&
+      c.diffs.every((d) => at(c.cpp.values, diffPath(d)) === '' && FIELD_SIZES.includes(String(at(c.ours.values, diffPath(d))).length / 2)),
   },
   {
     // trackingdata.md / quaterniontrackingdata.md: TYPE is 1..4. C++ ignores another value and
@@ -205,6 +209,26 @@ describe('decoding against the OpenIGTLink C++ library 1.11 (header v1), on bord
     const nulGarbage = cases.filter((c) => /bytes after its NUL/.test(c.variant.name));
     expect(nulGarbage.filter((c) => !agree(c) && !KNOWN_DIFFERENCES.some((k) => k.applies(c))).map(describeCase)).toEqual([]);
     expect(nulGarbage.some((c) => c.cpp.ok)).toBe(true);
+  });
+
+  it('messages packed by C++ 1.11 at the borders of their layouts are all decoded, to the values C++ reads back', () => {
+    // What a C++ 1.11 sender sends: empty lists and texts, names as long as their fields,
+    // odd-length POLYDATA attribute names, a BIND with an odd-size child, every POSITION form.
+    const packed = encodedByCpp();
+    expect(packed.length).toBeGreaterThan(25);
+    const readBack = decodeWithCpp(packed.map((p) => p.frame));
+    const problems: string[] = [];
+    packed.forEach(({ name, frame }, i) => {
+      const ours = decodeWithUs(frame);
+      const cpp = readBack[i]!;
+      if (!ours.ok) problems.push(`${name}: igtl-rx ${ours.reason}`);
+      else if (cpp.ok) {
+        const type = new TextDecoder().decode(frame.subarray(2, 14)).replace(/\0+$/, '');
+        const c: Case = { variant: { name, kind: 'cpp-packed', type, frame }, cpp, ours, problem: undefined, diffs: valueDifferences(cpp.values, ours.values) };
+        if (c.diffs.length > 0 && !KNOWN_DIFFERENCES.some((k) => k.applies(c))) problems.push(describeCase(c));
+      }
+    });
+    expect(problems).toEqual([]);
   });
 
   it('a CRC field of 0 is a CRC mismatch for both (no v1 sender gets a pass for it)', () => {

@@ -233,6 +233,25 @@ const f32 = (v: number): number | string => (Number.isNaN(v) ? 'nan' : v === Inf
 const f32s = (a: ArrayLike<number>): (number | string)[] => Array.from(a, f32);
 const upper3x4 = (m: ArrayLike<number>): (number | string)[] => f32s(Array.from(m).slice(0, 12));
 
+/** Borderline messages packed by the C++ library 1.11 (igtl_encode_probe), with their names. */
+export function encodedByCpp(): { readonly name: string; readonly frame: Uint8Array }[] {
+  const run = (mode: string) => {
+    const r = spawnSync(cppPeerPath('igtl_encode_probe'), [mode], { maxBuffer: 64 << 20, timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`igtl_encode_probe ${mode} failed (${String(r.status ?? r.signal)}): ${r.stderr.toString()}`);
+    return r.stdout;
+  };
+  const names = run('names').toString().trim().split('\n');
+  const bytes = run('frames');
+  const out: { name: string; frame: Uint8Array }[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const n = bytes.readUInt32BE(at);
+    out.push({ name: names[out.length]!, frame: new Uint8Array(bytes.subarray(at + 4, at + 4 + n)) });
+    at += 4 + n;
+  }
+  if (out.length !== names.length) throw new Error(`igtl_encode_probe: ${out.length} frames for ${names.length} names`);
+  return out;
+}
+
 /** igtl-rx's values of a decoded message, in the probe's shape. */
 export function valuesOf(msg: IgtlMessage): Record<string, unknown> {
   const typeName = msg.type === 'UNKNOWN' ? msg.typeName : msg.type;
