@@ -66,14 +66,6 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     applies: (c) => c.variant.type === 'STATUS' && bothAccept(c) && onlyDiffers(c, /^\.statusMessage:/) && c.cpp.values.statusMessage === '' && content(c).at(-1) !== 0,
   },
   {
-    // status.md defines no encoding for the text; igtl-rx reads it as UTF-8 and puts U+FFFD for
-    // bytes that are not (docs/security.md, "Invalid text"), C++ hands out the bytes.
-    id: 'STATUS text that is not UTF-8: C++ the bytes, igtl-rx U+FFFD for them',
-    applies: (c) =>
-      c.variant.type === 'STATUS' && bothAccept(c) && onlyDiffers(c, /^\.statusMessage:/) &&
-      Buffer.from(new TextDecoder().decode(hexText(c.cpp.values.statusMessage))).toString('hex') === c.ours.values.statusMessage,
-  },
-  {
     // A content of exactly 30 bytes has no text and no NUL: C++ reads one byte past the content
     // (igtl_status.c takes BODY_SIZE-30 >= 1 for granted), whatever is there; igtl-rx: empty text.
     id: 'STATUS of 30 bytes: C++ reads past the content, igtl-rx an empty text',

@@ -1,13 +1,15 @@
 // STATUS: code, sub-code, error name and a NUL-terminated message (OpenIGTLink Documents/Protocol/status.md).
 // The C++ sender always appends one NUL to the message (content = 30 + L + 1); we do the same,
 // and on receive accept any content of at least 30 bytes, reading the text up to the first NUL.
+// status.md gives the text no encoding: it is read as UTF-8 with each byte that is not (a
+// Latin-1 device's "é" as 0xE9) kept as its escape, as names are (text.ts, escapedText), so that
+// the text is the bytes sent and re-encodes to them.
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { Encoding, nulIndex, readFixedString, stageAsciiText, utf8Text, writeStagedText } from '../text.js';
+import { escapedText, escapedTextBytes, nulIndex, readFixedString, stageAsciiText, writeStagedText } from '../text.js';
 import { RecentNames } from '../header.js';
 import { checkInt } from './encode-checks.js';
 import { asBigInt, asInt, asObject, asString } from './json-fields.js';
-import { encodedTextLength, writeEncodedText } from './text-fields.js';
 
 const CODE = 0; // uint16
 const SUB_CODE = 2; // int64
@@ -97,7 +99,7 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
       code: view.getUint16(offset + CODE),
       subcode: readSubcode(view, offset + SUB_CODE),
       errorName: readFixedString(bytes, offset + ERROR_NAME, ERROR_NAME_SIZE),
-      statusMessage: utf8Text(bytes, start, end),
+      statusMessage: escapedText(bytes, start, end),
     };
   },
   size(content) {
@@ -114,7 +116,7 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
     // A receiver stops at the first NUL, so text after an embedded one would be lost.
     const nul = text.indexOf('\0');
     if (nul >= 0) throw new EncodeError('STATUS', `statusMessage contains a NUL at index ${nul}; receivers would cut the text there`);
-    return FIXED_SIZE + encodedTextLength(text, Encoding.UTF_8, undefined, 'STATUS', 'statusMessage') + 1;
+    return FIXED_SIZE + escapedTextBytes(text).length + 1;
   },
   encode(content, bytes, view, offset) {
     view.setUint16(offset + CODE, content.code);
@@ -130,7 +132,11 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
     // message: that array was a quarter of STATUS encode time.
     const text = content.statusMessage;
     let n = writeStagedText(bytes, view, offset + MESSAGE, text);
-    if (n < 0) n = writeEncodedText(bytes, offset + MESSAGE, text, Encoding.UTF_8, undefined, 'STATUS', 'statusMessage');
+    if (n < 0) {
+      const encoded = escapedTextBytes(text);
+      bytes.set(encoded, offset + MESSAGE);
+      n = encoded.length;
+    }
     bytes[offset + MESSAGE + n] = 0;
   },
   toJSON: (c) => ({ code: c.code, subcode: c.subcode.toString(), errorName: c.errorName, statusMessage: c.statusMessage }),

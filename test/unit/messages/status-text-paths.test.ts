@@ -1,12 +1,13 @@
 // STATUS text is written by different routes: ASCII without NUL up to STAGED_TEXT_MAX
 // characters is checked and staged in size() and copied in encode(); longer or other text is
 // measured and written by text.ts (natively with Node's Buffer, in loops or TextEncoder without
-// it). Every route must give the bytes TextEncoder gives (lone surrogates as U+FFFD), refuse a
-// NUL wherever it is, and leave nothing of a refused message in the shared send slab.
+// it). Every route must give the text's UTF-8 bytes (an escape of a received byte, U+DC80..U+DCFF,
+// as that byte; other lone surrogates as U+FFFD), refuse a NUL wherever it is, and leave nothing
+// of a refused message in the shared send slab.
 import { describe, expect, it, vi } from 'vitest';
 import * as withBufferStatus from '../../../src/protocol/messages/status.js';
 import { STAGED_TEXT_MAX } from '../../../src/protocol/text.js';
-import { EncodeError, createMessage, decodeMessage, encodeMessage, Timestamp } from '../../../src/index.js';
+import { EncodeError, createMessage, decodeMessage, encodeMessage, escapedUtf8Bytes, Timestamp } from '../../../src/index.js';
 import { encodeMessageShared } from '../../../src/protocol/encode.js';
 
 type StatusModule = typeof withBufferStatus;
@@ -52,9 +53,9 @@ function texts(): { name: string; text: string }[] {
   return out;
 }
 
-/** The body C++ sends: code, subcode, error name, the UTF-8 text and one NUL. */
+/** The body C++ sends: code, subcode, error name, the UTF-8 text (escapes as their bytes) and one NUL. */
 function expected(code: number, subcode: bigint, errorName: string, text: string): Uint8Array {
-  const t = utf8.encode(text);
+  const t = escapedUtf8Bytes(text);
   const out = new Uint8Array(30 + t.length + 1);
   const view = new DataView(out.buffer);
   view.setUint16(0, code);
@@ -80,7 +81,7 @@ for (const [platform, m] of [['with Buffer', withBufferStatus], ['without Buffer
       expect(platform === 'with Buffer' || m !== withBufferStatus).toBe(true);
     });
 
-    it('writes the bytes TextEncoder gives, for every length 0-70 and kind of text', () => {
+    it('writes the UTF-8 bytes of the text (escapes as their bytes), for every length 0-70 and kind of text', () => {
       for (const { name, text } of texts()) {
         const content = { code: 1, subcode: 7n, errorName: name.length % 2 ? 'Err' : '', statusMessage: text };
         expect(encodeAt(content), name).toEqual(expected(1, 7n, content.errorName, text));
@@ -128,7 +129,8 @@ describe('STATUS text through the encoders', () => {
       const own = encodeMessage(m);
       const shared = encodeMessageShared(m);
       expect([...shared], name).toEqual([...own]);
-      expect(decodeMessage(own).content, name).toEqual({ ...m.content, statusMessage: text.replace(/[\ud800-\udfff]/gu, '\ufffd') });
+      // An escape (U+DC80..U+DCFF) comes back as itself; other lone surrogates as U+FFFD.
+      expect(decodeMessage(own).content, name).toEqual({ ...m.content, statusMessage: text.replace(/[\ud800-\udc7f\udd00-\udfff]/gu, '\ufffd') });
     }
   });
 

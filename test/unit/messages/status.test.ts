@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { defaultRegistry, EncodeError, InvalidJsonMessageError, statusCodec, StatusCode, Timestamp, type StatusContent } from '../../../src/index.js';
+import { defaultRegistry, EncodeError, escapedUtf8, InvalidJsonMessageError, statusCodec, StatusCode, Timestamp, type StatusContent } from '../../../src/index.js';
 import { ascii, decode, encode, expectMalformedContent, hex, toHex, viaJSON } from '../../support/codec.js';
 
 const zeros = (n: number): string => '00'.repeat(n);
@@ -45,13 +45,23 @@ describe('STATUS', () => {
         const buf = new Uint8Array(content.length + 11).fill(0x42);
         buf.set(content, 7);
         const got = statusCodec.decode(buf, new DataView(buf.buffer), 7, content.length, { registry: defaultRegistry, timestamp: Timestamp.ZERO });
-        expect(got.statusMessage, `length ${n}, NUL at ${nul}`).toBe(new TextDecoder().decode(text.subarray(0, nul)));
+        expect(got.statusMessage, `length ${n}, NUL at ${nul}`).toBe(escapedUtf8(text, 0, nul));
       }
     }
   });
 
-  it('reads invalid UTF-8 in the message as U+FFFD instead of throwing', () => {
-    expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 61ff62 00`)).statusMessage).toBe('a\uFFFDb');
+  it('keeps each byte of the message that is not UTF-8 as its escape, and writes it back', () => {
+    // A Latin-1 device's "Température" (0xE9), as C++ hands it out: the bytes, not U+FFFD.
+    const latin1 = hex(`0002 0000000000000000 ${zeros(20)} ${ascii('Temp')} e9 ${ascii('rature')} 00`);
+    const got = decode(statusCodec, latin1);
+    expect(got.statusMessage).toBe('Temp\udce9rature');
+    expect(toHex(encode(statusCodec, got))).toBe(toHex(latin1));
+    expect(toHex(encode(statusCodec, viaJSON(statusCodec, got)))).toBe(toHex(latin1));
+    const invalid = hex(`0001 0000000000000000 ${zeros(20)} 61ff62 00`);
+    expect(decode(statusCodec, invalid).statusMessage).toBe('a\udcffb');
+    expect(toHex(encode(statusCodec, decode(statusCodec, invalid)))).toBe(toHex(invalid));
+    // A U+FFFD that was sent (valid UTF-8) stays one.
+    expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 61efbfbd62 00`)).statusMessage).toBe('a\uFFFDb');
   });
 
   it('writes a UTF-8 message and counts its bytes, not its characters', () => {
