@@ -50,9 +50,9 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     // C++ decodes whatever its fixed offsets find (reading past the content when it is short, or
     // ignoring bytes past what the counts describe); the spec gives every layout's size (the
-    // content sizes of transform.md, position.md, trackingdata.md, quaterniontrackingdata.md,
+    // content sizes of transform.md, position.md, trackingdata.md, qtrackingdata.md,
     // point.md, trajectory.md, imagemeta.md, labelmeta.md, capability.md, string.md
-    // "uint8[LENGTH]", sensor.md "float64[LARRAY]", ndarray.md, image.md, colortable.md,
+    // "uint8[LENGTH]", sensordata.md "float64[LARRAY]", ndarray.md, image.md, colortable.md,
     // polydata.md, bind.md with each child under its own type's rules), and content that does not
     // add up is a MalformedMessageError for igtl-rx. (C++ decodes a BIND's children only when
     // asked, one by one; igtl-rx decodes them with the BIND, so one bad child refuses the BIND.)
@@ -83,7 +83,7 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       c.diffs.every((d) => at(c.cpp.values, diffPath(d)) === '' && FIELD_SIZES.includes(String(at(c.ours.values, diffPath(d))).length / 2)),
   },
   {
-    // trackingdata.md / quaterniontrackingdata.md: TYPE is 1..4. C++ ignores another value and
+    // trackingdata.md / qtrackingdata.md: TYPE is 1..4. C++ ignores another value and
     // reports its default, 1 (tracker); igtl-rx hands out the byte sent, for the caller to judge.
     id: 'TDATA/QTDATA element TYPE outside 1..4: C++ 1, igtl-rx the byte sent',
     applies: (c) =>

@@ -414,7 +414,7 @@ export function specProblem(type: string, c: Uint8Array): string | undefined {
     case 'STRING':
       return n < 4 ? 'string.md: 4-byte header missing' : expect(4 + v.getUint16(2), 'string.md: 4 + LENGTH');
     case 'SENSOR':
-      return n < 10 ? 'sensor.md: 10-byte header missing' : expect(10 + 8 * c[0]!, 'sensor.md: 10 + 8 * LARRAY');
+      return n < 10 ? 'sensordata.md: 10-byte header missing' : expect(10 + 8 * c[0]!, 'sensordata.md: 10 + 8 * LARRAY');
     case 'NDARRAY': {
       if (n < 2) return 'ndarray.md: TYPE and DIM missing';
       const bytes = NDARRAY_BYTES[c[0]!];
@@ -476,8 +476,9 @@ function polydataProblem(c: Uint8Array, v: DataView): string | undefined {
   let data = 0;
   for (let i = 0; i < attributes; i++, at += 6) {
     if (at + 6 > c.length) return 'polydata.md: attribute headers cut short';
-    // polydata.md calls TYPE a uint16 with the components in bits 8-15; the C library and every
-    // sender write the type byte first, then the components byte.
+    // polydata.md calls TYPE a uint16 with the components in bits 8-15 (the first byte, big
+    // endian); the C library writes the type byte first, then the components byte, and so do the
+    // golden vectors and igtl-rx (polydata.ts).
     data += 4 * c[at + 1]! * v.getUint32(at + 2);
   }
   let names = 0;
