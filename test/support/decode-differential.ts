@@ -252,6 +252,23 @@ export function encodedByCpp(): { readonly name: string; readonly frame: Uint8Ar
   return out;
 }
 
+/** Bytes swapped as one unit, per NDARRAY scalar type (complex: two float64). */
+const SWAP_BYTES: Record<number, number> = { 4: 2, 5: 2, 6: 4, 7: 4, 10: 4, 11: 8, 13: 8 };
+
+/** `bytes` with each `unit`-byte group reversed (big endian to little endian). */
+function swapped(bytes: Uint8Array, unit: number): Uint8Array {
+  const out = bytes.slice();
+  for (let i = 0; i + unit <= out.length; i += unit) out.subarray(i, i + unit).reverse();
+  return out;
+}
+
+/** FNV-1a (32 bit) of a payload with its length, as the probe prints it. */
+function digest(bytes: Uint8Array): { bytes: number; fnv: number } {
+  let h = 2166136261;
+  for (const b of bytes) h = Math.imul(h ^ b, 16777619) >>> 0;
+  return { bytes: bytes.length, fnv: h };
+}
+
 /** igtl-rx's values of a decoded message, in the probe's shape. */
 export function valuesOf(msg: IgtlMessage): Record<string, unknown> {
   const typeName = msg.type === 'UNKNOWN' ? msg.typeName : msg.type;
@@ -287,6 +304,7 @@ function contentValues(msg: IgtlMessage): Record<string, unknown> {
       return {
         scalarType: c.scalarType, components: c.numComponents, endian: c.endian, coordinate: c.coordinate,
         size: Array.from(c.size), subvolumeSize: Array.from(c.subvolumeSize), subvolumeOffset: Array.from(c.subvolumeOffset),
+        pixels: digest(c.data),
       };
     case 'POINT':
       return {
@@ -297,10 +315,14 @@ function contentValues(msg: IgtlMessage): Record<string, unknown> {
     case 'SENSOR':
       return { unit: String(c.unit), values: f32s(c.data) };
     case 'NDARRAY':
-      return { scalarType: c.scalarType, size: Array.from(c.size) };
+      // C++ unpacks the array into host byte order (little endian here); igtl-rx keeps the wire's.
+      return { scalarType: c.scalarType, size: Array.from(c.size), data: digest(swapped(c.data, SWAP_BYTES[c.scalarType as number] ?? 1)) };
     case 'POLYDATA': {
       const n = (k: string) => (c[k] as unknown[]).length;
-      return { points: (c.points as Float32Array).length / 3, vertices: n('vertices'), lines: n('lines'), polygons: n('polygons'), strips: n('triangleStrips'), attributes: n('attributes') };
+      const attributes = (c.attributes as { type: number; ncomponents: number; n: number; name: string }[]).map((a) => ({
+        type: a.type, ncomponents: a.ncomponents, n: a.n, name: cText(a.name),
+      }));
+      return { points: (c.points as Float32Array).length / 3, vertices: n('vertices'), lines: n('lines'), polygons: n('polygons'), strips: n('triangleStrips'), attributes };
     }
     case 'TRAJ':
       return {

@@ -93,6 +93,12 @@ static void shorts(const igtlUint16* v, int n) {
   }
   out += ']';
 }
+// FNV-1a (32 bit) of a payload, with its length: payloads are compared, not printed.
+static void digest(const void* data, size_t n) {
+  unsigned int h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char*)data)[i]) * 16777619u;
+  out += "{\"bytes\":" + std::to_string(n) + ",\"fnv\":" + std::to_string(h) + "}";
+}
 static void matrix(igtl::Matrix4x4& m) { // upper 3x4, row by row
   out += '[';
   for (int r = 0; r < 3; r++)
@@ -195,6 +201,7 @@ static void decodeValues(igtl::MessageHeader* h, const unsigned char* body, size
     key("subvolumeOffset"); out += "[" + std::to_string(so[0]) + "," + std::to_string(so[1]) + "," + std::to_string(so[2]) + "]";
     key("spacing"); floats(sp, 3);
     key("origin"); floats(org, 3);
+    key("pixels"); digest(m->GetScalarPointer(), (size_t)m->GetSubVolumeImageSize());
   } else if (type == "POINT") {
     igtl::PointMessage::Pointer m = unpack<igtl::PointMessage>(h, body, present);
     key("points");
@@ -240,6 +247,9 @@ static void decodeValues(igtl::MessageHeader* h, const unsigned char* body, size
       }
     }
     out += ']';
+    if (a) {
+      key("data"); digest(a->GetRawArray(), (size_t)a->GetRawArraySize());
+    }
   } else if (type == "POLYDATA") {
     igtl::PolyDataMessage::Pointer m = unpack<igtl::PolyDataMessage>(h, body, present);
     key("points"); integer(m->GetPoints() ? m->GetPoints()->GetNumberOfPoints() : -1);
@@ -247,7 +257,18 @@ static void decodeValues(igtl::MessageHeader* h, const unsigned char* body, size
     key("lines"); integer(m->GetLines() ? (long long)m->GetLines()->GetNumberOfCells() : -1);
     key("polygons"); integer(m->GetPolygons() ? (long long)m->GetPolygons()->GetNumberOfCells() : -1);
     key("strips"); integer(m->GetTriangleStrips() ? (long long)m->GetTriangleStrips()->GetNumberOfCells() : -1);
-    key("attributes"); integer(m->GetNumberOfAttributes());
+    key("attributes");
+    out += '[';
+    for (int i = 0; i < m->GetNumberOfAttributes(); i++) {
+      igtl::PolyDataAttribute* a = m->GetAttribute(i);
+      out += i ? ",{" : "{";
+      key("type"); integer(a->GetType());
+      key("ncomponents"); integer(a->GetNumberOfComponents());
+      key("n"); integer(a->GetSize());
+      key("name"); str(a->GetName());
+      out += '}';
+    }
+    out += ']';
   } else if (type == "TRAJ") {
     igtl::TrajectoryMessage::Pointer m = unpack<igtl::TrajectoryMessage>(h, body, present);
     key("trajectories");
