@@ -81,13 +81,6 @@ function latin1String(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-/** UTF-8 with U+FFFD for invalid sequences (as TextDecoder; Node's utf8Slice gives the same text). */
-function lenientUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (native && end - start >= NATIVE_MIN) return native.utf8Slice.call(bytes, start, end);
-  if (isAscii(bytes, start, end)) return asciiString(bytes, start, end);
-  return utf8Decoder.decode(bytes.subarray(start, end));
-}
-
 /** UTF-8, or undefined when the bytes are not valid UTF-8. */
 function strictUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
   if (native && end - start >= NATIVE_MIN) {
@@ -112,9 +105,8 @@ const INTERN_MAX = 32;
 const INTERN_SETS = 512;
 const internKeys = new Uint8Array(INTERN_SETS * 2 * INTERN_MAX);
 const internLength = new Int32Array(INTERN_SETS * 2).fill(-1);
-const internText: string[] = new Array<string>(INTERN_SETS * 2).fill('');
-// What fixed-size fields read (readFixedString): the same text, except that bytes that are not
-// valid UTF-8 are escaped (see escapedUtf8) instead of shown as U+FFFD.
+// The texts (readFixedString, escapedText): UTF-8, with each byte that is not part of valid
+// UTF-8 kept as its escape (see escapedUtf8).
 const internFixed: string[] = new Array<string>(INTERN_SETS * 2).fill('');
 /** Per set: the way (0 or 1) the next miss fills (the one filled longer ago). */
 const internNext = new Uint8Array(INTERN_SETS);
@@ -140,12 +132,7 @@ function internSlot(bytes: Uint8Array, start: number, end: number): number {
   const b0 = way * INTERN_MAX;
   for (let i = 0; i < len; i++) internKeys[b0 + i] = bytes[start + i]!;
   internLength[way] = len;
-  const text = strictUtf8(bytes, start, end);
-  if (text !== undefined) internText[way] = internFixed[way] = text;
-  else {
-    internText[way] = utf8Decoder.decode(bytes.subarray(start, end));
-    internFixed[way] = escapedUtf8(bytes, start, end);
-  }
+  internFixed[way] = strictUtf8(bytes, start, end) ?? escapedUtf8(bytes, start, end);
   return way;
 }
 
@@ -594,7 +581,8 @@ function asciiBytes(text: string): Uint8Array | undefined {
 
 /**
  * Variable-length names that are UTF-8 by definition and have no encoding field to fall back on
- * (metadata keys, BIND child names, POLYDATA attribute names), read as {@link readFixedString}
+ * (metadata keys, BIND child names, POLYDATA attribute names), and the STATUS text (status.md
+ * gives it no encoding), read as {@link readFixedString}
  * reads a fixed-size name: each byte that is not valid UTF-8 (a Latin-1 device's "°" as 0xB0) is
  * kept as its escape (see {@link escapedUtf8}), so that {@link escapedTextBytes} writes the bytes
  * received back, not U+FFFD.
@@ -608,11 +596,4 @@ export function escapedText(bytes: Uint8Array, start: number, end: number): stri
 /** The bytes of text read by {@link escapedText}: UTF-8, each escape as its byte (ASCII fast). */
 export function escapedTextBytes(text: string): Uint8Array {
   return (text.length <= 256 && asciiBytes(text)) || escapedUtf8Bytes(text);
-}
-
-/** Decodes UTF-8, never throwing (U+FFFD for invalid sequences). */
-export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
-  if (end <= start) return '';
-  if (end - start <= INTERN_MAX) return internText[internSlot(bytes, start, end)]!;
-  return lenientUtf8(bytes, start, end);
 }

@@ -52,17 +52,19 @@ function samples(): { name: string; bytes: Uint8Array }[] {
 }
 
 it('loads a second instance of text.ts for the run without Buffer', () => {
-  expect(withoutBuffer.utf8Text).not.toBe(withBuffer.utf8Text);
+  expect(withoutBuffer.escapedText).not.toBe(withBuffer.escapedText);
 });
 
 for (const [platform, t] of [['with Buffer', withBuffer], ['without Buffer', withoutBuffer]] as const) {
   describe(`text.ts ${platform}`, () => {
-    it('utf8Text gives what TextDecoder gives, U+FFFD for invalid bytes', () => {
+    it('escapedText gives what TextDecoder gives for UTF-8, each invalid byte as its escape, and escapedTextBytes the bytes back', () => {
       for (const { name, bytes } of samples()) {
         const framed = new Uint8Array([0x41, ...bytes, 0x42]);
-        expect(t.utf8Text(framed, 1, 1 + bytes.length), name).toBe(utf8.decode(bytes));
+        const want = isValid(bytes) ? utf8.decode(bytes) : t.escapedUtf8(bytes, 0, bytes.length);
+        expect(t.escapedText(framed, 1, 1 + bytes.length), name).toBe(want);
         // Twice: the second read may come from the intern cache.
-        expect(t.utf8Text(framed, 1, 1 + bytes.length), name).toBe(utf8.decode(bytes));
+        expect(t.escapedText(framed, 1, 1 + bytes.length), name).toBe(want);
+        expect([...t.escapedTextBytes(want)], name).toEqual([...bytes]);
       }
     });
 
