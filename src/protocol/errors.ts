@@ -35,7 +35,7 @@ export interface IgtlErrorCodes {
   'queue-full': true;
   /** {@link DatagramTooLargeError}: a message does not fit a UDP datagram. */
   'datagram-too-large': true;
-  /** {@link DatagramsDroppedError}: received datagrams dropped while reading was paused (UDP). */
+  /** {@link DatagramsDroppedError}: received datagrams dropped while reading was paused, or by the OS at a full receive buffer (UDP). */
   'datagrams-dropped': true;
   /** {@link DesyncError}: the byte stream cannot be trusted any more. */
   'desync': true;
@@ -294,17 +294,26 @@ export class DatagramTooLargeError extends IgtlError {
 }
 
 /**
- * Received datagrams were dropped while reading was paused (`pauseReading()`, a `messages()`
- * consumer behind by its high-water mark): a UDP sender cannot be held back, so what arrives
- * meanwhile is lost. Reported when reading resumes, with how many and their size.
+ * Received datagrams were lost before they could be decoded: a UDP sender cannot be held back.
+ * `reason` says where: `paused` -- dropped by igtl-rx while reading was paused (`pauseReading()`,
+ * a `messages()` consumer behind by its high-water mark), reported when reading resumes, with
+ * their size; `receive-buffer-full` -- dropped by the OS because the socket's receive buffer was
+ * full (a burst, a busy event loop), reported within a second (Linux only: the kernel counts
+ * datagrams, not bytes, so `bytes` is undefined).
  */
 export class DatagramsDroppedError extends IgtlError {
   override name = 'DatagramsDroppedError';
   constructor(
     readonly remote: string,
     readonly datagrams: number,
-    readonly bytes: number,
+    readonly bytes: number | undefined,
+    readonly reason: 'paused' | 'receive-buffer-full' = 'paused',
   ) {
-    super('datagrams-dropped', `${remote}: ${datagrams} datagrams (${bytes} bytes) dropped while reading was paused (UDP cannot hold a sender back)`);
+    super(
+      'datagrams-dropped',
+      reason === 'paused'
+        ? `${remote}: ${datagrams} datagrams (${bytes} bytes) dropped while reading was paused (UDP cannot hold a sender back)`
+        : `${remote}: ${datagrams} datagrams dropped by the OS: the socket's receive buffer was full (a burst, or the reader fell behind)`,
+    );
   }
 }

@@ -4,9 +4,16 @@ import { Observable } from 'rxjs';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { ConnectionError, DatagramsDroppedError } from '../protocol/errors.js';
+import { receiveDropCounter } from './udp-receive-drops.js';
 
 /** Largest UDP payload over IPv4. */
 export const MAX_DATAGRAM_SIZE = 65507;
+
+/**
+ * How often the OS's count of datagrams dropped at a full receive buffer is read, ms: a loss in
+ * a burst is reported within about this long (see udp-receive-drops.ts).
+ */
+export const RECEIVE_DROPS_POLL_MS = 1000;
 
 /** Where to send and where to listen. */
 export interface UdpOptions {
@@ -74,10 +81,37 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
       });
       socket.on('error', (err) => subscriber.error(new ConnectionError(`${remote}: ${err.message}`, err)));
       socket.on('close', () => subscriber.complete());
+      // Datagrams the OS dropped before we could read them (its receive buffer full: a burst, a
+      // busy event loop) never reach 'message': only the kernel's count says they were lost.
+      let dropPoll: ReturnType<typeof setInterval> | undefined;
+      const watchReceiveDrops = () => {
+        const { address, port } = socket.address();
+        const readDrops = receiveDropCounter(address, port);
+        let seen: number | undefined;
+        let reading = false;
+        const check = async () => {
+          if (reading) return;
+          reading = true;
+          const drops = await readDrops();
+          reading = false;
+          if (drops === undefined) {
+            // Not Linux: nothing to read, now or later.
+            clearInterval(dropPoll);
+            return;
+          }
+          const lost = seen === undefined ? drops : drops - seen;
+          seen = drops;
+          if (lost > 0 && !subscriber.closed) subscriber.next({ type: 'fault', error: new DatagramsDroppedError(remote, lost, undefined, 'receive-buffer-full') });
+        };
+        dropPoll = setInterval(() => void check(), RECEIVE_DROPS_POLL_MS);
+        dropPoll.unref();
+      };
       socket.bind({ port: options.localPort ?? 0, address: options.localAddress ?? loopback }, () => {
+        watchReceiveDrops();
         subscriber.next({ type: 'open', channel });
       });
       return () => {
+        clearInterval(dropPoll);
         try {
           socket.close();
         } catch {

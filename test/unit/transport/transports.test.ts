@@ -286,6 +286,45 @@ describe('UDP', () => {
     expect(dropped).toBeGreaterThan(0);
   });
 
+  // Linux counts them per socket (/proc/net/udp); elsewhere the OS tells no one.
+  it.runIf(process.platform === 'linux')('reports the datagrams the OS drops at a full receive buffer (a burst while the reader is busy): each one is delivered or reported', async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx = connectUdp({ localPort: fixed });
+    const sent = 3000;
+    let delivered = 0;
+    let dropped = 0;
+    const reasons = new Set<string>();
+    let settle = (): void => {};
+    const accounted = new Promise<void>((resolve) => (settle = resolve));
+    const check = () => {
+      if (delivered + dropped === sent) settle();
+    };
+    rx.errors$.subscribe((e) => {
+      if (e instanceof DatagramsDroppedError) {
+        dropped += e.datagrams;
+        reasons.add(e.reason);
+      }
+      check();
+    });
+    rx.subscribe(() => {
+      delivered++;
+      check();
+    });
+    await firstValueFrom(rx.state$.pipe(filter((s) => s.kind === 'open')));
+    const raw = createSocket('udp4');
+    cleanup.push(() => raw.close(), () => rx.close());
+    const bytes = encodeMessage(pose(1));
+    const handed: Promise<void>[] = [];
+    for (let n = 0; n < sent; n++) handed.push(new Promise((resolve, reject) => raw.send(bytes, fixed, '127.0.0.1', (err) => (err ? reject(err) : resolve()))));
+    // The receiver cannot read while this thread is busy: its socket buffer (~200 KiB) overflows.
+    const busyUntil = performance.now() + 300;
+    while (performance.now() < busyUntil);
+    await Promise.all(handed);
+    await Promise.race([accounted, new Promise((_, reject) => setTimeout(() => reject(new Error(`${delivered} delivered + ${dropped} reported dropped of ${sent}`)), 10_000))]);
+    expect(dropped).toBeGreaterThan(0);
+    expect([...reasons]).toEqual(['receive-buffer-full']);
+  });
+
   it('refuses a message larger than a datagram with a typed error', async () => {
     const tx = connectUdp({ port: 9 });
     tx.connect();
