@@ -38,15 +38,16 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { SESSION_HEARTBEAT } from '../connection/options.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
-import { ConnectionError, DesyncError, InvalidOptionError } from '../protocol/errors.js';
+import { BodyTooLargeError, ConnectionError, DesyncError, InvalidOptionError } from '../protocol/errors.js';
 import { EmptyContentError } from '../protocol/empty-content.js';
+import { HEADER_SIZE } from '../protocol/constants.js';
 import { checkMaxBodySize } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { Acceptor, evictNewestSilent, remoteAddressOf } from '../transport/acceptor.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
-import { openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
+import { DEFAULT_BATCH_BYTES, openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
 import { ClientFilterError, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
 import { clientSendGate, clientSendRules, type ClientSendRules } from './client-sends.js';
 import { ClientGroups } from './fan-out.js';
@@ -127,7 +128,10 @@ export interface BridgeOptions {
    * and loopback origins. Clients that send no Origin (not browsers) are not affected.
    */
   readonly origins?: readonly string[];
-  /** Largest message relayed in either direction, and largest WebSocket frame accepted, bytes (default 16 MiB). */
+  /**
+   * Largest message body (BODY_SIZE) relayed in either direction, bytes (default 16 MiB). A
+   * client's WebSocket frame may be that plus a header, and at least 64 KiB (a batch of small messages).
+   */
   readonly maxMessageSize?: number;
   /**
    * Most WebSocket clients at once (default 32). When full, a new client evicts the newest one
@@ -189,6 +193,17 @@ export type BridgeClient = IgtlConnection & {
 /** A client as the bridge itself sees it: with its `ws` socket's full type. */
 type LiveClient = BridgeClient & { readonly socket: WebSocket };
 
+/**
+ * The largest WebSocket frame a client may send, for a message limit of `maxMessageSize` (a
+ * BODY_SIZE). A frame is not a message: it carries a whole message with its 58-byte header, or
+ * several small ones joined (connectWebSocket joins up to 64 KiB). A frame limit of
+ * `maxMessageSize` itself closed a client (1009) for a message of the allowed size, or for a
+ * batch of small poses. The message limit is the framer's (maxBodySize), from each header.
+ */
+function maxFramePayload(maxMessageSize: number): number {
+  return Math.max(maxMessageSize + HEADER_SIZE, DEFAULT_BATCH_BYTES);
+}
+
 /** The connection of one accepted WebSocket (composition: the same connection, other options). */
 function createBridgeClient(
   id: number,
@@ -249,7 +264,7 @@ export class IgtlBridge {
     // Checked here: with an upstream of the user's own, nothing else checks it before the first
     // client's connection, where it threw from the upgrade handler (an uncaught exception).
     const maxMessageSize = checkMaxBodySize(options.maxMessageSize ?? 16 * 1024 * 1024, 'maxMessageSize');
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: maxFramePayload(maxMessageSize), perMessageDeflate: false, clientTracking: false });
     if (options.server) {
       this.http = options.server;
       this.ownsHttp = false;
@@ -523,6 +538,11 @@ export class IgtlBridge {
           // data (RFC 6455, 7.4.1). The teardown's own close() is then a no-op.
           log('client #%d %s sent bytes that are not OpenIGTLink (%s): closing it (1007)', id, remote, err.message);
           ws.close(1007, closeReason(err.message));
+        } else if (err instanceof BodyTooLargeError) {
+          // Over the limit, as a frame over it was (ws's maxPayload): 1009, message too big
+          // (RFC 6455, 7.4.1), so the page learns why its message went nowhere.
+          log('client #%d %s sent a message over the limit (%s): closing it (1009)', id, remote, err.message);
+          ws.close(1009, closeReason(err.message));
         } else if (!(err instanceof ConnectionError)) {
           log('client #%d %s: bad message not relayed: %s', id, remote, err.message);
         }

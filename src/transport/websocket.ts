@@ -164,7 +164,8 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
-const DEFAULT_BATCH_BYTES = 64 * 1024;
+/** Default `maxBatchBytes`: the largest frame a sender joins small messages into (a server must accept it). */
+export const DEFAULT_BATCH_BYTES = 64 * 1024;
 
 /** The URL without its query and fragment (which may hold a token), for logs. */
 export function describeWebSocketUrl(url: WebSocketUrl): string {

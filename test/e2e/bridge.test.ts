@@ -426,6 +426,31 @@ describe('safe defaults and limits', () => {
     expect(relayed(peer.received())).toEqual([]);
   });
 
+  it('takes from a client a batch of small messages, and a message of the largest allowed size, with a small maxMessageSize (the frame limit closed it with 1009)', async () => {
+    const peer = createServer({ port: 0 });
+    await peer.listen();
+    defer(() => peer.close());
+    const limit = 4096;
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, clientSends: true, maxMessageSize: limit });
+    const received: IgtlMessage[] = [];
+    peer.messages$.subscribe(({ message }) => received.push(message));
+    const conn = connectWebSocket(bridge.url, { WebSocket, reconnect: false });
+    defer(() => conn.close());
+    const errors: string[] = [];
+    conn.errors$.subscribe((e) => errors.push(e.message));
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    // 60 poses of 106 bytes sent together go out joined in one 6,360-byte frame.
+    await Promise.all(Array.from({ length: 60 }, (_, n) => conn.send(pose(n, 'Batch'), { policy: 'lossless' })));
+    // A STRING whose body is exactly the limit (a frame of 58 bytes more).
+    const largest = createMessage('STRING', { encoding: 3, value: 'x'.repeat(limit - 4) }, { deviceName: 'Largest', timestamp: Timestamp.ZERO });
+    await conn.send(largest);
+    await until('the largest message at the peer', () => received.some((m) => m.deviceName === 'Largest'));
+    expect(received.filter((m) => m.deviceName === 'Batch')).toHaveLength(60);
+    expect(conn.state.kind).toBe('open');
+    expect(errors).toEqual([]);
+  });
+
   it('closes a client whose bytes are not OpenIGTLink with 1007 and the reason (it was 1000, an ordinary end); the others go on', async () => {
     const peer = await rawPeer();
     const bridge = await bridgeOf({ upstream: { port: peer.port } });
