@@ -414,6 +414,9 @@ function wire(
     queueMicrotask(() => {
       if (ended) return;
       ended = true;
+      // What arrived before the close is the peer's data, read while the reader was paused: it
+      // goes to the connection before the end, as a paused TCP socket gives its data before 'end'.
+      channel?.deliverHeld();
       channel?.dispose();
       if (failure) subscriber.error(failure);
       else if (!channel) subscriber.error(new ConnectionError(`${remote}: closed before opening (code ${ev.code})`));
@@ -522,6 +525,11 @@ class WebSocketByteChannel implements ByteChannel {
   receive(chunk: Uint8Array): void {
     if (this.paused || this.held.length > 0) this.held.push(chunk);
     else this.emit({ type: 'data', chunk });
+  }
+
+  /** Delivers every chunk held while paused, paused or not (the socket closed: nothing more comes to wait for). */
+  deliverHeld(): void {
+    while (this.held.length > 0 && !this.disposed) this.emit({ type: 'data', chunk: this.held.shift()! });
   }
 
   dispose(): void {

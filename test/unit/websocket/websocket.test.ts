@@ -486,6 +486,25 @@ describe('WebSocket channel flow control', () => {
     expect(data()).toEqual([1, 2, 3]);
   });
 
+  it('delivers the frames it held while paused when the socket closes, before it ends (a browser cannot stop reading; they were dropped unreported)', async () => {
+    for (const [code, ending] of [
+      [1000, 'complete'],
+      [1006, 'scripted: closed with code 1006'],
+    ] as const) {
+      const socket = new ScriptedSocket();
+      const { channel, events, ended } = openScripted(socket);
+      const seen: string[] = [];
+      const data = () => events.filter((e): e is Extract<ChannelEvent, { type: 'data' }> => e.type === 'data').map((e) => e.chunk[0]);
+      channel.pause();
+      socket.fire('message', { data: new Uint8Array([2]).buffer });
+      socket.fire('message', { data: new Uint8Array([3]).buffer });
+      socket.fire('close', { code, reason: '', wasClean: code === 1000 });
+      await Promise.resolve();
+      seen.push(`${data().join(',')} ${ended()}`);
+      expect(seen).toEqual([`2,3 ${ending}`]);
+    }
+  });
+
   it('calls the native pause/resume when the socket has them (ws: TCP flow control)', () => {
     class PausableSocket extends ScriptedSocket {
       pause(): void {
