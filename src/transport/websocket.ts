@@ -217,9 +217,15 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
                 .catch(failAttempt)
           : String(url);
       const rws = new ReconnectingWebSocket(provider, options.protocols, {
-        WebSocket: observed(impl, (ws) => {
-          native = ws;
-        }),
+        WebSocket: observed(
+          impl,
+          (ws) => {
+            native = ws;
+          },
+          // After RWS has armed its connect timer (it does so once the constructor returns), so
+          // the teardown's rws.close() clears it.
+          (err) => queueMicrotask(() => subscriber.error(new ConnectionError(`${remote}: cannot open a WebSocket: ${err instanceof Error ? err.message : String(err)}`, err))),
+        ),
         maxRetries: 0,
         maxEnqueuedMessages: 0,
         connectionTimeout: connectTimeoutMs,
@@ -320,14 +326,38 @@ export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & 
  * pause/resume) and, when the socket is a Node EventEmitter (`ws`), gives it a no-op 'error'
  * listener: RWS removes its own listeners before closing a socket, and an 'error' emitted then
  * with no listener would crash the process (RWS connect timeout on a `ws` socket).
+ *
+ * A constructor that throws (a URL that is not one, a protocol other than ws/wss, a `ws://` URL
+ * from an `https:` page: SecurityError, a bad subprotocol name) is reported to `failed`, and RWS
+ * gets a closed stand-in instead: thrown into RWS, it was an unhandled rejection (a crash in
+ * Node) and the attempt stayed `connecting` for ever, its connect timer never armed.
  */
-function observed(impl: WebSocketConstructor, created: (ws: WebSocketLike) => void): WebSocketConstructor {
+function observed(impl: WebSocketConstructor, created: (ws: WebSocketLike) => void, failed: (err: unknown) => void): WebSocketConstructor {
   return class extends impl {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
+      try {
+        super(url, protocols);
+      } catch (err) {
+        failed(err);
+        // A derived constructor may return another object in place of `this`.
+        return closedStandIn();
+      }
       swallowEmitterErrors(this);
       created(this);
     }
+  };
+}
+
+/** What RWS is given when no socket could be made: closed, silent, and safe for it to handle. */
+function closedStandIn(): WebSocketLike & { readonly readyState: number; binaryType: string } {
+  return {
+    readyState: 3, // CLOSED: RWS's close() leaves it alone
+    binaryType: 'arraybuffer',
+    bufferedAmount: 0,
+    send: noop,
+    close: noop,
+    addEventListener: noop,
+    removeEventListener: noop,
   };
 }
 

@@ -305,6 +305,33 @@ describe('WebSocket transport with a real ws server', () => {
     expect(states).toEqual(['idle', 'connecting', 'closed']);
   });
 
+  it('fails the attempt when the WebSocket cannot even be made (a bad URL, a ws:// URL from an https page): it was `connecting` for ever, with an unhandled rejection', async () => {
+    // A page served over https may not open ws:// (mixed content): the constructor throws.
+    class MixedContentRefused extends WebSocket {
+      constructor(url: string | URL | null) {
+        if (String(url).startsWith('ws:')) throw Object.assign(new Error("Failed to construct 'WebSocket': An insecure WebSocket connection may not be initiated from a page loaded over HTTPS."), { name: 'SecurityError' });
+        super(url ?? '');
+      }
+    }
+    const cases: [Parameters<typeof connectWebSocket>[0], typeof WebSocket, RegExp][] = [
+      ['not a url', WebSocket, /^not a url: cannot open a WebSocket: Invalid URL/],
+      [() => 'ftp://127.0.0.1:1/', WebSocket, /^websocket: cannot open a WebSocket: The URL's protocol must be one of/],
+      ['ws://127.0.0.1:1/', MixedContentRefused, /^ws:\/\/127.0.0.1:1\/: cannot open a WebSocket: .*insecure WebSocket/],
+    ];
+    for (const [url, impl, message] of cases) {
+      const conn = connectWebSocket(url, { WebSocket: impl, reconnect: { ...fast, maxAttempts: 2 } });
+      const errors: string[] = [];
+      conn.errors$.subscribe((e) => errors.push(e.message));
+      const states: string[] = [];
+      conn.state$.subscribe((s) => states.push(s.kind));
+      const err = await firstValueFrom(conn).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(errors).toHaveLength(2);
+      for (const e of errors) expect(e).toMatch(message);
+      expect(states).toEqual(['idle', 'connecting', 'reconnecting', 'connecting', 'closed']);
+    }
+  });
+
   it('ends an attempt without an error when the server closes cleanly', async () => {
     const p = await peer();
     p.onConnection = (ws) => ws.close(1000, 'bye');
