@@ -35,7 +35,7 @@ export interface IgtlErrorCodes {
   'queue-full': true;
   /** {@link DatagramTooLargeError}: a message does not fit a UDP datagram. */
   'datagram-too-large': true;
-  /** {@link DatagramsDroppedError}: received datagrams dropped while reading was paused, or by the OS at a full receive buffer (UDP). */
+  /** {@link DatagramsDroppedError}: received datagrams dropped while reading was paused, by the OS at a full receive buffer, or from a sender not allowed (UDP). */
   'datagrams-dropped': true;
   /** {@link DesyncError}: the byte stream cannot be trusted any more. */
   'desync': true;
@@ -293,13 +293,21 @@ export class DatagramTooLargeError extends IgtlError {
   }
 }
 
+function droppedWhy(reason: DatagramsDroppedError['reason'], senders: readonly string[]): string {
+  if (reason === 'paused') return 'dropped while reading was paused (UDP cannot hold a sender back)';
+  if (reason === 'receive-buffer-full') return "dropped by the OS: the socket's receive buffer was full (a burst, or the reader fell behind)";
+  return `dropped: their senders are not in the allow-list (${senders.join(', ')})`;
+}
+
 /**
  * Received datagrams were lost before they could be decoded: a UDP sender cannot be held back.
  * `reason` says where: `paused` -- dropped by igtl-rx while reading was paused (`pauseReading()`,
  * a `messages()` consumer behind by its high-water mark), reported when reading resumes, with
  * their size; `receive-buffer-full` -- dropped by the OS because the socket's receive buffer was
  * full (a burst, a busy event loop), reported within a second (Linux only: the kernel counts
- * datagrams, not bytes, so `bytes` is undefined).
+ * datagrams, not bytes, so `bytes` is undefined); `sender-not-allowed` -- refused by igtl-rx
+ * because their sender is not in the connection's `allow` list (`senders` names them), reported
+ * at once, then at most once a second.
  */
 export class DatagramsDroppedError extends IgtlError {
   override name = 'DatagramsDroppedError';
@@ -307,13 +315,10 @@ export class DatagramsDroppedError extends IgtlError {
     readonly remote: string,
     readonly datagrams: number,
     readonly bytes: number | undefined,
-    readonly reason: 'paused' | 'receive-buffer-full' = 'paused',
+    readonly reason: 'paused' | 'receive-buffer-full' | 'sender-not-allowed' = 'paused',
+    /** With `sender-not-allowed`: the senders (`address:port`), the first few of them. */
+    readonly senders: readonly string[] = [],
   ) {
-    super(
-      'datagrams-dropped',
-      reason === 'paused'
-        ? `${remote}: ${datagrams} datagrams (${bytes} bytes) dropped while reading was paused (UDP cannot hold a sender back)`
-        : `${remote}: ${datagrams} datagrams dropped by the OS: the socket's receive buffer was full (a burst, or the reader fell behind)`,
-    );
+    super('datagrams-dropped', `${remote}: ${datagrams} datagrams${bytes === undefined ? '' : ` (${bytes} bytes)`} ${droppedWhy(reason, senders)}`);
   }
 }

@@ -1,9 +1,10 @@
 // UDP transport (Node): one whole message per datagram, for low-latency tracking.
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { Observable } from 'rxjs';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { ConnectionError, DatagramsDroppedError } from '../protocol/errors.js';
+import { addressAllowList } from './address-allow-list.js';
 import { receiveDropCounter } from './udp-receive-drops.js';
 
 /** Largest UDP payload over IPv4. */
@@ -17,7 +18,7 @@ export const RECEIVE_DROPS_POLL_MS = 1000;
 
 /** Where to send and where to listen. */
 export interface UdpOptions {
-  /** Peer to send to (default the loopback address of `family`: 127.0.0.1, or ::1). Received datagrams are accepted from any sender. */
+  /** Peer to send to (default the loopback address of `family`: 127.0.0.1, or ::1). Received datagrams are accepted from any sender unless `allow` says otherwise. */
   readonly host?: string;
   /** Peer port to send to; leave out for a receive-only socket. */
   readonly port?: number;
@@ -27,13 +28,62 @@ export interface UdpOptions {
   readonly localAddress?: string;
   /** 'udp4' (default) or 'udp6'. */
   readonly family?: 'udp4' | 'udp6';
+  /**
+   * Senders whose datagrams are read (default: any): addresses and CIDR ranges, as the server's
+   * `allow`, e.g. `['10.1.2.7']`. Any host can send to a UDP port, and its messages would be
+   * taken for the peer's (a second tracker's TRANSFORM "Tool" among the first's). Datagrams
+   * from others are dropped and reported: a DatagramsDroppedError, reason `sender-not-allowed`.
+   */
+  readonly allow?: readonly string[];
 }
+
+/** Datagrams from senders outside `allow`: counted, and reported at once, then at most once a second. */
+class RefusedSenders {
+  private datagrams = 0;
+  private bytes = 0;
+  private readonly senders = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly remote: string,
+    private readonly report: (error: DatagramsDroppedError) => void,
+  ) {}
+
+  refused(sender: string, size: number): void {
+    this.datagrams++;
+    this.bytes += size;
+    // The first few are named; a scan from many addresses must not grow this without bound.
+    if (this.senders.size < MAX_NAMED_SENDERS) this.senders.add(sender);
+    if (this.timer === undefined) this.flush();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.datagrams === 0) return;
+    const error = new DatagramsDroppedError(this.remote, this.datagrams, this.bytes, 'sender-not-allowed', [...this.senders]);
+    this.datagrams = this.bytes = 0;
+    this.senders.clear();
+    this.report(error);
+    this.timer = setTimeout(() => this.flush(), REFUSED_REPORT_MS);
+    this.timer.unref();
+  }
+}
+
+const MAX_NAMED_SENDERS = 8;
+const REFUSED_REPORT_MS = 1000;
 
 /** A channel factory for UDP: the "connection" is a bound socket, open as soon as it is bound. */
 export function udpChannel(options: UdpOptions = {}): ChannelFactory {
   // A udp6 socket can neither bind to nor send to an IPv4 address (EINVAL).
   const loopback = options.family === 'udp6' ? '::1' : '127.0.0.1';
   const host = options.host ?? loopback;
+  // Checked here (connectUdp throws): a typo fails at once instead of refusing everybody.
+  const allows = options.allow === undefined ? undefined : addressAllowList(options.allow);
   return () =>
     new Observable<ChannelEvent>((subscriber) => {
       const socket: Socket = createSocket(options.family ?? 'udp4');
@@ -72,8 +122,12 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
         },
         close: () => socket.close(),
       };
-      socket.on('message', (chunk: Buffer) => {
-        if (!paused) subscriber.next({ type: 'data', chunk });
+      const refused = new RefusedSenders(remote, (error) => {
+        if (!subscriber.closed) subscriber.next({ type: 'fault', error });
+      });
+      socket.on('message', (chunk: Buffer, from: RemoteInfo) => {
+        if (allows && !allows(from.address)) refused.refused(`${from.address}:${from.port}`, chunk.length);
+        else if (!paused) subscriber.next({ type: 'data', chunk });
         else {
           dropped++;
           droppedBytes += chunk.length;
@@ -112,6 +166,7 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
       });
       return () => {
         clearInterval(dropPoll);
+        refused.stop();
         try {
           socket.close();
         } catch {

@@ -36,6 +36,14 @@ afterEach(async () => {
   cleanup = [];
 });
 
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const server = (options: Parameters<typeof createServer>[0] = {}): Promise<IgtlServer> => listeningServer((fn) => void cleanup.push(fn), options);
 
 describe('TLS', () => {
@@ -323,6 +331,37 @@ describe('UDP', () => {
     await Promise.race([accounted, new Promise((_, reject) => setTimeout(() => reject(new Error(`${delivered} delivered + ${dropped} reported dropped of ${sent}`)), 10_000))]);
     expect(dropped).toBeGreaterThan(0);
     expect([...reasons]).toEqual(['receive-buffer-full']);
+  });
+
+  it('with allow, reads only the datagrams of allowed senders, and reports the others with their senders (a second sender was taken for the peer)', async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    expect(() => connectUdp({ localPort: fixed, allow: ['10.1.2.0/33'] })).toThrow(InvalidOptionError);
+    const rx = connectUdp({ localPort: fixed, allow: ['127.0.0.1'] });
+    const refused: DatagramsDroppedError[] = [];
+    rx.errors$.subscribe((e) => {
+      if (e instanceof DatagramsDroppedError) refused.push(e);
+    });
+    const got: number[] = [];
+    rx.subscribe((m) => got.push(xOf(m)));
+    await firstValueFrom(rx.state$.pipe(filter((s) => s.kind === 'open')));
+    const bound = (address: string) =>
+      new Promise<ReturnType<typeof createSocket>>((resolve) => {
+        const s = createSocket('udp4');
+        s.bind(0, address, () => resolve(s));
+      });
+    const peer = await bound('127.0.0.1');
+    const stranger = await bound('127.0.0.2');
+    cleanup.push(() => peer.close(), () => stranger.close(), () => rx.close());
+    const datagram = (from: typeof peer, n: number) => new Promise<void>((resolve, reject) => from.send(encodeMessage(pose(n)), fixed, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    for (const n of [1, 2, 3]) await datagram(stranger, n);
+    await datagram(peer, 4);
+    // Loopback keeps the order: the peer's pose arriving proves the stranger's were handled.
+    await until('the peer pose', () => got.length > 0);
+    await until('every refused datagram reported', () => refused.reduce((sum, e) => sum + e.datagrams, 0) === 3);
+    expect(got).toEqual([4]);
+    expect(refused.map((e) => e.reason)).toEqual(refused.map(() => 'sender-not-allowed'));
+    expect(refused[0]!.senders).toEqual([`127.0.0.2:${stranger.address().port}`]);
+    expect(refused[0]!.message).toMatch(/datagrams \(\d+ bytes\) dropped: their senders are not in the allow-list \(127\.0\.0\.2:\d+\)$/);
   });
 
   it('refuses a message larger than a datagram with a typed error', async () => {
