@@ -655,11 +655,13 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   private onDecodeError(err: IgtlError): void {
     this.reportError(err, 'bad message');
-    const closeOnOversize = err instanceof BodyTooLargeError && this.options.oversize === 'close';
     // A datagram is decoded on its own (the decoder ends after each one, see onData): one that is
-    // not OpenIGTLink loses that datagram, not the socket. Any host can send to a UDP port, and a
-    // receiver never reconnects: closing would end it for good.
-    const lostStream = err instanceof DesyncError && this.channel?.kind !== 'datagram';
+    // not OpenIGTLink, or whose header declares too large a body, loses that datagram, not the
+    // socket. Any host can send to a UDP port, and a receiver never reconnects: closing would end
+    // it for good (`oversize: 'close'` is for a stream, where a lying header swallows what follows).
+    const stream = this.channel?.kind !== 'datagram';
+    const closeOnOversize = err instanceof BodyTooLargeError && this.options.oversize === 'close' && stream;
+    const lostStream = err instanceof DesyncError && stream;
     if (lostStream || closeOnOversize) {
       // Not from inside the framer's loop: finish this chunk, then drop the channel. (Reported
       // once: here, not again as the reason the channel ended.)

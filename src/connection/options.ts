@@ -172,7 +172,7 @@ export interface ConnectionOptions extends DecodeOptions {
    * What to do after a message whose BODY_SIZE is over `maxBodySize` has been reported: `skip`
    * its bytes and carry on (default for clients; bounded by `readTimeoutMs`), or `close` the
    * connection (default for server sessions: a lying header from an untrusted peer is not worth
-   * reading past).
+   * reading past). UDP always skips: the message is that one datagram, and nothing follows it.
    */
   readonly oversize?: 'skip' | 'close';
   /**

@@ -248,6 +248,24 @@ describe('UDP', () => {
     expect(errors.map((e) => e.name)).toEqual(['DesyncError', 'TruncatedMessageError']);
   });
 
+  it("with oversize: 'close', reports a datagram whose body is over maxBodySize and goes on (it closed the receiver for good)", async () => {
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx = connectUdp({ localPort: fixed, oversize: 'close', maxBodySize: 1000 });
+    const errors: IgtlError[] = [];
+    rx.errors$.subscribe((e) => errors.push(e));
+    rx.connect();
+    const got = firstValueFrom(rx.pipe(take(1)));
+    await firstValueFrom(rx.state$.pipe(filter((s) => s.kind === 'open')));
+    const raw = createSocket('udp4');
+    cleanup.push(() => raw.close(), () => rx.close());
+    const datagram = (bytes: Uint8Array) => new Promise<void>((resolve, reject) => raw.send(bytes, fixed, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    await datagram(encodeMessage(createMessage('STRING', { encoding: 3, value: 'x'.repeat(2000) }, { deviceName: 'Big', timestamp: Timestamp.ZERO })));
+    await datagram(encodeMessage(pose(2)));
+    expect(xOf(await got)).toBe(2);
+    expect(rx.state.kind).toBe('open');
+    expect(errors.map((e) => e.name)).toEqual(['BodyTooLargeError']);
+  });
+
   it('reports a datagram the OS refuses to send (only its callback hears of it) on errors$', async () => {
     // An IPv6 peer on a udp4 socket (a likely slip: family left at its default) makes every
     // send fail with EINVAL, without leaving the host.
