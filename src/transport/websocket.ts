@@ -164,6 +164,7 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const EMPTY_CHUNK = new Uint8Array(0);
 /** Default `maxBatchBytes`: the largest frame a sender joins small messages into (a server must accept it). */
 export const DEFAULT_BATCH_BYTES = 64 * 1024;
 
@@ -483,7 +484,9 @@ class WebSocketByteChannel implements ByteChannel {
   private readonly maxBatchBytes: number;
   private poll: Subscription | undefined;
   private paused = false;
+  /** Chunks received while paused, delivered from `heldHead` on (a queue: shift() is O(n)). */
   private held: Uint8Array[] = [];
+  private heldHead = 0;
   private batchParts: Uint8Array[] | undefined;
   private batchBytes = 0;
   private disposed = false;
@@ -544,7 +547,7 @@ class WebSocketByteChannel implements ByteChannel {
     this.paused = false;
     this.native?.resume?.();
     // Delivering may pause again (a pulling consumer): stop as soon as it does.
-    while (!this.paused && this.held.length > 0 && !this.disposed) this.emit({ type: 'data', chunk: this.held.shift()! });
+    while (!this.paused) if (!this.deliverOne()) break;
   }
 
   close(): void {
@@ -553,13 +556,13 @@ class WebSocketByteChannel implements ByteChannel {
 
   /** A received chunk: delivered, or held while paused (browsers cannot stop reading). */
   receive(chunk: Uint8Array): void {
-    if (this.paused || this.held.length > 0) this.held.push(chunk);
+    if (this.paused || this.heldHead < this.held.length) this.held.push(chunk);
     else this.emit({ type: 'data', chunk });
   }
 
   /** Delivers every chunk held while paused, paused or not (the socket closed: nothing more comes to wait for). */
   deliverHeld(): void {
-    while (this.held.length > 0 && !this.disposed) this.emit({ type: 'data', chunk: this.held.shift()! });
+    while (this.deliverOne());
   }
 
   dispose(): void {
@@ -567,6 +570,24 @@ class WebSocketByteChannel implements ByteChannel {
     this.poll?.unsubscribe();
     this.poll = undefined;
     this.held = [];
+    this.heldHead = 0;
+  }
+
+  /**
+   * Delivers the oldest held chunk; false when none is left (or the channel is gone). Taken by
+   * index: with shift(), resuming after 300,000 held chunks (5 minutes of 1 kHz tracking in a
+   * page) took 39 s of the page's main thread.
+   */
+  private deliverOne(): boolean {
+    if (this.disposed || this.heldHead >= this.held.length) return false;
+    const chunk = this.held[this.heldHead]!;
+    this.held[this.heldHead++] = EMPTY_CHUNK; // not pinned until the queue empties
+    if (this.heldHead === this.held.length) {
+      this.held = [];
+      this.heldHead = 0;
+    }
+    this.emit({ type: 'data', chunk });
+    return true;
   }
 
   private sendBatch(): void {
