@@ -139,6 +139,13 @@ export interface WebSocketFlowOptions {
    * 64 KiB; 0 = one frame per message). Fewer frames mean fewer `message` events in a page.
    */
   readonly maxBatchBytes?: number;
+  /**
+   * Most bytes held while reading is paused (default 64 MiB). A browser cannot stop reading a
+   * WebSocket, so what arrives while paused (`pauseReading()`, a `messages()` consumer behind)
+   * is held in the page; past this the channel ends with a ConnectionError (and reconnects as
+   * configured) instead of growing until the tab runs out of memory.
+   */
+  readonly maxHeldBytes?: number;
   /** Scheduler of the drain polling and of the URL function's time-out (tests pass a virtual-time scheduler). */
   readonly scheduler?: SchedulerLike;
 }
@@ -165,6 +172,7 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const EMPTY_CHUNK = new Uint8Array(0);
+const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Default `maxBatchBytes`: the largest frame a sender joins small messages into (a server must accept it). */
 export const DEFAULT_BATCH_BYTES = 64 * 1024;
 
@@ -409,7 +417,7 @@ function wire(
   let ended = false;
   const emit = (ev: ChannelEvent) => subscriber.next(ev);
   const onOpen = () => {
-    channel = new WebSocketByteChannel(remote, socket, native(), options, emit);
+    channel = new WebSocketByteChannel(remote, socket, native(), options, emit, fail);
     emit({ type: 'open', channel });
   };
   const onMessage = (ev: MessageEventLike) => {
@@ -429,11 +437,15 @@ function wire(
     try {
       read(text);
     } catch (err) {
-      if (ended) return;
-      ended = true;
-      channel?.dispose();
-      subscriber.error(new ConnectionError(`${remote}: onText threw: ${err instanceof Error ? err.message : String(err)}`, err));
+      fail(new ConnectionError(`${remote}: onText threw: ${err instanceof Error ? err.message : String(err)}`, err));
     }
+  };
+  /** Ends this channel with `err` (the connection reports it, then reconnects as configured). */
+  const fail = (err: ConnectionError) => {
+    if (ended) return;
+    ended = true;
+    channel?.dispose();
+    subscriber.error(err);
   };
   const onError = (ev: ErrorEventLike) => {
     // RWS reports its own connect timeout as an error with the message 'TIMEOUT'.
@@ -487,6 +499,8 @@ class WebSocketByteChannel implements ByteChannel {
   /** Chunks received while paused, delivered from `heldHead` on (a queue: shift() is O(n)). */
   private held: Uint8Array[] = [];
   private heldHead = 0;
+  private heldBytes = 0;
+  private readonly maxHeldBytes: number;
   private batchParts: Uint8Array[] | undefined;
   private batchBytes = 0;
   private disposed = false;
@@ -497,8 +511,10 @@ class WebSocketByteChannel implements ByteChannel {
     private readonly native: WebSocketLike | undefined,
     private readonly options: WebSocketFlowOptions,
     private readonly emit: (ev: ChannelEvent) => void,
+    private readonly fail: (err: ConnectionError) => void,
   ) {
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
     this.lowWaterMark = Math.min(this.highWaterMark, options.lowWaterMark ?? Math.floor(this.highWaterMark / 4));
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
   }
@@ -556,8 +572,17 @@ class WebSocketByteChannel implements ByteChannel {
 
   /** A received chunk: delivered, or held while paused (browsers cannot stop reading). */
   receive(chunk: Uint8Array): void {
-    if (this.paused || this.heldHead < this.held.length) this.held.push(chunk);
-    else this.emit({ type: 'data', chunk });
+    if (!this.paused && this.heldHead === this.held.length) {
+      this.emit({ type: 'data', chunk });
+      return;
+    }
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    // A page cannot hold the sender back: past the limit the channel ends, said so, rather than
+    // grow until the tab runs out of memory (frames cannot be dropped from a byte stream).
+    if (this.heldBytes > this.maxHeldBytes) {
+      this.fail(new ConnectionError(`${this.remote}: ${this.heldBytes} bytes received while reading was paused, over maxHeldBytes (${this.maxHeldBytes}): the reader is too far behind; they are dropped`));
+    }
   }
 
   /** Delivers every chunk held while paused, paused or not (the socket closed: nothing more comes to wait for). */
@@ -570,7 +595,7 @@ class WebSocketByteChannel implements ByteChannel {
     this.poll?.unsubscribe();
     this.poll = undefined;
     this.held = [];
-    this.heldHead = 0;
+    this.heldHead = this.heldBytes = 0;
   }
 
   /**
@@ -582,6 +607,7 @@ class WebSocketByteChannel implements ByteChannel {
     if (this.disposed || this.heldHead >= this.held.length) return false;
     const chunk = this.held[this.heldHead]!;
     this.held[this.heldHead++] = EMPTY_CHUNK; // not pinned until the queue empties
+    this.heldBytes -= chunk.length;
     if (this.heldHead === this.held.length) {
       this.held = [];
       this.heldHead = 0;

@@ -548,6 +548,25 @@ describe('WebSocket channel flow control', () => {
     expect(took).toBeLessThan(2000);
   });
 
+  it('ends the channel with a ConnectionError once more than maxHeldBytes wait while paused (it held without bound, until a tab runs out of memory)', () => {
+    const socket = new ScriptedSocket();
+    const { channel, ended } = openScripted(socket, { maxHeldBytes: 1000 });
+    channel.pause();
+    for (let i = 0; i < 10; i++) socket.fire('message', { data: new ArrayBuffer(100) });
+    expect(ended()).toBe(''); // 1000 bytes: at the limit, not over it
+    socket.fire('message', { data: new ArrayBuffer(100) });
+    expect(ended()).toBe('scripted: 1100 bytes received while reading was paused, over maxHeldBytes (1000): the reader is too far behind; they are dropped');
+    // What was delivered before counts no more: resumed and emptied, the limit applies afresh.
+    const again = new ScriptedSocket();
+    const r = openScripted(again, { maxHeldBytes: 1000 });
+    r.channel.pause();
+    for (let i = 0; i < 10; i++) again.fire('message', { data: new ArrayBuffer(100) });
+    r.channel.resume();
+    r.channel.pause();
+    for (let i = 0; i < 10; i++) again.fire('message', { data: new ArrayBuffer(100) });
+    expect(r.ended()).toBe('');
+  });
+
   it('calls the native pause/resume when the socket has them (ws: TCP flow control)', () => {
     class PausableSocket extends ScriptedSocket {
       pause(): void {
