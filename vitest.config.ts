@@ -12,6 +12,7 @@ export const LONG_SUITES = [
   'test/angular/**/*.build.test.ts',
   'test/package/**/*.test.ts',
   'test/faults/dead-peer.test.ts',
+  'test/faults/bridge-dead-client.test.ts',
   'test/faults/netns-harness.test.ts',
   'test/faults/lossless-restarts.test.ts',
   // 1,000 TRANSFORM/s to ten WebSocket clients plus 2.6 MB/s of images to back one up, then rates

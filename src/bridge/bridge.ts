@@ -30,13 +30,13 @@
 // read-only unless the bridge is started with clientSends). Schema: src/transport/peer-state.ts.
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { Socket, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import createDebug from 'debug';
 import { Subject, filter, map, merge, type Observable, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { SESSION_HEARTBEAT } from '../connection/options.js';
+import { SESSION_HEARTBEAT, checkKeepAliveMs } from '../connection/options.js';
 import type { QueueLimits, SendPolicy } from '../connection/send-queue.js';
 import { BodyTooLargeError, ConnectionError, DesyncError, InvalidOptionError } from '../protocol/errors.js';
 import { EmptyContentError } from '../protocol/empty-content.js';
@@ -46,6 +46,7 @@ import { defaultRegistry } from '../protocol/messages/index.js';
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { Acceptor, evictNewestSilent, remoteAddressOf } from '../transport/acceptor.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame, peerStateOfConnection } from '../transport/peer-state.js';
+import { enableKeepAlive } from '../transport/socket-channel.js';
 import { connectTcp, type TcpOptions } from '../transport/tcp.js';
 import { DEFAULT_BATCH_BYTES, openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
 import { ClientFilterError, describeClientFilter, parseClientFilter, type ClientFilter } from './client-filter.js';
@@ -163,6 +164,12 @@ export interface BridgeOptions {
   readonly staticDir?: string;
   /** How each client is fed. */
   readonly client?: BridgeClientOptions;
+  /**
+   * TCP keep-alive probes on every client's socket after this much idle time, ms (default
+   * 10 000; 0 = off), as a server's sessions have: a client that takes no part in the heartbeat,
+   * in front of a silent tracker, is found gone about 10 s + 10 probes of 1 s after its machine vanished.
+   */
+  readonly keepAliveMs?: number;
 }
 
 /**
@@ -203,6 +210,9 @@ type LiveClient = BridgeClient & { readonly socket: WebSocket };
 function maxFramePayload(maxMessageSize: number): number {
   return Math.max(maxMessageSize + HEADER_SIZE, DEFAULT_BATCH_BYTES);
 }
+
+/** Default `keepAliveMs` of the bridge's clients: a server's sessions' (server.ts). */
+const DEFAULT_KEEPALIVE_MS = 10_000;
 
 /** The connection of one accepted WebSocket (composition: the same connection, other options). */
 function createBridgeClient(
@@ -264,6 +274,7 @@ export class IgtlBridge {
     // Checked here: with an upstream of the user's own, nothing else checks it before the first
     // client's connection, where it threw from the upgrade handler (an uncaught exception).
     const maxMessageSize = checkMaxBodySize(options.maxMessageSize ?? 16 * 1024 * 1024, 'maxMessageSize');
+    checkKeepAliveMs(options.keepAliveMs);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: maxFramePayload(maxMessageSize), perMessageDeflate: false, clientTracking: false });
     if (options.server) {
       this.http = options.server;
@@ -519,6 +530,9 @@ export class IgtlBridge {
       this.policyOf,
     );
     this.acceptor.add(client);
+    // Nothing else finds a vanished client that never pings (a plain WebSocket client) while the
+    // bridge has nothing to write to it: no heartbeat, no write to stall (it was held for ever).
+    if (raw instanceof Socket) enableKeepAlive(raw, this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS);
     ws.once('message', () => this.heard.add(client));
     const log = this.log;
     log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
