@@ -7,6 +7,33 @@ import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { isIPv4 } from 'node:net';
 
+/**
+ * Reads the drop count of the socket bound to `bound` every `everyMs`, and calls `lost` with each
+ * increase. Stops by itself where there is no count to read (not Linux). The timer does not keep
+ * the process alive.
+ */
+export function watchReceiveDrops(bound: { address: string; port: number }, everyMs: number, lost: (datagrams: number) => void): { stop(): void } {
+  const readDrops = receiveDropCounter(bound.address, bound.port);
+  let seen = 0; // a new socket has dropped nothing
+  let reading = false;
+  const check = async () => {
+    if (reading) return;
+    reading = true;
+    const drops = await readDrops();
+    reading = false;
+    if (drops === undefined) {
+      clearInterval(timer);
+      return;
+    }
+    const more = drops - seen;
+    seen = drops;
+    if (more > 0) lost(more);
+  };
+  const timer = setInterval(() => void check(), everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 /** Reads the OS's count of datagrams dropped at one bound socket; undefined when it cannot be read. */
 export type ReceiveDropCounter = () => Promise<number | undefined>;
 

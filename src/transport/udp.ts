@@ -5,7 +5,8 @@ import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/ch
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { ConnectionError, DatagramsDroppedError } from '../protocol/errors.js';
 import { addressAllowList } from './address-allow-list.js';
-import { receiveDropCounter } from './udp-receive-drops.js';
+import { watchReceiveDrops } from './udp-receive-drops.js';
+import { RefusedSenders } from './udp-refused-senders.js';
 
 /** Largest UDP payload over IPv4. */
 export const MAX_DATAGRAM_SIZE = 65507;
@@ -36,46 +37,6 @@ export interface UdpOptions {
    */
   readonly allow?: readonly string[];
 }
-
-/** Datagrams from senders outside `allow`: counted, and reported at once, then at most once a second. */
-class RefusedSenders {
-  private datagrams = 0;
-  private bytes = 0;
-  private readonly senders = new Set<string>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    private readonly remote: string,
-    private readonly report: (error: DatagramsDroppedError) => void,
-  ) {}
-
-  refused(sender: string, size: number): void {
-    this.datagrams++;
-    this.bytes += size;
-    // The first few are named; a scan from many addresses must not grow this without bound.
-    if (this.senders.size < MAX_NAMED_SENDERS) this.senders.add(sender);
-    if (this.timer === undefined) this.flush();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    if (this.datagrams === 0) return;
-    const error = new DatagramsDroppedError(this.remote, this.datagrams, this.bytes, 'sender-not-allowed', [...this.senders]);
-    this.datagrams = this.bytes = 0;
-    this.senders.clear();
-    this.report(error);
-    this.timer = setTimeout(() => this.flush(), REFUSED_REPORT_MS);
-    this.timer.unref();
-  }
-}
-
-const MAX_NAMED_SENDERS = 8;
-const REFUSED_REPORT_MS = 1000;
 
 /** A channel factory for UDP: the "connection" is a bound socket, open as soon as it is bound. */
 export function udpChannel(options: UdpOptions = {}): ChannelFactory {
@@ -137,35 +98,15 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
       socket.on('close', () => subscriber.complete());
       // Datagrams the OS dropped before we could read them (its receive buffer full: a burst, a
       // busy event loop) never reach 'message': only the kernel's count says they were lost.
-      let dropPoll: ReturnType<typeof setInterval> | undefined;
-      const watchReceiveDrops = () => {
-        const { address, port } = socket.address();
-        const readDrops = receiveDropCounter(address, port);
-        let seen: number | undefined;
-        let reading = false;
-        const check = async () => {
-          if (reading) return;
-          reading = true;
-          const drops = await readDrops();
-          reading = false;
-          if (drops === undefined) {
-            // Not Linux: nothing to read, now or later.
-            clearInterval(dropPoll);
-            return;
-          }
-          const lost = seen === undefined ? drops : drops - seen;
-          seen = drops;
-          if (lost > 0 && !subscriber.closed) subscriber.next({ type: 'fault', error: new DatagramsDroppedError(remote, lost, undefined, 'receive-buffer-full') });
-        };
-        dropPoll = setInterval(() => void check(), RECEIVE_DROPS_POLL_MS);
-        dropPoll.unref();
-      };
+      let receiveDrops: { stop(): void } | undefined;
       socket.bind({ port: options.localPort ?? 0, address: options.localAddress ?? loopback }, () => {
-        watchReceiveDrops();
+        receiveDrops = watchReceiveDrops(socket.address(), RECEIVE_DROPS_POLL_MS, (datagrams) => {
+          if (!subscriber.closed) subscriber.next({ type: 'fault', error: new DatagramsDroppedError(remote, datagrams, undefined, 'receive-buffer-full') });
+        });
         subscriber.next({ type: 'open', channel });
       });
       return () => {
-        clearInterval(dropPoll);
+        receiveDrops?.stop();
         refused.stop();
         try {
           socket.close();
