@@ -54,6 +54,7 @@ import { clientSendGate, clientSendRules, type ClientSendRules } from './client-
 import { ClientGroups } from './fan-out.js';
 import { redact, redactingLog, type RedactingLog } from './redact.js';
 import { MAX_NOTICED_KINDS, RefusalNotices } from './refusal-notices.js';
+import { watchClientPings } from './client-pings.js';
 import { sharedFrameSocket } from './shared-frames.js';
 import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { staticFiles } from './static-files.js';
@@ -165,9 +166,11 @@ export interface BridgeOptions {
   /** How each client is fed. */
   readonly client?: BridgeClientOptions;
   /**
-   * TCP keep-alive probes on every client's socket after this much idle time, ms (default
-   * 10 000; 0 = off), as a server's sessions have: a client that takes no part in the heartbeat,
-   * in front of a silent tracker, is found gone about 10 s + 10 probes of 1 s after its machine vanished.
+   * A client silent this long, ms (default 10 000; 0 = off), is sent a WebSocket ping, and one
+   * that answers nothing within as long again is disconnected: a client gone without a word is
+   * let go about 20 s later, also one that takes no part in the OpenIGTLink heartbeat (browsers
+   * and `ws` answer pings by themselves). Its socket also has TCP keep-alive probes after this
+   * much idle time, as a server's sessions have.
    */
   readonly keepAliveMs?: number;
 }
@@ -532,7 +535,14 @@ export class IgtlBridge {
     this.acceptor.add(client);
     // Nothing else finds a vanished client that never pings (a plain WebSocket client) while the
     // bridge has nothing to write to it: no heartbeat, no write to stall (it was held for ever).
-    if (raw instanceof Socket) enableKeepAlive(raw, this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS);
+    const keepAliveMs = this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+    if (raw instanceof Socket) enableKeepAlive(raw, keepAliveMs);
+    // And WebSocket pings, which find it gone also when data waits to be acknowledged (then TCP
+    // keep-alive does not probe, and the kernel retransmits for about 15 minutes).
+    watchClientPings(ws, keepAliveMs, (silentMs) => {
+      this.log('client #%d %s answered no WebSocket ping: nothing heard from it for %ds, disconnecting it', id, remote, Math.round(silentMs / 1000));
+      ws.terminate();
+    });
     ws.once('message', () => this.heard.add(client));
     const log = this.log;
     log('client #%d %s connected (%s; %d clients)', id, remote, describeClientFilter(filter), this.live.size);
