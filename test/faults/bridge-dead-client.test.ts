@@ -2,8 +2,10 @@
  * A bridge client whose machine vanished (no RST, no FIN: packets lost), for real, in a private
  * network namespace (test/support/netns.ts): a plain WebSocket client that takes no part in the
  * OpenIGTLink heartbeat, in front of a silent tracker, so the bridge writes nothing to it and no
- * write can stall. Only TCP keep-alive can find it gone (10 s idle + 10 probes of 1 s), as it
- * finds a TCP server's idle session. Fails loudly (never skips) when `unshare -rn` or `ip` is
+ * write can stall. The bridge's WebSocket pings find it gone (silent 10 s: a ping; nothing back
+ * in 10 s more: cut; src/bridge/client-pings.ts). TCP keep-alive (10 s idle + 10 probes of 1 s)
+ * alone failed 2 runs in 3: when the client's ACK of the bridge's last notice was lost with it,
+ * keep-alive never probed and the kernel retransmitted instead. Fails loudly (never skips) when `unshare -rn` or `ip` is
  * unavailable.
  */
 import path from 'node:path';
