@@ -176,6 +176,44 @@ describe('TLS', () => {
     expect(performance.now() - t0).toBeGreaterThan(9_000);
   }, 60_000);
 
+  it('holds at most maxClients TLS handshakes under way: a flood of silent sockets cuts its oldest, a real client still gets in', async () => {
+    const s = await server({ tls: { key: certs.key, cert: certs.cert }, maxClients: 2 });
+    const tcp = s['acceptor'].server;
+    const accepted = (n: number) =>
+      new Promise<void>((resolve) => {
+        let seen = 0;
+        const on = () => {
+          if (++seen === n) {
+            tcp.off('connection', on);
+            resolve();
+          }
+        };
+        tcp.on('connection', on);
+      });
+    // One at a time, each accepted before the next: the server's arrival order is known.
+    const silent = [];
+    for (let i = 0; i < 5; i++) {
+      const one = accepted(1);
+      const sock = netConnect({ port: s.address.port, host: '127.0.0.1' });
+      sock.on('error', () => {});
+      cleanup.push(() => sock.destroy());
+      silent.push({ sock, closed: new Promise<void>((resolve) => sock.once('close', () => resolve())) });
+      await one;
+    }
+    const t0 = performance.now();
+    // The three oldest were cut as the fourth and fifth came: long before the 10 s time-out
+    // (which held every one of them before, however many came).
+    await Promise.all(silent.slice(0, 3).map((x) => x.closed));
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    // A real client comes in (cutting the oldest silent one left) and is served.
+    s.sessions$.subscribe((session) => void session.send(pose(7)));
+    const conn = connectTls({ port: s.address.port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => conn.close());
+    expect(xOf(await firstValueFrom(conn))).toBe(7);
+    await silent[3]!.closed;
+    expect(silent[4]!.sock.destroyed).toBe(false);
+  });
+
   it('closes at once with a TLS handshake under way (a silent socket), not after it times out', async () => {
     const s = createServer({ port: 0, tls: { key: certs.key, cert: certs.cert } });
     await s.listen();
