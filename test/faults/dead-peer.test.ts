@@ -73,4 +73,26 @@ describe('dead peers (default options, network namespace)', () => {
     expect(c['rule']).toBe('heartbeat');
     await server.signal('SIGCONT');
   }, 45_000);
+
+  it('a server stopped before it accepted the client looks like a receive-only server: stale, not closed; idleTimeoutMs reconnects', async () => {
+    const ns = await startNetns();
+    const server = await ns.spawn('server', PEER, ['server', SERVER_ADDR, PORT, '100']);
+    await server.waitFor('listening', 10_000);
+    await server.signal('SIGSTOP');
+    // Its kernel completes the connection and acknowledges the probe: nothing ever answers, as
+    // with a C++ or pyigtl server that sends nothing (docs/connections.md, "Liveness").
+    const plain = await ns.spawn('plain', PEER, ['client', SERVER_ADDR, PORT, '0']);
+    const idle = await ns.spawn('idle', PEER, ['client', SERVER_ADDR, PORT, '0', '4000']);
+    await plain.waitFor((e) => e.ev === 'state' && e['kind'] === 'stale', 10_000);
+    // With idleTimeoutMs the client gives up on the silent connection and tries again.
+    await idle.waitFor((e) => e.ev === 'state' && e['kind'] === 'reconnecting', 15_000);
+    expect(idle.events().some((e) => e.ev === 'state' && e['kind'] === 'stale')).toBe(true);
+    expect(idle.events().find((e) => e.ev === 'error' && e['rule'] === 'idle')).toBeDefined();
+    // By then (past 4 s of silence) the default client has only said `stale`: it is still waiting
+    // on the same connection, which is what the docs promise for a peer that never answered.
+    expect(plain.events().filter((e) => e.ev === 'state').map((e) => e['kind'])).toEqual(['idle', 'connecting', 'open', 'stale']);
+    // Running again, the server serves both: the waiting connection and the new attempt.
+    await server.signal('SIGCONT');
+    await Promise.all([plain.waitFor('got', 10_000), idle.waitFor('got', 10_000)]);
+  }, 45_000);
 });

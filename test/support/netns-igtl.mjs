@@ -2,7 +2,7 @@
 // run inside the test network namespace (test/support/netns.ts). Events on stdout, one JSON a line.
 //   node netns-igtl.mjs server <host> <port> <streamHz>
 //     events: listening, session {remote}, session-state {kind, code, rule}, got {n}
-//   node netns-igtl.mjs client <host> <port> <sendHz>
+//   node netns-igtl.mjs client <host> <port> <sendHz> [idleTimeoutMs]
 //     events: state {kind, code, rule}, error {code, rule}, got {n}, sent {n}
 // streamHz / sendHz: TRANSFORMs per second the server broadcasts / the client sends (0 = none).
 import { emit, exitAfter } from './netns-child.mjs';
@@ -11,7 +11,7 @@ const dist = new URL('../../dist/src/node.js', import.meta.url);
 const { connectTcp, createServer, createMessage, IDENTITY } = await import(dist.href);
 
 exitAfter(90_000);
-const [role, host, portArg, hzArg] = process.argv.slice(2);
+const [role, host, portArg, hzArg, idleArg] = process.argv.slice(2);
 const port = Number(portArg);
 const hz = Number(hzArg ?? 0);
 const pose = (n) => createMessage('TRANSFORM', { matrix: IDENTITY.map((v, i) => (i === 3 ? n : v)) }, { deviceName: 'Tool' });
@@ -35,7 +35,7 @@ if (role === 'server') {
     setInterval(() => server.broadcast(pose(++n)), 1000 / hz);
   }
 } else {
-  const conn = connectTcp({ host, port });
+  const conn = connectTcp({ host, port, ...(idleArg ? { idleTimeoutMs: Number(idleArg) } : {}) });
   conn.state$.subscribe((s) => emit('state', describe(s)));
   conn.errors$.subscribe((e) => emit('error', { code: e.code, rule: e.rule, message: e.message }));
   let got = 0;
