@@ -30,7 +30,7 @@ import { Liveness } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { PendingPings } from './pending-pings.js';
 import { pullFrom, type PullOptions } from './pull.js';
-import { outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
+import { checkSendPolicy, outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
 import { checkLivenessOptions, DEFAULT_STALE_AFTER_MS, type ConnectionOptions, type SendOptions } from './options.js';
 
@@ -124,6 +124,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       };
     });
     checkLivenessOptions(options);
+    if (options.sendPolicy !== undefined && typeof options.sendPolicy !== 'function') checkSendPolicy(options.sendPolicy, 'sendPolicy');
     this.registry = options.registry ?? defaultRegistry;
     this.onMessage = options.onMessage;
     this.log = createDebug(options.logNamespace ?? 'igtl-rx:connection');
@@ -265,7 +266,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     let p: Promise<SendResult>;
     try {
       const bytes = this.encodeForPeer(msg);
-      const policy = options.policy ?? this.policyFor(msg);
+      const policy = options.policy === undefined ? this.policyFor(msg) : checkSendPolicy(options.policy, 'policy');
       const signal = options.signal;
       if (signal?.aborted) return Promise.resolve('dropped');
       p = new Promise<SendResult>((resolve, reject) => {
@@ -418,7 +419,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
 
   private policyFor(msg: IgtlMessage): SendPolicy {
     const p = this.options.sendPolicy;
-    return p === undefined ? 'lossless' : typeof p === 'function' ? p(msg) : p;
+    return p === undefined ? 'lossless' : typeof p === 'function' ? checkSendPolicy(p(msg), 'sendPolicy') : p;
   }
 
   /** Frames a message for this peer: header version (framing-policy.ts), message ID. */

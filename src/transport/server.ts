@@ -7,6 +7,7 @@ import { Observable, Subject, type Subscription } from 'rxjs';
 import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
+import { checkSendPolicy } from '../connection/send-queue.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
 import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
@@ -239,6 +240,7 @@ export class IgtlServer {
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
     checkLivenessOptions(options);
+    if (options.sendPolicy !== undefined && typeof options.sendPolicy !== 'function') checkSendPolicy(options.sendPolicy, 'sendPolicy');
     checkKeepAliveMs(options.keepAliveMs);
     if (options.evictAfterMs !== undefined) checkEvictAfterMs(options.evictAfterMs);
     const onSocket = (socket: Socket) => {
@@ -344,7 +346,8 @@ export class IgtlServer {
   broadcast(msg: IgtlMessage, options: SendOptions = {}): BroadcastResult {
     // The sessions' codecs and limit; v3 message IDs from the server's counter.
     const encoding: FanOutEncoding = { registry: this.options.registry ?? defaultRegistry, maxMessageSize: this.options.maxMessageSize, nextMessageId: this.nextMessageId };
-    const { queued, dropped } = fanOut(msg, this.live, encoding, options.policy);
+    const policy = options.policy === undefined ? undefined : checkSendPolicy(options.policy, 'policy');
+    const { queued, dropped } = fanOut(msg, this.live, encoding, policy);
     return { sessions: queued + dropped, queued, dropped };
   }
 

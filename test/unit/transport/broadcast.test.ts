@@ -173,4 +173,23 @@ describe('IgtlServer.broadcast', () => {
     expect(dropped).toBe(errors.length);
     await until(() => got === sent, 20_000);
   }, 30_000);
+
+  it("refuses a send policy that is not one (InvalidOptionError): a misspelt 'Lossless' dropped a stalled client's messages as 'drop' would", async () => {
+    const bad = 'Lossless' as unknown as 'lossless';
+    expect(() => createServer({ port: 0, sendPolicy: bad })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'sendPolicy' }));
+    expect(() => connectTcp({ port: 1, sendPolicy: bad })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'sendPolicy' }));
+    const s = await server();
+    rawClient(s.address.port);
+    const session = await firstValueFrom(s.sessions$);
+    expect(() => s.broadcast(pose(1), { policy: bad })).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option: 'policy' }));
+    await expect(session.send(pose(2), { policy: bad })).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'policy' });
+    // A policy function that answers something else fails that send, on errors$ too.
+    const fnServer = await server({ sendPolicy: () => bad });
+    rawClient(fnServer.address.port);
+    const fnSession = await firstValueFrom(fnServer.sessions$);
+    const errors: IgtlError[] = [];
+    fnSession.errors$.subscribe((e) => errors.push(e));
+    await expect(fnSession.send(pose(3))).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'sendPolicy' });
+    expect(errors.map((e) => e.code)).toEqual(['invalid-option']);
+  });
 });
