@@ -21,6 +21,7 @@ import { createServer, type IgtlServer, type IgtlSession, type ServerOptions } f
 import { ticks } from './clock.js';
 import { commandAttributes, commandReply, runCommand, SIMULATOR_COMMANDS, type CommandContext } from './commands.js';
 import { createImageSource, type ImageSource } from './image-source.js';
+import { ReceivedStore } from './received-store.js';
 import { checkOutOfView, lostSince, OUT_OF_VIEW_STATUS, type LostToolPolicy, type OutOfView } from './out-of-view.js';
 import { createTrajectory, DEFAULT_TOOLS, type Pose, type ToolSpec, type Trajectory } from './trajectories.js';
 
@@ -162,7 +163,8 @@ export class Simulator {
   private readonly trackingRate$: BehaviorSubject<number>;
   private readonly imageRate$: BehaviorSubject<number>;
   private readonly eventSubject = new Subject<SimulatorEvent>();
-  private readonly received = new Map<string, IgtlMessage>();
+  /** What clients sent, for GET_ (bounded: received-store.ts). */
+  private readonly received = new ReceivedStore();
   private readonly cache = new Map<SimulatedStream, { t: number; messages: readonly IgtlMessage[] }>();
   private readonly sessionsSub: Subscription;
   private readonly defaults: readonly SimulatedStream[];
@@ -482,8 +484,6 @@ export class Simulator {
           seen.add(key);
           this.eventSubject.next({ kind: 'receiving', client, type: wireType(msg), deviceName: msg.deviceName });
         }
-        // Newest per key, at most 1000 keys (the oldest key goes first).
-        if (!this.received.has(key) && this.received.size >= 1000) this.received.delete(this.received.keys().next().value!);
         this.received.set(key, msg);
       }),
     );

@@ -1,7 +1,7 @@
 import { VirtualAction, VirtualTimeScheduler, filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { command, CommandFailedError, ofType, query, QueryFailedError, stream } from '../../../operators/index.js';
-import { connectTcp, createMessage, encodeMessage, Timestamp, type IgtlConnection, type IgtlMessage } from '../../../src/node.js';
+import { connectTcp, createImageContent, createMessage, encodeMessage, Timestamp, type IgtlConnection, type IgtlMessage } from '../../../src/node.js';
 import { createSimulator, type Simulator, type SimulatorEvent, type SimulatorOptions } from '../../../src/simulator/index.js';
 
 const running: { sims: Simulator[]; conns: IgtlConnection[] } = { sims: [], conns: [] };
@@ -181,6 +181,18 @@ describe('Simulator requests', () => {
     const back = await firstValueFrom(query(conn, createMessage('GET_STRING', {}, { deviceName: 'Note' })));
     expect(back).toMatchObject({ type: 'STRING', deviceName: 'Note', content: { value: 'hello' } });
     expect(events).toContainEqual(expect.objectContaining({ kind: 'receiving', type: 'STRING', deviceName: 'Note' }));
+  });
+
+  it('keeps at most 64 MiB of what clients send (the oldest names go first): 48 images of 8 MiB held 384 MiB after their client left', async () => {
+    const { sim, conn } = await start({ streams: [] });
+    const image = (i: number) => createMessage('IMAGE', createImageContent({ data: new Uint8Array(8 << 20).fill(i), size: [4096, 2048, 1] }), { deviceName: `Img${i}` });
+    for (let i = 0; i < 9; i++) await conn.send(image(i));
+    // The 9th image is kept (its answer comes back), and with it as many older ones as fit.
+    const last = await firstValueFrom(query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'Img8' })));
+    expect(last.type === 'IMAGE' && last.content.data[0]).toBe(8);
+    await expect(firstValueFrom(query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'Img0' })))).rejects.toBeInstanceOf(QueryFailedError);
+    const second = await firstValueFrom(query(conn, createMessage('GET_IMAGE', {}, { deviceName: 'Img2' })));
+    expect(second.deviceName).toBe('Img2');
   });
 
   it('streams the defaults to every client from the moment it connects', async () => {
