@@ -192,4 +192,20 @@ describe('IgtlServer.broadcast', () => {
     await expect(fnSession.send(pose(3))).rejects.toMatchObject({ name: 'InvalidOptionError', option: 'sendPolicy' });
     expect(errors.map((e) => e.code)).toEqual(['invalid-option']);
   });
+
+  it('a client that shuts its sending side (FIN) ends its session at once, even if it still reads: the server closes too and counts it gone (docs/connections.md)', async () => {
+    const s = await server();
+    const client = rawClient(s.address.port);
+    const session = await firstValueFrom(s.sessions$);
+    const ended = new Promise<void>((resolve) => client.socket.once('end', () => resolve()));
+    const reason = firstValueFrom(session.state$.pipe(filter((st) => st.kind === 'closed')));
+    s.broadcast(pose(1));
+    await until(() => client.bytes().length > 0);
+    client.socket.end();
+    // The server's FIN reaches the client: it is told, not left reading a silent socket.
+    await ended;
+    expect((await reason).reason).toMatchObject({ code: 'peer-closed' });
+    expect(s.sessions.size).toBe(0);
+    expect(s.broadcast(pose(2)).sessions).toBe(0);
+  });
 });
