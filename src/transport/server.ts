@@ -357,7 +357,12 @@ export class IgtlServer {
     return this.messageIdCounter;
   };
 
-  /** Closes every session and stops listening. */
+  /**
+   * Stops listening and closes every session as a connection's `close()` does: messages still
+   * queued fail (ConnectionError, on that session's errors$), what was written is flushed to a
+   * client that reads it, and a client that does not is cut after 5 s. Resolves once every
+   * session's socket has closed (so within about 5 s).
+   */
   close(): Promise<void> {
     if (this.acceptor.closing) return Promise.resolve();
     const closed = this.acceptor.close();

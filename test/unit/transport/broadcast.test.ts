@@ -4,7 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { filter, firstValueFrom } from 'rxjs';
-import { IDENTITY, QueueFullError, Timestamp, connectTcp, createMessage, createServer, encodeMessage, type IgtlConnection, type IgtlError, type IgtlMessage, type IgtlServer } from '../../../src/node.js';
+import { IDENTITY, QueueFullError, Timestamp, connectTcp, createImageContent, createMessage, createServer, encodeMessage, type IgtlConnection, type IgtlError, type IgtlMessage, type IgtlServer } from '../../../src/node.js';
 import { listeningServer } from '../../support/fault-kit.js';
 
 vi.mock('../../../src/protocol/encode.js', async (importOriginal) => {
@@ -208,4 +208,32 @@ describe('IgtlServer.broadcast', () => {
     expect(s.sessions.size).toBe(0);
     expect(s.broadcast(pose(2)).sessions).toBe(0);
   });
+
+  it('close() with clients mid-message: a reader gets the whole image then a clean end, queued sends fail, close() resolves once a non-reader has had its 5 s', async () => {
+    const s = createServer({ port: 0 });
+    await s.listen();
+    const reader = rawClient(s.address.port);
+    const sessions: IgtlConnection[] = [];
+    s.sessions$.subscribe((x) => sessions.push(x));
+    await until(() => sessions.length === 1);
+    rawClient(s.address.port, false);
+    await until(() => sessions.length === 2);
+    const image = createMessage('IMAGE', createImageContent({ data: new Uint8Array(16 << 20).fill(7), size: [4096, 4096, 1] }), { deviceName: 'Img', timestamp: Timestamp.ZERO });
+    const size = encodeMessage(image).length;
+    const toReader = sessions[0]!.send(image);
+    const toStalled = sessions[1]!.send(image);
+    await toStalled; // handed to the socket: more than the kernel takes from a client that does not read
+    const queued = sessions[1]!.send(pose(1));
+    const readerEnded = new Promise<void>((resolve) => reader.socket.once('end', () => resolve()));
+    const t0 = performance.now();
+    await s.close();
+    const took = performance.now() - t0;
+    await expect(toReader).resolves.toBe('written');
+    await expect(queued).rejects.toMatchObject({ code: 'connection' });
+    await readerEnded;
+    expect(reader.bytes().length).toBe(size);
+    // The client that does not read holds close() for its flush grace, no longer.
+    expect(took).toBeGreaterThan(4_500);
+    expect(took).toBeLessThan(8_000);
+  }, 20_000);
 });
