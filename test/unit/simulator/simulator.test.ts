@@ -195,6 +195,20 @@ describe('Simulator requests', () => {
     expect(second.deviceName).toBe('Img2');
   });
 
+  it("remembers at most 1000 of a client's names for its 'receiving' events: the oldest is forgotten and announced again", async () => {
+    const { sim, conn } = await start({ streams: [] });
+    const announced: string[] = [];
+    sim.events$.subscribe((e) => e.kind === 'receiving' && announced.push(e.deviceName));
+    const note = (name: string) => createMessage('STRING', { encoding: 3, value: '' }, { deviceName: name });
+    for (let i = 0; i <= 1000; i++) conn.next(note(`n${i}`)); // 1001 names: n0 is forgotten
+    await conn.send(note('n0')); // back: announced again
+    await conn.send(note('n1000')); // still remembered: not announced again
+    // A query after them: every message before it has been handled when the answer comes.
+    await firstValueFrom(query(conn, createMessage('GET_STRING', {}, { deviceName: 'n1000' })));
+    expect(announced).toHaveLength(1002);
+    expect(announced.slice(-2)).toEqual(['n1000', 'n0']);
+  });
+
   it('streams the defaults to every client from the moment it connects', async () => {
     const { conn } = await start({ trackingRateHz: 100, statusIntervalMs: 100, streams: ['TRANSFORM', 'STATUS', 'POSITION'] });
     const got = await collect(conn, (ms) => ms.filter((m) => m.type === 'STATUS').length >= 2);
