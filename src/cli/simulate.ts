@@ -2,6 +2,7 @@
 import { firstValueFrom } from 'rxjs';
 import { createSimulator, MAX_IMAGE_RATE_HZ, MAX_TRACKING_RATE_HZ, SIMULATED_STREAMS, type OutOfView, type SimulatedStream, type Simulator, type SimulatorEvent } from '../simulator/index.js';
 import { fixedStringLength } from '../protocol/text.js';
+import { InvalidOptionError } from '../protocol/errors.js';
 import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
 import { parseOptions } from './verb-helper.js';
@@ -23,6 +24,8 @@ is kept, so GET_<type> of its name returns it.
 
   --port PORT           port to listen on (default 18944; 0 picks a free one)
   --host HOST           address to bind (default 127.0.0.1; 0.0.0.0 for other machines)
+  --allow ADDR|CIDR     client addresses allowed, e.g. 10.1.2.0/24 (repeatable or a,b; default
+                        any): others are cut as they connect
   --rate HZ             tracking rate of TRANSFORM, POSITION, TDATA, QTDATA (default 60, up to ${MAX_TRACKING_RATE_HZ})
   --streams LIST        streams every client gets without asking, comma-separated, from
                         ${SIMULATED_STREAMS.join(', ')} (default TRANSFORM,STATUS; "none" for none)
@@ -68,7 +71,8 @@ function simulatorOrUsageError(make: () => Simulator): Simulator {
   try {
     return make();
   } catch (err) {
-    if (err instanceof RangeError) throw new CliError(err.message, 2);
+    // RangeError: the simulator's own options; InvalidOptionError: the server's (--allow).
+    if (err instanceof RangeError || err instanceof InvalidOptionError) throw new CliError(err.message, 2);
     throw err;
   }
 }
@@ -126,6 +130,7 @@ export async function run(argv: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false },
       'out-of-view': { type: 'string', multiple: true },
       'send-lost': { type: 'boolean', default: false },
+      allow: { type: 'string', multiple: true },
   });
   const values = v as Record<string, string | undefined> & { help: boolean; quiet: boolean };
   const outOfView = parseOutOfView((v['out-of-view'] as string[] | undefined) ?? []);
@@ -147,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
   const duration = parseNumber('--duration', values.duration, { above: 0 });
   const streams = parseStreams(values.streams);
   const imageSize = parseSize(values['image-size']);
+  const allow = (v.allow as string[] | undefined)?.flatMap((a) => a.split(',')).map((a) => a.trim());
 
   const sim = simulatorOrUsageError(() => createSimulator({
     host: values.host ?? '127.0.0.1',
@@ -158,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(seed === undefined ? {} : { seed }),
     ...(streams ? { streams } : {}),
     ...(imageSize ? { imageSize } : {}),
+    ...(allow ? { allow } : {}),
     ...(outOfView.length > 0 ? { outOfView, lostTools: sendLost ? ('send' as const) : ('omit' as const) } : {}),
   }));
   const log = (line: string) => process.stdout.write(`${line}\n`);

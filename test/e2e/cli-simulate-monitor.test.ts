@@ -2,6 +2,7 @@
 // element filters, the plain table. Each test runs its own simulator and monitor for a second or
 // two of real time, mostly waiting: they run side by side (describe.concurrent), each stopping its
 // own simulator. (Rate accuracy, measured over seconds: cli-simulate-monitor-rates.test.ts.)
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsonLines, monitorSimulator, runCli, simulateFor, stopAllCli, type RateRow } from './cli-harness.js';
 
@@ -37,6 +38,30 @@ describe.concurrent('igtl-rx simulate + monitor --json', () => {
     expect(row).toMatchObject({ type: 'TDATA', deviceName: 'Tracker', element: 'Probe' });
     expect(row.hz).toBeGreaterThanOrEqual(17);
     expect(row.hz).toBeLessThanOrEqual(21);
+  });
+
+  it('simulate --allow: a client from an address not listed is cut as it connects, a listed one is served', async (ctx) => {
+    const { port } = await simulateFor(ctx, ['--allow', '127.0.0.2', '--quiet']);
+    const client = (localAddress: string) => {
+      const socket = connect({ port, host: '127.0.0.1', localAddress });
+      socket.on('error', () => undefined);
+      ctx.onTestFinished(() => void socket.destroy());
+      return socket;
+    };
+    // Not listed: closed by the simulator with nothing sent.
+    const outsider = client('127.0.0.1');
+    let outsiderBytes = 0;
+    outsider.on('data', (c: Buffer) => (outsiderBytes += c.length));
+    await new Promise<void>((resolve) => outsider.once('close', () => resolve()));
+    expect(outsiderBytes).toBe(0);
+    // Listed: gets the default streams.
+    const listed = client('127.0.0.2');
+    const first = await new Promise<Buffer>((resolve) => listed.once('data', resolve));
+    expect(first.length).toBeGreaterThan(0);
+    // A bad entry is a usage error.
+    const bad = await runCli(['simulate', '--port', '0', '--allow', 'nonsense', '--duration', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/allow.*nonsense/);
   });
 
   it('prints a plain table every interval when stdout is not a terminal', async (ctx) => {
