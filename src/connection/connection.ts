@@ -30,7 +30,7 @@ import { Liveness } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { PendingPings } from './pending-pings.js';
 import { pullFrom, type PullOptions } from './pull.js';
-import { checkSendPolicy, outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
+import { checkSendPolicy, checkSendPolicyOption, outgoingLength, type Outgoing, type QueueStatus, type SendPolicy, type SendResult } from './send-queue.js';
 import type { ConnectionState } from './state.js';
 import { checkLivenessOptions, DEFAULT_STALE_AFTER_MS, type ConnectionOptions, type SendOptions } from './options.js';
 
@@ -124,7 +124,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       };
     });
     checkLivenessOptions(options);
-    if (options.sendPolicy !== undefined && typeof options.sendPolicy !== 'function') checkSendPolicy(options.sendPolicy, 'sendPolicy');
+    checkSendPolicyOption(options.sendPolicy);
     this.registry = options.registry ?? defaultRegistry;
     this.onMessage = options.onMessage;
     this.log = createDebug(options.logNamespace ?? 'igtl-rx:connection');

@@ -25,6 +25,11 @@ export function checkSendPolicy(policy: unknown, option: string): SendPolicy {
   return policy as SendPolicy;
 }
 
+/** {@link checkSendPolicy} for a `sendPolicy` option: a policy, a function (its answers are checked per message), or absent. */
+export function checkSendPolicyOption(sendPolicy: unknown): void {
+  if (sendPolicy !== undefined && typeof sendPolicy !== 'function') checkSendPolicy(sendPolicy, 'sendPolicy');
+}
+
 /** How a send ended. */
 export type SendResult = 'written' | 'replaced' | 'dropped';
 

@@ -7,7 +7,7 @@ import { Observable, Subject, type Subscription } from 'rxjs';
 import type { ChannelEvent } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../connection/connection.js';
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
-import { checkSendPolicy } from '../connection/send-queue.js';
+import { checkSendPolicy, checkSendPolicyOption } from '../connection/send-queue.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
 import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
@@ -240,7 +240,7 @@ export class IgtlServer {
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
     checkLivenessOptions(options);
-    if (options.sendPolicy !== undefined && typeof options.sendPolicy !== 'function') checkSendPolicy(options.sendPolicy, 'sendPolicy');
+    checkSendPolicyOption(options.sendPolicy);
     checkKeepAliveMs(options.keepAliveMs);
     if (options.evictAfterMs !== undefined) checkEvictAfterMs(options.evictAfterMs);
     const onSocket = (socket: Socket) => {
