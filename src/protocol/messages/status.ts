@@ -6,7 +6,7 @@
 // the text is the bytes sent and re-encodes to them.
 import type { ContentCodec } from '../codec.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
-import { escapedText, escapedTextBytes, nulIndex, readFixedString, stageAsciiText, writeStagedText } from '../text.js';
+import { escapedTextBytes, nulTerminatedText, readFixedString, stageAsciiText, writeStagedText } from '../text.js';
 import { RecentNames } from '../header.js';
 import { checkInt } from './encode-checks.js';
 import { asBigInt, asInt, asObject, asString } from './json-fields.js';
@@ -92,14 +92,11 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
     if (length < FIXED_SIZE) throw new MalformedMessageError('STATUS', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
     // The text ends at the first NUL, which also drops the terminator the C++ sender appends.
     // C++ keeps the text only when the last byte is NUL; we keep it either way (status.md).
-    const start = offset + MESSAGE;
-    const limit = offset + length;
-    const end = nulIndex(bytes, view, start, limit);
     return {
       code: view.getUint16(offset + CODE),
       subcode: readSubcode(view, offset + SUB_CODE),
       errorName: readFixedString(bytes, offset + ERROR_NAME, ERROR_NAME_SIZE),
-      statusMessage: escapedText(bytes, start, end),
+      statusMessage: nulTerminatedText(bytes, view, offset + MESSAGE, offset + length),
     };
   },
   size(content) {

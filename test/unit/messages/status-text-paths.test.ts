@@ -144,3 +144,39 @@ describe('STATUS text through the encoders', () => {
     expect(decodeMessage(after).content).toMatchObject({ statusMessage: 'after' });
   });
 });
+
+describe('STATUS text through the decoder (text.ts nulTerminatedText)', () => {
+  // The NUL is looked for four bytes a step, and the same pass decides whether the text is ASCII
+  // (then, past the intern cache's 32 bytes, sliced at once). A byte over 0x7F anywhere before the
+  // NUL (in a full word, in the word that holds the NUL, in the tail) must send the text the
+  // escaping way; one after the NUL must not matter.
+  const wire = (text: Uint8Array, after: number[] = []) => {
+    const msg = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: 'x' }, { deviceName: 'D', timestamp: Timestamp.ZERO }));
+    const content = new Uint8Array(30 + text.length + 1 + after.length);
+    content.set(msg.subarray(58, 58 + 30));
+    content.set(text, 30);
+    content.set(after, 30 + text.length + 1);
+    const out = new Uint8Array(58 + content.length);
+    out.set(msg.subarray(0, 58));
+    out.set(content, 58);
+    new DataView(out.buffer).setBigUint64(42, BigInt(content.length));
+    return out;
+  };
+  const escaped = new TextDecoder('utf-8', { fatal: false });
+  it('every length 0-70, a byte 0xE9 at every position or none, bytes after the NUL: the text up to the NUL, each invalid byte as its escape, re-encoded to the same bytes', () => {
+    for (let n = 0; n <= 70; n++) {
+      for (let at = -1; at < n; at++) {
+        const bytes = Uint8Array.from({ length: n }, (_, i) => (i === at ? 0xe9 : 0x41 + ((i * 7 + n) % 26)));
+        for (const after of [[], [0xff, 0x41, 0x80]]) {
+          const decoded = decodeMessage(wire(bytes, after), { verifyCrc: false });
+          if (decoded.type !== 'STATUS') throw new Error('not a STATUS');
+          const text = decoded.content.statusMessage;
+          expect(text.length, `length ${n}, 0xE9 at ${at}`).toBe(n);
+          if (at >= 0) expect(text.charCodeAt(at), `length ${n}, 0xE9 at ${at}`).toBe(0xdce9);
+          else expect(text).toBe(escaped.decode(bytes));
+          expect([...escapedUtf8Bytes(text)]).toEqual([...bytes]);
+        }
+      }
+    }
+  });
+});
