@@ -11,7 +11,7 @@ const ENTRY_SIZE = 8;
  * (header: 2 + 8 x count bytes; body: the keys and values), as the C++ library writes them:
  * bytes no entry accounts for would be dropped without a word, and the message would not
  * re-encode (or be recorded) as received, so they are a MalformedMessageError, as extra bytes
- * after IMAGE pixels are. Both sizes 0 is a message without metadata.
+ * after IMAGE pixels are; so is a key that appears twice. Both sizes 0 is a message without metadata.
  */
 export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: number, headerSize: number, size: number, type: string): Metadata {
   if (headerSize === 0 && size === 0) return new Map();
@@ -35,15 +35,27 @@ export function readMetadata(bytes: Uint8Array, view: DataView, headerOffset: nu
     }
     const key = escapedText(bytes, data, data + keySize);
     data += keySize;
+    // A key twice: a map holds one value per key, so one entry would be dropped without a word
+    // (the C++ library keeps the later one, in a std::map) and the message would not re-encode as
+    // received. The spec's INDEX_COUNT counts entries, not distinct keys, so no reading is right.
+    if (map.has(key)) throw new MalformedMessageError(type, `metadata entries ${keyIndexOf(map, key)} and ${i} have the same key ${JSON.stringify(key)}`);
     const text = decodeTextIn(bytes, view, data, data + valueSize, encoding);
     data += valueSize;
-    // Duplicate keys: the later one wins, as in the C++ library (a std::map).
     map.set(key, text.raw ? { value: text.value, encoding, raw: text.raw } : { value: text.value, encoding });
   }
   if (data !== dataEnd) {
     throw new MalformedMessageError(type, `metadata entries take ${size - (dataEnd - data)} of the ${size}-byte metadata body`);
   }
   return map;
+}
+
+function keyIndexOf(map: ReadonlyMap<string, unknown>, key: string): number {
+  let i = 0;
+  for (const k of map.keys()) {
+    if (k === key) return i;
+    i++;
+  }
+  return -1;
 }
 
 /** Metadata encoded for writing: keys and values as bytes, sizes summed. */

@@ -85,6 +85,21 @@ describe('metadata a decoder accepts re-encodes byte for byte', () => {
     }
   });
 
+  it('a key that appears twice is a MalformedMessageError, not one of its entries dropped', () => {
+    // Was: decoded with the later entry only ('b'); re-encoded 12 bytes shorter, the 'a' gone without a word.
+    for (const entries of [
+      [['Key', 3, 'a'], ['Key', 3, 'b']],
+      [['Key', 3, 'a'], ['Other', 3, 'x'], ['Key', 3, 'a']],
+      [['', 3, 'a'], ['', 106, 'b']],
+    ] as const) {
+      const bytes = transformV3(entries);
+      expect(() => decodeMessage(bytes)).toThrow(MalformedMessageError);
+      expect(() => decodeMessage(bytes)).toThrow(/same key/);
+    }
+    // The same value under two keys is fine.
+    expect(decodeMessage(transformV3([['A', 3, 'v'], ['B', 3, 'v']])).metadata.size).toBe(2);
+  });
+
   it('a metadata body behind a header too short to hold its count is a MalformedMessageError', () => {
     // META_HEADER_SIZE 1 (or 0) with 3 bytes of metadata: the 3 bytes were dropped without a word.
     const bytes = transformV3([]);
