@@ -81,7 +81,8 @@ const RETIRED_LIMIT = 64;
 export class Correlator {
   private readonly pending = new Map<number, Entry>();
   private readonly byToken = new Map<string, number>();
-  private readonly retired = new Set<string>();
+  /** Retired tokens, each with the matcher of its request: only a message that request accepts is its late reply. */
+  private readonly retired = new Map<string, ReplyMatcher>();
   private seq = 0;
   private subscription: Unsubscribable | undefined;
   private subscribing = false;
@@ -198,7 +199,12 @@ export class Correlator {
       const entry = id === undefined ? undefined : this.pending.get(id);
       if (id !== undefined && entry?.matcher.accepts(msg)) return this.settle(id, entry, msg, true);
     }
-    const late = tokens.find((t) => this.retired.has(t));
+    // A message ID is an echo only from a peer that echoes; one that numbers its own messages
+    // meets a retired ID by chance. So a message is a late reply only if the request whose token
+    // it carries would have taken it: a TDATA numbered like a GET_STATUS given up neither is
+    // dropped nor ends that request's ghost (whose real late reply would then answer a later
+    // request of the same type and device).
+    const late = tokens.find((t) => this.retired.get(t)?.accepts(msg) === true);
     if (late !== undefined) {
       log('dropped a late reply %s "%s" (%s): its request was given up', wireType(msg), msg.deviceName, late);
       // The ghost of that request got its reply: it has nothing more to take.
@@ -252,7 +258,7 @@ export class Correlator {
     for (const [other, entry] of this.pending) {
       if (other !== id && entry.subscriber && entry.matcher.token === token) return void this.byToken.set(token, other);
     }
-    if (retire) this.retire(token);
+    if (retire) this.retire(token, matcher);
   }
 
   private remove(id: number, retire: boolean): void {
@@ -268,9 +274,10 @@ export class Correlator {
     }
   }
 
-  private retire(token: string): void {
-    this.retired.add(token);
-    if (this.retired.size > RETIRED_LIMIT) this.retired.delete(this.retired.values().next().value!);
+  private retire(token: string, matcher: ReplyMatcher): void {
+    this.retired.delete(token);
+    this.retired.set(token, matcher);
+    if (this.retired.size > RETIRED_LIMIT) this.retired.delete(this.retired.keys().next().value!);
   }
 
   private failAll(err: unknown): void {
