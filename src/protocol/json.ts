@@ -87,6 +87,8 @@ function metadataFromJSON(v: JsonValue): Metadata {
     const path = `$.metadata[${i}]`;
     const e = asObject(item, path);
     const key = asString(e.key, `${path}.key`);
+    // As on the wire (metadata-codec.ts): a key twice would leave one value dropped without a word.
+    if (map.has(key)) throw new InvalidJsonMessageError(`${path}.key`, `the key ${JSON.stringify(key)} is already in the metadata`);
     const encoding = asInt(e.encoding ?? 3, `${path}.encoding`, 0, 0xffff);
     const value = asString(e.value ?? '', `${path}.value`);
     if (e.valueBase64 !== undefined) {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crc64, decodeMessage, encodeMessage, MalformedMessageError } from '../../../src/index.js';
+import { crc64, decodeMessage, encodeMessage, fromJSON, InvalidJsonMessageError, MalformedMessageError } from '../../../src/index.js';
 import { record } from '../../../src/recording/index.js';
 
 type Entry = readonly [key: string, encoding: number, value: string];
@@ -98,6 +98,18 @@ describe('metadata a decoder accepts re-encodes byte for byte', () => {
     }
     // The same value under two keys is fine.
     expect(decodeMessage(transformV3([['A', 3, 'v'], ['B', 3, 'v']])).metadata.size).toBe(2);
+  });
+
+  it('JSON metadata with a key twice is an InvalidJsonMessageError, not one value dropped', () => {
+    const json = (keys: string[]) => ({
+      type: 'STRING', headerVersion: 2, deviceName: 'Text', timestampRaw: '0', messageId: 1,
+      metadata: keys.map((key, i) => ({ key, encoding: 3, value: `v${i}` })),
+      content: { encoding: 3, value: 'x' },
+    });
+    // Was: a message with the second value only ('v1').
+    expect(() => fromJSON(json(['Key', 'Key']))).toThrow(InvalidJsonMessageError);
+    expect(() => fromJSON(json(['Key', 'Key']))).toThrow(/metadata\[1\]\.key/);
+    expect([...fromJSON(json(['Key', 'Other'])).metadata.keys()]).toEqual(['Key', 'Other']);
   });
 
   it('a metadata body behind a header too short to hold its count is a MalformedMessageError', () => {
