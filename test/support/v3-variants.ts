@@ -114,32 +114,34 @@ export interface V3Variant {
   /** `sizes`: a size field lies; `entries`: entries rewritten; `frame`: BODY_SIZE itself bent. */
   readonly kind: 'sizes' | 'entries' | 'frame';
   readonly frame: Uint8Array;
+  /**
+   * The fields describe bytes a decoder can check: false when they still add up, read another way
+   * (an EXT_HEADER_SIZE over 12 that fits is a longer extended header, which the spec's size
+   * field allows; a byte moved from a value to its key; an extra entry of zeros).
+   */
+  readonly refusable: boolean;
 }
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-
-/**
- * The `sizes` variants whose fields still describe the bytes consistently (another reading of
- * them, not a lie a decoder can see): every other `sizes` variant must be refused.
- */
-export const CONSISTENT_SIZES = /^(EXT_HEADER_SIZE 1[34]$|EXT_HEADER_SIZE \d+ with|no metadata header at all|INDEX_COUNT \d+ more, METADATA_HEADER_SIZE to match|entry \d+: one byte moved)/;
 
 /** Every variant of one well-formed v3 frame. */
 export function v3Variants(frame: Uint8Array): V3Variant[] {
   const p = v3Parts(frame);
   const body = frame.length - HEADER_SIZE;
   const out: V3Variant[] = [];
-  const sizes = (name: string, lies: Lies, parts: V3Parts = p): void => {
-    out.push({ name, kind: 'sizes', frame: v3Frame(parts, lies) });
+  const sizes = (name: string, lies: Lies, parts: V3Parts = p, refusable = true): void => {
+    const bent = v3Frame(parts, lies);
+    // A lie that is the truth for this message (a size already 0, content already empty) is no variant.
+    if (Buffer.compare(bent, frame) !== 0) out.push({ name, kind: 'sizes', frame: bent, refusable });
   };
   const entries = (name: string, list: readonly V3Entry[], lies: Lies = {}): void => {
-    out.push({ name, kind: 'entries', frame: v3Frame({ ...p, entries: list }, lies) });
+    out.push({ name, kind: 'entries', frame: v3Frame({ ...p, entries: list }, lies), refusable: false });
   };
   const metaHeader = 2 + 8 * p.entries.length;
   const meta = p.entries.reduce((n, e) => n + e.key.length + e.value.length, 0);
 
   for (const v of [0, 1, 2, 8, 10, 11, 13, 14, 0xffff, body, body + 1, body - metaHeader - meta, body - metaHeader - meta + 1]) {
-    sizes(`EXT_HEADER_SIZE ${v}`, { extSize: v });
+    sizes(`EXT_HEADER_SIZE ${v}`, { extSize: v }, p, !(v >= EXT && v <= body - metaHeader - meta));
   }
   for (const v of [0, 1, 2, metaHeader - 1, metaHeader + 1, metaHeader + 8, 0xffff, body, body - EXT, body - EXT - meta + 1]) {
     if (v !== metaHeader && v >= 0) sizes(`METADATA_HEADER_SIZE ${v}`, { metaHeaderSize: v });
@@ -150,15 +152,15 @@ export function v3Variants(frame: Uint8Array): V3Variant[] {
   if (meta !== metaHeader) sizes('METADATA_HEADER_SIZE and METADATA_SIZE swapped', { metaHeaderSize: meta, metaSize: metaHeader });
   sizes('METADATA_SIZE taking the content', { metaSize: meta + p.content.length });
   sizes('METADATA_HEADER_SIZE taking the content', { metaHeaderSize: Math.min(0xffff, metaHeader + p.content.length) });
-  sizes('EXT_HEADER_SIZE taking the content', { extSize: Math.min(0xffff, EXT + p.content.length) });
-  sizes('EXT_HEADER_SIZE 16 with 4 extra bytes', {}, { ...p, extExtra: new Uint8Array(4) });
-  sizes('EXT_HEADER_SIZE 13 with 1 extra byte', {}, { ...p, extExtra: new Uint8Array(1) });
-  sizes('no metadata header at all (both sizes 0)', { noMetadata: true });
+  sizes('EXT_HEADER_SIZE taking the content', { extSize: Math.min(0xffff, EXT + p.content.length) }, p, EXT + p.content.length > 0xffff);
+  sizes('EXT_HEADER_SIZE 16 with 4 extra bytes', {}, { ...p, extExtra: new Uint8Array(4) }, false);
+  sizes('EXT_HEADER_SIZE 13 with 1 extra byte', {}, { ...p, extExtra: new Uint8Array(1) }, false);
+  sizes('no metadata header at all (both sizes 0)', { noMetadata: true }, p, false);
   if (meta > 0) sizes('no metadata header, METADATA_SIZE still set', { noMetadata: true, metaSize: meta });
   for (const v of [p.entries.length + 1, p.entries.length - 1, 0xffff, 8192]) {
     if (v >= 0) sizes(`INDEX_COUNT ${v}`, { indexCount: v });
   }
-  sizes('INDEX_COUNT 1 more, METADATA_HEADER_SIZE to match', { indexCount: p.entries.length + 1, metaHeaderSize: metaHeader + 8, metaHeaderExtra: 8 });
+  sizes('INDEX_COUNT 1 more, METADATA_HEADER_SIZE to match', { indexCount: p.entries.length + 1, metaHeaderSize: metaHeader + 8, metaHeaderExtra: 8 }, p, false);
   sizes('metadata header with 8 bytes no entry accounts for', { metaHeaderExtra: 8 });
   p.entries.forEach((e, i) => {
     const at = (v: number): (number | undefined)[] => p.entries.map((_, j) => (j === i ? v : undefined));
@@ -169,7 +171,7 @@ export function v3Variants(frame: Uint8Array): V3Variant[] {
       if (v >= 0 && v !== e.value.length) sizes(`entry ${i} VALUE_SIZE ${v}`, { valueSize: at(v) });
     }
     if (e.value.length > 0) {
-      sizes(`entry ${i}: one byte moved from VALUE_SIZE to KEY_SIZE`, { keySize: at(e.key.length + 1), valueSize: at(e.value.length - 1) });
+      sizes(`entry ${i}: one byte moved from VALUE_SIZE to KEY_SIZE`, { keySize: at(e.key.length + 1), valueSize: at(e.value.length - 1) }, p, false);
     }
   });
 
@@ -191,7 +193,7 @@ export function v3Variants(frame: Uint8Array): V3Variant[] {
     const fv = new DataView(f.buffer);
     fv.setBigUint64(42, BigInt(f.length - HEADER_SIZE));
     fv.setBigUint64(50, crc64(f.subarray(HEADER_SIZE)));
-    out.push({ name: `BODY_SIZE ${v} (body cut there)`, kind: 'frame', frame: f });
+    out.push({ name: `BODY_SIZE ${v} (body cut there)`, kind: 'frame', frame: f, refusable: true });
   }
   return out;
 }
