@@ -68,6 +68,7 @@ export function fromJSON(json: JsonValue | string, options: { registry?: CodecRe
   const headerVersion = asInt(o.headerVersion, '$.headerVersion', 1, 2) as 1 | 2;
   const deviceName = asString(o.deviceName ?? '', '$.deviceName');
   const timestamp = o.timestampRaw === undefined ? Timestamp.ZERO : Timestamp.fromRaw(asBigInt(o.timestampRaw, '$.timestampRaw'));
+  if (headerVersion === 1) refuseV3Fields(o);
   const messageId = headerVersion === 2 && o.messageId !== undefined ? asInt(o.messageId, '$.messageId') : 0;
   const metadata = headerVersion === 2 && o.metadata !== undefined ? metadataFromJSON(o.metadata) : EMPTY_METADATA;
   const content = asObject(o.content ?? {}, '$.content');
@@ -78,6 +79,20 @@ export function fromJSON(json: JsonValue | string, options: { registry?: CodecRe
     return { type: 'UNKNOWN', typeName: type, headerVersion, deviceName, timestamp, messageId, metadata, content: { raw } };
   }
   return { type, headerVersion, deviceName, timestamp, messageId, metadata, content: codec.fromJSON(content, '$.content') } as IgtlMessage;
+}
+
+/**
+ * Legacy framing has no message ID and no metadata: a JSON message in header version 1 that
+ * gives either would lose it without a word (encodeMessage refuses such a message the same way).
+ * `messageId: 0` and `metadata: []` say there is none, and pass.
+ */
+function refuseV3Fields(o: Readonly<Record<string, JsonValue>>): void {
+  if (o.metadata !== undefined && !(Array.isArray(o.metadata) && o.metadata.length === 0)) {
+    throw new InvalidJsonMessageError('$.metadata', 'metadata needs headerVersion 2 (v3 framing); headerVersion 1 has none');
+  }
+  if (o.messageId !== undefined && o.messageId !== 0) {
+    throw new InvalidJsonMessageError('$.messageId', 'a message ID needs headerVersion 2 (v3 framing); headerVersion 1 has none');
+  }
 }
 
 function metadataFromJSON(v: JsonValue): Metadata {

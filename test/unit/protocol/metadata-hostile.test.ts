@@ -112,6 +112,18 @@ describe('metadata a decoder accepts re-encodes byte for byte', () => {
     expect([...fromJSON(json(['Key', 'Other'])).metadata.keys()]).toEqual(['Key', 'Other']);
   });
 
+  it('JSON in headerVersion 1 with metadata or a message ID is an InvalidJsonMessageError, not sent without them', () => {
+    const json = (extra: Record<string, unknown>) => ({ type: 'STRING', headerVersion: 1, deviceName: 'Text', content: { encoding: 3, value: 'x' }, ...extra });
+    // Was: a v1 message with neither; `igtl-rx send` wrote it without a word.
+    expect(() => fromJSON(json({ metadata: [{ key: 'Key', encoding: 3, value: 'v' }] }))).toThrow(InvalidJsonMessageError);
+    expect(() => fromJSON(json({ metadata: [{ key: 'Key', encoding: 3, value: 'v' }] }))).toThrow(/\$\.metadata/);
+    expect(() => fromJSON(json({ messageId: 7 }))).toThrow(/\$\.messageId/);
+    // Saying there is none is fine, and so is the same message in headerVersion 2.
+    expect(fromJSON(json({ metadata: [], messageId: 0 })).headerVersion).toBe(1);
+    const v3 = fromJSON(json({ headerVersion: 2, metadata: [{ key: 'Key', encoding: 3, value: 'v' }], messageId: 7 }));
+    expect([v3.messageId, v3.metadata.get('Key')?.value]).toEqual([7, 'v']);
+  });
+
   it('a metadata body behind a header too short to hold its count is a MalformedMessageError', () => {
     // META_HEADER_SIZE 1 (or 0) with 3 bytes of metadata: the 3 bytes were dropped without a word.
     const bytes = transformV3([]);
