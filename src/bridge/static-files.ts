@@ -1,6 +1,6 @@
 // A tiny static file handler: the bridge can serve the page that connects to it (same origin,
-// so the default Origin check lets it in). GET and HEAD only, no directory listings, and no
-// path can leave the directory.
+// so the default Origin check lets it in). GET and HEAD only, no directory listings, no path
+// can leave the directory, and no dotfile is served.
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -18,6 +18,16 @@ const TYPES = new Map([
   ['.ico', 'image/x-icon'],
   ['.txt', 'text/plain; charset=utf-8'],
 ]);
+
+/**
+ * True when a path (relative to the served directory) passes through a dotfile or dot-directory:
+ * `.env`, `.git/config`, `.npmrc` hold secrets, not the page, and a directory served as it is
+ * (a checkout, a build folder) may have them. Checked on the path asked for and on the real
+ * path (a symlink to one); the directory's own path may hold dots (npx installs under ~/.npm).
+ */
+function isHidden(relative: string): boolean {
+  return relative.split(path.sep).some((segment) => segment.startsWith('.'));
+}
 
 /** Returns a request handler serving the files under `dir` (`/` serves `index.html`). */
 export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResponse) => void {
@@ -46,6 +56,7 @@ export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResp
         // realpath: a symlink inside the directory must not lead out of it either.
         const [realRoot, real] = await Promise.all([realpath(root), realpath(file)]);
         if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw new Error('outside');
+        if (isHidden(path.relative(root, file)) || isHidden(path.relative(realRoot, real))) throw new Error('dotfile');
         // Open first, then stat and read the open file: a file the bridge may not read
         // (EACCES), or one removed or replaced after the check, fails here, as a 404, and not
         // as an 'error' event on a read stream with no listener, which ended the process.
