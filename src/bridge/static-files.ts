@@ -20,6 +20,15 @@ const TYPES = new Map([
 ]);
 
 /**
+ * Only pages of the bridge's own origin may show its files in a frame. Any other page the
+ * operator has open could frame the bridge's page (a loopback URL, which passes the Host check,
+ * and whose WebSocket then has the bridge's own origin) under a decoy and have the operator
+ * click its buttons: with `clientSends`, a page's buttons drive the device. `frame-ancestors`
+ * for browsers with CSP 2, X-Frame-Options for older ones.
+ */
+const NO_FRAMING = { 'content-security-policy': "frame-ancestors 'self'", 'x-frame-options': 'SAMEORIGIN' } as const;
+
+/**
  * True when a path (relative to the served directory) passes through a dotfile or dot-directory:
  * `.env`, `.git/config`, `.npmrc` hold secrets, not the page, and a directory served as it is
  * (a checkout, a build folder) may have them. Checked on the path asked for and on the real
@@ -68,6 +77,7 @@ export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResp
           'content-length': info.size,
           'cache-control': 'no-cache',
           'x-content-type-options': 'nosniff',
+          ...NO_FRAMING,
         });
         if (req.method === 'HEAD') {
           res.end();

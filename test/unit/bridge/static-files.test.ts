@@ -34,8 +34,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Status line and body of `GET <target>`, the target sent byte for byte. */
-function get(target: string): Promise<{ status: number; body: string }> {
+/** Status, headers (lower-case names) and body of `GET <target>`, the target sent byte for byte. */
+function get(target: string): Promise<{ status: number; headers: Map<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     let text = '';
@@ -43,7 +43,8 @@ function get(target: string): Promise<{ status: number; body: string }> {
     s.on('data', (d: string) => (text += d));
     s.on('end', () => {
       const [head = '', body = ''] = text.split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), body });
+      const headers = new Map(head.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const));
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), headers, body });
     });
     s.on('error', reject);
     s.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
@@ -60,5 +61,17 @@ describe('static files: dotfiles', () => {
     const { status, body } = await get(target);
     expect(status).toBe(404);
     expect(body).not.toMatch(/SECRET|\[core\]|page/);
+  });
+});
+
+describe('static files: response headers', () => {
+  it('lets only pages of its own origin frame a file (no frame protection: any page could frame the bridge page)', async () => {
+    for (const target of ['/', '/sub/app.js']) {
+      const { status, headers } = await get(target);
+      expect(status).toBe(200);
+      expect(headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
+      expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 });
