@@ -214,6 +214,15 @@ function maxFramePayload(maxMessageSize: number): number {
   return Math.max(maxMessageSize + HEADER_SIZE, DEFAULT_BATCH_BYTES);
 }
 
+/**
+ * How long the bridge's own HTTP server waits for a request (page or WebSocket upgrade): its
+ * headers, and a body if any, within 10 s, checked every second; then 408 and the socket closes.
+ * With Node's defaults (60 s for headers, checked every 30 s) a socket to the bridge that sent
+ * nothing, or half a request, was still open after 130 s: such sockets need no token, and each
+ * held a descriptor for as long as the sender liked. A browser sends its request at once.
+ */
+const REQUEST_LIMITS = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000 } as const;
+
 /** Default `keepAliveMs` of the bridge's clients: a server's sessions' (server.ts). */
 const DEFAULT_KEEPALIVE_MS = 10_000;
 
@@ -284,7 +293,7 @@ export class IgtlBridge {
       this.ownsHttp = false;
     } else {
       const files = options.staticDir === undefined ? undefined : staticFiles(options.staticDir);
-      this.http = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+      this.http = createHttpServer(REQUEST_LIMITS, (req: IncomingMessage, res: ServerResponse) => {
         // The page gets the same Host and address checks as the WebSocket (DNS rebinding).
         const refusal = this.checkRequest(req);
         if (refusal) {

@@ -297,3 +297,35 @@ describe('CIDR allow-list', () => {
     expect(() => createServer({ allow: ['not-an-address'] })).toThrow(InvalidOptionError);
   });
 });
+
+/** Opens a socket, writes `bytes`, and resolves when the server closes it: what it answered, and after how long. */
+function closedBy(port: number, bytes: string): Promise<{ answer: string; afterMs: number }> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const s: Socket = netConnect({ host: '127.0.0.1', port }, () => s.write(bytes));
+    defer(() => s.destroy());
+    let answer = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (answer += d));
+    s.on('error', () => {});
+    s.on('close', () => resolve({ answer, afterMs: performance.now() - start }));
+  });
+}
+
+describe('requests that never finish (slow headers before an upgrade)', () => {
+  it('closes a socket that sends nothing, or half a request, with 408 within about 10 s (held for 130 s and more)', async () => {
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const port = bridge.address.port;
+    const runs = await Promise.all([
+      closedBy(port, ''),
+      closedBy(port, 'GET / HTTP/1.1\r\nHost: localhost\r\n'),
+      closedBy(port, `GET /?token=x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`),
+    ]);
+    for (const { answer, afterMs } of runs) {
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(afterMs).toBeGreaterThanOrEqual(9_000);
+      expect(afterMs).toBeLessThan(12_500);
+    }
+  }, 20_000);
+});
