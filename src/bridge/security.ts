@@ -57,11 +57,18 @@ function interfaceAddresses(): string[] {
  * sets Host itself). Defeats DNS rebinding (see the top of this file): refused with 421.
  */
 export function checkHost(req: IncomingMessage, allowed: readonly string[] | undefined, listeningOn: string | undefined): Refusal | undefined {
+  // Two Host lines: Node keeps the first, a proxy in front may go by the last, so each would
+  // check a different name (RFC 9112, 3.2: a server must answer 400). Before `*`: a proxy that
+  // checks Host itself is exactly the one that may read the other line.
+  if ((req.headersDistinct?.host?.length ?? 0) > 1) return { status: 400, reason: 'more than one Host header' };
   if (allowed?.includes('*')) return undefined;
   const header = req.headers.host;
   if (header === undefined || header === '') return { status: 400, reason: 'no Host header' };
   let hostname: string;
   try {
+    // Only `name[:port]`: `evil.example@localhost` has the host name localhost to a URL parser
+    // (user info before it), and `localhost/x.evil.example` too (a path after it).
+    if (/[/\\?#@]/.test(header)) throw new Error('not name[:port]');
     hostname = new URL(`http://${header}`).hostname.toLowerCase().replace(/\.$/, '');
   } catch {
     return { status: 400, reason: `Host "${header}" is not a host name` };

@@ -329,3 +329,50 @@ describe('requests that never finish (slow headers before an upgrade)', () => {
     }
   }, 20_000);
 });
+
+/** The status of a request sent byte for byte (`head` without its final blank line). */
+function rawStatus(port: number, head: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s: Socket = netConnect({ host: '127.0.0.1', port }, () => s.write(`${head}\r\n`));
+    defer(() => s.destroy());
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      text += d;
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+      if (status) resolve(Number(status[1]));
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`closed without a status: ${JSON.stringify(text)}`)));
+  });
+}
+
+describe('Host headers that are not one name[:port]', () => {
+  const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+
+  it('refuses two Host lines, and a Host with user info or a path, with 400, for a page request and an upgrade (they got through: 426, 101)', async () => {
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const port = bridge.address.port;
+    const own = `127.0.0.1:${port}`;
+    const hosts = [
+      `Host: ${own}\r\nHost: evil.example\r\n`,
+      `Host: evil.example\r\nHost: ${own}\r\n`,
+      `Host: evil.example@${own}\r\n`,
+      `Host: ${own}/x.evil.example\r\n`,
+      `Host: ${own}\\x.evil.example\r\n`,
+    ];
+    for (const host of hosts) {
+      expect(await rawStatus(port, `GET / HTTP/1.1\r\n${host}Connection: close\r\n`), host).toBe(400);
+      expect(await rawStatus(port, `GET / HTTP/1.1\r\n${host}${upgrade}`), host).toBe(400);
+    }
+    // The same requests with one plain Host get through (426: no page here, connect with a WebSocket).
+    expect(await rawStatus(port, `GET / HTTP/1.1\r\nHost: ${own}\r\nConnection: close\r\n`)).toBe(426);
+    expect(await rawStatus(port, `GET / HTTP/1.1\r\nHost: ${own}\r\n${upgrade}`)).toBe(101);
+    expect(await rawStatus(port, `GET / HTTP/1.1\r\nHost: [::ffff:127.0.0.1]:${port}\r\n${upgrade}`)).toBe(101);
+    // Two Host lines also when every Host is allowed (`*`, behind a proxy: the proxy may read the other one).
+    const any = await bridgeOf({ upstream: { port: peer.address.port }, allowedHosts: ['*'] });
+    expect(await rawStatus(any.address.port, `GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n${upgrade}`)).toBe(400);
+    expect(await rawStatus(any.address.port, `GET / HTTP/1.1\r\nHost: a.example\r\n${upgrade}`)).toBe(101);
+  });
+});
