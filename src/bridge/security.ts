@@ -101,8 +101,18 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * (the page it serves) and loopback origins (a dev server on localhost) are allowed.
  */
 export function checkOrigin(req: IncomingMessage, allowed: readonly string[] | undefined): Refusal | undefined {
-  const origin = req.headers.origin;
-  if (origin === undefined) return undefined;
+  // Browsers of the WebSocket draft that `ws` still accepts (Sec-WebSocket-Version 8) send the
+  // page's origin as Sec-WebSocket-Origin, not Origin: `ws` reads that one for them, and so must
+  // this check, else such a handshake counted as "no Origin" and passed. Every one sent must pass.
+  for (const origin of [req.headers.origin, req.headers['sec-websocket-origin']]) {
+    if (typeof origin !== 'string') continue;
+    const refusal = checkOneOrigin(req, origin, allowed);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
+
+function checkOneOrigin(req: IncomingMessage, origin: string, allowed: readonly string[] | undefined): Refusal | undefined {
   if (allowed) {
     if (allowed.includes('*') || allowed.some((a) => sameOrigin(a, origin))) return undefined;
     return { status: 403, reason: `origin ${origin} is not in the allow-list` };
