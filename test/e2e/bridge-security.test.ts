@@ -2,8 +2,10 @@
 // told why, no token in any log line, a token required beyond loopback, and the CIDR
 // allow-list of the bridge and of the TCP server. Real sockets on 127.0.0.0/8 only.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { format } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -393,4 +395,48 @@ describe('Origin of a draft-version handshake (Sec-WebSocket-Version 8)', () => 
     expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: http://evil.example\r\n'))).toBe(403);
     expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: https://nav.example.org\r\n'))).toBe(101);
   });
+});
+
+describe('a client that never reads the page it asked for', () => {
+  it('is cut after 15 s without progress, and every file opened for it closes (they stayed open for 40 s and more)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'igtl-bridge-stall-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    // 64 MiB (sparse): far more than loopback's socket buffers take in, so the answer stalls.
+    writeFileSync(path.join(dir, 'big.js'), '');
+    truncateSync(path.join(dir, 'big.js'), 64 * 1024 * 1024);
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, staticDir: dir });
+    const openFiles = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path.join(dir, 'big.js');
+      } catch {
+        return false;
+      }
+    }).length;
+    const start = performance.now();
+    let received = 0;
+    const reader: Socket = netConnect({ host: '127.0.0.1', port: bridge.address.port }, () => reader.write('GET /big.js HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(4)));
+    defer(() => reader.destroy());
+    reader.on('error', () => {});
+    // Four requests at once (pipelined: the answers after the first wait in a queue, each with its
+    // file open); reads the start of the first answer, then nothing more.
+    let paused = false;
+    reader.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received > 64 * 1024 && !paused) {
+        paused = true;
+        reader.pause();
+      }
+    });
+    await until('the start of the answer', () => received > 64 * 1024);
+    expect(openFiles()).toBeGreaterThanOrEqual(1);
+    await until('the files closed', () => openFiles() === 0, 20_000);
+    const afterMs = performance.now() - start;
+    expect(afterMs).toBeGreaterThanOrEqual(14_000);
+    expect(afterMs).toBeLessThan(20_000);
+    // And the socket: the reader, reading again, finds it closed well before the 64 MiB arrived.
+    reader.resume();
+    await new Promise((resolve) => reader.once('close', resolve));
+    expect(received).toBeLessThan(64 * 1024 * 1024);
+  }, 28_000);
 });
