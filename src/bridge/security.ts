@@ -137,8 +137,9 @@ function sameOrigin(a: string, b: string): boolean {
 
 /** The token a client presented: `?token=`, or `Authorization: Bearer <token>` (Node clients). */
 export function presentedToken(req: IncomingMessage, query: URLSearchParams): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim();
+  // The scheme is case-insensitive (RFC 9110, 11.1): `bearer T` from an HTTP library was a 401.
+  const bearer = /^bearer +(.*)$/is.exec(req.headers.authorization ?? '');
+  if (bearer) return bearer[1]!.trim();
   return query.get('token') ?? undefined;
 }
 

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { IDENTITY, InvalidOptionError, Timestamp, createMessage } from '../../../src/index.js';
 import { addressAllowList } from '../../../src/transport/address-allow-list.js';
-import { checkHost, isLoopbackHost } from '../../../src/bridge/security.js';
+import { checkHost, isLoopbackHost, presentedToken, tokenMatches } from '../../../src/bridge/security.js';
 import { redact } from '../../../src/bridge/redact.js';
 import { clientSendGate, clientSendRules } from '../../../src/bridge/client-sends.js';
 
@@ -36,6 +36,25 @@ describe('checkHost', () => {
     expect(isLoopbackHost('0.0.0.0')).toBe(false);
     expect(isLoopbackHost('::')).toBe(false);
     expect(isLoopbackHost('::ffff:127.0.0.1')).toBe(true);
+  });
+});
+
+describe('presentedToken', () => {
+  const withAuth = (authorization: string) => ({ headers: { authorization } }) as IncomingMessage;
+  const none = new URLSearchParams();
+
+  it('reads the Bearer scheme in any case (RFC 9110, 11.1: `bearer T` was no token, a 401)', () => {
+    for (const auth of ['Bearer s3cret', 'bearer s3cret', 'BEARER s3cret', 'bEaReR   s3cret ']) {
+      expect(presentedToken(withAuth(auth), none), auth).toBe('s3cret');
+      expect(tokenMatches('s3cret', presentedToken(withAuth(auth), none)), auth).toBe(true);
+    }
+  });
+
+  it('falls back to ?token= for another scheme or none, and a Bearer without a value matches nothing', () => {
+    expect(presentedToken(withAuth('Basic czNjcmV0'), new URLSearchParams('token=q'))).toBe('q');
+    expect(presentedToken({ headers: {} } as IncomingMessage, new URLSearchParams('token=q'))).toBe('q');
+    expect(presentedToken(withAuth('Bearerq'), none)).toBeUndefined();
+    expect(tokenMatches('s3cret', presentedToken(withAuth('Bearer '), new URLSearchParams('token=')))).toBe(false);
   });
 });
 
