@@ -48,13 +48,14 @@ function isHidden(relative: string): boolean {
 /** Returns a request handler serving the files under `dir` (`/` serves `index.html`). */
 export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResponse) => void {
   const root = path.resolve(dir);
-  const fail = (res: ServerResponse, status: number, text: string) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  const fail = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers });
     res.end(`${text}\n`);
   };
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      fail(res, 405, 'method not allowed');
+      // A 405 says which methods there are (RFC 9110, 15.5.6: it must).
+      fail(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
       return;
     }
     let rel: string;

@@ -34,8 +34,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Status, headers (lower-case names) and body of `GET <target>`, the target sent byte for byte. */
-function get(target: string): Promise<{ status: number; headers: Map<string, string>; body: string }> {
+/** Status, headers (lower-case names) and body of `<method> <target>`, the target sent byte for byte. */
+function get(target: string, method = 'GET'): Promise<{ status: number; headers: Map<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     let text = '';
@@ -47,7 +47,7 @@ function get(target: string): Promise<{ status: number; headers: Map<string, str
       resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), headers, body });
     });
     s.on('error', reject);
-    s.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    s.write(`${method} ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
   });
 }
 
@@ -73,5 +73,13 @@ describe('static files: response headers', () => {
       expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(headers.get('x-content-type-options')).toBe('nosniff');
     }
+  });
+});
+
+describe('static files: methods', () => {
+  it.each(['POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'])('answers %s with 405 and Allow: GET, HEAD (it had no Allow header)', async (method) => {
+    const { status, headers } = await get('/', method);
+    expect(status).toBe(405);
+    expect(headers.get('allow')).toBe('GET, HEAD');
   });
 });
