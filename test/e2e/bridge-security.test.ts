@@ -395,6 +395,16 @@ describe('Origin of a draft-version handshake (Sec-WebSocket-Version 8)', () => 
     expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: http://evil.example\r\n'))).toBe(403);
     expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: https://nav.example.org\r\n'))).toBe(101);
   });
+
+  it('refuses Origin: null (sandboxed frames, file:// pages) by default and with an allow-list, in either header', async () => {
+    const peer = await peerServer();
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
+    const listed = await bridgeOf({ upstream: { port: peer.address.port }, origins: ['https://nav.example.org'] });
+    for (const port of [bridge.address.port, listed.address.port]) {
+      expect(await rawStatus(port, handshake(port, 13, 'Origin: null\r\n'))).toBe(403);
+      expect(await rawStatus(port, handshake(port, 8, 'Sec-WebSocket-Origin: null\r\n'))).toBe(403);
+    }
+  });
 });
 
 describe('a client that never reads the page it asked for', () => {
