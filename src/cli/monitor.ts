@@ -4,7 +4,7 @@ import type { ConnectionState } from '../connection/state.js';
 import { monotonicNow, wallClockMs } from '../protocol/clock.js';
 import { stringifyJSON } from '../protocol/json.js';
 import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, stateText, type Ending, type ErrorCounts } from './connection-view.js';
-import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseIdleTimeout, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
 import { monitorFilter, messageJSON, monitorTable, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
 import { CliError, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
@@ -13,7 +13,7 @@ import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
 export const usage = `usage: igtl-rx monitor HOST:PORT [--type LIST] [--device PATTERN] [--split] [--element PATTERN]
                       [--rate HZ] [--stream TYPE]... [--json] [--interval MS] [--content-limit BYTES]
-                      [--stale MS] [--duration S] [--keep-going] [--announce-v3]
+                      [--stale MS] [--idle-timeout MS] [--duration S] [--keep-going] [--announce-v3]
 
 Connects to an OpenIGTLink server and shows one row per message type and device name: rate
 (Hz, over the last second), bytes/s, the last timestamp, latency (receive time minus the
@@ -36,6 +36,7 @@ in place; otherwise it is printed every --interval.
   --stale MS            mark a row stale when nothing has arrived for it for MS (default 3000):
                         "stale" in the Hz column, "STALE 4.2 s:" before its value (a tool out
                         of the camera's view while the others go on); it leaves after a minute
+${idleTimeoutHelp(24, ['as a lost connection: exit 4, or with --keep-going a reconnect'])}
   --duration S          stop after S seconds (default: until Ctrl-C or the connection ends)
   --keep-going          when the connection drops, keep reconnecting (forever) and show it,
                         instead of exiting (--reconnect is the same)
@@ -49,7 +50,7 @@ reported (bad messages, lost byte stream...) by code; --json prints {"kind":"sta
 
 Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once the STP_ of --stream are
 sent; 3 when the peer closed the connection; 4 when the connection was lost otherwise (reset,
-dead peer, lost byte stream); 1 when it cannot connect; 2 for usage errors.`;
+dead peer, --idle-timeout, lost byte stream); 1 when it cannot connect; 2 for usage errors.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
@@ -67,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     'keep-going': { type: 'boolean', default: false },
     reconnect: { type: 'boolean', default: false },
     ...ANNOUNCE_V3_OPTION,
+    ...IDLE_TIMEOUT_OPTION,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -86,8 +88,9 @@ export async function run(argv: string[]): Promise<number> {
   const types = values.type === undefined ? undefined : (values.type as string).split(',').map((t) => t.trim().toUpperCase()).filter(Boolean);
   const streamTypes = parseStreamTypes((values.stream as string[] | undefined) ?? []);
   const keepGoing = (values['keep-going'] as boolean) || (values.reconnect as boolean);
+  const idleTimeoutMs = parseIdleTimeout(values['idle-timeout'] as string | undefined);
 
-  const conn = connectClient(endpoint, { reconnect: keepGoing, announceV3: values['announce-v3'] as boolean });
+  const conn = connectClient(endpoint, { reconnect: keepGoing, announceV3: values['announce-v3'] as boolean, idleTimeoutMs });
   await openConnection(conn, endpoint);
   const stop$ = stopWhen(duration).pipe(share());
   const out = new LineWriter();

@@ -82,10 +82,36 @@ export function announceV3Help(column: number): string {
 }
 
 /**
+ * `--idle-timeout MS` of the verbs that watch a peer's stream (monitor, record): the connection
+ * option `idleTimeoutMs` (docs/connections.md, "Liveness"). Off by default: a server that accepted
+ * and then sends nothing (stopped before it accepted, hung) left them `stale` for ever, but a
+ * peer may be silent on purpose (3D Slicer sends a transform only when it moves; the C++
+ * receive-only example servers send nothing), so only the operator knows that silence is death.
+ */
+export const IDLE_TIMEOUT_OPTION = { 'idle-timeout': { type: 'string' } } as const;
+
+/** The help lines of {@link IDLE_TIMEOUT_OPTION}, aligned as the verbs' usage texts are; `then`: what the verb does. */
+export function idleTimeoutHelp(column: number, then: readonly string[]): string {
+  const pad = ' '.repeat(column);
+  return [
+    `  --idle-timeout MS${' '.repeat(Math.max(1, column - 19))}give up when nothing at all (not even a keep-alive) has arrived from`,
+    `${pad}the peer for MS (default: off, as a peer may be silent on purpose:`,
+    `${pad}3D Slicer sends a transform only when it moves)`,
+    ...then.map((line) => `${pad}${line}`),
+  ].join('\n');
+}
+
+/** Parses `--idle-timeout`: undefined when not given or 0 (off); usage error otherwise. */
+export function parseIdleTimeout(text: string | undefined): number | undefined {
+  const ms = parseNumber('--idle-timeout', text, { min: 0, max: MAX_TIMER_MS });
+  return ms === 0 ? undefined : ms;
+}
+
+/**
  * A TCP client connection for a CLI verb: no reconnect unless asked (then it never gives up),
  * nothing sent until used.
  */
-export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean; legacyEmptyQueries?: boolean; announceV3?: boolean } = {}): IgtlConnection {
+export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean; legacyEmptyQueries?: boolean; announceV3?: boolean; idleTimeoutMs?: number | undefined } = {}): IgtlConnection {
   return connectTcp({
     host: endpoint.host,
     port: endpoint.port,
@@ -93,6 +119,7 @@ export function connectClient(endpoint: Endpoint, options: { reconnect?: boolean
     keepOpen: true,
     ...(options.legacyEmptyQueries === undefined ? {} : { legacyEmptyQueries: options.legacyEmptyQueries }),
     ...(options.announceV3 ? { announceV3: true } : {}),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   });
 }
 

@@ -13,14 +13,14 @@ import { record } from '../recording/record.js';
 import { createServer } from '../transport/server.js';
 import { watchPeer } from './connection-view.js';
 import { monitorFilter } from './monitor-pipeline.js';
-import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseIdleTimeout, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
 import { createProgress, formatDuration } from './progress-helper.js';
 import { parseOptions, parseStreamTypes } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx record FILE [HOST:PORT] [--listen [HOST:]PORT] [--type LIST] [--device PATTERN]
                      [--stream TYPE]... [--duration S] [--count N] [--reconnect] [--quiet]
-                     [--format igtl|mha|nrrd] [--no-compress] [--announce-v3]
+                     [--format igtl|mha|nrrd] [--no-compress] [--announce-v3] [--idle-timeout MS]
 
 Records every message from an OpenIGTLink server (default 127.0.0.1:18944) to FILE, with the
 time each one was received in FILE.idx, until Ctrl-C, --duration, --count, or the server
@@ -35,6 +35,7 @@ Format: docs/recording-format.md.
   --stream TYPE         ask the server to stream TYPE first (STT_TDATA, ...; repeatable)
   --duration S          stop after S seconds
   --count N             stop after N messages
+${idleTimeoutHelp(24, ['as a lost connection: the recording ends, complete, exit 1, or with', '--reconnect a reconnect'])}
   --reconnect           keep reconnecting when the connection drops (default: stop)
 ${announceV3Help(24)}
   --quiet               no progress display and no summary line
@@ -65,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     format: { type: 'string' },
     'no-compress': { type: 'boolean', default: false },
     ...ANNOUNCE_V3_OPTION,
+    ...IDLE_TIMEOUT_OPTION,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -73,6 +75,8 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length < 1 || positionals.length > 2) throw new CliError(`record takes FILE and an optional HOST:PORT\n${usage}`, 2);
   if (positionals.length === 2 && values.listen !== undefined) throw new CliError('give either HOST:PORT or --listen, not both', 2);
   if (values['announce-v3'] && values.listen !== undefined) throw new CliError('--announce-v3 is for a connection to a server, not with --listen', 2);
+  if (values['idle-timeout'] !== undefined && values.listen !== undefined) throw new CliError('--idle-timeout is for a connection to a server, not with --listen', 2);
+  const idleTimeoutMs = parseIdleTimeout(values['idle-timeout'] as string | undefined);
   const format = ((values.format as string | undefined) ?? 'igtl').toLowerCase();
   if (!['igtl', 'mha', 'nrrd'].includes(format)) throw new CliError(`--format must be igtl, mha or nrrd, not "${format}"`, 2);
   const target = positionals[0]!;
@@ -121,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     cleanup = () => server.close();
   } else {
     const endpoint = parseEndpoint(positionals[1] ?? '127.0.0.1:18944');
-    const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean, announceV3: values['announce-v3'] as boolean });
+    const conn = connectClient(endpoint, { reconnect: values.reconnect as boolean, announceV3: values['announce-v3'] as boolean, idleTimeoutMs });
     conn.errors$.subscribe((err) => notRecorded(err));
     await openConnection(conn, endpoint);
     where = `${endpoint.host}:${endpoint.port}`;
