@@ -55,7 +55,7 @@ the connection's state changes (stale, closed by peer), and "TOOL: no pose for 1
 "TOOL: live again" when the tool's poses stop and come back while the connection stays open
 (with the status the sender gives, when it marks its poses not valid: PLUS, with --announce-v3).
 
-Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once STP_TDATA is sent; 3 when
+Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once STP_TDATA is sent; 3 when
 the server closed the connection, 4 when it was lost otherwise; 1 when it cannot connect.`;
 
 /** The tool's pose as the pipeline delivers it, whatever message it came in. */

@@ -48,7 +48,7 @@ for a while, reconnecting with attempt and delay, closed by peer), with the coun
 reported (bad messages, lost byte stream...) by code; --json prints {"kind":"state",...} and
 {"kind":"error",...} lines.
 
-Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM), once the STP_ of --stream are
+Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once the STP_ of --stream are
 sent; 3 when the peer closed the connection; 4 when the connection was lost otherwise (reset,
 dead peer, --idle-timeout, lost byte stream); 1 when it cannot connect; 2 for usage errors.`;
 

@@ -140,9 +140,14 @@ export async function openConnection(conn: IgtlConnection, endpoint: Endpoint): 
   }
 }
 
+/** The signals that stop a verb cleanly (exit status: {@link signalExitCode}). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * Emits once on the first Ctrl-C (SIGINT) or SIGTERM; a later one exits at once, with 128 + the
- * signal's number.
+ * Emits once on the first Ctrl-C (SIGINT), SIGTERM or SIGHUP; a later one exits at once, with
+ * 128 + the signal's number. SIGHUP is a stop too: a terminal closed or an ssh session lost sends
+ * it, and its default action killed a `record` on the spot, without its summary, its `--format`
+ * conversion or the STP_ of its `--stream`s (Node's default for SIGHUP is to die).
  *
  * Our listeners stay installed after the first signal, for the rest of the process. Why:
  * log-update hides the cursor through cli-cursor, whose first `hide()` calls restore-cursor,
@@ -162,14 +167,11 @@ export function stopSignal(): Observable<string> {
       received = true;
       subscriber.next(signal);
     };
-    const onInt = () => handler('SIGINT');
-    const onTerm = () => handler('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    const listeners = STOP_SIGNALS.map((signal) => [signal, () => handler(signal)] as const);
+    for (const [signal, listener] of listeners) process.on(signal, listener);
     return () => {
       if (received) return; // kept: see above (and the second signal exits at once)
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      for (const [signal, listener] of listeners) process.off(signal, listener);
     };
   });
 }
