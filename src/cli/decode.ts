@@ -53,7 +53,15 @@ export async function run(argv: string[]): Promise<number> {
   const file = positionals[0]!;
   const input: NodeJS.ReadableStream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 16 });
   await new Promise<void>((resolve, reject) => {
-    input.on('data', (chunk: Uint8Array) => decoder.push(chunk));
+    input.on('data', (chunk: Uint8Array) => {
+      decoder.push(chunk);
+      // A reader of stdout that does not keep up holds the file back (its lines do not pile up).
+      const writable = out.whenWritable();
+      if (writable) {
+        input.pause();
+        void writable.then(() => input.resume());
+      }
+    });
     input.on('end', () => resolve());
     input.on('error', (err: Error) => reject(new CliError(`cannot read ${file}: ${(err as Error).message}`)));
   });

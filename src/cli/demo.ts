@@ -11,7 +11,7 @@ import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
-import { CliError, LineWriter } from './output.js';
+import { CliError, droppedLine, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
@@ -190,7 +190,7 @@ export async function run(argv: string[]): Promise<number> {
   let endpoint: Endpoint;
   if (values.connect !== undefined) endpoint = parseEndpoint(values.connect as string, '--connect');
   else ({ sim, endpoint } = await startSimulator(port, sourceRate));
-  const out = new LineWriter();
+  const out = new LineWriter(process.stdout, { droppedLine: droppedLine(false) });
   watchStdout();
   const where = sim ? `simulator on ${endpoint.host}:${endpoint.port} (${sourceRate} Hz, seed 1)` : `${endpoint.host}:${endpoint.port}`;
   out.line(`igtl-rx demo: following "${tool}" from ${where}, shown at up to ${rateHz} Hz (Ctrl-C to stop)`);

@@ -6,7 +6,7 @@ import { stringifyJSON } from '../protocol/json.js';
 import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, stateText, type Ending, type ErrorCounts } from './connection-view.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseIdleTimeout, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
 import { monitorFilter, messageJSON, monitorTable, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
-import { CliError, LineWriter } from './output.js';
+import { CliError, droppedLine, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   const conn = connectClient(endpoint, { reconnect: keepGoing, announceV3: values['announce-v3'] as boolean, idleTimeoutMs });
   await openConnection(conn, endpoint);
   const stop$ = stopWhen(duration).pipe(share());
-  const out = new LineWriter();
+  const out = new LineWriter(process.stdout, { droppedLine: droppedLine(json) });
   watchStdout();
   const streams = keepStreams(conn, streamTypes, (type, err) => process.stderr.write(`igtl-rx: --stream ${type}: ${err.message}\n`));
   const subs: Subscription[] = [];

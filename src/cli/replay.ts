@@ -136,7 +136,8 @@ export async function run(argv: string[]): Promise<number> {
   const started = monotonicNow();
   let sent = 0;
   let failure: Error | undefined;
-  const recorded = playback(file, conn ? { ...options, flowControl: drained(conn) } : options, sequence).pipe(takeUntil(stop$));
+  // Printed: the playback waits for a reader of stdout that does not keep up (nothing queues up).
+  const recorded = playback(file, { ...options, flowControl: conn ? drained(conn) : () => out.whenWritable() }, sequence).pipe(takeUntil(stop$));
   const played: Observable<IgtlMessage> = conn ? recorded.pipe(sendTo(conn, { policy: 'lossless' })) : recorded;
   const stopFlushing = out.flushEvery();
   let playing: Subscription | undefined;

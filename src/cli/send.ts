@@ -8,7 +8,7 @@ import { fromJSON, stringifyJSON, toJSON } from '../protocol/json.js';
 import { summarize } from '../protocol/summary.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { connectClient, openConnection, parseEndpoint, parseNumber, writtenOrEnded } from './net-helper.js';
-import { CliError, LineWriter } from './output.js';
+import { CliError, droppedLine, LineWriter } from './output.js';
 import { parseOptions } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const conn = connectClient(endpoint);
   await openConnection(conn, endpoint);
-  const out = new LineWriter();
+  const out = new LineWriter(process.stdout, { droppedLine: droppedLine(values.json as boolean) });
   let printing: Subscription | undefined;
   if (repliesMs > 0) printing = conn.subscribe({ next: (m) => out.line(values.json ? stringifyJSON(toJSON(m)) : summarize(m)), error: () => {} });
   let failure: Error | undefined;
