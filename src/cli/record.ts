@@ -215,8 +215,9 @@ export async function run(argv: string[]): Promise<number> {
 /** What a recording that failed to write holds: "FILE holds N bytes", or "nothing kept". */
 async function keptOf(file: string): Promise<string> {
   try {
-    const { size } = await stat(file);
-    return size > 0 ? `${file} holds the first ${formatBytes(size)}` : 'nothing kept';
+    // Only a file holds a recording: FILE naming a directory (EISDIR) kept nothing, whatever its size.
+    const s = await stat(file);
+    return s.isFile() && s.size > 0 ? `${file} holds the first ${formatBytes(s.size)}` : 'nothing kept';
   } catch {
     return 'nothing kept';
   }

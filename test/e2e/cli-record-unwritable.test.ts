@@ -22,4 +22,15 @@ describe('igtl-rx record to a file it cannot write', () => {
     expect(r.stderr).not.toMatch(/recorded/);
     expect(r.code).toBe(1);
   });
+
+  it('FILE is a directory: "nothing kept", not the directory\'s own size as the recording kept', { timeout: 30_000 }, async (ctx) => {
+    // It said "(3 messages received; /tmp/adir holds the first 4.1 kB)": 4.1 kB was the
+    // directory entry's size, not a recording.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-record-unwritable-'));
+    ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const { port } = await simulateFor(ctx, ['--quiet']);
+    const r = await runCli(['record', dir, `127.0.0.1:${port}`, '--duration', '2']);
+    expect(r.stderr).toMatch(/^igtl-rx: cannot write .*: EISDIR.* \(\d+ messages? received; nothing kept\)\n$/);
+    expect(r.code).toBe(1);
+  });
 });
