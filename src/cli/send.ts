@@ -84,9 +84,14 @@ export async function run(argv: string[]): Promise<number> {
   const intervalMs = parseNumber('--interval', values.interval as string | undefined, { min: 0, max: MAX_TIMER_MS }) ?? 0;
   const repliesMs = parseNumber('--replies', values.replies as string | undefined, { min: 0, max: MAX_TIMER_MS }) ?? 0;
   const file = positionals[1] ?? '-';
-  const { messages, errors } = parseMessages(await readInput(file));
+  const source = file === '-' ? 'stdin' : file;
+  const text = await readInput(file);
+  // Empty input (stdin at EOF or closed, an empty file) has no bad message to count: it said
+  // "stdin: no messages in the input" and then "nothing sent: 1 bad message".
+  if (text.trim() === '') throw new CliError(`${source}: no messages in the input: nothing sent`);
+  const { messages, errors } = parseMessages(text);
   if (errors.length > 0) {
-    for (const e of errors.slice(0, 20)) process.stderr.write(`igtl-rx: ${file === '-' ? 'stdin' : file}: ${e}\n`);
+    for (const e of errors.slice(0, 20)) process.stderr.write(`igtl-rx: ${source}: ${e}\n`);
     if (errors.length > 20) process.stderr.write(`igtl-rx: ... and ${errors.length - 20} more\n`);
     throw new CliError(`nothing sent: ${errors.length} bad message${errors.length === 1 ? '' : 's'}`);
   }

@@ -158,6 +158,14 @@ describe('errors are one line and a non-zero exit', () => {
     expectOneLineError(r.stderr, /cannot read .*missing\.igtl: ENOENT/);
   });
 
+  it('send: empty input (stdin at EOF) is one line, not "1 bad message"', async () => {
+    for (const input of ['', '\n  \n']) {
+      const r = await runCli(['send', '127.0.0.1:1'], { input });
+      expect(r.stderr).toBe('igtl-rx: stdin: no messages in the input: nothing sent\n');
+      expect(r.code).toBe(1);
+    }
+  });
+
   it('send: bad JSON names the line, and nothing is sent', async () => {
     const r = await runCli(['send', `127.0.0.1:${port}`], { input: '{"type":"GET_STATUS","headerVersion":1,"content":{}}\n{"type": nope}\n' });
     expect(r.code).toBe(1);
