@@ -292,6 +292,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   conn.close();
   await sim?.stop();
-  await out.flush();
+  await out.end();
   return exitStatus(ending ?? { by: 'close', reason: undefined }, `${endpoint.host}:${endpoint.port}`);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The igtl-rx command line: one file per verb, loaded only when used.
-import { CliError, reportError, watchStdout } from './output.js';
+import { CliError, reportError, stdoutAbandoned, watchStdout } from './output.js';
 
 type Verb = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; usage: string }> };
 
@@ -49,11 +49,10 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.exitCode = reportError(err);
-  },
-);
+/** Ends with `code`: at once when stdout was given up on (its pending write would keep the process alive). */
+function finish(code: number): void {
+  process.exitCode = code;
+  if (stdoutAbandoned()) process.exit(code);
+}
+
+main(process.argv.slice(2)).then(finish, (err: unknown) => finish(reportError(err)));

@@ -165,6 +165,6 @@ export async function run(argv: string[]): Promise<number> {
   await sendsWritten(conn, 1000);
   logUpdate?.done();
   conn.close();
-  await out.flush();
+  await out.end();
   return exitStatus(ending ?? { by: 'close', reason: undefined }, `${endpoint.host}:${endpoint.port}`);
 }

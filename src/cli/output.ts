@@ -31,6 +31,13 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
+let outputAbandoned = false;
+
+/** True once a {@link LineWriter.end} gave up on a reader of stdout that took nothing: the process must exit explicitly. */
+export function stdoutAbandoned(): boolean {
+  return outputAbandoned;
+}
+
 /** What a {@link LineWriter} does with lines while its reader does not keep up. */
 export interface LineWriterOptions {
   /**
@@ -130,6 +137,30 @@ export class LineWriter {
   flushEvery(intervalMs = 100): () => void {
     const timer = setInterval(() => this.flushSync(), intervalMs);
     return () => clearInterval(timer);
+  }
+
+  /**
+   * The end of live output: {@link flush}, for at most `maxWaitMs`. A reader that has stopped
+   * reading (a hung consumer, a paused pager) kept the verb from exiting after its stop, for as
+   * long as the reader stayed stuck, also after SIGTERM; now what it did not take is left
+   * unwritten (said on stderr) and the process ends with its status ({@link stdoutAbandoned}).
+   */
+  async end(maxWaitMs = 1000): Promise<void> {
+    if (this.options.droppedLine && this.dropped > 0) this.push(this.options.droppedLine(this.takeDropped()));
+    this.flushSync();
+    // A reader that is slow but takes something within each maxWaitMs is waited for.
+    while (this.chunks.length > 0 || this.blocked()) {
+      let timer: NodeJS.Timeout | undefined;
+      const took = await Promise.race([this.drain().then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), maxWaitMs)))]);
+      clearTimeout(timer);
+      if (!took) {
+        process.stderr.write(`igtl-rx: stdout took nothing for ${maxWaitMs} ms after the end: the last lines are not written\n`);
+        // A write still pending on stdout keeps the process alive (process.stdout cannot be
+        // destroyed): main exits explicitly once the verb has its status.
+        outputAbandoned = true;
+        return;
+      }
+    }
   }
 
   /** Writes what is buffered (and the count of lines dropped, if any) and waits until the stream has taken it. */

@@ -120,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
   printing?.unsubscribe();
   failures.unsubscribe();
   conn.close();
-  await out.flush();
+  await out.end();
   const lost = unsent > 0 ? ` (${unsent} of ${messages.length} message${messages.length === 1 ? '' : 's'} not sent)` : '';
   if (failure) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: ${failure.message}${lost}`);
   if (unsent > 0) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: the connection ended${lost}`);
