@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The igtl-rx command line: one file per verb, loaded only when used.
-import { CliError, reportError, stdoutAbandoned, watchStdout } from './output.js';
+import { CliError, reportError, stdoutAbandoned, survivesStderrLoss, watchStdout } from './output.js';
 
 type Verb = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; usage: string }> };
 
@@ -34,6 +34,7 @@ async function packageVersion(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   watchStdout();
+  survivesStderrLoss();
   const [verb, ...rest] = argv;
   if (verb === '--version' || verb === '-v' || verb === 'version') {
     process.stdout.write(`${await packageVersion()}\n`);

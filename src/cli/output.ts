@@ -198,6 +198,15 @@ export function parseOptions(argv: string[], usage: string, options: Options): {
   }
 }
 
+/**
+ * Goes on when the reader of stderr has gone (`2>&1 | logger` and the logger died): progress and
+ * diagnostics are lost, the verb's work is not. Unhandled, the EPIPE of the next line on stderr
+ * (a `peer stale` line, a progress line) killed `record` mid-session with exit 1.
+ */
+export function survivesStderrLoss(): void {
+  process.stderr.on('error', () => {});
+}
+
 /** Exits quietly when stdout is closed by the reader (`| head`), instead of a stack trace. */
 export function watchStdout(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
