@@ -137,6 +137,9 @@ export async function run(argv: string[]): Promise<number> {
   let sent = 0;
   let failure: Error | undefined;
   // Printed: the playback waits for a reader of stdout that does not keep up (nothing queues up).
+  // Told to stop (a signal, --duration): the output is not waited for past a reader that has stopped reading.
+  let stopped = false;
+  const stopSeen = stop$.subscribe(() => (stopped = true));
   const recorded = playback(file, { ...options, flowControl: conn ? drained(conn) : () => out.whenWritable() }, sequence).pipe(takeUntil(stop$));
   const played: Observable<IgtlMessage> = conn ? recorded.pipe(sendTo(conn, { policy: 'lossless' })) : recorded;
   const stopFlushing = out.flushEvery();
@@ -168,7 +171,8 @@ export async function run(argv: string[]): Promise<number> {
     unsent = await writtenOrEnded(conn);
     conn.close();
   }
-  await out.flush();
+  stopSeen.unsubscribe();
+  await (stopped ? out.end() : out.flush());
   const lost = unsent > 0 ? ` (${unsent} of ${sent} message${sent === 1 ? '' : 's'} handed to the connection not sent)` : '';
   if (failure) throw new CliError(conn ? `replay to ${target} failed: ${failure.message}${lost}` : `cannot read ${file}: ${failure.message}`);
   // The peer closing cleanly ends the playback (exit 0), but not with messages still waiting.
