@@ -193,9 +193,19 @@ export function parseOptions(argv: string[], usage: string, options: Options): {
     return { values, positionals };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) throw new CliError(`${e.message}\n${usage.split('\n\n')[0]}`, 2);
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) throw new CliError(`${parseError(e.message)}\n${usage.split('\n\n')[0]}`, 2);
     throw err;
   }
+}
+
+/**
+ * parseArgs's error in one line. A value that starts with '-' (`--port -1`, `--idle-timeout -5`)
+ * got three lines of Node's advice ("argument is ambiguous. Did you forget ...? To specify ...").
+ */
+function parseError(message: string): string {
+  const ambiguous = /^Option '(--[\w-]+)(?:, -\w)?' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]}: a value that starts with "-" is written ${ambiguous[1]}=VALUE`;
+  return message.split('\n')[0]!;
 }
 
 /**

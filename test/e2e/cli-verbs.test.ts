@@ -81,6 +81,15 @@ describe('--help', () => {
     expect(r.stderr).toMatch(/usage: igtl-rx monitor HOST:PORT/);
   });
 
+  it('a value that starts with "-" (--port -1) is one line naming the option, not three lines of Node advice', async () => {
+    for (const args of [['simulate', '--port', '-1'], ['monitor', '1', '--idle-timeout', '-5'], ['record', 'x.igtl', '--duration', '-1']]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expectOneLineError(r.stderr, new RegExp(`^igtl-rx: ${args.at(-2)}: a value that starts with "-" is written ${args.at(-2)}=VALUE$`));
+      expect(r.stderr).not.toMatch(/Did you forget/);
+    }
+  });
+
   it('an unknown option or a missing value is a usage error (exit 2) for every verb, bridge too (it exited 1)', async () => {
     const verbs = [...VERBS, 'bridge', 'convert', 'decode', 'encode'];
     const runs = await Promise.all([...verbs.map((verb) => runCli([verb, '--bogus'])), runCli(['bridge', '--port'])]);
