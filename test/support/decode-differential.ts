@@ -3,6 +3,7 @@
 // igtl-rx's outcome in the same shape, and their comparison.
 import { spawnSync } from 'node:child_process';
 import { crc64, decodeMessage, escapedUtf8Bytes, IgtlError, MessageDecoder, positionQuaternion, type IgtlMessage } from '../../src/index.js';
+import { seededRandom } from '../../src/simulator/prng.js';
 import { cppPeerPath } from './cpp-peers.js';
 import { messageVectors, vectorBytes } from './vectors.js';
 
@@ -24,18 +25,6 @@ export interface Variant {
   readonly kind: string;
   readonly type: string;
   readonly frame: Uint8Array;
-}
-
-/** A deterministic PRNG (mulberry32), so every run makes the same variants. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Header variants: VERSION, and names without a terminator or with bytes after it. */
@@ -89,7 +78,8 @@ export function frameOf(header: Uint8Array, body: Uint8Array): Uint8Array {
  *  - edge: hand-made contents at the borders of each layout (EDGE_BODIES).
  */
 export function makeVariants(seed = 20261207, flipsPerVector = 8): Variant[] {
-  const random = seeded(seed);
+  // Seeded (the simulator's mulberry32): every run makes the same variants.
+  const random = seededRandom(seed);
   const out: Variant[] = [];
   const swept = new Set<string>();
   for (const entry of messageVectors()) {
