@@ -4,10 +4,7 @@
 // damaged, keys and values with odd bytes. Every variant is a sound frame (BODY_SIZE is the body's
 // length, the CRC is the body's) unless its kind says otherwise, so a decoder that refuses it
 // must still frame the next message.
-import { crc64 } from '../../src/index.js';
-
-const HEADER_SIZE = 58;
-const EXT = 12;
+import { crc64, EXTENDED_HEADER_SIZE as EXT, HEADER_SIZE } from '../../src/index.js';
 
 /** The parts of a v3 frame as the spec lays them out. */
 export interface V3Parts {
