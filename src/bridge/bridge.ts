@@ -57,6 +57,7 @@ import { MAX_NOTICED_KINDS, RefusalNotices } from './refusal-notices.js';
 import { watchClientPings } from './client-pings.js';
 import { sharedFrameSocket } from './shared-frames.js';
 import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
+import { capConnections, checkMaxPendingConnections, defaultMaxPendingConnections, type ConnectionCap } from './connection-cap.js';
 import { staticFiles } from './static-files.js';
 import { monotonicNow } from '../protocol/clock.js';
 
@@ -140,6 +141,13 @@ export interface BridgeOptions {
    * that has sent nothing (see `evictAfterMs`); with none to evict it is refused with 503.
    */
   readonly maxClients?: number;
+  /**
+   * Most connections to the bridge's own HTTP server that are not WebSocket clients at once:
+   * page requests, upgrades under way, idle keep-alive sockets (default twice `maxClients`, at
+   * least 64). A new connection beyond it cuts the oldest such socket. Not applied to a `server`
+   * of yours (set its `maxConnections`).
+   */
+  readonly maxPendingConnections?: number;
   /**
    * A client connected this long, ms, that has sent nothing at all -- not even the heartbeat
    * probe every `connectWebSocket` page sends when it opens -- may be evicted to make room for a
@@ -271,6 +279,8 @@ export class IgtlBridge {
   private readonly log: RedactingLog;
   private readonly sendRules: ClientSendRules;
   private nextId = 1;
+  /** The bound on the own HTTP server's connections that are not clients (undefined on a server of the user's). */
+  private readonly connectionCap: ConnectionCap | undefined;
 
   /** Every client as it connects (hot: earlier ones are in {@link clients}). */
   readonly clients$: Observable<BridgeClient> = this.clientSubject.asObservable();
@@ -309,6 +319,13 @@ export class IgtlBridge {
       this.ownsHttp = true;
       this.http.on('error', (err) => log('http server error: %s', err.message));
     }
+    const maxPending = checkMaxPendingConnections(options.maxPendingConnections ?? defaultMaxPendingConnections(options.maxClients ?? 32));
+    this.connectionCap = this.ownsHttp
+      ? capConnections(this.http, maxPending, (socket, pending) => {
+          const { address, port } = remoteAddressOf(socket);
+          log('cut %s:%d: %d connections that are not WebSocket clients (maxPendingConnections %d); it was the oldest', address, port, pending + 1, maxPending);
+        })
+      : undefined;
     // Before the peer link opens: a typo in `allow` throws with nothing to clean up.
     this.acceptor = new Acceptor<LiveClient>(this.http, {
       allow: options.allow,
@@ -542,6 +559,7 @@ export class IgtlBridge {
       this.policyOf,
     );
     this.acceptor.add(client);
+    this.connectionCap?.promote(raw);
     // Nothing else finds a vanished client that never pings (a plain WebSocket client) while the
     // bridge has nothing to write to it: no heartbeat, no write to stall (it was held for ever).
     const keepAliveMs = this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;

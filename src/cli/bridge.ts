@@ -11,14 +11,15 @@ import { CliError, parseOptions } from './output.js';
 
 /** What `parseOptions` gives for the options below (it types every value loosely). */
 type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean }
-  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'duration', string>>
+  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'max-pending-connections' | 'duration', string>>
   & Partial<Record<'origin' | 'allowed-host' | 'allow' | 'client-send-type', string[]>>;
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
                       [--token TOKEN] [--origin ORIGIN]... [--allowed-host NAME]...
                       [--allow ADDRESS|CIDR]... [--static DIR]
                       [--allow-client-sends [--client-send-type TYPE]... [--client-send-rate N]]
-                      [--max-message-size BYTES] [--max-clients N] [--duration S] [--quiet]
+                      [--max-message-size BYTES] [--max-clients N] [--max-pending-connections N]
+                      [--duration S] [--quiet]
                       [--announce-v3]
 
 Relays one OpenIGTLink TCP peer (3D Slicer, PLUS, igtl-rx simulate) to any number of WebSocket
@@ -51,6 +52,10 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
   --read-only             clients receive only (the default; refused with --allow-client-sends)
   --max-message-size B    largest message relayed either way (default 16777216)
   --max-clients N         most clients at once (default 32)
+  --max-pending-connections N
+                          most HTTP connections that are not WebSocket clients (page requests,
+                          upgrades under way, idle sockets; default 2 x max-clients, at least
+                          64); a new one beyond it cuts the oldest
   --duration S            stop after S seconds (default: run until Ctrl-C)
   --quiet                 print only the "listening" line (log lines: DEBUG=igtl-rx:bridge)
 ${announceV3Help(26)}
@@ -76,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     'read-only': { type: 'boolean', default: false },
     'max-message-size': { type: 'string' },
     'max-clients': { type: 'string' },
+    'max-pending-connections': { type: 'string' },
     duration: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     ...ANNOUNCE_V3_OPTION,
@@ -90,6 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   const port = parseNumber('--port', values.port, { min: 0, max: 65535, integer: true }) ?? DEFAULT_BRIDGE_PORT;
   const maxMessageSize = parseNumber('--max-message-size', values['max-message-size'], { min: 58, max: MAX_BODY_SIZE_LIMIT, integer: true });
   const maxClients = parseNumber('--max-clients', values['max-clients'], { min: 1, integer: true });
+  const maxPendingConnections = parseNumber('--max-pending-connections', values['max-pending-connections'], { min: 1, integer: true });
   const duration = parseNumber('--duration', values.duration, { above: 0 });
   if (values.path !== undefined && !values.path.startsWith('/')) throw new CliError('--path must start with "/"', 2);
   const token = values.token ?? process.env.IGTL_RX_BRIDGE_TOKEN;
@@ -121,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(staticDir === undefined ? {} : { staticDir }),
       ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
       ...(maxClients === undefined ? {} : { maxClients }),
+      ...(maxPendingConnections === undefined ? {} : { maxPendingConnections }),
     });
   } catch (err) {
     // BridgeTokenRequiredError (beyond loopback without a token), a bad --allow entry, ...

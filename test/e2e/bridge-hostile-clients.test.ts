@@ -1,0 +1,86 @@
+// The bridge against hostile or broken clients, beyond the checks of bridge-security.test.ts:
+// floods of idle HTTP connections, weak and guessed tokens, draft-version handshakes, text
+// frames. Real sockets on loopback; every "still open" is checked after an event that proves
+// the bridge has handled what came before it, never after a sleep.
+import { connect as netConnect, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { InvalidOptionError } from '../../src/node.js';
+import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
+import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer, until } from './bridge-kit.js';
+
+const { defer } = bridgeHooks();
+
+async function bridgeOf(options: BridgeOptions = {}): Promise<IgtlBridge> {
+  const peer = await peerServer(defer);
+  return bridgeKitOf(defer, { upstream: { port: peer.address.port }, ...options });
+}
+
+/** A TCP socket to the bridge that sends nothing; resolves once connected. */
+function idleSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.on('error', reject);
+    defer(() => s.destroy());
+  });
+}
+
+/** The status line and headers of the answer to a request sent byte for byte (`head` without its final blank line). */
+function rawAnswer(port: number, head: string): Promise<{ status: number; headers: string }> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host: '127.0.0.1', port }, () => s.write(`${head}\r\n`));
+    defer(() => s.destroy());
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      text += d;
+      const end = text.indexOf('\r\n\r\n');
+      if (end >= 0) resolve({ status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1]), headers: text.slice(0, end) });
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`closed without an answer: ${JSON.stringify(text)}`)));
+  });
+}
+
+const upgrade = (port: number, version: string, extra = '') =>
+  `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${version === '' ? '' : `Sec-WebSocket-Version: ${version}\r\n`}${extra}`;
+
+/** A `ws` client, open. */
+async function openClient(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  defer(() => ws.terminate());
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+describe('HTTP connections that are not WebSocket clients (maxPendingConnections)', () => {
+  it('holds at most maxPendingConnections idle sockets: a new one cuts the oldest (all 10 were held), and a page still gets in', async () => {
+    const bridge = await bridgeOf({ maxPendingConnections: 4 });
+    const port = bridge.address.port;
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 10; i++) sockets.push(await idleSocket(port));
+    const isClosed = (s: Socket) => s.closed || s.readyState === 'closed';
+    await until('the 6 oldest idle sockets cut', () => sockets.slice(0, 6).every(isClosed));
+    // A WebSocket client arrives while 4 idle sockets fill the bound: it cuts the oldest of them.
+    const ws = await openClient(`ws://127.0.0.1:${port}/`);
+    await until('the 7th idle socket cut', () => isClosed(sockets[6]!));
+    expect(sockets.slice(7).some(isClosed)).toBe(false);
+    // A client does not count: with it connected, one more idle socket fits beside the 3 left,
+    // and the next connection cuts the oldest again.
+    sockets.push(await idleSocket(port));
+    const probe = await openClient(`ws://127.0.0.1:${port}/`); // its connection cuts the oldest again
+    await until('the 8th idle socket cut', () => isClosed(sockets[7]!));
+    expect(sockets.slice(8).some(isClosed)).toBe(false);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect(probe.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('refuses a maxPendingConnections that is not a whole number >= 1 (InvalidOptionError)', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => createBridge({ port: 0, upstream: { port: 9 }, maxPendingConnections: bad }), String(bad)).toThrow(InvalidOptionError);
+    }
+  });
+});
