@@ -56,7 +56,8 @@ import { redact, redactingLog, type RedactingLog } from './redact.js';
 import { MAX_NOTICED_KINDS, RefusalNotices } from './refusal-notices.js';
 import { watchClientPings } from './client-pings.js';
 import { sharedFrameSocket } from './shared-frames.js';
-import { BridgeTokenRequiredError, checkHost, checkOrigin, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
+import { BridgeTokenRequiredError, checkHost, checkOrigin, checkToken, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
+import { AuthFailures } from './auth-failures.js';
 import { capConnections, checkMaxPendingConnections, defaultMaxPendingConnections, type ConnectionCap } from './connection-cap.js';
 import { staticFiles } from './static-files.js';
 import { monotonicNow } from '../protocol/clock.js';
@@ -115,6 +116,12 @@ export interface BridgeOptions {
    * Required when the bridge listens beyond loopback. Never written to a log line.
    */
   readonly token?: string;
+  /**
+   * Accept a `token` shorter than 16 characters (default false: createBridge throws an
+   * InvalidOptionError for one). For tests and throw-away set-ups only: a short token chosen by a
+   * person falls to guessing.
+   */
+  readonly allowWeakToken?: boolean;
   /**
    * Host names (or `name:port`) this bridge answers to besides loopback names and addresses and
    * the addresses it listens on; `*` = any (behind a reverse proxy that checks Host itself).
@@ -279,6 +286,8 @@ export class IgtlBridge {
   private readonly log: RedactingLog;
   private readonly sendRules: ClientSendRules;
   private nextId = 1;
+  /** Failed token attempts per client address (auth-failures.ts). */
+  private readonly authFailures = new AuthFailures({}, monotonicNow);
   /** The bound on the own HTTP server's connections that are not clients (undefined on a server of the user's). */
   private readonly connectionCap: ConnectionCap | undefined;
 
@@ -287,7 +296,7 @@ export class IgtlBridge {
 
   constructor(private readonly options: BridgeOptions = {}) {
     // Refuse an unsafe or broken configuration before opening anything.
-    if (options.token === '') throw new InvalidOptionError('token', 'the token is empty');
+    checkToken(options.token, options.allowWeakToken);
     const bind = options.host ?? '127.0.0.1';
     if (!options.server && options.token === undefined && !isLoopbackHost(bind)) throw new BridgeTokenRequiredError(bind);
     const token = options.token;
@@ -447,9 +456,7 @@ export class IgtlBridge {
       // Attached to a server of the user's that listens beyond loopback (createBridge cannot know in advance).
       refusal = { status: 503, reason: `the server listens on ${bound}, beyond loopback, and the bridge has no token (set one)` };
     }
-    if (!refusal && this.options.token !== undefined && !tokenMatches(this.options.token, presentedToken(req, query))) {
-      refusal = { status: 401, reason: 'missing or wrong token' };
-    }
+    if (!refusal && this.options.token !== undefined) refusal = this.checkToken(req, query);
     if (!refusal) {
       try {
         filter = parseClientFilter(query);
@@ -518,6 +525,22 @@ export class IgtlBridge {
     return checkHost(req, this.options.allowedHosts, this.acceptor.boundAddress());
   }
 
+  /**
+   * The token check, behind the per-address limit on failures: an address that failed too often
+   * gets 429 with Retry-After, whatever it presents now. The comparison stays constant-time.
+   */
+  private checkToken(req: IncomingMessage, query: URLSearchParams): Refusal | undefined {
+    const { address } = remoteAddressOf(req.socket);
+    const waitMs = this.authFailures.waitMs(address);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      return { status: 429, reason: `too many wrong tokens from ${address}: try again in ${seconds} s`, headers: { 'Retry-After': String(seconds) } };
+    }
+    if (tokenMatches(this.options.token!, presentedToken(req, query))) return undefined;
+    this.authFailures.failed(address);
+    return { status: 401, reason: 'missing or wrong token' };
+  }
+
   private secrets(): string[] {
     return this.options.token === undefined ? [] : [this.options.token];
   }
@@ -528,6 +551,7 @@ export class IgtlBridge {
     socket.end(
       `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
         'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+        Object.entries(refusal.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }

@@ -22,8 +22,27 @@ import { addressAllowList, unmapIPv4 } from '../transport/address-allow-list.js'
 
 /** Why a client was refused, with the HTTP status of the refusal. */
 export interface Refusal {
-  readonly status: 400 | 401 | 403 | 404 | 421 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 421 | 429 | 503;
   readonly reason: string;
+  /** Headers the refusal must carry (Retry-After with 429). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Fewest characters of a token the bridge accepts unless told `allowWeakToken`. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Throws an InvalidOptionError for an empty token, and for one shorter than
+ * {@link MIN_TOKEN_LENGTH} unless `allowWeak`: a short word chosen by a person ("surgery",
+ * "1234") falls to guessing, even at the 10 attempts a minute per address the bridge allows.
+ * `openssl rand -hex 16` gives 32 characters.
+ */
+export function checkToken(token: string | undefined, allowWeak: boolean | undefined): void {
+  if (token === undefined) return;
+  if (token === '') throw new InvalidOptionError('token', 'the token is empty');
+  if (!allowWeak && [...token].length < MIN_TOKEN_LENGTH) {
+    throw new InvalidOptionError('token', `the token has ${[...token].length} characters, fewer than ${MIN_TOKEN_LENGTH}: use a random one (openssl rand -hex 16), or allowWeakToken / --allow-weak-token to accept it`);
+  }
 }
 
 /**

@@ -10,12 +10,12 @@ import { ANNOUNCE_V3_OPTION, announceV3Help, parseEndpoint, parseNumber, stopWhe
 import { CliError, parseOptions } from './output.js';
 
 /** What `parseOptions` gives for the options below (it types every value loosely). */
-type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean }
+type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean; 'allow-weak-token': boolean }
   & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'max-pending-connections' | 'duration', string>>
   & Partial<Record<'origin' | 'allowed-host' | 'allow' | 'client-send-type', string[]>>;
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
-                      [--token TOKEN] [--origin ORIGIN]... [--allowed-host NAME]...
+                      [--token TOKEN [--allow-weak-token]] [--origin ORIGIN]... [--allowed-host NAME]...
                       [--allow ADDRESS|CIDR]... [--static DIR]
                       [--allow-client-sends [--client-send-type TYPE]... [--client-send-rate N]]
                       [--max-message-size BYTES] [--max-clients N] [--max-pending-connections N]
@@ -36,7 +36,10 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
   --port PORT             WebSocket/HTTP port (default ${DEFAULT_BRIDGE_PORT}; 0 picks a free one)
   --path PATH             accept WebSockets on this URL path only (default: any path)
   --token TOKEN           clients must present it: ?token=TOKEN or Authorization: Bearer TOKEN
-                          (better: set IGTL_RX_BRIDGE_TOKEN, which other users cannot see in ps)
+                          (better: set IGTL_RX_BRIDGE_TOKEN, which other users cannot see in ps);
+                          at least 16 characters (openssl rand -hex 16); an address that
+                          presents 10 wrong tokens must then wait 6 s per try (429)
+  --allow-weak-token      accept a token shorter than 16 characters (tests only)
   --origin ORIGIN         allow pages from this origin (repeatable; "*" = any). Default: pages
                           the bridge serves itself and loopback origins (http://localhost:5173)
   --allowed-host NAME     a host name (or NAME:PORT) clients may use to reach the bridge,
@@ -71,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     port: { type: 'string' },
     path: { type: 'string' },
     token: { type: 'string' },
+    'allow-weak-token': { type: 'boolean', default: false },
     origin: { type: 'string', multiple: true },
     'allowed-host': { type: 'string', multiple: true },
     allow: { type: 'string', multiple: true },
@@ -124,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.allow === undefined ? {} : { allow: values.allow.flatMap((a) => a.split(',')).map((a) => a.trim()) }),
       ...(values.path === undefined ? {} : { path: values.path }),
       ...(token === undefined ? {} : { token }),
+      ...(values['allow-weak-token'] ? { allowWeakToken: true } : {}),
       ...(values.origin === undefined ? {} : { origins: values.origin }),
       ...(staticDir === undefined ? {} : { staticDir }),
       ...(maxMessageSize === undefined ? {} : { maxMessageSize }),

@@ -2,14 +2,19 @@
 // floods of idle HTTP connections, weak and guessed tokens, draft-version handshakes, text
 // frames. Real sockets on loopback; every "still open" is checked after an event that proves
 // the bridge has handled what came before it, never after a sleep.
+import { spawn } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { InvalidOptionError } from '../../src/node.js';
 import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer, until } from './bridge-kit.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { defer } = bridgeHooks();
+const TOKEN = '0123456789abcdef0123';
 
 async function bridgeOf(options: BridgeOptions = {}): Promise<IgtlBridge> {
   const peer = await peerServer(defer);
@@ -82,5 +87,50 @@ describe('HTTP connections that are not WebSocket clients (maxPendingConnections
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       expect(() => createBridge({ port: 0, upstream: { port: 9 }, maxPendingConnections: bad }), String(bad)).toThrow(InvalidOptionError);
     }
+  });
+});
+
+describe('tokens', () => {
+  it('refuses a token shorter than 16 characters unless allowWeakToken (InvalidOptionError, option token)', async () => {
+    let thrown: unknown;
+    try {
+      createBridge({ port: 0, upstream: { port: 9 }, token: 'surgery2026' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InvalidOptionError);
+    expect((thrown as InvalidOptionError).option).toBe('token');
+    expect((thrown as Error).message).toMatch(/11 characters, fewer than 16/);
+    const weak = await bridgeOf({ token: 'surgery2026', allowWeakToken: true });
+    expect((await rawAnswer(weak.address.port, upgrade(weak.address.port, '13', 'Authorization: Bearer surgery2026\r\n'))).status).toBe(101);
+  });
+
+  it('the CLI exits 2 naming the length and --allow-weak-token', async () => {
+    const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+    const run = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const p = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--token', 'short', '--duration', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.once('exit', (code) => resolve({ code, err }));
+    });
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/token has 5 characters, fewer than 16.*--allow-weak-token/);
+  });
+
+  it('answers 429 with Retry-After once an address has failed 10 times, also to the right token (it got 401 for ever)', async () => {
+    const bridge = await bridgeOf({ token: TOKEN });
+    const port = bridge.address.port;
+    for (let i = 0; i < 10; i++) {
+      expect((await rawAnswer(port, upgrade(port, '13', `Authorization: Bearer wrong-token-${i}-xxxxxxxx\r\n`))).status, `attempt ${i + 1}`).toBe(401);
+    }
+    const limited = await rawAnswer(port, upgrade(port, '13', 'Authorization: Bearer wrong-again-xxxxxxxxxx\r\n'));
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(/\r\nRetry-After: (\d+)/i.exec(limited.headers)?.[1]);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(6);
+    expect((await rawAnswer(port, upgrade(port, '13', `Authorization: Bearer ${TOKEN}\r\n`))).status).toBe(429);
+    // Another bridge (another table) still lets the right token in from the same address.
+    const other = await bridgeOf({ token: TOKEN });
+    expect((await rawAnswer(other.address.port, upgrade(other.address.port, '13', `Authorization: Bearer ${TOKEN}\r\n`))).status).toBe(101);
   });
 });

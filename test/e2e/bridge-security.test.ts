@@ -190,7 +190,7 @@ describe('refusals of a page that names every message anew', () => {
 
 describe('tokens never reach a log line', () => {
   it('redacts the token of refused, accepted and leaving clients, on every igtl-rx namespace', async () => {
-    const token = 'S3cr3t-T0ken-4242';
+    const token = 'S3cr3t-T0ken-4242-S3cr3t';
     const wrong = 'Wr0ng-Guess-777';
     const lines: string[] = [];
     const savedLog = createDebug.log;
@@ -240,10 +240,10 @@ describe('a token is required beyond loopback', () => {
     expect(() => createBridge({ host: '::', port: 0, upstream: { port: 9 } })).toThrow(/token is required/);
     expect(() => createBridge({ host: '127.0.0.1', port: 0, token: '', upstream: { port: 9 } })).toThrow(InvalidOptionError);
     const peer = await peerServer();
-    const bridge = await bridgeOf({ host: '0.0.0.0', upstream: { port: peer.address.port }, token: 't' });
+    const bridge = await bridgeOf({ host: '0.0.0.0', upstream: { port: peer.address.port }, token: 'tttttttttttttttt' });
     expect(bridge.address.address).toBe('0.0.0.0');
     // The Host a client on this machine uses for an interface address is accepted.
-    expect(await statusOf(`ws://127.0.0.1:${bridge.address.port}/?token=t`)).toBe(101);
+    expect(await statusOf(`ws://127.0.0.1:${bridge.address.port}/?token=tttttttttttttttt`)).toBe(101);
   });
 
   it('the CLI exits 2 with a clear message', async () => {

@@ -339,11 +339,11 @@ describe('safe defaults and limits', () => {
 
   it('asks for the token: ?token= or Authorization: Bearer, 401 otherwise', async () => {
     const peer = await rawPeer();
-    const bridge = await bridgeOf({ upstream: { port: peer.port }, token: 's3cret' });
+    const bridge = await bridgeOf({ upstream: { port: peer.port }, token: 's3cret-s3cret-s3cret' });
     expect(await statusOf(bridge.url)).toBe(401);
     expect(await statusOf(`${bridge.url}?token=wrong`)).toBe(401);
-    expect(await statusOf(`${bridge.url}?token=s3cret`)).toBe(101);
-    expect(await statusOf(bridge.url, { headers: { authorization: 'Bearer s3cret' } })).toBe(101);
+    expect(await statusOf(`${bridge.url}?token=s3cret-s3cret-s3cret`)).toBe(101);
+    expect(await statusOf(bridge.url, { headers: { authorization: 'Bearer s3cret-s3cret-s3cret' } })).toBe(101);
   });
 
   it('refuses pages from other origins (403); accepts its own origin, loopback origins and an allow-list', async () => {
@@ -531,7 +531,7 @@ describe('igtl-rx bridge (CLI)', () => {
   it('relays the simulator to a WebSocket client, logs through debug (igtl-rx:bridge), and stops on SIGTERM', async () => {
     assertBuilt();
     const sim = await simulator({ trackingRateHz: 50, tools: ['Stylus'], streams: ['TRANSFORM'] });
-    const child: ChildProcess = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--igtl', `127.0.0.1:${sim.address.port}`, '--token', 'tkn'], {
+    const child: ChildProcess = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--igtl', `127.0.0.1:${sim.address.port}`, '--token', 'tkn-tkn-tkn-tkn-tkn'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     defer(() => {
@@ -545,7 +545,7 @@ describe('igtl-rx bridge (CLI)', () => {
     const url = /listening on (ws:\S+)/.exec(stdout)![1]!;
     expect(stdout).toMatch(new RegExp(`listening on ws://127\\.0\\.0\\.1:\\d+/ \\(peer 127\\.0\\.0\\.1:${sim.address.port}\\)`));
     expect(await statusOf(url)).toBe(401);
-    const c = await open(`${url}?token=tkn&type=TRANSFORM`);
+    const c = await open(`${url}?token=tkn-tkn-tkn-tkn-tkn&type=TRANSFORM`);
     await until('poses through the CLI bridge', () => c.messages.length >= 10);
     c.ws.close();
     await until('the log lines', () => /client #1 .* left/.test(stderr));
