@@ -56,7 +56,7 @@ import { redact, redactingLog, type RedactingLog } from './redact.js';
 import { MAX_NOTICED_KINDS, RefusalNotices } from './refusal-notices.js';
 import { watchClientPings } from './client-pings.js';
 import { sharedFrameSocket } from './shared-frames.js';
-import { BridgeTokenRequiredError, checkHost, checkOrigin, checkToken, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
+import { BridgeTokenRequiredError, checkHost, checkOrigin, checkToken, checkWebSocketVersion, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { AuthFailures } from './auth-failures.js';
 import { capConnections, checkMaxPendingConnections, defaultMaxPendingConnections, type ConnectionCap } from './connection-cap.js';
 import { staticFiles } from './static-files.js';
@@ -449,7 +449,7 @@ export class IgtlBridge {
     const target = requestUrl(req);
     const query = target?.searchParams ?? new URLSearchParams();
     let filter: ClientFilter | undefined;
-    let refusal: Refusal | undefined = this.acceptor.closing ? { status: 503, reason: 'the bridge is closing' } : (this.checkRequest(req) ?? checkOrigin(req, this.options.origins));
+    let refusal: Refusal | undefined = this.acceptor.closing ? { status: 503, reason: 'the bridge is closing' } : (this.checkRequest(req) ?? checkWebSocketVersion(req) ?? checkOrigin(req, this.options.origins));
     if (!refusal && !target) refusal = { status: 400, reason: 'the request target is not a URL' };
     const bound = this.acceptor.boundAddress();
     if (!refusal && this.options.token === undefined && bound !== undefined && !isLoopbackHost(bound)) {
@@ -584,6 +584,15 @@ export class IgtlBridge {
     );
     this.acceptor.add(client);
     this.connectionCap?.promote(raw);
+    // Text frames carry nothing the bridge reads (OpenIGTLink travels in binary frames): a page
+    // that sends one has a bug, and ignoring it (a debug line) left the page thinking it was
+    // heard. 1003, "unsupported data" (RFC 6455, 7.4.1): its connection ends with the reason,
+    // which connectWebSocket reports as a ConnectionError naming code and reason.
+    ws.on('message', (_data, isBinary) => {
+      if (isBinary || ws.readyState !== ws.OPEN) return;
+      this.log('client #%d %s sent a text frame: closing it (1003)', id, remote);
+      ws.close(1003, 'text frames are not accepted: OpenIGTLink travels in binary frames');
+    });
     // Nothing else finds a vanished client that never pings (a plain WebSocket client) while the
     // bridge has nothing to write to it: no heartbeat, no write to stall (it was held for ever).
     const keepAliveMs = this.options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;

@@ -22,9 +22,9 @@ import { addressAllowList, unmapIPv4 } from '../transport/address-allow-list.js'
 
 /** Why a client was refused, with the HTTP status of the refusal. */
 export interface Refusal {
-  readonly status: 400 | 401 | 403 | 404 | 421 | 429 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 421 | 426 | 429 | 503;
   readonly reason: string;
-  /** Headers the refusal must carry (Retry-After with 429). */
+  /** Headers the refusal must carry (Sec-WebSocket-Version with 426, Retry-After with 429). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -43,6 +43,18 @@ export function checkToken(token: string | undefined, allowWeak: boolean | undef
   if (!allowWeak && [...token].length < MIN_TOKEN_LENGTH) {
     throw new InvalidOptionError('token', `the token has ${[...token].length} characters, fewer than ${MIN_TOKEN_LENGTH}: use a random one (openssl rand -hex 16), or allowWeakToken / --allow-weak-token to accept it`);
   }
+}
+
+/**
+ * Checks the WebSocket protocol version of an upgrade: only 13 is RFC 6455. `ws` also completes
+ * handshakes of the draft version 8 (hybi-10), whose clients predate the Origin header and the
+ * final framing rules; nothing igtl-rx supports speaks it. RFC 6455, 4.2.2: refuse with 426 and
+ * the versions the server speaks in Sec-WebSocket-Version.
+ */
+export function checkWebSocketVersion(req: IncomingMessage): Refusal | undefined {
+  const version = req.headers['sec-websocket-version'];
+  if (version === '13') return undefined;
+  return { status: 426, reason: `WebSocket version ${version === undefined ? '(none)' : JSON.stringify(version)} is not supported: only 13 (RFC 6455)`, headers: { 'Sec-WebSocket-Version': '13' } };
 }
 
 /**
@@ -120,9 +132,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * (the page it serves) and loopback origins (a dev server on localhost) are allowed.
  */
 export function checkOrigin(req: IncomingMessage, allowed: readonly string[] | undefined): Refusal | undefined {
-  // Browsers of the WebSocket draft that `ws` still accepts (Sec-WebSocket-Version 8) send the
-  // page's origin as Sec-WebSocket-Origin, not Origin: `ws` reads that one for them, and so must
-  // this check, else such a handshake counted as "no Origin" and passed. Every one sent must pass.
+  // Clients of the WebSocket draft (Sec-WebSocket-Version 8) send the page's origin as
+  // Sec-WebSocket-Origin, not Origin, and `ws` reads that one for them. The bridge refuses that
+  // version first (checkWebSocketVersion), but a request may carry the header with version 13
+  // too: it is checked all the same, so no header `ws` might read goes unchecked. Every one sent must pass.
   for (const origin of [req.headers.origin, req.headers['sec-websocket-origin']]) {
     if (typeof origin !== 'string') continue;
     const refusal = checkOneOrigin(req, origin, allowed);

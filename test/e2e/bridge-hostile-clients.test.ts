@@ -134,3 +134,30 @@ describe('tokens', () => {
     expect((await rawAnswer(other.address.port, upgrade(other.address.port, '13', `Authorization: Bearer ${TOKEN}\r\n`))).status).toBe(101);
   });
 });
+
+describe('WebSocket protocol versions', () => {
+  it('refuses version 8 (and none, and 12) with 426 and Sec-WebSocket-Version: 13 (version 8 was accepted: 101)', async () => {
+    const bridge = await bridgeOf();
+    const port = bridge.address.port;
+    for (const version of ['8', '12', '']) {
+      const answer = await rawAnswer(port, upgrade(port, version));
+      expect(answer.status, version).toBe(426);
+      expect(answer.headers, version).toMatch(/\r\nSec-WebSocket-Version: 13(\r\n|$)/i);
+    }
+    expect((await rawAnswer(port, upgrade(port, '13'))).status).toBe(101);
+  });
+});
+
+describe('text frames from a client', () => {
+  it('close the client with 1003 and a reason (it was left open, told nothing); other clients go on', async () => {
+    const bridge = await bridgeOf();
+    const url = `ws://127.0.0.1:${bridge.address.port}/`;
+    const other = await openClient(url);
+    const ws = await openClient(url);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.send('{"hello":"bridge"}');
+    expect(await closed).toEqual({ code: 1003, reason: 'text frames are not accepted: OpenIGTLink travels in binary frames' });
+    await until('the bridge to drop the client', () => bridge.clients.size === 1);
+    expect(other.readyState).toBe(WebSocket.OPEN);
+  });
+});

@@ -383,17 +383,19 @@ describe('Origin of a draft-version handshake (Sec-WebSocket-Version 8)', () => 
   const handshake = (port: number, version: number, origin: string) =>
     `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: ${version}\r\n${origin}`;
 
-  it('checks Sec-WebSocket-Origin as Origin: another origin is refused with 403 (it was let in: 101), its own origin passes', async () => {
+  it('refuses version 8 whatever its Sec-WebSocket-Origin (426: only 13; another origin was let in: 101), and checks Sec-WebSocket-Origin beside Origin', async () => {
     const peer = await peerServer();
     const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
     const port = bridge.address.port;
-    expect(await rawStatus(port, handshake(port, 8, 'Sec-WebSocket-Origin: http://evil.example\r\n'))).toBe(403);
+    expect(await rawStatus(port, handshake(port, 8, 'Sec-WebSocket-Origin: http://evil.example\r\n'))).toBe(426);
+    expect(await rawStatus(port, handshake(port, 8, `Sec-WebSocket-Origin: http://127.0.0.1:${port}\r\n`))).toBe(426);
     expect(await rawStatus(port, handshake(port, 13, `Origin: http://127.0.0.1:${port}\r\nSec-WebSocket-Origin: http://evil.example\r\n`))).toBe(403);
-    expect(await rawStatus(port, handshake(port, 8, `Sec-WebSocket-Origin: http://127.0.0.1:${port}\r\n`))).toBe(101);
+    expect(await rawStatus(port, handshake(port, 13, `Origin: http://127.0.0.1:${port}\r\nSec-WebSocket-Origin: http://127.0.0.1:${port}\r\n`))).toBe(101);
     // With an allow-list too.
     const listed = await bridgeOf({ upstream: { port: peer.address.port }, origins: ['https://nav.example.org'] });
-    expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: http://evil.example\r\n'))).toBe(403);
-    expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: https://nav.example.org\r\n'))).toBe(101);
+    expect(await rawStatus(listed.address.port, handshake(listed.address.port, 8, 'Sec-WebSocket-Origin: https://nav.example.org\r\n'))).toBe(426);
+    expect(await rawStatus(listed.address.port, handshake(listed.address.port, 13, 'Sec-WebSocket-Origin: http://evil.example\r\n'))).toBe(403);
+    expect(await rawStatus(listed.address.port, handshake(listed.address.port, 13, 'Sec-WebSocket-Origin: https://nav.example.org\r\n'))).toBe(101);
   });
 
   it('refuses Origin: null (sandboxed frames, file:// pages) by default and with an allow-list, in either header', async () => {
@@ -402,7 +404,7 @@ describe('Origin of a draft-version handshake (Sec-WebSocket-Version 8)', () => 
     const listed = await bridgeOf({ upstream: { port: peer.address.port }, origins: ['https://nav.example.org'] });
     for (const port of [bridge.address.port, listed.address.port]) {
       expect(await rawStatus(port, handshake(port, 13, 'Origin: null\r\n'))).toBe(403);
-      expect(await rawStatus(port, handshake(port, 8, 'Sec-WebSocket-Origin: null\r\n'))).toBe(403);
+      expect(await rawStatus(port, handshake(port, 13, 'Sec-WebSocket-Origin: null\r\n'))).toBe(403);
     }
   });
 });
