@@ -58,6 +58,7 @@ import { watchClientPings } from './client-pings.js';
 import { sharedFrameSocket } from './shared-frames.js';
 import { BridgeTokenRequiredError, checkHost, checkOrigin, checkToken, checkWebSocketVersion, isLoopbackHost, presentedToken, tokenMatches, type Refusal } from './security.js';
 import { AuthFailures } from './auth-failures.js';
+import { ReplyRoutes } from './reply-routes.js';
 import { capConnections, checkMaxPendingConnections, defaultMaxPendingConnections, type ConnectionCap } from './connection-cap.js';
 import { staticFiles } from './static-files.js';
 import { monotonicNow } from '../protocol/clock.js';
@@ -286,6 +287,8 @@ export class IgtlBridge {
   private readonly log: RedactingLog;
   private readonly sendRules: ClientSendRules;
   private nextId = 1;
+  /** The pages' requests waiting for replies: a reply goes to the page(s) that asked (reply-routes.ts). */
+  private readonly replyRoutes = new ReplyRoutes<LiveClient>(monotonicNow);
   /** Failed token attempts per client address (auth-failures.ts). */
   private readonly authFailures = new AuthFailures({}, monotonicNow);
   /** The bound on the own HTTP server's connections that are not clients (undefined on a server of the user's). */
@@ -407,6 +410,7 @@ export class IgtlBridge {
       { registry: defaultRegistry, maxMessageSize: undefined, nextMessageId: () => (this.messageIdCounter = (this.messageIdCounter % 0xffffffff) + 1) },
       this.policyOf,
       (msg) => up.receivedFrame(msg),
+      (msg) => this.replyRoutes.recipients(msg),
     );
     this.http.on('upgrade', this.upgradeListener);
   }
@@ -642,6 +646,7 @@ export class IgtlBridge {
         next: (msg) => {
           const verdict = gate(msg);
           if (!verdict) {
+            this.replyRoutes.asked(client, msg);
             this.upstream.next(msg);
             return;
           }
@@ -663,6 +668,7 @@ export class IgtlBridge {
   private drop(client: LiveClient, why?: string): void {
     if (!this.acceptor.remove(client)) return;
     this.groups.leave(client);
+    this.replyRoutes.forget(client);
     for (const s of this.clientSubs.get(client) ?? []) s.unsubscribe();
     this.clientSubs.delete(client);
     const q = client.queueStatus;

@@ -46,7 +46,14 @@ export class ClientGroups<C extends FanOutClient> {
     private readonly policyOf: (msg: IgtlMessage) => SendPolicy,
     /** A message's frame as the peer sent it, when known (IgtlConnection.receivedFrame). */
     private readonly received?: (msg: IgtlMessage) => Uint8Array | undefined,
+    /**
+     * The clients a message is for (a reply to the pages that asked, reply-routes.ts), or
+     * undefined for every client. Asked once per message, whatever the number of groups.
+     */
+    private readonly route?: (msg: IgtlMessage) => ReadonlySet<C> | undefined,
   ) {}
+  /** The message last routed and its recipients (groups see a message one after another). */
+  private routed: { readonly msg: IgtlMessage; readonly to: ReadonlySet<C> | undefined } | undefined;
 
   /** Number of groups (distinct filters) now. */
   get size(): number {
@@ -85,7 +92,10 @@ export class ClientGroups<C extends FanOutClient> {
     const count: FanOutCount = { queued: 0, dropped: 0 };
     const policy = this.policyOf(msg);
     const frame = this.received?.(msg);
+    if (this.route && this.routed?.msg !== msg) this.routed = { msg, to: this.route(msg) };
+    const only = this.routed?.msg === msg ? this.routed.to : undefined;
     for (const client of clients) {
+      if (only && !only.has(client)) continue;
       client.relayed++;
       // Dropped or refused sends are reported on the client's errors$ (its queue's doing).
       if (frame !== undefined && keepsItsFraming(msg, client.outgoingVersion(msg))) client.sendEncoded(frame, msg, shared.key, policy);

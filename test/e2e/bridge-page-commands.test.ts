@@ -1,7 +1,7 @@
 // Commands of several pages through one bridge to a PlusServer: the bridge's clients share its
-// one connection to the server, which sees their COMMAND_IDs as one client's, and the bridge
-// hands every RTS_COMMAND to every page (docs/bridge.md). Each page must get its own command's
-// reply, and every command must run.
+// one connection to the server, which sees their COMMAND_IDs as one client's; the bridge hands
+// each RTS_COMMAND to the page that sent its COMMAND_ID (docs/bridge.md). Each page must get its
+// own command's reply, and every command must run.
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import WebSocket from 'ws';
