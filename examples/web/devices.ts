@@ -5,6 +5,7 @@
 import { measureRate, watchFreshness } from '../../operators/index.js';
 import { encodedSize, fullDeviceName, invalidPoses, monotonicNow, wireType, type IgtlMessage } from '../../src/index.js';
 import type { Observable, Subscription } from 'rxjs';
+import { Freshness } from './freshness.js';
 
 /**
  * The row key of a message: wire type and full device name (`fullDeviceName`: PLUS's
@@ -23,7 +24,7 @@ export interface DeviceEntry {
   bytesPerSecond: number;
   /** monotonicNow() of its last message (the clock of the row's stale mark). */
   lastSeen: number;
-  /** Silent for longer than the threshold (watchFreshness). */
+  /** Greyed: silent for longer than the threshold (markStale). */
   stale: boolean;
   last: IgtlMessage;
   totalBytes: number;
@@ -66,8 +67,11 @@ export class DeviceList {
     initiallyIncluded: readonly string[],
   ) {
     this.initial = new Set(initiallyIncluded);
+    this.freshness = new Freshness(staleAfterMs);
   }
   private readonly initial: Set<string>;
+  /** Each row's freshness, checked on every frame (freshness.ts). */
+  private readonly freshness: Freshness;
 
   /** Follows a connection: counts every message, reports rates every 500 ms. */
   attach(messages$: Observable<IgtlMessage>): Subscription {
@@ -75,14 +79,12 @@ export class DeviceList {
       const e = this.entry(msg);
       e.last = msg;
       e.lastSeen = monotonicNow();
+      this.freshness.arrived(e.key, e.lastSeen);
       e.totalBytes += encodedSize(msg);
     });
     // Greyed rows: the library's watchFreshness, keyed as the rows are.
     sub.add(
-      messages$.pipe(watchFreshness({ staleAfterMs: this.staleAfterMs, key: deviceKey })).subscribe((c) => {
-        const e = this.entries.get(c.key);
-        if (e) e.stale = c.stale;
-      }),
+      messages$.pipe(watchFreshness({ staleAfterMs: this.staleAfterMs, key: deviceKey })).subscribe((c) => this.freshness.change(c)),
     );
     // The rates: the library's measureRate over a 2 s window, keyed by (type, device).
     sub.add(
@@ -120,13 +122,21 @@ export class DeviceList {
     this.toggleListeners.push(listener);
   }
 
+  /** Greys the rows that are stale at `now` (monotonicNow()), and only those (called on every frame). */
+  markStale(now: number): void {
+    for (const e of this.entries.values()) {
+      const stale = this.freshness.staleAge(e.key, now) !== undefined;
+      if (stale === e.stale) continue;
+      e.stale = stale;
+      e.row.classList.toggle('stale', stale);
+      e.row.dataset.stale = String(stale);
+    }
+  }
+
   /** Refreshes the cells (called by the frame loop a few times per second). */
   render(now = monotonicNow()): void {
     for (const e of this.entries.values()) {
       const silent = now - e.lastSeen;
-      const stale = e.stale;
-      e.row.classList.toggle('stale', stale);
-      e.row.dataset.stale = String(stale);
       e.row.dataset.hz = e.hz.toFixed(2);
       e.row.dataset.bps = e.bytesPerSecond.toFixed(0);
       e.cells.hz.textContent = e.hz.toFixed(1);
@@ -157,6 +167,7 @@ export class DeviceList {
     row.dataset.key = key;
     row.dataset.type = wireType(msg);
     row.dataset.device = name;
+    row.dataset.stale = 'false';
     const td = (cls: string, text = '') => {
       const c = document.createElement('td');
       c.className = cls;

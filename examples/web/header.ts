@@ -2,7 +2,7 @@
 // reports it (peerState$, when this version of the library has it), what that means for the
 // data (live / stale / tracker down / bridge down), and the last error, cleared on recovery.
 import { isObservable, type Observable, type Subscription } from 'rxjs';
-import type { ConnectionState, IgtlConnection, IgtlError } from '../../src/index.js';
+import { monotonicNow, type ConnectionState, type IgtlConnection, type IgtlError } from '../../src/index.js';
 
 /**
  * The upstream peer's state as the bridge reports it. Read defensively: only `kind` is relied
@@ -93,6 +93,8 @@ export class Header {
   private lastHealth: Health | undefined;
   /** Until when (performance.now()) the bridge's first peer-state notice is waited for. */
   private awaitingPeerUntil = 0;
+  /** monotonicNow() of the newest message from the bridge, or of the open (see check). */
+  private dataAt = 0;
 
   constructor(
     private readonly health: HTMLElement,
@@ -101,6 +103,8 @@ export class Header {
     private readonly errorLine: HTMLElement,
     /** The bridge's address as shown (the connection's own name is generic for a URL function). */
     private readonly bridgeName: string,
+    /** The connection's `staleAfterMs`: the age of its newest message at which check() says stale (default: never). */
+    private readonly staleAfterMs = Infinity,
   ) {}
 
   /** Follows a connection's state, peer state and errors. */
@@ -108,6 +112,7 @@ export class Header {
     const peer$ = peerStateOf(connection);
     const sub = connection.state$.subscribe((s) => {
       const opened = s.kind === 'open' && this.conn.kind !== 'open' && this.conn.kind !== 'stale';
+      if (opened) this.dataAt = monotonicNow();
       this.conn = s;
       if (s.kind === 'open') this.wasOpen = true;
       if (opened && peer$) {
@@ -132,9 +137,35 @@ export class Header {
     return sub;
   }
 
+  /** A message arrived from the bridge (the page calls this for each one it receives). */
+  received(at = monotonicNow()): void {
+    this.dataAt = at;
+  }
+
+  /**
+   * Says what is true at `now` (monotonicNow()), called on every frame. The connection's `stale`
+   * state comes from a timer, which cannot run before the frame that follows a held page (a long
+   * task, a background tab: freshness.ts); neither can the WebSocket's close. Until they have,
+   * an open connection whose newest message is `staleAfterMs` old is shown stale, not live.
+   */
+  check(now: number): void {
+    if (this.health.dataset.health !== this.healthAt(now)) this.render();
+  }
+
   /** The current health (for the test hooks). */
   get current(): Health {
-    return healthOf(this.conn, this.peer?.kind === 'unknown' ? undefined : this.peer, this.wasOpen, this.awaitingPeer());
+    return this.healthAt(monotonicNow());
+  }
+
+  private healthAt(now: number): Health {
+    return healthOf(this.connAt(now), this.peer?.kind === 'unknown' ? undefined : this.peer, this.wasOpen, this.awaitingPeer());
+  }
+
+  /** The connection's state, or stale when it says open and its newest message is too old. */
+  private connAt(now: number): ConnectionState {
+    const s = this.conn;
+    const silentMs = now - this.dataAt;
+    return s.kind === 'open' && silentMs >= this.staleAfterMs ? { kind: 'stale', remote: s.remote, silentMs } : s;
   }
 
   private error(e: IgtlError): void {
@@ -148,7 +179,7 @@ export class Header {
   }
 
   private render(): void {
-    const s = this.conn;
+    const s = this.connAt(monotonicNow());
     const peer = this.peer?.kind === 'unknown' ? undefined : this.peer;
     const health = healthOf(s, peer, this.wasOpen, this.awaitingPeer());
     this.health.dataset.health = health;

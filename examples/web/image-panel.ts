@@ -35,8 +35,6 @@ export interface ImagePanelElements {
 
 export class ImagePanel {
   private readonly devices = new Map<string, DeviceImages>();
-  /** monotonicNow() of the newest image of each stale device (setStale: watchFreshness's lastSeen). */
-  private readonly staleSince = new Map<string, number>();
   /** The shown image's description, without the stale notice. */
   private infoText = '';
   /** The shown image is stale (markStale). */
@@ -104,21 +102,17 @@ export class ImagePanel {
     d.pending = msg;
   }
 
-  /** A device's images went stale, their newest received at `lastSeen` (monotonicNow(), watchFreshness's clock), or live again (undefined). */
-  setStale(device: string, lastSeen: number | undefined): void {
-    if (lastSeen === undefined) this.staleSince.delete(device);
-    else this.staleSince.set(device, lastSeen);
-  }
-
   /**
-   * Shows the image stale when its device is (setStale), or live: a frozen image must not look
-   * live while tracking goes on. The canvas is dimmed (class and `data-stale`) and the panel's
-   * title says how old the image is (`now`: monotonicNow(), a few times a second).
+   * Shows the image stale when its device is, or live: a frozen image must not look live while
+   * tracking goes on. The canvas is dimmed (class and `data-stale`) and the panel's title says
+   * how old the image is. `staleAge`: how old a device's newest image is if it is stale, ms, else
+   * undefined (freshness.ts, checked on every frame).
    */
-  markStale(now: number): void {
-    const since = this.selected === undefined ? undefined : this.staleSince.get(this.selected);
-    const shown = since !== undefined;
-    this.el.info.textContent = shown ? `no new image for ${silence(now - since)} · ${this.infoText}` : this.infoText;
+  markStale(staleAge: (device: string) => number | undefined): void {
+    const age = this.selected === undefined ? undefined : staleAge(this.selected);
+    const shown = age !== undefined;
+    const text = shown ? `no new image for ${silence(age)} · ${this.infoText}` : this.infoText;
+    if (this.el.info.textContent !== text) this.el.info.textContent = text;
     if (shown !== this.shownStale) {
       this.shownStale = shown;
       this.el.canvas.classList.toggle('stale', shown);

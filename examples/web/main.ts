@@ -19,6 +19,7 @@ import { ofDevice, ofType, pairByTimestamp, splitElements, throttleTracking, val
 import { DeviceList } from './devices.js';
 import { FilterBar } from './filters.js';
 import { FrameLoop } from './frame-loop.js';
+import { Freshness } from './freshness.js';
 import { Header } from './header.js';
 import { ImagePanel } from './image-panel.js';
 import { Inspector } from './inspector.js';
@@ -46,7 +47,7 @@ const conn = connectWebSocket(() => bridgeUrl(params, bridgeFilter), {
 
 // ---- panels
 const loop = new FrameLoop();
-const header = new Header($('health'), $('bridge-state'), $('peer-state'), $('error'), new URL(params.bridge).host);
+const header = new Header($('health'), $('bridge-state'), $('peer-state'), $('error'), new URL(params.bridge).host, params.staleAfterMs);
 const devices = new DeviceList($<HTMLTableSectionElement>('devices'), params.deviceStaleMs, params.devices);
 const filters = new FilterBar($('type-chips'), $<HTMLSelectElement>('rate-filter'), $('filter-summary'), bridgeFilter);
 const inspector = new Inspector($('inspector-title'), $('inspector'));
@@ -77,6 +78,7 @@ $('probe-mode').textContent = params.probe ? `tracked by ${params.probe} (pairBy
 
 // ---- streams
 header.attach(conn);
+conn.subscribe(() => header.received());
 devices.attach(conn);
 devices.onTraffic((s) => chart.add(s));
 
@@ -90,34 +92,34 @@ conn.pipe(map(wireType), distinct()).subscribe((t) => filters.addType(t));
 // frozen, with a status in v3 metadata) is not drawn; the tool then goes stale like a silent one.
 const tracking$ = conn.pipe(ofType(...TRACKING_TYPES), validPoses(), splitElements(), share());
 const updates = new Map<string, number>();
+// Each tool's freshness, checked on every frame (freshness.ts): watchFreshness's verdicts and the
+// age of the pose drawn.
+const tools = new Freshness(params.deviceStaleMs);
 // Poses drawn: throttled per tool to the display rate.
 const drawn$ = tracking$.pipe(throttleTracking(params.displayHz), share());
 drawn$.subscribe((msg) => {
   const pose = poseOf(msg);
   if (!pose) return;
   updates.set(pose.tool, (updates.get(pose.tool) ?? 0) + 1);
+  tools.arrived(pose.tool);
   scene?.setPose(pose);
 });
-// A tool whose poses stop while others go on is drawn stale: watchFreshness says when, per tool;
-// the value is the monotonicNow() of its newest pose (watchFreshness's clock). It watches the
-// poses drawn, not all of them (a tool that stops is marked at most one display frame later):
+// A tool whose poses stop while others go on is drawn stale: watchFreshness says when, per tool,
+// and each frame checks the age of the pose it draws too (`tools`, in the loop below). It watches
+// the poses drawn, not all of them (a tool that stops is marked at most one display frame later):
 // after the page's main thread was blocked (a long task, a GC, a laptop waking) the poses buffered
 // meanwhile arrive in a burst, the throttle draws the oldest at once and the newest a window
 // later, and a mark taken from the newest would call the oldest live. byTimestamp: the burst's
-// poses are as old as their timestamps say, not as new as their arrival. A change is drawn at
-// once, not at the next refresh of the labels: the burst is over within a few frames.
-const staleTools = new Map<string, number>();
-drawn$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf, byTimestamp: params.byTimestamp })).subscribe((c) => {
-  if (c.stale) staleTools.set(c.key, c.lastSeen);
-  else staleTools.delete(c.key);
-  scene?.setStale(c.key, c.stale ? c.at - c.lastSeen : undefined);
-  // With probe=, the images are placed by the probe's pose: a stale probe, a stale placement.
-  if (c.key === params.probe) scene?.setPlacementStale(c.stale);
-});
+// poses are as old as their timestamps say, not as new as their arrival. A change is drawn on
+// the next frame, as every pose is: the burst is over within a few frames.
+drawn$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: toolOf, byTimestamp: params.byTimestamp })).subscribe((c) => tools.change(c));
 
 // Images: with `probe=`, each IMAGE is paired with the probe pose nearest in time; its place in
 // the world is then probe pose x IMAGE matrix ("tracked ultrasound").
 const image$ = conn.pipe(ofType('IMAGE'));
+// Each image device's freshness, checked on every frame, as the tools'.
+const imageDevices = new Freshness(params.deviceStaleMs);
+image$.subscribe((m) => imageDevices.arrived(fullDeviceName(m)));
 if (params.probe) {
   const probe = params.probe;
   const probe$ = tracking$.pipe(filter((m) => toolOf(m) === probe));
@@ -136,11 +138,7 @@ if (scene) {
   images.onFrame((f) => view.setImage(f));
 }
 // The same for images: a probe that stops sending is shown with an image marked stale.
-image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName, byTimestamp: params.byTimestamp })).subscribe((c) => {
-  images.setStale(c.key, c.stale ? c.lastSeen : undefined);
-  images.markStale(c.at);
-  scene?.setImageStale(c.key, c.stale);
-});
+image$.pipe(watchFreshness({ staleAfterMs: params.deviceStaleMs, key: fullDeviceName, byTimestamp: params.byTimestamp })).subscribe((c) => imageDevices.change(c));
 
 // STATUS, newest first.
 conn.pipe(ofType('STATUS')).subscribe((m) => statusList.add(m));
@@ -174,18 +172,22 @@ devices.onToggle(applyFilters);
 let lastTable = 0;
 loop.add((now) => {
   images.render();
+  // What is stale, then the drawing: the first frame after the page was held (a long task, a
+  // background tab) comes before any timer or WebSocket event has run, and must not draw an old
+  // pose live (freshness.ts). On watchFreshness's clock (monotonicScheduler), which a step of the
+  // system clock does not move.
+  const at = monotonicNow();
+  header.check(at);
+  for (const tool of updates.keys()) scene?.setStale(tool, tools.staleAge(tool, at));
+  // With probe=, the images are placed by the probe's pose: a stale probe, a stale placement.
+  if (params.probe) scene?.setPlacementStale(tools.staleAge(params.probe, at) !== undefined);
+  for (const device of imageDevices.keys()) scene?.setImageStale(device, imageDevices.staleAge(device, at) !== undefined);
+  images.markStale((device) => imageDevices.staleAge(device, at));
+  devices.markStale(at);
   scene?.render();
   if (now - lastTable >= 250) {
     lastTable = now;
-    devices.render();
-    // Tools and images that went silent while the connection stays live: their age, shown.
-    // On watchFreshness's clock (monotonicScheduler), which a step of the system clock does not move.
-    const at = monotonicNow();
-    for (const tool of updates.keys()) {
-      const since = staleTools.get(tool);
-      scene?.setStale(tool, since === undefined ? undefined : at - since);
-    }
-    images.markStale(at);
+    devices.render(at);
   }
   inspector.render(now);
   chart.render();

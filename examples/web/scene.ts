@@ -129,7 +129,9 @@ export class SceneView {
     const t = this.tools.get(name);
     if (!t) return;
     const stale = silentMs !== undefined;
-    t.label.textContent = stale ? `${name} · no pose for ${silence(silentMs)}` : name;
+    // Called on every frame: the label is written only when its text changes.
+    const text = stale ? `${name} · no pose for ${silence(silentMs)}` : name;
+    if (t.label.textContent !== text) t.label.textContent = text;
     if (t.stale === stale) return;
     t.stale = stale;
     t.label.classList.toggle('stale', stale);
