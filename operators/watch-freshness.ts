@@ -86,6 +86,10 @@ interface KeyState<T> {
  * A timer cannot run while the thread is blocked (a page's long task): a key whose deadline
  * passed meanwhile is said stale at its next message, if that comes first, before the message is
  * judged. With `byTimestamp` a message counts from its sample's time (see the option).
+ * Nor can it run before the first animation frame after a held page (a long task, a background
+ * tab whose timers the browser throttles or freezes): a display that draws on frames checks the
+ * age of what it draws as well, against the newest arrival of each key on `monotonicNow()`
+ * (docs/browser.md, "The first frame after the page could not run").
  *
  * When the source ends (completes or errors), every key still live goes stale at that moment
  * (nothing more will come for it), then the completion or the error is passed on: the last poses

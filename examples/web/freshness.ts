@@ -31,7 +31,7 @@ interface Entry {
  * a long task, a tab in the background (Chromium runs its timers once a second, after five
  * minutes once a minute, and not at all while it freezes the tab) shows its next frame before
  * any timer or WebSocket event has run. That frame drew a tool that fell silent seconds ago as
- * live (measured: test/browser/workbench-resume.test.ts). So the frame also checks the age itself:
+ * live (measured in Chromium: docs/browser.md). So the frame also checks the age itself:
  * a key is stale when watchFreshness said so, or when its newest message arrived `staleAfterMs`
  * or more ago. Both on watchFreshness's clock, monotonicNow(), which a step of the system clock
  * does not move (a Date.now() difference would make a silent tool young by the length of a step
