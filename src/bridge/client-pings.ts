@@ -1,7 +1,9 @@
 // WebSocket pings (RFC 6455, 5.5.2) to a bridge client that has gone silent, and the verdict
 // when it does not answer. Browsers and `ws` answer a ping by themselves (a page's script takes
-// no part, so a busy or background tab still answers), which makes this the one test of life
-// that every client passes, whether or not it takes part in the OpenIGTLink heartbeat.
+// no part, so a background tab still answers), which makes this the one test of life that every
+// client passes, whether or not it takes part in the OpenIGTLink heartbeat. A page whose main
+// thread is busy with much unread data behind the ping may not answer (Chromium's flow control
+// stops reading the socket; measured with ~700 KB unread): it is cut only after 2 x idleMs.
 //
 // TCP keep-alive alone was not enough: it probes only while nothing waits to be acknowledged.
 // Measured in a network namespace: a plain WebSocket client whose packets vanished just after
@@ -29,13 +31,19 @@ export function watchClientPings(ws: WebSocket, idleMs: number, onGone: (silentM
     pinged = false;
   };
   const check = () => {
+    // A socket that is closing has left: ws ends its closing handshake (or terminates it) itself,
+    // and a verdict now would report a client gone that was already let go.
+    if (ws.readyState !== ws.OPEN) {
+      stop();
+      return;
+    }
     const now = monotonicNow();
     if (ws.isPaused) heard = now;
     const silent = now - heard;
     if (pinged && silent >= 2 * idleMs) {
       stop();
       onGone(silent);
-    } else if (!pinged && silent >= idleMs && ws.readyState === ws.OPEN) {
+    } else if (!pinged && silent >= idleMs) {
       pinged = true;
       ws.ping();
     }
