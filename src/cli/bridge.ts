@@ -7,7 +7,7 @@ import { DEFAULT_BRIDGE_PORT, createBridge, type IgtlBridge } from '../bridge/br
 import { MAX_BODY_SIZE_LIMIT } from '../protocol/constants.js';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
-import { CliError, parseOptions } from './output.js';
+import { CliError, parseOptions, stdoutIsALog } from './output.js';
 
 /** What `parseOptions` gives for the options below (it types every value loosely). */
 type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean; 'allow-weak-token': boolean }
@@ -146,6 +146,8 @@ export async function run(argv: string[]): Promise<number> {
     await bridge.close();
     throw new CliError(`cannot listen on ${values.host}:${port}: ${(err as Error).message}`);
   }
+  // stdout is a log here: its reader going must not stop the relay (docs/cli.md, "Conventions").
+  stdoutIsALog();
   process.stdout.write(`listening on ${bridge.url} (peer ${peer.host}:${peer.port})\n`);
   if (staticDir !== undefined) process.stdout.write(`workbench: open ${bridge.url.replace(/^ws/, 'http')} in a browser\n`);
   await firstValueFrom(stopWhen(duration));

@@ -7,7 +7,7 @@ import { isOpen } from '../connection/state.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { connectTcp } from '../transport/tcp.js';
 import { signalExitCode } from './connection-view.js';
-import { CliError } from './output.js';
+import { CliError, outputEnding } from './output.js';
 
 /** A host and a port. */
 export interface Endpoint {
@@ -165,6 +165,8 @@ export function stopSignal(): Observable<string> {
     const handler = (signal: string) => {
       if (received) process.exit(signalExitCode(signal));
       received = true;
+      // The verb is ending: a reader of stdout that goes now does not make it exit 0.
+      outputEnding();
       subscriber.next(signal);
     };
     const listeners = STOP_SIGNALS.map((signal) => [signal, () => handler(signal)] as const);

@@ -103,24 +103,44 @@ export class LineWriter {
 
   /** True while the stream has not taken the last write (its buffer is over its high-water mark). */
   private blocked(): boolean {
-    return (this.stream as { writableNeedDrain?: boolean }).writableNeedDrain === true;
+    return !this.gone() && (this.stream as { writableNeedDrain?: boolean }).writableNeedDrain === true;
+  }
+
+  /**
+   * True once the stream's reader has gone (EPIPE): nothing written now arrives, and waiting for
+   * a drain waited for ever (then the full second of {@link end}, saying the reader was stuck).
+   * process.stdout is not destroyed by an EPIPE (it stays `writableNeedDrain`, and each write
+   * fails again), so for it the EPIPE seen by {@link watchStdout} decides.
+   */
+  private gone(): boolean {
+    return (this.stream as { destroyed?: boolean }).destroyed === true || (this.stream === process.stdout && stdoutLost);
   }
 
   /** One 'drain' listener however often it is awaited; what waited is written when it comes. */
   private drain(): Promise<void> {
-    this.drained ??= new Promise<void>((resolve) =>
-      this.stream.once('drain', () => {
+    // 'close' too: a stream whose reader went (EPIPE) never drains.
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
         this.drained = undefined;
         this.flushSync();
         resolve();
-      }),
-    );
+      };
+      this.stream.once('drain', done);
+      this.stream.once('close', done);
+    });
     return this.drained;
   }
 
   /** Writes what is buffered, unless the stream has not taken the last write (then at its drain). */
   private flushSync(): void {
     if (this.chunks.length === 0) return;
+    if (this.gone()) {
+      this.chunks = [];
+      this.size = 0;
+      return;
+    }
     if (this.blocked()) {
       void this.drain();
       return;
@@ -146,6 +166,7 @@ export class LineWriter {
    * unwritten (said on stderr) and the process ends with its status ({@link stdoutAbandoned}).
    */
   async end(maxWaitMs = 1000): Promise<void> {
+    outputEnding();
     if (this.options.droppedLine && this.dropped > 0) this.push(this.options.droppedLine(this.takeDropped()));
     this.flushSync();
     // A reader that is slow but takes something within each maxWaitMs is waited for.
@@ -217,10 +238,51 @@ export function survivesStderrLoss(): void {
   process.stderr.on('error', () => {});
 }
 
-/** Exits quietly when stdout is closed by the reader (`| head`), instead of a stack trace. */
+/**
+ * What the reader of stdout going away (EPIPE: `| head` has what it wanted, a log reader died)
+ * means depends on what stdout is to the verb (docs/cli.md, "Conventions"):
+ * - its output (monitor, demo, decode, replay, query, send): the verb has no one left to work
+ *   for, so it ends at once, quietly, with 0; but once it is ending (a stop signal, --duration,
+ *   its connection closed: see {@link outputEnding}) it ends with the status it was heading for,
+ *   saying the last lines are lost. It exited 0 there, also after SIGTERM (measured:
+ *   `monitor --json > fifo`, SIGTERM, the fifo's reader killed 300 ms later: exit 0).
+ * - a log (simulate, bridge: {@link stdoutIsALog}): the server goes on serving its clients, as
+ *   when stderr's reader goes ({@link survivesStderrLoss}); it was killed by the next log line
+ *   (`simulate | head -n 1`: gone, exit 0, at the next client's "connected").
+ */
+let stdoutRole: 'output' | 'log' = 'output';
+let ending = false;
+let stdoutLost = false;
+let watching = false;
+
+/** Marks stdout as the verb's log (simulate, bridge): losing its reader does not stop the verb. */
+export function stdoutIsALog(): void {
+  stdoutRole = 'log';
+}
+
+/** Marks the verb as ending (a stop signal came, or it is writing its last lines): from now on losing stdout does not change its exit status. */
+export function outputEnding(): void {
+  ending = true;
+}
+
+/** True once the reader of stdout has gone (EPIPE). */
+export function stdoutGone(): boolean {
+  return stdoutLost;
+}
+
+/** Handles errors of stdout as described above; other write errors are exit 1. Installs once. */
 export function watchStdout(): void {
+  if (watching) return;
+  watching = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE') {
+      if (stdoutLost) return;
+      stdoutLost = true;
+      if (stdoutRole === 'log') process.stderr.write('igtl-rx: stdout was closed by its reader: no more log lines there; serving goes on\n');
+      else if (ending) process.stderr.write('igtl-rx: stdout was closed by its reader: the last lines are not written\n');
+      else process.exit(0);
+      return;
+    }
     process.stderr.write(`igtl-rx: cannot write to stdout: ${err.message}\n`);
     process.exit(1);
   });

@@ -4,7 +4,7 @@ import { createSimulator, MAX_IMAGE_RATE_HZ, MAX_TRACKING_RATE_HZ, SIMULATED_STR
 import { fixedStringLength } from '../protocol/text.js';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
-import { CliError } from './output.js';
+import { CliError, stdoutGone, stdoutIsALog } from './output.js';
 import { parseOptions } from './verb-helper.js';
 
 export const usage = `usage: igtl-rx simulate [--port PORT] [--host HOST] [--rate HZ] [--streams LIST] [--tools LIST]
@@ -48,7 +48,11 @@ is kept, so GET_<type> of its name returns it.
 
 Output: "listening on HOST:PORT" once the server is up, then one line per client event
 (connected, left, streams started and stopped, queries, commands, and the first message of
-each type and device name a client sends).`;
+each type and device name a client sends). stdout is a log: when its reader goes (| head), the
+server goes on (said once on stderr).
+
+Exit status: 0 when stopped (Ctrl-C, SIGTERM, SIGHUP, --duration), 1 when it cannot listen (the
+port is in use), 2 on usage errors.`;
 
 function parseList(option: string, text: string): string[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -167,7 +171,12 @@ export async function run(argv: string[]): Promise<number> {
     ...(allow ? { allow } : {}),
     ...(outOfView.length > 0 ? { outOfView, lostTools: sendLost ? ('send' as const) : ('omit' as const) } : {}),
   }));
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  // stdout is the server's log: a reader of it that goes (`simulate | head`) must not take the
+  // server, and its clients' sessions, down with it (docs/cli.md, "Conventions").
+  stdoutIsALog();
+  const log = (line: string) => {
+    if (!stdoutGone()) process.stdout.write(`${line}\n`);
+  };
   if (!values.quiet) sim.events$.subscribe((e) => log(describeEvent(e)));
   let address;
   try {
