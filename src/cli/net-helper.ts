@@ -178,6 +178,33 @@ export function stopSignal(): Observable<string> {
   });
 }
 
+/**
+ * The first stop signal, for a verb that waits for one thing (send: its messages written; query:
+ * the answer): `signal` resolves with its name. `race(work)` resolves with the work's value, or
+ * with a {@link Stopped} when the signal comes first (the work's later failure, once the
+ * verb closes its connection, is then ignored). `dispose()` once done. Without it they had
+ * Node's defaults: SIGINT/SIGTERM/SIGHUP killed them on the spot, with no word, no STP_, and
+ * no status of their own (the shell saw a death by signal).
+ */
+export function stopSignalOnce(): { readonly signal: Promise<string>; race<T>(work: Promise<T>): Promise<T | Stopped>; dispose(): void } {
+  let resolveSignal: (signal: string) => void = () => {};
+  const signal = new Promise<string>((resolve) => (resolveSignal = resolve));
+  const sub = stopSignal().subscribe((s) => resolveSignal(s));
+  return {
+    signal,
+    race: <T>(work: Promise<T>) => {
+      work.catch(() => {});
+      return Promise.race([work, signal.then((s) => new Stopped(s))]);
+    },
+    dispose: () => sub.unsubscribe(),
+  };
+}
+
+/** What {@link stopSignalOnce}'s `race` gives when the signal came first. */
+export class Stopped {
+  constructor(readonly signal: string) {}
+}
+
 /** Emits once when the verb should stop: a signal, or `--duration` seconds (when given). */
 export function stopWhen(durationSeconds: number | undefined): Observable<string> {
   const signals = stopSignal();

@@ -1,5 +1,5 @@
 // `igtl-rx query HOST:PORT GET_<TYPE> [DEVICE]` and `--command NAME`: one request, its answer printed.
-import { firstValueFrom, lastValueFrom, take, tap, throwError, timeout } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, take, takeUntil, tap, throwError, timeout } from 'rxjs';
 import { command, CommandFailedError, query, QueryFailedError, stream, type CommandResult } from '../../operators/index.js';
 import { createMessage } from '../protocol/message.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -9,7 +9,8 @@ import { EMPTY_METADATA } from '../protocol/metadata.js';
 import { Timestamp } from '../protocol/timestamp.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import type { EmptyQueryType } from '../protocol/messages/query.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber } from './net-helper.js';
+import { signalExitCode } from './connection-view.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, Stopped, stopSignalOnce } from './net-helper.js';
 import { CliError } from './output.js';
 import { parseOptions, parseStreamTypes } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
@@ -35,7 +36,8 @@ Sends one request and prints the answer.
   --json               print the answer as canonical JSON instead of a summary
 
 Exit status: 0 when answered with success, 1 for no answer in time, an error status (RTS_ status,
-Status="FAIL") or a connection error, 2 on usage errors.`;
+Status="FAIL") or a connection error, 2 on usage errors; 130 on Ctrl-C (143 on SIGTERM, 129 on
+SIGHUP) while connecting or waiting, once the connection is closed (and the STP_ of --count sent).`;
 
 /** The request message for TYPE and DEVICE. */
 function requestOf(type: string, deviceName: string, resolution: number): IgtlMessage {
@@ -103,10 +105,20 @@ export async function run(argv: string[]): Promise<number> {
   const endpoint = parseEndpoint(positionals[0]!);
 
   const conn = connectClient(endpoint);
-  await openConnection(conn, endpoint);
+  // Ctrl-C, SIGTERM or SIGHUP while connecting or waiting: the connection is closed (after the
+  // STP_ of a stream it started), one line says so, and the status is the signal's.
+  const stop = stopSignalOnce();
+  const what = name !== undefined ? `COMMAND ${name}` : type!;
+  const stoppedBy = (signal: string, when: string) => {
+    process.stderr.write(`igtl-rx: ${what}: stopped by ${signal} ${when}\n`);
+    return signalExitCode(signal);
+  };
   try {
+    const opened = await stop.race(openConnection(conn, endpoint));
+    if (opened instanceof Stopped) return stoppedBy(opened.signal, `while connecting to ${endpoint.host}:${endpoint.port}`);
     if (name !== undefined) {
-      const result = await firstValueFrom(command(conn, name, (values.xml as string | undefined) ?? attributes, { timeoutMs }));
+      const result = await stop.race(firstValueFrom(command(conn, name, (values.xml as string | undefined) ?? attributes, { timeoutMs })));
+      if (result instanceof Stopped) return stoppedBy(result.signal, 'before the answer');
       printResult(result, json);
     } else if (count !== undefined) {
       const [streamType] = parseStreamTypes([type!]);
@@ -114,11 +126,14 @@ export async function run(argv: string[]): Promise<number> {
       // missing RTS_ (the C++ servers send none), so a server that neither answers nor streams,
       // or stops streaming, left the query waiting for ever with nothing said.
       let got = 0;
+      let signal: string | undefined;
       const short = (why: string) => new CliError(`${type}: ${why} after ${got} of ${count} streamed message${count === 1 ? '' : 's'}`);
       await lastValueFrom(
         stream(conn, streamType!, { resolutionMs: resolution, deviceName: positionals[2] ?? '', timeoutMs }).pipe(
           timeout({ each: timeoutMs, with: () => throwError(() => short(`nothing streamed for ${timeoutMs} ms`)) }),
           take(count),
+          // A stop signal ends the stream like --count does: its STP_ is sent.
+          takeUntil(from(stop.signal.then((s) => (signal = s)))),
           // Printed as they come: what arrived is not lost when the stream fails later.
           tap((m) => {
             got++;
@@ -127,11 +142,16 @@ export async function run(argv: string[]): Promise<number> {
         ),
         { defaultValue: undefined },
       );
+      if (signal !== undefined) {
+        await sendsWritten(conn, 1000);
+        return stoppedBy(signal, `after ${got} of ${count} streamed message${count === 1 ? '' : 's'}`);
+      }
       if (got < count) throw short('the connection ended');
       // Let the STP_ go out.
       await new Promise((r) => setTimeout(r, 50));
     } else {
-      const reply = await firstValueFrom(query(conn, request!, { timeoutMs }));
+      const reply = await stop.race(firstValueFrom(query(conn, request!, { timeoutMs })));
+      if (reply instanceof Stopped) return stoppedBy(reply.signal, 'before the answer');
       process.stdout.write(`${json ? stringifyJSON(toJSON(reply)) : summarize(reply)}\n`);
     }
   } catch (err) {
@@ -143,6 +163,7 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   } finally {
     conn.close();
+    stop.dispose();
   }
   return 0;
 }

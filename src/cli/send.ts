@@ -1,13 +1,14 @@
 // `igtl-rx send HOST:PORT [FILE]`: sends messages given as canonical JSON.
 import { readFile } from 'node:fs/promises';
-import { filter, from, concatMap, timer, map, takeUntil, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, from, concatMap, timer, map, merge, takeUntil, type Subscription } from 'rxjs';
 import { sendTo } from '../../operators/index.js';
 import { IgtlError } from '../protocol/errors.js';
 import type { JsonValue } from '../protocol/json-types.js';
 import { fromJSON, stringifyJSON, toJSON } from '../protocol/json.js';
 import { summarize } from '../protocol/summary.js';
 import type { IgtlMessage } from '../protocol/types.js';
-import { connectClient, openConnection, parseEndpoint, parseNumber, writtenOrEnded } from './net-helper.js';
+import { signalExitCode } from './connection-view.js';
+import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, Stopped, stopSignalOnce, writtenOrEnded } from './net-helper.js';
 import { CliError, droppedLine, LineWriter } from './output.js';
 import { parseOptions } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
@@ -26,7 +27,8 @@ reported with its line (or array index) and nothing is sent.
 
 Example: echo '{"type":"GET_STATUS","headerVersion":1,"deviceName":"","content":{}}' |
          igtl-rx send 127.0.0.1:18944 --replies 500
-Exit status: 0 when every message was sent, 1 on errors (bad input, connection), 2 on usage errors.`;
+Exit status: 0 when every message was sent, 1 on errors (bad input, connection), 2 on usage errors;
+130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP) once connected, saying how many were not sent.`;
 
 /** Parses canonical JSON input: JSON lines, a JSON array, or one JSON object. */
 export function parseMessages(text: string): { messages: IgtlMessage[]; errors: string[] } {
@@ -97,14 +99,30 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const conn = connectClient(endpoint);
-  await openConnection(conn, endpoint);
+  // Ctrl-C, SIGTERM or SIGHUP while connecting, sending or waiting for replies: nothing more is
+  // queued, what was queued gets a second to be written, the connection is closed, one line
+  // says how many messages were not sent, and the status is the signal's.
+  const stop = stopSignalOnce();
+  let signal: string | undefined;
+  void stop.signal.then((s) => (signal = s));
+  const where = `${endpoint.host}:${endpoint.port}`;
+  const of = (n: number) => `${n} of ${messages.length} message${messages.length === 1 ? '' : 's'}`;
+  const opened = await stop.race(openConnection(conn, endpoint));
+  if (opened instanceof Stopped) {
+    conn.close();
+    stop.dispose();
+    process.stderr.write(`igtl-rx: send to ${where}: stopped by ${opened.signal} while connecting (nothing sent)\n`);
+    return signalExitCode(opened.signal);
+  }
   const out = new LineWriter(process.stdout, { droppedLine: droppedLine(values.json as boolean) });
   let printing: Subscription | undefined;
   if (repliesMs > 0) printing = conn.subscribe({ next: (m) => out.line(values.json ? stringifyJSON(toJSON(m)) : summarize(m)), error: () => {} });
+  // Replies are printed as they come (a pipe or a terminal sees them live, not at the end).
+  const stopFlushing = repliesMs > 0 ? out.flushEvery() : undefined;
   let failure: Error | undefined;
   const failures = conn.errors$.subscribe((err) => (failure ??= err));
-  // Nothing more is queued once the connection has ended: it does not reconnect.
-  const ended$ = conn.state$.pipe(filter((s) => s.kind === 'closed'));
+  // Nothing more is queued once the connection has ended (it does not reconnect) or a signal came.
+  const ended$ = merge(conn.state$.pipe(filter((s) => s.kind === 'closed')), from(stop.signal));
   let queued = 0;
   await new Promise<void>((resolve) => {
     from(messages)
@@ -115,15 +133,34 @@ export async function run(argv: string[]): Promise<number> {
       )
       .subscribe({ next: () => queued++, complete: () => resolve() });
   });
-  const unsent = messages.length - queued + (await writtenOrEnded(conn));
-  if (repliesMs > 0) await new Promise((r) => setTimeout(r, repliesMs));
+  const waiting = signal === undefined ? await stop.race(writtenOrEnded(conn)) : new Stopped(signal);
+  let unsent: number;
+  if (waiting instanceof Stopped) {
+    // At most a second more for what is queued: the sender was told to stop.
+    await sendsWritten(conn, 1000);
+    unsent = messages.length - queued + (await firstValueFrom(conn.queue$)).messages;
+  } else {
+    unsent = messages.length - queued + waiting;
+    if (repliesMs > 0) {
+      // Cleared after a signal: a pending timer kept the process alive for the rest of MS.
+      let timer: NodeJS.Timeout | undefined;
+      await stop.race(new Promise((r) => (timer = setTimeout(r, repliesMs))));
+      clearTimeout(timer);
+    }
+  }
   printing?.unsubscribe();
+  stopFlushing?.();
   failures.unsubscribe();
   conn.close();
+  stop.dispose();
   await out.end();
-  const lost = unsent > 0 ? ` (${unsent} of ${messages.length} message${messages.length === 1 ? '' : 's'} not sent)` : '';
-  if (failure) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: ${failure.message}${lost}`);
-  if (unsent > 0) throw new CliError(`send to ${endpoint.host}:${endpoint.port} failed: the connection ended${lost}`);
-  process.stderr.write(`sent ${messages.length} message${messages.length === 1 ? '' : 's'} to ${endpoint.host}:${endpoint.port}\n`);
+  const lost = unsent > 0 ? ` (${of(unsent)} not sent)` : '';
+  if (signal !== undefined) {
+    process.stderr.write(`igtl-rx: send to ${where}: stopped by ${signal}${unsent > 0 ? lost : ` (all ${messages.length} sent)`}\n`);
+    return signalExitCode(signal);
+  }
+  if (failure) throw new CliError(`send to ${where} failed: ${failure.message}${lost}`);
+  if (unsent > 0) throw new CliError(`send to ${where} failed: the connection ended${lost}`);
+  process.stderr.write(`sent ${messages.length} message${messages.length === 1 ? '' : 's'} to ${where}\n`);
   return 0;
 }
