@@ -6,12 +6,12 @@ import { firstValueFrom } from 'rxjs';
 import { DEFAULT_BRIDGE_PORT, createBridge, type IgtlBridge } from '../bridge/bridge.js';
 import { MAX_BODY_SIZE_LIMIT } from '../protocol/constants.js';
 import { InvalidOptionError } from '../protocol/errors.js';
-import { ANNOUNCE_V3_OPTION, announceV3Help, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseEndpoint, parseIdleTimeout, parseNumber, stopWhen } from './net-helper.js';
 import { CliError, parseOptions, stdoutIsALog } from './output.js';
 
 /** What `parseOptions` gives for the options below (it types every value loosely). */
 type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean; 'allow-weak-token': boolean }
-  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'max-pending-connections' | 'duration', string>>
+  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'max-pending-connections' | 'duration' | 'idle-timeout', string>>
   & Partial<Record<'origin' | 'allowed-host' | 'allow' | 'client-send-type', string[]>>;
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
@@ -20,7 +20,7 @@ export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--
                       [--allow-client-sends [--client-send-type TYPE]... [--client-send-rate N]]
                       [--max-message-size BYTES] [--max-clients N] [--max-pending-connections N]
                       [--duration S] [--quiet]
-                      [--announce-v3]
+                      [--announce-v3] [--idle-timeout MS]
 
 Relays one OpenIGTLink TCP peer (3D Slicer, PLUS, igtl-rx simulate) to any number of WebSocket
 clients (browser pages using connectWebSocket); clients are read-only unless --allow-client-sends,
@@ -62,6 +62,7 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
   --duration S            stop after S seconds (default: run until Ctrl-C)
   --quiet                 print only the "listening" line (log lines: DEBUG=igtl-rx:bridge)
 ${announceV3Help(26)}
+${idleTimeoutHelp(26, ['as a lost peer: the link reconnects (clients are told)'])}
 
 Output: "listening on ws://HOST:PORT/ (peer HOST:PORT)" once the bridge is up, then log lines
 on stderr (peer connected or lost, clients connected, refused, too slow, left).`;
@@ -89,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     ...ANNOUNCE_V3_OPTION,
+    ...IDLE_TIMEOUT_OPTION,
   });
   const values = v as BridgeValues;
   if (values.help) {
@@ -102,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
   const maxClients = parseNumber('--max-clients', values['max-clients'], { min: 1, integer: true });
   const maxPendingConnections = parseNumber('--max-pending-connections', values['max-pending-connections'], { min: 1, integer: true });
   const duration = parseNumber('--duration', values.duration, { above: 0 });
+  const idleTimeoutMs = parseIdleTimeout(values['idle-timeout']);
   if (values.path !== undefined && !values.path.startsWith('/')) throw new CliError('--path must start with "/"', 2);
   const token = values.token ?? process.env.IGTL_RX_BRIDGE_TOKEN;
   if (token === '') throw new CliError('the token is empty', 2);
@@ -118,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   let bridge: IgtlBridge;
   try {
     bridge = createBridge({
-      upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity }, ...(values['announce-v3'] ? { announceV3: true } : {}) },
+      upstream: { host: peer.host, port: peer.port, reconnect: { maxAttempts: Infinity }, ...(values['announce-v3'] ? { announceV3: true } : {}), ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }) },
       host: values.host,
       port,
       clientSends: sends,

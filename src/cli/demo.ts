@@ -10,7 +10,7 @@ import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';
-import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, openConnection, parseIdleTimeout, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
 import { CliError, droppedLine, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
@@ -23,7 +23,7 @@ import { MAX_TIMER_MS } from '../connection/scheduler.js';
 export const DEMO_STALE_AFTER_MS = 1000;
 
 export const usage = `usage: igtl-rx demo [--connect HOST:PORT] [--tool NAME] [--rate HZ] [--source-rate HZ]
-                   [--stale MS] [--port PORT] [--duration S] [--announce-v3]
+                   [--stale MS] [--port PORT] [--duration S] [--announce-v3] [--idle-timeout MS]
 
 Starts the simulator (unless --connect is given) and shows one tool's live position through this
 pipeline of igtl-rx operators:
@@ -48,6 +48,7 @@ pipeline of igtl-rx operators:
   --port PORT          the simulator's port (default 18944, or a free one if that is taken)
   --duration S         stop after S seconds (default: until Ctrl-C)
 ${announceV3Help(23)}
+${idleTimeoutHelp(23, ['(with --connect) as a lost connection: exit 4'])}
 
 In a terminal the view refreshes in place (with a top view of the tool's path and the
 connection's state); otherwise one line per update is printed, a "state: ..." line whenever
@@ -56,7 +57,8 @@ the connection's state changes (stale, closed by peer), and "TOOL: no pose for 1
 (with the status the sender gives, when it marks its poses not valid: PLUS, with --announce-v3).
 
 Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once STP_TDATA is sent; 3 when
-the server closed the connection, 4 when it was lost otherwise; 1 when it cannot connect.`;
+the server closed the connection, 4 when it was lost otherwise (--idle-timeout too); 1 when it
+cannot connect; 2 on usage errors.`;
 
 /** The tool's pose as the pipeline delivers it, whatever message it came in. */
 interface ToolPose {
@@ -167,6 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     stale: { type: 'string' },
     ...ANNOUNCE_V3_OPTION,
+    ...IDLE_TIMEOUT_OPTION,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -182,6 +185,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.connect !== undefined && (values.port !== undefined || values['source-rate'] !== undefined)) {
     throw new CliError('--port and --source-rate are for the simulator; with --connect there is none', 2);
   }
+  // The simulator never falls silent; a real server may (accepted, then hung): only there.
+  if (values['idle-timeout'] !== undefined && values.connect === undefined) throw new CliError('--idle-timeout is for a server of --connect, not the simulator', 2);
+  const idleTimeoutMs = parseIdleTimeout(values['idle-timeout'] as string | undefined);
 
   // In a terminal the view is redrawn in place (log-update, an optional package); else lines.
   const logUpdate = process.stdout.isTTY === true ? await loadLogUpdate() : undefined;
@@ -196,7 +202,7 @@ export async function run(argv: string[]): Promise<number> {
   out.line(`igtl-rx demo: following "${tool}" from ${where}, shown at up to ${rateHz} Hz (Ctrl-C to stop)`);
   await out.flush();
 
-  const conn = connectClient(endpoint, { announceV3: values['announce-v3'] as boolean });
+  const conn = connectClient(endpoint, { announceV3: values['announce-v3'] as boolean, idleTimeoutMs });
   try {
     await openConnection(conn, endpoint);
   } catch (err) {

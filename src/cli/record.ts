@@ -1,5 +1,5 @@
 // `igtl-rx record FILE [HOST:PORT]`: records a connection to FILE + FILE.idx (src/recording).
-import { map, share, take, takeUntil, type Observable } from 'rxjs';
+import { map, share, take, takeUntil, throwError, timeout, type Observable } from 'rxjs';
 import { stream, type StreamType } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { monotonicNow } from '../protocol/clock.js';
@@ -35,7 +35,7 @@ Format: docs/recording-format.md.
   --stream TYPE         ask the server to stream TYPE first (STT_TDATA, ...; repeatable)
   --duration S          stop after S seconds
   --count N             stop after N messages
-${idleTimeoutHelp(24, ['as a lost connection: the recording ends, complete, exit 1, or with', '--reconnect a reconnect'])}
+${idleTimeoutHelp(24, ['as a lost connection: the recording ends, complete, exit 1, or with', '--reconnect a reconnect; with --listen: nothing from any client for MS', '(from the start) ends the recording the same way'])}
   --reconnect           keep reconnecting when the connection drops (default: stop)
 ${announceV3Help(24)}
   --quiet               no progress display and no summary line
@@ -75,7 +75,6 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length < 1 || positionals.length > 2) throw new CliError(`record takes FILE and an optional HOST:PORT\n${usage}`, 2);
   if (positionals.length === 2 && values.listen !== undefined) throw new CliError('give either HOST:PORT or --listen, not both', 2);
   if (values['announce-v3'] && values.listen !== undefined) throw new CliError('--announce-v3 is for a connection to a server, not with --listen', 2);
-  if (values['idle-timeout'] !== undefined && values.listen !== undefined) throw new CliError('--idle-timeout is for a connection to a server, not with --listen', 2);
   const idleTimeoutMs = parseIdleTimeout(values['idle-timeout'] as string | undefined);
   const format = ((values.format as string | undefined) ?? 'igtl').toLowerCase();
   if (!['igtl', 'mha', 'nrrd'].includes(format)) throw new CliError(`--format must be igtl, mha or nrrd, not "${format}"`, 2);
@@ -122,6 +121,13 @@ export async function run(argv: string[]): Promise<number> {
       s.errors$.subscribe((err) => notRecorded(err, `client ${s.remoteAddress}:${s.remotePort}: `));
     });
     source = server.messages$.pipe(map((m) => m.message));
+    // No connection to watch here: the rule is on the messages of every client together, from
+    // the start. A recorder waiting for a client that never comes (or one that fell silent)
+    // waited for ever; a script can now bound it.
+    if (idleTimeoutMs !== undefined) {
+      const ms = idleTimeoutMs;
+      source = source.pipe(timeout({ each: ms, with: () => throwError(() => new Error(`nothing received from any client of ${server.address.address}:${server.address.port} for ${ms} ms`)) }));
+    }
     cleanup = () => server.close();
   } else {
     const endpoint = parseEndpoint(positionals[1] ?? '127.0.0.1:18944');
@@ -207,7 +213,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (failure) {
     // A connection that drops still leaves a complete recording of what arrived.
-    throw new CliError(`connection lost: ${failure.message}`);
+    throw new CliError(connection === undefined ? failure.message : `connection lost: ${failure.message}`);
   }
   return 0;
 }
