@@ -10,7 +10,7 @@ import { poseStatus, POSE_OK } from '../protocol/pose-status.js';
 import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js';
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';
-import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, openConnection, parseIdleTimeout, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, listenFailure, openConnection, parseIdleTimeout, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
 import { CliError, droppedLine, LineWriter } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
@@ -151,7 +151,7 @@ async function startSimulator(port: number | undefined, sourceRate: number): Pro
   try {
     await sim.start();
   } catch (err) {
-    if (port !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new CliError(`cannot start the simulator: ${(err as Error).message}`);
+    if (port !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw listenFailure('127.0.0.1', port ?? 18944, err);
     // 18944 is taken (a real server, or another simulator): any free port will do for the demo.
     sim = make(0);
     await sim.start();

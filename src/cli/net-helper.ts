@@ -140,6 +140,18 @@ export async function openConnection(conn: IgtlConnection, endpoint: Endpoint): 
   }
 }
 
+/**
+ * The one line for a server verb that cannot listen (simulate, record --listen, replay --serve,
+ * demo's simulator): `cannot listen on HOST:PORT: the port is in use`. They said it three ways,
+ * two naming the address twice (`cannot listen on 127.0.0.1:P: listen EADDRINUSE: address
+ * already in use 127.0.0.1:P`).
+ */
+export function listenFailure(host: string, port: number, err: unknown): CliError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e?.code === 'EADDRINUSE' ? 'the port is in use' : e?.code === 'EACCES' ? 'permission denied (a port below 1024 needs privileges)' : e?.code === 'EADDRNOTAVAIL' ? 'no such local address' : (e?.message ?? String(err));
+  return new CliError(`cannot listen on ${host}:${port}: ${why}`);
+}
+
 /** The signals that stop a verb cleanly (exit status: {@link signalExitCode}). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 

@@ -102,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   const type = positionals[1]?.toUpperCase();
   const request = name === undefined ? requestOf(type!, positionals[2] ?? '', resolution) : undefined;
   if (count !== undefined && !type?.startsWith('STT_')) throw new CliError('--count goes with an STT_ query', 2);
+  if (values.resolution !== undefined && type !== 'STT_TDATA' && type !== 'STT_QTDATA') throw new CliError('--resolution goes with STT_TDATA or STT_QTDATA', 2);
   const endpoint = parseEndpoint(positionals[0]!);
 
   const conn = connectClient(endpoint);

@@ -13,7 +13,7 @@ import { record } from '../recording/record.js';
 import { createServer } from '../transport/server.js';
 import { watchPeer } from './connection-view.js';
 import { monitorFilter } from './monitor-pipeline.js';
-import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseIdleTimeout, formatBytes, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseIdleTimeout, formatBytes, listenFailure, openConnection, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError } from './output.js';
 import { createProgress, formatDuration } from './progress-helper.js';
 import { parseOptions, parseStreamTypes } from './verb-helper.js';
@@ -74,13 +74,19 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length < 1 || positionals.length > 2) throw new CliError(`record takes FILE and an optional HOST:PORT\n${usage}`, 2);
   if (positionals.length === 2 && values.listen !== undefined) throw new CliError('give either HOST:PORT or --listen, not both', 2);
-  if (values['announce-v3'] && values.listen !== undefined) throw new CliError('--announce-v3 is for a connection to a server, not with --listen', 2);
+  // Options of a connection to a server mean nothing to --listen: refused, not ignored (the
+  // clients' streams were not asked for, and a --listen recording never reconnected).
+  for (const option of ['announce-v3', 'reconnect', 'stream'] as const) {
+    const given = option === 'stream' ? values.stream !== undefined : values[option] === true;
+    if (given && values.listen !== undefined) throw new CliError(`--${option} is for a connection to a server, not with --listen`, 2);
+  }
   const idleTimeoutMs = parseIdleTimeout(values['idle-timeout'] as string | undefined);
   const format = ((values.format as string | undefined) ?? 'igtl').toLowerCase();
   if (!['igtl', 'mha', 'nrrd'].includes(format)) throw new CliError(`--format must be igtl, mha or nrrd, not "${format}"`, 2);
   const target = positionals[0]!;
   if (format === 'mha' && !/\.(mha|mhd)$/i.test(target)) throw new CliError('--format mha: FILE must end in .mha or .mhd (e.g. session.igs.mha)', 2);
   if (format === 'nrrd' && !/\.(nrrd|nhdr)$/i.test(target)) throw new CliError('--format nrrd: FILE must end in .nrrd or .nhdr (e.g. session.seq.nrrd)', 2);
+  if (values['no-compress'] && format === 'igtl') throw new CliError('--no-compress goes with --format mha or nrrd (a recording is not compressed)', 2);
   // A sequence needs the whole session to pair its streams: record first, convert at the end.
   const file = format === 'igtl' ? target : `${target}.igtl.tmp`;
   const duration = parseNumber('--duration', values.duration as string | undefined, { above: 0 });
@@ -112,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       await server.listen();
     } catch (err) {
-      throw new CliError(`cannot listen on ${endpoint.host}:${endpoint.port}: ${(err as Error).message}`);
+      throw listenFailure(endpoint.host, endpoint.port, err);
     }
     where = `clients of ${server.address.address}:${server.address.port}`;
     note(`listening on ${server.address.address}:${server.address.port}`);

@@ -11,7 +11,7 @@ import { replaySequence } from '../recording/sequence/reader.js';
 import { openSequence, sequenceFormatOf } from '../recording/sequence/sequence.js';
 import { createServer, type IgtlSession } from '../transport/server.js';
 import { connectTcp } from '../transport/tcp.js';
-import { openConnection, parseEndpoint, parseNumber, stopWhen, writtenOrEnded } from './net-helper.js';
+import { listenFailure, openConnection, parseEndpoint, parseNumber, stopWhen, writtenOrEnded } from './net-helper.js';
 import { CliError, LineWriter } from './output.js';
 import { createProgress } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
@@ -75,6 +75,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.to !== undefined && values.serve !== undefined) throw new CliError('give either --to or --serve, not both', 2);
   if (values.speed !== undefined && values.fast) throw new CliError('give either --speed or --fast, not both', 2);
   if (values.loop && values.repeat !== undefined) throw new CliError('give either --loop or --repeat, not both', 2);
+  // Options of one target only: refused elsewhere, not ignored.
+  for (const option of ['once', 'close'] as const) if (values[option] && values.serve === undefined) throw new CliError(`--${option} goes with --serve`, 2);
+  if (values.json && (values.to !== undefined || values.serve !== undefined)) throw new CliError('--json is for printing (no --to or --serve)', 2);
   const file = positionals[0]!;
   const speed = values.fast ? Infinity : (parseNumber('--speed', values.speed as string | undefined, { above: 0 }) ?? 1);
   const repeat = values.loop ? Infinity : (parseNumber('--repeat', values.repeat as string | undefined, { min: 1, integer: true }) ?? 1);
@@ -220,7 +223,7 @@ async function serve(
   try {
     await server.listen();
   } catch (err) {
-    throw new CliError(`cannot listen on ${endpoint.host}:${endpoint.port}: ${(err as Error).message}`);
+    throw listenFailure(endpoint.host, endpoint.port, err);
   }
   // Always printed (also with --quiet): scripts read the port from it.
   process.stdout.write(`listening on ${server.address.address}:${server.address.port}\n`);

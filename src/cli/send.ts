@@ -85,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   const endpoint = parseEndpoint(positionals[0]!);
   const intervalMs = parseNumber('--interval', values.interval as string | undefined, { min: 0, max: MAX_TIMER_MS }) ?? 0;
   const repliesMs = parseNumber('--replies', values.replies as string | undefined, { min: 0, max: MAX_TIMER_MS }) ?? 0;
+  if (values.json && repliesMs === 0) throw new CliError('--json is how --replies prints: give --replies MS', 2);
   const file = positionals[1] ?? '-';
   const source = file === '-' ? 'stdin' : file;
   const text = await readInput(file);

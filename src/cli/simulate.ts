@@ -3,7 +3,7 @@ import { firstValueFrom } from 'rxjs';
 import { createSimulator, MAX_IMAGE_RATE_HZ, MAX_TRACKING_RATE_HZ, SIMULATED_STREAMS, type OutOfView, type SimulatedStream, type Simulator, type SimulatorEvent } from '../simulator/index.js';
 import { fixedStringLength } from '../protocol/text.js';
 import { InvalidOptionError } from '../protocol/errors.js';
-import { parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
+import { listenFailure, parseEndpoint, parseNumber, stopWhen } from './net-helper.js';
 import { CliError, stdoutGone, stdoutIsALog } from './output.js';
 import { parseOptions } from './verb-helper.js';
 
@@ -182,8 +182,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     address = await sim.start();
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`cannot listen on ${values.host ?? '127.0.0.1'}:${port ?? 18944}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`);
+    throw listenFailure(values.host ?? '127.0.0.1', port ?? 18944, err);
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   log(`listening on ${host}:${address.port}`);
