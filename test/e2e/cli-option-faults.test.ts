@@ -56,7 +56,9 @@ describe('a port in use', () => {
   it('record --listen, replay --serve and simulate say the same line, exit 1', { timeout: 30_000 }, async (ctx) => {
     const busy = net.createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    ctx.onTestFinished(() => busy.close());
+    ctx.onTestFinished(() => {
+      busy.close();
+    });
     const port = (busy.address() as AddressInfo).port;
     const dir = tmpDir(ctx);
     for (const args of [['record', path.join(dir, 'r.igtl'), '--listen', String(port)], ['replay', recording(dir), '--serve', String(port)], ['simulate', '--port', String(port)]]) {

@@ -33,7 +33,9 @@ describe('the reader of stdout goes away', () => {
     const stt = asked('STT_TDATA');
     const stp = asked('STP_TDATA');
     const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--stream', 'TDATA']);
-    ctx.onTestFinished(() => mon.stop(500));
+    ctx.onTestFinished(async () => {
+      await mon.stop(500);
+    });
     await stt;
     await mon.waitFor(/"kind":"message"/);
     // The reader stops reading; at 4000 lines a second the pipe is full long before 1.5 s.
