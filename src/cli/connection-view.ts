@@ -132,12 +132,13 @@ export function exitCodeForClose(reason: Error | undefined): number {
 export type Ending = { readonly by: 'stop'; readonly why: string } | { readonly by: 'close'; readonly reason: Error | undefined };
 
 /**
- * The exit status of a verb that ended this way: 0 after `--duration`, 128 + the signal's
+ * The exit status of a verb that ended this way: 0 after `--duration` or its stdout's reader going, 128 + the signal's
  * number after a signal; when the connection closed on its own, throws a CliError (one line on
  * stderr naming `where`) with {@link EXIT_PEER_CLOSED} or {@link EXIT_CONNECTION_LOST}.
  */
 export function exitStatus(ending: Ending, where: string): number {
-  if (ending.by === 'stop') return ending.why === 'duration' ? 0 : signalExitCode(ending.why);
+  // 'stdout-closed' (net-helper STDOUT_CLOSED): the reader went, `| head` has what it asked for.
+  if (ending.by === 'stop') return ending.why === 'duration' || ending.why === 'stdout-closed' ? 0 : signalExitCode(ending.why);
   const code = exitCodeForClose(ending.reason);
   throw new CliError(`${where}: ${code === EXIT_PEER_CLOSED ? 'closed by peer' : `connection lost: ${reasonText(ending.reason)}`}`, code);
 }

@@ -11,7 +11,7 @@ import type { TrackingDataMessage, TransformMessage } from '../protocol/types.js
 import { createSimulator, MAX_TRACKING_RATE_HZ, type Simulator } from '../simulator/index.js';
 import { exitStatus, seconds, stateText, type Ending } from './connection-view.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, listenFailure, openConnection, parseIdleTimeout, parseEndpoint, parseNumber, sendsWritten, stopWhen, type Endpoint } from './net-helper.js';
-import { CliError, droppedLine, LineWriter } from './output.js';
+import { CliError, droppedLine, LineWriter, outputEnding } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, watchStdout } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
@@ -56,7 +56,7 @@ the connection's state changes (stale, closed by peer), and "TOOL: no pose for 1
 "TOOL: live again" when the tool's poses stop and come back while the connection stays open
 (with the status the sender gives, when it marks its poses not valid: PLUS, with --announce-v3).
 
-Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once STP_TDATA is sent; 3 when
+Exit status: 0 after --duration or when the reader of stdout goes (| head); 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once STP_TDATA is sent; 3 when
 the server closed the connection, 4 when it was lost otherwise (--idle-timeout too); 1 when it
 cannot connect; 2 on usage errors.`;
 
@@ -209,7 +209,7 @@ export async function run(argv: string[]): Promise<number> {
     await sim?.stop();
     throw err;
   }
-  const stop$ = stopWhen(duration).pipe(share());
+  const stop$ = stopWhen(duration, { stdout: true }).pipe(share());
   let ending: Ending | undefined;
   const subs: Subscription[] = [stop$.subscribe((why) => (ending ??= { by: 'stop', why }))];
   const { poses, rates, freshness } = trackTool(conn, tool, rateHz, tty ? 500 : 1000, staleAfterMs);
@@ -287,6 +287,8 @@ export async function run(argv: string[]): Promise<number> {
       }),
     );
   });
+  // Ending, whatever ended it (the connection closing too): its status holds from here.
+  outputEnding();
   // Unsubscribing the poses sent STP_TDATA: let it be written (at most 1 s), then close.
   for (const sub of subs) sub.unsubscribe();
   stopFlushing();

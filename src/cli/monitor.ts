@@ -6,7 +6,7 @@ import { stringifyJSON } from '../protocol/json.js';
 import { countErrors, errorJSON, errorsJSON, errorsText, exitStatus, stateJSON, stateText, type Ending, type ErrorCounts } from './connection-view.js';
 import { ANNOUNCE_V3_OPTION, announceV3Help, connectClient, IDLE_TIMEOUT_OPTION, idleTimeoutHelp, parseIdleTimeout, keepStreams, openConnection, parseEndpoint, parseNumber, sendsWritten, stopWhen } from './net-helper.js';
 import { monitorFilter, messageJSON, monitorTable, renderTable, stampReceived, tableJSON, type MonitorTable } from './monitor-pipeline.js';
-import { CliError, droppedLine, LineWriter } from './output.js';
+import { CliError, droppedLine, LineWriter, outputEnding } from './output.js';
 import { loadLogUpdate } from './progress-helper.js';
 import { parseOptions, parseStreamTypes, watchStdout } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
@@ -48,7 +48,7 @@ for a while, reconnecting with attempt and delay, closed by peer), with the coun
 reported (bad messages, lost byte stream...) by code; --json prints {"kind":"state",...} and
 {"kind":"error",...} lines.
 
-Exit status: 0 after --duration; 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once the STP_ of --stream are
+Exit status: 0 after --duration or when the reader of stdout goes (| head); 130 on Ctrl-C (143 on SIGTERM, 129 on SIGHUP), once the STP_ of --stream are
 sent; 3 when the peer closed the connection; 4 when the connection was lost otherwise (reset,
 dead peer, --idle-timeout, lost byte stream); 1 when it cannot connect; 2 for usage errors.`;
 
@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const conn = connectClient(endpoint, { reconnect: keepGoing, announceV3: values['announce-v3'] as boolean, idleTimeoutMs });
   await openConnection(conn, endpoint);
-  const stop$ = stopWhen(duration).pipe(share());
+  const stop$ = stopWhen(duration, { stdout: true }).pipe(share());
   const out = new LineWriter(process.stdout, { droppedLine: droppedLine(json) });
   watchStdout();
   const streams = keepStreams(conn, streamTypes, (type, err) => process.stderr.write(`igtl-rx: --stream ${type}: ${err.message}\n`));
@@ -158,6 +158,8 @@ export async function run(argv: string[]): Promise<number> {
       }),
     );
   });
+  // Ending, whatever ended it (the connection closing too): its status holds from here.
+  outputEnding();
   stopFlushing();
   for (const s of subs) s.unsubscribe();
   // STP_ for every stream asked for, written before the connection closes (at most 1 s).

@@ -7,7 +7,7 @@ import { isOpen } from '../connection/state.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { connectTcp } from '../transport/tcp.js';
 import { signalExitCode } from './connection-view.js';
-import { CliError, outputEnding } from './output.js';
+import { CliError, outputEnding, whenStdoutGone } from './output.js';
 
 /** A host and a port. */
 export interface Endpoint {
@@ -217,11 +217,18 @@ export class Stopped {
   constructor(readonly signal: string) {}
 }
 
-/** Emits once when the verb should stop: a signal, or `--duration` seconds (when given). */
-export function stopWhen(durationSeconds: number | undefined): Observable<string> {
+/** Why a verb stopped when the reader of its stdout went (`| head`): exit 0 (docs/cli.md). */
+export const STDOUT_CLOSED = 'stdout-closed';
+
+/**
+ * Emits once when the verb should stop: a signal, `--duration` seconds (when given), or, with
+ * `stdout: true` (stdout is the verb's product), {@link STDOUT_CLOSED} when its reader goes.
+ */
+export function stopWhen(durationSeconds: number | undefined, options: { stdout?: boolean } = {}): Observable<string> {
   const signals = stopSignal();
   const sources: Observable<string>[] = [signals];
   if (durationSeconds !== undefined) sources.push(after(durationSeconds * 1000).pipe(map(() => 'duration')));
+  if (options.stdout) sources.push(new Observable<string>((subscriber) => whenStdoutGone(() => subscriber.next(STDOUT_CLOSED))));
   return merge(...sources).pipe(take(1));
 }
 

@@ -242,7 +242,10 @@ export function survivesStderrLoss(): void {
  * What the reader of stdout going away (EPIPE: `| head` has what it wanted, a log reader died)
  * means depends on what stdout is to the verb (docs/cli.md, "Conventions"):
  * - its output (monitor, demo, decode, replay, query, send): the verb has no one left to work
- *   for, so it ends at once, quietly, with 0; but once it is ending (a stop signal, --duration,
+ *   for. A verb that watches a connection (monitor, demo: {@link whenStdoutGone}) stops as on a
+ *   signal (the STP_ of its streams written, the connection closed: they were cut by the
+ *   process exiting), says so, and exits 0; the others end at once, quietly, with 0 (nothing
+ *   of theirs is left half done). Once it is ending (a stop signal, --duration,
  *   its connection closed: see {@link outputEnding}) it ends with the status it was heading for,
  *   saying the last lines are lost. It exited 0 there, also after SIGTERM (measured:
  *   `monitor --json > fifo`, SIGTERM, the fifo's reader killed 300 ms later: exit 0).
@@ -254,6 +257,13 @@ let stdoutRole: 'output' | 'log' = 'output';
 let ending = false;
 let stdoutLost = false;
 let watching = false;
+const goneListeners = new Set<() => void>();
+
+/** Calls `listener` (once) when the reader of stdout goes while the verb runs; returns the function that removes it. */
+export function whenStdoutGone(listener: () => void): () => void {
+  goneListeners.add(listener);
+  return () => goneListeners.delete(listener);
+}
 
 /** Marks stdout as the verb's log (simulate, bridge): losing its reader does not stop the verb. */
 export function stdoutIsALog(): void {
@@ -280,7 +290,12 @@ export function watchStdout(): void {
       stdoutLost = true;
       if (stdoutRole === 'log') process.stderr.write('igtl-rx: stdout was closed by its reader: no more log lines there; serving goes on\n');
       else if (ending) process.stderr.write('igtl-rx: stdout was closed by its reader: the last lines are not written\n');
-      else process.exit(0);
+      else if (goneListeners.size > 0) {
+        ending = true;
+        process.stderr.write('igtl-rx: stdout was closed by its reader: stopping\n');
+        for (const listener of [...goneListeners]) listener();
+        goneListeners.clear();
+      } else process.exit(0);
       return;
     }
     process.stderr.write(`igtl-rx: cannot write to stdout: ${err.message}\n`);

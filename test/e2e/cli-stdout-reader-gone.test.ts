@@ -72,3 +72,25 @@ describe('the reader of stdout goes away', () => {
     expect(await sim.stop()).toEqual({ code: 0, signal: null });
   });
 });
+
+describe('a live verb whose reader goes while it runs (monitor | head)', () => {
+  it('monitor stops as on a signal: STP_ written, one line, exit 0 (it was cut by process.exit: no STP_)', { timeout: 30_000 }, async (ctx) => {
+    const { port, asked } = await fastTracker(ctx);
+    const stt = asked('STT_TDATA');
+    const stp = asked('STP_TDATA');
+    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--stream', 'TDATA']);
+    ctx.onTestFinished(async () => {
+      await mon.stop(500);
+    });
+    await stt;
+    await mon.waitFor(/"kind":"message"/);
+    mon.child.stdout!.destroy();
+    const timer = setTimeout(() => mon.child.kill('SIGKILL'), 10_000);
+    const exit = await mon.exited;
+    clearTimeout(timer);
+    expect(exit).toEqual({ code: 0, signal: null });
+    // Written before the exit: the server has it, or never gets it (then 'never' once it closes).
+    expect(await Promise.race([stp, new Promise((r) => setTimeout(() => r('not within 3000 ms'), 3000))])).toBe('STP_TDATA');
+    expect(mon.stderr).toBe('igtl-rx: stdout was closed by its reader: stopping\n');
+  });
+});
