@@ -242,7 +242,7 @@ export function survivesStderrLoss(): void {
  * What the reader of stdout going away (EPIPE: `| head` has what it wanted, a log reader died)
  * means depends on what stdout is to the verb (docs/cli.md, "Conventions"):
  * - its output (monitor, demo, decode, replay, query, send): the verb has no one left to work
- *   for. A verb that watches a connection (monitor, demo: {@link whenStdoutGone}) stops as on a
+ *   for. A verb that watches a connection (monitor, demo, query --count: {@link whenStdoutGone}) stops as on a
  *   signal (the STP_ of its streams written, the connection closed: they were cut by the
  *   process exiting), says so, and exits 0; the others end at once, quietly, with 0 (nothing
  *   of theirs is left half done). Once it is ending (a stop signal, --duration,

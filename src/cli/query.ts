@@ -1,5 +1,5 @@
 // `igtl-rx query HOST:PORT GET_<TYPE> [DEVICE]` and `--command NAME`: one request, its answer printed.
-import { firstValueFrom, from, lastValueFrom, take, takeUntil, tap, throwError, timeout } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, merge, Observable, take, takeUntil, tap, throwError, timeout } from 'rxjs';
 import { command, CommandFailedError, query, QueryFailedError, stream, type CommandResult } from '../../operators/index.js';
 import { createMessage } from '../protocol/message.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
@@ -11,7 +11,7 @@ import type { IgtlMessage } from '../protocol/types.js';
 import type { EmptyQueryType } from '../protocol/messages/query.js';
 import { signalExitCode } from './connection-view.js';
 import { connectClient, openConnection, parseEndpoint, parseNumber, sendsWritten, Stopped, stopSignalOnce } from './net-helper.js';
-import { CliError } from './output.js';
+import { CliError, whenStdoutGone } from './output.js';
 import { parseOptions, parseStreamTypes } from './verb-helper.js';
 import { MAX_TIMER_MS } from '../connection/scheduler.js';
 
@@ -128,13 +128,15 @@ export async function run(argv: string[]): Promise<number> {
       // or stops streaming, left the query waiting for ever with nothing said.
       let got = 0;
       let signal: string | undefined;
+      let readerGone = false;
       const short = (why: string) => new CliError(`${type}: ${why} after ${got} of ${count} streamed message${count === 1 ? '' : 's'}`);
       await lastValueFrom(
         stream(conn, streamType!, { resolutionMs: resolution, deviceName: positionals[2] ?? '', timeoutMs }).pipe(
           timeout({ each: timeoutMs, with: () => throwError(() => short(`nothing streamed for ${timeoutMs} ms`)) }),
           take(count),
-          // A stop signal ends the stream like --count does: its STP_ is sent.
-          takeUntil(from(stop.signal.then((s) => (signal = s)))),
+          // A stop signal, or the reader of stdout going (`| head`), ends the stream as --count
+          // does: its STP_ is sent (the reader going exited at once, without it).
+          takeUntil(merge(from(stop.signal.then((s) => (signal = s))), new Observable<void>((sub) => whenStdoutGone(() => ((readerGone = true), sub.next()))))),
           // Printed as they come: what arrived is not lost when the stream fails later.
           tap((m) => {
             got++;
@@ -146,6 +148,10 @@ export async function run(argv: string[]): Promise<number> {
       if (signal !== undefined) {
         await sendsWritten(conn, 1000);
         return stoppedBy(signal, `after ${got} of ${count} streamed message${count === 1 ? '' : 's'}`);
+      }
+      if (readerGone) {
+        await sendsWritten(conn, 1000);
+        return 0;
       }
       if (got < count) throw short('the connection ended');
       // Let the STP_ go out.

@@ -123,3 +123,18 @@ describe('send stops cleanly on a signal', () => {
     expect(s.stderr).toMatch(/^igtl-rx: send to 127\.0\.0\.1:\d+: stopped by SIGTERM \(all 1 sent\)\n$/);
   });
 });
+
+describe('query --count whose reader goes (query ... | head)', () => {
+  it('sends STP_ and exits 0 (the EPIPE exited at once, without STP_)', { timeout: 20_000 }, async (ctx) => {
+    const { port, asked } = await server(ctx);
+    const stt = asked('STT_TRANS');
+    const stp = asked('STP_TRANS');
+    const q = startCli(['query', `127.0.0.1:${port}`, 'STT_TRANS', '--count', '1000000', '--timeout', '60000']);
+    await stt;
+    await q.waitFor(/TRANSFORM/);
+    q.child.stdout!.destroy();
+    expect(await exitOf(q)).toEqual({ code: 0, signal: null });
+    expect(await Promise.race([stp, new Promise((r) => setTimeout(() => r('not within 3000 ms'), 3000))])).toBe('STP_TRANS');
+    expect(q.stderr).toBe('igtl-rx: stdout was closed by its reader: stopping\n');
+  });
+});
