@@ -33,7 +33,7 @@ message types are left out (reported). Sequence -> recording: the messages PlusS
   --image DEVICE        the IMAGE device that makes the frames (default: the first one seen)
   --quiet               no progress display and no summary line
 
-Exit status: 0 when converted, 1 on errors.`;
+Exit status: 0 when converted, 1 on errors, 2 on usage errors.`;
 
 /**
  * Messages of a recording, as often as asked (the conversion reads its input once per device).

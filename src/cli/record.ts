@@ -47,8 +47,9 @@ ${announceV3Help(24)}
 
 A progress line (messages, bytes, rate, time, the peer's state) shows on stderr when it is a
 terminal, otherwise a line for each change of the peer's state (stale, live again,
-reconnecting); a summary line is printed at the end. Exit status: 0 when stopped or closed by
-the peer, 1 on errors.`;
+reconnecting); a summary line is printed at the end. Exit status: 0 when stopped (a signal,
+--duration, --count) or closed by the peer, 1 on errors (the connection lost, --idle-timeout,
+the file not writable), 2 on usage errors.`;
 
 /** The errors$ codes of a received message that was not decoded (so is not in the recording). */
 const RECEIVE_ERRORS: ReadonlySet<string> = new Set(['crc-mismatch', 'truncated', 'body-too-large', 'unsupported-header-version', 'malformed', 'desync']);

@@ -49,7 +49,8 @@ is streamed as PlusServer streams a saved data source: per frame one TRANSFORM p
 
 Timing comes from FILE.idx (receive times, written by "igtl-rx record"); without one, from the
 messages' header timestamps. A progress bar shows on stderr when it is a terminal.
-Exit status: 0 when the playback ended or was stopped, 1 on errors.`;
+Exit status: 0 when the playback ended or was stopped (a signal, --duration, the reader of stdout
+going), 1 on errors, 2 on usage errors.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
