@@ -71,8 +71,10 @@ beforeAll(async () => {
 describe('igtl-rx record', () => {
   it('writes plain concatenated messages that decode as they are, and an index with receive times', async () => {
     const { frames, bytes } = recorded;
-    // 1.5 s at 100 Hz x 3 tools, images at 10 Hz, status at 5 Hz.
-    expect(frames.length).toBeGreaterThan(400);
+    // 1.5 s at 100 Hz x 3 tools, images at 10 Hz, status at 5 Hz: about 470 frames on a quiet
+    // machine. The bound only asks for a recording of some length (a helper's run of six test
+    // files at once got fewer than 400: the simulator's process started late in the window).
+    expect(frames.length).toBeGreaterThan(200);
     const decoded = decodeAll(bytes);
     expect(decoded.every((m) => !(m instanceof Error))).toBe(true);
     expect(decoded).toHaveLength(frames.length);
