@@ -187,8 +187,14 @@ export function pairByTimestamp<S extends IgtlMessage, P extends IgtlMessage>(
         if (sourceDone && waitingCount === 0) subscriber.complete();
       };
 
+      // A source may already be resolved when a loop over a copy of `waiting` reaches it: the
+      // subscriber, inside the `next` of an earlier result, made `other$` emit again, and that
+      // nested partner resolved it. Resolving it again sent it twice, and `splice(-1, 1)` took
+      // another source off the list, never to be reported.
       const resolve = (g: Group<S, P>, w: Waiting<S>, reason: 'no-partner' | 'timeout'): void => {
-        g.waiting.splice(g.waiting.indexOf(w), 1);
+        const at = g.waiting.indexOf(w);
+        if (at < 0) return;
+        g.waiting.splice(at, 1);
         waitingCount--;
         w.timer?.unsubscribe();
         emit(w.msg, w.ts, nearest(g, w.ts), reason);
