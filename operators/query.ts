@@ -85,11 +85,19 @@ export type QueryReply<M extends IgtlMessage> = IgtlMessage extends M ? IgtlMess
  * @param options  timeout (default 5000 ms) and scheduler
  */
 export function query<M extends IgtlMessage>(peer: IgtlPeer, request: M, options: QueryOptions = {}): Observable<QueryReply<M>> {
+  return queryReporting(peer, request, options);
+}
+
+/**
+ * {@link query}, telling `onSent` whether the request was written (internal: `stream` needs to
+ * know whether its STT_ reached the peer, or was taken back from the queue unwritten).
+ */
+export function queryReporting<M extends IgtlMessage>(peer: IgtlPeer, request: M, options: QueryOptions, onSent?: (written: boolean) => void): Observable<QueryReply<M>> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const scheduler = options.scheduler ?? monotonicScheduler;
   return defer(() => {
     const sent: IgtlMessage = request.headerVersion === 2 && request.messageId === 0 ? { ...request, messageId: peer.nextMessageId() } : request;
-    return sendRequest(peer, sent, queryMatcher(sent, peer), timeoutMs, scheduler).pipe(
+    return sendRequest(peer, sent, queryMatcher(sent, peer), timeoutMs, scheduler, onSent).pipe(
       map((reply) => {
         // An empty <T> (decoded as an UnknownMessage with no content, see EmptyContentError).
         if (reply.type === 'UNKNOWN' && reply.content.raw.length === 0 && queryPrefix(reply.typeName) === undefined) throw new DataNotAvailableError(sent, reply);

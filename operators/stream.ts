@@ -4,9 +4,9 @@ import { createMessage, type IgtlMessage } from '../src/index.js';
 import { queryType } from '../src/protocol/query-names.js';
 import { QueryTimeoutError, ReplyLostError } from './errors.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
-import { holdUntil, messagesOf, reopenings, type IgtlPeer } from './internal/peer.js';
+import { holdUntil, linkOpen, messagesOf, type IgtlPeer } from './internal/peer.js';
 import { correlatorFor } from './internal/correlator.js';
-import { query, queryMatcher } from './query.js';
+import { queryMatcher, queryReporting } from './query.js';
 
 /** The message types a server can be asked to stream with STT_ (OpenIGTLink Documents/Protocol/query.md). */
 export type StreamType = 'TDATA' | 'QTDATA' | 'TRANSFORM' | 'IMAGE' | 'POSITION' | 'SENSOR' | 'NDARRAY' | 'POLYDATA' | 'VIDEO' | 'BIND';
@@ -59,8 +59,13 @@ export interface StreamOptions {
  * (`connectWebSocket`), a reconnect of the bridge's own connection to the server counts too
  * (`peerState$` back to open), while the WebSocket stays open.
  *
+ * Subscribed before the connection is open, the STT_ waits in its queue for the channel that
+ * opens; one taken back unwritten because its RTS_ wait ran out there is asked again when the
+ * channel opens, so a server that comes up late still gets one STT_.
+ *
  * The STP_ goes out when the last subscriber unsubscribes (not when the connection ended the
- * stream, nor after an error); the peer is kept subscribed until the STP_ is written and its
+ * stream, nor after an error, nor while the connection is not open: no server on an open
+ * channel was asked, and a lazy connection would open a channel only to send it); the peer is kept subscribed until the STP_ is written and its
  * RTS_ has come (at most `timeoutMs`), so a lazy connection does not close with the STP_ still in
  * its queue, and that RTS_ is not taken for the answer to a later STT_.
  *
@@ -101,12 +106,23 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     const end = (): void => {
       ended = true;
     };
+    // Where this channel's STT_ is: `unsent` (none asked yet, or the one asked was refused, or
+    // taken back from the queue unwritten: its RTS_ wait timed out while the connection was
+    // still connecting), `queued` (asked, the send not settled yet) or `written`.
+    let stt: 'unsent' | 'queued' | 'written' = 'unsent';
+    // Whether the path to the server is open now (undefined: the peer does not say).
+    let open: boolean | undefined;
     // The first finalizer, because finalizers run in the order they are added: the hold must be
     // taken while the data subscription below, perhaps the peer's last subscriber, still holds
     // the peer. Taken after it, a lazy connection closed with the STP_ unsent and opened a new
     // channel to send it.
     subscriber.add(() => {
       if (ended) return;
+      // No STT_ reached the peer of an open channel: none was written, or the channel it was
+      // written on is gone (its server session with it), or it still waits in the queue of a
+      // connection that is not open (taken back just below, with the ack). An STP_ would then
+      // stop nothing, and a lazy connection would open a channel only to send it.
+      if (stt === 'unsent' || open === false) return;
       const stop = createMessage(queryType('STP_', type), {}, { deviceName });
       // The STP_'s RTS_ answers nobody: in line before any request made after it (a new STT_ of
       // this stream), it is dropped instead of being taken for that request's answer.
@@ -134,12 +150,19 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     // would only subscribe to it again (the query's reply) for nothing.
     if (subscriber.closed) return undefined;
     let ack: Subscription | undefined;
+    let asked = 0;
     const ask = (): void => {
       ack?.unsubscribe();
-      ack = query(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }).subscribe({
+      const id = ++asked;
+      stt = 'queued';
+      // Only the newest STT_'s fate counts: the one it replaces was asked of a channel now gone.
+      const sent = (written: boolean): void => {
+        if (id === asked) stt = written ? 'written' : 'unsent';
+      };
+      ack = queryReporting(peer, startMessage(type, deviceName, options), { timeoutMs, scheduler }, sent).subscribe({
         error: (err: unknown) => {
           if (err instanceof QueryTimeoutError) return; // no RTS_: tolerated
-          // The channel was lost before the RTS_: the next one is asked again (reopenings).
+          // The channel was lost before the RTS_: the next one is asked again (linkOpen below).
           if (err instanceof ReplyLostError) return;
           end();
           subscriber.error(err);
@@ -149,8 +172,25 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     ask();
     // A reconnect opens a new channel to a peer that was never asked for this stream (a new
     // session of the server, or a server that restarted): ask again, or the subscribers would
-    // get nothing while the connection says open.
-    const again = subscribeOperator(reopenings(peer), subscriber, { next: ask });
+    // get nothing while the connection says open. The first opening after subscribing (the
+    // connection was still connecting, or reconnecting) gets the STT_ waiting in the queue, if it
+    // still waits: one that timed out there was taken back unwritten (measured: a server that
+    // came up 6 s after the subscription got no STT_ at all), so it is asked again.
+    let lost = false;
+    const again = subscribeOperator(linkOpen(peer), subscriber, {
+      next: (isOpenNow) => {
+        const was = open;
+        open = isOpenNow;
+        if (!isOpenNow) {
+          if (was === true) lost = true;
+          return;
+        }
+        if (lost || (was === false && stt === 'unsent')) ask();
+        lost = false;
+      },
+      // The connection's end reaches the subscribers through its messages, not its state.
+      complete: () => undefined,
+    });
     return () => {
       again.unsubscribe();
       ack?.unsubscribe();

@@ -1,6 +1,6 @@
 // What the connection-facing operators need of a connection. `IgtlConnection` (and every server
 // session) satisfies it; tests use a fake built on TestScheduler observables.
-import { NEVER, Observable, combineLatest, filter, map, merge, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
+import { NEVER, Observable, combineLatest, distinctUntilChanged, filter, map, merge, take, type SchedulerLike, type Subscribable, type Unsubscribable } from 'rxjs';
 import { isOpen, type ConnectionState, type HeaderVersion, type IgtlError, type IgtlMessage, type PeerState, type SendPolicy } from '../../src/index.js';
 
 /**
@@ -43,34 +43,18 @@ export function messagesOf(peer: IgtlPeer): Observable<IgtlMessage> {
 }
 
 /**
- * Emits each time the peer opens a new channel after losing an open one (a reconnect). What was
- * asked of the peer on the lost channel (an STT_) is unknown to the new one: the server on the
- * other end is a new session, or a restarted server. An open that follows a loss seen before
- * subscribing does not count (what is sent now waits for that open). Behind a bridge the path
- * to the server has two links, and a new channel on either counts: the WebSocket's (`state$`)
- * and the bridge's own (`peerState$`; `unknown`, said by a server that is no bridge or before the
- * bridge has spoken, counts as open). Never emits for a peer without `state$`.
+ * Whether the path to the server is open (open or stale: one channel), each time that changes,
+ * starting with how it is now. Behind a bridge the path has two links, and both must be open:
+ * the WebSocket's (`state$`) and the bridge's own (`peerState$`; `unknown`, said by a server
+ * that is no bridge or before the bridge has spoken, counts as open), so a new channel on either
+ * is a closed-then-open here. Never emits for a peer without `state$`.
  */
-export function reopenings(peer: IgtlPeer): Observable<void> {
+export function linkOpen(peer: IgtlPeer): Observable<boolean> {
   const state$ = peer.state$;
   if (!state$) return NEVER;
   const peerState$ = peer.peerState$;
   const open$ = peerState$ ? combineLatest([state$, peerState$]).pipe(map(([link, far]) => isOpen(link) && farOpen(far))) : state$.pipe(map(isOpen));
-  return new Observable<void>((subscriber) => {
-    let open = false;
-    let lost = false;
-    return open$.subscribe((isOpenNow) => {
-      if (isOpenNow) {
-        // open <-> stale is the same channel.
-        if (lost) subscriber.next();
-        open = true;
-        lost = false;
-      } else if (open) {
-        open = false;
-        lost = true;
-      }
-    });
-  });
+  return open$.pipe(distinctUntilChanged());
 }
 
 /** Whether the bridge's peer (as a client of the bridge sees it) is open, or not known not to be. */

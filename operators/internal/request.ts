@@ -15,9 +15,17 @@ const AFTERLIFE_MS = 5000;
  * QueryTimeoutError after `timeoutMs` (never if it is Infinity), with the send's error if `send` rejects, with a
  * ReplyLostError if the channel it was written on is lost (the connection reconnects), and with a
  * ConnectionError if the peer ends first. Cold; unsubscribing removes the pending request (and
- * leaves a ghost for its late reply, see Correlator.reply).
+ * leaves a ghost for its late reply, see Correlator.reply). `onSent` learns whether the send
+ * wrote the request (false: refused, dropped, or taken back from the queue unwritten).
  */
-export function request(peer: IgtlPeer, msg: IgtlMessage, matcher: ReplyMatcher, timeoutMs: number, scheduler: SchedulerLike): Observable<IgtlMessage> {
+export function request(
+  peer: IgtlPeer,
+  msg: IgtlMessage,
+  matcher: ReplyMatcher,
+  timeoutMs: number,
+  scheduler: SchedulerLike,
+  onSent?: (written: boolean) => void,
+): Observable<IgtlMessage> {
   // Given up while it still waits in the connection's queue (the connection is down), the
   // request is taken back: the caller was told it failed, so it must never reach the peer (a
   // COMMAND such as StartRecording would run when the connection comes back).
@@ -38,7 +46,13 @@ export function request(peer: IgtlPeer, msg: IgtlMessage, matcher: ReplyMatcher,
   // Written, the request is on the channel open now, and its reply can only come on that
   // channel: if the connection loses it (and reconnects), the reply is lost too. Waiting for
   // the timeout (or for ever, with an infinite one) would only hide that.
-  const send$ = defer(() => (sent = peer.send(msg, { signal: giveUp.signal }))).pipe(
+  const send$ = defer(() => {
+    sent = peer.send(msg, { signal: giveUp.signal });
+    // On the promise, not on send$: a request given up (timed out, unsubscribed) no longer
+    // listens to send$, and its send settles after that (taken back: not written).
+    if (onSent) sent.then((r) => onSent(r === 'written'), () => onSent(false));
+    return sent;
+  }).pipe(
     tap({ next: (r) => (settled = r), error: (e: unknown) => (settled = e ?? 'failed') }),
     switchMap((result) => (result === 'written' ? channelLost(peer) : EMPTY)),
     map((reason): never => {
