@@ -40,6 +40,9 @@ class PullIterable<T> extends AsyncIterableX<T> {
 
   [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterator<T> {
     if (!signal) return pullIterator(this.src, this.options);
+    // Aborted already, its 'abort' event has gone and will not come again: the iteration
+    // subscribed (opening a lazy connection) and its first next() waited for ever.
+    if (signal.aborted) return endedIterator();
     // Removed when the iteration ends: a signal that outlives it (an application's shutdown
     // signal, passed to one iteration after another) kept every ended iteration, and through it
     // its connection, alive (measured: 2,000 iterations, 2,000 listeners, MaxListenersExceededWarning).
@@ -48,6 +51,12 @@ class PullIterable<T> extends AsyncIterableX<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     return it;
   }
+}
+
+/** An iteration that is over before it began (as one stopped by its signal: done, not an error). */
+function endedIterator<T>(): AsyncIterator<T> {
+  const done = (): Promise<IteratorResult<T>> => Promise.resolve({ value: undefined, done: true });
+  return { next: done, return: done };
 }
 
 /** `ended`: called once, when the consumer has seen the end (done, an error, or return()). */
