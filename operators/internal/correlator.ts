@@ -86,6 +86,8 @@ export class Correlator {
   private seq = 0;
   private subscription: Unsubscribable | undefined;
   private subscribing = false;
+  /** Replies being handed to their requests now (see settle). */
+  private handing = 0;
 
   constructor(private readonly peer: IgtlPeer) {}
 
@@ -232,9 +234,19 @@ export class Correlator {
    * retires nothing (the peer may number its own messages, and such a number is no echo).
    */
   private settle(id: number, entry: Entry, msg: IgtlMessage, echoed: boolean): void {
-    this.remove(id, echoed);
-    entry.subscriber?.next(msg);
-    entry.subscriber?.complete();
+    // The peer stays subscribed while the reply is handed over: a caller that asks its next
+    // question from there (`switchMap(() => query(...))`) finds the channel still open. Let go
+    // of first, a lazy connection closed and opened a new channel for that question, and the
+    // answered request, still listening for a lost channel, failed with ReplyLostError.
+    this.handing++;
+    try {
+      this.remove(id, echoed);
+      entry.subscriber?.next(msg);
+      entry.subscriber?.complete();
+    } finally {
+      this.handing--;
+      this.release();
+    }
   }
 
   /** The ghost `id` takes `msg` (dropped); the requests behind it that wanted it are shadowed. */
@@ -267,7 +279,12 @@ export class Correlator {
     this.pending.delete(id);
     entry.ending?.unsubscribe();
     this.dropToken(id, entry.matcher, retire);
-    if (this.pending.size === 0 && this.subscription) {
+    this.release();
+  }
+
+  /** Unsubscribes from the peer when nothing waits any more and no reply is being handed over. */
+  private release(): void {
+    if (this.pending.size === 0 && this.handing === 0 && this.subscription) {
       const subscription = this.subscription;
       this.subscription = undefined;
       subscription.unsubscribe();
