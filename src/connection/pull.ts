@@ -1,12 +1,13 @@
 // Pull-based consumption: an AsyncIterable that pauses the channel when its consumer falls behind.
 import { AsyncIterableX } from 'ix/asynciterable';
 import type { Observable, Subscription } from 'rxjs';
+import { InvalidOptionError } from '../protocol/errors.js';
 
 /** Watermarks of a pull-based consumer's buffer, in messages. */
 export interface PullOptions {
-  /** Pause reading when this many messages wait for the consumer (default 1000). */
+  /** Pause reading when this many messages wait for the consumer (default 1000; finite, at least 1). */
   readonly highWaterMark?: number;
-  /** Resume reading when the buffer is back down to this many (default highWaterMark / 4). */
+  /** Resume reading when the buffer is back down to this many (default highWaterMark / 4; at least 0, at most highWaterMark - 1). */
   readonly lowWaterMark?: number;
 }
 
@@ -25,7 +26,24 @@ export interface PausableSource<T> {
  * library, applies its operators.
  */
 export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): AsyncIterable<T> {
+  checkWatermarks(options);
   return new PullIterable(src, options);
+}
+
+/**
+ * Throws an InvalidOptionError for watermarks no buffer can honour. Measured: a `lowWaterMark`
+ * below 0 or NaN never let reading resume once paused (the consumer drained the buffer and then
+ * waited for ever, and so did every other subscriber of the connection); a `highWaterMark` of
+ * NaN never paused (the buffer grew without bound), one of Infinity the same on purpose.
+ */
+function checkWatermarks(options: PullOptions): void {
+  const { highWaterMark: high, lowWaterMark: low } = options;
+  if (high !== undefined && !(typeof high === 'number' && Number.isFinite(high) && high >= 1)) {
+    throw new InvalidOptionError('highWaterMark', `${String(high)} is not a number of messages to pause at (a finite number, at least 1)`);
+  }
+  if (low !== undefined && !(typeof low === 'number' && low >= 0)) {
+    throw new InvalidOptionError('lowWaterMark', `${String(low)} is not a number of messages to resume at (0 or more)`);
+  }
 }
 
 // Our own AsyncIterableX rather than ix's `create`: its generator wrapper never forwards
@@ -61,7 +79,7 @@ function endedIterator<T>(): AsyncIterator<T> {
 
 /** `ended`: called once, when the consumer has seen the end (done, an error, or return()). */
 function pullIterator<T>(src: PausableSource<T>, options: PullOptions, ended?: () => void): AsyncIterator<T> {
-  const high = Math.max(1, options.highWaterMark ?? 1000);
+  const high = options.highWaterMark ?? 1000;
   const low = Math.min(high - 1, options.lowWaterMark ?? Math.floor(high / 4));
   {
     const buffer: T[] = [];
