@@ -50,7 +50,9 @@ export function request(
     sent = peer.send(msg, { signal: giveUp.signal });
     // On the promise, not on send$: a request given up (timed out, unsubscribed) no longer
     // listens to send$, and its send settles after that (taken back: not written).
-    if (onSent) sent.then((r) => onSent(r === 'written'), () => onSent(false));
+    // A peer's send resolves once written (IgtlPeer), except an IgtlConnection's taken back or
+    // coalesced one ('dropped', 'replaced'): a peer of your own may resolve with nothing.
+    if (onSent) sent.then((r) => onSent(r !== 'dropped' && r !== 'replaced'), () => onSent(false));
     return sent;
   }).pipe(
     tap({ next: (r) => (settled = r), error: (e: unknown) => (settled = e ?? 'failed') }),
