@@ -4,7 +4,7 @@ import { createMessage, type IgtlMessage } from '../src/index.js';
 import { queryType } from '../src/protocol/query-names.js';
 import { QueryTimeoutError, ReplyLostError } from './errors.js';
 import { subscribeOperator } from './internal/operator-subscriber.js';
-import { holdUntil, linkOpen, messagesOf, type IgtlPeer } from './internal/peer.js';
+import { holdUntil, linkOpen, messagesOf, nearOpen, type IgtlPeer } from './internal/peer.js';
 import { correlatorFor } from './internal/correlator.js';
 import { queryMatcher, queryReporting } from './query.js';
 
@@ -65,9 +65,10 @@ export interface StreamOptions {
  *
  * The STP_ goes out when the last subscriber unsubscribes (not when the connection ended the
  * stream, nor after an error, nor while the connection is not open: no server on an open
- * channel was asked, and a lazy connection would open a channel only to send it); the peer is kept subscribed until the STP_ is written and its
- * RTS_ has come (at most `timeoutMs`), so a lazy connection does not close with the STP_ still in
- * its queue, and that RTS_ is not taken for the answer to a later STT_.
+ * channel was asked, and a lazy connection would open a channel only to send it); the peer is
+ * kept subscribed until the STP_ is written and its RTS_ has come (at most `timeoutMs`), so a
+ * lazy connection does not close with the STP_ still in its queue, and that RTS_ is not taken
+ * for the answer to a later STT_.
  *
  * @example
  * stream(conn, 'TDATA', { resolutionMs: 20 })
@@ -110,8 +111,10 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
     // taken back from the queue unwritten: its RTS_ wait timed out while the connection was
     // still connecting), `queued` (asked, the send not settled yet) or `written`.
     let stt: 'unsent' | 'queued' | 'written' = 'unsent';
-    // Whether the path to the server is open now (undefined: the peer does not say).
+    // Whether the path to the server is open now, and this side's own channel (they differ
+    // behind a bridge); undefined: the peer does not say.
     let open: boolean | undefined;
+    let near: boolean | undefined;
     // The first finalizer, because finalizers run in the order they are added: the hold must be
     // taken while the data subscription below, perhaps the peer's last subscriber, still holds
     // the peer. Taken after it, a lazy connection closed with the STP_ unsent and opened a new
@@ -121,8 +124,10 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
       // No STT_ reached the peer of an open channel: none was written, or the channel it was
       // written on is gone (its server session with it), or it still waits in the queue of a
       // connection that is not open (taken back just below, with the ack). An STP_ would then
-      // stop nothing, and a lazy connection would open a channel only to send it.
-      if (stt === 'unsent' || open === false) return;
+      // stop nothing, and a lazy connection would open a channel only to send it. (Behind a
+      // bridge whose own link is down, an STT_ written to the bridge still reaches the server
+      // on its next link, and so does the STP_ after it: only this side's channel counts.)
+      if (stt === 'unsent' || near === false) return;
       const stop = createMessage(queryType('STP_', type), {}, { deviceName });
       // The STP_'s RTS_ answers nobody: in line before any request made after it (a new STT_ of
       // this stream), it is dropped instead of being taken for that request's answer.
@@ -191,8 +196,10 @@ function startStop(peer: IgtlPeer, type: StreamType, options: StreamOptions): Ob
       // The connection's end reaches the subscribers through its messages, not its state.
       complete: () => undefined,
     });
+    const nearState = subscribeOperator(nearOpen(peer), subscriber, { next: (isOpenNow) => (near = isOpenNow), complete: () => undefined });
     return () => {
       again.unsubscribe();
+      nearState.unsubscribe();
       ack?.unsubscribe();
     };
   });

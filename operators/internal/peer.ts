@@ -43,6 +43,14 @@ export function messagesOf(peer: IgtlPeer): Observable<IgtlMessage> {
 }
 
 /**
+ * Whether this side's own channel is open (open or stale), each time that changes, starting with
+ * how it is now; behind a bridge, the WebSocket's alone. Never emits for a peer without `state$`.
+ */
+export function nearOpen(peer: IgtlPeer): Observable<boolean> {
+  return peer.state$ ? peer.state$.pipe(map(isOpen), distinctUntilChanged()) : NEVER;
+}
+
+/**
  * Whether the path to the server is open (open or stale: one channel), each time that changes,
  * starting with how it is now. Behind a bridge the path has two links, and both must be open:
  * the WebSocket's (`state$`) and the bridge's own (`peerState$`; `unknown`, said by a server

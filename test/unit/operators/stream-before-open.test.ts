@@ -1,8 +1,8 @@
 // stream() over a real IgtlConnection that is not open when it is subscribed or unsubscribed:
 // the server must get exactly one STT_ on the channel it streams on, and an STP_ only after one.
-import { VirtualTimeScheduler } from 'rxjs';
+import { BehaviorSubject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage } from '../../../src/index.js';
+import { IDENTITY, IgtlConnection, TrackingType, createMessage, decodeMessage, encodeMessage, wireType, type IgtlMessage, type PeerState } from '../../../src/index.js';
 import { stream } from '../../../operators/index.js';
 import { fakeFactory, reconnectOnce, settle, type FakeAttempt } from '../connection/fake-channel.js';
 
@@ -111,5 +111,20 @@ describe('stream unsubscribed while its connection is not open', () => {
     await settle();
     expect(writtenTypes(attempts[0]!)).toEqual(['STT_TDATA']);
     expect(writtenTypes(attempts[1]!)).toEqual(['STT_TDATA', 'STP_TDATA']);
+  });
+});
+
+describe('stream behind a bridge whose own link to the server is down', () => {
+  it('still sends the STP_ after the STT_ written to the bridge (which sends both on its next link)', async () => {
+    const { conn, attempts, scheduler } = connection(10);
+    const far = new BehaviorSubject<PeerState>({ kind: 'reconnecting', attempt: 1, delayMs: 100, reason: { code: 'peer-closed', message: 'the peer closed the connection' } });
+    const bridged = Object.assign(conn, { peerState$: far.asObservable() });
+    bridged.connect();
+    attempts[0]!.open();
+    const sub = stream(bridged, 'TDATA', { scheduler }).subscribe();
+    await settle();
+    sub.unsubscribe();
+    await settle();
+    expect(writtenTypes(attempts[0]!)).toEqual(['STT_TDATA', 'STP_TDATA']);
   });
 });
