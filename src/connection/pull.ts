@@ -5,7 +5,7 @@ import { InvalidOptionError } from '../protocol/errors.js';
 
 /** Watermarks of a pull-based consumer's buffer, in messages. */
 export interface PullOptions {
-  /** Pause reading when this many messages wait for the consumer (default 1000; finite, at least 1). */
+  /** Pause reading when this many messages wait for the consumer (default 1000; at least 1; `Infinity` = never pause: the buffer is then unbounded, your choice). */
   readonly highWaterMark?: number;
   /** Resume reading when the buffer is back down to this many (default highWaterMark / 4; at least 0, at most highWaterMark - 1). */
   readonly lowWaterMark?: number;
@@ -34,12 +34,14 @@ export function pullFrom<T>(src: PausableSource<T>, options: PullOptions = {}): 
  * Throws an InvalidOptionError for watermarks no buffer can honour. Measured: a `lowWaterMark`
  * below 0 or NaN never let reading resume once paused (the consumer drained the buffer and then
  * waited for ever, and so did every other subscriber of the connection); a `highWaterMark` of
- * NaN never paused (the buffer grew without bound), one of Infinity the same on purpose.
+ * NaN never paused (the buffer grew without bound). `Infinity` stays allowed: never pausing is
+ * then asked for by name (a caller that bounds the stream itself, e.g. a recording with its own
+ * limit), not the result of a bad number.
  */
 function checkWatermarks(options: PullOptions): void {
   const { highWaterMark: high, lowWaterMark: low } = options;
-  if (high !== undefined && !(typeof high === 'number' && Number.isFinite(high) && high >= 1)) {
-    throw new InvalidOptionError('highWaterMark', `${String(high)} is not a number of messages to pause at (a finite number, at least 1)`);
+  if (high !== undefined && !(typeof high === 'number' && high >= 1)) {
+    throw new InvalidOptionError('highWaterMark', `${String(high)} is not a number of messages to pause at (at least 1, or Infinity to never pause)`);
   }
   if (low !== undefined && !(typeof low === 'number' && low >= 0)) {
     throw new InvalidOptionError('lowWaterMark', `${String(low)} is not a number of messages to resume at (0 or more)`);

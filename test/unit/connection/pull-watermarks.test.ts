@@ -11,7 +11,6 @@ describe('IgtlConnection pull consumption with watermarks no buffer can honour',
     [{ highWaterMark: 2, lowWaterMark: -1 }, 'lowWaterMark'],
     [{ lowWaterMark: Number.NaN }, 'lowWaterMark'],
     [{ highWaterMark: Number.NaN }, 'highWaterMark'],
-    [{ highWaterMark: Infinity }, 'highWaterMark'],
     [{ highWaterMark: 0 }, 'highWaterMark'],
   ])('refuses %o with an InvalidOptionError naming %s, before subscribing', (options, option) => {
     const { factory, attempts } = fakeFactory();
@@ -21,6 +20,18 @@ describe('IgtlConnection pull consumption with watermarks no buffer can honour',
     expect(() => conn.messages(options)).toThrow(expect.objectContaining({ name: 'InvalidOptionError', option }));
     expect(() => conn.messages(options)).toThrow(InvalidOptionError);
     expect(attempts).toHaveLength(0);
+  });
+
+  it('accepts highWaterMark Infinity, which never pauses (asked for by name)', async () => {
+    const { factory, attempts } = fakeFactory();
+    const conn = new IgtlConnection(factory, { reconnect: false });
+    const it = conn.messages({ highWaterMark: Infinity })[Symbol.asyncIterator]();
+    const first = it.next();
+    attempts[0]!.open();
+    attempts[0]!.data(new Uint8Array([0, 1, 2, 3, 4].flatMap((x) => [...poseBytes(x)])));
+    expect(((await first).value as IgtlMessage).type).toBe('TRANSFORM');
+    expect(attempts[0]!.paused).toBe(false);
+    await it.return!();
   });
 
   it('takes the same options from the connection', () => {
