@@ -6,6 +6,7 @@ import type { ByteChannel, ChannelEvent } from '../connection/channel.js';
 import { afterIoTurn } from '../connection/io-turn.js';
 import { ConnectionError, DeadPeerError } from '../protocol/errors.js';
 import type { ResizableBuffer, SplitAllocation } from '../protocol/framer.js';
+import { PEER_SPEAKS_TLS, isTlsSocket, looksLikeTlsRecord } from './tls-hints.js';
 import { handleQueueSize } from './write-queue.js';
 
 const log = createDebug('igtl-rx:connection');
@@ -143,17 +144,34 @@ export function socketChannel(socket: Socket, remote: string): ByteChannel {
   return new SocketChannel(socket, remote);
 }
 
+/** Words for a failure of the socket (default: its own message). */
+export type ExplainSocketFailure = (err: Error) => string;
+
 /**
  * Forwards a socket's events to a subscriber: `data`, `drain`; completes on a clean close and
- * errors (ConnectionError) on a failure. Returns the teardown that destroys the socket.
+ * errors (ConnectionError, its text from `explain`) on a failure. Returns the teardown that
+ * destroys the socket.
+ *
+ * A plain socket whose first bytes are a TLS record fails with words that say so (one end
+ * speaks TLS, the other not): decoded, they were a DesyncError on "header version 5635".
  */
-export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Subscriber<ChannelEvent>): () => void {
+export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Subscriber<ChannelEvent>, explain?: ExplainSocketFailure): () => void {
   let failed: Error | undefined;
   let opened = socket.readyState === 'open';
   socket.once('connect', () => {
     opened = true;
   });
-  socket.on('data', (chunk: Buffer) => subscriber.next({ type: 'data', chunk }));
+  let sniffed = isTlsSocket(socket);
+  socket.on('data', (chunk: Buffer) => {
+    if (!sniffed) {
+      sniffed = true;
+      if (looksLikeTlsRecord(chunk)) {
+        socket.destroy(new Error(PEER_SPEAKS_TLS));
+        return;
+      }
+    }
+    subscriber.next({ type: 'data', chunk });
+  });
   socket.on('drain', () => subscriber.next({ type: 'drain' }));
   socket.on('error', (err: Error) => {
     failed = err;
@@ -164,7 +182,7 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
     // unanswered, the peer host is gone.
     else if ((failed as NodeJS.ErrnoException).code === 'ETIMEDOUT' && opened) {
       subscriber.error(new DeadPeerError(`${remote}: the peer stopped answering TCP (${failed.message})`, 'keepalive', 0));
-    } else subscriber.error(new ConnectionError(`${remote}: ${failed.message}`, failed));
+    } else subscriber.error(new ConnectionError(`${remote}: ${explain ? explain(failed) : failed.message}`, failed));
   });
   return () => {
     if (socket.destroyed) return;
@@ -183,19 +201,35 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
   };
 }
 
-/** A channel factory for sockets made by `open` (net.connect or tls.connect). */
-export function socketChannelFactory(open: () => Socket, remote: string, readyEvent: 'connect' | 'secureConnect', connectTimeoutMs: number): () => Observable<ChannelEvent> {
+/** The error a socket is destroyed with when `connectTimeoutMs` runs out before it is ready. */
+export class ConnectTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`connect timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * A channel factory for sockets made by `open` (net.connect or tls.connect). `explain` words a
+ * failure of the socket it is given (TLS says what a failed handshake most likely means).
+ */
+export function socketChannelFactory(
+  open: () => Socket,
+  remote: string,
+  readyEvent: 'connect' | 'secureConnect',
+  connectTimeoutMs: number,
+  explain?: (err: Error, socket: Socket) => string,
+): () => Observable<ChannelEvent> {
   return () =>
     new Observable<ChannelEvent>((subscriber) => {
       const socket = open();
-      const teardown = pipeSocketEvents(socket, remote, subscriber);
+      const teardown = pipeSocketEvents(socket, remote, subscriber, explain && ((err) => explain(err, socket)));
       // A peer that never answers the SYN must not leave us "connecting" forever. The verdict
       // waits for one turn of I/O (connection/io-turn.ts): after the application blocked the
       // event loop past the time-out, the connection may be established and not yet seen.
       let ready = false;
       socket.setTimeout(connectTimeoutMs, () => {
         afterIoTurn(asyncScheduler, () => {
-          if (!ready) socket.destroy(new Error(`connect timed out after ${connectTimeoutMs} ms`));
+          if (!ready) socket.destroy(new ConnectTimeout(connectTimeoutMs));
         });
       });
       socket.once(readyEvent, () => {

@@ -7,7 +7,9 @@ import { IgtlConnection, type ConnectionOptions } from '../connection/connection
 import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { InvalidOptionError } from '../protocol/errors.js';
-import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
+import type { Socket } from 'node:net';
+import { ConnectTimeout, allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
+import { explainClientTlsFailure } from './tls-hints.js';
 import type { TcpOptions } from './tcp.js';
 
 /** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
@@ -65,6 +67,10 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
   const port = options.port ?? DEFAULT_PORT;
   if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`);
   const keepAlive = options.keepAliveMs ?? 10_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  // How far each attempt got: a failure's words depend on it (see tls-hints.ts).
+  const tcpConnected = new WeakSet<Socket>();
+  const secured = new WeakSet<Socket>();
   return socketChannelFactory(
     () => {
       const socket = tlsConnect({
@@ -77,13 +83,17 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
         ...options.tls,
         rejectUnauthorized: !options.allowUnverifiedCertificate,
       });
+      socket.once('connect', () => tcpConnected.add(socket));
+      socket.once('secureConnect', () => secured.add(socket));
       socket.setNoDelay(true);
       enableKeepAlive(socket, keepAlive);
       return socket;
     },
     `tls://${host}:${port}`,
     'secureConnect',
-    options.connectTimeoutMs ?? 5000,
+    connectTimeoutMs,
+    (err, socket) =>
+      explainClientTlsFailure(err, { tcpConnected: tcpConnected.has(socket), secured: secured.has(socket), timedOut: err instanceof ConnectTimeout }),
   );
 }
 
