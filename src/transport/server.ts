@@ -11,13 +11,14 @@ import { checkSendPolicy, checkSendPolicyOption } from '../connection/send-queue
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
 import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
-import { InvalidOptionError } from '../protocol/errors.js';
+import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { MAX_TIMER_MS, isTimerDelay } from '../connection/scheduler.js';
 import { MessageDecoder } from '../protocol/framer.js';
 import { defaultRegistry } from '../protocol/messages/index.js';
 import type { HeaderVersion, IgtlMessage } from '../protocol/types.js';
 import { Acceptor, checkEvictAfterMs, evictNewestSilent, remoteAddressOf, type RemoteAddress } from './acceptor.js';
 import { allocateUninitialized, pipeSocketEvents, socketChannel, enableKeepAlive } from './socket-channel.js';
+import { explainServerTlsFailure } from './tls-hints.js';
 
 const log = createDebug('igtl-rx:server');
 
@@ -150,10 +151,17 @@ function checkHandshakeTimeout(ms: number | undefined): void {
  *   refused). The oldest goes, not the newcomer: a real client's handshake takes a few round trips,
  *   so it is the newest, and refusing newcomers would lock real clients out while the flood lasts.
  * - A failed handshake (a client that does not trust our certificate, one whose own is refused,
- *   plain TCP, a time-out) is logged with the client's address and why: Node drops such a socket
- *   without a word unless someone listens.
+ *   plain TCP, a time-out) is reported (`failed`: a ConnectionError naming the client's address
+ *   and the likely reason; the server's `errors$`) and logged: Node drops such a socket without
+ *   a word unless someone listens, and a log line alone is invisible to the application.
  */
-function tlsServer(tls: NodeTlsServerOptions, onSocket: (socket: Socket) => void, allows: (address: string) => boolean, maxHandshakes: number): NetServer {
+function tlsServer(
+  tls: NodeTlsServerOptions,
+  onSocket: (socket: Socket) => void,
+  allows: (address: string) => boolean,
+  maxHandshakes: number,
+  failed: (err: ConnectionError) => void,
+): NetServer {
   checkHandshakeTimeout(tls.handshakeTimeout);
   const server = createTlsServer({ handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...tls }, onSocket);
   // A client that hangs up takes its address with it: noted when its TCP connection comes in,
@@ -193,8 +201,12 @@ function tlsServer(tls: NodeTlsServerOptions, onSocket: (socket: Socket) => void
     const raw = parentOf(socket);
     const peer = raw ? peers.get(raw) : remoteAddressOf(socket);
     if (peer === undefined) return; // refused above, and said so
-    const hint = err.code === 'ECONNRESET' ? '; a client that does not trust this certificate hangs up so' : '';
-    log('TLS handshake with %s:%d failed: %s%s%s', peer.address, peer.port, err.reason ?? err.message, err.code ? ` (${err.code})` : '', hint);
+    // Node's types say Error; at run time it is the OpenSSL code (CERT_HAS_EXPIRED, ...).
+    const refused: unknown = socket.authorizationError;
+    const told = explainServerTlsFailure(err, typeof refused === 'string' ? refused : refused instanceof Error ? refused.message : undefined);
+    const why = told.likely === undefined ? told.raw : `${told.raw}; ${told.likely}`;
+    log('TLS handshake with %s:%d failed: %s', peer.address, peer.port, why);
+    failed(new ConnectionError(`${peer.address}:${peer.port}: TLS handshake failed: ${why}`, err));
   });
   return Object.assign(server, {
     closeAllConnections(): void {
@@ -223,6 +235,7 @@ export class IgtlServer {
   private readonly acceptor: Acceptor<IgtlSession>;
   private readonly sessionSubject = new Subject<IgtlSession>();
   private readonly messageSubject = new Subject<{ readonly session: IgtlSession; readonly message: IgtlMessage }>();
+  private readonly errorSubject = new Subject<ConnectionError>();
   private readonly subs = new Map<IgtlSession, Subscription>();
   /** Sessions that have sent a whole message: never evicted by the lock-out rule. */
   private readonly heard = new WeakSet<IgtlSession>();
@@ -232,6 +245,12 @@ export class IgtlServer {
   readonly sessions$: Observable<IgtlSession> = this.sessionSubject.asObservable();
   /** Every message from every session, with its session. */
   readonly messages$ = this.messageSubject.asObservable();
+  /**
+   * Failures before a session exists (hot; completes on `close()`): a TLS handshake that failed
+   * or timed out, as a ConnectionError naming the client (`address:port`) and the likely reason
+   * (`cause`: Node's error). A session's own errors are on that session's `errors$`.
+   */
+  readonly errors$: Observable<ConnectionError> = this.errorSubject.asObservable();
 
   constructor(private readonly options: ServerOptions = {}) {
     const housekeeping = options.housekeeping === false ? undefined : options.housekeeping === true || options.housekeeping === undefined ? {} : options.housekeeping;
@@ -282,7 +301,9 @@ export class IgtlServer {
       );
       this.sessionSubject.next(session);
     };
-    const server = options.tls ? tlsServer(options.tls, onSocket, (address) => this.acceptor.allows(address), options.maxClients ?? DEFAULT_MAX_CLIENTS) : createNetServer(onSocket);
+    const server = options.tls
+      ? tlsServer(options.tls, onSocket, (address) => this.acceptor.allows(address), options.maxClients ?? DEFAULT_MAX_CLIENTS, (err) => this.errorSubject.next(err))
+      : createNetServer(onSocket);
     server.on('error', (err) => log('server error: %s', err.message));
     this.acceptor = new Acceptor(server, {
       allow: options.allow,
@@ -368,6 +389,7 @@ export class IgtlServer {
     const closed = this.acceptor.close();
     this.sessionSubject.complete();
     this.messageSubject.complete();
+    this.errorSubject.complete();
     return closed;
   }
 }
