@@ -1,0 +1,267 @@
+// TLS under faults, client and server: what a connection that cannot trust its peer, or that
+// meets a peer speaking the other protocol (TLS against plain TCP, the usual mistake next to
+// 3D Slicer and PLUS), says and does. Certificates are made per run (tls-fault-certs.ts).
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createNodeTlsServer } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import WebSocket, { WebSocketServer } from 'ws';
+import { ConnectionError, DesyncError, connectTcp, connectTls, connectWebSocket, createMessage, createServer, type ConnectionState, type IgtlConnection } from '../../../src/node.js';
+import { encodeMessage } from '../../../src/index.js';
+import { makeFaultCerts, type FaultCerts } from './tls-fault-certs.js';
+
+let certs: FaultCerts;
+beforeAll(() => {
+  certs = makeFaultCerts();
+});
+afterAll(() => certs.cleanup());
+
+let cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+/** A raw TLS server (Node's, not ours) that serves `cert` and says nothing; closed (and its sockets cut) after the test. */
+async function rawTlsServer(cert: string): Promise<number> {
+  const sockets: Socket[] = [];
+  const server = createNodeTlsServer({ key: certs.serverKey, cert }, (s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    s.resume();
+  });
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/** A plain TCP server that runs `onSocket` for each client; closed (and its sockets cut) after the test. */
+async function rawTcpServer(onSocket: (s: Socket) => void = () => {}): Promise<number> {
+  const sockets: Socket[] = [];
+  const server: NetServer = createNetServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    onSocket(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/** The first failed attempt of a connection: its state (which says why) and the time it took. */
+async function firstFailure(conn: IgtlConnection): Promise<{ state: Extract<ConnectionState, { kind: 'reconnecting' }>; reason: ConnectionError }> {
+  cleanup.push(() => conn.close());
+  const failed = firstValueFrom(conn.state$.pipe(filter((s): s is Extract<ConnectionState, { kind: 'reconnecting' }> => s.kind === 'reconnecting')));
+  conn.connect();
+  const state = await failed;
+  expect(state.reason).toBeInstanceOf(ConnectionError);
+  return { state, reason: state.reason as ConnectionError };
+}
+
+const causeCode = (err: Error) => (err.cause as { code?: string } | undefined)?.code;
+
+describe('TLS client: certificates are verified by default', () => {
+  it('opens with a certificate from the CA it is given, by IP address and by name', async () => {
+    const port = await rawTlsServer(certs.server);
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const conn = connectTls({ host, port, tls: { ca: certs.ca }, reconnect: false });
+      cleanup.push(() => conn.close());
+      conn.connect();
+      await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    }
+  });
+
+  it.each([
+    ['a CA the client does not know (no ca option)', 'server', '127.0.0.1', false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    ['a self-signed certificate', 'selfSigned', '127.0.0.1', true, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+    ['an expired certificate', 'expired', '127.0.0.1', true, 'CERT_HAS_EXPIRED'],
+    ['a certificate not yet valid', 'notYetValid', 'localhost', true, 'CERT_NOT_YET_VALID'],
+    ['a certificate for another host, by IP', 'wrongHost', '127.0.0.1', true, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+    ['a certificate for another host, by name', 'wrongHost', 'localhost', true, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+    ['a certificate from another CA', 'wrongCa', 'localhost', true, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  ] as const)('refuses %s, says so in the state, and backs off', async (_, which, host, withCa, code) => {
+    const port = await rawTlsServer(certs[which]);
+    const conn = connectTls({ host, port, ...(withCa ? { tls: { ca: certs.ca } } : {}), reconnect: { initialDelayMs: 50, factor: 2, jitter: 0 } });
+    const { state, reason } = await firstFailure(conn);
+    expect(causeCode(reason)).toBe(code);
+    expect(reason.message).toMatch(new RegExp(`^tls://${host}:${port}: the server's certificate was refused: .*\\(${code}\\)$`));
+    // Not a tight loop: the next attempt waits, and the wait grows.
+    expect(state.delayMs).toBe(50);
+    const next = await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'reconnecting' && s.attempt > state.attempt)));
+    expect(next.kind === 'reconnecting' && next.delayMs).toBe(100);
+    expect(next.kind === 'reconnecting' && causeCode(next.reason!)).toBe(code);
+  });
+});
+
+describe('TLS client: handshakes that stall', () => {
+  it('a server that accepts and never answers the ClientHello: connectTimeoutMs covers the handshake, and the state says so', async () => {
+    const port = await rawTcpServer();
+    const { reason } = await firstFailure(connectTls({ port, tls: { ca: certs.ca }, connectTimeoutMs: 200, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/connect timed out after 200 ms: TCP connected, but the TLS handshake did not finish: the peer does not answer TLS \(a plain OpenIGTLink server/);
+  });
+
+  it('a server that sends half its side of the handshake and stops: the same', async () => {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server } });
+    await server.listen();
+    cleanup.push(() => server.close());
+    // A relay that passes the client's bytes on but only the first 100 of the server's.
+    const port = await rawTcpServer((client) => {
+      const upstream = netConnect(server.address.port, '127.0.0.1');
+      upstream.on('error', () => {});
+      client.on('close', () => upstream.destroy());
+      let passed = 0;
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => {
+        if (passed < 100) client.write(d.subarray(0, 100 - passed));
+        passed += d.length;
+      });
+    });
+    const { reason } = await firstFailure(connectTls({ port, tls: { ca: certs.ca }, connectTimeoutMs: 200, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/connect timed out after 200 ms: TCP connected, but the TLS handshake did not finish/);
+  });
+});
+
+/** A STATUS message as a plain OpenIGTLink server (3D Slicer) sends one when a client connects. */
+const STATUS_BYTES = encodeMessage(createMessage('STATUS', { code: 1, subcode: 0n, errorName: '', statusMessage: '' }, { deviceName: 'Server' }));
+
+describe('one end TLS, the other plain TCP', () => {
+  it('TLS client, plain igtl-rx server: the client hears "does not speak TLS", the session a ConnectionError, no DesyncError', async () => {
+    const server = createServer({ port: 0 });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const sessionErrors = firstValueFrom(server.sessions$.pipe(take(1))).then((s) => firstValueFrom(s.errors$));
+    const { reason } = await firstFailure(connectTls({ port: server.address.port, tls: { ca: certs.ca }, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/the peer hung up during the TLS handshake: it does not speak TLS \(a plain OpenIGTLink server\? use connectTcp\)/);
+    const sessionError = await sessionErrors;
+    expect(sessionError).not.toBeInstanceOf(DesyncError);
+    expect(sessionError).toBeInstanceOf(ConnectionError);
+    expect(sessionError.message).toMatch(/: the peer speaks TLS \(its first bytes are a TLS record, not an OpenIGTLink header\)/);
+  });
+
+  it('TLS client, a plain server that speaks first (STATUS on connect, as Slicer): "the peer does not speak TLS"', async () => {
+    const port = await rawTcpServer((s) => s.write(STATUS_BYTES));
+    const { reason } = await firstFailure(connectTls({ port, tls: { ca: certs.ca }, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/: the peer does not speak TLS \(it answered with bytes that are not TLS: a plain OpenIGTLink server\? use connectTcp\)/);
+  });
+
+  it('plain client, TLS igtl-rx server: the server reports the client on errors$, holds no session', async () => {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server } });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const reported = firstValueFrom(server.errors$);
+    const conn = connectTcp({ port: server.address.port, reconnect: { initialDelayMs: 50 } });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    const err = await reported;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toMatch(/^127\.0\.0\.1:\d+: TLS handshake failed: wrong version number \(ERR_SSL_WRONG_VERSION_NUMBER\); the client does not speak TLS \(plain OpenIGTLink to a TLS port\? it should use connectTls\)$/);
+    expect(server.sessions.size).toBe(0);
+  });
+
+  it('plain client, a server that answers in TLS (an alert): the client hears "the peer speaks TLS", not a DesyncError', async () => {
+    // A TLS 1.2 alert record: fatal (2), protocol_version (70).
+    const port = await rawTcpServer((s) => s.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46])));
+    const conn = connectTcp({ port, reconnect: { initialDelayMs: 50 } });
+    const errors = firstValueFrom(conn.errors$);
+    const { reason } = await firstFailure(conn);
+    expect(reason.message).toMatch(/: the peer speaks TLS/);
+    expect(await errors).toBe(reason);
+  });
+});
+
+describe('TLS server under faults', () => {
+  async function mutualServer() {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true } });
+    await server.listen();
+    cleanup.push(() => server.close());
+    return server;
+  }
+
+  it.each([
+    ['from another CA', 'clientWrongCa', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    ['that has expired', 'clientExpired', 'CERT_HAS_EXPIRED'],
+  ] as const)('a client certificate %s: reported on errors$ with the reason, no session; a good client still gets in', async (_, which, code) => {
+    const server = await mutualServer();
+    const reported = firstValueFrom(server.errors$);
+    const bad = connectTls({ port: server.address.port, tls: { ca: certs.ca, key: certs.clientKey, cert: certs[which] }, reconnect: false });
+    cleanup.push(() => bad.close());
+    bad.state$.subscribe({ error: () => {} });
+    bad.connect();
+    const err = await reported;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+: TLS handshake failed: client certificate refused \\(${code}\\)$`));
+    expect(server.sessions.size).toBe(0);
+
+    const good = connectTls({ port: server.address.port, tls: { ca: certs.ca, key: certs.clientKey, cert: certs.client }, reconnect: false });
+    cleanup.push(() => good.close());
+    const session = firstValueFrom(server.sessions$);
+    good.connect();
+    await firstValueFrom(good.state$.pipe(filter((s) => s.kind === 'open')));
+    await session;
+    expect(server.sessions.size).toBe(1);
+  });
+
+  it('a client that never finishes its handshake: reported on errors$ after handshakeTimeout', async () => {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server, handshakeTimeout: 200 } });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const reported = firstValueFrom(server.errors$);
+    const silent = netConnect(server.address.port, '127.0.0.1');
+    silent.on('error', () => {});
+    cleanup.push(() => silent.destroy());
+    const closed = new Promise((resolve) => silent.once('close', resolve));
+    const err = await reported;
+    expect(err.message).toMatch(/the client did not finish the handshake in time/);
+    await closed; // and its socket is closed, not held
+  });
+
+  it('errors$ completes when the server closes', async () => {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server } });
+    await server.listen();
+    const all = firstValueFrom(server.errors$.pipe(toArray()));
+    await server.close();
+    expect(await all).toEqual([]);
+  });
+});
+
+describe('wss:// through connectWebSocket in Node', () => {
+  async function wssServer(): Promise<number> {
+    const https = createHttpsServer({ key: certs.serverKey, cert: certs.server });
+    const wss = new WebSocketServer({ server: https });
+    wss.on('connection', (ws) => ws.on('error', () => {}));
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      return new Promise((resolve) => https.close(resolve));
+    });
+    return (https.address() as { port: number }).port;
+  }
+
+  it("verifies the server's certificate by default", async () => {
+    const port = await wssServer();
+    const { reason } = await firstFailure(connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/wss:\/\/127\.0\.0\.1:\d+\/.*(certificate|verify)/);
+  });
+
+  it('opens with the CA passed through a WebSocket subclass (the way to give ws its TLS options)', async () => {
+    const port = await wssServer();
+    class TrustingWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols, { ca: certs.ca });
+      }
+    }
+    const conn = connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket: TrustingWebSocket, reconnect: false });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+  });
+});
