@@ -175,6 +175,10 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
   socket.on('drain', () => subscriber.next({ type: 'drain' }));
   socket.on('error', (err: Error) => {
     failed = err;
+    // A TLS socket reports a fatal error of an established session (a bad record MAC, an alert
+    // from the peer) without closing: the session stayed open, its error unsaid, until the read
+    // time-out (a server session: 20 s) or the peer hung up. Nothing can be read after it.
+    socket.destroy();
   });
   socket.on('close', () => {
     if (!failed) subscriber.complete();

@@ -265,3 +265,67 @@ describe('wss:// through connectWebSocket in Node', () => {
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
   });
 });
+
+describe('TLS errors in an established session', () => {
+  /**
+   * A relay between a client and a TLS server that passes bytes both ways and, on `inject`,
+   * writes `bytes` into the encrypted stream towards the side named.
+   */
+  async function relay(target: number) {
+    const pairs: { client: Socket; upstream: Socket }[] = [];
+    const port = await rawTcpServer((client) => {
+      const upstream = netConnect(target, '127.0.0.1');
+      upstream.on('error', () => {});
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      pairs.push({ client, upstream });
+    });
+    return { port, inject: (towards: 'client' | 'server', bytes: Buffer) => pairs.forEach((p) => (towards === 'client' ? p.client : p.upstream).write(bytes)) };
+  }
+  /** An application-data record whose MAC cannot verify. */
+  const FORGED_RECORD = Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20, ...Array<number>(32).fill(7)]);
+
+  it('server: a forged record from a client closes its session at once with the TLS error (it stayed open until the read time-out); other sessions go on', async () => {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server }, readTimeoutMs: 3000 });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const other = connectTls({ port: server.address.port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => other.close());
+    const otherSession = firstValueFrom(server.sessions$);
+    other.connect();
+    await otherSession;
+    const { port, inject } = await relay(server.address.port);
+    const victim = connectTls({ port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => victim.close());
+    victim.state$.subscribe({ error: () => {} });
+    const session = firstValueFrom(server.sessions$);
+    victim.connect();
+    const s = await session;
+    const ended = firstValueFrom(s.state$.pipe(filter((st) => st.kind === 'closed')));
+    inject('server', FORGED_RECORD);
+    const closed = await ended;
+    expect(closed.kind === 'closed' && closed.reason).toBeInstanceOf(ConnectionError);
+    expect(closed.kind === 'closed' && closed.reason?.name).toBe('ConnectionError'); // not DeadPeerError (the read time-out)
+    expect(closed.kind === 'closed' && closed.reason?.message).toMatch(/bad record mac|decryption failed/i);
+    expect(server.sessions.size).toBe(1);
+    expect(other.state.kind).toBe('open');
+  });
+
+  it('client: a forged record from the server ends the attempt with the TLS error, not a silent open connection', async () => {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server } });
+    await server.listen();
+    cleanup.push(() => server.close());
+    const { port, inject } = await relay(server.address.port);
+    const conn = connectTls({ port, tls: { ca: certs.ca }, reconnect: { initialDelayMs: 50 }, readTimeoutMs: 3000, heartbeat: false, staleAfterMs: 0 });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    const failed = firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'reconnecting')));
+    inject('client', FORGED_RECORD);
+    const state = await failed;
+    expect(state.kind === 'reconnecting' && state.reason?.name).toBe('ConnectionError');
+    expect(state.kind === 'reconnecting' && state.reason?.message).toMatch(/bad record mac|decryption failed/i);
+  });
+});
