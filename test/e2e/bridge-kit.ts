@@ -1,7 +1,9 @@
 // Shared pieces of the bridge tests: a cleanup list run after each test, a polling wait for a
 // condition the test can name, an igtl-rx peer and a bridge that close themselves.
 import { afterEach } from 'vitest';
-import { IDENTITY, Timestamp, createMessage } from '../../src/node.js';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import WebSocket from 'ws';
+import { IDENTITY, Timestamp, connectWebSocket, createMessage, type WebSocketConnection } from '../../src/node.js';
 import { listeningServer } from '../support/fault-kit.js';
 import { createBridge, type BridgeOptions, type IgtlBridge } from '../../src/bridge/index.js';
 
@@ -39,4 +41,13 @@ export async function bridgeOf(defer: (fn: () => unknown) => void, options: Brid
   defer(() => b.close());
   await b.listen();
   return b;
+}
+
+/** A page (connectWebSocket with `ws`) on the bridge at `url`, once the bridge says its peer is open; closed by `defer`. */
+export async function openPage(defer: (fn: () => unknown) => void, url: string): Promise<WebSocketConnection> {
+  const page = connectWebSocket(url, { WebSocket });
+  defer(() => page.close());
+  page.connect();
+  await firstValueFrom(page.peerState$.pipe(filter((s) => s.kind === 'open'), timeout(5000)));
+  return page;
 }

@@ -3,22 +3,12 @@
 // each RTS_COMMAND to the page that sent its COMMAND_ID (docs/bridge.md). Each page must get its
 // own command's reply, and every command must run.
 import { describe, expect, it } from 'vitest';
-import { filter, firstValueFrom, timeout } from 'rxjs';
-import WebSocket from 'ws';
-import { connectWebSocket, type WebSocketConnection } from '../../src/node.js';
+import { firstValueFrom } from 'rxjs';
 import { CommandFailedError, command } from '../../operators/index.js';
 import { PlusEmulator } from '../support/plus-emulator.js';
-import { bridgeHooks, bridgeOf } from './bridge-kit.js';
+import { bridgeHooks, bridgeOf, openPage } from './bridge-kit.js';
 
 const { defer } = bridgeHooks();
-
-async function openPage(url: string): Promise<WebSocketConnection> {
-  const page = connectWebSocket(url, { WebSocket });
-  defer(() => page.close());
-  page.connect();
-  await firstValueFrom(page.peerState$.pipe(filter((s) => s.kind === 'open'), timeout(5000)));
-  return page;
-}
 
 describe('commands of two pages through one bridge to PlusServer', () => {
   it('runs both, and gives each page the reply of its own command', async () => {
@@ -33,7 +23,7 @@ describe('commands of two pages through one bridge to PlusServer', () => {
     });
     defer(() => plus.close());
     const bridge = await bridgeOf(defer, { upstream: { port: plus.port }, clientSends: true });
-    const [a, b] = [await openPage(bridge.url), await openPage(bridge.url)];
+    const [a, b] = [await openPage(defer, bridge.url), await openPage(defer, bridge.url)];
     const [started, stopped] = await Promise.allSettled([
       firstValueFrom(command(a!, 'Start', undefined, { timeoutMs: 3000 })),
       firstValueFrom(command(b!, 'Stop', undefined, { timeoutMs: 3000 })),

@@ -3,34 +3,34 @@
 // command) is waiting must not take another page's reply for its own.
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import WebSocket from 'ws';
-import { connectWebSocket, createMessage, createServer, type IgtlMessage, type WebSocketConnection } from '../../src/node.js';
+import { createMessage, createServer, type IgtlMessage, type WebSocketConnection } from '../../src/node.js';
 import { QueryFailedError, query } from '../../operators/index.js';
-import { bridgeHooks, bridgeOf, until } from './bridge-kit.js';
+import { bridgeHooks, bridgeOf, openPage, until } from './bridge-kit.js';
 
 const { defer } = bridgeHooks();
 
-async function openPage(url: string): Promise<WebSocketConnection> {
-  const page = connectWebSocket(url, { WebSocket });
-  defer(() => page.close());
-  page.connect();
-  await firstValueFrom(page.peerState$.pipe(filter((s) => s.kind === 'open'), timeout(5000)));
-  return page;
+/**
+ * An igtl-rx server as the peer, a bridge to it that lets pages send, the peer's session of the
+ * bridge's link, and two pages on the bridge.
+ */
+async function twoPagesOnePeer() {
+  const peer = createServer({ port: 0 });
+  await peer.listen();
+  defer(() => peer.close());
+  const bridge = await bridgeOf(defer, { upstream: { port: peer.address.port }, clientSends: true });
+  await until('the peer link', () => peer.sessions.size === 1);
+  const session = [...peer.sessions][0]!;
+  const [a, b] = [await openPage(defer, bridge.url), await openPage(defer, bridge.url)];
+  return { session, a, b };
 }
 
 describe('replies of the peer with the message ID of a request (v2 framing)', () => {
   it('go to the page that asked: a page waiting for the same query does not take another page\'s answer', async () => {
-    const peer = createServer({ port: 0 });
-    await peer.listen();
-    defer(() => peer.close());
-    const bridge = await bridgeOf(defer, { upstream: { port: peer.address.port }, clientSends: true });
-    await until('the peer link', () => peer.sessions.size === 1);
-    const session = [...peer.sessions][0]!;
+    const { session, a, b } = await twoPagesOnePeer();
     const asked: IgtlMessage[] = [];
     session.subscribe((m) => {
       if (m.type === 'GET_STRING') asked.push(m);
     });
-    const [a, b] = [await openPage(bridge.url), await openPage(bridge.url)];
     // With metadata: an empty query without any goes in legacy framing, without its message ID.
     const request = () => createMessage('GET_STRING', {}, { deviceName: 'Note', metadata: { lang: 'en' } });
     // B asks first; the peer answers A first (each answer echoes its request's message ID).
@@ -52,17 +52,11 @@ describe('replies of the peer with the message ID of a request (v2 framing)', ()
 
 describe('RTS_ replies in v1 framing (no message ID)', () => {
   it('go to the page whose request of that type and device is the oldest waiting: each page gets its own status', async () => {
-    const peer = createServer({ port: 0 });
-    await peer.listen();
-    defer(() => peer.close());
-    const bridge = await bridgeOf(defer, { upstream: { port: peer.address.port }, clientSends: true });
-    await until('the peer link', () => peer.sessions.size === 1);
-    const session = [...peer.sessions][0]!;
+    const { session, a, b } = await twoPagesOnePeer();
     const asked: IgtlMessage[] = [];
     session.subscribe((m) => {
       if (m.type === 'STP_TDATA') asked.push(m);
     });
-    const [a, b] = [await openPage(bridge.url), await openPage(bridge.url)];
     const stop = () => createMessage('STP_TDATA', {}, { deviceName: 'Tracker' });
     const ofB = firstValueFrom(query(b, stop(), { timeoutMs: 3000 }));
     await until('B\'s request at the peer', () => asked.length === 1);
@@ -77,13 +71,7 @@ describe('RTS_ replies in v1 framing (no message ID)', () => {
   });
 
   it('a reply no page asked for still goes to every page', async () => {
-    const peer = createServer({ port: 0 });
-    await peer.listen();
-    defer(() => peer.close());
-    const bridge = await bridgeOf(defer, { upstream: { port: peer.address.port }, clientSends: true });
-    await until('the peer link', () => peer.sessions.size === 1);
-    const session = [...peer.sessions][0]!;
-    const [a, b] = [await openPage(bridge.url), await openPage(bridge.url)];
+    const { session, a, b } = await twoPagesOnePeer();
     const rts = (p: WebSocketConnection) => firstValueFrom(p.pipe(filter((m) => m.type === 'RTS_TDATA'), timeout(3000)));
     const got = Promise.all([rts(a), rts(b)]);
     await session.send(createMessage('RTS_TDATA', { status: 0 }, { deviceName: 'Tracker' }));

@@ -60,14 +60,20 @@ async function exitOf(cli: ReturnType<typeof startCli>, ms = 10_000) {
   return exit;
 }
 
+/** `query STT_TRANS --count 1000000`, once its STT_ is in and a TRANSFORM printed; `stp`: its STP_ at the server. */
+async function streamingQuery(ctx: TestContext) {
+  const { port, asked } = await server(ctx);
+  const stt = asked('STT_TRANS');
+  const stp = asked('STP_TRANS');
+  const q = startCli(['query', `127.0.0.1:${port}`, 'STT_TRANS', '--count', '1000000', '--timeout', '60000']);
+  await stt;
+  await q.waitFor(/TRANSFORM/);
+  return { q, stp };
+}
+
 describe('query stops cleanly on a signal', () => {
   it('STT_ --count: SIGTERM sends STP_, says how many came, exits 143', { timeout: 20_000 }, async (ctx) => {
-    const { port, asked } = await server(ctx);
-    const stt = asked('STT_TRANS');
-    const stp = asked('STP_TRANS');
-    const q = startCli(['query', `127.0.0.1:${port}`, 'STT_TRANS', '--count', '1000000', '--timeout', '60000']);
-    await stt;
-    await q.waitFor(/TRANSFORM/);
+    const { q, stp } = await streamingQuery(ctx);
     q.child.kill('SIGTERM');
     expect(await exitOf(q)).toEqual({ code: 143, signal: null });
     expect(await stp).toBe('STP_TRANS');
@@ -126,12 +132,7 @@ describe('send stops cleanly on a signal', () => {
 
 describe('query --count whose reader goes (query ... | head)', () => {
   it('sends STP_ and exits 0 (the EPIPE exited at once, without STP_)', { timeout: 20_000 }, async (ctx) => {
-    const { port, asked } = await server(ctx);
-    const stt = asked('STT_TRANS');
-    const stp = asked('STP_TRANS');
-    const q = startCli(['query', `127.0.0.1:${port}`, 'STT_TRANS', '--count', '1000000', '--timeout', '60000']);
-    await stt;
-    await q.waitFor(/TRANSFORM/);
+    const { q, stp } = await streamingQuery(ctx);
     q.child.stdout!.destroy();
     expect(await exitOf(q)).toEqual({ code: 0, signal: null });
     expect(await Promise.race([stp, new Promise((r) => setTimeout(() => r('not within 3000 ms'), 3000))])).toBe('STP_TRANS');

@@ -27,17 +27,23 @@ async function fastTracker(ctx: TestContext) {
   return { port, asked: (type: string) => firstValueFrom(queries.pipe(filter((t) => t === type), take(1)), { defaultValue: 'never' }) };
 }
 
+/** `monitor --json --stream TDATA` on a fast tracker, once its STT_ is in and a message printed; `stp`: its STP_ at the server. */
+async function streamingMonitor(ctx: TestContext) {
+  const { port, asked } = await fastTracker(ctx);
+  const stt = asked('STT_TDATA');
+  const stp = asked('STP_TDATA');
+  const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--stream', 'TDATA']);
+  ctx.onTestFinished(async () => {
+    await mon.stop(500);
+  });
+  await stt;
+  await mon.waitFor(/"kind":"message"/);
+  return { mon, stp };
+}
+
 describe('the reader of stdout goes away', () => {
   it('monitor: after SIGTERM, a reader that goes during the last flush leaves the status 143 (it was 0)', { timeout: 30_000 }, async (ctx) => {
-    const { port, asked } = await fastTracker(ctx);
-    const stt = asked('STT_TDATA');
-    const stp = asked('STP_TDATA');
-    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--stream', 'TDATA']);
-    ctx.onTestFinished(async () => {
-      await mon.stop(500);
-    });
-    await stt;
-    await mon.waitFor(/"kind":"message"/);
+    const { mon, stp } = await streamingMonitor(ctx);
     // The reader stops reading; at 4000 lines a second the pipe is full long before 1.5 s.
     mon.child.stdout!.pause();
     await new Promise((r) => setTimeout(r, 1500));
@@ -75,15 +81,7 @@ describe('the reader of stdout goes away', () => {
 
 describe('a live verb whose reader goes while it runs (monitor | head)', () => {
   it('monitor stops as on a signal: STP_ written, one line, exit 0 (it was cut by process.exit: no STP_)', { timeout: 30_000 }, async (ctx) => {
-    const { port, asked } = await fastTracker(ctx);
-    const stt = asked('STT_TDATA');
-    const stp = asked('STP_TDATA');
-    const mon = startCli(['monitor', `127.0.0.1:${port}`, '--json', '--stream', 'TDATA']);
-    ctx.onTestFinished(async () => {
-      await mon.stop(500);
-    });
-    await stt;
-    await mon.waitFor(/"kind":"message"/);
+    const { mon, stp } = await streamingMonitor(ctx);
     mon.child.stdout!.destroy();
     const timer = setTimeout(() => mon.child.kill('SIGKILL'), 10_000);
     const exit = await mon.exited;
