@@ -9,8 +9,7 @@
 // the newcomer would let a few hundred idle sockets, renewed every 10 s, lock every page out;
 // cutting the oldest lets a real page in unless the flood outpaces it (as a TLS server cuts its
 // oldest handshake, docs/security.md).
-import type { Server } from 'node:net';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { InvalidOptionError } from '../protocol/errors.js';
 
 /** Default bound for `maxClients` WebSocket clients: twice as many, and at least 64 (a page's browser opens several sockets). */
