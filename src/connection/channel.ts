@@ -14,6 +14,13 @@ export interface ByteChannel {
   /** The peer, for logs (e.g. `127.0.0.1:18944`). */
   readonly remote: string;
   /**
+   * False when nothing is expected to arrive on this channel: a UDP socket that sends to a peer
+   * from a port the OS chose, which nobody was told (a tracker feed's sender). The stale rule
+   * does not apply to it: silence in a direction nobody sends in is not news (it made every UDP
+   * sender `stale` 3 s after it opened, while it sent). Default true.
+   */
+  readonly expectsData?: boolean;
+  /**
    * Writes bytes. Returns false when the channel's own buffer is full: write no more until the
    * channel emits `drain`. The bytes must not be modified afterwards, and may be a view into a
    * buffer shared with other messages: write the view, never transfer its buffer. Throws (an IgtlError)

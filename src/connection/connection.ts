@@ -538,7 +538,7 @@ export class IgtlConnection extends Observable<IgtlMessage> {
     const hb = o.heartbeat === false ? undefined : o.heartbeat;
     this.liveness = new Liveness(
       {
-        staleAfterMs: positive(o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS),
+        staleAfterMs: channel.expectsData === false ? undefined : positive(o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS),
         idleTimeoutMs: positive(o.idleTimeoutMs),
         readTimeoutMs: positive(o.readTimeoutMs ?? 30_000),
         skipTimeoutMs: positive(o.readTimeoutMs ?? 30_000),

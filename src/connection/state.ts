@@ -12,7 +12,8 @@ export type ConnectionState =
    * Open, but no data has arrived for `silentMs` (the `staleAfterMs` option): whatever was last
    * received is no longer current. Data is a complete message other than heartbeat traffic and
    * keep-alives (answers to pings show the peer is there, not that anything current comes).
-   * Back to `open` when data arrives again.
+   * Back to `open` when data arrives again. Never on a channel nothing is expected to arrive
+   * on (a UDP sender without a `localPort`).
    */
   | { readonly kind: 'stale'; readonly remote: string; readonly silentMs: number }
   /** Lost or failed; the next attempt starts after `delayMs`. */

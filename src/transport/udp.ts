@@ -23,7 +23,10 @@ export interface UdpOptions {
   readonly host?: string;
   /** Peer port to send to; leave out for a receive-only socket. */
   readonly port?: number;
-  /** Local port to bind (default: any free port). */
+  /**
+   * Local port to bind (default: any free port). Given, the socket receives as well as sends; left
+   * out together with a `port`, it is a sender nobody sends to, which is never `stale`.
+   */
   readonly localPort?: number;
   /** Local address to bind (default the loopback address of `family`: 127.0.0.1, or ::1). */
   readonly localAddress?: string;
@@ -62,6 +65,8 @@ export function udpChannel(options: UdpOptions = {}): ChannelFactory {
         kind: 'datagram',
         maxDatagramSize: MAX_DATAGRAM_SIZE,
         remote,
+        // A sender bound to a port of the OS's choosing: nobody knows where to send to it.
+        expectsData: options.port === undefined || options.localPort !== undefined,
         // Throwing here is the channel contract for "these bytes cannot be written": the
         // connection's outbox turns it into a rejected send (typed), not an uncaught error.
         write(bytes) {

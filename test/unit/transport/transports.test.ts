@@ -4,7 +4,7 @@ import { format } from 'node:util';
 import createDebug from 'debug';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
+import { VirtualAction, VirtualTimeScheduler, firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
 import {
   ConnectionError,
   DatagramTooLargeError,
@@ -249,6 +249,31 @@ describe('UDP', () => {
     cleanup.push(() => tx.close(), () => rx2.close());
     for (const n of [1, 2, 3]) await tx.send(pose(n));
     expect((await got).map(xOf)).toEqual([1, 2, 3]);
+  });
+
+  it('a sender nobody sends to (no localPort) is never stale; a receiver, or a sender bound to a localPort, is when nothing comes', async () => {
+    // Virtual time for the liveness rules: flush() runs them to the end, so "never stale" is
+    // proved over all of time, not over a wait.
+    const scheduler = new VirtualTimeScheduler(VirtualAction);
+    const fixed = 40000 + Math.floor(Math.random() * 20000);
+    const rx = connectUdp({ localPort: fixed, scheduler });
+    const tx = connectUdp({ port: fixed, scheduler });
+    const both = connectUdp({ port: fixed, localPort: fixed + 1, scheduler });
+    const kinds = new Map<IgtlConnection, string[]>([[rx, []], [tx, []], [both, []]]);
+    for (const [conn, seen] of kinds) {
+      conn.state$.subscribe((s) => seen.push(s.kind));
+      conn.connect();
+      cleanup.push(() => conn.close());
+    }
+    const got = firstValueFrom(rx.pipe(take(3), toArray()));
+    await until('all three open', () => [...kinds.values()].every((seen) => seen.includes('open')));
+    for (const n of [1, 2, 3]) await tx.send(pose(n));
+    expect((await got).map(xOf)).toEqual([1, 2, 3]);
+    scheduler.flush();
+    expect(scheduler.frame).toBeGreaterThanOrEqual(3000);
+    expect(kinds.get(tx)).toEqual(['idle', 'connecting', 'open']);
+    expect(rx.state.kind).toBe('stale');
+    expect(both.state.kind).toBe('stale');
   });
 
   it('with family udp6 and no addresses, binds and sends on the IPv6 loopback', async () => {
