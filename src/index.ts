@@ -70,5 +70,5 @@ export {
   encodeBridgeFrame, parseBridgeFrame, trackPeerState, type WebSocketLike, type WebSocketConstructor,
   type WebSocketUrl, type WebSocketFlowOptions, type WebSocketOptions, type WebSocketConnection,
   type PeerStateReason, type PeerState, type PeerStateKind, type PeerStateFrame, type SendRefusal,
-  type BridgeFrame,
+  type BridgeFrame, type WebSocketTlsOptions, type WebSocketTlsClientOptions, type TlsMaterial,
 } from './transport/websocket.js';

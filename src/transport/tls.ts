@@ -6,10 +6,10 @@ import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
-import { InvalidOptionError } from '../protocol/errors.js';
 import type { Socket } from 'node:net';
 import { ConnectTimeout, allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 import { explainClientTlsFailure } from './tls-hints.js';
+import { checkTlsMaterial, warnUnverified } from './tls-client-checks.js';
 import type { TcpOptions } from './tcp.js';
 
 /** TLS options: Node's (ca, cert, key, servername, ...) plus ours. */
@@ -23,36 +23,9 @@ export interface TlsOptions extends TcpOptions {
   readonly allowUnverifiedCertificate?: boolean;
 }
 
-/** Code of the process warning emitted when certificate verification is switched off. */
-export const UNVERIFIED_TLS_WARNING = 'IGTLRX_TLS_UNVERIFIED';
+export { UNVERIFIED_TLS_WARNING } from './tls-client-checks.js';
 
 const log = createDebug('igtl-rx:tls');
-
-/**
- * Says, once per connection, that its certificate will not be verified. A process warning (not
- * only a debug line) because an unverified channel that looks like a secure one is exactly what
- * must not pass unnoticed: Node prints warnings on stderr unless told otherwise.
- */
-function warnUnverified(target: string): void {
-  const text = `${target}: allowUnverifiedCertificate is on, the server's certificate is not verified (anyone on the path can impersonate it; lab use only)`;
-  log(text);
-  process.emitWarning(text, { type: 'SecurityWarning', code: UNVERIFIED_TLS_WARNING });
-}
-
-/**
- * Throws an InvalidOptionError for TLS material no attempt could use (a `cert` or `key`
- * that is not PEM, a key that does not match its certificate): Node refuses it in `tls.connect`,
- * on every attempt, so the connection retried for ever (`reconnecting` with the same OpenSSL
- * error each time) with a mistake only the caller can fix.
- */
-function checkTlsMaterial(tls: NodeTlsOptions | undefined): void {
-  if (tls === undefined || tls.secureContext !== undefined) return;
-  try {
-    createSecureContext(tls);
-  } catch (err) {
-    throw new InvalidOptionError('tls', `Node cannot make a TLS context of it: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
 
 /**
  * A channel factory for TLS. With `allowUnverifiedCertificate` a warning
@@ -62,10 +35,10 @@ function checkTlsMaterial(tls: NodeTlsOptions | undefined): void {
 export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
   checkConnectTimeoutMs(options.connectTimeoutMs);
   checkKeepAliveMs(options.keepAliveMs);
-  checkTlsMaterial(options.tls);
+  checkTlsMaterial(options.tls, createSecureContext);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
-  if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`);
+  if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`, log);
   const keepAlive = options.keepAliveMs ?? 10_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   // How far each attempt got: a failure's words depend on it (see tls-hints.ts).

@@ -39,6 +39,7 @@ import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/ch
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { CLIENT_HEARTBEAT, checkConnectTimeoutMs } from '../connection/options.js';
 import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
+import { checkTlsMaterial, warnUnverified, type CreateSecureContext } from './tls-client-checks.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
 import { handleQueueSize } from './write-queue.js';
 
@@ -121,6 +122,44 @@ export interface WebSocketConstructor {
 }
 
 /**
+ * `ws`'s constructor as the TLS settings reach it: as its third argument (its own types ask for
+ * Node's Buffer where these take any Uint8Array, which Node's TLS accepts as well).
+ */
+type WebSocketConstructorWithTls = new (url: string, protocols: string | string[] | undefined, options: WebSocketTlsClientOptions) => WebSocketLike;
+
+/** PEM text or its bytes (a Buffer read from a file), one or several. */
+export type TlsMaterial = string | Uint8Array | (string | Uint8Array)[];
+
+/**
+ * TLS settings of a `wss://` connection in Node, with `ws` (what `connectTls` takes in `tls`,
+ * passed to `tls.connect`): the CA that signed a bridge's certificate, a client certificate,
+ * the name to verify. Certificates are always verified (`allowUnverifiedCertificate` aside).
+ */
+export interface WebSocketTlsOptions {
+  /** CA certificates to trust instead of Node's list (a private CA that signed the server's certificate). */
+  readonly ca?: TlsMaterial;
+  /** Client certificate chain (for a server that asks for one). */
+  readonly cert?: TlsMaterial;
+  /** Private key of the client certificate. */
+  readonly key?: TlsMaterial;
+  /** Passphrase of `key` or `pfx`. */
+  readonly passphrase?: string;
+  /** PFX / PKCS#12 bundle of the client's key and certificate. */
+  readonly pfx?: TlsMaterial;
+  /** Name the certificate must carry, and SNI (default: the URL's host name). */
+  readonly servername?: string;
+  /** Oldest TLS version to accept (Node's default: TLSv1.2). */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Newest TLS version to offer (Node's default: TLSv1.3). */
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** What reaches `ws`'s constructor: the TLS settings, and verification, on unless said so. @inline */
+export interface WebSocketTlsClientOptions extends WebSocketTlsOptions {
+  readonly rejectUnauthorized: boolean;
+}
+
+/**
  * Where to connect: a `ws://` / `wss://` URL, or a function returning one (possibly async),
  * called before each attempt (e.g. to put a fresh token in the query string).
  */
@@ -168,6 +207,19 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
    * reconnects as configured.
    */
   readonly onText?: (text: string) => void;
+  /**
+   * TLS settings of a `wss://` URL, in Node with `ws` (as `connectTls`'s `tls`): e.g.
+   * `{ ca: readFileSync('bridge-ca.pem') }` for a bridge whose certificate a private CA signed.
+   * A browser verifies by its own certificate store and takes none: with the global WebSocket
+   * this is an InvalidOptionError (given to it, it would be ignored without a word).
+   */
+  readonly tls?: WebSocketTlsOptions;
+  /**
+   * Accept a server certificate that does not verify (self-signed, wrong name): as
+   * `connectTls`'s, off by default, lab set-ups only, and said with a process warning
+   * (`IGTLRX_TLS_UNVERIFIED`) once per connection. Node with `ws` only, as `tls`.
+   */
+  readonly allowUnverifiedCertificate?: boolean;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -199,6 +251,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
   if (!impl) throw new InvalidOptionError('WebSocket', 'no WebSocket implementation here; in Node 20 pass { WebSocket } from the "ws" package');
   checkConnectTimeoutMs(options.connectTimeoutMs);
   const remote = describeWebSocketUrl(url);
+  const tls = tlsClientOptions(impl, options, remote);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const scheduler = options.scheduler ?? monotonicScheduler;
   return () =>
@@ -228,6 +281,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
       const rws = new ReconnectingWebSocket(provider, options.protocols, {
         WebSocket: observed(
           impl,
+          tls,
           (ws) => {
             native = ws;
           },
@@ -341,11 +395,15 @@ export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & 
  * gets a closed stand-in instead: thrown into RWS, it was an unhandled rejection (a crash in
  * Node) and the attempt stayed `connecting` for ever, its connect timer never armed.
  */
-function observed(impl: WebSocketConstructor, created: (ws: WebSocketLike) => void, failed: (err: unknown) => void): WebSocketConstructor {
-  return class extends impl {
+function observed(impl: WebSocketConstructor, tls: WebSocketTlsClientOptions | undefined, created: (ws: WebSocketLike) => void, failed: (err: unknown) => void): WebSocketConstructor {
+  // With TLS settings the implementation is not the platform's (tlsClientOptions refused that):
+  // it is `ws`, or a class of the user's that takes `ws`'s arguments.
+  const base = impl as WebSocketConstructor & WebSocketConstructorWithTls;
+  return class extends base {
     constructor(url: string, protocols?: string | string[]) {
       try {
-        super(url, protocols);
+        if (tls) super(url, protocols, tls);
+        else super(url, protocols);
       } catch (err) {
         failed(err);
         // A derived constructor may return another object in place of `this`.
@@ -355,6 +413,31 @@ function observed(impl: WebSocketConstructor, created: (ws: WebSocketLike) => vo
       created(this);
     }
   };
+}
+
+/**
+ * The TLS settings for `ws`'s constructor, or undefined when none were asked for (the socket is
+ * made as before, with two arguments). Verification stays on unless `allowUnverifiedCertificate`
+ * says otherwise, whatever else the settings hold. Throws an InvalidOptionError when the
+ * implementation is the platform's own WebSocket (a browser's, Node 22's), which takes no TLS
+ * settings and would drop them without a word.
+ */
+function tlsClientOptions(impl: WebSocketConstructor, options: WebSocketOptions, remote: string): WebSocketTlsClientOptions | undefined {
+  const unverified = options.allowUnverifiedCertificate === true;
+  if (options.tls === undefined && !unverified) return undefined;
+  if (impl === (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) {
+    throw new InvalidOptionError(
+      options.tls === undefined ? 'allowUnverifiedCertificate' : 'tls',
+      "the platform's WebSocket takes no TLS settings (a browser verifies by its own certificate store); in Node pass { WebSocket } from the \"ws\" package",
+    );
+  }
+  // Material Node cannot use fails here, as connectTls's does, not on every attempt for ever.
+  // Node's TLS is looked up at run time (Node 20.16 and later): nothing of Node is imported here.
+  const nodeTls = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.('node:tls');
+  const createSecureContext = (nodeTls as { createSecureContext?: CreateSecureContext } | undefined)?.createSecureContext;
+  if (createSecureContext) checkTlsMaterial(options.tls, createSecureContext);
+  if (unverified) warnUnverified(remote, (text) => log('%s', text));
+  return { ...options.tls, rejectUnauthorized: !unverified };
 }
 
 /** What RWS is given when no socket could be made: closed, silent, and safe for it to handle. */

@@ -3,11 +3,11 @@
 // 3D Slicer and PLUS), says and does. Certificates are made per run (tls-fault-certs.ts).
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createNodeTlsServer } from 'node:tls';
+import { createServer as createNodeTlsServer, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ConnectionError, DesyncError, connectTcp, connectTls, connectWebSocket, createMessage, createServer, type ConnectionState, type IgtlConnection } from '../../../src/node.js';
+import { ConnectionError, DesyncError, InvalidOptionError, connectTcp, connectTls, connectWebSocket, createMessage, createServer, type ConnectionState, type IgtlConnection, type WebSocketTlsOptions } from '../../../src/node.js';
 import { encodeMessage } from '../../../src/index.js';
 import { makeFaultCerts, type FaultCerts } from './tls-fault-certs.js';
 
@@ -233,10 +233,16 @@ describe('TLS server under faults', () => {
 });
 
 describe('wss:// through connectWebSocket in Node', () => {
-  async function wssServer(): Promise<number> {
-    const https = createHttpsServer({ key: certs.serverKey, cert: certs.server });
+  /** Client certificates seen by the server (the subject's CN, or undefined for none). */
+  const clientNames: (string | undefined)[] = [];
+  async function wssServer(https = createHttpsServer({ key: certs.serverKey, cert: certs.server })): Promise<number> {
     const wss = new WebSocketServer({ server: https });
-    wss.on('connection', (ws) => ws.on('error', () => {}));
+    wss.on('connection', (ws, req) => {
+      ws.on('error', () => {});
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      clientNames.push(typeof peer.subject?.CN === 'string' ? peer.subject.CN : undefined);
+      ws.send(encodeMessage(createMessage('STRING', { encoding: 3, value: 'over wss' }, { deviceName: 'Bridge' })));
+    });
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => {
       for (const c of wss.clients) c.terminate();
@@ -250,6 +256,64 @@ describe('wss:// through connectWebSocket in Node', () => {
     const port = await wssServer();
     const { reason } = await firstFailure(connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, reconnect: { initialDelayMs: 50 } }));
     expect(reason.message).toMatch(/wss:\/\/127\.0\.0\.1:\d+\/.*(certificate|verify)/);
+  });
+
+  it('opens with `tls: { ca }` (a bridge whose certificate a private CA signed) and carries messages', async () => {
+    const port = await wssServer();
+    const conn = connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => conn.close());
+    const first = await firstValueFrom(conn);
+    expect(first).toMatchObject({ type: 'STRING', deviceName: 'Bridge', content: { value: 'over wss' } });
+  });
+
+  it('sends the client certificate of `tls: { cert, key }` to a server that asks for one; without it the server refuses', async () => {
+    const https = createHttpsServer({ key: certs.serverKey, cert: certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true });
+    https.on('tlsClientError', () => {});
+    const port = await wssServer(https);
+    clientNames.length = 0;
+    const conn = connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, tls: { ca: certs.ca, cert: certs.client, key: certs.clientKey }, reconnect: false });
+    cleanup.push(() => conn.close());
+    expect((await firstValueFrom(conn)).deviceName).toBe('Bridge');
+    expect(clientNames).toEqual(['client']);
+    const refused = await firstFailure(connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, tls: { ca: certs.ca }, reconnect: { initialDelayMs: 50 } }));
+    expect(refused.reason).toBeInstanceOf(ConnectionError);
+    expect(clientNames).toEqual(['client']);
+  });
+
+  it('verifies with `tls` given: a certificate of another CA is refused, and `rejectUnauthorized: false` slipped into `tls` changes nothing', async () => {
+    const port = await wssServer(createHttpsServer({ key: certs.serverKey, cert: certs.wrongCa }));
+    const slipped = { ca: certs.ca, rejectUnauthorized: false } as WebSocketTlsOptions;
+    const { reason } = await firstFailure(connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, tls: slipped, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/wss:\/\/127\.0\.0\.1:\d+\/.*(certificate|verify)/);
+  });
+
+  it('refuses TLS material Node cannot use when the connection is made, as connectTls does (it failed every attempt, for ever)', () => {
+    const refusal = (tls: WebSocketTlsOptions) => {
+      try {
+        connectWebSocket('wss://127.0.0.1:1/', { WebSocket, tls }).close();
+      } catch (err) {
+        return err instanceof InvalidOptionError ? `${err.option}: ${err.message}` : `not an InvalidOptionError: ${String(err)}`;
+      }
+      return undefined;
+    };
+    expect(refusal({ cert: 'not a certificate', key: 'not a key' })).toMatch(/^tls: .*no start line/);
+    expect(refusal({ cert: certs.ca, key: certs.clientKey })).toMatch(/^tls: .*key values mismatch/);
+    expect(refusal({ ca: certs.ca, cert: certs.client, key: certs.clientKey })).toBeUndefined();
+  });
+
+  it('refuses `tls` with the platform WebSocket (it takes no TLS settings, and would drop them without a word)', () => {
+    class PlatformLike {
+      static readonly CLOSING = 2;
+    }
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
+    Object.defineProperty(globalThis, 'WebSocket', { value: PlatformLike, configurable: true, writable: true });
+    try {
+      expect(() => connectWebSocket('wss://127.0.0.1:1/', { tls: { ca: certs.ca } })).toThrow(InvalidOptionError);
+      expect(() => connectWebSocket('wss://127.0.0.1:1/', { allowUnverifiedCertificate: true })).toThrow(/platform's WebSocket takes no TLS settings/);
+    } finally {
+      if (saved) Object.defineProperty(globalThis, 'WebSocket', saved);
+      else delete (globalThis as { WebSocket?: unknown }).WebSocket;
+    }
   });
 
   it('opens with the CA passed through a WebSocket subclass (the way to give ws its TLS options)', async () => {

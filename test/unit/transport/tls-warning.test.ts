@@ -2,7 +2,10 @@
 // reconnect), none when certificates are verified.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, skip } from 'rxjs';
-import { connectTls, createServer, UNVERIFIED_TLS_WARNING, type IgtlServer } from '../../../src/node.js';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { connectTls, connectWebSocket, createServer, UNVERIFIED_TLS_WARNING, type IgtlServer } from '../../../src/node.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 
 let cleanup: (() => unknown)[] = [];
@@ -79,6 +82,52 @@ describe('TLS without certificate verification', () => {
   it('emits nothing when the certificate is verified', async () => {
     const seen = captureWarnings();
     const conn = connectTls({ port: server.address.port, tls: { ca: certs.ca }, reconnect: false });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    expect(await warningsDelivered(seen)).toEqual([]);
+  });
+});
+
+describe('wss:// without certificate verification (connectWebSocket with ws)', () => {
+  let certs: TestCerts;
+  let port: number;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    certs = makeTestCerts();
+    const https = createHttpsServer({ key: certs.key, cert: certs.cert });
+    const wss = new WebSocketServer({ server: https });
+    wss.on('connection', (ws) => ws.on('error', () => {}));
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    port = (https.address() as AddressInfo).port;
+    close = () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      return new Promise((resolve) => https.close(() => resolve()));
+    };
+  });
+  afterAll(async () => {
+    await close();
+    certs.cleanup();
+  });
+
+  it('opens to a certificate no CA given vouches for, and says so once per connection', async () => {
+    const seen = captureWarnings();
+    const conn = connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, allowUnverifiedCertificate: true, reconnect: { initialDelayMs: 10 } });
+    cleanup.push(() => conn.close());
+    conn.connect();
+    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+    const reopened = firstValueFrom(conn.state$.pipe(skip(1), filter((s) => s.kind === 'open')));
+    conn.reconnect();
+    await reopened;
+    const warnings = await warningsDelivered(seen);
+    expect(warnings.map(codeOf)).toEqual([UNVERIFIED_TLS_WARNING]);
+    expect(warnings[0]!.message).toMatch(new RegExp(`wss://127\\.0\\.0\\.1:${port}/: allowUnverifiedCertificate is on`));
+  });
+
+  it('emits nothing when the certificate is verified (`tls: { ca }`)', async () => {
+    const seen = captureWarnings();
+    const conn = connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, tls: { ca: certs.ca }, reconnect: false });
     cleanup.push(() => conn.close());
     conn.connect();
     await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
