@@ -148,6 +148,12 @@ export function socketChannel(socket: Socket, remote: string): ByteChannel {
 export type ExplainSocketFailure = (err: Error) => string;
 
 /**
+ * Words for a close by the peer that was a refusal rather than an end (a TLS server refusing the
+ * client's certificate without an alert), or undefined for an ordinary close.
+ */
+export type ExplainClose = () => string | undefined;
+
+/**
  * Forwards a socket's events to a subscriber: `data`, `drain`; completes on a clean close and
  * errors (ConnectionError, its text from `explain`) on a failure. Returns the teardown that
  * destroys the socket.
@@ -155,7 +161,7 @@ export type ExplainSocketFailure = (err: Error) => string;
  * A plain socket whose first bytes are a TLS record fails with words that say so (one end
  * speaks TLS, the other not): decoded, they were a DesyncError on "header version 5635".
  */
-export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Subscriber<ChannelEvent>, explain?: ExplainSocketFailure): () => void {
+export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Subscriber<ChannelEvent>, explain?: ExplainSocketFailure, explainClose?: ExplainClose): () => void {
   let failed: Error | undefined;
   let opened = socket.readyState === 'open';
   socket.once('connect', () => {
@@ -181,7 +187,9 @@ export function pipeSocketEvents(socket: Socket, remote: string, subscriber: Sub
     socket.destroy();
   });
   socket.on('close', () => {
-    if (!failed) subscriber.complete();
+    const refused = failed ? undefined : explainClose?.();
+    if (refused !== undefined) subscriber.error(new ConnectionError(`${remote}: ${refused}`));
+    else if (!failed) subscriber.complete();
     // ETIMEDOUT on an established socket: TCP keep-alive probes (or retransmissions) went
     // unanswered, the peer host is gone.
     else if ((failed as NodeJS.ErrnoException).code === 'ETIMEDOUT' && opened) {
@@ -214,7 +222,8 @@ export class ConnectTimeout extends Error {
 
 /**
  * A channel factory for sockets made by `open` (net.connect or tls.connect). `explain` words a
- * failure of the socket it is given (TLS says what a failed handshake most likely means).
+ * failure of the socket it is given (TLS says what a failed handshake most likely means);
+ * `explainClose`, a close by the peer that was a refusal.
  */
 export function socketChannelFactory(
   open: () => Socket,
@@ -222,11 +231,12 @@ export function socketChannelFactory(
   readyEvent: 'connect' | 'secureConnect',
   connectTimeoutMs: number,
   explain?: (err: Error, socket: Socket) => string,
+  explainClose?: (socket: Socket) => string | undefined,
 ): () => Observable<ChannelEvent> {
   return () =>
     new Observable<ChannelEvent>((subscriber) => {
       const socket = open();
-      const teardown = pipeSocketEvents(socket, remote, subscriber, explain && ((err) => explain(err, socket)));
+      const teardown = pipeSocketEvents(socket, remote, subscriber, explain && ((err) => explain(err, socket)), explainClose && (() => explainClose(socket)));
       // A peer that never answers the SYN must not leave us "connecting" forever. The verdict
       // waits for one turn of I/O (connection/io-turn.ts): after the application blocked the
       // event loop past the time-out, the connection may be established and not yet seen.

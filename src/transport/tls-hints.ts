@@ -26,6 +26,38 @@ function isCertificateRefusal(code: string | undefined): boolean {
   return code !== undefined && (/^(CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|ERR_TLS_CERT_ALTNAME_)/.test(code) || code === 'HOSTNAME_MISMATCH');
 }
 
+/**
+ * The alerts (OpenSSL's codes for them, as Node reports them) by which a server refuses the
+ * client's certificate, and what each says: none was given where one is required (TLS 1.3's
+ * `certificate_required`), or the one given is bad, expired, revoked, of a CA the server does
+ * not trust, or not let in (RFC 8446, section 6.2).
+ */
+const CLIENT_CERTIFICATE_ALERTS: ReadonlyMap<string, string> = new Map([
+  ['CERTIFICATE_REQUIRED', 'it requires a client certificate and none was given (tls.cert and tls.key)'],
+  ['BAD_CERTIFICATE', 'bad certificate'],
+  ['UNSUPPORTED_CERTIFICATE', 'unsupported certificate'],
+  ['CERTIFICATE_REVOKED', 'revoked'],
+  ['CERTIFICATE_EXPIRED', 'expired or not yet valid'],
+  ['CERTIFICATE_UNKNOWN', 'not accepted'],
+  ['UNKNOWN_CA', 'signed by a CA the server does not trust'],
+  ['ACCESS_DENIED', 'valid, but not let in'],
+]);
+
+/** What a server's alert says of this client's certificate, or undefined when it is not about it. */
+function clientCertificateRefusal(code: string | undefined): string | undefined {
+  const alert = code === undefined ? undefined : /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec(code)?.[1];
+  return alert === undefined ? undefined : CLIENT_CERTIFICATE_ALERTS.get(alert);
+}
+
+/**
+ * Said when a TLS 1.3 server that was offered a client certificate closes the connection right
+ * after the handshake without a byte or an alert: a Node server (igtl-rx's too) verifies the
+ * certificate once the handshake is complete and refuses it by closing, without an alert, so
+ * the client's side, complete a round trip earlier, sees only the close.
+ */
+export const CLOSED_AFTER_CLIENT_CERTIFICATE =
+  'the server closed the connection right after the TLS handshake, before a byte: it most likely refused this client\'s certificate (a Node server, igtl-rx\'s too, closes without a TLS alert then: check tls.cert and tls.key against the CA the server trusts), or it turned the client away (full: maxClients)';
+
 /** The state of a client TLS socket when its attempt failed. */
 export interface TlsAttempt {
   /** The TCP connection was made (the peer is there and accepted it). */
@@ -42,6 +74,10 @@ export interface TlsAttempt {
  */
 export function explainClientTlsFailure(err: Error & { code?: string }, attempt: TlsAttempt): string {
   const raw = err.code ? `${err.message} (${err.code})` : err.message;
+  // In TLS 1.3 the server's verdict on our certificate arrives after our side of the handshake
+  // has completed (`secured`); in TLS 1.2, during it.
+  const refusal = clientCertificateRefusal(err.code);
+  if (refusal !== undefined) return `the server refused this client's certificate: ${refusal}: ${raw}`;
   if (attempt.secured || !attempt.tcpConnected) return err.message;
   if (attempt.timedOut) {
     return `${err.message}: TCP connected, but the TLS handshake did not finish: the peer does not answer TLS (a plain OpenIGTLink server such as 3D Slicer or PLUS waits for the client to speak: use connectTcp) or it stalled`;

@@ -4,11 +4,13 @@ import { connect as tlsConnect, createSecureContext, type ConnectionOptions as N
 import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
+import { OPEN_PROVEN_AFTER_MS } from '../connection/lifecycle.js';
 import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
+import { monotonicNow } from '../protocol/clock.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import type { Socket } from 'node:net';
 import { ConnectTimeout, allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
-import { explainClientTlsFailure } from './tls-hints.js';
+import { CLOSED_AFTER_CLIENT_CERTIFICATE, explainClientTlsFailure } from './tls-hints.js';
 import { checkTlsMaterial, warnUnverified } from './tls-client-checks.js';
 import type { TcpOptions } from './tcp.js';
 
@@ -44,6 +46,9 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
   // How far each attempt got: a failure's words depend on it (see tls-hints.ts).
   const tcpConnected = new WeakSet<Socket>();
   const secured = new WeakSet<Socket>();
+  /** When each socket's handshake completed (monotonic ms), until its first byte arrives. */
+  const securedAt = new WeakMap<Socket, number>();
+  const offersCertificate = options.tls?.cert !== undefined || options.tls?.pfx !== undefined;
   return socketChannelFactory(
     () => {
       const socket = tlsConnect({
@@ -57,7 +62,13 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
         rejectUnauthorized: !options.allowUnverifiedCertificate,
       });
       socket.once('connect', () => tcpConnected.add(socket));
-      socket.once('secureConnect', () => secured.add(socket));
+      socket.once('secureConnect', () => {
+        secured.add(socket);
+        if (offersCertificate) {
+          securedAt.set(socket, monotonicNow());
+          socket.once('data', () => securedAt.delete(socket));
+        }
+      });
       socket.setNoDelay(true);
       enableKeepAlive(socket, keepAlive);
       return socket;
@@ -67,6 +78,13 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
     connectTimeoutMs,
     (err, socket) =>
       explainClientTlsFailure(err, { tcpConnected: tcpConnected.has(socket), secured: secured.has(socket), timedOut: err instanceof ConnectTimeout }),
+    // A TLS 1.3 server refusing our certificate without an alert (tls-hints.ts): a close without
+    // a byte within a round trip or so of the handshake (the window lifecycle.ts gives a
+    // connection to prove it worked).
+    (socket) => {
+      const at = securedAt.get(socket);
+      return at !== undefined && monotonicNow() - at < OPEN_PROVEN_AFTER_MS ? CLOSED_AFTER_CLIENT_CERTIFICATE : undefined;
+    },
   );
 }
 

@@ -1,13 +1,17 @@
 // TLS under faults, client and server: what a connection that cannot trust its peer, or that
 // meets a peer speaking the other protocol (TLS against plain TCP, the usual mistake next to
 // 3D Slicer and PLUS), says and does. Certificates are made per run (tls-fault-certs.ts).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createNetServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createNodeTlsServer, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ConnectionError, DesyncError, InvalidOptionError, connectTcp, connectTls, connectWebSocket, createMessage, createServer, type ConnectionState, type IgtlConnection, type WebSocketTlsOptions } from '../../../src/node.js';
+import { ConnectionError, DesyncError, InvalidOptionError, PeerClosedError, connectTcp, connectTls, connectWebSocket, createMessage, createServer, type ConnectionState, type IgtlConnection, type WebSocketTlsOptions } from '../../../src/node.js';
 import { encodeMessage } from '../../../src/index.js';
 import { makeFaultCerts, type FaultCerts } from './tls-fault-certs.js';
 
@@ -174,6 +178,58 @@ describe('one end TLS, the other plain TCP', () => {
     const { reason } = await firstFailure(conn);
     expect(reason.message).toMatch(/: the peer speaks TLS/);
     expect(await errors).toBe(reason);
+  });
+});
+
+describe('TLS client: a server that refuses its certificate (TLS 1.3: after the client\'s side of the handshake)', () => {
+  async function mutualServer() {
+    const server = createServer({ port: 0, tls: { key: certs.serverKey, cert: certs.server, ca: certs.ca, requestCert: true, rejectUnauthorized: true } });
+    await server.listen();
+    cleanup.push(() => server.close());
+    server.errors$.subscribe(() => {});
+    return server.address.port;
+  }
+
+  it('none given where one is required (the alert certificate_required): says so, the alert stays the cause', async () => {
+    const port = await mutualServer();
+    const { reason } = await firstFailure(connectTls({ port, tls: { ca: certs.ca, minVersion: 'TLSv1.3' }, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/: the server refused this client's certificate: it requires a client certificate and none was given \(tls\.cert and tls\.key\): .*\(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\)$/s);
+    expect(causeCode(reason)).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+  });
+
+  it.each([
+    ['from another CA', 'clientWrongCa'],
+    ['that has expired', 'clientExpired'],
+  ] as const)('one %s, to an igtl-rx server (which closes without an alert): says it was most likely refused, not "closed by the peer"', async (_, which) => {
+    const port = await mutualServer();
+    const { reason } = await firstFailure(connectTls({ port, tls: { ca: certs.ca, key: certs.clientKey, cert: certs[which], minVersion: 'TLSv1.3' }, reconnect: { initialDelayMs: 50 } }));
+    expect(reason).not.toBeInstanceOf(PeerClosedError);
+    expect(reason.message).toMatch(/: the server closed the connection right after the TLS handshake, before a byte: it most likely refused this client's certificate/);
+  });
+
+  it('one from another CA, to an OpenSSL server (the alert unknown_ca): says which refusal, the alert stays the cause', async () => {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const dir = mkdtempSync(join(tmpdir(), 'igtl-rx-sserver-'));
+    for (const [f, text] of [['cert.pem', certs.server], ['key.pem', certs.serverKey], ['ca.pem', certs.ca]] as const) writeFileSync(join(dir, f), text);
+    const server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', 'cert.pem', '-key', 'key.pem', '-CAfile', 'ca.pem', '-Verify', '1', '-verify_return_error', '-tls1_3'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    cleanup.push(() => {
+      server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // s_server prints ACCEPT once it listens. Its stdin stays open: at its end s_server hangs up.
+    await new Promise<void>((resolve, reject) => {
+      let said = '';
+      const read = (chunk: Buffer) => {
+        said += chunk.toString();
+        if (/ACCEPT/.test(said)) resolve();
+      };
+      server.stdout.on('data', read);
+      server.stderr.on('data', read);
+      server.once('exit', (code) => reject(new Error(`openssl s_server exited (${code}): ${said}`)));
+    });
+    const { reason } = await firstFailure(connectTls({ port, tls: { ca: certs.ca, key: certs.clientKey, cert: certs.clientWrongCa }, reconnect: { initialDelayMs: 50 } }));
+    expect(reason.message).toMatch(/: the server refused this client's certificate: signed by a CA the server does not trust: .*\(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA\)$/s);
+    expect(causeCode(reason)).toBe('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
   });
 });
 
