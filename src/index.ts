@@ -51,7 +51,7 @@ export {
   type StartVideoContent, type StartPolyDataContent,
 } from './protocol/index.js';
 export { monotonicNow, wallClockMs } from './protocol/clock.js';
-export { monotonicScheduler } from './connection/scheduler.js';
+export { monotonicScheduler, freshnessNow, freshnessScheduler, WAKE_CHECK_MS } from './connection/scheduler.js';
 export { type ByteChannel, type ChannelEvent, type ChannelFactory } from './connection/channel.js';
 export { isOpen, type ConnectionState, type ConnectionStateKind } from './connection/state.js';
 export { type ReconnectOptions } from './connection/backoff.js';

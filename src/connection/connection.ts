@@ -12,7 +12,7 @@
 import createDebug from 'debug';
 import { Observable, Subject, filter, firstValueFrom, take, type SchedulerLike, type Subscription } from 'rxjs';
 import { deadline } from './io-turn.js';
-import { monotonicScheduler } from './scheduler.js';
+import { SCHEDULER_AGES, SYSTEM_AGES, monotonicScheduler } from './scheduler.js';
 import { encodeMessage, encodeMessageShared, encodeOutgoing } from '../protocol/encode.js';
 import { BodyTooLargeError, ConnectionError, DatagramTooLargeError, DesyncError, IgtlError, PeerClosedError, TimeoutError, UnconfirmedDeliveryError } from '../protocol/errors.js';
 import { createMessage } from '../protocol/message.js';
@@ -564,6 +564,8 @@ export class IgtlConnection extends Observable<IgtlMessage> {
       },
       this.scheduler,
       this.label(),
+      // Ages that count a suspended machine's sleep: on the system's clocks, not a scheduler of the user's.
+      this.options.scheduler === undefined ? SYSTEM_AGES : SCHEDULER_AGES,
     );
   }
 

@@ -34,12 +34,19 @@
 // peer that pings us from taking us for dead: any bytes answer its ping), and the write-stall
 // rule still applies.
 //
+// `stale` reads ages on the clock of ages (scheduler.ts, freshnessNow: it counts the time a
+// suspended machine slept, which the monotonic clock and its timers do not), and the timer
+// wakes at least every WAKE_CHECK_MS while data could go stale, so data received before a
+// sleep longer than `staleAfterMs` is stale within a second of waking. The dead-peer rules keep
+// the monotonic clock: a step of the system clock forward must never close a live connection.
+//
 // A verdict (stale, dead) waits for one turn of I/O after its deadline fell due (io-turn.ts:
 // after a blocked event loop the peer's bytes may be waiting unread): the check that finds it
 // checks once more, after that turn, and only that check gives it.
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { DeadPeerError, type DeadPeerRule } from '../protocol/errors.js';
 import { afterIoTurn } from './io-turn.js';
+import { SCHEDULER_AGES, type AgeSource } from './scheduler.js';
 
 /** Heartbeat settings (see `ConnectionOptions.heartbeat`). */
 export interface HeartbeatOptions {
@@ -116,7 +123,7 @@ export interface LivenessEvents {
 export class Liveness {
   /** When bytes last arrived (the dead-peer rules' clock). */
   private lastIn: number;
-  /** When data (a message, not a heartbeat or a keep-alive) last arrived: the stale rule's clock. */
+  /** When data (a message, not a heartbeat or a keep-alive) last arrived, on the clock of ages (`ages`): the stale rule's. */
   private lastData: number;
   /** When reading last resumed after a pause of this side's own (the dead-peer rules count from the later of the two). */
   private resumedAt = -Infinity;
@@ -135,10 +142,11 @@ export class Liveness {
     private readonly events: LivenessEvents,
     private readonly scheduler: SchedulerLike,
     private readonly label: string,
+    private readonly ages: AgeSource = SCHEDULER_AGES,
   ) {
     const now = scheduler.now();
     this.lastIn = now;
-    this.lastData = now;
+    this.lastData = ages.of(now);
     this.lastPing = now;
     const hb = rules.heartbeat;
     if (hb && (hb.message ?? 'GET_STATUS') === 'GET_STATUS' && hb.probe !== false) {
@@ -156,13 +164,18 @@ export class Liveness {
 
   /** Data (at least one message other than heartbeat traffic and keep-alives) arrived at `now`. */
   dataIn(now: number): void {
-    this.lastData = now;
+    this.lastData = this.ages.of(now);
     if (this.isStale) {
       this.isStale = false;
       this.events.live();
       // Nothing was armed for staleness while stale; it is news again from now.
-      if (this.rules.staleAfterMs !== undefined) this.arm(now + this.rules.staleAfterMs, now);
+      if (this.rules.staleAfterMs !== undefined) this.arm(this.staleCheckAt(now, this.rules.staleAfterMs), now);
     }
+  }
+
+  /** When to check the stale rule next, with `left` ms of freshness left: then, or sooner to notice a sleep. */
+  private staleCheckAt(now: number, left: number): number {
+    return now + Math.min(left, this.ages.recheckMs() ?? Infinity);
   }
 
   /**
@@ -308,13 +321,13 @@ export class Liveness {
       }
     }
     if (r.staleAfterMs !== undefined) {
-      const noData = now - this.lastData;
+      const noData = this.ages.of(now) - this.lastData;
       if (!this.isStale && noData >= r.staleAfterMs) {
         if (!final) return this.recheck(now);
         this.isStale = true;
         this.events.stale(noData);
       }
-      if (!this.isStale) next = Math.min(next, this.lastData + r.staleAfterMs);
+      if (!this.isStale) next = Math.min(next, this.staleCheckAt(now, r.staleAfterMs - noData));
     }
     if (this.stopped) return;
     // Bytes may have arrived since a deadline was computed: a timer that fires early re-checks.

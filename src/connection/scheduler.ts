@@ -1,6 +1,7 @@
 // The library's default RxJS scheduler: asyncScheduler's timers on a clock that never steps.
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { monotonicNow } from '../protocol/clock.js';
+import { createAgeClock } from './age-clock.js';
 
 /**
  * asyncScheduler reads the system clock, except while RxJS's `TestScheduler.run()` gives it a
@@ -46,4 +47,65 @@ export const monotonicScheduler: SchedulerLike = {
     return rx < VIRTUAL_BEFORE_MS ? rx : monotonicNow();
   },
   schedule: asyncScheduler.schedule.bind(asyncScheduler),
+};
+
+/**
+ * How long a wait on {@link freshnessScheduler} (and the stale rule's timer on it) lasts at
+ * most, ms: a timer does not count the time the machine was suspended, so a verdict due during
+ * the sleep comes at most this long after waking.
+ */
+export const WAKE_CHECK_MS = 1000;
+
+const systemAgeClock = createAgeClock(() => Date.now());
+
+/**
+ * Milliseconds on the clock of ages (age-clock.ts): {@link monotonicNow} that also counts the
+ * time the machine was suspended, never going back when the system clock steps back (a step
+ * forward counts, the safe side for an age). Measure how old received data is on it: a
+ * connection's `stale` rule does, and so does `watchFreshness` given {@link freshnessScheduler}.
+ * Virtual inside `TestScheduler.run()`, as {@link monotonicScheduler}.
+ */
+export function freshnessNow(): number {
+  return freshnessFrom(monotonicScheduler.now());
+}
+
+/**
+ * @internal The clock of ages at the monotonic reading `monotonic` (of {@link monotonicScheduler}):
+ * the same reading in virtual time, where no machine sleeps.
+ */
+export function freshnessFrom(monotonic: number): number {
+  return monotonic < VIRTUAL_BEFORE_MS ? monotonic : systemAgeClock(monotonic);
+}
+
+/**
+ * A scheduler for ages: `now()` is {@link freshnessNow}, and its timers (asyncScheduler's) wait
+ * at most {@link WAKE_CHECK_MS} at a time in real time, so work that checks an age on them finds
+ * a sleep within a second of waking. For work that re-checks when woken early, as
+ * `watchFreshness` does: `watchFreshness({ staleAfterMs, scheduler: freshnessScheduler })` makes a
+ * tool stale within a second of waking when the machine slept longer than `staleAfterMs` (its
+ * `at` and `lastSeen` are then on {@link freshnessNow}). Virtual inside `TestScheduler.run()`.
+ */
+export const freshnessScheduler: SchedulerLike = {
+  now: freshnessNow,
+  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+    const capped = asyncScheduler.now() < VIRTUAL_BEFORE_MS ? delay : Math.min(delay, WAKE_CHECK_MS);
+    return asyncScheduler.schedule(work, capped, state);
+  },
+};
+
+/** @internal How the stale rule reads ages (see {@link freshnessNow}). */
+export interface AgeSource {
+  /** The age clock at a reading of the scheduler's clock. */
+  of(now: number): number;
+  /** Longest wait between checks while something could go stale, ms (undefined: none). */
+  recheckMs(): number | undefined;
+}
+
+/** @internal Ages on the scheduler's own clock: a virtual or a user's scheduler, where nothing sleeps. */
+export const SCHEDULER_AGES: AgeSource = { of: (now) => now, recheckMs: () => undefined };
+
+/** @internal Ages on the system's clocks, counting a suspended machine's sleep (the default scheduler's). */
+export const SYSTEM_AGES: AgeSource = {
+  of: freshnessFrom,
+  recheckMs: () => (asyncScheduler.now() < VIRTUAL_BEFORE_MS ? undefined : WAKE_CHECK_MS),
 };

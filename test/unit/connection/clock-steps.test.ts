@@ -12,8 +12,11 @@ import {
   IDENTITY,
   IgtlConnection,
   Timestamp,
+  WAKE_CHECK_MS,
   createMessage,
   encodeMessage,
+  freshnessNow,
+  freshnessScheduler,
   monotonicNow,
   monotonicScheduler,
   wallClockMs,
@@ -126,6 +129,37 @@ describe('a step of the system clock', () => {
     expect(conn.state.kind).toBe('stale');
     vi.advanceTimersByTime(4000);
     expect(errors.find((e): e is DeadPeerError => e instanceof DeadPeerError)?.elapsedMs).toBe(5000 + VERDICT_TURN_MS);
+  });
+
+  it('a suspend (the wall clock goes on, the monotonic clock and timers stand still): data from before a sleep longer than staleAfterMs is stale within a second of waking', () => {
+    const { conn, attempts } = connection({ staleAfterMs: 3000, idleTimeoutMs: 5000 });
+    const silences: number[] = [];
+    subs.push(conn.state$.subscribe((s) => s.kind === 'stale' && silences.push(s.silentMs)));
+    attempts[0]!.data(bytesOf(1));
+    vi.advanceTimersByTime(500);
+    expect(conn.state.kind).toBe('open');
+    stepSystemClock(HOUR); // the lid closes for an hour: to the process, only Date.now() moved
+    vi.advanceTimersByTime(WAKE_CHECK_MS + VERDICT_TURN_MS);
+    expect(conn.state.kind).toBe('stale');
+    expect(silences[0]).toBeGreaterThanOrEqual(HOUR);
+    // The dead-peer rules keep the monotonic clock: the idle verdict is not brought forward.
+    expect(attempts[0]!.torn).toBe(false);
+    // And data after waking is current again.
+    attempts[0]!.data(bytesOf(2));
+    expect(conn.state.kind).toBe('open');
+  });
+
+  it('watchFreshness on freshnessScheduler: a tool from before a sleep longer than staleAfterMs is stale within a second of waking, and its age counts the sleep', () => {
+    const src = new Subject<IgtlMessage>();
+    const changes: FreshnessChange<IgtlMessage>[] = [];
+    subs.push(src.pipe(watchFreshness({ staleAfterMs: 3000, scheduler: freshnessScheduler })).subscribe((c) => changes.push(c)));
+    src.next(pose('Stylus'));
+    vi.advanceTimersByTime(500);
+    stepSystemClock(HOUR);
+    vi.advanceTimersByTime(WAKE_CHECK_MS);
+    expect(changes.map((c) => c.stale)).toEqual([false, true]);
+    expect(changes[1]!.at - changes[1]!.lastSeen).toBeGreaterThanOrEqual(HOUR);
+    expect(freshnessNow() - changes[1]!.lastSeen).toBeGreaterThanOrEqual(HOUR);
   });
 
   it('watchFreshness: a tool that stops just before a step back goes stale on time', () => {
