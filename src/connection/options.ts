@@ -54,6 +54,12 @@ export function checkConnectTimeoutMs(ms: number | undefined): void {
   }
 }
 
+/**
+ * Default `keepAliveMs` of TCP and TLS clients, server sessions and WebSocket clients in Node:
+ * the kernel probes a link idle this long, ms, and a vanished peer is found about 10 s later.
+ */
+export const DEFAULT_KEEPALIVE_MS = 10_000;
+
 /** Linux's longest TCP keep-alive idle time (TCP_KEEPIDLE), 32 767 s, in ms. */
 export const MAX_KEEPALIVE_MS = 32_767_000;
 

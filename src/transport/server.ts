@@ -9,7 +9,7 @@ import { IgtlConnection, type ConnectionOptions, type SendOptions } from '../con
 import { fanOut, type FanOutEncoding } from '../connection/fan-out.js';
 import { checkSendPolicy, checkSendPolicyOption } from '../connection/send-queue.js';
 import { housekeepingReply, type HousekeepingOptions } from '../connection/housekeeping.js';
-import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat } from '../connection/options.js';
+import { checkKeepAliveMs, checkLivenessOptions, sessionHeartbeat, DEFAULT_KEEPALIVE_MS } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
 import { MAX_TIMER_MS, isTimerDelay } from '../connection/scheduler.js';
@@ -255,7 +255,7 @@ export class IgtlServer {
   constructor(private readonly options: ServerOptions = {}) {
     const housekeeping = options.housekeeping === false ? undefined : options.housekeeping === true || options.housekeeping === undefined ? {} : options.housekeeping;
     const maxVersion = options.maxHeaderVersion ?? 2;
-    const keepAlive = options.keepAliveMs ?? 10_000;
+    const keepAlive = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     // Refuse options no session could honour now (InvalidOptionError), not once per client.
     new MessageDecoder({ message: noop, error: noop }, options);
     checkLivenessOptions(options);

@@ -2,7 +2,7 @@
 import { connect as netConnect } from 'node:net';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
+import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs, DEFAULT_KEEPALIVE_MS } from '../connection/options.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import { allocateUninitialized, socketChannelFactory, enableKeepAlive } from './socket-channel.js';
 
@@ -24,7 +24,7 @@ export function tcpChannel(options: TcpOptions = {}): ChannelFactory {
   checkKeepAliveMs(options.keepAliveMs);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
-  const keepAlive = options.keepAliveMs ?? 10_000;
+  const keepAlive = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   return socketChannelFactory(
     () => {
       const socket = netConnect({ host, port, noDelay: true });

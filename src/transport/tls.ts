@@ -5,7 +5,7 @@ import createDebug from 'debug';
 import type { ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
 import { OPEN_PROVEN_AFTER_MS } from '../connection/lifecycle.js';
-import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
+import { CLIENT_HEARTBEAT, checkConnectTimeoutMs, checkKeepAliveMs, DEFAULT_KEEPALIVE_MS } from '../connection/options.js';
 import { monotonicNow } from '../protocol/clock.js';
 import { DEFAULT_PORT } from '../protocol/constants.js';
 import type { Socket } from 'node:net';
@@ -41,7 +41,7 @@ export function tlsChannel(options: TlsOptions = {}): ChannelFactory {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   if (options.allowUnverifiedCertificate) warnUnverified(`tls://${host}:${port}`, log);
-  const keepAlive = options.keepAliveMs ?? 10_000;
+  const keepAlive = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   // How far each attempt got: a failure's words depend on it (see tls-hints.ts).
   const tcpConnected = new WeakSet<Socket>();

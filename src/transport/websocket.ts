@@ -37,8 +37,8 @@ import { BehaviorSubject, Observable, Subject, interval, type SchedulerLike, typ
 import { monotonicScheduler } from '../connection/scheduler.js';
 import type { ByteChannel, ChannelEvent, ChannelFactory } from '../connection/channel.js';
 import { IgtlConnection, type ConnectionOptions } from '../connection/connection.js';
-import { CLIENT_HEARTBEAT, checkConnectTimeoutMs } from '../connection/options.js';
-import { ConnectionError, InvalidOptionError } from '../protocol/errors.js';
+import { CLIENT_HEARTBEAT, DEFAULT_KEEPALIVE_MS, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
+import { ConnectionError, DeadPeerError, InvalidOptionError } from '../protocol/errors.js';
 import { checkTlsMaterial, warnUnverified, type CreateSecureContext } from './tls-client-checks.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
 import { handleQueueSize } from './write-queue.js';
@@ -220,6 +220,14 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
    * (`IGTLRX_TLS_UNVERIFIED`) once per connection. Node with `ws` only, as `tls`.
    */
   readonly allowUnverifiedCertificate?: boolean;
+  /**
+   * TCP keep-alive under the WebSocket, in Node with `ws`: idle time before the kernel probes the
+   * link, ms (default 10 000, as `connectTcp`'s; 0 or less = off). A server whose machine
+   * vanished (no FIN, no RST) is found about 20 s after the last packet, a `DeadPeerError`
+   * (rule `keepalive`), also when it is not an igtl-rx bridge and so never answers the
+   * heartbeat. A browser keeps its own sockets and takes none.
+   */
+  readonly keepAliveMs?: number;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -250,8 +258,10 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
   // A typed error, as for every option igtl-rx cannot honour (it was a bare TypeError).
   if (!impl) throw new InvalidOptionError('WebSocket', 'no WebSocket implementation here; in Node 20 pass { WebSocket } from the "ws" package');
   checkConnectTimeoutMs(options.connectTimeoutMs);
+  checkKeepAliveMs(options.keepAliveMs);
   const remote = describeWebSocketUrl(url);
   const tls = tlsClientOptions(impl, options, remote);
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const scheduler = options.scheduler ?? monotonicScheduler;
   return () =>
@@ -295,7 +305,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
         minReconnectionDelay: 0,
       });
       rws.binaryType = 'arraybuffer';
-      const wiring = wire(rws, remote, subscriber, options, () => native, false, connectTimeoutMs, options.onText);
+      const wiring = wire(rws, remote, subscriber, options, () => native, false, connectTimeoutMs, options.onText, keepAliveMs);
       return () => {
         urlTimer?.unsubscribe();
         wiring.teardown();
@@ -494,13 +504,17 @@ function wire(
   open: boolean,
   connectTimeoutMs: number | undefined,
   onText?: (text: string) => void,
+  keepAliveMs?: number,
 ): { teardown(): void } {
   let channel: WebSocketByteChannel | undefined;
   let failure: ConnectionError | undefined;
   let ended = false;
+  let keepAlive: TcpKeepAlive | undefined;
   const emit = (ev: ChannelEvent) => subscriber.next(ev);
   const onOpen = () => {
-    channel = new WebSocketByteChannel(remote, socket, native(), options, emit, fail);
+    const ws = native();
+    if (keepAliveMs !== undefined && keepAliveMs > 0) keepAlive = keepAliveUnder(ws, keepAliveMs);
+    channel = new WebSocketByteChannel(remote, socket, ws, options, emit, fail);
     emit({ type: 'open', channel });
   };
   const onMessage = (ev: MessageEventLike) => {
@@ -544,7 +558,10 @@ function wire(
       // goes to the connection before the end, as a paused TCP socket gives its data before 'end'.
       channel?.deliverHeld();
       channel?.dispose();
-      if (failure) subscriber.error(failure);
+      const unanswered = keepAlive?.unanswered();
+      // `ws` closes (1006) without passing its socket's error on: the keep-alive's verdict is read here.
+      if (unanswered) subscriber.error(new DeadPeerError(`${remote}: the peer stopped answering TCP (${unanswered.message})`, 'keepalive', 0));
+      else if (failure) subscriber.error(failure);
       else if (!channel) subscriber.error(new ConnectionError(`${remote}: closed before opening (code ${ev.code})`));
       // The code, not `wasClean`, says whether the server meant an ordinary end (docs/browser.md):
       // a server refusing (1008) or failing (1011) closes with a proper handshake too, so
@@ -568,6 +585,36 @@ function wire(
       socket.removeEventListener('close', onClose);
     },
   };
+}
+
+/** The TCP keep-alive of one WebSocket's socket. */
+interface TcpKeepAlive {
+  /** The socket's error when its keep-alive probes (or retransmissions) went unanswered (ETIMEDOUT). */
+  unanswered(): Error | undefined;
+}
+
+/** The part of Node's net.Socket under a `ws` WebSocket that keep-alive uses. */
+interface NodeSocketLike {
+  setKeepAlive(enable: boolean, initialDelayMs: number): unknown;
+  on(event: 'error', listener: (err: Error & { code?: string }) => void): unknown;
+}
+
+/**
+ * Turns on TCP keep-alive on the socket under a `ws` WebSocket (Node), as connectTcp does
+ * (socket-channel.ts, enableKeepAlive: at least 1 s, 10 probes 1 s apart), and notes when it
+ * fails. Nothing in a browser (no socket to reach). Without it, a server whose machine vanished
+ * left the connection `stale` for ever unless it answered the heartbeat (an igtl-rx bridge does;
+ * a plain relay does not), measured in a network namespace (test/faults/dead-peer.test.ts).
+ */
+function keepAliveUnder(ws: WebSocketLike | undefined, idleMs: number): TcpKeepAlive | undefined {
+  const tcp = (ws as { _socket?: Partial<NodeSocketLike> } | undefined)?._socket;
+  if (typeof tcp?.setKeepAlive !== 'function' || typeof tcp.on !== 'function') return undefined;
+  tcp.setKeepAlive(true, Math.max(1000, idleMs));
+  let timedOut: Error | undefined;
+  tcp.on('error', (err) => {
+    if (err.code === 'ETIMEDOUT') timedOut = err;
+  });
+  return { unanswered: () => timedOut };
 }
 
 /** A ByteChannel over an open WebSocket. */

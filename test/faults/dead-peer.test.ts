@@ -13,6 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_ADDR, assertNetnsAvailable, closeAllNetns, startNetns, type NetnsEvent } from '../support/netns.js';
 
 const PEER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'netns-igtl.mjs');
+const WS_PEER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'netns-ws.mjs');
 const PORT = '18944';
 
 beforeAll(() => assertNetnsAvailable());
@@ -94,5 +95,20 @@ describe('dead peers (default options, network namespace)', () => {
     // Running again, the server serves both: the waiting connection and the new attempt.
     await server.signal('SIGCONT');
     await Promise.all([plain.waitFor('got', 10_000), idle.waitFor('got', 10_000)]);
+  }, 45_000);
+
+  it('a WebSocket client (ws, Node) receiving from a plain relay that is blackholed (no heartbeat to answer) says stale within seconds and closes (TCP keep-alive) within 30 s', async () => {
+    const ns = await startNetns();
+    const relay = await ns.spawn('relay', WS_PEER, ['relay', SERVER_ADDR, PORT, '100']);
+    await relay.waitFor('listening', 10_000);
+    const client = await ns.spawn('client', WS_PEER, ['client', SERVER_ADDR, PORT]);
+    await client.waitFor('got', 10_000);
+    const t0 = await ns.blackhole();
+    const stale = await client.waitFor((e) => e.ev === 'state' && e['kind'] === 'stale', 10_000, { since: t0 });
+    expect(stale.t - t0).toBeLessThan(5_000);
+    // It stayed `stale` for good: nothing but the socket can tell this relay is gone.
+    const end = await client.waitFor(closedBy('state'), 30_000, { since: t0 });
+    expect(end['code']).toBe('dead-peer');
+    expect(end['rule']).toBe('keepalive');
   }, 45_000);
 });

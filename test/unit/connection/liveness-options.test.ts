@@ -120,6 +120,7 @@ describe('socket timings', () => {
       expect(optionRefused(() => connectTcp({ port: 1, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
       expect(optionRefused(() => connectTls({ port: 1, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
       expect(optionRefused(() => createServer({ port: 0, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
+      expect(optionRefused(() => connectWebSocket('ws://127.0.0.1:1/', { WebSocket: noWebSocket, keepAliveMs })), String(keepAliveMs)).toBe('keepAliveMs');
     }
   });
 
