@@ -1,4 +1,5 @@
 // The message types: one content type per OpenIGTLink type name, and the discriminated union.
+import type { MalformedMessageError } from './errors.js';
 import type { Metadata } from './metadata.js';
 import type { Timestamp } from './timestamp.js';
 import type { BindContent, GetBindContent, StartBindContent } from './messages/bind.js';
@@ -96,6 +97,13 @@ export interface IgtlMessageOf<K extends IgtlType> extends MessageFields {
 export interface UnknownContent {
   /** The content section exactly as received (a view), re-encoded as it is. */
   readonly raw: Uint8Array;
+  /**
+   * Only in a BIND child whose type has a codec that refused its content: why (the codec's
+   * `MalformedMessageError`, naming the field and the numbers). The child is kept as its bytes
+   * in `raw`, so the other children are still decoded and the BIND re-encodes byte for byte.
+   * Absent for a type without a codec, which is not an error.
+   */
+  readonly error?: MalformedMessageError;
 }
 
 /**

@@ -54,8 +54,9 @@ const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     // point.md, trajectory.md, imagemeta.md, labelmeta.md, capability.md, string.md
     // "uint8[LENGTH]", sensordata.md "float64[LARRAY]", ndarray.md, image.md, colortable.md,
     // polydata.md, bind.md with each child under its own type's rules), and content that does not
-    // add up is a MalformedMessageError for igtl-rx. (C++ decodes a BIND's children only when
-    // asked, one by one; igtl-rx decodes them with the BIND, so one bad child refuses the BIND.)
+    // add up is a MalformedMessageError for igtl-rx. (A BIND child whose content breaks its own
+    // type's rules is kept raw with its error, the BIND decoded: C++ too decodes a child only
+    // when asked for it, so neither loses the other children.)
     id: 'C++ decodes content whose counts and sizes do not add up; igtl-rx: MalformedMessageError',
     applies: (c) => cppAcceptsOnly(c) && c.problem !== undefined && !c.ours.ok && c.ours.reason.startsWith('malformed'),
   },

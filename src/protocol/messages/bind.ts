@@ -15,6 +15,7 @@ import { fromBase64 } from '../base64.js';
 import { DEVICE_NAME_SIZE, TYPE_NAME_SIZE } from '../constants.js';
 import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json-types.js';
+import { codecLog } from '../log.js';
 import { EMPTY_METADATA } from '../metadata.js';
 import { escapedText, escapedTextBytes, fixedStringLength, readFixedString, writeFixedString } from '../text.js';
 import { Timestamp } from '../timestamp.js';
@@ -134,9 +135,32 @@ function knownChild(type: string, deviceName: string, timestamp: Timestamp, cont
   return { type, headerVersion: 1, deviceName, timestamp, messageId: 0, metadata: EMPTY_METADATA, content } as IgtlMessage;
 }
 
-/** A child whose type has no codec, passed through as its raw content (as decode.ts does). */
-function unknownChild(typeName: string, deviceName: string, timestamp: Timestamp, raw: Uint8Array): IgtlMessage {
-  return { type: 'UNKNOWN', typeName, headerVersion: 1, deviceName, timestamp, messageId: 0, metadata: EMPTY_METADATA, content: { raw } };
+/**
+ * A child kept as its raw content (the shape decode.ts gives a message whose type has no codec):
+ * a type without a codec, or, with `error`, a type whose codec refused the content.
+ */
+function unknownChild(typeName: string, deviceName: string, timestamp: Timestamp, raw: Uint8Array, error?: MalformedMessageError): IgtlMessage {
+  const content = error === undefined ? { raw } : { raw, error };
+  return { type: 'UNKNOWN', typeName, headerVersion: 1, deviceName, timestamp, messageId: 0, metadata: EMPTY_METADATA, content };
+}
+
+/**
+ * Decodes one child's content with its codec; content the codec refuses becomes a raw child
+ * carrying the codec's error. The BIND's own layout has framed the child already (its size is
+ * checked against the BIND), so one bad child costs only itself: the C++ library, which decodes
+ * a child only when asked for it, loses no more (bind.md gives each child its own type's rules).
+ */
+function decodeChild(codec: ContentCodec<string, unknown>, type: string, name: string, bytes: Uint8Array, view: DataView, at: number, size: number, ctx: DecodeContext): IgtlMessage {
+  try {
+    return knownChild(type, name, ctx.timestamp, codec.decode(bytes, view, at, size, ctx));
+  } catch (err) {
+    // A codec reports MalformedMessageError; anything else (a user codec's bug) is wrapped, as decode.ts does.
+    const error = err instanceof MalformedMessageError
+      ? err
+      : new MalformedMessageError(type, err instanceof Error ? err.message : String(err), { cause: err });
+    codecLog('BIND child %s "%s" kept as raw bytes: %s', type, name, error.message);
+    return unknownChild(type, name, ctx.timestamp, bytes.subarray(at, at + size), error);
+  }
 }
 
 /** A child's content encoder: its codec from the default registry, or its raw bytes. */
@@ -236,18 +260,9 @@ function decodeBind(bytes: Uint8Array, view: DataView, offset: number, length: n
     const type = types[i]!;
     const size = sizes[i]!;
     const codec = ctx.registry.get(type);
-    if (codec === undefined) {
-      children[i] = unknownChild(type, names[i]!, timestamp, bytes.subarray(p, p + size));
-    } else {
-      let content: unknown;
-      try {
-        content = codec.decode(bytes, view, p, size, ctx);
-      } catch (err) {
-        const detail = err instanceof MalformedMessageError ? err.detail : err instanceof Error ? err.message : String(err);
-        throw new MalformedMessageError('BIND', `child ${i} (${type} "${names[i]}"): ${detail}`, { cause: err });
-      }
-      children[i] = knownChild(type, names[i]!, timestamp, content);
-    }
+    children[i] = codec === undefined
+      ? unknownChild(type, names[i]!, timestamp, bytes.subarray(p, p + size))
+      : decodeChild(codec, type, names[i]!, bytes, view, p, size, ctx);
     p += size + (size % 2);
   }
   return { children };
@@ -271,7 +286,10 @@ function bindSize(content: BindContent): number {
 function bindFromJSON(json: JsonObject, path: string): BindContent {
   const o = asObject(json, path);
   // `nchild` and each child's `size` are derived and ignored. A child is rebuilt from
-  // `bodyBase64` (its exact content bytes) when present, else from its `content` JSON.
+  // `bodyBase64` (its exact content bytes) when present, else from its `content` JSON. A child
+  // of a type with a codec whose content is given raw (`content.rawBase64`, as toJSON writes a
+  // child its codec refused) is decoded if it can be, else kept raw with the codec's error
+  // (`content.error` is derived, for readers).
   const children = asArray(o.children ?? [], `${path}.children`).map((item, i): IgtlMessage => {
     const cp = `${path}.children[${i}]`;
     const c = asObject(item, cp);
@@ -291,13 +309,19 @@ function bindFromJSON(json: JsonObject, path: string): BindContent {
       }
       return unknownChild(type, name, Timestamp.ZERO, body);
     }
-    if (!body) return knownChild(type, name, Timestamp.ZERO, codec.fromJSON(asObject(c.content ?? {}, `${cp}.content`), `${cp}.content`));
-    try {
-      const content = codec.decode(body, new DataView(body.buffer, body.byteOffset, body.byteLength), 0, body.length, { registry: defaultRegistry, timestamp: Timestamp.ZERO });
-      return knownChild(type, name, Timestamp.ZERO, content);
-    } catch (err) {
-      throw new InvalidJsonMessageError(`${cp}.bodyBase64`, `not a valid ${type} content: ${err instanceof Error ? err.message : String(err)}`);
+    const content = asObject(c.content ?? {}, `${cp}.content`);
+    const rawForm = content.rawBase64 !== undefined;
+    if (!body && rawForm) {
+      body = fromBase64(asString(content.rawBase64, `${cp}.content.rawBase64`));
+      if (!body) throw new InvalidJsonMessageError(`${cp}.content.rawBase64`, 'not valid base64');
     }
+    if (!body) return knownChild(type, name, Timestamp.ZERO, codec.fromJSON(content, `${cp}.content`));
+    const child = decodeChild(codec, type, name, body, new DataView(body.buffer, body.byteOffset, body.byteLength), 0, body.length, { registry: defaultRegistry, timestamp: Timestamp.ZERO });
+    // Bytes its codec refuses are an error unless the JSON says they are a refused child's.
+    if (child.type === 'UNKNOWN' && !rawForm) {
+      throw new InvalidJsonMessageError(`${cp}.bodyBase64`, `not a valid ${type} content: ${child.content.error?.message ?? ''}`);
+    }
+    return child;
   });
   return { children };
 }
@@ -339,8 +363,9 @@ export const bindCodec: ContentCodec<'BIND', BindContent> = {
         const plan = planChild(child, i);
         const body = childContentBytes(plan);
         let childContent: JsonObject;
-        if (child.type === 'UNKNOWN') childContent = { rawBase64: bytesToJSON(body) };
-        else childContent = defaultRegistry.get(plan.type)!.toJSON(child.content);
+        if (child.type === 'UNKNOWN') {
+          childContent = child.content.error === undefined ? { rawBase64: bytesToJSON(body) } : { rawBase64: bytesToJSON(body), error: child.content.error.detail };
+        } else childContent = defaultRegistry.get(plan.type)!.toJSON(child.content);
         return { type: plan.type, name: child.deviceName, size: plan.size, bodyBase64: bytesToJSON(body), content: childContent };
       }),
     };

@@ -152,15 +152,27 @@ describe('BIND', () => {
       expect(encodeMessage(nestedMessage(MAX_BIND_NESTING)).subarray(58)).toEqual(bytes.subarray(58));
     });
 
-    it('refuses one level more on decode, with one line per level rather than a stack overflow', () => {
-      const err = malformed('BIND', nestedContent(MAX_BIND_NESTING + 1));
-      expect(err.detail).toMatch(new RegExp(`BIND nested more than ${MAX_BIND_NESTING} levels deep$`));
-      expect(err.detail.split('child 0').length - 1).toBe(MAX_BIND_NESTING);
+    /** The child BIND at `levels` below `msg`, through each level's only child. */
+    function levelBelow(msg: IgtlMessage, levels: number): IgtlMessage {
+      let at = msg;
+      for (let i = 0; i < levels; i++) at = bindOf(at).children[0]!;
+      return at;
+    }
+
+    it('keeps the BIND one level too deep as its raw bytes with the nesting error, and re-encodes byte for byte', () => {
+      const bytes = frame('BIND', nestedContent(MAX_BIND_NESTING + 1));
+      const msg = decodeMessage(bytes);
+      const deepest = levelBelow(msg, MAX_BIND_NESTING);
+      expect(deepest.type === 'UNKNOWN' && deepest.typeName).toBe('BIND');
+      expect(deepest.type === 'UNKNOWN' && deepest.content.error?.detail).toBe(`BIND nested more than ${MAX_BIND_NESTING} levels deep`);
+      expect(encodeMessage(msg)).toEqual(bytes);
     });
 
-    it('refuses a hostile nesting thousands deep quickly', () => {
+    it('stops at the bound in a hostile nesting thousands deep, quickly and without a stack overflow', () => {
       const started = performance.now();
-      expect(malformed('BIND', nestedContent(5000)).detail).toMatch(/nested more than/);
+      const bytes = frame('BIND', nestedContent(5000));
+      const deepest = levelBelow(decodeMessage(bytes), MAX_BIND_NESTING);
+      expect(deepest.type === 'UNKNOWN' && deepest.content.error?.detail).toMatch(/nested more than/);
       expect(performance.now() - started).toBeLessThan(1000);
     });
 
@@ -186,11 +198,56 @@ describe('BIND', () => {
     expect(a).toEqual(b);
   });
 
-  it('reports a malformed child as a malformed BIND naming the child index, type and name', () => {
-    const content = hex(`0001 ${type12('TRANSFORM')} 0000000000000002 0006 ${ascii('Pose')}00 00  0102`);
-    const err = malformed('BIND', content);
-    expect(err.messageType).toBe('BIND');
-    expect(err.detail).toMatch(/child 0 \(TRANSFORM "Pose"\): content is 2 bytes, expected 48/);
+  describe('a child whose content its codec refuses', () => {
+    // Three children: RTS_TRANS "ab" (1 byte, padded), TRANSFORM "Pose" (48 bytes, good) and
+    // TRANSFORM "Bad" with 2 bytes, which transform.md's 48 refuses. Names "ab\0Pose\0Bad\0" = 12 bytes, even.
+    const THIRD_BAD = hex(`
+      0003
+      ${type12('RTS_TRANS')} 0000000000000001
+      ${type12('TRANSFORM')} 0000000000000030
+      ${type12('TRANSFORM')} 0000000000000002
+      000c ${ascii('ab')}00 ${ascii('Pose')}00 ${ascii('Bad')}00
+      05 00
+      ${'3f800000 00000000 00000000 00000000 3f800000 00000000 00000000 00000000 3f800000 00000000 00000000 00000000'}
+      0102`);
+
+    it('is kept as its raw bytes with the codec error; the other children are decoded', () => {
+      const bytes = frame('BIND', THIRD_BAD);
+      const children = bindOf(decodeMessage(bytes)).children;
+      expect(children.map((c) => [c.type, c.deviceName])).toEqual([['RTS_TRANS', 'ab'], ['TRANSFORM', 'Pose'], ['UNKNOWN', 'Bad']]);
+      expect(children[1]).toMatchObject({ content: { matrix: IDENTITY } });
+      const bad = children[2]!;
+      if (bad.type !== 'UNKNOWN') throw new Error('not kept raw');
+      expect(bad.typeName).toBe('TRANSFORM');
+      expect(bad.content.raw).toEqual(hex('0102'));
+      expect(bad.content.error).toBeInstanceOf(MalformedMessageError);
+      expect(bad.content.error?.messageType).toBe('TRANSFORM');
+      expect(bad.content.error?.detail).toMatch(/content is 2 bytes, expected 48/);
+    });
+
+    it('re-encodes byte for byte, also through the JSON text', () => {
+      const bytes = frame('BIND', THIRD_BAD);
+      const msg = decodeMessage(bytes);
+      expect(encodeMessage(msg)).toEqual(bytes);
+      const child = (toJSON(msg).content as { children: Record<string, unknown>[] }).children[2];
+      expect(child).toEqual({ type: 'TRANSFORM', name: 'Bad', size: 2, bodyBase64: toBase64(hex('0102')), content: { rawBase64: toBase64(hex('0102')), error: 'content is 2 bytes, expected 48' } });
+      const back = messageViaJSON(msg);
+      expect(encodeMessage(back)).toEqual(bytes);
+      const again = bindOf(back).children[2]!;
+      expect(again.type === 'UNKNOWN' && again.content.error?.detail).toMatch(/content is 2 bytes, expected 48/);
+    });
+
+    it('wraps anything else a codec throws as a MalformedMessageError with it as the cause', () => {
+      const registry = defaultRegistry.clone();
+      const boom = new RangeError('user codec bug');
+      registry.register({ ...defaultRegistry.get('RTS_TRANS')!, decode: () => { throw boom; } });
+      const bytes = frame('BIND', THIRD_BAD);
+      const children = bindOf(decodeMessage(bytes, { registry })).children;
+      const first = children[0]!;
+      expect(first.type === 'UNKNOWN' && first.content.error).toBeInstanceOf(MalformedMessageError);
+      expect(first.type === 'UNKNOWN' && first.content.error?.cause).toBe(boom);
+      expect(children[1]!.type).toBe('TRANSFORM');
+    });
   });
 
   describe('refuses malformed content with a MalformedMessageError carrying the header', () => {
