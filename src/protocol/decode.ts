@@ -147,7 +147,10 @@ function decodeBody(
       const metaHeaderSize = view.getUint16(bodyStart + 2);
       const metaSize = view.getUint32(bodyStart + 4);
       messageId = view.getUint32(bodyStart + 8);
-      if (extSize < EXTENDED_HEADER_SIZE || extSize + metaHeaderSize + metaSize > bodySize) {
+      if (extSize < EXTENDED_HEADER_SIZE) {
+        throw new MalformedMessageError(type, `EXT_HEADER_SIZE ${extSize} is under the ${EXTENDED_HEADER_SIZE} bytes of the extended header's fields`);
+      }
+      if (extSize + metaHeaderSize + metaSize > bodySize) {
         throw new MalformedMessageError(type, `extended header (${extSize}) + metadata header (${metaHeaderSize}) + metadata (${metaSize}) exceed BODY_SIZE ${bodySize}`);
       }
       // Extended headers longer than 12 bytes are skipped, as the C++ library does (OpenIGTLink Documents/Protocol/header.md, Extended Header Fields).

@@ -5,7 +5,7 @@
 // decodes re-encodes to the bytes received; a sound frame (BODY_SIZE, CRC) never costs the
 // stream the message after it.
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, IgtlError, MessageDecoder, type IgtlMessage } from '../../../src/index.js';
+import { decodeMessage, encodeMessage, IgtlError, MalformedMessageError, MessageDecoder, type IgtlMessage } from '../../../src/index.js';
 import { canonicalV3, v3Frame, v3Parts, v3Variants } from '../../support/v3-variants.js';
 import { vectorBytes } from '../../support/vectors.js';
 
@@ -87,5 +87,36 @@ describe.each(BASES)('v3 variants of %s', (file) => {
       if (last instanceof Error || hex(encodeMessage(last as IgtlMessage)) !== hex(base)) problems.push(`${v.name}: the message after it was lost or changed`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('EXT_HEADER_SIZE (header.md, Extended Header Fields)', () => {
+  const base = vectorBytes('tdata.v3.igtl');
+  const parts = v3Parts(base);
+  const expected = decodeMessage(base);
+
+  it('over 12: the bytes after the known fields are skipped, content, message ID and metadata read where they are', () => {
+    for (const extra of [1, 4, 100]) {
+      const frame = v3Frame({ ...parts, extExtra: new Uint8Array(extra).fill(0xab) });
+      const msg = decodeMessage(frame);
+      expect(msg.content).toEqual(expected.content);
+      expect(msg.messageId).toBe(expected.messageId);
+      expect([...msg.metadata]).toEqual([...expected.metadata]);
+      // Documented: re-encoded with the 12-byte extended header (docs/json.md).
+      expect(hex(encodeMessage(msg))).toBe(hex(base));
+    }
+  });
+
+  it('under 12: a MalformedMessageError that names the field and its value', () => {
+    for (const extSize of [0, 11]) {
+      let caught: unknown;
+      try {
+        decodeMessage(v3Frame(parts, { extSize }));
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(MalformedMessageError);
+      expect((caught as MalformedMessageError).detail).toBe(`EXT_HEADER_SIZE ${extSize} is under the 12 bytes of the extended header's fields`);
+    }
   });
 });
