@@ -1,6 +1,8 @@
 // STATUS: code, sub-code, error name and a NUL-terminated message (OpenIGTLink Documents/Protocol/status.md).
 // The C++ sender always appends one NUL to the message (content = 30 + L + 1); we do the same,
 // and on receive accept any content of at least 30 bytes, reading the text up to the first NUL.
+// What ends the text, when it is not that one NUL (no NUL at all, bytes after it), is kept in
+// `textTail`, so that such a STATUS too re-encodes to the bytes received.
 // status.md gives the text no encoding: it is read as UTF-8 with each byte that is not (a
 // Latin-1 device's "é" as 0xE9) kept as its escape, as names are (text.ts, escapedText), so that
 // the text is the bytes sent and re-encodes to them.
@@ -9,7 +11,7 @@ import { EncodeError, InvalidJsonMessageError, MalformedMessageError } from '../
 import { escapedTextBytes, nulTerminatedText, readFixedString, stageAsciiText, writeStagedText } from '../text.js';
 import { RecentNames } from '../header.js';
 import { checkInt } from './encode-checks.js';
-import { asBigInt, asInt, asObject, asString } from './json-fields.js';
+import { asBigInt, asBytes, asInt, asObject, asString, bytesToJSON } from './json-fields.js';
 
 const CODE = 0; // uint16
 const SUB_CODE = 2; // int64
@@ -83,6 +85,27 @@ export interface StatusContent {
   readonly errorName: string;
   /** Message text (sent NUL-terminated; the NUL is not part of this string). */
   readonly statusMessage: string;
+  /**
+   * The bytes after the text as received, when they are not the one NUL that status.md and the
+   * C++ sender end it with: empty for a text with no NUL (a 30-byte STATUS, a text that runs to
+   * the end of the content), else its NUL and whatever followed it. Absent: one NUL, which is
+   * what a STATUS you build is sent with. Kept so that a received STATUS re-encodes byte for byte.
+   */
+  readonly textTail?: Uint8Array;
+}
+
+/** Where the text that starts at `start` ends: its first NUL, or `end`. */
+function textEnd(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && bytes[i] !== 0) i++;
+  return i;
+}
+
+/** Bytes of a `textTail`; refused unless it ends the text where it stopped (empty, or starting with its NUL). */
+function tailSize(tail: Uint8Array): number {
+  if (!(tail instanceof Uint8Array)) throw new EncodeError('STATUS', 'textTail must be a Uint8Array');
+  if (tail.length > 0 && tail[0] !== 0) throw new EncodeError('STATUS', `textTail must be empty or start with the NUL that ends the text, got 0x${tail[0]!.toString(16).padStart(2, '0')}`);
+  return tail.length;
 }
 
 /** Codec of STATUS. */
@@ -92,12 +115,20 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
     if (length < FIXED_SIZE) throw new MalformedMessageError('STATUS', `content is ${length} bytes, expected at least ${FIXED_SIZE}`);
     // The text ends at the first NUL, which also drops the terminator the C++ sender appends.
     // C++ keeps the text only when the last byte is NUL; we keep it either way (status.md).
-    return {
+    const start = offset + MESSAGE;
+    const end = offset + length;
+    const statusMessage = nulTerminatedText(bytes, view, start, end);
+    const content = {
       code: view.getUint16(offset + CODE),
       subcode: readSubcode(view, offset + SUB_CODE),
       errorName: readFixedString(bytes, offset + ERROR_NAME, ERROR_NAME_SIZE),
-      statusMessage: nulTerminatedText(bytes, view, offset + MESSAGE, offset + length),
+      statusMessage,
     };
+    // The usual layout, the text and one NUL that ends the content: as many characters as bytes
+    // before that NUL can only be a text that runs up to it (no character is shorter than a
+    // byte). Anything else is checked byte by byte.
+    if (bytes[end - 1] === 0 && length > FIXED_SIZE && (statusMessage.length === end - 1 - start || textEnd(bytes, start, end) === end - 1)) return content;
+    return { ...content, textTail: bytes.subarray(textEnd(bytes, start, end), end) };
   },
   size(content) {
     checkInt('STATUS', 'code', content.code, 0, 0xffff);
@@ -109,11 +140,12 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
     const text = content.statusMessage;
     // ASCII without NUL (the usual status text) is checked and staged for encode in one pass.
     const n = typeof text === 'string' ? stageAsciiText(text) : -1;
-    if (n >= 0) return FIXED_SIZE + n + 1;
+    const tail = content.textTail === undefined ? 1 : tailSize(content.textTail);
+    if (n >= 0) return FIXED_SIZE + n + tail;
     // A receiver stops at the first NUL, so text after an embedded one would be lost.
     const nul = text.indexOf('\0');
     if (nul >= 0) throw new EncodeError('STATUS', `statusMessage contains a NUL at index ${nul}; receivers would cut the text there`);
-    return FIXED_SIZE + escapedTextBytes(text).length + 1;
+    return FIXED_SIZE + escapedTextBytes(text).length + tail;
   },
   encode(content, bytes, view, offset) {
     view.setUint16(offset + CODE, content.code);
@@ -134,9 +166,13 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
       bytes.set(encoded, offset + MESSAGE);
       n = encoded.length;
     }
-    bytes[offset + MESSAGE + n] = 0;
+    if (content.textTail === undefined) bytes[offset + MESSAGE + n] = 0;
+    else bytes.set(content.textTail, offset + MESSAGE + n);
   },
-  toJSON: (c) => ({ code: c.code, subcode: c.subcode.toString(), errorName: c.errorName, statusMessage: c.statusMessage }),
+  toJSON: (c) => ({
+    code: c.code, subcode: c.subcode.toString(), errorName: c.errorName, statusMessage: c.statusMessage,
+    ...(c.textTail === undefined ? {} : { textTailBase64: bytesToJSON(c.textTail) }),
+  }),
   fromJSON(json, path) {
     const o = asObject(json, path);
     const subcode = asBigInt(o.subcode, `${path}.subcode`);
@@ -146,6 +182,7 @@ export const statusCodec: ContentCodec<'STATUS', StatusContent> = {
       subcode,
       errorName: asString(o.errorName, `${path}.errorName`),
       statusMessage: asString(o.statusMessage, `${path}.statusMessage`),
+      ...(o.textTailBase64 === undefined ? {} : { textTail: asBytes(o, 'textTail', path) }),
     };
   },
 };

@@ -21,7 +21,7 @@ describe('STATUS', () => {
 
   it('accepts 30 bytes with no message and no terminator', () => {
     const c = decode(statusCodec, hex(`0007 0000000000000000 ${zeros(20)}`));
-    expect(c).toEqual({ code: 7, subcode: 0n, errorName: '', statusMessage: '' });
+    expect(c).toEqual({ code: 7, subcode: 0n, errorName: '', statusMessage: '', textTail: new Uint8Array(0) });
   });
 
   it('keeps a message that lacks its terminator (C++ would drop it)', () => {
@@ -30,6 +30,40 @@ describe('STATUS', () => {
 
   it('stops the message at the first NUL', () => {
     expect(decode(statusCodec, hex(`0001 0000000000000000 ${zeros(20)} 6869 00 7878 00`)).statusMessage).toBe('hi');
+  });
+
+  describe('what ends the text, when it is not one NUL, is kept and written back (textTail)', () => {
+    const cases: [string, string, string | undefined][] = [
+      ['the usual single NUL: nothing kept', '6869 00', undefined],
+      ['an empty text and its NUL: nothing kept', '00', undefined],
+      ['a multi-byte UTF-8 text and its NUL: nothing kept', 'c3a9 e282ac 00', undefined],
+      ['no NUL, 30 bytes', '', ''],
+      ['no NUL after the text', '6869', ''],
+      ['bytes after the NUL', '6869 00 7878 00', '00787800'],
+      ['two NULs', '6869 00 00', '0000'],
+      ['a NUL first', '00 6869', '006869'],
+    ];
+    for (const [what, text, tail] of cases) {
+      it(`${what}: re-encodes byte for byte, also through JSON`, () => {
+        const bytes = hex(`0001 0000000000000000 ${zeros(20)} ${text}`);
+        const c = decode(statusCodec, bytes);
+        expect(c.textTail === undefined ? undefined : toHex(c.textTail)).toBe(tail);
+        expect(toHex(encode(statusCodec, c))).toBe(toHex(bytes));
+        expect(toHex(encode(statusCodec, viaJSON(statusCodec, c)))).toBe(toHex(bytes));
+      });
+    }
+
+    it('refuses a textTail that does not start with the NUL ending the text, with an EncodeError', () => {
+      const c = { code: 1, subcode: 0n, errorName: '', statusMessage: 'hi', textTail: hex('41') };
+      expect(() => statusCodec.size(c)).toThrow(EncodeError);
+      expect(() => statusCodec.size(c)).toThrow(/textTail must be empty or start with the NUL/);
+    });
+
+    it('is absent from a STATUS built without it, sent with one NUL', () => {
+      const c = { code: 1, subcode: 0n, errorName: '', statusMessage: 'hi' };
+      expect(toHex(encode(statusCodec, c))).toBe(toHex(hex(`0001 0000000000000000 ${zeros(20)} 6869 00`)));
+      expect(statusCodec.toJSON(c)).not.toHaveProperty('textTailBase64');
+    });
   });
 
   it('finds the first NUL wherever it falls in a 4-byte word, after bytes with the high bit set', () => {
