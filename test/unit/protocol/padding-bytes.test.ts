@@ -92,3 +92,22 @@ describe('bytes that hold no value are written as zeros', () => {
     expect(toHex(encodeMessage(msg).subarray(HEADER))).toBe(toHex(written));
   });
 });
+
+describe('NaN (docs/json.md: its sign and payload are kept only as far as the engine keeps them)', () => {
+  // A float32 NaN of every kind a sender may write: JavaScript's own, an x86 FPU's 0/0 (negative),
+  // one with a payload, a signalling one. V8 may hand back any of them as its own NaN (observed
+  // when the decoder's code is optimised), so what is pinned is that a NaN stays a NaN, in the
+  // binary form and in the JSON form, where every NaN is "NaN".
+  const NANS = [0x7fc00000, 0xffc00000, 0x7fc12345, 0x7f800001, 0xff800001];
+
+  it.each(NANS.map((bits) => bits.toString(16)))('a TRANSFORM element 0x%s decodes as NaN and re-encodes as a NaN', (bitsHex) => {
+    const bytes = vectorBytes('transform.v1.igtl').slice();
+    new DataView(bytes.buffer).setUint32(HEADER, parseInt(bitsHex, 16));
+    const msg = decodeMessage(withCrc(bytes));
+    expect(msg.type === 'TRANSFORM' && Number.isNaN(msg.content.matrix[0])).toBe(true);
+    const again = new DataView(encodeMessage(msg).buffer).getUint32(HEADER);
+    // Exponent all ones, mantissa not zero: a NaN, quiet (bit 22) whatever was sent.
+    expect(again & 0x7fc00000).toBe(0x7fc00000);
+    expect(json(msg)).toContain('"NaN"');
+  });
+});
