@@ -10,7 +10,7 @@
 // imports read `from 'igtl-rx'` and `from 'igtl-rx/operators'`; the workbench imports the sources
 // so that it always runs against the code in this repository.
 //
-// Query parameters: see README.md (bridge, token, type, device, rate, hz, probe, stale,
+// Query parameters: see README.md (bridge, token (better: #token=), type, device, rate, hz, probe, stale,
 // deviceStale, window, level, image).
 import 'uplot/dist/uPlot.min.css';
 import { Subject, distinct, filter, map, share, switchMap } from 'rxjs';
@@ -23,7 +23,7 @@ import { Freshness } from './freshness.js';
 import { Header } from './header.js';
 import { ImagePanel } from './image-panel.js';
 import { Inspector } from './inspector.js';
-import { bridgeUrl, pageUrlWith, readParams, type BridgeFilter } from './params.js';
+import { bridgeUrl, pageUrlWith, readParams, tokenAsSubprotocol, tokenOutOfAddressBar, type BridgeFilter } from './params.js';
 import { TRACKING_TYPES, poseOf, toolOf, type Mat4 } from './poses.js';
 import { SceneView } from './scene.js';
 import { StatusList } from './status.js';
@@ -35,14 +35,23 @@ const $ = <T extends HTMLElement>(id: string): T => {
   return el as T;
 };
 
-const params = readParams(location.search, location);
+const TOKEN_KEY = 'igtl-rx-bridge-token';
+const params = readParams(location.search, location, sessionStorage.getItem(TOKEN_KEY) ?? undefined);
 let bridgeFilter: BridgeFilter = { types: params.types, devices: params.devices, rate: params.rate };
+// The token leaves the address bar (and so the tab's history, and the Referer of what the page
+// loads); this tab remembers it for a reload.
+if (params.token !== undefined) {
+  sessionStorage.setItem(TOKEN_KEY, params.token);
+  history.replaceState(null, '', tokenOutOfAddressBar(location.href));
+}
 
 // The connection: the same Observable as over TCP. The URL is a function, read on every attempt,
-// so a filter change is a reconnect with the new query. It reconnects by itself (state$).
+// so a filter change is a reconnect with the new query. It reconnects by itself (state$). The
+// token travels as a subprotocol, not in the URL (bridgeUrl puts it there only when it cannot).
 const conn = connectWebSocket(() => bridgeUrl(params, bridgeFilter), {
   reconnect: { initialDelayMs: 250, maxDelayMs: 3000 },
   staleAfterMs: params.staleAfterMs,
+  ...(tokenAsSubprotocol(params) ? { token: params.token } : {}),
 });
 
 // ---- panels

@@ -1,10 +1,16 @@
 // The page's settings, from its query string (and back into it when the filters change).
+import { canTravelAsSubprotocol } from '../../src/transport/bridge-token.js';
 
 /** What the page was asked to do. */
 export interface PageParams {
   /** Bridge URL without the filters (default: the server of this page). */
   readonly bridge: string;
-  /** Bridge token, passed on (`token=`). */
+  /**
+   * Bridge token: from the fragment (`#token=`: a browser sends a fragment to no server and in no
+   * Referer), else the query (`?token=`, the fallback), else what this tab was given before (see
+   * tokenOutOfAddressBar). Passed to the bridge as a subprotocol, never in the WebSocket URL,
+   * unless it has characters a subprotocol cannot hold (then `?token=`).
+   */
   readonly token: string | undefined;
   /** Per-client bridge filters (`type=`, `device=`, `rate=`): the bridge filters for the page. */
   readonly types: readonly string[];
@@ -40,13 +46,14 @@ const num = (q: URLSearchParams, name: string): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
-/** Reads the page's query string. */
-export function readParams(search: string, loc: { protocol: string; host: string }): PageParams {
+/** Reads the page's query string (and its fragment, for the token; `remembered`: the tab's token from before). */
+export function readParams(search: string, loc: { protocol: string; host: string; hash?: string }, remembered?: string): PageParams {
   const q = new URLSearchParams(search);
+  const fragment = new URLSearchParams((loc.hash ?? '').replace(/^#/, ''));
   const rate = num(q, 'rate');
   return {
     bridge: q.get('bridge') ?? `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/`,
-    token: q.get('token') ?? undefined,
+    token: fragment.get('token') ?? q.get('token') ?? remembered,
     types: list(q, 'type'),
     devices: list(q, 'device'),
     rate: rate !== undefined && rate > 0 ? rate : undefined,
@@ -68,10 +75,18 @@ export interface BridgeFilter {
   readonly rate: number | undefined;
 }
 
-/** The WebSocket URL: the bridge, with the token and the per-client filters in its query. */
+/**
+ * Whether the token goes to the bridge as a subprotocol (connectWebSocket's `token`): yes, unless
+ * it has a character no subprotocol can hold; then it goes in the WebSocket URL (`?token=`).
+ */
+export function tokenAsSubprotocol(p: PageParams): boolean {
+  return p.token !== undefined && canTravelAsSubprotocol(p.token);
+}
+
+/** The WebSocket URL: the bridge, with the per-client filters in its query (and the token only when it cannot be a subprotocol). */
 export function bridgeUrl(p: PageParams, f: BridgeFilter): string {
   const url = new URL(p.bridge);
-  if (p.token !== undefined) url.searchParams.set('token', p.token);
+  if (p.token !== undefined && !tokenAsSubprotocol(p)) url.searchParams.set('token', p.token);
   if (f.types.length > 0) url.searchParams.set('type', f.types.join(','));
   if (f.devices.length > 0) url.searchParams.set('device', f.devices.join(','));
   if (f.rate !== undefined) url.searchParams.set('rate', String(f.rate));
@@ -85,5 +100,22 @@ export function pageUrlWith(href: string, f: BridgeFilter): string {
   if (f.types.length > 0) url.searchParams.set('type', f.types.join(','));
   if (f.devices.length > 0) url.searchParams.set('device', f.devices.join(','));
   if (f.rate !== undefined) url.searchParams.set('rate', String(f.rate));
+  return url.href;
+}
+
+/**
+ * The page's own URL without its token (query or fragment), for history.replaceState at load:
+ * the address bar, the tab's history and what a reload or a link from the page sends then hold
+ * no token. The page remembers it for the tab (sessionStorage) so a reload still connects.
+ */
+export function tokenOutOfAddressBar(href: string): string {
+  const url = new URL(href);
+  url.searchParams.delete('token');
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+  if (fragment.has('token')) {
+    fragment.delete('token');
+    const rest = fragment.toString();
+    url.hash = rest === '' ? '' : rest;
+  }
   return url.href;
 }

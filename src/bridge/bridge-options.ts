@@ -62,8 +62,11 @@ export interface BridgeOptions {
   /** URL path of the WebSocket endpoint (default: any path). */
   readonly path?: string;
   /**
-   * A token clients must present: `?token=...` in the URL, or `Authorization: Bearer ...`.
-   * Required when the bridge listens beyond loopback. Never written to a log line.
+   * A token clients must present: as a subprotocol (`new WebSocket(url, ['igtl-rx',
+   * 'token.<token>'])`, connectWebSocket's `token` option: kept out of the URL), as
+   * `Authorization: Bearer ...` (Node clients), or as `?token=...` in the URL (the fallback,
+   * which logs, browser history and Referer headers may keep). Required when the bridge listens
+   * beyond loopback. Never written to a log line.
    */
   readonly token?: string;
   /**

@@ -57,7 +57,7 @@ import { PeerLink } from './peer-link.js';
 import { redactingLog, type RedactingLog } from './redact.js';
 import { createRelay } from './relay.js';
 import { ReplyRoutes } from './reply-routes.js';
-import type { Refusal } from './security.js';
+import { chooseSubprotocol, type Refusal } from './security.js';
 import { TokenGate } from './token-gate.js';
 import { UpgradeChecks, requestUrl } from './upgrade-checks.js';
 
@@ -98,7 +98,8 @@ export class IgtlBridge {
     // Refuse an unsafe or broken configuration before opening anything.
     const settings = (this.settings = bridgeSettings(options));
     this.log = redactingLog(createDebug('igtl-rx:bridge'), () => this.secrets());
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxFramePayload, perMessageDeflate: false, clientTracking: false });
+    // Answers `igtl-rx` to a page that offers its token as a subprotocol, never the token entry.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxFramePayload, perMessageDeflate: false, clientTracking: false, handleProtocols: chooseSubprotocol });
     if (options.server) {
       this.http = options.server;
       this.ownsHttp = false;

@@ -19,6 +19,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { InvalidOptionError } from '../protocol/errors.js';
 import { addressAllowList, unmapIPv4 } from '../transport/address-allow-list.js';
+import { BRIDGE_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, isTokenSubprotocol, parseSubprotocols } from '../transport/bridge-token.js';
 
 /** Why a client was refused, with the HTTP status of the refusal. */
 export interface Refusal {
@@ -167,12 +168,44 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
-/** The token a client presented: `?token=`, or `Authorization: Bearer <token>` (Node clients). */
+/**
+ * The token a client presented, the first of: `Authorization: Bearer <token>` (Node clients), a
+ * `token.<token>` subprotocol (browsers: kept out of the URL, src/transport/bridge-token.ts), and
+ * `?token=` in the URL (the fallback, which logs and browser history may keep).
+ */
 export function presentedToken(req: IncomingMessage, query: URLSearchParams): string | undefined {
   // The scheme is case-insensitive (RFC 9110, 11.1): `bearer T` from an HTTP library was a 401.
   const bearer = /^bearer +(.*)$/is.exec(req.headers.authorization ?? '');
   if (bearer) return bearer[1]!.trim();
+  const offered = parseSubprotocols(req.headers['sec-websocket-protocol']).find(isTokenSubprotocol);
+  if (offered !== undefined) return offered.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
   return query.get('token') ?? undefined;
+}
+
+/**
+ * Checks the subprotocols of an upgrade that carry a token: at most one, and offered with
+ * `igtl-rx`, the subprotocol the bridge answers with ({@link chooseSubprotocol}). Without it the
+ * bridge could only answer with none, and the client (a browser, `ws`) fails the handshake with
+ * no word of why; 400 says why.
+ */
+export function checkTokenSubprotocols(req: IncomingMessage): Refusal | undefined {
+  const offered = parseSubprotocols(req.headers['sec-websocket-protocol']);
+  const tokens = offered.filter(isTokenSubprotocol).length;
+  if (tokens === 0) return undefined;
+  if (tokens > 1) return { status: 400, reason: `${tokens} token subprotocols offered: offer one` };
+  if (!offered.includes(BRIDGE_SUBPROTOCOL)) return { status: 400, reason: `a token subprotocol must be offered with "${BRIDGE_SUBPROTOCOL}", the one the bridge answers with` };
+  return undefined;
+}
+
+/**
+ * The subprotocol the bridge answers a handshake with (ws's handleProtocols): `igtl-rx` when
+ * offered, else the first offered one that carries no token (as ws chose before: the first),
+ * else none. Never a token entry: the answer would copy the secret into the response.
+ */
+export function chooseSubprotocol(offered: ReadonlySet<string>): string | false {
+  if (offered.has(BRIDGE_SUBPROTOCOL)) return BRIDGE_SUBPROTOCOL;
+  for (const p of offered) if (!isTokenSubprotocol(p)) return p;
+  return false;
 }
 
 /** Compares tokens in constant time (hashing first makes the lengths equal). */

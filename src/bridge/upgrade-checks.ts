@@ -1,6 +1,7 @@
 // Who may open a WebSocket to the bridge, checked in one order for every upgrade (docs/bridge.md,
 // "Safe defaults"): the bridge is not closing; the client's address and the Host it asked for
-// (also every page request); the WebSocket version; the Origin; a request target that is a URL;
+// (also every page request); the WebSocket version; the Origin; the subprotocols that carry a
+// token (one, beside `igtl-rx`); a request target that is a URL;
 // a token where one is needed; a filter the bridge understands; and room for one more client.
 // The first check that fails is the refusal. The checks themselves are in security.ts and
 // token-gate.ts; this file is their order.
@@ -8,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Acceptor, Room } from '../transport/acceptor.js';
 import { remoteAddressOf } from '../transport/acceptor.js';
 import { ClientFilterError, parseClientFilter, type ClientFilter } from './client-filter.js';
-import { checkHost, checkOrigin, checkWebSocketVersion, isLoopbackHost, type Refusal } from './security.js';
+import { checkHost, checkOrigin, checkTokenSubprotocols, checkWebSocketVersion, isLoopbackHost, type Refusal } from './security.js';
 import type { TokenGate } from './token-gate.js';
 
 /** What the checks decided about an upgrade: its refusal, or the client's filter and its place. */
@@ -39,7 +40,7 @@ export class UpgradeChecks<E> {
   /** Every check of a WebSocket upgrade, in order. */
   upgrade(req: IncomingMessage): UpgradeVerdict<E> {
     if (this.acceptor.closing) return { refusal: { status: 503, reason: 'the bridge is closing' } };
-    const early = this.request(req) ?? checkWebSocketVersion(req) ?? checkOrigin(req, this.options.origins);
+    const early = this.request(req) ?? checkWebSocketVersion(req) ?? checkOrigin(req, this.options.origins) ?? checkTokenSubprotocols(req);
     if (early) return { refusal: early };
     const target = requestUrl(req);
     if (!target) return { refusal: { status: 400, reason: 'the request target is not a URL' } };

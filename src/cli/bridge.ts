@@ -35,7 +35,9 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
                           then a token is required)
   --port PORT             WebSocket/HTTP port (default ${DEFAULT_BRIDGE_PORT}; 0 picks a free one)
   --path PATH             accept WebSockets on this URL path only (default: any path)
-  --token TOKEN           clients must present it: ?token=TOKEN or Authorization: Bearer TOKEN
+  --token TOKEN           clients must present it: as the subprotocol token.TOKEN beside
+                          igtl-rx (pages: connectWebSocket's token option; the workbench:
+                          #token=TOKEN), Authorization: Bearer TOKEN, or ?token=TOKEN
                           (better: set IGTL_RX_BRIDGE_TOKEN, which other users cannot see in ps);
                           at least 16 characters (openssl rand -hex 16); an address that
                           presents 10 wrong tokens must then wait 6 s per try (429)

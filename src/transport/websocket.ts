@@ -40,6 +40,7 @@ import { IgtlConnection, type ConnectionOptions } from '../connection/connection
 import { CLIENT_HEARTBEAT, DEFAULT_KEEPALIVE_MS, checkConnectTimeoutMs, checkKeepAliveMs } from '../connection/options.js';
 import { ConnectionError, DeadPeerError, InvalidOptionError } from '../protocol/errors.js';
 import { checkTlsMaterial, warnUnverified, type CreateSecureContext } from './tls-client-checks.js';
+import { tokenSubprotocols } from './bridge-token.js';
 import { UNKNOWN_PEER_STATE, parseBridgeFrame, trackPeerState, type PeerState, type SendRefusal } from './peer-state.js';
 import { handleQueueSize } from './write-queue.js';
 
@@ -198,6 +199,13 @@ export interface WebSocketOptions extends WebSocketFlowOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** Subprotocols to offer. */
   readonly protocols?: string | string[];
+  /**
+   * The token of an igtl-rx bridge, presented as a subprotocol (`igtl-rx`, `token.<token>`)
+   * instead of `?token=` in the URL, where server logs, browser history and Referer headers keep
+   * it (bridge-token.ts). Letters, digits and `!#$%&'*+-.^_\`|~` only (a hex token fits), else an
+   * InvalidOptionError; the bridge answers with `igtl-rx`.
+   */
+  readonly token?: string;
   /** Give up one connection attempt after this long, ms (default 5000); a URL function gets as long again to answer. */
   readonly connectTimeoutMs?: number;
   /**
@@ -264,6 +272,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const scheduler = options.scheduler ?? monotonicScheduler;
+  const protocols = withToken(options.protocols, options.token);
   return () =>
     new Observable<ChannelEvent>((subscriber) => {
       let native: WebSocketLike | undefined;
@@ -288,7 +297,7 @@ export function webSocketChannel(url: WebSocketUrl, options: WebSocketOptions = 
                 .finally(() => urlTimer?.unsubscribe())
                 .catch(failAttempt)
           : String(url);
-      const rws = new ReconnectingWebSocket(provider, options.protocols, {
+      const rws = new ReconnectingWebSocket(provider, protocols, {
         WebSocket: observed(
           impl,
           tls,
@@ -390,6 +399,13 @@ export function connectWebSocket(url: WebSocketUrl, options: WebSocketOptions & 
   const withExtras = Object.assign(conn, { peerState$: peerState.asObservable(), refused$: refused$.asObservable() });
   // A getter on the connection itself (Object.assign would copy the value of the moment).
   return Object.defineProperty(withExtras, 'peerState', { enumerable: true, get: () => peerState.value }) as WebSocketConnection;
+}
+
+/** The subprotocols to offer: the caller's, then the token's (bridge-token.ts), each once. */
+function withToken(protocols: string | string[] | undefined, token: string | undefined): string | string[] | undefined {
+  if (token === undefined) return protocols;
+  const own = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : protocols;
+  return [...new Set([...own, ...tokenSubprotocols(token)])];
 }
 
 // ---------------------------------------------------------------------------------------------

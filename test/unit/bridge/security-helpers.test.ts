@@ -1,10 +1,10 @@
 // The small pieces of the bridge's security: the CIDR allow-list (shared with the TCP server),
-// the Host check, the redaction of tokens, and the client-send gate.
+// the Host check, the token subprotocols, the redaction of tokens, and the client-send gate.
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { IDENTITY, InvalidOptionError, Timestamp, createMessage } from '../../../src/index.js';
 import { addressAllowList } from '../../../src/transport/address-allow-list.js';
-import { checkHost, isLoopbackHost, presentedToken, tokenMatches } from '../../../src/bridge/security.js';
+import { checkHost, checkTokenSubprotocols, chooseSubprotocol, isLoopbackHost, presentedToken, tokenMatches } from '../../../src/bridge/security.js';
 import { redact } from '../../../src/bridge/redact.js';
 import { clientSendGate, clientSendRules } from '../../../src/bridge/client-sends.js';
 
@@ -58,11 +58,37 @@ describe('presentedToken', () => {
   });
 });
 
+describe('token subprotocols', () => {
+  const offering = (protocols: string) => ({ headers: { 'sec-websocket-protocol': protocols } }) as unknown as IncomingMessage;
+  const none = new URLSearchParams();
+
+  it('reads the token of a token.<token> entry, after Bearer and before ?token=', () => {
+    expect(presentedToken(offering('igtl-rx, token.s3cret'), new URLSearchParams('token=q'))).toBe('s3cret');
+    expect(presentedToken(offering('igtl-rx,token.s3cret'), none)).toBe('s3cret');
+    expect(presentedToken(offering('igtl-rx'), new URLSearchParams('token=q'))).toBe('q');
+  });
+
+  it('answers igtl-rx when offered, else the first entry without a token, never a token entry', () => {
+    expect(chooseSubprotocol(new Set(['token.s3cret', 'igtl-rx']))).toBe('igtl-rx');
+    expect(chooseSubprotocol(new Set(['token.s3cret', 'chat']))).toBe('chat');
+    expect(chooseSubprotocol(new Set(['token.s3cret']))).toBe(false);
+  });
+
+  it('refuses a token entry without igtl-rx, and two token entries (400); anything else passes', () => {
+    expect(checkTokenSubprotocols(offering('token.s3cret'))?.status).toBe(400);
+    expect(checkTokenSubprotocols(offering('igtl-rx, token.a, token.b'))?.status).toBe(400);
+    expect(checkTokenSubprotocols(offering('igtl-rx, token.s3cret'))).toBeUndefined();
+    expect(checkTokenSubprotocols(offering('chat'))).toBeUndefined();
+    expect(checkTokenSubprotocols({ headers: {} } as IncomingMessage)).toBeUndefined();
+  });
+});
+
 describe('redact', () => {
   it('removes token= values, Bearer credentials and the configured secret', () => {
     expect(redact('no WebSocket endpoint at /x?type=A&token=abc&rate=3')).toBe('no WebSocket endpoint at /x?type=A&token=<redacted>&rate=3');
     expect(redact('Authorization: Bearer abc.def')).toBe('Authorization: Bearer <redacted>');
     expect(redact('failed: s3cret inside', ['s3cret'])).toBe('failed: <redacted> inside');
+    expect(redact('Sec-WebSocket-Protocol: igtl-rx, token.abc123')).toBe('Sec-WebSocket-Protocol: igtl-rx, token.<redacted>');
   });
 });
 
