@@ -9,14 +9,33 @@
 // many addresses gains at most a fresh burst per address it forgets, never unbounded memory.
 // IPv6 clients are counted per /64, the block one host usually holds.
 import { isIPv6 } from 'node:net';
+import { InvalidOptionError } from '../protocol/errors.js';
 
+/** The limit on failed token attempts per client address (the bridge's `authFailureLimits`). */
 export interface AuthFailureLimits {
-  /** Failures an address may have at once before it must wait (default 10). */
+  /** Failures an address may have at once before it must wait (default 10; Infinity = no limit). */
   readonly burst?: number;
   /** One more failure allowed every this many ms (default 6000: 10 a minute). */
   readonly refillMs?: number;
   /** Addresses remembered at most (default 4096). */
   readonly maxAddresses?: number;
+}
+
+/**
+ * Throws an InvalidOptionError (option `authFailureLimits.<field>`) unless each limit given is
+ * one: `burst` a whole number >= 1 or Infinity, `refillMs` a finite number > 0, `maxAddresses` a
+ * whole number >= 1. NaN would have let every guess through (no count is below it), 0 ms a
+ * refill that never waits, and an unbounded table is memory a guesser with many addresses fills.
+ */
+export function checkAuthFailureLimits(limits: AuthFailureLimits | undefined): AuthFailureLimits {
+  if (limits === undefined) return {};
+  if (typeof limits !== 'object' || limits === null) throw new InvalidOptionError('authFailureLimits', `must be an object ({ burst, refillMs, maxAddresses }), got ${String(limits)}`);
+  const { burst, refillMs, maxAddresses } = limits;
+  const bad = (field: string, value: unknown, want: string) => new InvalidOptionError(`authFailureLimits.${field}`, `must be ${want}, got ${String(value)}`);
+  if (burst !== undefined && !(burst === Infinity || (Number.isInteger(burst) && burst >= 1))) throw bad('burst', burst, 'a whole number >= 1 (or Infinity: no limit)');
+  if (refillMs !== undefined && !(typeof refillMs === 'number' && Number.isFinite(refillMs) && refillMs > 0)) throw bad('refillMs', refillMs, 'a number of ms > 0');
+  if (maxAddresses !== undefined && !(Number.isInteger(maxAddresses) && maxAddresses >= 1)) throw bad('maxAddresses', maxAddresses, 'a whole number >= 1');
+  return limits;
 }
 
 interface Bucket {

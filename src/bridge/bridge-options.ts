@@ -10,7 +10,9 @@ import { HEADER_SIZE } from '../protocol/constants.js';
 import { checkMaxBodySize } from '../protocol/framer.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { DEFAULT_BATCH_BYTES, type WebSocketFlowOptions } from '../transport/websocket.js';
+import { checkAuthFailureLimits, type AuthFailureLimits } from './auth-failures.js';
 import { clientSendRules, type ClientSendRules } from './client-sends.js';
+import { clientAddressReader, type ClientAddressOf } from './forwarded-for.js';
 import { checkMaxPendingConnections, defaultMaxPendingConnections } from './connection-cap.js';
 import { BridgeTokenRequiredError, checkToken, isLoopbackHost } from './security.js';
 
@@ -69,6 +71,23 @@ export interface BridgeOptions {
    * beyond loopback. Never written to a log line.
    */
   readonly token?: string;
+  /**
+   * The limit on wrong (or missing) tokens per client address (default: 10 at once, then one per
+   * 6 s; 4,096 addresses remembered). Beyond it an address gets 429 with Retry-After, also with
+   * the right token. Behind a reverse proxy every client has the proxy's address and so shares
+   * one count: there let the proxy authenticate and limit (docs/bridge.md). An InvalidOptionError
+   * for a limit that is none (a burst of 0 or NaN, a refill of 0 ms).
+   */
+  readonly authFailureLimits?: AuthFailureLimits;
+  /**
+   * Addresses and CIDR ranges of reverse proxies in front of the bridge (default: none). On a
+   * request from one of them, the wrong-token limit counts the client that `X-Forwarded-For`
+   * names (the first address from the right that is not a listed proxy) instead of the proxy, so
+   * one guesser behind the proxy no longer makes every page wait. Any client can write the header,
+   * so it is read only on requests from these addresses. Only the wrong-token limit reads it:
+   * `allow` still applies to the address that connects (the proxy).
+   */
+  readonly trustProxy?: readonly string[];
   /**
    * Accept a `token` shorter than 16 characters (default false: createBridge throws an
    * InvalidOptionError for one). For tests and throw-away set-ups only: a short token chosen by a
@@ -172,6 +191,9 @@ export interface BridgeSettings {
   readonly maxPendingConnections: number;
   readonly evictAfterMs: number;
   readonly sendRules: ClientSendRules;
+  readonly authFailureLimits: AuthFailureLimits;
+  /** Whose attempt a request is, for the wrong-token limit (trustProxy). */
+  readonly clientAddressOf: ClientAddressOf;
   /** Each client's queue limits: each one left out (or given as undefined) keeps the bridge's default. */
   readonly clientQueue: QueueLimits;
   /** Each client's channel: 64 KiB high-water mark unless `client` says otherwise. */
@@ -201,6 +223,8 @@ export function bridgeSettings(options: BridgeOptions): BridgeSettings {
     maxPendingConnections: checkMaxPendingConnections(options.maxPendingConnections ?? defaultMaxPendingConnections(maxClients)),
     evictAfterMs: options.evictAfterMs ?? 5000,
     sendRules: clientSendRules(options),
+    authFailureLimits: checkAuthFailureLimits(options.authFailureLimits),
+    clientAddressOf: clientAddressReader(options.trustProxy),
     clientQueue: {
       ...options.client?.queue,
       // Limits not given keep the bridge's defaults (a `queue` of only `maxMessages` had the

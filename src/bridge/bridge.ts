@@ -133,7 +133,7 @@ export class IgtlBridge {
         this.drop(c);
       },
     });
-    const tokenGate = options.token === undefined ? undefined : new TokenGate(options.token, new AuthFailures({}, monotonicNow));
+    const tokenGate = options.token === undefined ? undefined : new TokenGate(options.token, new AuthFailures(settings.authFailureLimits, monotonicNow), settings.clientAddressOf);
     this.checks = new UpgradeChecks(this.acceptor, options, tokenGate);
     this.peer = new PeerLink(options.upstream, settings.maxMessageSize, this.log, () => this.sockets());
     this.upstream = this.peer.upstream;

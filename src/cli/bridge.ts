@@ -11,11 +11,12 @@ import { CliError, parseOptions, stdoutIsALog } from './output.js';
 
 /** What `parseOptions` gives for the options below (it types every value loosely). */
 type BridgeValues = { igtl: string; host: string; help: boolean; quiet: boolean; 'allow-client-sends': boolean; 'read-only': boolean; 'announce-v3': boolean; 'allow-weak-token': boolean }
-  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'max-pending-connections' | 'duration' | 'idle-timeout', string>>
-  & Partial<Record<'origin' | 'allowed-host' | 'allow' | 'client-send-type', string[]>>;
+  & Partial<Record<'port' | 'path' | 'token' | 'client-send-rate' | 'static' | 'max-message-size' | 'max-clients' | 'max-pending-connections' | 'duration' | 'idle-timeout' | 'wrong-tokens' | 'wrong-token-refill-ms', string>>
+  & Partial<Record<'origin' | 'allowed-host' | 'allow' | 'client-send-type' | 'trust-proxy', string[]>>;
 
 export const usage = `usage: igtl-rx bridge [--igtl HOST:PORT] [--host HOST] [--port PORT] [--path PATH]
-                      [--token TOKEN [--allow-weak-token]] [--origin ORIGIN]... [--allowed-host NAME]...
+                      [--token TOKEN [--allow-weak-token] [--wrong-tokens N] [--wrong-token-refill-ms MS]
+                      [--trust-proxy ADDRESS|CIDR]...] [--origin ORIGIN]... [--allowed-host NAME]...
                       [--allow ADDRESS|CIDR]... [--static DIR]
                       [--allow-client-sends [--client-send-type TYPE]... [--client-send-rate N]]
                       [--max-message-size BYTES] [--max-clients N] [--max-pending-connections N]
@@ -42,6 +43,12 @@ it in its URL: ws://HOST:PORT/?type=TRANSFORM,STATUS&device=Stylus*&rate=30 (rat
                           at least 16 characters (openssl rand -hex 16); an address that
                           presents 10 wrong tokens must then wait 6 s per try (429)
   --allow-weak-token      accept a token shorter than 16 characters (tests only)
+  --wrong-tokens N        wrong tokens an address may present before it must wait (default 10)
+  --wrong-token-refill-ms MS
+                          then one more try every MS (default 6000)
+  --trust-proxy ADDR|CIDR a reverse proxy in front of the bridge (repeatable): on its requests
+                          the wrong-token limit counts the client X-Forwarded-For names, not the
+                          proxy (default: the header is never read)
   --origin ORIGIN         allow pages from this origin (repeatable; "*" = any). Default: pages
                           the bridge serves itself and loopback origins (http://localhost:5173)
   --allowed-host NAME     a host name (or NAME:PORT) clients may use to reach the bridge,
@@ -78,6 +85,9 @@ export async function run(argv: string[]): Promise<number> {
     path: { type: 'string' },
     token: { type: 'string' },
     'allow-weak-token': { type: 'boolean', default: false },
+    'wrong-tokens': { type: 'string' },
+    'wrong-token-refill-ms': { type: 'string' },
+    'trust-proxy': { type: 'string', multiple: true },
     origin: { type: 'string', multiple: true },
     'allowed-host': { type: 'string', multiple: true },
     allow: { type: 'string', multiple: true },
@@ -107,6 +117,9 @@ export async function run(argv: string[]): Promise<number> {
   const maxPendingConnections = parseNumber('--max-pending-connections', values['max-pending-connections'], { min: 1, integer: true });
   const duration = parseNumber('--duration', values.duration, { above: 0 });
   const idleTimeoutMs = parseIdleTimeout(values['idle-timeout']);
+  const wrongTokens = parseNumber('--wrong-tokens', values['wrong-tokens'], { min: 1, integer: true });
+  const wrongTokenRefillMs = parseNumber('--wrong-token-refill-ms', values['wrong-token-refill-ms'], { above: 0 });
+  const authFailureLimits = { ...(wrongTokens === undefined ? {} : { burst: wrongTokens }), ...(wrongTokenRefillMs === undefined ? {} : { refillMs: wrongTokenRefillMs }) };
   if (values.path !== undefined && !values.path.startsWith('/')) throw new CliError('--path must start with "/"', 2);
   const token = values.token ?? process.env.IGTL_RX_BRIDGE_TOKEN;
   if (token === '') throw new CliError('the token is empty', 2);
@@ -134,6 +147,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.path === undefined ? {} : { path: values.path }),
       ...(token === undefined ? {} : { token }),
       ...(values['allow-weak-token'] ? { allowWeakToken: true } : {}),
+      ...(Object.keys(authFailureLimits).length === 0 ? {} : { authFailureLimits }),
+      ...(values['trust-proxy'] === undefined ? {} : { trustProxy: values['trust-proxy'].flatMap((a) => a.split(',')).map((a) => a.trim()) }),
       ...(values.origin === undefined ? {} : { origins: values.origin }),
       ...(staticDir === undefined ? {} : { staticDir }),
       ...(maxMessageSize === undefined ? {} : { maxMessageSize }),

@@ -1,8 +1,12 @@
 // The bridge's token, presented three ways: a `token.<token>` subprotocol (a browser's way that
 // keeps it out of the URL: src/transport/bridge-token.ts), `?token=` in the URL (the fallback),
-// `Authorization: Bearer` (Node clients).
+// `Authorization: Bearer` (Node clients); and the per-address limit on wrong tokens, as options,
+// also behind a reverse proxy (trustProxy, X-Forwarded-For).
 // Real sockets on loopback.
+import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import createDebug from 'debug';
@@ -117,6 +121,94 @@ describe('the token as a subprotocol (kept out of the URL)', () => {
     for (const line of lines) {
       expect(line).not.toContain(TOKEN);
       expect(line).not.toContain(WRONG);
+    }
+  });
+});
+
+describe('the limit on wrong tokens (authFailureLimits)', () => {
+  it('is an option: after `burst` wrong tokens an address waits (429 with Retry-After), also with the right one', async () => {
+    const peer = await peerKitServer(defer);
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token: TOKEN, authFailureLimits: { burst: 2, refillMs: 60_000 } });
+    expect((await handshake(bridge.url, ['igtl-rx', `token.${WRONG}`])).status).toBe(401);
+    expect((await handshake(`${bridge.url}?token=${WRONG}`)).status).toBe(401);
+    expect((await handshake(bridge.url, ['igtl-rx', `token.${TOKEN}`])).status).toBe(429);
+    // Another address (127.0.0.2) has its own count.
+    expect((await handshake(bridge.url, ['igtl-rx', `token.${TOKEN}`], { localAddress: '127.0.0.2' })).status).toBe(101);
+  });
+
+  it('the default is still 10 wrong tokens per address', async () => {
+    const peer = await peerKitServer(defer);
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token: TOKEN });
+    for (let i = 0; i < 10; i++) expect((await handshake(bridge.url, ['igtl-rx', `token.${WRONG}`])).status).toBe(401);
+    expect((await handshake(bridge.url, ['igtl-rx', `token.${TOKEN}`])).status).toBe(429);
+  });
+
+  it('throws an InvalidOptionError for nonsense, naming the field', () => {
+    const make = (authFailureLimits: unknown) => () => createBridge({ upstream: { port: 9 }, token: TOKEN, authFailureLimits: authFailureLimits as BridgeOptions['authFailureLimits'] });
+    for (const bad of [{ burst: 0 }, { burst: 1.5 }, { burst: Number.NaN }, { refillMs: 0 }, { refillMs: -1 }, { refillMs: Infinity }, { maxAddresses: 0 }, { maxAddresses: Infinity }, { maxAddresses: '9' }]) {
+      const field = Object.keys(bad)[0]!;
+      expect(make(bad), JSON.stringify(bad)).toThrow(InvalidOptionError);
+      expect(make(bad), JSON.stringify(bad)).toThrow(new RegExp(`authFailureLimits\\.${field}`));
+    }
+    // No limit at all is a choice (behind a proxy that limits itself): burst Infinity.
+    expect(() => createBridge({ upstream: { port: 9 }, token: TOKEN, authFailureLimits: { burst: Infinity } }).close()).not.toThrow();
+  });
+});
+
+describe('behind a reverse proxy (trustProxy)', () => {
+  const viaProxy = (url: string, token: string, forwardedFor: string, localAddress = '127.0.0.1') =>
+    handshake(url, ['igtl-rx', `token.${token}`], { localAddress, headers: { 'x-forwarded-for': forwardedFor } });
+
+  it('counts the client X-Forwarded-For names on requests from a listed proxy: one guesser no longer locks out the others', async () => {
+    const peer = await peerKitServer(defer);
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token: TOKEN, authFailureLimits: { burst: 1, refillMs: 60_000 }, trustProxy: ['127.0.0.1'] });
+    expect((await viaProxy(bridge.url, WRONG, '10.0.0.66')).status).toBe(401);
+    expect((await viaProxy(bridge.url, TOKEN, '10.0.0.66')).status).toBe(429);
+    // Another client through the same proxy is let in.
+    expect((await viaProxy(bridge.url, TOKEN, '10.0.0.7')).status).toBe(101);
+    // A chain: the guesser wrote an address of its own in front; the proxy appended the real one.
+    expect((await viaProxy(bridge.url, TOKEN, '10.0.0.8, 10.0.0.66')).status).toBe(429);
+    // A request that does not come from a listed proxy: its header is not read (127.0.0.2 is counted).
+    expect((await viaProxy(bridge.url, WRONG, '10.0.0.9', '127.0.0.2')).status).toBe(401);
+    expect((await viaProxy(bridge.url, TOKEN, '10.0.0.10', '127.0.0.2')).status).toBe(429);
+  });
+
+  it('by default reads no X-Forwarded-For: every client of one address shares its count', async () => {
+    const peer = await peerKitServer(defer);
+    const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token: TOKEN, authFailureLimits: { burst: 1, refillMs: 60_000 } });
+    expect((await viaProxy(bridge.url, WRONG, '10.0.0.66')).status).toBe(401);
+    expect((await viaProxy(bridge.url, TOKEN, '10.0.0.7')).status).toBe(429);
+  });
+
+  it('an entry that is no address or range is an InvalidOptionError naming trustProxy', () => {
+    expect(() => createBridge({ upstream: { port: 9 }, token: TOKEN, trustProxy: ['proxy.example'] })).toThrow(InvalidOptionError);
+    expect(() => createBridge({ upstream: { port: 9 }, token: TOKEN, trustProxy: ['10.0.0.0/40'] })).toThrow(/trustProxy/);
+  });
+
+  it('the CLI: --wrong-tokens, --wrong-token-refill-ms, --trust-proxy (and exit 2 for nonsense)', async () => {
+    const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'cli', 'main.js');
+    const peer = await peerKitServer(defer);
+    const env = { ...process.env, IGTL_RX_BRIDGE_TOKEN: TOKEN };
+    const p = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--quiet', '--static', 'none', '--igtl', `127.0.0.1:${peer.address.port}`, '--wrong-tokens', '1', '--wrong-token-refill-ms', '60000', '--trust-proxy', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    defer(() => p.kill('SIGKILL'));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (ws:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      p.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    expect((await viaProxy(url, WRONG, '10.0.0.66')).status).toBe(401);
+    expect((await viaProxy(url, TOKEN, '10.0.0.66')).status).toBe(429);
+    expect((await viaProxy(url, TOKEN, '10.0.0.7')).status).toBe(101);
+    for (const bad of [['--wrong-tokens', '0'], ['--wrong-token-refill-ms', '0'], ['--trust-proxy', 'proxy.example']]) {
+      const code = await new Promise<number | null>((resolve) => {
+        const q = spawn(process.execPath, [cli, 'bridge', '--port', '0', ...bad], { stdio: 'ignore', env });
+        q.once('exit', resolve);
+      });
+      expect(code, bad.join(' ')).toBe(2);
     }
   });
 });
