@@ -7,6 +7,7 @@ import type { IgtlConnection, ConnectionOptions } from '../connection/connection
 import { checkKeepAliveMs } from '../connection/options.js';
 import type { QueueLimits } from '../connection/send-queue.js';
 import { HEADER_SIZE } from '../protocol/constants.js';
+import { InvalidOptionError } from '../protocol/errors.js';
 import { checkMaxBodySize } from '../protocol/framer.js';
 import type { TcpOptions } from '../transport/tcp.js';
 import { DEFAULT_BATCH_BYTES, type WebSocketFlowOptions } from '../transport/websocket.js';
@@ -85,7 +86,8 @@ export interface BridgeOptions {
    * names (the first address from the right that is not a listed proxy) instead of the proxy, so
    * one guesser behind the proxy no longer makes every page wait. Any client can write the header,
    * so it is read only on requests from these addresses. Only the wrong-token limit reads it:
-   * `allow` still applies to the address that connects (the proxy).
+   * `allow` still applies to the address that connects (the proxy). Needs a `token` (else an
+   * InvalidOptionError: behind a proxy, loopback says nothing of who is asking).
    */
   readonly trustProxy?: readonly string[];
   /**
@@ -212,6 +214,12 @@ export function bridgeSettings(options: BridgeOptions): BridgeSettings {
   // client's connection, where it threw from the upgrade handler (an uncaught exception).
   const maxMessageSize = checkMaxBodySize(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 'maxMessageSize');
   checkKeepAliveMs(options.keepAliveMs);
+  // trustProxy only changes whose wrong tokens are counted: without a token it would do nothing,
+  // silently, on a bridge that then lets in whoever the proxy lets in (loopback says nothing of
+  // who is behind a proxy).
+  if (options.trustProxy !== undefined && options.token === undefined) {
+    throw new InvalidOptionError('trustProxy', 'a bridge behind a reverse proxy needs a token (token / --token / IGTL_RX_BRIDGE_TOKEN): trustProxy only changes whose wrong tokens are counted');
+  }
   const maxClients = options.maxClients ?? 32;
   return {
     bind,

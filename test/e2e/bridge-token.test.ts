@@ -180,9 +180,11 @@ describe('behind a reverse proxy (trustProxy)', () => {
     expect((await viaProxy(bridge.url, TOKEN, '10.0.0.7')).status).toBe(429);
   });
 
-  it('an entry that is no address or range is an InvalidOptionError naming trustProxy', () => {
+  it('an entry that is no address or range, or trustProxy without a token, is an InvalidOptionError naming trustProxy', () => {
     expect(() => createBridge({ upstream: { port: 9 }, token: TOKEN, trustProxy: ['proxy.example'] })).toThrow(InvalidOptionError);
     expect(() => createBridge({ upstream: { port: 9 }, token: TOKEN, trustProxy: ['10.0.0.0/40'] })).toThrow(/trustProxy/);
+    // Without a token it would change nothing, silently, on a bridge open to whoever the proxy lets in.
+    expect(() => createBridge({ upstream: { port: 9 }, trustProxy: ['127.0.0.1'] })).toThrow(/invalid option trustProxy: .*needs a token/);
   });
 
   it('the CLI: --wrong-tokens, --wrong-token-refill-ms, --trust-proxy (and exit 2 for nonsense)', async () => {
