@@ -173,8 +173,13 @@ describe('refusals of a page that names every message anew', () => {
     await new Promise((r) => ws.once('open', r));
     const { encodeMessage } = await import('../../src/node.js');
     const N = 2000;
+    const t0 = performance.now();
     for (let i = 0; i < N; i++) ws.send(encodeMessage(pose(i, `T${i}`)));
     await until(`the bridge to judge all ${N}`, () => [...bridge.clients][0]?.refused === N, 20_000);
+    // A kind not refused for a second makes room (refusal-notices.ts): on a loaded machine the
+    // bridge may take longer than a second to judge them all, and each second may then tell a
+    // new table's worth. Judged within a second (a quiet machine), that is exactly one table.
+    const tables = Math.floor((performance.now() - t0) / 1000) + 1;
     // The peer leaving changes the peer state, which every client hears of after what the bridge
     // sent it before (one socket, in order): once that notice is here, every refusal notice is.
     await peer.close();
@@ -182,8 +187,12 @@ describe('refusals of a page that names every message anew', () => {
     const told = notices.filter((n) => n.igtlRx === 'refused').length;
     const logged = lines.filter((l) => /sends TRANSFORM "T\d+": refused/.test(l)).length;
     // Was one notice and one log line per message (and 217 bytes of heap each, for ever).
-    expect(told).toBe(MAX_NOTICED_KINDS);
-    expect(logged).toBe(MAX_NOTICED_KINDS);
+    expect(told).toBeGreaterThanOrEqual(MAX_NOTICED_KINDS);
+    expect(told).toBeLessThanOrEqual(MAX_NOTICED_KINDS * tables);
+    expect(logged).toBeGreaterThanOrEqual(MAX_NOTICED_KINDS);
+    expect(logged).toBeLessThanOrEqual(MAX_NOTICED_KINDS * tables);
+    // Bounded far below one per message (the fault was 2,000 of each).
+    expect(tables).toBeLessThan(N / MAX_NOTICED_KINDS / 2);
     expect(lines.filter((l) => /refusals of more than \d+ kinds/.test(l))).toHaveLength(1);
   });
 });
