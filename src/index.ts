@@ -72,3 +72,5 @@ export {
   type PeerStateReason, type PeerState, type PeerStateKind, type PeerStateFrame, type SendRefusal,
   type BridgeFrame, type WebSocketTlsOptions, type WebSocketTlsClientOptions, type TlsMaterial,
 } from './transport/websocket.js';
+// For pages that open their own WebSocket to a bridge: the token as a subprotocol, out of the URL.
+export { BRIDGE_SUBPROTOCOL, tokenSubprotocols } from './transport/bridge-token.js';
