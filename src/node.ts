@@ -30,5 +30,5 @@ export {
 export {
   DEFAULT_BRIDGE_PORT, DEFAULT_LATEST_TYPES, IgtlBridge, createBridge, BridgeTokenRequiredError,
   parseClientFilter, describeClientFilter, ClientFilterError, type BridgeClientOptions,
-  type BridgeOptions, type BridgeClient, type ClientFilter,
+  type BridgeOptions, type BridgeClient, type ClientFilter, type AuthFailureLimits,
 } from './bridge/index.js';
