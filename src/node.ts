@@ -18,7 +18,7 @@ export {
   type OutOfView, type LostToolPolicy,
 } from './simulator/index.js';
 export {
-  record, replay, replayRecording, readRecording, recordingInfo, indexPathOf, RecordingFormatError,
+  record, replay, replayRecording, readRecording, recordingInfo, indexPathOf, RecordingFormatError, RecordingCutShortError,
   readSequence, replaySequence, openSequence, sequenceFormatOf, SequenceWriter, SequenceWriteError,
   SequenceFormatError, framesOf, writeSequence, type RecordedMessage, type RecordOptions,
   type ReplayOptions, type RecordingFrame, type RecordingInfo, type ReadRecordingOptions,

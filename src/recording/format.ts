@@ -10,11 +10,11 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { HEADER_SIZE, OFFSET_BODY_SIZE } from '../protocol/constants.js';
 import { Framer } from '../protocol/framer.js';
-import type { IgtlError } from '../protocol/errors.js';
+import { TruncatedMessageError, type IgtlError } from '../protocol/errors.js';
 import { readHeader } from '../protocol/header.js';
-import { RecordingFormatError } from './errors.js';
+import { RecordingCutShortError, RecordingFormatError } from './errors.js';
 
-export { RecordingFormatError };
+export { RecordingCutShortError, RecordingFormatError };
 
 /** First 8 bytes of an index file. */
 export const INDEX_MAGIC = 'IGTLRXIX';
@@ -176,6 +176,28 @@ async function endsWithin(file: string, offset: number, bytes: number): Promise<
   }
 }
 
+/** Whole messages in the data file after the one whose header starts at `offset` (from the start when undefined). */
+async function wholeMessagesAfter(file: string, offset: number | undefined, bytes: number): Promise<number> {
+  const fh = await open(file, 'r');
+  try {
+    const head = new Uint8Array(HEADER_SIZE);
+    const view = new DataView(head.buffer);
+    const sizeAt = async (at: number): Promise<bigint> => {
+      await fh.read(head, 0, HEADER_SIZE, at);
+      return BigInt(HEADER_SIZE) + view.getBigUint64(OFFSET_BODY_SIZE);
+    };
+    let position = offset === undefined ? 0n : BigInt(offset) + (offset + HEADER_SIZE <= bytes ? await sizeAt(offset) : 0n);
+    let count = 0;
+    while (position + BigInt(HEADER_SIZE) <= BigInt(bytes)) {
+      position += await sizeAt(Number(position));
+      if (position <= BigInt(bytes)) count++;
+    }
+    return count;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads index records [from, from + n) as (offset, time) pairs. */
 async function readIndexRecords(index: { fh: FileHandle; header: IndexHeader }, from: number, n: number): Promise<{ offsets: number[]; times: number[] }> {
   const size = n * index.header.recordSize;
@@ -220,6 +242,16 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
     let lastStart = -1;
     let resumedAt = -1;
     let ending = false;
+    let cut = false;
+    /** The report of a file that ends inside message `count`, which starts at `offset`. */
+    const cutInside = (err: TruncatedMessageError): RecordingCutShortError => {
+      const what = err.header ? `${err.header.type} "${err.header.deviceName}"` : 'its header';
+      const after = index && index.count > count + 1 ? `, nor the ${index.count - count - 1} after it that ${indexPathOf(file)} lists` : '';
+      return new RecordingCutShortError(
+        `${file} is cut short: it ends inside message ${count} (offset ${offset}: ${err.receivedBytes} of the ${err.expectedBytes} bytes of ${what}); that message is not read${after}`,
+        offset, count,
+      );
+    };
     const framer = new Framer(
       {
         frame(header, bytes, _view, at) {
@@ -234,6 +266,11 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
           if (lost) return;
           if (index && err.header && !ending) {
             lost = { at: offset, err };
+            return;
+          }
+          if (ending && err instanceof TruncatedMessageError) {
+            cut = true;
+            report(cutInside(err));
             return;
           }
           // A refused header (oversized, unknown version) is skipped with its body; a cut-off tail is dropped.
@@ -284,6 +321,13 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
         report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (${mismatch}): timing from header timestamps from here on`));
         await index.fh.close();
         index = undefined;
+      } else if (index) {
+        // The data file goes on past the index (its writes failed first: a full disk; a recorder
+        // killed before the index caught up): those messages had no receive time, and were timed
+        // from their header timestamps without a word.
+        report(new RecordingFormatError(`${indexPathOf(file)} ends at message ${i}, ${file} goes on (offset ${frameOffset}): timing from header timestamps from here on`));
+        await index.fh.close();
+        index = undefined;
       }
       if (stamp === undefined) return lastTime;
       firstStamp ??= stamp - lastTime;
@@ -326,6 +370,15 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
     }
     ending = true;
     framer.end();
+    // The data file ends at a message boundary, but the index lists more: the end of the file
+    // is not the end of the recording (a copy cut short). It ended here without a word.
+    if (!cut && index && position !== Infinity && count < index.count) {
+      const missing = index.count - count;
+      report(new RecordingCutShortError(
+        `${file} is cut short: it ends after ${count} message${count === 1 ? '' : 's'} (${offset} bytes), but ${indexPathOf(file)} lists ${index.count}; the last ${missing} ${missing === 1 ? 'is' : 'are'} not in it`,
+        offset, count,
+      ));
+    }
   } finally {
     await data.close();
     await index?.fh.close();
@@ -343,7 +396,10 @@ export async function recordingInfo(file: string): Promise<RecordingInfo> {
     try {
       const count = await indexedWithin(index, file, bytes);
       const last = count > 0 ? await readIndexRecords(index, count - 1, 1) : undefined;
-      return { count, bytes, durationMs: last?.times[0] ?? 0, startTimeMs: index.header.startTimeMs, indexed: true };
+      // Whole messages past the index's last one are read too (readRecording times them from
+      // their headers): counted, or a progress bar and a loop's period fall short of the replay.
+      const after = count === index.count ? await wholeMessagesAfter(file, count > 0 ? last!.offsets[0]! : undefined, bytes) : 0;
+      return { count: count + after, bytes, durationMs: last?.times[0] ?? 0, startTimeMs: index.header.startTimeMs, indexed: true };
     } finally {
       await index.fh.close();
     }

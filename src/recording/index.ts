@@ -3,7 +3,7 @@
 export { record, type RecordedMessage, type RecordOptions } from './record.js';
 export { replay, replayRecording, type ReplayOptions } from './replay.js';
 export {
-  readRecording, recordingInfo, indexPathOf, RecordingFormatError,
+  readRecording, recordingInfo, indexPathOf, RecordingFormatError, RecordingCutShortError,
   type RecordingFrame, type RecordingInfo, type ReadRecordingOptions,
 } from './format.js';
 export {
