@@ -4,7 +4,7 @@ import { sendTo } from '../../operators/index.js';
 import type { IgtlConnection } from '../connection/connection.js';
 import { stringifyJSON, toJSON } from '../protocol/json.js';
 import { summarize } from '../protocol/summary.js';
-import { recordingInfo } from '../recording/format.js';
+import { RecordingCutShortError, recordingInfo } from '../recording/format.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { replayRecording, type ReplayOptions } from '../recording/replay.js';
 import { replaySequence } from '../recording/sequence/reader.js';
@@ -50,7 +50,8 @@ is streamed as PlusServer streams a saved data source: per frame one TRANSFORM p
 Timing comes from FILE.idx (receive times, written by "igtl-rx record"); without one, from the
 messages' header timestamps. A progress bar shows on stderr when it is a terminal.
 Exit status: 0 when the playback ended or was stopped (a signal, --duration, the reader of stdout
-going), 1 on errors, 2 on usage errors.`;
+going), 1 on errors, on a recording cut short (it ends inside a message, or before messages its
+index lists; stderr says where) and on damaged messages (reported and skipped), 2 on usage errors.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, usage, {
@@ -89,6 +90,9 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   let problems = 0;
+  // A file cut short is said again in the summary: "replayed 809 messages from FILE" alone read
+  // as the whole recording.
+  let cut: RecordingCutShortError | undefined;
   const isSequence = sequenceFormatOf(file) !== undefined;
   let count: number | undefined;
   try {
@@ -106,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     loop: repeat === Infinity ? true : repeat,
     onProblem: (err) => {
       problems++;
+      if (err instanceof RecordingCutShortError) cut ??= err;
       process.stderr.write(`igtl-rx: ${err.message}\n`);
     },
   };
@@ -181,7 +186,8 @@ export async function run(argv: string[]): Promise<number> {
   if (failure) throw new CliError(conn ? `replay to ${target} failed: ${failure.message}${lost}` : `cannot read ${file}: ${failure.message}`);
   // The peer closing cleanly ends the playback (exit 0), but not with messages still waiting.
   if (unsent > 0) throw new CliError(`replay to ${target} failed: the connection ended${lost}`);
-  note(`replayed ${sent} message${sent === 1 ? '' : 's'} from ${file} to ${target} in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
+  const cutNote = cut ? ` (cut short: the file's whole messages end at byte ${cut.offset})` : '';
+  note(`replayed ${sent} message${sent === 1 ? '' : 's'} from ${file}${cutNote} to ${target} in ${((monotonicNow() - started) / 1000).toFixed(1)} s`);
   return problems > 0 ? 1 : 0;
 }
 
