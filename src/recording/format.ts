@@ -333,6 +333,24 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       firstStamp ??= stamp - lastTime;
       return Math.max(lastTime, stamp - firstStamp);
     };
+    /**
+     * Where the index says message `i + 1` starts, when that is inside message `i` (at `at`,
+     * `total` bytes by its header): its BODY_SIZE is damaged. Such a header passes the framer when
+     * its size is under the limit, and then the messages after it were read as its body (a size
+     * 4 too large: the next header read 4 bytes late), or, for a size past the end of the file,
+     * the rest of the recording was reported as cut short. Only where the index matches message
+     * `i` (else timeOf reports the mismatch).
+     */
+    const nextInside = async (i: number, at: number, total: number): Promise<{ i: number; offset: number } | undefined> => {
+      if (!index || i + 1 >= index.count || (await indexed(i)).offset !== at) return undefined;
+      const next = (await indexed(i + 1)).offset;
+      return next > at && next < at + total ? { i: i + 1, offset: next } : undefined;
+    };
+    const sizeDamage = (i: number, at: number, total: number, next: { i: number; offset: number }): string =>
+      `${file}: message ${i} (offset ${at}) declares BODY_SIZE ${total - HEADER_SIZE}, but ${indexPathOf(file)} says message ${next.i} starts at offset ${next.offset}; reading resumes there`;
+    const head = new Uint8Array(HEADER_SIZE);
+    const headView = new DataView(head.buffer);
+    let assembling = -1; // offset of the message being assembled whose size was checked
     const buf = new Uint8Array(CHUNK_SIZE);
     let position = 0;
     for (;;) {
@@ -340,12 +358,33 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       if (bytesRead === 0) break;
       position += bytesRead;
       framer.push(buf.subarray(0, bytesRead));
+      let resume: { i: number; offset: number } | undefined;
       for (const f of frames) {
+        resume = await nextInside(count, f.offset, f.bytes.length);
+        if (resume) {
+          report(new RecordingFormatError(sizeDamage(count, f.offset, f.bytes.length, resume)));
+          break;
+        }
         lastTime = await timeOf(count, f.offset, f.bytes);
         lastStart = f.offset;
         pending.push({ index: count++, offset: f.offset, bytes: f.bytes, time: lastTime });
       }
       frames.length = 0;
+      // A message still being assembled is checked as soon as its header is in: one whose size
+      // runs over the next message would otherwise be held until the end of that size.
+      if (!resume && !lost && index && !framer.skipping && framer.pendingReceived >= HEADER_SIZE && assembling !== offset) {
+        assembling = offset;
+        await data.read(head, 0, HEADER_SIZE, offset);
+        const total = HEADER_SIZE + Number(headView.getBigUint64(OFFSET_BODY_SIZE));
+        resume = await nextInside(count, offset, total);
+        if (resume) report(new RecordingFormatError(sizeDamage(count, offset, total, resume)));
+      }
+      if (resume) {
+        lost = undefined; // what the framer made of the bytes after the damage is garbage
+        framer.reset();
+        position = offset = resumedAt = resume.offset;
+        count = resume.i;
+      }
       if (lost) {
         const damage = lost;
         lost = undefined;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMessage, encodeMessage, Timestamp } from '../../../src/index.js';
 import { encodeIndexHeader, INDEX_HEADER_SIZE, INDEX_RECORD_SIZE, writeIndexRecord } from '../../../src/recording/format.js';
-import { indexPathOf, readRecording, RecordingFormatError, type RecordingFrame } from '../../../src/recording/index.js';
+import { indexPathOf, readRecording, RecordingCutShortError, RecordingFormatError, type RecordingFrame } from '../../../src/recording/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-damage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,14 +53,36 @@ describe('a recording damaged in the middle', () => {
     expect(problems[0]!.message).toMatch(new RegExp(`BODY_SIZE .*resumes at message 3 \\(offset ${offsets[3]}\\)`));
   });
 
-  it('a BODY_SIZE 4 too large: the overlong message is read as stored, the next ones from the index', async () => {
-    // Message 2 swallows 4 bytes of message 3; what follows is no header. Was: 3-5 lost.
+  it('a BODY_SIZE 4 too large: the message is not read as one (it would hold 4 bytes of the next), the next ones are', async () => {
+    // Message 2 swallows 4 bytes of message 3; what follows is no header. Was: 3-5 lost; then
+    // message 2 yielded with message 3's first 4 bytes in it, and the damage reported at a
+    // "header" 4 bytes into message 3.
     const file = recording('plus-four.igtl', (b) => { b[offsets[2]! + BODY_SIZE + 7] += 4; });
     const { frames, problems } = await readAll(file);
-    expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(frames[2]!.bytes.length).toBe(messages[2]!.length + 4);
-    frames.slice(3).forEach((f) => expect(Buffer.from(f.bytes)).toEqual(Buffer.from(messages[f.index]!)));
-    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/resumes at message 3/)]);
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 3, 4, 5]);
+    frames.forEach((f) => expect(Buffer.from(f.bytes)).toEqual(Buffer.from(messages[f.index]!)));
+    expect(problems.map((p) => p.message)).toEqual([
+      `${file}: message 2 (offset ${offsets[2]}) declares BODY_SIZE ${messages[2]!.length - 58 + 4}, but ${indexPathOf(file)} says message 3 starts at offset ${offsets[3]}; reading resumes there`,
+    ]);
+  });
+
+  it('a BODY_SIZE under the limit that runs past the end of the file: damage, not a file cut short', async () => {
+    // Was: "is cut short: it ends inside message 2", and messages 3-5 lost.
+    const file = recording('past-end.igtl', (b) => b.writeBigUInt64BE(1_000_000n, offsets[2]! + BODY_SIZE));
+    const { frames, problems } = await readAll(file);
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 3, 4, 5]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).not.toBeInstanceOf(RecordingCutShortError);
+    expect(problems[0]!.message).toMatch(new RegExp(`message 2 \\(offset ${offsets[2]}\\) declares BODY_SIZE 1000000, but .* says message 3 starts at offset ${offsets[3]}; reading resumes there$`));
+  });
+
+  it('a BODY_SIZE that swallows the next two messages: none of them is lost, none read as part of another', async () => {
+    // Was: message 2 yielded holding messages 3 and 4 (a CRC mismatch when decoded), 3 and 4 gone.
+    const file = recording('swallow.igtl', (b) => b.writeBigUInt64BE(BigInt(offsets[5]! - offsets[2]! - 58), offsets[2]! + BODY_SIZE));
+    const { frames, problems } = await readAll(file);
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 3, 4, 5]);
+    frames.forEach((f) => expect(Buffer.from(f.bytes)).toEqual(Buffer.from(messages[f.index]!)));
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/message 2 .*declares BODY_SIZE .* message 3 starts at offset/)]);
   });
 
   it('the first message damaged: reading resumes at message 1', async () => {
