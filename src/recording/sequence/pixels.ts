@@ -26,6 +26,8 @@ class Puller {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private ended = false;
+  /** True when the data ended early (compressed data cut off), not at the end of its stream. */
+  cut = false;
   private readonly iterator: AsyncIterator<Buffer>;
   constructor(private readonly stream: NodeJS.ReadableStream & { destroy(): void }) {
     this.iterator = (stream as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -37,7 +39,10 @@ class Puller {
         // Compressed data cut off (a file truncated by a full disk or a killed writer): the
         // inflater closes without ending, which reads as "Premature close". That is the data
         // ending early, which the caller reports with the frame and the byte counts.
-        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'Z_BUF_ERROR') return { done: true as const, value: undefined };
+        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'Z_BUF_ERROR') {
+          this.cut = true;
+          return { done: true as const, value: undefined };
+        }
         throw err;
       });
       if (next.done) this.ended = true;
@@ -68,6 +73,15 @@ class Puller {
       left -= got.length;
     }
   }
+  /** Reads to the end of the data (which makes an inflater check its checksum); the bytes left over. */
+  async rest(): Promise<number> {
+    let left = 0;
+    for (;;) {
+      const got = await this.take(1 << 22);
+      if (got.length === 0) return left;
+      left += got.length;
+    }
+  }
   close(): void {
     this.stream.destroy();
   }
@@ -96,6 +110,13 @@ async function inflated<T>(layout: SequenceLayout, i: number, pull: () => Promis
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+    // The checksum covers the whole stream and is checked at its end: the damage may be anywhere
+    // before, and the frames read so far may hold wrong pixels (deflate has no other check).
+    if (/incorrect data check/.test((err as Error).message)) {
+      const before = i > 0 ? `, and frames before ${i} may hold wrong pixels` : '';
+      throw new SequenceFormatError(`${layout.dataPath}: the compressed pixel data fails its checksum (${(err as Error).message}, found at frame ${i}): ` +
+        `it is corrupt somewhere${before}`, { cause: err });
+    }
     throw new SequenceFormatError(`${layout.dataPath}: frame ${i}: the compressed pixel data is corrupt (${(err as Error).message})`, { cause: err });
   }
 }
@@ -169,6 +190,16 @@ function inflatingSource(layout: SequenceLayout, stored: number): PixelSource {
       try {
         await inflated(layout, i, () => from.skip((i - next) * layout.frameBytes));
         out = await inflated(layout, i, () => from.take(layout.frameBytes));
+        // The last frame: the stream is read to its end, where zlib and gzip check the checksum
+        // of all of it. Stopping at the last pixel, a stream whose checksum failed (measured:
+        // the 4 bytes of a PLUS file's Adler-32 zeroed) played every frame and exited 0.
+        if (i === layout.frameCount - 1 && out.length === layout.frameBytes) {
+          await inflated(layout, i, () => from.rest());
+          if (from.cut) {
+            throw new SequenceFormatError(`${layout.dataPath}: the compressed pixel data ends before its checksum (the file is cut short or damaged at its end): ` +
+              `the pixels of frame ${i} and those before it cannot be checked`);
+          }
+        }
       } catch (err) {
         // A stream that failed cannot go on: the next read starts again from the first frame.
         from.close();
