@@ -308,17 +308,27 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       const stamp = stampOf(bytes);
       if (index && i < index.count) {
         const record = await indexed(i);
-        // A receive time is ms since the start: one that is not (NaN, negative: a damaged record)
-        // would be played at once, or never, without a word.
-        const timeOk = Number.isFinite(record.time) && record.time >= 0;
-        if (record.offset === frameOffset && timeOk) {
+        if (record.offset === frameOffset) {
           const time = record.time;
-          // Where header time and receive time line up, should the index stop matching later.
-          if (stamp !== undefined) firstStamp = stamp - time;
-          return time;
+          // Receive times are ms since the start on a monotonic clock: they never go back. One
+          // that does not fit between the previous message's and the next one's (NaN, negative,
+          // a flipped exponent: 1e10 ms) is a damaged record. Played as it was, 1e10 ms held
+          // playback for 115 days and then let the rest out at once; timed from the header
+          // timestamps from there on, a sender's zero timestamps let the rest out at once. It
+          // is played right after the previous message, and the index goes on timing the rest.
+          // (The next time counts only if it fits after the previous one: else it is the damaged one.)
+          const next = i + 1 < index.count ? (await indexed(i + 1)).time : undefined;
+          const nextFits = next !== undefined && next >= lastTime;
+          if (Number.isFinite(time) && time >= lastTime && !(nextFits && time > next)) {
+            // Where header time and receive time line up, should the index stop matching later.
+            if (stamp !== undefined) firstStamp = stamp - time;
+            return time;
+          }
+          const around = `message ${i - 1} at ${lastTime} ms${nextFits ? `, message ${i + 1} at ${next} ms` : ''}`;
+          report(new RecordingFormatError(`${indexPathOf(file)}: the receive time of message ${i} is ${time} ms, out of order (${i > 0 ? around : 'the first message'}): played right after the message before it`));
+          return lastTime;
         }
-        const mismatch = record.offset === frameOffset ? `its receive time is ${record.time} ms` : `offset ${record.offset} in the index, ${frameOffset} in the file`;
-        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (${mismatch}): timing from header timestamps from here on`));
+        report(new RecordingFormatError(`${indexPathOf(file)} does not match ${file} at message ${i} (offset ${record.offset} in the index, ${frameOffset} in the file): timing from header timestamps from here on`));
         await index.fh.close();
         index = undefined;
       } else if (index) {

@@ -91,20 +91,43 @@ describe('readRecording', () => {
     expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/does not match .* at message 2 \(offset 999 in the index, \d+ in the file\)/)]);
   });
 
-  for (const bad of [Number.NaN, -5, Number.POSITIVE_INFINITY]) {
-    it(`falls back to header timestamps at an index receive time of ${bad}, and says so`, async () => {
-      // A damaged time was used as it was: NaN and negative played at once, in silence.
+  for (const bad of [Number.NaN, -5, Number.POSITIVE_INFINITY, 1e10]) {
+    it(`an index receive time of ${bad}: that message follows the one before, the index times the rest, and it is said`, async () => {
+      // A damaged time was used as it was: NaN and negative played at once, in silence; then the
+      // rest was timed from header timestamps (message 3 at 91 ms where the index says 3 ms).
+      // 1e10 ms (a flipped exponent) held playback for 115 days.
       const file = writeRecording(`bad-time-${bad}.igtl`, messages, [0, 1, 2, 3]);
       const idx = readFileSync(indexPathOf(file));
       idx.writeDoubleBE(bad, INDEX_HEADER_SIZE + 2 * INDEX_RECORD_SIZE + 8);
       writeFileSync(indexPathOf(file), idx);
       const problems: Error[] = [];
       const frames = await readAll(file, problems);
-      expect(frames).toHaveLength(4);
-      [0, 1, 1, 91].forEach((t, i) => expect(frames[i]!.time).toBeCloseTo(t, 5));
-      expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(new RegExp(`does not match .* at message 2 \\(its receive time is ${bad} ms\\)`))]);
+      expect(frames.map((f) => f.time)).toEqual([0, 1, 1, 3]);
+      expect(problems.map((p) => p.message)).toEqual([
+        `${indexPathOf(file)}: the receive time of message 2 is ${bad} ms, out of order (message 1 at 1 ms, message 3 at 3 ms): played right after the message before it`,
+      ]);
     });
   }
+
+  it('a receive time that goes back names that message, not the one before it (whose next time does not fit)', async () => {
+    const file = writeRecording('back.igtl', [...messages, msg(4, 0)], [0, 10, 20, 5, 40]);
+    const problems: Error[] = [];
+    expect((await readAll(file, problems)).map((f) => f.time)).toEqual([0, 10, 20, 20, 40]);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/the receive time of message 3 is 5 ms, out of order \(message 2 at 20 ms, message 4 at 40 ms\)/)]);
+  });
+
+  it('a damaged time among messages without header timestamps: no burst of the rest', async () => {
+    // Senders that leave the timestamp 0 (most C++ programs, 3D Slicer): the fallback to header
+    // timestamps played everything after the damaged record at once (times 1000, 1000, 1000).
+    const plain = [0, 1, 2, 3, 4].map((i) => msg(i, 0));
+    const file = writeRecording('zero-stamps.igtl', plain, [0, 1000, 2000, 3000, 4000]);
+    const idx = readFileSync(indexPathOf(file));
+    idx.writeDoubleBE(Number.NaN, INDEX_HEADER_SIZE + 2 * INDEX_RECORD_SIZE + 8);
+    writeFileSync(indexPathOf(file), idx);
+    const problems: Error[] = [];
+    expect((await readAll(file, problems)).map((f) => f.time)).toEqual([0, 1000, 1000, 3000, 4000]);
+    expect(problems).toHaveLength(1);
+  });
 
   it('reports a cut-off last message and keeps the ones before it', async () => {
     const file = writeRecording('cut.igtl', [...messages.slice(0, 3), messages[3]!.subarray(0, 70)], [0, 1, 2, 3]);
