@@ -49,7 +49,7 @@ A progress line (messages, bytes, rate, time, the peer's state) shows on stderr 
 terminal, otherwise a line for each change of the peer's state (stale, live again,
 reconnecting); a summary line is printed at the end. Exit status: 0 when stopped (a signal,
 --duration, --count) or closed by the peer, 1 on errors (the connection lost, --idle-timeout,
-the file not writable), 2 on usage errors.`;
+the file not writable, or its writes stalled for 10 s: a hung disk or share), 2 on usage errors.`;
 
 /** The errors$ codes of a received message that was not decoded (so is not in the recording). */
 const RECEIVE_ERRORS: ReadonlySet<string> = new Set(['crc-mismatch', 'truncated', 'body-too-large', 'unsupported-header-version', 'malformed', 'desync']);

@@ -1,7 +1,8 @@
 // Recording a stream of messages to FILE + FILE.idx (docs/recording-format.md).
 import { createWriteStream, fstat, type WriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Observable, type Subscription } from 'rxjs';
+import { interval, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { MAX_TIMER_MS, monotonicScheduler } from '../connection/scheduler.js';
 import { monotonicNow, wallClockMs } from '../protocol/clock.js';
 import { encodeMessage } from '../protocol/encode.js';
 import type { IgtlMessage } from '../protocol/types.js';
@@ -26,6 +27,41 @@ export interface RecordOptions {
    * times since it on the monotonic clock, sub-millisecond; see {@link record}).
    */
   readonly clock?: () => number;
+  /**
+   * How long a write may wait before the recording fails as stalled, ms (default 10 000;
+   * `Infinity`: never). A disk or file system that stops taking writes (a hung network share, a
+   * pulled USB disk, a FIFO nobody reads) gives no error: the messages pile up in memory, and a
+   * recorder that said "recording" held nothing.
+   */
+  readonly writeStallMs?: number;
+  /** Scheduler of the stall checks (default `monotonicScheduler`). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Default of {@link RecordOptions.writeStallMs}. */
+export const DEFAULT_WRITE_STALL_MS = 10_000;
+
+/**
+ * Watches the writes of `stream`: `stalled(now)` says, when some have been waiting for at least
+ * `ms` with none completing, how many bytes wait and for how long (else undefined).
+ */
+function writeWatch(stream: WriteStream, ms: number, now: () => number): { write(bytes: Uint8Array): void; stalled(): string | undefined } {
+  let waiting = 0;
+  let since = 0; // when the oldest write still waiting, or the last to complete, was
+  return {
+    write(bytes) {
+      if (waiting++ === 0) since = now();
+      stream.write(bytes, () => {
+        waiting--;
+        since = now();
+      });
+    },
+    stalled() {
+      const waited = now() - since;
+      if (waiting === 0 || !(waited >= ms)) return undefined;
+      return `no write has completed for ${(waited / 1000).toFixed(1)} s (${stream.writableLength} bytes waiting): the disk or file system is not taking writes`;
+    },
+  };
 }
 
 
@@ -81,7 +117,8 @@ function finished(stream: WriteStream): Promise<void> {
  * result completes; when it errors, they are flushed and closed and the error is passed on (a
  * connection that drops still leaves a complete recording). Unsubscribing closes the files in
  * the background; to know when the recording is complete, end the source instead (for example
- * with `takeUntil`). A write failure (disk full, bad path) ends the result with the error.
+ * with `takeUntil`). A write failure (disk full, bad path) ends the result with the error, and so do writes that
+ * stop completing for `writeStallMs` (a hung disk or network share gives no error of its own).
  * The receive times are measured from the start on the monotonic clock: a step of the system
  * clock during the recording does not become a pause (or a burst) when it is replayed.
  *
@@ -90,7 +127,7 @@ function finished(stream: WriteStream): Promise<void> {
  *
  * @param source  the messages to record
  * @param file  path of the data file; the index is `file + '.idx'`
- * @param options  clock
+ * @param options  clock, write stall limit, scheduler
  */
 export function record(source: Observable<IgtlMessage>, file: string, options: RecordOptions = {}): Observable<RecordedMessage> {
   // The index holds each receive time as ms since the start: a duration, which replay paces by.
@@ -98,13 +135,18 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
   // virtual machine) became a pause as long as the step in every playback (or a burst, for a
   // step back): on the monotonic clock it cannot. The start time itself is the wall clock's.
   const clock = options.clock ?? monotonicNow;
+  const stallMs = options.writeStallMs ?? DEFAULT_WRITE_STALL_MS;
+  if (!(stallMs > 0)) throw new RangeError(`writeStallMs must be > 0, got ${stallMs}`);
+  const scheduler = options.scheduler ?? monotonicScheduler;
   return new Observable<RecordedMessage>((subscriber) => {
     const data = createWriteStream(file);
     const index = createWriteStream(indexPathOf(file));
     let failed = false;
+    let stallCheck: Subscription | undefined;
     const fail = (err: Error, which: string) => {
       if (failed) return;
       failed = true;
+      stallCheck?.unsubscribe();
       subscription?.unsubscribe();
       data.destroy();
       index.destroy();
@@ -135,8 +177,20 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
         checkedAt = monotonicNow();
       });
     };
+    // Writes that wait for ever are a failure of their own (see writeStallMs), checked on a timer:
+    // a stall shows no error, and a silent source sends nothing to check on.
+    const now = () => scheduler.now();
+    const dataWrites = writeWatch(data, stallMs, now);
+    const indexWrites = writeWatch(index, stallMs, now);
+    if (stallMs !== Infinity) {
+      stallCheck = interval(Math.min(MAX_TIMER_MS, Math.max(10, stallMs / 4)), scheduler).subscribe(() => {
+        const dataStall = dataWrites.stalled();
+        const stall = dataStall ?? indexWrites.stalled();
+        if (stall) fail(new Error(stall), dataStall ? file : indexPathOf(file));
+      });
+    }
     const start = clock();
-    index.write(encodeIndexHeader(options.clock ? start : wallClockMs()));
+    indexWrites.write(encodeIndexHeader(options.clock ? start : wallClockMs()));
     let offset = 0;
     let count = 0;
     const close = async (err?: unknown) => {
@@ -146,6 +200,7 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
         if (!failed) subscriber.error(new RecordingFormatError(`cannot write ${file}: ${(e as Error).message}`));
         return;
       }
+      stallCheck?.unsubscribe();
       // Complete only for a recording that is where it was written.
       if (failed || !(await filesThere())) return;
       if (err !== undefined) subscriber.error(err);
@@ -166,8 +221,8 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
         const rec = new Uint8Array(INDEX_RECORD_SIZE);
         const time = receivedAt - start;
         writeIndexRecord(new DataView(rec.buffer), 0, offset, time);
-        data.write(bytes);
-        index.write(rec);
+        dataWrites.write(bytes);
+        indexWrites.write(rec);
         const entry: RecordedMessage = { message, bytes, index: count++, time };
         offset += bytes.length;
         subscriber.next(entry);
@@ -178,6 +233,7 @@ export function record(source: Observable<IgtlMessage>, file: string, options: R
     });
     if (failed) subscription.unsubscribe();
     return () => {
+      stallCheck?.unsubscribe();
       subscription?.unsubscribe();
       if (!data.closed) data.end();
       if (!index.closed) index.end();
