@@ -6,7 +6,7 @@ import { monotonicNow } from '../protocol/clock.js';
 import type { IgtlError } from '../protocol/errors.js';
 import type { IgtlMessage } from '../protocol/types.js';
 import { stat, unlink } from 'node:fs/promises';
-import { indexPathOf } from '../recording/format.js';
+import { indexPathOf, recordingInfo } from '../recording/format.js';
 import { replay } from '../recording/replay.js';
 import { writeSequence } from '../recording/sequence/frames.js';
 import { record } from '../recording/record.js';
@@ -230,7 +230,11 @@ async function keptOf(file: string): Promise<string> {
   try {
     // Only a file holds a recording: FILE naming a directory (EISDIR) kept nothing, whatever its size.
     const s = await stat(file);
-    return s.isFile() && s.size > 0 ? `${file} holds the first ${formatBytes(s.size)}` : 'nothing kept';
+    if (!s.isFile() || s.size === 0) return 'nothing kept';
+    // In whole messages, which is what a replay can read: a disk that filled mid-message left a
+    // cut one at the end, and "holds the first 54.5 kB" did not say what that held.
+    const whole = await recordingInfo(file).then((info) => info.count, () => undefined);
+    return whole === undefined ? `${file} holds the first ${formatBytes(s.size)}` : `${file} holds ${whole} whole message${whole === 1 ? '' : 's'} in ${formatBytes(s.size)}`;
   } catch {
     return 'nothing kept';
   }
