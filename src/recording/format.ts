@@ -308,7 +308,16 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
       const stamp = stampOf(bytes);
       if (index && i < index.count) {
         const record = await indexed(i);
-        if (record.offset === frameOffset) {
+        const following = i + 1 < index.count ? await indexed(i + 1) : undefined;
+        let offsetOk = record.offset === frameOffset;
+        if (!offsetOk && following?.offset === frameOffset + bytes.length) {
+          // The next record says this message ends where it does in the file: this record's
+          // offset alone is damaged (a flipped bit), not the index. It ended the index's timing
+          // for the rest of the file.
+          report(new RecordingFormatError(`${indexPathOf(file)}: the offset of message ${i} is ${record.offset}, ${frameOffset} in ${file}, where the next message's agrees: a damaged record, the index goes on`));
+          offsetOk = true;
+        }
+        if (offsetOk) {
           const time = record.time;
           // Receive times are ms since the start on a monotonic clock: they never go back. One
           // that does not fit between the previous message's and the next one's (NaN, negative,
@@ -317,7 +326,7 @@ export async function* readRecording(file: string, options: ReadRecordingOptions
           // timestamps from there on, a sender's zero timestamps let the rest out at once. It
           // is played right after the previous message, and the index goes on timing the rest.
           // (The next time counts only if it fits after the previous one: else it is the damaged one.)
-          const next = i + 1 < index.count ? (await indexed(i + 1)).time : undefined;
+          const next = following?.time;
           const nextFits = next !== undefined && next >= lastTime;
           if (Number.isFinite(time) && time >= lastTime && !(nextFits && time > next)) {
             // Where header time and receive time line up, should the index stop matching later.

@@ -79,9 +79,10 @@ describe('readRecording', () => {
 
   it('falls back to header timestamps where the index does not match the file, and says so', async () => {
     const file = writeRecording('mismatch.igtl', messages, [0, 1, 2, 3]);
-    // Corrupt the offset of record 2.
+    // The index of another file from message 2 on (records 2 and 3 both off): an edited file.
     const idx = readFileSync(indexPathOf(file));
     idx.writeBigUInt64BE(999n, INDEX_HEADER_SIZE + 2 * INDEX_RECORD_SIZE);
+    idx.writeBigUInt64BE(1999n, INDEX_HEADER_SIZE + 3 * INDEX_RECORD_SIZE);
     writeFileSync(indexPathOf(file), idx);
     const problems: Error[] = [];
     const frames = await readAll(file, problems);
@@ -108,6 +109,18 @@ describe('readRecording', () => {
       ]);
     });
   }
+
+  it('one damaged offset (the next record agrees with the file) is that record\'s: the index times the rest', async () => {
+    // A flipped bit in record 2's offset ended the index's timing for the rest of the file:
+    // message 3 at 91 ms (its header timestamp) where the index says 3 ms.
+    const file = writeRecording('one-offset.igtl', messages, [0, 1, 2, 3]);
+    const idx = readFileSync(indexPathOf(file));
+    idx.writeBigUInt64BE(999n, INDEX_HEADER_SIZE + 2 * INDEX_RECORD_SIZE);
+    writeFileSync(indexPathOf(file), idx);
+    const problems: Error[] = [];
+    expect((await readAll(file, problems)).map((f) => f.time)).toEqual([0, 1, 2, 3]);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(/the offset of message 2 is 999, \d+ in .*, where the next message's agrees: a damaged record, the index goes on$/)]);
+  });
 
   it('a receive time that goes back names that message, not the one before it (whose next time does not fit)', async () => {
     const file = writeRecording('back.igtl', [...messages, msg(4, 0)], [0, 10, 20, 5, 40]);
