@@ -48,7 +48,8 @@ import { Acceptor, evictNewestSilent } from '../transport/acceptor.js';
 import { AuthFailures } from './auth-failures.js';
 import { DEFAULT_LATEST_TYPES, bridgeSettings, type BridgeOptions, type BridgeSettings } from './bridge-options.js';
 import type { ClientFilter } from './client-filter.js';
-import { createBridgeClient, startClientSession, type BridgeClient, type LiveClient } from './client-session.js';
+import { createBridgeClient, startClientSession, type LiveClient } from './client-session.js';
+import type { BridgeClient } from './bridge-client.js';
 import type { ConnectionCap } from './connection-cap.js';
 import type { ClientGroups } from './fan-out.js';
 import { refuseUpgrade, remoteOf } from './http-refusals.js';
@@ -63,7 +64,7 @@ import { UpgradeChecks, requestUrl } from './upgrade-checks.js';
 
 export { BridgeTokenRequiredError } from './security.js';
 export { DEFAULT_BRIDGE_PORT, DEFAULT_LATEST_TYPES, type BridgeClientOptions, type BridgeOptions } from './bridge-options.js';
-export type { BridgeClient } from './client-session.js';
+export type { BridgeClient } from './bridge-client.js';
 
 /** A running bridge. */
 export class IgtlBridge {

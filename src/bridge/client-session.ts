@@ -16,7 +16,7 @@ import { BodyTooLargeError, ConnectionError, DesyncError } from '../protocol/err
 import { wireType, type IgtlMessage } from '../protocol/types.js';
 import { BRIDGE_FRAME_VERSION, encodeBridgeFrame } from '../transport/peer-state.js';
 import { enableKeepAlive } from '../transport/socket-channel.js';
-import { openWebSocketChannel, type WebSocketFlowOptions, type WebSocketLike } from '../transport/websocket.js';
+import { openWebSocketChannel, type WebSocketFlowOptions } from '../transport/websocket.js';
 import { describeClientFilter, type ClientFilter } from './client-filter.js';
 import { watchClientPings } from './client-pings.js';
 import { clientSendGate, type ClientSendRules } from './client-sends.js';
@@ -25,31 +25,7 @@ import type { RedactingLog } from './redact.js';
 import { MAX_NOTICED_KINDS, RefusalNotices } from './refusal-notices.js';
 import type { ReplyRoutes } from './reply-routes.js';
 import { sharedFrameSocket } from './shared-frames.js';
-
-/**
- * One WebSocket client of the bridge: an {@link IgtlConnection} over its socket (like a server
- * session), never reconnecting, plus who it is. Its `queue$` shows what waits for it and what
- * was replaced.
- */
-export type BridgeClient = IgtlConnection & {
-  /** 1, 2, ... in order of connection. */
-  readonly id: number;
-  /** Address and port of the client. */
-  readonly remote: string;
-  /** What the client asked for. */
-  readonly filter: ClientFilter;
-  /**
-   * The client's WebSocket (server side): a `ws` WebSocket, typed as the part of the WebSocket
-   * interface igtl-rx uses, so compiling against igtl-rx needs no `ws` type declarations.
-   */
-  readonly socket: WebSocketLike;
-  /** When the client connected (ms since the epoch). */
-  readonly connectedAt: number;
-  /** Messages handed to this client's queue so far. */
-  relayed: number;
-  /** Messages of this client refused (not sent to the peer) so far. */
-  refused: number;
-};
+import type { BridgeClient } from './bridge-client.js';
 
 /** A client as the bridge itself sees it: with its `ws` socket's full type. */
 export type LiveClient = BridgeClient & { readonly socket: WebSocket };
