@@ -7,9 +7,8 @@ import { request } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { format } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import createDebug from 'debug';
+import { captureDebugLines } from '../support/debug-lines.js';
 import { describe, expect, it } from 'vitest';
 import { bridgeHooks, bridgeOf as bridgeKitOf, peerServer as peerKitServer, pose, until } from './bridge-kit.js';
 import { filter, firstValueFrom } from 'rxjs';
@@ -151,16 +150,7 @@ describe('client sends', () => {
 
 describe('refusals of a page that names every message anew', () => {
   it('tells and logs a bounded number of them (the bridge remembers at most MAX_NOTICED_KINDS kinds), and still counts all', async () => {
-    const lines: string[] = [];
-    const savedLog = createDebug.log;
-    const savedNamespaces = createDebug.disable();
-    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
-    createDebug.enable('igtl-rx:bridge');
-    defer(() => {
-      createDebug.log = savedLog;
-      createDebug.disable();
-      if (savedNamespaces) createDebug.enable(savedNamespaces);
-    });
+    const lines = captureDebugLines('igtl-rx:bridge', defer);
     const peer = await peerServer();
     const bridge = await bridgeOf({ upstream: { port: peer.address.port } });
     await until('the peer link open', () => bridge.upstream.state.kind === 'open');
@@ -201,16 +191,7 @@ describe('tokens never reach a log line', () => {
   it('redacts the token of refused, accepted and leaving clients, on every igtl-rx namespace', async () => {
     const token = 'S3cr3t-T0ken-4242-S3cr3t';
     const wrong = 'Wr0ng-Guess-777';
-    const lines: string[] = [];
-    const savedLog = createDebug.log;
-    const savedNamespaces = createDebug.disable();
-    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
-    createDebug.enable('igtl-rx:*');
-    defer(() => {
-      createDebug.log = savedLog;
-      createDebug.disable();
-      if (savedNamespaces) createDebug.enable(savedNamespaces);
-    });
+    const lines = captureDebugLines('igtl-rx:*', defer);
     const peer = await peerServer();
     const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token, path: '/igtl' });
     const base = bridge.url;

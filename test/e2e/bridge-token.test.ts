@@ -8,8 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { format } from 'node:util';
-import createDebug from 'debug';
+import { captureDebugLines } from '../support/debug-lines.js';
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import WebSocket from 'ws';
@@ -102,16 +101,7 @@ describe('the token as a subprotocol (kept out of the URL)', () => {
   });
 
   it('never logs a token offered as a subprotocol, right or wrong', async () => {
-    const lines: string[] = [];
-    const savedLog = createDebug.log;
-    const savedNamespaces = createDebug.disable();
-    createDebug.log = (...args: unknown[]) => lines.push(format(...args));
-    createDebug.enable('igtl-rx:*');
-    defer(() => {
-      createDebug.log = savedLog;
-      createDebug.disable();
-      if (savedNamespaces) createDebug.enable(savedNamespaces);
-    });
+    const lines = captureDebugLines('igtl-rx:*', defer);
     const peer = await peerKitServer(defer);
     const bridge = await bridgeOf({ upstream: { port: peer.address.port }, token: TOKEN });
     expect((await handshake(bridge.url, ['igtl-rx', `token.${WRONG}`])).status).toBe(401);

@@ -9,10 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readAll } from '../../support/read-recording.js';
 import { createMessage, encodeMessage, Timestamp } from '../../../src/index.js';
 import { encodeIndexHeader, INDEX_HEADER_SIZE, INDEX_RECORD_SIZE, writeIndexRecord } from '../../../src/recording/format.js';
 import {
-  indexPathOf, readRecording, RecordingCutShortError, RecordingFormatError, recordingInfo, type RecordingFrame,
+  indexPathOf, RecordingCutShortError, RecordingFormatError, recordingInfo,
 } from '../../../src/recording/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-cut-short-'));
@@ -35,12 +36,6 @@ function recording(name: string, bytes: number, indexed = messages.length): stri
   return file;
 }
 
-async function readAll(file: string): Promise<{ frames: RecordingFrame[]; problems: Error[] }> {
-  const frames: RecordingFrame[] = [];
-  const problems: Error[] = [];
-  for await (const f of readRecording(file, { onProblem: (e) => problems.push(e) })) frames.push(f);
-  return { frames, problems };
-}
 
 describe('a recording cut short', () => {
   it('at a message boundary while the index lists more: a RecordingCutShortError naming the end and the messages missing', async () => {

@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readAll } from '../../support/read-recording.js';
 import { createMessage, encodeMessage, Timestamp } from '../../../src/index.js';
 import { encodeIndexHeader, INDEX_HEADER_SIZE, INDEX_RECORD_SIZE, writeIndexRecord } from '../../../src/recording/format.js';
-import { indexPathOf, readRecording, RecordingCutShortError, RecordingFormatError, type RecordingFrame } from '../../../src/recording/index.js';
+import { indexPathOf, RecordingCutShortError, RecordingFormatError } from '../../../src/recording/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'igtl-rx-damage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,12 +33,6 @@ function recording(name: string, damage: (bytes: Buffer) => void, indexed = true
   return file;
 }
 
-async function readAll(file: string): Promise<{ frames: RecordingFrame[]; problems: Error[] }> {
-  const frames: RecordingFrame[] = [];
-  const problems: Error[] = [];
-  for await (const f of readRecording(file, { onProblem: (e) => problems.push(e) })) frames.push(f);
-  return { frames, problems };
-}
 
 const BODY_SIZE = 42;
 
