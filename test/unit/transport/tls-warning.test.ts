@@ -5,7 +5,7 @@ import { filter, firstValueFrom, skip } from 'rxjs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { connectTls, connectWebSocket, createServer, UNVERIFIED_TLS_WARNING, type IgtlServer } from '../../../src/node.js';
+import { connectTls, connectWebSocket, createServer, UNVERIFIED_TLS_WARNING, type IgtlConnection, type IgtlServer } from '../../../src/node.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 
 let cleanup: (() => unknown)[] = [];
@@ -21,6 +21,15 @@ function captureWarnings(): Error[] {
   process.on('warning', onWarning);
   cleanup.push(() => process.off('warning', onWarning));
   return seen;
+}
+
+/** Opens `conn`, then reconnects it and waits for it to be open again (a second channel). */
+async function openTwice(conn: IgtlConnection): Promise<void> {
+  conn.connect();
+  await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
+  const reopened = firstValueFrom(conn.state$.pipe(skip(1), filter((s) => s.kind === 'open')));
+  conn.reconnect();
+  await reopened;
 }
 
 /**
@@ -63,12 +72,8 @@ describe('TLS without certificate verification', () => {
     const seen = captureWarnings();
     const conn = connectTls({ port: server.address.port, allowUnverifiedCertificate: true, reconnect: { initialDelayMs: 10 } });
     cleanup.push(() => conn.close());
-    conn.connect();
-    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
     // A second open of the same connection (after a reconnect) is the same connection: no new warning.
-    const reopened = firstValueFrom(conn.state$.pipe(skip(1), filter((s) => s.kind === 'open')));
-    conn.reconnect();
-    await reopened;
+    await openTwice(conn);
     const warnings = await warningsDelivered(seen);
     expect(warnings.map(codeOf)).toEqual([UNVERIFIED_TLS_WARNING]);
     expect(warnings[0]!.name).toBe('SecurityWarning');
@@ -115,11 +120,7 @@ describe('wss:// without certificate verification (connectWebSocket with ws)', (
     const seen = captureWarnings();
     const conn = connectWebSocket(`wss://127.0.0.1:${port}/`, { WebSocket, allowUnverifiedCertificate: true, reconnect: { initialDelayMs: 10 } });
     cleanup.push(() => conn.close());
-    conn.connect();
-    await firstValueFrom(conn.state$.pipe(filter((s) => s.kind === 'open')));
-    const reopened = firstValueFrom(conn.state$.pipe(skip(1), filter((s) => s.kind === 'open')));
-    conn.reconnect();
-    await reopened;
+    await openTwice(conn);
     const warnings = await warningsDelivered(seen);
     expect(warnings.map(codeOf)).toEqual([UNVERIFIED_TLS_WARNING]);
     expect(warnings[0]!.message).toMatch(new RegExp(`wss://127\\.0\\.0\\.1:${port}/: allowUnverifiedCertificate is on`));
